@@ -1,0 +1,40 @@
+# Tsunagari: the two commands a new user needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+
+.PHONY: install run test lint bench eval check clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required (set PYTHON=python3.11)")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	@touch $(STAMP)
+
+run: install
+	$(PY) -m bot serve --host 0.0.0.0 --port $(PORT)
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(PY) -m ruff check bot escalation tests bench
+	$(PY) -m ruff format --check bot escalation tests bench
+	$(PY) -m mypy
+	$(PY) -m pip_audit --progress-spinner off --skip-editable -r requirements.lock
+
+bench: install
+	$(PY) -m bench
+
+eval: install
+	$(PY) -m bot screen --eval ../shared/data/screening_dev.jsonl --eval tests/data/screening_cases.jsonl
+
+check: install
+	$(PY) -m bot dialogs check dialogs
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

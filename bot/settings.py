@@ -1,0 +1,90 @@
+"""Service settings, read from the environment and `.env` (environment wins).
+
+The names of the Contracts table in ARCHITECTURE.md are fixed; the others are tuning knobs
+with safe defaults, documented in the README.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+    )
+
+    # --- Contracts -------------------------------------------------------------------------
+    redis_url: str | None = Field(default=None, alias="REDIS_URL")
+    bot_data_dir: Path = Field(default=Path("./var"), alias="BOT_DATA_DIR")
+    line_channel_secret: SecretStr | None = Field(default=None, alias="LINE_CHANNEL_SECRET")
+    line_channel_access_token: SecretStr | None = Field(
+        default=None, alias="LINE_CHANNEL_ACCESS_TOKEN"
+    )
+    line_api_base_url: str = Field(default="https://api.line.me", alias="LINE_API_BASE_URL")
+    slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
+    slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
+    slack_counselor_channel: str | None = Field(default=None, alias="SLACK_COUNSELOR_CHANNEL")
+    slack_supervisor_channel: str | None = Field(default=None, alias="SLACK_SUPERVISOR_CHANNEL")
+    bot_config_dir: Path = Field(default=Path("config"), alias="BOT_CONFIG_DIR")
+    dialogs_dir: Path = Field(default=Path("dialogs"), alias="DIALOGS_DIR")
+    bot_log_level: str = Field(default="info", alias="BOT_LOG_LEVEL")
+
+    # --- Tuning and optional features --------------------------------------------------------
+    bot_dev_chat: bool | None = Field(default=None, alias="BOT_DEV_CHAT")
+    bot_admin_token: SecretStr | None = Field(default=None, alias="BOT_ADMIN_TOKEN")
+    bot_log_format: Literal["auto", "json", "console"] = Field(
+        default="auto", alias="BOT_LOG_FORMAT"
+    )
+    bot_key_prefix: str = Field(default="tsunagari", alias="BOT_KEY_PREFIX")
+    bot_workers: int = Field(default=16, ge=1, le=512, alias="BOT_WORKERS")
+    bot_consumer_name: str | None = Field(default=None, alias="BOT_CONSUMER_NAME")
+    bot_reclaim_idle_ms: int = Field(default=30_000, ge=100, alias="BOT_RECLAIM_IDLE_MS")
+    bot_dedupe_ttl_s: int = Field(default=86_400 * 2, ge=86_400, alias="BOT_DEDUPE_TTL_S")
+    bot_max_body_bytes: int = Field(default=1024 * 1024, alias="BOT_MAX_BODY_BYTES")
+    bot_reply_token_ttl_s: float = Field(default=50.0, alias="BOT_REPLY_TOKEN_TTL_S")
+    bot_reload_interval_s: float = Field(default=2.0, ge=0, alias="BOT_RELOAD_INTERVAL_S")
+    bot_proxy: str | None = Field(default=None, alias="BOT_PROXY")
+
+    @field_validator("bot_log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        value = value.lower()
+        if value not in {"debug", "info", "warning", "error", "critical"}:
+            raise ValueError("BOT_LOG_LEVEL must be one of debug, info, warning, error, critical")
+        return value
+
+    @field_validator(
+        "line_channel_secret",
+        "line_channel_access_token",
+        "slack_bot_token",
+        "slack_signing_secret",
+        "bot_admin_token",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
+    @property
+    def line_enabled(self) -> bool:
+        return bool(self.line_channel_secret and self.line_channel_access_token)
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token and self.slack_signing_secret)
+
+    @property
+    def dev_pages_enabled(self) -> bool:
+        """The local chat and console pages: on without LINE credentials, else opt-in."""
+        if self.bot_dev_chat is not None:
+            return self.bot_dev_chat
+        return not self.line_enabled

@@ -1,0 +1,113 @@
+"""Every Redis key the service uses is built here, so a key-scheme change is one edit.
+
+Keys share one prefix (``BOT_KEY_PREFIX``) so several deployments, or several test runs, can
+share one Redis server without seeing each other's data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    prefix: str = "tsunagari"
+
+    def _k(self, *parts: str) -> str:
+        return ":".join((self.prefix, *parts))
+
+    # --- intake ------------------------------------------------------------------------------
+    @property
+    def events_stream(self) -> str:
+        return self._k("events")
+
+    @property
+    def events_group(self) -> str:
+        return "workers"
+
+    def dedupe(self, event_id: str) -> str:
+        return self._k("seen", event_id)
+
+    # --- per conversation --------------------------------------------------------------------
+    def conv_seq(self, conv: str) -> str:
+        """Next sequence number handed out to this conversation's events at intake."""
+        return self._k("conv", conv, "seq")
+
+    def conv_done(self, conv: str) -> str:
+        """Sequence number of the last event of this conversation that was fully handled."""
+        return self._k("conv", conv, "done")
+
+    def conv_lock(self, conv: str) -> str:
+        return self._k("conv", conv, "lock")
+
+    def conv_transcript(self, conv: str) -> str:
+        return self._k("conv", conv, "transcript")
+
+    def conv_screening(self, conv: str) -> str:
+        return self._k("conv", conv, "screening")
+
+    def conv_state(self, conv: str) -> str:
+        """Dialog engine state of the conversation."""
+        return self._k("conv", conv, "dialog")
+
+    def conv_profile(self, conv: str) -> str:
+        """Long-lived facts about the person (consent, last topic, follow-up opt-in)."""
+        return self._k("conv", conv, "profile")
+
+    def conv_case(self, conv: str) -> str:
+        """Id of the person's open counselor case, if any."""
+        return self._k("conv", conv, "case")
+
+    def conv_flood(self, conv: str, window: str) -> str:
+        return self._k("conv", conv, "flood", window)
+
+    # --- per event ---------------------------------------------------------------------------
+    def event_effects(self, event_id: str) -> str:
+        """The decided outbound effects of one event, and which of them were delivered."""
+        return self._k("event", event_id, "effects")
+
+    # --- local dev channel -------------------------------------------------------------------
+    def local_outbox(self, session: str) -> str:
+        return self._k("local", session, "outbox")
+
+    # --- escalation --------------------------------------------------------------------------
+    def case(self, case_id: str) -> str:
+        return self._k("case", case_id)
+
+    def case_transcript(self, case_id: str) -> str:
+        return self._k("case", case_id, "transcript")
+
+    @property
+    def case_queue(self) -> str:
+        return self._k("cases", "queue")
+
+    @property
+    def case_seq(self) -> str:
+        return self._k("cases", "seq")
+
+    def person_cases(self, conv: str) -> str:
+        return self._k("conv", conv, "cases")
+
+    def thread_case(self, channel: str, thread_ts: str) -> str:
+        return self._k("slack", "thread", channel, thread_ts)
+
+    @property
+    def outbox_stream(self) -> str:
+        return self._k("outbox")
+
+    @property
+    def timers(self) -> str:
+        return self._k("timers")
+
+    def slack_seen(self, event_id: str) -> str:
+        return self._k("slack", "seen", event_id)
+
+    # --- follow-ups --------------------------------------------------------------------------
+    @property
+    def followups(self) -> str:
+        return self._k("followups")
+
+    # --- admin -------------------------------------------------------------------------------
+    @property
+    def admin_status(self) -> str:
+        return self._k("admin", "status")
