@@ -29,13 +29,10 @@ class Keys:
         return self._k("seen", event_id)
 
     # --- per conversation --------------------------------------------------------------------
-    def conv_seq(self, conv: str) -> str:
-        """Next sequence number handed out to this conversation's events at intake."""
-        return self._k("conv", conv, "seq")
-
-    def conv_done(self, conv: str) -> str:
-        """Sequence number of the last event of this conversation that was fully handled."""
-        return self._k("conv", conv, "done")
+    def conv_order(self, conv: str) -> str:
+        """Hash with `seq` (last sequence number handed out at intake) and `done` (last one
+        fully handled): together they keep one person's events in order across workers."""
+        return self._k("conv", conv, "order")
 
     def conv_lock(self, conv: str) -> str:
         return self._k("conv", conv, "lock")

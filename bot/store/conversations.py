@@ -1,0 +1,134 @@
+"""Per-conversation state in Redis: transcript, dialog state, screening state and profile.
+
+Every write of one turn goes through `TurnWrite` so it lands in a single MULTI/EXEC together
+with the turn's decided effects: a worker killed mid-turn leaves either all of it or none.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import redis.asyncio as aioredis
+
+from bot.screening.types import ScreeningState
+from bot.store.keys import Keys
+
+Role = Literal["person", "bot", "counselor", "system"]
+TRANSCRIPT_MAX = 500  # entries kept per conversation (the newest)
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptEntry:
+    role: Role
+    text: str
+    ts_ms: int
+    event: str = ""
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"role": self.role, "text": self.text, "ts": self.ts_ms, "event": self.event},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, raw: str) -> TranscriptEntry:
+        data = json.loads(raw)
+        return cls(
+            role=data["role"], text=data["text"], ts_ms=int(data["ts"]), event=data.get("event", "")
+        )
+
+
+@dataclass(slots=True)
+class ConversationSnapshot:
+    """What a turn needs to know about a conversation, read in one round trip."""
+
+    dialog_state: dict[str, Any]
+    screening_state: ScreeningState | None
+    profile: dict[str, str]
+
+
+@dataclass(slots=True)
+class TurnWrite:
+    """The writes of one turn, applied atomically with the turn's effects."""
+
+    transcript: list[TranscriptEntry] = field(default_factory=list)
+    dialog_state: Mapping[str, Any] | None = None
+    screening_state: ScreeningState | None = None
+    profile: dict[str, str] = field(default_factory=dict)
+
+
+class ConversationStore:
+    """Narrow per-key reads and writes of conversation data; TTLs are parameters."""
+
+    def __init__(self, redis: aioredis.Redis, keys: Keys, *, retention_s: int) -> None:
+        self.redis = redis
+        self.keys = keys
+        self.retention_s = retention_s
+
+    async def snapshot(self, conv: str) -> ConversationSnapshot:
+        k = self.keys
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.get(k.conv_state(conv))
+            pipe.get(k.conv_screening(conv))
+            pipe.hgetall(k.conv_profile(conv))
+            state_raw, screening_raw, profile = await pipe.execute()
+        return ConversationSnapshot(
+            dialog_state=json.loads(state_raw) if state_raw else {},
+            screening_state=ScreeningState.from_json(json.loads(screening_raw))
+            if screening_raw
+            else None,
+            profile=dict(profile or {}),
+        )
+
+    def stage(self, pipe: aioredis.client.Pipeline, conv: str, write: TurnWrite) -> None:
+        """Queue a turn's writes on a MULTI pipeline (the caller executes it)."""
+        k, ttl = self.keys, self.retention_s
+        if write.transcript:
+            key = k.conv_transcript(conv)
+            pipe.rpush(key, *(e.to_json() for e in write.transcript))
+            pipe.ltrim(key, -TRANSCRIPT_MAX, -1)
+            pipe.expire(key, ttl)
+        if write.dialog_state is not None:
+            pipe.set(k.conv_state(conv), json.dumps(write.dialog_state, ensure_ascii=False), ex=ttl)
+        if write.screening_state is not None:
+            pipe.set(
+                k.conv_screening(conv),
+                json.dumps(write.screening_state.to_json(), ensure_ascii=False),
+                ex=ttl,
+            )
+        if write.profile:
+            pipe.hset(k.conv_profile(conv), mapping=write.profile)
+        pipe.expire(k.conv_profile(conv), max(ttl, 400 * 86400))
+
+    async def append_transcript(self, conv: str, entries: Sequence[TranscriptEntry]) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            self.stage(pipe, conv, TurnWrite(transcript=list(entries)))
+            await pipe.execute()
+
+    async def transcript(self, conv: str, limit: int = 50) -> list[TranscriptEntry]:
+        raw = await self.redis.lrange(self.keys.conv_transcript(conv), -limit, -1)
+        return [TranscriptEntry.from_json(r) for r in raw]
+
+    async def profile(self, conv: str) -> dict[str, str]:
+        return dict(await self.redis.hgetall(self.keys.conv_profile(conv)))
+
+    async def set_profile(self, conv: str, fields: Mapping[str, str]) -> None:
+        if fields:
+            await self.redis.hset(self.keys.conv_profile(conv), mapping=dict(fields))
+
+    async def forget(self, conv: str) -> int:
+        """Delete everything stored under this conversation id; returns the number of keys."""
+        pattern = f"{self.keys.prefix}:conv:{conv}:*"
+        deleted = 0
+        async for key in self.redis.scan_iter(match=pattern, count=200):
+            deleted += int(await self.redis.delete(key))
+        return deleted
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
