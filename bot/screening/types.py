@@ -148,6 +148,26 @@ class ScreeningResult:
         )
         return out
 
+    def to_record(self) -> dict[str, Any]:
+        """Full JSON form (the CLI form plus the levels before and of the newest message)."""
+        out = self.to_json()
+        out["message_risk"] = self.message_risk.label
+        out["previous_risk"] = self.previous_risk.label
+        return out
+
+    @classmethod
+    def from_record(cls, data: dict[str, Any]) -> ScreeningResult:
+        pathway = data.get("pathway")
+        return cls(
+            risk=RiskLevel.parse(str(data.get("risk", "none"))),
+            message_risk=RiskLevel.parse(str(data.get("message_risk", "none"))),
+            previous_risk=RiskLevel.parse(str(data.get("previous_risk", "none"))),
+            signals=tuple(Signal.from_json(s) for s in data.get("signals", ())),
+            factors=tuple(str(f) for f in data.get("factors", ())),
+            pathway=PathwayMatch.from_json(pathway) if isinstance(pathway, dict) else None,
+            reasons=tuple(str(r) for r in data.get("reasons", ())),
+        )
+
 
 @dataclass(slots=True)
 class ScreeningState:
