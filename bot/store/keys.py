@@ -63,9 +63,16 @@ class Keys:
         """The decided outbound effects of one event, and which of them were delivered."""
         return self._k("event", event_id, "effects")
 
+    def group_noted(self, conv: str) -> str:
+        """Set when a group/room got the 'one-to-one only' note today (so it is not repeated)."""
+        return self._k("conv", conv, "group-noted")
+
     # --- local dev channel -------------------------------------------------------------------
     def local_outbox(self, session: str) -> str:
         return self._k("local", session, "outbox")
+
+    def local_delivered(self, delivery_key: str) -> str:
+        return self._k("local", "delivered", delivery_key)
 
     # --- escalation --------------------------------------------------------------------------
     def case(self, case_id: str) -> str:
@@ -98,6 +105,44 @@ class Keys:
 
     def slack_seen(self, event_id: str) -> str:
         return self._k("slack", "seen", event_id)
+
+    def case_request(self, request_key: str) -> str:
+        """Which case a hand-off request (idempotency key) opened or joined."""
+        return self._k("cases", "request", request_key)
+
+    def case_seen(self, case_id: str) -> str:
+        """Set of message keys already added to a case's log (person and counselor)."""
+        return self._k("case", case_id, "seen")
+
+    def case_delivered(self, case_id: str) -> str:
+        """Hash: log entry id -> when a counselor's message reached the person."""
+        return self._k("case", case_id, "delivered")
+
+    @property
+    def cases_open(self) -> str:
+        """Sorted set of open (queued or claimed) case ids, by opening time."""
+        return self._k("cases", "open")
+
+    @property
+    def cases_closed(self) -> str:
+        """Sorted set of recently closed case ids, by closing time (kept short)."""
+        return self._k("cases", "closed")
+
+    @property
+    def outbox_due(self) -> str:
+        """Sorted set of outbox lanes, scored by when the lane may next be worked on."""
+        return self._k("outbox", "due")
+
+    def outbox_lane(self, lane: str) -> str:
+        return self._k("outbox", "lane", lane)
+
+    def outbox_item(self, item_id: str) -> str:
+        return self._k("outbox", "item", item_id)
+
+    @property
+    def console_alerts(self) -> str:
+        """Supervisor alerts shown on the local counselor console."""
+        return self._k("console", "alerts")
 
     # --- follow-ups --------------------------------------------------------------------------
     @property
