@@ -1,0 +1,112 @@
+"""Filling `{placeholders}` in script texts from the configuration in force and the turn.
+
+Scripts never hard-code a phone number or an hour: `{hotlines}`, `{emergency}`,
+`{hotline:yorisoi}` come from config/hotlines.yaml, `{staffed_hours}` from config/service.yaml,
+`{wait}` from the person's case, `{topic}`/`{last_topic}` from the topics section.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+
+from bot.config import DAYS, ServiceConfig
+from bot.dialog.script import Script
+from bot.turn import CaseStatus
+
+PLACEHOLDER = re.compile(r"\{([a-z_]+)(?::([a-z0-9_]+))?\}")
+SERVICE_PLACEHOLDERS = frozenset(
+    {"service_name", "hotlines", "emergency", "first_hotline", "staffed_hours"}
+)
+TURN_PLACEHOLDERS = frozenset({"topic", "last_topic", "wait"})
+KNOWN = SERVICE_PLACEHOLDERS | TURN_PLACEHOLDERS | {"hotline"}
+# Rough upper bounds of the turn placeholders, for the length check.
+TURN_PLACEHOLDER_SIZE = 200
+
+
+def fill(template: str, values: Mapping[str, str]) -> str:
+    return re.sub(r"\{([a-z_]+)\}", lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+def _clock(minute: int) -> str:
+    return f"{minute // 60}:{minute % 60:02d}"
+
+
+def staffed_hours_text(service: ServiceConfig, texts: Mapping[str, str]) -> str:
+    """The weekly staffed hours in words, e.g. '毎日 24時間' or '月・火 17:00〜22:30'."""
+    names = texts.get("weekdays", "").split() or list(DAYS)
+    weekly = service.staffed_hours.weekly
+    groups: list[tuple[tuple[tuple[int, int], ...], list[int]]] = []
+    for index, day in enumerate(DAYS):
+        ranges = tuple(weekly.get(day, ()))
+        if not ranges:
+            continue
+        for group_ranges, days in groups:
+            if group_ranges == ranges:
+                days.append(index)
+                break
+        else:
+            groups.append((ranges, [index]))
+    if not groups:
+        return texts.get("no_hours", "")
+    parts: list[str] = []
+    for ranges, days in groups:
+        if len(days) == 7:
+            days_text = texts.get("every_day", "")
+        else:
+            days_text = texts.get("day_join", "/").join(
+                names[d] if d < len(names) else DAYS[d] for d in days
+            )
+        range_texts = [
+            texts.get("all_day", "24h")
+            if (start, end) == (0, 1440)
+            else fill(texts.get("time_range", "{start}-{end}"), {"start": _clock(start),
+                                                                 "end": _clock(end % 1440)})
+            for start, end in ranges
+        ]
+        parts.append(f"{days_text} {texts.get('day_join', '/').join(range_texts)}".strip())
+    return texts.get("part_join", ", ").join(parts)
+
+
+class Renderer:
+    """Fills placeholders for one configuration; turn values come from a callback."""
+
+    def __init__(self, service: ServiceConfig, script: Script) -> None:
+        self.service = service
+        self.script = script
+        self.static = service.placeholders() | {
+            "staffed_hours": staffed_hours_text(service, script.texts)
+        }
+
+    def topic_label(self, topic: str) -> str:
+        found = self.script.topics.get(topic)
+        return found.label if found else self.script.texts.get("topic_unknown", "")
+
+    def wait_text(self, case: CaseStatus | None) -> str:
+        texts = self.script.texts
+        if case is not None and case.position is not None and case.wait_minutes is not None:
+            return fill(texts.get("wait_known", ""), {"position": str(case.position),
+                                                      "wait_minutes": str(case.wait_minutes)})
+        if case is not None and case.position is not None:
+            return fill(texts.get("wait_position", ""), {"position": str(case.position)})
+        return texts.get("wait_unknown", "")
+
+    def render(self, template: str, turn_value: Callable[[str], str]) -> str:
+        def one(m: re.Match[str]) -> str:
+            name, arg = m.group(1), m.group(2)
+            if name == "hotline" and arg:
+                hotline = self.service.hotlines.get(arg)
+                return hotline.line() if hotline else m.group(0)
+            if arg:
+                return m.group(0)
+            if name in self.static:
+                return self.static[name]
+            if name in TURN_PLACEHOLDERS:
+                return turn_value(name)
+            return m.group(0)
+
+        return PLACEHOLDER.sub(one, template)
+
+    def worst_case(self, template: str) -> str:
+        """The text with turn placeholders at their largest, for the length check."""
+        return self.render(template, lambda _name: "x" * TURN_PLACEHOLDER_SIZE)
