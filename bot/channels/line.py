@@ -1,0 +1,439 @@
+"""LINE: verify and parse webhooks into `InboundEvent`s, and send `Delivery`s.
+
+The webhook does nothing slow before answering: verify the signature on the raw body (the
+SDK's validator), convert events with pure functions, append them to the stream, answer 200.
+Delivery prefers the reply token while it is fresh and falls back to push; push carries a
+deterministic `X-Line-Retry-Key`, so a retried or reclaimed push is never shown twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import aiohttp
+import structlog
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from linebot.v3.messaging import (
+    ApiException,
+    AsyncApiClient,
+    AsyncMessagingApi,
+    Configuration,
+    MessageAction,
+    PostbackAction,
+    PushMessageRequest,
+    QuickReply,
+    QuickReplyItem,
+    ReplyMessageRequest,
+    ShowLoadingAnimationRequest,
+    TextMessage,
+)
+from linebot.v3.webhook import SignatureValidator
+from redis.exceptions import RedisError
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from bot.channels.base import (
+    Address,
+    Delivery,
+    DeliveryError,
+    EventKind,
+    InboundEvent,
+    OutboundMessage,
+)
+from bot.metrics import Metrics
+from bot.settings import Settings
+from bot.turn import Intake
+
+log = structlog.get_logger(__name__)
+
+CHANNEL = "line"
+MAX_MESSAGES = 5  # per reply or push call
+MAX_TEXT_UNITS = 5000  # UTF-16 code units per text message
+MAX_QUICK_REPLIES = 13
+MAX_LABEL = 20
+REQUEST_TIMEOUT_S = 10
+RETRY_NAMESPACE = uuid.UUID("5b0c6a52-6a43-4a55-9c1e-3f0f6c2e7d11")
+MEDIA_TYPES = frozenset({"image", "video", "audio", "file", "location", "sticker"})
+
+
+# --- converters (pure) -----------------------------------------------------------------------
+
+
+def _event_id(raw: dict[str, Any]) -> str:
+    event_id = raw.get("webhookEventId")
+    if isinstance(event_id, str) and event_id:
+        return f"line:{event_id}"
+    digest = hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()
+    return f"line:h{digest[:32]}"
+
+
+def convert_event(raw: Any, received_ms: int) -> InboundEvent | None:
+    """One webhook event (as decoded JSON) → an InboundEvent, or None when there is nothing to do.
+
+    Never raises: anything unexpected becomes None (logged by the caller as ignored).
+    """
+    if not isinstance(raw, dict):
+        return None
+    source = raw.get("source") if isinstance(raw.get("source"), dict) else {}
+    assert isinstance(source, dict)
+    etype = raw.get("type")
+    if raw.get("mode", "active") != "active":
+        return None  # standby: another channel answers this chat
+    source_type = source.get("type")
+    if source_type == "user":
+        to = source.get("userId")
+    elif source_type == "group":
+        to = source.get("groupId")
+    elif source_type == "room":
+        to = source.get("roomId")
+    else:
+        return None
+    if not isinstance(to, str) or not to:
+        return None
+    timestamp = raw.get("timestamp")
+    ts = int(timestamp) if isinstance(timestamp, int | float) else received_ms
+    reply_token = raw.get("replyToken") if isinstance(raw.get("replyToken"), str) else None
+    delivery = raw.get("deliveryContext") if isinstance(raw.get("deliveryContext"), dict) else {}
+    assert isinstance(delivery, dict)
+    base: dict[str, Any] = {
+        "event_id": _event_id(raw),
+        "channel": CHANNEL,
+        "address": Address(CHANNEL, to),
+        "timestamp_ms": ts,
+        "received_ms": received_ms,
+        "reply_token": reply_token,
+        "redelivery": bool(delivery.get("isRedelivery", False)),
+    }
+    if source_type in ("group", "room"):
+        # Consultations are one-to-one: a polite note when invited or spoken to, nothing else.
+        if etype in ("join", "message"):
+            return InboundEvent(kind=EventKind.GROUP, **base)
+        return None
+    if etype == "follow":
+        return InboundEvent(kind=EventKind.FOLLOW, **base)
+    if etype == "unfollow":
+        return InboundEvent(kind=EventKind.UNFOLLOW, **base)
+    if etype == "postback":
+        postback = raw.get("postback") if isinstance(raw.get("postback"), dict) else {}
+        assert isinstance(postback, dict)
+        data = postback.get("data")
+        if not isinstance(data, str):
+            return None
+        return InboundEvent(kind=EventKind.POSTBACK, postback=data[:300], **base)
+    if etype == "message":
+        message = raw.get("message") if isinstance(raw.get("message"), dict) else {}
+        assert isinstance(message, dict)
+        mtype = message.get("type")
+        if mtype == "text" and isinstance(message.get("text"), str):
+            return InboundEvent(kind=EventKind.TEXT, text=message["text"], **base)
+        if mtype in MEDIA_TYPES:
+            return InboundEvent(kind=EventKind.MEDIA, media_type=str(mtype), **base)
+        return None
+    return None
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_text(text: str, limit: int = MAX_TEXT_UNITS) -> list[str]:
+    """Split a text into pieces of at most `limit` UTF-16 units, preferring line breaks."""
+    if utf16_len(text) <= limit:
+        return [text]
+    pieces: list[str] = []
+    current = ""
+    for line in text.splitlines(keepends=True):
+        while utf16_len(line) > limit:  # one enormous line: cut by characters
+            cut = 0
+            units = 0
+            for i, ch in enumerate(line):
+                units += 2 if ord(ch) > 0xFFFF else 1
+                if units > limit:
+                    cut = i
+                    break
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(line[:cut])
+            line = line[cut:]
+        if utf16_len(current) + utf16_len(line) > limit:
+            pieces.append(current)
+            current = ""
+        current += line
+    if current:
+        pieces.append(current)
+    return [p for p in pieces if p]
+
+
+def to_line_messages(messages: Sequence[OutboundMessage]) -> list[TextMessage]:
+    """Our messages → LINE text messages (long texts split; quick replies on the last one)."""
+    out: list[TextMessage] = []
+    for index, message in enumerate(messages):
+        parts = split_text(message.text) or [" "]
+        for part_index, part in enumerate(parts):
+            quick = None
+            last = index == len(messages) - 1 and part_index == len(parts) - 1
+            if last and message.quick_replies:
+                quick = QuickReply(
+                    items=[_quick_item(q) for q in message.quick_replies[:MAX_QUICK_REPLIES]]
+                )
+            out.append(TextMessage(text=part, quickReply=quick))
+    return out
+
+
+def _quick_item(q: Any) -> QuickReplyItem:
+    label = str(q.label)[:MAX_LABEL]
+    if q.data:
+        action: Any = PostbackAction(
+            label=label, data=str(q.data)[:300], displayText=(q.text or q.label)[:300]
+        )
+    else:
+        action = MessageAction(label=label, text=(q.text or q.label)[:300])
+    return QuickReplyItem(action=action)
+
+
+def batches(messages: Sequence[TextMessage], size: int = MAX_MESSAGES) -> list[list[TextMessage]]:
+    return [list(messages[i : i + size]) for i in range(0, len(messages), size)]
+
+
+def retry_key(delivery_key: str, batch: int) -> str:
+    return str(uuid.uuid5(RETRY_NAMESPACE, f"{delivery_key}#{batch}"))
+
+
+# --- webhook ---------------------------------------------------------------------------------
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            if int(declared) > limit:
+                raise BodyTooLarge
+        except ValueError:
+            raise BodyTooLarge from None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+CrisisNet = Callable[[Sequence[InboundEvent]], Awaitable[None]]
+
+
+def line_router(
+    settings: Settings,
+    intake: Callable[[], Intake],
+    metrics: Metrics,
+    safety_net: CrisisNet | None = None,
+) -> APIRouter:
+    """`POST /webhooks/line`. `safety_net` answers crisis messages directly when the store is
+    down (the webhook then answers 503 so LINE redelivers the rest)."""
+    router = APIRouter()
+    secret = settings.line_channel_secret.get_secret_value() if settings.line_channel_secret else ""
+    validator = SignatureValidator(secret) if secret else None
+
+    def done(outcome: str, started: float, response: Response) -> Response:
+        metrics.webhook_latency.labels(CHANNEL, outcome).observe(time.perf_counter() - started)
+        return response
+
+    @router.post("/webhooks/line", include_in_schema=True)
+    async def line_webhook(request: Request) -> Response:
+        started = time.perf_counter()
+        if validator is None:
+            return done(
+                "disabled", started, JSONResponse({"detail": "LINE is not configured"}, 503)
+            )
+        try:
+            body = await read_body(request, settings.bot_max_body_bytes)
+        except BodyTooLarge:
+            return done("too_large", started, JSONResponse({"detail": "body too large"}, 413))
+        signature = request.headers.get("x-line-signature", "")
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return done("bad_body", started, JSONResponse({"detail": "body is not UTF-8"}, 400))
+        if not signature or not validator.validate(text, signature):
+            log.warning("line.bad_signature")
+            return done(
+                "bad_signature", started, JSONResponse({"detail": "invalid signature"}, 401)
+            )
+        try:
+            payload = json.loads(text)
+        except ValueError:
+            return done("bad_json", started, JSONResponse({"detail": "malformed JSON"}, 400))
+        raw_events = payload.get("events") if isinstance(payload, dict) else None
+        if not isinstance(raw_events, list):
+            return done("bad_json", started, JSONResponse({"detail": "no events list"}, 400))
+        now = int(time.time() * 1000)
+        events = [e for e in (convert_event(raw, now) for raw in raw_events) if e is not None]
+        if len(events) < len(raw_events):
+            log.info("line.events_ignored", count=len(raw_events) - len(events))
+        if events:
+            try:
+                seqs = await intake().submit(events)
+            except (RedisError, OSError) as exc:
+                log.error("line.store_unavailable", error=type(exc).__name__)
+                if safety_net is not None:
+                    asyncio.get_running_loop().create_task(safety_net(events))
+                return done(
+                    "store_down", started, JSONResponse({"detail": "temporarily unavailable"}, 503)
+                )
+            accepted = sum(1 for s in seqs if s)
+            metrics.events_accepted.labels(CHANNEL).inc(accepted)
+            if accepted < len(seqs):
+                metrics.events_duplicate.labels(CHANNEL).inc(len(seqs) - accepted)
+        return done("ok", started, JSONResponse({}, 200))
+
+    return router
+
+
+# --- sending ---------------------------------------------------------------------------------
+
+
+def _retryable(exc: BaseException) -> bool:
+    if isinstance(exc, ApiException):
+        return exc.status == 429 or (exc.status or 0) >= 500
+    return isinstance(exc, aiohttp.ClientError | asyncio.TimeoutError | ConnectionError)
+
+
+class LineSender:
+    """Delivers to LINE through the SDK's async client (created in the app lifespan)."""
+
+    channel = CHANNEL
+
+    def __init__(
+        self,
+        settings: Settings,
+        metrics: Metrics,
+        *,
+        max_attempts: int = 6,
+        max_wait_s: float = 8.0,
+    ) -> None:
+        self.settings = settings
+        self.metrics = metrics
+        self.max_attempts = max_attempts
+        self.max_wait_s = max_wait_s
+        self._client: AsyncApiClient | None = None
+        self._api: AsyncMessagingApi | None = None
+
+    async def open(self) -> None:
+        token = self.settings.line_channel_access_token
+        cfg = Configuration(
+            host=self.settings.line_api_base_url.rstrip("/"),
+            access_token=token.get_secret_value() if token else "",
+        )
+        self._client = AsyncApiClient(cfg)
+        self._api = AsyncMessagingApi(self._client)
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+            self._api = None
+
+    @property
+    def api(self) -> AsyncMessagingApi:
+        if self._api is None:
+            raise RuntimeError("LineSender.open() was not called")
+        return self._api
+
+    def _retrying(self) -> AsyncRetrying:
+        def before_sleep(state: RetryCallState) -> None:
+            self.metrics.delivery_retries.labels(CHANNEL).inc()
+
+        return AsyncRetrying(
+            retry=retry_if_exception(_retryable),
+            stop=stop_after_attempt(self.max_attempts),
+            wait=wait_exponential_jitter(multiplier=0.2, max=self.max_wait_s, jitter=0.2),
+            before_sleep=before_sleep,
+            reraise=True,
+        )
+
+    def _token_fresh(self, delivery: Delivery) -> bool:
+        if not delivery.reply_token or delivery.event_timestamp_ms is None:
+            return False
+        age = time.time() - delivery.event_timestamp_ms / 1000
+        return age < self.settings.bot_reply_token_ttl_s
+
+    async def deliver(self, delivery: Delivery) -> None:
+        groups = batches(to_line_messages(delivery.messages))
+        for index, batch in enumerate(groups):
+            if index == 0 and self._token_fresh(delivery) and await self._reply(delivery, batch):
+                continue
+            await self._push(delivery, index, batch)
+
+    async def _reply(self, delivery: Delivery, batch: list[TextMessage]) -> bool:
+        """True when the batch went out as a reply (or, on a retry, had already gone out)."""
+        assert delivery.reply_token
+        try:
+            await self.api.reply_message(
+                ReplyMessageRequest(replyToken=delivery.reply_token, messages=batch),
+                _request_timeout=REQUEST_TIMEOUT_S,
+            )
+            self.metrics.deliveries.labels(CHANNEL, "reply").inc()
+            return True
+        except ApiException as exc:
+            if exc.status == 400 and not delivery.first_attempt and self._token_fresh(delivery):
+                # A reply token works once. It is still fresh yet refused, and an earlier attempt
+                # of this very delivery was made: that attempt used it, so the person has it.
+                log.info("line.reply_already_used")
+                return True
+            log.warning("line.reply_failed", status=exc.status)
+            return False
+        except (aiohttp.ClientError, TimeoutError, ConnectionError) as exc:
+            log.warning("line.reply_failed", error=type(exc).__name__)
+            return False
+
+    async def _push(self, delivery: Delivery, index: int, batch: list[TextMessage]) -> None:
+        key = retry_key(delivery.key, index)
+        try:
+            async for attempt in self._retrying():
+                with attempt:
+                    try:
+                        await self.api.push_message(
+                            PushMessageRequest(to=delivery.address.to, messages=batch),
+                            x_line_retry_key=key,
+                            _request_timeout=REQUEST_TIMEOUT_S,
+                        )
+                    except ApiException as exc:
+                        if exc.status == 409:  # this retry key was already accepted
+                            log.info("line.push_already_accepted")
+                            return
+                        raise
+            self.metrics.deliveries.labels(CHANNEL, "push").inc()
+        except Exception as exc:
+            self.metrics.delivery_failures.labels(CHANNEL).inc()
+            status = getattr(exc, "status", None)
+            log.error("line.push_failed", status=status, error=type(exc).__name__)
+            raise DeliveryError(f"LINE push failed ({status or type(exc).__name__})") from exc
+
+    async def show_typing(self, address: Address) -> None:
+        if address.channel != CHANNEL or not address.to.startswith("U"):
+            return  # the loading animation works in one-to-one chats only
+        try:
+            await self.api.show_loading_animation(
+                ShowLoadingAnimationRequest(chatId=address.to, loadingSeconds=20),
+                _request_timeout=3,
+            )
+        except Exception as exc:  # best effort: never let the indicator break a turn
+            log.debug("line.loading_failed", error=type(exc).__name__)

@@ -1,0 +1,478 @@
+"""The turn handler: one event in, the person answered, exactly once.
+
+Two phases, so a worker killed at any point never sends a second answer:
+
+1. **Decide.** Read the conversation, screen the text, ask the dialog what to say, and write
+   everything the turn changes (transcript, screening and dialog state, profile) *together with
+   the plan of effects* in one MULTI/EXEC. Crisis state is therefore stored before anything is
+   sent. If the plan already exists (the event was reclaimed), this phase is skipped.
+2. **Carry out.** Run the plan's effects in order (send, open a case, relay to the counselor,
+   schedule a follow-up, ...), marking each one done. Every effect is idempotent on a key derived
+   from the event id, so a retry after a crash repeats nothing the person or counselor saw.
+
+Safety net: if deciding fails on a message that screens as a crisis (or cannot be screened at
+all), the person still gets the hotline numbers before the event is retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import redis.asyncio as aioredis
+import structlog
+
+from bot.channels.base import (
+    Delivery,
+    EventKind,
+    InboundEvent,
+    OutboundMessage,
+    Sender,
+)
+from bot.config import ServiceConfig
+from bot.followups import Followups
+from bot.metrics import Metrics
+from bot.screening.types import RiskLevel, ScreeningResult, ScreeningState
+from bot.store.conversations import ConversationStore, TranscriptEntry, TurnWrite
+from bot.store.keys import Keys
+from bot.turn import (
+    CancelFollowups,
+    CaseRequest,
+    CaseStatus,
+    Desk,
+    Dialog,
+    EndConversation,
+    Escalate,
+    ForgetMe,
+    ScheduleFollowup,
+    TurnInput,
+    TurnOutput,
+)
+
+log = structlog.get_logger(__name__)
+
+PLAN_TTL_S = 86400  # a decided plan outlives any retry or reclaim of its event
+
+
+class Screener(Protocol):
+    def screen(
+        self, text: str, state: ScreeningState | None = None
+    ) -> tuple[ScreeningResult, ScreeningState]: ...
+
+
+class Bundle(Protocol):
+    """The admin-edited configuration in force (swapped whole on live reload)."""
+
+    @property
+    def service(self) -> ServiceConfig: ...
+
+    @property
+    def screener(self) -> Screener: ...
+
+    @property
+    def dialog(self) -> Dialog: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    kind: str  # send | person_said | open_case | relayed | followup | cancel_followups | forget
+    data: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "data": self.data}
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> Effect:
+        return cls(kind=str(raw["kind"]), data=dict(raw["data"]))
+
+
+def _send(messages: Sequence[OutboundMessage], *, reply: bool = True) -> Effect:
+    return Effect("send", {"messages": [m.to_json() for m in messages], "reply": reply})
+
+
+def crisis_numbers_in(text: str, service: ServiceConfig, imminent: bool) -> bool:
+    """Does this text carry a 24-hour hotline number (and, if imminent, 119/110)?"""
+    always_open = [h.number for h in service.hotlines.values() if h.always_open]
+    if not any(number in text for number in always_open):
+        return False
+    return not imminent or all(e.number in text for e in service.emergency)
+
+
+class TurnHandler:
+    def __init__(
+        self,
+        *,
+        redis: aioredis.Redis,
+        keys: Keys,
+        conversations: ConversationStore,
+        senders: Mapping[str, Sender],
+        bundle: Callable[[], Bundle],
+        desk: Callable[[], Desk | None],
+        followups: Followups,
+        metrics: Metrics,
+    ) -> None:
+        self.redis = redis
+        self.keys = keys
+        self.conversations = conversations
+        self.senders = senders
+        self.bundle = bundle
+        self.desk = desk
+        self.followups = followups
+        self.metrics = metrics
+
+    async def __call__(self, event: InboundEvent) -> None:
+        plan = await self._load_plan(event.event_id)
+        if plan is None:
+            if event.kind is EventKind.TEXT:
+                sender = self.senders.get(event.address.channel)
+                if sender is not None:
+                    asyncio.get_running_loop().create_task(sender.show_typing(event.address))
+            try:
+                plan = await self._decide(event)
+            except Exception:
+                await self.safety_net(event, where="decide")
+                raise
+        await self._carry_out(event, plan)
+        if event.kind in (EventKind.TEXT, EventKind.POSTBACK, EventKind.FOLLOW):
+            self.metrics.turn_latency.observe(max(0.0, time.time() - event.received_ms / 1000))
+
+    # --- phase 1: decide ---------------------------------------------------------------------
+
+    async def _load_plan(self, event_id: str) -> list[Effect] | None:
+        raw = await self.redis.hget(self.keys.event_effects(event_id), "plan")
+        if raw is None:
+            return None
+        return [Effect.from_json(e) for e in json.loads(raw)]
+
+    async def _decide(self, event: InboundEvent) -> list[Effect]:
+        bundle = self.bundle()
+        service = bundle.service
+        conv = event.conversation
+        now = datetime.now(UTC)
+        write = TurnWrite()
+        plan: list[Effect] = []
+
+        if event.kind is EventKind.GROUP:
+            first_today = await self.redis.set(self.keys.group_noted(conv), "1", nx=True, ex=86400)
+            if first_today:
+                plan.append(_send([OutboundMessage(service.message("group_note"))]))
+            await self._commit(event, conv, write, plan)
+            return plan
+
+        snapshot = await self.conversations.snapshot(conv)
+        desk = self.desk()
+        case = await desk.case_status(conv, now) if desk is not None else None
+        profile = snapshot.profile
+        write.profile["address"] = json.dumps(
+            {"channel": event.address.channel, "to": event.address.to}, ensure_ascii=False
+        )
+
+        if event.kind is EventKind.COUNSELOR:
+            text = event.text or ""
+            plan.append(_send([OutboundMessage(text)], reply=False))
+            plan.append(Effect("relayed", {}))
+            write.transcript.append(
+                TranscriptEntry("counselor", text, event.received_ms, event.event_id)
+            )
+            await self._commit(event, conv, write, plan)
+            return plan
+
+        # A conversation that went idle starts afresh ("welcome back"), keeping only what the
+        # screener needs to see the person's history (their earlier factors).
+        dialog_state = snapshot.dialog_state
+        screening_state = snapshot.screening_state
+        returning = False
+        last_seen = int(profile.get("last_seen_ms", "0") or 0)
+        idle_ms = service.retention.idle_minutes * 60_000
+        person_event = event.kind in (
+            EventKind.TEXT,
+            EventKind.POSTBACK,
+            EventKind.FOLLOW,
+            EventKind.MEDIA,
+        )
+        if person_event and case is None and last_seen and event.received_ms - last_seen > idle_ms:
+            returning = True
+            dialog_state = {}
+            if screening_state is not None:
+                prior = list(
+                    dict.fromkeys([*screening_state.prior_factors, *screening_state.factors])
+                )
+                screening_state = ScreeningState(prior_factors=prior)
+        if person_event:
+            write.profile["last_seen_ms"] = str(event.received_ms)
+
+        screening: ScreeningResult | None = None
+        if event.kind is EventKind.TEXT and event.text is not None:
+            screening, new_state = bundle.screener.screen(event.text, screening_state)
+            write.screening_state = new_state
+            self.metrics.screening_risk.labels(screening.risk.label).inc()
+            write.transcript.append(
+                TranscriptEntry("person", event.text, event.received_ms, event.event_id)
+            )
+            if case is not None:
+                plan.append(
+                    Effect("person_said", {"text": event.text, "screening": screening.to_record()})
+                )
+        elif event.kind is EventKind.POSTBACK and event.postback:
+            write.transcript.append(
+                TranscriptEntry("person", f"[{event.postback}]", event.received_ms, event.event_id)
+            )
+
+        turn = bundle.dialog.respond(
+            TurnInput(
+                event=event,
+                screening=screening,
+                state=dialog_state,
+                profile=profile,
+                case=case,
+                now=now,
+                returning=returning,
+            )
+        )
+        messages = self._guard_crisis(list(turn.messages), screening, service, case)
+        if event.kind is EventKind.UNFOLLOW:
+            messages = []  # the person blocked us: nothing can reach them
+        if messages:
+            plan.append(_send(messages))
+            for m in messages:
+                write.transcript.append(
+                    TranscriptEntry("bot", m.text, int(time.time() * 1000), event.event_id)
+                )
+        plan.extend(self._actions(event, turn, screening, case))
+        write.dialog_state = dict(turn.state) if turn.state is not None else dialog_state
+        write.profile.update({str(k): str(v) for k, v in turn.profile.items()})
+        await self._commit(event, conv, write, plan)
+        return plan
+
+    def _guard_crisis(
+        self,
+        messages: list[OutboundMessage],
+        screening: ScreeningResult | None,
+        service: ServiceConfig,
+        case: CaseStatus | None,
+    ) -> list[OutboundMessage]:
+        """Contract: the first answer to a crisis message carries a 24-hour hotline number
+        (and 119/110 when imminent), whatever the scripts say. While a counselor holds the
+        case, only a rise in risk triggers it (the counselor is already talking)."""
+        if screening is None:
+            return messages
+        rose = screening.risk.is_crisis and screening.rose
+        repeated = screening.message_risk.is_crisis and (case is None or case.state == "queued")
+        if not (rose or repeated):
+            return messages
+        imminent = screening.risk is RiskLevel.IMMINENT
+        if messages and crisis_numbers_in(messages[0].text, service, imminent):
+            return messages
+        self.metrics.safety_net.labels("guard").inc()
+        log.warning("pipeline.crisis_guard_added_hotlines", risk=screening.risk.label)
+        crisis = OutboundMessage(service.crisis_text(imminent))
+        return [crisis, *messages]
+
+    def _actions(
+        self,
+        event: InboundEvent,
+        turn: TurnOutput,
+        screening: ScreeningResult | None,
+        case: CaseStatus | None,
+    ) -> list[Effect]:
+        effects: list[Effect] = []
+        escalated = False
+        for action in turn.actions:
+            if isinstance(action, Escalate):
+                if escalated:
+                    continue
+                escalated = True
+                consent = action.consent or bool(screening and screening.risk is RiskLevel.IMMINENT)
+                effects.append(
+                    self._open_case(event, action.reason, action.note, consent, turn, screening)
+                )
+            elif isinstance(action, ScheduleFollowup):
+                due = int(time.time() * 1000 + action.after_hours * 3_600_000)
+                effects.append(Effect("followup", {"due_ms": due}))
+            elif isinstance(action, CancelFollowups):
+                effects.append(Effect("cancel_followups", {}))
+            elif isinstance(action, ForgetMe):
+                effects.append(Effect("forget", {}))
+            elif isinstance(action, EndConversation):
+                continue  # the dialog already reset its own state
+        # Defence in depth: a crisis always reaches a counselor, whatever the scripts do.
+        crisis_rose = (
+            screening is not None
+            and screening.risk.is_crisis
+            and (screening.rose or screening.message_risk.is_crisis)
+        )
+        if crisis_rose and not escalated and (case is None or (screening and screening.rose)):
+            assert screening is not None
+            effects.append(
+                self._open_case(
+                    event, "risk", "", screening.risk is RiskLevel.IMMINENT, turn, screening
+                )
+            )
+        if event.kind is EventKind.UNFOLLOW and not any(
+            e.kind == "cancel_followups" for e in effects
+        ):
+            effects.append(Effect("cancel_followups", {}))
+        return effects
+
+    @staticmethod
+    def _open_case(
+        event: InboundEvent,
+        reason: str,
+        note: str,
+        consent: bool,
+        turn: TurnOutput,
+        screening: ScreeningResult | None,
+    ) -> Effect:
+        return Effect(
+            "open_case",
+            {
+                "reason": reason,
+                "note": note,
+                "consent": consent,
+                "collected": {str(k): str(v) for k, v in turn.collected.items()},
+                "trigger_text": event.text or "",
+                "screening": screening.to_record() if screening else None,
+            },
+        )
+
+    async def _commit(
+        self, event: InboundEvent, conv: str, write: TurnWrite, plan: list[Effect]
+    ) -> None:
+        key = self.keys.event_effects(event.event_id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            self.conversations.stage(pipe, conv, write)
+            pipe.hset(key, "plan", json.dumps([e.to_json() for e in plan], ensure_ascii=False))
+            pipe.expire(key, PLAN_TTL_S)
+            await pipe.execute()
+
+    # --- phase 2: carry out -----------------------------------------------------------------
+
+    async def _carry_out(self, event: InboundEvent, plan: list[Effect]) -> None:
+        key = self.keys.event_effects(event.event_id)
+        progress = await self.redis.hgetall(key)
+        reply_used = False
+        for index, effect in enumerate(plan):
+            if progress.get(f"done:{index}"):
+                if effect.kind == "send":
+                    reply_used = True
+                continue
+            first_attempt = not progress.get(f"attempt:{index}")
+            await self.redis.hset(key, f"attempt:{index}", "1")
+            if effect.kind == "send":
+                use_reply = bool(effect.data.get("reply", True)) and not reply_used
+                await self._deliver(event, index, effect, first_attempt, use_reply)
+                reply_used = True
+            else:
+                await self._run(event, index, effect)
+            await self.redis.hset(key, f"done:{index}", "1")
+
+    async def _deliver(
+        self, event: InboundEvent, index: int, effect: Effect, first_attempt: bool, use_reply: bool
+    ) -> None:
+        sender = self.senders.get(event.address.channel)
+        if sender is None:
+            log.warning("pipeline.no_sender", channel=event.address.channel)
+            return
+        messages = tuple(OutboundMessage.from_json(m) for m in effect.data["messages"])
+        await sender.deliver(
+            Delivery(
+                address=event.address,
+                messages=messages,
+                key=f"{event.event_id}:{index}",
+                reply_token=event.reply_token if use_reply else None,
+                event_timestamp_ms=event.timestamp_ms,
+                first_attempt=first_attempt,
+            )
+        )
+
+    async def _run(self, event: InboundEvent, index: int, effect: Effect) -> None:
+        conv = event.conversation
+        key = f"{event.event_id}:{index}"
+        desk = self.desk()
+        now = datetime.now(UTC)
+        if effect.kind == "open_case":
+            if desk is None:
+                log.warning("pipeline.no_desk_for_case")
+                return
+            data = effect.data
+            screening = (
+                ScreeningResult.from_record(data["screening"]) if data.get("screening") else None
+            )
+            status = await desk.open_case(
+                CaseRequest(
+                    conversation=conv,
+                    key=key,
+                    reason=data["reason"],
+                    screening=screening,
+                    collected=data.get("collected", {}),
+                    consent=bool(data.get("consent")),
+                    note=str(data.get("note", "")),
+                    trigger_text=str(data.get("trigger_text", "")),
+                ),
+                now,
+            )
+            log.info("pipeline.case_opened", case=status.case_id, risk=status.risk.label)
+        elif effect.kind == "person_said":
+            if desk is not None:
+                screening = (
+                    ScreeningResult.from_record(effect.data["screening"])
+                    if effect.data.get("screening")
+                    else None
+                )
+                await desk.person_said(conv, effect.data["text"], key, screening)
+        elif effect.kind == "relayed":
+            if desk is not None:
+                await desk.relayed(event)
+        elif effect.kind == "followup":
+            await self.followups.schedule(conv, int(effect.data["due_ms"]))
+        elif effect.kind == "cancel_followups":
+            await self.followups.cancel(conv)
+        elif effect.kind == "forget":
+            await self.followups.cancel(conv)
+            deleted = await self.conversations.forget(conv)
+            log.info("pipeline.forgot_person", keys=deleted)
+        else:
+            log.error("pipeline.unknown_effect", kind=effect.kind)
+
+    # --- safety net ------------------------------------------------------------------------
+
+    async def safety_net(self, event: InboundEvent, where: str) -> None:
+        """Something failed while handling this event: if it is (or might be) a crisis, send the
+        hotline numbers now, on their own idempotency key."""
+        if event.kind is not EventKind.TEXT or not event.text:
+            return
+        try:
+            bundle = self.bundle()
+            service = bundle.service
+        except Exception:
+            log.error("pipeline.safety_net_no_config")
+            return
+        try:
+            result, _ = bundle.screener.screen(event.text, None)
+            crisis, imminent = result.risk.is_crisis, result.risk is RiskLevel.IMMINENT
+        except Exception:
+            crisis, imminent = True, False  # cannot tell: err on the side of the person
+        if not crisis:
+            return
+        sender = self.senders.get(event.address.channel)
+        if sender is None:
+            return
+        self.metrics.safety_net.labels(where).inc()
+        log.warning("pipeline.safety_net", where=where)
+        try:
+            await sender.deliver(
+                Delivery(
+                    address=event.address,
+                    messages=(OutboundMessage(service.crisis_text(imminent)),),
+                    key=f"{event.event_id}:safety",
+                    reply_token=event.reply_token,
+                    event_timestamp_ms=event.timestamp_ms,
+                )
+            )
+        except Exception as exc:
+            log.error("pipeline.safety_net_failed", error=type(exc).__name__)

@@ -1,0 +1,354 @@
+"""Workers: consume the intake stream through a consumer group.
+
+Guarantees, across any number of processes sharing one Redis:
+- One person's events are handled in order and never two at once. Intake gave each event a
+  per-conversation sequence number; an event is handled only when the conversation's `done`
+  counter says its predecessor is finished, and under the conversation's lease lock.
+- Different conversations run in parallel (up to `concurrency` at once per process).
+- An event whose worker died stays pending in the group; after `reclaim_idle_ms` without a
+  lease renewal any worker claims it (XAUTOCLAIM) and handles it. The handler's side effects are
+  idempotent per event, so a reclaimed event never sends a second answer.
+- An event that keeps failing is retried with backoff, then parked on a dead-letter stream so
+  it cannot block the person's later events forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+import structlog
+from redis.exceptions import RedisError, ResponseError
+
+from bot.channels.base import InboundEvent
+from bot.metrics import Metrics
+from bot.store.keys import Keys
+
+log = structlog.get_logger(__name__)
+
+Handler = Callable[[InboundEvent], Awaitable[None]]
+
+# Finish an event: advance `done`, release the lease, ack and delete the entry; all or nothing.
+_FINISH = """
+local done = tonumber(redis.call('HGET', KEYS[1], 'done') or '0')
+if tonumber(ARGV[2]) > done then redis.call('HSET', KEYS[1], 'done', ARGV[2]) end
+if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
+redis.call('XACK', KEYS[3], ARGV[3], ARGV[4])
+redis.call('XDEL', KEYS[3], ARGV[4])
+redis.call('HDEL', KEYS[4], ARGV[4])
+return 1
+"""
+
+# Renew the lease only if we still hold it.
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
+
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+def default_consumer_name() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerConfig:
+    consumer: str
+    concurrency: int = 16
+    reclaim_idle_ms: int = 30_000
+    block_ms: int = 1_000
+    max_attempts: int = 8  # per event, counted across processes, before it is parked
+    retry_delays_s: tuple[float, ...] = (0.2, 1.0, 3.0)  # in-process retries before reclaim
+
+
+class Worker:
+    def __init__(
+        self,
+        redis: aioredis.Redis,
+        keys: Keys,
+        handler: Handler,
+        config: WorkerConfig,
+        metrics: Metrics | None = None,
+    ) -> None:
+        self.redis = redis
+        self.keys = keys
+        self.handler = handler
+        self.config = config
+        self.metrics = metrics or Metrics()
+        self._finish = redis.register_script(_FINISH)
+        self._renew = redis.register_script(_RENEW)
+        self._release = redis.register_script(_RELEASE)
+        self._inflight: dict[str, asyncio.Task[None]] = {}
+        self._slots = asyncio.Semaphore(config.concurrency)
+        self.handled = 0
+
+    @property
+    def attempts_key(self) -> str:
+        return self.keys.events_stream + ":attempts"
+
+    @property
+    def dead_stream(self) -> str:
+        return self.keys.events_stream + ":dead"
+
+    async def ensure_group(self) -> None:
+        try:
+            await self.redis.xgroup_create(
+                self.keys.events_stream, self.keys.events_group, id="0", mkstream=True
+            )
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Consume until `stop` is set, then let in-flight events finish (drain)."""
+        last_reclaim = 0.0
+        backoff = 0.1
+        first = True
+        while not stop.is_set():
+            try:
+                if first:
+                    await self.ensure_group()
+                    # Our own pending entries (same consumer name after a restart) come first.
+                    await self._read("0")
+                    first = False
+                now = time.monotonic()
+                if now - last_reclaim > self.config.reclaim_idle_ms / 2000:
+                    last_reclaim = now
+                    await self._reclaim()
+                await self._read(">")
+                backoff = 0.1
+            except asyncio.CancelledError:
+                raise
+            except (RedisError, OSError) as exc:
+                log.warning("worker.store_unavailable", error=type(exc).__name__, retry_in=backoff)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), backoff)
+                backoff = min(backoff * 2, 5.0)
+                if "NOGROUP" in str(exc):
+                    first = True
+        await self.drain()
+
+    async def drain(self, grace_s: float = 30.0) -> None:
+        tasks = [t for t in self._inflight.values() if not t.done()]
+        if tasks:
+            log.info("worker.draining", inflight=len(tasks))
+            await asyncio.wait(tasks, timeout=grace_s)
+
+    async def _read(self, from_id: str) -> None:
+        free = self._free_slots()
+        if free <= 0:
+            await asyncio.sleep(0.01)
+            return
+        response = await self.redis.xreadgroup(
+            self.keys.events_group,
+            self.config.consumer,
+            {self.keys.events_stream: from_id},
+            count=free,
+            block=None if from_id == "0" else self.config.block_ms,
+        )
+        for _stream, entries in response or []:
+            for entry_id, fields in entries:
+                if not fields:  # deleted while pending: nothing left to do
+                    await self.redis.xack(self.keys.events_stream, self.keys.events_group, entry_id)
+                    continue
+                await self._spawn(entry_id, fields)
+
+    async def _reclaim(self) -> None:
+        result = await self.redis.xautoclaim(
+            self.keys.events_stream,
+            self.keys.events_group,
+            self.config.consumer,
+            min_idle_time=self.config.reclaim_idle_ms,
+            start_id="0-0",
+            count=max(1, self._free_slots()),
+        )
+        entries = result[1] if result else []
+        for entry_id, fields in entries:
+            if entry_id in self._inflight:
+                continue
+            if not fields:
+                await self.redis.xack(self.keys.events_stream, self.keys.events_group, entry_id)
+                continue
+            log.info("worker.reclaimed", entry=entry_id)
+            await self._spawn(entry_id, fields)
+
+    def _free_slots(self) -> int:
+        return self.config.concurrency - sum(1 for t in self._inflight.values() if not t.done())
+
+    async def _spawn(self, entry_id: str, fields: dict[str, str]) -> None:
+        if entry_id in self._inflight and not self._inflight[entry_id].done():
+            return
+        task = asyncio.create_task(self._process(entry_id, fields), name=f"event-{entry_id}")
+        self._inflight[entry_id] = task
+        task.add_done_callback(lambda _t, e=entry_id: self._inflight.pop(e, None))
+
+    async def _touch(self, entry_id: str) -> None:
+        """Reset the entry's idle time so no other worker reclaims it while we hold it."""
+        await self.redis.xclaim(
+            self.keys.events_stream,
+            self.keys.events_group,
+            self.config.consumer,
+            min_idle_time=0,
+            message_ids=[entry_id],
+            justid=True,
+        )
+
+    async def _process(self, entry_id: str, fields: dict[str, str]) -> None:
+        conv, seq = fields["conv"], int(fields["seq"])
+        k = self.keys
+        try:
+            event = InboundEvent.from_json(fields["event"], seq=seq)
+        except (ValueError, KeyError, TypeError):
+            log.error("worker.bad_entry", entry=entry_id)
+            await self._park(entry_id, fields, "unreadable")
+            await self._finish(
+                keys=[k.conv_order(conv), k.conv_lock(conv), k.events_stream, self.attempts_key],
+                args=["-", seq, k.events_group, entry_id],
+            )
+            return
+        token = uuid.uuid4().hex
+        lease_ms = self.config.reclaim_idle_ms
+        wait = 0.005
+        last_touch = started = time.monotonic()
+        try:
+            # 1. Wait for our turn in the conversation, then take its lease.
+            while True:
+                done = int(await self.redis.hget(k.conv_order(conv), "done") or 0)
+                if done >= seq:  # already handled (we were reclaimed after finishing)
+                    await self._finish(
+                        keys=[
+                            k.conv_order(conv),
+                            k.conv_lock(conv),
+                            k.events_stream,
+                            self.attempts_key,
+                        ],
+                        args=[token, seq, k.events_group, entry_id],
+                    )
+                    return
+                if done == seq - 1 and await self.redis.set(
+                    k.conv_lock(conv), token, nx=True, px=lease_ms
+                ):
+                    break
+                if time.monotonic() - last_touch > lease_ms / 3000:
+                    await self._touch(entry_id)
+                    last_touch = time.monotonic()
+                if time.monotonic() - started > 3 * lease_ms / 1000:
+                    started = time.monotonic()
+                    await self._skip_gap(conv, seq)
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, 0.2)
+
+            # 2. Handle it, renewing the lease while we work.
+            attempts = int(await self.redis.hincrby(self.attempts_key, entry_id, 1))
+            if attempts > self.config.max_attempts:
+                log.error("worker.event_parked", entry=entry_id, attempts=attempts - 1)
+                self.metrics.events_dead.inc()
+                await self._park(entry_id, fields, "too many failures")
+            else:
+                async with self._lease(conv, token, entry_id, lease_ms):
+                    await self._handle_with_retries(event)
+            await self._finish(
+                keys=[k.conv_order(conv), k.conv_lock(conv), k.events_stream, self.attempts_key],
+                args=[token, seq, k.events_group, entry_id],
+            )
+            self.handled += 1
+            self.metrics.events_processed.labels(event.kind.value).inc()
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._release(keys=[k.conv_lock(conv)], args=[token]))
+            raise
+        except Exception as exc:  # the event stays pending and is retried
+            self.metrics.events_failed.inc()
+            log.warning(
+                "worker.event_failed", entry=entry_id, error=type(exc).__name__, exc_info=log_exc()
+            )
+            with contextlib.suppress(Exception):
+                await self._release(keys=[k.conv_lock(conv)], args=[token])
+
+    async def _handle_with_retries(self, event: InboundEvent) -> None:
+        delays = self.config.retry_delays_s
+        for attempt in range(len(delays) + 1):
+            try:
+                await self.handler(event)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if attempt == len(delays):
+                    raise
+                self.metrics.events_failed.inc()
+                log.warning("worker.retry", event=event.event_id, error=type(exc).__name__)
+                await asyncio.sleep(delays[attempt])
+
+    @contextlib.asynccontextmanager
+    async def _lease(self, conv: str, token: str, entry_id: str, lease_ms: int):  # type: ignore[no-untyped-def]
+        async def renew() -> None:
+            while True:
+                await asyncio.sleep(lease_ms / 3000)
+                with contextlib.suppress(RedisError, OSError):
+                    await self._renew(keys=[self.keys.conv_lock(conv)], args=[token, lease_ms])
+                    await self._touch(entry_id)
+
+        task = asyncio.create_task(renew())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _skip_gap(self, conv: str, seq: int) -> None:
+        """If no earlier event of this conversation is left anywhere on the stream, the
+        predecessor was lost (e.g. a store restored from an old snapshot): move on rather than
+        block the person forever."""
+        start = "-"
+        while True:
+            entries = await self.redis.xrange(self.keys.events_stream, min=start, count=500)
+            for _entry_id, fields in entries:
+                if fields.get("conv") == conv and int(fields.get("seq", 0)) < seq:
+                    return
+            if len(entries) < 500:
+                break
+            start = "(" + entries[-1][0]
+        log.error("worker.order_gap_skipped", conversation=conv, seq=seq)
+        await self.redis.eval(
+            "local d = tonumber(redis.call('HGET', KEYS[1], 'done') or '0') "
+            "if d < tonumber(ARGV[1]) then redis.call('HSET', KEYS[1], 'done', ARGV[1]) end "
+            "return 1",
+            1,
+            self.keys.conv_order(conv),
+            seq - 1,
+        )
+
+    async def _park(self, entry_id: str, fields: dict[str, str], why: str) -> None:
+        await self.redis.xadd(
+            self.dead_stream,
+            {**fields, "entry": entry_id, "why": why},
+            maxlen=10_000,
+            approximate=True,
+        )
+
+    async def pending(self) -> int:
+        try:
+            info = await self.redis.xpending(self.keys.events_stream, self.keys.events_group)
+            return int(info["pending"])
+        except ResponseError:
+            return 0
+
+
+def log_exc() -> bool:
+    """Tracebacks only at debug: they can carry message text in local variables' reprs."""
+    return bool(log.is_enabled_for(10)) if hasattr(log, "is_enabled_for") else False

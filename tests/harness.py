@@ -1,0 +1,216 @@
+"""Run the real app on loopback and talk to it as LINE would: really signed webhooks."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import hashlib
+import hmac
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from bot.app import Services, create_app
+from bot.pipeline import Bundle
+from bot.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "test-channel-secret"
+ACCESS_TOKEN = "test-access-token"
+
+
+def sign(body: bytes, secret: str = SECRET) -> str:
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def user_source(user: str) -> dict[str, str]:
+    return {"type": "user", "userId": user}
+
+
+def base_event(etype: str, user: str, **extra: Any) -> dict[str, Any]:
+    event: dict[str, Any] = {
+        "type": etype,
+        "mode": "active",
+        "timestamp": int(time.time() * 1000),
+        "source": user_source(user),
+        "webhookEventId": "01" + uuid.uuid4().hex.upper()[:24],
+        "deliveryContext": {"isRedelivery": False},
+    }
+    if etype not in ("unfollow", "leave", "memberLeft", "unsend"):
+        event["replyToken"] = "rt-" + uuid.uuid4().hex
+    event.update(extra)
+    return event
+
+
+def text_event(user: str, text: str, **extra: Any) -> dict[str, Any]:
+    return base_event(
+        "message",
+        user,
+        message={"id": uuid.uuid4().hex[:10], "type": "text", "text": text, "quoteToken": "q"},
+        **extra,
+    )
+
+
+def follow_event(user: str) -> dict[str, Any]:
+    return base_event("follow", user, follow={"isUnblocked": False})
+
+
+def body_of(*events: dict[str, Any]) -> bytes:
+    return json.dumps({"destination": "Ubot", "events": list(events)}, ensure_ascii=False).encode()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def make_settings(
+    redis_url: str, key_prefix: str, line_url: str | None = None, **overrides: Any
+) -> Settings:
+    values: dict[str, Any] = {
+        "REDIS_URL": redis_url,
+        "BOT_KEY_PREFIX": key_prefix,
+        "BOT_CONFIG_DIR": str(ROOT / "config"),
+        "DIALOGS_DIR": str(ROOT / "dialogs"),
+        "BOT_RELOAD_INTERVAL_S": 0,
+        "BOT_RECLAIM_IDLE_MS": 1500,
+        "BOT_LOG_FORMAT": "console",
+        "BOT_LOG_LEVEL": os.environ.get("TEST_LOG_LEVEL", "warning"),
+    }
+    if line_url is not None:
+        values |= {
+            "LINE_CHANNEL_SECRET": SECRET,
+            "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
+            "LINE_API_BASE_URL": line_url,
+        }
+    values |= overrides
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+class RunningApp:
+    def __init__(self, base_url: str, services: Services) -> None:
+        self.base_url = base_url
+        self.services = services
+        self.http = httpx.AsyncClient(base_url=base_url, timeout=10, trust_env=False)
+
+    async def post_line(
+        self, body: bytes, signature: str | None = None, **headers: str
+    ) -> httpx.Response:
+        hdrs = {"Content-Type": "application/json", "X-Line-Signature": signature or sign(body)}
+        hdrs.update(headers)
+        return await self.http.post("/webhooks/line", content=body, headers=hdrs)
+
+    async def send(self, *events: dict[str, Any]) -> httpx.Response:
+        response = await self.post_line(body_of(*events))
+        assert response.status_code == 200, response.text
+        return response
+
+    async def idle(self, timeout: float = 10.0) -> None:
+        """Wait until every accepted event has been handled."""
+        deadline = time.monotonic() + timeout
+        worker = self.services.worker
+        while time.monotonic() < deadline:
+            length = await self.services.redis.xlen(self.services.keys.events_stream)
+            if length == 0 and not any(not t.done() for t in worker._inflight.values()):
+                return
+            await asyncio.sleep(0.02)
+        raise TimeoutError("events still pending")
+
+
+@contextlib.asynccontextmanager
+async def running_app(
+    settings: Settings, *, bundle: Callable[[], Bundle] | None = None, with_desk: bool = True
+) -> AsyncIterator[RunningApp]:
+    app = create_app(settings, bundle=bundle, with_desk=with_desk)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+    server = uvicorn.Server(config)
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    running = RunningApp(f"http://127.0.0.1:{port}", app.state.services)
+    try:
+        yield running
+    finally:
+        await running.http.aclose()
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+class ServeProcess:
+    """`python -m bot serve` in a child process, for crash and multi-process tests."""
+
+    def __init__(self, env: Mapping[str, str], port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.env = {**os.environ, **env, "PYTHONUNBUFFERED": "1", "NO_PROXY": "127.0.0.1,localhost"}
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    async def start(self, timeout: float = 30.0) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + timeout
+        async with httpx.AsyncClient(trust_env=False) as client:
+            while time.monotonic() < deadline:
+                if self.proc.poll() is not None:
+                    err = (
+                        self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
+                    )
+                    raise RuntimeError(f"serve exited: {err[-2000:]}")
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get(self.url + "/readyz")).status_code == 200:
+                        return
+                await asyncio.sleep(0.1)
+        raise TimeoutError("serve did not become ready")
+
+    async def post_line(self, body: bytes) -> httpx.Response:
+        async with httpx.AsyncClient(trust_env=False, timeout=10) as client:
+            return await client.post(
+                self.url + "/webhooks/line",
+                content=body,
+                headers={"Content-Type": "application/json", "X-Line-Signature": sign(body)},
+            )
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+
+    def terminate(self, timeout: float = 30.0) -> int:
+        if self.proc is None:
+            return 0
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc.stderr:
+            self.proc.stderr.close()
+        return self.proc.returncode
