@@ -1,0 +1,190 @@
+"""Counselor hand-off: cases, the priority queue, Slack case cards and thread relay, timers,
+and the local counselor console.
+
+`build_escalation` is the one entry point the app uses; see docs/escalation.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import urlparse
+
+import aiohttp
+import redis.asyncio as aioredis
+import structlog
+from fastapi import APIRouter, Request, Response
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import ServiceConfig
+from bot.settings import Settings
+from bot.store.conversations import ConversationStore
+from bot.store.keys import Keys
+from bot.turn import Intake
+from escalation.board import Board, ConsoleBoard
+from escalation.cases import CaseBook
+from escalation.config import (
+    EscalationConfig,
+    EscalationConfigSource,
+    check_escalation_config,
+    load_escalation_config,
+)
+from escalation.console import console_router
+from escalation.desk import CaseDesk
+from escalation.outbox import Outbox
+from escalation.slack import SlackBoard, SlackCounselorApp
+
+log = structlog.get_logger(__name__)
+
+__all__ = [
+    "CaseDesk",
+    "EscalationConfig",
+    "EscalationRuntime",
+    "build_escalation",
+    "check_escalation_config",
+    "load_escalation_config",
+]
+
+TIMER_POLL_S = 1.0
+
+
+@dataclass
+class EscalationRuntime:
+    """What the app wires in: the desk for the pipeline, the HTTP routes, and the background
+    loops (outbox sender, timers) for `run`."""
+
+    desk: CaseDesk
+    router: APIRouter
+    book: CaseBook
+    outbox: Outbox
+    clock: Callable[[], datetime]
+    slack: SlackCounselorApp | None = None
+    timer_poll_s: float = TIMER_POLL_S
+    _clients: list[AsyncWebClient] = field(default_factory=list)
+    _sessions: list[aiohttp.ClientSession] = field(default_factory=list)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Send the outbox and fire timers until `stop` is set. Safe in several processes."""
+        for client in self._clients:
+            if client.session is None or client.session.closed:
+                session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=client.timeout))
+                client.session = session
+                self._sessions.append(session)
+        await asyncio.gather(self.outbox.run(stop, self.book.send), self._timers(stop))
+
+    async def _timers(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                now_ms = int(self.clock().timestamp() * 1000)
+                while await self.book.fire_timers(now_ms) and not stop.is_set():
+                    pass
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("timers.failed", error=type(exc).__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=self.timer_poll_s)
+
+    async def aclose(self) -> None:
+        for session in self._sessions:
+            await session.close()
+        self._sessions.clear()
+
+
+def _slack_client(settings: Settings, *, retry_429: bool) -> AsyncWebClient:
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    client = AsyncWebClient(
+        token=token, base_url=settings.slack_api_url, proxy=settings.bot_proxy, timeout=10
+    )
+    host = urlparse(settings.slack_api_url).hostname or ""
+    if settings.bot_proxy is None and host in ("127.0.0.1", "localhost", "::1"):
+        client.proxy = None  # slack_sdk would take HTTPS_PROXY and ignore NO_PROXY
+    if retry_429:
+        client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=1))
+    else:
+        client.retry_handlers.clear()  # the outbox retries, and knows when a post is uncertain
+    return client
+
+
+def build_escalation(
+    settings: Settings,
+    redis: aioredis.Redis,
+    keys: Keys,
+    conversations: ConversationStore,
+    intake: Intake,
+    service: Callable[[], ServiceConfig],
+    *,
+    config: Callable[[], EscalationConfig] | None = None,
+    clock: Callable[[], datetime] | None = None,
+    outbox_lease_s: float = 30.0,
+) -> EscalationRuntime:
+    """Assemble the counselor side. Slack when `settings.slack_enabled`, else the console
+    board; the console page is served whenever `settings.dev_pages_enabled`."""
+    cfg = config or EscalationConfigSource(
+        settings.bot_config_dir, interval_s=settings.bot_reload_interval_s
+    )
+    clock = clock or (lambda: datetime.now(UTC))
+    outbox = Outbox(redis, keys, lease_s=outbox_lease_s)
+    board: Board
+    clients: list[AsyncWebClient] = []
+    slack_client: AsyncWebClient | None = None
+    if settings.slack_enabled:
+        if not settings.slack_counselor_channel:
+            raise ValueError("SLACK_COUNSELOR_CHANNEL must be set when Slack credentials are")
+        outbox_client = _slack_client(settings, retry_429=False)
+        clients.append(outbox_client)
+        board = SlackBoard(
+            outbox_client,
+            cfg,
+            counselor_channel=settings.slack_counselor_channel,
+            supervisor_channel=settings.slack_supervisor_channel or "",
+        )
+        slack_client = _slack_client(settings, retry_429=True)
+    else:
+        board = ConsoleBoard(redis, keys)
+    book = CaseBook(
+        redis,
+        keys,
+        conversations,
+        outbox,
+        board,
+        intake,
+        cfg,
+        service,
+        counselor_channel=settings.slack_counselor_channel or "",
+        supervisor_channel=settings.slack_supervisor_channel or "",
+    )
+    router = APIRouter()
+    slack_app: SlackCounselorApp | None = None
+    if slack_client is not None and settings.slack_signing_secret is not None:
+        slack_app = SlackCounselorApp(
+            book=book,
+            redis=redis,
+            keys=keys,
+            client=slack_client,
+            signing_secret=settings.slack_signing_secret.get_secret_value(),
+            counselor_channel=settings.slack_counselor_channel or "",
+            config=cfg,
+        )
+        handler = slack_app.handler
+
+        @router.post("/slack/events", include_in_schema=False)
+        async def slack_events(request: Request) -> Response:
+            response: Response = await handler.handle(request)
+            return response
+
+    if settings.dev_pages_enabled:
+        router.include_router(console_router(book))
+    return EscalationRuntime(
+        desk=CaseDesk(book, clock),
+        router=router,
+        book=book,
+        outbox=outbox,
+        clock=clock,
+        slack=slack_app,
+        _clients=clients,
+    )

@@ -1,0 +1,308 @@
+"""The case card: one view of a case, rendered as Slack Block Kit or as console JSON.
+
+`build_card` decides *what* a counselor sees (pure, from the case, its log and the config);
+`slack_blocks` and `CaseCard.to_json` only decide how. Both counselor adapters show the same
+content because they render the same `CaseCard`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from escalation.config import EscalationConfig
+from escalation.model import Case, Counselor, LogEntry
+
+ACTION_CLAIM = "case_claim"
+ACTION_CLOSE = "case_close"
+ACTION_HAND_BACK = "case_hand_back"
+ACTION_SUPERVISOR = "case_supervisor"
+CLOSE_MODAL = "case_close_modal"
+SECTION_MAX = 2900  # Slack allows 3000 characters per section text
+HEADER_MAX = 150
+
+
+@dataclass(frozen=True, slots=True)
+class CaseCard:
+    case_id: str
+    title: str
+    fallback: str
+    risk: str
+    risk_label: str
+    state: str
+    state_line: str
+    opened: str  # HH:MM in the service's timezone
+    waiting_minutes: int
+    reason_label: str
+    consent_label: str
+    triggers: tuple[str, ...]  # the person's words that raised the case, oldest first
+    words: tuple[str, ...]  # the matched signal words
+    reasons: tuple[str, ...]
+    factors: tuple[str, ...]
+    pathway: str
+    assessment: tuple[tuple[str, str], ...]
+    note: str
+    recent: tuple[tuple[str, str], ...]  # (role label, text)
+    previous: tuple[str, ...]
+    summary: str
+    actions: tuple[str, ...]
+    holder: str  # plain counselor name/id, "" when nobody holds it
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["assessment"] = [list(pair) for pair in self.assessment]
+        data["recent"] = [list(pair) for pair in self.recent]
+        return data
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split()) if "\n" not in text else text.strip()
+    return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
+
+
+def _hhmm(ms: int, tz: str) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).astimezone(ZoneInfo(tz)).strftime("%H:%M")
+
+
+def _date(ms: int, tz: str) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d")
+
+
+def actions_for(case: Case) -> tuple[str, ...]:
+    if case.state == "queued":
+        return (ACTION_CLAIM, ACTION_CLOSE, ACTION_HAND_BACK, ACTION_SUPERVISOR)
+    if case.state == "claimed":
+        return (ACTION_CLOSE, ACTION_HAND_BACK, ACTION_SUPERVISOR)
+    return ()
+
+
+def who(ref: str, *, slack: bool) -> str:
+    counselor = Counselor.parse(ref)
+    if counselor is None:
+        return ref
+    return counselor.mention() if slack else counselor.plain()
+
+
+def build_card(
+    case: Case,
+    log: Sequence[LogEntry],
+    cfg: EscalationConfig,
+    *,
+    now_ms: int,
+    tz: str = "Asia/Tokyo",
+    slack: bool = True,
+) -> CaseCard:
+    risk_label = cfg.label("risk", case.risk.label)
+    waited_until = case.claimed_ms if case.claimed_ms else (case.closed_ms or now_ms)
+    waiting = max(0, (waited_until - case.opened_ms) // 60_000)
+    if case.state == "queued":
+        state_line = cfg.text("state_queued", minutes=waiting)
+    elif case.state == "claimed":
+        state_line = cfg.text(
+            "state_claimed",
+            who=who(case.claimed_by, slack=slack),
+            since=_hhmm(case.claimed_ms, tz),
+        )
+    elif case.state == "closed":
+        state_line = cfg.text(
+            "state_closed",
+            who=who(case.closed_by, slack=slack),
+            outcome=cfg.outcome_label(case.outcome) if case.outcome else cfg.text("none"),
+        )
+    else:
+        state_line = cfg.text("state_handed_back", who=who(case.closed_by, slack=slack))
+    recent = tuple(
+        (
+            cfg.label("role", e.role if e.role != "note" else "counselor"),
+            _clip(e.text, cfg.message_chars),
+        )
+        for e in log
+        if e.role in ("person", "bot", "counselor")
+    )[-cfg.recent_messages :]
+    previous = tuple(
+        cfg.text(
+            "previous_case",
+            case_id=p.case_id,
+            date=_date(p.opened_ms, tz),
+            risk=cfg.label("risk", p.risk),
+            outcome=cfg.outcome_label(p.outcome) if p.outcome else cfg.label("state", p.state),
+            summary=_clip(p.summary, 300) if p.summary else cfg.text("none"),
+        )
+        for p in case.previous
+    )
+    pathway = ""
+    if case.pathway:
+        pathway = str(case.pathway.get("label") or case.pathway.get("chain") or "")
+    emoji = cfg.label("risk_emoji", case.risk.label)
+    holder = case.holder
+    return CaseCard(
+        case_id=case.case_id,
+        title=_clip(
+            cfg.text("card_title", emoji=emoji, case_id=case.case_id, risk=risk_label), HEADER_MAX
+        ),
+        fallback=cfg.text("card_fallback", case_id=case.case_id, risk=risk_label),
+        risk=case.risk.label,
+        risk_label=risk_label,
+        state=case.state,
+        state_line=state_line,
+        opened=_hhmm(case.opened_ms, tz),
+        waiting_minutes=int(waiting),
+        reason_label=cfg.label("reason", case.reason),
+        consent_label=cfg.text("consent_yes" if case.consent else "consent_no"),
+        triggers=tuple(_clip(t.text, 1000) for t in case.triggers if t.text),
+        words=tuple(case.trigger_words()),
+        reasons=case.reasons,
+        factors=tuple(cfg.label("factors", f) for f in case.factors),
+        pathway=pathway,
+        assessment=tuple((str(k), _clip(str(v), 300)) for k, v in case.collected.items()),
+        note=case.note,
+        recent=recent,
+        previous=previous,
+        summary=case.summary,
+        actions=actions_for(case),
+        holder=holder.plain() if holder else "",
+    )
+
+
+# --- Slack ------------------------------------------------------------------------------------
+
+
+def escape(text: str) -> str:
+    """Slack mrkdwn escaping: the person's words can never become mentions or links."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def quote(text: str) -> str:
+    return "\n".join("> " + line for line in escape(text).splitlines() or [""])
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _clip(text, SECTION_MAX)}}
+
+
+def slack_blocks(card: CaseCard, cfg: EscalationConfig) -> list[dict[str, Any]]:
+    none = cfg.text("none")
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": card.title, "emoji": True}},
+        {
+            "type": "section",
+            "fields": [
+                {"type": "mrkdwn", "text": f"*{cfg.text('field_risk')}*\n{card.risk_label}"},
+                {"type": "mrkdwn", "text": f"*{cfg.text('field_state')}*\n{card.state_line}"},
+                {"type": "mrkdwn", "text": f"*{cfg.text('field_opened')}*\n{card.opened}"},
+                {"type": "mrkdwn", "text": f"*{cfg.text('field_reason')}*\n{card.reason_label}"},
+                {
+                    "type": "mrkdwn",
+                    "text": f"*{cfg.text('field_consent')}*\n{card.consent_label}",
+                },
+            ],
+        },
+    ]
+    triggers = "\n".join(quote(t) for t in card.triggers) or none
+    blocks.append(_section(f"*{cfg.text('heading_trigger')}*\n{triggers}"))
+    reasons = "\n".join("• " + escape(r) for r in card.reasons) or none
+    detail = f"*{cfg.text('heading_reasons')}*\n{reasons}"
+    if card.factors:
+        detail += f"\n*{cfg.text('heading_factors')}* " + escape("、".join(card.factors))
+    if card.pathway:
+        detail += f"\n*{cfg.text('heading_pathway')}* " + escape(card.pathway)
+    blocks.append(_section(detail))
+    if card.assessment or card.note:
+        lines = [f"• {escape(k)}: {escape(v)}" for k, v in card.assessment]
+        text = f"*{cfg.text('heading_assessment')}*\n" + ("\n".join(lines) or none)
+        if card.note:
+            text += f"\n*{cfg.text('heading_note')}* {escape(card.note)}"
+        blocks.append(_section(text))
+    if card.recent:
+        lines = [f"*{escape(role)}*: {escape(text)}" for role, text in card.recent]
+        blocks.append(_section(f"*{cfg.text('heading_recent')}*\n" + "\n".join(lines)))
+    if card.previous:
+        lines = ["• " + escape(p) for p in card.previous]
+        blocks.append(_section(f"*{cfg.text('heading_previous')}*\n" + "\n".join(lines)))
+    if card.summary:
+        blocks.append(_section(f"*{cfg.text('heading_summary')}*\n{escape(card.summary)}"))
+    buttons: list[dict[str, Any]] = []
+    for action in card.actions:
+        buttons.append(_button(action, card.case_id, cfg))
+    if buttons:
+        blocks.append(
+            {"type": "actions", "block_id": f"case_actions:{card.case_id}", "elements": buttons}
+        )
+    else:
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": card.state_line}]}
+        )
+    return blocks
+
+
+def _button(action: str, case_id: str, cfg: EscalationConfig) -> dict[str, Any]:
+    name = {
+        ACTION_CLAIM: "claim",
+        ACTION_CLOSE: "close",
+        ACTION_HAND_BACK: "hand_back",
+        ACTION_SUPERVISOR: "supervisor",
+    }[action]
+    button: dict[str, Any] = {
+        "type": "button",
+        "action_id": action,
+        "value": case_id,
+        "text": {"type": "plain_text", "text": cfg.label("buttons", name), "emoji": True},
+    }
+    if action == ACTION_CLAIM:
+        button["style"] = "primary"
+    if action == ACTION_SUPERVISOR:
+        button["style"] = "danger"
+    if action == ACTION_HAND_BACK:
+        button["confirm"] = {
+            "title": {"type": "plain_text", "text": cfg.text("confirm_hand_back_title")},
+            "text": {"type": "plain_text", "text": cfg.text("confirm_hand_back_text")},
+            "confirm": {"type": "plain_text", "text": cfg.text("confirm_yes")},
+            "deny": {"type": "plain_text", "text": cfg.text("confirm_no")},
+        }
+    return button
+
+
+def close_modal(case_id: str, cfg: EscalationConfig) -> dict[str, Any]:
+    """The 「対応終了」 dialog: the outcome (required) and a summary for the next counselor."""
+    return {
+        "type": "modal",
+        "callback_id": CLOSE_MODAL,
+        "private_metadata": case_id,
+        "title": {"type": "plain_text", "text": cfg.text("modal_title")[:24]},
+        "submit": {"type": "plain_text", "text": cfg.text("modal_submit")[:24]},
+        "close": {"type": "plain_text", "text": cfg.text("modal_cancel")[:24]},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "outcome",
+                "label": {"type": "plain_text", "text": cfg.text("modal_outcome")},
+                "element": {
+                    "type": "static_select",
+                    "action_id": "outcome",
+                    "options": [
+                        {
+                            "text": {"type": "plain_text", "text": o.label[:75]},
+                            "value": o.id,
+                        }
+                        for o in cfg.outcomes
+                    ],
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "summary",
+                "optional": True,
+                "label": {"type": "plain_text", "text": cfg.text("modal_summary")},
+                "hint": {"type": "plain_text", "text": cfg.text("modal_summary_hint")},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "summary",
+                    "multiline": True,
+                    "max_length": 1000,
+                },
+            },
+        ],
+    }

@@ -1,0 +1,39 @@
+"""The `Desk` the pipeline calls (bot/turn.py), over the case book."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from bot.channels.base import EventKind, InboundEvent
+from bot.screening.types import ScreeningResult
+from bot.turn import CaseRequest, CaseStatus
+from escalation.cases import CaseBook
+
+
+class CaseDesk:
+    """Implements `bot.turn.Desk` for both counselor boards (Slack and the local console)."""
+
+    def __init__(self, book: CaseBook, clock: Callable[[], datetime] | None = None) -> None:
+        self.book = book
+        self.clock = clock or (lambda: datetime.now(UTC))
+
+    async def case_status(self, conversation: str, now: datetime) -> CaseStatus | None:
+        return await self.book.status(conversation, now)
+
+    async def open_case(self, request: CaseRequest, now: datetime) -> CaseStatus:
+        return await self.book.open(request, now)
+
+    async def person_said(
+        self, conversation: str, text: str, key: str, screening: ScreeningResult | None
+    ) -> None:
+        now_ms = int(self.clock().timestamp() * 1000)
+        await self.book.person_said(conversation, text, key, screening, now_ms)
+
+    async def relayed(self, event: InboundEvent) -> None:
+        if event.kind == EventKind.COUNSELOR:
+            await self.book.relayed(event)
+
+    async def forget(self, conversation: str) -> int:
+        """Delete the person's cases (they asked to be forgotten); returns how many."""
+        return await self.book.forget(conversation)

@@ -1,0 +1,292 @@
+"""A durable outbox: everything bound for Slack (or the person) is written to Redis first, in
+the same transaction as the case change that caused it, then sent with retry and backoff.
+
+Items live in *lanes* (one per case and side): a lane is worked on in order by one process at
+a time (a lease in a sorted set, so several processes can share one Redis and a killed one's
+lanes are picked up after the lease), and one lane waiting out a 429 or a Slack outage never
+holds up another.
+
+Exactly once: before an item is handed to the sender it is marked ``sending``. An item found
+still marked on its next attempt (the process died mid-call, or the call timed out) is sent
+with ``maybe_sent=True``, and the sender first looks for the earlier attempt (Slack: the
+message metadata token) instead of posting again. Completion is recorded in the same MULTI as
+the sender's own writes (e.g. the card's ``ts``), so it is never half-done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import random
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis.asyncio as aioredis
+import structlog
+from redis.asyncio.client import Pipeline
+
+from bot.store.keys import Keys
+
+log = structlog.get_logger(__name__)
+
+Stage = Callable[[Pipeline], object]  # queues writes on a MULTI pipeline
+
+_LEASE = """
+local lanes = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+for _, lane in ipairs(lanes) do
+  redis.call('ZADD', KEYS[1], 'XX', ARGV[2], lane)
+end
+return lanes
+"""
+
+_RELEASE_IF_EMPTY = """
+if redis.call('LLEN', KEYS[2]) == 0 then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+  return 1
+end
+return 0
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    lane: str
+    kind: str
+    case_id: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    created_ms: int = field(default_factory=lambda: int(time.time() * 1000))
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "id": self.id,
+                "lane": self.lane,
+                "kind": self.kind,
+                "case": self.case_id,
+                "data": dict(self.data),
+                "created": self.created_ms,
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, raw: str) -> OutboxItem:
+        d = json.loads(raw)
+        return cls(
+            lane=d["lane"],
+            kind=d["kind"],
+            case_id=d.get("case", ""),
+            data=d.get("data", {}),
+            id=d["id"],
+            created_ms=int(d.get("created", 0)),
+        )
+
+
+class SendFailed(Exception):
+    """The item could not be sent now; try again later.
+
+    `retry_after`: seconds the platform asked us to wait (429 ``Retry-After``), if any.
+    `uncertain`: the platform may have acted on the request (5xx, timeout, dropped connection).
+    `permanent`: retrying the same item cannot help (e.g. the message to update is gone); the
+    item is dropped.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        retry_after: float | None = None,
+        uncertain: bool = False,
+        permanent: bool = False,
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+        self.uncertain = uncertain
+        self.permanent = permanent
+
+
+Sender = Callable[[OutboxItem, bool], Awaitable[Stage | None]]
+"""Sends one item (the bool is ``maybe_sent``); returns writes to record with its completion."""
+
+
+@dataclass(slots=True)
+class Backoff:
+    base_s: float = 0.5
+    cap_s: float = 60.0
+
+    def delay(self, attempts: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return max(0.0, retry_after) + random.uniform(0, 0.25)
+        exp = min(self.cap_s, self.base_s * (2 ** max(0, attempts - 1)))
+        return float(exp * random.uniform(0.75, 1.0))
+
+
+class Outbox:
+    def __init__(
+        self,
+        redis: aioredis.Redis,
+        keys: Keys,
+        *,
+        lease_s: float = 30.0,
+        poll_s: float = 0.25,
+        concurrency: int = 16,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self.redis = redis
+        self.keys = keys
+        self.lease_ms = int(lease_s * 1000)
+        self.poll_s = poll_s
+        self.concurrency = concurrency
+        self.backoff = backoff or Backoff()
+        self._lease = redis.register_script(_LEASE)
+        self._release = redis.register_script(_RELEASE_IF_EMPTY)
+        self._wake = asyncio.Event()
+
+    # --- writing ---------------------------------------------------------------------------
+    def stage(self, pipe: Pipeline, item: OutboxItem, *, now_ms: int | None = None) -> None:
+        """Queue an item on a MULTI pipeline; it becomes sendable when the pipeline executes.
+
+        ``ZADD NX``: a lane already waiting out a backoff keeps its later due time."""
+        k = self.keys
+        pipe.hset(k.outbox_item(item.id), mapping={"body": item.to_json(), "attempts": "0"})
+        pipe.rpush(k.outbox_lane(item.lane), item.id)
+        pipe.zadd(k.outbox_due, {item.lane: now_ms if now_ms is not None else _now_ms()}, nx=True)
+
+    async def put(self, *items: OutboxItem) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            for item in items:
+                self.stage(pipe, item)
+            await pipe.execute()
+        self.notify()
+
+    def notify(self) -> None:
+        """Something was queued in this process: work on it now rather than at the next poll."""
+        self._wake.set()
+
+    # --- sending ---------------------------------------------------------------------------
+    async def run(self, stop: asyncio.Event, send: Sender) -> None:
+        """Work on due lanes until `stop` is set."""
+        active: set[asyncio.Task[None]] = set()
+        limit = asyncio.Semaphore(self.concurrency)
+        try:
+            while not stop.is_set():
+                self._wake.clear()
+                try:
+                    lanes = await self.lease_due(limit=self.concurrency * 2)
+                except Exception as exc:  # Redis restarting: wait and retry
+                    log.warning("outbox.lease_failed", error=type(exc).__name__)
+                    lanes = []
+                for lane in lanes:
+                    task = asyncio.create_task(self._guarded(lane, send, limit))
+                    active.add(task)
+                    task.add_done_callback(active.discard)
+                if lanes:
+                    continue
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(_first(stop, self._wake), timeout=self.poll_s)
+        finally:
+            for task in active:
+                task.cancel()
+            if active:
+                await asyncio.gather(*active, return_exceptions=True)
+
+    async def _guarded(self, lane: str, send: Sender, limit: asyncio.Semaphore) -> None:
+        async with limit:
+            try:
+                await self.work_lane(lane, send)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox.lane_failed", lane=lane)
+
+    async def lease_due(self, *, limit: int = 32, now_ms: int | None = None) -> list[str]:
+        now = now_ms if now_ms is not None else _now_ms()
+        lanes = await self._lease(
+            keys=[self.keys.outbox_due], args=[now, now + self.lease_ms, limit]
+        )
+        return [str(lane) for lane in lanes]
+
+    async def work_lane(self, lane: str, send: Sender) -> None:
+        """Send the lane's items in order until it is empty or an item must wait."""
+        k = self.keys
+        lane_key = k.outbox_lane(lane)
+        while True:
+            raw_head = await self.redis.lindex(lane_key, 0)
+            if raw_head is None:
+                if await self._release(keys=[k.outbox_due, lane_key], args=[lane]):
+                    return
+                continue
+            head = str(raw_head)
+            item_key = k.outbox_item(head)
+            stored = await self.redis.hgetall(item_key)
+            if not stored.get("body"):
+                await self.redis.lrem(lane_key, 1, head)
+                continue
+            item = OutboxItem.from_json(str(stored["body"]))
+            attempts = int(stored.get("attempts") or 0) + 1
+            maybe_sent = stored.get("sending") == "1"
+            await self.redis.hset(item_key, mapping={"sending": "1", "attempts": str(attempts)})
+            try:
+                stage = await send(item, maybe_sent)
+            except SendFailed as exc:
+                if exc.permanent:
+                    log.warning("outbox.dropped", kind=item.kind, case=item.case_id, why=exc.reason)
+                    await self._complete(lane, item, None)
+                    continue
+                delay = self.backoff.delay(attempts, exc.retry_after)
+                log.info(
+                    "outbox.retry",
+                    kind=item.kind,
+                    case=item.case_id,
+                    why=exc.reason,
+                    attempt=attempts,
+                    delay_s=round(delay, 2),
+                )
+                async with self.redis.pipeline(transaction=True) as pipe:
+                    if not exc.uncertain and not maybe_sent:
+                        pipe.hset(item_key, "sending", "0")
+                    pipe.zadd(k.outbox_due, {lane: _now_ms() + int(delay * 1000)}, xx=True)
+                    await pipe.execute()
+                return
+            except Exception:
+                # A bug or an unexpected client error: keep the item (as possibly sent) and
+                # back off, so a poison item cannot spin, and nothing is lost.
+                delay = self.backoff.delay(attempts, None)
+                log.exception("outbox.send_error", kind=item.kind, case=item.case_id)
+                await self.redis.zadd(k.outbox_due, {lane: _now_ms() + int(delay * 1000)}, xx=True)
+                return
+            await self._complete(lane, item, stage)
+
+    async def _complete(self, lane: str, item: OutboxItem, stage: Stage | None) -> None:
+        k = self.keys
+        async with self.redis.pipeline(transaction=True) as pipe:
+            if stage is not None:
+                stage(pipe)
+            pipe.lrem(k.outbox_lane(lane), 1, item.id)
+            pipe.delete(k.outbox_item(item.id))
+            pipe.zadd(k.outbox_due, {lane: _now_ms() + self.lease_ms}, xx=True)  # keep lease
+            await pipe.execute()
+
+    async def pending(self) -> int:
+        """Number of lanes with items waiting (for /metrics and tests)."""
+        return int(await self.redis.zcard(self.keys.outbox_due))
+
+
+async def _first(*events: asyncio.Event) -> None:
+    waiters = [asyncio.create_task(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waiters:
+            w.cancel()
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
