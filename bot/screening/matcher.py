@@ -1,0 +1,164 @@
+"""Token patterns: how a lexicon term written in plain Japanese is found in a message.
+
+A term such as 薬を全部飲む is tokenized once at load time into Sudachi keys (薬 全部 飲む: the
+particle を is optional), and matched against the message's token keys, so 薬全部飲んだ and
+薬を全部飲んでしまった both match. ``…`` in a term allows a few words in between (薬…飲む), and
+a trailing ``$`` requires the term to end the sentence (死ぬ$ matches 今夜死ぬ。, not 死ぬ気で).
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Final, Generic, TypeVar
+
+from bot.screening.tokens import KIND_END, KIND_PUNCT, KIND_SKIP, KIND_WORD, Token
+
+GAP: Final = ("…", "")  # pattern element: up to MAX_GAP words in between
+MAX_GAP: Final = 4
+GAP_MARKS: Final = re.compile(r"\s*(?:…|\.\.\.|・・・|‥)\s*")
+
+P = TypeVar("P")
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """A compiled term: a sequence of (key, strict form) elements, GAP, and an end anchor."""
+
+    elements: tuple[tuple[str, str], ...]
+    at_end: bool
+    source: str
+
+    @property
+    def first(self) -> str:
+        return self.elements[0][0]
+
+
+class Stream:
+    """The words of one message (particles and punctuation set aside) in matchable arrays."""
+
+    __slots__ = ("barrier", "begin", "end", "forms", "keys", "sentence", "tok", "tokens")
+
+    def __init__(self, tokens: Sequence[Token]) -> None:
+        self.tokens = tokens
+        self.keys: list[str] = []
+        self.forms: list[str] = []
+        self.tok: list[int] = []  # token index of each word
+        self.barrier: list[bool] = []  # punctuation between this word and the previous one
+        self.sentence: list[int] = []
+        self.begin: list[int] = []
+        self.end: list[int] = []
+        sentence = 0
+        pending_barrier = False
+        for i, t in enumerate(tokens):
+            kind = t.kind
+            if kind == KIND_WORD:
+                self.keys.append(t.key)
+                self.forms.append(t.form)
+                self.tok.append(i)
+                self.barrier.append(pending_barrier)
+                self.sentence.append(sentence)
+                self.begin.append(t.begin)
+                self.end.append(t.end)
+                pending_barrier = False
+            elif kind == KIND_END:
+                sentence += 1
+                pending_barrier = True
+            elif kind == KIND_PUNCT:
+                pending_barrier = True
+
+    def word_at_or_after(self, char: int) -> int:
+        """Index of the first word that ends after ``char`` (for regex matches)."""
+        return bisect_right(self.end, char)
+
+    def ends_sentence(self, word: int) -> bool:
+        """True when only sentence-final particles follow this word before the sentence ends."""
+        tokens = self.tokens
+        i = self.tok[word] + 1
+        while i < len(tokens):
+            t = tokens[i]
+            if t.kind in (KIND_END, KIND_PUNCT):
+                return True
+            if t.kind == KIND_SKIP or (t.pos == "助詞" and t.pos2 == "終助詞"):
+                i += 1
+                continue
+            if t.pos == "助動詞" and t.key in ("だ", "です", "よ"):
+                i += 1
+                continue
+            return False
+        return True
+
+
+class PatternSet(Generic[P]):
+    """Many patterns indexed by their first key; `find` yields (payload, first word, end word)."""
+
+    def __init__(self) -> None:
+        self._by_first: dict[str, list[tuple[Pattern, P]]] = {}
+        self._regexes: list[tuple[re.Pattern[str], P]] = []
+
+    def add(self, pattern: Pattern, payload: P) -> None:
+        self._by_first.setdefault(pattern.first, []).append((pattern, payload))
+
+    def add_regex(self, regex: re.Pattern[str], payload: P) -> None:
+        self._regexes.append((regex, payload))
+
+    def __bool__(self) -> bool:
+        return bool(self._by_first or self._regexes)
+
+    def find(self, stream: Stream, text: str) -> Iterator[tuple[P, int, int]]:
+        keys = stream.keys
+        by_first = self._by_first
+        for w, key in enumerate(keys):
+            candidates = by_first.get(key)
+            if candidates is None:
+                continue
+            for pattern, payload in candidates:
+                end = _match(pattern, stream, w)
+                if end is not None:
+                    yield payload, w, end
+        for regex, payload in self._regexes:
+            for m in regex.finditer(text):
+                a, b = m.span()
+                if b <= a:
+                    continue
+                first = stream.word_at_or_after(a)
+                last = max(first, stream.word_at_or_after(b - 1))
+                yield payload, first, min(last + 1, len(keys)) if keys else 0
+
+
+def _match(pattern: Pattern, stream: Stream, start: int) -> int | None:
+    """End word index (exclusive) when the pattern matches from ``start``, else None."""
+    keys = stream.keys
+    forms = stream.forms
+    n = len(keys)
+    w = start
+    elements = pattern.elements
+    p = 0
+    while p < len(elements):
+        key, form = elements[p]
+        if key == "…":
+            # Find the next element within MAX_GAP words, inside the same sentence.
+            nxt_key, nxt_form = elements[p + 1]
+            sentence = stream.sentence[w - 1]
+            for skip in range(MAX_GAP + 1):
+                j = w + skip
+                if j >= n or stream.sentence[j] != sentence:
+                    return None
+                if keys[j] == nxt_key and (not nxt_form or forms[j].startswith(nxt_form)):
+                    w = j + 1
+                    break
+            else:
+                return None
+            p += 2
+            continue
+        if w >= n or keys[w] != key or (form and not forms[w].startswith(form)):
+            return None
+        if p > 0 and stream.barrier[w] and elements[p - 1][0] != "…":
+            return None
+        w += 1
+        p += 1
+    if pattern.at_end and not stream.ends_sentence(w - 1):
+        return None
+    return w

@@ -1,0 +1,203 @@
+"""Text normalization before tokenization, keeping a map back to the person's own characters.
+
+People in crisis type fast, on phones, at night: full- and half-width forms, ｼﾆﾀｲ, stretched
+vowels (死にた〜い, しにたいいい), emoji in the middle of words, and slang spellings (氏にたい,
+タヒりたい, 4にたい, shinitai). Each step here rewrites the text and keeps, for every output
+character, the span of original characters it came from, so that a signal's span on the case
+card points at exactly what the person wrote.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+# Characters removed before matching: controls (except newline), format characters (bidi
+# overrides, zero-width joiners), variation selectors, emoji and pictographs, tags.
+_DROP = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f"
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb"
+    "\u2190-\u21ff\u2300-\u23ff\u2460-\u24ff\u25a0-\u27bf\u2900-\u297f\u2b00-\u2bff"
+    "\u3030\u303d\u3297\u3299"
+    "\U0001f000-\U0001faff\U0001fc00-\U0001ffff\U000e0000-\U000e0fff\U000f0000-\U0010ffff"
+    "\ud800-\udfff]+"
+)
+_NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85\x0b\x0c]")
+_UPPER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+# Three or more of the same character (not digits): しにたいいいい → しにたい, ！！！ → ！.
+_REPEAT = re.compile(r"([^0-9])\1{2,}")
+# Long-vowel marks and tildes after hiragana or kanji stretch a word (死にた〜い, つらーい);
+# after katakana they are part of the word (ロープ) and are only collapsed when repeated.
+_STRETCH = re.compile(r"(?<=[\u3041-\u3096\u4e00-\u9fff々])[ー〜~―－-]+")
+_LONG_RUN = re.compile(r"ー{2,}")
+# Small vowels after hiragana: elongation when the vowel repeats (たぁい → たい), else a typo
+# for the big vowel (しにたぃ → しにたい).
+_SMALL_VOWEL = re.compile(r"(?<=[\u3041-\u3096])[ぁぃぅぇぉ]")
+_SMALL_TO_BIG: Final = {"ぁ": "あ", "ぃ": "い", "ぅ": "う", "ぇ": "え", "ぉ": "お"}
+_VOWEL_ROWS: Final = (
+    ("あ", "あかさたなはまやらわがざだばぱぁゃ"),
+    ("い", "いきしちにひみりぎじぢびぴぃ"),
+    ("う", "うくすつぬふむゆるぐずづぶぷぅゅ"),
+    ("え", "えけせてねへめれげぜでべぺぇ"),
+    ("お", "おこそとのほもよろをごぞどぼぽぉょ"),
+)
+_VOWEL_OF: Final = {ch: vowel for vowel, row in _VOWEL_ROWS for ch in row}
+_PLAIN = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u4e00-\u9fff\u3001\u3002a-z0-9 、。？！?!.,ー]*")
+# Katakana → hiragana is one character for one character, so spans survive unchanged.
+KATA_TO_HIRA: Final = {cp: cp - 0x60 for cp in range(0x30A1, 0x30F7)}
+
+
+@dataclass(frozen=True, slots=True)
+class SpellingRule:
+    """One slang or variant spelling rewritten to the standard form before tokenization."""
+
+    pattern: re.Pattern[str]
+    write: str
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    """The normalized text plus, per character, the original span it came from."""
+
+    text: str
+    starts: Sequence[int]
+    ends: Sequence[int]
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a span of the normalized text back to the original message."""
+        if end <= start:
+            pos = (
+                self.starts[start]
+                if start < len(self.starts)
+                else self.ends[-1]
+                if self.ends
+                else 0
+            )
+            return pos, pos
+        return self.starts[start], self.ends[end - 1]
+
+
+def _rewrite(
+    text: str,
+    starts: list[int],
+    ends: list[int],
+    pattern: re.Pattern[str],
+    replace: Callable[[re.Match[str]], str],
+) -> tuple[str, list[int], list[int]]:
+    """Apply one regex rewrite, carrying the original-span map along."""
+    pieces: list[str] = []
+    new_starts: list[int] = []
+    new_ends: list[int] = []
+    last = 0
+    for match in pattern.finditer(text):
+        a, b = match.span()
+        pieces.append(text[last:a])
+        new_starts.extend(starts[last:a])
+        new_ends.extend(ends[last:a])
+        out = replace(match)
+        if out:
+            s = starts[a] if a < len(starts) else (ends[-1] if ends else 0)
+            e = ends[b - 1] if b > a else s
+            pieces.append(out)
+            new_starts.extend([s] * len(out))
+            new_ends.extend([e] * len(out))
+        last = b
+    if last == 0 and not pieces:
+        return text, starts, ends
+    pieces.append(text[last:])
+    new_starts.extend(starts[last:])
+    new_ends.extend(ends[last:])
+    return "".join(pieces), new_starts, new_ends
+
+
+def _nfkc(text: str) -> tuple[str, list[int], list[int]]:
+    """NFKC per base character and its combining marks (so ｼﾞ becomes ジ, not シ + mark)."""
+    pieces: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    i = 0
+    n = len(text)
+    while i < n:
+        j = i + 1
+        while j < n and (unicodedata.combining(text[j]) or text[j] in "\uff9e\uff9f"):
+            j += 1
+        out = unicodedata.normalize("NFKC", text[i:j])
+        # Marks that did not compose (zalgo text) are noise for matching.
+        out = "".join(ch for ch in out if not unicodedata.combining(ch) or ch in "\u3099\u309a")
+        out = unicodedata.normalize("NFC", out).replace("\u3099", "").replace("\u309a", "")
+        pieces.append(out)
+        starts.extend([i] * len(out))
+        ends.extend([j] * len(out))
+        i = j
+    return "".join(pieces), starts, ends
+
+
+def _small_vowel(match: re.Match[str]) -> str:
+    ch = match.group(0)
+    prev = match.string[match.start() - 1]
+    big = _SMALL_TO_BIG[ch]
+    return "" if _VOWEL_OF.get(prev) == big else big
+
+
+class Normalizer:
+    """Rewrites a message into the form the lexicon is matched against."""
+
+    def __init__(self, spellings: Sequence[SpellingRule] = ()) -> None:
+        self._writes = [rule.write for rule in spellings]
+        # One alternation for all rules: one scan of the text, whichever rule matches first.
+        self._spelling: re.Pattern[str] | None = (
+            re.compile("|".join(f"(?P<r{i}>{r.pattern.pattern})" for i, r in enumerate(spellings)))
+            if spellings
+            else None
+        )
+
+    def normalize(self, text: str) -> Normalized:
+        if len(text) < 200 and _PLAIN.fullmatch(text) and not self._needs_more(text):
+            # Fast path: ordinary Japanese or lowercase ASCII with nothing to rewrite.
+            identity = range(len(text))
+            return Normalized(text, identity, range(1, len(text) + 1))
+        starts = list(range(len(text)))
+        ends = list(range(1, len(text) + 1))
+        text, starts, ends = _rewrite(text, starts, ends, _NEWLINES, lambda m: "\n")
+        text, starts, ends = _rewrite(text, starts, ends, _DROP, lambda m: "")
+        if not unicodedata.is_normalized("NFKC", text) or any(
+            unicodedata.combining(ch) for ch in text
+        ):
+            text, inner_starts, inner_ends = _nfkc(text)
+            starts = [starts[i] for i in inner_starts]
+            ends = [ends[j - 1] for j in inner_ends]
+            # NFKC can produce characters that are dropped (e.g. full-width controls).
+            text, starts, ends = _rewrite(text, starts, ends, _DROP, lambda m: "")
+        text = text.translate(_UPPER)
+        text, starts, ends = _rewrite(text, starts, ends, _REPEAT, lambda m: m.group(1))
+        text, starts, ends = _rewrite(text, starts, ends, _STRETCH, lambda m: "")
+        text, starts, ends = _rewrite(text, starts, ends, _LONG_RUN, lambda m: "ー")
+        text, starts, ends = _rewrite(text, starts, ends, _SMALL_VOWEL, _small_vowel)
+        if self._spelling is not None:
+            text, starts, ends = _rewrite(text, starts, ends, self._spelling, self._spell)
+        return Normalized(text, starts, ends)
+
+    def _needs_more(self, text: str) -> bool:
+        if _REPEAT.search(text) or _STRETCH.search(text) or _LONG_RUN.search(text):
+            return True
+        if _SMALL_VOWEL.search(text):
+            return True
+        return self._spelling is not None and self._spelling.search(text) is not None
+
+    def _spell(self, match: re.Match[str]) -> str:
+        for i, write in enumerate(self._writes):
+            if match.group(f"r{i}") is not None:
+                return write
+        return match.group(0)
+
+
+def fold_katakana(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """Hiragana for the given spans (unknown katakana words like シニタイ), same length."""
+    chars = list(text)
+    for a, b in spans:
+        chars[a:b] = text[a:b].translate(KATA_TO_HIRA)
+    return "".join(chars)

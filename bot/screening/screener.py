@@ -1,0 +1,504 @@
+"""The crisis screener: one message in, the conversation's risk level and its reasons out.
+
+Per message: normalize → Sudachi tokens → lexicon matches → drop idioms, negated words and words
+about someone else (keeping ambivalence) → signals → the message's level (with the combinations
+that make a crisis imminent). Per conversation: signals and factors accumulate in the
+`ScreeningState`; factors (plus the person's earlier ones) are matched against the pathway
+chains; the conversation level never drops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.screening.config import (
+    Chain,
+    Entry,
+    Idiom,
+    ScreeningConfig,
+    SignalClass,
+    load_config,
+)
+from bot.screening.matcher import PatternSet, Stream
+from bot.screening.normalize import Normalized, Normalizer, fold_katakana
+from bot.screening.tokens import KIND_END, KIND_PUNCT, KIND_SKIP, SudachiTokenizer, Token
+from bot.screening.types import PathwayMatch, RiskLevel, ScreeningResult, ScreeningState, Signal
+from bot.yamlio import ConfigError, Problem
+
+# Roles that are about the person's own crisis: said about someone else they become third_party.
+_CRISIS_ROLES = frozenset({"ideation", "passive", "plan", "act"})
+# Roles never attributed to someone else (a time or a request is always the speaker's).
+_UNATTRIBUTED_ROLES = frozenset({"time", "help", "farewell"})
+_MAX_REASON_SIGNALS = 8
+_SUBJECT_PARTICLES = frozenset({"が", "は", "も", "って", "ってば", "ったら"})
+_MAX_SCOPE = 10
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    entry: Entry
+    begin: int  # span in the normalized text
+    end: int
+    negated: bool
+    about: str  # "self", "other" (a third person) or "media" (fiction, news)
+
+
+@dataclass(frozen=True, slots=True)
+class MessageAnalysis:
+    """What one message shows on its own (before conversation context)."""
+
+    signals: tuple[Signal, ...]
+    level: RiskLevel
+    imminent_combo: bool
+
+
+class _Fields(dict[str, str]):
+    """Template fields; an unknown placeholder stays visible instead of raising."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+class Screener:
+    """Screens messages with the lexicon, idioms and pathway chains of one config directory.
+
+    Holds one Sudachi tokenizer, which is not thread-safe: use one Screener per thread (the
+    service calls it from the event loop thread only). Screening keeps no per-call state on the
+    instance, so many asyncio tasks may share one Screener.
+    """
+
+    def __init__(self, config: ScreeningConfig, tokenizer: SudachiTokenizer) -> None:
+        self.config = config
+        self._tokenizer = tokenizer
+        self._normalizer = Normalizer(config.spellings)
+        self._entries: PatternSet[Entry] = PatternSet()
+        for entry in config.entries:
+            for pattern in entry.patterns:
+                self._entries.add(pattern, entry)
+            for regex in entry.regexes:
+                self._entries.add_regex(regex, entry)
+        self._idioms: PatternSet[Idiom] = PatternSet()
+        for idiom in config.idioms:
+            for pattern in idiom.patterns:
+                self._idioms.add(pattern, idiom)
+            for regex in idiom.regexes:
+                self._idioms.add_regex(regex, idiom)
+        self._markers: dict[str, PatternSet[str]] = {}
+        for kind, patterns in config.markers.patterns.items():
+            marker_set: PatternSet[str] = PatternSet()
+            for pattern in patterns:
+                marker_set.add(pattern, kind)
+            self._markers[kind] = marker_set
+        self._by_role: dict[str, SignalClass] = {}
+        for cls in config.classes.values():
+            self._by_role.setdefault(cls.role, cls)
+
+    @classmethod
+    def load(cls, config_dir: Path) -> Screener:
+        """Load and check config_dir; raises ConfigError listing every problem."""
+        tokenizer = SudachiTokenizer()
+        config, problems = load_config(Path(config_dir), tokenizer)
+        if config is None:
+            raise ConfigError(problems)
+        return cls(config, tokenizer)
+
+    # --- public API ----------------------------------------------------------------------
+
+    def screen(
+        self, text: str, state: ScreeningState | None = None
+    ) -> tuple[ScreeningResult, ScreeningState]:
+        """Screen the newest message in the context of the conversation so far."""
+        old = state or ScreeningState()
+        index = old.messages
+        analysis = self.analyze(text, index, frozenset(s.cls for s in old.signals))
+        signals = [*old.signals, *analysis.signals]
+        factors = list(old.factors)
+        for signal in analysis.signals:
+            if signal.factor and signal.factor not in factors:
+                factors.append(signal.factor)
+        prior = [f for f in old.prior_factors if f]
+        earlier_roles = self._roles(s for s in old.signals)
+        now_roles = self._roles(analysis.signals)
+        conversation_imminent = bool(
+            (earlier_roles & {"ideation", "passive", "plan"}) and (now_roles & {"means", "plan", "act", "farewell"})
+        ) or bool((earlier_roles & {"means", "plan"}) and (now_roles & {"ideation"}))
+        despair = bool(self._roles(signals) & {"despair", "passive", "ideation", "ambivalence"})
+        pathway, links = self._pathway(factors, prior)
+        pathway_level = self._pathway_level(links, despair)
+        level = max(old.risk, analysis.level, pathway_level)
+        if conversation_imminent:
+            level = RiskLevel.IMMINENT
+        reasons = self._reasons(
+            signals, factors, prior, pathway, links, analysis.imminent_combo or conversation_imminent
+        )
+        result = ScreeningResult(
+            risk=level,
+            message_risk=analysis.level,
+            previous_risk=old.risk,
+            signals=tuple(signals),
+            factors=tuple(factors),
+            pathway=pathway,
+            reasons=tuple(reasons),
+        )
+        new_state = ScreeningState(
+            messages=index + 1,
+            risk=level,
+            signals=signals,
+            factors=factors,
+            prior_factors=list(old.prior_factors),
+            extra=dict(old.extra),
+        )
+        return result, new_state
+
+    def screen_conversation(
+        self, messages: Sequence[str], prior_factors: Sequence[str] = ()
+    ) -> ScreeningResult:
+        """Screen a whole conversation (oldest message first); the result after the last."""
+        state = ScreeningState(prior_factors=list(prior_factors))
+        result = ScreeningResult(risk=RiskLevel.NONE)
+        for text in messages:
+            result, state = self.screen(text, state)
+        return result
+
+    # --- one message ---------------------------------------------------------------------
+
+    def analyze(
+        self, text: str, index: int = 0, context: frozenset[str] = frozenset()
+    ) -> MessageAnalysis:
+        """Signals and level of one message; ``context``: classes seen earlier in the talk."""
+        normalized = self._normalizer.normalize(text)
+        tokens = self._tokenizer.tokenize(normalized.text)
+        candidates = self._candidates(normalized.text, tokens)
+        folded_spans = [
+            (t.begin, t.end)
+            for t in tokens
+            if t.oov and len(t.surface) > 1 and all("\u30a1" <= c <= "\u30fa" for c in t.surface)
+        ]
+        if folded_spans:
+            # Unknown katakana words (シニタイ, キエタイ): read them again as hiragana.
+            folded = fold_katakana(normalized.text, folded_spans)
+            known = {(c.entry.id, c.begin, c.end) for c in candidates}
+            for c in self._candidates(folded, self._tokenizer.tokenize(folded)):
+                if (c.entry.id, c.begin, c.end) not in known:
+                    candidates.append(c)
+        return self._decide(candidates, normalized, text, index, context)
+
+    def _candidates(self, text: str, tokens: list[Token]) -> list[_Candidate]:
+        stream = Stream(tokens)
+        found = list(self._entries.find(stream, text))
+        if not found:
+            return []
+        idioms = [
+            (stream.begin[a], stream.end[b - 1], idiom.suppress)
+            for idiom, a, b in self._idioms.find(stream, text)
+            if a < b <= len(stream.keys)
+        ]
+        markers: dict[str, list[tuple[int, int]]] | None = None
+        out: list[_Candidate] = []
+        seen: set[tuple[str, int, int]] = set()
+        for entry, a, b in found:
+            if not a < b <= len(stream.keys):
+                continue
+            begin, end = stream.begin[a], stream.end[b - 1]
+            if (entry.id, begin, end) in seen:
+                continue
+            seen.add((entry.id, begin, end))
+            if any(
+                begin < i_end
+                and i_begin < end
+                and (sup is None or entry.cls.name in sup or entry.factor in sup)
+                for i_begin, i_end, sup in idioms
+            ):
+                continue
+            negated = entry.negatable and self._negated(tokens, stream.tok[b - 1])
+            about = "self"
+            if entry.cls.role not in _UNATTRIBUTED_ROLES and not entry.about_others:
+                if markers is None:
+                    markers = self._find_markers(stream, text)
+                about = self._attribution(entry, stream, a, b, markers)
+            out.append(_Candidate(entry, begin, end, negated, about))
+        return out
+
+    def _find_markers(self, stream: Stream, text: str) -> dict[str, list[tuple[int, int]]]:
+        found: dict[str, list[tuple[int, int]]] = {}
+        for kind, pattern_set in self._markers.items():
+            if kind in ("negation", "negation_scope", "contrast"):
+                continue
+            found[kind] = [(a, b) for _, a, b in pattern_set.find(stream, text)]
+        return found
+
+    def _negated(self, tokens: list[Token], last: int) -> bool:
+        """Whether the words right after a match deny it (死にたくない, 死にたいとは思わない).
+
+        Walks forward through particles, auxiliaries and verbs of thinking until the clause
+        ends; an odd number of negations denies (死にたくないわけじゃない does not).
+        """
+        markers = self.config.markers
+        negations = 0
+        i = last + 1
+        steps = 0
+        while i < len(tokens) and steps < _MAX_SCOPE:
+            t = tokens[i]
+            if t.kind in (KIND_END, KIND_PUNCT) or (
+                t.kind != KIND_SKIP and (t.key in markers.contrast or t.surface in markers.contrast)
+            ):
+                break
+            if t.key in markers.negation or t.surface in markers.negation:
+                negations += 1
+            elif not (
+                t.kind == KIND_SKIP
+                or t.key in markers.negation_scope
+                or (t.pos == "助詞" and t.pos2 in ("係助詞", "副助詞", "格助詞"))
+                or t.pos == "助動詞"
+            ):
+                break
+            i += 1
+            steps += 1
+        return negations % 2 == 1
+
+    def _attribution(
+        self,
+        entry: Entry,
+        stream: Stream,
+        a: int,
+        b: int,
+        markers: dict[str, list[tuple[int, int]]],
+    ) -> str:
+        """Who the words are about: the person ("self"), someone else, or fiction/news."""
+        sentence = stream.sentence[a]
+
+        def in_sentence(kind: str, before: bool | None) -> list[tuple[int, int]]:
+            spans = [
+                (x, y)
+                for x, y in markers.get(kind, ())
+                if x < len(stream.sentence) and stream.sentence[x] == sentence
+            ]
+            if before is True:
+                return [(x, y) for x, y in spans if y <= a]
+            if before is False:
+                return [(x, y) for x, y in spans if x >= b]
+            return spans
+
+        if in_sentence("first_person", True):
+            return "self"
+        subject = any(
+            self._is_subject(stream, y) for x, y in in_sentence("third_person", True)
+        )
+        family_subject = any(self._is_subject(stream, y) for x, y in in_sentence("family", True))
+        hearsay = bool(in_sentence("hearsay", False))
+        report = bool(in_sentence("report", False))
+        if entry.cls.role == "factor":
+            # A relative's job loss or debt is the household's problem too: only friends,
+            # colleagues, fiction and the news take a factor away from the person.
+            if subject and (report or hearsay or not entry.self_form):
+                return "other"
+            return "media" if in_sentence("media", None) else "self"
+        if entry.self_form:
+            # 死にたい is first person by grammar; only reported speech makes it someone else's.
+            if hearsay or ((subject or family_subject) and report):
+                return "other"
+            return "self"
+        if subject or family_subject or hearsay:
+            return "other"
+        if in_sentence("media", None):
+            return "media"
+        return "self"
+
+    @staticmethod
+    def _is_subject(stream: Stream, marker_end: int) -> bool:
+        """A third-person word followed (within a suffix or two) by a subject particle."""
+        if marker_end <= 0 or marker_end > len(stream.tok):
+            return False
+        tokens = stream.tokens
+        i = stream.tok[marker_end - 1] + 1
+        for _ in range(3):
+            if i >= len(tokens):
+                return False
+            t = tokens[i]
+            if t.surface in _SUBJECT_PARTICLES:
+                return True
+            if t.pos not in ("接尾辞", "名詞") or t.kind != 0:
+                return False
+            i += 1
+        return False
+
+    def _decide(
+        self,
+        candidates: list[_Candidate],
+        normalized: Normalized,
+        original: str,
+        index: int,
+        context: frozenset[str],
+    ) -> MessageAnalysis:
+        kept = [c for c in candidates if not c.negated and c.about == "self"]
+        present = {c.entry.cls.name for c in kept if not c.entry.requires}
+
+        def satisfied(entry: Entry) -> bool:
+            if not entry.requires:
+                return True
+            if entry.requires_in == "conversation":
+                return bool(entry.requires & (present | context))
+            return bool(entry.requires & present)
+
+        for _ in range(2):  # requirements may chain (a term needing a class that needs another)
+            present |= {c.entry.cls.name for c in kept if satisfied(c.entry)}
+        selected = [c for c in kept if satisfied(c.entry)]
+        signals: list[Signal] = []
+        levels: list[RiskLevel] = [RiskLevel.NONE]
+        roles: set[str] = set()
+        seen: set[tuple[str, int, int]] = set()
+
+        def add(cls: SignalClass, entry: Entry, begin: int, end: int, level: RiskLevel) -> None:
+            start, stop = normalized.original_span(begin, end)
+            key = (cls.name, start, stop)
+            if key in seen:
+                return
+            seen.add(key)
+            signals.append(
+                Signal(
+                    cls=cls.name,
+                    term=entry.id,
+                    text=original[start:stop],
+                    start=start,
+                    end=stop,
+                    message=index,
+                    factor=entry.factor if cls.role == "factor" else None,
+                )
+            )
+            levels.append(level)
+            roles.add(cls.role)
+
+        for c in sorted(selected, key=lambda c: (c.begin, c.end)):
+            add(c.entry.cls, c.entry, c.begin, c.end, c.entry.level)
+        third = self._by_role.get("third_party")
+        if third is not None:
+            for c in candidates:
+                if c.about == "other" and not c.negated and c.entry.cls.role in _CRISIS_ROLES:
+                    add(third, c.entry, c.begin, c.end, third.level)
+        ambivalence = self._by_role.get("ambivalence")
+        if ambivalence is not None and roles & {"despair", "passive", "ideation"}:
+            for c in candidates:
+                if c.negated and c.about == "self" and c.entry.cls.role in ("ideation", "passive"):
+                    add(ambivalence, c.entry, c.begin, c.end, ambivalence.level)
+        imminent = (
+            "act" in roles
+            or bool("ideation" in roles and roles & {"time", "means", "plan", "farewell"})
+            or bool("passive" in roles and roles & {"means", "plan"})
+            or bool("plan" in roles and roles & {"time", "means", "farewell"})
+            or bool("means" in roles and "time" in roles)
+        )
+        level = RiskLevel.IMMINENT if imminent else max(levels)
+        signals.sort(key=lambda s: (s.start, s.end))
+        return MessageAnalysis(tuple(signals), level, imminent)
+
+    # --- conversation --------------------------------------------------------------------
+
+    def _roles(self, signals: Iterable[Signal]) -> set[str]:
+        classes = self.config.classes
+        return {classes[s.cls].role for s in signals if s.cls in classes}
+
+    def _pathway(
+        self, factors: Sequence[str], prior: Sequence[str]
+    ) -> tuple[PathwayMatch | None, int]:
+        present = set(factors) | set(prior)
+        if not present:
+            return None, 0
+        rules = self.config.rules
+        best: tuple[tuple[int, int, float, int], Chain, list[str]] | None = None
+        for order, chain in enumerate(self.config.chains):
+            chain_factors = chain.factors
+            matched = [f for f in chain_factors if f in present]
+            if not matched:
+                continue
+            amplified = sum(1 for f in rules.amplifiers if f in present and f not in chain_factors)
+            links = len(matched) + amplified
+            current = sum(1 for f in matched if f in factors)
+            score = (links, current, len(matched) / len(chain_factors), -order)
+            if best is None or score > best[0]:
+                best = (score, chain, matched)
+        if best is None:
+            return None, 1 if present else 0
+        (links, _, _, _), chain, matched = best
+        if links < rules.show_links:
+            return None, links
+        last = max(i for i, step in enumerate(chain.steps) if any(f in matched for f in step))
+        upcoming: list[str] = []
+        for step in chain.steps[last + 1 :]:
+            upcoming = [f for f in step if f not in present]
+            if upcoming:
+                break
+        match = PathwayMatch(
+            chain_id=chain.id,
+            label=chain.label,
+            group=chain.group,
+            matched=tuple(matched),
+            next=tuple(upcoming),
+            length=len(chain.factors),
+        )
+        return match, links
+
+    def _pathway_level(self, links: int, despair: bool) -> RiskLevel:
+        rules = self.config.rules
+        if links >= rules.high_links or (despair and links >= rules.high_links_with_despair):
+            return RiskLevel.HIGH
+        if links >= rules.moderate_links:
+            return RiskLevel.MODERATE
+        return RiskLevel.NONE
+
+    def _reasons(
+        self,
+        signals: Sequence[Signal],
+        factors: Sequence[str],
+        prior: Sequence[str],
+        pathway: PathwayMatch | None,
+        links: int,
+        imminent: bool,
+    ) -> list[str]:
+        messages = self.config.messages
+        classes = self.config.classes
+        labels = self.config.factors
+        sep = messages.get("separator", "、")
+        out: list[str] = []
+        if imminent:
+            out.append(messages.get("imminent", ""))
+        shown: set[tuple[str, str]] = set()
+        ranked = sorted(
+            (s for s in signals if s.cls in classes and classes[s.cls].role != "factor"),
+            key=lambda s: -int(classes[s.cls].level),
+        )
+        for s in ranked:
+            if (s.cls, s.text) in shown or len(shown) >= _MAX_REASON_SIGNALS:
+                continue
+            shown.add((s.cls, s.text))
+            cls = classes[s.cls]
+            template = cls.reason or messages.get("signal", "{label}: {text}")
+            out.append(template.format_map(_Fields(label=cls.label, text=s.text, message=str(s.message + 1))))
+        if factors:
+            names = sep.join(labels.get(f, f) for f in factors)
+            out.append(messages.get("factors", "{factors}").format_map(_Fields(factors=names)))
+        earlier = [f for f in prior if f not in factors]
+        if earlier:
+            names = sep.join(labels.get(f, f) for f in earlier)
+            out.append(messages.get("prior_factors", "{factors}").format_map(_Fields(factors=names)))
+        if pathway is not None:
+            fields = _Fields(
+                label=pathway.label,
+                group=pathway.group,
+                matched=sep.join(labels.get(f, f) for f in pathway.matched),
+                next=sep.join(labels.get(f, f) for f in pathway.next),
+                links=str(links),
+                length=str(pathway.length),
+            )
+            out.append(messages.get("pathway", "{label}").format_map(fields))
+            if pathway.next:
+                out.append(messages.get("next", "{next}").format_map(fields))
+            out.append(messages.get("pathway_level", "{links}").format_map(fields))
+        return [line for line in out if line]
+
+
+def check_config(config_dir: Path) -> list[Problem]:
+    """Every problem in the screening files of config_dir (empty when they are usable)."""
+    _, problems = load_config(Path(config_dir))
+    return problems
