@@ -146,6 +146,8 @@ class DialogEngine:
         for step in script.steps.values():
             if isinstance(step, CollectStep):
                 labels[step.name] = step.label
+            if isinstance(step, ReferStep) and step.collect_as:
+                labels[step.collect_as] = step.label or step.collect_as
         self.collect_labels = labels
 
     def respond(self, turn: TurnInput) -> TurnOutput:

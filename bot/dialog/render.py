@@ -16,7 +16,7 @@ from bot.turn import CaseStatus
 
 PLACEHOLDER = re.compile(r"\{([a-z_]+)(?::([a-z0-9_]+))?\}")
 SERVICE_PLACEHOLDERS = frozenset(
-    {"service_name", "hotlines", "emergency", "first_hotline", "staffed_hours"}
+    {"service_name", "hotlines", "emergency", "first_hotline", "staffed_hours", "retention_days"}
 )
 TURN_PLACEHOLDERS = frozenset({"topic", "last_topic", "wait"})
 KNOWN = SERVICE_PLACEHOLDERS | TURN_PLACEHOLDERS | {"hotline"}
@@ -75,7 +75,8 @@ class Renderer:
         self.service = service
         self.script = script
         self.static = service.placeholders() | {
-            "staffed_hours": staffed_hours_text(service, script.texts)
+            "staffed_hours": staffed_hours_text(service, script.texts),
+            "retention_days": str(service.retention.transcript_days),
         }
 
     def topic_label(self, topic: str) -> str:

@@ -115,7 +115,7 @@ class Choice:
     """One quick-reply button of a waiting step."""
 
     label: str
-    value: str  # what is stored as the answer (default: the label)
+    value: str  # what is stored as the answer (default: the label; "" stores nothing)
     next: str | None = None
     set: Mapping[str, str] = field(default_factory=dict)
     also: tuple[str, ...] = ()  # typed words that count as this choice
@@ -149,7 +149,7 @@ class Choice:
             out.append(
                 cls(
                     label=label,
-                    value=sub.text("value").strip() or label,
+                    value=sub.text("value").strip() if "value" in item else label,
                     next=sub.step_ref("next"),
                     set=sub.values("set"),
                     also=tuple(str(a) for a in also),
@@ -221,7 +221,7 @@ class WaitingStep(Step):
     WAITS: ClassVar[bool] = True
 
     def targets(self) -> list[tuple[str, int | None]]:
-        out = super().targets()
+        out = Step.targets(self)
         out += [(c.next, c.line) for c in self.choices if c.next]
         if self.free_text:
             out.append((self.free_text, self.line))
@@ -291,10 +291,11 @@ class ReferStep(WaitingStep):
 
     categories: tuple[str, ...] = ()  # fixed categories; empty = matched from the factors
     collect_as: str = ""
+    label: str = ""
 
     KIND: ClassVar[str] = "refer"
     FIELDS: ClassVar[frozenset[str]] = frozenset(
-        {"refer", "categories", "choices", "free_text", "reprompt", "collect_as"}
+        {"refer", "categories", "choices", "free_text", "reprompt", "collect_as", "label"}
     )
 
     @classmethod
@@ -308,6 +309,7 @@ class ReferStep(WaitingStep):
             messages=r.texts("refer", required=True), choices=Choice.parse_list(r),
             free_text=r.step_ref("free_text"), reprompt=r.text("reprompt"),
             categories=tuple(str(c) for c in cats), collect_as=r.text("collect_as").strip(),
+            label=r.text("label").strip(),
         )
 
     def message_count(self) -> int:
@@ -469,7 +471,12 @@ def step_from_yaml(
         r.bad(None, f"a step must be a mapping with one of: {', '.join(STEP_KINDS)}",
               Rule.UNKNOWN_KIND)
         return None
-    kinds = [str(k) for k in node if str(k) in STEP_KINDS]
+    present = [str(k) for k in node if str(k) in STEP_KINDS]
+    # `ask:` is also the question field of collect: a kind key that another present kind
+    # takes as a field is that field, not a second kind.
+    kinds = [
+        k for k in present if not any(k in STEP_KINDS[o].FIELDS for o in present if o != k)
+    ]
     if not kinds:
         others = [str(k) for k in node if str(k) not in COMMON_FIELDS]
         named = f" ('{others[0]}' is not a step kind)" if others else ""
