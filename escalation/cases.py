@@ -478,14 +478,8 @@ class CaseBook:
             )
             if updated != case and not any(i.kind == "update" for i in items):
                 items.insert(0, self._counselor_item(updated, "update"))
-            entries = []
-            if trigger:
-                entries.append(LogEntry(f"k:{request.key}", "person", trigger.text, now_ms))
-                items.append(
-                    self._thread_item(
-                        updated, self.config().text("thread_person", text=trigger.text)
-                    )
-                )
+            # The words themselves reach the thread through `person_said` (the pipeline calls
+            # it for every message while a case is open); joining only merges the assessment.
 
             def extra(p: Pipeline) -> None:
                 p.sadd(k.case_seen(case_id), request.key)
@@ -493,7 +487,7 @@ class CaseBook:
                 if updated.state == "queued" and updated.priority != case.priority:
                     p.zadd(k.case_queue, {case_id: updated.queue_score})
 
-            return updated, _Write(case=updated, log=entries, items=items, extra=[extra])
+            return updated, _Write(case=updated, items=items, extra=[extra])
 
         return await self._transact(case_id, decide, watch=[k.case_seen(case_id)])
 

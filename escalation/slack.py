@@ -315,20 +315,18 @@ def slack_to_plain(text: str) -> str:
     def link(m: re.Match[str]) -> str:
         target, label = m.group(1), m.group(2)
         if target.startswith(("http://", "https://", "mailto:", "tel:")):
-            return (
-                target.removeprefix("mailto:").removeprefix("tel:")
-                if label in target
-                else f"{label} {target}"
-            )
+            plain = target.removeprefix("mailto:").removeprefix("tel:")
+            # A space after the URL, so LINE does not take the next words into the link.
+            return f"{plain} " if label in target else f"{label} {plain} "
         return label
 
     def bare(m: re.Match[str]) -> str:
         target = m.group(1)
         if target.startswith(("http://", "https://")):
-            return target
+            return f"{target} "
         return target.removeprefix("mailto:").removeprefix("tel:").lstrip("!#@")
 
-    return html.unescape(_BARE.sub(bare, _LINK.sub(link, text)))
+    return html.unescape(_BARE.sub(bare, _LINK.sub(link, text))).strip()
 
 
 def is_counselor_thread_message(event: dict[str, Any], channel: str) -> bool:
