@@ -4,7 +4,7 @@ crisis answer starts with the hotline numbers. One rule per kind of mistake (see
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from bot.config import ServiceConfig
 from bot.dialog.referrals import FACTOR_IDS, LABEL_LIMIT, ReferralDirectory
@@ -72,8 +72,7 @@ def _check_entries(script: Script, dialogs_dir: str) -> list[Problem]:
                     Rule.MISSING_ENTRY,
                     dialogs_dir,
                     None,
-                    f"entry '{name}' is missing: add `{name}: <step>` under `entries:` "
-                    f"({meaning})",
+                    f"entry '{name}' is missing: add `{name}: <step>` under `entries:` ({meaning})",
                 )
             )
     return out
@@ -86,14 +85,22 @@ def _check_targets(script: Script) -> list[Problem]:
         if target not in steps and target not in script.broken_steps:
             file, line = _where_entry(script, name, "entries")
             out.append(
-                problem(Rule.MISSING_STEP, file, line,
-                        f"entry '{name}' points at missing step '{target}'")
+                problem(
+                    Rule.MISSING_STEP,
+                    file,
+                    line,
+                    f"entry '{name}' points at missing step '{target}'",
+                )
             )
     for intent in script.intents:
         if intent.next not in steps and intent.next not in script.broken_steps:
             out.append(
-                problem(Rule.MISSING_STEP, intent.file, intent.line,
-                        f"intent '{intent.id}' points at missing step '{intent.next}'")
+                problem(
+                    Rule.MISSING_STEP,
+                    intent.file,
+                    intent.line,
+                    f"intent '{intent.id}' points at missing step '{intent.next}'",
+                )
             )
     for step in steps.values():
         for target, line in step.targets():
@@ -101,16 +108,24 @@ def _check_targets(script: Script) -> list[Problem]:
                 continue
             if target not in steps:
                 out.append(
-                    problem(Rule.MISSING_STEP, step.file, line,
-                            f"step '{step.id}' points at missing step '{target}'")
+                    problem(
+                        Rule.MISSING_STEP,
+                        step.file,
+                        line,
+                        f"step '{step.id}' points at missing step '{target}'",
+                    )
                 )
         if isinstance(step, BranchStep):
             for case in step.cases:
                 for name in case.when.visited:
                     if name not in steps:
                         out.append(
-                            problem(Rule.MISSING_STEP, step.file, case.line,
-                                    f"step '{step.id}': `visited:` names missing step '{name}'")
+                            problem(
+                                Rule.MISSING_STEP,
+                                step.file,
+                                case.line,
+                                f"step '{step.id}': `visited:` names missing step '{name}'",
+                            )
                         )
     return out
 
@@ -160,7 +175,7 @@ def _check_loops(script: Script) -> list[Problem]:
                 if target not in steps:
                     continue
                 if state.get(target) == 1:
-                    cycle = path[path.index(target):]
+                    cycle = path[path.index(target) :]
                     key = frozenset(cycle)
                     if key not in reported:
                         reported.add(key)
@@ -251,38 +266,54 @@ def _check_choices(script: Script, referrals: ReferralDirectory | None) -> list[
             total += len(step.categories)
         if total > MAX_CHOICES:
             out.append(
-                problem(Rule.LINE_TOO_MANY_CHOICES, step.file, step.line,
-                        f"step '{step.id}' has {total} choices; LINE allows {MAX_CHOICES}")
+                problem(
+                    Rule.LINE_TOO_MANY_CHOICES,
+                    step.file,
+                    step.line,
+                    f"step '{step.id}' has {total} choices; LINE allows {MAX_CHOICES}",
+                )
             )
         labels: set[str] = set()
         for choice in step.choices:
             if len(choice.label) > LABEL_LIMIT:
                 out.append(
                     problem(
-                        Rule.LINE_LABEL_TOO_LONG, step.file, choice.line,
+                        Rule.LINE_LABEL_TOO_LONG,
+                        step.file,
+                        choice.line,
                         f"step '{step.id}': choice label '{choice.label}' has "
                         f"{len(choice.label)} characters; LINE allows {LABEL_LIMIT}",
                     )
                 )
             if choice.label in labels:
                 out.append(
-                    problem(Rule.DUPLICATE_ID, step.file, choice.line,
-                            f"step '{step.id}': two choices are labelled '{choice.label}'")
+                    problem(
+                        Rule.DUPLICATE_ID,
+                        step.file,
+                        choice.line,
+                        f"step '{step.id}': two choices are labelled '{choice.label}'",
+                    )
                 )
             labels.add(choice.label)
             data = postback_data(step.id, choice.label)
             if utf16_len(data) > MAX_DATA:
                 out.append(
-                    problem(Rule.LINE_DATA_TOO_LONG, step.file, choice.line,
-                            f"step '{step.id}': the button data is {utf16_len(data)} long; "
-                            f"LINE allows {MAX_DATA} (shorten the step id or the label)")
+                    problem(
+                        Rule.LINE_DATA_TOO_LONG,
+                        step.file,
+                        choice.line,
+                        f"step '{step.id}': the button data is {utf16_len(data)} long; "
+                        f"LINE allows {MAX_DATA} (shorten the step id or the label)",
+                    )
                 )
         if isinstance(step, ReferStep) and referrals is not None:
             for category in referrals.categories.values():
                 if category.label in labels:
                     out.append(
                         problem(
-                            Rule.DUPLICATE_ID, step.file, step.line,
+                            Rule.DUPLICATE_ID,
+                            step.file,
+                            step.line,
                             f"step '{step.id}': a choice has the same label as referral "
                             f"category '{category.id}' ('{category.label}')",
                         )
@@ -304,7 +335,9 @@ def _check_texts(script: Script, service: ServiceConfig | None) -> list[Problem]
                 if name not in KNOWN or (name == "hotline") != (arg is not None):
                     out.append(
                         problem(
-                            Rule.UNKNOWN_PLACEHOLDER, step.file, line,
+                            Rule.UNKNOWN_PLACEHOLDER,
+                            step.file,
+                            line,
                             f"step '{step.id}' uses unknown placeholder "
                             f"{{{name}{':' + arg if arg else ''}}} (known: "
                             + ", ".join("{" + k + "}" for k in sorted(KNOWN - {"hotline"}))
@@ -314,7 +347,9 @@ def _check_texts(script: Script, service: ServiceConfig | None) -> list[Problem]
                 elif name == "hotline" and service is not None and arg not in service.hotlines:
                     out.append(
                         problem(
-                            Rule.UNKNOWN_HOTLINE, step.file, line,
+                            Rule.UNKNOWN_HOTLINE,
+                            step.file,
+                            line,
                             f"step '{step.id}' names hotline '{arg}', which is not in "
                             f"config/hotlines.yaml (known: {', '.join(service.hotlines)})",
                         )
@@ -323,24 +358,36 @@ def _check_texts(script: Script, service: ServiceConfig | None) -> list[Problem]
                 size = utf16_len(renderer.worst_case(text))
                 if size > MAX_TEXT:
                     out.append(
-                        problem(Rule.LINE_TEXT_TOO_LONG, step.file, line,
-                                f"step '{step.id}': a message can reach {size} characters; "
-                                f"LINE allows {MAX_TEXT}")
+                        problem(
+                            Rule.LINE_TEXT_TOO_LONG,
+                            step.file,
+                            line,
+                            f"step '{step.id}': a message can reach {size} characters; "
+                            f"LINE allows {MAX_TEXT}",
+                        )
                     )
     for name, allowed in TEXTS.items():
         if name not in script.texts:
             out.append(
-                problem(Rule.MISSING_TEXT, script.files[0] if script.files else "dialogs", None,
-                        f"text '{name}' is missing under `texts:`")
+                problem(
+                    Rule.MISSING_TEXT,
+                    script.files[0] if script.files else "dialogs",
+                    None,
+                    f"text '{name}' is missing under `texts:`",
+                )
             )
             continue
         file, line = script.text_lines.get(name, ("dialogs", None))
         for ph, arg in _placeholders(script.texts[name]):
             if ph not in allowed or arg:
                 out.append(
-                    problem(Rule.UNKNOWN_PLACEHOLDER, file, line,
-                            f"text '{name}' uses {{{ph}}}; it may use "
-                            + (", ".join("{" + a + "}" for a in sorted(allowed)) or "none"))
+                    problem(
+                        Rule.UNKNOWN_PLACEHOLDER,
+                        file,
+                        line,
+                        f"text '{name}' uses {{{ph}}}; it may use "
+                        + (", ".join("{" + a + "}" for a in sorted(allowed)) or "none"),
+                    )
                 )
     return out
 
@@ -351,23 +398,30 @@ def _check_references(script: Script, referrals: ReferralDirectory | None) -> li
     collect_names |= {
         s.collect_as for s in script.steps.values() if isinstance(s, ReferStep) and s.collect_as
     }
-    for topic in script.topics.values():
-        for factor in topic.factors:
+    for known in script.topics.values():
+        for factor in known.factors:
             if factor not in FACTOR_IDS:
                 out.append(
-                    problem(Rule.UNKNOWN_FACTOR, topic.file, topic.line,
-                            f"topic '{topic.id}' names unknown factor '{factor}'")
+                    problem(
+                        Rule.UNKNOWN_FACTOR,
+                        known.file,
+                        known.line,
+                        f"topic '{known.id}' names unknown factor '{factor}'",
+                    )
                 )
 
-    def topic_value(step: Step, line: int | None, values: dict[str, str] | object) -> None:
-        if isinstance(values, dict) or hasattr(values, "get"):
-            topic = values.get("topic")  # type: ignore[attr-defined]
-            if topic and topic not in script.topics:
-                out.append(
-                    problem(Rule.UNKNOWN_TOPIC, step.file, line,
-                            f"step '{step.id}' sets topic '{topic}', which is not under "
-                            f"`topics:` (known: {', '.join(script.topics)})")
+    def topic_value(step: Step, line: int | None, values: Mapping[str, str]) -> None:
+        topic = values.get("topic")
+        if topic and topic not in script.topics:
+            out.append(
+                problem(
+                    Rule.UNKNOWN_TOPIC,
+                    step.file,
+                    line,
+                    f"step '{step.id}' sets topic '{topic}', which is not under "
+                    f"`topics:` (known: {', '.join(script.topics)})",
                 )
+            )
 
     for step in script.steps.values():
         if isinstance(step, WaitingStep):
@@ -379,9 +433,13 @@ def _check_references(script: Script, referrals: ReferralDirectory | None) -> li
             for cid in step.categories:
                 if cid not in referrals.categories:
                     out.append(
-                        problem(Rule.UNKNOWN_CATEGORY, step.file, step.line,
-                                f"step '{step.id}' names referral category '{cid}', which is "
-                                "not in config/referrals.yaml")
+                        problem(
+                            Rule.UNKNOWN_CATEGORY,
+                            step.file,
+                            step.line,
+                            f"step '{step.id}' names referral category '{cid}', which is "
+                            "not in config/referrals.yaml",
+                        )
                     )
         if isinstance(step, BranchStep):
             for case in step.cases:
@@ -389,22 +447,33 @@ def _check_references(script: Script, referrals: ReferralDirectory | None) -> li
                 for factor in when.factors:
                     if factor != "any" and factor not in FACTOR_IDS:
                         out.append(
-                            problem(Rule.UNKNOWN_FACTOR, step.file, case.line,
-                                    f"step '{step.id}' tests unknown factor '{factor}'")
+                            problem(
+                                Rule.UNKNOWN_FACTOR,
+                                step.file,
+                                case.line,
+                                f"step '{step.id}' tests unknown factor '{factor}'",
+                            )
                         )
                 for name in when.collected:
                     if name not in collect_names and not script.broken_steps:
                         out.append(
-                            problem(Rule.UNKNOWN_COLLECT, step.file, case.line,
-                                    f"step '{step.id}' tests `collected: {name}`, but no "
-                                    "collect step stores that name")
+                            problem(
+                                Rule.UNKNOWN_COLLECT,
+                                step.file,
+                                case.line,
+                                f"step '{step.id}' tests `collected: {name}`, but no "
+                                "collect step stores that name",
+                            )
                         )
                 topic = when.vars.get("topic")
                 if topic and topic != "*" and topic not in script.topics:
                     out.append(
-                        problem(Rule.UNKNOWN_TOPIC, step.file, case.line,
-                                f"step '{step.id}' tests topic '{topic}', which is not under "
-                                "`topics:`")
+                        problem(
+                            Rule.UNKNOWN_TOPIC,
+                            step.file,
+                            case.line,
+                            f"step '{step.id}' tests topic '{topic}', which is not under `topics:`",
+                        )
                     )
     return out
 
@@ -423,9 +492,7 @@ def _first_messages(script: Script, start: str) -> Iterator[tuple[Step | None, t
             continue
         seen.add(sid)
         step = steps[sid]
-        if isinstance(step, SayStep):
-            yield step, step.messages if step.rotate else step.messages[:1]
-        elif isinstance(step, WaitingStep):
+        if isinstance(step, (SayStep, WaitingStep)):
             yield step, step.messages if step.rotate else step.messages[:1]
         elif isinstance(step, EndStep):
             yield None, ()
@@ -446,8 +513,12 @@ def _check_crisis(script: Script, service: ServiceConfig | None) -> list[Problem
         for step, texts in _first_messages(script, start):
             if step is None:
                 out.append(
-                    problem(Rule.CRISIS_WITHOUT_HOTLINE, file, line,
-                            f"entry '{name}': a path from step '{start}' sends no message")
+                    problem(
+                        Rule.CRISIS_WITHOUT_HOTLINE,
+                        file,
+                        line,
+                        f"entry '{name}': a path from step '{start}' sends no message",
+                    )
                 )
                 continue
             for text in texts:
@@ -459,7 +530,9 @@ def _check_crisis(script: Script, service: ServiceConfig | None) -> list[Problem
                 if not has_hotline:
                     out.append(
                         problem(
-                            Rule.CRISIS_WITHOUT_HOTLINE, step.file, step.line,
+                            Rule.CRISIS_WITHOUT_HOTLINE,
+                            step.file,
+                            step.line,
                             f"step '{step.id}' starts the '{name}' answer but its first "
                             "message has no 24-hour hotline ({hotlines}, {first_hotline} or "
                             "{hotline:<id>} of an always-open hotline)",
@@ -468,7 +541,9 @@ def _check_crisis(script: Script, service: ServiceConfig | None) -> list[Problem
                 if name in EMERGENCY_ENTRIES and "emergency" not in found:
                     out.append(
                         problem(
-                            Rule.CRISIS_WITHOUT_HOTLINE, step.file, step.line,
+                            Rule.CRISIS_WITHOUT_HOTLINE,
+                            step.file,
+                            step.line,
                             f"step '{step.id}' starts the '{name}' answer but its first "
                             "message does not name the emergency numbers ({emergency})",
                         )

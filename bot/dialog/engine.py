@@ -31,7 +31,6 @@ from bot.dialog.render import Renderer
 from bot.dialog.script import SYSTEM_ENTRIES, Script
 from bot.dialog.steps import (
     BACK,
-    AskStep,
     BranchStep,
     Choice,
     CollectStep,
@@ -276,7 +275,9 @@ class _Run:
         step = self.script.steps.get(sid)
         if isinstance(step, WaitingStep):
             choice = next((c for c in step.choices if c.label == label), None)
-            category = self.engine.referrals.by_label(label) if isinstance(step, ReferStep) else None
+            category = (
+                self.engine.referrals.by_label(label) if isinstance(step, ReferStep) else None
+            )
             if choice is not None or category is not None:
                 self.state.step = step.id
                 self.answer(step, choice, category)
@@ -417,7 +418,9 @@ class _Run:
             room = MAX_CHOICES - len(step.choices)
             for category in self.categories_for(step)[: max(0, room)]:
                 out.append(
-                    QuickReply(category.label, category.label, postback_data(step.id, category.label))
+                    QuickReply(
+                        category.label, category.label, postback_data(step.id, category.label)
+                    )
                 )
         for choice in step.choices:
             out.append(QuickReply(choice.label, choice.label, postback_data(step.id, choice.label)))

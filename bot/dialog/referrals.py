@@ -139,7 +139,9 @@ class ReferralDirectory:
             template = self.display["phone"] if hours else self.display["phone_no_hours"]
             lines.append(_fill(template, phone=phone, hours=hours))
         elif service.how:
-            lines.append(_fill(self.display["local"], how=service.how, municipality=self.municipality))
+            lines.append(
+                _fill(self.display["local"], how=service.how, municipality=self.municipality)
+            )
         return "\n".join(lines)
 
 
@@ -159,9 +161,7 @@ def _strings(value: Any) -> tuple[str, ...] | None:
     return None
 
 
-def _parse_services(
-    data: Any, file: str, problems: list[Problem]
-) -> dict[str, Service]:
+def _parse_services(data: Any, file: str, problems: list[Problem]) -> dict[str, Service]:
     services: dict[str, Service] = {}
     if not isinstance(data, dict):
         problems.append(
@@ -177,7 +177,9 @@ def _parse_services(
             )
         if not isinstance(entry, dict):
             problems.append(
-                problem(Rule.REFERRAL, file, line, f"service '{sid}' needs name, what and a contact")
+                problem(
+                    Rule.REFERRAL, file, line, f"service '{sid}' needs name, what and a contact"
+                )
             )
             continue
         for extra in sorted(set(map(str, entry)) - SERVICE_FIELDS):
@@ -260,7 +262,9 @@ def _parse_categories(
             )
         if not isinstance(entry, dict):
             problems.append(
-                problem(Rule.REFERRAL, file, line, f"category '{cid}' needs label, factors, services")
+                problem(
+                    Rule.REFERRAL, file, line, f"category '{cid}' needs label, factors, services"
+                )
             )
             continue
         for extra in sorted(set(map(str, entry)) - {"label", "factors", "services"}):
@@ -308,8 +312,7 @@ def _parse_categories(
                         Rule.UNKNOWN_FACTOR,
                         file,
                         line_of(entry, "factors") or line,
-                        f"category '{cid}': unknown factor '{factor}' "
-                        "(see shared/data/FACTORS.md)",
+                        f"category '{cid}': unknown factor '{factor}' (see shared/data/FACTORS.md)",
                     )
                 )
         sids = _strings(entry.get("services"))
@@ -379,8 +382,12 @@ def _parse_municipality(
     offices = data.get("services") or {}
     if not isinstance(offices, dict):
         problems.append(
-            problem(Rule.REFERRAL, file, line_of(data, "services"), "municipality.services must "
-                    "list local offices by service id")
+            problem(
+                Rule.REFERRAL,
+                file,
+                line_of(data, "services"),
+                "municipality.services must list local offices by service id",
+            )
         )
         offices = {}
     for sid, entry in offices.items():
@@ -388,8 +395,10 @@ def _parse_municipality(
         if str(sid) not in services:
             problems.append(
                 problem(
-                    Rule.REFERRAL, file, line, f"municipality names service '{sid}', "
-                    "which is not in services"
+                    Rule.REFERRAL,
+                    file,
+                    line,
+                    f"municipality names service '{sid}', which is not in services",
                 )
             )
             continue
@@ -397,7 +406,9 @@ def _parse_municipality(
             continue
         if not isinstance(entry, dict):
             problems.append(
-                problem(Rule.REFERRAL, file, line, f"municipality '{sid}': give phone, hours, place")
+                problem(
+                    Rule.REFERRAL, file, line, f"municipality '{sid}': give phone, hours, place"
+                )
             )
             continue
         for extra in sorted(set(map(str, entry)) - LOCAL_FIELDS):
@@ -446,7 +457,9 @@ def parse_referrals(path: Path) -> tuple[ReferralDirectory | None, list[Problem]
         return None, [
             problem(Rule.FILE_SHAPE, file, 1, "expected display, categories and services sections")
         ]
-    for extra in sorted(set(map(str, data)) - {"display", "categories", "services", "municipality"}):
+    for extra in sorted(
+        set(map(str, data)) - {"display", "categories", "services", "municipality"}
+    ):
         problems.append(
             problem(
                 Rule.UNKNOWN_SECTION,

@@ -60,8 +60,10 @@ def staffed_hours_text(service: ServiceConfig, texts: Mapping[str, str]) -> str:
         range_texts = [
             texts.get("all_day", "24h")
             if (start, end) == (0, 1440)
-            else fill(texts.get("time_range", "{start}-{end}"), {"start": _clock(start),
-                                                                 "end": _clock(end % 1440)})
+            else fill(
+                texts.get("time_range", "{start}-{end}"),
+                {"start": _clock(start), "end": _clock(end % 1440)},
+            )
             for start, end in ranges
         ]
         parts.append(f"{days_text} {texts.get('day_join', '/').join(range_texts)}".strip())
@@ -86,8 +88,10 @@ class Renderer:
     def wait_text(self, case: CaseStatus | None) -> str:
         texts = self.script.texts
         if case is not None and case.position is not None and case.wait_minutes is not None:
-            return fill(texts.get("wait_known", ""), {"position": str(case.position),
-                                                      "wait_minutes": str(case.wait_minutes)})
+            return fill(
+                texts.get("wait_known", ""),
+                {"position": str(case.position), "wait_minutes": str(case.wait_minutes)},
+            )
         if case is not None and case.position is not None:
             return fill(texts.get("wait_position", ""), {"position": str(case.position)})
         return texts.get("wait_unknown", "")

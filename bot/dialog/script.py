@@ -99,7 +99,11 @@ class Script:
 
 
 def _first_seen(
-    kind: str, name: str, seen: dict[str, tuple[str, int | None]], file: str, line: int | None,
+    kind: str,
+    name: str,
+    seen: dict[str, tuple[str, int | None]],
+    file: str,
+    line: int | None,
     problems: list[Problem],
 ) -> bool:
     if name in seen:
@@ -194,8 +198,12 @@ def _section(node: Any, data: Any, name: str, file: str, problems: list[Problem]
 
 
 def _read_steps(
-    node: Any, data: Any, file: str, steps: dict[str, Step],
-    seen: dict[str, tuple[str, int | None]], problems: list[Problem],
+    node: Any,
+    data: Any,
+    file: str,
+    steps: dict[str, Step],
+    seen: dict[str, tuple[str, int | None]],
+    problems: list[Problem],
 ) -> None:
     if not _section(node, data, "steps", file, problems):
         return
@@ -209,8 +217,12 @@ def _read_steps(
             continue
         if sid == BACK:
             problems.append(
-                problem(Rule.BAD_ID, file, line,
-                        f"step id '{BACK}' is reserved (`next: {BACK}` returns to the question)")
+                problem(
+                    Rule.BAD_ID,
+                    file,
+                    line,
+                    f"step id '{BACK}' is reserved (`next: {BACK}` returns to the question)",
+                )
             )
             continue
         if not _first_seen("step", sid, seen, file, line, problems):
@@ -221,8 +233,12 @@ def _read_steps(
 
 
 def _read_entries(
-    node: Any, data: Any, file: str, entries: dict[str, str],
-    seen: dict[str, tuple[str, int | None]], problems: list[Problem],
+    node: Any,
+    data: Any,
+    file: str,
+    entries: dict[str, str],
+    seen: dict[str, tuple[str, int | None]],
+    problems: list[Problem],
 ) -> None:
     if not _section(node, data, "entries", file, problems):
         return
@@ -231,22 +247,28 @@ def _read_entries(
         name = str(name)
         if name not in ENTRIES:
             problems.append(
-                problem(Rule.UNKNOWN_ENTRY, file, line,
-                        f"unknown entry '{name}' (known: {', '.join(ENTRIES)})")
+                problem(
+                    Rule.UNKNOWN_ENTRY,
+                    file,
+                    line,
+                    f"unknown entry '{name}' (known: {', '.join(ENTRIES)})",
+                )
             )
             continue
         if not isinstance(target, str) or not target.strip():
-            problems.append(
-                problem(Rule.BAD_VALUE, file, line, f"entry '{name}' must name a step")
-            )
+            problems.append(problem(Rule.BAD_VALUE, file, line, f"entry '{name}' must name a step"))
             continue
         if _first_seen("entry", name, seen, file, line, problems):
             entries[name] = target.strip()
 
 
 def _read_intents(
-    node: Any, data: Any, file: str, intents: list[Intent],
-    seen: dict[str, tuple[str, int | None]], problems: list[Problem],
+    node: Any,
+    data: Any,
+    file: str,
+    intents: list[Intent],
+    seen: dict[str, tuple[str, int | None]],
+    problems: list[Problem],
 ) -> None:
     if not _section(node, data, "intents", file, problems):
         return
@@ -278,8 +300,12 @@ def _read_intents(
 
 
 def _read_topics(
-    node: Any, data: Any, file: str, topics: dict[str, Topic],
-    seen: dict[str, tuple[str, int | None]], problems: list[Problem],
+    node: Any,
+    data: Any,
+    file: str,
+    topics: dict[str, Topic],
+    seen: dict[str, tuple[str, int | None]],
+    problems: list[Problem],
 ) -> None:
     if not _section(node, data, "topics", file, problems):
         return
@@ -303,8 +329,12 @@ def _read_topics(
 
 
 def _read_texts(
-    node: Any, data: Any, file: str, texts: dict[str, str],
-    seen: dict[str, tuple[str, int | None]], problems: list[Problem],
+    node: Any,
+    data: Any,
+    file: str,
+    texts: dict[str, str],
+    seen: dict[str, tuple[str, int | None]],
+    problems: list[Problem],
 ) -> None:
     if not _section(node, data, "texts", file, problems):
         return
@@ -313,8 +343,12 @@ def _read_texts(
         name = str(name)
         if name not in TEXTS:
             problems.append(
-                problem(Rule.UNKNOWN_FIELD, file, line,
-                        f"unknown text '{name}' (known: {', '.join(TEXTS)})")
+                problem(
+                    Rule.UNKNOWN_FIELD,
+                    file,
+                    line,
+                    f"unknown text '{name}' (known: {', '.join(TEXTS)})",
+                )
             )
             continue
         if not isinstance(value, str):

@@ -136,8 +136,9 @@ class Choice:
             line = line_of(raw, index) or reader.line_of(key)
             if isinstance(item, str):
                 item = {"label": item}
-            sub = Reader(f"{reader.where}, choice {index + 1}", item, reader.file, line,
-                         reader.problems)
+            sub = Reader(
+                f"{reader.where}, choice {index + 1}", item, reader.file, line, reader.problems
+            )
             if not isinstance(item, dict):
                 sub.bad(None, "a choice needs at least `label:`")
                 continue
@@ -197,8 +198,12 @@ class SayStep(Step):
     @classmethod
     def from_yaml(cls, sid: str, r: Reader) -> SayStep:
         return cls(
-            id=sid, file=r.file, line=r.line, next=r.step_ref("next"),
-            messages=r.texts("say", required=True), rotate=r.flag("rotate"),
+            id=sid,
+            file=r.file,
+            line=r.line,
+            next=r.step_ref("next"),
+            messages=r.texts("say", required=True),
+            rotate=r.flag("rotate"),
         )
 
     def texts(self) -> list[tuple[str, int | None]]:
@@ -252,9 +257,14 @@ class AskStep(WaitingStep):
     @classmethod
     def from_yaml(cls, sid: str, r: Reader) -> AskStep:
         return cls(
-            id=sid, file=r.file, line=r.line, next=r.step_ref("next"),
-            messages=r.texts("ask", required=True), choices=Choice.parse_list(r),
-            free_text=r.step_ref("free_text"), reprompt=r.text("reprompt"),
+            id=sid,
+            file=r.file,
+            line=r.line,
+            next=r.step_ref("next"),
+            messages=r.texts("ask", required=True),
+            choices=Choice.parse_list(r),
+            free_text=r.step_ref("free_text"),
+            reprompt=r.text("reprompt"),
             rotate=r.flag("rotate"),
         )
 
@@ -277,10 +287,16 @@ class CollectStep(WaitingStep):
         if name and not STEP_ID.match(name):
             r.bad("collect", f"'{name}' is not a valid name (use a-z, 0-9 and _)", Rule.BAD_ID)
         return cls(
-            id=sid, file=r.file, line=r.line, next=r.step_ref("next"),
-            messages=r.texts("ask", required=True), choices=Choice.parse_list(r),
-            free_text=r.step_ref("free_text"), reprompt=r.text("reprompt"),
-            name=name, label=r.text("label").strip() or name,
+            id=sid,
+            file=r.file,
+            line=r.line,
+            next=r.step_ref("next"),
+            messages=r.texts("ask", required=True),
+            choices=Choice.parse_list(r),
+            free_text=r.step_ref("free_text"),
+            reprompt=r.text("reprompt"),
+            name=name,
+            label=r.text("label").strip() or name,
         )
 
 
@@ -305,10 +321,16 @@ class ReferStep(WaitingStep):
             r.bad("categories", "`categories:` must be a list of category ids")
             cats = []
         return cls(
-            id=sid, file=r.file, line=r.line, next=r.step_ref("next"),
-            messages=r.texts("refer", required=True), choices=Choice.parse_list(r),
-            free_text=r.step_ref("free_text"), reprompt=r.text("reprompt"),
-            categories=tuple(str(c) for c in cats), collect_as=r.text("collect_as").strip(),
+            id=sid,
+            file=r.file,
+            line=r.line,
+            next=r.step_ref("next"),
+            messages=r.texts("refer", required=True),
+            choices=Choice.parse_list(r),
+            free_text=r.step_ref("free_text"),
+            reprompt=r.text("reprompt"),
+            categories=tuple(str(c) for c in cats),
+            collect_as=r.text("collect_as").strip(),
             label=r.text("label").strip(),
         )
 
@@ -355,8 +377,9 @@ class BranchStep(Step):
             cases.append(Case(Condition.from_yaml(sub, item.get("when")), target, line))
         otherwise = r.step_ref("otherwise")
         if otherwise is None:
-            r.bad(None, "`otherwise:` is missing (where to go when no case holds)",
-                  Rule.MISSING_NEXT)
+            r.bad(
+                None, "`otherwise:` is missing (where to go when no case holds)", Rule.MISSING_NEXT
+            )
         if r.node.get("next") is not None:
             r.bad("next", "a branch uses `otherwise:` instead of `next:`", Rule.UNKNOWN_FIELD)
         return cls(id=sid, file=r.file, line=r.line, cases=tuple(cases), otherwise=otherwise)
@@ -385,8 +408,13 @@ class EscalateStep(Step):
         if reason and reason not in ESCALATION_REASONS:
             r.bad("escalate", f"reason '{reason}' is not one of {', '.join(ESCALATION_REASONS)}")
         return cls(
-            id=sid, file=r.file, line=r.line, next=r.step_ref("next"), reason=reason,
-            consent=r.flag("consent"), note_for_counselor=r.text("for_counselor"),
+            id=sid,
+            file=r.file,
+            line=r.line,
+            next=r.step_ref("next"),
+            reason=reason,
+            consent=r.flag("consent"),
+            note_for_counselor=r.text("for_counselor"),
         )
 
 
@@ -405,7 +433,9 @@ class FollowupStep(Step):
         hours: float | None = None
         if value == "cancel":
             hours = None
-        elif isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 24 * 60:
+        elif (
+            isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 24 * 60
+        ):
             hours = float(value)
         else:
             r.bad("followup", "`followup:` must be hours until the check-in (1 to 1440) or cancel")
@@ -455,8 +485,15 @@ STEP_KINDS: Mapping[str, Any] = MappingProxyType(
     {
         cls.KIND: cls
         for cls in (
-            SayStep, AskStep, CollectStep, BranchStep, ReferStep, EscalateStep, FollowupStep,
-            RememberStep, EndStep,
+            SayStep,
+            AskStep,
+            CollectStep,
+            BranchStep,
+            ReferStep,
+            EscalateStep,
+            FollowupStep,
+            RememberStep,
+            EndStep,
         )
     }
 )
@@ -468,20 +505,24 @@ def step_from_yaml(
     """Build one step; None when its kind cannot be told (the problem is recorded)."""
     r = Reader(f"step '{sid}'", node, file, line, problems)
     if not isinstance(node, dict):
-        r.bad(None, f"a step must be a mapping with one of: {', '.join(STEP_KINDS)}",
-              Rule.UNKNOWN_KIND)
+        r.bad(
+            None,
+            f"a step must be a mapping with one of: {', '.join(STEP_KINDS)}",
+            Rule.UNKNOWN_KIND,
+        )
         return None
     present = [str(k) for k in node if str(k) in STEP_KINDS]
     # `ask:` is also the question field of collect: a kind key that another present kind
     # takes as a field is that field, not a second kind.
-    kinds = [
-        k for k in present if not any(k in STEP_KINDS[o].FIELDS for o in present if o != k)
-    ]
+    kinds = [k for k in present if not any(k in STEP_KINDS[o].FIELDS for o in present if o != k)]
     if not kinds:
         others = [str(k) for k in node if str(k) not in COMMON_FIELDS]
         named = f" ('{others[0]}' is not a step kind)" if others else ""
-        r.bad(others[0] if others else None,
-              f"unknown step kind{named}; use one of: {', '.join(STEP_KINDS)}", Rule.UNKNOWN_KIND)
+        r.bad(
+            others[0] if others else None,
+            f"unknown step kind{named}; use one of: {', '.join(STEP_KINDS)}",
+            Rule.UNKNOWN_KIND,
+        )
         return None
     if len(kinds) > 1:
         r.bad(kinds[1], f"a step has one kind, this one has {' and '.join(kinds)}", Rule.TWO_KINDS)
@@ -492,19 +533,31 @@ def step_from_yaml(
     if cls.NEEDS_NEXT and step.next is None:
         if isinstance(step, WaitingStep):
             if step.free_text is None or any(c.next is None for c in step.choices):
-                r.bad(None, "`next:` is missing (where typed answers and choices without "
-                      "their own next go)", Rule.MISSING_NEXT)
+                r.bad(
+                    None,
+                    "`next:` is missing (where typed answers and choices without "
+                    "their own next go)",
+                    Rule.MISSING_NEXT,
+                )
         else:
-            r.bad(None, "`next:` is missing (which step comes after this one)",
-                  Rule.MISSING_NEXT)
+            r.bad(None, "`next:` is missing (which step comes after this one)", Rule.MISSING_NEXT)
     return step
 
 
 # --- branch conditions -------------------------------------------------------------------------
 
 CONDITIONS = (
-    "reply", "keywords", "risk", "factors", "collected", "vars", "staffed", "case", "visited",
-    "wait_known", "returning",
+    "reply",
+    "keywords",
+    "risk",
+    "factors",
+    "collected",
+    "vars",
+    "staffed",
+    "case",
+    "visited",
+    "wait_known",
+    "returning",
 )
 
 
@@ -533,8 +586,11 @@ class Condition:
         sub = Reader(r.where, node, r.file, r.line_of("when"), r.problems)
         for key in node:
             if str(key) not in CONDITIONS:
-                sub.bad(str(key), f"unknown condition '{key}' (known: {', '.join(CONDITIONS)})",
-                        Rule.UNKNOWN_CONDITION)
+                sub.bad(
+                    str(key),
+                    f"unknown condition '{key}' (known: {', '.join(CONDITIONS)})",
+                    Rule.UNKNOWN_CONDITION,
+                )
 
         def strings(key: str) -> tuple[str, ...]:
             value = node.get(key)
