@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from bot.screening.matcher import GAP, GAP_MARKS, Pattern
 from bot.screening.normalize import Normalizer, SpellingRule
-from bot.screening.tokens import KIND_END, KIND_PUNCT, KIND_SKIP, SudachiTokenizer
+from bot.screening.tokens import KIND_END, KIND_PUNCT, KIND_SKIP, KIND_WORD, SudachiTokenizer
 from bot.screening.types import RiskLevel
 from bot.yamlio import Problem, line_of, load_file
 
@@ -56,6 +56,9 @@ MARKER_KINDS: Final = (
     "report",
 )
 SINGLE_WORD_MARKERS: Final = frozenset({"negation", "negation_scope", "contrast"})  # by token
+# Words put before a term to see how Sudachi cuts it in a sentence (see compile_term_variants).
+CARRIERS: Final = ("どこにも", "私は", "もう", "彼の", "、")
+MAX_VARIANTS: Final = 4
 ID_RE: Final = re.compile(r"^[a-z][a-z0-9_]*$")
 REQUIRED_MESSAGES: Final = (
     "signal",
@@ -137,6 +140,7 @@ class PathwayRules:
     high_links_with_despair: int = 3
     high_links: int = 4
     show_links: int = 2
+    high_when_complete_with_despair: bool = True
     amplifiers: frozenset[str] = frozenset()
 
 
@@ -257,30 +261,51 @@ class _Loader:
 
     def compile_term(self, term: str) -> tuple[Pattern | None, str]:
         """Tokenize an admin's term into a pattern; the error text when it cannot be used."""
+        patterns, error = self.compile_term_variants(term)
+        return (patterns[0] if patterns else None), error
+
+    def compile_term_variants(self, term: str) -> tuple[list[Pattern], str]:
+        """All the ways Sudachi may cut a term, depending on the words around it.
+
+        Sudachi's choice depends on context (居場所 is one word alone but いる+場所 after
+        どこにも), so each term is also cut after a few carrier words and every distinct
+        reading becomes a pattern.
+        """
         at_end = term.endswith("$")
         body = term[:-1].strip() if at_end else term
         parts = [p for p in GAP_MARKS.split(body)]
         if any(not p.strip() for p in parts):
-            return None, f"the term '{term}' has '…' at its start or end or twice in a row"
-        elements: list[tuple[str, str]] = []
+            return [], f"the term '{term}' has '…' at its start or end or twice in a row"
+        readings: list[list[tuple[str, str]]] = [[]]
         for n, part in enumerate(parts):
-            if n:
-                elements.append(GAP)
-            normalized = self.normalizer.normalize(part.strip())
-            tokens = self.tokenizer.tokenize(normalized.text)
+            normalized = self.normalizer.normalize(part.strip()).text
+            tokens = self.tokenizer.tokenize(normalized)
             if tokens and (tokens[0].kind == KIND_SKIP or tokens[-1].kind == KIND_SKIP):
                 edge = tokens[0] if tokens[0].kind == KIND_SKIP else tokens[-1]
-                return None, (
+                return [], (
                     f"the term '{term}' starts or ends with the particle '{edge.surface}', "
                     "which is ignored when matching; add the word it belongs to, or use 'regex'"
                 )
-            words = [t for t in tokens if t.kind not in (KIND_SKIP,)]
+            words = [t for t in tokens if t.kind != KIND_SKIP]
             if any(t.kind in (KIND_PUNCT, KIND_END) for t in words):
-                return None, f"the term '{term}' contains punctuation; split it into two terms"
+                return [], f"the term '{term}' contains punctuation; split it into two terms"
             if not words:
-                return None, f"the term '{term}' has no words (only particles or symbols)"
-            elements.extend((t.key, t.form) for t in words)
-        return Pattern(tuple(elements), at_end, term), ""
+                return [], f"the term '{term}' has no words (only particles or symbols)"
+            variants: list[tuple[tuple[str, str], ...]] = [tuple((t.key, t.form) for t in words)]
+            for carrier in CARRIERS:
+                cut = self.tokenizer.tokenize(carrier + normalized)
+                inside = [t for t in cut if t.begin >= len(carrier)]
+                if not inside or any(t.begin < len(carrier) < t.end for t in cut):
+                    continue
+                if inside[0].kind == KIND_SKIP or inside[-1].kind == KIND_SKIP:
+                    continue
+                variant = tuple((t.key, t.form) for t in inside if t.kind == KIND_WORD)
+                if variant and variant not in variants:
+                    variants.append(variant)
+            readings = [
+                [*r, *([GAP] if n else []), *v] for r in readings for v in variants[:MAX_VARIANTS]
+            ][: MAX_VARIANTS * 2]
+        return [Pattern(tuple(r), at_end, term) for r in readings], ""
 
     def compile_terms(
         self, file: str, node: Any, where: str, allow_regex: bool = True
@@ -289,13 +314,13 @@ class _Loader:
         regexes: list[re.Pattern[str]] = []
         terms_node = node.get("terms") if isinstance(node, dict) else None
         for term, i in self.str_list(file, node, "terms", where):
-            pattern, error = self.compile_term(term)
-            if pattern is None:
+            variants, error = self.compile_term_variants(term)
+            if not variants:
                 target = terms_node if isinstance(terms_node, list) else node
                 self.problem(file, target, i if isinstance(terms_node, list) else "terms",
                              f"{where}: {error}")  # fmt: skip
             else:
-                patterns.append(pattern)
+                patterns.extend(variants)
         if allow_regex:
             regex_node = node.get("regex") if isinstance(node, dict) else None
             for source, i in self.str_list(file, node, "regex", where):
@@ -602,7 +627,7 @@ def _pathways(
         rules_node = {}
     _check_keys(loader, PATHWAYS, rules_node,
                 {"moderate_links", "high_links_with_despair", "high_links", "show_links",
-                 "amplifiers"}, "rules")  # fmt: skip
+                 "amplifiers", "high_when_complete_with_despair"}, "rules")  # fmt: skip
     amplifiers = [a for a, _ in loader.str_list(PATHWAYS, rules_node, "amplifiers", "rules")]
     for a in amplifiers:
         if factors and a not in factors:
@@ -613,6 +638,9 @@ def _pathways(
         high_links_with_despair=_int(loader, rules_node, "high_links_with_despair", 3),
         high_links=_int(loader, rules_node, "high_links", 4),
         show_links=_int(loader, rules_node, "show_links", 2),
+        high_when_complete_with_despair=loader.flag(
+            PATHWAYS, rules_node, "high_when_complete_with_despair", "rules", True
+        ),
         amplifiers=frozenset(amplifiers),
     )
     node = data.get("chains")

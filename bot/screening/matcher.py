@@ -68,6 +68,36 @@ class Stream:
                 pending_barrier = True
             elif kind == KIND_PUNCT:
                 pending_barrier = True
+        self._polite_negation()
+
+    def _polite_negation(self) -> None:
+        """Read polite negation as plain: ありません → ない, 眠れません → 眠れない.
+
+        Terms are written in plain form (お金がない); people write politely (お金もありません).
+        """
+        keys = self.keys
+        w = 1
+        while w + 1 < len(keys):
+            if keys[w] == "ます" and keys[w + 1] == "ぬ" and not self.barrier[w + 1]:
+                if keys[w - 1] in ("ある", "ござる", "御座る"):
+                    keys[w - 1] = "ない"
+                    self.tok[w - 1] = self.tok[w + 1]
+                    drop = (w, w + 1)
+                else:
+                    keys[w] = "ない"
+                    self.tok[w] = self.tok[w + 1]
+                    self.end[w] = self.end[w + 1]
+                    drop = (w + 1,)
+                for lst in (self.keys, self.forms, self.tok, self.barrier, self.sentence,
+                            self.begin):  # fmt: skip
+                    for i in reversed(drop):
+                        del lst[i]
+                end_keep = self.end[drop[-1]]
+                for i in reversed(drop):
+                    del self.end[i]
+                self.end[drop[0] - 1] = max(self.end[drop[0] - 1], end_keep)
+                continue
+            w += 1
 
     def word_at_or_after(self, char: int) -> int:
         """Index of the first word that ends after ``char`` (for regex matches)."""

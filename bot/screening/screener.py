@@ -126,7 +126,7 @@ class Screener:
         ) or bool((earlier_roles & {"means", "plan"}) and (now_roles & {"ideation"}))
         despair = bool(self._roles(signals) & {"despair", "passive", "ideation", "ambivalence"})
         pathway, links = self._pathway(factors, prior)
-        pathway_level = self._pathway_level(links, despair)
+        pathway_level = self._pathway_level(pathway, links, despair)
         level = max(old.risk, analysis.level, pathway_level)
         if conversation_imminent:
             level = RiskLevel.IMMINENT
@@ -281,30 +281,34 @@ class Screener:
                 return [(x, y) for x, y in spans if x >= b]
             return spans
 
-        if in_sentence("first_person", True):
+        # The nearest subject before the words decides who they are about.
+        subjects = [
+            (y, kind)
+            for kind in ("first_person", "third_person", "family")
+            for x, y in in_sentence(kind, True)
+            if self._is_subject(stream, y)
+        ]
+        nearest = max(subjects)[1] if subjects else ""
+        if nearest == "first_person":
             return "self"
-        subject = any(
-            self._is_subject(stream, y) for x, y in in_sentence("third_person", True)
-        )
-        family_subject = any(self._is_subject(stream, y) for x, y in in_sentence("family", True))
+        media = bool(in_sentence("media", None))
         hearsay = bool(in_sentence("hearsay", False))
         report = bool(in_sentence("report", False))
+        other = "media" if media else "other"
         if entry.cls.role == "factor":
             # A relative's job loss or debt is the household's problem too: only friends,
             # colleagues, fiction and the news take a factor away from the person.
-            if subject and (report or hearsay or not entry.self_form):
-                return "other"
-            return "media" if in_sentence("media", None) else "self"
+            if nearest == "third_person":
+                return other
+            return "media" if media and not nearest else "self"
         if entry.self_form:
             # 死にたい is first person by grammar; only reported speech makes it someone else's.
-            if hearsay or ((subject or family_subject) and report):
-                return "other"
+            if hearsay or (nearest and report):
+                return other
             return "self"
-        if subject or family_subject or hearsay:
-            return "other"
-        if in_sentence("media", None):
-            return "media"
-        return "self"
+        if nearest or hearsay:
+            return other
+        return "media" if media else "self"
 
     @staticmethod
     def _is_subject(stream: Stream, marker_end: int) -> bool:
@@ -382,8 +386,10 @@ class Screener:
             for c in candidates:
                 if c.negated and c.about == "self" and c.entry.cls.role in ("ideation", "passive"):
                     add(ambivalence, c.entry, c.begin, c.end, ambivalence.level)
+        plans = {c.entry.id for c in selected if c.entry.cls.role == "plan"}
         imminent = (
             "act" in roles
+            or len(plans) > 1
             or bool("ideation" in roles and roles & {"time", "means", "plan", "farewell"})
             or bool("passive" in roles and roles & {"means", "plan"})
             or bool("plan" in roles and roles & {"time", "means", "farewell"})
@@ -439,9 +445,12 @@ class Screener:
         )
         return match, links
 
-    def _pathway_level(self, links: int, despair: bool) -> RiskLevel:
+    def _pathway_level(self, pathway: PathwayMatch | None, links: int, despair: bool) -> RiskLevel:
         rules = self.config.rules
         if links >= rules.high_links or (despair and links >= rules.high_links_with_despair):
+            return RiskLevel.HIGH
+        complete = pathway is not None and len(pathway.matched) == pathway.length
+        if complete and despair and rules.high_when_complete_with_despair:
             return RiskLevel.HIGH
         if links >= rules.moderate_links:
             return RiskLevel.MODERATE

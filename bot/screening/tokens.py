@@ -24,6 +24,9 @@ KEY_ALIASES: Final = {
     "居る": "いる",
     "成る": "なる",
     "良い": "いい",
+    "有る": "ある",
+    "御金": "お金",
+    "ず": "ぬ",
 }
 
 # Particles that carry no meaning for matching: 薬を全部飲んだ and 薬全部飲んだ match one term.
