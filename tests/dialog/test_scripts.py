@@ -49,7 +49,8 @@ def test_first_contact_explains_and_asks_consent_in_one_tap(chat: Chat) -> None:
     text = chat.text
     assert "匿名" in text
     assert "30日間" in text  # retention from config/service.yaml
-    assert "119" in text and "110" in text  # what happens in an emergency
+    assert "119" in text
+    assert "110" in text
     assert "データを消して" in text
     assert len(out.messages) == 3
     assert list(chat.buttons()) == ["はじめる", "ただ話を聞いてほしい", "もっとくわしく"]
@@ -265,7 +266,8 @@ def test_referral_offers_categories_matching_the_factors(chat: Chat) -> None:
     assert "生活費・くらし" in labels
     assert labels[-2:] == ["相談員と話したい", "いまはいい"]
     chat.tap("借金・お金のトラブル")
-    assert "法テラス" in chat.texts[0] and "0570-078374" in chat.texts[0]
+    assert "法テラス" in chat.texts[0]
+    assert "0570-078374" in chat.texts[0]
     assert chat.last.collected["紹介した相談先"] == "借金・お金のトラブル"
     assert chat.step == "refer_more"
     chat.tap("ほかの相談先も見る")
@@ -279,7 +281,7 @@ def test_referral_uses_the_chosen_topic_when_no_factor_was_found(chat: Chat) -> 
     chat.tap("学校")
     chat.say("referral please")
     chat.tap("相談先を知りたい")
-    assert list(chat.buttons())[0] == "学校のこと"
+    assert next(iter(chat.buttons())) == "学校のこと"
 
 
 def test_referral_without_any_factor_lets_the_person_choose_from_all(chat: Chat) -> None:
@@ -299,16 +301,19 @@ def test_crisis_high_interrupts_any_script_with_hotlines_first(chat: Chat) -> No
     chat.tap("仕事")  # in the middle of a script
     out = chat.say("もう死にたい", risk=RiskLevel.HIGH)
     first = out.messages[0].text
-    assert YORISOI in first and "よりそいホットライン" in first
+    assert YORISOI in first
+    assert "よりそいホットライン" in first
     assert "119" in first
     [escalate] = chat.actions(Escalate)
-    assert escalate.reason == "risk" and escalate.consent is False
+    assert escalate.reason == "risk"
+    assert escalate.consent is False
     assert chat.step == "crisis_safe"
     assert "安全な場所" in chat.texts[-1]
     chat.tap("危ないかもしれない")
     assert "119" in chat.texts[0]
     [upgrade] = chat.actions(Escalate)  # the person's danger is news for the counselor
-    assert upgrade.reason == "risk" and upgrade.consent is True
+    assert upgrade.reason == "risk"
+    assert upgrade.consent is True
 
 
 def test_crisis_high_safe_then_agrees_to_a_counselor(chat: Chat) -> None:
@@ -319,7 +324,8 @@ def test_crisis_high_safe_then_agrees_to_a_counselor(chat: Chat) -> None:
     assert not chat.actions(Escalate)
     chat.tap("話してみたい")
     [escalate] = chat.actions(Escalate)
-    assert escalate.reason == "request" and escalate.consent is True
+    assert escalate.reason == "request"
+    assert escalate.consent is True
     chat.case = queued(risk=RiskLevel.HIGH)
     chat.tap("相談員と話したい")
     assert not chat.actions(Escalate)  # never twice
@@ -332,7 +338,8 @@ def test_crisis_imminent_names_119_and_110_first_and_assumes_consent(chat: Chat)
     assert first.index("119") < first.index(YORISOI)
     assert "110" in first
     [escalate] = chat.actions(Escalate)
-    assert escalate.reason == "risk" and escalate.consent is True
+    assert escalate.reason == "risk"
+    assert escalate.consent is True
     assert "相談員に、すぐに知らせました" in chat.text
     assert chat.step == "crisis_imminent_safe"
     chat.tap("わからない")
@@ -357,7 +364,8 @@ def test_crisis_again_repeats_a_hotline_without_escalating_twice(chat: Chat) -> 
     chat.say("ふつうの話")
     assert YORISOI not in chat.texts[0]
     out = chat.say("やっぱり死にたい", risk=RiskLevel.HIGH)
-    assert YORISOI in out.messages[0].text and "119" in out.messages[0].text
+    assert YORISOI in out.messages[0].text
+    assert "119" in out.messages[0].text
     assert not chat.actions(Escalate)
     assert "2番目" in chat.text  # the wait, from the case
 
@@ -380,7 +388,8 @@ def test_claimed_case_silent_except_when_risk_rises(chat: Chat) -> None:
     assert not chat.say("やめる").messages  # the counselor is talking: nothing from the bot
     assert not chat.media().messages
     out = chat.say("今から死ぬ", risk=RiskLevel.IMMINENT)
-    assert "119" in out.messages[0].text and YORISOI in out.messages[0].text
+    assert "119" in out.messages[0].text
+    assert YORISOI in out.messages[0].text
     assert not chat.actions(Escalate)  # the counselor is already there
     assert not chat.say("死にたい", risk=RiskLevel.IMMINENT).messages  # no rise: counselor handles
 
@@ -396,7 +405,8 @@ def test_asking_for_a_human_from_anywhere(chat: Chat, said: str) -> None:
     chat.tap("家族")
     chat.say(said)
     [escalate] = chat.actions(Escalate)
-    assert escalate.reason == "request" and escalate.consent is True
+    assert escalate.reason == "request"
+    assert escalate.consent is True
     assert "おつなぎします" in chat.texts[0]
     assert chat.step == "waiting"
 
@@ -409,7 +419,8 @@ def test_waiting_keeps_company_and_never_escalates_twice(chat: Chat) -> None:
     assert "不安" in chat.texts[0]
     assert not chat.actions(Escalate)
     chat.say("相談員と話したい")
-    assert "3番目" in chat.texts[0] and "20分" in chat.texts[0]
+    assert "3番目" in chat.texts[0]
+    assert "20分" in chat.texts[0]
     assert not chat.actions(Escalate)
     assert chat.buttons()  # back at the question the person was answering
 
@@ -448,7 +459,8 @@ def test_case_reminder_position_and_estimate(chat: Chat) -> None:
     chat.say("相談員と話したい")
     chat.case = queued(position=1, wait=5)
     chat.system("case_reminder")
-    assert "1番目" in chat.texts[0] and "5分" in chat.texts[0]
+    assert "1番目" in chat.texts[0]
+    assert "5分" in chat.texts[0]
     assert chat.buttons()  # the waiting question's buttons come back
     chat.case = queued(position=None, wait=None)
     chat.system("case_reminder")
@@ -493,7 +505,8 @@ def test_follow_up_check_in(chat: Chat) -> None:
     chat.system("followup_due")
     assert "その後いかがですか" in chat.texts[0]
     chat.tap("少し楽になった")
-    assert chat.actions(CancelFollowups) and chat.actions(EndConversation)
+    assert chat.actions(CancelFollowups)
+    assert chat.actions(EndConversation)
     chat.system("followup_due")
     chat.tap("つらくなった")
     assert YORISOI in chat.texts[0]
@@ -541,7 +554,8 @@ def test_goodbye_offers_follow_up_after_a_real_talk(chat: Chat) -> None:
     assert YORISOI in chat.texts[0]  # how to reach someone now
     assert chat.step == "followup_offer"
     chat.tap("いいえ")
-    assert chat.actions(CancelFollowups) and chat.actions(EndConversation)
+    assert chat.actions(CancelFollowups)
+    assert chat.actions(EndConversation)
 
 
 def test_goodbye_right_away_just_ends(chat: Chat) -> None:
@@ -561,8 +575,10 @@ def test_forget_me_confirms_first(chat: Chat) -> None:
     assert not chat.actions(ForgetMe)
     chat.say("記録を削除して")
     out = chat.tap("消す")
-    assert chat.actions(ForgetMe) and chat.actions(EndConversation)
-    assert out.state == {} and out.profile == {}
+    assert chat.actions(ForgetMe)
+    assert chat.actions(EndConversation)
+    assert out.state == {}
+    assert out.profile == {}
 
 
 def test_privacy_question_answers_and_returns(chat: Chat) -> None:
@@ -640,10 +656,12 @@ def test_step_that_disappeared_after_a_reload_lands_safely(chat: Chat) -> None:
     chat.start()
     chat.state = {**chat.state, "step": "step_removed_in_new_version"}
     out = chat.say("それでね、続きなんだけど")
-    assert out.messages and chat.step == "listen"
+    assert out.messages
+    assert chat.step == "listen"
     chat.state = {**chat.state, "step": "another_removed_step"}
     chat.postback("another_removed_step|はい")
-    assert chat.last.messages and chat.step == "listen"
+    assert chat.last.messages
+    assert chat.step == "listen"
 
 
 def test_old_button_of_a_changed_step_asks_the_current_question_again(chat: Chat) -> None:
@@ -674,4 +692,5 @@ def test_damaged_state_never_errors(engine: DialogEngine, state: dict[str, objec
     chat.state = state
     out = chat.say("こんにちは")
     assert out.messages
-    assert isinstance(out.state, dict) and out.state.get("v") == 1
+    assert isinstance(out.state, dict)
+    assert out.state.get("v") == 1
