@@ -30,20 +30,21 @@ FILES: Final = (LEXICON, IDIOMS, SPELLINGS, FACTORS, PATHWAYS)
 
 # What a class does when it combines with others (see screener.py). Admins pick one per class.
 ROLES: Final = {
-    "ideation": "explicit wish or intent to die or to hurt oneself",
+    "ideation": "explicit wish or intent to die, or a suicide method",
+    "self_harm": "hurting oneself (リスカ, OD)",
     "passive": "passive wish not to live (消えたい, 目が覚めなければいい)",
     "plan": "preparation for suicide (遺書, 死に場所)",
     "means": "a means or place at hand (ロープを買った, 屋上にいる)",
     "time": "a time that makes it urgent (今夜, 今から)",
     "act": "an act in progress (薬を全部飲んだ)",
     "farewell": "saying goodbye (今までありがとう)",
-    "despair": "hopelessness or distress (限界, 生きている意味がない)",
+    "despair": "hopelessness (限界, 生きている意味がない)",
+    "distress": "pain and exhaustion (つらい, 疲れ果てた, 助けて)",
     "help": "asking for help or information",
     "factor": "a life factor of FACTORS.md",
     "ambivalence": "a denial of ideation said together with distress",
     "third_party": "crisis words about someone else",
 }
-CRISIS_ROLES: Final = frozenset({"ideation", "passive", "plan", "act"})
 MARKER_KINDS: Final = (
     "negation",
     "negation_scope",

@@ -9,7 +9,7 @@ a trailing ``$`` requires the term to end the sentence (死ぬ$ matches 今夜�
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Final, Generic, TypeVar
@@ -122,7 +122,11 @@ class Stream:
 
 
 class PatternSet(Generic[P]):
-    """Many patterns indexed by their first key; `find` yields (payload, first word, end word)."""
+    """Many patterns indexed by their first key.
+
+    `find` yields (payload, first word, end word, begin char, end char); for a regex the
+    characters are the regex's own span and the words those it overlaps (possibly none).
+    """
 
     def __init__(self) -> None:
         self._by_first: dict[str, list[tuple[Pattern, P]]] = {}
@@ -137,7 +141,7 @@ class PatternSet(Generic[P]):
     def __bool__(self) -> bool:
         return bool(self._by_first or self._regexes)
 
-    def find(self, stream: Stream, text: str) -> Iterator[tuple[P, int, int]]:
+    def find(self, stream: Stream, text: str) -> Iterator[tuple[P, int, int, int, int]]:
         keys = stream.keys
         by_first = self._by_first
         for w, key in enumerate(keys):
@@ -147,15 +151,15 @@ class PatternSet(Generic[P]):
             for pattern, payload in candidates:
                 end = _match(pattern, stream, w)
                 if end is not None:
-                    yield payload, w, end
+                    yield payload, w, end, stream.begin[w], stream.end[end - 1]
         for regex, payload in self._regexes:
             for m in regex.finditer(text):
                 a, b = m.span()
                 if b <= a:
                     continue
                 first = stream.word_at_or_after(a)
-                last = max(first, stream.word_at_or_after(b - 1))
-                yield payload, first, min(last + 1, len(keys)) if keys else 0
+                stop = bisect_left(stream.begin, b)
+                yield payload, first, max(first, stop), a, b
 
 
 def _match(pattern: Pattern, stream: Stream, start: int) -> int | None:

@@ -32,7 +32,8 @@ _UPPER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz
 _REPEAT = re.compile(r"([^0-9])\1{2,}")
 # Long-vowel marks and tildes after hiragana or kanji stretch a word (死にた〜い, つらーい);
 # after katakana they are part of the word (ロープ) and are only collapsed when repeated.
-_STRETCH = re.compile(r"(?<=[\u3041-\u3096\u4e00-\u9fff々])[ー〜~―－-]+")
+_STRETCH = re.compile(r"(?<=[\u3041-\u3096\u4e00-\u9fff々])[ー〜~―－-]+(?=[\u3041-\u3096])")
+_STRETCH_END = re.compile(r"(?<=[\u3041-\u3096])[ー〜~―－]+(?![\u3041-\u3096])")
 _LONG_RUN = re.compile(r"ー{2,}")
 # Small vowels after hiragana: elongation when the vowel repeats (たぁい → たい), else a typo
 # for the big vowel (しにたぃ → しにたい).
@@ -136,11 +137,20 @@ def _nfkc(text: str) -> tuple[str, list[int], list[int]]:
     return "".join(pieces), starts, ends
 
 
+def _end_vowel(match: re.Match[str]) -> str:
+    """A stretch at the end of a word becomes its vowel: 死にてー → 死にてえ, うれしー → うれしい."""
+    return _VOWEL_OF.get(match.string[match.start() - 1], "")
+
+
 def _small_vowel(match: re.Match[str]) -> str:
     ch = match.group(0)
-    prev = match.string[match.start() - 1]
+    text = match.string
+    prev = text[match.start() - 1]
+    nxt = text[match.end()] if match.end() < len(text) else ""
     big = _SMALL_TO_BIG[ch]
-    return "" if _VOWEL_OF.get(prev) == big else big
+    if _VOWEL_OF.get(prev) == big and "\u3041" <= nxt <= "\u3096":
+        return ""  # elongation inside a word: 死にたぁい → 死にたい
+    return big  # word end or a typo: 死にてぇ → 死にてえ, しにたぃ → しにたい
 
 
 class Normalizer:
@@ -175,6 +185,7 @@ class Normalizer:
         text = text.translate(_UPPER)
         text, starts, ends = _rewrite(text, starts, ends, _REPEAT, lambda m: m.group(1))
         text, starts, ends = _rewrite(text, starts, ends, _STRETCH, lambda m: "")
+        text, starts, ends = _rewrite(text, starts, ends, _STRETCH_END, _end_vowel)
         text, starts, ends = _rewrite(text, starts, ends, _LONG_RUN, lambda m: "ー")
         text, starts, ends = _rewrite(text, starts, ends, _SMALL_VOWEL, _small_vowel)
         if self._spelling is not None:
@@ -182,7 +193,9 @@ class Normalizer:
         return Normalized(text, starts, ends)
 
     def _needs_more(self, text: str) -> bool:
-        if _REPEAT.search(text) or _STRETCH.search(text) or _LONG_RUN.search(text):
+        if _REPEAT.search(text) or _STRETCH.search(text) or _STRETCH_END.search(text):
+            return True
+        if _LONG_RUN.search(text):
             return True
         if _SMALL_VOWEL.search(text):
             return True

@@ -28,7 +28,16 @@ from bot.screening.types import PathwayMatch, RiskLevel, ScreeningResult, Screen
 from bot.yamlio import ConfigError, Problem
 
 # Roles that are about the person's own crisis: said about someone else they become third_party.
-_CRISIS_ROLES = frozenset({"ideation", "passive", "plan", "act"})
+_CRISIS_ROLES = frozenset({"ideation", "passive", "self_harm", "plan", "act"})
+# Roles whose words compete for the same span: the longest match wins (楽な死に方 is a plan,
+# not also the ideation 楽な死に inside it).
+_SPAN_ROLES = frozenset(
+    {"ideation", "passive", "self_harm", "plan", "means", "time", "act", "farewell"}
+)
+# Roles that count as despair for the pathway rule "≥3 linked factors with despair".
+_DESPAIR_ROLES = frozenset(
+    {"despair", "distress", "passive", "ideation", "self_harm", "ambivalence"}
+)
 # Roles never attributed to someone else (a time or a request is always the speaker's).
 _UNATTRIBUTED_ROLES = frozenset({"time", "help", "farewell"})
 _MAX_REASON_SIGNALS = 8
@@ -124,7 +133,7 @@ class Screener:
         conversation_imminent = bool(
             (earlier_roles & {"ideation", "passive", "plan"}) and (now_roles & {"means", "plan", "act", "farewell"})
         ) or bool((earlier_roles & {"means", "plan"}) and (now_roles & {"ideation"}))
-        despair = bool(self._roles(signals) & {"despair", "passive", "ideation", "ambivalence"})
+        despair = bool(self._roles(signals) & _DESPAIR_ROLES)
         pathway, links = self._pathway(factors, prior)
         pathway_level = self._pathway_level(pathway, links, despair)
         level = max(old.risk, analysis.level, pathway_level)
@@ -190,18 +199,11 @@ class Screener:
         found = list(self._entries.find(stream, text))
         if not found:
             return []
-        idioms = [
-            (stream.begin[a], stream.end[b - 1], idiom.suppress)
-            for idiom, a, b in self._idioms.find(stream, text)
-            if a < b <= len(stream.keys)
-        ]
+        idioms = [(begin, end, idiom.suppress) for idiom, _, _, begin, end in self._idioms.find(stream, text)]
         markers: dict[str, list[tuple[int, int]]] | None = None
         out: list[_Candidate] = []
         seen: set[tuple[str, int, int]] = set()
-        for entry, a, b in found:
-            if not a < b <= len(stream.keys):
-                continue
-            begin, end = stream.begin[a], stream.end[b - 1]
+        for entry, a, b, begin, end in found:
             if (entry.id, begin, end) in seen:
                 continue
             seen.add((entry.id, begin, end))
@@ -212,9 +214,10 @@ class Screener:
                 for i_begin, i_end, sup in idioms
             ):
                 continue
-            negated = entry.negatable and self._negated(tokens, stream.tok[b - 1])
+            words = a < b <= len(stream.keys)
+            negated = words and entry.negatable and self._negated(tokens, stream.tok[b - 1])
             about = "self"
-            if entry.cls.role not in _UNATTRIBUTED_ROLES and not entry.about_others:
+            if words and entry.cls.role not in _UNATTRIBUTED_ROLES and not entry.about_others:
                 if markers is None:
                     markers = self._find_markers(stream, text)
                 about = self._attribution(entry, stream, a, b, markers)
@@ -226,7 +229,7 @@ class Screener:
         for kind, pattern_set in self._markers.items():
             if kind in ("negation", "negation_scope", "contrast"):
                 continue
-            found[kind] = [(a, b) for _, a, b in pattern_set.find(stream, text)]
+            found[kind] = [(a, b) for _, a, b, _, _ in pattern_set.find(stream, text)]
         return found
 
     def _negated(self, tokens: list[Token], last: int) -> bool:
@@ -245,7 +248,7 @@ class Screener:
                 t.kind != KIND_SKIP and (t.key in markers.contrast or t.surface in markers.contrast)
             ):
                 break
-            if t.key in markers.negation or t.surface in markers.negation:
+            if t.key in markers.negation:
                 negations += 1
             elif not (
                 t.kind == KIND_SKIP
@@ -349,6 +352,15 @@ class Screener:
         for _ in range(2):  # requirements may chain (a term needing a class that needs another)
             present |= {c.entry.cls.name for c in kept if satisfied(c.entry)}
         selected = [c for c in kept if satisfied(c.entry)]
+        spans = [(c.begin, c.end) for c in selected if c.entry.cls.role in _SPAN_ROLES]
+        selected = [
+            c
+            for c in selected
+            if c.entry.cls.role not in _SPAN_ROLES
+            or not any(
+                b <= c.begin and c.end <= e and (b, e) != (c.begin, c.end) for b, e in spans
+            )
+        ]
         signals: list[Signal] = []
         levels: list[RiskLevel] = [RiskLevel.NONE]
         roles: set[str] = set()
@@ -382,7 +394,7 @@ class Screener:
                 if c.about == "other" and not c.negated and c.entry.cls.role in _CRISIS_ROLES:
                     add(third, c.entry, c.begin, c.end, third.level)
         ambivalence = self._by_role.get("ambivalence")
-        if ambivalence is not None and roles & {"despair", "passive", "ideation"}:
+        if ambivalence is not None and roles & {"despair", "passive", "ideation", "self_harm"}:
             for c in candidates:
                 if c.negated and c.about == "self" and c.entry.cls.role in ("ideation", "passive"):
                     add(ambivalence, c.entry, c.begin, c.end, ambivalence.level)
@@ -393,7 +405,8 @@ class Screener:
             or bool("ideation" in roles and roles & {"time", "means", "plan", "farewell"})
             or bool("passive" in roles and roles & {"means", "plan"})
             or bool("plan" in roles and roles & {"time", "means", "farewell"})
-            or bool("means" in roles and "time" in roles)
+            or bool("means" in roles and roles & {"time", "farewell"})
+            or bool("self_harm" in roles and "time" in roles)
         )
         level = RiskLevel.IMMINENT if imminent else max(levels)
         signals.sort(key=lambda s: (s.start, s.end))
