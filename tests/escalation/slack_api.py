@@ -9,6 +9,7 @@ cannot know), or hold a call without answering.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import Callable
@@ -79,6 +80,7 @@ class SlackStandIn:
         self.faults: list[Fault] = []
         self._seq = 0
         self._changed = asyncio.Condition()
+        self._closing = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.url = ""
 
@@ -139,8 +141,13 @@ class SlackStandIn:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        self._closing.set()  # held calls give up
         if self._runner is not None:
             await self._runner.cleanup()
+
+    async def _hold(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._closing.wait(), seconds)
 
     async def _notify(self) -> None:
         async with self._changed:
@@ -178,8 +185,8 @@ class SlackStandIn:
         fault = next((f for f in self.faults if f.count > 0 and f.method == method), None)
         if fault is not None:
             fault.count -= 1
-            if fault.hold_s:
-                await asyncio.sleep(fault.hold_s)
+            if fault.hold_s and not fault.after_accept:
+                await self._hold(fault.hold_s)
             if not fault.after_accept:
                 headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after else {}
                 error = "ratelimited" if fault.status == 429 else "internal_error"
@@ -190,6 +197,9 @@ class SlackStandIn:
         if handler is None:
             return await self._answer(method, args, 200, {"ok": False, "error": "unknown_method"})
         body = handler(args)
+        if fault is not None and fault.after_accept and fault.hold_s:
+            await self._notify()
+            await self._hold(fault.hold_s)  # accepted, but the answer comes late (or never)
         status = fault.status if fault is not None and fault.after_accept else 200
         if status != 200:
             body = {"ok": False, "error": "internal_error"}

@@ -340,6 +340,7 @@ async def running_desk(
     run: bool = True,
     lease_s: float = 30.0,
     intake: RecordingIntake | None = None,
+    clock: Any = None,
 ) -> AsyncIterator[Desk]:
     settings = make_settings(redis_url, keys.prefix, config_dir, slack)
     conversations = ConversationStore(redis, keys, retention_s=86400)
@@ -354,8 +355,10 @@ async def running_desk(
         intake,
         lambda: service,
         config=lambda: cfg,
+        clock=clock,
         outbox_lease_s=lease_s,
     )
+    runtime.timer_poll_s = 0.05
     runtime.outbox.backoff.base_s = 0.05
     runtime.outbox.backoff.cap_s = 0.5
     app = FastAPI()
