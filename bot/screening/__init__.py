@@ -11,9 +11,9 @@ from bot.screening.types import PathwayMatch, RiskLevel, ScreeningResult, Screen
 __all__ = [
     "PathwayMatch",
     "RiskLevel",
+    "Screener",
     "ScreeningResult",
     "ScreeningState",
-    "Screener",
     "Signal",
     "check_config",
 ]

@@ -43,9 +43,15 @@ def screen_line(screener: Screener, line: str) -> dict[str, Any]:
     try:
         data = json.loads(line)
     except json.JSONDecodeError as exc:
-        return {"id": None, "error": f"the line is not valid JSON ({exc.msg} at column {exc.colno})"}
+        return {
+            "id": None,
+            "error": f"the line is not valid JSON ({exc.msg} at column {exc.colno})",
+        }
     if not isinstance(data, dict):
-        return {"id": None, "error": 'the line must be a JSON object like {"id": ..., "messages": [...]}'}
+        return {
+            "id": None,
+            "error": 'the line must be a JSON object like {"id": ..., "messages": [...]}',
+        }
     raw_id = data.get("id")
     id_: str | None = None
     if isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool):

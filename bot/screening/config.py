@@ -122,15 +122,14 @@ class Chain:
     group: str
     label: str
     steps: tuple[tuple[str, ...], ...]
+    factors: tuple[str, ...] = ()  # distinct factor ids in chain order (filled in by `make`)
 
-    @property
-    def factors(self) -> tuple[str, ...]:
+    @classmethod
+    def make(cls, id_: str, group: str, label: str, steps: tuple[tuple[str, ...], ...]) -> Chain:
         seen: list[str] = []
-        for step in self.steps:
-            for factor in step:
-                if factor not in seen:
-                    seen.append(factor)
-        return tuple(seen)
+        for step in steps:
+            seen.extend(f for f in step if f not in seen)
+        return cls(id_, group, label, steps, tuple(seen))
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,7 +273,7 @@ class _Loader:
         """
         at_end = term.endswith("$")
         body = term[:-1].strip() if at_end else term
-        parts = [p for p in GAP_MARKS.split(body)]
+        parts = list(GAP_MARKS.split(body))
         if any(not p.strip() for p in parts):
             return [], f"the term '{term}' has '…' at its start or end or twice in a row"
         readings: list[list[tuple[str, str]]] = [[]]
@@ -680,7 +679,7 @@ def _pathways(
                                    f"{where}: unknown factor id '{fid}' in step {j + 1} "
                                    "(see factors.yaml)")  # fmt: skip
             steps.append(tuple(str(x) for x in ids))
-        chain = Chain(cid, group, label, tuple(steps))
+        chain = Chain.make(cid, group, label, tuple(steps))
         if len(chain.factors) < 2:
             loader.problem(PATHWAYS, item, "steps", f"{where}: a chain needs two factors or more")
             continue

@@ -186,12 +186,15 @@ def format_table(scores: Sequence[Scores]) -> str:
     lines = [head, "-" * len(head)]
     rows: list[tuple[str, list[str], str]] = []
     metrics = [s.metrics() for s in scores]
-    for key, target in TARGETS.items():
+    for key, goal in TARGETS.items():
         sign = "≤" if key in LOWER_IS_BETTER else "≥"
         values = ["n/a" if m[key] is None else f"{m[key]:.3f}" for m in metrics]
-        rows.append((key, values, f"{sign} {target:.2f}"))
-    rows.append(("level_accuracy", [f"{s.exact / s.cases:.3f}" if s.cases else "n/a" for s in scores], ""))
+        rows.append((key, values, f"{sign} {goal:.2f}"))
+    rows.append(
+        ("level_accuracy", [f"{s.exact / s.cases:.3f}" if s.cases else "n/a" for s in scores], "")
+    )
     rows.append(("cases", [str(s.cases) for s in scores], ""))
-    for key, values, target in rows:
-        lines.append(f"{key:<18}" + "".join(f"{v:>{width + 2}}" for v in values) + f"{target:>10}")
+    for key, values, target_text in rows:
+        cells = "".join(f"{v:>{width + 2}}" for v in values)
+        lines.append(f"{key:<18}{cells}{target_text:>10}")
     return "\n".join(lines)

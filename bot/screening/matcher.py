@@ -79,6 +79,7 @@ class Stream:
         w = 1
         while w + 1 < len(keys):
             if keys[w] == "ます" and keys[w + 1] == "ぬ" and not self.barrier[w + 1]:
+                drop: tuple[int, ...]
                 if keys[w - 1] in ("ある", "ござる", "御座る"):
                     keys[w - 1] = "ない"
                     self.tok[w - 1] = self.tok[w + 1]
@@ -129,29 +130,52 @@ class PatternSet(Generic[P]):
     """
 
     def __init__(self) -> None:
-        self._by_first: dict[str, list[tuple[Pattern, P]]] = {}
+        # first key → second key (None: a one-word pattern or a gap second) → patterns
+        self._index: dict[str, dict[str | None, list[tuple[Pattern, P]]]] = {}
         self._regexes: list[tuple[re.Pattern[str], P]] = []
+        self._any_regex: re.Pattern[str] | None = None
 
     def add(self, pattern: Pattern, payload: P) -> None:
-        self._by_first.setdefault(pattern.first, []).append((pattern, payload))
+        elements = pattern.elements
+        second = elements[1][0] if len(elements) > 1 and elements[1] != GAP else None
+        by_second = self._index.setdefault(pattern.first, {})
+        bucket = by_second.setdefault(second, [])
+        for known, known_payload in bucket:
+            if known_payload is payload and (known.elements, known.at_end) == (
+                elements,
+                pattern.at_end,
+            ):
+                return  # the same reading of another spelling of the same entry
+        bucket.append((pattern, payload))
 
     def add_regex(self, regex: re.Pattern[str], payload: P) -> None:
         self._regexes.append((regex, payload))
+        # One scan of the text tells whether any regex can match at all (most texts: none).
+        self._any_regex = re.compile("|".join(f"(?:{r.pattern})" for r, _ in self._regexes))
 
     def __bool__(self) -> bool:
-        return bool(self._by_first or self._regexes)
+        return bool(self._index or self._regexes)
 
     def find(self, stream: Stream, text: str) -> Iterator[tuple[P, int, int, int, int]]:
         keys = stream.keys
-        by_first = self._by_first
+        index = self._index
+        n = len(keys)
         for w, key in enumerate(keys):
-            candidates = by_first.get(key)
-            if candidates is None:
+            by_second = index.get(key)
+            if by_second is None:
                 continue
-            for pattern, payload in candidates:
-                end = _match(pattern, stream, w)
-                if end is not None:
-                    yield payload, w, end, stream.begin[w], stream.end[end - 1]
+            buckets = [by_second.get(None)]
+            if w + 1 < n:
+                buckets.append(by_second.get(keys[w + 1]))
+            for bucket in buckets:
+                if bucket is None:
+                    continue
+                for pattern, payload in bucket:
+                    end = _match(pattern, stream, w)
+                    if end is not None:
+                        yield payload, w, end, stream.begin[w], stream.end[end - 1]
+        if self._any_regex is None or self._any_regex.search(text) is None:
+            return
         for regex, payload in self._regexes:
             for m in regex.finditer(text):
                 a, b = m.span()

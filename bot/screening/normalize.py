@@ -48,6 +48,9 @@ _VOWEL_ROWS: Final = (
 )
 _VOWEL_OF: Final = {ch: vowel for vowel, row in _VOWEL_ROWS for ch in row}
 _PLAIN = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u4e00-\u9fff\u3001\u3002a-z0-9 、。？！?!.,ー]*")
+_ANY_REWRITE = re.compile(
+    "|".join(f"(?:{p.pattern})" for p in (_REPEAT, _STRETCH, _STRETCH_END, _LONG_RUN, _SMALL_VOWEL))
+)
 # Katakana → hiragana is one character for one character, so spans survive unchanged.
 KATA_TO_HIRA: Final = {cp: cp - 0x60 for cp in range(0x30A1, 0x30F7)}
 
@@ -193,11 +196,7 @@ class Normalizer:
         return Normalized(text, starts, ends)
 
     def _needs_more(self, text: str) -> bool:
-        if _REPEAT.search(text) or _STRETCH.search(text) or _STRETCH_END.search(text):
-            return True
-        if _LONG_RUN.search(text):
-            return True
-        if _SMALL_VOWEL.search(text):
+        if _ANY_REWRITE.search(text):
             return True
         return self._spelling is not None and self._spelling.search(text) is not None
 

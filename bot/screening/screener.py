@@ -63,6 +63,9 @@ class MessageAnalysis:
     imminent_combo: bool
 
 
+_EMPTY = MessageAnalysis((), RiskLevel.NONE, False)
+
+
 class _Fields(dict[str, str]):
     """Template fields; an unknown placeholder stays visible instead of raising."""
 
@@ -94,15 +97,18 @@ class Screener:
                 self._idioms.add(pattern, idiom)
             for regex in idiom.regexes:
                 self._idioms.add_regex(regex, idiom)
-        self._markers: dict[str, PatternSet[str]] = {}
+        self._markers: PatternSet[str] = PatternSet()
         for kind, patterns in config.markers.patterns.items():
-            marker_set: PatternSet[str] = PatternSet()
             for pattern in patterns:
-                marker_set.add(pattern, kind)
-            self._markers[kind] = marker_set
+                self._markers.add(pattern, kind)
         self._by_role: dict[str, SignalClass] = {}
         for cls in config.classes.values():
             self._by_role.setdefault(cls.role, cls)
+        self._role_of = {name: cls.role for name, cls in config.classes.items()}
+        # Pathway matches depend only on the set of factors: remember the recent ones.
+        self._pathway_memo: dict[
+            tuple[tuple[str, ...], frozenset[str]], tuple[PathwayMatch | None, int]
+        ] = {}
 
     @classmethod
     def load(cls, config_dir: Path) -> Screener:
@@ -121,7 +127,8 @@ class Screener:
         """Screen the newest message in the context of the conversation so far."""
         old = state or ScreeningState()
         index = old.messages
-        analysis = self.analyze(text, index, frozenset(s.cls for s in old.signals))
+        context = frozenset(s.cls for s in old.signals)
+        analysis = self.analyze(text, index, context)
         signals = [*old.signals, *analysis.signals]
         factors = list(old.factors)
         for signal in analysis.signals:
@@ -131,7 +138,8 @@ class Screener:
         earlier_roles = self._roles(s for s in old.signals)
         now_roles = self._roles(analysis.signals)
         conversation_imminent = bool(
-            (earlier_roles & {"ideation", "passive", "plan"}) and (now_roles & {"means", "plan", "act", "farewell"})
+            (earlier_roles & {"ideation", "passive", "plan"})
+            and (now_roles & {"means", "plan", "act", "farewell"})
         ) or bool((earlier_roles & {"means", "plan"}) and (now_roles & {"ideation"}))
         despair = bool(self._roles(signals) & _DESPAIR_ROLES)
         pathway, links = self._pathway(factors, prior)
@@ -140,7 +148,12 @@ class Screener:
         if conversation_imminent:
             level = RiskLevel.IMMINENT
         reasons = self._reasons(
-            signals, factors, prior, pathway, links, analysis.imminent_combo or conversation_imminent
+            signals,
+            factors,
+            prior,
+            pathway,
+            links,
+            analysis.imminent_combo or conversation_imminent,
         )
         result = ScreeningResult(
             risk=level,
@@ -199,7 +212,10 @@ class Screener:
         found = list(self._entries.find(stream, text))
         if not found:
             return []
-        idioms = [(begin, end, idiom.suppress) for idiom, _, _, begin, end in self._idioms.find(stream, text)]
+        idioms = [
+            (begin, end, idiom.suppress)
+            for idiom, _, _, begin, end in self._idioms.find(stream, text)
+        ]
         markers: dict[str, list[tuple[int, int]]] | None = None
         out: list[_Candidate] = []
         seen: set[tuple[str, int, int]] = set()
@@ -226,10 +242,8 @@ class Screener:
 
     def _find_markers(self, stream: Stream, text: str) -> dict[str, list[tuple[int, int]]]:
         found: dict[str, list[tuple[int, int]]] = {}
-        for kind, pattern_set in self._markers.items():
-            if kind in ("negation", "negation_scope", "contrast"):
-                continue
-            found[kind] = [(a, b) for _, a, b, _, _ in pattern_set.find(stream, text)]
+        for kind, a, b, _, _ in self._markers.find(stream, text):
+            found.setdefault(kind, []).append((a, b))
         return found
 
     def _negated(self, tokens: list[Token], last: int) -> bool:
@@ -339,6 +353,8 @@ class Screener:
         index: int,
         context: frozenset[str],
     ) -> MessageAnalysis:
+        if not candidates:
+            return _EMPTY
         kept = [c for c in candidates if not c.negated and c.about == "self"]
         present = {c.entry.cls.name for c in kept if not c.entry.requires}
 
@@ -357,9 +373,7 @@ class Screener:
             c
             for c in selected
             if c.entry.cls.role not in _SPAN_ROLES
-            or not any(
-                b <= c.begin and c.end <= e and (b, e) != (c.begin, c.end) for b, e in spans
-            )
+            or not any(b <= c.begin and c.end <= e and (b, e) != (c.begin, c.end) for b, e in spans)
         ]
         signals: list[Signal] = []
         levels: list[RiskLevel] = [RiskLevel.NONE]
@@ -415,10 +429,23 @@ class Screener:
     # --- conversation --------------------------------------------------------------------
 
     def _roles(self, signals: Iterable[Signal]) -> set[str]:
-        classes = self.config.classes
-        return {classes[s.cls].role for s in signals if s.cls in classes}
+        role_of = self._role_of
+        return {role_of[s.cls] for s in signals if s.cls in role_of}
 
     def _pathway(
+        self, factors: Sequence[str], prior: Sequence[str]
+    ) -> tuple[PathwayMatch | None, int]:
+        if not factors and not prior:
+            return None, 0
+        memo_key = (tuple(factors), frozenset(prior))
+        found = self._pathway_memo.get(memo_key)
+        if found is None:
+            if len(self._pathway_memo) > 4096:
+                self._pathway_memo.clear()
+            found = self._pathway_memo[memo_key] = self._match_pathway(factors, prior)
+        return found
+
+    def _match_pathway(
         self, factors: Sequence[str], prior: Sequence[str]
     ) -> tuple[PathwayMatch | None, int]:
         present = set(factors) | set(prior)
@@ -496,14 +523,20 @@ class Screener:
             shown.add((s.cls, s.text))
             cls = classes[s.cls]
             template = cls.reason or messages.get("signal", "{label}: {text}")
-            out.append(template.format_map(_Fields(label=cls.label, text=s.text, message=str(s.message + 1))))
+            out.append(
+                template.format_map(
+                    _Fields(label=cls.label, text=s.text, message=str(s.message + 1))
+                )
+            )
         if factors:
             names = sep.join(labels.get(f, f) for f in factors)
             out.append(messages.get("factors", "{factors}").format_map(_Fields(factors=names)))
         earlier = [f for f in prior if f not in factors]
         if earlier:
             names = sep.join(labels.get(f, f) for f in earlier)
-            out.append(messages.get("prior_factors", "{factors}").format_map(_Fields(factors=names)))
+            out.append(
+                messages.get("prior_factors", "{factors}").format_map(_Fields(factors=names))
+            )
         if pathway is not None:
             fields = _Fields(
                 label=pathway.label,

@@ -8,7 +8,7 @@ are tokenized the same way, so an admin writes 死にたい once and every conju
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from sudachipy import Dictionary, SplitMode
 
@@ -49,9 +49,8 @@ KIND_PUNCT: Final = 2  # punctuation or blank: patterns never cross it
 KIND_END: Final = 3  # sentence end
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    """One Sudachi morpheme, positioned in the normalized text."""
+class Token(NamedTuple):
+    """One Sudachi morpheme, positioned in the normalized text (a tuple: cheap to build)."""
 
     key: str  # normalized form (aliased), what patterns compare
     surface: str
@@ -70,6 +69,7 @@ class _PosInfo:
     pos2: str
     form: str
     punct: bool
+    skippable: bool  # a particle that may be skipped (not a conjunctive one like けど, て)
 
 
 class SudachiTokenizer:
@@ -99,35 +99,43 @@ class SudachiTokenizer:
             pos = self._dictionary.pos_of(pos_id)
             form = pos[5] if pos[5] != "*" else ""
             strict = next((f for f in STRICT_FORMS if form.startswith(f)), "")
-            info = _PosInfo(pos[0], pos[1], strict, pos[0] in ("補助記号", "空白"))
+            info = _PosInfo(
+                pos[0],
+                pos[1],
+                strict,
+                pos[0] in ("補助記号", "空白"),
+                pos[0] == "助詞" and pos[1] != "接続助詞",
+            )
             self._pos[pos_id] = info
         return info
 
     def _tokenize_chunk(self, text: str, offset: int, out: list[Token]) -> None:
+        info_of = self._pos
+        append = out.append
         for m in self._tokenizer.tokenize(text):
-            info = self._info(m.part_of_speech_id())
+            pos_id = m.part_of_speech_id()
+            info = info_of.get(pos_id) or self._info(pos_id)
             surface = m.surface()
             key = m.normalized_form()
             key = KEY_ALIASES.get(key, key)
-            if surface in SENTENCE_END or (info.punct and "\n" in surface):
-                kind = KIND_END
-            elif info.punct:
-                kind = KIND_PUNCT
-            elif info.pos == "助詞" and info.pos2 != "接続助詞" and surface in SKIPPABLE_PARTICLES:
+            if info.punct:
+                kind = KIND_END if surface in SENTENCE_END or "\n" in surface else KIND_PUNCT
+            elif info.skippable and surface in SKIPPABLE_PARTICLES:
                 kind = KIND_SKIP
             else:
                 kind = KIND_WORD
-            out.append(
+            begin = m.begin() + offset
+            append(
                 Token(
-                    key=key,
-                    surface=surface,
-                    begin=m.begin() + offset,
-                    end=m.end() + offset,
-                    kind=kind,
-                    pos=info.pos,
-                    pos2=info.pos2,
-                    form=info.form,
-                    oov=m.is_oov(),
+                    key,
+                    surface,
+                    begin,
+                    begin + len(surface),
+                    kind,
+                    info.pos,
+                    info.pos2,
+                    info.form,
+                    info.pos == "名詞" and m.is_oov(),
                 )
             )
 
