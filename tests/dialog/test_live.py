@@ -118,12 +118,12 @@ async def test_watch_picks_up_changes(live: LiveConfig, admin_files: Path) -> No
         version = live.bundle.version
         edit(admin_files / "dialogs" / "first_contact.yaml", "はじめまして。", "こんばんは。")
         deadline = time.monotonic() + 30
-        while live.bundle.version == version and time.monotonic() < deadline:
+        while live.bundle.version == version and time.monotonic() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.05)
         assert first_words(live).startswith("こんばんは。")
         edit(admin_files / "dialogs" / "opening.yaml", "ask: |-\n      どんなことでも", "tell: x")
         deadline = time.monotonic() + 30
-        while live.status()["last_ok"] and time.monotonic() < deadline:
+        while live.status()["last_ok"] and time.monotonic() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.05)
         assert live.status()["last_ok"] is False
         assert first_words(live).startswith("こんばんは。")  # the last good version stays
