@@ -77,6 +77,7 @@ class SlackStandIn:
         self.messages: list[Message] = []
         self.ephemeral: list[dict[str, Any]] = []
         self.views: list[dict[str, Any]] = []
+        self.reactions: list[tuple[str, str]] = []  # (ts, name) on messages not posted here
         self.faults: list[Fault] = []
         self._seq = 0
         self._changed = asyncio.Condition()
@@ -266,8 +267,10 @@ class SlackStandIn:
                     return {"ok": False, "error": "already_reacted"}
                 m.reactions.append(name)
                 return {"ok": True}
-        # Counselors' own messages are not posted through the API; record the reaction anyway.
-        self.messages.append(Message(str(args.get("channel")), ts, "", reactions=[name]))
+        # Counselors' own messages were not posted through the API: keep their reactions apart.
+        if (ts, name) in self.reactions:
+            return {"ok": False, "error": "already_reacted"}
+        self.reactions.append((ts, name))
         return {"ok": True}
 
     def _m_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:

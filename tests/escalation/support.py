@@ -102,6 +102,130 @@ def slack_signature(body: str, timestamp: int, secret: str = SIGNING_SECRET) -> 
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
 
 
+class SlackRequests:
+    """Requests as Slack sends them to ``POST /slack/events``, really signed."""
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    async def post_slack(
+        self,
+        body: str,
+        content_type: str,
+        *,
+        timestamp: int | None = None,
+        signature: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        ts = timestamp if timestamp is not None else int(time.time())
+        hdrs = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": str(ts),
+            "X-Slack-Signature": signature or slack_signature(body, ts),
+        }
+        hdrs.update(headers or {})
+        return await self.http.post("/slack/events", content=body.encode(), headers=hdrs)
+
+    async def slack_event(
+        self,
+        event: dict[str, Any],
+        *,
+        event_id: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        body = json.dumps(
+            {
+                "token": "legacy",
+                "team_id": "T0001",
+                "api_app_id": "A0001",
+                "type": "event_callback",
+                "event_id": event_id or "Ev" + uuid.uuid4().hex[:10].upper(),
+                "event_time": int(time.time()),
+                "event": event,
+            },
+            ensure_ascii=False,
+        )
+        return await self.post_slack(body, "application/json", headers=headers)
+
+    async def thread_reply(
+        self,
+        thread_ts: str,
+        text: str,
+        *,
+        user: str = "UCOUNSELOR1",
+        ts: str | None = None,
+        event_id: str | None = None,
+        **extra: Any,
+    ) -> httpx.Response:
+        event = {
+            "type": "message",
+            "channel": COUNSELORS,
+            "user": user,
+            "text": text,
+            "ts": ts or f"{time.time():.6f}",
+            "thread_ts": thread_ts,
+            "channel_type": "channel",
+            **extra,
+        }
+        return await self.slack_event(event, event_id=event_id)
+
+    async def action(
+        self, action_id: str, case_id: str, *, user: str = "UCOUNSELOR1", message_ts: str = ""
+    ) -> httpx.Response:
+        payload = {
+            "type": "block_actions",
+            "team": {"id": "T0001"},
+            "user": {"id": user, "name": user.lower()},
+            "api_app_id": "A0001",
+            "token": "legacy",
+            "trigger_id": "trigger-" + uuid.uuid4().hex[:8],
+            "channel": {"id": COUNSELORS},
+            "container": {"type": "message", "message_ts": message_ts},
+            "message": {"ts": message_ts},
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": f"case_actions:{case_id}",
+                    "value": case_id,
+                    "type": "button",
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
+        }
+        body = urlencode({"payload": json.dumps(payload, ensure_ascii=False)})
+        return await self.post_slack(body, "application/x-www-form-urlencoded")
+
+    async def submit_close(
+        self, case_id: str, outcome: str, summary: str = "", *, user: str = "UCOUNSELOR1"
+    ) -> httpx.Response:
+        payload = {
+            "type": "view_submission",
+            "team": {"id": "T0001"},
+            "user": {"id": user},
+            "api_app_id": "A0001",
+            "token": "legacy",
+            "view": {
+                "id": "V1",
+                "type": "modal",
+                "callback_id": "case_close_modal",
+                "private_metadata": case_id,
+                "state": {
+                    "values": {
+                        "outcome": {
+                            "outcome": {
+                                "type": "static_select",
+                                "selected_option": {"value": outcome},
+                            }
+                        },
+                        "summary": {"summary": {"type": "plain_text_input", "value": summary}},
+                    }
+                },
+            },
+        }
+        body = urlencode({"payload": json.dumps(payload, ensure_ascii=False)})
+        return await self.post_slack(body, "application/x-www-form-urlencoded")
+
+
 class Desk:
     """A running counselor side for one test."""
 
@@ -166,123 +290,24 @@ class Desk:
         return await self.runtime.desk.open_case(request, now or datetime.now(UTC))
 
     # --- signed Slack requests -------------------------------------------------------------
-    async def post_slack(
-        self,
-        body: str,
-        content_type: str,
-        *,
-        timestamp: int | None = None,
-        signature: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> httpx.Response:
-        ts = timestamp if timestamp is not None else int(time.time())
-        hdrs = {
-            "Content-Type": content_type,
-            "X-Slack-Request-Timestamp": str(ts),
-            "X-Slack-Signature": signature or slack_signature(body, ts),
-        }
-        hdrs.update(headers or {})
-        return await self.http.post("/slack/events", content=body.encode(), headers=hdrs)
+    @property
+    def requests(self) -> SlackRequests:
+        return SlackRequests(self.http)
 
-    async def slack_event(
-        self,
-        event: dict[str, Any],
-        *,
-        event_id: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> httpx.Response:
-        body = json.dumps(
-            {
-                "token": "legacy",
-                "team_id": "T0001",
-                "api_app_id": "A0001",
-                "type": "event_callback",
-                "event_id": event_id or "Ev" + uuid.uuid4().hex[:10].upper(),
-                "event_time": int(time.time()),
-                "event": event,
-            },
-            ensure_ascii=False,
-        )
-        return await self.post_slack(body, "application/json", headers=headers)
+    async def post_slack(self, body: str, content_type: str, **kw: Any) -> httpx.Response:
+        return await self.requests.post_slack(body, content_type, **kw)
 
-    async def thread_reply(
-        self,
-        thread_ts: str,
-        text: str,
-        *,
-        user: str = "UCOUNSELOR1",
-        ts: str | None = None,
-        event_id: str | None = None,
-        **extra: Any,
-    ) -> httpx.Response:
-        event = {
-            "type": "message",
-            "channel": COUNSELORS,
-            "user": user,
-            "text": text,
-            "ts": ts or f"{time.time():.6f}",
-            "thread_ts": thread_ts,
-            "channel_type": "channel",
-            **extra,
-        }
-        return await self.slack_event(event, event_id=event_id)
+    async def slack_event(self, event: dict[str, Any], **kw: Any) -> httpx.Response:
+        return await self.requests.slack_event(event, **kw)
 
-    async def action(
-        self, action_id: str, case_id: str, *, user: str = "UCOUNSELOR1"
-    ) -> httpx.Response:
-        case = await self.book.load(case_id)
-        payload = {
-            "type": "block_actions",
-            "team": {"id": "T0001"},
-            "user": {"id": user, "name": user.lower()},
-            "api_app_id": "A0001",
-            "token": "legacy",
-            "trigger_id": "trigger-" + uuid.uuid4().hex[:8],
-            "channel": {"id": COUNSELORS},
-            "container": {"type": "message", "message_ts": case.card_ts if case else ""},
-            "message": {"ts": case.card_ts if case else ""},
-            "actions": [
-                {
-                    "action_id": action_id,
-                    "block_id": f"case_actions:{case_id}",
-                    "value": case_id,
-                    "type": "button",
-                    "action_ts": f"{time.time():.6f}",
-                }
-            ],
-        }
-        body = urlencode({"payload": json.dumps(payload, ensure_ascii=False)})
-        return await self.post_slack(body, "application/x-www-form-urlencoded")
+    async def thread_reply(self, thread_ts: str, text: str, **kw: Any) -> httpx.Response:
+        return await self.requests.thread_reply(thread_ts, text, **kw)
 
-    async def submit_close(
-        self, case_id: str, outcome: str, summary: str = "", *, user: str = "UCOUNSELOR1"
-    ) -> httpx.Response:
-        payload = {
-            "type": "view_submission",
-            "team": {"id": "T0001"},
-            "user": {"id": user},
-            "api_app_id": "A0001",
-            "token": "legacy",
-            "view": {
-                "id": "V1",
-                "type": "modal",
-                "callback_id": "case_close_modal",
-                "private_metadata": case_id,
-                "state": {
-                    "values": {
-                        "outcome": {
-                            "outcome": {
-                                "type": "static_select",
-                                "selected_option": {"value": outcome},
-                            }
-                        },
-                        "summary": {"summary": {"type": "plain_text_input", "value": summary}},
-                    }
-                },
-            },
-        }
-        body = urlencode({"payload": json.dumps(payload, ensure_ascii=False)})
-        return await self.post_slack(body, "application/x-www-form-urlencoded")
+    async def action(self, action_id: str, case_id: str, **kw: Any) -> httpx.Response:
+        return await self.requests.action(action_id, case_id, **kw)
+
+    async def submit_close(self, case_id: str, outcome: str, summary: str = "", **kw: Any) -> httpx.Response:
+        return await self.requests.submit_close(case_id, outcome, summary, **kw)
 
     async def card_of(self, case_id: str, timeout: float = 10.0) -> str:
         """Wait until the case's card is posted; return its ts."""
