@@ -39,8 +39,6 @@ from bot.worker import Worker, WorkerConfig, default_consumer_name
 
 log = structlog.get_logger(__name__)
 
-SHUTDOWN_GRACE_S = 20.0
-
 
 @dataclass
 class Services:
@@ -136,6 +134,7 @@ def create_app(
             consumer=settings.bot_consumer_name or default_consumer_name(),
             concurrency=settings.bot_workers,
             reclaim_idle_ms=settings.bot_reclaim_idle_ms,
+            shutdown_grace_s=settings.bot_shutdown_grace_s,
         ),
         metrics,
     )
@@ -189,7 +188,9 @@ def create_app(
             yield
         finally:
             stop.set()
-            done, pending = await asyncio.wait(services.tasks, timeout=SHUTDOWN_GRACE_S)
+            done, pending = await asyncio.wait(
+                services.tasks, timeout=settings.bot_shutdown_grace_s + 5
+            )
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     bot_reply_token_ttl_s: float = Field(default=50.0, alias="BOT_REPLY_TOKEN_TTL_S")
     bot_reload_interval_s: float = Field(default=2.0, ge=0, alias="BOT_RELOAD_INTERVAL_S")
     bot_proxy: str | None = Field(default=None, alias="BOT_PROXY")
+    bot_shutdown_grace_s: float = Field(default=15.0, ge=0, alias="BOT_SHUTDOWN_GRACE_S")
+    bot_intake_timeout_s: float = Field(default=1.2, gt=0, alias="BOT_INTAKE_TIMEOUT_S")
+    bot_line_timeout_s: float = Field(default=10.0, gt=0, alias="BOT_LINE_TIMEOUT_S")
 
     @field_validator("bot_log_level")
     @classmethod

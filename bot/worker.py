@@ -72,6 +72,7 @@ class WorkerConfig:
     block_ms: int = 1_000
     max_attempts: int = 8  # per event, counted across processes, before it is parked
     retry_delays_s: tuple[float, ...] = (0.2, 1.0, 3.0)  # in-process retries before reclaim
+    shutdown_grace_s: float = 15.0  # how long in-flight events may finish on shutdown
 
 
 class Worker:
@@ -141,11 +142,19 @@ class Worker:
                     first = True
         await self.drain()
 
-    async def drain(self, grace_s: float = 30.0) -> None:
+    async def drain(self) -> None:
+        """Let in-flight events finish within the grace period; cancel the rest (they stay
+        pending in the group and are reclaimed, so nothing is lost)."""
         tasks = [t for t in self._inflight.values() if not t.done()]
-        if tasks:
-            log.info("worker.draining", inflight=len(tasks))
-            await asyncio.wait(tasks, timeout=grace_s)
+        if not tasks:
+            return
+        log.info("worker.draining", inflight=len(tasks))
+        _, pending = await asyncio.wait(tasks, timeout=self.config.shutdown_grace_s)
+        for task in pending:
+            task.cancel()
+        if pending:
+            log.warning("worker.drain_cancelled", cancelled=len(pending))
+            await asyncio.gather(*pending, return_exceptions=True)
 
     async def _read(self, from_id: str) -> None:
         free = self._free_slots()

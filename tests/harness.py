@@ -87,6 +87,8 @@ def make_settings(
         "DIALOGS_DIR": str(ROOT / "dialogs"),
         "BOT_RELOAD_INTERVAL_S": 0,
         "BOT_RECLAIM_IDLE_MS": 1500,
+        "BOT_SHUTDOWN_GRACE_S": 2,
+        "BOT_LINE_TIMEOUT_S": 2,
         "BOT_LOG_FORMAT": "console",
         "BOT_LOG_LEVEL": os.environ.get("TEST_LOG_LEVEL", "warning"),
     }

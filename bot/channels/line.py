@@ -63,7 +63,6 @@ MAX_MESSAGES = 5  # per reply or push call
 MAX_TEXT_UNITS = 5000  # UTF-16 code units per text message
 MAX_QUICK_REPLIES = 13
 MAX_LABEL = 20
-REQUEST_TIMEOUT_S = 10
 RETRY_NAMESPACE = uuid.UUID("5b0c6a52-6a43-4a55-9c1e-3f0f6c2e7d11")
 MEDIA_TYPES = frozenset({"image", "video", "audio", "file", "location", "sticker"})
 
@@ -290,8 +289,12 @@ def line_router(
             log.info("line.events_ignored", count=len(raw_events) - len(events))
         if events:
             try:
-                seqs = await intake().submit(events)
-            except (RedisError, OSError) as exc:
+                # Bounded: LINE gives up after 2 s. A submit cut short is safe to repeat (each
+                # event's script is atomic and redeliveries are deduplicated).
+                seqs = await asyncio.wait_for(
+                    intake().submit(events), timeout=settings.bot_intake_timeout_s
+                )
+            except (RedisError, OSError, TimeoutError) as exc:
                 log.error("line.store_unavailable", error=type(exc).__name__)
                 if safety_net is not None:
                     asyncio.get_running_loop().create_task(safety_net(events))
@@ -388,7 +391,7 @@ class LineSender:
         try:
             await self.api.reply_message(
                 ReplyMessageRequest(replyToken=delivery.reply_token, messages=batch),
-                _request_timeout=REQUEST_TIMEOUT_S,
+                _request_timeout=self.settings.bot_line_timeout_s,
             )
             self.metrics.deliveries.labels(CHANNEL, "reply").inc()
             return True
@@ -413,7 +416,7 @@ class LineSender:
                         await self.api.push_message(
                             PushMessageRequest(to=delivery.address.to, messages=batch),
                             x_line_retry_key=key,
-                            _request_timeout=REQUEST_TIMEOUT_S,
+                            _request_timeout=self.settings.bot_line_timeout_s,
                         )
                     except ApiException as exc:
                         if exc.status == 409:  # this retry key was already accepted

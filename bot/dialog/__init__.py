@@ -12,7 +12,12 @@ from pathlib import Path
 from bot.config import ServiceConfig, check_service_config, load_service_config
 from bot.dialog.checks import check_script
 from bot.dialog.engine import DialogEngine, DialogState
-from bot.dialog.referrals import ReferralDirectory, load_referrals, parse_referrals
+from bot.dialog.referrals import (
+    ReferralDirectory,
+    known_factors,
+    load_referrals,
+    parse_referrals,
+)
 from bot.dialog.script import Script, read_script
 from bot.yamlio import ConfigError, Problem
 
@@ -40,7 +45,9 @@ def load_dialog(
         referrals = found
     script, script_problems = read_script(dialogs_dir)
     problems += script_problems
-    problems += check_script(script, str(dialogs_dir), service, referrals)
+    problems += check_script(
+        script, str(dialogs_dir), service, referrals, known_factors(config_dir)
+    )
     if problems or referrals is None:
         raise ConfigError(problems)
     return DialogEngine(script, service, referrals)
@@ -67,6 +74,10 @@ def check_dialogs(dialogs_dir: Path, config_dir: Path) -> list[Problem]:
     script, script_problems = read_script(dialogs_dir)
     problems += script_problems
     problems += check_script(
-        script, str(dialogs_dir), service, None if referral_problems else referrals
+        script,
+        str(dialogs_dir),
+        service,
+        None if referral_problems else referrals,
+        known_factors(config_dir),
     )
     return problems

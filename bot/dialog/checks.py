@@ -44,6 +44,7 @@ def check_script(
     dialogs_dir: str,
     service: ServiceConfig | None,
     referrals: ReferralDirectory | None,
+    factor_ids: frozenset[str] = FACTOR_IDS,
 ) -> list[Problem]:
     problems: list[Problem] = []
     problems += _check_entries(script, dialogs_dir)
@@ -54,7 +55,7 @@ def check_script(
     problems += _check_message_counts(script)
     problems += _check_choices(script, referrals)
     problems += _check_texts(script, service)
-    problems += _check_references(script, referrals)
+    problems += _check_references(script, referrals, factor_ids)
     problems += _check_crisis(script, service)
     return problems
 
@@ -392,7 +393,9 @@ def _check_texts(script: Script, service: ServiceConfig | None) -> list[Problem]
     return out
 
 
-def _check_references(script: Script, referrals: ReferralDirectory | None) -> list[Problem]:
+def _check_references(
+    script: Script, referrals: ReferralDirectory | None, factor_ids: frozenset[str]
+) -> list[Problem]:
     out: list[Problem] = []
     collect_names = {s.name for s in script.steps.values() if isinstance(s, CollectStep)}
     collect_names |= {
@@ -400,7 +403,7 @@ def _check_references(script: Script, referrals: ReferralDirectory | None) -> li
     }
     for known in script.topics.values():
         for factor in known.factors:
-            if factor not in FACTOR_IDS:
+            if factor not in factor_ids:
                 out.append(
                     problem(
                         Rule.UNKNOWN_FACTOR,
@@ -445,7 +448,7 @@ def _check_references(script: Script, referrals: ReferralDirectory | None) -> li
             for case in step.cases:
                 when = case.when
                 for factor in when.factors:
-                    if factor != "any" and factor not in FACTOR_IDS:
+                    if factor != "any" and factor not in factor_ids:
                         out.append(
                             problem(
                                 Rule.UNKNOWN_FACTOR,

@@ -48,7 +48,20 @@ FACTOR_IDS = frozenset(
         "future_anxiety",
     }
 )
-LABEL_LIMIT = 20  # LINE quick-reply label
+LABEL_LIMIT = 20
+FACTORS_FILE = "factors.yaml"  # the screener's factor list, when present
+
+
+def known_factors(config_dir: Path) -> frozenset[str]:
+    """Factor ids the screener reports: those of config/factors.yaml, else FACTORS.md's."""
+    path = config_dir / FACTORS_FILE
+    if path.is_file():
+        data, problems = load_file(path)
+        if not problems and isinstance(data, dict) and isinstance(data.get("factors"), dict):
+            return frozenset(str(k) for k in data["factors"])
+    return FACTOR_IDS  # LINE quick-reply label
+
+
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _PHONE = re.compile(r"^[#0-9][0-9\-]{1,15}$")
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
@@ -244,7 +257,11 @@ def _parse_services(data: Any, file: str, problems: list[Problem]) -> dict[str, 
 
 
 def _parse_categories(
-    data: Any, services: Mapping[str, Service], file: str, problems: list[Problem]
+    data: Any,
+    services: Mapping[str, Service],
+    file: str,
+    problems: list[Problem],
+    factor_ids: frozenset[str],
 ) -> dict[str, Category]:
     categories: dict[str, Category] = {}
     if not isinstance(data, dict):
@@ -306,7 +323,7 @@ def _parse_categories(
             )
             factors = ()
         for factor in factors:
-            if factor not in FACTOR_IDS:
+            if factor not in factor_ids:
                 problems.append(
                     problem(
                         Rule.UNKNOWN_FACTOR,
@@ -469,7 +486,8 @@ def parse_referrals(path: Path) -> tuple[ReferralDirectory | None, list[Problem]
             )
         )
     services = _parse_services(data.get("services"), file, problems)
-    categories = _parse_categories(data.get("categories"), services, file, problems)
+    factor_ids = known_factors(path.parent)
+    categories = _parse_categories(data.get("categories"), services, file, problems, factor_ids)
     display = _parse_display(data.get("display"), file, problems)
     municipality, local = _parse_municipality(data.get("municipality"), services, file, problems)
     directory = ReferralDirectory(

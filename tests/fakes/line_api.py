@@ -63,6 +63,7 @@ class LineStandIn:
         self.expired_tokens: set[str] = set()
         self.bad_auth = 0
         self._changed = asyncio.Condition()
+        self._closing = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.url = ""
 
@@ -119,6 +120,7 @@ class LineStandIn:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        self._closing.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -171,7 +173,8 @@ class LineStandIn:
                 if h.accept_first:
                     accept()
                 await self._notify()
-                await asyncio.Event().wait()  # never answers; the client gives up or dies
+                await self._closing.wait()  # never answers while open; the client gives up or dies
+                raise web.HTTPServiceUnavailable
 
     async def _reply(self, request: web.Request) -> web.Response:
         body, error = await self._common(request, "reply")
