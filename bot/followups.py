@@ -12,12 +12,12 @@ import contextlib
 import json
 import time
 
-import redis.asyncio as aioredis
 import structlog
 from redis.exceptions import RedisError
 
 from bot.channels.base import Address, EventKind, InboundEvent
 from bot.store.keys import Keys
+from bot.store.redis import RedisClient
 from bot.turn import Intake
 
 log = structlog.get_logger(__name__)
@@ -32,7 +32,7 @@ return due
 
 
 class Followups:
-    def __init__(self, redis: aioredis.Redis, keys: Keys) -> None:
+    def __init__(self, redis: RedisClient, keys: Keys) -> None:
         self.redis = redis
         self.keys = keys
         self._pop = redis.register_script(_POP_DUE)

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import redis.asyncio as aioredis
-
 from bot.channels.base import InboundEvent
 from bot.store.keys import Keys
+from bot.store.redis import RedisClient
 
 _SUBMIT = """
 if redis.call('SET', KEYS[1], '1', 'NX', 'EX', tonumber(ARGV[1])) == false then
@@ -30,7 +29,7 @@ ORDER_TTL_S = 400 * 86400  # a conversation's ordering counters outlive any pend
 class StreamIntake:
     """Accepts events onto the ordered per-conversation stream (the `Intake` seam)."""
 
-    def __init__(self, redis: aioredis.Redis, keys: Keys, *, dedupe_ttl_s: int) -> None:
+    def __init__(self, redis: RedisClient, keys: Keys, *, dedupe_ttl_s: int) -> None:
         self.redis = redis
         self.keys = keys
         self.dedupe_ttl_s = dedupe_ttl_s

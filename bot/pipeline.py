@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-import redis.asyncio as aioredis
 import structlog
 
 from bot.channels.base import (
@@ -40,6 +39,7 @@ from bot.metrics import Metrics
 from bot.screening.types import RiskLevel, ScreeningResult, ScreeningState
 from bot.store.conversations import ConversationStore, TranscriptEntry, TurnWrite
 from bot.store.keys import Keys
+from bot.store.redis import RedisClient
 from bot.turn import (
     CancelFollowups,
     CaseRequest,
@@ -107,7 +107,7 @@ class TurnHandler:
     def __init__(
         self,
         *,
-        redis: aioredis.Redis,
+        redis: RedisClient,
         keys: Keys,
         conversations: ConversationStore,
         senders: Mapping[str, Sender],

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import socket
 import time
@@ -23,13 +24,13 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-import redis.asyncio as aioredis
 import structlog
 from redis.exceptions import RedisError, ResponseError
 
 from bot.channels.base import InboundEvent
 from bot.metrics import Metrics
 from bot.store.keys import Keys
+from bot.store.redis import RedisClient
 
 log = structlog.get_logger(__name__)
 
@@ -78,7 +79,7 @@ class WorkerConfig:
 class Worker:
     def __init__(
         self,
-        redis: aioredis.Redis,
+        redis: RedisClient,
         keys: Keys,
         handler: Handler,
         config: WorkerConfig,
@@ -202,7 +203,10 @@ class Worker:
             return
         task = asyncio.create_task(self._process(entry_id, fields), name=f"event-{entry_id}")
         self._inflight[entry_id] = task
-        task.add_done_callback(lambda _t, e=entry_id: self._inflight.pop(e, None))
+        task.add_done_callback(functools.partial(self._forget_task, entry_id))
+
+    def _forget_task(self, entry_id: str, _task: asyncio.Task[None]) -> None:
+        self._inflight.pop(entry_id, None)
 
     async def _touch(self, entry_id: str) -> None:
         """Reset the entry's idle time so no other worker reclaims it while we hold it."""

@@ -13,7 +13,7 @@ import hashlib
 import json
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 import aiohttp
@@ -236,7 +236,7 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-CrisisNet = Callable[[Sequence[InboundEvent]], Awaitable[None]]
+CrisisNet = Callable[[Sequence[InboundEvent]], Coroutine[Any, Any, None]]
 
 
 def line_router(

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
-import redis.asyncio as aioredis
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
@@ -23,6 +22,7 @@ from pydantic import BaseModel, Field
 from bot.channels.base import Address, Delivery, EventKind, InboundEvent
 from bot.metrics import Metrics
 from bot.store.keys import Keys
+from bot.store.redis import RedisClient
 from bot.turn import Intake
 
 CHANNEL = "local"
@@ -46,7 +46,7 @@ class LocalSender:
 
     channel = CHANNEL
 
-    def __init__(self, redis: aioredis.Redis, keys: Keys, metrics: Metrics) -> None:
+    def __init__(self, redis: RedisClient, keys: Keys, metrics: Metrics) -> None:
         self.redis = redis
         self.keys = keys
         self.metrics = metrics

@@ -43,6 +43,8 @@ _UNATTRIBUTED_ROLES = frozenset({"time", "help", "farewell"})
 _MAX_REASON_SIGNALS = 8
 _SUBJECT_PARTICLES = frozenset({"が", "は", "も", "って", "ってば", "ったら"})
 _MAX_SCOPE = 10
+_MAX_PER_ENTRY = 8
+_MAX_CANDIDATES = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,10 +221,16 @@ class Screener:
         markers: dict[str, list[tuple[int, int]]] | None = None
         out: list[_Candidate] = []
         seen: set[tuple[str, int, int]] = set()
+        per_entry: dict[str, int] = {}
         for entry, a, b, begin, end in found:
             if (entry.id, begin, end) in seen:
                 continue
             seen.add((entry.id, begin, end))
+            # A pasted wall of text repeats the same words: a few of each entry are enough,
+            # and keep the work per message linear.
+            count = per_entry.get(entry.id, 0)
+            if count >= _MAX_PER_ENTRY:
+                continue
             if any(
                 begin < i_end
                 and i_begin < end
@@ -237,7 +245,11 @@ class Screener:
                 if markers is None:
                     markers = self._find_markers(stream, text)
                 about = self._attribution(entry, stream, a, b, markers)
+            if not negated and about == "self":
+                per_entry[entry.id] = count + 1
             out.append(_Candidate(entry, begin, end, negated, about))
+            if len(out) >= _MAX_CANDIDATES:
+                break
         return out
 
     def _find_markers(self, stream: Stream, text: str) -> dict[str, list[tuple[int, int]]]:

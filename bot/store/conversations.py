@@ -12,10 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import redis.asyncio as aioredis
-
 from bot.screening.types import ScreeningState
 from bot.store.keys import Keys
+from bot.store.redis import RedisClient
 
 Role = Literal["person", "bot", "counselor", "system"]
 TRANSCRIPT_MAX = 500  # entries kept per conversation (the newest)
@@ -65,7 +64,7 @@ class TurnWrite:
 class ConversationStore:
     """Narrow per-key reads and writes of conversation data; TTLs are parameters."""
 
-    def __init__(self, redis: aioredis.Redis, keys: Keys, *, retention_s: int) -> None:
+    def __init__(self, redis: RedisClient, keys: Keys, *, retention_s: int) -> None:
         self.redis = redis
         self.keys = keys
         self.retention_s = retention_s
@@ -85,7 +84,7 @@ class ConversationStore:
             profile=dict(profile or {}),
         )
 
-    def stage(self, pipe: aioredis.client.Pipeline, conv: str, write: TurnWrite) -> None:
+    def stage(self, pipe: RedisClient, conv: str, write: TurnWrite) -> None:
         """Queue a turn's writes on a MULTI pipeline (the caller executes it)."""
         k, ttl = self.keys, self.retention_s
         if write.transcript:

@@ -20,6 +20,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeAlias
 
 import redis.asyncio as aioredis
 import structlog
@@ -32,11 +33,16 @@ from bot.settings import Settings
 
 log = structlog.get_logger(__name__)
 
+# redis-py's annotations do not model `decode_responses=True` (every reply is typed
+# `bytes | str`), so at our boundary the client is `Any`; each store method states the precise
+# types it returns instead.
+RedisClient: TypeAlias = Any
+
 _PR_SET_PDEATHSIG = 1
 _SOCKET_PATH_MAX = 100  # sun_path is 108 bytes on Linux
 
 
-def make_client(url: str, *, max_connections: int = 200) -> aioredis.Redis:
+def make_client(url: str, *, max_connections: int = 200) -> RedisClient:
     """A client that rides out a Redis restart: failed commands are retried with backoff and
     broken connections are replaced on next use."""
     return aioredis.Redis.from_url(
@@ -183,7 +189,7 @@ class EmbeddedRedis:
 
 
 @contextlib.asynccontextmanager
-async def open_store(settings: Settings) -> AsyncIterator[tuple[aioredis.Redis, str]]:
+async def open_store(settings: Settings) -> AsyncIterator[tuple[RedisClient, str]]:
     """Yield a connected client and a description of the store ('external' or 'embedded')."""
     embedded: EmbeddedRedis | None = None
     if settings.redis_url:
@@ -211,4 +217,11 @@ def describe_url(url: str) -> str:
     return url
 
 
-__all__ = ["EmbeddedRedis", "describe_url", "make_client", "open_store", "redis_server_binary"]
+__all__ = [
+    "EmbeddedRedis",
+    "RedisClient",
+    "describe_url",
+    "make_client",
+    "open_store",
+    "redis_server_binary",
+]
