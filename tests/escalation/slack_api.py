@@ -121,7 +121,9 @@ class SlackStandIn:
         ]
 
     async def wait_for(
-        self, predicate: Callable[[SlackStandIn], bool], timeout: float = 10.0
+        self,
+        predicate: Callable[[SlackStandIn], bool],
+        timeout: float = 10.0,  # noqa: ASYNC109
     ) -> None:
         async def _wait() -> None:
             async with self._changed:

@@ -60,7 +60,7 @@ class RecordingIntake:
     def of(self, kind: str, text: str | None = None) -> list[InboundEvent]:
         return [e for e in self.events if e.kind == kind and (text is None or e.text == text)]
 
-    async def wait(self, predicate: Any, timeout: float = 10.0) -> None:
+    async def wait(self, predicate: Any, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         deadline = time.monotonic() + timeout
         while not predicate(self):
             if time.monotonic() > deadline:
@@ -306,10 +306,12 @@ class Desk:
     async def action(self, action_id: str, case_id: str, **kw: Any) -> httpx.Response:
         return await self.requests.action(action_id, case_id, **kw)
 
-    async def submit_close(self, case_id: str, outcome: str, summary: str = "", **kw: Any) -> httpx.Response:
+    async def submit_close(
+        self, case_id: str, outcome: str, summary: str = "", **kw: Any
+    ) -> httpx.Response:
         return await self.requests.submit_close(case_id, outcome, summary, **kw)
 
-    async def card_of(self, case_id: str, timeout: float = 10.0) -> str:
+    async def card_of(self, case_id: str, timeout: float = 10.0) -> str:  # noqa: ASYNC109
         """Wait until the case's card is posted; return its ts."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -319,7 +321,7 @@ class Desk:
             await asyncio.sleep(0.02)
         raise TimeoutError(f"card of {case_id} not posted")
 
-    async def drained(self, timeout: float = 10.0) -> None:
+    async def drained(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Wait until the outbox has nothing left to send."""
         deadline = time.monotonic() + timeout
         while await self.runtime.outbox.pending():

@@ -10,7 +10,9 @@ from tests.escalation.slack_api import SlackStandIn
 from tests.escalation.support import COUNSELORS, SUPERVISORS, Desk, service_config
 
 
-async def test_same_request_opens_one_case_and_second_request_joins(desk: Desk, slack: SlackStandIn) -> None:
+async def test_same_request_opens_one_case_and_second_request_joins(
+    desk: Desk, slack: SlackStandIn
+) -> None:
     conv = await desk.person("Ujoin")
     first = await desk.open(conv, "つらい", RiskLevel.MODERATE, key="ev1:2")
     again = await desk.open(conv, "つらい", RiskLevel.MODERATE, key="ev1:2")
@@ -19,7 +21,8 @@ async def test_same_request_opens_one_case_and_second_request_joins(desk: Desk, 
     assert joined.case_id == first.case_id
     assert await desk.book.open_cases() == [first.case_id]
     case = await desk.book.load(first.case_id)
-    assert case is not None and case.risk == RiskLevel.HIGH
+    assert case is not None
+    assert case.risk == RiskLevel.HIGH
     assert [t.text for t in case.triggers] == ["つらい", "死にたい"]
     await desk.drained()
     assert len(slack.posts(COUNSELORS, top_level=True)) == 1
@@ -27,19 +30,25 @@ async def test_same_request_opens_one_case_and_second_request_joins(desk: Desk, 
     assert any("高リスク" in m.text and "死にたい" in m.text for m in slack.thread(COUNSELORS, ts))
 
 
-async def test_risk_rising_to_imminent_reorders_queue_and_alerts(desk: Desk, slack: SlackStandIn) -> None:
+async def test_risk_rising_to_imminent_reorders_queue_and_alerts(
+    desk: Desk, slack: SlackStandIn
+) -> None:
     early = await desk.open(await desk.person("Uearly"), "死にたい", RiskLevel.HIGH)
     conv = await desk.person("Urise")
     late = await desk.open(conv, "死にたい", RiskLevel.HIGH)
     assert await desk.book.queue() == [early.case_id, late.case_id]
     from tests.escalation.support import screening
 
-    await desk.runtime.desk.person_said(conv, "薬を全部飲んだ", "ev9:0", screening(RiskLevel.IMMINENT, "薬を全部飲んだ"))
+    await desk.runtime.desk.person_said(
+        conv, "薬を全部飲んだ", "ev9:0", screening(RiskLevel.IMMINENT, "薬を全部飲んだ")
+    )
     assert await desk.book.queue() == [late.case_id, early.case_id]
     await slack.wait_for(lambda s: bool(s.posts(SUPERVISORS)))
     assert late.case_id in slack.posts(SUPERVISORS)[0].text
     status = await desk.runtime.desk.case_status(conv, datetime.now(UTC))
-    assert status is not None and status.position == 1 and status.risk == RiskLevel.IMMINENT
+    assert status is not None
+    assert status.position == 1
+    assert status.risk == RiskLevel.IMMINENT
 
 
 async def test_queue_orders_by_risk_then_waiting_time(desk: Desk) -> None:
@@ -53,14 +62,25 @@ async def test_queue_orders_by_risk_then_waiting_time(desk: Desk) -> None:
         ("imm", RiskLevel.IMMINENT, 4),
     ]:
         conv = await desk.person("U" + name)
-        status = await desk.open(conv, "x", risk, reason="request" if risk == RiskLevel.NONE else "risk", now=t0 + timedelta(minutes=minutes))
+        status = await desk.open(
+            conv,
+            "x",
+            risk,
+            reason="request" if risk == RiskLevel.NONE else "risk",
+            now=t0 + timedelta(minutes=minutes),
+        )
         ids[name] = status.case_id
-    assert await desk.book.queue() == [ids[n] for n in ("imm", "high_old", "high_new", "mod", "req_old")]
+    assert await desk.book.queue() == [
+        ids[n] for n in ("imm", "high_old", "high_new", "mod", "req_old")
+    ]
     status = await desk.runtime.desk.case_status(await desk.person("Umod"), t0)
-    assert status is not None and status.position == 4 and status.wait_minutes == 5 + 3 * 10
+    assert status is not None
+    assert status.position == 4
+    assert status.wait_minutes == 5 + 3 * 10
     await desk.book.claim(ids["imm"], Counselor("slack", "UALICE"))
     status = await desk.runtime.desk.case_status(await desk.person("Umod"), t0)
-    assert status is not None and status.position == 3
+    assert status is not None
+    assert status.position == 3
 
 
 async def test_status_tells_when_nobody_is_on_duty(desk: Desk) -> None:
@@ -74,31 +94,45 @@ async def test_status_tells_when_nobody_is_on_duty(desk: Desk) -> None:
     closed = replace(service.staffed_hours, exceptions={"2027-01-01": ()})
     desk.book.service = lambda: replace(service, staffed_hours=closed)
     status = await desk.runtime.desk.case_status(conv, now)  # 08:00 on 1 January in Tokyo
-    assert status is not None and status.staffed is False
+    assert status is not None
+    assert status.staffed is False
 
 
-async def test_returning_person_links_earlier_cases_without_transcripts(desk: Desk, slack: SlackStandIn) -> None:
+async def test_returning_person_links_earlier_cases_without_transcripts(
+    desk: Desk, slack: SlackStandIn
+) -> None:
     conv = await desk.person("Ureturn", ("person", "昔の秘密の話"))
     first = await desk.open(conv, "仕事を失った、死にたい")
     await desk.book.claim(first.case_id, Counselor("slack", "UALICE"))
-    await desk.book.close(first.case_id, Counselor("slack", "UALICE"), outcome="referred", summary="ハローワークと法テラスを紹介")
+    await desk.book.close(
+        first.case_id,
+        Counselor("slack", "UALICE"),
+        outcome="referred",
+        summary="ハローワークと法テラスを紹介",
+    )
     second = await desk.open(conv, "また眠れない", RiskLevel.MODERATE)
     assert second.case_id != first.case_id
     case = await desk.book.load(second.case_id)
     assert case is not None
     assert [p.case_id for p in case.previous] == [first.case_id]
-    assert case.previous[0].outcome == "referred" and "法テラス" in case.previous[0].summary
+    assert case.previous[0].outcome == "referred"
+    assert "法テラス" in case.previous[0].summary
     ts = await desk.card_of(second.case_id)
     import json
 
     blob = json.dumps(slack.find(ts).blocks, ensure_ascii=False)
-    assert first.case_id in blob and "相談窓口・支援機関を紹介" in blob and "ハローワーク" in blob
+    assert first.case_id in blob
+    assert "相談窓口・支援機関を紹介" in blob
+    assert "ハローワーク" in blob
 
 
-async def test_case_ids_are_short_and_counselors_never_see_line_ids(desk: Desk, slack: SlackStandIn) -> None:
+async def test_case_ids_are_short_and_counselors_never_see_line_ids(
+    desk: Desk, slack: SlackStandIn
+) -> None:
     conv = await desk.person("U1234567890abcdef1234567890abcdef")
     status = await desk.open(conv, "死にたい")
-    assert status.case_id.startswith("C-") and len(status.case_id) <= 8
+    assert status.case_id.startswith("C-")
+    assert len(status.case_id) <= 8
     await desk.book.claim(status.case_id, Counselor("slack", "UALICE"))
     await desk.book.call_supervisor(status.case_id, Counselor("slack", "UALICE"))
     await desk.runtime.desk.person_said(conv, "はい", "k1", None)

@@ -15,17 +15,22 @@ from tests.escalation.support import Desk, running_desk
 
 
 @pytest.fixture
-async def console(redis: aioredis.Redis, redis_url: str, keys: Keys, config_dir: Path) -> AsyncIterator[Desk]:
+async def console(
+    redis: aioredis.Redis, redis_url: str, keys: Keys, config_dir: Path
+) -> AsyncIterator[Desk]:
     async with running_desk(redis, redis_url, keys, config_dir, None) as d:
         yield d
 
 
 async def test_console_page_is_self_contained(console: Desk) -> None:
     page = await console.http.get("/dev/console")
-    assert page.status_code == 200 and "相談員コンソール" in page.text
-    assert "http://" not in page.text and "https://" not in page.text  # no external assets
+    assert page.status_code == 200
+    assert "相談員コンソール" in page.text
+    assert "http://" not in page.text
+    assert "https://" not in page.text
     js = await console.http.get("/dev/console/static/console.js")
-    assert js.status_code == 200 and "/dev/console/api" in js.text
+    assert js.status_code == 200
+    assert "/dev/console/api" in js.text
     assert (await console.http.get("/dev/console/static/../cases.py")).status_code == 404
     assert (await console.http.post("/slack/events", content=b"{}")).status_code == 404  # no Slack
 
@@ -36,24 +41,38 @@ async def test_console_flow_claim_reply_close(console: Desk) -> None:
     state = (await console.http.get("/dev/console/api/state")).json()
     assert [c["case_id"] for c in state["queue"]] == [status.case_id]
     card = state["queue"][0]
-    assert card["triggers"] == ["もう死にたい"] and card["risk"] == "high"
-    assert "case_claim" in card["actions"] and state["buttons"]["claim"] == "担当する"
+    assert card["triggers"] == ["もう死にたい"]
+    assert card["risk"] == "high"
+    assert "case_claim" in card["actions"]
+    assert state["buttons"]["claim"] == "担当する"
     assert "Uconsole" not in str(state)
 
     url = f"/dev/console/api/cases/{status.case_id}"
-    too_early = await console.http.post(url + "/reply", json={"counselor": "佐藤", "text": "こんにちは", "client_id": "abcdef01"})
+    too_early = await console.http.post(
+        url + "/reply", json={"counselor": "佐藤", "text": "こんにちは", "client_id": "abcdef01"}
+    )
     assert too_early.status_code == 409
     ok = await console.http.post(url + "/claim", json={"counselor": "佐藤"})
     assert ok.status_code == 200
     taken = await console.http.post(url + "/claim", json={"counselor": "鈴木"})
-    assert taken.status_code == 409 and "佐藤" in taken.json()["message"]
+    assert taken.status_code == 409
+    assert "佐藤" in taken.json()["message"]
     await console.intake.wait(lambda i: i.of(EventKind.SYSTEM, "case_claimed"))
 
-    reply = await console.http.post(url + "/reply", json={"counselor": "佐藤", "text": "相談員の佐藤です", "client_id": "abcdef02"})
+    reply = await console.http.post(
+        url + "/reply",
+        json={"counselor": "佐藤", "text": "相談員の佐藤です", "client_id": "abcdef02"},
+    )
     assert reply.status_code == 200
-    again = await console.http.post(url + "/reply", json={"counselor": "佐藤", "text": "相談員の佐藤です", "client_id": "abcdef02"})
+    again = await console.http.post(
+        url + "/reply",
+        json={"counselor": "佐藤", "text": "相談員の佐藤です", "client_id": "abcdef02"},
+    )
     assert again.json()["result"] == "duplicate"
-    note = await console.http.post(url + "/reply", json={"counselor": "佐藤", "text": "メモ: 落ち着いてきた", "client_id": "abcdef03"})
+    note = await console.http.post(
+        url + "/reply",
+        json={"counselor": "佐藤", "text": "メモ: 落ち着いてきた", "client_id": "abcdef03"},
+    )
     assert note.json()["result"] == "note"
     await console.intake.wait(lambda i: i.of(EventKind.COUNSELOR))
     relayed = console.intake.of(EventKind.COUNSELOR)
@@ -63,32 +82,44 @@ async def test_console_flow_claim_reply_close(console: Desk) -> None:
     await console.runtime.desk.person_said(conv, "ありがとう", "ev5:0", None)
     state = (await console.http.get("/dev/console/api/state")).json()
     log = state["claimed"][0]["log"]
-    assert [(e["role"], e["text"], e["delivered"]) for e in log if e["role"] in ("counselor", "note")] == [
+    assert [
+        (e["role"], e["text"], e["delivered"]) for e in log if e["role"] in ("counselor", "note")
+    ] == [
         ("counselor", "相談員の佐藤です", True),
         ("note", "メモ: 落ち着いてきた", False),
     ]
-    assert log[-1]["role"] == "person" and log[-1]["text"] == "ありがとう"
+    assert log[-1]["role"] == "person"
+    assert log[-1]["text"] == "ありがとう"
 
     supervisor = await console.http.post(url + "/supervisor", json={"counselor": "佐藤"})
     assert supervisor.status_code == 200
     await console.drained()
     state = (await console.http.get("/dev/console/api/state")).json()
-    assert state["alerts"] and status.case_id in state["alerts"][0]["text"]
+    assert state["alerts"]
+    assert status.case_id in state["alerts"][0]["text"]
 
     bad = await console.http.post(url + "/close", json={"counselor": "佐藤", "outcome": "nonsense"})
     assert bad.status_code == 422
-    closed = await console.http.post(url + "/close", json={"counselor": "佐藤", "outcome": "listened", "summary": "話して落ち着いた"})
+    closed = await console.http.post(
+        url + "/close",
+        json={"counselor": "佐藤", "outcome": "listened", "summary": "話して落ち着いた"},
+    )
     assert closed.status_code == 200
     await console.intake.wait(lambda i: i.of(EventKind.SYSTEM, "case_closed"))
     state = (await console.http.get("/dev/console/api/state")).json()
-    assert state["claimed"] == [] and state["closed"][0]["summary"] == "話して落ち着いた"
+    assert state["claimed"] == []
+    assert state["closed"][0]["summary"] == "話して落ち着いた"
 
 
 async def test_console_hand_back(console: Desk) -> None:
     conv = await console.person("Uconsole2")
     status = await console.open(conv, "話したい", RiskLevel.NONE, reason="request")
-    response = await console.http.post(f"/dev/console/api/cases/{status.case_id}/hand-back", json={"counselor": "佐藤"})
+    response = await console.http.post(
+        f"/dev/console/api/cases/{status.case_id}/hand-back", json={"counselor": "佐藤"}
+    )
     assert response.status_code == 200
     await console.intake.wait(lambda i: i.of(EventKind.SYSTEM, "case_handed_back"))
-    missing = await console.http.post("/dev/console/api/cases/C-9999/claim", json={"counselor": "佐藤"})
+    missing = await console.http.post(
+        "/dev/console/api/cases/C-9999/claim", json={"counselor": "佐藤"}
+    )
     assert missing.status_code == 404

@@ -30,7 +30,9 @@ async def slack() -> AsyncIterator[SlackStandIn]:
 
 
 @pytest.fixture
-async def app(redis_url: str, key_prefix: str, line: LineStandIn, slack: SlackStandIn) -> AsyncIterator[RunningApp]:
+async def app(
+    redis_url: str, key_prefix: str, line: LineStandIn, slack: SlackStandIn
+) -> AsyncIterator[RunningApp]:
     settings = make_settings(
         redis_url,
         key_prefix,
@@ -49,7 +51,7 @@ def pushed_to(line: LineStandIn, user: str) -> list[str]:
     return [t for s in line.sent if s.kind == "push" and s.to == user for t in s.texts]
 
 
-async def wait(predicate: Any, timeout: float = 10.0) -> None:
+async def wait(predicate: Any, timeout: float = 10.0) -> None:  # noqa: ASYNC109
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
@@ -69,8 +71,15 @@ async def test_crisis_message_to_card_to_counselor_and_back(
     assert latency < 1.0
     card = slack.posts(COUNSELORS, top_level=True)[0]
     blob = json.dumps(card.blocks, ensure_ascii=False)
-    assert "もう死にたい" in blob and user not in blob
-    claim = next(e for b in card.blocks if b["type"] == "actions" for e in b["elements"] if "担当する" in e["text"]["text"])
+    assert "もう死にたい" in blob
+    assert user not in blob
+    claim = next(
+        e
+        for b in card.blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if "担当する" in e["text"]["text"]
+    )
     case_id = claim["value"]
     # The person got the hotline numbers at once (pipeline contract).
     await line.wait_sent(1)
@@ -83,9 +92,13 @@ async def test_crisis_message_to_card_to_counselor_and_back(
 
     # The counselor writes in the thread → pushed to the person, then marked with a reaction.
     counselor_ts = f"{time.time():.6f}"
-    await slack_in.thread_reply(card.ts, "相談員の佐藤です。いま安全な場所にいますか？", user="UALICE", ts=counselor_ts)
+    await slack_in.thread_reply(
+        card.ts, "相談員の佐藤です。いま安全な場所にいますか？", user="UALICE", ts=counselor_ts
+    )
     await wait(lambda: "相談員の佐藤です。いま安全な場所にいますか？" in pushed_to(line, user))
-    await slack.wait_for(lambda s: any(c.args.get("timestamp") == counselor_ts for c in s.calls_of("reactions.add")))
+    await slack.wait_for(
+        lambda s: any(c.args.get("timestamp") == counselor_ts for c in s.calls_of("reactions.add"))
+    )
 
     # Our own bot's thread posts and notes are not relayed.
     before = len(pushed_to(line, user))
@@ -94,7 +107,9 @@ async def test_crisis_message_to_card_to_counselor_and_back(
 
     # The person answers on LINE → into the thread.
     await app.send(text_event(user, "家にいます"))
-    await slack.wait_for(lambda s: any(m.text == "*本人*: 家にいます" for m in s.thread(COUNSELORS, card.ts)))
+    await slack.wait_for(
+        lambda s: any(m.text == "*本人*: 家にいます" for m in s.thread(COUNSELORS, card.ts))
+    )
     await app.idle()
     assert len(pushed_to(line, user)) == before  # the bot stays quiet while the counselor talks
 

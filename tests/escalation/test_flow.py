@@ -23,19 +23,23 @@ async def test_card_carries_words_risk_reasons_and_claim_button(
         "Uperson1", ("person", "借金が返せない"), ("bot", "それはつらいですね")
     )
     status = await desk.open(conv, "もう死にたい", RiskLevel.HIGH, words=["死にたい"])
-    assert status.state == "queued" and status.position == 1 and status.wait_minutes == 5
+    assert status.state == "queued"
+    assert status.position == 1
+    assert status.wait_minutes == 5
     ts = await desk.card_of(status.case_id)
     card = slack.find(ts)
     assert card.channel == COUNSELORS
     blob = _texts(card.blocks)
     assert "もう死にたい" in blob  # the person's words
-    assert "高リスク" in blob and "high: 死にたい" in blob  # risk and reasons
+    assert "高リスク" in blob
+    assert "high: 死にたい" in blob
     assert "借金が返せない" in blob  # the conversation so far
     assert "負債・多重債務" in blob  # factors, named for people
     buttons = [e for b in card.blocks if b["type"] == "actions" for e in b["elements"]]
     assert any("担当する" in b["text"]["text"] and b["value"] == status.case_id for b in buttons)
     # Never the LINE id.
-    assert "Uperson1" not in blob and "Uperson1" not in card.text
+    assert "Uperson1" not in blob
+    assert "Uperson1" not in card.text
 
 
 async def test_claim_relay_and_close(desk: Desk, slack: SlackStandIn) -> None:
@@ -48,7 +52,8 @@ async def test_claim_relay_and_close(desk: Desk, slack: SlackStandIn) -> None:
     assert response.status_code == 200
     await desk.intake.wait(lambda i: i.of(EventKind.SYSTEM, "case_claimed"))
     claimed = desk.intake.of(EventKind.SYSTEM, "case_claimed")[0]
-    assert claimed.address.to == "Uperson2" and claimed.meta["case_id"] == case_id
+    assert claimed.address.to == "Uperson2"
+    assert claimed.meta["case_id"] == case_id
     assert (
         await desk.runtime.desk.case_status(
             conv, __import__("datetime").datetime.now(__import__("datetime").UTC)
@@ -56,7 +61,8 @@ async def test_claim_relay_and_close(desk: Desk, slack: SlackStandIn) -> None:
     ).state == "claimed"
     await desk.drained()
     card = slack.find(ts)
-    assert card.updates >= 1 and "<@UALICE>" in _texts(card.blocks)
+    assert card.updates >= 1
+    assert "<@UALICE>" in _texts(card.blocks)
     assert "担当する" not in _texts(card.blocks)  # the claim button is gone once claimed
 
     # Counselor writes in the thread → COUNSELOR event for the person.
@@ -89,7 +95,8 @@ async def test_claim_relay_and_close(desk: Desk, slack: SlackStandIn) -> None:
     # Close with an outcome through the modal.
     response = await desk.action("case_close", case_id, user="UALICE")
     assert response.status_code == 200
-    assert slack.views and slack.views[-1]["view"]["private_metadata"] == case_id
+    assert slack.views
+    assert slack.views[-1]["view"]["private_metadata"] == case_id
     response = await desk.submit_close(
         case_id, "referred", "法テラスを紹介。来週また話したいとのこと"
     )
@@ -158,7 +165,8 @@ async def test_reply_before_claim_or_after_close_is_not_sent_and_counselor_is_to
     ts = await desk.card_of(status.case_id)
     await desk.thread_reply(ts, "こんにちは", user="UBOB")
     await slack.wait_for(lambda s: bool(s.ephemeral))
-    assert slack.ephemeral[0]["user"] == "UBOB" and "担当する" in slack.ephemeral[0]["text"]
+    assert slack.ephemeral[0]["user"] == "UBOB"
+    assert "担当する" in slack.ephemeral[0]["text"]
     assert not desk.intake.of(EventKind.COUNSELOR)
 
 
@@ -172,12 +180,14 @@ async def test_simultaneous_double_claim_exactly_one_wins(desk: Desk, slack: Sla
     )
     assert [r.status_code for r in responses] == [200, 200]
     case = await desk.book.load(status.case_id)
-    assert case is not None and case.state == "claimed"
+    assert case is not None
+    assert case.state == "claimed"
     winner = case.claimed_by.split(":")[1]
     loser = "UBOB" if winner == "UALICE" else "UALICE"
     await slack.wait_for(lambda s: bool(s.ephemeral))
     notice = slack.ephemeral[0]
-    assert notice["user"] == loser and f"<@{winner}>" in notice["text"]
+    assert notice["user"] == loser
+    assert f"<@{winner}>" in notice["text"]
     await desk.drained()
     assert len(desk.intake.of(EventKind.SYSTEM, "case_claimed")) == 1
     claimed_lines = [m for m in slack.thread(COUNSELORS, case.card_ts) if "担当しました" in m.text]
@@ -203,14 +213,18 @@ async def test_hand_back_and_supervisor_button(desk: Desk, slack: SlackStandIn) 
     await desk.action("case_supervisor", status.case_id, user="UALICE")
     await slack.wait_for(lambda s: bool(s.posts(SUPERVISORS)))
     alert = slack.posts(SUPERVISORS)[0]
-    assert "<@UALICE>" in alert.text and status.case_id in alert.text and "archives" in alert.text
+    assert "<@UALICE>" in alert.text
+    assert status.case_id in alert.text
+    assert "archives" in alert.text
     await desk.action("case_hand_back", status.case_id, user="UALICE")
     await desk.intake.wait(lambda i: i.of(EventKind.SYSTEM, "case_handed_back"))
     case = await desk.book.load(status.case_id)
-    assert case is not None and case.state == "handed_back"
+    assert case is not None
+    assert case.state == "handed_back"
     await desk.drained()
     blob = _texts(slack.find(ts).blocks)
-    assert "ボットに戻しました" in blob and '"actions"' not in blob
+    assert "ボットに戻しました" in blob
+    assert '"actions"' not in blob
     # Claiming a case that went back to the bot tells the counselor it is over.
     await desk.action("case_claim", status.case_id, user="UBOB")
     await slack.wait_for(lambda s: any(e["user"] == "UBOB" for e in s.ephemeral))

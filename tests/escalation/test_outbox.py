@@ -45,7 +45,11 @@ async def test_429_honours_retry_after_and_does_not_block_other_cases(
     second = (await desk.open(await desk.person("Ufast"), "死にたい")).case_id
     await desk.card_of(second, timeout=0.9)  # not stuck behind the first case's wait
     await desk.card_of(first)
-    first_ok = [c for c in slack.calls_of("chat.postMessage") if c.args.get("text", "").startswith("新しいケース " + first)]
+    first_ok = [
+        c
+        for c in slack.calls_of("chat.postMessage")
+        if c.args.get("text", "").startswith("新しいケース " + first)
+    ]
     assert len(first_ok) == 1
     assert first_ok[0].at - limited_at >= 1.0  # Retry-After honoured
     assert len(cards(slack)) == 2
@@ -67,15 +71,20 @@ async def test_killed_mid_post_then_restarted_posts_one_card(
     intake = RecordingIntake()
     # Slack takes the card, but the answer never arrives before the process dies.
     slack.fail("chat.postMessage", 200, count=1, after_accept=True, hold_s=30)
-    async with running_desk(redis, redis_url, keys, config_dir, slack, lease_s=1, intake=intake) as first:
+    async with running_desk(
+        redis, redis_url, keys, config_dir, slack, lease_s=1, intake=intake
+    ) as first:
         conv = await first.person("Ukill")
         case_id = (await first.open(conv, "もう限界、死にたい")).case_id
         await slack.wait_for(lambda s: len(cards(s)) == 1)
         await asyncio.sleep(0.05)
     # "Killed": the sender task was cancelled mid-call; nothing recorded the card.
     case = await first.book.load(case_id)
-    assert case is not None and case.card_ts == ""
-    async with running_desk(redis, redis_url, keys, config_dir, slack, lease_s=1, intake=intake) as second:
+    assert case is not None
+    assert case.card_ts == ""
+    async with running_desk(
+        redis, redis_url, keys, config_dir, slack, lease_s=1, intake=intake
+    ) as second:
         ts = await second.card_of(case_id, timeout=10)
         assert cards(slack) == [ts]
         # The thread mapping survived too: a claim's thread line lands under that card.
@@ -105,14 +114,20 @@ async def test_imminent_alerts_supervisors_at_once_and_tops_the_queue(
     t0 = time.time()
     high = (await desk.open(await desk.person("Uh"), "死にたい", RiskLevel.HIGH)).case_id
     moderate = (await desk.open(await desk.person("Um"), "つらい", RiskLevel.MODERATE)).case_id
-    request = (await desk.open(await desk.person("Ur"), "人と話したい", RiskLevel.NONE, reason="request")).case_id
-    status = await desk.open(await desk.person("Ui"), "今から飛び降りる", RiskLevel.IMMINENT, words=["飛び降りる"])
+    request = (
+        await desk.open(await desk.person("Ur"), "人と話したい", RiskLevel.NONE, reason="request")
+    ).case_id
+    status = await desk.open(
+        await desk.person("Ui"), "今から飛び降りる", RiskLevel.IMMINENT, words=["飛び降りる"]
+    )
     assert status.position == 1
     assert await desk.book.queue() == [status.case_id, high, moderate, request]
     await slack.wait_for(lambda s: bool(s.posts("C0SUPER")))
     alert = slack.posts("C0SUPER")[0]
-    assert status.case_id in alert.text and "飛び降りる" in alert.text
-    assert alert.metadata and alert.metadata["event_payload"]["case"] == status.case_id
+    assert status.case_id in alert.text
+    assert "飛び降りる" in alert.text
+    assert alert.metadata
+    assert alert.metadata["event_payload"]["case"] == status.case_id
     assert time.time() - t0 < 5
     # Only the imminent case alerted the supervisors.
     assert len(slack.posts("C0SUPER")) == 1

@@ -20,7 +20,9 @@ def ms(at: datetime) -> int:
     return int(at.timestamp() * 1000)
 
 
-async def test_unclaimed_case_is_reannounced_then_sent_to_supervisors(desk: Desk, slack: SlackStandIn) -> None:
+async def test_unclaimed_case_is_reannounced_then_sent_to_supervisors(
+    desk: Desk, slack: SlackStandIn
+) -> None:
     t0 = datetime.now(UTC)
     conv = await desk.person("Utimer1")
     case_id = (await desk.open(conv, "死にたい", now=t0)).case_id
@@ -31,7 +33,8 @@ async def test_unclaimed_case_is_reannounced_then_sent_to_supervisors(desk: Desk
     thread = slack.thread(COUNSELORS, ts)
     assert any(m.broadcast and case_id in m.text and "5分" in m.text for m in thread)
     reminder = desk.intake.of(EventKind.SYSTEM, "case_reminder")
-    assert len(reminder) == 1 and reminder[0].meta["position"] == "1"
+    assert len(reminder) == 1
+    assert reminder[0].meta["position"] == "1"
     assert not slack.posts(SUPERVISORS)
     # Again every N minutes; at M the supervisors hear of it (once).
     assert await desk.book.fire_timers(ms(t0) + 10 * MIN) == 1
@@ -39,11 +42,15 @@ async def test_unclaimed_case_is_reannounced_then_sent_to_supervisors(desk: Desk
     assert await desk.book.fire_timers(ms(t0) + 15 * MIN) == 0  # nothing fires twice
     await desk.drained()
     alerts = slack.posts(SUPERVISORS)
-    assert len(alerts) == 1 and case_id in alerts[0].text and "15分" in alerts[0].text
+    assert len(alerts) == 1
+    assert case_id in alerts[0].text
+    assert "15分" in alerts[0].text
     assert len(desk.intake.of(EventKind.SYSTEM, "case_reminder")) == 3
 
 
-async def test_claim_stops_announcements_and_silence_gets_a_reminder(desk: Desk, slack: SlackStandIn) -> None:
+async def test_claim_stops_announcements_and_silence_gets_a_reminder(
+    desk: Desk, slack: SlackStandIn
+) -> None:
     t0 = datetime.now(UTC)
     conv = await desk.person("Utimer2")
     case_id = (await desk.open(conv, "死にたい", now=t0)).case_id
@@ -51,11 +58,20 @@ async def test_claim_stops_announcements_and_silence_gets_a_reminder(desk: Desk,
     await desk.book.claim(case_id, Counselor("slack", "UALICE"), ms(t0) + MIN)
     assert await desk.book.fire_timers(ms(t0) + 16 * MIN) == 1  # only the silence reminder
     await desk.drained()
-    reminders = [m for m in slack.thread(COUNSELORS, ts) if "<@UALICE>" in m.text and "15分間" in m.text]
+    reminders = [
+        m for m in slack.thread(COUNSELORS, ts) if "<@UALICE>" in m.text and "15分間" in m.text
+    ]
     assert len(reminders) == 1
     assert not slack.posts(SUPERVISORS)
     # The counselor writes: the silence clock restarts from then.
-    await desk.book.counselor_wrote(case_id, Counselor("slack", "UALICE"), "はい", channel=COUNSELORS, ts="1.1", now_ms=ms(t0) + 20 * MIN)
+    await desk.book.counselor_wrote(
+        case_id,
+        Counselor("slack", "UALICE"),
+        "はい",
+        channel=COUNSELORS,
+        ts="1.1",
+        now_ms=ms(t0) + 20 * MIN,
+    )
     assert await desk.book.fire_timers(ms(t0) + 26 * MIN) == 0
     assert await desk.book.fire_timers(ms(t0) + 30 * MIN) == 1
 
@@ -77,7 +93,9 @@ async def test_timers_fire_after_a_restart(
         case_id = (await first.open(await first.person("Utimer4"), "死にたい", now=t0)).case_id
         ts = await first.card_of(case_id)
     later = t0 + timedelta(minutes=6)
-    async with running_desk(redis, redis_url, keys, config_dir, slack, clock=lambda: later) as second:
+    async with running_desk(
+        redis, redis_url, keys, config_dir, slack, clock=lambda: later
+    ) as second:
         await slack.wait_for(lambda s: any(m.broadcast for m in s.thread(COUNSELORS, ts)))
         await second.drained()
     assert sum(m.broadcast for m in slack.thread(COUNSELORS, ts)) == 1

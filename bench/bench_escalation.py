@@ -1,0 +1,152 @@
+"""Crisis message → Slack case card latency, through the whole service.
+
+The real app (uvicorn on loopback, embedded Redis, real screener and dialog scripts) receives
+signed LINE webhooks; stand-in LINE and Slack APIs answer on loopback. Latency is measured from
+just before the webhook POST to the moment the stand-in Slack receives the ``chat.postMessage``
+of that person's card. The design asks for < 1 s p99 while Slack is up.
+
+    python -m bench.bench_escalation
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import statistics
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_P99_S = 1.0
+SEQUENTIAL = 60
+BURST = 30
+
+
+def _pct(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def _row(name: str, latencies: Sequence[float]) -> dict[str, object]:
+    ms = [v * 1000 for v in latencies]
+    return {
+        "case": name,
+        "cards": len(ms),
+        "p50_ms": round(_pct(ms, 50), 1),
+        "p99_ms": round(_pct(ms, 99), 1),
+        "max_ms": round(max(ms), 1) if ms else float("nan"),
+        "mean_ms": round(statistics.fmean(ms), 1) if ms else float("nan"),
+        "target": f"p99 < {TARGET_P99_S * 1000:g} ms",
+    }
+
+
+async def _measure() -> list[dict[str, object]]:
+    os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+    os.environ.setdefault("no_proxy", "127.0.0.1,localhost")
+    import httpx
+    import uvicorn
+
+    from bot.app import create_app
+    from tests.escalation.slack_api import TOKEN, SlackStandIn
+    from tests.escalation.support import COUNSELORS, SIGNING_SECRET, SUPERVISORS
+    from tests.fakes.line_api import LineStandIn
+    from tests.harness import body_of, make_settings, sign, text_event
+
+    with tempfile.TemporaryDirectory(prefix="tsunagari-bench-") as tmp:
+        async with LineStandIn() as line, SlackStandIn() as slack:
+            settings = make_settings(
+                "",
+                "bench",
+                line.url,
+                REDIS_URL=None,
+                BOT_DATA_DIR=tmp,
+                BOT_LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "warning"),
+                SLACK_BOT_TOKEN=TOKEN,
+                SLACK_SIGNING_SECRET=SIGNING_SECRET,
+                SLACK_API_URL=slack.url,
+                SLACK_COUNSELOR_CHANNEL=COUNSELORS,
+                SLACK_SUPERVISOR_CHANNEL=SUPERVISORS,
+            )
+            app = create_app(settings)
+            sock = socket.socket()
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+            server = uvicorn.Server(
+                uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+            )
+            server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+            task = asyncio.create_task(server.serve(sockets=[sock]))
+            while not server.started:  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+            try:
+                async with httpx.AsyncClient(
+                    base_url=f"http://127.0.0.1:{port}", trust_env=False, timeout=10
+                ) as http:
+
+                    async def crisis(i: int, tag: str) -> float:
+                        marker = f"[{tag}{i:04d}]"
+                        body = body_of(text_event(f"U{tag}{i:031d}", f"もう死にたい {marker}"))
+                        started = time.time()
+                        response = await http.post(
+                            "/webhooks/line",
+                            content=body,
+                            headers={
+                                "Content-Type": "application/json",
+                                "X-Line-Signature": sign(body),
+                            },
+                        )
+                        assert response.status_code == 200, response.text
+
+                        def card_at(s: SlackStandIn) -> float | None:
+                            for call in s.calls_of("chat.postMessage"):
+                                blocks = call.args.get("blocks")
+                                if not call.args.get("thread_ts") and marker in json.dumps(
+                                    blocks, ensure_ascii=False
+                                ):
+                                    return call.at
+                            return None
+
+                        await slack.wait_for(lambda s: card_at(s) is not None, timeout=30)
+                        at = card_at(slack)
+                        assert at is not None
+                        return at - started
+
+                    for i in range(3):  # warm up (first-use costs: auth, scripts, sessions)
+                        await crisis(i, "w")
+                    sequential = [await crisis(i, "s") for i in range(SEQUENTIAL)]
+                    burst = list(await asyncio.gather(*(crisis(i, "b") for i in range(BURST))))
+            finally:
+                server.should_exit = True
+                await task
+                sock.close()
+    return [
+        _row("one crisis message at a time", sequential),
+        _row(f"{BURST} people in crisis at once", burst),
+    ]
+
+
+def run() -> list[dict[str, object]]:
+    """Measure and return the table rows (the lead's ``python -m bench`` calls this)."""
+    return asyncio.run(_measure())
+
+
+def format_rows(rows: Sequence[dict[str, Any]]) -> str:
+    columns = list(rows[0])
+    widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in columns}
+    lines = ["  ".join(f"{c:>{widths[c]}}" for c in columns)]
+    lines.append("  ".join("-" * widths[c] for c in columns))
+    for r in rows:
+        lines.append("  ".join(f"{r[c]!s:>{widths[c]}}" for c in columns))
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(format_rows(run()))
