@@ -1,0 +1,113 @@
+"""Spelling variants people really type reach the same lexicon entry, and spans stay true."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.screening import RiskLevel, Screener
+from bot.screening.normalize import Normalizer
+
+VARIANTS = [
+    "死にたい",
+    "しにたい",
+    "シニタイ",
+    "ｼﾆﾀｲ",
+    "氏にたい",
+    "タヒにたい",
+    "4にたい",
+    "４にたい",
+    "死にてえ",
+    "死にてぇ",
+    "死にたみ",
+    "shinitai",
+    "ＳＨＩＮＩＴＡＩ",
+    "しにたいいいい",
+    "死にた〜い",
+    "死にたーい",
+    "死にたい😢😢",
+    "死🙏に🙏た🙏い",
+    "死にたい\u202e",
+    "し\u200bにたい",
+    "タヒりたい",
+]
+
+
+@pytest.mark.parametrize("text", VARIANTS)
+def test_variant_is_ideation(screener: Screener, text: str) -> None:
+    result = screener.screen_conversation([text])
+    assert result.risk >= RiskLevel.HIGH, text
+    assert any(s.cls == "ideation" for s in result.signals), text
+
+
+@pytest.mark.parametrize(
+    ("text", "cls"),
+    [
+        ("リスカしちゃった", "self_harm"),
+        ("ODした", "self_harm"),
+        ("ＯＤしてしまった", "self_harm"),
+        ("首吊りしたい", "method"),
+        ("くびつりたい", "method"),
+        ("飛び降りたい", "method"),
+        ("練炭自殺", "method"),
+        ("自傷がやめられない", "self_harm"),
+        ("キエタイ", "passive_ideation"),
+        ("きえたい", "passive_ideation"),
+    ],
+)
+def test_slang_and_method_words(screener: Screener, text: str, cls: str) -> None:
+    result = screener.screen_conversation([text])
+    assert cls in {s.cls for s in result.signals}, (text, result.signals)
+
+
+def test_signal_span_points_at_original_text(screener: Screener) -> None:
+    text = "ねえ、ｼﾆﾀｲ😢よ"
+    result = screener.screen_conversation([text])
+    signal = next(s for s in result.signals if s.cls == "ideation")
+    assert text[signal.start : signal.end] == signal.text
+    assert signal.text == "ｼﾆﾀｲ"
+
+
+def test_span_after_emoji_and_width(screener: Screener) -> None:
+    text = "🌧️🌧️今日も　ＯＤしちゃった"
+    result = screener.screen_conversation([text])
+    signal = next(s for s in result.signals if s.cls == "self_harm")
+    assert text[signal.start : signal.end] == signal.text == "ＯＤ"
+
+
+def test_normalizer_map_is_consistent() -> None:
+    normalizer = Normalizer()
+    text = "ｶﾞｯｺｳ\u0301で死にた〜〜い！！！"
+    out = normalizer.normalize(text)
+    assert "ガッコウ" in out.text
+    assert "死にたい" in out.text
+    assert len(out.starts) == len(out.ends) == len(out.text)
+    assert all(0 <= a <= b <= len(text) for a, b in zip(out.starts, out.ends, strict=True))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "あ" * 100_000,
+        "死にたい。" * 20_000,
+        "\u202e\u202d\u200f" * 5000 + "死にたい",
+        "a\u0301\u0302\u0303" * 10_000,
+        "😀" * 30_000,
+        "\x00\x01\x1b[31m死にたい\x7f",
+        "",
+        "   \n\n\t",
+        "\ud800",
+    ],
+)
+def test_hostile_input_does_not_crash(screener: Screener, text: str) -> None:
+    result = screener.screen_conversation([text])
+    assert result.risk in RiskLevel
+    for s in result.signals:
+        assert 0 <= s.start <= s.end <= len(text)
+
+
+def test_long_text_finds_crisis_at_the_end(screener: Screener) -> None:
+    text = "今日は天気がいいですね。" * 5000 + "でも本当は死にたい"
+    result = screener.screen_conversation([text])
+    assert result.risk >= RiskLevel.HIGH
+    signal = next(s for s in result.signals if s.cls == "ideation")
+    assert text[signal.start : signal.end] == "死にたい"
