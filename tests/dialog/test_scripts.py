@@ -694,3 +694,17 @@ def test_damaged_state_never_errors(engine: DialogEngine, state: dict[str, objec
     assert out.messages
     assert isinstance(out.state, dict)
     assert out.state.get("v") == 1
+
+
+def test_an_engine_failure_still_answers_and_gives_hotlines_in_a_crisis(
+    engine: DialogEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(_turn: object) -> None:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(engine, "_respond", broken)
+    chat = Chat(engine)
+    out = chat.say("死にたい", risk=RiskLevel.HIGH)
+    assert YORISOI in out.messages[0].text
+    calm = Chat(engine)
+    assert calm.say("こんにちは").messages  # a kind "please try again", never silence
