@@ -314,11 +314,10 @@ def slack_to_plain(text: str) -> str:
 
     def link(m: re.Match[str]) -> str:
         target, label = m.group(1), m.group(2)
-        if target.startswith(("http://", "https://", "mailto:", "tel:")):
-            plain = target.removeprefix("mailto:").removeprefix("tel:")
+        if target.startswith(("http://", "https://")):
             # A space after the URL, so LINE does not take the next words into the link.
-            return f"{plain} " if label in target else f"{label} {plain} "
-        return label
+            return f"{target} " if label in target else f"{label} {target} "
+        return label  # mailto:, tel:, mentions and channels: what the counselor saw
 
     def bare(m: re.Match[str]) -> str:
         target = m.group(1)
@@ -479,11 +478,17 @@ class SlackCounselorApp:
             await self._tell_outcome("closed", case_id, "", body)
             return
         try:
-            await client.views_open(
-                trigger_id=body["trigger_id"], view=close_modal(case_id, self.config())
+            # The trigger id is good for 3 seconds: a slow or rate-limited call is not retried.
+            await asyncio.wait_for(
+                client.views_open(
+                    trigger_id=body["trigger_id"], view=close_modal(case_id, self.config())
+                ),
+                timeout=2.5,
             )
         except SlackApiError as exc:
             log.warning("slack.views_open_failed", case=case_id, error=_slack_error(exc))
+        except TimeoutError:
+            log.warning("slack.views_open_failed", case=case_id, error="timeout")
 
     async def _on_close_submitted(
         self, ack: Callable[..., Awaitable[None]], body: dict[str, Any], view: dict[str, Any]
