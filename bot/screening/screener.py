@@ -63,9 +63,12 @@ class MessageAnalysis:
     signals: tuple[Signal, ...]
     level: RiskLevel
     imminent_combo: bool
+    # roles of words that waited for a context they did not find (屋上にいる before 死にたい)
+    pending: frozenset[str] = frozenset()
 
 
 _EMPTY = MessageAnalysis((), RiskLevel.NONE, False)
+_PENDING_KEY = "pending_roles"
 
 
 class _Fields(dict[str, str]):
@@ -139,10 +142,16 @@ class Screener:
         prior = [f for f in old.prior_factors if f]
         earlier_roles = self._roles(s for s in old.signals)
         now_roles = self._roles(analysis.signals)
-        conversation_imminent = bool(
-            (earlier_roles & {"ideation", "passive", "plan"})
-            and (now_roles & {"means", "plan", "act", "farewell"})
-        ) or bool((earlier_roles & {"means", "plan"}) and (now_roles & {"ideation"}))
+        pending = set(old.extra.get(_PENDING_KEY, ()))
+        conversation_imminent = (
+            bool(
+                (earlier_roles & {"ideation", "passive", "plan"})
+                and (now_roles & {"means", "plan", "act", "farewell"})
+            )
+            or bool((earlier_roles & {"means", "plan"}) and (now_roles & {"ideation"}))
+            # a place or act said first, the wish to die after it (いま屋上にいる → 死にたい)
+            or bool((pending & {"means", "act"}) and (now_roles & {"ideation", "passive"}))
+        )
         despair = bool(self._roles(signals) & _DESPAIR_ROLES)
         pathway, links = self._pathway(factors, prior)
         pathway_level = self._pathway_level(pathway, links, despair)
@@ -172,7 +181,7 @@ class Screener:
             signals=signals,
             factors=factors,
             prior_factors=list(old.prior_factors),
-            extra=dict(old.extra),
+            extra={**old.extra, _PENDING_KEY: sorted(pending | analysis.pending)},
         )
         return result, new_state
 
@@ -380,6 +389,11 @@ class Screener:
         for _ in range(2):  # requirements may chain (a term needing a class that needs another)
             present |= {c.entry.cls.name for c in kept if satisfied(c.entry)}
         selected = [c for c in kept if satisfied(c.entry)]
+        waiting = frozenset(
+            c.entry.cls.role
+            for c in kept
+            if c.entry.requires_in == "conversation" and not satisfied(c.entry)
+        )
         spans = [(c.begin, c.end) for c in selected if c.entry.cls.role in _SPAN_ROLES]
         selected = [
             c
@@ -436,7 +450,7 @@ class Screener:
         )
         level = RiskLevel.IMMINENT if imminent else max(levels)
         signals.sort(key=lambda s: (s.start, s.end))
-        return MessageAnalysis(tuple(signals), level, imminent)
+        return MessageAnalysis(tuple(signals), level, imminent, waiting)
 
     # --- conversation --------------------------------------------------------------------
 
