@@ -118,3 +118,40 @@ async def test_crisis_message_to_card_to_counselor_and_back(
     await slack_in.submit_close(case_id, "listened", "落ち着いて話せた")
     await wait(lambda: any("ありがとうございました" in t for t in pushed_to(line, user)))
     assert len(slack.posts(COUNSELORS, top_level=True)) == 1
+
+
+async def test_slack_down_then_service_restarted_then_slack_back_one_card(
+    redis_url: str, key_prefix: str, line: LineStandIn, slack: SlackStandIn
+) -> None:
+    settings = make_settings(
+        redis_url,
+        key_prefix,
+        line.url,
+        SLACK_BOT_TOKEN=TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=slack.url,
+        SLACK_COUNSELOR_CHANNEL=COUNSELORS,
+        SLACK_SUPERVISOR_CHANNEL=SUPERVISORS,
+    )
+    user = "U" + "restart".ljust(32, "0")
+    slack.fail("chat.postMessage", 503, count=10_000)
+    async with running_app(settings) as first:
+        await first.send(text_event(user, "もう死にたい"))
+        await slack.wait_for(lambda s: len(s.calls_of("chat.postMessage", 503)) >= 2)
+        await line.wait_sent(1)  # the person still got an answer with the hotlines
+    assert not slack.posts(COUNSELORS)
+    slack.faults.clear()  # Slack recovers while the service is down
+    async with running_app(settings) as second:
+        await slack.wait_for(lambda s: bool(s.posts(COUNSELORS, top_level=True)))
+        card = slack.posts(COUNSELORS, top_level=True)[0]
+        assert "もう死にたい" in json.dumps(card.blocks, ensure_ascii=False)
+        claim = next(
+            e
+            for b in card.blocks
+            if b["type"] == "actions"
+            for e in b["elements"]
+            if "担当する" in e["text"]["text"]
+        )
+        await SlackRequests(second.http).action("case_claim", claim["value"], user="UBOB")
+        await wait(lambda: any("相談員につながりました" in t for t in pushed_to(line, user)))
+    assert len(slack.posts(COUNSELORS, top_level=True)) == 1
