@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -167,6 +168,7 @@ class ServeProcess:
         self.env = {**os.environ, **env, "PYTHONUNBUFFERED": "1", "NO_PROXY": "127.0.0.1,localhost"}
         self.proc: subprocess.Popen[bytes] | None = None
         self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = Path(tempfile.mkstemp(prefix="serve-", suffix=".log")[1])
 
     async def start(self, timeout: float = 30.0) -> None:
         self.proc = subprocess.Popen(
@@ -174,7 +176,7 @@ class ServeProcess:
             cwd=ROOT,
             env=self.env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self.log_path.open("wb"),
         )
         deadline = time.monotonic() + timeout
         async with httpx.AsyncClient(trust_env=False) as client:
@@ -213,6 +215,7 @@ class ServeProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        if self.proc.stderr:
-            self.proc.stderr.close()
         return self.proc.returncode
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")

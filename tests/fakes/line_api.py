@@ -49,6 +49,7 @@ class Hold:
     match: Callable[[list[str]], bool]
     accept_first: bool = False
     held: int = 0
+    limit: int = 1_000_000  # hold at most this many calls, then let the rest through
 
 
 class LineStandIn:
@@ -72,8 +73,14 @@ class LineStandIn:
     def fail(self, kind: str, status: int, count: int = 1, **headers: str) -> None:
         self.faults.append(Fault(kind, status, count, dict(headers)))
 
-    def hold(self, match: Callable[[list[str]], bool], *, accept_first: bool = False) -> Hold:
-        h = Hold(match, accept_first)
+    def hold(
+        self,
+        match: Callable[[list[str]], bool],
+        *,
+        accept_first: bool = False,
+        limit: int = 1_000_000,
+    ) -> Hold:
+        h = Hold(match, accept_first, limit=limit)
         self.holds.append(h)
         return h
 
@@ -168,7 +175,7 @@ class LineStandIn:
 
     async def _maybe_hold(self, texts: list[str], accept: Callable[[], None]) -> None:
         for h in self.holds:
-            if h.match(texts):
+            if h.held < h.limit and h.match(texts):
                 h.held += 1
                 if h.accept_first:
                     accept()
