@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 # Characters removed before matching: controls (except newline), format characters (bidi
 # overrides, zero-width joiners), variation selectors, emoji and pictographs, tags.
@@ -162,11 +162,13 @@ class Normalizer:
     def __init__(self, spellings: Sequence[SpellingRule] = ()) -> None:
         self._writes = [rule.write for rule in spellings]
         # One alternation for all rules: one scan of the text, whichever rule matches first.
-        self._spelling: re.Pattern[str] | None = (
-            re.compile("|".join(f"(?P<r{i}>{r.pattern.pattern})" for i, r in enumerate(spellings)))
-            if spellings
-            else None
-        )
+        # A leading class of the characters a match can start with lets the scan skip most
+        # positions cheaply (when the rules' first characters can be worked out).
+        alternation = "|".join(f"(?P<r{i}>{r.pattern.pattern})" for i, r in enumerate(spellings))
+        first = _first_chars([r.pattern.pattern for r in spellings])
+        if first:
+            alternation = f"(?=[{re.escape(''.join(sorted(first)))}])(?:{alternation})"
+        self._spelling: re.Pattern[str] | None = re.compile(alternation) if spellings else None
 
     def normalize(self, text: str) -> Normalized:
         if len(text) < 200 and _PLAIN.fullmatch(text) and not self._needs_more(text):
@@ -205,6 +207,56 @@ class Normalizer:
             if match.group(f"r{i}") is not None:
                 return write
         return match.group(0)
+
+
+def _first_chars(patterns: Sequence[str]) -> set[str] | None:
+    """Every character a match of these regexes can start with, or None when unknown."""
+    try:
+        from re import _parser as parser  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover - other Python versions
+        return None
+    chars: set[str] = set()
+
+    def first_of(items: list[tuple[Any, Any]]) -> bool | None:
+        """True: first characters collected; False: unknown; None: zero-width so far."""
+        for op, arg in items:
+            name = str(op)
+            if name in ("ASSERT", "ASSERT_NOT") and arg[0] < 0:
+                continue  # a look-behind consumes nothing
+            if name == "AT":
+                continue
+            if name == "LITERAL":
+                chars.add(chr(arg))
+                return True
+            if name == "IN":
+                for kind, value in arg:
+                    if str(kind) == "LITERAL":
+                        chars.add(chr(value))
+                    elif str(kind) == "RANGE" and value[1] - value[0] < 512:
+                        chars.update(chr(c) for c in range(value[0], value[1] + 1))
+                    else:
+                        return False
+                return True
+            if name in ("BRANCH", "SUBPATTERN"):
+                branches = arg[1] if name == "BRANCH" else [arg[-1]]
+                results = [first_of(list(branch)) for branch in branches]
+                if any(r is False for r in results):
+                    return False
+                if all(r is True for r in results):
+                    return True
+                if all(r is None for r in results):
+                    continue
+                return False
+            return False
+        return None
+
+    for pattern in patterns:
+        try:
+            if first_of(list(parser.parse(pattern))) is not True:
+                return None
+        except Exception:
+            return None
+    return chars
 
 
 def fold_katakana(text: str, spans: Sequence[tuple[int, int]]) -> str:

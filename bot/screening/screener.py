@@ -152,19 +152,24 @@ class Screener:
             # a place or act said first, the wish to die after it (いま屋上にいる → 死にたい)
             or bool((pending & {"means", "act"}) and (now_roles & {"ideation", "passive"}))
         )
-        despair = bool(self._roles(signals) & _DESPAIR_ROLES)
+        despair = bool((earlier_roles | now_roles) & _DESPAIR_ROLES)
         pathway, links = self._pathway(factors, prior)
         pathway_level = self._pathway_level(pathway, links, despair)
         level = max(old.risk, analysis.level, pathway_level)
         if conversation_imminent:
             level = RiskLevel.IMMINENT
-        reasons = self._reasons(
-            signals,
-            factors,
-            prior,
-            pathway,
-            links,
-            analysis.imminent_combo or conversation_imminent,
+        reasons = (
+            self._reasons(
+                signals,
+                factors,
+                prior,
+                pathway,
+                links,
+                analysis.imminent_combo,
+                conversation_imminent,
+            )  # fmt: skip
+            if signals or prior
+            else []
         )
         result = ScreeningResult(
             risk=level,
@@ -207,7 +212,10 @@ class Screener:
         folded_spans = [
             (t.begin, t.end)
             for t in tokens
-            if t.oov and len(t.surface) > 1 and all("\u30a1" <= c <= "\u30fa" for c in t.surface)
+            if t.oov
+            and len(t.surface) > 1
+            and all("\u30a1" <= c <= "\u30fa" for c in t.surface)
+            and not any(c.begin <= t.begin and t.end <= c.end for c in candidates)
         ]
         if folded_spans:
             # Unknown katakana words (シニタイ, キエタイ): read them again as hiragana.
@@ -227,7 +235,7 @@ class Screener:
             (begin, end, idiom.suppress)
             for idiom, _, _, begin, end in self._idioms.find(stream, text)
         ]
-        markers: dict[str, list[tuple[int, int]]] | None = None
+        markers: dict[tuple[str, int], list[tuple[int, int]]] | None = None
         out: list[_Candidate] = []
         seen: set[tuple[str, int, int]] = set()
         per_entry: dict[str, int] = {}
@@ -261,10 +269,15 @@ class Screener:
                 break
         return out
 
-    def _find_markers(self, stream: Stream, text: str) -> dict[str, list[tuple[int, int]]]:
-        found: dict[str, list[tuple[int, int]]] = {}
+    def _find_markers(
+        self, stream: Stream, text: str
+    ) -> dict[tuple[str, int], list[tuple[int, int]]]:
+        """Marker words by (kind, sentence), as word spans."""
+        found: dict[tuple[str, int], list[tuple[int, int]]] = {}
+        n = len(stream.sentence)
         for kind, a, b, _, _ in self._markers.find(stream, text):
-            found.setdefault(kind, []).append((a, b))
+            if a < n:
+                found.setdefault((kind, stream.sentence[a]), []).append((a, b))
         return found
 
     def _negated(self, tokens: list[Token], last: int) -> bool:
@@ -302,22 +315,18 @@ class Screener:
         stream: Stream,
         a: int,
         b: int,
-        markers: dict[str, list[tuple[int, int]]],
+        markers: dict[tuple[str, int], list[tuple[int, int]]],
     ) -> str:
         """Who the words are about: the person ("self"), someone else, or fiction/news."""
         sentence = stream.sentence[a]
 
         def in_sentence(kind: str, before: bool | None) -> list[tuple[int, int]]:
-            spans = [
-                (x, y)
-                for x, y in markers.get(kind, ())
-                if x < len(stream.sentence) and stream.sentence[x] == sentence
-            ]
+            spans = markers.get((kind, sentence), ())
             if before is True:
                 return [(x, y) for x, y in spans if y <= a]
             if before is False:
                 return [(x, y) for x, y in spans if x >= b]
-            return spans
+            return list(spans)
 
         # The nearest subject before the words decides who they are about.
         subjects = [
@@ -530,6 +539,7 @@ class Screener:
         pathway: PathwayMatch | None,
         links: int,
         imminent: bool,
+        conversation_imminent: bool,
     ) -> list[str]:
         messages = self.config.messages
         classes = self.config.classes
@@ -538,6 +548,8 @@ class Screener:
         out: list[str] = []
         if imminent:
             out.append(messages.get("imminent", ""))
+        if conversation_imminent:
+            out.append(messages.get("conversation_imminent", ""))
         shown: set[tuple[str, str]] = set()
         ranked = sorted(
             (s for s in signals if s.cls in classes and classes[s.cls].role != "factor"),
