@@ -167,7 +167,7 @@ class Screener:
                 links,
                 analysis.imminent_combo,
                 conversation_imminent,
-            )  # fmt: skip
+            )
             if signals or prior
             else []
         )
