@@ -317,15 +317,24 @@ class _Loader:
             variants, error = self.compile_term_variants(term)
             if not variants:
                 target = terms_node if isinstance(terms_node, list) else node
-                self.problem(file, target, i if isinstance(terms_node, list) else "terms",
-                             f"{where}: {error}")  # fmt: skip
+                self.problem(
+                    file,
+                    target,
+                    i if isinstance(terms_node, list) else "terms",
+                    f"{where}: {error}",
+                )
             else:
                 patterns.extend(variants)
         if allow_regex:
             regex_node = node.get("regex") if isinstance(node, dict) else None
             for source, i in self.str_list(file, node, "regex", where):
-                compiled = self.regex(file, regex_node if isinstance(regex_node, list) else node,
-                                      i if isinstance(regex_node, list) else "regex", where, source)  # fmt: skip
+                compiled = self.regex(
+                    file,
+                    regex_node if isinstance(regex_node, list) else node,
+                    i if isinstance(regex_node, list) else "regex",
+                    where,
+                    source,
+                )
                 if compiled is not None:
                     regexes.append(compiled)
         return tuple(patterns), tuple(regexes)
@@ -349,9 +358,11 @@ def _check_keys(loader: _Loader, file: str, node: Any, allowed: set[str], where:
     for key in node:
         if key not in allowed:
             loader.problem(
-                file, node, key,
+                file,
+                node,
+                key,
                 f"{where}: unknown key '{key}' (allowed: {', '.join(sorted(allowed))})",
-            )  # fmt: skip
+            )
 
 
 def _spellings(loader: _Loader, data: Any) -> list[SpellingRule]:
@@ -391,8 +402,9 @@ def _spellings(loader: _Loader, data: Any) -> list[SpellingRule]:
     for rule, example, node, j in examples:
         normalized = Normalizer().normalize(example).text
         if not rule.pattern.search(normalized):
-            loader.problem(SPELLINGS, node, j,
-                           f"the example '{example}' does not match its rule's 'match'")  # fmt: skip
+            loader.problem(
+                SPELLINGS, node, j, f"the example '{example}' does not match its rule's 'match'"
+            )
     return rules
 
 
@@ -415,8 +427,12 @@ def _classes(loader: _Loader, data: Any) -> dict[str, SignalClass]:
         label = loader.text(LEXICON, item, "label", where)
         role = loader.text(LEXICON, item, "role", where)
         if role and role not in ROLES:
-            loader.problem(LEXICON, item, "role",
-                           f"{where}: unknown role '{role}' (use one of {', '.join(ROLES)})")  # fmt: skip
+            loader.problem(
+                LEXICON,
+                item,
+                "role",
+                f"{where}: unknown role '{role}' (use one of {', '.join(ROLES)})",
+            )
         level = loader.level(LEXICON, item, "level", where)
         if level is None and "level" not in item:
             loader.problem(LEXICON, item, None, f"{where}: 'level' is missing")
@@ -442,8 +458,20 @@ def _entries(
         if data is not None:
             loader.problem(LEXICON, data, "entries", "'entries' must be a list of entries")
         return entries
-    allowed = {"id", "class", "terms", "regex", "level", "factor", "negatable", "self_form",
-               "about_others", "requires", "requires_in", "note"}  # fmt: skip
+    allowed = {
+        "id",
+        "class",
+        "terms",
+        "regex",
+        "level",
+        "factor",
+        "negatable",
+        "self_form",
+        "about_others",
+        "requires",
+        "requires_in",
+        "note",
+    }
     seen: dict[str, int | None] = {}
     pending_requires: list[tuple[Any, str, list[tuple[str, int]]]] = []
     for i, item in enumerate(node):
@@ -457,21 +485,26 @@ def _entries(
             loader.problem(LEXICON, item, "id", f"{where}: ids use a-z, 0-9 and _ only")
         if eid in seen:
             first = seen[eid]
-            loader.problem(LEXICON, item, "id",
-                           f"{where}: duplicate entry id (first used on line {first})")  # fmt: skip
+            loader.problem(
+                LEXICON, item, "id", f"{where}: duplicate entry id (first used on line {first})"
+            )
         seen[eid] = line_of(item, "id")
         cname = loader.text(LEXICON, item, "class", where)
         cls = classes.get(cname)
         if cname and cls is None:
-            loader.problem(LEXICON, item, "class",
-                           f"{where}: unknown signal class '{cname}' "
-                           f"(known: {', '.join(sorted(classes))})")  # fmt: skip
+            loader.problem(
+                LEXICON,
+                item,
+                "class",
+                f"{where}: unknown signal class '{cname}' (known: {', '.join(sorted(classes))})",
+            )
         factor = loader.text(LEXICON, item, "factor", where, required=False) or None
         if cls is not None and cls.role == "factor" and factor is None:
             loader.problem(LEXICON, item, None, f"{where}: a factor entry needs 'factor'")
         if factor is not None and factors and factor not in factors:
-            loader.problem(LEXICON, item, "factor",
-                           f"{where}: unknown factor id '{factor}' (see factors.yaml)")  # fmt: skip
+            loader.problem(
+                LEXICON, item, "factor", f"{where}: unknown factor id '{factor}' (see factors.yaml)"
+            )
         if "terms" not in item and "regex" not in item:
             loader.problem(LEXICON, item, None, f"{where}: needs 'terms' (or 'regex')")
         patterns, regexes = loader.compile_terms(LEXICON, item, where)
@@ -480,8 +513,12 @@ def _entries(
         pending_requires.append((item, where, requires))
         requires_in = loader.text(LEXICON, item, "requires_in", where, required=False) or "message"
         if requires_in not in ("message", "conversation"):
-            loader.problem(LEXICON, item, "requires_in",
-                           f"{where}: 'requires_in' is 'message' or 'conversation'")  # fmt: skip
+            loader.problem(
+                LEXICON,
+                item,
+                "requires_in",
+                f"{where}: 'requires_in' is 'message' or 'conversation'",
+            )
         if cls is None or not (patterns or regexes):
             continue
         entries.append(
@@ -504,8 +541,9 @@ def _entries(
         for name, j in requires:
             if name not in classes:
                 target, key = (req_node, j) if isinstance(req_node, list) else (item, "requires")
-                loader.problem(LEXICON, target, key,
-                               f"{where}: 'requires' names unknown class '{name}'")  # fmt: skip
+                loader.problem(
+                    LEXICON, target, key, f"{where}: 'requires' names unknown class '{name}'"
+                )
     return entries
 
 
@@ -532,9 +570,12 @@ def _idioms(
         suppress_items = loader.str_list(IDIOMS, item, "suppress", where)
         for name, _ in suppress_items:
             if name not in classes and name not in factors:
-                loader.problem(IDIOMS, item, "suppress",
-                               f"{where}: 'suppress' names '{name}', which is neither a class "
-                               "nor a factor id")  # fmt: skip
+                loader.problem(
+                    IDIOMS,
+                    item,
+                    "suppress",
+                    f"{where}: 'suppress' names '{name}', which is neither a class nor a factor id",
+                )
         patterns, regexes = loader.compile_terms(IDIOMS, item, where)
         if not patterns and not regexes:
             if "terms" not in item and "regex" not in item:
@@ -625,14 +666,29 @@ def _pathways(
     if not isinstance(rules_node, dict):
         loader.problem(PATHWAYS, data, "rules", "'rules' must be a mapping")
         rules_node = {}
-    _check_keys(loader, PATHWAYS, rules_node,
-                {"moderate_links", "high_links_with_despair", "high_links", "show_links",
-                 "amplifiers", "high_when_complete_with_despair"}, "rules")  # fmt: skip
+    _check_keys(
+        loader,
+        PATHWAYS,
+        rules_node,
+        {
+            "moderate_links",
+            "high_links_with_despair",
+            "high_links",
+            "show_links",
+            "amplifiers",
+            "high_when_complete_with_despair",
+        },
+        "rules",
+    )
     amplifiers = [a for a, _ in loader.str_list(PATHWAYS, rules_node, "amplifiers", "rules")]
     for a in amplifiers:
         if factors and a not in factors:
-            loader.problem(PATHWAYS, rules_node, "amplifiers",
-                           f"rules: unknown factor id '{a}' in 'amplifiers'")  # fmt: skip
+            loader.problem(
+                PATHWAYS,
+                rules_node,
+                "amplifiers",
+                f"rules: unknown factor id '{a}' in 'amplifiers'",
+            )
     rules = PathwayRules(
         moderate_links=_int(loader, rules_node, "moderate_links", 2),
         high_links_with_despair=_int(loader, rules_node, "high_links_with_despair", 3),
@@ -663,21 +719,32 @@ def _pathways(
         steps_node = item.get("steps")
         steps: list[tuple[str, ...]] = []
         if not isinstance(steps_node, list) or not steps_node:
-            loader.problem(PATHWAYS, item, "steps" if "steps" in item else None,
-                           f"{where}: 'steps' must be a list of factor ids "
-                           "(use [a, b] for factors that come together)")  # fmt: skip
+            loader.problem(
+                PATHWAYS,
+                item,
+                "steps" if "steps" in item else None,
+                f"{where}: 'steps' must be a list of factor ids "
+                "(use [a, b] for factors that come together)",
+            )
             continue
         for j, step in enumerate(steps_node):
             ids = [step] if isinstance(step, str) else step
             if not isinstance(ids, list) or not ids or not all(isinstance(x, str) for x in ids):
-                loader.problem(PATHWAYS, steps_node, j,
-                               f"{where}: step {j + 1} must be a factor id or a list of them")  # fmt: skip
+                loader.problem(
+                    PATHWAYS,
+                    steps_node,
+                    j,
+                    f"{where}: step {j + 1} must be a factor id or a list of them",
+                )
                 continue
             for fid in ids:
                 if factors and fid not in factors:
-                    loader.problem(PATHWAYS, steps_node, j,
-                                   f"{where}: unknown factor id '{fid}' in step {j + 1} "
-                                   "(see factors.yaml)")  # fmt: skip
+                    loader.problem(
+                        PATHWAYS,
+                        steps_node,
+                        j,
+                        f"{where}: unknown factor id '{fid}' in step {j + 1} (see factors.yaml)",
+                    )
             steps.append(tuple(str(x) for x in ids))
         chain = Chain.make(cid, group, label, tuple(steps))
         if len(chain.factors) < 2:
@@ -727,8 +794,12 @@ def _required_classes(loader: _Loader, data: Any, classes: dict[str, SignalClass
     roles = {c.role for c in classes.values()}
     for role in ("ideation", "factor", "ambivalence", "third_party"):
         if role not in roles:
-            loader.problem(LEXICON, data.get("classes"), None,
-                           f"classes: no class has the role '{role}' ({ROLES[role]})")  # fmt: skip
+            loader.problem(
+                LEXICON,
+                data.get("classes"),
+                None,
+                f"classes: no class has the role '{role}' ({ROLES[role]})",
+            )
 
 
 def load_config(

@@ -89,8 +89,14 @@ class Stream:
                     self.tok[w] = self.tok[w + 1]
                     self.end[w] = self.end[w + 1]
                     drop = (w + 1,)
-                for lst in (self.keys, self.forms, self.tok, self.barrier, self.sentence,
-                            self.begin):  # fmt: skip
+                for lst in (
+                    self.keys,
+                    self.forms,
+                    self.tok,
+                    self.barrier,
+                    self.sentence,
+                    self.begin,
+                ):
                     for i in reversed(drop):
                         del lst[i]
                 end_keep = self.end[drop[-1]]

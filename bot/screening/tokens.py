@@ -32,9 +32,25 @@ KEY_ALIASES: Final = {
 # Particles that carry no meaning for matching: 薬を全部飲んだ and 薬全部飲んだ match one term.
 # Particles outside this set (しか, ほど, ば, て, けど...) are kept because they change meaning.
 SKIPPABLE_PARTICLES: Final = frozenset(
-    {"を", "が", "に", "で", "へ", "は", "も", "の", "と", "って", "から", "まで", "や", "なんて",
-     "なんか", "など"}
-)  # fmt: skip
+    {
+        "を",
+        "が",
+        "に",
+        "で",
+        "へ",
+        "は",
+        "も",
+        "の",
+        "と",
+        "って",
+        "から",
+        "まで",
+        "や",
+        "なんて",
+        "なんか",
+        "など",
+    }
+)
 
 # Sentence ends: matches never cross them, and attribution (who is speaking) is per sentence.
 SENTENCE_END: Final = frozenset({"。", "！", "？", "!", "?", "\n", "．", "…", "‥"})

@@ -72,8 +72,13 @@ def test_eval_prints_the_table() -> None:
         "", "--eval", str(REPO.parent / "shared" / "data" / "screening_dev.jsonl"), "--explain"
     )
     assert proc.returncode == 0, proc.stderr
-    for metric in ("crisis_recall", "imminent_recall", "false_alarm_rate", "idiom_calm_rate",
-                   "factor_f1"):  # fmt: skip
+    for metric in (
+        "crisis_recall",
+        "imminent_recall",
+        "false_alarm_rate",
+        "idiom_calm_rate",
+        "factor_f1",
+    ):
         assert metric in proc.stdout
     assert "# misses in screening_dev.jsonl" in proc.stdout
 
