@@ -120,7 +120,7 @@ def build_escalation(
     *,
     config: Callable[[], EscalationConfig] | None = None,
     clock: Callable[[], datetime] | None = None,
-    outbox_lease_s: float = 30.0,
+    outbox_lease_s: float = 10.0,
 ) -> EscalationRuntime:
     """Assemble the counselor side. Slack when `settings.slack_enabled`, else the console
     board; the console page is served whenever `settings.dev_pages_enabled`."""

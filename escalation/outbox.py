@@ -134,7 +134,7 @@ class Outbox:
         redis: aioredis.Redis,
         keys: Keys,
         *,
-        lease_s: float = 30.0,
+        lease_s: float = 10.0,
         poll_s: float = 0.25,
         concurrency: int = 16,
         backoff: Backoff | None = None,
@@ -233,36 +233,52 @@ class Outbox:
             attempts = int(stored.get("attempts") or 0) + 1
             maybe_sent = stored.get("sending") == "1"
             await self.redis.hset(item_key, mapping={"sending": "1", "attempts": str(attempts)})
+            heartbeat = asyncio.create_task(self._hold_lease(lane))
+            failure: SendFailed | None = None
+            stage: Stage | None = None
             try:
                 stage = await send(item, maybe_sent)
             except SendFailed as exc:
-                if exc.permanent:
-                    log.warning("outbox.dropped", kind=item.kind, case=item.case_id, why=exc.reason)
-                    await self._complete(lane, item, None)
-                    continue
-                delay = self.backoff.delay(attempts, exc.retry_after)
-                log.info(
-                    "outbox.retry",
-                    kind=item.kind,
-                    case=item.case_id,
-                    why=exc.reason,
-                    attempt=attempts,
-                    delay_s=round(delay, 2),
-                )
-                async with self.redis.pipeline(transaction=True) as pipe:
-                    if not exc.uncertain and not maybe_sent:
-                        pipe.hset(item_key, "sending", "0")
-                    pipe.zadd(k.outbox_due, {lane: _now_ms() + int(delay * 1000)}, xx=True)
-                    await pipe.execute()
-                return
+                failure = exc
             except Exception:
                 # A bug or an unexpected client error: keep the item (as possibly sent) and
                 # back off, so a poison item cannot spin, and nothing is lost.
-                delay = self.backoff.delay(attempts, None)
                 log.exception("outbox.send_error", kind=item.kind, case=item.case_id)
-                await self.redis.zadd(k.outbox_due, {lane: _now_ms() + int(delay * 1000)}, xx=True)
-                return
-            await self._complete(lane, item, stage)
+                failure = SendFailed("unexpected error", uncertain=True)
+            finally:
+                heartbeat.cancel()
+            if failure is None:
+                await self._complete(lane, item, stage)
+                continue
+            if failure.permanent:
+                log.warning("outbox.dropped", kind=item.kind, case=item.case_id, why=failure.reason)
+                await self._complete(lane, item, None)
+                continue
+            delay = self.backoff.delay(attempts, failure.retry_after)
+            log.info(
+                "outbox.retry",
+                kind=item.kind,
+                case=item.case_id,
+                why=failure.reason,
+                attempt=attempts,
+                delay_s=round(delay, 2),
+            )
+            async with self.redis.pipeline(transaction=True) as pipe:
+                if not failure.uncertain and not maybe_sent:
+                    pipe.hset(item_key, "sending", "0")
+                pipe.zadd(k.outbox_due, {lane: _now_ms() + int(delay * 1000)}, xx=True)
+                await pipe.execute()
+            return
+
+    async def _hold_lease(self, lane: str) -> None:
+        """Keep the lane leased while a call is in flight, so a short lease is safe: a process
+        that dies stops renewing, and another takes the lane over within `lease_s`."""
+        while True:
+            await asyncio.sleep(self.lease_ms / 3000)
+            with contextlib.suppress(Exception):
+                await self.redis.zadd(
+                    self.keys.outbox_due, {lane: _now_ms() + self.lease_ms}, xx=True
+                )
 
     async def _complete(self, lane: str, item: OutboxItem, stage: Stage | None) -> None:
         k = self.keys

@@ -365,7 +365,7 @@ async def running_desk(
     slack: SlackStandIn | None,
     *,
     run: bool = True,
-    lease_s: float = 30.0,
+    lease_s: float = 10.0,
     intake: RecordingIntake | None = None,
     clock: Any = None,
 ) -> AsyncIterator[Desk]:
