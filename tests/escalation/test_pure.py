@@ -93,3 +93,41 @@ def test_config_reload_keeps_last_good_version(tmp_path: Path) -> None:
     os.utime(path, (time.time() + 10, time.time() + 10))
     time.sleep(0.01)
     assert source().timers.reannounce_minutes == 3
+
+
+def test_even_a_huge_case_renders_valid_block_kit() -> None:
+    from slack_sdk.models.blocks import Block
+    from slack_sdk.models.views import View
+
+    from escalation.cards import close_modal
+    from escalation.model import LogEntry, PreviousCase
+
+    cfg = load_escalation_config(ROOT / "config")
+    now = int(time.time() * 1000)
+    case = Case(
+        case_id="C-0001",
+        conversation="x",
+        address=Address("line", "U"),
+        state="claimed",
+        risk=RiskLevel.IMMINENT,
+        reason="risk",
+        opened_ms=now,
+        claimed_by="slack:UALICE",
+        claimed_ms=now,
+        reasons=("理由" * 60,) * 50,
+        factors=("debt", "isolation", "unknown_factor"),
+        pathway={"label": "失業 → 生活苦 → 多重債務 → うつ → 自殺"},
+        triggers=(Trigger("死にたい" * 2000, "imminent", now),) * 3,
+        collected={f"質問{i}": "答え" * 300 for i in range(30)},
+        note="メモ" * 2000,
+        previous=(PreviousCase("C-0000", now, "high", "closed", "referred", "要約" * 2000),) * 3,
+    )
+    log = [LogEntry(str(i), "person", "長い文" * 1000, now) for i in range(40)]
+    blocks = slack_blocks(build_card(case, log, cfg, now_ms=now), cfg)
+    assert len(blocks) <= 50
+    for block in Block.parse_all(blocks):
+        block.validate_json()  # raises on Slack's length limits
+    assert all(
+        len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section" and "text" in b
+    )
+    View(**close_modal("C-0001", cfg)).validate_json()
