@@ -68,6 +68,23 @@ class MessageAnalysis:
 
 
 _EMPTY = MessageAnalysis((), RiskLevel.NONE, False)
+
+
+def _inside(inner: _Candidate, outer: _Candidate) -> bool:
+    """The longest match wins a span.
+
+    楽な死に方 (a plan) hides 楽な死に (ideation) inside it; カードローン hides ローン.
+    """
+    if (outer.begin, outer.end) == (inner.begin, inner.end):
+        return False
+    if not (outer.begin <= inner.begin and inner.end <= outer.end):
+        return False
+    inner_role, outer_role = inner.entry.cls.role, outer.entry.cls.role
+    if inner_role in _SPAN_ROLES and outer_role in _SPAN_ROLES:
+        return True
+    return inner.entry.cls is outer.entry.cls and inner.entry.factor == outer.entry.factor
+
+
 _PENDING_KEY = "pending_roles"
 
 
@@ -403,13 +420,7 @@ class Screener:
             for c in kept
             if c.entry.requires_in == "conversation" and not satisfied(c.entry)
         )
-        spans = [(c.begin, c.end) for c in selected if c.entry.cls.role in _SPAN_ROLES]
-        selected = [
-            c
-            for c in selected
-            if c.entry.cls.role not in _SPAN_ROLES
-            or not any(b <= c.begin and c.end <= e and (b, e) != (c.begin, c.end) for b, e in spans)
-        ]
+        selected = [c for c in selected if not any(_inside(c, d) for d in selected)]
         signals: list[Signal] = []
         levels: list[RiskLevel] = [RiskLevel.NONE]
         roles: set[str] = set()
