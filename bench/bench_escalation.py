@@ -133,9 +133,50 @@ async def _measure() -> list[dict[str, object]]:
     ]
 
 
+async def _measure_desk() -> list[dict[str, object]]:
+    """The counselor side alone: `open_case` → card posted, without the pipeline in front."""
+    from bot.screening.types import RiskLevel
+    from bot.store.keys import Keys
+    from bot.store.redis import EmbeddedRedis, make_client
+    from tests.escalation.slack_api import SlackStandIn
+    from tests.escalation.support import running_desk, write_config
+
+    with tempfile.TemporaryDirectory(prefix="tsunagari-bench-desk-") as tmp:
+        server = EmbeddedRedis(Path(tmp))
+        server.start()
+        redis = make_client(server.url)
+        try:
+            async with (
+                SlackStandIn() as slack,
+                running_desk(
+                    redis, server.url, Keys("bench"), write_config(Path(tmp) / "config"), slack
+                ) as desk,
+            ):
+                convs = [await desk.person(f"Ubench{i:04d}") for i in range(BURST)]
+
+                async def one(conv: str) -> float:
+                    started = time.time()
+                    status = await desk.open(conv, "もう死にたい", RiskLevel.HIGH)
+                    await desk.card_of(status.case_id, timeout=30)
+                    case = await desk.book.load(status.case_id)
+                    assert case is not None
+                    posted = next(
+                        c.at
+                        for c in slack.calls_of("chat.postMessage")
+                        if status.case_id in str(c.args.get("text", ""))
+                    )
+                    return posted - started
+
+                latencies = list(await asyncio.gather(*(one(c) for c in convs)))
+        finally:
+            await redis.aclose()
+            server.stop()
+    return [_row(f"desk only: {BURST} cases opened at once", latencies)]
+
+
 def run() -> list[dict[str, object]]:
     """Measure and return the table rows (the lead's ``python -m bench`` calls this)."""
-    return asyncio.run(_measure())
+    return asyncio.run(_measure()) + asyncio.run(_measure_desk())
 
 
 def format_rows(rows: Sequence[dict[str, Any]]) -> str:
