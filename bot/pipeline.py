@@ -57,6 +57,11 @@ from bot.turn import (
 log = structlog.get_logger(__name__)
 
 PLAN_TTL_S = 86400  # a decided plan outlives any retry or reclaim of its event
+TYPING_DELAY_S = 0.8
+
+
+def _first_send(plan: list[Effect]) -> int:
+    return next((i for i, e in enumerate(plan) if e.kind == "send"), -1)
 
 
 class Screener(Protocol):
@@ -126,28 +131,39 @@ class TurnHandler:
         self.metrics = metrics
 
     async def __call__(self, event: InboundEvent) -> None:
-        plan = await self._load_plan(event.event_id)
-        if plan is None:
-            if event.kind is EventKind.TEXT:
-                sender = self.senders.get(event.address.channel)
-                if sender is not None:
-                    asyncio.get_running_loop().create_task(sender.show_typing(event.address))
-            try:
-                plan = await self._decide(event)
-            except Exception:
-                await self.safety_net(event, where="decide")
-                raise
-        await self._carry_out(event, plan)
+        stored = await self.redis.hgetall(self.keys.event_effects(event.event_id))
+        typing = self._typing_later(event)
+        try:
+            if "plan" in stored:
+                plan = [Effect.from_json(e) for e in json.loads(stored["plan"])]
+            else:
+                try:
+                    plan = await self._decide(event)
+                except Exception:
+                    await self.safety_net(event, where="decide")
+                    raise
+                stored = {f"attempt:{_first_send(plan)}": "1", "fresh": "1"}
+            await self._carry_out(event, plan, stored)
+        finally:
+            if typing is not None:
+                typing.cancel()
         if event.kind in (EventKind.TEXT, EventKind.POSTBACK, EventKind.FOLLOW):
             self.metrics.turn_latency.observe(max(0.0, time.time() - event.received_ms / 1000))
 
-    # --- phase 1: decide ---------------------------------------------------------------------
-
-    async def _load_plan(self, event_id: str) -> list[Effect] | None:
-        raw = await self.redis.hget(self.keys.event_effects(event_id), "plan")
-        if raw is None:
+    def _typing_later(self, event: InboundEvent) -> asyncio.TimerHandle | None:
+        """Show LINE's loading animation only if the answer is not out within a moment: most
+        turns finish in milliseconds, and a flash of 'typing' would only add a call."""
+        if event.kind is not EventKind.TEXT:
             return None
-        return [Effect.from_json(e) for e in json.loads(raw)]
+        sender = self.senders.get(event.address.channel)
+        if sender is None:
+            return None
+        loop = asyncio.get_running_loop()
+        return loop.call_later(
+            TYPING_DELAY_S, lambda: loop.create_task(sender.show_typing(event.address))
+        )
+
+    # --- phase 1: decide ---------------------------------------------------------------------
 
     async def _decide(self, event: InboundEvent) -> list[Effect]:
         bundle = self.bundle()
@@ -346,23 +362,35 @@ class TurnHandler:
         key = self.keys.event_effects(event.event_id)
         async with self.redis.pipeline(transaction=True) as pipe:
             self.conversations.stage(pipe, conv, write)
-            pipe.hset(key, "plan", json.dumps([e.to_json() for e in plan], ensure_ascii=False))
+            # The first send is marked attempted in the same transaction: if we die before or
+            # after sending, a reclaimer knows to check (a reply token works only once).
+            pipe.hset(
+                key,
+                mapping={
+                    "plan": json.dumps([e.to_json() for e in plan], ensure_ascii=False),
+                    f"attempt:{_first_send(plan)}": "1",
+                },
+            )
             pipe.expire(key, PLAN_TTL_S)
             await pipe.execute()
 
     # --- phase 2: carry out -----------------------------------------------------------------
 
-    async def _carry_out(self, event: InboundEvent, plan: list[Effect]) -> None:
+    async def _carry_out(
+        self, event: InboundEvent, plan: list[Effect], progress: dict[str, str]
+    ) -> None:
         key = self.keys.event_effects(event.event_id)
-        progress = await self.redis.hgetall(key)
         reply_used = False
+        # Decided just now (not reclaimed): the pre-marked first send has not been tried yet.
+        fresh_send = _first_send(plan) if progress.get("fresh") else -1
         for index, effect in enumerate(plan):
             if progress.get(f"done:{index}"):
                 if effect.kind == "send":
                     reply_used = True
                 continue
-            first_attempt = not progress.get(f"attempt:{index}")
-            await self.redis.hset(key, f"attempt:{index}", "1")
+            first_attempt = not progress.get(f"attempt:{index}") or index == fresh_send
+            if not progress.get(f"attempt:{index}"):
+                await self.redis.hset(key, f"attempt:{index}", "1")
             if effect.kind == "send":
                 use_reply = bool(effect.data.get("reply", True)) and not reply_used
                 await self._deliver(event, index, effect, first_attempt, use_reply)

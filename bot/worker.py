@@ -47,6 +47,17 @@ redis.call('HDEL', KEYS[4], ARGV[4])
 return 1
 """
 
+# Try to start an event: -1 already handled, 0 not our turn yet (or leased by another worker),
+# otherwise the lease is ours and the result is this event's attempt number.
+_BEGIN = """
+local done = tonumber(redis.call('HGET', KEYS[1], 'done') or '0')
+local seq = tonumber(ARGV[1])
+if done >= seq then return -1 end
+if done ~= seq - 1 then return 0 end
+if not redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then return 0 end
+return redis.call('HINCRBY', KEYS[3], ARGV[4], 1)
+"""
+
 # Renew the lease only if we still hold it.
 _RENEW = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -91,9 +102,11 @@ class Worker:
         self.config = config
         self.metrics = metrics or Metrics()
         self._finish = redis.register_script(_FINISH)
+        self._begin = redis.register_script(_BEGIN)
         self._renew = redis.register_script(_RENEW)
         self._release = redis.register_script(_RELEASE)
         self._inflight: dict[str, asyncio.Task[None]] = {}
+        self._held: dict[str, tuple[str, str]] = {}  # entry id -> (conversation, lease token)
         self._slots = asyncio.Semaphore(config.concurrency)
         self.handled = 0
 
@@ -116,6 +129,16 @@ class Worker:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until `stop` is set, then let in-flight events finish (drain)."""
+        keeper_stop = asyncio.Event()
+        keeper = asyncio.create_task(self._keep_leases(keeper_stop), name="lease-keeper")
+        try:
+            await self._consume(stop)
+        finally:
+            await self.drain()
+            keeper_stop.set()
+            await keeper
+
+    async def _consume(self, stop: asyncio.Event) -> None:
         last_reclaim = 0.0
         backoff = 0.1
         first = True
@@ -141,7 +164,6 @@ class Worker:
                 backoff = min(backoff * 2, 5.0)
                 if "NOGROUP" in str(exc):
                     first = True
-        await self.drain()
 
     async def drain(self) -> None:
         """Let in-flight events finish within the grace period; cancel the rest (they stay
@@ -236,24 +258,22 @@ class Worker:
         lease_ms = self.config.reclaim_idle_ms
         wait = 0.005
         last_touch = started = time.monotonic()
+        finish_keys = [k.conv_order(conv), k.conv_lock(conv), k.events_stream, self.attempts_key]
         try:
-            # 1. Wait for our turn in the conversation, then take its lease.
+            # 1. Wait for our turn in the conversation, then take its lease (one round trip).
             while True:
-                done = int(await self.redis.hget(k.conv_order(conv), "done") or 0)
-                if done >= seq:  # already handled (we were reclaimed after finishing)
+                attempts = int(
+                    await self._begin(
+                        keys=[k.conv_order(conv), k.conv_lock(conv), self.attempts_key],
+                        args=[seq, token, lease_ms, entry_id],
+                    )
+                )
+                if attempts < 0:  # already handled (we were reclaimed after finishing)
                     await self._finish(
-                        keys=[
-                            k.conv_order(conv),
-                            k.conv_lock(conv),
-                            k.events_stream,
-                            self.attempts_key,
-                        ],
-                        args=[token, seq, k.events_group, entry_id],
+                        keys=finish_keys, args=[token, seq, k.events_group, entry_id]
                     )
                     return
-                if done == seq - 1 and await self.redis.set(
-                    k.conv_lock(conv), token, nx=True, px=lease_ms
-                ):
+                if attempts > 0:
                     break
                 if time.monotonic() - last_touch > lease_ms / 3000:
                     await self._touch(entry_id)
@@ -264,19 +284,18 @@ class Worker:
                 await asyncio.sleep(wait)
                 wait = min(wait * 2, 0.2)
 
-            # 2. Handle it, renewing the lease while we work.
-            attempts = int(await self.redis.hincrby(self.attempts_key, entry_id, 1))
+            # 2. Handle it; the lease keeper renews our lease while we work.
             if attempts > self.config.max_attempts:
                 log.error("worker.event_parked", entry=entry_id, attempts=attempts - 1)
                 self.metrics.events_dead.inc()
                 await self._park(entry_id, fields, "too many failures")
             else:
-                async with self._lease(conv, token, entry_id, lease_ms):
+                self._held[entry_id] = (conv, token)
+                try:
                     await self._handle_with_retries(event)
-            await self._finish(
-                keys=[k.conv_order(conv), k.conv_lock(conv), k.events_stream, self.attempts_key],
-                args=[token, seq, k.events_group, entry_id],
-            )
+                finally:
+                    self._held.pop(entry_id, None)
+            await self._finish(keys=finish_keys, args=[token, seq, k.events_group, entry_id])
             self.handled += 1
             self.metrics.events_processed.labels(event.kind.value).inc()
         except asyncio.CancelledError:
@@ -306,22 +325,35 @@ class Worker:
                 log.warning("worker.retry", event=event.event_id, error=type(exc).__name__)
                 await asyncio.sleep(delays[attempt])
 
-    @contextlib.asynccontextmanager
-    async def _lease(self, conv: str, token: str, entry_id: str, lease_ms: int):  # type: ignore[no-untyped-def]
-        async def renew() -> None:
-            while True:
-                await asyncio.sleep(lease_ms / 3000)
-                with contextlib.suppress(RedisError, OSError):
-                    await self._renew(keys=[self.keys.conv_lock(conv)], args=[token, lease_ms])
-                    await self._touch(entry_id)
-
-        task = asyncio.create_task(renew())
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    async def _keep_leases(self, stop: asyncio.Event) -> None:
+        """Renew the leases of every event this process is handling, in one round trip, and
+        reset their entries' idle time so no other worker reclaims them while we work."""
+        interval = self.config.reclaim_idle_ms / 3000
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval)
+            held = dict(self._held)
+            if not held:
+                continue
+            try:
+                async with self.redis.pipeline(transaction=False) as pipe:
+                    for conv, token in held.values():
+                        await self._renew(
+                            keys=[self.keys.conv_lock(conv)],
+                            args=[token, self.config.reclaim_idle_ms],
+                            client=pipe,
+                        )
+                    pipe.xclaim(
+                        self.keys.events_stream,
+                        self.keys.events_group,
+                        self.config.consumer,
+                        min_idle_time=0,
+                        message_ids=list(held),
+                        justid=True,
+                    )
+                    await pipe.execute()
+            except (RedisError, OSError) as exc:
+                log.warning("worker.lease_renewal_failed", error=type(exc).__name__)
 
     async def _skip_gap(self, conv: str, seq: int) -> None:
         """If no earlier event of this conversation is left anywhere on the stream, the

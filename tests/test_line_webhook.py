@@ -84,11 +84,20 @@ async def test_follow_gets_greeting_by_reply(app: RunningApp, line: LineStandIn)
     assert quick[0]["action"]["label"] == "話を聞いて"
 
 
-async def test_text_gets_reply_and_loading_animation(app: RunningApp, line: LineStandIn) -> None:
+async def test_text_gets_reply_without_loading_flash_when_quick(app: RunningApp, line: LineStandIn) -> None:
     await app.send(text_event("Utext", "こんにちは"))
     sent = await line.wait_sent(1)
     assert sent[0].texts == ["echo:こんにちは#1"]
-    await line.wait_for(lambda s: "Utext" in s.loading)
+    await asyncio.sleep(1.0)
+    assert line.loading == []
+
+
+async def test_slow_answer_shows_loading_animation(app: RunningApp, line: LineStandIn) -> None:
+    line.reply_delay_s = 1.5
+    await app.send(text_event("Uslow", "ゆっくり"))
+    await line.wait_for(lambda s: "Uslow" in s.loading, timeout=5)
+    await line.wait_sent(1)
+    assert line.sent[0].texts == ["echo:ゆっくり#1"]
 
 
 async def test_redelivered_event_is_answered_once(app: RunningApp, line: LineStandIn) -> None:

@@ -396,7 +396,8 @@ class LineSender:
             self.metrics.deliveries.labels(CHANNEL, "reply").inc()
             return True
         except ApiException as exc:
-            if exc.status == 400 and not delivery.first_attempt and self._token_fresh(delivery):
+            token_refused = exc.status == 400 and "reply token" in str(exc.body or "").lower()
+            if token_refused and not delivery.first_attempt and self._token_fresh(delivery):
                 # A reply token works once. It is still fresh yet refused, and an earlier attempt
                 # of this very delivery was made: that attempt used it, so the person has it.
                 log.info("line.reply_already_used")

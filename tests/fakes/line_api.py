@@ -63,6 +63,7 @@ class LineStandIn:
         self.holds: list[Hold] = []
         self.expired_tokens: set[str] = set()
         self.bad_auth = 0
+        self.reply_delay_s = 0.0  # answer replies this late (a slow LINE)
         self._changed = asyncio.Condition()
         self._closing = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -193,6 +194,8 @@ class LineStandIn:
                 "reply", 400, {"message": "retry key not supported for reply"}
             )
         token = str(body.get("replyToken", ""))
+        if self.reply_delay_s:
+            await asyncio.sleep(self.reply_delay_s)
         if token in self.used_tokens or token in self.expired_tokens:
             return await self._answer("reply", 400, {"message": "Invalid reply token"})
         texts = [m.get("text", "") for m in body["messages"]]

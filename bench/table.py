@@ -1,0 +1,21 @@
+"""Print benchmark rows as an aligned table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def print_table(rows: Sequence[dict[str, object]]) -> None:
+    if not rows:
+        print("(no rows)")
+        return
+    columns: list[str] = []
+    for row in rows:
+        for key in row:
+            if key not in columns:
+                columns.append(key)
+    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns}
+    print("  ".join(c.ljust(widths[c]) for c in columns))
+    print("  ".join("-" * widths[c] for c in columns))
+    for row in rows:
+        print("  ".join(str(row.get(c, "")).ljust(widths[c]) for c in columns))
