@@ -89,6 +89,16 @@ class EscalationRuntime:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=self.timer_poll_s)
 
+    async def stats(self) -> dict[str, int]:
+        """Gauges for /metrics: cases waiting, cases open, outbox lanes with work pending."""
+        k = self.book.keys
+        async with self.book.redis.pipeline(transaction=False) as pipe:
+            pipe.zcard(k.case_queue)
+            pipe.zcard(k.cases_open)
+            pipe.zcard(k.outbox_due)
+            queued, open_, pending = await pipe.execute()
+        return {"queued": int(queued), "open": int(open_), "outbox_lanes": int(pending)}
+
     async def aclose(self) -> None:
         for session in self._sessions:
             await session.close()

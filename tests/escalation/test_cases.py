@@ -149,3 +149,11 @@ async def test_forget_removes_a_persons_cases(desk: Desk) -> None:
     assert await desk.book.load(status.case_id) is None
     assert await desk.book.queue() == []
     assert await desk.runtime.desk.case_status(conv, datetime.now(UTC)) is None
+
+
+async def test_stats_count_waiting_and_open_cases(desk: Desk) -> None:
+    a = await desk.open(await desk.person("Ustat1"), "死にたい")
+    await desk.open(await desk.person("Ustat2"), "死にたい")
+    await desk.book.claim(a.case_id, Counselor("slack", "UALICE"))
+    await desk.drained()
+    assert await desk.runtime.stats() == {"queued": 1, "open": 2, "outbox_lanes": 0}
