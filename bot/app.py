@@ -125,6 +125,7 @@ def create_app(
         desk=lambda: desk,
         followups=followups,
         metrics=metrics,
+        intake=intake,
     )
     worker = Worker(
         redis,
@@ -258,8 +259,17 @@ def handler_safety_net(handler: TurnHandler) -> Callable[[Any], Coroutine[Any, A
 
 
 async def _watch_pending(services: Services, stop: asyncio.Event) -> None:
+    """Refresh the queue gauges of /metrics every few seconds."""
+    m = services.metrics
     while not stop.is_set():
         with contextlib.suppress(RedisError, OSError):
-            services.metrics.stream_pending.set(await services.worker.pending())
+            m.stream_pending.set(await services.worker.pending())
+            if services.escalation is not None:
+                stats = await services.escalation.stats()
+                for name in ("imminent", "high", "moderate", "request"):
+                    m.cases_queued.labels(name).set(stats.get(f"queued_{name}", 0))
+                m.cases_open.set(stats["open"])
+                m.oldest_waiting.set(stats["oldest_wait_s"])
+                m.outbox_lanes.set(stats["outbox_lanes"])
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), 5.0)

@@ -72,6 +72,23 @@ class Metrics:
         self.stream_pending = Gauge(
             "tsunagari_stream_pending", "Events accepted but not yet handled", registry=r
         )
+        self.cases_queued = Gauge(
+            "tsunagari_cases_queued",
+            "Cases waiting for a counselor, by priority",
+            ["priority"],
+            registry=r,
+        )
+        self.cases_open = Gauge("tsunagari_cases_open", "Cases queued or claimed", registry=r)
+        self.oldest_waiting = Gauge(
+            "tsunagari_case_oldest_wait_seconds",
+            "How long the longest-waiting case has waited",
+            registry=r,
+        )
+        self.outbox_lanes = Gauge(
+            "tsunagari_outbox_lanes_pending",
+            "Cases with Slack/console messages not yet sent",
+            registry=r,
+        )
         self.safety_net = Counter(
             "tsunagari_safety_net_total",
             "Crisis answers sent by the safety net",

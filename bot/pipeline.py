@@ -49,6 +49,7 @@ from bot.turn import (
     EndConversation,
     Escalate,
     ForgetMe,
+    Intake,
     ScheduleFollowup,
     TurnInput,
     TurnOutput,
@@ -120,7 +121,9 @@ class TurnHandler:
         desk: Callable[[], Desk | None],
         followups: Followups,
         metrics: Metrics,
+        intake: Intake | None = None,
     ) -> None:
+        self.intake = intake
         self.redis = redis
         self.keys = keys
         self.conversations = conversations
@@ -445,6 +448,22 @@ class TurnHandler:
                 now,
             )
             log.info("pipeline.case_opened", case=status.case_id, risk=status.risk.label)
+            if status.state == "queued" and self.intake is not None:
+                # Tell the person their place in line, in order after this turn's answer.
+                await self.intake.submit(
+                    [
+                        InboundEvent(
+                            event_id=f"queued:{key}",
+                            channel=event.channel,
+                            address=event.address,
+                            kind=EventKind.SYSTEM,
+                            text="case_queued",
+                            timestamp_ms=int(time.time() * 1000),
+                            received_ms=int(time.time() * 1000),
+                            meta={"case_id": status.case_id},
+                        )
+                    ]
+                )
         elif effect.kind == "person_said":
             if desk is not None:
                 screening = (
@@ -462,7 +481,9 @@ class TurnHandler:
             await self.followups.cancel(conv)
         elif effect.kind == "forget":
             await self.followups.cancel(conv)
+            cases = await desk.forget(conv) if desk is not None else 0
             deleted = await self.conversations.forget(conv)
+            log.info("pipeline.forgot_cases", cases=cases)
             log.info("pipeline.forgot_person", keys=deleted)
         else:
             log.error("pipeline.unknown_effect", kind=effect.kind)

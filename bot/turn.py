@@ -139,6 +139,10 @@ class Desk(Protocol):
         """A counselor's message (a COUNSELOR event) reached the person: mark it in the thread."""
         ...
 
+    async def forget(self, conversation: str) -> int:
+        """Delete the person's cases (they asked to be forgotten); returns how many."""
+        ...
+
 
 class Intake(Protocol):
     """Accepts events into the ordered per-conversation stream (deduplicated on event id)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,6 +36,7 @@ from escalation.config import (
 )
 from escalation.console import console_router
 from escalation.desk import CaseDesk
+from escalation.model import PRIORITY_NAMES, PRIORITY_SPAN
 from escalation.outbox import Outbox
 from escalation.slack import SlackBoard, SlackCounselorApp
 
@@ -89,15 +91,30 @@ class EscalationRuntime:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=self.timer_poll_s)
 
-    async def stats(self) -> dict[str, int]:
-        """Gauges for /metrics: cases waiting, cases open, outbox lanes with work pending."""
+    async def stats(self, now_ms: int | None = None) -> dict[str, int]:
+        """Gauges for /metrics: cases waiting (in all and per priority), the longest wait,
+        cases open, outbox lanes with work pending."""
         k = self.book.keys
         async with self.book.redis.pipeline(transaction=False) as pipe:
-            pipe.zcard(k.case_queue)
+            pipe.zrange(k.case_queue, 0, -1, withscores=True)
             pipe.zcard(k.cases_open)
             pipe.zcard(k.outbox_due)
-            queued, open_, pending = await pipe.execute()
-        return {"queued": int(queued), "open": int(open_), "outbox_lanes": int(pending)}
+            queue, open_, pending = await pipe.execute()
+        now_ms = now_ms if now_ms is not None else int(time.time() * 1000)
+        by_priority = dict.fromkeys(PRIORITY_NAMES.values(), 0)
+        oldest = now_ms
+        for _case_id, score in queue:
+            priority, opened_ms = divmod(int(score), PRIORITY_SPAN)
+            by_priority[PRIORITY_NAMES.get(priority, "request")] += 1
+            oldest = min(oldest, opened_ms)
+        out = {
+            "queued": len(queue),
+            "open": int(open_),
+            "outbox_lanes": int(pending),
+            "oldest_wait_s": max(0, (now_ms - oldest) // 1000) if queue else 0,
+        }
+        out.update({f"queued_{name}": count for name, count in by_priority.items()})
+        return out
 
     async def aclose(self) -> None:
         for session in self._sessions:

@@ -21,6 +21,12 @@ OPEN_STATES: frozenset[str] = frozenset({"queued", "claimed"})
 # time. The score packs both: priority * PRIORITY_SPAN + opened_ms (ms since 1970 < 1e13).
 PRIORITY_SPAN = 10**13
 PRIORITY_IMMINENT, PRIORITY_HIGH, PRIORITY_MODERATE, PRIORITY_REQUEST = 0, 1, 2, 3
+PRIORITY_NAMES = {
+    PRIORITY_IMMINENT: "imminent",
+    PRIORITY_HIGH: "high",
+    PRIORITY_MODERATE: "moderate",
+    PRIORITY_REQUEST: "request",
+}
 
 
 def priority_for(risk: RiskLevel) -> int:

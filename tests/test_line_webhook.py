@@ -20,9 +20,9 @@ from tests.harness import (
     base_event,
     body_of,
     follow_event,
+    make_settings,
     running_app,
     sign,
-    make_settings,
     text_event,
 )
 
@@ -84,7 +84,9 @@ async def test_follow_gets_greeting_by_reply(app: RunningApp, line: LineStandIn)
     assert quick[0]["action"]["label"] == "話を聞いて"
 
 
-async def test_text_gets_reply_without_loading_flash_when_quick(app: RunningApp, line: LineStandIn) -> None:
+async def test_text_gets_reply_without_loading_flash_when_quick(
+    app: RunningApp, line: LineStandIn
+) -> None:
     await app.send(text_event("Utext", "こんにちは"))
     sent = await line.wait_sent(1)
     assert sent[0].texts == ["echo:こんにちは#1"]

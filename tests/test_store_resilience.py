@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-
 from bot.store.redis import EmbeddedRedis
 from tests.doubles import make_bundle
 from tests.fakes.line_api import LineStandIn

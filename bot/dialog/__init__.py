@@ -65,12 +65,16 @@ def screener_problems(config_dir: Path) -> list[Problem]:
 
 def check_dialogs(dialogs_dir: Path, config_dir: Path) -> list[Problem]:
     """Every problem in the scripts and in the config they use (hotlines, service hours,
-    messages, referral directory, screener lexicon)."""
+    messages, referral directory, screener lexicon, escalation timers and texts)."""
     problems = list(check_service_config(config_dir))
     service = None if problems else load_service_config(config_dir)
     referrals, referral_problems = parse_referrals(config_dir / "referrals.yaml")
     problems += referral_problems
     problems += screener_problems(config_dir)
+    # The counselor side's settings (timers, note prefix, card texts) are admin files too.
+    from escalation.config import check_escalation_config
+
+    problems += check_escalation_config(config_dir)
     script, script_problems = read_script(dialogs_dir)
     problems += script_problems
     problems += check_script(

@@ -37,12 +37,20 @@ ENTRIES: Mapping[str, str] = MappingProxyType(
         "case_claimed": "a counselor took the case",
         "case_closed": "the counselor closed the case",
         "case_handed_back": "the counselor handed the person back to the bot",
+        "case_queued": "the case was queued: tell the person their place and the rough wait",
         "case_reminder": "the person is still waiting for a counselor",
         "followup_due": "the agreed check-in (その後いかがですか)",
     }
 )
 SYSTEM_ENTRIES = frozenset(
-    {"case_claimed", "case_closed", "case_handed_back", "case_reminder", "followup_due"}
+    {
+        "case_queued",
+        "case_claimed",
+        "case_closed",
+        "case_handed_back",
+        "case_reminder",
+        "followup_due",
+    }
 )
 CRISIS_ENTRIES = ("crisis_high", "crisis_imminent", "crisis_again", "crisis_claimed")
 

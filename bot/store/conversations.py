@@ -121,11 +121,15 @@ class ConversationStore:
             await self.redis.hset(self.keys.conv_profile(conv), mapping=dict(fields))
 
     async def forget(self, conv: str) -> int:
-        """Delete everything stored under this conversation id; returns the number of keys."""
+        """Delete everything stored about the person under this conversation id; returns the
+        number of keys deleted. The ordering counters and the lease stay: they hold no personal
+        data, and deleting them would make the person's next event look already handled."""
+        keep = {self.keys.conv_order(conv), self.keys.conv_lock(conv)}
         pattern = f"{self.keys.prefix}:conv:{conv}:*"
         deleted = 0
         async for key in self.redis.scan_iter(match=pattern, count=200):
-            deleted += int(await self.redis.delete(key))
+            if key not in keep:
+                deleted += int(await self.redis.delete(key))
         return deleted
 
 

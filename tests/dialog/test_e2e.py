@@ -4,78 +4,21 @@ stand-in LINE API. Includes editing a script while the app runs."""
 
 from __future__ import annotations
 
-import asyncio
 import shutil
-import time
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from bot.channels.base import Address
 from tests.dialog.support import CONFIG, DIALOGS
 from tests.fakes.line_api import LineStandIn
-from tests.harness import RunningApp, make_settings, running_app, text_event
+from tests.harness import LocalChat, RunningApp, make_settings, running_app, text_event
 
 pytestmark = pytest.mark.slow
 TOKEN = "e2e-admin-token"
 YORISOI = "0120-279-338"
-
-
-class LocalChat:
-    """A person in the local chat page, through its HTTP API."""
-
-    def __init__(self, app: RunningApp) -> None:
-        self.app = app
-        self.session = "s" + uuid.uuid4().hex[:16]
-        self.seen = 0
-        self.last: list[dict[str, Any]] = []
-
-    async def _read(self, count: int = 1) -> list[dict[str, Any]]:
-        """Wait for the bot's answer (at least `count` new bot messages, then quiet)."""
-        await self.app.idle()
-        bot: list[dict[str, Any]] = []
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            r = await self.app.http.get(
-                "/dev/chat/api/messages", params={"session": self.session, "after": self.seen}
-            )
-            body = r.json()
-            self.seen = body["next"]
-            bot += [m for m in body["messages"] if m["role"] == "bot"]
-            if len(bot) >= count:
-                break
-            await asyncio.sleep(0.05)
-        self.last = bot
-        return bot
-
-    async def start(self) -> list[dict[str, Any]]:
-        r = await self.app.http.post("/dev/chat/api/start", json={"session": self.session})
-        assert r.status_code == 200
-        return await self._read()
-
-    async def say(self, text: str, expect: int = 1) -> list[dict[str, Any]]:
-        r = await self.app.http.post(
-            "/dev/chat/api/send", json={"session": self.session, "text": text}
-        )
-        assert r.status_code == 200
-        return await self._read(expect)
-
-    async def tap(self, label: str) -> list[dict[str, Any]]:
-        buttons = {q["label"]: q for q in self.last[-1].get("quick_replies", [])}
-        assert label in buttons, list(buttons)
-        r = await self.app.http.post(
-            "/dev/chat/api/send",
-            json={"session": self.session, "postback": buttons[label]["data"], "label": label},
-        )
-        assert r.status_code == 200
-        return await self._read()
-
-    def text(self) -> str:
-        return "\n".join(m["text"] for m in self.last)
 
 
 @pytest.fixture

@@ -467,6 +467,15 @@ def test_case_reminder_position_and_estimate(chat: Chat) -> None:
     assert "順番にご案内しています" in chat.texts[0]
 
 
+def test_case_queued_tells_place_in_line_and_keeps_the_question(chat: Chat) -> None:
+    chat.start()
+    chat.say("相談員と話したい")
+    chat.case = queued(position=2, wait=10)
+    chat.system("case_queued")
+    assert "2番目" in chat.texts[0] and "10分" in chat.texts[0]
+    assert chat.buttons()  # the waiting question's buttons come back
+
+
 def test_case_handed_back_continues_gently(chat: Chat) -> None:
     chat.start()
     chat.case = claimed()

@@ -123,7 +123,7 @@ class SlackStandIn:
     async def wait_for(
         self,
         predicate: Callable[[SlackStandIn], bool],
-        timeout: float = 10.0,  # noqa: ASYNC109
+        timeout: float = 10.0,
     ) -> None:
         async def _wait() -> None:
             async with self._changed:

@@ -60,7 +60,7 @@ class RecordingIntake:
     def of(self, kind: str, text: str | None = None) -> list[InboundEvent]:
         return [e for e in self.events if e.kind == kind and (text is None or e.text == text)]
 
-    async def wait(self, predicate: Any, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+    async def wait(self, predicate: Any, timeout: float = 10.0) -> None:
         deadline = time.monotonic() + timeout
         while not predicate(self):
             if time.monotonic() > deadline:
@@ -311,7 +311,7 @@ class Desk:
     ) -> httpx.Response:
         return await self.requests.submit_close(case_id, outcome, summary, **kw)
 
-    async def card_of(self, case_id: str, timeout: float = 10.0) -> str:  # noqa: ASYNC109
+    async def card_of(self, case_id: str, timeout: float = 10.0) -> str:
         """Wait until the case's card is posted; return its ts."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -321,7 +321,7 @@ class Desk:
             await asyncio.sleep(0.02)
         raise TimeoutError(f"card of {case_id} not posted")
 
-    async def drained(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+    async def drained(self, timeout: float = 10.0) -> None:
         """Wait until the outbox has nothing left to send."""
         deadline = time.monotonic() + timeout
         while await self.runtime.outbox.pending():

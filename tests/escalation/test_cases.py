@@ -156,4 +156,11 @@ async def test_stats_count_waiting_and_open_cases(desk: Desk) -> None:
     await desk.open(await desk.person("Ustat2"), "死にたい")
     await desk.book.claim(a.case_id, Counselor("slack", "UALICE"))
     await desk.drained()
-    assert await desk.runtime.stats() == {"queued": 1, "open": 2, "outbox_lanes": 0}
+    stats = await desk.runtime.stats()
+    assert {k: stats[k] for k in ("queued", "open", "outbox_lanes")} == {
+        "queued": 1,
+        "open": 2,
+        "outbox_lanes": 0,
+    }
+    assert stats["queued_high"] == 1 and stats["queued_imminent"] == 0
+    assert 0 <= stats["oldest_wait_s"] < 60

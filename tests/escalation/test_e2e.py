@@ -51,7 +51,7 @@ def pushed_to(line: LineStandIn, user: str) -> list[str]:
     return [t for s in line.sent if s.kind == "push" and s.to == user for t in s.texts]
 
 
-async def wait(predicate: Any, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+async def wait(predicate: Any, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:

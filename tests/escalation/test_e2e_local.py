@@ -14,7 +14,7 @@ async def _messages(http: Any, session: str) -> list[str]:
     return [str(m.get("text", "")) for m in data["messages"]]
 
 
-async def _until(fn: Any, timeout: float = 10.0) -> Any:  # noqa: ASYNC109
+async def _until(fn: Any, timeout: float = 10.0) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         value = await fn()
