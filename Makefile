@@ -25,7 +25,11 @@ lint: install
 	$(PY) -m ruff check bot escalation tests bench
 	$(PY) -m ruff format --check bot escalation tests bench
 	$(PY) -m mypy
-	$(PY) -m pip_audit --progress-spinner off --skip-editable -r requirements.lock
+	@$(PY) -m pip_audit --progress-spinner off --skip-editable -r requirements.lock > .venv/pip-audit.txt 2>&1; \
+	  rc=$$?; skipped=$$(grep -c "could not be audited" .venv/pip-audit.txt); \
+	  head -n 3 .venv/pip-audit.txt; \
+	  if [ "$$skipped" -gt 0 ]; then echo "pip-audit: $$skipped pinned packages could not be audited (no access to the vulnerability service from here); run make lint where PyPI's JSON API is reachable"; fi; \
+	  exit $$rc
 
 bench: install
 	$(PY) -m bench

@@ -42,19 +42,22 @@ _PR_SET_PDEATHSIG = 1
 _SOCKET_PATH_MAX = 100  # sun_path is 108 bytes on Linux
 
 
-def make_client(url: str, *, max_connections: int = 200) -> RedisClient:
+def make_client(url: str, *, max_connections: int = 100) -> RedisClient:
     """A client that rides out a Redis restart: failed commands are retried with backoff and
-    broken connections are replaced on next use."""
-    return aioredis.Redis.from_url(
+    broken connections are replaced on next use. Under a burst, callers wait for a free
+    connection (a blocking pool) instead of failing with 'too many connections'."""
+    pool = aioredis.BlockingConnectionPool.from_url(
         url,
+        max_connections=max_connections,
+        timeout=5,
         decode_responses=True,
         retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=1.0), retries=6),
         retry_on_error=[RedisConnectionError, RedisTimeoutError, ConnectionResetError, OSError],
         socket_connect_timeout=2,
         socket_timeout=10,
         health_check_interval=15,
-        max_connections=max_connections,
     )
+    return aioredis.Redis.from_pool(pool)
 
 
 def _die_with_parent() -> None:
