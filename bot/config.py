@@ -24,6 +24,7 @@ _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 MESSAGE_PLACEHOLDERS = frozenset({"service_name", "hotlines", "emergency", "first_hotline"})
 REQUIRED_MESSAGES = (
     "group_note",
+    "flood_notice",
     "crisis_fallback",
     "crisis_fallback_imminent",
     "temporary_trouble",
@@ -93,6 +94,14 @@ class Retention:
 
 
 @dataclass(frozen=True, slots=True)
+class Limits:
+    """Flood control: a person writing faster than this gets answers for crisis messages only
+    (everything is still screened, kept and relayed to their counselor)."""
+
+    answers_per_minute: int = 20
+
+
+@dataclass(frozen=True, slots=True)
 class ServiceConfig:
     hotlines: Mapping[str, Hotline]
     emergency: tuple[EmergencyNumber, ...]
@@ -100,6 +109,7 @@ class ServiceConfig:
     staffed_hours: StaffedHours
     retention: Retention
     service_name: str
+    limits: Limits
     messages: Mapping[str, str]
 
     def crisis_hotline_list(self) -> list[Hotline]:
@@ -251,14 +261,16 @@ def _load_hotlines(
     return hotlines, tuple(emergency), crisis
 
 
-def _load_service(path: Path, problems: list[Problem]) -> tuple[StaffedHours, Retention, str]:
+def _load_service(
+    path: Path, problems: list[Problem]
+) -> tuple[StaffedHours, Retention, str, Limits]:
     file = str(path)
     data, errs = load_file(path)
     problems.extend(errs)
     if errs or not isinstance(data, dict):
         if not errs:
             problems.append(Problem(file, 1, "expected staffed_hours, retention and service_name"))
-        return StaffedHours(), Retention(), ""
+        return StaffedHours(), Retention(), "", Limits()
     staffed = StaffedHours()
     sh = data.get("staffed_hours")
     if isinstance(sh, dict):
@@ -312,7 +324,25 @@ def _load_service(path: Path, problems: list[Problem]) -> tuple[StaffedHours, Re
             else:
                 values[key] = raw
         retention = Retention(**values)
-    return staffed, retention, str(data.get("service_name") or "つながり相談")
+    limits = Limits()
+    lim = data.get("limits")
+    if lim is not None:
+        raw = (
+            lim.get("answers_per_minute", limits.answers_per_minute)
+            if isinstance(lim, dict)
+            else None
+        )
+        if not isinstance(raw, int) or isinstance(raw, bool) or raw < 1:
+            problems.append(
+                Problem(
+                    file,
+                    line_of(lim, "answers_per_minute") or line_of(data, "limits"),
+                    "limits.answers_per_minute must be a whole number of at least 1",
+                )
+            )
+        else:
+            limits = Limits(answers_per_minute=raw)
+    return staffed, retention, str(data.get("service_name") or "つながり相談"), limits
 
 
 def _load_messages(path: Path, problems: list[Problem]) -> dict[str, str]:
@@ -366,7 +396,7 @@ def load_service_config(config_dir: Path) -> ServiceConfig:
     if problems:
         raise ConfigError(problems)
     hotlines, emergency, crisis = _load_hotlines(config_dir / "hotlines.yaml", problems)
-    staffed, retention, service_name = _load_service(config_dir / "service.yaml", problems)
+    staffed, retention, service_name, limits = _load_service(config_dir / "service.yaml", problems)
     messages = _load_messages(config_dir / "messages.yaml", problems)
     if problems:
         raise ConfigError(problems)
@@ -378,6 +408,7 @@ def load_service_config(config_dir: Path) -> ServiceConfig:
         retention=retention,
         service_name=service_name,
         messages=MappingProxyType(messages),
+        limits=limits,
     )
 
 

@@ -61,6 +61,13 @@ PLAN_TTL_S = 86400  # a decided plan outlives any retry or reclaim of its event
 TYPING_DELAY_S = 0.8
 
 
+def _crisis_now(screening: ScreeningResult | None) -> bool:
+    """This message is a crisis, or tipped the conversation into one."""
+    if screening is None:
+        return False
+    return screening.message_risk.is_crisis or (screening.risk.is_crisis and screening.rose)
+
+
 def _first_send(plan: list[Effect]) -> int:
     return next((i for i, e in enumerate(plan) if e.kind == "send"), -1)
 
@@ -183,7 +190,14 @@ class TurnHandler:
             await self._commit(event, conv, write, plan)
             return plan
 
-        snapshot = await self.conversations.snapshot(conv)
+        person_event = event.kind in (
+            EventKind.TEXT,
+            EventKind.POSTBACK,
+            EventKind.FOLLOW,
+            EventKind.MEDIA,
+        )
+        counted = event.kind in (EventKind.TEXT, EventKind.POSTBACK, EventKind.MEDIA)
+        snapshot = await self.conversations.snapshot(conv, count_message=counted)
         desk = self.desk()
         case = await desk.case_status(conv, now) if desk is not None else None
         profile = snapshot.profile
@@ -208,12 +222,6 @@ class TurnHandler:
         returning = False
         last_seen = int(profile.get("last_seen_ms", "0") or 0)
         idle_ms = service.retention.idle_minutes * 60_000
-        person_event = event.kind in (
-            EventKind.TEXT,
-            EventKind.POSTBACK,
-            EventKind.FOLLOW,
-            EventKind.MEDIA,
-        )
         if person_event and case is None and last_seen and event.received_ms - last_seen > idle_ms:
             returning = True
             dialog_state = {}
@@ -241,6 +249,20 @@ class TurnHandler:
             write.transcript.append(
                 TranscriptEntry("person", f"[{event.postback}]", event.received_ms, event.event_id)
             )
+
+        # Flood control: past the per-minute limit, only a crisis gets an answer; the rest is
+        # still screened (above), kept and relayed to the counselor, and the dialog waits.
+        limit = service.limits.answers_per_minute
+        if counted and snapshot.recent > limit and not _crisis_now(screening):
+            if snapshot.recent == limit + 1:
+                notice = OutboundMessage(service.message("flood_notice"))
+                plan.append(_send([notice]))
+                write.transcript.append(
+                    TranscriptEntry("bot", notice.text, int(time.time() * 1000), event.event_id)
+                )
+            log.info("pipeline.throttled", conversation=conv, recent=snapshot.recent)
+            await self._commit(event, conv, write, plan)
+            return plan
 
         turn = bundle.dialog.respond(
             TurnInput(

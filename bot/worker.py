@@ -15,8 +15,8 @@ Guarantees, across any number of processes sharing one Redis:
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
-import functools
 import os
 import socket
 import time
@@ -105,7 +105,10 @@ class Worker:
         self._begin = redis.register_script(_BEGIN)
         self._renew = redis.register_script(_RENEW)
         self._release = redis.register_script(_RELEASE)
-        self._inflight: dict[str, asyncio.Task[None]] = {}
+        self._inflight: dict[str, asyncio.Task[None]] = {}  # conversation -> its task
+        self._queued: dict[str, collections.deque[tuple[str, dict[str, str]]]] = {}
+        self._known: set[str] = set()
+        self._stopping = False  # entry ids read by this process and not yet finished
         self._held: dict[str, tuple[str, str]] = {}  # entry id -> (conversation, lease token)
         self._slots = asyncio.Semaphore(config.concurrency)
         self.handled = 0
@@ -168,6 +171,7 @@ class Worker:
     async def drain(self) -> None:
         """Let in-flight events finish within the grace period; cancel the rest (they stay
         pending in the group and are reclaimed, so nothing is lost)."""
+        self._stopping = True  # each conversation finishes its current event only
         tasks = [t for t in self._inflight.values() if not t.done()]
         if not tasks:
             return
@@ -209,7 +213,7 @@ class Worker:
         )
         entries = result[1] if result else []
         for entry_id, fields in entries:
-            if entry_id in self._inflight:
+            if entry_id in self._known:
                 continue
             if not fields:
                 await self.redis.xack(self.keys.events_stream, self.keys.events_group, entry_id)
@@ -218,17 +222,39 @@ class Worker:
             await self._spawn(entry_id, fields)
 
     def _free_slots(self) -> int:
+        """Slots are per conversation, not per event: a person who sends a hundred messages
+        holds one slot, so everyone else keeps being answered."""
+        if len(self._known) >= self.config.concurrency * 64:
+            return 0  # enough read ahead; let the local queues drain first
         return self.config.concurrency - sum(1 for t in self._inflight.values() if not t.done())
 
     async def _spawn(self, entry_id: str, fields: dict[str, str]) -> None:
-        if entry_id in self._inflight and not self._inflight[entry_id].done():
+        if entry_id in self._known:
             return
-        task = asyncio.create_task(self._process(entry_id, fields), name=f"event-{entry_id}")
-        self._inflight[entry_id] = task
-        task.add_done_callback(functools.partial(self._forget_task, entry_id))
+        conv = fields.get("conv", "")
+        self._known.add(entry_id)
+        self._queued.setdefault(conv, collections.deque()).append((entry_id, fields))
+        task = self._inflight.get(conv)
+        if task is None or task.done():
+            task = asyncio.create_task(self._run_conversation(conv), name=f"conv-{conv}")
+            self._inflight[conv] = task
 
-    def _forget_task(self, entry_id: str, _task: asyncio.Task[None]) -> None:
-        self._inflight.pop(entry_id, None)
+    async def _run_conversation(self, conv: str) -> None:
+        """Handle this process's events of one conversation one after another."""
+        queue = self._queued[conv]
+        try:
+            while queue and not self._stopping:
+                entry_id, fields = queue[0]
+                try:
+                    await self._process(entry_id, fields)
+                finally:
+                    queue.popleft()
+                    self._known.discard(entry_id)
+        finally:
+            if not queue:
+                self._queued.pop(conv, None)
+            if self._inflight.get(conv) is asyncio.current_task():
+                self._inflight.pop(conv, None)
 
     async def _touch(self, entry_id: str) -> None:
         """Reset the entry's idle time so no other worker reclaims it while we hold it."""
@@ -333,7 +359,8 @@ class Worker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), interval)
             held = dict(self._held)
-            if not held:
+            known = list(self._known)
+            if not known:
                 continue
             try:
                 async with self.redis.pipeline(transaction=False) as pipe:
@@ -348,7 +375,7 @@ class Worker:
                         self.keys.events_group,
                         self.config.consumer,
                         min_idle_time=0,
-                        message_ids=list(held),
+                        message_ids=known,
                         justid=True,
                     )
                     await pipe.execute()

@@ -32,6 +32,14 @@ async def test_redis_restart_loses_nothing_accepted(tmp_path: Path, key_prefix: 
                 refused = await app.post_line(body_of(text_event("Urestart", "保存できない")))
                 assert refused.status_code == 503
                 assert (await app.http.get("/healthz")).status_code == 200
+                # A person in crisis still gets the hotline numbers while nothing can be stored.
+                crisis = text_event("Ucrisisdown", "もう死にたい")
+                refused = await app.post_line(body_of(crisis))
+                assert refused.status_code == 503
+                await line.wait_for(lambda s: crisis["replyToken"] in s.used_tokens, timeout=10)
+                answer = next(x for x in line.sent if x.reply_token == crisis["replyToken"])
+                assert "0120-279-338" in answer.texts[0]
+                assert len(line.sent) == 2  # and nothing for the calm message
 
                 # Redis comes back from its append-only file: the service carries on.
                 server.start()
@@ -40,8 +48,8 @@ async def test_redis_restart_loses_nothing_accepted(tmp_path: Path, key_prefix: 
                         break
                     await asyncio.sleep(0.1)
                 await app.send(text_event("Urestart", "二通目"))
-                await line.wait_sent(2, timeout=20)
-                assert line.sent[1].texts == ["echo:二通目#2"]  # dialog state survived the restart
+                await line.wait_sent(3, timeout=20)
+                assert line.sent[2].texts == ["echo:二通目#2"]  # dialog state survived the restart
     finally:
         server.stop()
 

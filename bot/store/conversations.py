@@ -49,6 +49,7 @@ class ConversationSnapshot:
     dialog_state: dict[str, Any]
     screening_state: ScreeningState | None
     profile: dict[str, str]
+    recent: int = 0  # the person's messages in the current minute, this one included
 
 
 @dataclass(slots=True)
@@ -69,19 +70,27 @@ class ConversationStore:
         self.keys = keys
         self.retention_s = retention_s
 
-    async def snapshot(self, conv: str) -> ConversationSnapshot:
+    async def snapshot(self, conv: str, *, count_message: bool = False) -> ConversationSnapshot:
+        """Read the conversation in one round trip; with `count_message`, also count this
+        message in the person's per-minute window (flood control)."""
         k = self.keys
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.get(k.conv_state(conv))
             pipe.get(k.conv_screening(conv))
             pipe.hgetall(k.conv_profile(conv))
-            state_raw, screening_raw, profile = await pipe.execute()
+            if count_message:
+                pipe.set(k.conv_flood(conv, "minute"), 0, ex=60, nx=True)
+                pipe.incr(k.conv_flood(conv, "minute"))
+            results = await pipe.execute()
+        state_raw, screening_raw, profile = results[:3]
+        recent = int(results[4]) if count_message else 0
         return ConversationSnapshot(
             dialog_state=json.loads(state_raw) if state_raw else {},
             screening_state=ScreeningState.from_json(json.loads(screening_raw))
             if screening_raw
             else None,
             profile=dict(profile or {}),
+            recent=recent,
         )
 
     def stage(self, pipe: RedisClient, conv: str, write: TurnWrite) -> None:
