@@ -84,7 +84,7 @@ async def _measure() -> list[dict[str, object]]:
             )
             server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
             task = asyncio.create_task(server.serve(sockets=[sock]))
-            while not server.started:  # noqa: ASYNC110
+            while not server.started:
                 await asyncio.sleep(0.01)
             try:
                 async with httpx.AsyncClient(
