@@ -35,7 +35,7 @@ bench: install
 	$(PY) -m bench
 
 eval: install
-	$(PY) -m bot screen --eval ../shared/data/screening_dev.jsonl --eval tests/data/screening_cases.jsonl
+	$(PY) -m bot screen --eval tests/data/screening_dev.jsonl --eval tests/data/screening_cases.jsonl
 
 check: install
 	$(PY) -m bot dialogs check dialogs

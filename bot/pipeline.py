@@ -422,7 +422,10 @@ class TurnHandler:
                 reply_used = True
             else:
                 await self._run(event, index, effect)
-            await self.redis.hset(key, f"done:{index}", "1")
+            if index < len(plan) - 1:
+                # The last effect needs no marker: the worker marks the whole event done next,
+                # and a crash in between is covered by the effects' own idempotency.
+                await self.redis.hset(key, f"done:{index}", "1")
 
     async def _deliver(
         self, event: InboundEvent, index: int, effect: Effect, first_attempt: bool, use_reply: bool

@@ -26,7 +26,7 @@ from tests.harness import (
     text_event,
 )
 
-SAMPLE = Path("/work/shared/data/line_webhook_sample.json")
+SAMPLE = Path(__file__).resolve().parent / "data" / "line_webhook_sample.json"
 
 
 @pytest.fixture

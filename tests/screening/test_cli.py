@@ -69,7 +69,7 @@ def test_good_and_bad_lines() -> None:
 
 def test_eval_prints_the_table() -> None:
     proc = run_screen(
-        "", "--eval", str(REPO.parent / "shared" / "data" / "screening_dev.jsonl"), "--explain"
+        "", "--eval", str(REPO / "tests" / "data" / "screening_dev.jsonl"), "--explain"
     )
     assert proc.returncode == 0, proc.stderr
     for metric in (

@@ -12,7 +12,7 @@ from bot.screening.evaluation import TARGETS, evaluate, read_cases
 from .conftest import REPO
 
 FILES = {
-    "dev": REPO.parent / "shared" / "data" / "screening_dev.jsonl",
+    "dev": REPO / "tests" / "data" / "screening_dev.jsonl",
     "cases": REPO / "tests" / "data" / "screening_cases.jsonl",
 }
 
@@ -20,8 +20,7 @@ FILES = {
 @pytest.mark.parametrize("name", sorted(FILES))
 def test_targets(screener: Screener, name: str) -> None:
     path: Path = FILES[name]
-    if not path.exists():
-        pytest.skip(f"{path} is not present")
+    assert path.exists(), f"{path} is missing"
     scores = evaluate(screener, read_cases(path), name)
     metrics = scores.metrics()
     assert metrics["crisis_recall"] is not None
