@@ -15,8 +15,8 @@ Guarantees, across any number of processes sharing one Redis:
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
+import heapq
 import os
 import socket
 import time
@@ -106,7 +106,8 @@ class Worker:
         self._renew = redis.register_script(_RENEW)
         self._release = redis.register_script(_RELEASE)
         self._inflight: dict[str, asyncio.Task[None]] = {}  # conversation -> its task
-        self._queued: dict[str, collections.deque[tuple[str, dict[str, str]]]] = {}
+        # per conversation: a heap of (sequence number, entry id, fields) read but not finished
+        self._queued: dict[str, list[tuple[int, str, dict[str, str]]]] = {}
         self._known: set[str] = set()
         self._stopping = False  # entry ids read by this process and not yet finished
         self._held: dict[str, tuple[str, str]] = {}  # entry id -> (conversation, lease token)
@@ -233,28 +234,37 @@ class Worker:
             return
         conv = fields.get("conv", "")
         self._known.add(entry_id)
-        self._queued.setdefault(conv, collections.deque()).append((entry_id, fields))
+        heapq.heappush(self._queued.setdefault(conv, []), (_seq_of(fields), entry_id, fields))
         task = self._inflight.get(conv)
         if task is None or task.done():
             task = asyncio.create_task(self._run_conversation(conv), name=f"conv-{conv}")
             self._inflight[conv] = task
 
     async def _run_conversation(self, conv: str) -> None:
-        """Handle this process's events of one conversation one after another."""
-        queue = self._queued[conv]
+        """Handle this process's events of one conversation one after another, lowest sequence
+        number first (a reclaimed earlier event goes before later ones read already)."""
+        heap = self._queued[conv]
         try:
-            while queue and not self._stopping:
-                entry_id, fields = queue[0]
+            while heap and not self._stopping:
+                item = heap[0]
+                _seq, entry_id, fields = item
+                deferred = False
                 try:
-                    await self._process(entry_id, fields)
+                    deferred = await self._process(entry_id, fields)
                 finally:
-                    queue.popleft()
-                    self._known.discard(entry_id)
+                    if not deferred:
+                        heap.remove(item)
+                        heapq.heapify(heap)
+                        self._known.discard(entry_id)
         finally:
-            if not queue:
+            if not heap:
                 self._queued.pop(conv, None)
             if self._inflight.get(conv) is asyncio.current_task():
                 self._inflight.pop(conv, None)
+
+    def _earlier_waiting(self, conv: str, seq: int) -> bool:
+        heap = self._queued.get(conv)
+        return heap is not None and len(heap) > 0 and heap[0][0] < seq
 
     async def _touch(self, entry_id: str) -> None:
         """Reset the entry's idle time so no other worker reclaims it while we hold it."""
@@ -267,8 +277,10 @@ class Worker:
             justid=True,
         )
 
-    async def _process(self, entry_id: str, fields: dict[str, str]) -> None:
-        conv, seq = fields["conv"], int(fields["seq"])
+    async def _process(self, entry_id: str, fields: dict[str, str]) -> bool:
+        """Handle one entry. Returns True when it stepped aside for an earlier event of the same
+        conversation that this process now holds (it will be tried again after that one)."""
+        conv, seq = fields.get("conv", ""), _seq_of(fields)
         k = self.keys
         try:
             event = InboundEvent.from_json(fields["event"], seq=seq)
@@ -279,7 +291,7 @@ class Worker:
                 keys=[k.conv_order(conv), k.conv_lock(conv), k.events_stream, self.attempts_key],
                 args=["-", seq, k.events_group, entry_id],
             )
-            return
+            return False
         token = uuid.uuid4().hex
         lease_ms = self.config.reclaim_idle_ms
         wait = 0.005
@@ -298,9 +310,11 @@ class Worker:
                     await self._finish(
                         keys=finish_keys, args=[token, seq, k.events_group, entry_id]
                     )
-                    return
+                    return False
                 if attempts > 0:
                     break
+                if self._earlier_waiting(conv, seq):
+                    return True
                 if time.monotonic() - last_touch > lease_ms / 3000:
                     await self._touch(entry_id)
                     last_touch = time.monotonic()
@@ -324,6 +338,7 @@ class Worker:
             await self._finish(keys=finish_keys, args=[token, seq, k.events_group, entry_id])
             self.handled += 1
             self.metrics.events_processed.labels(event.kind.value).inc()
+            return False
         except asyncio.CancelledError:
             with contextlib.suppress(Exception):
                 await asyncio.shield(self._release(keys=[k.conv_lock(conv)], args=[token]))
@@ -335,6 +350,7 @@ class Worker:
             )
             with contextlib.suppress(Exception):
                 await self._release(keys=[k.conv_lock(conv)], args=[token])
+            return False
 
     async def _handle_with_retries(self, event: InboundEvent) -> None:
         delays = self.config.retry_delays_s
@@ -419,6 +435,13 @@ class Worker:
             return int(info["pending"])
         except ResponseError:
             return 0
+
+
+def _seq_of(fields: dict[str, str]) -> int:
+    try:
+        return int(fields.get("seq", 0))
+    except (TypeError, ValueError):
+        return 0
 
 
 def log_exc() -> bool:
