@@ -55,18 +55,33 @@ def signed_body(user: str, text: str) -> tuple[bytes, str]:
     return body, signature
 
 
-TEXTS = [
+# Everyday messages: greetings, small talk, asking for help without a crisis.
+EVERYDAY = [
+    "こんにちは",
+    "話を聞いてほしい",
+    "今日は少し疲れました",
+    "ありがとう",
+    "仕事のことで相談したいです",
+    "よろしくお願いします",
+]
+# Each person's five messages build a pathway chain (失業 → 生活苦 → 多重債務 → うつ): every
+# conversation escalates to a counselor. The heavy case.
+PATHWAY = [
     "こんにちは",
     "仕事をクビになって家賃が払えません",
     "最近眠れなくてつらい",
     "借金の相談をしたいです",
-    "話を聞いてほしい",
     "毎日しんどい",
 ]
+WORKLOADS = {"everyday": EVERYDAY, "pathway": PATHWAY}
 
 
-def workload(n: int, people: int, tag: str) -> list[tuple[bytes, str]]:
-    return [signed_body(f"U{tag}{i % people:05d}", TEXTS[i % len(TEXTS)]) for i in range(n)]
+def workload(
+    n: int, people: int, tag: str, texts: Sequence[str] = EVERYDAY
+) -> list[tuple[bytes, str]]:
+    return [
+        signed_body(f"U{tag}{i % people:05d}", texts[(i // people) % len(texts)]) for i in range(n)
+    ]
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -248,29 +263,37 @@ async def run_async(
             try:
                 await wait_http(target + "/healthz")
                 await throughput(target, sink_url, 200, concurrency, tag=f"w{name}")  # warm-up
-                tp = await throughput(target, sink_url, n, concurrency, tag=f"t{name}")
+                tps = {
+                    kind: await throughput(
+                        target, sink_url, n, concurrency, f"t{kind[0]}{name}", texts
+                    )
+                    for kind, texts in WORKLOADS.items()
+                }
                 lat = await ack_latency(target, rate, seconds, tag=f"l{name}")
                 # let the answers of the latency run drain before the next target
                 await asyncio.sleep(2)
-                results[name] = {"tp": tp, "lat": lat}
+                results[name] = {"tp": tps, "lat": lat}
             finally:
                 proc.stop()
-        floor = results["floor"]["tp"]["throughput"]
         for name in ("floor", "tsunagari"):
-            tp, lat = results[name]["tp"], results[name]["lat"]
-            rows.append(
-                {
-                    "bench": "webhook",
-                    "target": name,
-                    "throughput_msgs_per_s": round(tp["throughput"], 1),
-                    "vs_floor": round(tp["throughput"] / floor, 2),
-                    "ack_p50_ms": round(lat["p50_ms"], 2),
-                    "ack_p99_ms": round(lat["p99_ms"], 2),
-                    "ack_max_ms": round(lat["max_ms"], 2),
-                    "rate_msgs_per_s": rate,
-                    "errors": int(lat["errors"]) + (n - int(tp["ok"])),
-                }
-            )
+            lat = results[name]["lat"]
+            for kind in WORKLOADS:
+                tp = results[name]["tp"][kind]
+                floor = results["floor"]["tp"][kind]["throughput"]
+                rows.append(
+                    {
+                        "bench": "webhook",
+                        "target": name,
+                        "workload": kind,
+                        "throughput_msgs_per_s": round(tp["throughput"], 1),
+                        "vs_floor": round(tp["throughput"] / floor, 2),
+                        "ack_p50_ms": round(lat["p50_ms"], 2),
+                        "ack_p99_ms": round(lat["p99_ms"], 2),
+                        "ack_max_ms": round(lat["max_ms"], 2),
+                        "rate_msgs_per_s": rate,
+                        "errors": int(lat["errors"]) + (n - int(tp["ok"])),
+                    }
+                )
     finally:
         sink.stop()
         if embedded is not None:
