@@ -40,6 +40,10 @@ def main(argv: list[str]) -> int:
     }
     suites = results["suites"]
     assert isinstance(suites, dict)
+    if wanted and RESULTS.exists():
+        # Running some suites only: keep the others' last results.
+        previous = json.loads(RESULTS.read_text(encoding="utf-8")).get("suites", {})
+        suites.update({k: v for k, v in previous.items() if k not in wanted})
     failed = False
     for name, run in _suites():
         if wanted and name not in wanted:

@@ -128,9 +128,9 @@ async def sink_count(session: aiohttp.ClientSession, sink: str) -> int:
 
 
 async def throughput(
-    target: str, sink: str, n: int, concurrency: int, tag: str
+    target: str, sink: str, n: int, concurrency: int, tag: str, texts: Sequence[str] = EVERYDAY
 ) -> dict[str, float]:
-    bodies = workload(n, people=max(1, n // 5), tag=tag)
+    bodies = workload(n, people=max(1, n // 5), tag=tag, texts=texts)
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session:
         await session.post(sink + "/reset")
         semaphore = asyncio.Semaphore(concurrency)
