@@ -162,12 +162,16 @@ class Worker:
             except asyncio.CancelledError:
                 raise
             except (RedisError, OSError) as exc:
+                if "NOGROUP" in str(exc):
+                    # The stream or its group is gone (a store restored empty, keys deleted):
+                    # create them again and carry on.
+                    log.warning("worker.group_missing_recreating")
+                    first = True
+                    continue
                 log.warning("worker.store_unavailable", error=type(exc).__name__, retry_in=backoff)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), backoff)
                 backoff = min(backoff * 2, 5.0)
-                if "NOGROUP" in str(exc):
-                    first = True
 
     async def drain(self) -> None:
         """Let in-flight events finish within the grace period; cancel the rest (they stay
