@@ -19,7 +19,7 @@ from bot.screening.tokens import SudachiTokenizer
 
 ROOT = Path(__file__).resolve().parent.parent
 LABELLED = (
-    ROOT.parent / "shared" / "data" / "screening_dev.jsonl",
+    ROOT / "tests" / "data" / "screening_dev.jsonl",
     ROOT / "tests" / "data" / "screening_cases.jsonl",
 )
 TARGET_RATIO = 5.0

@@ -43,31 +43,38 @@ class Stream:
 
     def __init__(self, tokens: Sequence[Token]) -> None:
         self.tokens = tokens
-        self.keys: list[str] = []
-        self.forms: list[str] = []
-        self.tok: list[int] = []  # token index of each word
-        self.barrier: list[bool] = []  # punctuation between this word and the previous one
-        self.sentence: list[int] = []
-        self.begin: list[int] = []
-        self.end: list[int] = []
+        keys: list[str] = []
+        forms: list[str] = []
+        tok: list[int] = []  # token index of each word
+        barrier: list[bool] = []  # punctuation between this word and the previous one
+        sentences: list[int] = []
+        begin: list[int] = []
+        end: list[int] = []
         sentence = 0
         pending_barrier = False
         for i, t in enumerate(tokens):
             kind = t.kind
             if kind == KIND_WORD:
-                self.keys.append(t.key)
-                self.forms.append(t.form)
-                self.tok.append(i)
-                self.barrier.append(pending_barrier)
-                self.sentence.append(sentence)
-                self.begin.append(t.begin)
-                self.end.append(t.end)
+                keys.append(t.key)
+                forms.append(t.form)
+                tok.append(i)
+                barrier.append(pending_barrier)
+                sentences.append(sentence)
+                begin.append(t.begin)
+                end.append(t.end)
                 pending_barrier = False
             elif kind == KIND_END:
                 sentence += 1
                 pending_barrier = True
             elif kind == KIND_PUNCT:
                 pending_barrier = True
+        self.keys = keys
+        self.forms = forms
+        self.tok = tok
+        self.barrier = barrier
+        self.sentence = sentences
+        self.begin = begin
+        self.end = end
         self._polite_negation()
 
     def _polite_negation(self) -> None:
@@ -166,20 +173,19 @@ class PatternSet(Generic[P]):
         keys = stream.keys
         index = self._index
         n = len(keys)
+        begins, ends = stream.begin, stream.end
         for w, key in enumerate(keys):
             by_second = index.get(key)
             if by_second is None:
                 continue
-            buckets = [by_second.get(None)]
-            if w + 1 < n:
-                buckets.append(by_second.get(keys[w + 1]))
-            for bucket in buckets:
+            # patterns indexed by their first word alone, then by their first two words
+            for bucket in (by_second.get(None), by_second.get(keys[w + 1]) if w + 1 < n else None):
                 if bucket is None:
                     continue
                 for pattern, payload in bucket:
                     end = _match(pattern, stream, w)
                     if end is not None:
-                        yield payload, w, end, stream.begin[w], stream.end[end - 1]
+                        yield payload, w, end, begins[w], ends[end - 1]
         if self._any_regex is None or self._any_regex.search(text) is None:
             return
         for regex, payload in self._regexes:

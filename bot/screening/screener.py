@@ -9,6 +9,7 @@ chains; the conversation level never drops.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,6 +84,25 @@ def _inside(inner: _Candidate, outer: _Candidate) -> bool:
     if inner_role in _SPAN_ROLES and outer_role in _SPAN_ROLES:
         return True
     return inner.entry.cls is outer.entry.cls and inner.entry.factor == outer.entry.factor
+
+
+def _drop_hidden(candidates: list[_Candidate]) -> list[_Candidate]:
+    """Candidates not hidden inside a longer one (`_inside`), in their original order.
+
+    Only candidates that begin at most `longest` characters earlier can contain one, so each is
+    compared with that window only: linear on long pasted texts, not quadratic.
+    """
+    if len(candidates) < 2:
+        return candidates
+    order = sorted(candidates, key=lambda c: c.begin)
+    begins = [c.begin for c in order]
+    longest = max(c.end - c.begin for c in order)
+    kept: list[_Candidate] = []
+    for c in candidates:
+        window = order[bisect_left(begins, c.end - longest) : bisect_right(begins, c.begin)]
+        if not any(_inside(c, d) for d in window):
+            kept.append(c)
+    return kept
 
 
 _PENDING_KEY = "pending_roles"
@@ -336,6 +356,8 @@ class Screener:
     ) -> str:
         """Who the words are about: the person ("self"), someone else, or fiction/news."""
         sentence = stream.sentence[a]
+        if not any(key[1] == sentence for key in markers):
+            return "self"  # no person, media or hearsay words in this sentence (most messages)
 
         def in_sentence(kind: str, before: bool | None) -> list[tuple[int, int]]:
             spans = markers.get((kind, sentence), ())
@@ -420,7 +442,7 @@ class Screener:
             for c in kept
             if c.entry.requires_in == "conversation" and not satisfied(c.entry)
         )
-        selected = [c for c in selected if not any(_inside(c, d) for d in selected)]
+        selected = _drop_hidden(selected)
         signals: list[Signal] = []
         levels: list[RiskLevel] = [RiskLevel.NONE]
         roles: set[str] = set()
