@@ -19,7 +19,6 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_P99_S = 1.0
@@ -179,15 +178,7 @@ def run() -> list[dict[str, object]]:
     return asyncio.run(_measure()) + asyncio.run(_measure_desk())
 
 
-def format_rows(rows: Sequence[dict[str, Any]]) -> str:
-    columns = list(rows[0])
-    widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in columns}
-    lines = ["  ".join(f"{c:>{widths[c]}}" for c in columns)]
-    lines.append("  ".join("-" * widths[c] for c in columns))
-    for r in rows:
-        lines.append("  ".join(f"{r[c]!s:>{widths[c]}}" for c in columns))
-    return "\n".join(lines)
-
-
 if __name__ == "__main__":
-    print(format_rows(run()))
+    from bench.table import print_table
+
+    print_table(run())

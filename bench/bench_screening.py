@@ -90,15 +90,7 @@ def run() -> list[dict[str, object]]:
     return rows
 
 
-def format_rows(rows: Sequence[dict[str, object]]) -> str:
-    columns = list(rows[0])
-    widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in columns}
-    lines = ["  ".join(f"{c:>{widths[c]}}" for c in columns)]
-    lines.append("  ".join("-" * widths[c] for c in columns))
-    for r in rows:
-        lines.append("  ".join(f"{r[c]!s:>{widths[c]}}" for c in columns))
-    return "\n".join(lines)
-
-
 if __name__ == "__main__":
-    print(format_rows(run()))
+    from bench.table import print_table
+
+    print_table(run())

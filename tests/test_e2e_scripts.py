@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.channels.base import Address
+from tests.dialog.test_scripts import TOPICS
 from tests.fakes.line_api import LineStandIn
 from tests.harness import (
     LocalChat,
@@ -22,17 +23,6 @@ from tests.harness import (
 )
 
 pytestmark = pytest.mark.slow
-
-TOPICS = [
-    "仕事",
-    "お金・借金",
-    "住まい",
-    "家族",
-    "こころ・からだ",
-    "学校",
-    "ひとりがつらい",
-    "その他",
-]
 
 
 @pytest.fixture
