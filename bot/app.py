@@ -61,7 +61,6 @@ class Services:
     live: Any = None
     escalation: Any = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
-    stop: asyncio.Event | None = None
 
 
 def create_app(
@@ -165,7 +164,6 @@ def create_app(
         if line_sender is not None:
             await line_sender.open()
         stop = asyncio.Event()
-        services.stop = stop
 
         def spawn(coro: Coroutine[Any, Any, None], name: str) -> None:
             services.tasks.append(asyncio.create_task(coro, name=name))

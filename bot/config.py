@@ -418,9 +418,3 @@ def check_service_config(config_dir: Path) -> list[Problem]:
     except ConfigError as exc:
         return exc.problems
     return []
-
-
-def now_utc() -> datetime:
-    from datetime import UTC
-
-    return datetime.now(UTC)

@@ -270,17 +270,6 @@ class Worker:
         heap = self._queued.get(conv)
         return heap is not None and len(heap) > 0 and heap[0][0] < seq
 
-    async def _touch(self, entry_id: str) -> None:
-        """Reset the entry's idle time so no other worker reclaims it while we hold it."""
-        await self.redis.xclaim(
-            self.keys.events_stream,
-            self.keys.events_group,
-            self.config.consumer,
-            min_idle_time=0,
-            message_ids=[entry_id],
-            justid=True,
-        )
-
     async def _process(self, entry_id: str, fields: dict[str, str]) -> bool:
         """Handle one entry. Returns True when it stepped aside for an earlier event of the same
         conversation that this process now holds (it will be tried again after that one)."""
@@ -299,7 +288,7 @@ class Worker:
         token = uuid.uuid4().hex
         lease_ms = self.config.reclaim_idle_ms
         wait = 0.005
-        last_touch = started = time.monotonic()
+        started = time.monotonic()
         finish_keys = [k.conv_order(conv), k.conv_lock(conv), k.events_stream, self.attempts_key]
         try:
             # 1. Wait for our turn in the conversation, then take its lease (one round trip).
@@ -319,9 +308,6 @@ class Worker:
                     break
                 if self._earlier_waiting(conv, seq):
                     return True
-                if time.monotonic() - last_touch > lease_ms / 3000:
-                    await self._touch(entry_id)
-                    last_touch = time.monotonic()
                 if time.monotonic() - started > 3 * lease_ms / 1000:
                     started = time.monotonic()
                     await self._skip_gap(conv, seq)

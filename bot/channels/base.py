@@ -110,7 +110,6 @@ class Delivery:
     reply_token: str | None = None
     event_timestamp_ms: int | None = None  # when the event carrying the reply token happened
     first_attempt: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class DeliveryError(Exception):

@@ -148,8 +148,3 @@ class Keys:
     @property
     def followups(self) -> str:
         return self._k("followups")
-
-    # --- admin -------------------------------------------------------------------------------
-    @property
-    def admin_status(self) -> str:
-        return self._k("admin", "status")
