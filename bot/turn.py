@@ -125,6 +125,11 @@ class Desk(Protocol):
 
     async def case_status(self, conversation: str, now: datetime) -> CaseStatus | None: ...
 
+    def open_case_key(self, conversation: str) -> str:
+        """The Redis key that exists while the person has an open case. The pipeline reads it
+        with the turn's other reads and calls `case_status` only when it is set."""
+        ...
+
     async def open_case(self, request: CaseRequest, now: datetime) -> CaseStatus:
         """Open (or join) the person's case. Idempotent on `request.key`."""
         ...

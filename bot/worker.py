@@ -21,8 +21,9 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import structlog
 from redis.exceptions import RedisError, ResponseError
@@ -30,11 +31,23 @@ from redis.exceptions import RedisError, ResponseError
 from bot.channels.base import InboundEvent
 from bot.metrics import Metrics
 from bot.store.keys import Keys
-from bot.store.redis import RedisClient
+from bot.store.redis import Lua, RedisClient, run_pipeline
 
 log = structlog.get_logger(__name__)
 
 Handler = Callable[[InboundEvent], Awaitable[None]]
+
+
+class PrefetchingHandler(Protocol):
+    """A handler that reads what it needs in the same round trip as the worker's lease."""
+
+    def prefetch(self, pipe: RedisClient, event: InboundEvent) -> Callable[[Sequence[Any]], Any]:
+        """Queue reads on `pipe`; return the function that turns their results into what
+        `__call__` takes as `prefetched`."""
+        ...
+
+    async def __call__(self, event: InboundEvent, prefetched: Any = None) -> None: ...
+
 
 # Finish an event: advance `done`, release the lease, ack and delete the entry; all or nothing.
 _FINISH = """
@@ -92,7 +105,7 @@ class Worker:
         self,
         redis: RedisClient,
         keys: Keys,
-        handler: Handler,
+        handler: Handler | PrefetchingHandler,
         config: WorkerConfig,
         metrics: Metrics | None = None,
     ) -> None:
@@ -101,9 +114,11 @@ class Worker:
         self.handler = handler
         self.config = config
         self.metrics = metrics or Metrics()
+        self._prefetch: Callable[[RedisClient, InboundEvent], Callable[[Sequence[Any]], Any]] | None
+        self._prefetch = getattr(handler, "prefetch", None)
         self._finish = redis.register_script(_FINISH)
-        self._begin = redis.register_script(_BEGIN)
-        self._renew = redis.register_script(_RENEW)
+        self._begin = Lua(_BEGIN)
+        self._renew = Lua(_RENEW)
         self._release = redis.register_script(_RELEASE)
         self._inflight: dict[str, asyncio.Task[None]] = {}  # conversation -> its task
         # per conversation: a heap of (sequence number, entry id, fields) read but not finished
@@ -276,7 +291,9 @@ class Worker:
         conv, seq = fields.get("conv", ""), _seq_of(fields)
         k = self.keys
         try:
-            event = InboundEvent.from_json(fields["event"], seq=seq)
+            event = InboundEvent.from_json(
+                fields["event"], seq=seq, recent=int(fields.get("recent", 0) or 0)
+            )
         except (ValueError, KeyError, TypeError):
             log.error("worker.bad_entry", entry=entry_id)
             await self._park(entry_id, fields, "unreadable")
@@ -291,14 +308,20 @@ class Worker:
         started = time.monotonic()
         finish_keys = [k.conv_order(conv), k.conv_lock(conv), k.events_stream, self.attempts_key]
         try:
-            # 1. Wait for our turn in the conversation, then take its lease (one round trip).
+            # 1. Wait for our turn in the conversation, then take its lease; the handler's reads
+            #    ride along (one round trip).
             while True:
-                attempts = int(
-                    await self._begin(
-                        keys=[k.conv_order(conv), k.conv_lock(conv), self.attempts_key],
-                        args=[seq, token, lease_ms, entry_id],
+
+                def build(pipe: RedisClient) -> Callable[[Sequence[Any]], Any] | None:
+                    self._begin.stage(
+                        pipe,
+                        [k.conv_order(conv), k.conv_lock(conv), self.attempts_key],
+                        [seq, token, lease_ms, entry_id],
                     )
-                )
+                    return self._prefetch(pipe, event) if self._prefetch is not None else None
+
+                results, read = await run_pipeline(self.redis, build, [self._begin])
+                attempts = int(results[0])
                 if attempts < 0:  # already handled (we were reclaimed after finishing)
                     await self._finish(
                         keys=finish_keys, args=[token, seq, k.events_group, entry_id]
@@ -322,7 +345,8 @@ class Worker:
             else:
                 self._held[entry_id] = (conv, token)
                 try:
-                    await self._handle_with_retries(event)
+                    prefetched = read(results[1:]) if read is not None else None
+                    await self._handle_with_retries(event, prefetched)
                 finally:
                     self._held.pop(entry_id, None)
             await self._finish(keys=finish_keys, args=[token, seq, k.events_group, entry_id])
@@ -342,11 +366,14 @@ class Worker:
                 await self._release(keys=[k.conv_lock(conv)], args=[token])
             return False
 
-    async def _handle_with_retries(self, event: InboundEvent) -> None:
+    async def _handle_with_retries(self, event: InboundEvent, prefetched: Any) -> None:
         delays = self.config.retry_delays_s
         for attempt in range(len(delays) + 1):
             try:
-                await self.handler(event)
+                if prefetched is not None and attempt == 0:
+                    await self.handler(event, prefetched)  # type: ignore[call-arg]
+                else:
+                    await self.handler(event)  # a retry reads afresh: the first try wrote
                 return
             except asyncio.CancelledError:
                 raise
@@ -354,7 +381,7 @@ class Worker:
                 if attempt == len(delays):
                     raise
                 self.metrics.events_failed.inc()
-                log.warning("worker.retry", event=event.event_id, error=type(exc).__name__)
+                log.warning("worker.retry", event_id=event.event_id, error=type(exc).__name__)
                 await asyncio.sleep(delays[attempt])
 
     async def _keep_leases(self, stop: asyncio.Event) -> None:
@@ -368,23 +395,27 @@ class Worker:
             known = list(self._known)
             if not known:
                 continue
-            try:
-                async with self.redis.pipeline(transaction=False) as pipe:
-                    for conv, token in held.values():
-                        await self._renew(
-                            keys=[self.keys.conv_lock(conv)],
-                            args=[token, self.config.reclaim_idle_ms],
-                            client=pipe,
-                        )
-                    pipe.xclaim(
-                        self.keys.events_stream,
-                        self.keys.events_group,
-                        self.config.consumer,
-                        min_idle_time=0,
-                        message_ids=known,
-                        justid=True,
+
+            def build(
+                pipe: RedisClient,
+                held: dict[str, tuple[str, str]] = held,
+                known: list[str] = known,
+            ) -> None:
+                for conv, token in held.values():
+                    self._renew.stage(
+                        pipe, [self.keys.conv_lock(conv)], [token, self.config.reclaim_idle_ms]
                     )
-                    await pipe.execute()
+                pipe.xclaim(
+                    self.keys.events_stream,
+                    self.keys.events_group,
+                    self.config.consumer,
+                    min_idle_time=0,
+                    message_ids=known,
+                    justid=True,
+                )
+
+            try:
+                await run_pipeline(self.redis, build, [self._renew])
             except (RedisError, OSError) as exc:
                 log.warning("worker.lease_renewal_failed", error=type(exc).__name__)
 

@@ -21,6 +21,9 @@ class CaseDesk:
     async def case_status(self, conversation: str, now: datetime) -> CaseStatus | None:
         return await self.book.status(conversation, now)
 
+    def open_case_key(self, conversation: str) -> str:
+        return self.book.keys.conv_case(conversation)
+
     async def open_case(self, request: CaseRequest, now: datetime) -> CaseStatus:
         return await self.book.open(request, now)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import defaultdict
+from collections.abc import Callable
 
 from bot.channels.base import Address, EventKind, InboundEvent
 from bot.intake import StreamIntake
@@ -53,7 +54,7 @@ class ScriptedHandler:
             self.active.discard(conv)
 
 
-async def run_until(worker: Worker, done: callable, timeout: float = 20.0) -> None:  # type: ignore[valid-type]
+async def run_until(worker: Worker, done: Callable[[], bool], timeout: float = 20.0) -> None:
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run(stop))
     try:
@@ -117,3 +118,91 @@ async def test_one_busy_person_holds_one_slot(redis: RedisClient, keys: Keys) ->
     await run_until(worker, lambda: len(handler.handled[quiet]) == 1)
     # the quiet person was answered long before the busy one's 40 events (2 s of work) were done
     assert len(handler.handled[busy]) < 20
+
+
+class PrefetchRecorder(ScriptedHandler):
+    """A handler that reads ahead in the worker's round trip; records what it was given."""
+
+    def __init__(self, failures: dict[str, int] | None = None) -> None:
+        super().__init__(failures)
+        self.given: list[object] = []
+
+    def prefetch(self, pipe: RedisClient, ev: InboundEvent) -> Callable[[list[object]], object]:
+        pipe.get("tsunagari-test:no-such-key")
+        pipe.echo(ev.event_id)
+        return lambda results: ("read", results[0], results[1])
+
+    async def __call__(self, ev: InboundEvent, prefetched: object = None) -> None:
+        self.given.append(prefetched)
+        await super().__call__(ev)
+
+
+async def test_handler_reads_ride_on_the_lease_round_trip_and_retries_read_afresh(
+    redis: RedisClient, keys: Keys
+) -> None:
+    intake = StreamIntake(redis, keys, dedupe_ttl_s=86400)
+    await intake.submit([event("pre", 0)])
+    handler = PrefetchRecorder(failures={"w:pre:0": 1})
+    worker = Worker(redis, keys, handler, config())
+    conv = Address("local", "pre").conversation_id()
+    await run_until(worker, lambda: handler.handled[conv] == ["0"])
+    # first try: the prefetched reads; the retry after its failure reads for itself
+    assert handler.given == [("read", None, "w:pre:0"), None]
+
+
+async def test_scripts_are_loaded_again_after_redis_forgets_them(
+    redis: RedisClient, keys: Keys
+) -> None:
+    """A restarted Redis has an empty script cache: intake and the worker load their scripts
+    again instead of failing (NOSCRIPT)."""
+    intake = StreamIntake(redis, keys, dedupe_ttl_s=86400)
+    await intake.submit([event("flush", 0)])
+    await redis.script_flush()
+    assert await intake.submit([event("flush", 1)]) == [2]
+    await redis.script_flush()
+    handler = ScriptedHandler()
+    worker = Worker(redis, keys, handler, config())
+    conv = Address("local", "flush").conversation_id()
+    await run_until(worker, lambda: handler.handled[conv] == ["0", "1"])
+
+
+async def test_intake_counts_a_persons_messages_once_per_event(
+    redis: RedisClient, keys: Keys
+) -> None:
+    """Flood control's per-minute count is taken at intake: a redelivered event is not counted
+    again, nor is an event retried by the worker; follows and system events do not count."""
+    intake = StreamIntake(redis, keys, dedupe_ttl_s=86400)
+    first, second = event("count", 0), event("count", 1)
+    follow = InboundEvent(
+        event_id="w:count:follow",
+        channel="local",
+        address=first.address,
+        kind=EventKind.FOLLOW,
+        timestamp_ms=first.timestamp_ms,
+        received_ms=first.received_ms,
+    )
+    assert await intake.submit([first, follow, second]) == [1, 2, 3]
+    assert await intake.submit([second]) == [0]  # a redelivery
+    entries = await redis.xrange(keys.events_stream)
+    assert [(f["seq"], f["recent"]) for _, f in entries] == [("1", "1"), ("2", "0"), ("3", "2")]
+    assert await redis.ttl(keys.conv_flood(first.conversation, "minute")) in range(1, 61)
+
+
+def test_an_event_survives_the_stream_whole() -> None:
+    full = InboundEvent(
+        event_id="e1",
+        channel="line",
+        address=Address("line", "U1"),
+        kind=EventKind.POSTBACK,
+        timestamp_ms=1,
+        received_ms=2,
+        text="t",
+        postback="p",
+        reply_token="r",
+        media_type="m",
+        redelivery=True,
+        meta={"case_id": "c"},
+        seq=7,
+        recent=3,
+    )
+    assert InboundEvent.from_json(full.to_json(), seq=7, recent=3) == full

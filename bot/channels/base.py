@@ -51,22 +51,37 @@ class InboundEvent:
     redelivery: bool = False
     meta: dict[str, str] = field(default_factory=dict)  # e.g. case id and Slack ts of a relay
     seq: int = 0  # position in the conversation, assigned at intake
+    recent: int = 0  # the person's messages this minute, this one included (flood control)
 
     @property
     def conversation(self) -> str:
         return self.address.conversation_id()
 
     def to_json(self) -> str:
-        data = asdict(self)
-        data.pop("seq")
+        """The stored form; `seq` and `recent` are assigned at intake and stored beside it."""
+        data = {
+            "event_id": self.event_id,
+            "channel": self.channel,
+            "address": {"channel": self.address.channel, "to": self.address.to},
+            "kind": self.kind.value,
+            "timestamp_ms": self.timestamp_ms,
+            "received_ms": self.received_ms,
+            "text": self.text,
+            "postback": self.postback,
+            "reply_token": self.reply_token,
+            "media_type": self.media_type,
+            "redelivery": self.redelivery,
+            "meta": self.meta,
+        }
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
-    def from_json(cls, raw: str | bytes, seq: int = 0) -> InboundEvent:
+    def from_json(cls, raw: str | bytes, seq: int = 0, recent: int = 0) -> InboundEvent:
         data: dict[str, Any] = json.loads(raw)
         data["address"] = Address(**data["address"])
         data["kind"] = EventKind(data["kind"])
         data["seq"] = seq
+        data["recent"] = recent
         return cls(**data)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -49,7 +49,6 @@ class ConversationSnapshot:
     dialog_state: dict[str, Any]
     screening_state: ScreeningState | None
     profile: dict[str, str]
-    recent: int = 0  # the person's messages in the current minute, this one included
 
 
 @dataclass(slots=True)
@@ -70,28 +69,33 @@ class ConversationStore:
         self.keys = keys
         self.retention_s = retention_s
 
-    async def snapshot(self, conv: str, *, count_message: bool = False) -> ConversationSnapshot:
-        """Read the conversation in one round trip; with `count_message`, also count this
-        message in the person's per-minute window (flood control)."""
-        k = self.keys
+    async def snapshot(self, conv: str) -> ConversationSnapshot:
+        """Read the conversation in one round trip."""
         async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.get(k.conv_state(conv))
-            pipe.get(k.conv_screening(conv))
-            pipe.hgetall(k.conv_profile(conv))
-            if count_message:
-                pipe.set(k.conv_flood(conv, "minute"), 0, ex=60, nx=True)
-                pipe.incr(k.conv_flood(conv, "minute"))
-            results = await pipe.execute()
-        state_raw, screening_raw, profile = results[:3]
-        recent = int(results[4]) if count_message else 0
-        return ConversationSnapshot(
-            dialog_state=json.loads(state_raw) if state_raw else {},
-            screening_state=ScreeningState.from_json(json.loads(screening_raw))
-            if screening_raw
-            else None,
-            profile=dict(profile or {}),
-            recent=recent,
-        )
+            read = self.stage_snapshot(pipe, conv)
+            return read(await pipe.execute())
+
+    def stage_snapshot(
+        self, pipe: RedisClient, conv: str
+    ) -> Callable[[Sequence[Any]], ConversationSnapshot]:
+        """Queue the snapshot's reads on a pipeline that someone else executes (so they can
+        share its round trip); the returned function turns the results into the snapshot."""
+        k = self.keys
+        pipe.get(k.conv_state(conv))
+        pipe.get(k.conv_screening(conv))
+        pipe.hgetall(k.conv_profile(conv))
+
+        def read(results: Sequence[Any]) -> ConversationSnapshot:
+            state_raw, screening_raw, profile = results[:3]
+            return ConversationSnapshot(
+                dialog_state=json.loads(state_raw) if state_raw else {},
+                screening_state=ScreeningState.from_json(json.loads(screening_raw))
+                if screening_raw
+                else None,
+                profile=dict(profile or {}),
+            )
+
+        return read
 
     def stage(self, pipe: RedisClient, conv: str, write: TurnWrite) -> None:
         """Queue a turn's writes on a MULTI pipeline (the caller executes it)."""
