@@ -44,7 +44,7 @@ from bot.store.conversations import (
     TurnWrite,
 )
 from bot.store.keys import Keys
-from bot.store.redis import RedisClient
+from bot.store.redis import AtomicWrites, RedisClient
 from bot.turn import (
     CancelFollowups,
     CaseRequest,
@@ -432,19 +432,19 @@ class TurnHandler:
         self, event: InboundEvent, conv: str, write: TurnWrite, plan: list[Effect]
     ) -> None:
         key = self.keys.event_effects(event.event_id)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            self.conversations.stage(pipe, conv, write)
-            # The first send is marked attempted in the same transaction: if we die before or
-            # after sending, a reclaimer knows to check (a reply token works only once).
-            pipe.hset(
-                key,
-                mapping={
-                    "plan": json.dumps([e.to_json() for e in plan], ensure_ascii=False),
-                    f"attempt:{_first_send(plan)}": "1",
-                },
-            )
-            pipe.expire(key, PLAN_TTL_S)
-            await pipe.execute()
+        writes = AtomicWrites()
+        self.conversations.stage(writes, conv, write)
+        # The first send is marked attempted in the same transaction: if we die before or
+        # after sending, a reclaimer knows to check (a reply token works only once).
+        writes.hset(
+            key,
+            mapping={
+                "plan": json.dumps([e.to_json() for e in plan], ensure_ascii=False),
+                f"attempt:{_first_send(plan)}": "1",
+            },
+        )
+        writes.expire(key, PLAN_TTL_S)
+        await writes.apply(self.redis)
 
     # --- phase 2: carry out -----------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from bot.screening.types import ScreeningState
 from bot.store.keys import Keys
-from bot.store.redis import RedisClient
+from bot.store.redis import AtomicWrites, RedisClient
 
 Role = Literal["person", "bot", "counselor", "system"]
 TRANSCRIPT_MAX = 500  # entries kept per conversation (the newest)
@@ -97,8 +97,9 @@ class ConversationStore:
 
         return read
 
-    def stage(self, pipe: RedisClient, conv: str, write: TurnWrite) -> None:
-        """Queue a turn's writes on a MULTI pipeline (the caller executes it)."""
+    def stage(self, pipe: RedisClient | AtomicWrites, conv: str, write: TurnWrite) -> None:
+        """Queue a turn's writes on a MULTI pipeline or an `AtomicWrites` (the caller applies
+        them)."""
         k, ttl = self.keys, self.retention_s
         if write.transcript:
             key = k.conv_transcript(conv)
