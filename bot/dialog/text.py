@@ -3,6 +3,7 @@ punctuation (「やめる。」 and 「ﾔﾒﾙ」 should both stop), and count
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Iterable
 
@@ -21,14 +22,20 @@ def normalize(text: str) -> str:
     return "".join(out)
 
 
+# A turn matches one text against many intents: the text is normalized once (the cache holds
+# the few texts of the turns in flight), each admin phrase once per script version.
+_text_form = functools.lru_cache(maxsize=16)(normalize)
+_phrase_form = functools.lru_cache(maxsize=16384)(normalize)
+
+
 def matches_exact(text: str, phrases: Iterable[str]) -> bool:
-    norm = normalize(text)
-    return bool(norm) and any(norm == normalize(p) for p in phrases)
+    norm = _text_form(text)
+    return bool(norm) and any(norm == _phrase_form(p) for p in phrases)
 
 
 def contains_any(text: str, phrases: Iterable[str]) -> bool:
-    norm = normalize(text)
-    return bool(norm) and any(normalize(p) and normalize(p) in norm for p in phrases)
+    norm = _text_form(text)
+    return bool(norm) and any((form := _phrase_form(p)) and form in norm for p in phrases)
 
 
 def utf16_len(text: str) -> int:
