@@ -9,8 +9,8 @@ embedded Redis server, the LINE client, the background loops) and drains work on
 from __future__ import annotations
 
 import asyncio
-import gc
 import contextlib
+import gc
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any

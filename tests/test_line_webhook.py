@@ -282,3 +282,33 @@ async def test_webhook_without_line_credentials_is_503(redis_url: str, key_prefi
         response = await app.post_line(body)
         assert response.status_code == 503
         assert "not configured" in response.json()["detail"]
+
+
+async def test_line_calls_go_through_bot_proxy_when_set(
+    line: LineStandIn, redis_url: str, key_prefix: str
+) -> None:
+    """BOT_PROXY carries LINE calls too (the environment's proxy variables are not read)."""
+    from bot.channels.base import Address, Delivery, OutboundMessage, QuickReply
+    from bot.channels.line import LineSender
+    from bot.metrics import Metrics
+
+    settings = make_settings(redis_url, key_prefix, "http://line-api.invalid", BOT_PROXY=line.url)
+    sender = LineSender(settings, Metrics())
+    await sender.open()
+    try:
+        await sender.deliver(
+            Delivery(
+                address=Address("line", "U" + "0" * 32),
+                messages=(OutboundMessage("via proxy", (QuickReply("はい", data="yes"),)),),
+                key="proxy-test",
+            )
+        )
+    finally:
+        await sender.aclose()
+    assert [s.texts for s in line.sent] == [["via proxy"]]
+    assert line.sent[0].messages[0]["quickReply"]["items"][0]["action"] == {
+        "type": "postback",
+        "label": "はい",
+        "data": "yes",
+        "displayText": "はい",
+    }

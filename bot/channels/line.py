@@ -18,6 +18,7 @@ import asyncio
 import functools
 import hashlib
 import json
+import ssl
 import time
 import uuid
 from collections.abc import Callable, Coroutine, Sequence
@@ -357,7 +358,21 @@ class LineSender:
             host=self.settings.line_api_base_url.rstrip("/"),
             access_token=token.get_secret_value() if token else "",
         )
+        if self.settings.bot_proxy:
+            cfg.proxy = self.settings.bot_proxy
         self._client = AsyncApiClient(cfg)
+        # The SDK's session trusts the environment, and so aiohttp reads ~/.netrc in a thread
+        # for every request (a thread hop and a file read per answer). Ours does not: a proxy
+        # comes from BOT_PROXY, explicitly, as for Slack.
+        rest = self._client.rest_client
+        await rest.pool_manager.close()
+        rest.pool_manager = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(
+                limit=cfg.connection_pool_maxsize,
+                ssl=ssl.create_default_context(cafile=cfg.ssl_ca_cert),
+            ),
+            trust_env=False,
+        )
         self._api = AsyncMessagingApi(self._client)
 
     async def aclose(self) -> None:
