@@ -3,6 +3,9 @@ signature and sends one reply through the SDK's async client to the same stand-i
 
 No store, no stream, no screening, no dialog: what any LINE bot must do at least. Run as
 `uvicorn bench.floor_app:app` with LINE_CHANNEL_SECRET / LINE_API_BASE_URL set.
+
+Its HTTP session is set up as Tsunagari's is (no `trust_env`, so aiohttp does not read ~/.netrc
+in a thread per request): the floor must not be slowed by a setting we avoid ourselves.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import json
 import os
 from collections.abc import AsyncIterator
 
+import aiohttp
 from fastapi import FastAPI, Request, Response
 from linebot.v3.messaging import (
     AsyncApiClient,
@@ -30,6 +34,11 @@ state: dict[str, AsyncMessagingApi] = {}
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     cfg = Configuration(host=os.environ["LINE_API_BASE_URL"], access_token="bench")
     async with AsyncApiClient(cfg) as client:
+        rest = client.rest_client
+        await rest.pool_manager.close()
+        rest.pool_manager = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=cfg.connection_pool_maxsize), trust_env=False
+        )
         state["api"] = AsyncMessagingApi(client)
         yield
 
