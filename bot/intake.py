@@ -10,6 +10,7 @@ stream.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from bot.channels.base import EventKind, InboundEvent
 from bot.store.keys import Keys
@@ -51,25 +52,23 @@ class StreamIntake:
             return []
         k = self.keys
 
+        def args(event: InboundEvent) -> tuple[list[str], list[Any]]:
+            conv = event.conversation
+            keys = [
+                k.dedupe(event.event_id),
+                k.conv_order(conv),
+                k.events_stream,
+                k.conv_flood(conv, "minute"),
+            ]
+            counted = "1" if event.kind in COUNTED else "0"
+            return keys, [self.dedupe_ttl_s, conv, event.to_json(), ORDER_TTL_S, counted]
+
+        if len(events) == 1:  # the usual webhook: one event, no pipeline needed
+            return [int(await self._script.run(self.redis, *args(events[0])))]
+
         def build(pipe: RedisClient) -> None:
             for event in events:
-                conv = event.conversation
-                self._script.stage(
-                    pipe,
-                    [
-                        k.dedupe(event.event_id),
-                        k.conv_order(conv),
-                        k.events_stream,
-                        k.conv_flood(conv, "minute"),
-                    ],
-                    [
-                        self.dedupe_ttl_s,
-                        conv,
-                        event.to_json(),
-                        ORDER_TTL_S,
-                        "1" if event.kind in COUNTED else "0",
-                    ],
-                )
+                self._script.stage(pipe, *args(event))
 
         results, _ = await run_pipeline(self.redis, build, [self._script])
         return [int(r) for r in results]

@@ -79,6 +79,14 @@ class Lua:
     def stage(self, pipe: RedisClient, keys: Sequence[Any], args: Sequence[Any]) -> None:
         pipe.evalsha(self.sha, len(keys), *keys, *args)
 
+    async def run(self, redis: RedisClient, keys: Sequence[Any], args: Sequence[Any]) -> Any:
+        """Run alone (no pipeline to build and reset: cheaper for a single call)."""
+        try:
+            return await redis.evalsha(self.sha, len(keys), *keys, *args)
+        except NoScriptError:
+            await redis.script_load(self.source)
+            return await redis.evalsha(self.sha, len(keys), *keys, *args)
+
 
 async def run_pipeline(
     redis: RedisClient, build: Callable[[RedisClient], T], scripts: Sequence[Lua]
