@@ -460,10 +460,12 @@ class TurnHandler:
                 if effect.kind == "send":
                     reply_used = True
                 continue
-            first_attempt = not progress.get(f"attempt:{index}") or index == fresh_send
-            if not progress.get(f"attempt:{index}"):
-                await self.redis.hset(key, f"attempt:{index}", "1")
             if effect.kind == "send":
+                # Mark the attempt before sending: a retry must know a reply token may be spent.
+                # (Other effects are idempotent on their own keys and need no such marker.)
+                first_attempt = not progress.get(f"attempt:{index}") or index == fresh_send
+                if not progress.get(f"attempt:{index}"):
+                    await self.redis.hset(key, f"attempt:{index}", "1")
                 use_reply = bool(effect.data.get("reply", True)) and not reply_used
                 await self._deliver(event, index, effect, first_attempt, use_reply)
                 reply_used = True
