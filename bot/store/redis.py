@@ -161,7 +161,7 @@ class AtomicWrites:
         if not self.ops:
             return
         payload = json.dumps(self.ops, ensure_ascii=False, separators=(",", ":"))
-        await run_pipeline(redis, lambda pipe: _APPLY.stage(pipe, self.keys, [payload]), [_APPLY])
+        await _APPLY.run(redis, self.keys, [payload])
 
 
 def _die_with_parent() -> None:
