@@ -4,7 +4,8 @@ Two phases, so a worker killed at any point never sends a second answer:
 
 1. **Decide.** Read the conversation, screen the text, ask the dialog what to say, and write
    everything the turn changes (transcript, screening and dialog state, profile) *together with
-   the plan of effects* in one MULTI/EXEC. Crisis state is therefore stored before anything is
+   the plan of effects* in one atomic write (`AtomicWrites`, a single Lua call). Crisis state
+   is therefore stored before anything is
    sent. If the plan already exists (the event was reclaimed), this phase is skipped.
 2. **Carry out.** Run the plan's effects in order (send, open a case, relay to the counselor,
    schedule a follow-up, ...), marking each one done. Every effect is idempotent on a key derived

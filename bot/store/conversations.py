@@ -1,6 +1,6 @@
 """Per-conversation state in Redis: transcript, dialog state, screening state and profile.
 
-Every write of one turn goes through `TurnWrite` so it lands in a single MULTI/EXEC together
+Every write of one turn goes through `TurnWrite` so it lands in one atomic write together
 with the turn's decided effects: a worker killed mid-turn leaves either all of it or none.
 """
 
