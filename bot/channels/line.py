@@ -18,6 +18,7 @@ import asyncio
 import functools
 import hashlib
 import json
+import re
 import ssl
 import time
 import uuid
@@ -252,6 +253,24 @@ async def read_body(request: Request, limit: int) -> bytes:
 CrisisNet = Callable[[Sequence[InboundEvent]], Coroutine[Any, Any, None]]
 
 
+# JSON can escape one half of a UTF-16 pair on its own (\ud800). Python decodes it to a lone
+# surrogate, which cannot be encoded as UTF-8: it could not be stored, screened or answered.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def without_lone_surrogates(value: Any) -> Any:
+    """The parsed payload with each lone surrogate replaced by U+FFFD (pairs are kept: the JSON
+    decoder has already joined them into one character)."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [without_lone_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {without_lone_surrogates(k): without_lone_surrogates(v) for k, v in value.items()}
+    return value
+
+
 def line_router(
     settings: Settings,
     intake: Callable[[], Intake],
@@ -293,6 +312,8 @@ def line_router(
             payload = json.loads(text)
         except ValueError:
             return done("bad_json", started, JSONResponse({"detail": "malformed JSON"}, 400))
+        if _SURROGATE_ESCAPE.search(text):
+            payload = without_lone_surrogates(payload)
         raw_events = payload.get("events") if isinstance(payload, dict) else None
         if not isinstance(raw_events, list):
             return done("bad_json", started, JSONResponse({"detail": "no events list"}, 400))
