@@ -90,10 +90,9 @@ json_values = st.recursive(
     ),
     max_leaves=12,
 )
-strange_text = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=0, max_size=300
-) | st.sampled_from(
+strange_text = st.text(min_size=0, max_size=300) | st.sampled_from(
     [
+        "\ud800もう死にたい\udfff",  # lone UTF-16 halves (escaped in the JSON)
         "死にたい\u202e\u200f",  # bidi overrides
         "\x00\x01\x1b[31mしにたい\x7f",  # control characters
         "ｼﾆﾀｲ😭🙏🏻👨‍👩‍👧",  # half width and emoji sequences
@@ -177,7 +176,10 @@ payloads = (
 )
 @given(payload=payloads)
 def test_random_signed_payloads_never_5xx(background: BackgroundApp, payload: Any) -> None:
-    body = json.dumps(payload, ensure_ascii=False).encode()
+    try:
+        body = json.dumps(payload, ensure_ascii=False).encode()
+    except UnicodeEncodeError:  # lone surrogates: only escaped JSON (\ud800) can carry them
+        body = json.dumps(payload).encode()
     response = httpx.post(
         background.base_url + "/webhooks/line",
         content=body,
