@@ -224,6 +224,7 @@ async def run_async(
     sink_url = f"http://127.0.0.1:{sink_port}"
     redis_url, embedded = redis_url_for_bench()
     rows: list[dict[str, object]] = []
+    prefixes: list[str] = []
     try:
         await wait_http(sink_url + "/count")
         results: dict[str, dict[str, Any]] = {}
@@ -248,9 +249,10 @@ async def run_async(
                     "--no-access-log",
                 ]
             else:
+                prefixes.append(f"bench{uuid.uuid4().hex[:8]}")
                 env |= {
                     "REDIS_URL": redis_url,
-                    "BOT_KEY_PREFIX": f"bench{uuid.uuid4().hex[:8]}",
+                    "BOT_KEY_PREFIX": prefixes[-1],
                     "BOT_LOG_LEVEL": "warning",
                     "BOT_RELOAD_INTERVAL_S": "0",
                     "BOT_REPLY_TOKEN_TTL_S": "600",
@@ -305,7 +307,28 @@ async def run_async(
         sink.stop()
         if embedded is not None:
             embedded.stop()
+        else:
+            await forget_keys(redis_url, prefixes)
     return rows
+
+
+async def forget_keys(redis_url: str, prefixes: Sequence[str]) -> None:
+    """Delete what the runs stored in a shared Redis (each run has prefixes of its own)."""
+    from bot.store.redis import make_client
+
+    client = make_client(redis_url)
+    try:
+        for prefix in prefixes:
+            batch: list[str] = []
+            async for key in client.scan_iter(match=f"{prefix}:*", count=1000):
+                batch.append(key)
+                if len(batch) >= 1000:
+                    await client.unlink(*batch)
+                    batch = []
+            if batch:
+                await client.unlink(*batch)
+    finally:
+        await client.aclose()
 
 
 def run() -> list[dict[str, object]]:

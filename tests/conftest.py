@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+import redis as redis_sync
 import redis.asyncio as aioredis
 
 from bot.store.keys import Keys
@@ -40,8 +41,19 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
-def key_prefix() -> str:
-    return f"t{uuid.uuid4().hex[:12]}"
+def key_prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix of the test's own; whatever the test (or a server it started) left under
+    it is deleted afterwards, so a shared Redis does not fill up run after run."""
+    prefix = f"t{uuid.uuid4().hex[:12]}"
+    yield prefix
+    client = redis_sync.Redis.from_url(redis_url)
+    try:
+        for key in client.scan_iter(match=f"{prefix}:*", count=1000):
+            client.unlink(key)
+    except redis_sync.RedisError:
+        pass  # a test that stopped Redis on purpose: nothing to clean
+    finally:
+        client.close()
 
 
 @pytest.fixture
