@@ -98,6 +98,10 @@ class WorkerConfig:
     max_attempts: int = 8  # per event, counted across processes, before it is parked
     retry_delays_s: tuple[float, ...] = (0.2, 1.0, 3.0)  # in-process retries before reclaim
     shutdown_grace_s: float = 15.0  # how long in-flight events may finish on shutdown
+    # A consumer (one per process ever started) with nothing pending and unseen this long is
+    # a process that is gone: its name is removed from the group.
+    prune_idle_ms: int = 86_400_000
+    prune_every_s: float = 600.0
 
 
 class Worker:
@@ -159,6 +163,7 @@ class Worker:
 
     async def _consume(self, stop: asyncio.Event) -> None:
         last_reclaim = 0.0
+        last_prune = time.monotonic()
         backoff = 0.1
         first = True
         while not stop.is_set():
@@ -172,6 +177,9 @@ class Worker:
                 if now - last_reclaim > self.config.reclaim_idle_ms / 2000:
                     last_reclaim = now
                     await self._reclaim()
+                if now - last_prune > self.config.prune_every_s:
+                    last_prune = now
+                    await self.prune_consumers()
                 await self._read(">")
                 backoff = 0.1
             except asyncio.CancelledError:
@@ -240,6 +248,28 @@ class Worker:
                 continue
             log.info("worker.reclaimed", entry=entry_id)
             await self._spawn(entry_id, fields)
+
+    async def prune_consumers(self) -> list[str]:
+        """Remove the names of processes that are gone from the consumer group. Only names
+        with nothing pending (so nothing can be lost) and unseen for `prune_idle_ms` (a live
+        worker is seen at every read, at least once per `block_ms`)."""
+        consumers = await self.redis.xinfo_consumers(
+            self.keys.events_stream, self.keys.events_group
+        )
+        gone = [
+            str(c["name"])
+            for c in consumers
+            if c["name"] != self.config.consumer
+            and int(c["pending"]) == 0
+            and int(c["idle"]) > self.config.prune_idle_ms
+        ]
+        for name in gone:
+            await self.redis.xgroup_delconsumer(
+                self.keys.events_stream, self.keys.events_group, name
+            )
+        if gone:
+            log.info("worker.consumers_pruned", count=len(gone))
+        return gone
 
     def _free_slots(self) -> int:
         """Slots are per conversation, not per event: a person who sends a hundred messages

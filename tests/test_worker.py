@@ -206,3 +206,25 @@ def test_an_event_survives_the_stream_whole() -> None:
         recent=3,
     )
     assert InboundEvent.from_json(full.to_json(), seq=7, recent=3) == full
+
+
+async def test_names_of_processes_that_are_gone_are_pruned_from_the_group(
+    redis: RedisClient, keys: Keys
+) -> None:
+    """Every process start adds a consumer name; a name with nothing pending and unseen for
+    long is removed, one with pending entries (to be reclaimed) is kept."""
+    intake = StreamIntake(redis, keys, dedupe_ttl_s=86400)
+    worker = Worker(redis, keys, ScriptedHandler(), config(prune_idle_ms=150))
+    await worker.ensure_group()
+    await intake.submit([event("gone", 0), event("gone", 1), event("gone", 2)])
+    stream, group = keys.events_stream, keys.events_group
+    # "old-idle" read and finished its entry; "old-busy" died holding one.
+    entries = await redis.xreadgroup(group, "old-idle", {stream: ">"}, count=1)
+    await redis.xack(stream, group, entries[0][1][0][0])
+    await redis.xreadgroup(group, "old-busy", {stream: ">"}, count=1)
+    await redis.xreadgroup(group, "test-consumer", {stream: ">"}, count=1)  # this process
+    assert await worker.prune_consumers() == []  # nobody has been idle long enough yet
+    await asyncio.sleep(0.3)
+    assert await worker.prune_consumers() == ["old-idle"]
+    names = {c["name"] for c in await redis.xinfo_consumers(stream, group)}
+    assert names == {"old-busy", "test-consumer"}
