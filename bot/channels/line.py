@@ -325,9 +325,8 @@ def line_router(
             try:
                 # Bounded: LINE gives up after 2 s. A submit cut short is safe to repeat (each
                 # event's script is atomic and redeliveries are deduplicated).
-                seqs = await asyncio.wait_for(
-                    intake().submit(events), timeout=settings.bot_intake_timeout_s
-                )
+                async with asyncio.timeout(settings.bot_intake_timeout_s):
+                    seqs = await intake().submit(events)
             except (RedisError, OSError, TimeoutError) as exc:
                 log.error("line.store_unavailable", error=type(exc).__name__)
                 if safety_net is not None:
