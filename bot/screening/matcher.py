@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Final, Generic, TypeVar
 
+from bot.screening.normalize import first_chars
 from bot.screening.tokens import KIND_END, KIND_PUNCT, KIND_SKIP, KIND_WORD, Token
 
 GAP: Final = ("…", "")  # pattern element: up to MAX_GAP words in between
@@ -39,7 +40,17 @@ class Pattern:
 class Stream:
     """The words of one message (particles and punctuation set aside) in matchable arrays."""
 
-    __slots__ = ("barrier", "begin", "end", "forms", "keys", "sentence", "tok", "tokens")
+    __slots__ = (
+        "barrier",
+        "begin",
+        "end",
+        "forms",
+        "keys",
+        "keyset",
+        "sentence",
+        "tok",
+        "tokens",
+    )
 
     def __init__(self, tokens: Sequence[Token]) -> None:
         self.tokens = tokens
@@ -76,6 +87,7 @@ class Stream:
         self.begin = begin
         self.end = end
         self._polite_negation()
+        self.keyset = frozenset(keys)  # a pattern needs all its keys here to match at all
 
     def _polite_negation(self) -> None:
         """Read polite negation as plain: ありません → ない, 眠れません → 眠れない.
@@ -143,28 +155,28 @@ class PatternSet(Generic[P]):
     """
 
     def __init__(self) -> None:
-        # first key → second key (None: a one-word pattern or a gap second) → patterns
-        self._index: dict[str, dict[str | None, list[tuple[Pattern, P]]]] = {}
+        # first key → second key (None: a one-word pattern or a gap second) → patterns, each
+        # with the keys it needs (checked before matching: most patterns tried do not match)
+        self._index: dict[str, dict[str | None, list[tuple[Pattern, P, frozenset[str]]]]] = {}
         self._regexes: list[tuple[re.Pattern[str], P]] = []
-        self._any_regex: re.Pattern[str] | None = None
+        self._any_regex: tuple[re.Pattern[str], ...] = ()
 
     def add(self, pattern: Pattern, payload: P) -> None:
         elements = pattern.elements
         second = elements[1][0] if len(elements) > 1 and elements[1] != GAP else None
         by_second = self._index.setdefault(pattern.first, {})
         bucket = by_second.setdefault(second, [])
-        for known, known_payload in bucket:
+        for known, known_payload, _ in bucket:
             if known_payload is payload and (known.elements, known.at_end) == (
                 elements,
                 pattern.at_end,
             ):
                 return  # the same reading of another spelling of the same entry
-        bucket.append((pattern, payload))
+        bucket.append((pattern, payload, frozenset(key for key, _ in elements if key != GAP[0])))
 
     def add_regex(self, regex: re.Pattern[str], payload: P) -> None:
         self._regexes.append((regex, payload))
-        # One scan of the text tells whether any regex can match at all (most texts: none).
-        self._any_regex = re.compile("|".join(f"(?:{r.pattern})" for r, _ in self._regexes))
+        self._any_regex = _any_regex([r.pattern for r, _ in self._regexes])
 
     def __bool__(self) -> bool:
         return bool(self._index or self._regexes)
@@ -174,6 +186,7 @@ class PatternSet(Generic[P]):
         index = self._index
         n = len(keys)
         begins, ends = stream.begin, stream.end
+        keyset = stream.keyset
         for w, key in enumerate(keys):
             by_second = index.get(key)
             if by_second is None:
@@ -182,11 +195,16 @@ class PatternSet(Generic[P]):
             for bucket in (by_second.get(None), by_second.get(keys[w + 1]) if w + 1 < n else None):
                 if bucket is None:
                     continue
-                for pattern, payload in bucket:
+                for pattern, payload, needs in bucket:
+                    if not needs <= keyset:
+                        continue
                     end = _match(pattern, stream, w)
                     if end is not None:
                         yield payload, w, end, begins[w], ends[end - 1]
-        if self._any_regex is None or self._any_regex.search(text) is None:
+        for any_regex in self._any_regex:
+            if any_regex.search(text) is not None:
+                break
+        else:
             return
         for regex, payload in self._regexes:
             for m in regex.finditer(text):
@@ -196,6 +214,21 @@ class PatternSet(Generic[P]):
                 first = stream.word_at_or_after(a)
                 stop = bisect_left(stream.begin, b)
                 yield payload, first, max(first, stop), a, b
+
+
+def _any_regex(patterns: Sequence[str]) -> tuple[re.Pattern[str], ...]:
+    """Regexes whose searches tell whether any of ``patterns`` matches (most texts: none).
+
+    The patterns whose first characters are known share one alternation behind a look-ahead
+    for those characters (cheap to reject at most positions); the others are searched alone.
+    """
+    known = [p for p in patterns if first_chars([p])]
+    out = [re.compile(p) for p in patterns if p not in known]
+    if known:
+        first = "".join(sorted(first_chars(known) or ()))
+        alternation = "|".join(f"(?:{p})" for p in known)
+        out.insert(0, re.compile(f"(?=[{re.escape(first)}])(?:{alternation})"))
+    return tuple(out)
 
 
 def _match(pattern: Pattern, stream: Stream, start: int) -> int | None:

@@ -165,7 +165,7 @@ class Normalizer:
         # A leading class of the characters a match can start with lets the scan skip most
         # positions cheaply (when the rules' first characters can be worked out).
         alternation = "|".join(f"(?P<r{i}>{r.pattern.pattern})" for i, r in enumerate(spellings))
-        first = _first_chars([r.pattern.pattern for r in spellings])
+        first = first_chars([r.pattern.pattern for r in spellings])
         if first:
             alternation = f"(?=[{re.escape(''.join(sorted(first)))}])(?:{alternation})"
         self._spelling: re.Pattern[str] | None = re.compile(alternation) if spellings else None
@@ -209,7 +209,7 @@ class Normalizer:
         return match.group(0)
 
 
-def _first_chars(patterns: Sequence[str]) -> set[str] | None:
+def first_chars(patterns: Sequence[str]) -> set[str] | None:
     """Every character a match of these regexes can start with, or None when unknown."""
     try:
         from re import _parser as parser  # type: ignore[attr-defined]

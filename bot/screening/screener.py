@@ -10,9 +10,10 @@ chains; the conversation level never drops.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from operator import attrgetter
 from pathlib import Path
+from typing import NamedTuple
 
 from bot.screening.config import (
     Chain,
@@ -48,8 +49,7 @@ _MAX_PER_ENTRY = 8
 _MAX_CANDIDATES = 2000
 
 
-@dataclass(frozen=True, slots=True)
-class _Candidate:
+class _Candidate(NamedTuple):  # a tuple: built for every match, cheaper than a frozen dataclass
     entry: Entry
     begin: int  # span in the normalized text
     end: int
@@ -57,8 +57,7 @@ class _Candidate:
     about: str  # "self", "other" (a third person) or "media" (fiction, news)
 
 
-@dataclass(frozen=True, slots=True)
-class MessageAnalysis:
+class MessageAnalysis(NamedTuple):
     """What one message shows on its own (before conversation context)."""
 
     signals: tuple[Signal, ...]
@@ -69,6 +68,9 @@ class MessageAnalysis:
 
 
 _EMPTY = MessageAnalysis((), RiskLevel.NONE, False)
+_BY_SPAN = attrgetter("begin", "end")
+_SIGNAL_ORDER = attrgetter("start", "end")
+_NOTHING: frozenset[str] = frozenset()
 
 
 def _inside(inner: _Candidate, outer: _Candidate) -> bool:
@@ -106,6 +108,9 @@ def _drop_hidden(candidates: list[_Candidate]) -> list[_Candidate]:
 
 
 _PENDING_KEY = "pending_roles"
+# Roles that, said after a wish to die or a plan, make the conversation imminent.
+_STEP_ROLES = frozenset({"means", "plan", "act", "farewell"})
+_NEW_CONVERSATION = ScreeningState()
 
 
 class _Fields(dict[str, str]):
@@ -147,6 +152,11 @@ class Screener:
         for cls in config.classes.values():
             self._by_role.setdefault(cls.role, cls)
         self._role_of = {name: cls.role for name, cls in config.classes.items()}
+        # Signals a reason line is written for (not factors: they get one line together),
+        # the most urgent first.
+        self._reason_rank = {
+            name: -int(cls.level) for name, cls in config.classes.items() if cls.role != "factor"
+        }
         # Pathway matches depend only on the set of factors: remember the recent ones.
         self._pathway_memo: dict[
             tuple[tuple[str, ...], frozenset[str]], tuple[PathwayMatch | None, int]
@@ -167,9 +177,9 @@ class Screener:
         self, text: str, state: ScreeningState | None = None
     ) -> tuple[ScreeningResult, ScreeningState]:
         """Screen the newest message in the context of the conversation so far."""
-        old = state or ScreeningState()
+        old = _NEW_CONVERSATION if state is None else state  # only read, never changed
         index = old.messages
-        context = frozenset(s.cls for s in old.signals)
+        context = frozenset([s.cls for s in old.signals])
         analysis = self.analyze(text, index, context)
         signals = [*old.signals, *analysis.signals]
         factors = list(old.factors)
@@ -177,15 +187,12 @@ class Screener:
             if signal.factor and signal.factor not in factors:
                 factors.append(signal.factor)
         prior = [f for f in old.prior_factors if f]
-        earlier_roles = self._roles(s for s in old.signals)
+        earlier_roles = self._roles(old.signals)
         now_roles = self._roles(analysis.signals)
         pending = set(old.extra.get(_PENDING_KEY, ()))
-        conversation_imminent = (
-            bool(
-                (earlier_roles & {"ideation", "passive", "plan"})
-                and (now_roles & {"means", "plan", "act", "farewell"})
-            )
-            or bool((earlier_roles & {"means", "plan"}) and (now_roles & {"ideation"}))
+        conversation_imminent = bool(now_roles) and (
+            bool((earlier_roles & {"ideation", "passive", "plan"}) and (now_roles & _STEP_ROLES))
+            or bool((earlier_roles & {"means", "plan"}) and "ideation" in now_roles)
             # a place or act said first, the wish to die after it (いま屋上にいる → 死にたい)
             or bool((pending & {"means", "act"}) and (now_roles & {"ideation", "passive"}))
         )
@@ -276,23 +283,25 @@ class Screener:
         out: list[_Candidate] = []
         seen: set[tuple[str, int, int]] = set()
         per_entry: dict[str, int] = {}
+        n_words = len(stream.keys)
         for entry, a, b, begin, end in found:
-            if (entry.id, begin, end) in seen:
+            key = (entry.id, begin, end)
+            if key in seen:
                 continue
-            seen.add((entry.id, begin, end))
+            seen.add(key)
             # A pasted wall of text repeats the same words: a few of each entry are enough,
             # and keep the work per message linear.
             count = per_entry.get(entry.id, 0)
             if count >= _MAX_PER_ENTRY:
                 continue
-            if any(
+            if idioms and any(
                 begin < i_end
                 and i_begin < end
                 and (sup is None or entry.cls.name in sup or entry.factor in sup)
                 for i_begin, i_end, sup in idioms
             ):
                 continue
-            words = a < b <= len(stream.keys)
+            words = a < b <= n_words
             negated = words and entry.negatable and self._negated(tokens, stream.tok[b - 1])
             about = "self"
             if words and entry.cls.role not in _UNATTRIBUTED_ROLES and not entry.about_others:
@@ -425,22 +434,10 @@ class Screener:
         if not candidates:
             return _EMPTY
         kept = [c for c in candidates if not c.negated and c.about == "self"]
-        present = {c.entry.cls.name for c in kept if not c.entry.requires}
-
-        def satisfied(entry: Entry) -> bool:
-            if not entry.requires:
-                return True
-            if entry.requires_in == "conversation":
-                return bool(entry.requires & (present | context))
-            return bool(entry.requires & present)
-
-        for _ in range(2):  # requirements may chain (a term needing a class that needs another)
-            present |= {c.entry.cls.name for c in kept if satisfied(c.entry)}
-        selected = [c for c in kept if satisfied(c.entry)]
-        waiting = frozenset(
-            c.entry.cls.role
-            for c in kept
-            if c.entry.requires_in == "conversation" and not satisfied(c.entry)
+        selected, waiting = (
+            self._requirements(kept, context)
+            if any(c.entry.requires for c in kept)
+            else (kept, _NOTHING)  # most messages: no word waits for another class
         )
         selected = _drop_hidden(selected)
         signals: list[Signal] = []
@@ -468,7 +465,7 @@ class Screener:
             levels.append(level)
             roles.add(cls.role)
 
-        for c in sorted(selected, key=lambda c: (c.begin, c.end)):
+        for c in sorted(selected, key=_BY_SPAN):
             add(c.entry.cls, c.entry, c.begin, c.end, c.entry.level)
         third = self._by_role.get("third_party")
         if third is not None:
@@ -491,14 +488,38 @@ class Screener:
             or bool("self_harm" in roles and "time" in roles)
         )
         level = RiskLevel.IMMINENT if imminent else max(levels)
-        signals.sort(key=lambda s: (s.start, s.end))
+        signals.sort(key=_SIGNAL_ORDER)
         return MessageAnalysis(tuple(signals), level, imminent, waiting)
+
+    @staticmethod
+    def _requirements(
+        kept: list[_Candidate], context: frozenset[str]
+    ) -> tuple[list[_Candidate], frozenset[str]]:
+        """Candidates whose required classes are present, and the roles of those still waiting."""
+        present = {c.entry.cls.name for c in kept if not c.entry.requires}
+
+        def satisfied(entry: Entry) -> bool:
+            if not entry.requires:
+                return True
+            if entry.requires_in == "conversation":
+                return bool(entry.requires & (present | context))
+            return bool(entry.requires & present)
+
+        for _ in range(2):  # requirements may chain (a term needing a class that needs another)
+            present |= {c.entry.cls.name for c in kept if satisfied(c.entry)}
+        selected = [c for c in kept if satisfied(c.entry)]
+        waiting = frozenset(
+            c.entry.cls.role
+            for c in kept
+            if c.entry.requires_in == "conversation" and not satisfied(c.entry)
+        )
+        return selected, waiting
 
     # --- conversation --------------------------------------------------------------------
 
-    def _roles(self, signals: Iterable[Signal]) -> set[str]:
+    def _roles(self, signals: Sequence[Signal]) -> set[str]:
         role_of = self._role_of
-        return {role_of[s.cls] for s in signals if s.cls in role_of}
+        return {role_of[s.cls] for s in signals if s.cls in role_of} if signals else set()
 
     def _pathway(
         self, factors: Sequence[str], prior: Sequence[str]
@@ -584,12 +605,12 @@ class Screener:
         if conversation_imminent:
             out.append(messages.get("conversation_imminent", ""))
         shown: set[tuple[str, str]] = set()
-        ranked = sorted(
-            (s for s in signals if s.cls in classes and classes[s.cls].role != "factor"),
-            key=lambda s: -int(classes[s.cls].level),
-        )
+        rank = self._reason_rank
+        ranked = sorted([s for s in signals if s.cls in rank], key=lambda s: rank[s.cls])
         for s in ranked:
-            if (s.cls, s.text) in shown or len(shown) >= _MAX_REASON_SIGNALS:
+            if len(shown) >= _MAX_REASON_SIGNALS:
+                break
+            if (s.cls, s.text) in shown:
                 continue
             shown.add((s.cls, s.text))
             cls = classes[s.cls]
