@@ -451,16 +451,10 @@ class Screener:
             if key in seen:
                 return
             seen.add(key)
+            factor = entry.factor if cls.role == "factor" else None
+            # positional: keyword arguments make this frozen dataclass markedly slower to build
             signals.append(
-                Signal(
-                    cls=cls.name,
-                    term=entry.id,
-                    text=original[start:stop],
-                    start=start,
-                    end=stop,
-                    message=index,
-                    factor=entry.factor if cls.role == "factor" else None,
-                )
+                Signal(cls.name, entry.id, original[start:stop], start, stop, index, factor)
             )
             levels.append(level)
             roles.add(cls.role)
