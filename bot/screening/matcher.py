@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Generic, TypeVar
 
@@ -150,7 +150,7 @@ class Stream:
 class PatternSet(Generic[P]):
     """Many patterns indexed by their first key.
 
-    `find` yields (payload, first word, end word, begin char, end char); for a regex the
+    `find` lists (payload, first word, end word, begin char, end char); for a regex the
     characters are the regex's own span and the words those it overlaps (possibly none).
     """
 
@@ -158,6 +158,7 @@ class PatternSet(Generic[P]):
         # first key → second key (None: a one-word pattern or a gap second) → patterns, each
         # with the keys it needs (checked before matching: most patterns tried do not match)
         self._index: dict[str, dict[str | None, list[tuple[Pattern, P, frozenset[str]]]]] = {}
+        self._firsts: frozenset[str] = frozenset()  # the index's keys, as a set
         self._regexes: list[tuple[re.Pattern[str], P]] = []
         self._any_regex: tuple[re.Pattern[str], ...] = ()
 
@@ -165,6 +166,7 @@ class PatternSet(Generic[P]):
         elements = pattern.elements
         second = elements[1][0] if len(elements) > 1 and elements[1] != GAP else None
         by_second = self._index.setdefault(pattern.first, {})
+        self._firsts = frozenset(self._index)
         bucket = by_second.setdefault(second, [])
         for known, known_payload, _ in bucket:
             if known_payload is payload and (known.elements, known.at_end) == (
@@ -181,31 +183,36 @@ class PatternSet(Generic[P]):
     def __bool__(self) -> bool:
         return bool(self._index or self._regexes)
 
-    def find(self, stream: Stream, text: str) -> Iterator[tuple[P, int, int, int, int]]:
-        keys = stream.keys
-        index = self._index
-        n = len(keys)
-        begins, ends = stream.begin, stream.end
+    def find(self, stream: Stream, text: str) -> list[tuple[P, int, int, int, int]]:
+        found: list[tuple[P, int, int, int, int]] = []
         keyset = stream.keyset
-        for w, key in enumerate(keys):
-            by_second = index.get(key)
-            if by_second is None:
-                continue
-            # patterns indexed by their first word alone, then by their first two words
-            for bucket in (by_second.get(None), by_second.get(keys[w + 1]) if w + 1 < n else None):
-                if bucket is None:
+        if not keyset.isdisjoint(self._firsts):  # some word can start a pattern
+            keys = stream.keys
+            index = self._index
+            n = len(keys)
+            begins, ends = stream.begin, stream.end
+            for w, key in enumerate(keys):
+                by_second = index.get(key)
+                if by_second is None:
                     continue
-                for pattern, payload, needs in bucket:
-                    if not needs <= keyset:
+                # patterns indexed by their first word alone, then by their first two words
+                for bucket in (
+                    by_second.get(None),
+                    by_second.get(keys[w + 1]) if w + 1 < n else None,
+                ):
+                    if bucket is None:
                         continue
-                    end = _match(pattern, stream, w)
-                    if end is not None:
-                        yield payload, w, end, begins[w], ends[end - 1]
+                    for pattern, payload, needs in bucket:
+                        if not needs <= keyset:
+                            continue
+                        end = _match(pattern, stream, w)
+                        if end is not None:
+                            found.append((payload, w, end, begins[w], ends[end - 1]))
         for any_regex in self._any_regex:
             if any_regex.search(text) is not None:
                 break
         else:
-            return
+            return found
         for regex, payload in self._regexes:
             for m in regex.finditer(text):
                 a, b = m.span()
@@ -213,7 +220,8 @@ class PatternSet(Generic[P]):
                     continue
                 first = stream.word_at_or_after(a)
                 stop = bisect_left(stream.begin, b)
-                yield payload, first, max(first, stop), a, b
+                found.append((payload, first, max(first, stop), a, b))
+        return found
 
 
 def _any_regex(patterns: Sequence[str]) -> tuple[re.Pattern[str], ...]:

@@ -152,10 +152,13 @@ class Screener:
         for cls in config.classes.values():
             self._by_role.setdefault(cls.role, cls)
         self._role_of = {name: cls.role for name, cls in config.classes.items()}
-        # Signals a reason line is written for (not factors: they get one line together),
-        # the most urgent first.
-        self._reason_rank = {
-            name: -int(cls.level) for name, cls in config.classes.items() if cls.role != "factor"
+        # Classes a reason line is written for (not factors: they get one line together):
+        # their rank (the most urgent first), template and label.
+        signal_template = config.messages.get("signal", "{label}: {text}")
+        self._reason_of = {
+            name: (-int(cls.level), cls.reason or signal_template, cls.label)
+            for name, cls in config.classes.items()
+            if cls.role != "factor"
         }
         # Pathway matches depend only on the set of factors: remember the recent ones.
         self._pathway_memo: dict[
@@ -215,22 +218,23 @@ class Screener:
             if signals or prior
             else []
         )
+        # positional: keyword arguments make these dataclasses markedly slower to build
         result = ScreeningResult(
-            risk=level,
-            message_risk=analysis.level,
-            previous_risk=old.risk,
-            signals=tuple(signals),
-            factors=tuple(factors),
-            pathway=pathway,
-            reasons=tuple(reasons),
+            level,  # risk
+            analysis.level,  # message_risk
+            old.risk,  # previous_risk
+            tuple(signals),
+            tuple(factors),
+            pathway,
+            tuple(reasons),
         )
         new_state = ScreeningState(
-            messages=index + 1,
-            risk=level,
-            signals=signals,
-            factors=factors,
-            prior_factors=list(old.prior_factors),
-            extra={**old.extra, _PENDING_KEY: sorted(pending | analysis.pending)},
+            index + 1,  # messages
+            level,  # risk
+            signals,
+            factors,
+            list(old.prior_factors),
+            {**old.extra, _PENDING_KEY: sorted(pending | analysis.pending)},  # extra
         )
         return result, new_state
 
@@ -272,7 +276,7 @@ class Screener:
 
     def _candidates(self, text: str, tokens: list[Token]) -> list[_Candidate]:
         stream = Stream(tokens)
-        found = list(self._entries.find(stream, text))
+        found = self._entries.find(stream, text)
         if not found:
             return []
         idioms = [
@@ -590,7 +594,6 @@ class Screener:
         conversation_imminent: bool,
     ) -> list[str]:
         messages = self.config.messages
-        classes = self.config.classes
         labels = self.config.factors
         sep = messages.get("separator", "、")
         out: list[str] = []
@@ -599,20 +602,19 @@ class Screener:
         if conversation_imminent:
             out.append(messages.get("conversation_imminent", ""))
         shown: set[tuple[str, str]] = set()
-        rank = self._reason_rank
-        ranked = sorted([s for s in signals if s.cls in rank], key=lambda s: rank[s.cls])
+        reason_of = self._reason_of
+        ranked = sorted(
+            [s for s in signals if s.cls in reason_of], key=lambda s: reason_of[s.cls][0]
+        )
         for s in ranked:
             if len(shown) >= _MAX_REASON_SIGNALS:
                 break
             if (s.cls, s.text) in shown:
                 continue
             shown.add((s.cls, s.text))
-            cls = classes[s.cls]
-            template = cls.reason or messages.get("signal", "{label}: {text}")
+            _, template, label = reason_of[s.cls]
             out.append(
-                template.format_map(
-                    _Fields(label=cls.label, text=s.text, message=str(s.message + 1))
-                )
+                template.format_map(_Fields(label=label, text=s.text, message=str(s.message + 1)))
             )
         if factors:
             names = sep.join(labels.get(f, f) for f in factors)
