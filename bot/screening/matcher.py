@@ -12,7 +12,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 from bot.screening.normalize import first_chars
 from bot.screening.tokens import KIND_END, KIND_PUNCT, KIND_SKIP, KIND_WORD, Token
@@ -160,7 +160,7 @@ class PatternSet(Generic[P]):
         self._index: dict[str, dict[str | None, list[tuple[Pattern, P, frozenset[str]]]]] = {}
         self._firsts: frozenset[str] = frozenset()  # the index's keys, as a set
         self._regexes: list[tuple[re.Pattern[str], P]] = []
-        self._any_regex: tuple[re.Pattern[str], ...] = ()
+        self._any_regex: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = ()
 
     def add(self, pattern: Pattern, payload: P) -> None:
         elements = pattern.elements
@@ -208,7 +208,9 @@ class PatternSet(Generic[P]):
                         end = _match(pattern, stream, w)
                         if end is not None:
                             found.append((payload, w, end, begins[w], ends[end - 1]))
-        for any_regex in self._any_regex:
+        for required, any_regex in self._any_regex:
+            if required and not any(s in text for s in required):
+                continue
             if any_regex.search(text) is not None:
                 break
         else:
@@ -224,19 +226,68 @@ class PatternSet(Generic[P]):
         return found
 
 
-def _any_regex(patterns: Sequence[str]) -> tuple[re.Pattern[str], ...]:
-    """Regexes whose searches tell whether any of ``patterns`` matches (most texts: none).
+def _any_regex(patterns: Sequence[str]) -> tuple[tuple[tuple[str, ...], re.Pattern[str]], ...]:
+    """Searches that tell whether any of ``patterns`` matches (most texts: none).
 
     The patterns whose first characters are known share one alternation behind a look-ahead
-    for those characters (cheap to reject at most positions); the others are searched alone.
+    for those characters (cheap to reject at most positions); the others are searched alone,
+    each only when the text holds one of the strings every match of it contains (when known).
     """
     known = [p for p in patterns if first_chars([p])]
-    out = [re.compile(p) for p in patterns if p not in known]
+    out = [(required_strings(p) or (), re.compile(p)) for p in patterns if p not in known]
     if known:
         first = "".join(sorted(first_chars(known) or ()))
         alternation = "|".join(f"(?:{p})" for p in known)
-        out.insert(0, re.compile(f"(?=[{re.escape(first)}])(?:{alternation})"))
+        out.insert(0, ((), re.compile(f"(?=[{re.escape(first)}])(?:{alternation})")))
     return tuple(out)
+
+
+def required_strings(pattern: str) -> tuple[str, ...] | None:
+    """Strings one of which is in every match of the regex, or None when unknown.
+
+    Read from the regex's top level, where every item must match: a run of literal characters
+    or a group of literal alternatives ((という|っていう) gives both).
+    """
+    try:
+        from re import _parser as parser  # type: ignore[attr-defined]
+
+        parsed = parser.parse(pattern)
+    except Exception:  # pragma: no cover - other Python versions
+        return None
+    if parsed.state.flags & re.IGNORECASE:
+        return None
+
+    def literal(items: Sequence[tuple[Any, Any]]) -> str:
+        """The text of a run of literal characters ('' when anything else is among them)."""
+        if not all(str(op) == "LITERAL" for op, _ in items):
+            return ""
+        return "".join(chr(arg) for _, arg in items)
+
+    found: list[tuple[str, ...]] = []
+    items = list(parsed)
+    run: list[tuple[Any, Any]] = []
+    for op, arg in [*items, (None, None)]:  # a sentinel ends the last run
+        if str(op) == "LITERAL":
+            run.append((op, arg))
+            continue
+        if run:
+            found.append((literal(run),))
+            run = []
+        if str(op) == "SUBPATTERN" and not arg[1] and not arg[2]:  # a group without flags
+            inner = list(arg[3])
+            if literal(inner):
+                found.append((literal(inner),))
+                continue
+            if len(inner) == 1:
+                op, arg = inner[0]
+        if str(op) == "BRANCH":
+            alternatives = tuple(literal(list(branch)) for branch in arg[1])
+            if all(alternatives):
+                found.append(alternatives)
+    if not found:
+        return None
+    # the most selective: the one whose shortest string is longest
+    return max(found, key=lambda strings: min(len(s) for s in strings))
 
 
 def _match(pattern: Pattern, stream: Stream, start: int) -> int | None:

@@ -369,7 +369,7 @@ class Screener:
     ) -> str:
         """Who the words are about: the person ("self"), someone else, or fiction/news."""
         sentence = stream.sentence[a]
-        if not any(key[1] == sentence for key in markers):
+        if not markers or not any(key[1] == sentence for key in markers):
             return "self"  # no person, media or hearsay words in this sentence (most messages)
 
         def in_sentence(kind: str, before: bool | None) -> list[tuple[int, int]]:
