@@ -86,7 +86,8 @@ class Stream:
         self.sentence = sentences
         self.begin = begin
         self.end = end
-        self._polite_negation()
+        if "ます" in keys:
+            self._polite_negation()
         self.keyset = frozenset(keys)  # a pattern needs all its keys here to match at all
 
     def _polite_negation(self) -> None:

@@ -617,11 +617,11 @@ class Screener:
                 template.format_map(_Fields(label=label, text=s.text, message=str(s.message + 1)))
             )
         if factors:
-            names = sep.join(labels.get(f, f) for f in factors)
+            names = sep.join(map(labels.get, factors, factors))  # a factor's label, else its id
             out.append(messages.get("factors", "{factors}").format_map(_Fields(factors=names)))
-        earlier = [f for f in prior if f not in factors]
+        earlier = [f for f in prior if f not in factors] if prior else []
         if earlier:
-            names = sep.join(labels.get(f, f) for f in earlier)
+            names = sep.join(map(labels.get, earlier, earlier))
             out.append(
                 messages.get("prior_factors", "{factors}").format_map(_Fields(factors=names))
             )
@@ -638,7 +638,7 @@ class Screener:
             if pathway.next:
                 out.append(messages.get("next", "{next}").format_map(fields))
             out.append(messages.get("pathway_level", "{links}").format_map(fields))
-        return [line for line in out if line]
+        return list(filter(None, out))  # without empty lines
 
 
 def check_config(config_dir: Path) -> list[Problem]:
