@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
+from bot.screening.normalize import first_chars
 from bot.screening.tokens import KIND_END, KIND_PUNCT, KIND_SKIP, KIND_WORD, Token
 
 GAP: Final = ("…", "")  # pattern element: up to MAX_GAP words in between
@@ -39,7 +40,17 @@ class Pattern:
 class Stream:
     """The words of one message (particles and punctuation set aside) in matchable arrays."""
 
-    __slots__ = ("barrier", "begin", "end", "forms", "keys", "sentence", "tok", "tokens")
+    __slots__ = (
+        "barrier",
+        "begin",
+        "end",
+        "forms",
+        "keys",
+        "keyset",
+        "sentence",
+        "tok",
+        "tokens",
+    )
 
     def __init__(self, tokens: Sequence[Token]) -> None:
         self.tokens = tokens
@@ -75,7 +86,9 @@ class Stream:
         self.sentence = sentences
         self.begin = begin
         self.end = end
-        self._polite_negation()
+        if "ます" in keys:
+            self._polite_negation()
+        self.keyset = frozenset(keys)  # a pattern needs all its keys here to match at all
 
     def _polite_negation(self) -> None:
         """Read polite negation as plain: ありません → ない, 眠れません → 眠れない.
@@ -138,56 +151,71 @@ class Stream:
 class PatternSet(Generic[P]):
     """Many patterns indexed by their first key.
 
-    `find` yields (payload, first word, end word, begin char, end char); for a regex the
+    `find` lists (payload, first word, end word, begin char, end char); for a regex the
     characters are the regex's own span and the words those it overlaps (possibly none).
     """
 
     def __init__(self) -> None:
-        # first key → second key (None: a one-word pattern or a gap second) → patterns
-        self._index: dict[str, dict[str | None, list[tuple[Pattern, P]]]] = {}
+        # first key → second key (None: a one-word pattern or a gap second) → patterns, each
+        # with the keys it needs (checked before matching: most patterns tried do not match)
+        self._index: dict[str, dict[str | None, list[tuple[Pattern, P, frozenset[str]]]]] = {}
+        self._firsts: frozenset[str] = frozenset()  # the index's keys, as a set
         self._regexes: list[tuple[re.Pattern[str], P]] = []
-        self._any_regex: re.Pattern[str] | None = None
+        self._any_regex: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = ()
 
     def add(self, pattern: Pattern, payload: P) -> None:
         elements = pattern.elements
         second = elements[1][0] if len(elements) > 1 and elements[1] != GAP else None
         by_second = self._index.setdefault(pattern.first, {})
+        self._firsts = frozenset(self._index)
         bucket = by_second.setdefault(second, [])
-        for known, known_payload in bucket:
+        for known, known_payload, _ in bucket:
             if known_payload is payload and (known.elements, known.at_end) == (
                 elements,
                 pattern.at_end,
             ):
                 return  # the same reading of another spelling of the same entry
-        bucket.append((pattern, payload))
+        bucket.append((pattern, payload, frozenset(key for key, _ in elements if key != GAP[0])))
 
     def add_regex(self, regex: re.Pattern[str], payload: P) -> None:
         self._regexes.append((regex, payload))
-        # One scan of the text tells whether any regex can match at all (most texts: none).
-        self._any_regex = re.compile("|".join(f"(?:{r.pattern})" for r, _ in self._regexes))
+        self._any_regex = _any_regex([r.pattern for r, _ in self._regexes])
 
     def __bool__(self) -> bool:
         return bool(self._index or self._regexes)
 
-    def find(self, stream: Stream, text: str) -> Iterator[tuple[P, int, int, int, int]]:
-        keys = stream.keys
-        index = self._index
-        n = len(keys)
-        begins, ends = stream.begin, stream.end
-        for w, key in enumerate(keys):
-            by_second = index.get(key)
-            if by_second is None:
-                continue
-            # patterns indexed by their first word alone, then by their first two words
-            for bucket in (by_second.get(None), by_second.get(keys[w + 1]) if w + 1 < n else None):
-                if bucket is None:
+    def find(self, stream: Stream, text: str) -> list[tuple[P, int, int, int, int]]:
+        found: list[tuple[P, int, int, int, int]] = []
+        keyset = stream.keyset
+        if not keyset.isdisjoint(self._firsts):  # some word can start a pattern
+            keys = stream.keys
+            index = self._index
+            n = len(keys)
+            begins, ends = stream.begin, stream.end
+            for w, key in enumerate(keys):
+                by_second = index.get(key)
+                if by_second is None:
                     continue
-                for pattern, payload in bucket:
-                    end = _match(pattern, stream, w)
-                    if end is not None:
-                        yield payload, w, end, begins[w], ends[end - 1]
-        if self._any_regex is None or self._any_regex.search(text) is None:
-            return
+                # patterns indexed by their first word alone, then by their first two words
+                for bucket in (
+                    by_second.get(None),
+                    by_second.get(keys[w + 1]) if w + 1 < n else None,
+                ):
+                    if bucket is None:
+                        continue
+                    for pattern, payload, needs in bucket:
+                        if not needs <= keyset:
+                            continue
+                        end = _match(pattern, stream, w)
+                        if end is not None:
+                            found.append((payload, w, end, begins[w], ends[end - 1]))
+        for required, any_regex in self._any_regex:
+            if required and not any(s in text for s in required):
+                continue
+            if any_regex.search(text) is not None:
+                break
+        else:
+            return found
         for regex, payload in self._regexes:
             for m in regex.finditer(text):
                 a, b = m.span()
@@ -195,7 +223,72 @@ class PatternSet(Generic[P]):
                     continue
                 first = stream.word_at_or_after(a)
                 stop = bisect_left(stream.begin, b)
-                yield payload, first, max(first, stop), a, b
+                found.append((payload, first, max(first, stop), a, b))
+        return found
+
+
+def _any_regex(patterns: Sequence[str]) -> tuple[tuple[tuple[str, ...], re.Pattern[str]], ...]:
+    """Searches that tell whether any of ``patterns`` matches (most texts: none).
+
+    The patterns whose first characters are known share one alternation behind a look-ahead
+    for those characters (cheap to reject at most positions); the others are searched alone,
+    each only when the text holds one of the strings every match of it contains (when known).
+    """
+    known = [p for p in patterns if first_chars([p])]
+    out = [(required_strings(p) or (), re.compile(p)) for p in patterns if p not in known]
+    if known:
+        first = "".join(sorted(first_chars(known) or ()))
+        alternation = "|".join(f"(?:{p})" for p in known)
+        out.insert(0, ((), re.compile(f"(?=[{re.escape(first)}])(?:{alternation})")))
+    return tuple(out)
+
+
+def required_strings(pattern: str) -> tuple[str, ...] | None:
+    """Strings one of which is in every match of the regex, or None when unknown.
+
+    Read from the regex's top level, where every item must match: a run of literal characters
+    or a group of literal alternatives ((という|っていう) gives both).
+    """
+    try:
+        from re import _parser as parser  # type: ignore[attr-defined]
+
+        parsed = parser.parse(pattern)
+    except Exception:  # pragma: no cover - other Python versions
+        return None
+    if parsed.state.flags & re.IGNORECASE:
+        return None
+
+    def literal(items: Sequence[tuple[Any, Any]]) -> str:
+        """The text of a run of literal characters ('' when anything else is among them)."""
+        if not all(str(op) == "LITERAL" for op, _ in items):
+            return ""
+        return "".join(chr(arg) for _, arg in items)
+
+    found: list[tuple[str, ...]] = []
+    items = list(parsed)
+    run: list[tuple[Any, Any]] = []
+    for op, arg in [*items, (None, None)]:  # a sentinel ends the last run
+        if str(op) == "LITERAL":
+            run.append((op, arg))
+            continue
+        if run:
+            found.append((literal(run),))
+            run = []
+        if str(op) == "SUBPATTERN" and not arg[1] and not arg[2]:  # a group without flags
+            inner = list(arg[3])
+            if literal(inner):
+                found.append((literal(inner),))
+                continue
+            if len(inner) == 1:
+                op, arg = inner[0]
+        if str(op) == "BRANCH":
+            alternatives = tuple(literal(list(branch)) for branch in arg[1])
+            if all(alternatives):
+                found.append(alternatives)
+    if not found:
+        return None
+    # the most selective: the one whose shortest string is longest
+    return max(found, key=lambda strings: min(len(s) for s in strings))
 
 
 def _match(pattern: Pattern, stream: Stream, start: int) -> int | None:

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 # Characters removed before matching: controls (except newline), format characters (bidi
 # overrides, zero-width joiners), variation selectors, emoji and pictographs, tags.
@@ -48,8 +48,12 @@ _VOWEL_ROWS: Final = (
 )
 _VOWEL_OF: Final = {ch: vowel for vowel, row in _VOWEL_ROWS for ch in row}
 _PLAIN = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u4e00-\u9fff\u3001\u3002a-z0-9 、。？！?!.,ー]*")
-_ANY_REWRITE = re.compile(
-    "|".join(f"(?:{p.pattern})" for p in (_REPEAT, _STRETCH, _STRETCH_END, _LONG_RUN, _SMALL_VOWEL))
+# Whether any rewrite applies: a character three times (one quick scan), else, only when a
+# stretch mark or small vowel is present at all (a charset scan), any of the other rewrites.
+_TRIPLE = re.compile(r"([^0-9])\1\1")
+_STRETCH_CHARS = re.compile("[ー〜~―－\\-ぁぃぅぇぉ]")
+_OTHER_REWRITE = re.compile(
+    "|".join(f"(?:{p.pattern})" for p in (_STRETCH, _STRETCH_END, _LONG_RUN, _SMALL_VOWEL))
 )
 # Katakana → hiragana is one character for one character, so spans survive unchanged.
 KATA_TO_HIRA: Final = {cp: cp - 0x60 for cp in range(0x30A1, 0x30F7)}
@@ -63,8 +67,7 @@ class SpellingRule:
     write: str
 
 
-@dataclass(frozen=True, slots=True)
-class Normalized:
+class Normalized(NamedTuple):  # a tuple: one per message, cheaper than a frozen dataclass
     """The normalized text plus, per character, the original span it came from."""
 
     text: str
@@ -165,7 +168,7 @@ class Normalizer:
         # A leading class of the characters a match can start with lets the scan skip most
         # positions cheaply (when the rules' first characters can be worked out).
         alternation = "|".join(f"(?P<r{i}>{r.pattern.pattern})" for i, r in enumerate(spellings))
-        first = _first_chars([r.pattern.pattern for r in spellings])
+        first = first_chars([r.pattern.pattern for r in spellings])
         if first:
             alternation = f"(?=[{re.escape(''.join(sorted(first)))}])(?:{alternation})"
         self._spelling: re.Pattern[str] | None = re.compile(alternation) if spellings else None
@@ -198,7 +201,7 @@ class Normalizer:
         return Normalized(text, starts, ends)
 
     def _needs_more(self, text: str) -> bool:
-        if _ANY_REWRITE.search(text):
+        if _TRIPLE.search(text) or (_STRETCH_CHARS.search(text) and _OTHER_REWRITE.search(text)):
             return True
         return self._spelling is not None and self._spelling.search(text) is not None
 
@@ -209,7 +212,7 @@ class Normalizer:
         return match.group(0)
 
 
-def _first_chars(patterns: Sequence[str]) -> set[str] | None:
+def first_chars(patterns: Sequence[str]) -> set[str] | None:
     """Every character a match of these regexes can start with, or None when unknown."""
     try:
         from re import _parser as parser  # type: ignore[attr-defined]

@@ -10,9 +10,10 @@ chains; the conversation level never drops.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from operator import attrgetter
 from pathlib import Path
+from typing import NamedTuple
 
 from bot.screening.config import (
     Chain,
@@ -48,8 +49,7 @@ _MAX_PER_ENTRY = 8
 _MAX_CANDIDATES = 2000
 
 
-@dataclass(frozen=True, slots=True)
-class _Candidate:
+class _Candidate(NamedTuple):  # a tuple: built for every match, cheaper than a frozen dataclass
     entry: Entry
     begin: int  # span in the normalized text
     end: int
@@ -57,8 +57,7 @@ class _Candidate:
     about: str  # "self", "other" (a third person) or "media" (fiction, news)
 
 
-@dataclass(frozen=True, slots=True)
-class MessageAnalysis:
+class MessageAnalysis(NamedTuple):
     """What one message shows on its own (before conversation context)."""
 
     signals: tuple[Signal, ...]
@@ -69,6 +68,9 @@ class MessageAnalysis:
 
 
 _EMPTY = MessageAnalysis((), RiskLevel.NONE, False)
+_BY_SPAN = attrgetter("begin", "end")
+_SIGNAL_ORDER = attrgetter("start", "end")
+_NOTHING: frozenset[str] = frozenset()
 
 
 def _inside(inner: _Candidate, outer: _Candidate) -> bool:
@@ -106,6 +108,9 @@ def _drop_hidden(candidates: list[_Candidate]) -> list[_Candidate]:
 
 
 _PENDING_KEY = "pending_roles"
+# Roles that, said after a wish to die or a plan, make the conversation imminent.
+_STEP_ROLES = frozenset({"means", "plan", "act", "farewell"})
+_NEW_CONVERSATION = ScreeningState()
 
 
 class _Fields(dict[str, str]):
@@ -147,6 +152,14 @@ class Screener:
         for cls in config.classes.values():
             self._by_role.setdefault(cls.role, cls)
         self._role_of = {name: cls.role for name, cls in config.classes.items()}
+        # Classes a reason line is written for (not factors: they get one line together):
+        # their rank (the most urgent first), template and label.
+        signal_template = config.messages.get("signal", "{label}: {text}")
+        self._reason_of = {
+            name: (-int(cls.level), cls.reason or signal_template, cls.label)
+            for name, cls in config.classes.items()
+            if cls.role != "factor"
+        }
         # Pathway matches depend only on the set of factors: remember the recent ones.
         self._pathway_memo: dict[
             tuple[tuple[str, ...], frozenset[str]], tuple[PathwayMatch | None, int]
@@ -167,9 +180,9 @@ class Screener:
         self, text: str, state: ScreeningState | None = None
     ) -> tuple[ScreeningResult, ScreeningState]:
         """Screen the newest message in the context of the conversation so far."""
-        old = state or ScreeningState()
+        old = _NEW_CONVERSATION if state is None else state  # only read, never changed
         index = old.messages
-        context = frozenset(s.cls for s in old.signals)
+        context = frozenset([s.cls for s in old.signals])
         analysis = self.analyze(text, index, context)
         signals = [*old.signals, *analysis.signals]
         factors = list(old.factors)
@@ -177,15 +190,12 @@ class Screener:
             if signal.factor and signal.factor not in factors:
                 factors.append(signal.factor)
         prior = [f for f in old.prior_factors if f]
-        earlier_roles = self._roles(s for s in old.signals)
+        earlier_roles = self._roles(old.signals)
         now_roles = self._roles(analysis.signals)
         pending = set(old.extra.get(_PENDING_KEY, ()))
-        conversation_imminent = (
-            bool(
-                (earlier_roles & {"ideation", "passive", "plan"})
-                and (now_roles & {"means", "plan", "act", "farewell"})
-            )
-            or bool((earlier_roles & {"means", "plan"}) and (now_roles & {"ideation"}))
+        conversation_imminent = bool(now_roles) and (
+            bool((earlier_roles & {"ideation", "passive", "plan"}) and (now_roles & _STEP_ROLES))
+            or bool((earlier_roles & {"means", "plan"}) and "ideation" in now_roles)
             # a place or act said first, the wish to die after it (いま屋上にいる → 死にたい)
             or bool((pending & {"means", "act"}) and (now_roles & {"ideation", "passive"}))
         )
@@ -208,22 +218,23 @@ class Screener:
             if signals or prior
             else []
         )
+        # positional: keyword arguments make these dataclasses markedly slower to build
         result = ScreeningResult(
-            risk=level,
-            message_risk=analysis.level,
-            previous_risk=old.risk,
-            signals=tuple(signals),
-            factors=tuple(factors),
-            pathway=pathway,
-            reasons=tuple(reasons),
+            level,  # risk
+            analysis.level,  # message_risk
+            old.risk,  # previous_risk
+            tuple(signals),
+            tuple(factors),
+            pathway,
+            tuple(reasons),
         )
         new_state = ScreeningState(
-            messages=index + 1,
-            risk=level,
-            signals=signals,
-            factors=factors,
-            prior_factors=list(old.prior_factors),
-            extra={**old.extra, _PENDING_KEY: sorted(pending | analysis.pending)},
+            index + 1,  # messages
+            level,  # risk
+            signals,
+            factors,
+            list(old.prior_factors),
+            {**old.extra, _PENDING_KEY: sorted(pending | analysis.pending)},  # extra
         )
         return result, new_state
 
@@ -265,7 +276,7 @@ class Screener:
 
     def _candidates(self, text: str, tokens: list[Token]) -> list[_Candidate]:
         stream = Stream(tokens)
-        found = list(self._entries.find(stream, text))
+        found = self._entries.find(stream, text)
         if not found:
             return []
         idioms = [
@@ -276,23 +287,25 @@ class Screener:
         out: list[_Candidate] = []
         seen: set[tuple[str, int, int]] = set()
         per_entry: dict[str, int] = {}
+        n_words = len(stream.keys)
         for entry, a, b, begin, end in found:
-            if (entry.id, begin, end) in seen:
+            key = (entry.id, begin, end)
+            if key in seen:
                 continue
-            seen.add((entry.id, begin, end))
+            seen.add(key)
             # A pasted wall of text repeats the same words: a few of each entry are enough,
             # and keep the work per message linear.
             count = per_entry.get(entry.id, 0)
             if count >= _MAX_PER_ENTRY:
                 continue
-            if any(
+            if idioms and any(
                 begin < i_end
                 and i_begin < end
                 and (sup is None or entry.cls.name in sup or entry.factor in sup)
                 for i_begin, i_end, sup in idioms
             ):
                 continue
-            words = a < b <= len(stream.keys)
+            words = a < b <= n_words
             negated = words and entry.negatable and self._negated(tokens, stream.tok[b - 1])
             about = "self"
             if words and entry.cls.role not in _UNATTRIBUTED_ROLES and not entry.about_others:
@@ -356,7 +369,7 @@ class Screener:
     ) -> str:
         """Who the words are about: the person ("self"), someone else, or fiction/news."""
         sentence = stream.sentence[a]
-        if not any(key[1] == sentence for key in markers):
+        if not markers or not any(key[1] == sentence for key in markers):
             return "self"  # no person, media or hearsay words in this sentence (most messages)
 
         def in_sentence(kind: str, before: bool | None) -> list[tuple[int, int]]:
@@ -425,22 +438,10 @@ class Screener:
         if not candidates:
             return _EMPTY
         kept = [c for c in candidates if not c.negated and c.about == "self"]
-        present = {c.entry.cls.name for c in kept if not c.entry.requires}
-
-        def satisfied(entry: Entry) -> bool:
-            if not entry.requires:
-                return True
-            if entry.requires_in == "conversation":
-                return bool(entry.requires & (present | context))
-            return bool(entry.requires & present)
-
-        for _ in range(2):  # requirements may chain (a term needing a class that needs another)
-            present |= {c.entry.cls.name for c in kept if satisfied(c.entry)}
-        selected = [c for c in kept if satisfied(c.entry)]
-        waiting = frozenset(
-            c.entry.cls.role
-            for c in kept
-            if c.entry.requires_in == "conversation" and not satisfied(c.entry)
+        selected, waiting = (
+            self._requirements(kept, context)
+            if any(c.entry.requires for c in kept)
+            else (kept, _NOTHING)  # most messages: no word waits for another class
         )
         selected = _drop_hidden(selected)
         signals: list[Signal] = []
@@ -454,21 +455,15 @@ class Screener:
             if key in seen:
                 return
             seen.add(key)
+            factor = entry.factor if cls.role == "factor" else None
+            # positional: keyword arguments make this frozen dataclass markedly slower to build
             signals.append(
-                Signal(
-                    cls=cls.name,
-                    term=entry.id,
-                    text=original[start:stop],
-                    start=start,
-                    end=stop,
-                    message=index,
-                    factor=entry.factor if cls.role == "factor" else None,
-                )
+                Signal(cls.name, entry.id, original[start:stop], start, stop, index, factor)
             )
             levels.append(level)
             roles.add(cls.role)
 
-        for c in sorted(selected, key=lambda c: (c.begin, c.end)):
+        for c in sorted(selected, key=_BY_SPAN):
             add(c.entry.cls, c.entry, c.begin, c.end, c.entry.level)
         third = self._by_role.get("third_party")
         if third is not None:
@@ -491,14 +486,38 @@ class Screener:
             or bool("self_harm" in roles and "time" in roles)
         )
         level = RiskLevel.IMMINENT if imminent else max(levels)
-        signals.sort(key=lambda s: (s.start, s.end))
+        signals.sort(key=_SIGNAL_ORDER)
         return MessageAnalysis(tuple(signals), level, imminent, waiting)
+
+    @staticmethod
+    def _requirements(
+        kept: list[_Candidate], context: frozenset[str]
+    ) -> tuple[list[_Candidate], frozenset[str]]:
+        """Candidates whose required classes are present, and the roles of those still waiting."""
+        present = {c.entry.cls.name for c in kept if not c.entry.requires}
+
+        def satisfied(entry: Entry) -> bool:
+            if not entry.requires:
+                return True
+            if entry.requires_in == "conversation":
+                return bool(entry.requires & (present | context))
+            return bool(entry.requires & present)
+
+        for _ in range(2):  # requirements may chain (a term needing a class that needs another)
+            present |= {c.entry.cls.name for c in kept if satisfied(c.entry)}
+        selected = [c for c in kept if satisfied(c.entry)]
+        waiting = frozenset(
+            c.entry.cls.role
+            for c in kept
+            if c.entry.requires_in == "conversation" and not satisfied(c.entry)
+        )
+        return selected, waiting
 
     # --- conversation --------------------------------------------------------------------
 
-    def _roles(self, signals: Iterable[Signal]) -> set[str]:
+    def _roles(self, signals: Sequence[Signal]) -> set[str]:
         role_of = self._role_of
-        return {role_of[s.cls] for s in signals if s.cls in role_of}
+        return {role_of[s.cls] for s in signals if s.cls in role_of} if signals else set()
 
     def _pathway(
         self, factors: Sequence[str], prior: Sequence[str]
@@ -575,7 +594,6 @@ class Screener:
         conversation_imminent: bool,
     ) -> list[str]:
         messages = self.config.messages
-        classes = self.config.classes
         labels = self.config.factors
         sep = messages.get("separator", "、")
         out: list[str] = []
@@ -584,27 +602,26 @@ class Screener:
         if conversation_imminent:
             out.append(messages.get("conversation_imminent", ""))
         shown: set[tuple[str, str]] = set()
+        reason_of = self._reason_of
         ranked = sorted(
-            (s for s in signals if s.cls in classes and classes[s.cls].role != "factor"),
-            key=lambda s: -int(classes[s.cls].level),
+            [s for s in signals if s.cls in reason_of], key=lambda s: reason_of[s.cls][0]
         )
         for s in ranked:
-            if (s.cls, s.text) in shown or len(shown) >= _MAX_REASON_SIGNALS:
+            if len(shown) >= _MAX_REASON_SIGNALS:
+                break
+            if (s.cls, s.text) in shown:
                 continue
             shown.add((s.cls, s.text))
-            cls = classes[s.cls]
-            template = cls.reason or messages.get("signal", "{label}: {text}")
+            _, template, label = reason_of[s.cls]
             out.append(
-                template.format_map(
-                    _Fields(label=cls.label, text=s.text, message=str(s.message + 1))
-                )
+                template.format_map(_Fields(label=label, text=s.text, message=str(s.message + 1)))
             )
         if factors:
-            names = sep.join(labels.get(f, f) for f in factors)
+            names = sep.join(map(labels.get, factors, factors))  # a factor's label, else its id
             out.append(messages.get("factors", "{factors}").format_map(_Fields(factors=names)))
-        earlier = [f for f in prior if f not in factors]
+        earlier = [f for f in prior if f not in factors] if prior else []
         if earlier:
-            names = sep.join(labels.get(f, f) for f in earlier)
+            names = sep.join(map(labels.get, earlier, earlier))
             out.append(
                 messages.get("prior_factors", "{factors}").format_map(_Fields(factors=names))
             )
@@ -621,7 +638,7 @@ class Screener:
             if pathway.next:
                 out.append(messages.get("next", "{next}").format_map(fields))
             out.append(messages.get("pathway_level", "{links}").format_map(fields))
-        return [line for line in out if line]
+        return list(filter(None, out))  # without empty lines
 
 
 def check_config(config_dir: Path) -> list[Problem]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, NamedTuple
 
-from sudachipy import Dictionary, SplitMode
+from sudachipy import Dictionary, Morpheme, SplitMode
 
 # Sudachi accepts at most ~49 kB of UTF-8 per call; Japanese is 3 bytes a character, so chunks of
 # 4,000 characters stay far below the limit even for 4-byte characters.
@@ -88,6 +88,13 @@ class _PosInfo:
     skippable: bool  # a particle that may be skipped (not a conjunctive one like けど, て)
 
 
+# What a dictionary word always tokenizes to (everything but its surface and position):
+# (key, kind or -1 when the kind depends on the surface, pos, pos2, strict form).
+_Word = tuple[str, int, str, str, str]
+
+_new_token = tuple.__new__  # Token(...) runs NamedTuple's Python-level __new__: 3x slower
+
+
 class SudachiTokenizer:
     """One Sudachi tokenizer (not thread-safe: one per Screener, used from one thread)."""
 
@@ -95,6 +102,10 @@ class SudachiTokenizer:
         self._dictionary = Dictionary()
         self._tokenizer = self._dictionary.tokenizer(mode=SplitMode.A)
         self._pos: dict[int, _PosInfo] = {}
+        # Dictionary words by Sudachi word id: their normalized form and part of speech are
+        # the dictionary's, the same every time (the lexicon's vocabulary, never a person's
+        # words: out-of-vocabulary morphemes are not remembered).
+        self._words: dict[int, _Word] = {}
 
     def raw(self, text: str) -> int:
         """Tokenize without building tokens (the benchmark's baseline); returns the count."""
@@ -125,36 +136,42 @@ class SudachiTokenizer:
             self._pos[pos_id] = info
         return info
 
+    def _word(self, m: Morpheme) -> tuple[_Word, bool]:
+        """Key, kind and part of speech of a morpheme (remembered for dictionary words)."""
+        info = self._info(m.part_of_speech_id())
+        key = m.normalized_form()
+        key = KEY_ALIASES.get(key, key)
+        kind = -1 if info.punct or info.skippable else KIND_WORD
+        word = (key, kind, info.pos, info.pos2, info.form)
+        oov = m.is_oov()
+        if not oov:
+            # Sudachi reads a dictionary word's normalized form and part of speech from the
+            # dictionary by word id; out-of-vocabulary ids are shared by all unknown words of
+            # one part of speech (and joined numbers get a computed normalized form).
+            self._words[m.word_id()] = word
+        return word, oov
+
     def _tokenize_chunk(self, text: str, offset: int, out: list[Token]) -> None:
-        info_of = self._pos
+        words = self._words
         append = out.append
         begin = offset  # morphemes cover the text contiguously: no need to ask for begin()
         for m in self._tokenizer.tokenize(text):
-            pos_id = m.part_of_speech_id()
-            info = info_of.get(pos_id) or self._info(pos_id)
             surface = m.surface()
-            key = m.normalized_form()
-            key = KEY_ALIASES.get(key, key)
-            if info.punct:
-                kind = KIND_END if surface in SENTENCE_END or "\n" in surface else KIND_PUNCT
-            elif info.skippable and surface in SKIPPABLE_PARTICLES:
-                kind = KIND_SKIP
-            else:
-                kind = KIND_WORD
+            word = words.get(m.word_id())
+            oov = False
+            if word is None:
+                word, oov = self._word(m)
+            key, kind, pos, pos2, form = word
+            if kind < 0:
+                if pos in ("補助記号", "空白"):
+                    kind = KIND_END if surface in SENTENCE_END or "\n" in surface else KIND_PUNCT
+                elif surface in SKIPPABLE_PARTICLES:
+                    kind = KIND_SKIP
+                else:
+                    kind = KIND_WORD
             end = begin + len(surface)
-            append(
-                Token(
-                    key,
-                    surface,
-                    begin,
-                    end,
-                    kind,
-                    info.pos,
-                    info.pos2,
-                    info.form,
-                    info.pos == "名詞" and m.is_oov(),
-                )
-            )
+            token = (key, surface, begin, end, kind, pos, pos2, form, oov and pos == "名詞")
+            append(_new_token(Token, token))
             begin = end
 
 
