@@ -148,6 +148,8 @@ class SudachiTokenizer:
             # Sudachi reads a dictionary word's normalized form and part of speech from the
             # dictionary by word id; out-of-vocabulary ids are shared by all unknown words of
             # one part of speech (and joined numbers get a computed normalized form).
+            if len(self._words) >= _MAX_REMEMBERED_WORDS:
+                self._words.clear()  # bounded memory in a long-running process
             self._words[m.word_id()] = word
         return word, oov
 
@@ -173,6 +175,9 @@ class SudachiTokenizer:
             token = (key, surface, begin, end, kind, pos, pos2, form, oov and pos == "名詞")
             append(_new_token(Token, token))
             begin = end
+
+
+_MAX_REMEMBERED_WORDS = 100_000  # distinct dictionary words (a few tens of MB at most)
 
 
 def chunks(text: str) -> list[tuple[int, int]]:
