@@ -9,7 +9,7 @@ phone numbers and hours. Municipalities fill in their local offices under `munic
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -74,6 +74,7 @@ DISPLAY_FIELDS: Mapping[str, frozenset[str]] = {
 }
 SERVICE_FIELDS = frozenset({"name", "what", "phone", "hours", "how", "url", "last_verified"})
 LOCAL_FIELDS = frozenset({"phone", "hours", "place"})
+CATEGORY_FIELDS = frozenset({"label", "factors", "services"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,37 +175,54 @@ def _strings(value: Any) -> tuple[str, ...] | None:
     return None
 
 
-def _parse_services(data: Any, file: str, problems: list[Problem]) -> dict[str, Service]:
-    services: dict[str, Service] = {}
+def _entries(
+    data: Any, section: str, noun: str, needs: str, file: str, problems: list[Problem]
+) -> Iterator[tuple[str, dict[Any, Any], int | None]]:
+    """The `section:` mapping's entries as (id, fields, line), after reporting a section that
+    is not a mapping, an id that is not a-z/0-9/_ and an entry that is not a mapping."""
     if not isinstance(data, dict):
         problems.append(
-            problem(Rule.REFERRAL, file, line_of(data), "`services:` must list services by id")
+            problem(Rule.REFERRAL, file, line_of(data), f"`{section}:` must list {section} by id")
         )
-        return services
-    for sid, entry in data.items():
-        line = line_of(data, sid)
-        sid = str(sid)
-        if not _ID.match(sid):
+        return
+    for key, entry in data.items():
+        line = line_of(data, key)
+        eid = str(key)
+        if not _ID.match(eid):
             problems.append(
-                problem(Rule.BAD_ID, file, line, f"service id '{sid}': use a-z, 0-9 and _")
+                problem(Rule.BAD_ID, file, line, f"{noun} id '{eid}': use a-z, 0-9 and _")
             )
         if not isinstance(entry, dict):
-            problems.append(
-                problem(
-                    Rule.REFERRAL, file, line, f"service '{sid}' needs name, what and a contact"
-                )
-            )
+            problems.append(problem(Rule.REFERRAL, file, line, f"{noun} '{eid}' needs {needs}"))
             continue
-        for extra in sorted(set(map(str, entry)) - SERVICE_FIELDS):
-            problems.append(
-                problem(
-                    Rule.UNKNOWN_FIELD,
-                    file,
-                    line_of(entry, extra) or line,
-                    f"service '{sid}': unknown field '{extra}' "
-                    f"(known: {', '.join(sorted(SERVICE_FIELDS))})",
-                )
+        yield eid, entry, line
+
+
+def _unknown_fields(
+    entry: dict[Any, Any],
+    known: frozenset[str],
+    where: str,
+    line: int | None,
+    file: str,
+    problems: list[Problem],
+) -> None:
+    for extra in sorted(set(map(str, entry)) - known):
+        problems.append(
+            problem(
+                Rule.UNKNOWN_FIELD,
+                file,
+                line_of(entry, extra) or line,
+                f"{where}: unknown field '{extra}' (known: {', '.join(sorted(known))})",
             )
+        )
+
+
+def _parse_services(data: Any, file: str, problems: list[Problem]) -> dict[str, Service]:
+    services: dict[str, Service] = {}
+    for sid, entry, line in _entries(
+        data, "services", "service", "name, what and a contact", file, problems
+    ):
+        _unknown_fields(entry, SERVICE_FIELDS, f"service '{sid}'", line, file, problems)
         for required in ("name", "what"):
             if not _str(entry.get(required)):
                 problems.append(
@@ -264,35 +282,11 @@ def _parse_categories(
     factor_ids: frozenset[str],
 ) -> dict[str, Category]:
     categories: dict[str, Category] = {}
-    if not isinstance(data, dict):
-        problems.append(
-            problem(Rule.REFERRAL, file, line_of(data), "`categories:` must list categories by id")
-        )
-        return categories
     labels: dict[str, str] = {}
-    for cid, entry in data.items():
-        line = line_of(data, cid)
-        cid = str(cid)
-        if not _ID.match(cid):
-            problems.append(
-                problem(Rule.BAD_ID, file, line, f"category id '{cid}': use a-z, 0-9 and _")
-            )
-        if not isinstance(entry, dict):
-            problems.append(
-                problem(
-                    Rule.REFERRAL, file, line, f"category '{cid}' needs label, factors, services"
-                )
-            )
-            continue
-        for extra in sorted(set(map(str, entry)) - {"label", "factors", "services"}):
-            problems.append(
-                problem(
-                    Rule.UNKNOWN_FIELD,
-                    file,
-                    line_of(entry, extra) or line,
-                    f"category '{cid}': unknown field '{extra}' (known: factors, label, services)",
-                )
-            )
+    for cid, entry, line in _entries(
+        data, "categories", "category", "label, factors, services", file, problems
+    ):
+        _unknown_fields(entry, CATEGORY_FIELDS, f"category '{cid}'", line, file, problems)
         label = _str(entry.get("label"))
         if not label:
             problems.append(problem(Rule.REFERRAL, file, line, f"category '{cid}' has no label"))
@@ -428,15 +422,7 @@ def _parse_municipality(
                 )
             )
             continue
-        for extra in sorted(set(map(str, entry)) - LOCAL_FIELDS):
-            problems.append(
-                problem(
-                    Rule.UNKNOWN_FIELD,
-                    file,
-                    line_of(entry, extra) or line,
-                    f"municipality '{sid}': unknown field '{extra}' (known: hours, phone, place)",
-                )
-            )
+        _unknown_fields(entry, LOCAL_FIELDS, f"municipality '{sid}'", line, file, problems)
         phone = _str(entry.get("phone"))
         if phone and not _PHONE.match(phone):
             problems.append(
