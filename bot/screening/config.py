@@ -197,6 +197,23 @@ class _Loader:
 
     # --- helpers -------------------------------------------------------------------------
 
+    def section(
+        self,
+        file: str,
+        data: Any,
+        key: str,
+        kind: type[list[Any]] | type[dict[Any, Any]],
+        what: str,
+    ) -> Any:
+        """`data[key]` when it is a `kind` (list or mapping), else None: reported as
+        "'key' must be <what>" unless the whole file is absent (already reported)."""
+        node = data.get(key) if data is not None else None
+        if isinstance(node, kind):
+            return node
+        if data is not None:
+            self.problem(file, data, key, f"'{key}' must be {what}")
+        return None
+
     def text(self, file: str, node: Any, key: str, where: str, required: bool = True) -> str:
         value = node.get(key) if isinstance(node, dict) else None
         if value is None:
@@ -369,9 +386,8 @@ def _spellings(loader: _Loader, data: Any) -> list[SpellingRule]:
     rules: list[SpellingRule] = []
     if data is None:
         return rules
-    items = data.get("spellings")
-    if not isinstance(items, list):
-        loader.problem(SPELLINGS, data, "spellings", "'spellings' must be a list of rules")
+    items = loader.section(SPELLINGS, data, "spellings", list, "a list of rules")
+    if items is None:
         return rules
     seen: set[str] = set()
     examples: list[tuple[SpellingRule, str, Any, int]] = []
@@ -410,10 +426,8 @@ def _spellings(loader: _Loader, data: Any) -> list[SpellingRule]:
 
 def _classes(loader: _Loader, data: Any) -> dict[str, SignalClass]:
     classes: dict[str, SignalClass] = {}
-    node = data.get("classes") if data is not None else None
-    if not isinstance(node, dict):
-        if data is not None:
-            loader.problem(LEXICON, data, "classes", "'classes' must be a mapping of class names")
+    node = loader.section(LEXICON, data, "classes", dict, "a mapping of class names")
+    if node is None:
         return classes
     allowed = {"label", "role", "level", "reason", "negatable", "self_form", "note"}
     for name, item in node.items():
@@ -453,10 +467,8 @@ def _entries(
     loader: _Loader, data: Any, classes: dict[str, SignalClass], factors: dict[str, str]
 ) -> list[Entry]:
     entries: list[Entry] = []
-    node = data.get("entries") if data is not None else None
-    if not isinstance(node, list):
-        if data is not None:
-            loader.problem(LEXICON, data, "entries", "'entries' must be a list of entries")
+    node = loader.section(LEXICON, data, "entries", list, "a list of entries")
+    if node is None:
         return entries
     allowed = {
         "id",
@@ -551,10 +563,8 @@ def _idioms(
     loader: _Loader, data: Any, classes: dict[str, SignalClass], factors: dict[str, str]
 ) -> list[Idiom]:
     idioms: list[Idiom] = []
-    node = data.get("idioms") if data is not None else None
-    if not isinstance(node, list):
-        if data is not None:
-            loader.problem(IDIOMS, data, "idioms", "'idioms' must be a list of idioms")
+    node = loader.section(IDIOMS, data, "idioms", list, "a list of idioms")
+    if node is None:
         return idioms
     seen: set[str] = set()
     for i, item in enumerate(node):
@@ -587,13 +597,9 @@ def _idioms(
 
 
 def _markers(loader: _Loader, data: Any) -> Markers:
-    node = data.get("markers") if data is not None else None
+    node = loader.section(IDIOMS, data, "markers", dict, "a mapping of word lists") or {}
     keys: dict[str, frozenset[str]] = {}
     patterns: dict[str, tuple[Pattern, ...]] = {}
-    if not isinstance(node, dict):
-        if data is not None:
-            loader.problem(IDIOMS, data, "markers", "'markers' must be a mapping of word lists")
-        node = {}
     _check_keys(loader, IDIOMS, node, set(MARKER_KINDS), "markers")
     for kind in MARKER_KINDS:
         if kind not in node:
@@ -631,10 +637,8 @@ def _markers(loader: _Loader, data: Any) -> Markers:
 
 def _factors(loader: _Loader, data: Any) -> dict[str, str]:
     factors: dict[str, str] = {}
-    node = data.get("factors") if data is not None else None
-    if not isinstance(node, dict):
-        if data is not None:
-            loader.problem(FACTORS, data, "factors", "'factors' must be a mapping of factor ids")
+    node = loader.section(FACTORS, data, "factors", dict, "a mapping of factor ids")
+    if node is None:
         return factors
     for fid, item in node.items():
         where = f"factor '{fid}'"
@@ -699,9 +703,8 @@ def _pathways(
         ),
         amplifiers=frozenset(amplifiers),
     )
-    node = data.get("chains")
-    if not isinstance(node, list):
-        loader.problem(PATHWAYS, data, "chains", "'chains' must be a list of chains")
+    node = loader.section(PATHWAYS, data, "chains", list, "a list of chains")
+    if node is None:
         return chains, rules
     seen: set[str] = set()
     for i, item in enumerate(node):
