@@ -18,6 +18,7 @@ import redis.asyncio as aioredis
 
 from bot.store.keys import Keys
 from bot.store.redis import EmbeddedRedis, make_client
+from tests.harness import RunningApp, make_settings, running_app
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,3 +71,12 @@ async def redis(redis_url: str, key_prefix: str) -> AsyncIterator[aioredis.Redis
         async for key in client.scan_iter(match=f"{key_prefix}:*", count=500):
             await client.delete(key)
         await client.aclose()
+
+
+@pytest.fixture
+async def chat_app(redis_url: str, key_prefix: str) -> AsyncIterator[RunningApp]:
+    """The whole service with the local chat page on: shipped scripts, real screener, the
+    console as counselor desk."""
+    settings = make_settings(redis_url, key_prefix, BOT_DEV_CHAT=True)
+    async with running_app(settings) as running:
+        yield running

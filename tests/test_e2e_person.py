@@ -3,26 +3,18 @@ API, the real screener, dialog and counselor desk (local console)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
 
 from bot.channels.base import Address
-from tests.harness import LocalChat, RunningApp, make_settings, running_app
+from tests.harness import LocalChat, RunningApp
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-async def app(redis_url: str, key_prefix: str) -> AsyncIterator[RunningApp]:
-    settings = make_settings(redis_url, key_prefix, BOT_DEV_CHAT=True)
-    async with running_app(settings) as running:
-        yield running
-
-
-async def test_asking_for_a_counselor_tells_place_in_line(app: RunningApp) -> None:
-    person = LocalChat(app)
+async def test_asking_for_a_counselor_tells_place_in_line(chat_app: RunningApp) -> None:
+    person = LocalChat(chat_app)
     await person.start()
     await person.tap("はじめる")
     await person.say("相談員と話したい", expect=2)
@@ -35,21 +27,21 @@ async def test_asking_for_a_counselor_tells_place_in_line(app: RunningApp) -> No
     assert "1番目" in text
 
 
-async def test_forget_me_deletes_conversation_and_cases(app: RunningApp) -> None:
-    person = LocalChat(app)
+async def test_forget_me_deletes_conversation_and_cases(chat_app: RunningApp) -> None:
+    person = LocalChat(chat_app)
     await person.start()
     await person.tap("はじめる")
     await person.say("もう死にたい")
     conv = Address("local", person.session).conversation_id()
-    desk = app.services.escalation.desk
+    desk = chat_app.services.escalation.desk
     assert await desk.case_status(conv, datetime.now(UTC)) is not None
     await person.say("データを消して")
     labels = [q["label"] for q in person.last[-1].get("quick_replies", [])]
     yes = next(label for label in labels if "消" in label)
     await person.tap(yes)
-    await app.idle()
-    redis = app.services.redis
-    keys = app.services.keys
+    await chat_app.idle()
+    redis = chat_app.services.redis
+    keys = chat_app.services.keys
     assert await desk.case_status(conv, datetime.now(UTC)) is None
     left = [k async for k in redis.scan_iter(match=f"{keys.prefix}:conv:{conv}:*")]
     assert set(left) <= {keys.conv_order(conv), keys.conv_lock(conv)}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -25,16 +24,9 @@ from tests.harness import (
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-async def app(redis_url: str, key_prefix: str) -> AsyncIterator[RunningApp]:
-    settings = make_settings(redis_url, key_prefix, BOT_DEV_CHAT=True)
-    async with running_app(settings) as running:
-        yield running
-
-
-async def test_every_opening_topic_leads_somewhere_kind(app: RunningApp) -> None:
+async def test_every_opening_topic_leads_somewhere_kind(chat_app: RunningApp) -> None:
     for topic in TOPICS:
-        person = LocalChat(app)
+        person = LocalChat(chat_app)
         await person.start()
         await person.tap("はじめる")
         assert "どんなことでも大丈夫です" in person.text()
@@ -45,8 +37,10 @@ async def test_every_opening_topic_leads_somewhere_kind(app: RunningApp) -> None
         assert person.last, f"no answer after the {topic} topic"
 
 
-async def test_just_listen_then_goodbye_with_followup_and_the_check_in(app: RunningApp) -> None:
-    person = LocalChat(app)
+async def test_just_listen_then_goodbye_with_followup_and_the_check_in(
+    chat_app: RunningApp,
+) -> None:
+    person = LocalChat(chat_app)
     await person.start()
     await person.tap("ただ話を聞いてほしい")
     await person.say("最近、仕事がうまくいかなくて")
@@ -56,36 +50,36 @@ async def test_just_listen_then_goodbye_with_followup_and_the_check_in(app: Runn
     await person.tap("はい、おねがいします")
     assert "3日後" in person.text()
     conv = Address("local", person.session).conversation_id()
-    due = await app.services.followups.due_at(conv)
+    due = await chat_app.services.followups.due_at(conv)
     assert due is not None
     assert due > time.time() * 1000 + 70 * 3600 * 1000
     # Three days later: the check-in arrives in order, through the same path.
-    fired = await app.services.followups.fire_due(app.services.intake, now_ms=due + 1)
+    fired = await chat_app.services.followups.fire_due(chat_app.services.intake, now_ms=due + 1)
     assert fired == 1
     await person._read()
     assert "その後いかがですか" in person.text()
     await person.tap("少し楽になった")
     assert "うれしい" in person.text()
-    assert await app.services.followups.due_at(conv) is None
+    assert await chat_app.services.followups.due_at(conv) is None
 
 
-async def test_stop_ends_kindly(app: RunningApp) -> None:
-    person = LocalChat(app)
+async def test_stop_ends_kindly(chat_app: RunningApp) -> None:
+    person = LocalChat(chat_app)
     await person.start()
     await person.tap("はじめる")
     await person.say("やめる")
     assert "いつでもここに送ってください" in person.text()
 
 
-async def test_returning_after_idle_is_welcomed_back_with_last_topic(app: RunningApp) -> None:
-    person = LocalChat(app)
+async def test_returning_after_idle_is_welcomed_back_with_last_topic(chat_app: RunningApp) -> None:
+    person = LocalChat(chat_app)
     await person.start()
     await person.tap("はじめる")
     await person.tap("お金・借金")
     conv = Address("local", person.session).conversation_id()
     # The conversation went idle two hours ago.
-    await app.services.redis.hset(
-        app.services.keys.conv_profile(conv),
+    await chat_app.services.redis.hset(
+        chat_app.services.keys.conv_profile(conv),
         "last_seen_ms",
         str(int(time.time() * 1000) - 2 * 3600 * 1000),
     )
@@ -95,21 +89,21 @@ async def test_returning_after_idle_is_welcomed_back_with_last_topic(app: Runnin
     assert "また来ました" not in text  # it knows the topic, not the words
 
 
-async def test_counselor_claims_and_talks_from_the_console(app: RunningApp) -> None:
-    person = LocalChat(app)
+async def test_counselor_claims_and_talks_from_the_console(chat_app: RunningApp) -> None:
+    person = LocalChat(chat_app)
     await person.start()
     await person.tap("はじめる")
     await person.say("相談員と話したい", expect=2)
-    state = (await app.http.get("/dev/console/api/state")).json()
+    state = (await chat_app.http.get("/dev/console/api/state")).json()
     assert len(state["queue"]) == 1
     case_id = state["queue"][0]["case_id"]
-    claimed = await app.http.post(
+    claimed = await chat_app.http.post(
         f"/dev/console/api/cases/{case_id}/claim", json={"counselor": "さとう"}
     )
     assert claimed.status_code == 200, claimed.text
     await person._read()
     assert "相談員につながりました" in person.text()
-    sent = await app.http.post(
+    sent = await chat_app.http.post(
         f"/dev/console/api/cases/{case_id}/reply",
         json={
             "counselor": "さとう",

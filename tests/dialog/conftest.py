@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -31,3 +33,11 @@ def closed_engine(service: ServiceConfig) -> DialogEngine:
 @pytest.fixture
 def chat(engine: DialogEngine) -> Chat:
     return Chat(engine)
+
+
+@pytest.fixture
+def admin_files(tmp_path: Path) -> Path:
+    """A copy of the shipped scripts and config that a test may edit, as an admin would."""
+    shutil.copytree(DIALOGS, tmp_path / "dialogs")
+    shutil.copytree(CONFIG, tmp_path / "config")
+    return tmp_path

@@ -4,7 +4,6 @@ stand-in LINE API. Includes editing a script while the app runs."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,20 +11,12 @@ from pathlib import Path
 import pytest
 
 from bot.channels.base import Address
-from tests.dialog.support import CONFIG, DIALOGS
 from tests.fakes.line_api import LineStandIn
 from tests.harness import LocalChat, RunningApp, make_settings, running_app, text_event
 
 pytestmark = pytest.mark.slow
 TOKEN = "e2e-admin-token"
 YORISOI = "0120-279-338"
-
-
-@pytest.fixture
-def admin_files(tmp_path: Path) -> Path:
-    shutil.copytree(DIALOGS, tmp_path / "dialogs")
-    shutil.copytree(CONFIG, tmp_path / "config")
-    return tmp_path
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +19,7 @@ from bot.live import LiveConfig
 from bot.settings import Settings
 from bot.turn import TurnInput
 from bot.yamlio import ConfigError
-from tests.dialog.support import CONFIG, DIALOGS, NOON
+from tests.dialog.support import NOON
 
 TOKEN = "s3cret-admin-token"
 
@@ -32,13 +31,6 @@ def settings_for(root: Path, token: str | None = None) -> Settings:
         "BOT_ADMIN_TOKEN": token or "",
     }
     return Settings(**values)  # type: ignore[arg-type]
-
-
-@pytest.fixture
-def admin_files(tmp_path: Path) -> Path:
-    shutil.copytree(DIALOGS, tmp_path / "dialogs")
-    shutil.copytree(CONFIG, tmp_path / "config")
-    return tmp_path
 
 
 @pytest.fixture
