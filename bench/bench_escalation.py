@@ -21,6 +21,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from bench.table import percentile
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_P99_S = 1.0
 MARKER = re.compile(r"\[[a-z]\d{4}\]")
@@ -28,21 +30,13 @@ SEQUENTIAL = 60
 BURST = 30
 
 
-def _pct(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
-
-
 def _row(name: str, latencies: Sequence[float]) -> dict[str, object]:
     ms = [v * 1000 for v in latencies]
     return {
         "case": name,
         "cards": len(ms),
-        "p50_ms": round(_pct(ms, 50), 1),
-        "p99_ms": round(_pct(ms, 99), 1),
+        "p50_ms": round(percentile(ms, 50), 1),
+        "p99_ms": round(percentile(ms, 99), 1),
         "max_ms": round(max(ms), 1) if ms else float("nan"),
         "mean_ms": round(statistics.fmean(ms), 1) if ms else float("nan"),
         "target": f"p99 < {TARGET_P99_S * 1000:g} ms",

@@ -30,6 +30,8 @@ from typing import Any
 
 import aiohttp
 
+from bench.table import percentile
+
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-secret"
 
@@ -83,14 +85,6 @@ def workload(
     return [
         signed_body(f"U{tag}{i % people:05d}", texts[(i // people) % len(texts)]) for i in range(n)
     ]
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
 
 
 class Proc:

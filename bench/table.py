@@ -1,4 +1,4 @@
-"""Print benchmark rows as an aligned table."""
+"""What the benchmarks share: percentiles, and printing rows as an aligned table."""
 
 from __future__ import annotations
 
@@ -19,3 +19,12 @@ def print_table(rows: Sequence[dict[str, object]]) -> None:
     print("  ".join("-" * widths[c] for c in columns))
     for row in rows:
         print("  ".join(str(row.get(c, "")).ljust(widths[c]) for c in columns))
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The nearest-rank q-th percentile (NaN for no values)."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
