@@ -97,9 +97,8 @@ class ConversationStore:
 
         return read
 
-    def stage(self, pipe: RedisClient | AtomicWrites, conv: str, write: TurnWrite) -> None:
-        """Queue a turn's writes on a MULTI pipeline or an `AtomicWrites` (the caller applies
-        them)."""
+    def stage(self, pipe: AtomicWrites, conv: str, write: TurnWrite) -> None:
+        """Queue a turn's writes (the caller applies them, with its own, all at once)."""
         k, ttl = self.keys, self.retention_s
         if write.transcript:
             key = k.conv_transcript(conv)
@@ -119,9 +118,9 @@ class ConversationStore:
         pipe.expire(k.conv_profile(conv), max(ttl, 400 * 86400))
 
     async def append_transcript(self, conv: str, entries: Sequence[TranscriptEntry]) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
-            self.stage(pipe, conv, TurnWrite(transcript=list(entries)))
-            await pipe.execute()
+        writes = AtomicWrites()
+        self.stage(writes, conv, TurnWrite(transcript=list(entries)))
+        await writes.apply(self.redis)
 
     async def transcript(self, conv: str, limit: int = 50) -> list[TranscriptEntry]:
         raw = await self.redis.lrange(self.keys.conv_transcript(conv), -limit, -1)
