@@ -120,10 +120,10 @@ class Worker:
         self.metrics = metrics or Metrics()
         self._prefetch: Callable[[RedisClient, InboundEvent], Callable[[Sequence[Any]], Any]] | None
         self._prefetch = getattr(handler, "prefetch", None)
-        self._finish = redis.register_script(_FINISH)
+        self._finish = Lua(_FINISH)
         self._begin = Lua(_BEGIN)
         self._renew = Lua(_RENEW)
-        self._release = redis.register_script(_RELEASE)
+        self._release = Lua(_RELEASE)
         self._inflight: dict[str, asyncio.Task[None]] = {}  # conversation -> its task
         # per conversation: a heap of (sequence number, entry id, fields) read but not finished
         self._queued: dict[str, list[tuple[int, str, dict[str, str]]]] = {}
@@ -327,9 +327,10 @@ class Worker:
         except (ValueError, KeyError, TypeError):
             log.error("worker.bad_entry", entry=entry_id)
             await self._park(entry_id, fields, "unreadable")
-            await self._finish(
-                keys=[k.conv_order(conv), k.conv_lock(conv), k.events_stream, self.attempts_key],
-                args=["-", seq, k.events_group, entry_id],
+            await self._finish.run(
+                self.redis,
+                [k.conv_order(conv), k.conv_lock(conv), k.events_stream, self.attempts_key],
+                ["-", seq, k.events_group, entry_id],
             )
             return False
         token = uuid.uuid4().hex
@@ -353,8 +354,8 @@ class Worker:
                 results, read = await run_pipeline(self.redis, build, [self._begin])
                 attempts = int(results[0])
                 if attempts < 0:  # already handled (we were reclaimed after finishing)
-                    await self._finish(
-                        keys=finish_keys, args=[token, seq, k.events_group, entry_id]
+                    await self._finish.run(
+                        self.redis, finish_keys, [token, seq, k.events_group, entry_id]
                     )
                     return False
                 if attempts > 0:
@@ -379,13 +380,13 @@ class Worker:
                     await self._handle_with_retries(event, prefetched)
                 finally:
                     self._held.pop(entry_id, None)
-            await self._finish(keys=finish_keys, args=[token, seq, k.events_group, entry_id])
+            await self._finish.run(self.redis, finish_keys, [token, seq, k.events_group, entry_id])
             self.handled += 1
             self.metrics.events_processed.labels(event.kind.value).inc()
             return False
         except asyncio.CancelledError:
             with contextlib.suppress(Exception):
-                await asyncio.shield(self._release(keys=[k.conv_lock(conv)], args=[token]))
+                await asyncio.shield(self._release.run(self.redis, [k.conv_lock(conv)], [token]))
             raise
         except Exception as exc:  # the event stays pending and is retried
             self.metrics.events_failed.inc()
@@ -393,7 +394,7 @@ class Worker:
                 "worker.event_failed", entry=entry_id, error=type(exc).__name__, exc_info=log_exc()
             )
             with contextlib.suppress(Exception):
-                await self._release(keys=[k.conv_lock(conv)], args=[token])
+                await self._release.run(self.redis, [k.conv_lock(conv)], [token])
             return False
 
     async def _handle_with_retries(self, event: InboundEvent, prefetched: Any) -> None:
