@@ -50,8 +50,8 @@ async def _measure() -> list[dict[str, object]]:
     import uvicorn
 
     from bot.app import create_app
-    from tests.escalation.slack_api import TOKEN, SlackStandIn
-    from tests.escalation.support import COUNSELORS, SIGNING_SECRET, SUPERVISORS
+    from tests.escalation.slack_api import SlackStandIn
+    from tests.escalation.support import slack_env
     from tests.fakes.line_api import LineStandIn
     from tests.harness import body_of, make_settings, sign, text_event
 
@@ -64,11 +64,7 @@ async def _measure() -> list[dict[str, object]]:
                 REDIS_URL=None,
                 BOT_DATA_DIR=tmp,
                 BOT_LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "warning"),
-                SLACK_BOT_TOKEN=TOKEN,
-                SLACK_SIGNING_SECRET=SIGNING_SECRET,
-                SLACK_API_URL=slack.url,
-                SLACK_COUNSELOR_CHANNEL=COUNSELORS,
-                SLACK_SUPERVISOR_CHANNEL=SUPERVISORS,
+                **slack_env(slack),
             )
             app = create_app(settings)
             sock = socket.socket()

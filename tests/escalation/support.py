@@ -330,6 +330,17 @@ class Desk:
             await asyncio.sleep(0.02)
 
 
+def slack_env(slack: SlackStandIn) -> dict[str, Any]:
+    """The settings that wire the service to the stand-in Slack workspace."""
+    return {
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.url,
+        "SLACK_COUNSELOR_CHANNEL": COUNSELORS,
+        "SLACK_SUPERVISOR_CHANNEL": SUPERVISORS,
+    }
+
+
 def make_settings(
     redis_url: str, prefix: str, config_dir: Path, slack: SlackStandIn | None, **extra: Any
 ) -> Settings:
@@ -341,13 +352,7 @@ def make_settings(
         "BOT_DEV_CHAT": True,
     }
     if slack is not None:
-        values |= {
-            "SLACK_BOT_TOKEN": TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": slack.url,
-            "SLACK_COUNSELOR_CHANNEL": COUNSELORS,
-            "SLACK_SUPERVISOR_CHANNEL": SUPERVISORS,
-        }
+        values |= slack_env(slack)
     values |= extra
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 

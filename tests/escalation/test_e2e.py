@@ -11,8 +11,12 @@ from typing import Any
 
 import pytest
 
-from tests.escalation.slack_api import TOKEN, SlackStandIn
-from tests.escalation.support import COUNSELORS, SIGNING_SECRET, SUPERVISORS, SlackRequests
+from tests.escalation.slack_api import SlackStandIn
+from tests.escalation.support import (
+    COUNSELORS,
+    SlackRequests,
+    slack_env,
+)
 from tests.fakes.line_api import LineStandIn
 from tests.harness import RunningApp, make_settings, running_app, text_event
 
@@ -37,11 +41,7 @@ async def app(
         redis_url,
         key_prefix,
         line.url,
-        SLACK_BOT_TOKEN=TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=slack.url,
-        SLACK_COUNSELOR_CHANNEL=COUNSELORS,
-        SLACK_SUPERVISOR_CHANNEL=SUPERVISORS,
+        **slack_env(slack),
     )
     async with running_app(settings) as running:
         yield running
@@ -127,11 +127,7 @@ async def test_slack_down_then_service_restarted_then_slack_back_one_card(
         redis_url,
         key_prefix,
         line.url,
-        SLACK_BOT_TOKEN=TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=slack.url,
-        SLACK_COUNSELOR_CHANNEL=COUNSELORS,
-        SLACK_SUPERVISOR_CHANNEL=SUPERVISORS,
+        **slack_env(slack),
     )
     user = "U" + "restart".ljust(32, "0")
     slack.fail("chat.postMessage", 503, count=10_000)
