@@ -11,6 +11,10 @@ from enum import IntEnum
 from typing import Any
 
 
+# The danger-to-others flags of the `screen` output (ARCHITECTURE.md contract).
+FLAGS: tuple[str, ...] = ("harm_to_others", "child_in_danger")
+
+
 class RiskLevel(IntEnum):
     """Risk levels of ARCHITECTURE.md, ordered so that comparisons mean 'more urgent'."""
 
@@ -125,6 +129,13 @@ class ScreeningResult:
     factors: tuple[str, ...] = ()  # factor ids, in the order first seen
     pathway: PathwayMatch | None = None
     reasons: tuple[str, ...] = ()  # one line each, written for the counselor's case card
+    # danger to someone else, independent of the writer's own risk: "harm_to_others" and/or
+    # "child_in_danger" (FLAGS). A flagged conversation goes to the supervisor like an imminent one.
+    flags: tuple[str, ...] = ()
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.flags)
 
     @property
     def rose(self) -> bool:
@@ -143,6 +154,7 @@ class ScreeningResult:
                 "factors": list(self.factors),
                 "signals": [s.to_json() for s in self.signals],
                 "pathway": self.pathway.to_json() if self.pathway else None,
+                "flags": list(self.flags),
                 "reasons": list(self.reasons),
             }
         )
@@ -166,6 +178,7 @@ class ScreeningResult:
             factors=tuple(str(f) for f in data.get("factors", ())),
             pathway=PathwayMatch.from_json(pathway) if isinstance(pathway, dict) else None,
             reasons=tuple(str(r) for r in data.get("reasons", ())),
+            flags=tuple(str(f) for f in data.get("flags", ()) if str(f) in FLAGS),
         )
 
 
