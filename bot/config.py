@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -22,6 +22,17 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _RANGE = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 MESSAGE_PLACEHOLDERS = frozenset({"service_name", "hotlines", "emergency", "first_hotline"})
+# How one hotline is written, by whether it answers now (config/hotlines.yaml `display:`).
+HOTLINE_DISPLAY: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "always": frozenset({"name", "number", "hours"}),
+        "open_now": frozenset({"name", "number", "hours"}),
+        "closed_now": frozenset({"name", "number", "hours"}),
+        "unknown": frozenset({"name", "number", "hours"}),
+        "note": frozenset({"note"}),
+    }
+)
+_BRACKETS = re.compile(r"[（(].*[（(]|[）)].*[）)]")
 REQUIRED_MESSAGES = (
     "group_note",
     "flood_notice",
@@ -33,44 +44,31 @@ LINE_TEXT_LIMIT = 5000
 
 
 @dataclass(frozen=True, slots=True)
-class Hotline:
-    id: str
-    name: str
-    number: str
-    hours: str = ""
-    always_open: bool = False
-    topics: tuple[str, ...] = ()
-    note: str = ""
-    last_verified: str = ""
-
-    def line(self) -> str:
-        """The hotline as one line of a message, e.g. 'よりそいホットライン 0120-279-338（24時間・毎日）'."""
-        text = f"{self.name} {self.number}"
-        if self.hours:
-            text += f"（{self.hours}）"
-        return text
-
-
-@dataclass(frozen=True, slots=True)
 class EmergencyNumber:
     id: str
     name: str
     number: str
 
 
+Ranges = tuple[tuple[int, int], ...]
+
+
 @dataclass(frozen=True, slots=True)
 class StaffedHours:
-    """When counselors are on duty; ranges are (start, end) minutes since midnight."""
+    """A weekly schedule (counselors' hours, or when a hotline answers); ranges are (start, end)
+    minutes since midnight. `monthly` adds ranges on days of the month (e.g. the 10th), and
+    `exceptions` replace a whole date."""
 
     timezone: str = "Asia/Tokyo"
-    weekly: Mapping[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
-    exceptions: Mapping[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
+    weekly: Mapping[str, Ranges] = field(default_factory=dict)
+    exceptions: Mapping[str, Ranges] = field(default_factory=dict)
+    monthly: Mapping[int, Ranges] = field(default_factory=dict)
 
-    def _ranges(self, day: date) -> tuple[tuple[int, int], ...]:
+    def _ranges(self, day: date) -> Ranges:
         special = self.exceptions.get(day.isoformat())
         if special is not None:
             return special
-        return self.weekly.get(DAYS[day.weekday()], ())
+        return self.weekly.get(DAYS[day.weekday()], ()) + self.monthly.get(day.day, ())
 
     def is_open(self, now: datetime) -> bool:
         local = now.astimezone(ZoneInfo(self.timezone))
@@ -86,11 +84,78 @@ class StaffedHours:
                 return True
         return False
 
+    def next_open(self, now: datetime) -> datetime | None:
+        """When the schedule next opens after `now` (in its timezone), within eight days; `now`
+        itself when open; None when it never opens."""
+        if self.is_open(now):
+            return now
+        tz = ZoneInfo(self.timezone)
+        local = now.astimezone(tz)
+        starts: list[datetime] = []
+        for offset in range(9):
+            day = local.date() + timedelta(days=offset)
+            for start, _end in self._ranges(day):
+                at = datetime(day.year, day.month, day.day, tzinfo=tz) + timedelta(minutes=start)
+                if at > local:
+                    starts.append(at)
+            if starts:
+                return min(starts)
+        return None
+
+    @property
+    def never_open(self) -> bool:
+        return not any(self.weekly.values()) and not any(self.monthly.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Hotline:
+    id: str
+    name: str
+    number: str
+    hours: str = ""
+    always_open: bool = False
+    topics: tuple[str, ...] = ()
+    note: str = ""
+    last_verified: str = ""
+    schedule: StaffedHours | None = None  # when it answers (`open:`), if known
+
+    def open_at(self, now: datetime) -> bool | None:
+        """Whether it answers at `now`: True/False, or None when its hours are not known."""
+        if self.always_open:
+            return True
+        if self.schedule is None:
+            return None
+        return self.schedule.is_open(now)
+
+    def line(self, display: Mapping[str, str], now: datetime) -> str:
+        """The hotline as it is written to a person at `now` (config/hotlines.yaml `display:`):
+        a 24-hour line says so; any other line says whether it answers now."""
+        state = self.open_at(now)
+        kind = (
+            "always"
+            if self.always_open
+            else "unknown"
+            if state is None
+            else "open_now"
+            if state
+            else "closed_now"
+        )
+        values = {"name": self.name, "number": self.number, "hours": self.hours}
+        text = _fill(display.get(kind, "{name} {number}"), values)
+        if self.note and display.get("note"):
+            text += "\n" + _fill(display["note"], {"note": self.note})
+        return text
+
+
+def _fill(template: str, values: Mapping[str, str]) -> str:
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+
 
 @dataclass(frozen=True, slots=True)
 class Retention:
     transcript_days: int = 30
     idle_minutes: int = 60
+    summary_days: int = 365  # a closed case's outcome and summary, for the next counselor
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,25 +176,42 @@ class ServiceConfig:
     service_name: str
     limits: Limits
     messages: Mapping[str, str]
+    hotline_display: Mapping[str, str] = field(default_factory=dict)
+    terms_version: str = ""  # the version of what a person agrees to at first contact
 
     def crisis_hotline_list(self) -> list[Hotline]:
         return [self.hotlines[h] for h in self.crisis_hotlines if h in self.hotlines]
 
-    def placeholders(self) -> dict[str, str]:
-        crisis = self.crisis_hotline_list()
+    def hotlines_now(self, now: datetime) -> list[Hotline]:
+        """The crisis hotlines in the order a person should see them at `now`: 24-hour lines,
+        then lines open now, then lines whose hours are not known, then lines closed now."""
+
+        def rank(hotline: Hotline) -> int:
+            state = hotline.open_at(now)
+            return 0 if hotline.always_open else 1 if state else 2 if state is None else 3
+
+        return sorted(self.crisis_hotline_list(), key=rank)
+
+    def hotline_line(self, hotline: Hotline, now: datetime) -> str:
+        return hotline.line(self.hotline_display, now)
+
+    def placeholders(self, now: datetime | None = None) -> dict[str, str]:
+        now = now or datetime.now(UTC)
+        ordered = self.hotlines_now(now)
+        always = [h for h in ordered if h.always_open]
         return {
             "service_name": self.service_name,
-            "hotlines": "\n".join("・" + h.line() for h in crisis),
+            "hotlines": "\n".join("・" + self.hotline_line(h, now) for h in ordered),
             "emergency": "／".join(f"{e.number}（{e.name}）" for e in self.emergency),
-            "first_hotline": crisis[0].line() if crisis else "",
+            "first_hotline": self.hotline_line(always[0], now) if always else "",
         }
 
-    def message(self, name: str, **extra: str) -> str:
-        values = self.placeholders() | extra
-        return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), self.messages[name])
+    def message(self, name: str, now: datetime | None = None, **extra: str) -> str:
+        values = self.placeholders(now) | extra
+        return _fill(self.messages[name], values)
 
-    def crisis_text(self, imminent: bool) -> str:
-        return self.message("crisis_fallback_imminent" if imminent else "crisis_fallback")
+    def crisis_text(self, imminent: bool, now: datetime | None = None) -> str:
+        return self.message("crisis_fallback_imminent" if imminent else "crisis_fallback", now)
 
 
 def _parse_ranges(
@@ -158,19 +240,146 @@ def _parse_ranges(
     return tuple(out)
 
 
+def _parse_schedule(node: Any, file: str, problems: list[Problem]) -> StaffedHours:
+    """A schedule: `timezone`, `weekly` (mon..sun), `daily` (every day), `monthly` (days of the
+    month, 1-31) and `exceptions` (dates), each a list of ranges like "09:00-17:00"."""
+    if not isinstance(node, dict):
+        problems.append(
+            Problem(file, line_of(node), "時間は weekly: / daily: / monthly: の形で書いてください")
+        )
+        return StaffedHours()
+    tz = str(node.get("timezone") or "Asia/Tokyo")
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(
+            Problem(file, line_of(node, "timezone"), f"unknown timezone '{tz}' (e.g. Asia/Tokyo)")
+        )
+        tz = "Asia/Tokyo"
+    unknown = set(node) - {"timezone", "weekly", "daily", "monthly", "exceptions"}
+    for key in sorted(map(str, unknown)):
+        problems.append(
+            Problem(
+                file,
+                line_of(node, key),
+                f"「{key}」は時間の書き方にありません（timezone, weekly, daily, monthly, exceptions）",
+            )
+        )
+    weekly: dict[str, Ranges] = {}
+    if "daily" in node:
+        every = _parse_ranges(node["daily"], file, line_of(node, "daily"), problems)
+        weekly = dict.fromkeys(DAYS, every)
+    weekly_raw = node.get("weekly") or {}
+    for day, ranges in weekly_raw.items():
+        if day not in DAYS:
+            problems.append(
+                Problem(
+                    file,
+                    line_of(weekly_raw, day),
+                    f"'{day}' is not a day; use mon tue wed thu fri sat sun",
+                )
+            )
+            continue
+        weekly[str(day)] = weekly.get(str(day), ()) + _parse_ranges(
+            ranges, file, line_of(weekly_raw, day), problems
+        )
+    monthly: dict[int, Ranges] = {}
+    monthly_raw = node.get("monthly") or {}
+    for day, ranges in monthly_raw.items():
+        if isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= 31:
+            problems.append(
+                Problem(
+                    file,
+                    line_of(monthly_raw, day),
+                    f"monthly の「{day}」は日にち（1〜31）ではありません",
+                )
+            )
+            continue
+        monthly[day] = _parse_ranges(ranges, file, line_of(monthly_raw, day), problems)
+    exceptions: dict[str, Ranges] = {}
+    exc_raw = node.get("exceptions") or {}
+    for day, ranges in exc_raw.items():
+        try:
+            iso = date.fromisoformat(str(day)).isoformat()
+        except ValueError:
+            problems.append(
+                Problem(file, line_of(exc_raw, day), f"'{day}' is not a date like 2026-12-31")
+            )
+            continue
+        exceptions[iso] = _parse_ranges(ranges, file, line_of(exc_raw, day), problems)
+    return StaffedHours(
+        tz, MappingProxyType(weekly), MappingProxyType(exceptions), MappingProxyType(monthly)
+    )
+
+
+def _load_display(data: dict[str, Any], file: str, problems: list[Problem]) -> dict[str, str]:
+    """`display:` of hotlines.yaml: how a hotline is written, by whether it answers now."""
+    node = data.get("display")
+    if not isinstance(node, dict):
+        problems.append(
+            Problem(
+                file,
+                line_of(data, "display") or 1,
+                "display: がありません。窓口の書き方（always, open_now, closed_now, unknown, note）を書いてください",
+            )
+        )
+        return {}
+    out: dict[str, str] = {}
+    for name, value in node.items():
+        line = line_of(node, name)
+        if name not in HOTLINE_DISPLAY:
+            problems.append(
+                Problem(
+                    file,
+                    line,
+                    f"display の「{name}」は使えません（使えるもの: {', '.join(HOTLINE_DISPLAY)}）",
+                )
+            )
+            continue
+        if not isinstance(value, str) or not value.strip():
+            problems.append(Problem(file, line, f"display の「{name}」が空です"))
+            continue
+        for ph in _PLACEHOLDER.findall(value):
+            if ph not in HOTLINE_DISPLAY[name]:
+                allowed = "、".join("{" + p + "}" for p in sorted(HOTLINE_DISPLAY[name]))
+                problems.append(
+                    Problem(
+                        file,
+                        line,
+                        f"display の「{name}」で {{{ph}}} は使えません（使えるもの: {allowed}）",
+                    )
+                )
+        if name != "note" and _BRACKETS.search(value.replace("{hours}", "")):
+            problems.append(
+                Problem(
+                    file,
+                    line,
+                    f"display の「{name}」はかっこが二重になっています。一重にしてください",
+                )
+            )
+        out[str(name)] = str(value)
+    for name in HOTLINE_DISPLAY:
+        if name not in out and name not in node:
+            problems.append(
+                Problem(file, line_of(data, "display"), f"display の「{name}」がありません")
+            )
+    return out
+
+
 def _load_hotlines(
     path: Path, problems: list[Problem]
-) -> tuple[dict[str, Hotline], tuple[EmergencyNumber, ...], tuple[str, ...]]:
+) -> tuple[dict[str, Hotline], tuple[EmergencyNumber, ...], tuple[str, ...], dict[str, str]]:
     file = str(path)
     data, errs = load_file(path)
     problems.extend(errs)
     if errs:
-        return {}, (), ()
+        return {}, (), (), {}
     if not isinstance(data, dict) or not isinstance(data.get("hotlines"), dict):
         problems.append(
             Problem(file, 1, "expected a `hotlines:` section with one entry per hotline")
         )
-        return {}, (), ()
+        return {}, (), (), {}
+    display = _load_display(data, file, problems)
     hotlines: dict[str, Hotline] = {}
     for hid, entry in data["hotlines"].items():
         line = line_of(data["hotlines"], hid)
@@ -199,7 +408,39 @@ def _load_hotlines(
             "topics",
             "note",
             "last_verified",
+            "open",
         }
+        for field_name in ("name", "hours"):
+            value = str(entry.get(field_name) or "")
+            if "（" in value or "(" in value:
+                problems.append(
+                    Problem(
+                        file,
+                        line_of(entry, field_name) or line,
+                        f"窓口 '{hid}' の {field_name} にかっこがあります。"
+                        "表示でかっこが二重にならないよう、かっこを使わずに書いてください"
+                        "（補足は note: に）",
+                    )
+                )
+        schedule: StaffedHours | None = None
+        if entry.get("open") is not None:
+            schedule = _parse_schedule(entry["open"], file, problems)
+            if entry.get("always_open"):
+                problems.append(
+                    Problem(
+                        file,
+                        line_of(entry, "open") or line,
+                        f"窓口 '{hid}' は always_open: true なので、open: はいりません",
+                    )
+                )
+            elif schedule.never_open:
+                problems.append(
+                    Problem(
+                        file,
+                        line_of(entry, "open") or line,
+                        f"窓口 '{hid}' の open: に、受付の時間がひとつもありません",
+                    )
+                )
         if unknown:
             problems.append(
                 Problem(
@@ -217,6 +458,7 @@ def _load_hotlines(
             topics=tuple(str(t) for t in entry.get("topics") or ()),
             note=str(entry.get("note") or ""),
             last_verified=str(entry.get("last_verified") or ""),
+            schedule=schedule,
         )
     emergency: list[EmergencyNumber] = []
     for eid, entry in (data.get("emergency") or {}).items():
@@ -258,62 +500,30 @@ def _load_hotlines(
                 "crisis_hotlines must include at least one hotline with always_open: true",
             )
         )
-    return hotlines, tuple(emergency), crisis
+    return hotlines, tuple(emergency), crisis, display
 
 
 def _load_service(
     path: Path, problems: list[Problem]
-) -> tuple[StaffedHours, Retention, str, Limits]:
+) -> tuple[StaffedHours, Retention, str, Limits, str]:
     file = str(path)
     data, errs = load_file(path)
     problems.extend(errs)
     if errs or not isinstance(data, dict):
         if not errs:
             problems.append(Problem(file, 1, "expected staffed_hours, retention and service_name"))
-        return StaffedHours(), Retention(), "", Limits()
+        return StaffedHours(), Retention(), "", Limits(), ""
     staffed = StaffedHours()
     sh = data.get("staffed_hours")
     if isinstance(sh, dict):
-        tz = str(sh.get("timezone") or "Asia/Tokyo")
-        try:
-            ZoneInfo(tz)
-        except (ZoneInfoNotFoundError, ValueError):
-            problems.append(
-                Problem(file, line_of(sh, "timezone"), f"unknown timezone '{tz}' (e.g. Asia/Tokyo)")
-            )
-            tz = "Asia/Tokyo"
-        weekly_raw = sh.get("weekly") or {}
-        weekly: dict[str, tuple[tuple[int, int], ...]] = {}
-        for day, ranges in weekly_raw.items():
-            if day not in DAYS:
-                problems.append(
-                    Problem(
-                        file,
-                        line_of(weekly_raw, day),
-                        f"'{day}' is not a day; use mon tue wed thu fri sat sun",
-                    )
-                )
-                continue
-            weekly[str(day)] = _parse_ranges(ranges, file, line_of(weekly_raw, day), problems)
-        exceptions: dict[str, tuple[tuple[int, int], ...]] = {}
-        exc_raw = sh.get("exceptions") or {}
-        for day, ranges in exc_raw.items():
-            try:
-                iso = date.fromisoformat(str(day)).isoformat()
-            except ValueError:
-                problems.append(
-                    Problem(file, line_of(exc_raw, day), f"'{day}' is not a date like 2026-12-31")
-                )
-                continue
-            exceptions[iso] = _parse_ranges(ranges, file, line_of(exc_raw, day), problems)
-        staffed = StaffedHours(tz, MappingProxyType(weekly), MappingProxyType(exceptions))
+        staffed = _parse_schedule(sh, file, problems)
     else:
         problems.append(Problem(file, line_of(data, "staffed_hours"), "staffed_hours is missing"))
     retention = Retention()
     ret = data.get("retention")
     if isinstance(ret, dict):
         values: dict[str, int] = {}
-        for key in ("transcript_days", "idle_minutes"):
+        for key in ("transcript_days", "idle_minutes", "summary_days"):
             raw = ret.get(key, getattr(retention, key))
             if not isinstance(raw, int) or isinstance(raw, bool) or raw <= 0:
                 problems.append(
@@ -342,7 +552,18 @@ def _load_service(
             )
         else:
             limits = Limits(answers_per_minute=raw)
-    return staffed, retention, str(data.get("service_name") or "つながり相談"), limits
+    terms = str(data.get("terms_version") or "").strip()
+    if not terms:
+        problems.append(
+            Problem(
+                file,
+                line_of(data, "terms_version") or 1,
+                "terms_version がありません。はじめての人に見せる説明の版（例: 2026-12-01）を書いてください。"
+                "説明を変えたら、ここも変えてください（同意を取りなおします）",
+            )
+        )
+    service_name = str(data.get("service_name") or "つながり相談")
+    return staffed, retention, service_name, limits, terms
 
 
 def _load_messages(path: Path, problems: list[Problem]) -> dict[str, str]:
@@ -395,8 +616,10 @@ def load_service_config(config_dir: Path) -> ServiceConfig:
             problems.append(Problem(str(config_dir / name), None, "file is missing"))
     if problems:
         raise ConfigError(problems)
-    hotlines, emergency, crisis = _load_hotlines(config_dir / "hotlines.yaml", problems)
-    staffed, retention, service_name, limits = _load_service(config_dir / "service.yaml", problems)
+    hotlines, emergency, crisis, display = _load_hotlines(config_dir / "hotlines.yaml", problems)
+    staffed, retention, service_name, limits, terms = _load_service(
+        config_dir / "service.yaml", problems
+    )
     messages = _load_messages(config_dir / "messages.yaml", problems)
     if problems:
         raise ConfigError(problems)
@@ -409,6 +632,8 @@ def load_service_config(config_dir: Path) -> ServiceConfig:
         service_name=service_name,
         messages=MappingProxyType(messages),
         limits=limits,
+        hotline_display=MappingProxyType(display),
+        terms_version=terms,
     )
 
 

@@ -21,7 +21,7 @@ import asyncio
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -50,12 +50,14 @@ from bot.turn import (
     CancelFollowups,
     CaseRequest,
     CaseStatus,
+    DeclineCounselor,
     Desk,
     Dialog,
     EndConversation,
     Escalate,
     ForgetMe,
     Intake,
+    LeaveCrisis,
     ScheduleFollowup,
     TurnInput,
     TurnOutput,
@@ -163,7 +165,7 @@ class TurnHandler:
         turn costs one round trip less per read; returns the function that reads the results.
         """
         conv = event.conversation
-        pipe.hgetall(self.keys.event_effects(event.event_id))
+        pipe.hgetall(self.keys.event_effects(event.event_id, event.conversation))
         read_snapshot = self.conversations.stage_snapshot(pipe, conv)
         desk = self.desk()
         case_key = desk.open_case_key(conv) if desk is not None else None
@@ -183,7 +185,9 @@ class TurnHandler:
         if prefetched is not None:
             stored = prefetched.progress
         else:
-            stored = await self.redis.hgetall(self.keys.event_effects(event.event_id))
+            stored = await self.redis.hgetall(
+                self.keys.event_effects(event.event_id, event.conversation)
+            )
         typing = self._typing_later(event)
         try:
             if "plan" in stored:
@@ -280,19 +284,32 @@ class TurnHandler:
         if person_event:
             write.profile["last_seen_ms"] = str(event.received_ms)
 
+        # A person who declined the terms: what they write is not kept (only what screening
+        # needs, without the words themselves; a crisis still reaches a counselor).
+        declined = profile.get("consent") == "no"
         screening: ScreeningResult | None = None
-        if event.kind is EventKind.TEXT and event.text is not None:
+        if event.kind in (EventKind.TEXT, EventKind.MEDIA) and event.text:
             screening, new_state = bundle.screener.screen(event.text, screening_state)
+            if declined:
+                new_state.signals = [replace(s, text="") for s in new_state.signals]
             write.screening_state = new_state
             self.metrics.screening_risk.labels(screening.risk.label).inc()
-            write.transcript.append(
-                TranscriptEntry("person", event.text, event.received_ms, event.event_id)
-            )
-            if case is not None:
-                plan.append(
-                    Effect("person_said", {"text": event.text, "screening": screening.to_record()})
+            if event.kind is EventKind.TEXT:
+                write.transcript.append(
+                    TranscriptEntry("person", event.text, event.received_ms, event.event_id)
                 )
-        elif event.kind is EventKind.POSTBACK and event.postback:
+        if case is not None and event.kind in (EventKind.TEXT, EventKind.MEDIA):
+            plan.append(
+                Effect(
+                    "person_said",
+                    {
+                        "text": event.text or "",
+                        "screening": screening.to_record() if screening else None,
+                        "media_type": event.media_type if event.kind is EventKind.MEDIA else None,
+                    },
+                )
+            )
+        if event.kind is EventKind.POSTBACK and event.postback:
             write.transcript.append(
                 TranscriptEntry("person", f"[{event.postback}]", event.received_ms, event.event_id)
             )
@@ -321,6 +338,7 @@ class TurnHandler:
                 case=case,
                 now=now,
                 returning=returning,
+                counselors=desk is not None and desk.visible,
             )
         )
         messages = self._guard_crisis(list(turn.messages), screening, service, case)
@@ -332,9 +350,17 @@ class TurnHandler:
                 write.transcript.append(
                     TranscriptEntry("bot", m.text, int(time.time() * 1000), event.event_id)
                 )
+            if case is not None:  # the counselor sees what the bot said after the case opened
+                plan.append(Effect("bot_said", {"texts": [m.text for m in messages]}))
         plan.extend(self._actions(event, turn, screening, case))
+        if any(isinstance(a, LeaveCrisis) for a in turn.actions) and screening_state is not None:
+            # The case is over: the conversation's level starts afresh, its factors stay.
+            prior = list(dict.fromkeys([*screening_state.prior_factors, *screening_state.factors]))
+            write.screening_state = ScreeningState(prior_factors=prior)
         write.dialog_state = dict(turn.state) if turn.state is not None else dialog_state
         write.profile.update({str(k): str(v) for k, v in turn.profile.items()})
+        if declined or write.profile.get("consent") == "no":
+            write.transcript = [e for e in write.transcript if e.role not in ("person", "bot")]
         await self._commit(event, conv, write, plan)
         return plan
 
@@ -378,7 +404,16 @@ class TurnHandler:
                 escalated = True
                 consent = action.consent or bool(screening and screening.risk is RiskLevel.IMMINENT)
                 effects.append(
-                    self._open_case(event, action.reason, action.note, consent, turn, screening)
+                    self._open_case(
+                        event,
+                        action.reason,
+                        action.note,
+                        consent,
+                        turn,
+                        screening,
+                        risk=action.risk,
+                        notify_when_open=action.notify_when_open,
+                    )
                 )
             elif isinstance(action, ScheduleFollowup):
                 due = int(time.time() * 1000 + action.after_hours * 3_600_000)
@@ -387,8 +422,16 @@ class TurnHandler:
                 effects.append(Effect("cancel_followups", {}))
             elif isinstance(action, ForgetMe):
                 effects.append(Effect("forget", {}))
+            elif isinstance(action, DeclineCounselor):
+                if case is not None or escalated:
+                    effects.append(Effect("declined", {}))
             elif isinstance(action, EndConversation):
-                continue  # the dialog already reset its own state
+                # The dialog reset its own state; an open case ends as the person asked
+                # (a deletion ends it by deleting it).
+                if case is not None and not any(isinstance(a, ForgetMe) for a in turn.actions):
+                    effects.append(Effect("left", {}))
+            elif isinstance(action, LeaveCrisis):
+                continue  # the screening state is reset with the turn's writes
         # Defence in depth: a crisis always reaches a counselor, whatever the scripts do.
         crisis_rose = (
             screening is not None
@@ -416,6 +459,9 @@ class TurnHandler:
         consent: bool,
         turn: TurnOutput,
         screening: ScreeningResult | None,
+        *,
+        risk: RiskLevel | None = None,
+        notify_when_open: bool = False,
     ) -> Effect:
         return Effect(
             "open_case",
@@ -426,13 +472,15 @@ class TurnHandler:
                 "collected": {str(k): str(v) for k, v in turn.collected.items()},
                 "trigger_text": event.text or "",
                 "screening": screening.to_record() if screening else None,
+                "risk": risk.label if risk is not None else None,
+                "notify_when_open": notify_when_open,
             },
         )
 
     async def _commit(
         self, event: InboundEvent, conv: str, write: TurnWrite, plan: list[Effect]
     ) -> None:
-        key = self.keys.event_effects(event.event_id)
+        key = self.keys.event_effects(event.event_id, event.conversation)
         writes = AtomicWrites()
         self.conversations.stage(writes, conv, write)
         # The first send is marked attempted in the same transaction: if we die before or
@@ -452,7 +500,7 @@ class TurnHandler:
     async def _carry_out(
         self, event: InboundEvent, plan: list[Effect], progress: dict[str, str]
     ) -> None:
-        key = self.keys.event_effects(event.event_id)
+        key = self.keys.event_effects(event.event_id, event.conversation)
         reply_used = False
         # Decided just now (not reclaimed): the pre-marked first send has not been tried yet.
         fresh_send = _first_send(plan) if progress.get("fresh") else -1
@@ -519,11 +567,15 @@ class TurnHandler:
                     consent=bool(data.get("consent")),
                     note=str(data.get("note", "")),
                     trigger_text=str(data.get("trigger_text", "")),
+                    risk=RiskLevel.parse(data["risk"]) if data.get("risk") else None,
+                    notify_when_open=bool(data.get("notify_when_open")),
                 ),
                 now,
             )
             log.info("pipeline.case_opened", case=status.case_id, risk=status.risk.label)
-            if status.state == "queued" and self.intake is not None:
+            # Tell the person their place in line once, and only while a counselor is on duty
+            # and can see the case (otherwise the scripts said when counselors are back).
+            if status.opened and status.staffed and status.state == "queued" and self.intake:
                 # Tell the person their place in line, in order after this turn's answer.
                 await self.intake.submit(
                     [
@@ -546,7 +598,18 @@ class TurnHandler:
                     if effect.data.get("screening")
                     else None
                 )
-                await desk.person_said(conv, effect.data["text"], key, screening)
+                await desk.person_said(
+                    conv, effect.data["text"], key, screening, effect.data.get("media_type")
+                )
+        elif effect.kind == "bot_said":
+            if desk is not None:
+                await desk.bot_said(conv, list(effect.data["texts"]), key)
+        elif effect.kind == "declined":
+            if desk is not None:
+                await desk.person_declined(conv, key)
+        elif effect.kind == "left":
+            if desk is not None:
+                await desk.person_left(conv, key)
         elif effect.kind == "relayed":
             if desk is not None:
                 await desk.relayed(event)
@@ -557,7 +620,10 @@ class TurnHandler:
         elif effect.kind == "forget":
             await self.followups.cancel(conv)
             cases = await desk.forget(conv) if desk is not None else 0
-            deleted = await self.conversations.forget(conv)
+            # Everything of the person, this event's own plan excepted (it is running).
+            deleted = await self.conversations.forget(
+                conv, keep=[self.keys.event_effects(event.event_id, conv)]
+            )
             log.info("pipeline.forgot_cases", cases=cases)
             log.info("pipeline.forgot_person", keys=deleted)
         else:

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
     slack_counselor_channel: str | None = Field(default=None, alias="SLACK_COUNSELOR_CHANNEL")
     slack_supervisor_channel: str | None = Field(default=None, alias="SLACK_SUPERVISOR_CHANNEL")
+    # Slack user ids of supervisors, comma-separated: they alone close or hand back imminent
+    # and flagged cases (or sign off a holder's request), and may take a case over.
+    slack_supervisor_users: str = Field(default="", alias="SLACK_SUPERVISOR_USERS")
     bot_config_dir: Path = Field(default=Path("config"), alias="BOT_CONFIG_DIR")
     dialogs_dir: Path = Field(default=Path("dialogs"), alias="DIALOGS_DIR")
     bot_log_level: str = Field(default="info", alias="BOT_LOG_LEVEL")
@@ -56,6 +59,9 @@ class Settings(BaseSettings):
     bot_shutdown_grace_s: float = Field(default=15.0, ge=0, alias="BOT_SHUTDOWN_GRACE_S")
     bot_intake_timeout_s: float = Field(default=1.2, gt=0, alias="BOT_INTAKE_TIMEOUT_S")
     bot_line_timeout_s: float = Field(default=10.0, gt=0, alias="BOT_LINE_TIMEOUT_S")
+    # With Chat mode on in LINE: mark the person's messages read only when a counselor has
+    # read them (markAsRead with the webhook's token), never just because the bot answered.
+    line_mark_as_read: bool = Field(default=False, alias="LINE_MARK_AS_READ")
 
     @field_validator("bot_log_level")
     @classmethod
@@ -80,6 +86,16 @@ class Settings(BaseSettings):
     @property
     def line_enabled(self) -> bool:
         return bool(self.line_channel_secret and self.line_channel_access_token)
+
+    @property
+    def supervisors(self) -> frozenset[str]:
+        """The Slack user ids of SLACK_SUPERVISOR_USERS."""
+        return frozenset(u.strip() for u in self.slack_supervisor_users.split(",") if u.strip())
+
+    @property
+    def counselors_visible(self) -> bool:
+        """A counselor can see cases at all: Slack is set up, or the local console is served."""
+        return self.slack_enabled or self.dev_pages_enabled
 
     @property
     def slack_enabled(self) -> bool:

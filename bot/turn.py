@@ -32,8 +32,10 @@ class CaseStatus:
     state: CaseState
     risk: RiskLevel
     position: int | None = None  # 1 = next in line; None when claimed
-    wait_minutes: int | None = None  # rough estimate while queued
-    staffed: bool = True  # counselors on duty now (config/service.yaml staffed_hours)
+    wait_minutes: int | None = None  # rough estimate while queued; None when none is honest
+    staffed: bool = True  # a counselor is on duty now and can see the case
+    declined: bool = False  # the person said they do not want a counselor
+    opened: bool = False  # this very request opened the case (it was not joined)
 
 
 # --- actions the dialog asks for ---------------------------------------------------------------
@@ -46,6 +48,8 @@ class Escalate:
     reason: Literal["risk", "request", "script"]
     note: str = ""  # a short line for the counselor, e.g. the script step that escalated
     consent: bool = False  # the person agreed to talk to a counselor (assumed for imminent)
+    risk: RiskLevel | None = None  # the person told us their danger: at least this level
+    notify_when_open: bool = False  # tell the person when counselors' hours begin
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,10 +72,30 @@ class ForgetMe:
 
 @dataclass(frozen=True, slots=True)
 class EndConversation:
-    """The conversation is over (the person said goodbye or asked to stop)."""
+    """The conversation is over (the person said goodbye or asked to stop): an open case ends
+    with it, as the person asked."""
 
 
-Action = Escalate | ScheduleFollowup | CancelFollowups | ForgetMe | EndConversation
+@dataclass(frozen=True, slots=True)
+class DeclineCounselor:
+    """The person said they do not want a counselor to join."""
+
+
+@dataclass(frozen=True, slots=True)
+class LeaveCrisis:
+    """The person's case ended: screening starts afresh (factors kept), so the old level no
+    longer drives the answers, and a new crisis raises it again."""
+
+
+Action = (
+    Escalate
+    | ScheduleFollowup
+    | CancelFollowups
+    | ForgetMe
+    | EndConversation
+    | DeclineCounselor
+    | LeaveCrisis
+)
 
 
 # --- one turn ------------------------------------------------------------------------------------
@@ -86,6 +110,7 @@ class TurnInput:
     case: CaseStatus | None  # the person's open case, if any
     now: datetime
     returning: bool = False  # the person talked to us before, but the conversation had gone idle
+    counselors: bool = True  # a counselor side (Slack or the console) can see cases at all
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,10 +143,18 @@ class CaseRequest:
     consent: bool
     note: str = ""
     trigger_text: str = ""  # the person's message that led to the hand-off
+    risk: RiskLevel | None = None  # at least this level (the person told us their danger)
+    notify_when_open: bool = False  # tell the person when counselors' hours begin
 
 
 class Desk(Protocol):
     """The counselor side, as the pipeline sees it. Slack and the local console implement it."""
+
+    @property
+    def visible(self) -> bool:
+        """A counselor can see cases at all (Slack is set up, or the local console is served).
+        Without it nobody is ever promised a counselor."""
+        ...
 
     async def case_status(self, conversation: str, now: datetime) -> CaseStatus | None: ...
 
@@ -135,9 +168,27 @@ class Desk(Protocol):
         ...
 
     async def person_said(
-        self, conversation: str, text: str, key: str, screening: ScreeningResult | None
+        self,
+        conversation: str,
+        text: str,
+        key: str,
+        screening: ScreeningResult | None,
+        media_type: str | None = None,
     ) -> None:
-        """Put the person's new message into their open case (thread). Idempotent on `key`."""
+        """Put the person's new message (or a placeholder for a sticker, image, ...) into their
+        open case (thread). Idempotent on `key`."""
+        ...
+
+    async def bot_said(self, conversation: str, texts: Sequence[str], key: str) -> None:
+        """What the bot said to the person while their case is open goes into the case too."""
+        ...
+
+    async def person_declined(self, conversation: str, key: str) -> None:
+        """The person said they do not want a counselor."""
+        ...
+
+    async def person_left(self, conversation: str, key: str) -> None:
+        """The person stopped the conversation: their open case ends, as they asked."""
         ...
 
     async def relayed(self, event: InboundEvent) -> None:

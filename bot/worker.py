@@ -139,7 +139,7 @@ class Worker:
 
     @property
     def dead_stream(self) -> str:
-        return self.keys.events_stream + ":dead"
+        return self.keys.events_dead
 
     async def ensure_group(self) -> None:
         try:

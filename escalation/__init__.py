@@ -173,6 +173,15 @@ def build_escalation(
         slack_client = _slack_client(settings, retry_429=True)
     else:
         board = ConsoleBoard(redis, keys)
+    if settings.line_enabled and not settings.counselors_visible:
+        # Loud: people on LINE would be talking to a service no counselor can ever see.
+        log.error(
+            "escalation.no_counselor_side",
+            problem="LINE is configured but there is no counselor side: set SLACK_BOT_TOKEN, "
+            "SLACK_SIGNING_SECRET and SLACK_COUNSELOR_CHANNEL (or BOT_DEV_CHAT=1 for the local "
+            "console). Until then nobody is promised a counselor: the bot says none can join "
+            "and gives the hotlines.",
+        )
     book = CaseBook(
         redis,
         keys,
@@ -184,6 +193,7 @@ def build_escalation(
         service,
         counselor_channel=settings.slack_counselor_channel or "",
         supervisor_channel=settings.slack_supervisor_channel or "",
+        visible=settings.counselors_visible,
     )
     router = APIRouter()
     slack_app: SlackCounselorApp | None = None
@@ -196,6 +206,8 @@ def build_escalation(
             signing_secret=settings.slack_signing_secret.get_secret_value(),
             counselor_channel=settings.slack_counselor_channel or "",
             config=cfg,
+            supervisors=settings.supervisors,
+            supervisor_channel=settings.slack_supervisor_channel or "",
         )
         handler = slack_app.handler
 
@@ -206,6 +218,12 @@ def build_escalation(
 
     if settings.dev_pages_enabled:
         router.include_router(console_router(book))
+    if settings.slack_enabled and not settings.supervisors:
+        log.warning(
+            "escalation.no_supervisors",
+            problem="SLACK_SUPERVISOR_USERS is empty: no one can close or hand back an imminent "
+            "or flagged case, or sign off a counselor's request to",
+        )
     return EscalationRuntime(
         desk=CaseDesk(book, clock),
         router=router,

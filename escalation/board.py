@@ -46,7 +46,17 @@ class Board(Protocol):
 
     async def post_in_thread(
         self, ref: CardRef, text: str, *, token: str, maybe_sent: bool, broadcast: bool = False
-    ) -> None: ...
+    ) -> str | None:
+        """Post a line in the card's thread; returns its ts (so it can be deleted later)."""
+        ...
+
+    async def replace_card(self, ref: CardRef, text: str) -> None:
+        """Replace the card by a neutral line without buttons (deleted, or past retention)."""
+        ...
+
+    async def delete_post(self, channel: str, ts: str) -> None:
+        """Delete one of the bot's own posts (a thread line, an alert)."""
+        ...
 
     async def mark_delivered(self, channel: str, ts: str) -> None:
         """A counselor's message (channel, ts) reached the person."""
@@ -61,8 +71,10 @@ class Board(Protocol):
         token: str,
         maybe_sent: bool,
         since_ms: int,
-    ) -> None:
-        """Post `render(link_to_card)` to the supervisors."""
+        approve: bool = False,
+    ) -> CardRef | None:
+        """Post `render(link_to_card)` to the supervisors (with the 「承認する」 button when
+        `approve`); returns where it was posted."""
         ...
 
     async def notify_counselor(
@@ -92,8 +104,14 @@ class ConsoleBoard:
 
     async def post_in_thread(
         self, ref: CardRef, text: str, *, token: str, maybe_sent: bool, broadcast: bool = False
-    ) -> None:
+    ) -> str | None:
         return None  # the console shows the case log itself
+
+    async def replace_card(self, ref: CardRef, text: str) -> None:
+        return None  # the console renders the case record, which says so itself
+
+    async def delete_post(self, channel: str, ts: str) -> None:
+        return None
 
     async def mark_delivered(self, channel: str, ts: str) -> None:
         return None  # the case store records deliveries for both boards
@@ -107,15 +125,23 @@ class ConsoleBoard:
         token: str,
         maybe_sent: bool,
         since_ms: int,
-    ) -> None:
+        approve: bool = False,
+    ) -> CardRef | None:
         entry = json.dumps(
-            {"id": token, "case_id": case_id, "text": render(""), "at": int(time.time() * 1000)},
+            {
+                "id": token,
+                "case_id": case_id,
+                "text": render(""),
+                "at": int(time.time() * 1000),
+                "approve": approve,
+            },
             ensure_ascii=False,
         )
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.lpush(self.keys.console_alerts, entry)
             pipe.ltrim(self.keys.console_alerts, 0, ALERTS_KEPT - 1)
             await pipe.execute()
+        return None
 
     async def notify_counselor(
         self, channel: str, user: str, text: str, thread_ts: str | None

@@ -7,6 +7,7 @@ content because they render the same `CaseCard`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -20,7 +21,10 @@ ACTION_CLAIM = "case_claim"
 ACTION_CLOSE = "case_close"
 ACTION_HAND_BACK = "case_hand_back"
 ACTION_SUPERVISOR = "case_supervisor"
+ACTION_TAKE_OVER = "case_take_over"
+ACTION_APPROVE = "case_approve"  # on a supervisor alert: sign off a holder's close request
 CLOSE_MODAL = "case_close_modal"
+HAND_BACK_MODAL = "case_hand_back_modal"  # the reason, for an imminent or flagged case
 SECTION_MAX = 2900  # Slack allows 3000 characters per section text
 HEADER_MAX = 150
 
@@ -50,6 +54,10 @@ class CaseCard:
     summary: str
     actions: tuple[str, ...]
     holder: str  # plain counselor name/id, "" when nobody holds it
+    flags: tuple[str, ...] = ()  # danger to someone else, in words (config labels.flags)
+    declined: str = ""  # 「本人は相談員を希望していません」 when the person said so
+    signoff: str = ""  # who signed off closing an imminent or flagged case, when, why
+    needs_supervisor: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -75,7 +83,7 @@ def actions_for(case: Case) -> tuple[str, ...]:
     if case.state == "queued":
         return (ACTION_CLAIM, ACTION_CLOSE, ACTION_HAND_BACK, ACTION_SUPERVISOR)
     if case.state == "claimed":
-        return (ACTION_CLOSE, ACTION_HAND_BACK, ACTION_SUPERVISOR)
+        return (ACTION_CLOSE, ACTION_HAND_BACK, ACTION_SUPERVISOR, ACTION_TAKE_OVER)
     return ()
 
 
@@ -94,11 +102,22 @@ def build_card(
     now_ms: int,
     tz: str = "Asia/Tokyo",
     slack: bool = True,
+    retention_days: int = 30,
 ) -> CaseCard:
     risk_label = cfg.label("risk", case.risk.label)
     waited_until = case.claimed_ms if case.claimed_ms else (case.closed_ms or now_ms)
     waiting = max(0, (waited_until - case.opened_ms) // 60_000)
-    if case.state == "queued":
+    if case.state == "deleted":
+        state_line = cfg.text("state_deleted")
+    elif case.redacted:
+        state_line = cfg.text("state_redacted", days=retention_days)
+    elif case.pending_close is not None and case.is_open:
+        state_line = cfg.text("state_pending", who=who(case.pending_close.by, slack=slack))
+    elif case.ended == "stopped":
+        state_line = cfg.text("state_stopped")
+    elif case.ended == "expired":
+        state_line = cfg.text("state_expired", days=retention_days)
+    elif case.state == "queued":
         state_line = cfg.text("state_queued", minutes=waiting)
     elif case.state == "claimed":
         state_line = cfg.text(
@@ -114,14 +133,17 @@ def build_card(
         )
     else:
         state_line = cfg.text("state_handed_back", who=who(case.closed_by, slack=slack))
-    recent = tuple(
-        (
-            cfg.label("role", e.role if e.role != "note" else "counselor"),
-            _clip(e.text, cfg.message_chars),
-        )
-        for e in log
-        if e.role in ("person", "bot", "counselor")
-    )[-cfg.recent_messages :]
+    # The triggering words are shown once, under their own heading, not again in the log.
+    pending_triggers = [t.text for t in case.triggers]
+    lines: list[tuple[str, str]] = []
+    for e in log:
+        if e.role not in ("person", "bot", "counselor"):
+            continue
+        if e.role == "person" and e.text.strip() in pending_triggers:
+            pending_triggers.remove(e.text.strip())
+            continue
+        lines.append((cfg.label("role", e.role), _clip(e.text, cfg.message_chars)))
+    recent = tuple(lines)[-cfg.recent_messages :]
     previous = tuple(
         cfg.text(
             "previous_case",
@@ -164,15 +186,33 @@ def build_card(
         summary=case.summary,
         actions=actions_for(case),
         holder=holder.plain() if holder else "",
+        flags=tuple(cfg.label("flags", f) for f in case.flags),
+        declined=cfg.text("declined") if case.declined and case.is_open else "",
+        signoff=cfg.text(
+            "signoff_line",
+            who=who(case.signoff.by, slack=slack),
+            at=_hhmm(case.signoff.at_ms, tz),
+            why=case.signoff.why,
+        )
+        if case.signoff
+        else "",
+        needs_supervisor=case.needs_supervisor,
     )
 
 
 # --- Slack ------------------------------------------------------------------------------------
 
 
+_AUTOLINK = re.compile(r"([.:@/])(?=[0-9A-Za-z])")
+
+
 def escape(text: str) -> str:
-    """Slack mrkdwn escaping: the person's words can never become mentions or links."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Slack mrkdwn escaping: the person's words can never become mentions or links. Beyond
+    the three entities (which stop <!channel>, <@U…> and <url|label>), a zero-width space
+    after each '.', ':', '@' and '/' before a letter or digit keeps Slack from turning a bare
+    URL, domain or e-mail address into a link; it is invisible to the reader."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _AUTOLINK.sub(lambda m: m.group(1) + "\u200b", text)
 
 
 def quote(text: str) -> str:
@@ -201,6 +241,11 @@ def slack_blocks(card: CaseCard, cfg: EscalationConfig) -> list[dict[str, Any]]:
             ],
         },
     ]
+    if card.flags:
+        flags = escape("、".join(card.flags))
+        blocks.append(_section(f":warning: *{cfg.text('field_flags')}*: {flags}"))
+    if card.declined:
+        blocks.append(_section(f":no_entry_sign: *{escape(card.declined)}*"))
     triggers = "\n".join(quote(t) for t in card.triggers) or none
     blocks.append(_section(f"*{cfg.text('heading_trigger')}*\n{triggers}"))
     reasons = "\n".join("• " + escape(r) for r in card.reasons) or none
@@ -224,9 +269,11 @@ def slack_blocks(card: CaseCard, cfg: EscalationConfig) -> list[dict[str, Any]]:
         blocks.append(_section(f"*{cfg.text('heading_previous')}*\n" + "\n".join(lines)))
     if card.summary:
         blocks.append(_section(f"*{cfg.text('heading_summary')}*\n{escape(card.summary)}"))
+    if card.signoff:
+        blocks.append(_section(f"*{cfg.text('heading_signoff')}*\n{escape(card.signoff)}"))
     buttons: list[dict[str, Any]] = []
     for action in card.actions:
-        buttons.append(_button(action, card.case_id, cfg))
+        buttons.append(_button(action, card.case_id, cfg, confirm=not card.needs_supervisor))
     if buttons:
         blocks.append(
             {"type": "actions", "block_id": f"case_actions:{card.case_id}", "elements": buttons}
@@ -238,13 +285,32 @@ def slack_blocks(card: CaseCard, cfg: EscalationConfig) -> list[dict[str, Any]]:
     return blocks
 
 
-def _button(action: str, case_id: str, cfg: EscalationConfig) -> dict[str, Any]:
-    name = {
-        ACTION_CLAIM: "claim",
-        ACTION_CLOSE: "close",
-        ACTION_HAND_BACK: "hand_back",
-        ACTION_SUPERVISOR: "supervisor",
-    }[action]
+BUTTON_OF = {
+    ACTION_CLAIM: "claim",
+    ACTION_CLOSE: "close",
+    ACTION_HAND_BACK: "hand_back",
+    ACTION_SUPERVISOR: "supervisor",
+    ACTION_TAKE_OVER: "take_over",
+    ACTION_APPROVE: "approve",
+}
+
+
+def approve_blocks(text: str, case_id: str, cfg: EscalationConfig) -> list[dict[str, Any]]:
+    """A supervisor alert asking for sign-off: its text and the 「承認する」 button."""
+    return [
+        _section(text),
+        {
+            "type": "actions",
+            "block_id": f"case_approve:{case_id}",
+            "elements": [_button(ACTION_APPROVE, case_id, cfg)],
+        },
+    ]
+
+
+def _button(
+    action: str, case_id: str, cfg: EscalationConfig, *, confirm: bool = True
+) -> dict[str, Any]:
+    name = BUTTON_OF[action]
     button: dict[str, Any] = {
         "type": "button",
         "action_id": action,
@@ -253,9 +319,9 @@ def _button(action: str, case_id: str, cfg: EscalationConfig) -> dict[str, Any]:
     }
     if action == ACTION_CLAIM:
         button["style"] = "primary"
-    if action == ACTION_SUPERVISOR:
+    if action in (ACTION_SUPERVISOR, ACTION_APPROVE):
         button["style"] = "danger"
-    if action == ACTION_HAND_BACK:
+    if action == ACTION_HAND_BACK and confirm:  # otherwise a dialog asks for the reason
         button["confirm"] = {
             "title": {"type": "plain_text", "text": cfg.text("confirm_hand_back_title")},
             "text": {"type": "plain_text", "text": cfg.text("confirm_hand_back_text")},
@@ -265,8 +331,38 @@ def _button(action: str, case_id: str, cfg: EscalationConfig) -> dict[str, Any]:
     return button
 
 
-def close_modal(case_id: str, cfg: EscalationConfig) -> dict[str, Any]:
-    """The 「対応終了」 dialog: the outcome (required) and a summary for the next counselor."""
+def _why_block(cfg: EscalationConfig, *, optional: bool) -> dict[str, Any]:
+    return {
+        "type": "input",
+        "block_id": "why",
+        "optional": optional,
+        "label": {"type": "plain_text", "text": cfg.text("modal_why")},
+        "hint": {"type": "plain_text", "text": cfg.text("modal_why_hint")},
+        "element": {
+            "type": "plain_text_input",
+            "action_id": "why",
+            "multiline": True,
+            "max_length": 1000,
+        },
+    }
+
+
+def hand_back_modal(case_id: str, cfg: EscalationConfig) -> dict[str, Any]:
+    """「ボットに戻す」 for an imminent or flagged case: the reason (required)."""
+    return {
+        "type": "modal",
+        "callback_id": HAND_BACK_MODAL,
+        "private_metadata": case_id,
+        "title": {"type": "plain_text", "text": cfg.text("modal_hand_back_title")[:24]},
+        "submit": {"type": "plain_text", "text": cfg.text("confirm_yes")[:24]},
+        "close": {"type": "plain_text", "text": cfg.text("modal_cancel")[:24]},
+        "blocks": [_why_block(cfg, optional=False)],
+    }
+
+
+def close_modal(case_id: str, cfg: EscalationConfig, *, needs_why: bool = False) -> dict[str, Any]:
+    """The 「対応終了」 dialog: the outcome (required), a summary for the next counselor, and
+    the reason (required for an imminent or flagged case, checked again on submission)."""
     return {
         "type": "modal",
         "callback_id": CLOSE_MODAL,
@@ -304,5 +400,6 @@ def close_modal(case_id: str, cfg: EscalationConfig) -> dict[str, Any]:
                     "max_length": 1000,
                 },
             },
+            _why_block(cfg, optional=not needs_why),
         ],
     }

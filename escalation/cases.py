@@ -8,6 +8,11 @@ re-reads and sees who has it. A process killed anywhere leaves either all of a c
 
 What must reach the person (claimed, closed, a counselor's words) goes through the person's
 outbox lane into the intake stream, so it is delivered in order with the person's own events.
+
+Who may do what is decided here, for Slack and the console alike (`Actor`): anyone of our own
+organisation may claim a queued case; only its holder or a supervisor closes it, hands it back
+or speaks to the person; an imminent or flagged case closes only with a supervisor's sign-off;
+members of another organisation (a shared Slack channel) do nothing.
 """
 
 from __future__ import annotations
@@ -16,8 +21,8 @@ import json
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Literal, TypeVar, cast
+from datetime import UTC, datetime
+from typing import Any, TypeVar, cast
 
 import redis.asyncio as aioredis
 import structlog
@@ -31,13 +36,16 @@ from bot.store.conversations import ConversationStore
 from bot.store.keys import Keys
 from bot.turn import CaseRequest, CaseStatus, Intake
 from escalation.board import CONSOLE, Board, CardRef
-from escalation.cards import CaseCard, build_card, slack_blocks
+from escalation.cards import CaseCard, build_card, escape
 from escalation.config import EscalationConfig
 from escalation.model import (
+    Actor,
     Case,
     Counselor,
     LogEntry,
+    PendingClose,
     PreviousCase,
+    SignOff,
     Trigger,
 )
 from escalation.outbox import Outbox, OutboxItem, SendFailed, Stage
@@ -45,7 +53,6 @@ from escalation.outbox import Outbox, OutboxItem, SendFailed, Stage
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
 
-CASE_KEEP_S = 400 * 86400  # outcome and summary, for the next counselor (continuity)
 REQUEST_KEEP_S = 7 * 86400
 LOG_MAX = 1000
 CLOSED_KEPT = 200
@@ -53,6 +60,11 @@ TIMER_LEASE_MS = 60_000
 
 # Timer kinds (members of the timers sorted set are "<kind>|<case id>").
 ANNOUNCE, SUPERVISE, SILENCE = "announce", "supervise", "silence"
+EXPIRE = "expire"  # an open case nobody wrote in for the retention period ends
+REDACT = "redact"  # a closed case's words go when the retention period ends
+TIMER_KINDS = (ANNOUNCE, SUPERVISE, SILENCE, EXPIRE, REDACT)
+SYSTEM = Counselor("system", "service")
+PERSON = Counselor("system", "person")
 
 _TIMER_LEASE = """
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
@@ -62,9 +74,36 @@ end
 return due
 """
 
-ClaimResult = Literal["claimed", "taken", "closed", "missing"]
-ActResult = Literal["done", "closed", "missing"]
-RelayResult = Literal["relayed", "note", "unclaimed", "closed", "missing", "duplicate"]
+# Results of the counselor actions, besides "done"/"claimed"/"relayed": why nothing happened.
+REFUSALS = frozenset(
+    {
+        "other_team",  # the actor is from another organisation
+        "holder_only",  # only the holder or a supervisor may
+        "supervisors_only",
+        "declined_claim",  # the person declined a counselor: only a supervisor may claim
+        "why_required",  # an imminent or flagged case needs a reason
+        "bad_outcome",  # not an outcome of config/escalation.yaml
+        "nothing_pending",  # approve without a request
+    }
+)
+
+
+# What a refused or unusual result tells the counselor (texts of config/escalation.yaml).
+NOTICES = {
+    "closed": "notice_closed",
+    "missing": "notice_closed",
+    "nothing_pending": "notice_closed",
+    "deleted": "notice_deleted",
+    "other_team": "notice_other_team",
+    "holder_only": "notice_holder_only",
+    "supervisors_only": "notice_supervisors_only",
+    "declined_claim": "notice_declined_claim",
+    "why_required": "notice_needs_signoff",
+    "signoff_requested": "notice_signoff_requested",
+    "wrong_card": "notice_wrong_card",
+    "unclaimed": "notice_not_sent_unclaimed",
+    "file": "notice_not_sent_file",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +134,11 @@ def _ms(now: datetime) -> int:
     return int(now.timestamp() * 1000)
 
 
+def as_actor(who: Counselor | Actor) -> Actor:
+    """A bare counselor is a member of our own organisation without supervisor rights."""
+    return who if isinstance(who, Actor) else Actor(who)
+
+
 class CaseBook:
     """The case store and every case transition; shared by Slack and the local console."""
 
@@ -111,6 +155,7 @@ class CaseBook:
         *,
         counselor_channel: str = "",
         supervisor_channel: str = "",
+        visible: bool = True,
     ) -> None:
         self.redis = redis
         self.keys = keys
@@ -122,6 +167,7 @@ class CaseBook:
         self.service = service
         self.counselor_channel = counselor_channel
         self.supervisor_channel = supervisor_channel or counselor_channel
+        self.visible = visible  # a counselor can see cases at all (Slack, or a served console)
         self._timer_lease = redis.register_script(_TIMER_LEASE)
 
     # --- reading ---------------------------------------------------------------------------
@@ -159,6 +205,28 @@ class CaseBook:
     async def recently_closed(self, limit: int = 20) -> list[str]:
         return [str(c) for c in await self.redis.zrevrange(self.keys.cases_closed, 0, limit - 1)]
 
+    @property
+    def slack(self) -> bool:
+        return self.board.kind != CONSOLE
+
+    def _name(self, who: Counselor) -> str:
+        """How the counselor is named in what counselors read (a mention in Slack)."""
+        return who.mention() if self.slack else who.plain()
+
+    @property
+    def keep_words_ms(self) -> int:
+        """How long anything with the person's words lives (retention.transcript_days)."""
+        return max(1, self.service().retention.transcript_days) * 86_400_000
+
+    @property
+    def keep_summary_s(self) -> int:
+        """How long a closed case's outcome and summary live (retention.summary_days)."""
+        return max(1, self.service().retention.summary_days) * 86400
+
+    def on_duty(self, now: datetime) -> bool:
+        """A counselor is on duty now and can see cases."""
+        return self.visible and self.service().staffed_hours.is_open(now)
+
     async def status(self, conv: str, now: datetime) -> CaseStatus | None:
         case_id = await self.open_case_id(conv)
         if not case_id:
@@ -168,17 +236,51 @@ class CaseBook:
             return None
         return await self._status(case, now)
 
-    async def _status(self, case: Case, now: datetime) -> CaseStatus:
-        staffed = self.service().staffed_hours.is_open(now)
-        if case.state == "claimed":
-            return CaseStatus(case.case_id, "claimed", case.risk, None, None, staffed)
-        if case.state == "queued":
-            rank = cast(int | None, await self.redis.zrank(self.keys.case_queue, case.case_id))
-            position = rank + 1 if rank is not None else 1
-            wait = self.config().wait_minutes(position)
-            return CaseStatus(case.case_id, "queued", case.risk, position, wait, staffed)
-        # A closed case reached by replaying an old request: nothing is pending for the person.
-        return CaseStatus(case.case_id, "claimed", case.risk, None, None, staffed)
+    async def _status(self, case: Case, now: datetime, *, opened: bool = False) -> CaseStatus:
+        staffed = self.on_duty(now)
+
+        def status(state: str, position: int | None = None, wait: int | None = None) -> CaseStatus:
+            return CaseStatus(
+                case.case_id,
+                state,  # type: ignore[arg-type]
+                case.risk,
+                position,
+                wait,
+                staffed,
+                declined=case.declined,
+                opened=opened,
+            )
+
+        if case.state != "queued":
+            # Claimed, or a closed case reached by replaying an old request.
+            return status("claimed")
+        if not case.in_queue:
+            return status("queued")  # declined: no place in line to tell
+        rank = cast(int | None, await self.redis.zrank(self.keys.case_queue, case.case_id))
+        position = rank + 1 if rank is not None else 1
+        if not staffed:
+            return status("queued", position)  # nobody on duty: no estimate is honest
+        return status("queued", position, await self._estimate(case, position, _ms(now)))
+
+    async def _estimate(self, case: Case, position: int, now_ms: int) -> int | None:
+        """Minutes until a counselor, as told to the person: it only shrinks as time passes
+        and the queue moves, and grows only when someone more urgent came ahead. None once
+        the estimate has run out (the person is then told their place only)."""
+        fresh = now_ms + self.config().wait_minutes(position) * 60_000
+        if case.wait_position == 0 or position > case.wait_position:
+            until = fresh
+        else:
+            until = min(case.wait_until_ms, fresh)
+        if (position, until) != (case.wait_position, case.wait_until_ms):
+
+            async def decide(found: Case | None, pipe: Pipeline) -> tuple[None, _Write | None]:
+                if found is None or not found.is_open:
+                    return None, None
+                return None, _Write(found.with_(wait_position=position, wait_until_ms=until))
+
+            await self._transact(case.case_id, decide)
+        minutes = -(-(until - now_ms) // 60_000)
+        return int(minutes) if minutes > 0 else None
 
     def card(self, case: Case, log_entries: Sequence[LogEntry], now_ms: int) -> CaseCard:
         return build_card(
@@ -187,7 +289,8 @@ class CaseBook:
             self.config(),
             now_ms=now_ms,
             tz=self.service().staffed_hours.timezone,
-            slack=self.board.kind != CONSOLE,
+            slack=self.slack,
+            retention_days=self.service().retention.transcript_days,
         )
 
     # --- the transaction helper ------------------------------------------------------------
@@ -231,6 +334,19 @@ class CaseBook:
         for item in write.items:
             self.outbox.stage(pipe, item)
 
+    def _queue_stage(self, case: Case) -> Stage:
+        """Keep the queue in step with the case: in it exactly while it waits for a counselor."""
+        k = self.keys
+        if case.in_queue:
+            return lambda p: p.zadd(k.case_queue, {case.case_id: case.queue_score})
+        return lambda p: p.zrem(k.case_queue, case.case_id)
+
+    def _active(self, case: Case, now_ms: int) -> tuple[Case, Stage]:
+        """Someone wrote in the case: it lives another retention period from now."""
+        member = self._timer(EXPIRE, case.case_id)
+        at = now_ms + self.keep_words_ms
+        return case.with_(last_activity_ms=now_ms), lambda p: p.zadd(self.keys.timers, {member: at})
+
     # --- outbox items ----------------------------------------------------------------------
     @staticmethod
     def _counselor_item(case: Case, kind: str, **data: Any) -> OutboxItem:
@@ -239,8 +355,26 @@ class CaseBook:
     def _thread_item(self, case: Case, text: str, *, broadcast: bool = False) -> OutboxItem:
         return self._counselor_item(case, "thread", text=text, broadcast=broadcast)
 
-    def _supervisor_item(self, case: Case, text: str, **values: Any) -> OutboxItem:
-        return self._counselor_item(case, "supervisor", text=text, values=values)
+    def _supervisor_item(
+        self, case: Case, text: str, *, approve: bool = False, **values: Any
+    ) -> OutboxItem:
+        return self._counselor_item(case, "supervisor", text=text, values=values, approve=approve)
+
+    def _notice_item(self, case: Case, who: Counselor | None, text: str) -> OutboxItem | None:
+        """A message only `who` sees (Slack ephemeral in the card's thread)."""
+        if who is None or who.kind != "slack" or not case.card_ts:
+            return None
+        return OutboxItem(
+            lane=f"n:{case.case_id}",
+            kind="notice",
+            case_id=case.case_id,
+            data={
+                "channel": case.card_channel,
+                "user": who.id,
+                "text": text,
+                "thread_ts": case.card_ts,
+            },
+        )
 
     @staticmethod
     def _person_item(case: Case, event: InboundEvent) -> OutboxItem:
@@ -270,6 +404,26 @@ class CaseBook:
     def _timer(self, kind: str, case_id: str) -> str:
         return f"{kind}|{case_id}"
 
+    def _timers(self, case_id: str, *kinds: str) -> list[str]:
+        return [self._timer(kind, case_id) for kind in kinds or TIMER_KINDS]
+
+    def _flags_text(self, flags: Sequence[str]) -> str:
+        cfg = self.config()
+        return "、".join(cfg.label("flags", f) for f in flags)
+
+    def _alerts(self, before: Case | None, after: Case, words: str) -> list[OutboxItem]:
+        """What the supervisor must hear about a change: the case became imminent, or danger
+        to someone else was found. Each once per case."""
+        items: list[OutboxItem] = []
+        cfg = self.config()
+        if after.risk >= RiskLevel.IMMINENT and not (before and before.supervisor_alerted):
+            items.append(self._supervisor_item(after, "supervisor_imminent", words=escape(words)))
+        if after.flags and not (before and before.flags_alerted):
+            flags = self._flags_text(after.flags)
+            items.append(self._supervisor_item(after, "supervisor_flagged", flags=flags))
+            items.append(self._thread_item(after, cfg.text("thread_flags", flags=flags)))
+        return items
+
     # --- opening ---------------------------------------------------------------------------
     async def open(self, request: CaseRequest, now: datetime) -> CaseStatus:
         k = self.keys
@@ -284,8 +438,8 @@ class CaseBook:
             joined = await self._join(open_id, request, now_ms)
             if joined is not None:
                 return await self._status(joined, now)
-        case = await self._create(request, now_ms)
-        return await self._status(case, now)
+        case, created = await self._create(request, now_ms)
+        return await self._status(case, now, opened=created)
 
     def _trigger(
         self, request_text: str, screening: ScreeningResult | None, now_ms: int
@@ -312,6 +466,7 @@ class CaseBook:
         return tuple(
             PreviousCase(c.case_id, c.opened_ms, c.risk.label, c.state, c.outcome, c.summary)
             for c in reversed(cases)
+            if c.state != "deleted"
         )
 
     async def _address(self, conv: str) -> Address:
@@ -326,18 +481,25 @@ class CaseBook:
         log.error("case.no_address", conversation=conv)
         return Address(channel="", to="")
 
-    async def _create(self, request: CaseRequest, now_ms: int) -> Case:
+    @staticmethod
+    def _words(case: Case, trigger: Trigger | None) -> str:
+        return "、".join(case.trigger_words()) or (trigger.text[:80] if trigger else "")
+
+    async def _create(self, request: CaseRequest, now_ms: int) -> tuple[Case, bool]:
         k, cfg = self.keys, self.config()
         conv = request.conversation
         screening = request.screening
-        risk = screening.risk if screening is not None else RiskLevel.NONE
+        risk = max(
+            screening.risk if screening is not None else RiskLevel.NONE,
+            request.risk or RiskLevel.NONE,
+        )
         address = await self._address(conv)
         transcript = await self.conversations.transcript(conv, cfg.transcript_copy)
         previous = await self._previous(conv)
         seq = int(await self.redis.incr(k.case_seq))
         case_id = f"C-{seq:04d}"
         trigger = self._trigger(request.trigger_text, screening, now_ms)
-        case = Case(
+        draft = Case(
             case_id=case_id,
             conversation=conv,
             address=address,
@@ -352,8 +514,14 @@ class CaseBook:
             collected=dict(request.collected),
             consent=request.consent or risk >= RiskLevel.IMMINENT,
             note=request.note,
-            supervisor_alerted=risk >= RiskLevel.IMMINENT,
             previous=previous,
+            flags=tuple(screening.flags) if screening else (),
+            notify_when_open=request.notify_when_open,
+            last_activity_ms=now_ms,
+        )
+        alerts = self._alerts(None, draft, self._words(draft, trigger))
+        case = draft.with_(
+            supervisor_alerted=risk >= RiskLevel.IMMINENT, flags_alerted=bool(draft.flags)
         )
         entries = [
             LogEntry(f"t:{i}:{e.ts_ms}", e.role, e.text, e.ts_ms)
@@ -362,23 +530,15 @@ class CaseBook:
         ]
         if trigger and not any(e.role == "person" and e.text == trigger.text for e in entries[-3:]):
             entries.append(LogEntry(f"k:{request.key}", "person", trigger.text, now_ms))
-        items = [self._counselor_item(case, "card")]
-        if case.supervisor_alerted:
-            items.append(
-                self._supervisor_item(
-                    case,
-                    "supervisor_imminent",
-                    words="、".join(case.trigger_words()) or (trigger.text[:80] if trigger else ""),
-                )
-            )
+        items = [self._counselor_item(case, "card"), *alerts]
         timers = cfg.timers
 
         def extra(pipe: Pipeline) -> None:
-            pipe.zadd(k.case_queue, {case_id: case.queue_score})
+            self._queue_stage(case)(pipe)
             pipe.zadd(k.cases_open, {case_id: now_ms})
             pipe.set(k.conv_case(conv), case_id)
             pipe.rpush(k.person_cases(conv), case_id)
-            pipe.expire(k.person_cases(conv), CASE_KEEP_S)
+            pipe.expire(k.person_cases(conv), self.keep_summary_s)
             pipe.set(k.case_request(request.key), case_id, ex=REQUEST_KEEP_S)
             pipe.sadd(k.case_seen(case_id), request.key)
             pipe.zadd(
@@ -386,6 +546,7 @@ class CaseBook:
                 {
                     self._timer(ANNOUNCE, case_id): now_ms + timers.reannounce_ms,
                     self._timer(SUPERVISE, case_id): now_ms + timers.supervisor_ms,
+                    self._timer(EXPIRE, case_id): now_ms + self.keep_words_ms,
                 },
             )
 
@@ -402,10 +563,10 @@ class CaseBook:
                         await pipe.reset()  # type: ignore[no-untyped-call]
                         existing = await self.load(str(known or current))
                         if existing is not None and known:
-                            return existing  # this request was handled already
+                            return existing, False  # this request was handled already
                         if existing is not None and existing.is_open:
                             joined = await self._join(existing.case_id, request, now_ms)
-                            return joined or existing
+                            return joined or existing, False
                         dangling = str(current)  # points at a case no longer open: replace it
                         continue
                     pipe.multi()  # type: ignore[no-untyped-call]
@@ -416,43 +577,53 @@ class CaseBook:
                     continue
         self.outbox.notify()
         log.info("case.opened", case=case_id, risk=risk.label, reason=request.reason)
-        return case
+        return case, True
 
-    def _raise_risk(
-        self, case: Case, screening: ScreeningResult, trigger: Trigger | None
+    def _merge(
+        self,
+        case: Case,
+        screening: ScreeningResult | None,
+        trigger: Trigger | None,
+        risk_floor: RiskLevel | None = None,
     ) -> tuple[Case, list[OutboxItem]]:
-        """Merge a new screening into an open case; return the case and what to tell Slack."""
-        items: list[OutboxItem] = []
+        """Merge what a new message showed into an open case (a higher risk, new factors,
+        reasons, the pathway, danger to others); return the case and what to tell Slack. The
+        card is updated whenever anything of it changed."""
         cfg = self.config()
-        risk = max(case.risk, screening.risk)
-        reasons = tuple(dict.fromkeys((*case.reasons, *screening.reasons)))
-        factors = tuple(dict.fromkeys((*case.factors, *screening.factors)))
-        pathway = screening.pathway.to_json() if screening.pathway else case.pathway
-        triggers = case.triggers
+        items: list[OutboxItem] = []
+        risk = max(case.risk, screening.risk if screening else RiskLevel.NONE, risk_floor or 0)
+        updated = case.with_(risk=RiskLevel(risk))
+        if screening is not None:
+            pathway = screening.pathway.to_json() if screening.pathway else case.pathway
+            updated = updated.with_(
+                reasons=tuple(dict.fromkeys((*case.reasons, *screening.reasons))),
+                factors=tuple(dict.fromkeys((*case.factors, *screening.factors))),
+                flags=tuple(dict.fromkeys((*case.flags, *screening.flags))),
+                pathway=pathway,
+            )
         if (
             trigger is not None
             and risk > case.risk
-            and all(t.text != trigger.text for t in triggers)
+            and all(t.text != trigger.text for t in case.triggers)
         ):
-            triggers = (*triggers, trigger)
-        updated = case.with_(
-            risk=risk, reasons=reasons, factors=factors, pathway=pathway, triggers=triggers
+            updated = updated.with_(triggers=(*case.triggers, trigger))
+        words = (
+            "、".join(trigger.words)
+            if trigger and trigger.words
+            else (trigger.text[:80] if trigger else "")
         )
         if risk > case.risk:
-            words = (
-                "、".join(trigger.words)
-                if trigger and trigger.words
-                else (trigger.text[:80] if trigger else "")
-            )
+            label = cfg.label("risk", RiskLevel(risk).label)
             items.append(
                 self._thread_item(
-                    updated,
-                    cfg.text("thread_risk_raised", risk=cfg.label("risk", risk.label), words=words),
+                    updated, cfg.text("thread_risk_raised", risk=label, words=escape(words))
                 )
             )
-            if risk >= RiskLevel.IMMINENT and not case.supervisor_alerted:
-                updated = updated.with_(supervisor_alerted=True, consent=True)
-                items.append(self._supervisor_item(updated, "supervisor_imminent", words=words))
+        items += self._alerts(case, updated, words)
+        if risk >= RiskLevel.IMMINENT:
+            updated = updated.with_(supervisor_alerted=True, consent=True)
+        if updated.flags:
+            updated = updated.with_(flags_alerted=True)
         if updated != case:
             items.insert(0, self._counselor_item(updated, "update"))
         return updated, items
@@ -466,15 +637,18 @@ class CaseBook:
             if await pipe.sismember(k.case_seen(case_id), request.key):
                 return case, None
             trigger = self._trigger(request.trigger_text, request.screening, now_ms)
-            updated, items = case, list[OutboxItem]()
-            if request.screening is not None:
-                updated, items = self._raise_risk(case, request.screening, trigger)
+            updated, items = self._merge(case, request.screening, trigger, request.risk)
             collected = {**updated.collected, **request.collected}
             note = updated.note
             if request.note and request.note not in note:
                 note = f"{note} / {request.note}" if note else request.note
             updated = updated.with_(
-                collected=collected, note=note, consent=updated.consent or request.consent
+                collected=collected,
+                note=note,
+                consent=updated.consent or request.consent,
+                # Asking for a counselor again undoes an earlier 「相談員はいい」.
+                declined=updated.declined and not request.consent,
+                notify_when_open=updated.notify_when_open or request.notify_when_open,
             )
             if updated != case and not any(i.kind == "update" for i in items):
                 items.insert(0, self._counselor_item(updated, "update"))
@@ -484,18 +658,21 @@ class CaseBook:
             def extra(p: Pipeline) -> None:
                 p.sadd(k.case_seen(case_id), request.key)
                 p.set(k.case_request(request.key), case_id, ex=REQUEST_KEEP_S)
-                if updated.state == "queued" and updated.priority != case.priority:
-                    p.zadd(k.case_queue, {case_id: updated.queue_score})
+                if updated.state == "queued":
+                    self._queue_stage(updated)(p)
 
             return updated, _Write(case=updated, items=items, extra=[extra])
 
         return await self._transact(case_id, decide, watch=[k.case_seen(case_id)])
 
-    # --- the person's messages -------------------------------------------------------------
-    async def person_said(
-        self, conv: str, text: str, key: str, screening: ScreeningResult | None, now_ms: int
+    # --- the person's side -----------------------------------------------------------------
+    async def _on_open_case(
+        self,
+        conv: str,
+        key: str,
+        change: Callable[[Case, Pipeline], Awaitable[_Write | None]],
     ) -> bool:
-        """Add the person's message to their open case; False when there is none (or seen)."""
+        """Apply `change` to the person's open case once per `key`; False when there is none."""
         case_id = await self.open_case_id(conv)
         if not case_id:
             return False
@@ -506,153 +683,417 @@ class CaseBook:
                 return False, None
             if await pipe.sismember(k.case_seen(case_id), key):
                 return False, None
-            updated, items = case, list[OutboxItem]()
-            if screening is not None and screening.risk > case.risk:
-                updated, items = self._raise_risk(
-                    case, screening, self._trigger(text, screening, now_ms)
-                )
-            items.append(self._thread_item(updated, self.config().text("thread_person", text=text)))
-
-            def extra(p: Pipeline) -> None:
-                p.sadd(k.case_seen(case_id), key)
-                if updated.state == "queued" and updated.priority != case.priority:
-                    p.zadd(k.case_queue, {case_id: updated.queue_score})
-
-            entry = LogEntry(f"k:{key}", "person", text, now_ms)
-            return True, _Write(case=updated, log=[entry], items=items, extra=[extra])
+            write = await change(case, pipe)
+            if write is None:
+                return False, None
+            write.extra.append(lambda p: p.sadd(k.case_seen(case_id), key))
+            return True, write
 
         return await self._transact(case_id, decide, watch=[k.case_seen(case_id)])
 
+    async def person_said(
+        self,
+        conv: str,
+        text: str,
+        key: str,
+        screening: ScreeningResult | None,
+        now_ms: int,
+        media_type: str | None = None,
+    ) -> bool:
+        """Add the person's message (or a placeholder for a sticker, image, ...) to their open
+        case; False when there is none (or it was added already)."""
+        cfg = self.config()
+        shown = text
+        if media_type:
+            label = cfg.label(
+                "media", media_type if media_type in cfg.labels.get("media", {}) else "other"
+            )
+            shown = f"{label} {text}".strip()
+
+        async def change(case: Case, pipe: Pipeline) -> _Write:
+            trigger = self._trigger(text, screening, now_ms) if text else None
+            updated, items = self._merge(case, screening, trigger)
+            updated, active = self._active(updated, now_ms)
+            items.append(self._thread_item(updated, cfg.text("thread_person", text=escape(shown))))
+
+            def extra(p: Pipeline) -> None:
+                if updated.state == "queued":
+                    self._queue_stage(updated)(p)
+
+            entry = LogEntry(f"k:{key}", "person", shown, now_ms)
+            return _Write(case=updated, log=[entry], items=items, extra=[extra, active])
+
+        return await self._on_open_case(conv, key, change)
+
+    async def bot_said(self, conv: str, texts: Sequence[str], key: str, now_ms: int) -> bool:
+        """What the bot said to the person while the case is open, for the counselor."""
+        cfg = self.config()
+
+        async def change(case: Case, pipe: Pipeline) -> _Write:
+            entries = [LogEntry(f"b:{key}:{i}", "bot", t, now_ms) for i, t in enumerate(texts)]
+            items = [self._thread_item(case, cfg.text("thread_bot", text=escape(t))) for t in texts]
+            return _Write(log=entries, items=items)
+
+        return await self._on_open_case(conv, f"bot:{key}", change)
+
+    async def person_declined(self, conv: str, key: str, now_ms: int) -> bool:
+        """The person does not want a counselor: the card says so; a high case leaves the
+        counselors' queue (supervisors still see it), an imminent or flagged one stays."""
+        cfg = self.config()
+
+        async def change(case: Case, pipe: Pipeline) -> _Write | None:
+            if case.declined:
+                return None
+            updated = case.with_(declined=True)
+            line = "thread_declined_imminent" if case.needs_supervisor else "thread_declined_high"
+            items = [
+                self._counselor_item(updated, "update"),
+                self._thread_item(updated, cfg.text(line)),
+                self._supervisor_item(updated, "supervisor_declined"),
+            ]
+            entry = LogEntry(f"declined:{now_ms}", "system", cfg.text(line), now_ms)
+            return _Write(updated, [entry], items, [self._queue_stage(updated)])
+
+        return await self._on_open_case(conv, f"declined:{key}", change)
+
+    async def person_left(self, conv: str, key: str, now_ms: int) -> bool:
+        """The person stopped: their open case ends as they asked, and the counselor (and, for
+        an imminent or flagged case, the supervisor) is told."""
+        case_id = await self.open_case_id(conv)
+        if not case_id:
+            return False
+        outcome = await self._end(case_id, PERSON, now_ms, ended="stopped")
+        return outcome.result == "done"
+
     # --- counselor actions -----------------------------------------------------------------
-    async def claim(self, case_id: str, who: Counselor, now_ms: int | None = None) -> Outcome:
+    async def claim(
+        self, case_id: str, who: Counselor | Actor, now_ms: int | None = None
+    ) -> Outcome:
         now_ms = now_ms if now_ms is not None else _now_ms()
         k, cfg = self.keys, self.config()
+        actor = as_actor(who)
 
         async def decide(case: Case | None, pipe: Pipeline) -> tuple[Outcome, _Write | None]:
             if case is None:
                 return Outcome("missing"), None
+            if not actor.ours:
+                return Outcome("other_team", case), None
             if case.state == "claimed":
                 return Outcome("taken", case), None
             if not case.is_open:
                 return Outcome("closed", case), None
+            if case.declined and not actor.supervisor:
+                return Outcome("declined_claim", case), None
+            holder = actor.who
             updated = case.with_(
                 state="claimed",
-                claimed_by=who.ref(),
+                claimed_by=holder.ref(),
                 claimed_ms=now_ms,
                 last_counselor_ms=now_ms,
             )
-            slack = self.board.kind != CONSOLE
             items = [
                 self._counselor_item(updated, "update"),
-                self._thread_item(
-                    updated, cfg.text("thread_claimed", who=who.mention() if slack else who.plain())
-                ),
+                self._thread_item(updated, cfg.text("thread_claimed", who=self._name(holder))),
                 self._person_item(updated, self._system_event(updated, "case_claimed", now_ms)),
             ]
             entry = LogEntry(
-                f"claimed:{now_ms}", "system", cfg.text("thread_claimed", who=who.plain()), now_ms
+                f"claimed:{now_ms}",
+                "system",
+                cfg.text("thread_claimed", who=holder.plain()),
+                now_ms,
             )
 
             def extra(p: Pipeline) -> None:
                 p.zrem(k.case_queue, case_id)
-                p.zrem(k.timers, self._timer(ANNOUNCE, case_id), self._timer(SUPERVISE, case_id))
+                p.zrem(k.timers, *self._timers(case_id, ANNOUNCE, SUPERVISE))
                 p.zadd(k.timers, {self._timer(SILENCE, case_id): now_ms + cfg.timers.silence_ms})
 
             return Outcome("claimed", updated), _Write(updated, [entry], items, [extra])
 
         outcome = await self._transact(case_id, decide)
         if outcome.result == "claimed":
-            log.info("case.claimed", case=case_id, via=who.kind)
+            log.info("case.claimed", case=case_id, via=actor.who.kind)
         return outcome
+
+    async def take_over(
+        self, case_id: str, who: Counselor | Actor, now_ms: int | None = None
+    ) -> Outcome:
+        """A supervisor takes a claimed case over: from now on only they speak to the person."""
+        now_ms = now_ms if now_ms is not None else _now_ms()
+        cfg = self.config()
+        actor = as_actor(who)
+
+        async def decide(case: Case | None, pipe: Pipeline) -> tuple[Outcome, _Write | None]:
+            if case is None:
+                return Outcome("missing"), None
+            if not actor.ours:
+                return Outcome("other_team", case), None
+            if not actor.supervisor:
+                return Outcome("supervisors_only", case), None
+            if not case.is_open:
+                return Outcome("closed", case), None
+            if case.state != "claimed":
+                return Outcome("not_claimed", case), None
+            previous = case.holder
+            if previous == actor.who:
+                return Outcome("done", case), None
+            updated = case.with_(claimed_by=actor.who.ref(), last_counselor_ms=now_ms)
+            before = self._name(previous) if previous else ""
+            items = [
+                self._counselor_item(updated, "update"),
+                self._thread_item(
+                    updated,
+                    cfg.text("thread_taken_over", who=self._name(actor.who), previous=before),
+                ),
+            ]
+            notice = self._notice_item(
+                updated, previous, cfg.text("notice_taken_over", who=self._name(actor.who))
+            )
+            if notice is not None:
+                items.append(notice)
+            text = cfg.text(
+                "thread_taken_over",
+                who=actor.who.plain(),
+                previous=previous.plain() if previous else "",
+            )
+            entry = LogEntry(f"taken_over:{now_ms}", "system", text, now_ms)
+            return Outcome("done", updated), _Write(updated, [entry], items)
+
+        return await self._transact(case_id, decide)
 
     async def close(
         self,
         case_id: str,
-        who: Counselor,
+        who: Counselor | Actor,
         *,
         outcome: str = "",
         summary: str = "",
         hand_back: bool = False,
+        why: str = "",
         now_ms: int | None = None,
     ) -> Outcome:
+        """Close the case (or hand it back to the bot). Only its holder or a supervisor may;
+        the outcome must be one of config/escalation.yaml; an imminent or flagged case needs
+        a supervisor: a supervisor closes it with a reason, a holder's request waits for a
+        supervisor's sign-off (`approve`)."""
         now_ms = now_ms if now_ms is not None else _now_ms()
-        k, cfg = self.keys, self.config()
-        keep_log_s = max(1, self.service().retention.transcript_days) * 86400
+        cfg = self.config()
+        actor = as_actor(who)
+        why = why.strip()[:1000]
+        if not hand_back and not cfg.is_outcome(outcome):
+            return Outcome("bad_outcome", await self.load(case_id))
 
         async def decide(case: Case | None, pipe: Pipeline) -> tuple[Outcome, _Write | None]:
             if case is None:
                 return Outcome("missing"), None
+            if not actor.ours:
+                return Outcome("other_team", case), None
             if not case.is_open:
                 return Outcome("closed", case), None
-            conv_case = await pipe.get(k.conv_case(case.conversation))
-            updated = case.with_(
-                state="handed_back" if hand_back else "closed",
-                closed_by=who.ref(),
-                closed_ms=now_ms,
+            holder = case.holder is not None and case.holder == actor.who
+            if not (holder or actor.supervisor):
+                return Outcome("holder_only", case), None
+            if case.needs_supervisor and not why:
+                return Outcome("why_required", case), None
+            if case.needs_supervisor and not actor.supervisor:
+                return self._ask_signoff(case, actor.who, hand_back, outcome, summary, why, now_ms)
+            signoff = SignOff(actor.who.ref(), now_ms, why) if case.needs_supervisor else None
+            return self._closing(
+                case,
+                actor.who,
+                pipe,
+                now_ms,
                 outcome=outcome,
-                summary=summary.strip()[:1000],
+                summary=summary,
+                hand_back=hand_back,
+                signoff=signoff,
             )
-            slack = self.board.kind != CONSOLE
-            name = who.mention() if slack else who.plain()
-            if hand_back:
-                line = cfg.text("thread_handed_back", who=name)
-                plain_line = cfg.text("thread_handed_back", who=who.plain())
-                event = self._system_event(updated, "case_handed_back", now_ms)
-            else:
-                label = cfg.outcome_label(outcome) if outcome else cfg.text("none")
-                line = cfg.text("thread_closed", who=name, outcome=label)
-                plain_line = cfg.text("thread_closed", who=who.plain(), outcome=label)
-                event = self._system_event(
-                    updated, "case_closed", now_ms, **({"outcome": outcome} if outcome else {})
-                )
-            items = [
-                self._counselor_item(updated, "update"),
-                self._thread_item(updated, line),
-                self._person_item(updated, event),
-            ]
 
-            def extra(p: Pipeline) -> None:
-                p.zrem(k.case_queue, case_id)
-                p.zrem(k.cases_open, case_id)
-                p.zadd(k.cases_closed, {case_id: now_ms})
-                p.zremrangebyrank(k.cases_closed, 0, -CLOSED_KEPT - 1)
-                if conv_case == case_id:
-                    p.delete(k.conv_case(case.conversation))
-                p.zrem(
-                    k.timers,
-                    self._timer(ANNOUNCE, case_id),
-                    self._timer(SUPERVISE, case_id),
-                    self._timer(SILENCE, case_id),
-                )
-                p.expire(k.case(case_id), CASE_KEEP_S)
-                for key in (
-                    k.case_transcript(case_id),
-                    k.case_seen(case_id),
-                    k.case_delivered(case_id),
-                ):
-                    p.expire(key, keep_log_s)
-
-            entry = LogEntry(f"closed:{now_ms}", "system", plain_line, now_ms)
-            return Outcome("done", updated), _Write(updated, [entry], items, [extra])
-
-        result = await self._transact(case_id, decide, watch=[])
+        result = await self._transact(case_id, decide)
         if result.result == "done":
             log.info("case.closed", case=case_id, handed_back=hand_back, outcome=outcome)
         return result
 
-    async def call_supervisor(
-        self, case_id: str, who: Counselor, now_ms: int | None = None
+    def _ask_signoff(
+        self,
+        case: Case,
+        who: Counselor,
+        hand_back: bool,
+        outcome: str,
+        summary: str,
+        why: str,
+        now_ms: int,
+    ) -> tuple[Outcome, _Write]:
+        cfg = self.config()
+        action = cfg.label("buttons", "hand_back" if hand_back else "close")
+        pending = PendingClose(who.ref(), now_ms, hand_back, outcome, summary.strip()[:1000], why)
+        updated = case.with_(pending_close=pending)
+        items = [
+            self._counselor_item(updated, "update"),
+            self._thread_item(
+                updated,
+                cfg.text(
+                    "thread_signoff_requested", who=self._name(who), action=action, why=escape(why)
+                ),
+            ),
+            self._supervisor_item(
+                updated,
+                "supervisor_signoff",
+                approve=True,
+                who=self._name(who),
+                action=action,
+                why=escape(why),
+            ),
+        ]
+        text = cfg.text("thread_signoff_requested", who=who.plain(), action=action, why=why)
+        entry = LogEntry(f"signoff_requested:{now_ms}", "system", text, now_ms)
+        return Outcome("signoff_requested", updated), _Write(updated, [entry], items)
+
+    async def approve(
+        self, case_id: str, who: Counselor | Actor, now_ms: int | None = None
     ) -> Outcome:
+        """A supervisor signs off the holder's request to close or hand back the case."""
         now_ms = now_ms if now_ms is not None else _now_ms()
         cfg = self.config()
+        actor = as_actor(who)
+
+        async def decide(case: Case | None, pipe: Pipeline) -> tuple[Outcome, _Write | None]:
+            if case is None:
+                return Outcome("missing"), None
+            if not actor.ours:
+                return Outcome("other_team", case), None
+            if not actor.supervisor:
+                return Outcome("supervisors_only", case), None
+            if not case.is_open:
+                return Outcome("closed", case), None
+            pending = case.pending_close
+            if pending is None:
+                return Outcome("nothing_pending", case), None
+            requester = Counselor.parse(pending.by) or actor.who
+            action = cfg.label("buttons", "hand_back" if pending.hand_back else "close")
+            result, write = self._closing(
+                case,
+                requester,
+                pipe,
+                now_ms,
+                outcome=pending.outcome,
+                summary=pending.summary,
+                hand_back=pending.hand_back,
+                signoff=SignOff(actor.who.ref(), now_ms, pending.why, pending.by),
+            )
+            line = cfg.text(
+                "thread_signed_off",
+                who=self._name(actor.who),
+                action=action,
+                why=escape(pending.why),
+            )
+            write.items.insert(1, self._thread_item(write.case or case, line))
+            return result, write
+
+        return await self._transact(case_id, decide)
+
+    def _closing(
+        self,
+        case: Case,
+        who: Counselor,
+        pipe: Pipeline,
+        now_ms: int,
+        *,
+        outcome: str = "",
+        summary: str = "",
+        hand_back: bool = False,
+        signoff: SignOff | None = None,
+        ended: str = "",
+    ) -> tuple[Outcome, _Write]:
+        """The writes that end an open case: the card, the thread line, the person told (unless
+        the person ended it themselves), timers and queue cleared, the words' end scheduled."""
+        k, cfg = self.keys, self.config()
+        case_id = case.case_id
+        updated = case.with_(
+            state="handed_back" if hand_back else "closed",
+            closed_by=who.ref(),
+            closed_ms=now_ms,
+            outcome=outcome,
+            summary=summary.strip()[:1000],
+            signoff=signoff or case.signoff,
+            pending_close=None,
+            ended=ended,
+        )
+        items = [self._counselor_item(updated, "update")]
+        if ended == "stopped":
+            line = plain_line = cfg.text("thread_person_stopped")
+            notice = self._notice_item(updated, case.holder, cfg.text("notice_person_stopped"))
+            if notice is not None:
+                items.append(notice)
+            if case.needs_supervisor:
+                items.append(self._supervisor_item(updated, "supervisor_person_left"))
+        elif ended == "expired":
+            line = plain_line = cfg.text(
+                "state_expired", days=self.service().retention.transcript_days
+            )
+        elif hand_back:
+            line = cfg.text("thread_handed_back", who=self._name(who))
+            plain_line = cfg.text("thread_handed_back", who=who.plain())
+            items.append(
+                self._person_item(updated, self._system_event(updated, "case_handed_back", now_ms))
+            )
+        else:
+            label = cfg.outcome_label(outcome) if outcome else cfg.text("none")
+            line = cfg.text("thread_closed", who=self._name(who), outcome=label)
+            plain_line = cfg.text("thread_closed", who=who.plain(), outcome=label)
+            event = self._system_event(
+                updated, "case_closed", now_ms, **({"outcome": outcome} if outcome else {})
+            )
+            items.append(self._person_item(updated, event))
+        items.insert(1, self._thread_item(updated, line))
+        redact_at = now_ms + self.keep_words_ms
+
+        def extra(p: Pipeline) -> None:
+            p.zrem(k.case_queue, case_id)
+            p.zrem(k.cases_open, case_id)
+            p.zadd(k.cases_closed, {case_id: now_ms})
+            p.zremrangebyrank(k.cases_closed, 0, -CLOSED_KEPT - 1)
+            p.eval(_DEL_IF_EQUALS, 1, k.conv_case(case.conversation), case_id)
+            p.zrem(k.timers, *self._timers(case_id, ANNOUNCE, SUPERVISE, SILENCE, EXPIRE))
+            p.zadd(k.timers, {self._timer(REDACT, case_id): redact_at})
+            for key in (
+                k.case_transcript(case_id),
+                k.case_seen(case_id),
+                k.case_delivered(case_id),
+            ):
+                p.pexpire(key, self.keep_words_ms)
+
+        entry = LogEntry(f"closed:{now_ms}", "system", plain_line, now_ms)
+        return Outcome("done", updated), _Write(updated, [entry], items, [extra])
+
+    async def _end(self, case_id: str, who: Counselor, now_ms: int, *, ended: str) -> Outcome:
+        """End an open case without a counselor: the person stopped, or nobody wrote in it for
+        the retention period."""
 
         async def decide(case: Case | None, pipe: Pipeline) -> tuple[Outcome, _Write | None]:
             if case is None:
                 return Outcome("missing"), None
             if not case.is_open:
                 return Outcome("closed", case), None
-            slack = self.board.kind != CONSOLE
-            name = who.mention() if slack else who.plain()
+            return self._closing(case, who, pipe, now_ms, ended=ended)
+
+        return await self._transact(case_id, decide)
+
+    async def call_supervisor(
+        self, case_id: str, who: Counselor | Actor, now_ms: int | None = None
+    ) -> Outcome:
+        now_ms = now_ms if now_ms is not None else _now_ms()
+        cfg = self.config()
+        actor = as_actor(who)
+
+        async def decide(case: Case | None, pipe: Pipeline) -> tuple[Outcome, _Write | None]:
+            if case is None:
+                return Outcome("missing"), None
+            if not actor.ours:
+                return Outcome("other_team", case), None
+            if not case.is_open:
+                return Outcome("closed", case), None
+            name = self._name(actor.who)
             items = [
                 self._supervisor_item(case, "supervisor_requested", who=name),
                 self._thread_item(case, cfg.text("thread_supervisor_called", who=name)),
@@ -660,7 +1101,7 @@ class CaseBook:
             entry = LogEntry(
                 f"supervisor:{now_ms}",
                 "system",
-                cfg.text("thread_supervisor_called", who=who.plain()),
+                cfg.text("thread_supervisor_called", who=actor.who.plain()),
                 now_ms,
             )
             return Outcome("done", case), _Write(None, [entry], items)
@@ -670,38 +1111,43 @@ class CaseBook:
     async def counselor_wrote(
         self,
         case_id: str,
-        who: Counselor,
+        who: Counselor | Actor,
         text: str,
         *,
         channel: str,
         ts: str,
+        files: bool = False,
         now_ms: int | None = None,
     ) -> Outcome:
-        """A counselor wrote in the case thread (Slack) or the console. Relays it to the person
-        (through their outbox lane) unless it is a note or the case is not held."""
+        """A counselor wrote in the case thread (Slack) or the console. Only the holder's words
+        go to the person (through their outbox lane); anyone else's stay as a note, as do the
+        holder's notes. A message with files is not sent at all (`file`)."""
         now_ms = now_ms if now_ms is not None else _now_ms()
         k, cfg = self.keys, self.config()
+        actor = as_actor(who)
         entry_id = f"{channel}:{ts}"
         is_note = cfg.is_note(text)
 
         async def decide(case: Case | None, pipe: Pipeline) -> tuple[Outcome, _Write | None]:
             if case is None:
                 return Outcome("missing"), None
+            if not actor.ours:
+                return Outcome("other_team", case), None
             if await pipe.sismember(k.case_seen(case_id), entry_id):
                 return Outcome("duplicate", case), None
-            if is_note:
-                entry = LogEntry(entry_id, "note", text, now_ms, who.ref())
-                return Outcome("note", case), _Write(
-                    None,
-                    [entry],
-                    [],
-                    [lambda p: p.sadd(k.case_seen(case_id), entry_id)],
-                )
+            seen: Stage = lambda p: p.sadd(k.case_seen(case_id), entry_id)  # noqa: E731
+            holder = case.holder is not None and case.holder == actor.who
+            if is_note or (case.state == "claimed" and not holder):
+                entry = LogEntry(entry_id, "note", text, now_ms, actor.who.ref())
+                result = "note" if is_note or not case.is_open else "not_holder"
+                return Outcome(result, case), _Write(None, [entry], [], [seen])
             if case.state == "queued":
                 return Outcome("unclaimed", case), None
             if not case.is_open:
                 return Outcome("closed", case), None
-            updated = case.with_(last_counselor_ms=now_ms)
+            if files:
+                return Outcome("file", case), None
+            updated, active = self._active(case.with_(last_counselor_ms=now_ms), now_ms)
             event = InboundEvent(
                 event_id=(
                     f"console:{case_id}:{ts}" if channel == CONSOLE else f"slack:{channel}:{ts}"
@@ -715,21 +1161,24 @@ class CaseBook:
                 meta={"case_id": case_id, "channel": channel, "ts": ts},
             )
             items = [self._person_item(updated, event)]
-            if channel == CONSOLE and self.board.kind != CONSOLE:
+            if channel == CONSOLE and self.slack:
                 items.append(
                     self._thread_item(
-                        updated, cfg.text("thread_counselor_mirror", who=who.plain(), text=text)
+                        updated,
+                        cfg.text(
+                            "thread_counselor_mirror", who=actor.who.plain(), text=escape(text)
+                        ),
                     )
                 )
 
             def extra(p: Pipeline) -> None:
-                p.sadd(k.case_seen(case_id), entry_id)
                 p.zadd(k.timers, {self._timer(SILENCE, case_id): now_ms + cfg.timers.silence_ms})
 
-            entry = LogEntry(entry_id, "counselor", text, now_ms, who.ref())
-            return Outcome("relayed", updated), _Write(updated, [entry], items, [extra])
+            entry = LogEntry(entry_id, "counselor", text, now_ms, actor.who.ref())
+            return Outcome("relayed", updated), _Write(
+                updated, [entry], items, [seen, extra, active]
+            )
 
-        # A note never reaches the person, whatever the case's state.
         return await self._transact(case_id, decide, watch=[k.case_seen(case_id)])
 
     async def relayed(self, event: InboundEvent) -> None:
@@ -739,7 +1188,7 @@ class CaseBook:
         if not (case_id and channel and ts):
             return
         await self.redis.hset(self.keys.case_delivered(case_id), f"{channel}:{ts}", str(_now_ms()))
-        if channel != CONSOLE and self.board.kind != CONSOLE:
+        if channel != CONSOLE and self.slack:
             await self.outbox.put(
                 OutboxItem(
                     lane=f"c:{case_id}",
@@ -778,9 +1227,18 @@ class CaseBook:
                 log.exception("timer.failed", kind=kind, case=case_id)
         return fired
 
+    def _next_duty_ms(self, now_ms: int, after_ms: int) -> int:
+        """When a timer waiting for counselors' hours should look again."""
+        now = datetime.fromtimestamp(now_ms / 1000, UTC)
+        opens = self.service().staffed_hours.next_open(now) if self.visible else None
+        if opens is None or opens <= now:
+            return now_ms + after_ms
+        return _ms(opens) + 1000
+
     async def _fire(self, kind: str, case_id: str, member: str, now_ms: int) -> bool:
         k, cfg = self.keys, self.config()
         timers = cfg.timers
+        on_duty = self.on_duty(datetime.fromtimestamp(now_ms / 1000, UTC))
 
         async def decide(case: Case | None, pipe: Pipeline) -> tuple[bool, _Write | None]:
             def drop(p: Pipeline) -> None:
@@ -791,32 +1249,19 @@ class CaseBook:
 
             if case is None:
                 return False, _Write(extra=[drop])
-            if kind == ANNOUNCE and case.state == "queued":
-                minutes = (now_ms - case.opened_ms) // 60_000
-                rank = cast(int | None, await pipe.zrank(k.case_queue, case_id))
-                position = rank + 1 if rank is not None else 1
-                updated = case.with_(reannounced=case.reannounced + 1)
-                risk = cfg.label("risk", case.risk.label)
-                reminder = self._system_event(
-                    updated,
-                    "case_reminder",
-                    now_ms,
-                    suffix=f":{updated.reannounced}",
-                    state="queued",
-                    position=str(position),
-                    wait_minutes=str(cfg.wait_minutes(position)),
+            if kind == ANNOUNCE and case.in_queue:
+                if not on_duty:  # nobody to announce to, and nobody to promise the person
+                    return False, _Write(
+                        extra=[again(self._next_duty_ms(now_ms, timers.reannounce_ms))]
+                    )
+                return True, await self._announce(
+                    case, pipe, now_ms, again(now_ms + timers.reannounce_ms)
                 )
-                items = [
-                    self._counselor_item(updated, "update"),
-                    self._thread_item(
-                        updated,
-                        cfg.text("channel_reannounce", case_id=case_id, risk=risk, minutes=minutes),
-                        broadcast=True,
-                    ),
-                    self._person_item(updated, reminder),
-                ]
-                return True, _Write(updated, [], items, [again(now_ms + timers.reannounce_ms)])
-            if kind == SUPERVISE and case.state == "queued":
+            if kind == SUPERVISE and case.in_queue:
+                if not on_duty:
+                    return False, _Write(
+                        extra=[again(self._next_duty_ms(now_ms, timers.supervisor_ms))]
+                    )
                 minutes = (now_ms - case.opened_ms) // 60_000
                 item = self._supervisor_item(case, "supervisor_unclaimed", minutes=minutes)
                 return True, _Write(None, [], [item], [drop])
@@ -825,8 +1270,7 @@ class CaseBook:
                 if now_ms - last < timers.silence_ms:
                     return False, _Write(extra=[again(last + timers.silence_ms)])
                 holder = case.holder
-                slack = self.board.kind != CONSOLE
-                name = (holder.mention() if slack else holder.plain()) if holder else ""
+                name = self._name(holder) if holder else ""
                 minutes = (now_ms - last) // 60_000
                 text = cfg.text("thread_reminder", who=name, minutes=minutes)
                 plain = cfg.text(
@@ -839,11 +1283,119 @@ class CaseBook:
                     [self._thread_item(case, text)],
                     [again(now_ms + timers.silence_ms)],
                 )
+            if kind == EXPIRE and case.is_open:
+                last = case.last_activity_ms or case.opened_ms
+                if now_ms - last < self.keep_words_ms:
+                    return False, _Write(extra=[again(last + self.keep_words_ms)])
+                _, write = self._closing(case, SYSTEM, pipe, now_ms, ended="expired")
+                write.extra.append(
+                    lambda p: p.zadd(k.timers, {self._timer(REDACT, case_id): now_ms})
+                )
+                return True, write
+            if (
+                kind == REDACT
+                and not case.is_open
+                and not case.redacted
+                and case.state != "deleted"
+            ):
+                return True, self._redaction(case, now_ms)
             return False, _Write(extra=[drop])
 
         return await self._transact(case_id, decide)
 
+    async def _announce(self, case: Case, pipe: Pipeline, now_ms: int, again: Stage) -> _Write:
+        """Re-announce an unclaimed case in the channel; tell the waiting person, within the
+        caps (config `reminders`), or, if they asked, that the counselors' hours began."""
+        cfg = self.config()
+        minutes = (now_ms - case.opened_ms) // 60_000
+        updated = case.with_(reannounced=case.reannounced + 1)
+        risk = cfg.label("risk", case.risk.label)
+        items = [
+            self._counselor_item(updated, "update"),
+            self._thread_item(
+                updated,
+                cfg.text("channel_reannounce", case_id=case.case_id, risk=risk, minutes=minutes),
+                broadcast=True,
+            ),
+        ]
+        caps = cfg.reminders
+        if updated.notify_when_open and not updated.told_open:
+            updated = updated.with_(told_open=True, last_reminder_ms=now_ms)
+            items.append(
+                self._person_item(updated, self._system_event(updated, "case_hours_open", now_ms))
+            )
+        elif (
+            updated.reminders < caps.person_max
+            and now_ms - max(updated.last_reminder_ms, updated.opened_ms) >= caps.person_min_gap_ms
+        ):
+            updated = updated.with_(reminders=updated.reminders + 1, last_reminder_ms=now_ms)
+            reminder = self._system_event(
+                updated, "case_reminder", now_ms, suffix=f":{updated.reminders}", state="queued"
+            )
+            items.append(self._person_item(updated, reminder))
+        return _Write(updated, [], items, [again])
+
+    def _redaction(self, case: Case, now_ms: int) -> _Write:
+        """Past retention: the case keeps what the next counselor needs (risk, outcome, the
+        counselor's summary) for retention.summary_days; the words, the LINE address, the
+        assessment and the Slack card's content go."""
+        k, cfg = self.keys, self.config()
+        days = self.service().retention.transcript_days
+        updated = Case(
+            case_id=case.case_id,
+            conversation=case.conversation,
+            address=Address("", ""),
+            state=case.state,
+            risk=case.risk,
+            reason=case.reason,
+            opened_ms=case.opened_ms,
+            claimed_by=case.claimed_by,
+            claimed_ms=case.claimed_ms,
+            closed_by=case.closed_by,
+            closed_ms=case.closed_ms,
+            outcome=case.outcome,
+            summary=case.summary,
+            card_channel=case.card_channel,
+            card_ts=case.card_ts,
+            ended=case.ended,
+            signoff=case.signoff,
+            redacted=True,
+        )
+        scrub = self._counselor_item(
+            updated,
+            "scrub",
+            channel=case.card_channel,
+            ts=case.card_ts,
+            text=cfg.text("state_redacted", days=days),
+        )
+
+        def extra(p: Pipeline) -> None:
+            p.delete(k.case(case.case_id))  # rewritten whole: no stale field survives
+            p.delete(k.case_transcript(case.case_id), k.case_seen(case.case_id))
+            p.delete(k.case_delivered(case.case_id))
+            p.zrem(k.timers, self._timer(REDACT, case.case_id))
+
+        def keep(p: Pipeline) -> None:
+            p.expire(k.case(case.case_id), self.keep_summary_s)
+            if case.card_ts:
+                p.expire(k.thread_case(case.card_channel, case.card_ts), self.keep_summary_s)
+
+        write = _Write(updated, [], [scrub], [extra])
+        write.extra.append(keep)
+        return write
+
     # --- sending (the outbox's sender) -----------------------------------------------------
+    def _record_post(self, case_id: str, channel: str, ts: str | None) -> Stage | None:
+        if not ts:
+            return None
+        key = self.keys.case_posts(case_id)
+
+        def record(pipe: Pipeline) -> None:
+            pipe.rpush(key, f"{channel}|{ts}")
+            pipe.pexpire(key, self.keep_words_ms)
+
+        return record
+
     async def send(self, item: OutboxItem, maybe_sent: bool) -> Stage | None:
         if item.kind == "intake":
             await self.intake.submit([InboundEvent.from_json(item.data["event"])])
@@ -860,8 +1412,11 @@ class CaseBook:
         if item.kind == "reaction":
             await self.board.mark_delivered(str(item.data["channel"]), str(item.data["ts"]))
             return None
+        if item.kind == "scrub":
+            return await self._scrub(item)
         case = await self.load(item.case_id)
-        if case is None:
+        if case is None or case.state == "deleted" or case.redacted:
+            # Deleted or past retention: nothing more of it goes to Slack.
             raise SendFailed("case no longer stored", permanent=True)
         cfg = self.config()
         ref = CardRef(case.card_channel, case.card_ts) if case.card_ts else None
@@ -881,7 +1436,9 @@ class CaseBook:
                     k.case(case.case_id),
                     mapping={"card_channel": posted.channel, "card_ts": posted.ts},
                 )
-                pipe.set(k.thread_case(posted.channel, posted.ts), case.case_id, ex=CASE_KEEP_S)
+                pipe.set(
+                    k.thread_case(posted.channel, posted.ts), case.case_id, ex=self.keep_summary_s
+                )
 
             log.info(
                 "case.card_posted",
@@ -897,15 +1454,20 @@ class CaseBook:
             def render(link: str) -> str:
                 return cfg.text(template, case_id=case.case_id, risk=risk, link=link, **values)
 
-            await self.board.alert_supervisor(
+            posted_at = await self.board.alert_supervisor(
                 case.case_id,
                 render,
                 ref,
                 token=item.id,
                 maybe_sent=maybe_sent,
                 since_ms=item.created_ms,
+                approve=bool(item.data.get("approve")),
             )
-            return None
+            return (
+                self._record_post(case.case_id, posted_at.channel, posted_at.ts)
+                if posted_at
+                else None
+            )
         if ref is None:
             raise SendFailed("the card is not posted yet")
         if item.kind == "update":
@@ -915,46 +1477,135 @@ class CaseBook:
             await self.board.update_card(ref, card)
             return None
         if item.kind == "thread":
-            await self.board.post_in_thread(
+            ts = await self.board.post_in_thread(
                 ref,
                 str(item.data["text"]),
                 token=item.id,
                 maybe_sent=maybe_sent,
                 broadcast=bool(item.data.get("broadcast")),
             )
-            return None
+            return self._record_post(case.case_id, ref.channel, ts)
         raise SendFailed(f"unknown outbox item kind {item.kind}", permanent=True)
+
+    async def _scrub(self, item: OutboxItem) -> Stage | None:
+        """Replace the card with a neutral line and delete the bot's own posts of the case
+        (thread lines, supervisor alerts); counselors' own messages are theirs and stay."""
+        k = self.keys
+        channel, ts = str(item.data.get("channel") or ""), str(item.data.get("ts") or "")
+        if channel and ts:
+            await self.board.replace_card(CardRef(channel, ts), str(item.data["text"]))
+        posts_key = k.case_posts(item.case_id)
+        for raw in await self.redis.lrange(posts_key, 0, -1):
+            post_channel, _, post_ts = str(raw).partition("|")
+            await self.board.delete_post(post_channel, post_ts)
+            await self.redis.lrem(posts_key, 1, str(raw))  # deleted: never tried again
+        return None
 
     # --- privacy ---------------------------------------------------------------------------
     async def forget(self, conv: str) -> int:
-        """Delete every case of a conversation (the person asked to be forgotten)."""
-        k = self.keys
+        """Delete every case of a conversation (the person asked to be forgotten). Each case
+        becomes a tombstone without any personal data (so the console and the old card's
+        buttons can say what happened); Slack gets the card replaced by a neutral line and the
+        bot's posts deleted; anything still queued for Slack or the person is dropped."""
+        k, cfg = self.keys, self.config()
         ids = [str(i) for i in await self.redis.lrange(k.person_cases(conv), 0, -1)]
         cases = await self.load_many(ids)
+        now_ms = _now_ms()
         deleted = 0
         for case in cases:
+            cid = case.case_id
+            lanes = [f"c:{cid}", f"p:{cid}", f"n:{cid}"]
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for lane in lanes:
+                    pipe.lrange(k.outbox_lane(lane), 0, -1)
+                pending = await pipe.execute()
+            tombstone = Case(
+                case_id=cid,
+                conversation="",
+                address=Address("", ""),
+                state="deleted",
+                risk=case.risk,
+                reason=case.reason,
+                opened_ms=case.opened_ms,
+                closed_ms=now_ms,
+                card_channel=case.card_channel,
+                card_ts=case.card_ts,
+                ended="deleted",
+            )
+            items: list[OutboxItem] = []
+            if case.card_ts:
+                items.append(
+                    self._counselor_item(
+                        tombstone,
+                        "scrub",
+                        channel=case.card_channel,
+                        ts=case.card_ts,
+                        text=cfg.text("state_deleted"),
+                    )
+                )
+            notice = (
+                self._notice_item(case, case.holder, cfg.text("notice_person_deleted"))
+                if case.is_open
+                else None
+            )
+            if notice is not None:
+                items.append(notice)
+            if case.is_open and case.needs_supervisor:
+                items.append(self._supervisor_item(tombstone, "supervisor_person_deleted"))
             async with self.redis.pipeline(transaction=True) as pipe:
-                cid = case.case_id
+                for lane, members in zip(lanes, pending, strict=True):
+                    for member in members:
+                        pipe.delete(k.outbox_item(str(member)))
+                    pipe.delete(k.outbox_lane(lane))
+                    pipe.zrem(k.outbox_due, lane)
                 pipe.delete(
                     k.case(cid), k.case_transcript(cid), k.case_seen(cid), k.case_delivered(cid)
                 )
+                pipe.hset(k.case(cid), mapping=cast(Mapping[Any, Any], tombstone.to_fields()))
+                pipe.pexpire(k.case(cid), self.keep_words_ms)
+                pipe.pexpire(k.case_posts(cid), self.keep_words_ms)
                 pipe.zrem(k.case_queue, cid)
                 pipe.zrem(k.cases_open, cid)
-                pipe.zrem(k.cases_closed, cid)
-                pipe.zrem(
-                    k.timers,
-                    self._timer(ANNOUNCE, cid),
-                    self._timer(SUPERVISE, cid),
-                    self._timer(SILENCE, cid),
-                )
+                pipe.zadd(k.cases_closed, {cid: now_ms})
+                pipe.zrem(k.timers, *self._timers(cid))
                 if case.card_ts:
-                    pipe.delete(k.thread_case(case.card_channel, case.card_ts))
+                    pipe.pexpire(k.thread_case(case.card_channel, case.card_ts), self.keep_words_ms)
+                for item in items:
+                    self.outbox.stage(pipe, item)
                 await pipe.execute()
             deleted += 1
+        await self._forget_alerts({c.case_id for c in cases})
         await self.redis.delete(k.person_cases(conv), k.conv_case(conv))
+        if deleted:
+            self.outbox.notify()
         return deleted
 
+    async def _forget_alerts(self, case_ids: set[str]) -> None:
+        """The console's supervisor alerts of these cases (they quote the person's words)."""
+        if not case_ids:
+            return
+        key = self.keys.console_alerts
+        for raw in await self.redis.lrange(key, 0, -1):
+            try:
+                if json.loads(raw).get("case_id") in case_ids:
+                    await self.redis.lrem(key, 0, str(raw))
+            except (ValueError, AttributeError):
+                continue
 
-def slack_card_payload(card: CaseCard, cfg: EscalationConfig) -> dict[str, Any]:
-    """The chat.postMessage/chat.update body of a card (text is the notification fallback)."""
-    return {"text": card.fallback, "blocks": slack_blocks(card, cfg)}
+    async def trim_alerts(self, now_ms: int) -> int:
+        """Drop console alerts older than the retention period; returns how many."""
+        key, removed = self.keys.console_alerts, 0
+        for raw in await self.redis.lrange(key, 0, -1):
+            try:
+                at = int(json.loads(raw).get("at", 0))
+            except (ValueError, AttributeError, TypeError):
+                at = 0
+            if now_ms - at > self.keep_words_ms:
+                removed += int(await self.redis.lrem(key, 0, str(raw)))
+        return removed
+
+
+_DEL_IF_EQUALS = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""

@@ -28,7 +28,9 @@ RISK_NAMES = ("imminent", "high", "moderate", "low", "none")
 STATE_NAMES = ("queued", "claimed", "closed", "handed_back")
 REASON_NAMES = ("risk", "request", "script")
 ROLE_NAMES = ("person", "bot", "counselor", "system")
-BUTTON_NAMES = ("claim", "close", "hand_back", "supervisor")
+BUTTON_NAMES = ("claim", "close", "hand_back", "supervisor", "take_over", "approve")
+FLAG_NAMES = ("harm_to_others", "child_in_danger")
+MEDIA_NAMES = ("sticker", "image", "video", "audio", "file", "location", "other")
 CLAIM_WORD = "担当する"  # ARCHITECTURE.md contract: the claim button's label contains it
 SLACK_BUTTON_TEXT_MAX = 75
 SLACK_MODAL_TITLE_MAX = 24
@@ -43,8 +45,50 @@ TEXTS: Mapping[str, frozenset[str]] = MappingProxyType(
         "field_opened": frozenset(),
         "field_reason": frozenset(),
         "field_consent": frozenset(),
+        "field_flags": frozenset(),
         "consent_yes": frozenset(),
         "consent_no": frozenset(),
+        "declined": frozenset(),
+        "state_stopped": frozenset(),
+        "state_expired": frozenset({"days"}),
+        "state_deleted": frozenset(),
+        "state_redacted": frozenset({"days"}),
+        "state_pending": frozenset({"who"}),
+        "heading_signoff": frozenset(),
+        "signoff_line": frozenset({"who", "at", "why"}),
+        "thread_bot": frozenset({"text"}),
+        "thread_flags": frozenset({"flags"}),
+        "thread_declined_high": frozenset(),
+        "thread_declined_imminent": frozenset(),
+        "thread_person_stopped": frozenset(),
+        "thread_taken_over": frozenset({"who", "previous"}),
+        "thread_signoff_requested": frozenset({"who", "action", "why"}),
+        "thread_signed_off": frozenset({"who", "action", "why"}),
+        "supervisor_flagged": frozenset({"case_id", "risk", "flags", "link"}),
+        "supervisor_declined": frozenset({"case_id", "risk", "link"}),
+        "supervisor_signoff": frozenset({"who", "case_id", "risk", "action", "why", "link"}),
+        "supervisor_person_left": frozenset({"case_id", "risk", "link"}),
+        "supervisor_person_deleted": frozenset({"case_id", "risk", "link"}),
+        "notice_not_holder": frozenset({"who"}),
+        "notice_holder_only": frozenset(),
+        "notice_supervisors_only": frozenset(),
+        "notice_needs_signoff": frozenset(),
+        "notice_signoff_requested": frozenset(),
+        "notice_declined_claim": frozenset(),
+        "notice_wrong_card": frozenset(),
+        "notice_other_team": frozenset(),
+        "notice_not_sent_edit": frozenset(),
+        "notice_not_sent_delete": frozenset(),
+        "notice_not_sent_file": frozenset(),
+        "notice_person_stopped": frozenset(),
+        "notice_person_deleted": frozenset(),
+        "notice_taken_over": frozenset({"who"}),
+        "notice_deleted": frozenset(),
+        "modal_why": frozenset(),
+        "modal_why_hint": frozenset(),
+        "modal_hand_back_title": frozenset(),
+        "modal_error_outcome": frozenset(),
+        "modal_error_why": frozenset(),
         "state_queued": frozenset({"minutes"}),
         "state_claimed": frozenset({"who", "since"}),
         "state_closed": frozenset({"who", "outcome"}),
@@ -110,6 +154,18 @@ class Timers:
 
 
 @dataclass(frozen=True, slots=True)
+class Reminders:
+    """Caps on the "still in line" messages a waiting person gets."""
+
+    person_max: int = 3
+    person_min_gap_minutes: float = 15
+
+    @property
+    def person_min_gap_ms(self) -> int:
+        return int(self.person_min_gap_minutes * 60_000)
+
+
+@dataclass(frozen=True, slots=True)
 class Outcome:
     id: str
     label: str
@@ -130,6 +186,11 @@ class EscalationConfig:
     outcomes: tuple[Outcome, ...]
     labels: Mapping[str, Mapping[str, str]]
     texts: Mapping[str, str]
+    reminders: Reminders = Reminders()
+    mention_as: str = ""
+
+    def is_outcome(self, outcome_id: str) -> bool:
+        return any(o.id == outcome_id for o in self.outcomes)
 
     def text(self, name: str, **values: object) -> str:
         """A counselor-facing text with its placeholders filled in."""
@@ -280,6 +341,36 @@ def _load(path: Path) -> tuple[EscalationConfig | None, list[Problem]]:
             )
         )
 
+    mention_as = str(relay.get("mention_as", "") if isinstance(relay, Mapping) else "").strip()
+    if not mention_as:
+        problems.append(
+            Problem(
+                file,
+                line_of(relay, "mention_as") or line_of(relay),
+                "relay.mention_as がありません。相談員のメッセージの中のメンション（<@U…>）を、"
+                "本人にどう見せるかを書いてください（例: 相談員）",
+            )
+        )
+    reminders_s = data.get("reminders")
+    if not isinstance(reminders_s, Mapping):
+        problems.append(
+            Problem(
+                file,
+                line_of(data, "reminders") or 1,
+                "reminders: がありません。待っている本人へのお知らせの上限"
+                "（person_max: 回数、person_min_gap_minutes: 間隔の分）を書いてください",
+            )
+        )
+        reminders_s = {}
+    reminders = Reminders(
+        person_max=int(
+            _number(reminders_s, "person_max", file, problems, integer=True, minimum=-1, default=3)
+        ),
+        person_min_gap_minutes=_number(
+            reminders_s, "person_min_gap_minutes", file, problems, default=15
+        ),
+    )
+
     card = _section(data, "card", file, problems)
     continuity = _section(data, "continuity", file, problems)
     wait = _section(data, "wait_estimate", file, problems)
@@ -317,6 +408,8 @@ def _load(path: Path) -> tuple[EscalationConfig | None, list[Problem]]:
         "role": ROLE_NAMES,
         "buttons": BUTTON_NAMES,
         "factors": (),
+        "flags": FLAG_NAMES,
+        "media": MEDIA_NAMES,
     }
     for group, required in required_labels.items():
         if group not in labels_s:
@@ -403,6 +496,8 @@ def _load(path: Path) -> tuple[EscalationConfig | None, list[Problem]]:
         outcomes=tuple(outcomes),
         labels=MappingProxyType(labels),
         texts=MappingProxyType(texts),
+        reminders=reminders,
+        mention_as=mention_as,
     )
     return (None, problems) if problems else (cfg, [])
 

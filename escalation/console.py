@@ -17,8 +17,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from escalation.board import CONSOLE
-from escalation.cases import CaseBook
-from escalation.model import Case, Counselor
+from escalation.cases import NOTICES, CaseBook
+from escalation.model import Actor, Case, Counselor
 
 _STATIC = {"console.js": "text/javascript; charset=utf-8", "console.css": "text/css; charset=utf-8"}
 CASE_ID = r"^C-\d{4,}$"
@@ -26,6 +26,12 @@ CASE_ID = r"^C-\d{4,}$"
 
 class Act(BaseModel):
     counselor: str = Field(min_length=1, max_length=40)
+    # Until the console has sign-in, acting as a supervisor is declared here and recorded
+    # with the name; Slack takes it from SLACK_SUPERVISOR_USERS.
+    supervisor: bool = False
+
+    def actor(self) -> Actor:
+        return Actor(Counselor("console", self.counselor.strip()), supervisor=self.supervisor)
 
 
 class Reply(Act):
@@ -36,6 +42,11 @@ class Reply(Act):
 class Close(Act):
     outcome: str = Field(min_length=1, max_length=64)
     summary: str = Field(default="", max_length=1000)
+    why: str = Field(default="", max_length=1000)
+
+
+class HandBack(Act):
+    why: str = Field(default="", max_length=1000)
 
 
 def _static(name: str) -> str:
@@ -96,31 +107,43 @@ def console_router(book: CaseBook) -> APIRouter:
     def answer(result: str, case: Case | None, ok: set[str]) -> JSONResponse:
         cfg = book.config()
         if result in ok:
-            return JSONResponse({"ok": True, "result": result})
+            message = cfg.text(NOTICES[result]) if result in NOTICES else ""
+            return JSONResponse({"ok": True, "result": result, "message": message})
         if result == "taken" and case is not None and case.holder is not None:
             message = cfg.text("notice_already_claimed", who=case.holder.plain())
-        elif result == "unclaimed":
-            message = cfg.text("notice_not_sent_unclaimed")
-        elif result == "closed":
-            message = cfg.text("notice_closed")
+        elif result == "not_holder" and case is not None and case.holder is not None:
+            message = cfg.text("notice_not_holder", who=case.holder.plain())
+        elif result == "closed" and case is not None and case.state == "deleted":
+            message = cfg.text("notice_deleted")
+        elif result in NOTICES:
+            message = cfg.text(NOTICES[result])
         else:
             message = result
-        status = 404 if result == "missing" else 409
+        refused = {"holder_only", "supervisors_only", "declined_claim", "other_team"}
+        status = 404 if result == "missing" else 403 if result in refused else 409
+        if result in ("why_required", "bad_outcome"):
+            status = 422
         return JSONResponse({"ok": False, "result": result, "message": message}, status_code=status)
 
     @router.post("/api/cases/{case_id}/claim")
     async def claim(case_id: str, act: Act) -> JSONResponse:
-        outcome = await book.claim(_case_id(case_id), Counselor("console", act.counselor.strip()))
+        outcome = await book.claim(_case_id(case_id), act.actor())
         return answer(outcome.result, outcome.case, {"claimed"})
+
+    @router.post("/api/cases/{case_id}/take-over")
+    async def take_over(case_id: str, act: Act) -> JSONResponse:
+        outcome = await book.take_over(_case_id(case_id), act.actor())
+        return answer(outcome.result, outcome.case, {"done"})
+
+    @router.post("/api/cases/{case_id}/approve")
+    async def approve(case_id: str, act: Act) -> JSONResponse:
+        outcome = await book.approve(_case_id(case_id), act.actor())
+        return answer(outcome.result, outcome.case, {"done"})
 
     @router.post("/api/cases/{case_id}/reply")
     async def reply(case_id: str, body: Reply) -> JSONResponse:
         outcome = await book.counselor_wrote(
-            _case_id(case_id),
-            Counselor("console", body.counselor.strip()),
-            body.text,
-            channel=CONSOLE,
-            ts=body.client_id,
+            _case_id(case_id), body.actor(), body.text, channel=CONSOLE, ts=body.client_id
         )
         return answer(outcome.result, outcome.case, {"relayed", "note", "duplicate"})
 
@@ -130,24 +153,21 @@ def console_router(book: CaseBook) -> APIRouter:
             raise HTTPException(422, "unknown outcome")
         outcome = await book.close(
             _case_id(case_id),
-            Counselor("console", body.counselor.strip()),
+            body.actor(),
             outcome=body.outcome,
             summary=body.summary,
+            why=body.why,
         )
-        return answer(outcome.result, outcome.case, {"done"})
+        return answer(outcome.result, outcome.case, {"done", "signoff_requested"})
 
     @router.post("/api/cases/{case_id}/hand-back")
-    async def hand_back(case_id: str, act: Act) -> JSONResponse:
-        outcome = await book.close(
-            _case_id(case_id), Counselor("console", act.counselor.strip()), hand_back=True
-        )
-        return answer(outcome.result, outcome.case, {"done"})
+    async def hand_back(case_id: str, body: HandBack) -> JSONResponse:
+        outcome = await book.close(_case_id(case_id), body.actor(), hand_back=True, why=body.why)
+        return answer(outcome.result, outcome.case, {"done", "signoff_requested"})
 
     @router.post("/api/cases/{case_id}/supervisor")
     async def supervisor(case_id: str, act: Act) -> JSONResponse:
-        outcome = await book.call_supervisor(
-            _case_id(case_id), Counselor("console", act.counselor.strip())
-        )
+        outcome = await book.call_supervisor(_case_id(case_id), act.actor())
         return answer(outcome.result, outcome.case, {"done"})
 
     return router

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from bot.channels.base import EventKind, InboundEvent
@@ -18,6 +18,13 @@ class CaseDesk:
         self.book = book
         self.clock = clock or (lambda: datetime.now(UTC))
 
+    @property
+    def visible(self) -> bool:
+        return self.book.visible
+
+    def _now_ms(self) -> int:
+        return int(self.clock().timestamp() * 1000)
+
     async def case_status(self, conversation: str, now: datetime) -> CaseStatus | None:
         return await self.book.status(conversation, now)
 
@@ -28,10 +35,25 @@ class CaseDesk:
         return await self.book.open(request, now)
 
     async def person_said(
-        self, conversation: str, text: str, key: str, screening: ScreeningResult | None
+        self,
+        conversation: str,
+        text: str,
+        key: str,
+        screening: ScreeningResult | None,
+        media_type: str | None = None,
     ) -> None:
-        now_ms = int(self.clock().timestamp() * 1000)
-        await self.book.person_said(conversation, text, key, screening, now_ms)
+        await self.book.person_said(
+            conversation, text, key, screening, self._now_ms(), media_type=media_type
+        )
+
+    async def bot_said(self, conversation: str, texts: Sequence[str], key: str) -> None:
+        await self.book.bot_said(conversation, texts, key, self._now_ms())
+
+    async def person_declined(self, conversation: str, key: str) -> None:
+        await self.book.person_declined(conversation, key, self._now_ms())
+
+    async def person_left(self, conversation: str, key: str) -> None:
+        await self.book.person_left(conversation, key, self._now_ms())
 
     async def relayed(self, event: InboundEvent) -> None:
         if event.kind == EventKind.COUNSELOR:

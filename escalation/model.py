@@ -7,14 +7,14 @@ kept in the record so counselor messages can be routed back, and is never render
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from bot.channels.base import Address
 from bot.screening.types import RiskLevel
 
-State = Literal["queued", "claimed", "closed", "handed_back"]
+State = Literal["queued", "claimed", "closed", "handed_back", "deleted"]
 OPEN_STATES: frozenset[str] = frozenset({"queued", "claimed"})
 
 # Queue order: risk first (imminent, high, moderate, then "asked for a human"), then waiting
@@ -29,8 +29,9 @@ PRIORITY_NAMES = {
 }
 
 
-def priority_for(risk: RiskLevel) -> int:
-    if risk >= RiskLevel.IMMINENT:
+def priority_for(risk: RiskLevel, flagged: bool = False) -> int:
+    """Danger to someone else (a flag) ranks like imminent risk, whatever the writer's own."""
+    if risk >= RiskLevel.IMMINENT or flagged:
         return PRIORITY_IMMINENT
     if risk >= RiskLevel.HIGH:
         return PRIORITY_HIGH
@@ -62,6 +63,72 @@ class Counselor:
 
     def plain(self) -> str:
         return f"@{self.id}" if self.kind == "slack" else self.id
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who pressed a button or wrote in a thread, and what they may do: a supervisor (named by
+    SLACK_SUPERVISOR_USERS), a member of our own organisation, or someone from another one (a
+    shared Slack Connect channel), who may do nothing with a case."""
+
+    who: Counselor
+    supervisor: bool = False
+    ours: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class SignOff:
+    """Who allowed an imminent or flagged case to be closed or handed back, when, and why."""
+
+    by: str  # Counselor.ref() of the supervisor
+    at_ms: int
+    why: str
+    requested_by: str = ""  # the holder who asked for it, when it was not the supervisor
+
+    def to_json(self) -> dict[str, Any]:
+        return {"by": self.by, "at": self.at_ms, "why": self.why, "requested_by": self.requested_by}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SignOff:
+        return cls(
+            by=str(data.get("by", "")),
+            at_ms=int(data.get("at", 0)),
+            why=str(data.get("why", "")),
+            requested_by=str(data.get("requested_by", "")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PendingClose:
+    """A holder asked a supervisor to sign off closing (or handing back) the case."""
+
+    by: str  # Counselor.ref() of the holder
+    at_ms: int
+    hand_back: bool
+    outcome: str
+    summary: str
+    why: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "by": self.by,
+            "at": self.at_ms,
+            "hand_back": self.hand_back,
+            "outcome": self.outcome,
+            "summary": self.summary,
+            "why": self.why,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PendingClose:
+        return cls(
+            by=str(data.get("by", "")),
+            at_ms=int(data.get("at", 0)),
+            hand_back=bool(data.get("hand_back")),
+            outcome=str(data.get("outcome", "")),
+            summary=str(data.get("summary", "")),
+            why=str(data.get("why", "")),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +219,14 @@ def _j(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+T = TypeVar("T")
+
+
+def _opt(parse: Callable[[Mapping[str, Any]], T], raw: str | None) -> T | None:
+    data = json.loads(raw or "null")
+    return parse(data) if isinstance(data, dict) else None
+
+
 @dataclass(frozen=True, slots=True)
 class Case:
     case_id: str
@@ -180,14 +255,39 @@ class Case:
     last_counselor_ms: int = 0
     reannounced: int = 0
     previous: tuple[PreviousCase, ...] = ()
+    flags: tuple[str, ...] = ()  # danger to someone else (harm_to_others, child_in_danger)
+    flags_alerted: bool = False
+    declined: bool = False  # the person said they do not want a counselor
+    ended: str = ""  # how it ended other than by a counselor: stopped | expired | deleted
+    signoff: SignOff | None = None
+    pending_close: PendingClose | None = None
+    notify_when_open: bool = False  # tell the person when the counselors' hours begin
+    told_open: bool = False  # ... and they were told
+    reminders: int = 0  # "still in line" messages the person got
+    last_reminder_ms: int = 0
+    wait_position: int = 0  # the place in line last told (for an estimate that only shrinks)
+    wait_until_ms: int = 0  # when the last estimate said a counselor would be there
+    last_activity_ms: int = 0  # the last message of anyone in the case
+    redacted: bool = False  # past retention: the words are gone, outcome and summary stay
 
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
 
     @property
+    def needs_supervisor(self) -> bool:
+        """Imminent or flagged: only a supervisor closes or hands it back (or signs off)."""
+        return self.risk >= RiskLevel.IMMINENT or bool(self.flags)
+
+    @property
+    def in_queue(self) -> bool:
+        """Waiting for a counselor: queued, and not a high case the person declined (that
+        one stays open and visible to supervisors, off the counselors' queue)."""
+        return self.state == "queued" and not (self.declined and not self.needs_supervisor)
+
+    @property
     def priority(self) -> int:
-        return priority_for(self.risk)
+        return priority_for(self.risk, bool(self.flags))
 
     @property
     def queue_score(self) -> int:
@@ -237,6 +337,20 @@ class Case:
             "last_counselor_ms": str(self.last_counselor_ms),
             "reannounced": str(self.reannounced),
             "previous": _j([p.to_json() for p in self.previous]),
+            "flags": _j(list(self.flags)),
+            "flags_alerted": "1" if self.flags_alerted else "0",
+            "declined": "1" if self.declined else "0",
+            "ended": self.ended,
+            "signoff": _j(self.signoff.to_json() if self.signoff else None),
+            "pending_close": _j(self.pending_close.to_json() if self.pending_close else None),
+            "notify_when_open": "1" if self.notify_when_open else "0",
+            "told_open": "1" if self.told_open else "0",
+            "reminders": str(self.reminders),
+            "last_reminder_ms": str(self.last_reminder_ms),
+            "wait_position": str(self.wait_position),
+            "wait_until_ms": str(self.wait_until_ms),
+            "last_activity_ms": str(self.last_activity_ms),
+            "redacted": "1" if self.redacted else "0",
         }
 
     @classmethod
@@ -272,6 +386,20 @@ class Case:
             previous=tuple(
                 PreviousCase.from_json(p) for p in json.loads(f.get("previous") or "[]")
             ),
+            flags=tuple(str(x) for x in json.loads(f.get("flags") or "[]")),
+            flags_alerted=f.get("flags_alerted") == "1",
+            declined=f.get("declined") == "1",
+            ended=f.get("ended", ""),
+            signoff=_opt(SignOff.from_json, f.get("signoff")),
+            pending_close=_opt(PendingClose.from_json, f.get("pending_close")),
+            notify_when_open=f.get("notify_when_open") == "1",
+            told_open=f.get("told_open") == "1",
+            reminders=int(f.get("reminders") or 0),
+            last_reminder_ms=int(f.get("last_reminder_ms") or 0),
+            wait_position=int(f.get("wait_position") or 0),
+            wait_until_ms=int(f.get("wait_until_ms") or 0),
+            last_activity_ms=int(f.get("last_activity_ms") or 0),
+            redacted=f.get("redacted") == "1",
         )
 
     def with_(self, **changes: Any) -> Case:

@@ -12,6 +12,7 @@ import asyncio
 import html
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -27,18 +28,24 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.store.keys import Keys
 from escalation.board import CardRef
 from escalation.cards import (
+    ACTION_APPROVE,
     ACTION_CLAIM,
     ACTION_CLOSE,
     ACTION_HAND_BACK,
     ACTION_SUPERVISOR,
+    ACTION_TAKE_OVER,
     CLOSE_MODAL,
+    HAND_BACK_MODAL,
     CaseCard,
+    approve_blocks,
     close_modal,
+    escape,
+    hand_back_modal,
     slack_blocks,
 )
-from escalation.cases import CaseBook
+from escalation.cases import NOTICES, CaseBook, Outcome
 from escalation.config import EscalationConfig
-from escalation.model import Counselor
+from escalation.model import Actor, Case, Counselor
 from escalation.outbox import SendFailed
 
 log = structlog.get_logger(__name__)
@@ -243,8 +250,8 @@ class SlackBoard:
 
     async def post_in_thread(
         self, ref: CardRef, text: str, *, token: str, maybe_sent: bool, broadcast: bool = False
-    ) -> None:
-        await self._post(
+    ) -> str | None:
+        return await self._post(
             ref.channel,
             token=token,
             case_id="",
@@ -254,6 +261,23 @@ class SlackBoard:
             text=text,
             reply_broadcast=broadcast or None,
         )
+
+    async def replace_card(self, ref: CardRef, text: str) -> None:
+        await self._call(
+            self.client.chat_update(
+                channel=ref.channel,
+                ts=ref.ts,
+                text=text,
+                blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": escape(text)}}],
+            )
+        )
+
+    async def delete_post(self, channel: str, ts: str) -> None:
+        try:
+            await self._call(self.client.chat_delete(channel=channel, ts=ts))
+        except SendFailed as exc:
+            if exc.reason != "message_not_found":  # gone already: nothing left to delete
+                raise
 
     async def mark_delivered(self, channel: str, ts: str) -> None:
         await self._call(
@@ -271,21 +295,27 @@ class SlackBoard:
         token: str,
         maybe_sent: bool,
         since_ms: int,
-    ) -> None:
+        approve: bool = False,
+    ) -> CardRef | None:
         link = ""
         if ref is not None:
             resp = await self._call(
                 self.client.chat_getPermalink(channel=ref.channel, message_ts=ref.ts)
             )
             link = str((resp or {}).get("permalink") or "")
-        await self._post(
+        text = render(f"<{link}|{case_id}>" if link else "")
+        body: dict[str, Any] = {"text": text}
+        if approve:
+            body["blocks"] = approve_blocks(text, case_id, self.config())
+        ts = await self._post(
             self.supervisor_channel,
             token=token,
             case_id=case_id,
             maybe_sent=maybe_sent,
             since_ms=since_ms,
-            text=render(f"<{link}|{case_id}>" if link else ""),
+            **body,
         )
+        return CardRef(self.supervisor_channel, ts)
 
     async def notify_counselor(
         self, channel: str, user: str, text: str, thread_ts: str | None
@@ -298,53 +328,116 @@ class SlackBoard:
 
 
 def _plain_card(card: CaseCard) -> str:
-    lines = [card.title, card.state_line, *("> " + t for t in card.triggers), *card.reasons]
-    return "\n".join(lines)[:3500]
+    """The card as plain text, when Slack refuses its blocks: the person's words escaped."""
+    lines = [
+        card.title,
+        card.state_line,
+        *card.flags,
+        card.declined,
+        *("> " + escape(t) for t in card.triggers),
+        *(escape(r) for r in card.reasons),
+    ]
+    return "\n".join(line for line in lines if line)[:3500]
 
 
 # --- inbound ------------------------------------------------------------------------------------
 
-_LINK = re.compile(r"<([^<>|]+)\|([^<>]+)>")
+_LINK = re.compile(r"<([^<>|]+)\|([^<>]*)>")
 _BARE = re.compile(r"<([^<>|]+)>")
+_URL = re.compile(r"^(https?|mailto|tel):", re.IGNORECASE)
 
 
-def slack_to_plain(text: str) -> str:
-    """A counselor's Slack message as plain text for LINE: links become their URL or label,
-    mentions and channel names their raw form, and entities are unescaped."""
+def slack_to_plain(text: str, mention_as: str = "") -> str:
+    """A counselor's Slack message as plain words for the person: a link becomes its label and
+    its URL (only the URL when the label is itself an address, so a link cannot pass for
+    another), a user mention becomes `mention_as`, and channel links, @here/@channel and group
+    mentions are left out: nothing of Slack's workspace reaches the person."""
+
+    def target_text(target: str, label: str) -> str:
+        if target.startswith("@"):
+            return mention_as
+        if target.startswith(("#", "!")):
+            return ""
+        if target.lower().startswith(("http://", "https://")):
+            shown = label.strip()
+            if not shown or shown in target or "." in shown or "/" in shown:
+                return f"{target} "  # a space, so LINE does not take the next words in
+            return f"{shown} {target} "
+        address = target.split(":", 1)[1] if _URL.match(target) else target
+        return label.strip() if label.strip() and "@" not in label and "." not in label else address
 
     def link(m: re.Match[str]) -> str:
-        target, label = m.group(1), m.group(2)
-        if target.startswith(("http://", "https://")):
-            # A space after the URL, so LINE does not take the next words into the link.
-            return f"{target} " if label in target else f"{label} {target} "
-        return label  # mailto:, tel:, mentions and channels: what the counselor saw
+        return target_text(m.group(1), m.group(2))
 
     def bare(m: re.Match[str]) -> str:
-        target = m.group(1)
-        if target.startswith(("http://", "https://")):
-            return f"{target} "
-        return target.removeprefix("mailto:").removeprefix("tel:").lstrip("!#@")
+        return target_text(m.group(1), "")
 
-    return html.unescape(_BARE.sub(bare, _LINK.sub(link, text))).strip()
+    out = html.unescape(_BARE.sub(bare, _LINK.sub(link, text)))
+    return re.sub(r"[ \t]{2,}", " ", out).strip()
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadEvent:
+    """A human's message event in a thread of the counselor channel, as the relay needs it."""
+
+    kind: str  # message | edit | delete
+    user: str
+    team: str
+    channel: str
+    ts: str
+    thread_ts: str
+    text: str = ""
+    files: bool = False
+
+
+def thread_event(
+    event: dict[str, Any], channel: str, workspace_team: str = ""
+) -> ThreadEvent | None:
+    """What a message event means for a case thread. Bot posts (ours or any other app's),
+    joins, top-level messages and other channels are None; edits and deletions of a human's
+    thread message come back as such, so the counselor can be told they do not reach the
+    person; a message with files is marked, since files never do."""
+    if event.get("type") != "message" or event.get("channel") != channel:
+        return None
+    subtype = event.get("subtype")
+    kind, body = "message", event
+    if subtype == "message_changed":
+        kind, body = "edit", event.get("message") or {}
+        previous = event.get("previous_message") or {}
+        if (body.get("text") or "") == (previous.get("text") or ""):
+            return None  # an unfurl or a reaction count, not an edit of the words
+    elif subtype == "message_deleted":
+        kind, body = "delete", event.get("previous_message") or {}
+    elif subtype not in (None, "thread_broadcast", "file_share"):
+        return None
+    if body.get("bot_id") or body.get("app_id") or body.get("bot_profile"):
+        return None
+    thread_ts, ts, user = body.get("thread_ts"), body.get("ts"), body.get("user")
+    if not thread_ts or thread_ts == ts or not user or not ts:
+        return None
+    team = str(body.get("user_team") or body.get("team") or event.get("user_team") or "")
+    text = str(body.get("text") or "")
+    files = bool(body.get("files")) or subtype == "file_share"
+    if kind == "message" and not text.strip() and not files:
+        return None
+    return ThreadEvent(
+        kind, str(user), team or workspace_team, channel, str(ts), str(thread_ts), text, files
+    )
 
 
 def is_counselor_thread_message(event: dict[str, Any], channel: str) -> bool:
-    """A human's new message in a thread of the counselor channel. Bot posts (ours or any
-    other app's), edits, deletions, joins and every other subtype are not relayed."""
-    if event.get("type") != "message" or event.get("channel") != channel:
-        return False
-    if event.get("bot_id") or event.get("app_id") or event.get("bot_profile"):
-        return False
-    if event.get("subtype") not in (None, "thread_broadcast"):
-        return False
-    thread_ts = event.get("thread_ts")
-    if not thread_ts or thread_ts == event.get("ts") or not event.get("user"):
-        return False
-    return bool(str(event.get("text") or "").strip())
+    """A human's new message with words in a thread of the counselor channel."""
+    found = thread_event(event, channel)
+    return found is not None and found.kind == "message" and not found.files
 
 
 class SlackCounselorApp:
-    """The bolt app at ``POST /slack/events``."""
+    """The bolt app at ``POST /slack/events``.
+
+    Every action is checked against the card it was pressed on (its channel and message must
+    be the case's card; an approval must come from the supervisor channel), the actor (holder,
+    supervisor, or anyone of our organisation for a claim) and the actor's organisation;
+    refusals answer with an ephemeral message."""
 
     def __init__(
         self,
@@ -356,13 +449,17 @@ class SlackCounselorApp:
         signing_secret: str,
         counselor_channel: str,
         config: Callable[[], EscalationConfig],
+        supervisors: frozenset[str] = frozenset(),
+        supervisor_channel: str = "",
     ) -> None:
         self.book = book
         self.redis = redis
         self.keys = keys
         self.client = client
         self.counselor_channel = counselor_channel
+        self.supervisor_channel = supervisor_channel or counselor_channel
         self.config = config
+        self.supervisors = supervisors
         # process_before_response: a handler that fails answers 500, so Slack retries it
         # (handlers only write to Redis, well within 3 s); the retries are deduplicated below.
         self.app = AsyncApp(
@@ -378,7 +475,10 @@ class SlackCounselorApp:
         self.app.action(ACTION_CLOSE)(self._on_close)
         self.app.action(ACTION_HAND_BACK)(self._on_hand_back)
         self.app.action(ACTION_SUPERVISOR)(self._on_supervisor)
+        self.app.action(ACTION_TAKE_OVER)(self._on_take_over)
+        self.app.action(ACTION_APPROVE)(self._on_approve)
         self.app.view(CLOSE_MODAL)(self._on_close_submitted)
+        self.app.view(HAND_BACK_MODAL)(self._on_hand_back_submitted)
 
     async def _drop_seen_retries(
         self, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[None]]
@@ -398,107 +498,272 @@ class SlackCounselorApp:
         if event_id:
             await self.redis.set(self.keys.slack_seen(str(event_id)), "1", ex=SEEN_TTL_S)
 
-    async def _on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
-        if not is_counselor_thread_message(event, self.counselor_channel):
-            await self._mark_seen(body)
-            return
-        channel, ts, thread_ts = event["channel"], event["ts"], event["thread_ts"]
-        case_id = await self.redis.get(self.keys.thread_case(channel, thread_ts))
-        if not case_id:
-            await self._mark_seen(body)
-            return
-        who = Counselor("slack", str(event["user"]))
-        text = slack_to_plain(str(event.get("text") or ""))
-        outcome = await self.book.counselor_wrote(str(case_id), who, text, channel=channel, ts=ts)
+    # --- who is acting ------------------------------------------------------------------------
+    @staticmethod
+    def _our_team(context: Any) -> str:
+        result = getattr(context, "authorize_result", None)
+        return str(getattr(result, "team_id", "") or "")
+
+    def _actor(self, user: str, team: str, context: Any) -> Actor:
+        ours = self._our_team(context)
+        return Actor(
+            Counselor("slack", user),
+            supervisor=user in self.supervisors,
+            ours=not ours or not team or team == ours,
+        )
+
+    def _action_actor(self, body: dict[str, Any], context: Any) -> Actor:
+        user = body.get("user") or {}
+        team = str(user.get("team_id") or (body.get("team") or {}).get("id") or "")
+        return self._actor(str(user.get("id") or ""), team, context)
+
+    async def _tell(
+        self, case: Case | None, actor: Actor, result: str, channel: str, **values: str
+    ) -> None:
+        """An ephemeral answer to the actor, for a refusal or a result they should know."""
         cfg = self.config()
-        if outcome.result == "unclaimed":
+        if result == "taken":
+            holder = case.holder if case else None
+            text = cfg.text("notice_already_claimed", who=holder.mention() if holder else "")
+        elif result in NOTICES:
+            if result in ("closed", "missing") and case is not None and case.state == "deleted":
+                result = "deleted"
+            text = cfg.text(NOTICES[result], **values)
+        else:
+            return
+        thread = case.card_ts if case is not None and channel == case.card_channel else None
+        if channel:
             await self.book.notify_counselor(
-                str(case_id), channel, who.id, cfg.text("notice_not_sent_unclaimed"), thread_ts
+                case.case_id if case else "none", channel, actor.who.id, text, thread
             )
-        elif outcome.result == "closed":
+
+    async def _card_action(
+        self, body: dict[str, Any], context: Any
+    ) -> tuple[str, Case | None, Actor, str, bool]:
+        """The case a card button belongs to, its actor, its channel, and whether it really was
+        pressed on that case's card (its channel and message)."""
+        action = (body.get("actions") or [{}])[0]
+        case_id = str(action.get("value") or "")
+        channel = str((body.get("channel") or {}).get("id") or "")
+        message_ts = str((body.get("container") or {}).get("message_ts") or "")
+        actor = self._action_actor(body, context)
+        case = await self.book.load(case_id) if case_id else None
+        on_card = (
+            case is not None
+            and bool(case.card_ts)
+            and channel == case.card_channel
+            and message_ts == case.card_ts
+        )
+        return case_id, case, actor, channel, on_card
+
+    # --- thread messages ----------------------------------------------------------------------
+    async def _on_message(self, event: dict[str, Any], body: dict[str, Any], context: Any) -> None:
+        found = thread_event(event, self.counselor_channel, str(body.get("team_id") or ""))
+        case_id = (
+            await self.redis.get(self.keys.thread_case(found.channel, found.thread_ts))
+            if found is not None
+            else None
+        )
+        if found is None or not case_id:
+            await self._mark_seen(body)
+            return
+        actor = self._actor(found.user, found.team, context)
+        case = await self.book.load(str(case_id))
+        if found.kind != "message":
+            await self._edited(case, actor, found)
+            await self._mark_seen(body)
+            return
+        text = slack_to_plain(found.text, self.config().mention_as)
+        outcome = await self.book.counselor_wrote(
+            str(case_id), actor, text, channel=found.channel, ts=found.ts, files=found.files
+        )
+        if outcome.result == "not_holder":
+            holder = outcome.holder
+            cfg = self.config()
             await self.book.notify_counselor(
-                str(case_id), channel, who.id, cfg.text("notice_not_sent_closed"), thread_ts
+                str(case_id),
+                found.channel,
+                actor.who.id,
+                cfg.text("notice_not_holder", who=holder.mention() if holder else ""),
+                found.thread_ts,
             )
+        else:
+            await self._tell(outcome.case or case, actor, outcome.result, found.channel)
         log.info("slack.thread_message", case=str(case_id), result=outcome.result)
         await self._mark_seen(body)
 
-    @staticmethod
-    def _action(body: dict[str, Any]) -> tuple[str, Counselor, str, str | None]:
-        action = (body.get("actions") or [{}])[0]
-        case_id = str(action.get("value") or "")
-        user = Counselor("slack", str((body.get("user") or {}).get("id") or ""))
-        channel = str((body.get("channel") or {}).get("id") or "")
-        message_ts = (body.get("container") or {}).get("message_ts")
-        return case_id, user, channel, message_ts
-
-    async def _tell_outcome(
-        self, outcome_result: str, case_id: str, holder: str, body: dict[str, Any]
-    ) -> None:
-        _, user, channel, _ = self._action(body)
-        cfg = self.config()
-        if outcome_result == "taken":
-            text = cfg.text("notice_already_claimed", who=holder)
-        elif outcome_result in ("closed", "missing"):
-            text = cfg.text("notice_closed")
-        else:
+    async def _edited(self, case: Case | None, actor: Actor, found: ThreadEvent) -> None:
+        """An edit or deletion of a message that went to the person: it cannot follow."""
+        if case is None:
             return
-        if channel:
-            await self.book.notify_counselor(case_id, channel, user.id, text, None)
+        delivered = await self.book.delivered(case.case_id)
+        if f"{found.channel}:{found.ts}" not in delivered:
+            return  # a note, or something that never went out: nothing to correct
+        name = "notice_not_sent_edit" if found.kind == "edit" else "notice_not_sent_delete"
+        await self.book.notify_counselor(
+            case.case_id, found.channel, actor.who.id, self.config().text(name), found.thread_ts
+        )
 
-    async def _on_claim(self, ack: Callable[..., Awaitable[None]], body: dict[str, Any]) -> None:
-        await ack()
-        case_id, user, _, _ = self._action(body)
-        outcome = await self.book.claim(case_id, user)
-        holder = outcome.holder
-        await self._tell_outcome(outcome.result, case_id, holder.mention() if holder else "", body)
-
-    async def _on_hand_back(
-        self, ack: Callable[..., Awaitable[None]], body: dict[str, Any]
+    # --- buttons ------------------------------------------------------------------------------
+    async def _on_claim(
+        self, ack: Callable[..., Awaitable[None]], body: dict[str, Any], context: Any
     ) -> None:
         await ack()
-        case_id, user, _, _ = self._action(body)
-        outcome = await self.book.close(case_id, user, hand_back=True)
-        await self._tell_outcome(outcome.result, case_id, "", body)
+        case_id, case, actor, channel, on_card = await self._card_action(body, context)
+        if not on_card:
+            await self._tell(case, actor, "wrong_card" if case else "missing", channel)
+            return
+        outcome = await self.book.claim(case_id, actor)
+        await self._tell(outcome.case or case, actor, outcome.result, channel)
+
+    async def _on_take_over(
+        self, ack: Callable[..., Awaitable[None]], body: dict[str, Any], context: Any
+    ) -> None:
+        await ack()
+        case_id, case, actor, channel, on_card = await self._card_action(body, context)
+        if not on_card:
+            await self._tell(case, actor, "wrong_card" if case else "missing", channel)
+            return
+        outcome = await self.book.take_over(case_id, actor)
+        await self._tell(outcome.case or case, actor, outcome.result, channel)
 
     async def _on_supervisor(
-        self, ack: Callable[..., Awaitable[None]], body: dict[str, Any]
+        self, ack: Callable[..., Awaitable[None]], body: dict[str, Any], context: Any
     ) -> None:
         await ack()
-        case_id, user, _, _ = self._action(body)
-        outcome = await self.book.call_supervisor(case_id, user)
-        await self._tell_outcome(outcome.result, case_id, "", body)
-
-    async def _on_close(
-        self, ack: Callable[..., Awaitable[None]], body: dict[str, Any], client: AsyncWebClient
-    ) -> None:
-        await ack()
-        case_id, _, _, _ = self._action(body)
-        case = await self.book.load(case_id)
-        if case is None or not case.is_open:
-            await self._tell_outcome("closed", case_id, "", body)
+        case_id, case, actor, channel, on_card = await self._card_action(body, context)
+        if not on_card:
+            await self._tell(case, actor, "wrong_card" if case else "missing", channel)
             return
+        outcome = await self.book.call_supervisor(case_id, actor)
+        await self._tell(outcome.case or case, actor, outcome.result, channel)
+
+    def _may_close(self, case: Case, actor: Actor) -> str | None:
+        """Why the actor may not close or hand back this case (before a dialog opens)."""
+        if not actor.ours:
+            return "other_team"
+        if not case.is_open:
+            return "closed"
+        if not (actor.supervisor or (case.holder is not None and case.holder == actor.who)):
+            return "holder_only"
+        return None
+
+    async def _open_view(self, body: dict[str, Any], view: dict[str, Any], case_id: str) -> None:
         try:
             # The trigger id is good for 3 seconds: a slow or rate-limited call is not retried.
             await asyncio.wait_for(
-                client.views_open(
-                    trigger_id=body["trigger_id"], view=close_modal(case_id, self.config())
-                ),
-                timeout=2.5,
+                self.client.views_open(trigger_id=body["trigger_id"], view=view), timeout=2.5
             )
         except SlackApiError as exc:
             log.warning("slack.views_open_failed", case=case_id, error=_slack_error(exc))
         except TimeoutError:
             log.warning("slack.views_open_failed", case=case_id, error="timeout")
 
-    async def _on_close_submitted(
-        self, ack: Callable[..., Awaitable[None]], body: dict[str, Any], view: dict[str, Any]
+    async def _on_hand_back(
+        self, ack: Callable[..., Awaitable[None]], body: dict[str, Any], context: Any
     ) -> None:
         await ack()
-        case_id = str(view.get("private_metadata") or "")
+        case_id, case, actor, channel, on_card = await self._card_action(body, context)
+        if case is None or not on_card:
+            await self._tell(case, actor, "wrong_card" if case else "missing", channel)
+            return
+        refusal = self._may_close(case, actor)
+        if refusal is not None:
+            await self._tell(case, actor, refusal, channel)
+            return
+        if case.needs_supervisor:  # a reason is recorded, and a holder needs a sign-off
+            await self._open_view(body, hand_back_modal(case_id, self.config()), case_id)
+            return
+        outcome = await self.book.close(case_id, actor, hand_back=True)
+        await self._tell(outcome.case or case, actor, outcome.result, channel)
+
+    async def _on_close(
+        self, ack: Callable[..., Awaitable[None]], body: dict[str, Any], context: Any
+    ) -> None:
+        await ack()
+        case_id, case, actor, channel, on_card = await self._card_action(body, context)
+        if case is None or not on_card:
+            await self._tell(case, actor, "wrong_card" if case else "missing", channel)
+            return
+        refusal = self._may_close(case, actor)
+        if refusal is not None:
+            await self._tell(case, actor, refusal, channel)
+            return
+        view = close_modal(case_id, self.config(), needs_why=case.needs_supervisor)
+        await self._open_view(body, view, case_id)
+
+    async def _on_approve(
+        self, ack: Callable[..., Awaitable[None]], body: dict[str, Any], context: Any
+    ) -> None:
+        await ack()
+        action = (body.get("actions") or [{}])[0]
+        case_id = str(action.get("value") or "")
+        channel = str((body.get("channel") or {}).get("id") or "")
+        actor = self._action_actor(body, context)
+        case = await self.book.load(case_id) if case_id else None
+        if case is None or channel != self.supervisor_channel:
+            await self._tell(case, actor, "wrong_card" if case else "missing", channel)
+            return
+        outcome = await self.book.approve(case_id, actor)
+        await self._tell(outcome.case or case, actor, outcome.result, channel)
+
+    # --- dialogs ------------------------------------------------------------------------------
+    @staticmethod
+    def _value(view: dict[str, Any], block: str, kind: str = "value") -> str:
         values = (view.get("state") or {}).get("values") or {}
-        outcome_id = (
-            ((values.get("outcome") or {}).get("outcome") or {}).get("selected_option") or {}
-        ).get("value") or ""
-        summary = ((values.get("summary") or {}).get("summary") or {}).get("value") or ""
-        user = Counselor("slack", str((body.get("user") or {}).get("id") or ""))
-        await self.book.close(case_id, user, outcome=str(outcome_id), summary=str(summary))
+        field = (values.get(block) or {}).get(block) or {}
+        if kind == "selected":
+            return str((field.get("selected_option") or {}).get("value") or "")
+        return str(field.get("value") or "")
+
+    async def _after_close(
+        self, case_id: str, actor: Actor, outcome: Outcome, case: Case | None
+    ) -> None:
+        found = outcome.case or case
+        if found is not None:
+            await self._tell(found, actor, outcome.result, found.card_channel)
+
+    async def _on_close_submitted(
+        self,
+        ack: Callable[..., Awaitable[None]],
+        body: dict[str, Any],
+        view: dict[str, Any],
+        context: Any,
+    ) -> None:
+        cfg = self.config()
+        case_id = str(view.get("private_metadata") or "")
+        outcome_id = self._value(view, "outcome", "selected")
+        summary, why = self._value(view, "summary"), self._value(view, "why").strip()
+        case = await self.book.load(case_id)
+        # Checked here, not trusted to the dialog: a crafted submission closes nothing.
+        if not cfg.is_outcome(outcome_id):
+            await ack(response_action="errors", errors={"outcome": cfg.text("modal_error_outcome")})
+            return
+        if case is not None and case.needs_supervisor and not why:
+            await ack(response_action="errors", errors={"why": cfg.text("modal_error_why")})
+            return
+        await ack()
+        actor = self._action_actor(body, context)
+        outcome = await self.book.close(
+            case_id, actor, outcome=outcome_id, summary=summary, why=why
+        )
+        await self._after_close(case_id, actor, outcome, case)
+
+    async def _on_hand_back_submitted(
+        self,
+        ack: Callable[..., Awaitable[None]],
+        body: dict[str, Any],
+        view: dict[str, Any],
+        context: Any,
+    ) -> None:
+        cfg = self.config()
+        case_id = str(view.get("private_metadata") or "")
+        why = self._value(view, "why").strip()
+        if not why:
+            await ack(response_action="errors", errors={"why": cfg.text("modal_error_why")})
+            return
+        await ack()
+        actor = self._action_actor(body, context)
+        case = await self.book.load(case_id)
+        outcome = await self.book.close(case_id, actor, hand_back=True, why=why)
+        await self._after_close(case_id, actor, outcome, case)

@@ -447,7 +447,7 @@ def _check_references(
         if isinstance(step, BranchStep):
             for case in step.cases:
                 when = case.when
-                for factor in when.factors:
+                for factor in (*when.factors, *when.new_factors):
                     if factor != "any" and factor not in factor_ids:
                         out.append(
                             problem(

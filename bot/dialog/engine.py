@@ -27,7 +27,7 @@ from bot.channels.base import EventKind, OutboundMessage, QuickReply
 from bot.config import ServiceConfig
 from bot.dialog.checks import MAX_CHOICES, MAX_MESSAGES, MAX_TEXT, postback_data
 from bot.dialog.referrals import Category, ReferralDirectory
-from bot.dialog.render import Renderer
+from bot.dialog.render import Renderer, counselors_back_text
 from bot.dialog.script import SYSTEM_ENTRIES, Script
 from bot.dialog.steps import (
     BACK,
@@ -35,6 +35,7 @@ from bot.dialog.steps import (
     Choice,
     CollectStep,
     Condition,
+    DeclineStep,
     EndStep,
     EscalateStep,
     FollowupStep,
@@ -48,9 +49,11 @@ from bot.screening.types import RiskLevel
 from bot.turn import (
     Action,
     CancelFollowups,
+    DeclineCounselor,
     EndConversation,
     Escalate,
     ForgetMe,
+    LeaveCrisis,
     ScheduleFollowup,
     TurnInput,
     TurnOutput,
@@ -64,6 +67,11 @@ MAX_ANSWER = 200  # characters of a typed answer kept for the counselor
 # Variables that live in the long-lived profile: var name → profile field.
 LIST_SEP = " / "  # between several answers under one name
 PROFILE_VARS: Mapping[str, str] = {"topic": "last_topic", "consent": "consent"}
+# While a counselor holds the case the bot is silent, except for words that work anytime
+# (stop, delete my data): the question such words lead to waits here, with the step the
+# conversation was at before, so an answer to it reaches the bot and anything else does not.
+CLAIMED_QUESTION = "_claimed_question"
+CASE_END_EVENTS = frozenset({"case_closed", "case_handed_back"})
 
 
 @dataclass(slots=True)
@@ -191,6 +199,10 @@ class _Run:
         self.forgot = False
         self.restarted = False
         self.lost_used = False
+        # Set while answering anytime words during a counselor's case: the step to return
+        # to when the script says `back` (the bot then goes quiet again).
+        self.claimed_mode: str | None = None
+        self.factors_before: set[str] = set()
 
     # --- dispatch ------------------------------------------------------------------------
 
@@ -198,6 +210,7 @@ class _Run:
         turn, state = self.turn, self.state
         event = turn.event
         screening = turn.screening
+        self.factors_before = set(state.factors)
         if screening is not None:
             state.risk = max(state.risk, int(screening.risk))
             state.factors = list(dict.fromkeys([*state.factors, *screening.factors]))
@@ -210,16 +223,28 @@ class _Run:
             if name not in SYSTEM_ENTRIES:
                 log.warning("dialog.unknown_system_event", name=name[:40])
                 return
-            if name == "case_closed":
+            if name in CASE_END_EVENTS:
+                # The case is over: so is the crisis state it was opened in (screening goes
+                # on, and a new crisis raises it again).
                 state.escalation = None
+                state.risk = 0
+                state.crisis = 0
+                state.vars.pop(CLAIMED_QUESTION, None)
+                self.actions.append(LeaveCrisis())
             self.enter(name)
             return
         if claimed and kind in (EventKind.TEXT, EventKind.POSTBACK, EventKind.MEDIA):
             if screening is not None and screening.risk.is_crisis and screening.rose:
                 state.crisis = max(state.crisis, int(screening.risk))
                 self.enter("crisis_claimed")
-            return  # the counselor is talking with the person
-        if kind is EventKind.TEXT and screening is not None and screening.risk.is_crisis:
+                return
+            self.while_claimed()
+            return  # otherwise the counselor is talking with the person
+        if (
+            kind in (EventKind.TEXT, EventKind.MEDIA)
+            and screening is not None
+            and screening.risk.is_crisis
+        ):
             if screening.rose or (case is None and state.crisis < screening.risk):
                 state.crisis = max(state.crisis, int(screening.risk))
                 imminent = screening.risk is RiskLevel.IMMINENT
@@ -253,13 +278,52 @@ class _Run:
             return
         self.answer(step, self.match_choice(step, self.text))
 
+    def while_claimed(self) -> None:
+        """A counselor holds the case: only words that work anytime, and the answer to the
+        question they led to, reach the bot; everything else is the counselor's to answer."""
+        state, event = self.state, self.turn.event
+        if CLAIMED_QUESTION in state.vars:
+            before = state.vars.pop(CLAIMED_QUESTION)
+            step = self.script.steps.get(state.step or "")
+            choice: Choice | None = None
+            if isinstance(step, WaitingStep):
+                if event.kind is EventKind.POSTBACK:
+                    sid, _, label = (event.postback or "").partition("|")
+                    if sid == step.id:
+                        choice = next((c for c in step.choices if c.label == label), None)
+                else:
+                    choice = self.match_choice(step, self.text)
+            if isinstance(step, WaitingStep) and choice is not None:
+                self.claimed_mode = before
+                self.answer(step, choice)
+                return
+            state.step = before or None
+            return
+        if event.kind is not EventKind.TEXT:
+            return
+        for intent in self.script.intents:
+            if intent.anytime and (
+                matches_exact(self.text, intent.exact) or contains_any(self.text, intent.contains)
+            ):
+                before = state.step or ""
+                self.claimed_mode = before
+                self.run(intent.next)
+                if not self.ended and state.step != before:
+                    state.vars[CLAIMED_QUESTION] = before
+                return
+
     def new_conversation_entry(self) -> str:
         if not self.consented():
             return "first_contact"
         return "welcome_back" if self.turn.returning else "start"
 
     def consented(self) -> bool:
-        return bool(self.var("consent"))
+        """Agreed to the terms in force (an older version's agreement is asked again)."""
+        if self.var("consent") != "yes":
+            return False
+        agreed = self.state.vars.get("consent_terms") or self.turn.profile.get("consent_terms", "")
+        current = self.engine.service.terms_version
+        return not agreed or not current or agreed == current
 
     def enter(self, entry: str) -> None:
         target = self.script.entries.get(entry)
@@ -366,6 +430,9 @@ class _Run:
             elif isinstance(step, EscalateStep):
                 self.escalate(step)
                 sid = step.next or BACK
+            elif isinstance(step, DeclineStep):
+                self.decline()
+                sid = step.next or BACK
             elif isinstance(step, FollowupStep):
                 if step.after_hours is None:
                     self.actions.append(CancelFollowups())
@@ -399,6 +466,9 @@ class _Run:
 
     def resume(self) -> None:
         """`next: back`: return to the question the person was answering."""
+        if self.claimed_mode is not None:  # back to the counselor's conversation, quietly
+            self.state.step = self.claimed_mode or None
+            return
         step = self.script.steps.get(self.state.step or "")
         if isinstance(step, WaitingStep):
             if step.reprompt or not self.messages:
@@ -440,12 +510,17 @@ class _Run:
 
     def escalate(self, step: EscalateStep) -> None:
         screening = self.turn.screening
-        risk = max(int(screening.risk) if screening else 0, self.state.risk)
+        risk = max(int(screening.risk) if screening else 0, self.state.risk, int(step.risk or 0))
+        if step.risk is not None:
+            self.state.risk = max(self.state.risk, int(step.risk))
         consent = step.consent or risk == RiskLevel.IMMINENT
         case = self.turn.case
         if case is not None and case.state == "claimed":
             return
         if any(isinstance(a, Escalate) for a in self.actions):
+            return
+        if risk < RiskLevel.HIGH and not consent:
+            # Below a crisis the person is always asked before a counselor is called.
             return
         prev = self.state.escalation
         if case is not None or prev is not None:
@@ -457,11 +532,27 @@ class _Run:
             if not upgrade:
                 return  # the person's case is already open: never escalate twice
         note = step.note_for_counselor or f"step {step.id}"
-        self.actions.append(Escalate(reason=step.reason, note=note, consent=consent))  # type: ignore[arg-type]
+        self.actions.append(
+            Escalate(
+                reason=step.reason,  # type: ignore[arg-type]
+                note=note,
+                consent=consent,
+                risk=step.risk,
+                notify_when_open=step.notify_when_open,
+            )
+        )
         self.state.escalation = {
             "risk": max(risk, int(prev["risk"]) if prev else 0),
             "consent": consent or bool(prev and prev["consent"]),
         }
+
+    def decline(self) -> None:
+        """The person does not want a counselor: the desk marks their case, and a later
+        request of theirs counts as a new agreement."""
+        if not any(isinstance(a, DeclineCounselor) for a in self.actions):
+            self.actions.append(DeclineCounselor())
+        prev = self.state.escalation
+        self.state.escalation = {"risk": int(prev["risk"]) if prev else 0, "consent": False}
 
     def end(self, step: EndStep) -> None:
         self.ended = True
@@ -476,6 +567,12 @@ class _Run:
             self.state.vars[name] = value
             if name in PROFILE_VARS:
                 self.profile[PROFILE_VARS[name]] = value
+            if name == "consent":
+                # What was agreed (or declined) to, and when: the version of the terms shown.
+                terms = self.engine.service.terms_version
+                self.state.vars["consent_terms"] = terms
+                self.profile["consent_terms"] = terms
+                self.profile["consent_at"] = self.turn.now.isoformat(timespec="seconds")
 
     # --- conditions ------------------------------------------------------------------------
 
@@ -497,10 +594,17 @@ class _Run:
         return normalize(actual) == normalize(wanted)
 
     def staffed(self) -> bool:
+        """A counselor is on duty now and can see the case (never without a counselor side)."""
+        if not self.turn.counselors:
+            return False
         case = self.turn.case
         if case is not None:
             return case.staffed
         return self.engine.service.staffed_hours.is_open(self.turn.now)
+
+    def new_factors(self) -> set[str]:
+        screening = self.turn.screening
+        return set(screening.factors) - self.factors_before if screening else set()
 
     def holds(self, when: Condition) -> bool:
         turn = self.turn
@@ -529,6 +633,10 @@ class _Run:
                 return False
         if when.staffed is not None and self.staffed() != when.staffed:
             return False
+        if when.counselors is not None and self.turn.counselors != when.counselors:
+            return False
+        if when.new_factors and not self.new_factors() & set(when.new_factors):
+            return False
         if when.case:
             now = turn.case.state if turn.case else "none"
             if now not in when.case:
@@ -552,10 +660,19 @@ class _Run:
             return renderer.topic_label(self.var("last_topic"))
         if name == "wait":
             return renderer.wait_text(self.turn.case)
+        if name == "counselors_back":
+            return counselors_back_text(
+                self.engine.service,
+                self.script.texts,
+                self.turn.now,
+                counselors=self.turn.counselors,
+            )
         return ""
 
     def emit(self, template: str, buttons: tuple[QuickReply, ...] = ()) -> None:
-        self.emit_raw(self.engine.renderer.render(template, self.turn_value), buttons)
+        self.emit_raw(
+            self.engine.renderer.render(template, self.turn_value, self.turn.now), buttons
+        )
 
     def emit_raw(self, text: str, buttons: tuple[QuickReply, ...] = ()) -> None:
         self.messages.append(OutboundMessage(text[:MAX_TEXT], buttons))

@@ -39,6 +39,7 @@ ENTRIES: Mapping[str, str] = MappingProxyType(
         "case_handed_back": "the counselor handed the person back to the bot",
         "case_queued": "the case was queued: tell the person their place and the rough wait",
         "case_reminder": "the person is still waiting for a counselor",
+        "case_hours_open": "counselors' hours began and the person asked to be told",
         "followup_due": "the agreed check-in (その後いかがですか)",
     }
 )
@@ -49,6 +50,7 @@ SYSTEM_ENTRIES = frozenset(
         "case_closed",
         "case_handed_back",
         "case_reminder",
+        "case_hours_open",
         "followup_due",
     }
 )
@@ -68,6 +70,9 @@ TEXTS: Mapping[str, frozenset[str]] = MappingProxyType(
         "day_join": frozenset(),
         "part_join": frozenset(),
         "no_hours": frozenset(),
+        "back_today": frozenset({"time"}),
+        "back_tomorrow": frozenset({"time"}),
+        "back_later": frozenset({"time", "weekday"}),
     }
 )
 
@@ -82,6 +87,7 @@ class Intent:
     next: str
     file: str
     line: int | None
+    anytime: bool = False  # also while a counselor holds the case (stop, delete my data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,7 +293,7 @@ def _read_intents(
         if not isinstance(body, dict):
             r.bad(None, "an intent needs `next:` and `exact:` and/or `contains:` phrases")
             continue
-        r.unknown_fields(frozenset({"exact", "contains", "next", "note"}))
+        r.unknown_fields(frozenset({"exact", "contains", "next", "note", "anytime"}))
         phrases: dict[str, tuple[str, ...]] = {}
         for key in ("exact", "contains"):
             value = body.get(key) or []
@@ -304,7 +310,17 @@ def _read_intents(
             r.bad(None, "`next:` is missing (the step these words lead to)", Rule.MISSING_NEXT)
             continue
         if _first_seen("intent", iid, seen, file, line, problems):
-            intents.append(Intent(iid, phrases["exact"], phrases["contains"], target, file, line))
+            intents.append(
+                Intent(
+                    iid,
+                    phrases["exact"],
+                    phrases["contains"],
+                    target,
+                    file,
+                    line,
+                    anytime=r.flag("anytime"),
+                )
+            )
 
 
 def _read_topics(

@@ -2,7 +2,7 @@
 a `Problem` with file and line instead of raising.
 
 A step's kind is the key that names it (`say:`, `ask:`, `collect:`, `branch:`, `refer:`,
-`escalate:`, `followup:`, `remember:`, `end:`); `next:` names the step that follows. Steps that
+`escalate:`, `decline:`, `followup:`, `remember:`, `end:`); `next:` names the step that follows. Steps that
 *wait* (ask, collect, refer) end the bot's turn and continue when the person answers.
 """
 
@@ -398,15 +398,29 @@ class EscalateStep(Step):
     reason: str
     consent: bool = False
     note_for_counselor: str = ""
+    risk: RiskLevel | None = None  # the person told us their danger: the case is at least this
+    notify_when_open: bool = False  # the person asked to be told when counselors' hours begin
 
     KIND: ClassVar[str] = "escalate"
-    FIELDS: ClassVar[frozenset[str]] = frozenset({"escalate", "consent", "for_counselor"})
+    FIELDS: ClassVar[frozenset[str]] = frozenset(
+        {"escalate", "consent", "for_counselor", "risk", "notify_when_open"}
+    )
 
     @classmethod
     def from_yaml(cls, sid: str, r: Reader) -> EscalateStep:
         reason = r.text("escalate", required=True).strip()
         if reason and reason not in ESCALATION_REASONS:
             r.bad("escalate", f"reason '{reason}' is not one of {', '.join(ESCALATION_REASONS)}")
+        risk: RiskLevel | None = None
+        if r.node.get("risk") is not None:
+            try:
+                risk = RiskLevel.parse(str(r.node["risk"]))
+            except ValueError:
+                r.bad(
+                    "risk",
+                    f"risk: の「{r.node['risk']}」は危険度ではありません"
+                    "（none, low, moderate, high, imminent のどれか）",
+                )
         return cls(
             id=sid,
             file=r.file,
@@ -415,7 +429,25 @@ class EscalateStep(Step):
             reason=reason,
             consent=r.flag("consent"),
             note_for_counselor=r.text("for_counselor"),
+            risk=risk,
+            notify_when_open=r.flag("notify_when_open"),
         )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeclineStep(Step):
+    """The person said they do not want a counselor (`decline: counselor`): their case says so
+    on the card, leaves the counselors' queue (high risk) or stays with the supervisor
+    (imminent), and the person is not asked again unless they ask."""
+
+    KIND: ClassVar[str] = "decline"
+    FIELDS: ClassVar[frozenset[str]] = frozenset({"decline"})
+
+    @classmethod
+    def from_yaml(cls, sid: str, r: Reader) -> DeclineStep:
+        if r.node.get("decline") != "counselor":
+            r.bad("decline", "decline: は counselor と書きます（本人が相談員を希望しないとき）")
+        return cls(id=sid, file=r.file, line=r.line, next=r.step_ref("next"))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -491,6 +523,7 @@ STEP_KINDS: Mapping[str, Any] = MappingProxyType(
             BranchStep,
             ReferStep,
             EscalateStep,
+            DeclineStep,
             FollowupStep,
             RememberStep,
             EndStep,
@@ -558,6 +591,8 @@ CONDITIONS = (
     "visited",
     "wait_known",
     "returning",
+    "counselors",
+    "new_factors",
 )
 
 
@@ -576,6 +611,8 @@ class Condition:
     visited: Mapping[str, int] = field(default_factory=dict)  # step: at least n times
     wait_known: bool | None = None
     returning: bool | None = None
+    counselors: bool | None = None  # a counselor side (Slack or the console) can see cases
+    new_factors: tuple[str, ...] = ()  # factors this very message brought up
     line: int | None = None
 
     @classmethod
@@ -647,5 +684,7 @@ class Condition:
             visited=MappingProxyType(visited),
             wait_known=boolean("wait_known"),
             returning=boolean("returning"),
+            counselors=boolean("counselors"),
+            new_factors=strings("new_factors"),
             line=r.line_of("when"),
         )

@@ -115,7 +115,9 @@ class ConversationStore:
             )
         if write.profile:
             pipe.hset(k.conv_profile(conv), mapping=write.profile)
-        pipe.expire(k.conv_profile(conv), max(ttl, 400 * 86400))
+        # The profile holds the person's LINE address: it lives as long as the transcript,
+        # counted from the person's last turn (README, "Retention").
+        pipe.expire(k.conv_profile(conv), ttl)
 
     async def append_transcript(self, conv: str, entries: Sequence[TranscriptEntry]) -> None:
         writes = AtomicWrites()
@@ -133,17 +135,32 @@ class ConversationStore:
         if fields:
             await self.redis.hset(self.keys.conv_profile(conv), mapping=dict(fields))
 
-    async def forget(self, conv: str) -> int:
-        """Delete everything stored about the person under this conversation id; returns the
-        number of keys deleted. The ordering counters and the lease stay: they hold no personal
-        data, and deleting them would make the person's next event look already handled."""
-        keep = {self.keys.conv_order(conv), self.keys.conv_lock(conv)}
+    async def forget(self, conv: str, keep: Sequence[str] = ()) -> int:
+        """Delete everything stored about the person under this conversation id (transcript,
+        state, profile, the plans of their turns) and their events on the dead-letter stream;
+        returns the number of records deleted. The ordering counters and the lease stay: they
+        hold no personal data, and deleting them would make the person's next event look
+        already handled. `keep`: keys the caller still needs (the running turn's plan)."""
+        kept = {self.keys.conv_order(conv), self.keys.conv_lock(conv), *keep}
         pattern = f"{self.keys.prefix}:conv:{conv}:*"
         deleted = 0
         async for key in self.redis.scan_iter(match=pattern, count=200):
-            if key not in keep:
+            if key not in kept:
                 deleted += int(await self.redis.delete(key))
-        return deleted
+        return deleted + await self.forget_dead_letters(conv)
+
+    async def forget_dead_letters(self, conv: str) -> int:
+        """Remove the person's events from the dead-letter stream (they carry their words)."""
+        stream, start, found = self.keys.events_dead, "-", []
+        while True:
+            entries = await self.redis.xrange(stream, min=start, count=500)
+            found += [entry_id for entry_id, fields in entries if fields.get("conv") == conv]
+            if len(entries) < 500:
+                break
+            start = "(" + entries[-1][0]
+        if found:
+            await self.redis.xdel(stream, *found)
+        return len(found)
 
 
 def now_ms() -> int:

@@ -28,6 +28,11 @@ class Keys:
     def dedupe(self, event_id: str) -> str:
         return self._k("seen", event_id)
 
+    @property
+    def events_dead(self) -> str:
+        """Events parked after failing again and again (the dead-letter stream)."""
+        return self._k("events", "dead")
+
     # --- per conversation --------------------------------------------------------------------
     def conv_order(self, conv: str) -> str:
         """Hash with `seq` (last sequence number handed out at intake) and `done` (last one
@@ -59,9 +64,11 @@ class Keys:
         return self._k("conv", conv, "flood", window)
 
     # --- per event ---------------------------------------------------------------------------
-    def event_effects(self, event_id: str) -> str:
-        """The decided outbound effects of one event, and which of them were delivered."""
-        return self._k("event", event_id, "effects")
+    def event_effects(self, event_id: str, conv: str) -> str:
+        """The decided outbound effects of one event, and which of them were delivered. Under
+        the conversation's keys: they hold the turn's words, and go when the person's data
+        is deleted."""
+        return self._k("conv", conv, "event", event_id, "effects")
 
     def group_noted(self, conv: str) -> str:
         """Set when a group/room got the 'one-to-one only' note today (so it is not repeated)."""
@@ -113,6 +120,11 @@ class Keys:
     def case_seen(self, case_id: str) -> str:
         """Set of message keys already added to a case's log (person and counselor)."""
         return self._k("case", case_id, "seen")
+
+    def case_posts(self, case_id: str) -> str:
+        """List of the bot's own Slack posts of a case ("channel|ts": thread lines, alerts),
+        deleted with the case when the person asks, or when retention ends."""
+        return self._k("case", case_id, "posts")
 
     def case_delivered(self, case_id: str) -> str:
         """Hash: log entry id -> when a counselor's message reached the person."""
