@@ -2,9 +2,10 @@
 
 TARGET is a case id (as counselors see it, e.g. C-0007), a conversation id (as in the logs), or
 a LINE user id (U…). Deleted: the transcript, dialog and screening state, profile (including the
-LINE address), follow-ups and every case of the person (cards already in Slack stay there, as
-Slack's own retention governs them). The person's own request 「データを消して」 does the same
-from the chat.
+LINE address), the plans of their turns, their dead-lettered events, follow-ups and every case
+of the person: in Slack the card is replaced by 「本人の希望で削除されました」 and the bot's own
+posts of the case are deleted (counselors' own messages stay: Slack's retention governs them).
+The person's own request 「データを消して」 does the same from the chat.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ async def forget(settings: Settings, target: str) -> tuple[str | None, int, int]
             conv: str | None
             if CASE_ID.match(target):
                 case = await runtime.desk.book.load(target)
-                conv = case.conversation if case is not None else None
+                conv = case.conversation if case is not None and case.conversation else None
             elif LINE_USER.match(target):
                 conv = Address("line", target).conversation_id()
             else:

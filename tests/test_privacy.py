@@ -42,7 +42,11 @@ async def test_forget_by_case_id_deletes_transcript_profile_and_cases(
         keys = app.services.keys
         left = {k async for k in app.services.redis.scan_iter(match=f"{keys.prefix}:conv:{conv}:*")}
         assert left <= {keys.conv_order(conv), keys.conv_lock(conv)}
-        assert await app.services.redis.exists(keys.case(status.case_id)) == 0
+        tombstone = await app.services.redis.hgetall(keys.case(status.case_id))
+        assert tombstone.get("state") == "deleted"  # nothing of the person in it
+        assert "死にたい" not in str(tombstone)
+        assert person.session not in str(tombstone)
+        assert conv not in str(tombstone)
         assert await app.services.escalation.desk.case_status(conv, datetime.now(UTC)) is None
 
         again = await asyncio.to_thread(run_cli, "forget", status.case_id, env=env)

@@ -125,7 +125,7 @@ def test_missing_and_unknown_entries(tmp_path: Path) -> None:
 def test_crisis_answer_must_start_with_hotlines(tmp_path: Path) -> None:
     found = lines(script_dir(tmp_path, entries="crisis_without_hotline"))
     assert any(
-        line.startswith("entries.yaml:36: step 'no_numbers' starts the 'crisis_high' answer")
+        line.startswith("entries.yaml:40: step 'no_numbers' starts the 'crisis_high' answer")
         and line.endswith("[crisis-without-hotline]")
         for line in found
     ), found

@@ -53,7 +53,7 @@ def test_first_contact_explains_and_asks_consent_in_one_tap(chat: Chat) -> None:
     assert "110" in text
     assert "データを消して" in text
     assert len(out.messages) == 3
-    assert list(chat.buttons()) == ["はじめる", "ただ話を聞いてほしい", "もっとくわしく"]
+    assert list(chat.buttons()) == ["はじめる", "ただ話を聞いてほしい", "もっとくわしく", "同意しない"]
     assert "consent" not in chat.profile
     chat.tap("はじめる")
     assert chat.profile["consent"] == "yes"
@@ -136,8 +136,9 @@ def test_start_of_a_new_conversation_listens_to_what_was_said(engine: DialogEngi
     chat = Chat(engine)
     chat.profile["consent"] = "yes"
     chat.say("借金の返済がもう無理で", factors=("debt",))
-    assert chat.step == "listen"
-    assert "お金" in chat.texts[0]
+    assert "お金" in chat.texts[0]  # what was said is taken up, and the matching help offered
+    assert chat.step == "offer_money_ask"
+    assert "相談先を見る" in chat.buttons()
     chat2 = Chat(engine)
     chat2.profile["consent"] = "yes"
     chat2.say("こんにちは")
@@ -260,7 +261,7 @@ def test_isolation_answer_offers_a_counselor(chat: Chat) -> None:
 def test_referral_offers_categories_matching_the_factors(chat: Chat) -> None:
     chat.start()
     chat.say("借金があって、家賃も払えない", factors=("debt", "poverty"))
-    chat.tap("相談先を知りたい")
+    chat.tap("相談先を見る")
     labels = list(chat.buttons())
     assert labels[:2] == ["借金・お金のトラブル", "年金・保険料の支払い"]
     assert "生活費・くらし" in labels
@@ -320,9 +321,9 @@ def test_crisis_high_safe_then_agrees_to_a_counselor(chat: Chat) -> None:
     chat.say("死にたい", risk=RiskLevel.HIGH)  # even before first contact
     assert YORISOI in chat.texts[0]
     chat.tap("安全な場所にいる")
-    assert chat.step == "crisis_consent"
+    assert chat.step == "crisis_listen_ask"
     assert not chat.actions(Escalate)
-    chat.tap("話してみたい")
+    chat.tap("相談員と話したい")
     [escalate] = chat.actions(Escalate)
     assert escalate.reason == "request"
     assert escalate.consent is True
@@ -351,8 +352,13 @@ def test_crisis_outside_staffed_hours_tells_the_truth(closed_engine: DialogEngin
     chat.say("死にたい", risk=RiskLevel.HIGH)
     assert YORISOI in chat.texts[0]
     assert "相談員がこのチャットに入れません" in chat.text
-    assert "月 17:00〜22:30" in chat.text
-    assert chat.actions(Escalate)  # still queued for when counselors are back
+    assert "相談員が入れるのは月曜日の17:00からです" in chat.text  # when they are back
+    assert "声をかけています" not in chat.text  # no counselor is promised
+    assert chat.actions(Escalate)  # the card is posted all the same
+    assert "お知らせしましょうか" in chat.texts[-1]
+    chat.tap("知らせてほしい")
+    [notify] = chat.actions(Escalate)
+    assert notify.notify_when_open is True
     imminent = Chat(closed_engine)
     imminent.say("今から死ぬ", risk=RiskLevel.IMMINENT)
     assert "119と110は、いつでもつながります" in imminent.text
@@ -367,7 +373,7 @@ def test_crisis_again_repeats_a_hotline_without_escalating_twice(chat: Chat) -> 
     assert YORISOI in out.messages[0].text
     assert "119" in out.messages[0].text
     assert not chat.actions(Escalate)
-    assert "2番目" in chat.text  # the wait, from the case
+    assert "番目" not in chat.text  # the place in line is not repeated with every message
 
 
 def test_crisis_rise_to_imminent_while_queued_escalates_again(chat: Chat) -> None:
@@ -384,8 +390,8 @@ def test_claimed_case_silent_except_when_risk_rises(chat: Chat) -> None:
     chat.case = claimed(RiskLevel.MODERATE)
     chat.system("case_claimed")
     assert "相談員につながりました" in chat.text
-    assert not chat.say("聞いてください").messages
-    assert not chat.say("やめる").messages  # the counselor is talking: nothing from the bot
+    assert not chat.say("聞いてください").messages  # the counselor is talking
+    assert not chat.say("相談員と話したい").messages  # only stop and delete work anytime
     assert not chat.media().messages
     out = chat.say("今から死ぬ", risk=RiskLevel.IMMINENT)
     assert "119" in out.messages[0].text
@@ -407,7 +413,8 @@ def test_asking_for_a_human_from_anywhere(chat: Chat, said: str) -> None:
     [escalate] = chat.actions(Escalate)
     assert escalate.reason == "request"
     assert escalate.consent is True
-    assert "おつなぎします" in chat.texts[0]
+    assert "声をかけます" in chat.texts[0]
+    assert "番目" not in chat.text  # the place in line comes from the desk, once
     assert chat.step == "waiting"
 
 
@@ -433,9 +440,11 @@ def test_unavailable_outside_staffed_hours(closed_engine: DialogEngine) -> None:
     assert "相談員がこのチャットに入れません" in chat.texts[0]
     assert YORISOI in chat.texts[0]
     assert "月 17:00〜22:30" in chat.texts[0]
-    chat.tap("相談員の時間に話したい")
+    chat.tap("時間になったら知らせて")
     [escalate] = chat.actions(Escalate)
     assert escalate.consent is True
+    assert escalate.notify_when_open is True
+    assert "月曜日の17:00になったら" in chat.text
     chat2 = Chat(closed_engine)
     chat2.profile["consent"] = "yes"
     chat2.say("相談員と話したい")
@@ -448,7 +457,9 @@ def test_case_staffed_flag_wins_over_the_clock(engine: DialogEngine) -> None:
     chat.profile["consent"] = "yes"
     chat.case = CaseStatus("C-1", "queued", RiskLevel.NONE, staffed=False)
     chat.say("相談員と話したい")
-    assert "順番待ち" in chat.texts[0]  # queued already: no second escalation
+    assert "相談員の時間ではありません" in chat.texts[0]  # queued, but nobody is on duty
+    assert "順番待ち" not in chat.texts[0]
+    assert not chat.actions(Escalate)  # queued already: no second escalation
 
 
 # --- system events --------------------------------------------------------------------------
@@ -551,7 +562,7 @@ def test_quitting_a_job_is_not_stop(chat: Chat) -> None:
     chat.start()
     chat.say("仕事をやめることになった", factors=("unemployment",))
     assert not chat.actions(EndConversation)
-    assert chat.step == "listen"
+    assert chat.step == "offer_work_ask"
 
 
 def test_goodbye_offers_follow_up_after_a_real_talk(chat: Chat) -> None:
@@ -593,7 +604,7 @@ def test_forget_me_confirms_first(chat: Chat) -> None:
 def test_privacy_question_answers_and_returns(chat: Chat) -> None:
     chat.start()
     chat.say("これって誰が読むの？")
-    assert "相談員だけ" in chat.texts[0]
+    assert "相談員と、その責任者だけ" in chat.texts[0]
     assert chat.step == "opening"
     assert "仕事" in chat.buttons()
 
@@ -629,7 +640,8 @@ def test_welcome_back_listens_when_the_first_message_says_something(chat: Chat) 
     chat.returning = True
     chat.say("また上司に怒鳴られた", factors=("workplace_trouble",))
     assert "おかえりなさい" in chat.texts[0]
-    assert chat.step == "listen"
+    assert "お仕事" in chat.text
+    assert chat.step == "offer_work_ask"
 
 
 def test_follow_again(chat: Chat) -> None:

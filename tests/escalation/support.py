@@ -29,12 +29,13 @@ from bot.store.keys import Keys
 from bot.turn import CaseRequest, CaseStatus
 from escalation import EscalationRuntime, build_escalation
 from escalation.config import load_escalation_config
-from tests.escalation.slack_api import TOKEN, SlackStandIn
+from tests.escalation.slack_api import TEAM, TOKEN, SlackStandIn
 
 ROOT = Path(__file__).resolve().parents[2]
 SIGNING_SECRET = "test-signing-secret"
 COUNSELORS = "C0COUNSEL"
 SUPERVISORS = "C0SUPER"
+SUPERVISOR = "USUPER"  # the one supervisor of SLACK_SUPERVISOR_USERS in these tests
 
 
 class RecordingIntake:
@@ -157,7 +158,7 @@ class SlackRequests:
         event_id: str | None = None,
         **extra: Any,
     ) -> httpx.Response:
-        event = {
+        event: dict[str, Any] = {
             "type": "message",
             "channel": COUNSELORS,
             "user": user,
@@ -170,16 +171,23 @@ class SlackRequests:
         return await self.slack_event(event, event_id=event_id)
 
     async def action(
-        self, action_id: str, case_id: str, *, user: str = "UCOUNSELOR1", message_ts: str = ""
+        self,
+        action_id: str,
+        case_id: str,
+        *,
+        user: str = "UCOUNSELOR1",
+        message_ts: str = "",
+        channel: str = COUNSELORS,
+        team: str = TEAM,
     ) -> httpx.Response:
         payload = {
             "type": "block_actions",
-            "team": {"id": "T0001"},
-            "user": {"id": user, "name": user.lower()},
+            "team": {"id": TEAM},
+            "user": {"id": user, "name": user.lower(), "team_id": team},
             "api_app_id": "A0001",
             "token": "legacy",
             "trigger_id": "trigger-" + uuid.uuid4().hex[:8],
-            "channel": {"id": COUNSELORS},
+            "channel": {"id": channel},
             "container": {"type": "message", "message_ts": message_ts},
             "message": {"ts": message_ts},
             "actions": [
@@ -196,30 +204,47 @@ class SlackRequests:
         return await self.post_slack(body, "application/x-www-form-urlencoded")
 
     async def submit_close(
-        self, case_id: str, outcome: str, summary: str = "", *, user: str = "UCOUNSELOR1"
+        self,
+        case_id: str,
+        outcome: str | None,
+        summary: str = "",
+        *,
+        user: str = "UCOUNSELOR1",
+        why: str = "",
+        team: str = TEAM,
+    ) -> httpx.Response:
+        """The close dialog submitted (`outcome=None`: a crafted submission without one)."""
+        values: dict[str, Any] = {
+            "summary": {"summary": {"type": "plain_text_input", "value": summary}},
+            "why": {"why": {"type": "plain_text_input", "value": why}},
+        }
+        if outcome is not None:
+            values["outcome"] = {
+                "outcome": {"type": "static_select", "selected_option": {"value": outcome}}
+            }
+        return await self._submit("case_close_modal", case_id, values, user=user, team=team)
+
+    async def submit_hand_back(
+        self, case_id: str, why: str, *, user: str = "UCOUNSELOR1", team: str = TEAM
+    ) -> httpx.Response:
+        values = {"why": {"why": {"type": "plain_text_input", "value": why}}}
+        return await self._submit("case_hand_back_modal", case_id, values, user=user, team=team)
+
+    async def _submit(
+        self, callback_id: str, case_id: str, values: dict[str, Any], *, user: str, team: str
     ) -> httpx.Response:
         payload = {
             "type": "view_submission",
-            "team": {"id": "T0001"},
-            "user": {"id": user},
+            "team": {"id": TEAM},
+            "user": {"id": user, "team_id": team},
             "api_app_id": "A0001",
             "token": "legacy",
             "view": {
                 "id": "V1",
                 "type": "modal",
-                "callback_id": "case_close_modal",
+                "callback_id": callback_id,
                 "private_metadata": case_id,
-                "state": {
-                    "values": {
-                        "outcome": {
-                            "outcome": {
-                                "type": "static_select",
-                                "selected_option": {"value": outcome},
-                            }
-                        },
-                        "summary": {"summary": {"type": "plain_text_input", "value": summary}},
-                    }
-                },
+                "state": {"values": values},
             },
         }
         body = urlencode({"payload": json.dumps(payload, ensure_ascii=False)})
@@ -304,12 +329,19 @@ class Desk:
         return await self.requests.thread_reply(thread_ts, text, **kw)
 
     async def action(self, action_id: str, case_id: str, **kw: Any) -> httpx.Response:
+        """A button pressed on the case's own card (unless `message_ts`/`channel` say else)."""
+        if "message_ts" not in kw:
+            case = await self.book.load(case_id)
+            kw["message_ts"] = case.card_ts if case is not None else ""
         return await self.requests.action(action_id, case_id, **kw)
 
     async def submit_close(
-        self, case_id: str, outcome: str, summary: str = "", **kw: Any
+        self, case_id: str, outcome: str | None, summary: str = "", **kw: Any
     ) -> httpx.Response:
         return await self.requests.submit_close(case_id, outcome, summary, **kw)
+
+    async def submit_hand_back(self, case_id: str, why: str, **kw: Any) -> httpx.Response:
+        return await self.requests.submit_hand_back(case_id, why, **kw)
 
     async def card_of(self, case_id: str, timeout: float = 10.0) -> str:
         """Wait until the case's card is posted; return its ts."""
@@ -338,6 +370,7 @@ def slack_env(slack: SlackStandIn) -> dict[str, Any]:
         "SLACK_API_URL": slack.url,
         "SLACK_COUNSELOR_CHANNEL": COUNSELORS,
         "SLACK_SUPERVISOR_CHANNEL": SUPERVISORS,
+        "SLACK_SUPERVISOR_USERS": f"{SUPERVISOR}, USUPER2",
     }
 
 

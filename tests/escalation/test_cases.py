@@ -143,10 +143,19 @@ async def test_case_ids_are_short_and_counselors_never_see_line_ids(
 
 
 async def test_forget_removes_a_persons_cases(desk: Desk) -> None:
-    conv = await desk.person("Uforget")
+    conv = await desk.person("Uforget", ("person", "借金が返せない"))
     status = await desk.open(conv, "死にたい")
     assert await desk.runtime.desk.forget(conv) == 1
-    assert await desk.book.load(status.case_id) is None
+    # What stays is a tombstone without anything of the person, so the console and the old
+    # card's buttons can say what happened.
+    tombstone = await desk.book.load(status.case_id)
+    assert tombstone is not None
+    assert tombstone.state == "deleted"
+    stored = await desk.redis.hgetall(desk.keys.case(status.case_id))
+    assert "死にたい" not in str(stored)
+    assert "Uforget" not in str(stored)
+    assert conv not in str(stored)
+    assert await desk.book.case_log(status.case_id) == []
     assert await desk.book.queue() == []
     assert await desk.runtime.desk.case_status(conv, datetime.now(UTC)) is None
 

@@ -114,9 +114,13 @@ async def test_console_flow_claim_reply_close(console: Desk) -> None:
 async def test_console_hand_back(console: Desk) -> None:
     conv = await console.person("Uconsole2")
     status = await console.open(conv, "話したい", RiskLevel.NONE, reason="request")
-    response = await console.http.post(
-        f"/dev/console/api/cases/{status.case_id}/hand-back", json={"counselor": "佐藤"}
-    )
+    url = f"/dev/console/api/cases/{status.case_id}"
+    # Only the holder (or a supervisor) hands a case back.
+    refused = await console.http.post(url + "/hand-back", json={"counselor": "佐藤"})
+    assert refused.status_code == 403
+    assert "担当の相談員" in refused.json()["message"]
+    await console.http.post(url + "/claim", json={"counselor": "佐藤"})
+    response = await console.http.post(url + "/hand-back", json={"counselor": "佐藤"})
     assert response.status_code == 200
     await console.intake.wait(lambda i: i.of(EventKind.SYSTEM, "case_handed_back"))
     missing = await console.http.post(

@@ -115,7 +115,7 @@ async def test_crisis_message_to_card_to_counselor_and_back(
 
     # Close → goodbye on LINE.
     await slack_in.action("case_close", case_id, user="UALICE", message_ts=card.ts)
-    await slack_in.submit_close(case_id, "listened", "落ち着いて話せた")
+    await slack_in.submit_close(case_id, "listened", "落ち着いて話せた", user="UALICE")
     await wait(lambda: any("ありがとうございました" in t for t in pushed_to(line, user)))
     assert len(slack.posts(COUNSELORS, top_level=True)) == 1
 
@@ -148,6 +148,8 @@ async def test_slack_down_then_service_restarted_then_slack_back_one_card(
             for e in b["elements"]
             if "担当する" in e["text"]["text"]
         )
-        await SlackRequests(second.http).action("case_claim", claim["value"], user="UBOB")
+        await SlackRequests(second.http).action(
+            "case_claim", claim["value"], user="UBOB", message_ts=card.ts
+        )
         await wait(lambda: any("相談員につながりました" in t for t in pushed_to(line, user)))
     assert len(slack.posts(COUNSELORS, top_level=True)) == 1

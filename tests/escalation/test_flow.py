@@ -98,7 +98,7 @@ async def test_claim_relay_and_close(desk: Desk, slack: SlackStandIn) -> None:
     assert slack.views
     assert slack.views[-1]["view"]["private_metadata"] == case_id
     response = await desk.submit_close(
-        case_id, "referred", "法テラスを紹介。来週また話したいとのこと"
+        case_id, "referred", "法テラスを紹介。来週また話したいとのこと", user="UALICE"
     )
     assert response.status_code == 200
     await desk.intake.wait(lambda i: i.of(EventKind.SYSTEM, "case_closed"))
@@ -136,8 +136,8 @@ async def test_bot_echo_edits_and_notes_are_not_relayed(desk: Desk, slack: Slack
     await desk.thread_reply(ts, "", subtype="message_deleted")
     await desk.thread_reply(ts, "joined", subtype="channel_join")
     # A note for colleagues (full-width colon too) stays in Slack.
-    await desk.thread_reply(ts, "メモ：希死念慮が強い。次は医療につなぐ")
-    await desk.thread_reply(ts, "memo: check in later")
+    await desk.thread_reply(ts, "メモ：希死念慮が強い。次は医療につなぐ", user="UALICE")
+    await desk.thread_reply(ts, "memo: check in later", user="UALICE")
     # A top-level message in the channel is not a thread reply.
     await desk.slack_event(
         {
@@ -148,8 +148,8 @@ async def test_bot_echo_edits_and_notes_are_not_relayed(desk: Desk, slack: Slack
             "ts": "1700000001.000001",
         }
     )
-    # A real reply is.
-    await desk.thread_reply(ts, "お話を聞かせてください")
+    # A real reply of the holder is.
+    await desk.thread_reply(ts, "お話を聞かせてください", user="UALICE")
     await desk.intake.wait(lambda i: i.of(EventKind.COUNSELOR))
     await asyncio.sleep(0.2)
     assert [e.text for e in desk.intake.of(EventKind.COUNSELOR)] == ["お話を聞かせてください"]
@@ -216,6 +216,11 @@ async def test_hand_back_and_supervisor_button(desk: Desk, slack: SlackStandIn) 
     assert "<@UALICE>" in alert.text
     assert status.case_id in alert.text
     assert "archives" in alert.text
+    # Only the holder (or a supervisor) hands a case back: UALICE takes it first.
+    await desk.action("case_hand_back", status.case_id, user="UALICE")
+    await slack.wait_for(lambda s: any("担当の相談員" in e["text"] for e in s.ephemeral))
+    assert not desk.intake.of(EventKind.SYSTEM, "case_handed_back")
+    await desk.action("case_claim", status.case_id, user="UALICE")
     await desk.action("case_hand_back", status.case_id, user="UALICE")
     await desk.intake.wait(lambda i: i.of(EventKind.SYSTEM, "case_handed_back"))
     case = await desk.book.load(status.case_id)

@@ -24,13 +24,20 @@ from tests.escalation.support import ROOT, write_config
         ("<https://example.org>を見て", "https://example.org を見て"),
         ("<https://example.org|サイト>です", "サイト https://example.org です"),
         ("<mailto:a@example.org|a@example.org>へ", "a@example.orgへ"),
-        ("<@U123> さん", "U123 さん"),
         ("電話は <tel:0120279338|0120-279-338>", "電話は 0120-279-338"),
-        ("<#C123|counselors> で", "counselors で"),
+        # Nothing of the workspace reaches the person: mentions become plain words, channel
+        # links and @here/@channel/group mentions go, and a link cannot pass for another.
+        ("<@U123> さん", "相談員 さん"),
+        ("<@U123|sato> から", "相談員 から"),
+        ("<#C123|counselors> で", "で"),
+        ("<!here> 確認", "確認"),
+        ("<!channel>", ""),
+        ("<!subteam^S123|@leads> へ", "へ"),
+        ("<https://evil.example|https://good.example> を見て", "https://evil.example を見て"),
     ],
 )
 def test_slack_to_plain(slack: str, plain: str) -> None:
-    assert slack_to_plain(slack) == plain
+    assert slack_to_plain(slack, mention_as="相談員") == plain
 
 
 def test_only_human_thread_replies_in_the_counselor_channel_count() -> None:
@@ -49,6 +56,7 @@ def test_only_human_thread_replies_in_the_counselor_channel_count() -> None:
     assert not is_counselor_thread_message({**base, "app_id": "A1"}, "C1")
     assert not is_counselor_thread_message({**base, "subtype": "message_changed"}, "C1")
     assert not is_counselor_thread_message({**base, "subtype": "file_share"}, "C1")
+    assert not is_counselor_thread_message({**base, "files": [{"id": "F1"}]}, "C1")
     assert not is_counselor_thread_message({**base, "thread_ts": "2.0"}, "C1")  # thread root
     assert not is_counselor_thread_message(
         {k: v for k, v in base.items() if k != "thread_ts"}, "C1"
@@ -73,6 +81,7 @@ def test_person_words_cannot_become_mentions_or_links() -> None:
     assert "<!channel>" not in text
     assert "&lt;!channel&gt;" in text
     assert "<https://evil" not in text
+    assert "https://evil.example" not in text  # not even a bare URL Slack would link
     assert "Usecret" not in text
     assert "lxyz" not in text
 
