@@ -256,10 +256,13 @@ class TurnHandler:
             {"channel": event.address.channel, "to": event.address.to}, ensure_ascii=False
         )
 
+        read_token = profile.get("read_token", "")
         if event.kind is EventKind.COUNSELOR:
             text = event.text or ""
             plan.append(_send([OutboundMessage(text)], reply=False))
             plan.append(Effect("relayed", {}))
+            if read_token:  # the counselor answers: they have read what the person wrote
+                plan.append(Effect("mark_read", {"token": read_token}))
             write.transcript.append(
                 TranscriptEntry("counselor", text, event.received_ms, event.event_id)
             )
@@ -283,6 +286,8 @@ class TurnHandler:
                 screening_state = ScreeningState(prior_factors=prior)
         if person_event:
             write.profile["last_seen_ms"] = str(event.received_ms)
+        if event.meta.get("read_token"):
+            write.profile["read_token"] = event.meta["read_token"]
 
         # A person who declined the terms: what they write is not kept (only what screening
         # needs, without the words themselves; a crisis still reaches a counselor).
@@ -353,6 +358,8 @@ class TurnHandler:
             if case is not None:  # the counselor sees what the bot said after the case opened
                 plan.append(Effect("bot_said", {"texts": [m.text for m in messages]}))
         plan.extend(self._actions(event, turn, screening, case))
+        if event.kind is EventKind.SYSTEM and event.text == "case_claimed" and read_token:
+            plan.append(Effect("mark_read", {"token": read_token}))  # the card was read
         if any(isinstance(a, LeaveCrisis) for a in turn.actions) and screening_state is not None:
             # The case is over: the conversation's level starts afresh, its factors stay.
             prior = list(dict.fromkeys([*screening_state.prior_factors, *screening_state.factors]))
@@ -613,6 +620,10 @@ class TurnHandler:
         elif effect.kind == "relayed":
             if desk is not None:
                 await desk.relayed(event)
+        elif effect.kind == "mark_read":
+            sender = self.senders.get(event.address.channel)
+            if sender is not None:
+                await sender.mark_read(event.address, str(effect.data["token"]))
         elif effect.kind == "followup":
             await self.followups.schedule(conv, int(effect.data["due_ms"]))
         elif effect.kind == "cancel_followups":

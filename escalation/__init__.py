@@ -52,6 +52,7 @@ __all__ = [
 ]
 
 TIMER_POLL_S = 1.0
+RETENTION_SWEEP_S = 600.0  # how often old console alerts and dead letters are removed
 
 
 @dataclass
@@ -66,6 +67,7 @@ class EscalationRuntime:
     clock: Callable[[], datetime]
     slack: SlackCounselorApp | None = None
     timer_poll_s: float = TIMER_POLL_S
+    retention_sweep_s: float = RETENTION_SWEEP_S
     _clients: list[AsyncWebClient] = field(default_factory=list)
     _sessions: list[aiohttp.ClientSession] = field(default_factory=list)
 
@@ -76,7 +78,26 @@ class EscalationRuntime:
                 session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=client.timeout))
                 client.session = session
                 self._sessions.append(session)
-        await asyncio.gather(self.outbox.run(stop, self.book.send), self._timers(stop))
+        await asyncio.gather(
+            self.outbox.run(stop, self.book.send), self._timers(stop), self._retention(stop)
+        )
+
+    async def sweep(self, now_ms: int) -> int:
+        """Enforce retention on what has no timer of its own: console alerts and parked
+        (dead-letter) events older than retention.transcript_days. Returns how many went."""
+        removed = await self.book.trim_alerts(now_ms)
+        return removed + await self.book.conversations.trim_dead_letters(now_ms)
+
+    async def _retention(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self.sweep(int(self.clock().timestamp() * 1000))
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("retention.sweep_failed", error=type(exc).__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=self.retention_sweep_s)
 
     async def _timers(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

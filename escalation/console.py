@@ -88,14 +88,22 @@ def console_router(book: CaseBook) -> APIRouter:
         now_ms = int(time.time() * 1000)
         queued = await book.queue()
         open_ids = await book.open_cases()
-        claimed = [c for c in open_ids if c not in set(queued)]
         closed = await book.recently_closed(10)
-        cases = {c.case_id: c for c in await book.load_many([*queued, *claimed, *closed])}
+        cases = {c.case_id: c for c in await book.load_many([*open_ids, *closed])}
+        claimed = [c for c in open_ids if c in cases and cases[c].state == "claimed"]
+        # Open, off the counselors' queue: high-risk cases whose person declined a counselor.
+        declined = [
+            c for c in open_ids if c in cases and cases[c].state == "queued" and c not in queued
+        ]
         cfg = book.config()
-        alerts = [json.loads(a) for a in await book.redis.lrange(book.keys.console_alerts, 0, 19)]
+        raw_alerts = await book.redis.lrange(book.keys.console_alerts, 0, 19)
+        alerts = [
+            a for a in (json.loads(r) for r in raw_alerts) if now_ms - a["at"] < book.keep_words_ms
+        ]
         body = {
             "queue": [await card_json(cases[c], now_ms) for c in queued if c in cases],
-            "claimed": [await card_json(cases[c], now_ms) for c in claimed if c in cases],
+            "claimed": [await card_json(cases[c], now_ms) for c in claimed],
+            "declined": [await card_json(cases[c], now_ms) for c in declined],
             "closed": [await card_json(cases[c], now_ms) for c in closed if c in cases],
             "alerts": alerts,
             "outcomes": [{"id": o.id, "label": o.label} for o in cfg.outcomes],

@@ -143,3 +143,8 @@ class Sender(Protocol):
     async def show_typing(self, address: Address) -> None:
         """Best effort 'the bot is writing' indicator; never raises."""
         ...
+
+    async def mark_read(self, address: Address, token: str) -> None:
+        """A counselor has read the person's messages up to the one `token` came with: show
+        them as read (LINE 既読), where the channel does that. Best effort; never raises."""
+        ...

@@ -141,10 +141,20 @@ def convert_event(raw: Any, received_ms: int) -> InboundEvent | None:
         message = raw.get("message") if isinstance(raw.get("message"), dict) else {}
         assert isinstance(message, dict)
         mtype = message.get("type")
+        token = message.get("markAsReadToken")
+        if isinstance(token, str) and token:
+            base["meta"] = {"read_token": token[:500]}  # for 既読 once a counselor read it
         if mtype == "text" and isinstance(message.get("text"), str):
             return InboundEvent(kind=EventKind.TEXT, text=message["text"], **base)
         if mtype in MEDIA_TYPES:
-            return InboundEvent(kind=EventKind.MEDIA, media_type=str(mtype), **base)
+            # A message sticker carries words the person typed: they are screened too.
+            words = message.get("text") if mtype == "sticker" else None
+            return InboundEvent(
+                kind=EventKind.MEDIA,
+                media_type=str(mtype),
+                text=words if isinstance(words, str) and words.strip() else None,
+                **base,
+            )
         return None
     return None
 
@@ -497,6 +507,16 @@ class LineSender:
             status = getattr(exc, "status", None)
             log.error("line.push_failed", status=status, error=type(exc).__name__)
             raise DeliveryError(f"LINE push failed ({status or type(exc).__name__})") from exc
+
+    async def mark_read(self, address: Address, token: str) -> None:
+        """`POST /v2/bot/chat/markAsRead` with the webhook's token, only with
+        LINE_MARK_AS_READ=1 (LINE's Chat mode on; otherwise LINE marks everything read)."""
+        if not self.settings.line_mark_as_read or not token:
+            return
+        try:
+            await self._post("/v2/bot/chat/markAsRead", {"markAsReadToken": token})
+        except Exception as exc:  # best effort: a read mark never holds up a conversation
+            log.warning("line.mark_read_failed", error=type(exc).__name__)
 
     async def show_typing(self, address: Address) -> None:
         if address.channel != CHANNEL or not address.to.startswith("U"):

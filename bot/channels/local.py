@@ -70,6 +70,9 @@ class LocalSender:
     async def show_typing(self, address: Address) -> None:
         return None
 
+    async def mark_read(self, address: Address, token: str) -> None:
+        return None  # the local chat page shows no read marks
+
     async def record_person(self, session: str, text: str) -> None:
         item = json.dumps(
             {"role": "person", "ts": int(time.time() * 1000), "text": text}, ensure_ascii=False

@@ -4,11 +4,12 @@
 (function () {
   const api = "/dev/console/api";
   const nameInput = document.getElementById("counselor");
+  const supervisorBox = document.getElementById("supervisor");
   const statusEl = document.getElementById("status");
   const drafts = {};      // case id -> reply draft
   const closeOpen = {};   // case id -> close form open
   const errors = {};      // case id -> last error message
-  let labels = { claim: "担当する", close: "対応終了", hand_back: "ボットに戻す", supervisor: "スーパーバイザーへ" };
+  let labels = { claim: "担当する", close: "対応終了", hand_back: "ボットに戻す", supervisor: "スーパーバイザーへ", take_over: "担当を引き継ぐ", approve: "承認する" };
   let outcomes = [];
   nameInput.value = localStorage.getItem("tsunagari.counselor") || "";
   nameInput.addEventListener("change", () => localStorage.setItem("tsunagari.counselor", nameInput.value.trim()));
@@ -35,12 +36,12 @@
 
   async function act(caseId, action, body) {
     try {
-      const payload = Object.assign({ counselor: counselor() }, body || {});
+      const payload = Object.assign({ counselor: counselor(), supervisor: supervisorBox.checked }, body || {});
       const res = await fetch(`${api}/cases/${encodeURIComponent(caseId)}/${action}`, {
         method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload),
       });
       const data = await res.json().catch(() => ({}));
-      errors[caseId] = res.ok ? "" : (data.message || data.detail || `エラー ${res.status}`);
+      errors[caseId] = res.ok ? (data.message || "") : (data.message || data.detail || `エラー ${res.status}`);
       return res.ok;
     } catch (e) {
       errors[caseId] = e.message;
@@ -71,6 +72,8 @@
       el("dt", {}, "受付"), el("dd", {}, `${card.opened}（待ち ${card.waiting_minutes}分）`),
       el("dt", {}, "きっかけ"), el("dd", {}, card.reason_label),
       el("dt", {}, "同意"), el("dd", {}, card.consent_label)));
+    if (card.flags && card.flags.length) node.append(el("div", { class: "flags" }, "⚠ 他の人への危険: " + card.flags.join("、")));
+    if (card.declined) node.append(el("div", { class: "declined" }, "🚫 " + card.declined));
     if (card.triggers.length) {
       node.append(el("div", { class: "section-title" }, "本人の言葉（きっかけ）"));
       for (const t of card.triggers) node.append(el("blockquote", {}, t));
@@ -85,6 +88,7 @@
     const previous = list("以前の相談", card.previous);
     if (previous) node.append(previous);
     if (card.summary) node.append(el("div", {}, el("b", {}, "終了時の要約 "), card.summary));
+    if (card.signoff) node.append(el("div", {}, el("b", {}, "スーパーバイザーの承認 "), card.signoff));
 
     const log = el("div", { class: "log" });
     for (const e of card.log) {
@@ -97,15 +101,20 @@
     const actions = el("div", { class: "actions" });
     if (card.actions.includes("case_claim")) actions.append(el("button", { class: "primary", onclick: () => act(id, "claim") }, labels.claim));
     if (card.actions.includes("case_close")) actions.append(el("button", { onclick: () => { closeOpen[id] = !closeOpen[id]; refresh(); } }, labels.close));
-    if (card.actions.includes("case_hand_back")) actions.append(el("button", { onclick: () => { if (confirm("ボットに戻しますか？")) act(id, "hand-back"); } }, labels.hand_back));
+    if (card.actions.includes("case_hand_back")) actions.append(el("button", { onclick: () => {
+      if (card.needs_supervisor) { const why = prompt("理由（緊急・他の人への危険があるケースでは必須）"); if (why) act(id, "hand-back", { why }); }
+      else if (confirm("ボットに戻しますか？")) act(id, "hand-back");
+    } }, labels.hand_back));
+    if (card.actions.includes("case_take_over")) actions.append(el("button", { onclick: () => act(id, "take-over") }, labels.take_over));
     if (card.actions.includes("case_supervisor")) actions.append(el("button", { class: "danger", onclick: () => act(id, "supervisor") }, labels.supervisor));
     if (actions.childNodes.length) node.append(actions);
 
     if (card.actions.includes("case_close")) {
       const select = el("select", {}, ...outcomes.map((o) => el("option", { value: o.id }, o.label)));
       const summary = el("textarea", { placeholder: "次の相談員への要約（任意）", maxlength: "1000" });
-      node.append(el("div", { class: "closeform" + (closeOpen[id] ? " open" : "") }, "結果 ", select, summary,
-        el("button", { onclick: async () => { if (await act(id, "close", { outcome: select.value, summary: summary.value })) closeOpen[id] = false; } }, "終了する")));
+      const why = el("textarea", { placeholder: card.needs_supervisor ? "理由（必須：スーパーバイザーの判断として記録）" : "理由（任意）", maxlength: "1000" });
+      node.append(el("div", { class: "closeform" + (closeOpen[id] ? " open" : "") }, "結果 ", select, summary, why,
+        el("button", { onclick: async () => { if (await act(id, "close", { outcome: select.value, summary: summary.value, why: why.value })) closeOpen[id] = false; } }, "終了する")));
     }
     if (card.state === "claimed") {
       const box = el("textarea", { placeholder: "本人へのメッセージ（「メモ:」で始めると本人には届きません）", "data-draft": id });
@@ -135,10 +144,12 @@
       if (sig === lastSig) return;
       lastSig = sig;
       const focused = document.activeElement && document.activeElement.getAttribute("data-draft");
-      document.getElementById("alerts").replaceChildren(...(state.alerts || []).slice(0, 5).map((a) => el("div", {}, a.text)));
+      document.getElementById("alerts").replaceChildren(...(state.alerts || []).slice(0, 5).map((a) => el("div", {}, a.text,
+        a.approve ? el("button", { class: "danger", onclick: () => act(a.case_id, "approve") }, labels.approve) : null)));
       document.getElementById("queue-count").textContent = `(${state.queue.length})`;
       document.getElementById("queue").replaceChildren(...state.queue.map(renderCard));
       document.getElementById("claimed").replaceChildren(...state.claimed.map(renderCard));
+      document.getElementById("declined").replaceChildren(...(state.declined || []).map(renderCard));
       document.getElementById("closed").replaceChildren(...state.closed.map(renderCard));
       if (focused) {
         const box = document.querySelector(`textarea[data-draft="${focused}"]`);

@@ -56,6 +56,7 @@ class LineStandIn:
     def __init__(self) -> None:
         self.sent: list[Sent] = []
         self.loading: list[str] = []
+        self.read_tokens: list[str] = []  # markAsRead calls (LINE 既読)
         self.calls: list[tuple[str, int]] = []  # (kind, status answered)
         self.used_tokens: set[str] = set()
         self.retry_keys: set[str] = set()
@@ -119,6 +120,7 @@ class LineStandIn:
         app.router.add_post("/v2/bot/message/reply", self._reply)
         app.router.add_post("/v2/bot/message/push", self._push)
         app.router.add_post("/v2/bot/chat/loading/start", self._loading)
+        app.router.add_post("/v2/bot/chat/markAsRead", self._mark_read)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -228,6 +230,16 @@ class LineStandIn:
         await self._maybe_hold(texts, accept)
         accept()
         return await self._answer("push", 200, {"sentMessages": [{"id": "2", "quoteToken": "q"}]})
+
+    async def _mark_read(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
+            return await self._answer("mark_read", 401, {})
+        body = await request.json()
+        token = body.get("markAsReadToken")
+        if not isinstance(token, str) or not token:
+            return await self._answer("mark_read", 400, {"message": "markAsReadToken required"})
+        self.read_tokens.append(token)
+        return await self._answer("mark_read", 200, {})
 
     async def _loading(self, request: web.Request) -> web.Response:
         if request.headers.get("Authorization") != f"Bearer {TOKEN}":
