@@ -133,6 +133,7 @@ class DialogState:
             escalation={
                 "risk": level(escalation.get("risk")),
                 "consent": bool(escalation.get("consent")),
+                "notify": bool(escalation.get("notify")),
             }
             if isinstance(escalation, Mapping)
             else None,
@@ -526,8 +527,10 @@ class _Run:
         if case is not None or prev is not None:
             known_risk = max(int(case.risk) if case else 0, int(prev["risk"]) if prev else 0)
             known_consent = bool(prev["consent"]) if prev else True
-            upgrade = (step.reason == "risk" and risk > known_risk) or (
-                consent and not known_consent
+            upgrade = (
+                (step.reason == "risk" and risk > known_risk)
+                or (consent and not known_consent)
+                or (step.notify_when_open and not (prev and prev.get("notify")))
             )
             if not upgrade:
                 return  # the person's case is already open: never escalate twice
@@ -544,6 +547,7 @@ class _Run:
         self.state.escalation = {
             "risk": max(risk, int(prev["risk"]) if prev else 0),
             "consent": consent or bool(prev and prev["consent"]),
+            "notify": step.notify_when_open or bool(prev and prev.get("notify")),
         }
 
     def decline(self) -> None:
@@ -552,7 +556,11 @@ class _Run:
         if not any(isinstance(a, DeclineCounselor) for a in self.actions):
             self.actions.append(DeclineCounselor())
         prev = self.state.escalation
-        self.state.escalation = {"risk": int(prev["risk"]) if prev else 0, "consent": False}
+        self.state.escalation = {
+            "risk": int(prev["risk"]) if prev else 0,
+            "consent": False,
+            "notify": bool(prev and prev.get("notify")),
+        }
 
     def end(self, step: EndStep) -> None:
         self.ended = True
