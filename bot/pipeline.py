@@ -368,6 +368,7 @@ class TurnHandler:
         write.profile.update({str(k): str(v) for k, v in turn.profile.items()})
         if declined or write.profile.get("consent") == "no":
             write.transcript = [e for e in write.transcript if e.role not in ("person", "bot")]
+            write.drop_transcript = not declined  # declining now: what was kept goes too
         await self._commit(event, conv, write, plan)
         return plan
 

@@ -59,6 +59,7 @@ class TurnWrite:
     dialog_state: Mapping[str, Any] | None = None
     screening_state: ScreeningState | None = None
     profile: dict[str, str] = field(default_factory=dict)
+    drop_transcript: bool = False  # the person declined: what was kept of their talk goes
 
 
 class ConversationStore:
@@ -100,6 +101,8 @@ class ConversationStore:
     def stage(self, pipe: AtomicWrites, conv: str, write: TurnWrite) -> None:
         """Queue a turn's writes (the caller applies them, with its own, all at once)."""
         k, ttl = self.keys, self.retention_s
+        if write.drop_transcript:
+            pipe.delete(k.conv_transcript(conv))
         if write.transcript:
             key = k.conv_transcript(conv)
             pipe.rpush(key, *(e.to_json() for e in write.transcript))

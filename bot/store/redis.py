@@ -141,6 +141,9 @@ class AtomicWrites:
     def rpush(self, key: str, *values: str) -> None:
         self._op("RPUSH", key, *values)
 
+    def delete(self, key: str) -> None:
+        self._op("DEL", key)
+
     def ltrim(self, key: str, start: int, end: int) -> None:
         self._op("LTRIM", key, start, end)
 
