@@ -141,6 +141,7 @@ class LinePerson:
     async def wait_for(self, words: str, timeout: float = 10.0) -> str:
         """Wait until something the person got contains `words` (e.g. a pushed notice)."""
         await until(lambda: any(words in t for t in self.texts()), timeout)
+        self.seen = len(self.texts())
         return next(t for t in self.texts() if words in t)
 
 

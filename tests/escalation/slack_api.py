@@ -79,6 +79,8 @@ class SlackStandIn:
         self.views: list[dict[str, Any]] = []
         self.reactions: list[tuple[str, str]] = []  # (ts, name) on messages not posted here
         self.faults: list[Fault] = []
+        self.deleted: list[Message] = []  # removed with chat.delete
+        self.reject_blocks = 0  # answer this many posts with blocks `invalid_blocks`
         self._seq = 0
         self._changed = asyncio.Condition()
         self._closing = asyncio.Event()
@@ -227,6 +229,9 @@ class SlackStandIn:
         thread_ts = args.get("thread_ts") or None
         if thread_ts and not any(m.ts == thread_ts for m in self.messages):
             return {"ok": False, "error": "thread_not_found"}
+        if args.get("blocks") and self.reject_blocks > 0:
+            self.reject_blocks -= 1
+            return {"ok": False, "error": "invalid_blocks"}
         message = Message(
             channel=channel,
             ts=self._next_ts(),
@@ -247,6 +252,15 @@ class SlackStandIn:
         message.text = str(args.get("text") or message.text)
         message.blocks = list(args.get("blocks") or message.blocks)
         message.updates += 1
+        return {"ok": True, "channel": message.channel, "ts": message.ts}
+
+    def _m_chat_delete(self, args: dict[str, Any]) -> dict[str, Any]:
+        try:
+            message = self.find(str(args.get("ts")))
+        except KeyError:
+            return {"ok": False, "error": "message_not_found"}
+        self.messages.remove(message)
+        self.deleted.append(message)
         return {"ok": True, "channel": message.channel, "ts": message.ts}
 
     def _m_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
