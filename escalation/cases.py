@@ -1370,7 +1370,7 @@ class CaseBook:
         )
 
         def extra(p: Pipeline) -> None:
-            p.delete(k.case(case.case_id))  # rewritten whole: no stale field survives
+            # (The case hash is rewritten whole: every field, so nothing of the words stays.)
             p.delete(k.case_transcript(case.case_id), k.case_seen(case.case_id))
             p.delete(k.case_delivered(case.case_id))
             p.zrem(k.timers, self._timer(REDACT, case.case_id))

@@ -155,7 +155,9 @@ class ConversationStore:
     async def trim_dead_letters(self, now_ms: int) -> int:
         """Parked events older than the retention period go (they carry the person's words)."""
         oldest = max(0, now_ms - self.retention_s * 1000)
-        return int(await self.redis.xtrim(self.keys.events_dead, minid=f"{oldest}-0"))
+        return int(
+            await self.redis.xtrim(self.keys.events_dead, minid=f"{oldest}-0", approximate=False)
+        )
 
     async def forget_dead_letters(self, conv: str) -> int:
         """Remove the person's events from the dead-letter stream (they carry their words)."""
