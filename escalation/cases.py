@@ -528,7 +528,9 @@ class CaseBook:
             for i, e in enumerate(transcript)
             if e.role in ("person", "bot", "counselor")
         ]
-        if trigger and not any(e.role == "person" and e.text == trigger.text for e in entries[-3:]):
+        # The trigger is in the transcript copy already, unless the copy was cut before it (the
+        # turn's own answer, up to five messages, follows it).
+        if trigger and not any(e.role == "person" and e.text == trigger.text for e in entries[-6:]):
             entries.append(LogEntry(f"k:{request.key}", "person", trigger.text, now_ms))
         items = [self._counselor_item(case, "card"), *alerts]
         timers = cfg.timers

@@ -53,7 +53,12 @@ def test_first_contact_explains_and_asks_consent_in_one_tap(chat: Chat) -> None:
     assert "110" in text
     assert "データを消して" in text
     assert len(out.messages) == 3
-    assert list(chat.buttons()) == ["はじめる", "ただ話を聞いてほしい", "もっとくわしく", "同意しない"]
+    assert list(chat.buttons()) == [
+        "はじめる",
+        "ただ話を聞いてほしい",
+        "もっとくわしく",
+        "同意しない",
+    ]
     assert "consent" not in chat.profile
     chat.tap("はじめる")
     assert chat.profile["consent"] == "yes"

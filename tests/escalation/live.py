@@ -50,7 +50,9 @@ def config_copy(tmp: Path, *, closed_now: bool = False) -> Path:
         end = start + timedelta(hours=1)
         hours = f'["{start:%H}:00-{end:%H}:00"]'
         text = (target / "service.yaml").read_text(encoding="utf-8")
-        weekly = "\n".join(f"    {d}: {hours}" for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
+        weekly = "\n".join(
+            f"    {d}: {hours}" for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        )
         head, _, rest = text.partition("  weekly:\n")
         rest = rest[rest.index("  # Special days") :]
         (target / "service.yaml").write_text(f"{head}  weekly:\n{weekly}\n{rest}", encoding="utf-8")

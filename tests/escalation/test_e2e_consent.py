@@ -42,7 +42,9 @@ async def app(
 
 
 async def transcript(app: RunningApp, person: LinePerson) -> list[dict[str, str]]:
-    raw = await app.services.redis.lrange(app.services.keys.conv_transcript(person.conversation), 0, -1)
+    raw = await app.services.redis.lrange(
+        app.services.keys.conv_transcript(person.conversation), 0, -1
+    )
     return [json.loads(r) for r in raw]
 
 

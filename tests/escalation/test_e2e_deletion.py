@@ -53,7 +53,7 @@ async def test_deleting_while_a_counselor_holds_the_case_removes_it_everywhere(
     assert bot_posts
     # A parked event of the person (a turn that kept failing) carries their words too.
     redis, keys = app.services.redis, app.services.keys
-    await redis.xadd(keys.events_dead, {"conv": person.conversation, "event": "{\"text\":\"借金\"}"})
+    await redis.xadd(keys.events_dead, {"conv": person.conversation, "event": '{"text":"借金"}'})
     asked = "\n".join(await person.say("データを消して"))  # works while the counselor talks
     assert "消してもいいですか" in asked
     done = "\n".join(await person.tap("消す"))
@@ -168,7 +168,9 @@ async def test_retention_closed_and_open_cases_lose_the_words_after_the_period(
         case = await desk.book.load(case_id)
         assert case is not None
         card = slack.find(case.card_ts)
-        assert "保存期間" in card.text and "死にたい" not in json.dumps(card.blocks, ensure_ascii=False)
+        assert "保存期間" in card.text and "死にたい" not in json.dumps(
+            card.blocks, ensure_ascii=False
+        )
     assert slack.deleted  # the bot's thread lines went with the words
 
 

@@ -45,7 +45,9 @@ async def claimed(app: RunningApp, line: LineStandIn, slack: SlackStandIn, name:
 
 def unsafe(text: str) -> list[str]:
     """What in a Slack message could mention or link something."""
-    found = [w for w in ("<!channel>", "<!here>", "<@U0BOSS>", "<https://", "|ここを見て>") if w in text]
+    found = [
+        w for w in ("<!channel>", "<!here>", "<@U0BOSS>", "<https://", "|ここを見て>") if w in text
+    ]
     found += [w for w in ("https://evil.example", "evil.example") if w in text]
     return found
 
@@ -112,8 +114,20 @@ async def test_what_cannot_reach_the_person_is_never_dropped_silently(
         "type": "message",
         "subtype": "message_changed",
         "channel": COUNSELORS,
-        "message": {"type": "message", "user": "UALICE", "text": "はじめまして！", "ts": ts, "thread_ts": case.card_ts},
-        "previous_message": {"type": "message", "user": "UALICE", "text": "はじめまして", "ts": ts, "thread_ts": case.card_ts},
+        "message": {
+            "type": "message",
+            "user": "UALICE",
+            "text": "はじめまして！",
+            "ts": ts,
+            "thread_ts": case.card_ts,
+        },
+        "previous_message": {
+            "type": "message",
+            "user": "UALICE",
+            "text": "はじめまして",
+            "ts": ts,
+            "thread_ts": case.card_ts,
+        },
         "ts": "9.1",
     }
     await counselors.requests.slack_event(edit)
@@ -121,14 +135,24 @@ async def test_what_cannot_reach_the_person_is_never_dropped_silently(
         "type": "message",
         "subtype": "message_deleted",
         "channel": COUNSELORS,
-        "previous_message": {"type": "message", "user": "UALICE", "text": "はじめまして", "ts": ts, "thread_ts": case.card_ts},
+        "previous_message": {
+            "type": "message",
+            "user": "UALICE",
+            "text": "はじめまして",
+            "ts": ts,
+            "thread_ts": case.card_ts,
+        },
         "deleted_ts": ts,
         "ts": "9.2",
     }
     await counselors.requests.slack_event(deleted)
     # A file (with a caption): neither reaches the person, and it is not marked as delivered.
     file_ts = await counselors.write(
-        case, "この資料を見てね", "UALICE", subtype="file_share", files=[{"id": "F1", "name": "a.pdf"}]
+        case,
+        "この資料を見てね",
+        "UALICE",
+        subtype="file_share",
+        files=[{"id": "F1", "name": "a.pdf"}],
     )
     await until(lambda: len(counselors.ephemeral_to("UALICE")) >= 3)
     notices = counselors.ephemeral_to("UALICE")
@@ -156,7 +180,9 @@ async def test_stickers_and_images_reach_the_counselor_and_the_bot_answers_kindl
     await counselors.press("case_claim", case, "UALICE")
     await person.wait_for("相談員につながりました")
     before = len(person.texts())
-    quiet = await person.media("sticker", packageId="1", stickerId="2", stickerResourceType="STATIC")
+    quiet = await person.media(
+        "sticker", packageId="1", stickerId="2", stickerResourceType="STATIC"
+    )
     assert quiet == []  # the counselor is talking: the bot stays quiet
     await counselors.drained()
     assert any("（スタンプ）" in t for t in counselors.thread(case))

@@ -66,9 +66,7 @@ async def test_holder_asks_and_a_supervisor_signs_off_closing_an_imminent_case(
     assert case.is_open and case.pending_close is not None
     assert any("スーパーバイザーに承認を求めました" in t for t in counselors.ephemeral_to("UALICE"))
     alert = next(m for m in slack.posts(SUPERVISORS) if "承認" in m.text)
-    approve = next(
-        e for b in alert.blocks if b["type"] == "actions" for e in b["elements"]
-    )
+    approve = next(e for b in alert.blocks if b["type"] == "actions" for e in b["elements"])
     assert "承認する" in approve["text"]["text"]
     # A counselor who is not a supervisor cannot sign off.
     await counselors.press("case_approve", case, "UBOB", channel=SUPERVISORS, message_ts=alert.ts)
@@ -111,7 +109,9 @@ async def test_only_the_holder_or_a_supervisor_closes_and_the_outcome_is_checked
     # A supervisor hands it back with a reason: recorded, and the person is told.
     await counselors.press("case_hand_back", case, SUPERVISOR)
     assert slack.views[-1]["view"]["callback_id"] == "case_hand_back_modal"
-    await counselors.requests.submit_hand_back(case.case_id, "落ち着いて、安全を確認できた", user=SUPERVISOR)
+    await counselors.requests.submit_hand_back(
+        case.case_id, "落ち着いて、安全を確認できた", user=SUPERVISOR
+    )
     await person.wait_for("またこのチャットがお話を聞きます")
     back = await counselors.reload(case.case_id)
     assert back.state == "handed_back"
@@ -132,7 +132,9 @@ async def test_actions_are_checked_against_the_card_the_channel_and_the_organisa
     await counselors.press("case_claim", a, "UALICE", message_ts=b.card_ts)
     await counselors.press("case_claim", a, "UALICE", channel="C0ELSEWHERE")
     await until(lambda: len(counselors.ephemeral_to("UALICE")) >= 2)
-    assert all("このケースのカードのものではありません" in t for t in counselors.ephemeral_to("UALICE"))
+    assert all(
+        "このケースのカードのものではありません" in t for t in counselors.ephemeral_to("UALICE")
+    )
     # Someone of another organisation in a shared channel: no claim, no words to the person.
     await counselors.press("case_claim", a, "UFOREIGN", team="TOTHER")
     await until(lambda: counselors.ephemeral_to("UFOREIGN"))
@@ -161,7 +163,9 @@ async def test_a_flagged_case_goes_to_the_supervisor_whatever_the_writers_own_ri
         flags=("child_in_danger",),
     )
     status = await desk.runtime.desk.open_case(
-        CaseRequest(conv, "flag-1", "risk", flagged, {}, consent=False, trigger_text="子どもを叩いてしまう"),
+        CaseRequest(
+            conv, "flag-1", "risk", flagged, {}, consent=False, trigger_text="子どもを叩いてしまう"
+        ),
         __import__("datetime").datetime.now(__import__("datetime").UTC),
     )
     assert await desk.book.queue() == [status.case_id, low.case_id]  # top priority
