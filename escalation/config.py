@@ -249,6 +249,23 @@ def _number(
     return float(value)
 
 
+def _count(
+    section: Any, name: str, what: str, file: str, problems: list[Problem], default: int
+) -> int:
+    """A whole number 0 or more, explained in Japanese when it is not."""
+    value = section.get(name, default) if isinstance(section, Mapping) else default
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        problems.append(
+            Problem(
+                file,
+                line_of(section, name) or line_of(section),
+                f"reminders.{name}（{what}）は 0 以上の整数で書いてください（いまは「{value}」）",
+            )
+        )
+        return default
+    return value
+
+
 def _section(data: Any, name: str, file: str, problems: list[Problem]) -> Any:
     value = data.get(name) if isinstance(data, Mapping) else None
     if not isinstance(value, Mapping):
@@ -364,10 +381,12 @@ def _load(path: Path) -> tuple[EscalationConfig | None, list[Problem]]:
         reminders_s = {}
     reminders = Reminders(
         person_max=int(
-            _number(reminders_s, "person_max", file, problems, integer=True, minimum=-1, default=3)
+            _count(
+                reminders_s, "person_max", "待っている本人へのお知らせの最大回数", file, problems, 3
+            )
         ),
-        person_min_gap_minutes=_number(
-            reminders_s, "person_min_gap_minutes", file, problems, default=15
+        person_min_gap_minutes=_count(
+            reminders_s, "person_min_gap_minutes", "お知らせとお知らせの間の分", file, problems, 15
         ),
     )
 
