@@ -734,3 +734,34 @@ def test_an_engine_failure_still_answers_and_gives_hotlines_in_a_crisis(
     assert YORISOI in out.messages[0].text
     calm = Chat(engine)
     assert calm.say("こんにちは").messages  # a kind "please try again", never silence
+
+
+def test_agreeing_to_an_older_version_of_the_terms_asks_again(chat: Chat) -> None:
+    chat.profile.update(consent="yes", consent_terms="2020-01-01")
+    chat.say("こんばんは")
+    assert "はじめまして" in chat.texts[0]  # the terms changed since: shown again
+    chat.tap("はじめる")
+    assert chat.profile["consent_terms"] == chat.engine.service.terms_version
+    again = Chat(chat.engine)
+    again.profile.update(consent="yes", consent_terms=chat.engine.service.terms_version)
+    again.say("こんばんは")
+    assert "はじめまして" not in again.text
+
+
+def test_stop_and_delete_work_while_a_counselor_holds_the_case(chat: Chat) -> None:
+    chat.start()
+    chat.case = claimed()
+    chat.system("case_claimed")
+    assert not chat.say("消したいことがある").messages  # ordinary words: the counselor's
+    chat.say("データを消して")
+    assert "消してもいいですか" in chat.text
+    assert not chat.say("えっと").messages  # not an answer: back to the counselor, quietly
+    chat.say("データを消して")
+    chat.tap("消す")
+    assert chat.actions(ForgetMe)
+    stopper = Chat(chat.engine)
+    stopper.start()
+    stopper.case = claimed()
+    stopper.say("やめる")
+    assert "相談員にも、終わりにしたことを伝えます" in stopper.text
+    assert stopper.actions(EndConversation)

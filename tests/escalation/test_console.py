@@ -127,3 +127,36 @@ async def test_console_hand_back(console: Desk) -> None:
         "/dev/console/api/cases/C-9999/claim", json={"counselor": "佐藤"}
     )
     assert missing.status_code == 404
+
+
+async def test_console_applies_the_same_roles_holder_notes_and_supervisor_sign_off(
+    console: Desk,
+) -> None:
+    conv = await console.person("Uconsole3")
+    status = await console.open(conv, "今夜、薬を全部飲みます", RiskLevel.IMMINENT)
+    url = f"/dev/console/api/cases/{status.case_id}"
+    post = console.http.post
+    assert (await post(url + "/claim", json={"counselor": "佐藤"})).status_code == 200
+    await console.intake.wait(lambda i: i.of(EventKind.SYSTEM, "case_claimed"))
+    # Someone else's reply stays a note; they are told who holds the case.
+    other = await post(
+        url + "/reply", json={"counselor": "鈴木", "text": "大丈夫？", "client_id": "abcdef10"}
+    )
+    assert other.status_code == 409 and "佐藤" in other.json()["message"]
+    assert not console.intake.of(EventKind.COUNSELOR)
+    # Closing an imminent case: a reason, then a supervisor's sign-off.
+    close = {"counselor": "佐藤", "outcome": "listened"}
+    assert (await post(url + "/close", json=close)).status_code == 422
+    asked = await post(url + "/close", json={**close, "why": "落ち着いた"})
+    assert asked.json()["result"] == "signoff_requested"
+    state = (await console.http.get("/dev/console/api/state")).json()
+    assert state["claimed"][0]["state_line"].endswith("スーパーバイザーの承認を待っています")
+    await console.drained()
+    alerts = (await console.http.get("/dev/console/api/state")).json()["alerts"]
+    assert any(a.get("approve") and a["case_id"] == status.case_id for a in alerts)
+    assert (await post(url + "/approve", json={"counselor": "鈴木"})).status_code == 403
+    approved = await post(url + "/approve", json={"counselor": "田中", "supervisor": True})
+    assert approved.status_code == 200
+    await console.intake.wait(lambda i: i.of(EventKind.SYSTEM, "case_closed"))
+    closed = (await console.http.get("/dev/console/api/state")).json()["closed"][0]
+    assert "田中" in closed["signoff"] and "落ち着いた" in closed["signoff"]
