@@ -36,9 +36,12 @@ from escalation.config import (
 )
 from escalation.console import console_router
 from escalation.desk import CaseDesk
+from escalation.erasure import CaseEraser
 from escalation.model import PRIORITY_NAMES, PRIORITY_SPAN
 from escalation.outbox import Outbox
+from escalation.sending import CaseSender
 from escalation.slack import SlackBoard, SlackCounselorApp
+from escalation.timers import CaseTimers
 
 log = structlog.get_logger(__name__)
 
@@ -63,6 +66,8 @@ class EscalationRuntime:
     desk: CaseDesk
     router: APIRouter
     book: CaseBook
+    eraser: CaseEraser
+    timers: CaseTimers
     outbox: Outbox
     clock: Callable[[], datetime]
     slack: SlackCounselorApp | None = None
@@ -79,13 +84,15 @@ class EscalationRuntime:
                 client.session = session
                 self._sessions.append(session)
         await asyncio.gather(
-            self.outbox.run(stop, self.book.send), self._timers(stop), self._retention(stop)
+            self.outbox.run(stop, CaseSender(self.book).send),
+            self._timers(stop),
+            self._retention(stop),
         )
 
     async def sweep(self, now_ms: int) -> int:
         """Enforce retention on what has no timer of its own: console alerts and parked
         (dead-letter) events older than retention.transcript_days. Returns how many went."""
-        removed = await self.book.trim_alerts(now_ms)
+        removed = await self.eraser.trim_alerts(now_ms)
         return removed + await self.book.conversations.trim_dead_letters(now_ms)
 
     async def _retention(self, stop: asyncio.Event) -> None:
@@ -103,7 +110,7 @@ class EscalationRuntime:
         while not stop.is_set():
             try:
                 now_ms = int(self.clock().timestamp() * 1000)
-                while await self.book.fire_timers(now_ms) and not stop.is_set():
+                while await self.timers.fire_timers(now_ms) and not stop.is_set():
                     pass
             except asyncio.CancelledError:
                 raise
@@ -245,10 +252,13 @@ def build_escalation(
             problem="SLACK_SUPERVISOR_USERS is empty: no one can close or hand back an imminent "
             "or flagged case, or sign off a counselor's request to",
         )
+    eraser = CaseEraser(book)
     return EscalationRuntime(
-        desk=CaseDesk(book, clock),
+        desk=CaseDesk(book, eraser, clock),
         router=router,
         book=book,
+        eraser=eraser,
+        timers=CaseTimers(book),
         outbox=outbox,
         clock=clock,
         slack=slack_app,

@@ -21,7 +21,7 @@ import json
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar, cast
 
 import redis.asyncio as aioredis
@@ -35,7 +35,7 @@ from bot.screening.types import RiskLevel, ScreeningResult
 from bot.store.conversations import ConversationStore
 from bot.store.keys import Keys
 from bot.turn import CaseRequest, CaseStatus, Intake
-from escalation.board import CONSOLE, Board, CardRef
+from escalation.board import CONSOLE, Board
 from escalation.cards import CaseCard, build_card, escape
 from escalation.config import EscalationConfig
 from escalation.model import (
@@ -48,7 +48,7 @@ from escalation.model import (
     SignOff,
     Trigger,
 )
-from escalation.outbox import Outbox, OutboxItem, SendFailed, Stage
+from escalation.outbox import Outbox, OutboxItem, Stage
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -66,13 +66,6 @@ TIMER_KINDS = (ANNOUNCE, SUPERVISE, SILENCE, EXPIRE, REDACT)
 SYSTEM = Counselor("system", "service")
 PERSON = Counselor("system", "person")
 
-_TIMER_LEASE = """
-local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
-for _, member in ipairs(due) do
-  redis.call('ZADD', KEYS[1], 'XX', ARGV[2], member)
-end
-return due
-"""
 
 # Results of the counselor actions, besides "done"/"claimed"/"relayed": why nothing happened.
 REFUSALS = frozenset(
@@ -117,7 +110,7 @@ class Outcome:
 
 
 @dataclass(slots=True)
-class _Write:
+class CaseWrite:
     """What one transition writes: the case, log lines, outbox items and anything else."""
 
     case: Case | None = None
@@ -168,7 +161,6 @@ class CaseBook:
         self.counselor_channel = counselor_channel
         self.supervisor_channel = supervisor_channel or counselor_channel
         self.visible = visible  # a counselor can see cases at all (Slack, or a served console)
-        self._timer_lease = redis.register_script(_TIMER_LEASE)
 
     # --- reading ---------------------------------------------------------------------------
     async def load(self, case_id: str) -> Case | None:
@@ -209,7 +201,7 @@ class CaseBook:
     def slack(self) -> bool:
         return self.board.kind != CONSOLE
 
-    def _name(self, who: Counselor) -> str:
+    def name_of(self, who: Counselor) -> str:
         """How the counselor is named in what counselors read (a mention in Slack)."""
         return who.mention() if self.slack else who.plain()
 
@@ -273,12 +265,12 @@ class CaseBook:
             until = min(case.wait_until_ms, fresh)
         if (position, until) != (case.wait_position, case.wait_until_ms):
 
-            async def decide(found: Case | None, pipe: Pipeline) -> tuple[None, _Write | None]:
+            async def decide(found: Case | None, pipe: Pipeline) -> tuple[None, CaseWrite | None]:
                 if found is None or not found.is_open:
                     return None, None
-                return None, _Write(found.with_(wait_position=position, wait_until_ms=until))
+                return None, CaseWrite(found.with_(wait_position=position, wait_until_ms=until))
 
-            await self._transact(case.case_id, decide)
+            await self.transact(case.case_id, decide)
         minutes = -(-(until - now_ms) // 60_000)
         return int(minutes) if minutes > 0 else None
 
@@ -294,10 +286,10 @@ class CaseBook:
         )
 
     # --- the transaction helper ------------------------------------------------------------
-    async def _transact(
+    async def transact(
         self,
         case_id: str,
-        decide: Callable[[Case | None, Pipeline], Awaitable[tuple[T, _Write | None]]],
+        decide: Callable[[Case | None, Pipeline], Awaitable[tuple[T, CaseWrite | None]]],
         *,
         watch: Sequence[str] = (),
     ) -> T:
@@ -321,7 +313,7 @@ class CaseBook:
                 except WatchError:
                     continue
 
-    def _stage(self, pipe: Pipeline, case_id: str, write: _Write) -> None:
+    def _stage(self, pipe: Pipeline, case_id: str, write: CaseWrite) -> None:
         k = self.keys
         if write.case is not None:
             pipe.hset(k.case(case_id), mapping=cast(Mapping[Any, Any], write.case.to_fields()))
@@ -343,24 +335,24 @@ class CaseBook:
 
     def _active(self, case: Case, now_ms: int) -> tuple[Case, Stage]:
         """Someone wrote in the case: it lives another retention period from now."""
-        member = self._timer(EXPIRE, case.case_id)
+        member = self.timer_member(EXPIRE, case.case_id)
         at = now_ms + self.keep_words_ms
         return case.with_(last_activity_ms=now_ms), lambda p: p.zadd(self.keys.timers, {member: at})
 
     # --- outbox items ----------------------------------------------------------------------
     @staticmethod
-    def _counselor_item(case: Case, kind: str, **data: Any) -> OutboxItem:
+    def counselor_item(case: Case, kind: str, **data: Any) -> OutboxItem:
         return OutboxItem(lane=f"c:{case.case_id}", kind=kind, case_id=case.case_id, data=data)
 
-    def _thread_item(self, case: Case, text: str, *, broadcast: bool = False) -> OutboxItem:
-        return self._counselor_item(case, "thread", text=text, broadcast=broadcast)
+    def thread_item(self, case: Case, text: str, *, broadcast: bool = False) -> OutboxItem:
+        return self.counselor_item(case, "thread", text=text, broadcast=broadcast)
 
-    def _supervisor_item(
+    def supervisor_item(
         self, case: Case, text: str, *, approve: bool = False, **values: Any
     ) -> OutboxItem:
-        return self._counselor_item(case, "supervisor", text=text, values=values, approve=approve)
+        return self.counselor_item(case, "supervisor", text=text, values=values, approve=approve)
 
-    def _notice_item(self, case: Case, who: Counselor | None, text: str) -> OutboxItem | None:
+    def notice_item(self, case: Case, who: Counselor | None, text: str) -> OutboxItem | None:
         """A message only `who` sees (Slack ephemeral in the card's thread)."""
         if who is None or who.kind != "slack" or not case.card_ts:
             return None
@@ -377,7 +369,7 @@ class CaseBook:
         )
 
     @staticmethod
-    def _person_item(case: Case, event: InboundEvent) -> OutboxItem:
+    def person_item(case: Case, event: InboundEvent) -> OutboxItem:
         return OutboxItem(
             lane=f"p:{case.case_id}",
             kind="intake",
@@ -386,7 +378,7 @@ class CaseBook:
         )
 
     @staticmethod
-    def _system_event(
+    def system_event(
         case: Case, name: str, now_ms: int, suffix: str = "", **meta: str
     ) -> InboundEvent:
         event_name = name.removeprefix("case_")
@@ -401,11 +393,11 @@ class CaseBook:
             meta={"case_id": case.case_id, **meta},
         )
 
-    def _timer(self, kind: str, case_id: str) -> str:
+    def timer_member(self, kind: str, case_id: str) -> str:
         return f"{kind}|{case_id}"
 
-    def _timers(self, case_id: str, *kinds: str) -> list[str]:
-        return [self._timer(kind, case_id) for kind in kinds or TIMER_KINDS]
+    def timer_members(self, case_id: str, *kinds: str) -> list[str]:
+        return [self.timer_member(kind, case_id) for kind in kinds or TIMER_KINDS]
 
     def _flags_text(self, flags: Sequence[str]) -> str:
         cfg = self.config()
@@ -417,11 +409,11 @@ class CaseBook:
         items: list[OutboxItem] = []
         cfg = self.config()
         if after.risk >= RiskLevel.IMMINENT and not (before and before.supervisor_alerted):
-            items.append(self._supervisor_item(after, "supervisor_imminent", words=escape(words)))
+            items.append(self.supervisor_item(after, "supervisor_imminent", words=escape(words)))
         if after.flags and not (before and before.flags_alerted):
             flags = self._flags_text(after.flags)
-            items.append(self._supervisor_item(after, "supervisor_flagged", flags=flags))
-            items.append(self._thread_item(after, cfg.text("thread_flags", flags=flags)))
+            items.append(self.supervisor_item(after, "supervisor_flagged", flags=flags))
+            items.append(self.thread_item(after, cfg.text("thread_flags", flags=flags)))
         return items
 
     # --- opening ---------------------------------------------------------------------------
@@ -532,7 +524,7 @@ class CaseBook:
         # turn's own answer, up to five messages, follows it).
         if trigger and not any(e.role == "person" and e.text == trigger.text for e in entries[-6:]):
             entries.append(LogEntry(f"k:{request.key}", "person", trigger.text, now_ms))
-        items = [self._counselor_item(case, "card"), *alerts]
+        items = [self.counselor_item(case, "card"), *alerts]
         timers = cfg.timers
 
         def extra(pipe: Pipeline) -> None:
@@ -546,13 +538,13 @@ class CaseBook:
             pipe.zadd(
                 k.timers,
                 {
-                    self._timer(ANNOUNCE, case_id): now_ms + timers.reannounce_ms,
-                    self._timer(SUPERVISE, case_id): now_ms + timers.supervisor_ms,
-                    self._timer(EXPIRE, case_id): now_ms + self.keep_words_ms,
+                    self.timer_member(ANNOUNCE, case_id): now_ms + timers.reannounce_ms,
+                    self.timer_member(SUPERVISE, case_id): now_ms + timers.supervisor_ms,
+                    self.timer_member(EXPIRE, case_id): now_ms + self.keep_words_ms,
                 },
             )
 
-        write = _Write(case=case, log=entries, items=items, extra=[extra])
+        write = CaseWrite(case=case, log=entries, items=items, extra=[extra])
         conv_key, req_key = k.conv_case(conv), k.case_request(request.key)
         dangling: str | None = None
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -617,7 +609,7 @@ class CaseBook:
         if risk > case.risk:
             label = cfg.label("risk", RiskLevel(risk).label)
             items.append(
-                self._thread_item(
+                self.thread_item(
                     updated, cfg.text("thread_risk_raised", risk=label, words=escape(words))
                 )
             )
@@ -627,13 +619,13 @@ class CaseBook:
         if updated.flags:
             updated = updated.with_(flags_alerted=True)
         if updated != case:
-            items.insert(0, self._counselor_item(updated, "update"))
+            items.insert(0, self.counselor_item(updated, "update"))
         return updated, items
 
     async def _join(self, case_id: str, request: CaseRequest, now_ms: int) -> Case | None:
         k = self.keys
 
-        async def decide(case: Case | None, pipe: Pipeline) -> tuple[Case | None, _Write | None]:
+        async def decide(case: Case | None, pipe: Pipeline) -> tuple[Case | None, CaseWrite | None]:
             if case is None or not case.is_open:
                 return None, None
             if await pipe.sismember(k.case_seen(case_id), request.key):
@@ -653,7 +645,7 @@ class CaseBook:
                 notify_when_open=updated.notify_when_open or request.notify_when_open,
             )
             if updated != case and not any(i.kind == "update" for i in items):
-                items.insert(0, self._counselor_item(updated, "update"))
+                items.insert(0, self.counselor_item(updated, "update"))
             # The words themselves reach the thread through `person_said` (the pipeline calls
             # it for every message while a case is open); joining only merges the assessment.
 
@@ -663,16 +655,16 @@ class CaseBook:
                 if updated.state == "queued":
                     self._queue_stage(updated)(p)
 
-            return updated, _Write(case=updated, items=items, extra=[extra])
+            return updated, CaseWrite(case=updated, items=items, extra=[extra])
 
-        return await self._transact(case_id, decide, watch=[k.case_seen(case_id)])
+        return await self.transact(case_id, decide, watch=[k.case_seen(case_id)])
 
     # --- the person's side -----------------------------------------------------------------
     async def _on_open_case(
         self,
         conv: str,
         key: str,
-        change: Callable[[Case, Pipeline], Awaitable[_Write | None]],
+        change: Callable[[Case, Pipeline], Awaitable[CaseWrite | None]],
     ) -> bool:
         """Apply `change` to the person's open case once per `key`; False when there is none."""
         case_id = await self.open_case_id(conv)
@@ -680,7 +672,7 @@ class CaseBook:
             return False
         k = self.keys
 
-        async def decide(case: Case | None, pipe: Pipeline) -> tuple[bool, _Write | None]:
+        async def decide(case: Case | None, pipe: Pipeline) -> tuple[bool, CaseWrite | None]:
             if case is None or not case.is_open:
                 return False, None
             if await pipe.sismember(k.case_seen(case_id), key):
@@ -691,7 +683,7 @@ class CaseBook:
             write.extra.append(lambda p: p.sadd(k.case_seen(case_id), key))
             return True, write
 
-        return await self._transact(case_id, decide, watch=[k.case_seen(case_id)])
+        return await self.transact(case_id, decide, watch=[k.case_seen(case_id)])
 
     async def person_said(
         self,
@@ -712,18 +704,18 @@ class CaseBook:
             )
             shown = f"{label} {text}".strip()
 
-        async def change(case: Case, pipe: Pipeline) -> _Write:
+        async def change(case: Case, pipe: Pipeline) -> CaseWrite:
             trigger = self._trigger(text, screening, now_ms) if text else None
             updated, items = self._merge(case, screening, trigger)
             updated, active = self._active(updated, now_ms)
-            items.append(self._thread_item(updated, cfg.text("thread_person", text=escape(shown))))
+            items.append(self.thread_item(updated, cfg.text("thread_person", text=escape(shown))))
 
             def extra(p: Pipeline) -> None:
                 if updated.state == "queued":
                     self._queue_stage(updated)(p)
 
             entry = LogEntry(f"k:{key}", "person", shown, now_ms)
-            return _Write(case=updated, log=[entry], items=items, extra=[extra, active])
+            return CaseWrite(case=updated, log=[entry], items=items, extra=[extra, active])
 
         return await self._on_open_case(conv, key, change)
 
@@ -731,10 +723,10 @@ class CaseBook:
         """What the bot said to the person while the case is open, for the counselor."""
         cfg = self.config()
 
-        async def change(case: Case, pipe: Pipeline) -> _Write:
+        async def change(case: Case, pipe: Pipeline) -> CaseWrite:
             entries = [LogEntry(f"b:{key}:{i}", "bot", t, now_ms) for i, t in enumerate(texts)]
-            items = [self._thread_item(case, cfg.text("thread_bot", text=escape(t))) for t in texts]
-            return _Write(log=entries, items=items)
+            items = [self.thread_item(case, cfg.text("thread_bot", text=escape(t))) for t in texts]
+            return CaseWrite(log=entries, items=items)
 
         return await self._on_open_case(conv, f"bot:{key}", change)
 
@@ -743,18 +735,18 @@ class CaseBook:
         counselors' queue (supervisors still see it), an imminent or flagged one stays."""
         cfg = self.config()
 
-        async def change(case: Case, pipe: Pipeline) -> _Write | None:
+        async def change(case: Case, pipe: Pipeline) -> CaseWrite | None:
             if case.declined:
                 return None
             updated = case.with_(declined=True)
             line = "thread_declined_imminent" if case.needs_supervisor else "thread_declined_high"
             items = [
-                self._counselor_item(updated, "update"),
-                self._thread_item(updated, cfg.text(line)),
-                self._supervisor_item(updated, "supervisor_declined"),
+                self.counselor_item(updated, "update"),
+                self.thread_item(updated, cfg.text(line)),
+                self.supervisor_item(updated, "supervisor_declined"),
             ]
             entry = LogEntry(f"declined:{now_ms}", "system", cfg.text(line), now_ms)
-            return _Write(updated, [entry], items, [self._queue_stage(updated)])
+            return CaseWrite(updated, [entry], items, [self._queue_stage(updated)])
 
         return await self._on_open_case(conv, f"declined:{key}", change)
 
@@ -775,7 +767,7 @@ class CaseBook:
         k, cfg = self.keys, self.config()
         actor = as_actor(who)
 
-        async def decide(case: Case | None, pipe: Pipeline) -> tuple[Outcome, _Write | None]:
+        async def decide(case: Case | None, pipe: Pipeline) -> tuple[Outcome, CaseWrite | None]:
             if case is None:
                 return Outcome("missing"), None
             if not actor.ours:
@@ -794,9 +786,9 @@ class CaseBook:
                 last_counselor_ms=now_ms,
             )
             items = [
-                self._counselor_item(updated, "update"),
-                self._thread_item(updated, cfg.text("thread_claimed", who=self._name(holder))),
-                self._person_item(updated, self._system_event(updated, "case_claimed", now_ms)),
+                self.counselor_item(updated, "update"),
+                self.thread_item(updated, cfg.text("thread_claimed", who=self.name_of(holder))),
+                self.person_item(updated, self.system_event(updated, "case_claimed", now_ms)),
             ]
             entry = LogEntry(
                 f"claimed:{now_ms}",
@@ -807,12 +799,14 @@ class CaseBook:
 
             def extra(p: Pipeline) -> None:
                 p.zrem(k.case_queue, case_id)
-                p.zrem(k.timers, *self._timers(case_id, ANNOUNCE, SUPERVISE))
-                p.zadd(k.timers, {self._timer(SILENCE, case_id): now_ms + cfg.timers.silence_ms})
+                p.zrem(k.timers, *self.timer_members(case_id, ANNOUNCE, SUPERVISE))
+                p.zadd(
+                    k.timers, {self.timer_member(SILENCE, case_id): now_ms + cfg.timers.silence_ms}
+                )
 
-            return Outcome("claimed", updated), _Write(updated, [entry], items, [extra])
+            return Outcome("claimed", updated), CaseWrite(updated, [entry], items, [extra])
 
-        outcome = await self._transact(case_id, decide)
+        outcome = await self.transact(case_id, decide)
         if outcome.result == "claimed":
             log.info("case.claimed", case=case_id, via=actor.who.kind)
         return outcome
@@ -825,7 +819,7 @@ class CaseBook:
         cfg = self.config()
         actor = as_actor(who)
 
-        async def decide(case: Case | None, pipe: Pipeline) -> tuple[Outcome, _Write | None]:
+        async def decide(case: Case | None, pipe: Pipeline) -> tuple[Outcome, CaseWrite | None]:
             if case is None:
                 return Outcome("missing"), None
             if not actor.ours:
@@ -840,16 +834,16 @@ class CaseBook:
             if previous == actor.who:
                 return Outcome("done", case), None
             updated = case.with_(claimed_by=actor.who.ref(), last_counselor_ms=now_ms)
-            before = self._name(previous) if previous else ""
+            before = self.name_of(previous) if previous else ""
             items = [
-                self._counselor_item(updated, "update"),
-                self._thread_item(
+                self.counselor_item(updated, "update"),
+                self.thread_item(
                     updated,
-                    cfg.text("thread_taken_over", who=self._name(actor.who), previous=before),
+                    cfg.text("thread_taken_over", who=self.name_of(actor.who), previous=before),
                 ),
             ]
-            notice = self._notice_item(
-                updated, previous, cfg.text("notice_taken_over", who=self._name(actor.who))
+            notice = self.notice_item(
+                updated, previous, cfg.text("notice_taken_over", who=self.name_of(actor.who))
             )
             if notice is not None:
                 items.append(notice)
@@ -859,9 +853,9 @@ class CaseBook:
                 previous=previous.plain() if previous else "",
             )
             entry = LogEntry(f"taken_over:{now_ms}", "system", text, now_ms)
-            return Outcome("done", updated), _Write(updated, [entry], items)
+            return Outcome("done", updated), CaseWrite(updated, [entry], items)
 
-        return await self._transact(case_id, decide)
+        return await self.transact(case_id, decide)
 
     async def close(
         self,
@@ -885,7 +879,7 @@ class CaseBook:
         if not hand_back and not cfg.is_outcome(outcome):
             return Outcome("bad_outcome", await self.load(case_id))
 
-        async def decide(case: Case | None, pipe: Pipeline) -> tuple[Outcome, _Write | None]:
+        async def decide(case: Case | None, pipe: Pipeline) -> tuple[Outcome, CaseWrite | None]:
             if case is None:
                 return Outcome("missing"), None
             if not actor.ours:
@@ -900,7 +894,7 @@ class CaseBook:
             if case.needs_supervisor and not actor.supervisor:
                 return self._ask_signoff(case, actor.who, hand_back, outcome, summary, why, now_ms)
             signoff = SignOff(actor.who.ref(), now_ms, why) if case.needs_supervisor else None
-            return self._closing(
+            return self.closing(
                 case,
                 actor.who,
                 pipe,
@@ -911,7 +905,7 @@ class CaseBook:
                 signoff=signoff,
             )
 
-        result = await self._transact(case_id, decide)
+        result = await self.transact(case_id, decide)
         if result.result == "done":
             log.info("case.closed", case=case_id, handed_back=hand_back, outcome=outcome)
         return result
@@ -925,31 +919,34 @@ class CaseBook:
         summary: str,
         why: str,
         now_ms: int,
-    ) -> tuple[Outcome, _Write]:
+    ) -> tuple[Outcome, CaseWrite]:
         cfg = self.config()
         action = cfg.label("buttons", "hand_back" if hand_back else "close")
         pending = PendingClose(who.ref(), now_ms, hand_back, outcome, summary.strip()[:1000], why)
         updated = case.with_(pending_close=pending)
         items = [
-            self._counselor_item(updated, "update"),
-            self._thread_item(
+            self.counselor_item(updated, "update"),
+            self.thread_item(
                 updated,
                 cfg.text(
-                    "thread_signoff_requested", who=self._name(who), action=action, why=escape(why)
+                    "thread_signoff_requested",
+                    who=self.name_of(who),
+                    action=action,
+                    why=escape(why),
                 ),
             ),
-            self._supervisor_item(
+            self.supervisor_item(
                 updated,
                 "supervisor_signoff",
                 approve=True,
-                who=self._name(who),
+                who=self.name_of(who),
                 action=action,
                 why=escape(why),
             ),
         ]
         text = cfg.text("thread_signoff_requested", who=who.plain(), action=action, why=why)
         entry = LogEntry(f"signoff_requested:{now_ms}", "system", text, now_ms)
-        return Outcome("signoff_requested", updated), _Write(updated, [entry], items)
+        return Outcome("signoff_requested", updated), CaseWrite(updated, [entry], items)
 
     async def approve(
         self, case_id: str, who: Counselor | Actor, now_ms: int | None = None
@@ -959,7 +956,7 @@ class CaseBook:
         cfg = self.config()
         actor = as_actor(who)
 
-        async def decide(case: Case | None, pipe: Pipeline) -> tuple[Outcome, _Write | None]:
+        async def decide(case: Case | None, pipe: Pipeline) -> tuple[Outcome, CaseWrite | None]:
             if case is None:
                 return Outcome("missing"), None
             if not actor.ours:
@@ -973,7 +970,7 @@ class CaseBook:
                 return Outcome("nothing_pending", case), None
             requester = Counselor.parse(pending.by) or actor.who
             action = cfg.label("buttons", "hand_back" if pending.hand_back else "close")
-            result, write = self._closing(
+            result, write = self.closing(
                 case,
                 requester,
                 pipe,
@@ -985,16 +982,16 @@ class CaseBook:
             )
             line = cfg.text(
                 "thread_signed_off",
-                who=self._name(actor.who),
+                who=self.name_of(actor.who),
                 action=action,
                 why=escape(pending.why),
             )
-            write.items.insert(1, self._thread_item(write.case or case, line))
+            write.items.insert(1, self.thread_item(write.case or case, line))
             return result, write
 
-        return await self._transact(case_id, decide)
+        return await self.transact(case_id, decide)
 
-    def _closing(
+    def closing(
         self,
         case: Case,
         who: Counselor,
@@ -1006,7 +1003,7 @@ class CaseBook:
         hand_back: bool = False,
         signoff: SignOff | None = None,
         ended: str = "",
-    ) -> tuple[Outcome, _Write]:
+    ) -> tuple[Outcome, CaseWrite]:
         """The writes that end an open case: the card, the thread line, the person told (unless
         the person ended it themselves), timers and queue cleared, the words' end scheduled."""
         k, cfg = self.keys, self.config()
@@ -1021,33 +1018,33 @@ class CaseBook:
             pending_close=None,
             ended=ended,
         )
-        items = [self._counselor_item(updated, "update")]
+        items = [self.counselor_item(updated, "update")]
         if ended == "stopped":
             line = plain_line = cfg.text("thread_person_stopped")
-            notice = self._notice_item(updated, case.holder, cfg.text("notice_person_stopped"))
+            notice = self.notice_item(updated, case.holder, cfg.text("notice_person_stopped"))
             if notice is not None:
                 items.append(notice)
             if case.needs_supervisor:
-                items.append(self._supervisor_item(updated, "supervisor_person_left"))
+                items.append(self.supervisor_item(updated, "supervisor_person_left"))
         elif ended == "expired":
             line = plain_line = cfg.text(
                 "state_expired", days=self.service().retention.transcript_days
             )
         elif hand_back:
-            line = cfg.text("thread_handed_back", who=self._name(who))
+            line = cfg.text("thread_handed_back", who=self.name_of(who))
             plain_line = cfg.text("thread_handed_back", who=who.plain())
             items.append(
-                self._person_item(updated, self._system_event(updated, "case_handed_back", now_ms))
+                self.person_item(updated, self.system_event(updated, "case_handed_back", now_ms))
             )
         else:
             label = cfg.outcome_label(outcome) if outcome else cfg.text("none")
-            line = cfg.text("thread_closed", who=self._name(who), outcome=label)
+            line = cfg.text("thread_closed", who=self.name_of(who), outcome=label)
             plain_line = cfg.text("thread_closed", who=who.plain(), outcome=label)
-            event = self._system_event(
+            event = self.system_event(
                 updated, "case_closed", now_ms, **({"outcome": outcome} if outcome else {})
             )
-            items.append(self._person_item(updated, event))
-        items.insert(1, self._thread_item(updated, line))
+            items.append(self.person_item(updated, event))
+        items.insert(1, self.thread_item(updated, line))
         redact_at = now_ms + self.keep_words_ms
 
         def extra(p: Pipeline) -> None:
@@ -1056,8 +1053,8 @@ class CaseBook:
             p.zadd(k.cases_closed, {case_id: now_ms})
             p.zremrangebyrank(k.cases_closed, 0, -CLOSED_KEPT - 1)
             p.eval(_DEL_IF_EQUALS, 1, k.conv_case(case.conversation), case_id)
-            p.zrem(k.timers, *self._timers(case_id, ANNOUNCE, SUPERVISE, SILENCE, EXPIRE))
-            p.zadd(k.timers, {self._timer(REDACT, case_id): redact_at})
+            p.zrem(k.timers, *self.timer_members(case_id, ANNOUNCE, SUPERVISE, SILENCE, EXPIRE))
+            p.zadd(k.timers, {self.timer_member(REDACT, case_id): redact_at})
             for key in (
                 k.case_transcript(case_id),
                 k.case_seen(case_id),
@@ -1066,20 +1063,20 @@ class CaseBook:
                 p.pexpire(key, self.keep_words_ms)
 
         entry = LogEntry(f"closed:{now_ms}", "system", plain_line, now_ms)
-        return Outcome("done", updated), _Write(updated, [entry], items, [extra])
+        return Outcome("done", updated), CaseWrite(updated, [entry], items, [extra])
 
     async def _end(self, case_id: str, who: Counselor, now_ms: int, *, ended: str) -> Outcome:
         """End an open case without a counselor: the person stopped, or nobody wrote in it for
         the retention period."""
 
-        async def decide(case: Case | None, pipe: Pipeline) -> tuple[Outcome, _Write | None]:
+        async def decide(case: Case | None, pipe: Pipeline) -> tuple[Outcome, CaseWrite | None]:
             if case is None:
                 return Outcome("missing"), None
             if not case.is_open:
                 return Outcome("closed", case), None
-            return self._closing(case, who, pipe, now_ms, ended=ended)
+            return self.closing(case, who, pipe, now_ms, ended=ended)
 
-        return await self._transact(case_id, decide)
+        return await self.transact(case_id, decide)
 
     async def call_supervisor(
         self, case_id: str, who: Counselor | Actor, now_ms: int | None = None
@@ -1088,17 +1085,17 @@ class CaseBook:
         cfg = self.config()
         actor = as_actor(who)
 
-        async def decide(case: Case | None, pipe: Pipeline) -> tuple[Outcome, _Write | None]:
+        async def decide(case: Case | None, pipe: Pipeline) -> tuple[Outcome, CaseWrite | None]:
             if case is None:
                 return Outcome("missing"), None
             if not actor.ours:
                 return Outcome("other_team", case), None
             if not case.is_open:
                 return Outcome("closed", case), None
-            name = self._name(actor.who)
+            name = self.name_of(actor.who)
             items = [
-                self._supervisor_item(case, "supervisor_requested", who=name),
-                self._thread_item(case, cfg.text("thread_supervisor_called", who=name)),
+                self.supervisor_item(case, "supervisor_requested", who=name),
+                self.thread_item(case, cfg.text("thread_supervisor_called", who=name)),
             ]
             entry = LogEntry(
                 f"supervisor:{now_ms}",
@@ -1106,9 +1103,9 @@ class CaseBook:
                 cfg.text("thread_supervisor_called", who=actor.who.plain()),
                 now_ms,
             )
-            return Outcome("done", case), _Write(None, [entry], items)
+            return Outcome("done", case), CaseWrite(None, [entry], items)
 
-        return await self._transact(case_id, decide)
+        return await self.transact(case_id, decide)
 
     async def counselor_wrote(
         self,
@@ -1130,7 +1127,7 @@ class CaseBook:
         entry_id = f"{channel}:{ts}"
         is_note = cfg.is_note(text)
 
-        async def decide(case: Case | None, pipe: Pipeline) -> tuple[Outcome, _Write | None]:
+        async def decide(case: Case | None, pipe: Pipeline) -> tuple[Outcome, CaseWrite | None]:
             if case is None:
                 return Outcome("missing"), None
             if not actor.ours:
@@ -1142,7 +1139,7 @@ class CaseBook:
             if is_note or (case.state == "claimed" and not holder):
                 entry = LogEntry(entry_id, "note", text, now_ms, actor.who.ref())
                 result = "note" if is_note or not case.is_open else "not_holder"
-                return Outcome(result, case), _Write(None, [entry], [], [seen])
+                return Outcome(result, case), CaseWrite(None, [entry], [], [seen])
             if case.state == "queued":
                 return Outcome("unclaimed", case), None
             if not case.is_open:
@@ -1162,10 +1159,10 @@ class CaseBook:
                 text=text,
                 meta={"case_id": case_id, "channel": channel, "ts": ts},
             )
-            items = [self._person_item(updated, event)]
+            items = [self.person_item(updated, event)]
             if channel == CONSOLE and self.slack:
                 items.append(
-                    self._thread_item(
+                    self.thread_item(
                         updated,
                         cfg.text(
                             "thread_counselor_mirror", who=actor.who.plain(), text=escape(text)
@@ -1174,14 +1171,16 @@ class CaseBook:
                 )
 
             def extra(p: Pipeline) -> None:
-                p.zadd(k.timers, {self._timer(SILENCE, case_id): now_ms + cfg.timers.silence_ms})
+                p.zadd(
+                    k.timers, {self.timer_member(SILENCE, case_id): now_ms + cfg.timers.silence_ms}
+                )
 
             entry = LogEntry(entry_id, "counselor", text, now_ms, actor.who.ref())
-            return Outcome("relayed", updated), _Write(
+            return Outcome("relayed", updated), CaseWrite(
                 updated, [entry], items, [seen, extra, active]
             )
 
-        return await self._transact(case_id, decide, watch=[k.case_seen(case_id)])
+        return await self.transact(case_id, decide, watch=[k.case_seen(case_id)])
 
     async def relayed(self, event: InboundEvent) -> None:
         """A counselor's message reached the person: record it and show it on the board."""
@@ -1212,399 +1211,6 @@ class CaseBook:
                 data={"channel": channel, "user": user, "text": text, "thread_ts": thread_ts or ""},
             )
         )
-
-    # --- timers ----------------------------------------------------------------------------
-    async def fire_timers(self, now_ms: int, *, limit: int = 50) -> int:
-        """Handle every timer due at `now_ms`; returns how many fired."""
-        due = await self._timer_lease(
-            keys=[self.keys.timers], args=[now_ms, now_ms + TIMER_LEASE_MS, limit]
-        )
-        fired = 0
-        for member in due:
-            kind, _, case_id = str(member).partition("|")
-            try:
-                if await self._fire(kind, case_id, str(member), now_ms):
-                    fired += 1
-            except Exception:
-                log.exception("timer.failed", kind=kind, case=case_id)
-        return fired
-
-    def _next_duty_ms(self, now_ms: int, after_ms: int) -> int:
-        """When a timer waiting for counselors' hours should look again."""
-        now = datetime.fromtimestamp(now_ms / 1000, UTC)
-        opens = self.service().staffed_hours.next_open(now) if self.visible else None
-        if opens is None or opens <= now:
-            return now_ms + after_ms
-        return _ms(opens) + 1000
-
-    async def _fire(self, kind: str, case_id: str, member: str, now_ms: int) -> bool:
-        k, cfg = self.keys, self.config()
-        timers = cfg.timers
-        on_duty = self.on_duty(datetime.fromtimestamp(now_ms / 1000, UTC))
-
-        async def decide(case: Case | None, pipe: Pipeline) -> tuple[bool, _Write | None]:
-            def drop(p: Pipeline) -> None:
-                p.zrem(k.timers, member)
-
-            def again(at_ms: int) -> Stage:
-                return lambda p: p.zadd(k.timers, {member: at_ms})
-
-            if case is None:
-                return False, _Write(extra=[drop])
-            if kind == ANNOUNCE and case.in_queue:
-                if not on_duty:  # nobody to announce to, and nobody to promise the person
-                    return False, _Write(
-                        extra=[again(self._next_duty_ms(now_ms, timers.reannounce_ms))]
-                    )
-                return True, await self._announce(
-                    case, pipe, now_ms, again(now_ms + timers.reannounce_ms)
-                )
-            if kind == SUPERVISE and case.in_queue:
-                if not on_duty:
-                    return False, _Write(
-                        extra=[again(self._next_duty_ms(now_ms, timers.supervisor_ms))]
-                    )
-                minutes = (now_ms - case.opened_ms) // 60_000
-                item = self._supervisor_item(case, "supervisor_unclaimed", minutes=minutes)
-                return True, _Write(None, [], [item], [drop])
-            if kind == SILENCE and case.state == "claimed":
-                last = case.last_counselor_ms or case.claimed_ms
-                if now_ms - last < timers.silence_ms:
-                    return False, _Write(extra=[again(last + timers.silence_ms)])
-                holder = case.holder
-                name = self._name(holder) if holder else ""
-                minutes = (now_ms - last) // 60_000
-                text = cfg.text("thread_reminder", who=name, minutes=minutes)
-                plain = cfg.text(
-                    "thread_reminder", who=holder.plain() if holder else "", minutes=minutes
-                )
-                entry = LogEntry(f"reminder:{now_ms}", "system", plain, now_ms)
-                return True, _Write(
-                    None,
-                    [entry],
-                    [self._thread_item(case, text)],
-                    [again(now_ms + timers.silence_ms)],
-                )
-            if kind == EXPIRE and case.is_open:
-                last = case.last_activity_ms or case.opened_ms
-                if now_ms - last < self.keep_words_ms:
-                    return False, _Write(extra=[again(last + self.keep_words_ms)])
-                _, write = self._closing(case, SYSTEM, pipe, now_ms, ended="expired")
-                write.extra.append(
-                    lambda p: p.zadd(k.timers, {self._timer(REDACT, case_id): now_ms})
-                )
-                return True, write
-            if (
-                kind == REDACT
-                and not case.is_open
-                and not case.redacted
-                and case.state != "deleted"
-            ):
-                return True, self._redaction(case, now_ms)
-            return False, _Write(extra=[drop])
-
-        return await self._transact(case_id, decide)
-
-    async def _announce(self, case: Case, pipe: Pipeline, now_ms: int, again: Stage) -> _Write:
-        """Re-announce an unclaimed case in the channel; tell the waiting person, within the
-        caps (config `reminders`), or, if they asked, that the counselors' hours began."""
-        cfg = self.config()
-        minutes = (now_ms - case.opened_ms) // 60_000
-        updated = case.with_(reannounced=case.reannounced + 1)
-        risk = cfg.label("risk", case.risk.label)
-        items = [
-            self._counselor_item(updated, "update"),
-            self._thread_item(
-                updated,
-                cfg.text("channel_reannounce", case_id=case.case_id, risk=risk, minutes=minutes),
-                broadcast=True,
-            ),
-        ]
-        caps = cfg.reminders
-        if updated.notify_when_open and not updated.told_open:
-            updated = updated.with_(told_open=True, last_reminder_ms=now_ms)
-            items.append(
-                self._person_item(updated, self._system_event(updated, "case_hours_open", now_ms))
-            )
-        elif (
-            updated.reminders < caps.person_max
-            and now_ms - max(updated.last_reminder_ms, updated.opened_ms) >= caps.person_min_gap_ms
-        ):
-            updated = updated.with_(reminders=updated.reminders + 1, last_reminder_ms=now_ms)
-            reminder = self._system_event(
-                updated, "case_reminder", now_ms, suffix=f":{updated.reminders}", state="queued"
-            )
-            items.append(self._person_item(updated, reminder))
-        return _Write(updated, [], items, [again])
-
-    def _redaction(self, case: Case, now_ms: int) -> _Write:
-        """Past retention: the case keeps what the next counselor needs (risk, outcome, the
-        counselor's summary) for retention.summary_days; the words, the LINE address, the
-        assessment and the Slack card's content go."""
-        k, cfg = self.keys, self.config()
-        days = self.service().retention.transcript_days
-        updated = Case(
-            case_id=case.case_id,
-            conversation=case.conversation,
-            address=Address("", ""),
-            state=case.state,
-            risk=case.risk,
-            reason=case.reason,
-            opened_ms=case.opened_ms,
-            claimed_by=case.claimed_by,
-            claimed_ms=case.claimed_ms,
-            closed_by=case.closed_by,
-            closed_ms=case.closed_ms,
-            outcome=case.outcome,
-            summary=case.summary,
-            card_channel=case.card_channel,
-            card_ts=case.card_ts,
-            ended=case.ended,
-            signoff=case.signoff,
-            redacted=True,
-        )
-        scrub = self._counselor_item(
-            updated,
-            "scrub",
-            channel=case.card_channel,
-            ts=case.card_ts,
-            text=cfg.text("state_redacted", days=days),
-        )
-
-        def extra(p: Pipeline) -> None:
-            # (The case hash is rewritten whole: every field, so nothing of the words stays.)
-            p.delete(k.case_transcript(case.case_id), k.case_seen(case.case_id))
-            p.delete(k.case_delivered(case.case_id))
-            p.zrem(k.timers, self._timer(REDACT, case.case_id))
-
-        def keep(p: Pipeline) -> None:
-            p.expire(k.case(case.case_id), self.keep_summary_s)
-            if case.card_ts:
-                p.expire(k.thread_case(case.card_channel, case.card_ts), self.keep_summary_s)
-
-        write = _Write(updated, [], [scrub], [extra])
-        write.extra.append(keep)
-        return write
-
-    # --- sending (the outbox's sender) -----------------------------------------------------
-    def _record_post(self, case_id: str, channel: str, ts: str | None) -> Stage | None:
-        if not ts:
-            return None
-        key = self.keys.case_posts(case_id)
-
-        def record(pipe: Pipeline) -> None:
-            pipe.rpush(key, f"{channel}|{ts}")
-            pipe.pexpire(key, self.keep_words_ms)
-
-        return record
-
-    async def send(self, item: OutboxItem, maybe_sent: bool) -> Stage | None:
-        if item.kind == "intake":
-            await self.intake.submit([InboundEvent.from_json(item.data["event"])])
-            return None
-        if item.kind == "notice":
-            d = item.data
-            await self.board.notify_counselor(
-                str(d["channel"]),
-                str(d["user"]),
-                str(d["text"]),
-                str(d.get("thread_ts") or "") or None,
-            )
-            return None
-        if item.kind == "reaction":
-            await self.board.mark_delivered(str(item.data["channel"]), str(item.data["ts"]))
-            return None
-        if item.kind == "scrub":
-            return await self._scrub(item)
-        case = await self.load(item.case_id)
-        if case is None or case.state == "deleted" or case.redacted:
-            # Deleted or past retention: nothing more of it goes to Slack.
-            raise SendFailed("case no longer stored", permanent=True)
-        cfg = self.config()
-        ref = CardRef(case.card_channel, case.card_ts) if case.card_ts else None
-        if item.kind == "card":
-            if ref is not None:
-                return None  # recorded by an earlier attempt
-            card = self.card(
-                case, await self.case_log(case.case_id, cfg.recent_messages * 4), _now_ms()
-            )
-            posted = await self.board.post_card(
-                card, token=item.id, maybe_sent=maybe_sent, since_ms=item.created_ms
-            )
-            k = self.keys
-
-            def record(pipe: Pipeline) -> None:
-                pipe.hset(
-                    k.case(case.case_id),
-                    mapping={"card_channel": posted.channel, "card_ts": posted.ts},
-                )
-                pipe.set(
-                    k.thread_case(posted.channel, posted.ts), case.case_id, ex=self.keep_summary_s
-                )
-
-            log.info(
-                "case.card_posted",
-                case=case.case_id,
-                latency_ms=_now_ms() - case.opened_ms,
-            )
-            return record
-        if item.kind == "supervisor":
-            values = dict(item.data.get("values", {}))
-            template = str(item.data["text"])
-            risk = cfg.label("risk", case.risk.label)
-
-            def render(link: str) -> str:
-                return cfg.text(template, case_id=case.case_id, risk=risk, link=link, **values)
-
-            posted_at = await self.board.alert_supervisor(
-                case.case_id,
-                render,
-                ref,
-                token=item.id,
-                maybe_sent=maybe_sent,
-                since_ms=item.created_ms,
-                approve=bool(item.data.get("approve")),
-            )
-            return (
-                self._record_post(case.case_id, posted_at.channel, posted_at.ts)
-                if posted_at
-                else None
-            )
-        if ref is None:
-            raise SendFailed("the card is not posted yet")
-        if item.kind == "update":
-            card = self.card(
-                case, await self.case_log(case.case_id, cfg.recent_messages * 4), _now_ms()
-            )
-            await self.board.update_card(ref, card)
-            return None
-        if item.kind == "thread":
-            ts = await self.board.post_in_thread(
-                ref,
-                str(item.data["text"]),
-                token=item.id,
-                maybe_sent=maybe_sent,
-                broadcast=bool(item.data.get("broadcast")),
-            )
-            return self._record_post(case.case_id, ref.channel, ts)
-        raise SendFailed(f"unknown outbox item kind {item.kind}", permanent=True)
-
-    async def _scrub(self, item: OutboxItem) -> Stage | None:
-        """Replace the card with a neutral line and delete the bot's own posts of the case
-        (thread lines, supervisor alerts); counselors' own messages are theirs and stay."""
-        k = self.keys
-        channel, ts = str(item.data.get("channel") or ""), str(item.data.get("ts") or "")
-        if channel and ts:
-            await self.board.replace_card(CardRef(channel, ts), str(item.data["text"]))
-        posts_key = k.case_posts(item.case_id)
-        for raw in await self.redis.lrange(posts_key, 0, -1):
-            post_channel, _, post_ts = str(raw).partition("|")
-            await self.board.delete_post(post_channel, post_ts)
-            await self.redis.lrem(posts_key, 1, str(raw))  # deleted: never tried again
-        return None
-
-    # --- privacy ---------------------------------------------------------------------------
-    async def forget(self, conv: str) -> int:
-        """Delete every case of a conversation (the person asked to be forgotten). Each case
-        becomes a tombstone without any personal data (so the console and the old card's
-        buttons can say what happened); Slack gets the card replaced by a neutral line and the
-        bot's posts deleted; anything still queued for Slack or the person is dropped."""
-        k, cfg = self.keys, self.config()
-        ids = [str(i) for i in await self.redis.lrange(k.person_cases(conv), 0, -1)]
-        cases = await self.load_many(ids)
-        now_ms = _now_ms()
-        deleted = 0
-        for case in cases:
-            cid = case.case_id
-            lanes = [f"c:{cid}", f"p:{cid}", f"n:{cid}"]
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for lane in lanes:
-                    pipe.lrange(k.outbox_lane(lane), 0, -1)
-                pending = await pipe.execute()
-            tombstone = Case(
-                case_id=cid,
-                conversation="",
-                address=Address("", ""),
-                state="deleted",
-                risk=case.risk,
-                reason=case.reason,
-                opened_ms=case.opened_ms,
-                closed_ms=now_ms,
-                card_channel=case.card_channel,
-                card_ts=case.card_ts,
-                ended="deleted",
-            )
-            items: list[OutboxItem] = []
-            if case.card_ts:
-                items.append(
-                    self._counselor_item(
-                        tombstone,
-                        "scrub",
-                        channel=case.card_channel,
-                        ts=case.card_ts,
-                        text=cfg.text("state_deleted"),
-                    )
-                )
-            notice = (
-                self._notice_item(case, case.holder, cfg.text("notice_person_deleted"))
-                if case.is_open
-                else None
-            )
-            if notice is not None:
-                items.append(notice)
-            if case.is_open and case.needs_supervisor:
-                items.append(self._supervisor_item(tombstone, "supervisor_person_deleted"))
-            async with self.redis.pipeline(transaction=True) as pipe:
-                for lane, members in zip(lanes, pending, strict=True):
-                    for member in members:
-                        pipe.delete(k.outbox_item(str(member)))
-                    pipe.delete(k.outbox_lane(lane))
-                    pipe.zrem(k.outbox_due, lane)
-                pipe.delete(
-                    k.case(cid), k.case_transcript(cid), k.case_seen(cid), k.case_delivered(cid)
-                )
-                pipe.hset(k.case(cid), mapping=cast(Mapping[Any, Any], tombstone.to_fields()))
-                pipe.pexpire(k.case(cid), self.keep_words_ms)
-                pipe.pexpire(k.case_posts(cid), self.keep_words_ms)
-                pipe.zrem(k.case_queue, cid)
-                pipe.zrem(k.cases_open, cid)
-                pipe.zadd(k.cases_closed, {cid: now_ms})
-                pipe.zrem(k.timers, *self._timers(cid))
-                if case.card_ts:
-                    pipe.pexpire(k.thread_case(case.card_channel, case.card_ts), self.keep_words_ms)
-                for item in items:
-                    self.outbox.stage(pipe, item)
-                await pipe.execute()
-            deleted += 1
-        await self._forget_alerts({c.case_id for c in cases})
-        await self.redis.delete(k.person_cases(conv), k.conv_case(conv))
-        if deleted:
-            self.outbox.notify()
-        return deleted
-
-    async def _forget_alerts(self, case_ids: set[str]) -> None:
-        """The console's supervisor alerts of these cases (they quote the person's words)."""
-        if not case_ids:
-            return
-        key = self.keys.console_alerts
-        for raw in await self.redis.lrange(key, 0, -1):
-            try:
-                if json.loads(raw).get("case_id") in case_ids:
-                    await self.redis.lrem(key, 0, str(raw))
-            except (ValueError, AttributeError):
-                continue
-
-    async def trim_alerts(self, now_ms: int) -> int:
-        """Drop console alerts older than the retention period; returns how many."""
-        key, removed = self.keys.console_alerts, 0
-        for raw in await self.redis.lrange(key, 0, -1):
-            try:
-                at = int(json.loads(raw).get("at", 0))
-            except (ValueError, AttributeError, TypeError):
-                at = 0
-            if now_ms - at > self.keep_words_ms:
-                removed += int(await self.redis.lrem(key, 0, str(raw)))
-        return removed
 
 
 _DEL_IF_EQUALS = """

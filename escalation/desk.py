@@ -9,13 +9,17 @@ from bot.channels.base import EventKind, InboundEvent
 from bot.screening.types import ScreeningResult
 from bot.turn import CaseRequest, CaseStatus
 from escalation.cases import CaseBook
+from escalation.erasure import CaseEraser
 
 
 class CaseDesk:
     """Implements `bot.turn.Desk` for both counselor boards (Slack and the local console)."""
 
-    def __init__(self, book: CaseBook, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self, book: CaseBook, eraser: CaseEraser, clock: Callable[[], datetime] | None = None
+    ) -> None:
         self.book = book
+        self.eraser = eraser
         self.clock = clock or (lambda: datetime.now(UTC))
 
     @property
@@ -61,4 +65,4 @@ class CaseDesk:
 
     async def forget(self, conversation: str) -> int:
         """Delete the person's cases (they asked to be forgotten); returns how many."""
-        return await self.book.forget(conversation)
+        return await self.eraser.forget(conversation)

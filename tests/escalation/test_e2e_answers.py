@@ -23,18 +23,20 @@ async def line() -> AsyncIterator[LineStandIn]:
 async def app(
     redis_url: str, key_prefix: str, line: LineStandIn, slack: SlackStandIn
 ) -> AsyncIterator[RunningApp]:
-    async with line_and_slack(redis_url, key_prefix, line, slack, LINE_MARK_AS_READ=True) as running:
+    async with line_and_slack(
+        redis_url, key_prefix, line, slack, LINE_MARK_AS_READ=True
+    ) as running:
         yield running
 
 
 QUESTIONS = (
-        ("家族にバレませんか", "家族や学校、職場に、こちらから連絡することはありません"),
-        ("この会話は誰かに見られますか", "相談員と、その責任者だけ"),
-        ("これって記録されますか", "30日間だけ保存"),
-        ("匿名でも大丈夫ですか", "匿名で大丈夫"),
-        ("相談は無料ですか", "相談は無料です"),
-        ("何時までですか", "24時間お返事します"),
-        ("通報されますか", "119（救急）や110（警察）"),
+    ("家族にバレませんか", "家族や学校、職場に、こちらから連絡することはありません"),
+    ("この会話は誰かに見られますか", "相談員と、その責任者だけ"),
+    ("これって記録されますか", "30日間だけ保存"),
+    ("匿名でも大丈夫ですか", "匿名で大丈夫"),
+    ("相談は無料ですか", "相談は無料です"),
+    ("何時までですか", "24時間お返事します"),
+    ("通報されますか", "119（救急）や110（警察）"),
 )
 
 

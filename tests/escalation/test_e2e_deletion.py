@@ -147,9 +147,9 @@ async def test_retention_closed_and_open_cases_lose_the_words_after_the_period(
     await desk.card_of(idle.case_id)
     await desk.drained()
     later = now_ms + 30 * DAY + 60_000
-    while await desk.book.fire_timers(later):
+    while await desk.runtime.timers.fire_timers(later):
         pass
-    while await desk.book.fire_timers(later + 1000):
+    while await desk.runtime.timers.fire_timers(later + 1000):
         pass
     await desk.drained()
     for case_id in (closed.case_id, idle.case_id):

@@ -66,10 +66,9 @@ async def test_no_false_promise_at_night_and_reminders_wait_for_the_hours(
     assert "になったら、ここでお知らせします" in told
     assert (await counselors.reload(case.case_id)).notify_when_open
     # The whole night passes with a short re-announce timer: no reminder, no place in line.
-    book = counselors.book
     now_ms = int(datetime.now(UTC).timestamp() * 1000)
     for minute in range(5, 60, 5):  # counselors come back in 65 minutes or more
-        await book.fire_timers(now_ms + minute * 60_000)
+        await night.services.escalation.timers.fire_timers(now_ms + minute * 60_000)
     await counselors.drained()
     for text in person.texts():
         for promise in PROMISES:
@@ -80,7 +79,7 @@ async def test_no_false_promise_at_night_and_reminders_wait_for_the_hours(
     start = opens.next_open(datetime.now(UTC))
     assert start is not None
     at_ms = int(start.timestamp() * 1000) + 2_000
-    while await book.fire_timers(at_ms):
+    while await night.services.escalation.timers.fire_timers(at_ms):
         pass
     await counselors.drained()
     opened = await person.wait_for("相談員の時間になりました")

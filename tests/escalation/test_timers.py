@@ -27,16 +27,16 @@ async def test_unclaimed_case_is_reannounced_then_sent_to_supervisors(
     conv = await desk.person("Utimer1")
     case_id = (await desk.open(conv, "死にたい", now=t0)).case_id
     ts = await desk.card_of(case_id)
-    assert await desk.book.fire_timers(ms(t0) + 5 * MIN - 1000) == 0
-    assert await desk.book.fire_timers(ms(t0) + 5 * MIN) == 1
+    assert await desk.runtime.timers.fire_timers(ms(t0) + 5 * MIN - 1000) == 0
+    assert await desk.runtime.timers.fire_timers(ms(t0) + 5 * MIN) == 1
     await desk.drained()
     thread = slack.thread(COUNSELORS, ts)
     assert any(m.broadcast and case_id in m.text and "5分" in m.text for m in thread)
     assert not slack.posts(SUPERVISORS)
     # Again every N minutes; at M the supervisors hear of it (once).
-    assert await desk.book.fire_timers(ms(t0) + 10 * MIN) == 1
-    assert await desk.book.fire_timers(ms(t0) + 15 * MIN) == 2
-    assert await desk.book.fire_timers(ms(t0) + 15 * MIN) == 0  # nothing fires twice
+    assert await desk.runtime.timers.fire_timers(ms(t0) + 10 * MIN) == 1
+    assert await desk.runtime.timers.fire_timers(ms(t0) + 15 * MIN) == 2
+    assert await desk.runtime.timers.fire_timers(ms(t0) + 15 * MIN) == 0  # nothing fires twice
     await desk.drained()
     alerts = slack.posts(SUPERVISORS)
     assert len(alerts) == 1
@@ -54,7 +54,7 @@ async def test_reminders_to_a_waiting_person_are_capped_and_spaced(desk: Desk) -
     told: list[int] = []
     for minute in range(5, 8 * 60, 5):  # a long night with a short re-announce timer
         before = len(desk.intake.of(EventKind.SYSTEM, "case_reminder"))
-        await desk.book.fire_timers(ms(t0) + minute * MIN)
+        await desk.runtime.timers.fire_timers(ms(t0) + minute * MIN)
         await desk.drained()
         if len(desk.intake.of(EventKind.SYSTEM, "case_reminder")) > before:
             told.append(minute)
@@ -72,7 +72,9 @@ async def test_claim_stops_announcements_and_silence_gets_a_reminder(
     case_id = (await desk.open(conv, "死にたい", now=t0)).case_id
     ts = await desk.card_of(case_id)
     await desk.book.claim(case_id, Counselor("slack", "UALICE"), ms(t0) + MIN)
-    assert await desk.book.fire_timers(ms(t0) + 16 * MIN) == 1  # only the silence reminder
+    assert (
+        await desk.runtime.timers.fire_timers(ms(t0) + 16 * MIN) == 1
+    )  # only the silence reminder
     await desk.drained()
     reminders = [
         m for m in slack.thread(COUNSELORS, ts) if "<@UALICE>" in m.text and "15分間" in m.text
@@ -88,8 +90,8 @@ async def test_claim_stops_announcements_and_silence_gets_a_reminder(
         ts="1.1",
         now_ms=ms(t0) + 20 * MIN,
     )
-    assert await desk.book.fire_timers(ms(t0) + 26 * MIN) == 0
-    assert await desk.book.fire_timers(ms(t0) + 30 * MIN) == 1
+    assert await desk.runtime.timers.fire_timers(ms(t0) + 26 * MIN) == 0
+    assert await desk.runtime.timers.fire_timers(ms(t0) + 30 * MIN) == 1
 
 
 async def test_closing_clears_timers(desk: Desk) -> None:
@@ -98,7 +100,7 @@ async def test_closing_clears_timers(desk: Desk) -> None:
     case_id = (await desk.open(conv, "死にたい", now=t0)).case_id
     await desk.book.claim(case_id, Counselor("slack", "UALICE"))
     await desk.book.close(case_id, Counselor("slack", "UALICE"), outcome="listened")
-    assert await desk.book.fire_timers(ms(t0) + 999 * MIN) == 0
+    assert await desk.runtime.timers.fire_timers(ms(t0) + 999 * MIN) == 0
     # What is left is the end of the words' retention (config/service.yaml: 30 days).
     left = await desk.redis.zrange(desk.keys.timers, 0, -1, withscores=True)
     assert [member for member, _ in left] == [f"redact|{case_id}"]
