@@ -48,7 +48,19 @@ from escalation.model import (
     SignOff,
     Trigger,
 )
-from escalation.outbox import Outbox, OutboxItem, Stage
+from escalation.outbox import (
+    MarkDelivered,
+    NotifyCounselor,
+    Outbox,
+    OutboxItem,
+    PostCard,
+    Stage,
+    SupervisorAlert,
+    ThreadLine,
+    ToPerson,
+    UpdateCard,
+    Work,
+)
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -341,16 +353,16 @@ class CaseBook:
 
     # --- outbox items ----------------------------------------------------------------------
     @staticmethod
-    def counselor_item(case: Case, kind: str, **data: Any) -> OutboxItem:
-        return OutboxItem(lane=f"c:{case.case_id}", kind=kind, case_id=case.case_id, data=data)
+    def counselor_item(case: Case, work: Work) -> OutboxItem:
+        return OutboxItem(lane=f"c:{case.case_id}", case_id=case.case_id, work=work)
 
     def thread_item(self, case: Case, text: str, *, broadcast: bool = False) -> OutboxItem:
-        return self.counselor_item(case, "thread", text=text, broadcast=broadcast)
+        return self.counselor_item(case, ThreadLine(text, broadcast))
 
     def supervisor_item(
         self, case: Case, text: str, *, approve: bool = False, **values: Any
     ) -> OutboxItem:
-        return self.counselor_item(case, "supervisor", text=text, values=values, approve=approve)
+        return self.counselor_item(case, SupervisorAlert(text, values, approve))
 
     def notice_item(self, case: Case, who: Counselor | None, text: str) -> OutboxItem | None:
         """A message only `who` sees (Slack ephemeral in the card's thread)."""
@@ -358,23 +370,14 @@ class CaseBook:
             return None
         return OutboxItem(
             lane=f"n:{case.case_id}",
-            kind="notice",
             case_id=case.case_id,
-            data={
-                "channel": case.card_channel,
-                "user": who.id,
-                "text": text,
-                "thread_ts": case.card_ts,
-            },
+            work=NotifyCounselor(case.card_channel, who.id, text, case.card_ts),
         )
 
     @staticmethod
     def person_item(case: Case, event: InboundEvent) -> OutboxItem:
         return OutboxItem(
-            lane=f"p:{case.case_id}",
-            kind="intake",
-            case_id=case.case_id,
-            data={"event": event.to_json()},
+            lane=f"p:{case.case_id}", case_id=case.case_id, work=ToPerson(event.to_json())
         )
 
     @staticmethod
@@ -524,7 +527,7 @@ class CaseBook:
         # turn's own answer, up to five messages, follows it).
         if trigger and not any(e.role == "person" and e.text == trigger.text for e in entries[-6:]):
             entries.append(LogEntry(f"k:{request.key}", "person", trigger.text, now_ms))
-        items = [self.counselor_item(case, "card"), *alerts]
+        items = [self.counselor_item(case, PostCard()), *alerts]
         timers = cfg.timers
 
         def extra(pipe: Pipeline) -> None:
@@ -619,7 +622,7 @@ class CaseBook:
         if updated.flags:
             updated = updated.with_(flags_alerted=True)
         if updated != case:
-            items.insert(0, self.counselor_item(updated, "update"))
+            items.insert(0, self.counselor_item(updated, UpdateCard()))
         return updated, items
 
     async def _join(self, case_id: str, request: CaseRequest, now_ms: int) -> Case | None:
@@ -644,8 +647,8 @@ class CaseBook:
                 declined=updated.declined and not request.consent,
                 notify_when_open=updated.notify_when_open or request.notify_when_open,
             )
-            if updated != case and not any(i.kind == "update" for i in items):
-                items.insert(0, self.counselor_item(updated, "update"))
+            if updated != case and not any(isinstance(i.work, UpdateCard) for i in items):
+                items.insert(0, self.counselor_item(updated, UpdateCard()))
             # The words themselves reach the thread through `person_said` (the pipeline calls
             # it for every message while a case is open); joining only merges the assessment.
 
@@ -741,7 +744,7 @@ class CaseBook:
             updated = case.with_(declined=True)
             line = "thread_declined_imminent" if case.needs_supervisor else "thread_declined_high"
             items = [
-                self.counselor_item(updated, "update"),
+                self.counselor_item(updated, UpdateCard()),
                 self.thread_item(updated, cfg.text(line)),
                 self.supervisor_item(updated, "supervisor_declined"),
             ]
@@ -786,7 +789,7 @@ class CaseBook:
                 last_counselor_ms=now_ms,
             )
             items = [
-                self.counselor_item(updated, "update"),
+                self.counselor_item(updated, UpdateCard()),
                 self.thread_item(updated, cfg.text("thread_claimed", who=self.name_of(holder))),
                 self.person_item(updated, self.system_event(updated, "case_claimed", now_ms)),
             ]
@@ -836,7 +839,7 @@ class CaseBook:
             updated = case.with_(claimed_by=actor.who.ref(), last_counselor_ms=now_ms)
             before = self.name_of(previous) if previous else ""
             items = [
-                self.counselor_item(updated, "update"),
+                self.counselor_item(updated, UpdateCard()),
                 self.thread_item(
                     updated,
                     cfg.text("thread_taken_over", who=self.name_of(actor.who), previous=before),
@@ -925,7 +928,7 @@ class CaseBook:
         pending = PendingClose(who.ref(), now_ms, hand_back, outcome, summary.strip()[:1000], why)
         updated = case.with_(pending_close=pending)
         items = [
-            self.counselor_item(updated, "update"),
+            self.counselor_item(updated, UpdateCard()),
             self.thread_item(
                 updated,
                 cfg.text(
@@ -1018,7 +1021,7 @@ class CaseBook:
             pending_close=None,
             ended=ended,
         )
-        items = [self.counselor_item(updated, "update")]
+        items = [self.counselor_item(updated, UpdateCard())]
         if ended == "stopped":
             line = plain_line = cfg.text("thread_person_stopped")
             notice = self.notice_item(updated, case.holder, cfg.text("notice_person_stopped"))
@@ -1191,12 +1194,7 @@ class CaseBook:
         await self.redis.hset(self.keys.case_delivered(case_id), f"{channel}:{ts}", str(_now_ms()))
         if channel != CONSOLE and self.slack:
             await self.outbox.put(
-                OutboxItem(
-                    lane=f"c:{case_id}",
-                    kind="reaction",
-                    case_id=case_id,
-                    data={"channel": channel, "ts": ts},
-                )
+                OutboxItem(lane=f"c:{case_id}", case_id=case_id, work=MarkDelivered(channel, ts))
             )
 
     async def notify_counselor(
@@ -1206,9 +1204,8 @@ class CaseBook:
         await self.outbox.put(
             OutboxItem(
                 lane=f"n:{case_id}",
-                kind="notice",
                 case_id=case_id,
-                data={"channel": channel, "user": user, "text": text, "thread_ts": thread_ts or ""},
+                work=NotifyCounselor(channel, user, text, thread_ts or ""),
             )
         )
 

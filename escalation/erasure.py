@@ -10,7 +10,7 @@ from typing import Any, cast
 from bot.channels.base import Address
 from escalation.cases import CaseBook, _now_ms
 from escalation.model import Case
-from escalation.outbox import OutboxItem
+from escalation.outbox import OutboxItem, Scrub
 
 
 class CaseEraser:
@@ -53,11 +53,7 @@ class CaseEraser:
             if case.card_ts:
                 items.append(
                     self.book.counselor_item(
-                        tombstone,
-                        "scrub",
-                        channel=case.card_channel,
-                        ts=case.card_ts,
-                        text=cfg.text("state_deleted"),
+                        tombstone, Scrub(case.card_channel, case.card_ts, cfg.text("state_deleted"))
                     )
                 )
             notice = (

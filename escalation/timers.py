@@ -24,7 +24,7 @@ from escalation.cases import (
     _ms,
 )
 from escalation.model import Case, LogEntry
-from escalation.outbox import Stage
+from escalation.outbox import Scrub, Stage, UpdateCard
 
 log = structlog.get_logger(__name__)
 
@@ -143,7 +143,7 @@ class CaseTimers:
         updated = case.with_(reannounced=case.reannounced + 1)
         risk = cfg.label("risk", case.risk.label)
         items = [
-            self.book.counselor_item(updated, "update"),
+            self.book.counselor_item(updated, UpdateCard()),
             self.book.thread_item(
                 updated,
                 cfg.text("channel_reannounce", case_id=case.case_id, risk=risk, minutes=minutes),
@@ -196,11 +196,7 @@ class CaseTimers:
             redacted=True,
         )
         scrub = self.book.counselor_item(
-            updated,
-            "scrub",
-            channel=case.card_channel,
-            ts=case.card_ts,
-            text=cfg.text("state_redacted", days=days),
+            updated, Scrub(case.card_channel, case.card_ts, cfg.text("state_redacted", days=days))
         )
 
         def extra(p: Pipeline) -> None:
