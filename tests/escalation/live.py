@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.channels.base import Address
+from bot.live import LiveConfig
 from escalation.cases import CaseBook
 from escalation.model import Case
 from tests.escalation.slack_api import Message, SlackStandIn
@@ -211,6 +212,18 @@ class Counselors:
         await self.app.idle()
 
 
+_LIVE: dict[tuple[str, str], LiveConfig] = {}
+
+
+def _admin_config(settings: Any) -> LiveConfig:
+    """The admin files, loaded once per directory for the whole test session (loading the
+    screener's dictionary takes seconds; these tests do not edit the files while running)."""
+    key = (str(settings.dialogs_dir), str(settings.bot_config_dir))
+    if key not in _LIVE:
+        _LIVE[key] = LiveConfig(settings)
+    return _LIVE[key]
+
+
 @contextlib.asynccontextmanager
 async def line_and_slack(
     redis_url: str,
@@ -228,7 +241,8 @@ async def line_and_slack(
     if config_dir is not None:
         values["BOT_CONFIG_DIR"] = str(config_dir)
     settings = make_settings(redis_url, key_prefix, line.url, **(values | env))
-    async with running_app(settings) as app:
+    live = _admin_config(settings)
+    async with running_app(settings, bundle=lambda: live.bundle) as app:
         yield app
 
 
