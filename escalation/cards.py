@@ -331,20 +331,25 @@ def _button(
     return button
 
 
-def _why_block(cfg: EscalationConfig, *, optional: bool) -> dict[str, Any]:
+def _text_input(name: str, label: str, hint: str, *, optional: bool) -> dict[str, Any]:
+    """A multi-line text field of a dialog (block and action both named `name`)."""
     return {
         "type": "input",
-        "block_id": "why",
+        "block_id": name,
         "optional": optional,
-        "label": {"type": "plain_text", "text": cfg.text("modal_why")},
-        "hint": {"type": "plain_text", "text": cfg.text("modal_why_hint")},
+        "label": {"type": "plain_text", "text": label},
+        "hint": {"type": "plain_text", "text": hint},
         "element": {
             "type": "plain_text_input",
-            "action_id": "why",
+            "action_id": name,
             "multiline": True,
             "max_length": 1000,
         },
     }
+
+
+def _why_block(cfg: EscalationConfig, *, optional: bool) -> dict[str, Any]:
+    return _text_input("why", cfg.text("modal_why"), cfg.text("modal_why_hint"), optional=optional)
 
 
 def hand_back_modal(case_id: str, cfg: EscalationConfig) -> dict[str, Any]:
@@ -387,19 +392,12 @@ def close_modal(case_id: str, cfg: EscalationConfig, *, needs_why: bool = False)
                     ],
                 },
             },
-            {
-                "type": "input",
-                "block_id": "summary",
-                "optional": True,
-                "label": {"type": "plain_text", "text": cfg.text("modal_summary")},
-                "hint": {"type": "plain_text", "text": cfg.text("modal_summary_hint")},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": "summary",
-                    "multiline": True,
-                    "max_length": 1000,
-                },
-            },
+            _text_input(
+                "summary",
+                cfg.text("modal_summary"),
+                cfg.text("modal_summary_hint"),
+                optional=True,
+            ),
             _why_block(cfg, optional=not needs_why),
         ],
     }

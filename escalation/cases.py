@@ -814,6 +814,20 @@ class CaseBook:
             log.info("case.claimed", case=case_id, via=actor.who.kind)
         return outcome
 
+    @staticmethod
+    def _refused(case: Case | None, actor: Actor, *, supervisor: bool = False) -> Outcome | None:
+        """Why an action on a case does nothing, before anything else is looked at: no such
+        case, an actor of another organisation, not a supervisor (when one must be), closed."""
+        if case is None:
+            return Outcome("missing")
+        if not actor.ours:
+            return Outcome("other_team", case)
+        if supervisor and not actor.supervisor:
+            return Outcome("supervisors_only", case)
+        if not case.is_open:
+            return Outcome("closed", case)
+        return None
+
     async def take_over(
         self, case_id: str, who: Counselor | Actor, now_ms: int | None = None
     ) -> Outcome:
@@ -823,14 +837,9 @@ class CaseBook:
         actor = as_actor(who)
 
         async def decide(case: Case | None, pipe: Pipeline) -> tuple[Outcome, CaseWrite | None]:
-            if case is None:
-                return Outcome("missing"), None
-            if not actor.ours:
-                return Outcome("other_team", case), None
-            if not actor.supervisor:
-                return Outcome("supervisors_only", case), None
-            if not case.is_open:
-                return Outcome("closed", case), None
+            refused = self._refused(case, actor, supervisor=True)
+            if refused is not None or case is None:
+                return refused or Outcome("missing"), None
             if case.state != "claimed":
                 return Outcome("not_claimed", case), None
             previous = case.holder
@@ -883,12 +892,9 @@ class CaseBook:
             return Outcome("bad_outcome", await self.load(case_id))
 
         async def decide(case: Case | None, pipe: Pipeline) -> tuple[Outcome, CaseWrite | None]:
-            if case is None:
-                return Outcome("missing"), None
-            if not actor.ours:
-                return Outcome("other_team", case), None
-            if not case.is_open:
-                return Outcome("closed", case), None
+            refused = self._refused(case, actor)
+            if refused is not None or case is None:
+                return refused or Outcome("missing"), None
             holder = case.holder is not None and case.holder == actor.who
             if not (holder or actor.supervisor):
                 return Outcome("holder_only", case), None
@@ -960,14 +966,9 @@ class CaseBook:
         actor = as_actor(who)
 
         async def decide(case: Case | None, pipe: Pipeline) -> tuple[Outcome, CaseWrite | None]:
-            if case is None:
-                return Outcome("missing"), None
-            if not actor.ours:
-                return Outcome("other_team", case), None
-            if not actor.supervisor:
-                return Outcome("supervisors_only", case), None
-            if not case.is_open:
-                return Outcome("closed", case), None
+            refused = self._refused(case, actor, supervisor=True)
+            if refused is not None or case is None:
+                return refused or Outcome("missing"), None
             pending = case.pending_close
             if pending is None:
                 return Outcome("nothing_pending", case), None
@@ -1089,12 +1090,9 @@ class CaseBook:
         actor = as_actor(who)
 
         async def decide(case: Case | None, pipe: Pipeline) -> tuple[Outcome, CaseWrite | None]:
-            if case is None:
-                return Outcome("missing"), None
-            if not actor.ours:
-                return Outcome("other_team", case), None
-            if not case.is_open:
-                return Outcome("closed", case), None
+            refused = self._refused(case, actor)
+            if refused is not None or case is None:
+                return refused or Outcome("missing"), None
             name = self.name_of(actor.who)
             items = [
                 self.supervisor_item(case, "supervisor_requested", who=name),

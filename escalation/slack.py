@@ -471,11 +471,11 @@ class SlackCounselorApp:
         self.handler = AsyncSlackRequestHandler(self.app)
         self.app.middleware(self._drop_seen_retries)
         self.app.event("message")(self._on_message)
-        self.app.action(ACTION_CLAIM)(self._on_claim)
+        self.app.action(ACTION_CLAIM)(self._button(self.book.claim))
         self.app.action(ACTION_CLOSE)(self._on_close)
         self.app.action(ACTION_HAND_BACK)(self._on_hand_back)
-        self.app.action(ACTION_SUPERVISOR)(self._on_supervisor)
-        self.app.action(ACTION_TAKE_OVER)(self._on_take_over)
+        self.app.action(ACTION_SUPERVISOR)(self._button(self.book.call_supervisor))
+        self.app.action(ACTION_TAKE_OVER)(self._button(self.book.take_over))
         self.app.action(ACTION_APPROVE)(self._on_approve)
         self.app.view(CLOSE_MODAL)(self._on_close_submitted)
         self.app.view(HAND_BACK_MODAL)(self._on_hand_back_submitted)
@@ -605,38 +605,37 @@ class SlackCounselorApp:
         )
 
     # --- buttons ------------------------------------------------------------------------------
-    async def _on_claim(
-        self, ack: Callable[..., Awaitable[None]], body: dict[str, Any], context: Any
-    ) -> None:
-        await ack()
+    async def _pressed(
+        self, body: dict[str, Any], context: Any, *, closing: bool = False
+    ) -> tuple[str, Case, Actor, str] | None:
+        """The case, actor and channel of a card button, or None (the actor was told why):
+        it was not pressed on that case's card, or (`closing`) the actor may not close it."""
         case_id, case, actor, channel, on_card = await self._card_action(body, context)
-        if not on_card:
+        if case is None or not on_card:
             await self._tell(case, actor, "wrong_card" if case else "missing", channel)
-            return
-        outcome = await self.book.claim(case_id, actor)
-        await self._tell(outcome.case or case, actor, outcome.result, channel)
+            return None
+        refusal = self._may_close(case, actor) if closing else None
+        if refusal is not None:
+            await self._tell(case, actor, refusal, channel)
+            return None
+        return case_id, case, actor, channel
 
-    async def _on_take_over(
-        self, ack: Callable[..., Awaitable[None]], body: dict[str, Any], context: Any
-    ) -> None:
-        await ack()
-        case_id, case, actor, channel, on_card = await self._card_action(body, context)
-        if not on_card:
-            await self._tell(case, actor, "wrong_card" if case else "missing", channel)
-            return
-        outcome = await self.book.take_over(case_id, actor)
-        await self._tell(outcome.case or case, actor, outcome.result, channel)
+    def _button(
+        self, act: Callable[[str, Actor], Awaitable[Outcome]]
+    ) -> Callable[..., Awaitable[None]]:
+        """A listener for a card button whose whole effect is one case book action."""
 
-    async def _on_supervisor(
-        self, ack: Callable[..., Awaitable[None]], body: dict[str, Any], context: Any
-    ) -> None:
-        await ack()
-        case_id, case, actor, channel, on_card = await self._card_action(body, context)
-        if not on_card:
-            await self._tell(case, actor, "wrong_card" if case else "missing", channel)
-            return
-        outcome = await self.book.call_supervisor(case_id, actor)
-        await self._tell(outcome.case or case, actor, outcome.result, channel)
+        async def listener(
+            ack: Callable[..., Awaitable[None]], body: dict[str, Any], context: Any
+        ) -> None:
+            await ack()
+            pressed = await self._pressed(body, context)
+            if pressed is not None:
+                case_id, case, actor, channel = pressed
+                outcome = await act(case_id, actor)
+                await self._tell(outcome.case or case, actor, outcome.result, channel)
+
+        return listener
 
     def _may_close(self, case: Case, actor: Actor) -> str | None:
         """Why the actor may not close or hand back this case (before a dialog opens)."""
@@ -663,14 +662,10 @@ class SlackCounselorApp:
         self, ack: Callable[..., Awaitable[None]], body: dict[str, Any], context: Any
     ) -> None:
         await ack()
-        case_id, case, actor, channel, on_card = await self._card_action(body, context)
-        if case is None or not on_card:
-            await self._tell(case, actor, "wrong_card" if case else "missing", channel)
+        pressed = await self._pressed(body, context, closing=True)
+        if pressed is None:
             return
-        refusal = self._may_close(case, actor)
-        if refusal is not None:
-            await self._tell(case, actor, refusal, channel)
-            return
+        case_id, case, actor, channel = pressed
         if case.needs_supervisor:  # a reason is recorded, and a holder needs a sign-off
             await self._open_view(body, hand_back_modal(case_id, self.config()), case_id)
             return
@@ -681,14 +676,10 @@ class SlackCounselorApp:
         self, ack: Callable[..., Awaitable[None]], body: dict[str, Any], context: Any
     ) -> None:
         await ack()
-        case_id, case, actor, channel, on_card = await self._card_action(body, context)
-        if case is None or not on_card:
-            await self._tell(case, actor, "wrong_card" if case else "missing", channel)
+        pressed = await self._pressed(body, context, closing=True)
+        if pressed is None:
             return
-        refusal = self._may_close(case, actor)
-        if refusal is not None:
-            await self._tell(case, actor, refusal, channel)
-            return
+        case_id, case, _, _ = pressed
         view = close_modal(case_id, self.config(), needs_why=case.needs_supervisor)
         await self._open_view(body, view, case_id)
 

@@ -6,10 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
 from typing import Any
-
-import pytest
 
 from tests.escalation.slack_api import SlackStandIn
 from tests.escalation.support import (
@@ -19,32 +16,6 @@ from tests.escalation.support import (
 )
 from tests.fakes.line_api import LineStandIn
 from tests.harness import RunningApp, make_settings, running_app, text_event
-
-
-@pytest.fixture
-async def line() -> AsyncIterator[LineStandIn]:
-    async with LineStandIn() as stand_in:
-        yield stand_in
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[SlackStandIn]:
-    async with SlackStandIn() as server:
-        yield server
-
-
-@pytest.fixture
-async def app(
-    redis_url: str, key_prefix: str, line: LineStandIn, slack: SlackStandIn
-) -> AsyncIterator[RunningApp]:
-    settings = make_settings(
-        redis_url,
-        key_prefix,
-        line.url,
-        **slack_env(slack),
-    )
-    async with running_app(settings) as running:
-        yield running
 
 
 def pushed_to(line: LineStandIn, user: str) -> list[str]:

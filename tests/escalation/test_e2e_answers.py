@@ -14,12 +14,6 @@ from tests.harness import RunningApp
 
 
 @pytest.fixture
-async def line() -> AsyncIterator[LineStandIn]:
-    async with LineStandIn() as stand_in:
-        yield stand_in
-
-
-@pytest.fixture
 async def app(
     redis_url: str, key_prefix: str, line: LineStandIn, slack: SlackStandIn
 ) -> AsyncIterator[RunningApp]:

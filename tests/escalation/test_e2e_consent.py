@@ -6,39 +6,16 @@ no, and then the counselor sees it on the card."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-
-import pytest
 
 from bot.config import load_service_config
 from bot.screening.types import RiskLevel
-from tests.escalation.live import Counselors, LinePerson, line_and_slack, until
+from tests.escalation.live import Counselors, LinePerson, until
 from tests.escalation.slack_api import SlackStandIn
 from tests.escalation.support import ROOT, SUPERVISORS
 from tests.fakes.line_api import LineStandIn
 from tests.harness import RunningApp
 
 TERMS = load_service_config(ROOT / "config").terms_version
-
-
-@pytest.fixture
-async def line() -> AsyncIterator[LineStandIn]:
-    async with LineStandIn() as stand_in:
-        yield stand_in
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[SlackStandIn]:
-    async with SlackStandIn() as server:
-        yield server
-
-
-@pytest.fixture
-async def app(
-    redis_url: str, key_prefix: str, line: LineStandIn, slack: SlackStandIn
-) -> AsyncIterator[RunningApp]:
-    async with line_and_slack(redis_url, key_prefix, line, slack) as running:
-        yield running
 
 
 async def transcript(app: RunningApp, person: LinePerson) -> list[dict[str, str]]:

@@ -5,32 +5,15 @@ conversation leaves the crisis it was in."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-
-import pytest
 
 from bot.screening.types import RiskLevel
-from tests.escalation.live import Counselors, LinePerson, line_and_slack, until
+from tests.escalation.live import Counselors, LinePerson, until
 from tests.escalation.slack_api import SlackStandIn
 from tests.escalation.support import COUNSELORS, SUPERVISOR, SUPERVISORS
 from tests.fakes.line_api import LineStandIn
 from tests.harness import RunningApp
 
 SAFETY = "いま、あなたは安全な場所にいますか？"
-
-
-@pytest.fixture
-async def line() -> AsyncIterator[LineStandIn]:
-    async with LineStandIn() as stand_in:
-        yield stand_in
-
-
-@pytest.fixture
-async def app(
-    redis_url: str, key_prefix: str, line: LineStandIn, slack: SlackStandIn
-) -> AsyncIterator[RunningApp]:
-    async with line_and_slack(redis_url, key_prefix, line, slack) as running:
-        yield running
 
 
 async def test_rising_words_while_waiting_rerank_alert_recheck_and_give_the_numbers(

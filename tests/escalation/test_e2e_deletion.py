@@ -5,34 +5,17 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-
-import pytest
 
 from bot.screening.types import RiskLevel
 from escalation.model import Counselor
-from tests.escalation.live import Counselors, LinePerson, line_and_slack, until
+from tests.escalation.live import Counselors, LinePerson, until
 from tests.escalation.slack_api import SlackStandIn
 from tests.escalation.support import COUNSELORS, Desk
 from tests.fakes.line_api import LineStandIn
 from tests.harness import RunningApp
 
 DAY = 86_400_000
-
-
-@pytest.fixture
-async def line() -> AsyncIterator[LineStandIn]:
-    async with LineStandIn() as stand_in:
-        yield stand_in
-
-
-@pytest.fixture
-async def app(
-    redis_url: str, key_prefix: str, line: LineStandIn, slack: SlackStandIn
-) -> AsyncIterator[RunningApp]:
-    async with line_and_slack(redis_url, key_prefix, line, slack) as running:
-        yield running
 
 
 async def test_deleting_while_a_counselor_holds_the_case_removes_it_everywhere(

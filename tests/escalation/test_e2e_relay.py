@@ -5,31 +5,14 @@ End to end through the LINE and Slack stand-ins."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
-import pytest
-
-from tests.escalation.live import Counselors, LinePerson, line_and_slack, until
+from tests.escalation.live import Counselors, LinePerson, until
 from tests.escalation.slack_api import SlackStandIn
 from tests.escalation.support import COUNSELORS, SUPERVISOR
 from tests.fakes.line_api import LineStandIn
 from tests.harness import RunningApp
 
 HOSTILE = "<!channel> <!here> <@U0BOSS> <https://evil.example|ここを見て> https://evil.example evil.example"
-
-
-@pytest.fixture
-async def line() -> AsyncIterator[LineStandIn]:
-    async with LineStandIn() as stand_in:
-        yield stand_in
-
-
-@pytest.fixture
-async def app(
-    redis_url: str, key_prefix: str, line: LineStandIn, slack: SlackStandIn
-) -> AsyncIterator[RunningApp]:
-    async with line_and_slack(redis_url, key_prefix, line, slack) as running:
-        yield running
 
 
 async def claimed(app: RunningApp, line: LineStandIn, slack: SlackStandIn, name: str):  # type: ignore[no-untyped-def]

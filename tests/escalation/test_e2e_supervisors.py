@@ -6,32 +6,15 @@ actor's organisation; close outcomes are checked on the server."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-
-import pytest
 
 from bot.screening.types import RiskLevel, ScreeningResult, Signal
 from bot.turn import CaseRequest
 from escalation.model import Actor, Counselor
-from tests.escalation.live import Counselors, LinePerson, line_and_slack, until
+from tests.escalation.live import Counselors, LinePerson, until
 from tests.escalation.slack_api import SlackStandIn
 from tests.escalation.support import COUNSELORS, SUPERVISOR, SUPERVISORS, Desk
 from tests.fakes.line_api import LineStandIn
 from tests.harness import RunningApp
-
-
-@pytest.fixture
-async def line() -> AsyncIterator[LineStandIn]:
-    async with LineStandIn() as stand_in:
-        yield stand_in
-
-
-@pytest.fixture
-async def app(
-    redis_url: str, key_prefix: str, line: LineStandIn, slack: SlackStandIn
-) -> AsyncIterator[RunningApp]:
-    async with line_and_slack(redis_url, key_prefix, line, slack) as running:
-        yield running
 
 
 async def imminent_case(app: RunningApp, line: LineStandIn, slack: SlackStandIn, name: str):  # type: ignore[no-untyped-def]

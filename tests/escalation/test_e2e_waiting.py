@@ -22,18 +22,6 @@ PROMISES = ("番目", "分くらい", "おつなぎできそう", "声をかけ�
 
 
 @pytest.fixture
-async def line() -> AsyncIterator[LineStandIn]:
-    async with LineStandIn() as stand_in:
-        yield stand_in
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[SlackStandIn]:
-    async with SlackStandIn() as server:
-        yield server
-
-
-@pytest.fixture
 async def night(
     redis_url: str, key_prefix: str, line: LineStandIn, slack: SlackStandIn, tmp_path: Path
 ) -> AsyncIterator[RunningApp]:
