@@ -272,3 +272,53 @@ class ServeProcess:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+
+class RedisServer:
+    """A `redis-server` of the test's own on a loopback port (the binary the embedded store
+    uses), started with the given config file and arguments, for tests that need a password,
+    a config of their own, or a Redis they can stop."""
+
+    def __init__(self, directory: Path, *args: str, config: Path | None = None) -> None:
+        from bot.store.redis import redis_server_binary
+
+        self.port = free_port()
+        directory.mkdir(parents=True, exist_ok=True)
+        argv = [redis_server_binary()]
+        if config is not None:
+            argv.append(str(config))
+        # the test's own port and directory come last, so they win over the config file
+        argv += [*args, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(directory)]
+        self.argv = argv
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 15.0) -> RedisServer:
+        self.proc = subprocess.Popen(
+            self.argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"redis-server exited: {self.argv}")
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port)):
+                return self
+            time.sleep(0.02)
+        raise TimeoutError("redis-server did not listen")
+
+    def command(self, *parts: str) -> str:
+        """Send one command unauthenticated (or after `AUTH` in `parts`), return the raw reply."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as sock:
+            sock.sendall(" ".join(parts).encode() + b"\r\n")
+            return sock.recv(65536).decode(errors="replace")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+        self.proc = None
+
+    def __enter__(self) -> RedisServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
