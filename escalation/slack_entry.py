@@ -1,7 +1,7 @@
 """``POST /slack/events``: the request entry in front of the bolt app.
 
 Before bolt sees a request, the entry bounds it: the body is read up to `BOT_MAX_BODY_BYTES`
-(a larger one is refused unread), the signature is checked on the raw bytes (nothing unsigned
+(a larger one is refused unread), the signature is checked on the raw body (nothing unsigned
 is parsed), and a signed body that does not parse into a Slack payload is a 400, not a 500.
 
 Requests the app has no listener for (``app_mention``, ``reaction_added``,
@@ -47,6 +47,37 @@ async def on_bolt_error(error: Exception, body: dict[str, Any]) -> BoltResponse 
     return None
 
 
+# The envelope fields bolt reads before any listener runs, with the types Slack sends them as.
+# Bolt assumes these types: an `event` that is not an object, say, breaks its dispatcher and
+# then its own error handler.
+_ENVELOPE: dict[str, tuple[type, ...]] = {
+    "event": (dict,),
+    "authorizations": (list,),
+    "enterprise": (dict, str, type(None)),
+    "team": (dict, str, type(None)),
+    "user": (dict, str, type(None)),
+    "channel": (dict, str, type(None)),
+    "container": (dict,),
+    "actions": (list,),
+    "view": (dict,),
+    "message": (dict,),
+}
+
+
+def envelope_problem(body: dict[str, Any]) -> str | None:
+    """What makes a signed payload one Slack never sends, or None."""
+    for name, types in _ENVELOPE.items():
+        if name in body and not isinstance(body[name], types):
+            return f"{name} is a {type(body[name]).__name__}"
+    event = body.get("event")
+    if isinstance(event, dict) and not isinstance(event.get("type"), str):
+        return "event has no type"
+    for name in ("authorizations", "actions"):
+        if not all(isinstance(item, dict) for item in body.get(name) or ()):
+            return f"{name} holds a non-object"
+    return None
+
+
 def _refuse(status: int, error: str) -> Response:
     return JSONResponse({"error": error}, status_code=status)
 
@@ -64,8 +95,12 @@ def slack_events_router(app: AsyncApp, *, signing_secret: str, max_body_bytes: i
             raw = await read_body(request, max_body_bytes)
         except BodyTooLarge:
             return _refuse(413, "body too large")
+        try:
+            text = raw.decode("utf-8")  # Slack signs and sends UTF-8; the verifier needs text
+        except UnicodeDecodeError:
+            return _refuse(400, "body is not UTF-8")
         if not verifier.is_valid(
-            body=raw,
+            body=text,
             timestamp=request.headers.get("x-slack-request-timestamp"),
             signature=request.headers.get("x-slack-signature"),
         ):
@@ -75,6 +110,9 @@ def slack_events_router(app: AsyncApp, *, signing_secret: str, max_body_bytes: i
             if not isinstance(bolt_request.body, dict):
                 raise BadJson("not an object")
             check_depth(bolt_request.body)
+            problem = envelope_problem(bolt_request.body)
+            if problem is not None:
+                raise BadJson(problem)
         except Exception as exc:
             # The body is signed, so it is Slack's, yet it is not UTF-8, not JSON or a form, or
             # of a shape bolt's parsing trips over: whatever the exception, it is the request

@@ -110,7 +110,9 @@ def convert_event(raw: Any, received_ms: int) -> InboundEvent | None:
     if not isinstance(to, str) or not to:
         return None
     timestamp = raw.get("timestamp")
-    ts = timestamp if isinstance(timestamp, int) and not isinstance(timestamp, bool) else received_ms
+    ts = (
+        timestamp if isinstance(timestamp, int) and not isinstance(timestamp, bool) else received_ms
+    )
     reply_token = raw.get("replyToken") if isinstance(raw.get("replyToken"), str) else None
     delivery = raw.get("deliveryContext") if isinstance(raw.get("deliveryContext"), dict) else {}
     assert isinstance(delivery, dict)

@@ -76,10 +76,15 @@ async def test_signed_garbage_is_a_400_not_a_500(desk: Desk, body: str, content_
 
 
 async def test_unsigned_garbage_is_refused_unparsed(desk: Desk) -> None:
-    response = await desk.http.post(
-        "/slack/events", content=b"\xff\xfe not even utf-8", headers={"Content-Type": "text/plain"}
+    for content_type in ("application/json", "application/x-www-form-urlencoded"):
+        response = await desk.http.post(
+            "/slack/events", content=b"{not: json", headers={"Content-Type": content_type}
+        )
+        assert response.status_code == 401
+    not_utf8 = await desk.http.post(
+        "/slack/events", content=b"\xff\xfe not UTF-8", headers={"Content-Type": "text/plain"}
     )
-    assert response.status_code == 401
+    assert not_utf8.status_code == 400
 
 
 async def test_nesting_beyond_the_bound_is_refused_even_when_json_parses_it(desk: Desk) -> None:
@@ -109,7 +114,7 @@ async def test_the_handled_paths_are_unchanged(desk: Desk, slack: SlackStandIn) 
 
 
 def test_bolt_records_are_one_json_line_each(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Bolt (and uvicorn) write through the standard library; with BOT_LOG_FORMAT=json each of
+    """Bolt (and asyncio, uvicorn) write through the standard library; with BOT_LOG_FORMAT=json each of
     their records is one JSON object on one line, though their messages often span several."""
     err = io.StringIO()
     with monkeypatch.context() as patch:
@@ -122,7 +127,7 @@ def test_bolt_records_are_one_json_line_each(monkeypatch: pytest.MonkeyPatch) ->
                 raise RuntimeError("listener broke")
             except RuntimeError:
                 bolt.exception("Failed to run listener function")
-            logging.getLogger("uvicorn.error").error("Exception in ASGI application\n  line two")
+            logging.getLogger("asyncio").error("Task exception was never retrieved\n  line two")
             for _ in range(3):  # every app configures logging again
                 configure_logging(Settings(_env_file=None, BOT_LOG_FORMAT="json"))  # type: ignore[call-arg]
             ours = [h for h in logging.getLogger().handlers if h.get_name() == "tsunagari"]
@@ -131,7 +136,7 @@ def test_bolt_records_are_one_json_line_each(monkeypatch: pytest.MonkeyPatch) ->
             configure_logging(Settings(_env_file=None, BOT_LOG_LEVEL="warning"))  # type: ignore[call-arg]
     lines = [line for line in err.getvalue().splitlines() if line.strip()]
     records = [json.loads(line) for line in lines]
-    assert [r["logger"] for r in records] == ["slack_bolt.AsyncApp"] * 2 + ["uvicorn.error"]
+    assert [r["logger"] for r in records] == ["slack_bolt.AsyncApp"] * 2 + ["asyncio"]
     assert records[0]["level"] == "warning" and "Suggestion" in records[0]["event"]
     assert "RuntimeError: listener broke" in records[1]["exception"]
     assert records[2]["event"].endswith("line two")
