@@ -302,7 +302,13 @@ class RedisServer:
     uses), started with the given config file and arguments, for tests that need a password,
     a config of their own, or a Redis they can stop."""
 
-    def __init__(self, directory: Path, *args: str, config: Path | None = None) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        *args: str,
+        config: Path | None = None,
+        bind: str | None = "127.0.0.1",
+    ) -> None:
         from bot.store.redis import redis_server_binary
 
         self.port = free_port()
@@ -311,7 +317,9 @@ class RedisServer:
         if config is not None:
             argv.append(str(config))
         # the test's own port and directory come last, so they win over the config file
-        argv += [*args, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(directory)]
+        argv += [*args, "--port", str(self.port), "--dir", str(directory)]
+        if bind is not None:  # None: as the config file says
+            argv += ["--bind", bind]
         self.argv = argv
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -327,12 +335,6 @@ class RedisServer:
                 return self
             time.sleep(0.02)
         raise TimeoutError("redis-server did not listen")
-
-    def command(self, *parts: str) -> str:
-        """Send one command unauthenticated (or after `AUTH` in `parts`), return the raw reply."""
-        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as sock:
-            sock.sendall(" ".join(parts).encode() + b"\r\n")
-            return sock.recv(65536).decode(errors="replace")
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
