@@ -3,6 +3,7 @@ dev pages answer to localhost names only, and every page forbids framing and for
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from collections.abc import AsyncIterator
@@ -42,10 +43,16 @@ def test_make_run_binds_loopback_unless_host_says_otherwise(
     host: str | None, expected: str
 ) -> None:
     env_args = [f"HOST={host}"] if host else []
+    env = {k: v for k, v in os.environ.items() if k not in ("HOST", "MAKEFLAGS", "MAKELEVEL")}
     dry = subprocess.run(
-        ["make", "-n", "run", *env_args], cwd=ROOT, capture_output=True, text=True, check=True
+        ["make", "--no-print-directory", "-n", "run", *env_args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
-    line = dry.stdout.strip().splitlines()[-1]
+    line = next(x for x in dry.stdout.splitlines() if "bot serve" in x)
     assert re.search(rf"-m bot serve --host {re.escape(expected)} --port \d+$", line), line
 
 
