@@ -6,29 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 
-import pytest
-
-from tests.doubles import make_bundle
 from tests.fakes.line_api import LineStandIn
-from tests.harness import RunningApp, body_of, make_settings, running_app, text_event
+from tests.harness import RunningApp, body_of, text_event
 
 HOUR_MS = 3600 * 1000
-
-
-@pytest.fixture
-async def line() -> AsyncIterator[LineStandIn]:
-    async with LineStandIn() as stand_in:
-        yield stand_in
-
-
-@pytest.fixture
-async def app(redis_url: str, key_prefix: str, line: LineStandIn) -> AsyncIterator[RunningApp]:
-    bundle = make_bundle()
-    settings = make_settings(redis_url, key_prefix, line.url)  # default window: 48 h
-    async with running_app(settings, bundle=lambda: bundle, with_desk=False) as running:
-        yield running
 
 
 def refused(app: RunningApp, reason: str) -> float:
