@@ -36,7 +36,7 @@ from bot.store.conversations import ConversationStore
 from bot.store.keys import Keys
 from bot.store.redis import EmbeddedRedis, make_client
 from bot.turn import Desk
-from bot.web import EdgeHeaders
+from bot.web import EdgeGuard
 from bot.worker import Worker, WorkerConfig, default_consumer_name
 
 log = structlog.get_logger(__name__)
@@ -223,7 +223,9 @@ def create_app(
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    app.add_middleware(EdgeHeaders, dev_hosts=settings.dev_hosts)
+    app.add_middleware(
+        EdgeGuard, max_body_bytes=settings.bot_max_body_bytes, dev_hosts=settings.dev_hosts
+    )
 
     @app.get("/readyz")
     async def readyz() -> Response:

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -114,24 +115,48 @@ def dev_host_allowed(host_header: str | None, extra: frozenset[str]) -> bool:
     return name in LOCAL_HOSTS or name.endswith(".localhost") or name in extra
 
 
-class EdgeHeaders:
-    """ASGI middleware: every response says it must not be framed or sniffed, every HTML
-    response carries the page policy (CSP), and the dev pages refuse foreign Host headers."""
+class EdgeGuard:
+    """ASGI middleware around the whole app: no request body may pass `max_body_bytes` on any
+    endpoint (declared larger: 413 before the app runs; sent larger: 413 as soon as it does), the
+    dev pages refuse foreign Host headers, every response says it must not be framed or
+    sniffed, and every HTML response carries the page policy (CSP).
 
-    def __init__(self, app: ASGIApp, *, dev_hosts: frozenset[str] = frozenset()) -> None:
+    The webhooks bound their bodies themselves too (`read_body`), so they stay bounded wherever
+    their routers are mounted."""
+
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, dev_hosts: frozenset[str] = frozenset()
+    ) -> None:
         self.app = app
+        self.max_body_bytes = max_body_bytes
         self.dev_hosts = dev_hosts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        headers = Headers(scope=scope)
         path: str = scope["path"]
         if (path.startswith(DEV_PREFIX) or path == DEV_PREFIX[:-1]) and not dev_host_allowed(
-            Headers(scope=scope).get("host"), self.dev_hosts
+            headers.get("host"), self.dev_hosts
         ):
-            await _refuse_host(send)
+            await _refuse(send, 403, _WRONG_HOST)
             return
+        declared = headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body_bytes):
+            await _refuse(send, 413, _TOO_LARGE)
+            return
+        received = 0
+
+        async def bounded_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    # raised into the endpoint reading the body; the app answers it with a 413
+                    raise HTTPException(413, "body too large")
+            return message
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -143,15 +168,18 @@ class EdgeHeaders:
                     headers["Content-Security-Policy"] = PAGE_POLICY
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        await self.app(scope, bounded_receive, send_with_headers)
 
 
-async def _refuse_host(send: Send) -> None:
-    body = b'{"detail":"the dev pages answer on localhost only (BOT_DEV_HOSTS allows more)"}'
+_WRONG_HOST = b'{"detail":"the dev pages answer on localhost only (BOT_DEV_HOSTS allows more)"}'
+_TOO_LARGE = b'{"detail":"body too large"}'
+
+
+async def _refuse(send: Send, status: int, body: bytes) -> None:
     await send(
         {
             "type": "http.response.start",
-            "status": 403,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
