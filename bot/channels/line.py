@@ -1,7 +1,9 @@
 """LINE: verify and parse webhooks into `InboundEvent`s, and send `Delivery`s.
 
-The webhook does nothing slow before answering: verify the signature on the raw body (the
-SDK's validator), convert events with pure functions, append them to the stream, answer 200.
+The webhook does nothing slow before answering: read the body up to the size limit, verify the
+signature on the raw body (the SDK's validator), parse it as strict, bounded JSON, refuse events
+whose timestamp is missing, from the future or older than the dedupe window (a replay), convert
+the rest with pure functions, append them to the stream, answer 200.
 Delivery prefers the reply token while it is fresh and falls back to push; push carries a
 deterministic `X-Line-Retry-Key`, so a retried or reclaimed push is never shown twice.
 

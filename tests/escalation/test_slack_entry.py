@@ -6,16 +6,19 @@ from __future__ import annotations
 import io
 import json
 import logging
+import socket
 import sys
 import time
 from urllib.parse import urlencode
 
+import httpx
 import pytest
 
 from bot.logs import configure_logging
 from bot.settings import Settings
 from tests.escalation.slack_api import SlackStandIn
-from tests.escalation.support import COUNSELORS, Desk, slack_signature
+from tests.escalation.support import COUNSELORS, Desk, SlackRequests, slack_env, slack_signature
+from tests.harness import ROOT, ServeProcess
 
 # Events Slack sends to an app subscribed as ours is (escalation/slack_manifest.yaml) or to every
 # app (tokens_revoked, app_uninstalled), none of which the service acts on.
@@ -142,3 +145,40 @@ def test_bolt_records_are_one_json_line_each(monkeypatch: pytest.MonkeyPatch) ->
     assert records[2]["event"].endswith("line two")
     assert all("timestamp" in r for r in records)
     assert len(ours) == 1  # a second app replaces the handler, never stacks another
+
+
+@pytest.mark.slow
+async def test_serve_writes_nothing_but_json_lines(
+    redis_url: str, key_prefix: str, slack: SlackStandIn
+) -> None:
+    """The whole process: our records, bolt's and uvicorn's are all one JSON object a line."""
+    env = {
+        "REDIS_URL": redis_url,
+        "BOT_KEY_PREFIX": key_prefix,
+        "BOT_CONFIG_DIR": str(ROOT / "config"),
+        "DIALOGS_DIR": str(ROOT / "dialogs"),
+        "BOT_RELOAD_INTERVAL_S": "0",
+        "BOT_SHUTDOWN_GRACE_S": "2",
+        "BOT_LOG_FORMAT": "json",
+        "BOT_LOG_LEVEL": "info",
+        "BOT_DEV_CHAT": "0",
+        **{k: str(v) for k, v in slack_env(slack).items()},
+    }
+    serve = ServeProcess(env)
+    await serve.start()
+    try:
+        async with httpx.AsyncClient(base_url=serve.url, trust_env=False, timeout=10) as http:
+            requests = SlackRequests(http)
+            response = await requests.slack_event(UNHANDLED_EVENTS["app_mention"])
+            assert response.status_code == 200
+        # a request uvicorn cannot parse: uvicorn logs a warning of its own
+        with socket.create_connection(("127.0.0.1", serve.port)) as sock:
+            sock.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+            sock.recv(1024)
+    finally:
+        assert serve.terminate() in (0, -15)
+    lines = [line for line in serve.log().splitlines() if line.strip()]
+    records = [json.loads(line) for line in lines]  # raises on any line that is not JSON
+    acknowledged = [r for r in records if r["event"] == "slack.request_acknowledged"]
+    assert [r["kind"] for r in acknowledged] == ["event:app_mention"]
+    assert any(r.get("logger", "").startswith("uvicorn") for r in records), records
