@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
+HOST ?= 127.0.0.1
 
 .PHONY: install run test lint bench eval check clean
 
@@ -15,8 +16,10 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
 	@touch $(STAMP)
 
+# One plain command (no shell in between): Ctrl-C reaches the service directly, which stops
+# cleanly and exits 0, so make has nothing to report. HOST=0.0.0.0 listens on every interface.
 run: install
-	$(PY) -m bot serve --host 0.0.0.0 --port $(PORT)
+	$(PY) -m bot serve --host $(HOST) --port $(PORT)
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

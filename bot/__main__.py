@@ -19,7 +19,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = sub.add_parser("serve", help="run the web service and its workers")
-    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1 only)"
+    )
     serve.add_argument("--port", type=int, default=None, help="default: $PORT or 8000")
 
     screen = sub.add_parser(

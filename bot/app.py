@@ -34,8 +34,9 @@ from bot.pipeline import Bundle, TurnHandler
 from bot.settings import Settings
 from bot.store.conversations import ConversationStore
 from bot.store.keys import Keys
-from bot.store.redis import EmbeddedRedis, describe_url, make_client
+from bot.store.redis import EmbeddedRedis, make_client
 from bot.turn import Desk
+from bot.web import EdgeGuard
 from bot.worker import Worker, WorkerConfig, default_consumer_name
 
 log = structlog.get_logger(__name__)
@@ -222,9 +223,15 @@ def create_app(
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    app.add_middleware(
+        EdgeGuard, max_body_bytes=settings.bot_max_body_bytes, dev_hosts=settings.dev_hosts
+    )
+
     @app.get("/readyz")
     async def readyz() -> Response:
-        body: dict[str, Any] = {"store": store_kind, "url": describe_url(store_url)}
+        # The kind of store only: never its URL, which may carry a password (user:pass@ or
+        # ?password=), nor the error's text, which may repeat it.
+        body: dict[str, Any] = {"store": store_kind}
         try:
             await asyncio.wait_for(redis.ping(), timeout=2)
         except (RedisError, OSError, TimeoutError) as exc:

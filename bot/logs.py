@@ -33,7 +33,13 @@ def _drop_secrets(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMa
     return event
 
 
+_HANDLER = "tsunagari"  # the name of our handler on the root logger, so a second app replaces it
+
+
 def configure_logging(settings: Settings) -> None:
+    """structlog for our own logs, and the same processors and renderer for every standard
+    library logger (bolt, uvicorn, asyncio): one line per record in either format, secrets
+    masked, exceptions rendered into the record."""
     level = getattr(logging, settings.bot_log_level.upper())
     fmt = settings.bot_log_format
     if fmt == "auto":
@@ -56,7 +62,28 @@ def configure_logging(settings: Settings) -> None:
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=False,
     )
-    logging.basicConfig(level=max(level, logging.WARNING), stream=sys.stderr, format="%(message)s")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.set_name(_HANDLER)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[
+                structlog.stdlib.add_log_level,
+                structlog.stdlib.add_logger_name,
+                structlog.processors.TimeStamper(fmt="iso", utc=True),
+            ],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                _drop_secrets,
+                structlog.processors.format_exc_info,
+                renderer,
+            ],
+        )
+    )
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if h.get_name() == _HANDLER]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(max(level, logging.WARNING))
     # Third-party loggers can print request bodies at debug; keep them at warning.
     for name in ("slack_bolt", "slack_sdk", "aiohttp", "urllib3", "linebot"):
         logging.getLogger(name).setLevel(logging.WARNING)

@@ -36,6 +36,12 @@ class Metrics:
             ["channel"],
             registry=r,
         )
+        self.events_refused = Counter(
+            "tsunagari_events_refused_total",
+            "Signed events refused at the webhook (stale, future or missing timestamp)",
+            ["channel", "reason"],
+            registry=r,
+        )
         self.events_processed = Counter(
             "tsunagari_events_processed_total", "Events fully handled", ["kind"], registry=r
         )

@@ -35,6 +35,7 @@ def run_serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=port,
         log_level="warning",
+        log_config=None,  # uvicorn's records go through our handler (bot.logs), not its own
         access_log=False,
         timeout_graceful_shutdown=25,
         proxy_headers=True,

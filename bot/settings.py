@@ -43,6 +43,7 @@ class Settings(BaseSettings):
 
     # --- Tuning and optional features --------------------------------------------------------
     bot_dev_chat: bool | None = Field(default=None, alias="BOT_DEV_CHAT")
+    bot_dev_hosts: str = Field(default="", alias="BOT_DEV_HOSTS")
     bot_admin_token: SecretStr | None = Field(default=None, alias="BOT_ADMIN_TOKEN")
     bot_log_format: Literal["auto", "json", "console"] = Field(
         default="auto", alias="BOT_LOG_FORMAT"
@@ -100,6 +101,12 @@ class Settings(BaseSettings):
     @property
     def slack_enabled(self) -> bool:
         return bool(self.slack_bot_token and self.slack_signing_secret)
+
+    @property
+    def dev_hosts(self) -> frozenset[str]:
+        """Host names the dev pages answer to besides localhost (`BOT_DEV_HOSTS`, comma-separated;
+        `*` for any)."""
+        return frozenset(h.strip().lower() for h in self.bot_dev_hosts.split(",") if h.strip())
 
     @property
     def dev_pages_enabled(self) -> bool:

@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 import aiohttp
 import redis.asyncio as aioredis
 import structlog
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -41,6 +41,7 @@ from escalation.model import PRIORITY_NAMES, PRIORITY_SPAN
 from escalation.outbox import Outbox
 from escalation.sending import CaseSender
 from escalation.slack import SlackBoard, SlackCounselorApp
+from escalation.slack_entry import slack_events_router
 from escalation.timers import CaseTimers
 
 log = structlog.get_logger(__name__)
@@ -237,12 +238,13 @@ def build_escalation(
             supervisors=settings.supervisors,
             supervisor_channel=settings.slack_supervisor_channel or "",
         )
-        handler = slack_app.handler
-
-        @router.post("/slack/events", include_in_schema=False)
-        async def slack_events(request: Request) -> Response:
-            response: Response = await handler.handle(request)
-            return response
+        router.include_router(
+            slack_events_router(
+                slack_app.app,
+                signing_secret=settings.slack_signing_secret.get_secret_value(),
+                max_body_bytes=settings.bot_max_body_bytes,
+            )
+        )
 
     if settings.dev_pages_enabled:
         router.include_router(console_router(book))

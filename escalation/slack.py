@@ -18,7 +18,6 @@ from typing import Any
 import aiohttp
 import redis.asyncio as aioredis
 import structlog
-from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
@@ -467,8 +466,9 @@ class SlackCounselorApp:
             signing_secret=signing_secret,
             process_before_response=True,
             name="tsunagari-escalation",
+            # Requests no listener takes are acknowledged by escalation.slack_entry, not 404ed.
+            raise_error_for_unhandled_request=True,
         )
-        self.handler = AsyncSlackRequestHandler(self.app)
         self.app.middleware(self._drop_seen_retries)
         self.app.event("message")(self._on_message)
         self.app.action(ACTION_CLAIM)(self._button(self.book.claim))

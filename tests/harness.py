@@ -216,16 +216,20 @@ class LocalChat:
 class ServeProcess:
     """`python -m bot serve` in a child process, for crash and multi-process tests."""
 
-    def __init__(self, env: Mapping[str, str], port: int | None = None) -> None:
+    def __init__(
+        self, env: Mapping[str, str], port: int | None = None, host: str | None = "127.0.0.1"
+    ) -> None:
         self.port = port or free_port()
+        self.host = host  # None: serve's own default
         self.env = {**os.environ, **env, "PYTHONUNBUFFERED": "1", "NO_PROXY": "127.0.0.1,localhost"}
         self.proc: subprocess.Popen[bytes] | None = None
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = Path(tempfile.mkstemp(prefix="serve-", suffix=".log")[1])
 
     async def start(self, timeout: float = 30.0) -> None:
+        host = ["--host", self.host] if self.host is not None else []
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [sys.executable, "-m", "bot", "serve", *host, "--port", str(self.port)],
             cwd=ROOT,
             env=self.env,
             stdout=subprocess.DEVNULL,
@@ -272,3 +276,74 @@ class ServeProcess:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+
+def listening_addresses(port: int) -> set[str]:
+    """The local IPv4/IPv6 addresses with a socket listening on `port` (from /proc/net)."""
+    found: set[str] = set()
+    for table, width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
+        with contextlib.suppress(OSError), open(table) as rows:
+            for row in list(rows)[1:]:
+                local, state = row.split()[1], row.split()[3]
+                address, _, hex_port = local.partition(":")
+                if state != "0A" or int(hex_port, 16) != port:  # 0A: LISTEN
+                    continue
+                raw = bytes.fromhex(address)
+                if width == 8:
+                    found.add(socket.inet_ntop(socket.AF_INET, raw[::-1]))
+                else:  # four little-endian 32-bit words
+                    words = b"".join(raw[i : i + 4][::-1] for i in range(0, 16, 4))
+                    found.add(socket.inet_ntop(socket.AF_INET6, words))
+    return found
+
+
+class RedisServer:
+    """A `redis-server` of the test's own on a loopback port (the binary the embedded store
+    uses), started with the given config file and arguments, for tests that need a password,
+    a config of their own, or a Redis they can stop."""
+
+    def __init__(
+        self,
+        directory: Path,
+        *args: str,
+        config: Path | None = None,
+        bind: str | None = "127.0.0.1",
+    ) -> None:
+        from bot.store.redis import redis_server_binary
+
+        self.port = free_port()
+        directory.mkdir(parents=True, exist_ok=True)
+        argv = [redis_server_binary()]
+        if config is not None:
+            argv.append(str(config))
+        # the test's own port and directory come last, so they win over the config file
+        argv += [*args, "--port", str(self.port), "--dir", str(directory)]
+        if bind is not None:  # None: as the config file says
+            argv += ["--bind", bind]
+        self.argv = argv
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 15.0) -> RedisServer:
+        self.proc = subprocess.Popen(
+            self.argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"redis-server exited: {self.argv}")
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port)):
+                return self
+            time.sleep(0.02)
+        raise TimeoutError("redis-server did not listen")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+        self.proc = None
+
+    def __enter__(self) -> RedisServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

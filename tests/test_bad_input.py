@@ -1,15 +1,21 @@
-"""Bad input on the LINE webhook never produces a 5xx or a crash, and the service stays healthy.
+"""Bad input on the webhooks never produces a 5xx or a crash, and the service stays healthy.
 
-A property-based test (hypothesis) posts really signed, randomly shaped event payloads: known
-and unknown event types, wrong field types, huge and strange texts. The app runs with the real
-screener and scripts, so whatever reaches them is exercised too.
+Property-based tests (hypothesis) post really signed, randomly shaped event payloads to LINE's
+webhook: known and unknown event types, wrong field types, huge and strange texts, timestamps
+no LINE event has (NaN, Infinity, 1e400, strings), nesting of any depth. And to Slack's: random
+bytes unsigned, forged and signed, and signed payloads of Slack's shapes with random event types
+and fields. The app runs with the real screener, scripts and counselor side, so whatever
+reaches them is exercised too.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +24,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.escalation.slack_api import SlackStandIn
+from tests.escalation.support import COUNSELORS, SIGNING_SECRET, slack_env
 from tests.fakes.line_api import LineStandIn
 from tests.harness import body_of, make_settings, running_app, sign, text_event
 
@@ -47,9 +55,9 @@ class BackgroundApp:
     async def _main(self) -> None:
         self.loop = asyncio.get_running_loop()
         self.stop = asyncio.Event()
-        async with LineStandIn() as line:
+        async with LineStandIn() as line, SlackStandIn() as slack:
             self.line = line
-            settings = make_settings(self.redis_url, self.key_prefix, line.url)
+            settings = make_settings(self.redis_url, self.key_prefix, line.url, **slack_env(slack))
             async with running_app(settings) as app:
                 self.app = app
                 self.base_url = app.base_url
@@ -211,6 +219,172 @@ def test_random_bytes_forged_or_signed_never_5xx(
             trust_env=False,
         )
         assert 200 <= response.status_code < 500
+
+
+def post_line(background: BackgroundApp, body: bytes) -> httpx.Response:
+    return httpx.post(
+        background.base_url + "/webhooks/line",
+        content=body,
+        headers={"Content-Type": "application/json", "X-Line-Signature": sign(body)},
+        timeout=10,
+        trust_env=False,
+    )
+
+
+# What a JSON writer may put where LINE puts its timestamp: Python's json writes NaN and Infinity
+# as bare constants, and 1e400 parses as infinity.
+hostile_timestamps = (
+    st.floats(allow_nan=True, allow_infinity=True).map(json.dumps)
+    | st.sampled_from(["NaN", "-Infinity", "1e400", "-0", "1.0", '"1700000000000"', "9" * 4400])
+    | st.integers(min_value=-(2**70), max_value=2**70).map(str)
+)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(literal=hostile_timestamps, text=strange_text)
+def test_signed_events_with_hostile_timestamps_never_5xx(
+    background: BackgroundApp, literal: str, text: str
+) -> None:
+    event = text_event("Uhostile-ts", text, timestamp="@TS@")
+    body = json.dumps({"destination": "Ubot", "events": [event]}).replace('"@TS@"', literal)
+    response = post_line(background, body.encode())
+    assert response.status_code < 500, (literal, response.status_code, response.text)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    depth=st.integers(min_value=1, max_value=20_000),
+    opener=st.sampled_from(["[", '{"a":']),
+    where=st.sampled_from(["event", "message", "top"]),
+)
+def test_signed_bodies_nested_to_any_depth_never_5xx(
+    background: BackgroundApp, depth: int, opener: str, where: str
+) -> None:
+    closer = "]" if opener == "[" else "}"
+    nested = opener * depth + "1" + closer * depth
+    event = text_event("Udeep-prop", "こんにちは")
+    if where == "message":
+        event["message"]["extra"] = "@N@"
+    elif where == "event":
+        event["extra"] = "@N@"
+    payload: dict[str, Any] = {"destination": "Ubot", "events": [event]}
+    if where == "top":
+        payload["extra"] = "@N@"
+    body = json.dumps(payload).replace('"@N@"', nested).encode()
+    response = post_line(background, body)
+    assert response.status_code < 500, (depth, response.status_code)
+    if depth > 40:
+        assert response.status_code == 400
+
+
+def slack_headers(raw: bytes, content_type: str, secret: str = SIGNING_SECRET) -> dict[str, str]:
+    ts = str(int(time.time()))
+    digest = hmac.new(secret.encode(), b"v0:" + ts.encode() + b":" + raw, hashlib.sha256)
+    return {
+        "Content-Type": content_type,
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": "v0=" + digest.hexdigest(),
+    }
+
+
+def post_slack(background: BackgroundApp, raw: bytes, headers: dict[str, str]) -> httpx.Response:
+    return httpx.post(
+        background.base_url + "/slack/events",
+        content=raw,
+        headers=headers,
+        timeout=10,
+        trust_env=False,
+    )
+
+
+slack_content_types = st.sampled_from(
+    ["application/json", "application/x-www-form-urlencoded", "text/plain", ""]
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(raw=st.binary(max_size=2000), content_type=slack_content_types)
+def test_slack_random_bytes_unsigned_forged_or_signed(
+    background: BackgroundApp, raw: bytes, content_type: str
+) -> None:
+    try:
+        raw.decode("utf-8")
+        refused = 401  # not signed (or forged): refused before anything is parsed
+    except UnicodeDecodeError:
+        refused = 400  # Slack sends UTF-8 only
+    unsigned = post_slack(background, raw, {"Content-Type": content_type})
+    assert unsigned.status_code == refused
+    forged = post_slack(background, raw, slack_headers(raw, content_type, secret="forged"))
+    assert forged.status_code == refused
+    signed = post_slack(background, raw, slack_headers(raw, content_type))
+    assert 200 <= signed.status_code < 500, (signed.status_code, signed.text)
+
+
+slack_events = st.fixed_dictionaries(
+    {
+        "type": st.sampled_from(
+            [
+                "message",
+                "app_mention",
+                "reaction_added",
+                "member_joined_channel",
+                "tokens_revoked",
+                "app_uninstalled",
+                "app_home_opened",
+                "channel_rename",
+                "future_event",
+            ]
+        )
+        | scalars
+    },
+    optional={
+        "channel": st.just(COUNSELORS) | scalars,
+        "user": st.just("UCOUNSELOR1") | scalars,
+        "text": strange_text | json_values,
+        "ts": st.just("1700000000.000100") | scalars,
+        "thread_ts": st.just("1700000000.000001") | scalars,
+        "subtype": st.sampled_from(["bot_message", "message_changed", "thread_broadcast"])
+        | scalars,
+        "bot_id": scalars,
+        "item": json_values,
+    },
+)
+slack_envelopes = st.fixed_dictionaries(
+    {
+        "type": st.sampled_from(["event_callback", "app_rate_limited", "unknown"]),
+        "event": slack_events | json_values,
+    },
+    optional={
+        "event_id": st.text(max_size=12),
+        "team_id": scalars,
+        "authorizations": json_values,
+        "enterprise": json_values,
+    },
+)
+
+
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(payload=slack_envelopes)
+def test_slack_signed_payloads_of_any_shape_never_5xx(
+    background: BackgroundApp, payload: dict[str, Any]
+) -> None:
+    raw = json.dumps(payload).encode()
+    response = post_slack(background, raw, slack_headers(raw, "application/json"))
+    assert response.status_code < 500, (payload, response.status_code, response.text)
 
 
 def test_service_is_healthy_and_still_answers_after_the_abuse(background: BackgroundApp) -> None:

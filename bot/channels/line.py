@@ -1,7 +1,9 @@
 """LINE: verify and parse webhooks into `InboundEvent`s, and send `Delivery`s.
 
-The webhook does nothing slow before answering: verify the signature on the raw body (the
-SDK's validator), convert events with pure functions, append them to the stream, answer 200.
+The webhook does nothing slow before answering: read the body up to the size limit, verify the
+signature on the raw body (the SDK's validator), parse it as strict, bounded JSON, refuse events
+whose timestamp is missing, from the future or older than the dedupe window (a replay), convert
+the rest with pure functions, append them to the stream, answer 200.
 Delivery prefers the reply token while it is fresh and falls back to push; push carries a
 deterministic `X-Line-Retry-Key`, so a retried or reclaimed push is never shown twice.
 
@@ -61,6 +63,7 @@ from bot.channels.base import (
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.turn import Intake
+from bot.web import BadJson, BodyTooLarge, loads_bounded, read_body
 
 log = structlog.get_logger(__name__)
 
@@ -71,6 +74,7 @@ MAX_QUICK_REPLIES = 13
 MAX_LABEL = 20
 RETRY_NAMESPACE = uuid.UUID("5b0c6a52-6a43-4a55-9c1e-3f0f6c2e7d11")
 MEDIA_TYPES = frozenset({"image", "video", "audio", "file", "location", "sticker"})
+CLOCK_SKEW_MS = 5 * 60 * 1000  # how far LINE's clock and ours may disagree
 
 
 # --- converters (pure) -----------------------------------------------------------------------
@@ -108,7 +112,9 @@ def convert_event(raw: Any, received_ms: int) -> InboundEvent | None:
     if not isinstance(to, str) or not to:
         return None
     timestamp = raw.get("timestamp")
-    ts = int(timestamp) if isinstance(timestamp, int | float) else received_ms
+    ts = (
+        timestamp if isinstance(timestamp, int) and not isinstance(timestamp, bool) else received_ms
+    )
     reply_token = raw.get("replyToken") if isinstance(raw.get("replyToken"), str) else None
     delivery = raw.get("deliveryContext") if isinstance(raw.get("deliveryContext"), dict) else {}
     assert isinstance(delivery, dict)
@@ -156,6 +162,26 @@ def convert_event(raw: Any, received_ms: int) -> InboundEvent | None:
                 **base,
             )
         return None
+    return None
+
+
+def timestamp_problem(raw: Any, now_ms: int, max_age_ms: int) -> str | None:
+    """Why a signed event must be refused for its timestamp, or None when it may be taken.
+
+    Redeliveries are recognised by their `webhookEventId` for `max_age_ms` (the dedupe window)
+    and no longer: an event older than that could be a captured body replayed after its id was
+    forgotten, so it is refused (`stale`), and so is one that claims to come from the future
+    (`future`: it would outlive the window) or has no timestamp a LINE event has
+    (`bad_timestamp`: a positive whole number of milliseconds)."""
+    if not isinstance(raw, dict):
+        return None  # not an event at all: convert_event ignores it
+    ts = raw.get("timestamp")
+    if not isinstance(ts, int) or isinstance(ts, bool) or ts <= 0:
+        return "bad_timestamp"
+    if ts > now_ms + CLOCK_SKEW_MS:
+        return "future"
+    if now_ms - ts > max_age_ms - CLOCK_SKEW_MS:
+        return "stale"
     return None
 
 
@@ -238,28 +264,6 @@ def retry_key(delivery_key: str, batch: int) -> str:
 # --- webhook ---------------------------------------------------------------------------------
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None:
-        try:
-            if int(declared) > limit:
-                raise BodyTooLarge
-        except ValueError:
-            raise BodyTooLarge from None
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 CrisisNet = Callable[[Sequence[InboundEvent]], Coroutine[Any, Any, None]]
 
 
@@ -292,6 +296,7 @@ def line_router(
     router = APIRouter()
     secret = settings.line_channel_secret.get_secret_value() if settings.line_channel_secret else ""
     validator = SignatureValidator(secret) if secret else None
+    max_age_ms = settings.bot_dedupe_ttl_s * 1000
 
     def done(outcome: str, started: float, response: Response) -> Response:
         metrics.webhook_latency.labels(CHANNEL, outcome).observe(time.perf_counter() - started)
@@ -319,8 +324,8 @@ def line_router(
                 "bad_signature", started, JSONResponse({"detail": "invalid signature"}, 401)
             )
         try:
-            payload = json.loads(text)
-        except ValueError:
+            payload = loads_bounded(text)
+        except BadJson:
             return done("bad_json", started, JSONResponse({"detail": "malformed JSON"}, 400))
         if _SURROGATE_ESCAPE.search(text):
             payload = without_lone_surrogates(payload)
@@ -328,9 +333,21 @@ def line_router(
         if not isinstance(raw_events, list):
             return done("bad_json", started, JSONResponse({"detail": "no events list"}, 400))
         now = int(time.time() * 1000)
-        events = [e for e in (convert_event(raw, now) for raw in raw_events) if e is not None]
-        if len(events) < len(raw_events):
-            log.info("line.events_ignored", count=len(raw_events) - len(events))
+        events: list[InboundEvent] = []
+        ignored = 0
+        for raw in raw_events:
+            problem = timestamp_problem(raw, now, max_age_ms)
+            if problem is not None:
+                metrics.events_refused.labels(CHANNEL, problem).inc()
+                log.warning("line.event_refused", reason=problem)
+                continue
+            event = convert_event(raw, now)
+            if event is None:
+                ignored += 1
+            else:
+                events.append(event)
+        if ignored:
+            log.info("line.events_ignored", count=ignored)
         if events:
             try:
                 # Bounded: LINE gives up after 2 s. A submit cut short is safe to repeat (each

@@ -16,7 +16,7 @@ from importlib import resources
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from bot.channels.base import Address, Delivery, EventKind, InboundEvent
@@ -30,6 +30,8 @@ SESSION_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 OUTBOX_MAX = 1000
 OUTBOX_TTL_S = 7 * 86400
 MAX_TEXT = 5000
+# The page's own files: the page policy (CSP) allows scripts and styles from this origin only.
+_STATIC = {"chat.js": "text/javascript; charset=utf-8", "chat.css": "text/css; charset=utf-8"}
 
 # Append a delivery's messages once per delivery key.
 _DELIVER = """
@@ -124,10 +126,18 @@ def _check_session(session: str) -> None:
 def local_router(intake: Callable[[], Intake], sender: Callable[[], LocalSender]) -> APIRouter:
     router = APIRouter(prefix="/dev/chat")
 
+    def static_text(name: str) -> str:
+        return resources.files("bot.channels").joinpath("static", name).read_text("utf-8")
+
     @router.get("", response_class=HTMLResponse, include_in_schema=False)
     async def page() -> HTMLResponse:
-        html = resources.files("bot.channels").joinpath("static/chat.html").read_text("utf-8")
-        return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+        return HTMLResponse(static_text("chat.html"), headers={"Cache-Control": "no-store"})
+
+    @router.get("/static/{name}", include_in_schema=False)
+    async def static(name: str) -> Response:
+        if name not in _STATIC:
+            raise HTTPException(404)
+        return Response(static_text(name), media_type=_STATIC[name])
 
     @router.post("/api/start")
     async def start(body: StartRequest) -> dict[str, Any]:

@@ -264,6 +264,9 @@ class EmbeddedRedis:
                 stderr=subprocess.DEVNULL,
                 preexec_fn=_die_with_parent,
                 close_fds=True,
+                # Its own session: a Ctrl-C in the terminal reaches the service, which stops
+                # this server last, after its own work is done (see `stop`).
+                start_new_session=True,
             )
             deadline = time.monotonic() + timeout
             while not self._answers():
@@ -319,18 +322,9 @@ async def open_store(settings: Settings) -> AsyncIterator[tuple[RedisClient, str
             embedded.stop()
 
 
-def describe_url(url: str) -> str:
-    """The URL without credentials, for logs and /readyz."""
-    if "@" in url:
-        scheme, _, rest = url.partition("://")
-        return f"{scheme}://***@{rest.split('@', 1)[1]}"
-    return url
-
-
 __all__ = [
     "EmbeddedRedis",
     "RedisClient",
-    "describe_url",
     "make_client",
     "open_store",
     "redis_server_binary",

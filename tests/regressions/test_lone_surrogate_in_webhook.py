@@ -4,6 +4,8 @@ into a string that cannot be encoded as UTF-8. Storing the event failed: the web
 
 from __future__ import annotations
 
+import time
+
 import httpx
 
 from bot.channels.line import without_lone_surrogates
@@ -22,7 +24,8 @@ async def test_lone_surrogate_in_a_crisis_message_is_answered_with_hotlines(
     redis_url: str, key_prefix: str
 ) -> None:
     body = (
-        '{"destination":"Ubot","events":[{"type":"message","mode":"active","timestamp":1,'
+        '{"destination":"Ubot","events":[{"type":"message","mode":"active",'
+        f'"timestamp":{int(time.time() * 1000)},'
         '"source":{"type":"user","userId":"Usurrogate"},"webhookEventId":"01SURROGATE",'
         '"deliveryContext":{"isRedelivery":false},"replyToken":"rt-surrogate",'
         '"message":{"id":"1","type":"text","quoteToken":"q",'
