@@ -67,6 +67,22 @@ class SpellingRule:
     write: str
 
 
+# A dialect paradigm (死にたか → 死にたい) is rewritten the same way, after the spellings;
+# dialects.yaml checks each rule against examples that must change and counter-examples that
+# must not.
+DialectRule = SpellingRule
+
+# Letters typed apart to slip past filters: し に た い, 死.に.た.い, 自.殺. Three or more single
+# kana or kanji separated by the same kind of separator are joined; two single kanji only across
+# a dot-like mark (自.殺, 自・殺), never across a space (今 日 is rare, 私 は common).
+_KANA_KANJI = "\u3041-\u3096\u30a1-\u30fa\u30fc\u4e00-\u9fff々"
+_SPACED = re.compile(
+    f"(?<![{_KANA_KANJI}])(?:[{_KANA_KANJI}][ \u3000.．・･_＿*＊/／、,~〜-]){{2,}}[{_KANA_KANJI}](?![{_KANA_KANJI}])"
+)
+_SPACED_SEPARATORS = re.compile("[ \u3000.．・･_＿*＊/／、,~〜-]")
+_DOTTED_PAIR = re.compile("(?<![\u4e00-\u9fff])([\u4e00-\u9fff])[.．･*＊]([\u4e00-\u9fff])(?![\u4e00-\u9fff])")
+
+
 class Normalized(NamedTuple):  # a tuple: one per message, cheaper than a frozen dataclass
     """The normalized text plus, per character, the original span it came from."""
 
@@ -160,10 +176,24 @@ def _small_vowel(match: re.Match[str]) -> str:
 
 
 class Normalizer:
-    """Rewrites a message into the form the lexicon is matched against."""
+    """Rewrites a message into the form the concepts are matched against."""
 
-    def __init__(self, spellings: Sequence[SpellingRule] = ()) -> None:
+    def __init__(
+        self,
+        spellings: Sequence[SpellingRule] = (),
+        dialects: Sequence[DialectRule] = (),
+        emoji: dict[str, str] | None = None,
+    ) -> None:
+        spellings = [*spellings, *dialects]
         self._writes = [rule.write for rule in spellings]
+        # Emoji keep their meaning as words (💊 → 薬): a run of the same emoji is one word, set
+        # apart by spaces so that it never joins the words around it.
+        self._emoji = dict(emoji or {})
+        self._emoji_re: re.Pattern[str] | None = None
+        if self._emoji:
+            keys = sorted(self._emoji, key=len, reverse=True)
+            alternation = "|".join(re.escape(k) for k in keys)
+            self._emoji_re = re.compile(f"(?:{alternation})(?:[\ufe0e\ufe0f\u200d]*(?:{alternation}))*[\ufe0e\ufe0f]?")
         # One alternation for all rules: one scan of the text, whichever rule matches first.
         # A leading class of the characters a match can start with lets the scan skip most
         # positions cheaply (when the rules' first characters can be worked out).
@@ -181,6 +211,8 @@ class Normalizer:
         starts = list(range(len(text)))
         ends = list(range(1, len(text) + 1))
         text, starts, ends = _rewrite(text, starts, ends, _NEWLINES, lambda m: "\n")
+        if self._emoji_re is not None:
+            text, starts, ends = _rewrite(text, starts, ends, self._emoji_re, self._emoji_word)
         text, starts, ends = _rewrite(text, starts, ends, _DROP, lambda m: "")
         if not unicodedata.is_normalized("NFKC", text) or any(
             unicodedata.combining(ch) for ch in text
@@ -196,12 +228,25 @@ class Normalizer:
         text, starts, ends = _rewrite(text, starts, ends, _STRETCH_END, _end_vowel)
         text, starts, ends = _rewrite(text, starts, ends, _LONG_RUN, lambda m: "ー")
         text, starts, ends = _rewrite(text, starts, ends, _SMALL_VOWEL, _small_vowel)
+        text, starts, ends = _rewrite(
+            text, starts, ends, _SPACED, lambda m: _SPACED_SEPARATORS.sub("", m.group(0))
+        )
+        text, starts, ends = _rewrite(text, starts, ends, _DOTTED_PAIR, lambda m: m.group(1) + m.group(2))
         if self._spelling is not None:
             text, starts, ends = _rewrite(text, starts, ends, self._spelling, self._spell)
         return Normalized(text, starts, ends)
 
+    def _emoji_word(self, match: re.Match[str]) -> str:
+        run = match.group(0)
+        for key in sorted(self._emoji, key=len, reverse=True):
+            if run.startswith(key):
+                return f" {self._emoji[key]} "
+        return ""
+
     def _needs_more(self, text: str) -> bool:
         if _TRIPLE.search(text) or (_STRETCH_CHARS.search(text) and _OTHER_REWRITE.search(text)):
+            return True
+        if _SPACED.search(text) or _DOTTED_PAIR.search(text):
             return True
         return self._spelling is not None and self._spelling.search(text) is not None
 

@@ -1,115 +1,106 @@
 """The crisis screener: one message in, the conversation's risk level and its reasons out.
 
-Per message: normalize → Sudachi tokens → lexicon matches → drop idioms, negated words and words
-about someone else (keeping ambivalence) → signals → the message's level (with the combinations
-that make a crisis imminent). Per conversation: signals and factors accumulate in the
-`ScreeningState`; factors (plus the person's earlier ones) are matched against the pathway
-chains; the conversation level never drops.
+Per message: normalize (emoji, dialects, slang, spacing) → Sudachi tokens → concept matches
+(concepts.yaml) → the clause reader (what the grammar after each match says: a wish, a denial,
+an intent, a past, someone else's words) → slot fills. Per conversation: the fills accumulate in
+the `ScreeningState`, and the severity ladder (in the spirit of C-SSRS) maps the slots to the
+risk levels of ARCHITECTURE.md: a passive wish or active ideation is high; an intent, an act,
+means at hand, a preparation, a danger place or a method with a time is imminent. Flags mark
+danger to others and to children, whatever the writer's own risk. Every fill points at the
+words the person wrote, and becomes a line on the counselor's case card.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
-from operator import attrgetter
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
-from bot.screening.config import (
-    Chain,
-    Entry,
-    Idiom,
-    ScreeningConfig,
-    SignalClass,
-    load_config,
-)
+from bot.screening import reader as rd
+from bot.screening.config import Chain, Concept, Idiom, ScreeningConfig, load_config
 from bot.screening.matcher import PatternSet, Stream
 from bot.screening.normalize import Normalized, Normalizer, fold_katakana
-from bot.screening.tokens import KIND_END, KIND_PUNCT, KIND_SKIP, SudachiTokenizer, Token
-from bot.screening.types import PathwayMatch, RiskLevel, ScreeningResult, ScreeningState, Signal
+from bot.screening.reader import ClauseReader, Context, Reading
+from bot.screening.tokens import KIND_END, SudachiTokenizer, Token
+from bot.screening.types import (
+    PathwayMatch,
+    RiskLevel,
+    ScreeningResult,
+    ScreeningState,
+    Signal,
+)
 from bot.yamlio import ConfigError, Problem
 
-# Roles that are about the person's own crisis: said about someone else they become third_party.
-_CRISIS_ROLES = frozenset({"ideation", "passive", "self_harm", "plan", "act"})
-# Roles whose words compete for the same span: the longest match wins (楽な死に方 is a plan,
-# not also the ideation 楽な死に inside it).
-_SPAN_ROLES = frozenset(
-    {"ideation", "passive", "self_harm", "plan", "means", "time", "act", "farewell"}
+# The kinds about the person's own crisis: said about someone else they become third_party.
+_CRISIS_KINDS: Final = frozenset(
+    {
+        "death",
+        "vanish",
+        "live",
+        "sleep",
+        "born",
+        "ending",
+        "relief",
+        "elsewhere",
+        "method",
+        "self_harm",
+        "ideation_noun",
+        "attempt",
+    }
 )
-# Roles that count as despair for the pathway rule "≥3 linked factors with despair".
-_DESPAIR_ROLES = frozenset(
-    {"despair", "distress", "passive", "ideation", "self_harm", "ambivalence"}
+# Slots that say the person is thinking of dying (the "crisis cues" other slots may need).
+_IDEATION_SLOTS: Final = frozenset({"ideation", "passive", "method", "intent", "act", "self_harm"})
+_CUE_SLOTS: Final = _IDEATION_SLOTS | frozenset(
+    {"despair", "burden", "euphemism", "farewell", "preparation", "means", "place", "past_attempt"}
 )
-# Roles never attributed to someone else (a time or a request is always the speaker's).
-_UNATTRIBUTED_ROLES = frozenset({"time", "help", "farewell"})
-_MAX_REASON_SIGNALS = 8
-_SUBJECT_PARTICLES = frozenset({"が", "は", "も", "って", "ってば", "ったら"})
-_MAX_SCOPE = 10
-_MAX_PER_ENTRY = 8
-_MAX_CANDIDATES = 2000
+# Slots a time makes imminent when they are said together (a method with a time).
+_TIMED_SLOTS: Final = frozenset(
+    {"ideation", "passive", "method", "intent", "farewell", "preparation", "euphemism", "self_harm"}
+)
+_EXTRA_CUES: Final = "cues"  # conversation cues kept between messages (ScreeningState.extra)
+_EXTRA_TIMES: Final = "times"  # message indexes with a time word
+_EXTRA_FLAGS: Final = "flags"
+_MAX_REASON_FILLS: Final = 10
+_MAX_PER_CONCEPT: Final = 6
+_MAX_HITS: Final = 400
+_CHILD_HIRAGANA_RATIO: Final = 0.85
+_QUANTITY_MIN: Final = 5  # 5錠 or more is a quantity worth noticing (薬20錠, 40錠くらい)
 
 
-class _Candidate(NamedTuple):  # a tuple: built for every match, cheaper than a frozen dataclass
-    entry: Entry
+class Hit(NamedTuple):
+    """A concept found in a message, with what the grammar around it says."""
+
+    concept: Concept
     begin: int  # span in the normalized text
     end: int
-    negated: bool
-    about: str  # "self", "other" (a third person) or "media" (fiction, news)
+    first: int  # token index of the first word
+    last: int  # token index of the last word
+    sentence: int
+    reading: Reading
+    context: Context
+
+
+class Fill(NamedTuple):
+    """A slot filled by a hit: the slot, the concept, and the words (normalized span)."""
+
+    slot: str
+    concept: Concept
+    begin: int
+    end: int
+    sentence: int
 
 
 class MessageAnalysis(NamedTuple):
-    """What one message shows on its own (before conversation context)."""
+    """What one message shows on its own (before the conversation's ladder)."""
 
-    signals: tuple[Signal, ...]
-    level: RiskLevel
-    imminent_combo: bool
-    # roles of words that waited for a context they did not find (屋上にいる before 死にたい)
-    pending: frozenset[str] = frozenset()
-
-
-_EMPTY = MessageAnalysis((), RiskLevel.NONE, False)
-_BY_SPAN = attrgetter("begin", "end")
-_SIGNAL_ORDER = attrgetter("start", "end")
-_NOTHING: frozenset[str] = frozenset()
+    fills: tuple[Fill, ...]
+    cues: frozenset[str]  # conversation cues this message adds (finality, child, decided, time…)
+    flags: frozenset[str]
+    has_time: bool
+    normalized: Normalized
 
 
-def _inside(inner: _Candidate, outer: _Candidate) -> bool:
-    """The longest match wins a span.
-
-    楽な死に方 (a plan) hides 楽な死に (ideation) inside it; カードローン hides ローン.
-    """
-    if (outer.begin, outer.end) == (inner.begin, inner.end):
-        return False
-    if not (outer.begin <= inner.begin and inner.end <= outer.end):
-        return False
-    inner_role, outer_role = inner.entry.cls.role, outer.entry.cls.role
-    if inner_role in _SPAN_ROLES and outer_role in _SPAN_ROLES:
-        return True
-    return inner.entry.cls is outer.entry.cls and inner.entry.factor == outer.entry.factor
-
-
-def _drop_hidden(candidates: list[_Candidate]) -> list[_Candidate]:
-    """Candidates not hidden inside a longer one (`_inside`), in their original order.
-
-    Only candidates that begin at most `longest` characters earlier can contain one, so each is
-    compared with that window only: linear on long pasted texts, not quadratic.
-    """
-    if len(candidates) < 2:
-        return candidates
-    order = sorted(candidates, key=lambda c: c.begin)
-    begins = [c.begin for c in order]
-    longest = max(c.end - c.begin for c in order)
-    kept: list[_Candidate] = []
-    for c in candidates:
-        window = order[bisect_left(begins, c.end - longest) : bisect_right(begins, c.begin)]
-        if not any(_inside(c, d) for d in window):
-            kept.append(c)
-    return kept
-
-
-_PENDING_KEY = "pending_roles"
-# Roles that, said after a wish to die or a plan, make the conversation imminent.
-_STEP_ROLES = frozenset({"means", "plan", "act", "farewell"})
 _NEW_CONVERSATION = ScreeningState()
 
 
@@ -121,7 +112,7 @@ class _Fields(dict[str, str]):
 
 
 class Screener:
-    """Screens messages with the lexicon, idioms and pathway chains of one config directory.
+    """Screens messages with the concepts, grammar and ladder of one config directory.
 
     Holds one Sudachi tokenizer, which is not thread-safe: use one Screener per thread (the
     service calls it from the event loop thread only). Screening keeps no per-call state on the
@@ -131,36 +122,22 @@ class Screener:
     def __init__(self, config: ScreeningConfig, tokenizer: SudachiTokenizer) -> None:
         self.config = config
         self._tokenizer = tokenizer
-        self._normalizer = Normalizer(config.spellings)
-        self._entries: PatternSet[Entry] = PatternSet()
-        for entry in config.entries:
-            for pattern in entry.patterns:
-                self._entries.add(pattern, entry)
-            for regex in entry.regexes:
-                self._entries.add_regex(regex, entry)
+        self._normalizer = Normalizer(config.spellings, config.dialects, config.emoji)
+        self._reader = ClauseReader(config.grammar)
+        self._g = config.grammar
+        self._concepts: PatternSet[Concept] = PatternSet()
+        for concept in config.concepts:
+            for pattern in concept.patterns:
+                self._concepts.add(pattern, concept)
+            for regex in concept.regexes:
+                self._concepts.add_regex(regex, concept)
         self._idioms: PatternSet[Idiom] = PatternSet()
         for idiom in config.idioms:
             for pattern in idiom.patterns:
                 self._idioms.add(pattern, idiom)
             for regex in idiom.regexes:
                 self._idioms.add_regex(regex, idiom)
-        self._markers: PatternSet[str] = PatternSet()
-        for kind, patterns in config.markers.patterns.items():
-            for pattern in patterns:
-                self._markers.add(pattern, kind)
-        self._by_role: dict[str, SignalClass] = {}
-        for cls in config.classes.values():
-            self._by_role.setdefault(cls.role, cls)
-        self._role_of = {name: cls.role for name, cls in config.classes.items()}
-        # Classes a reason line is written for (not factors: they get one line together):
-        # their rank (the most urgent first), template and label.
-        signal_template = config.messages.get("signal", "{label}: {text}")
-        self._reason_of = {
-            name: (-int(cls.level), cls.reason or signal_template, cls.label)
-            for name, cls in config.classes.items()
-            if cls.role != "factor"
-        }
-        # Pathway matches depend only on the set of factors: remember the recent ones.
+        self._by_id = {c.id: c for c in config.concepts}
         self._pathway_memo: dict[
             tuple[tuple[str, ...], frozenset[str]], tuple[PathwayMatch | None, int]
         ] = {}
@@ -182,59 +159,44 @@ class Screener:
         """Screen the newest message in the context of the conversation so far."""
         old = _NEW_CONVERSATION if state is None else state  # only read, never changed
         index = old.messages
-        context = frozenset([s.cls for s in old.signals])
-        analysis = self.analyze(text, index, context)
-        signals = [*old.signals, *analysis.signals]
+        old_cues = frozenset(old.extra.get(_EXTRA_CUES, ()))
+        old_times = list(old.extra.get(_EXTRA_TIMES, ()))
+        earlier = frozenset(s.cls for s in old.signals)
+        analysis = self.analyze(text, index, earlier, old_cues)
+        new_signals = self._signals(analysis, index, text)
+        signals = [*old.signals, *new_signals]
         factors = list(old.factors)
-        for signal in analysis.signals:
+        for signal in new_signals:
             if signal.factor and signal.factor not in factors:
                 factors.append(signal.factor)
+        cues = old_cues | analysis.cues
+        times = [*old_times, index] if analysis.has_time else old_times
+        flags = sorted(set(old.extra.get(_EXTRA_FLAGS, ())) | analysis.flags)
         prior = [f for f in old.prior_factors if f]
-        earlier_roles = self._roles(old.signals)
-        now_roles = self._roles(analysis.signals)
-        pending = set(old.extra.get(_PENDING_KEY, ()))
-        conversation_imminent = bool(now_roles) and (
-            bool((earlier_roles & {"ideation", "passive", "plan"}) and (now_roles & _STEP_ROLES))
-            or bool((earlier_roles & {"means", "plan"}) and "ideation" in now_roles)
-            # a place or act said first, the wish to die after it (いま屋上にいる → 死にたい)
-            or bool((pending & {"means", "act"}) and (now_roles & {"ideation", "passive"}))
-        )
-        despair = bool((earlier_roles | now_roles) & _DESPAIR_ROLES)
+        level, why = self._ladder(signals, cues, times, index)
+        message_level, _ = self._ladder(new_signals, analysis.cues, [index] if analysis.has_time else [], index)
+        despair = bool({s.cls for s in signals} & {"despair", "distress", "burden", "passive", "ideation", "self_harm", "euphemism"})
         pathway, links = self._pathway(factors, prior)
         pathway_level = self._pathway_level(pathway, links, despair)
-        level = max(old.risk, analysis.level, pathway_level)
-        if conversation_imminent:
-            level = RiskLevel.IMMINENT
-        reasons = (
-            self._reasons(
-                signals,
-                factors,
-                prior,
-                pathway,
-                links,
-                analysis.imminent_combo,
-                conversation_imminent,
-            )
-            if signals or prior
-            else []
-        )
-        # positional: keyword arguments make these dataclasses markedly slower to build
+        level = max(old.risk, level, pathway_level)
+        reasons = self._reasons(signals, factors, prior, pathway, links, why, flags) if (signals or prior or flags) else []
         result = ScreeningResult(
             level,  # risk
-            analysis.level,  # message_risk
+            max(message_level, RiskLevel.NONE),  # message_risk
             old.risk,  # previous_risk
             tuple(signals),
             tuple(factors),
             pathway,
             tuple(reasons),
+            tuple(flags),
         )
         new_state = ScreeningState(
-            index + 1,  # messages
-            level,  # risk
+            index + 1,
+            level,
             signals,
             factors,
             list(old.prior_factors),
-            {**old.extra, _PENDING_KEY: sorted(pending | analysis.pending)},  # extra
+            {**old.extra, _EXTRA_CUES: sorted(cues), _EXTRA_TIMES: times[-6:], _EXTRA_FLAGS: flags},
         )
         return result, new_state
 
@@ -251,273 +213,581 @@ class Screener:
     # --- one message ---------------------------------------------------------------------
 
     def analyze(
-        self, text: str, index: int = 0, context: frozenset[str] = frozenset()
+        self,
+        text: str,
+        index: int = 0,
+        earlier: frozenset[str] = frozenset(),
+        cues: frozenset[str] = frozenset(),
     ) -> MessageAnalysis:
-        """Signals and level of one message; ``context``: classes seen earlier in the talk."""
+        """Slot fills of one message; ``earlier``: slots of the conversation so far."""
         normalized = self._normalizer.normalize(text)
-        tokens = self._tokenizer.tokenize(normalized.text)
-        candidates = self._candidates(normalized.text, tokens)
+        ntext = normalized.text
+        tokens = self._tokenizer.tokenize(ntext)
+        hits = self._hits(ntext, tokens)
         folded_spans = [
             (t.begin, t.end)
             for t in tokens
             if t.oov
             and len(t.surface) > 1
             and all("\u30a1" <= c <= "\u30fa" for c in t.surface)
-            and not any(c.begin <= t.begin and t.end <= c.end for c in candidates)
+            and not any(h.begin <= t.begin and t.end <= h.end for h in hits)
         ]
         if folded_spans:
             # Unknown katakana words (シニタイ, キエタイ): read them again as hiragana.
-            folded = fold_katakana(normalized.text, folded_spans)
-            known = {(c.entry.id, c.begin, c.end) for c in candidates}
-            for c in self._candidates(folded, self._tokenizer.tokenize(folded)):
-                if (c.entry.id, c.begin, c.end) not in known:
-                    candidates.append(c)
-        return self._decide(candidates, normalized, text, index, context)
+            folded = fold_katakana(ntext, folded_spans)
+            known = {(h.concept.id, h.begin, h.end) for h in hits}
+            for h in self._hits(folded, self._tokenizer.tokenize(folded)):
+                if (h.concept.id, h.begin, h.end) not in known:
+                    hits.append(h)
+        return self._decide(hits, tokens, ntext, normalized, index, earlier, cues)
 
-    def _candidates(self, text: str, tokens: list[Token]) -> list[_Candidate]:
+    def _hits(self, text: str, tokens: list[Token]) -> list[Hit]:
         stream = Stream(tokens)
-        found = self._entries.find(stream, text)
+        found = self._concepts.find(stream, text)
         if not found:
             return []
         idioms = [
             (begin, end, idiom.suppress)
             for idiom, _, _, begin, end in self._idioms.find(stream, text)
         ]
-        markers: dict[tuple[str, int], list[tuple[int, int]]] | None = None
-        out: list[_Candidate] = []
+        sentence_of = _sentences(tokens)
+        begins = [t.begin for t in tokens]
+        out: list[Hit] = []
         seen: set[tuple[str, int, int]] = set()
-        per_entry: dict[str, int] = {}
-        n_words = len(stream.keys)
-        for entry, a, b, begin, end in found:
-            key = (entry.id, begin, end)
+        per_concept: dict[str, int] = {}
+        n_words = len(stream.tok)
+        for concept, a, b, begin, end in found:
+            key = (concept.id, begin, end)
             if key in seen:
                 continue
             seen.add(key)
-            # A pasted wall of text repeats the same words: a few of each entry are enough,
-            # and keep the work per message linear.
-            count = per_entry.get(entry.id, 0)
-            if count >= _MAX_PER_ENTRY:
+            count = per_concept.get(concept.id, 0)
+            if count >= _MAX_PER_CONCEPT:
                 continue
             if idioms and any(
                 begin < i_end
                 and i_begin < end
-                and (sup is None or entry.cls.name in sup or entry.factor in sup)
+                and (sup is None or concept.kind in sup or concept.factor in sup)
                 for i_begin, i_end, sup in idioms
             ):
                 continue
-            words = a < b <= n_words
-            negated = words and entry.negatable and self._negated(tokens, stream.tok[b - 1])
-            about = "self"
-            if words and entry.cls.role not in _UNATTRIBUTED_ROLES and not entry.about_others:
-                if markers is None:
-                    markers = self._find_markers(stream, text)
-                about = self._attribution(entry, stream, a, b, markers)
-            if not negated and about == "self":
-                per_entry[entry.id] = count + 1
-            out.append(_Candidate(entry, begin, end, negated, about))
-            if len(out) >= _MAX_CANDIDATES:
+            if a < b <= n_words:
+                first, last = stream.tok[a], stream.tok[b - 1]
+            else:  # a regex match: the tokens it covers
+                first = max(0, bisect_right(begins, begin) - 1)
+                last = max(first, bisect_left(begins, end) - 1)
+            reading = self._reader.read(tokens, last, noun=tokens[last].pos in ("名詞", "接尾辞", "代名詞"))
+            context = self._reader.context(tokens, first, text)
+            per_concept[concept.id] = count + 1
+            out.append(Hit(concept, begin, end, first, last, sentence_of[first], reading, context))
+            if len(out) >= _MAX_HITS:
                 break
-        return out
+        return _drop_hidden(out)
 
-    def _find_markers(
-        self, stream: Stream, text: str
-    ) -> dict[tuple[str, int], list[tuple[int, int]]]:
-        """Marker words by (kind, sentence), as word spans."""
-        found: dict[tuple[str, int], list[tuple[int, int]]] = {}
-        n = len(stream.sentence)
-        for kind, a, b, _, _ in self._markers.find(stream, text):
-            if a < n:
-                found.setdefault((kind, stream.sentence[a]), []).append((a, b))
-        return found
-
-    def _negated(self, tokens: list[Token], last: int) -> bool:
-        """Whether the words right after a match deny it (死にたくない, 死にたいとは思わない).
-
-        Walks forward through particles, auxiliaries and verbs of thinking until the clause
-        ends; an odd number of negations denies (死にたくないわけじゃない does not).
-        """
-        markers = self.config.markers
-        negations = 0
-        i = last + 1
-        steps = 0
-        while i < len(tokens) and steps < _MAX_SCOPE:
-            t = tokens[i]
-            if t.kind in (KIND_END, KIND_PUNCT) or (
-                t.kind != KIND_SKIP and (t.key in markers.contrast or t.surface in markers.contrast)
-            ):
-                break
-            if t.key in markers.negation:
-                negations += 1
-            elif not (
-                t.kind == KIND_SKIP
-                or t.key in markers.negation_scope
-                or (t.pos == "助詞" and t.pos2 in ("係助詞", "副助詞", "格助詞"))
-                or t.pos == "助動詞"
-            ):
-                break
-            i += 1
-            steps += 1
-        return negations % 2 == 1
-
-    def _attribution(
-        self,
-        entry: Entry,
-        stream: Stream,
-        a: int,
-        b: int,
-        markers: dict[tuple[str, int], list[tuple[int, int]]],
-    ) -> str:
-        """Who the words are about: the person ("self"), someone else, or fiction/news."""
-        sentence = stream.sentence[a]
-        if not markers or not any(key[1] == sentence for key in markers):
-            return "self"  # no person, media or hearsay words in this sentence (most messages)
-
-        def in_sentence(kind: str, before: bool | None) -> list[tuple[int, int]]:
-            spans = markers.get((kind, sentence), ())
-            if before is True:
-                return [(x, y) for x, y in spans if y <= a]
-            if before is False:
-                return [(x, y) for x, y in spans if x >= b]
-            return list(spans)
-
-        # The nearest subject before the words decides who they are about.
-        subjects = [
-            (y, kind)
-            for kind in ("first_person", "third_person", "family")
-            for x, y in in_sentence(kind, True)
-            if self._is_subject(stream, y)
-        ]
-        nearest = max(subjects)[1] if subjects else ""
-        if nearest == "first_person":
-            return "self"
-        media = bool(in_sentence("media", None))
-        hearsay = bool(in_sentence("hearsay", False))
-        report = bool(in_sentence("report", False))
-        other = "media" if media else "other"
-        if entry.cls.role == "factor":
-            # A relative's job loss or debt is the household's problem too: only friends,
-            # colleagues, fiction and the news take a factor away from the person.
-            if nearest == "third_person":
-                return other
-            return "media" if media and not nearest else "self"
-        if entry.self_form:
-            # 死にたい is first person by grammar; only reported speech makes it someone else's.
-            if hearsay or (nearest and report):
-                return other
-            return "self"
-        if nearest or hearsay:
-            return other
-        return "media" if media else "self"
-
-    @staticmethod
-    def _is_subject(stream: Stream, marker_end: int) -> bool:
-        """A third-person word followed (within a suffix or two) by a subject particle."""
-        if marker_end <= 0 or marker_end > len(stream.tok):
-            return False
-        tokens = stream.tokens
-        i = stream.tok[marker_end - 1] + 1
-        for _ in range(3):
-            if i >= len(tokens):
-                return False
-            t = tokens[i]
-            if t.surface in _SUBJECT_PARTICLES:
-                return True
-            if t.pos not in ("接尾辞", "名詞") or t.kind != 0:
-                return False
-            i += 1
-        return False
+    # --- slot rules ----------------------------------------------------------------------
 
     def _decide(
         self,
-        candidates: list[_Candidate],
+        hits: list[Hit],
+        tokens: list[Token],
+        text: str,
         normalized: Normalized,
-        original: str,
         index: int,
-        context: frozenset[str],
+        earlier: frozenset[str],
+        cues: frozenset[str],
     ) -> MessageAnalysis:
-        if not candidates:
-            return _EMPTY
-        kept = [c for c in candidates if not c.negated and c.about == "self"]
-        selected, waiting = (
-            self._requirements(kept, context)
-            if any(c.entry.requires for c in kept)
-            else (kept, _NOTHING)  # most messages: no word waits for another class
-        )
-        selected = _drop_hidden(selected)
-        signals: list[Signal] = []
-        levels: list[RiskLevel] = [RiskLevel.NONE]
-        roles: set[str] = set()
-        seen: set[tuple[str, int, int]] = set()
+        g = self._g
+        new_cues: set[str] = set()
+        kinds_by_sentence: dict[int, set[str]] = {}
+        own_kinds: set[str] = set()
+        strong_by_kind: dict[str, bool] = {}
+        for h in hits:
+            kinds_by_sentence.setdefault(h.sentence, set()).add(h.concept.kind)
+            if self._own(h):
+                own_kinds.add(h.concept.kind)
+                strong_by_kind[h.concept.kind] = strong_by_kind.get(h.concept.kind, False) or h.concept.strong
+        keys = {t.key for t in tokens}
+        surfaces = {t.surface for t in tokens}
+        laughing = bool((keys | surfaces) & g.laughter)
+        earnest = bool((keys | surfaces) & g.earnest)
+        finality_words = bool(keys & g.finality)
+        if "finality" in own_kinds:
+            new_cues.add("finality")
+        if "benign" in own_kinds:
+            new_cues.add("benign_now")
+        if "child" in {h.concept.kind for h in hits} or _child_writing(text):
+            new_cues.add("child")
+        if keys & g.caregivers:
+            new_cues.add("caregiver")
+        if any(h.concept.kind == "place" and self._own(h) for h in hits):
+            new_cues.add("place_mention")
+        if any(h.concept.kind == "means" and self._own(h) for h in hits):
+            new_cues.add("means_mention")
+        if any(h.reading.has(rd.DECIDED) for h in hits) or any(
+            t.key in g.decide_verbs and t.pos == "動詞" for t in tokens
+        ):
+            new_cues.add("decided")
+        all_cues = cues | new_cues
+        time_hits = [h for h in hits if h.concept.kind == "time" and not h.context.quoted]
+        time_sentences = {h.sentence for h in time_hits}
+        quantity_sentences = {h.sentence for h in hits if h.reading.quantity} | _quantity_sentences(tokens)
+        fills: list[Fill] = []
+        benign = "benign_now" in new_cues
 
-        def add(cls: SignalClass, entry: Entry, begin: int, end: int, level: RiskLevel) -> None:
-            start, stop = normalized.original_span(begin, end)
-            key = (cls.name, start, stop)
-            if key in seen:
-                return
-            seen.add(key)
-            factor = entry.factor if cls.role == "factor" else None
-            # positional: keyword arguments make this frozen dataclass markedly slower to build
-            signals.append(
-                Signal(cls.name, entry.id, original[start:stop], start, stop, index, factor)
+        def add(slot: str, hit: Hit) -> None:
+            fills.append(Fill(slot, hit.concept, hit.begin, hit.end, hit.sentence))
+
+        crisis_context = bool(earlier & _CUE_SLOTS)
+        for h in hits:
+            kind = h.concept.kind
+            r = h.reading
+            c = h.context
+            own = self._own(h)
+            in_sentence = kinds_by_sentence.get(h.sentence, set())
+            timed = h.sentence in time_sentences
+            if kind == "factor":
+                if self._factor_owned(h):
+                    add("factor", h)
+                continue
+            if kind in ("time", "benign", "finality", "target", "weapon", "child", "violence", "abuse"):
+                continue  # cues and flags, below
+            if not own:
+                if kind in _CRISIS_KINDS and not r.has(rd.NEGATED) and h.context.subject != "media":
+                    if kind in ("death", "vanish", "method", "self_harm", "ideation_noun", "attempt", "live"):
+                        add("third_party", h)
+                continue
+            negated = r.has(rd.NEGATED)
+            past_history = r.has(rd.PAST) and c.history and not c.recurrence
+            crisis_reading = (
+                r.has(rd.DESIRE)
+                or r.has(rd.VOLITIONAL)
+                or r.has(rd.EVALUATION)
+                or r.has(rd.ONLY)
+                or r.has(rd.THOUGHT)
+                or r.has(rd.INTENT)
+                or r.has(rd.WISH)
             )
-            levels.append(level)
-            roles.add(cls.role)
+            if kind in ("death", "ending") or (kind == "ending" and self._life_object(tokens, h)):
+                if kind == "ending" and not (self._life_object(tokens, h) or timed or r.has(rd.INTENT)):
+                    if crisis_reading and not negated:
+                        add("euphemism", h)
+                    elif not negated and r.features <= {rd.POLITE, rd.TENTATIVE} and finality_words:
+                        add("despair", h)
+                    continue
+                self._death(h, r, c, tokens, timed, earnest, laughing, negated, past_history, crisis_reading, add)
+            elif kind == "ideation_noun":
+                if negated:
+                    continue
+                add("resolved" if past_history else "ideation", h)
+            elif kind == "vanish":
+                if negated and not r.has(rd.ONLY):
+                    continue
+                if past_history:
+                    add("resolved", h)
+                elif r.has(rd.CONCESSIVE):
+                    add("burden", h)
+                elif r.has(rd.BETTER) and not r.has(rd.EVALUATION):
+                    add("burden", h)
+                elif crisis_reading or r.has(rd.EVALUATION):
+                    add("passive", h)
+                elif r.has(rd.CONDITIONAL) and r.has(rd.QUESTION):
+                    add("euphemism", h)
+                elif not r.has(rd.PAST) and (finality_words or timed or "preparation" in own_kinds):
+                    add("farewell", h)
+            elif kind == "live":
+                quit_reading = self._quit(tokens, h)
+                if quit_reading is not None and (quit_reading.has(rd.DESIRE) or quit_reading.has(rd.VOLITIONAL) or quit_reading.has(rd.INTENT)):
+                    add("passive", h)
+                elif negated and (r.has(rd.DESIRE) or r.has(rd.WISH)):
+                    add("resolved" if past_history else "passive", h)
+                elif negated and r.has(rd.POTENTIAL):
+                    add("despair", h)
+            elif kind == "sleep":
+                if r.has(rd.WISH) or (negated and r.has(rd.CONDITIONAL) and r.has(rd.EVALUATION)):
+                    add("passive", h)
+                elif negated and r.has(rd.DESIRE) and (finality_words or "もう" in keys):
+                    add("passive", h)
+                elif r.has(rd.DESIRE) and keys & {"ずっと", "永遠", "永久", "二度と", "このまま"}:
+                    add("passive", h)
+                elif r.has(rd.CONDITIONAL) and negated and r.has(rd.QUESTION):
+                    add("passive", h)
+            elif kind == "born":
+                if negated and (r.has(rd.CONDITIONAL) or r.has(rd.DESIRE)):
+                    add("passive", h)
+            elif kind == "relief":
+                if not negated and (crisis_reading or r.has(rd.EVALUATION)) and not past_history:
+                    add("euphemism", h)
+            elif kind == "elsewhere":
+                if not negated and not past_history and (
+                    crisis_reading or r.has(rd.EVALUATION) or r.has(rd.APPEARANCE) or r.has(rd.CONDITIONAL) or r.has(rd.POLITE) or not r.has(rd.PAST)
+                ):
+                    add("euphemism", h)
+            elif kind == "method":
+                self._method(h, r, c, in_sentence, timed, crisis_context, negated, past_history, crisis_reading, quantity_sentences, own_kinds, add)
+            elif kind == "means":
+                self._means(h, r, c, in_sentence, crisis_context or bool(own_kinds & {"death", "despair", "burden", "finality", "farewell"}), negated, benign, quantity_sentences, add)
+            elif kind == "place":
+                self._place(h, r, c, tokens, crisis_context or bool(own_kinds & {"death", "despair", "finality", "farewell", "method"}), negated, timed, add)
+            elif kind == "preparation":
+                if negated or past_history:
+                    continue
+                if r.has(rd.QUESTION) and h.concept.strong:
+                    add("method", h)
+                    continue
+                if h.concept.strong or "finality" in all_cues or finality_words or crisis_context or own_kinds & {"death", "vanish", "farewell", "despair", "burden"} or "decided" in all_cues:
+                    if not benign or h.concept.strong:
+                        add("preparation", h)
+            elif kind == "farewell":
+                if negated or c.quoted:
+                    continue
+                if h.concept.strong or crisis_context or own_kinds & {"death", "vanish", "elsewhere", "preparation", "finality", "despair"} or timed:
+                    add("farewell", h)
+            elif kind == "self_harm":
+                if negated:
+                    continue
+                if not h.concept.strong and not (earlier & {"self_harm", "past_attempt"} or own_kinds & {"means"} and strong_by_kind.get("self_harm")):
+                    continue
+                if past_history:
+                    add("past_attempt", h)
+                elif (r.has(rd.PROGRESSIVE) and c.now) or ("止まる" in keys and "血" in keys and not r.has(rd.PAST)):
+                    add("act", h)
+                else:
+                    add("self_harm", h)
+            elif kind == "attempt":
+                if negated:
+                    continue
+                if h.concept.strong or in_sentence & {"method", "means"}:
+                    add("past_attempt", h)
+            elif kind == "despair":
+                if not negated and not past_history and not r.has(rd.QUESTION):
+                    add("despair", h)
+            elif kind == "burden":
+                if not negated and not past_history:
+                    add("burden", h)
+            elif kind == "distress":
+                if not negated and not past_history and not laughing:
+                    add("distress", h)
+            elif kind == "help":
+                if not negated:
+                    add("help", h)
+        has_time = bool(time_hits)
+        # A time said with a crisis slot in the same sentence, or in a message that decides
+        # (金曜日に決めた), is the plan's time.
+        crisis_sentences = {f.sentence for f in fills if f.slot in _TIMED_SLOTS}
+        for h in time_hits:
+            if h.sentence in crisis_sentences or "decided" in new_cues or (
+                "finality" in new_cues and earlier & _CUE_SLOTS
+            ):
+                add("timing", h)
+        # Recurrence: また / 再び with a feeling or a thought of it (最近またあの気持ち).
+        rec = _recurrence_of_feeling(tokens, g)
+        if rec is not None:
+            t = tokens[rec]
+            fills.append(Fill("recurrence", _RECURRENCE, t.begin, t.end, 0))
+        flags = self._flags(hits, tokens, all_cues, laughing)
+        return MessageAnalysis(tuple(fills), frozenset(new_cues), frozenset(flags), has_time, normalized)
 
-        for c in sorted(selected, key=_BY_SPAN):
-            add(c.entry.cls, c.entry, c.begin, c.end, c.entry.level)
-        third = self._by_role.get("third_party")
-        if third is not None:
-            for c in candidates:
-                if c.about == "other" and not c.negated and c.entry.cls.role in _CRISIS_ROLES:
-                    add(third, c.entry, c.begin, c.end, third.level)
-        ambivalence = self._by_role.get("ambivalence")
-        if ambivalence is not None and roles & {"despair", "passive", "ideation", "self_harm"}:
-            for c in candidates:
-                if c.negated and c.about == "self" and c.entry.cls.role in ("ideation", "passive"):
-                    add(ambivalence, c.entry, c.begin, c.end, ambivalence.level)
-        plans = {c.entry.id for c in selected if c.entry.cls.role == "plan"}
-        imminent = (
-            "act" in roles
-            or len(plans) > 1
-            or bool("ideation" in roles and roles & {"time", "means", "plan", "farewell"})
-            or bool("passive" in roles and roles & {"means", "plan"})
-            or bool("plan" in roles and roles & {"time", "means", "farewell"})
-            or bool("means" in roles and roles & {"time", "farewell"})
-            or bool("self_harm" in roles and "time" in roles)
-        )
-        level = RiskLevel.IMMINENT if imminent else max(levels)
-        signals.sort(key=_SIGNAL_ORDER)
-        return MessageAnalysis(tuple(signals), level, imminent, waiting)
+    def _death(self, h: Hit, r: Reading, c: Context, tokens: list[Token], timed: bool, earnest: bool, laughing: bool, negated: bool, past_history: bool, crisis_reading: bool, add: object) -> None:
+        emit = add  # type: ignore[assignment]
+        if r.has(rd.REQUEST) or r.has(rd.IMPERATIVE) or r.has(rd.WISH_OTHER):
+            return
+        if negated and not r.has(rd.ONLY):
+            if r.has(rd.POTENTIAL) and not r.has(rd.DESIRE):
+                emit("despair", h)  # 死ねない / 死にきれない: often a wish that cannot be carried out
+            return
+        if r.has(rd.ATTEMPT):
+            if c.now:
+                emit("act", h)
+            else:
+                emit("past_attempt", h)
+            return
+        if past_history and (crisis_reading or r.has(rd.PAST)):
+            emit("resolved", h)
+            return
+        if r.has(rd.EXPERIENCE):
+            emit("past_attempt" if r.has(rd.ATTEMPT) else "resolved", h)
+            return
+        if r.has(rd.INTENT) or r.has(rd.PURPOSE):
+            emit("intent", h)
+            return
+        if r.has(rd.VOLITIONAL):
+            if r.has(rd.TENTATIVE) or r.has(rd.QUESTION) or r.has(rd.CONDITIONAL):
+                emit("ideation", h)
+            else:
+                emit("intent", h)
+            return
+        if crisis_reading:
+            if laughing and not earnest and not r.has(rd.ONLY):
+                emit("ideation", h)  # said laughing, still said: counted, never raised to imminent
+            else:
+                emit("ideation", h)
+            return
+        if r.has(rd.CONDITIONAL):
+            if r.has(rd.EVALUATION):
+                emit("ideation", h)
+            elif r.has(rd.QUESTION) or r.has(rd.TENTATIVE):
+                emit("euphemism", h)
+            return
+        if r.has(rd.CONCESSIVE):
+            if r.has(rd.EVALUATION):
+                emit("passive", h)  # 死んでもいい / いつ死んでも構わない
+            return
+        if r.has(rd.PAST) or r.has(rd.PROGRESSIVE) or r.has(rd.APPEARANCE):
+            return  # テスト死んだ, 数字死んでる, 死にそう: hyperbole or someone else's death
+        # A plain statement (死ぬ, 死にます): hyperbole with a trivial cause or laughter, an
+        # intent when said politely, in earnest or with a time.
+        if c.cause or laughing:
+            return
+        if r.has(rd.POLITE) or earnest or timed or c.subject == "self":
+            emit("intent", h)
+            return
+        if r.has(rd.TENTATIVE) or r.has(rd.QUESTION):
+            emit("euphemism", h)
 
-    @staticmethod
-    def _requirements(
-        kept: list[_Candidate], context: frozenset[str]
-    ) -> tuple[list[_Candidate], frozenset[str]]:
-        """Candidates whose required classes are present, and the roles of those still waiting."""
-        present = {c.entry.cls.name for c in kept if not c.entry.requires}
+    def _method(self, h: Hit, r: Reading, c: Context, in_sentence: set[str], timed: bool, crisis_context: bool, negated: bool, past_history: bool, crisis_reading: bool, quantity_sentences: set[int], own_kinds: set[str], add: object) -> None:
+        emit = add  # type: ignore[assignment]
+        g = self._g
+        if negated and not r.has(rd.ONLY):
+            return
+        strong = h.concept.strong
+        if not strong and not (in_sentence & {"place", "means", "death"} or crisis_context or own_kinds & {"death", "despair", "finality", "farewell"}):
+            return  # 飛ぶ / 落ちる / 飛び込む alone have other meanings
+        if past_history:
+            emit("past_attempt", h)
+            return
+        if r.has(rd.ATTEMPT) or r.has(rd.EXPERIENCE):
+            emit("act" if c.now else "past_attempt", h)
+            return
+        if r.has(rd.INTENT) or r.has(rd.PURPOSE) or (r.has(rd.VOLITIONAL) and not (r.has(rd.TENTATIVE) or r.has(rd.QUESTION))):
+            emit("intent", h)
+            return
+        if crisis_reading or r.has(rd.QUESTION) or r.has(rd.CONDITIONAL) or r.has(rd.TENTATIVE):
+            emit("method", h)
+            return
+        gov = r.governor
+        if r.has(rd.PROGRESSIVE) or (c.now and (r.has(rd.PAST) or not gov)):
+            emit("act", h)
+            return
+        if r.has(rd.PAST):
+            if gov and gov in g.acquire_verbs:
+                emit("means", h)  # 練炭買った
+            elif h.sentence in quantity_sentences or gov in g.ingest_verbs or gov in g.act_verbs or not gov:
+                emit("act", h)  # 全部飲んだ, 火をつけた, ODした
+            else:
+                emit("method", h)
+            return
+        if gov and gov in g.acquire_verbs:
+            emit("means", h)
+            return
+        if gov and gov in g.thought_verbs:
+            emit("method", h)
+            return
+        # a plain statement of a method: an intent with a time, a place, politeness or finality
+        if r.has(rd.POLITE) or timed or "place" in in_sentence or "finality" in own_kinds:
+            emit("intent", h)
+            return
+        if h.concept.kind == "method" and strong and not gov:
+            emit("method", h)
 
-        def satisfied(entry: Entry) -> bool:
-            if not entry.requires:
+    def _means(self, h: Hit, r: Reading, c: Context, in_sentence: set[str], crisis: bool, negated: bool, benign: bool, quantity_sentences: set[int], add: object) -> None:
+        emit = add  # type: ignore[assignment]
+        g = self._g
+        gov = r.governor
+        if not gov or negated and not r.has(rd.ONLY):
+            if not gov and r.has(rd.DESIRE):
+                emit("method", h)  # 薬ほしい… rare; keeps the words on the card
+            return
+        quantity = r.quantity or h.sentence in quantity_sentences
+        if gov in g.ingest_verbs and (gov not in ("言う", "いく", "行く") or quantity):
+            if r.has(rd.DESIRE) or r.has(rd.CONDITIONAL) or r.has(rd.QUESTION) or r.has(rd.EVALUATION):
+                if quantity or crisis:
+                    emit("method", h)
+                return
+            if r.has(rd.INTENT) or r.has(rd.VOLITIONAL):
+                emit("intent", h)
+                return
+            if (r.has(rd.PAST) or r.has(rd.PROGRESSIVE)) and (quantity or c.now or crisis):
+                emit("act", h)
+                return
+            if quantity and not r.has(rd.PAST):
+                emit("self_harm", h)  # 30錠飲むのが習慣
+            return
+        if gov in g.acquire_verbs:
+            if r.has(rd.QUESTION) and not (r.has(rd.PAST) or r.has(rd.PROGRESSIVE)):
+                return
+            collected = gov in g.collect_verbs or quantity
+            if benign and not crisis:
+                return
+            if h.concept.strong or collected or crisis:
+                emit("means", h)
+
+    def _place(self, h: Hit, r: Reading, c: Context, tokens: list[Token], crisis: bool, negated: bool, timed: bool, add: object) -> None:
+        emit = add  # type: ignore[assignment]
+        g = self._g
+        gov = r.governor
+        if negated or not gov or r.has(rd.QUESTION) and not r.has(rd.PROGRESSIVE):
+            return
+        if r.has(rd.PAST) and not (c.now or gov in ("来る", "着く", "到着", "入る", "降りる", "おりる", "登る", "乗り越える", "座る")):
+            return
+        if gov in g.act_verbs and gov in ("入る", "降りる", "おりる", "乗り越える", "跨ぐ") and (r.has(rd.PAST) or r.has(rd.PROGRESSIVE)):
+            if h.concept.strong or crisis or _water_entry(tokens, h):
+                emit("act", h)  # 線路におりた, 海に腰まで入った
+                return
+        if gov in g.presence_verbs:
+            if gov in ("覗く", "見下ろす", "見る", "眺める") and not h.concept.strong:
+                if crisis:
+                    emit("place", h)
+                else:
+                    emit("method", h)  # 毎晩ベランダから下を見てる: thinking of the height
+                return
+            if h.concept.strong or crisis or timed:
+                emit("place", h)
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def _own(self, h: Hit) -> bool:
+        c = h.context
+        if c.quoted or c.subject in ("other", "media"):
+            return False
+        if h.reading.has(rd.REPORTED) and c.subject != "self":
+            return False
+        return True
+
+    def _factor_owned(self, h: Hit) -> bool:
+        """A friend's debt is the friend's; a relative's is the household's too."""
+        c = h.context
+        if h.concept.about_others:
+            return not c.quoted and c.subject != "media"
+        if c.subject == "media" or c.quoted:
+            return False
+        return True
+
+    def _life_object(self, tokens: list[Token], h: Hit) -> bool:
+        """人生 / 命 / 自分 / この世 right before 終わらせる: ending one's life."""
+        for j in range(max(0, h.first - 4), h.first):
+            if tokens[j].key in ("人生", "命", "自分", "この世", "生涯", "一生", "己"):
                 return True
-            if entry.requires_in == "conversation":
-                return bool(entry.requires & (present | context))
-            return bool(entry.requires & present)
+        return False
 
-        for _ in range(2):  # requirements may chain (a term needing a class that needs another)
-            present |= {c.entry.cls.name for c in kept if satisfied(c.entry)}
-        selected = [c for c in kept if satisfied(c.entry)]
-        waiting = frozenset(
-            c.entry.cls.role
-            for c in kept
-            if c.entry.requires_in == "conversation" and not satisfied(c.entry)
-        )
-        return selected, waiting
+    def _quit(self, tokens: list[Token], h: Hit) -> Reading | None:
+        """生きるのをやめたい: the reading of the verb that stops the living."""
+        j = h.reading.end
+        for k in range(h.last + 1, min(h.last + 5, len(tokens))):
+            t = tokens[k]
+            if t.kind == KIND_END:
+                return None
+            if t.pos == "動詞" and t.key in self._g.quit_verbs:
+                return self._reader.read(tokens, k)
+        del j
+        return None
 
-    # --- conversation --------------------------------------------------------------------
+    def _flags(self, hits: list[Hit], tokens: list[Token], cues: frozenset[str], laughing: bool) -> set[str]:
+        g = self._g
+        flags: set[str] = set()
+        kinds = {h.concept.kind for h in hits}
+        # harm to others: a stated intent or a concrete threat against someone
+        for h in hits:
+            if h.concept.kind != "violence" or h.context.quoted or h.context.subject in ("other", "media"):
+                continue
+            r = h.reading
+            if r.has(rd.NEGATED) or r.has(rd.QUESTION) or r.has(rd.CONDITIONAL) and not r.has(rd.TEYARU) and not r.has(rd.PURPOSE):
+                continue
+            if laughing or h.context.history or r.has(rd.PAST) and not r.has(rd.PROGRESSIVE):
+                continue
+            concrete = bool(kinds & {"weapon", "time"}) or bool({t.key for t in tokens} & g.earnest) or r.has(rd.PURPOSE)
+            threat = r.has(rd.TEYARU) or r.has(rd.INTENT) or r.has(rd.PURPOSE) or r.has(rd.VOLITIONAL) or r.has(rd.POLITE) or (not r.has(rd.DESIRE) and not r.has(rd.PAST))
+            if r.has(rd.DESIRE) and not (concrete and "target" in kinds):
+                continue
+            if threat and concrete and ("target" in kinds or r.has(rd.PURPOSE) or r.has(rd.TEYARU)):
+                flags.add("harm_to_others")
+        for h in hits:
+            if h.concept.kind == "weapon" and h.reading.governor in g.carry_verbs and "target" in kinds and "time" in kinds:
+                flags.add("harm_to_others")
+        # a child in danger: abuse or neglect now, with a child in the conversation
+        if "child" in cues or "child" in kinds:
+            for h in hits:
+                if h.concept.kind != "abuse" or h.context.quoted or h.context.history:
+                    continue
+                if h.reading.has(rd.NEGATED) or h.reading.has(rd.QUESTION) and not h.reading.has(rd.PROGRESSIVE):
+                    continue
+                if "caregiver" in cues or kinds & {"child"}:
+                    flags.add("child_in_danger")
+                    break
+        return flags
 
-    def _roles(self, signals: Sequence[Signal]) -> set[str]:
-        role_of = self._role_of
-        return {role_of[s.cls] for s in signals if s.cls in role_of} if signals else set()
+    def _signals(self, analysis: MessageAnalysis, index: int, original: str) -> list[Signal]:
+        """The fills as signals spanning the person's own characters, in text order."""
+        out: list[Signal] = []
+        seen: set[tuple[str, int, int]] = set()
+        for fill in sorted(analysis.fills, key=lambda f: (f.begin, f.end)):
+            start, stop = analysis.normalized.original_span(fill.begin, fill.end)
+            key = (fill.slot, start, stop)
+            if key in seen:
+                continue
+            seen.add(key)
+            factor = fill.concept.factor if fill.slot == "factor" else None
+            # positional: keyword arguments make this frozen dataclass markedly slower to build
+            out.append(Signal(fill.slot, fill.concept.id, original[start:stop], start, stop, index, factor))
+        return out
+
+    # --- conversation ----------------------------------------------------------------------
+
+    def _ladder(self, signals: Sequence[Signal], cues: Iterable[str], times: Sequence[int], index: int) -> tuple[RiskLevel, list[str]]:
+        """The risk level of a set of slot fills, with the reasons it is imminent."""
+        slots_cfg = self.config.slots
+        if not signals:
+            return RiskLevel.NONE, []
+        cues = frozenset(cues)
+        current = [s for s in signals if s.cls != "resolved"]
+        present = {s.cls for s in current}
+        level = RiskLevel.NONE
+        for s in current:
+            info = slots_cfg.get(s.cls)
+            if info is not None and info.level > level:
+                level = info.level
+        if "resolved" in {s.cls for s in signals} and level < RiskLevel.LOW:
+            level = RiskLevel.LOW
+        strong = {s.cls for s in current if (c := self._by_id.get(s.term)) is not None and c.strong}
+        ideation = present & {"ideation", "passive", "method", "self_harm", "intent", "act"}
+        why: list[str] = []
+        if "act" in present:
+            why.append("imminent_act")
+        if "intent" in present:
+            why.append("imminent_intent")
+        if "means" in present and ("means" in strong or ideation or present & {"despair", "burden", "farewell", "preparation", "euphemism"} or "finality" in cues):
+            why.append("imminent_means")
+        if "preparation" in present:
+            why.append("imminent_preparation")
+        if "place" in present and ("place" in strong or ideation or present & {"despair", "farewell", "burden", "euphemism"} or "finality" in cues):
+            why.append("imminent_place")
+        if "timing" in present and present & _TIMED_SLOTS:
+            why.append("imminent_time")
+        farewells = [s for s in current if s.cls == "farewell"]
+        if farewells and (
+            len({s.text for s in farewells}) > 1
+            or ideation
+            or present & {"preparation", "euphemism", "means", "place", "burden"}
+            or "finality" in cues
+            or "timing" in present
+        ):
+            why.append("imminent_farewell")
+        if why:
+            return RiskLevel.IMMINENT, why
+        if farewells and "farewell" in strong:
+            level = max(level, RiskLevel.HIGH)
+        if "recurrence" in present and present & {"past_attempt"}:
+            level = max(level, RiskLevel.HIGH)
+        if "recurrence" in present and "resolved" in {s.cls for s in signals}:
+            level = max(level, RiskLevel.HIGH)
+        if "euphemism" in present and present & {"burden", "place", "timing", "means", "method"}:
+            level = max(level, RiskLevel.HIGH)
+        if "euphemism" in present and "place_mention" in cues:
+            level = max(level, RiskLevel.HIGH)
+        if "past_attempt" in present and present & {"distress", "despair", "burden"}:
+            level = max(level, RiskLevel.MODERATE)
+        if "decided" in cues and ("place_mention" in cues or "means_mention" in cues) and "timing" in present:
+            return RiskLevel.IMMINENT, ["imminent_time"]
+        return level, why
 
     def _pathway(
         self, factors: Sequence[str], prior: Sequence[str]
@@ -590,41 +860,47 @@ class Screener:
         prior: Sequence[str],
         pathway: PathwayMatch | None,
         links: int,
-        imminent: bool,
-        conversation_imminent: bool,
+        why: Sequence[str],
+        flags: Sequence[str],
     ) -> list[str]:
         messages = self.config.messages
         labels = self.config.factors
+        slots = self.config.slots
         sep = messages.get("separator", "、")
         out: list[str] = []
-        if imminent:
-            out.append(messages.get("imminent", ""))
-        if conversation_imminent:
-            out.append(messages.get("conversation_imminent", ""))
+        if why:
+            reasons = sep.join(messages.get(w, w) for w in dict.fromkeys(why))
+            out.append(messages.get("imminent", "{why}").format_map(_Fields(why=reasons)))
+        if flags:
+            names = sep.join(slots[f].label if f in slots else f for f in flags)
+            out.append(messages.get("flags", "{flags}").format_map(_Fields(flags=names)))
         shown: set[tuple[str, str]] = set()
-        reason_of = self._reason_of
         ranked = sorted(
-            [s for s in signals if s.cls in reason_of], key=lambda s: reason_of[s.cls][0]
+            [s for s in signals if s.cls in slots and s.cls != "factor"],
+            key=lambda s: (-int(slots[s.cls].level), s.message, s.start),
         )
         for s in ranked:
-            if len(shown) >= _MAX_REASON_SIGNALS:
+            if len(shown) >= _MAX_REASON_FILLS:
                 break
             if (s.cls, s.text) in shown:
                 continue
             shown.add((s.cls, s.text))
-            _, template, label = reason_of[s.cls]
+            info = slots[s.cls]
+            concept = self._by_id.get(s.term)
+            value = concept.label if concept is not None else ""
+            template = info.reason or messages.get("slot" if value else "slot_plain", "{label}: {text}")
             out.append(
-                template.format_map(_Fields(label=label, text=s.text, message=str(s.message + 1)))
+                template.format_map(
+                    _Fields(label=info.label, value=value, text=s.text, message=str(s.message + 1))
+                )
             )
         if factors:
-            names = sep.join(map(labels.get, factors, factors))  # a factor's label, else its id
+            names = sep.join(map(labels.get, factors, factors))
             out.append(messages.get("factors", "{factors}").format_map(_Fields(factors=names)))
         earlier = [f for f in prior if f not in factors] if prior else []
         if earlier:
             names = sep.join(map(labels.get, earlier, earlier))
-            out.append(
-                messages.get("prior_factors", "{factors}").format_map(_Fields(factors=names))
-            )
+            out.append(messages.get("prior_factors", "{factors}").format_map(_Fields(factors=names)))
         if pathway is not None:
             fields = _Fields(
                 label=pathway.label,
@@ -638,7 +914,86 @@ class Screener:
             if pathway.next:
                 out.append(messages.get("next", "{next}").format_map(fields))
             out.append(messages.get("pathway_level", "{links}").format_map(fields))
-        return list(filter(None, out))  # without empty lines
+        return list(filter(None, out))
+
+
+def _sentences(tokens: Sequence[Token]) -> list[int]:
+    out: list[int] = []
+    sentence = 0
+    for t in tokens:
+        out.append(sentence)
+        if t.kind == KIND_END:
+            sentence += 1
+    return out
+
+
+def _drop_hidden(hits: list[Hit]) -> list[Hit]:
+    """A longer match of the same kind hides a shorter one inside it (首吊り hides 吊る)."""
+    if len(hits) < 2:
+        return hits
+    kept: list[Hit] = []
+    for h in hits:
+        if any(
+            o is not h
+            and o.concept.kind == h.concept.kind
+            and o.begin <= h.begin
+            and h.end <= o.end
+            and (o.end - o.begin) > (h.end - h.begin)
+            for o in hits
+        ):
+            continue
+        kept.append(h)
+    return kept
+
+
+def _quantity_sentences(tokens: Sequence[Token]) -> set[int]:
+    """Sentences with a count of pills (20錠, 2シート, 40錠くらい) or 全部 / まとめて."""
+    out: set[int] = set()
+    sentence = 0
+    for i, t in enumerate(tokens):
+        if t.kind == KIND_END:
+            sentence += 1
+            continue
+        if t.key in ("全部", "全て", "すべて", "纏める", "まとめる", "一気", "大量", "丸ごと", "まるごと", "残り", "ありったけ", "一度"):
+            out.add(sentence)
+        elif t.pos == "名詞" and t.pos2 == "数詞" and i + 1 < len(tokens):
+            nxt = tokens[i + 1]
+            if nxt.key in ("錠", "粒", "包", "シート", "箱", "瓶", "ヒート", "日分", "週間", "本") and _number(t.surface) >= (_QUANTITY_MIN if nxt.key in ("錠", "粒", "包") else 1):
+                out.add(sentence)
+    return out
+
+
+def _number(surface: str) -> int:
+    digits = "".join(ch for ch in surface if ch.isdigit())
+    try:
+        return int(digits) if digits else 0
+    except ValueError:
+        return 0
+
+
+def _water_entry(tokens: Sequence[Token], h: Hit) -> bool:
+    return any(tokens[j].key in ("海", "川", "湖", "水") for j in range(max(0, h.first - 2), h.last + 1))
+
+
+def _child_writing(text: str) -> bool:
+    """Almost only hiragana, as young children write (おとうさんがなぐってくる)."""
+    letters = [ch for ch in text if not ch.isspace() and ch not in "、。！？!?…・ー"]
+    if len(letters) < 8:
+        return False
+    hira = sum(1 for ch in letters if "\u3041" <= ch <= "\u3096")
+    return hira / len(letters) >= _CHILD_HIRAGANA_RATIO
+
+
+def _recurrence_of_feeling(tokens: Sequence[Token], g: rd.Grammar) -> int | None:
+    for i, t in enumerate(tokens):
+        if t.key in g.recurrence:
+            window = {x.key for x in tokens[i : i + 8]}
+            if window & {"気持ち", "考える", "思う", "同じ", "したい", "なる", "感じ"}:
+                return i
+    return None
+
+
+_RECURRENCE: Final = Concept("recurrence", "despair", "", False, None, None, False, (), ())
 
 
 def check_config(config_dir: Path) -> list[Problem]:
