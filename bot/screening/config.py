@@ -122,6 +122,11 @@ REQUIRED_MESSAGES: Final = (
 # Words put before a term to see how Sudachi cuts it in a sentence (see compile_term_variants).
 CARRIERS: Final = ("どこにも", "私は", "もう", "彼の", "、")
 MAX_VARIANTS: Final = 4
+MIN_KANA_VARIANT: Final = 3  # shorter readings (しぬ, くび) collide with other words
+
+
+def _is_kana(text: str) -> bool:
+    return bool(text) and all("\u3041" <= ch <= "\u3096" or ch == "ー" for ch in text)
 ID_RE: Final = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -216,6 +221,7 @@ class _Loader:
     tokenizer: SudachiTokenizer
     problems: list[Problem] = field(default_factory=list)
     normalizer: Normalizer = field(default_factory=Normalizer)
+    kana_variants: bool = False  # on while the concepts are compiled
 
     def problem(self, file: str, node: Any, key: str | int | None, message: str) -> None:
         self.problems.append(Problem(str(self.config_dir / file), line_of(node, key), message))
@@ -361,7 +367,18 @@ class _Loader:
             readings = [
                 [*r, *([GAP] if n else []), *v] for r in readings for v in variants[:MAX_VARIANTS]
             ][: MAX_VARIANTS * 2]
-        return [Pattern(tuple(r), at_end, term) for r in readings], ""
+        patterns = [Pattern(tuple(r), at_end, term) for r in readings]
+        if self.kana_variants and len(parts) == 1 and not _is_kana(body):
+            # People who write in kana (children, foreign residents): the term's reading
+            # (手すり → てすり, 睡眠薬 → すいみんやく), cut the same way their text is cut.
+            kana = self.tokenizer.reading(self.normalizer.normalize(body).text)
+            if len(kana) >= MIN_KANA_VARIANT and _is_kana(kana):
+                tokens = self.tokenizer.tokenize(kana)
+                words = tuple((t.key, t.form) for t in tokens if t.kind == KIND_WORD)
+                if words and all(t.kind != KIND_PUNCT for t in tokens) and tokens[0].kind != KIND_SKIP and tokens[-1].kind != KIND_SKIP:
+                    if all(words != p.elements for p in patterns):
+                        patterns.append(Pattern(words, at_end, term))
+        return patterns, ""
 
     def compile_terms(
         self, file: str, node: Any, where: str, allow_regex: bool = True
@@ -659,6 +676,11 @@ def _grammar(loader: _Loader, data: Any) -> Grammar:
             tokens = [t for t in loader.tokenizer.tokenize(loader.normalizer.normalize(word).text)]
             if len(tokens) == 1:
                 words.add(tokens[0].key)
+            if len(tokens) == 1 and tokens[0].pos in ("動詞", "形容詞"):
+                kana = loader.tokenizer.reading(tokens[0].surface)
+                kana_tokens = loader.tokenizer.tokenize(kana) if _is_kana(kana) else []
+                if len(kana_tokens) == 1:
+                    words.add(kana_tokens[0].key)  # すわる for 座る, いる for 居る
             elif not tokens:
                 target: Any = seq if isinstance(seq, list) else node
                 loader.problem(GRAMMAR, target, i if isinstance(seq, list) else name, f"markers '{name}': '{word}' has no word in it")
@@ -896,7 +918,9 @@ def load_config(
     factors = _factors(loader, factors_data)
     concepts_data = loader.read(CONCEPTS)
     kinds = _kinds(loader, concepts_data)
+    loader.kana_variants = True
     concepts = _concepts(loader, concepts_data, kinds, factors)
+    loader.kana_variants = False
     grammar_data = loader.read(GRAMMAR)
     grammar = _grammar(loader, grammar_data)
     screening_data = loader.read(SCREENING)

@@ -77,7 +77,9 @@ class Stream:
             elif kind == KIND_END:
                 sentence += 1
                 pending_barrier = True
-            elif kind == KIND_PUNCT:
+            elif kind == KIND_PUNCT and not t.surface.isspace():
+                # A space is not a barrier: people who write in kana put spaces between words
+                # (おかね ない, しぬ つもり).
                 pending_barrier = True
         self.keys = keys
         self.forms = forms

@@ -48,6 +48,7 @@ BETTER: Final = "better"  # …ほうが (a comparison, with or without いい a
 WISH: Final = "wish"  # 止まってくれないかな, 消してくんないかな: a wish that something would happen
 TEYARU: Final = "teyaru"  # 殺してやる, 火つけてやる: a threat or a defiant resolve
 PURPOSE: Final = "purpose"  # 殺しに行く, 刺しに来る: going to do it
+TE: Final = "te"  # the chain goes on after …て (ホースつないで、エンジンかけっぱなし)
 
 _MAX_TAIL = 18
 
@@ -94,6 +95,8 @@ class Grammar:
     purpose_verbs: frozenset[str]
     carry_verbs: frozenset[str]
     caregivers: frozenset[str]
+    wound_words: frozenset[str]
+    water_words: frozenset[str]
 
 
 GRAMMAR_LISTS: Final = tuple(Grammar.__dataclass_fields__)
@@ -131,6 +134,7 @@ _SENTENCE_FINAL_PUNCT: Final = frozenset({"？", "?"})
 _OPEN_QUOTES: Final = "「『"
 _CLOSE_QUOTES: Final = "」』"
 _NUMBER_POS2: Final = "数詞"
+_NOT_CAUSES: Final = frozenset({"一人", "ひとり", "独り", "自分", "二人", "みんな", "皆", "家", "部屋", "自宅", "車", "ここ", "そこ", "あそこ", "本気", "マジ", "まじ"})
 _QUANTITY_WORDS: Final = frozenset({"全部", "全て", "すべて", "纏める", "まとめる", "一気", "大量", "いっぱい", "沢山", "たくさん", "丸ごと", "まるごと", "残り", "一度", "箱", "シート", "瓶", "錠", "粒", "包", "本", "ヒート", "週間", "日分", "全然"})
 
 
@@ -163,7 +167,9 @@ class ClauseReader:
             last_noun = ""
             while j < n and j - head <= 8:
                 t = tokens[j]
-                if t.kind in (KIND_END,) or (t.kind == KIND_PUNCT and t.surface not in "、,，"):
+                if t.kind in (KIND_END,) or (
+                    t.kind == KIND_PUNCT and t.surface not in "、,，" and not t.surface.isspace()
+                ):
                     break
                 if t.pos == "名詞" and t.pos2 == _NUMBER_POS2 or t.key in _QUANTITY_WORDS:
                     quantity = True
@@ -226,6 +232,9 @@ class ClauseReader:
                     feats.add(QUESTION)
                 break
             if t.kind == KIND_PUNCT:
+                if t.surface.isspace():  # しぬ つもり: words typed apart
+                    i += 1
+                    continue
                 if t.surface in _SENTENCE_FINAL_PUNCT:
                     feats.add(QUESTION)
                 break
@@ -365,7 +374,13 @@ class ClauseReader:
                         i += 1
                         continue
                     if key in g.say_verbs:
-                        feats.add(REPORTED)
+                        # …って言ったら / 言えば: a hypothetical self-quote, not someone's report
+                        nxt = tokens[i + 1] if i + 1 < n else None
+                        if not (
+                            t.cform.startswith("仮定形")
+                            or (nxt is not None and (nxt.cform.startswith("仮定形") or nxt.key == "ば"))
+                        ):
+                            feats.add(REPORTED)
                         quote_pending = koto_pending = False
                         i += 1
                         continue
@@ -484,6 +499,14 @@ class ClauseReader:
                 i += 1
                 continue
             break
+        if CONDITIONAL in feats and THOUGHT in feats:
+            feats.add(WISH)  # いなくなれたらって思う, 終わっていけたらと思っております
+        if after_te:
+            feats.add(TE)
+            # 死んで保険金で返したい, 死んで楽になりたい: the wish at the end of the chain
+            # is a wish for the whole chain
+            if _chain_wish(tokens, i, g):
+                feats.add(DESIRE)
         if kureru and negations % 2 == 1 and (QUESTION in feats or TENTATIVE in feats):
             negations -= 1  # 止まってくれないかな: a wish, not a denial
             feats.add(WISH)
@@ -521,7 +544,7 @@ class ClauseReader:
             t = tokens[j]
             key = t.key
             in_clause = j >= c
-            if key in g.history and t.pos != "動詞":
+            if key in g.history and t.pos != "動詞" and _history_word(tokens, j, g):
                 history = True
             if key in g.present:
                 present = True
@@ -538,6 +561,8 @@ class ClauseReader:
                     if in_clause or marked:
                         subject = "media"
                 elif marked or (in_clause and j + 1 == first):
+                    if _predicate_between(tokens, j + 1, first):
+                        continue  # みんなが幸せそうな日に…: the subject of another predicate
                     if key in g.first_person:
                         subject = "self"
                     elif in_clause or marked:
@@ -552,8 +577,14 @@ class ClauseReader:
                     cause = True
             elif t.key == "か" and j - 1 >= 0 and tokens[j - 1].key == "と":
                 cause = True  # …とか死ぬ
-            elif t.key == "で" and t.pos2 == "格助詞" and j - 1 >= 0 and tokens[j - 1].pos == "名詞":
-                cause = True  # テストで死ぬ
+            elif (
+                t.key == "で"
+                and t.pos2 == "格助詞"
+                and j - 1 >= 0
+                and tokens[j - 1].pos == "名詞"
+                and tokens[j - 1].key not in _NOT_CAUSES
+            ):
+                cause = True  # テストで死ぬ (not ひとりで, 自分で)
             elif t.key in g.cause:
                 cause = True
         quoted = _inside_quotes(text, tokens[first].begin)
@@ -568,6 +599,55 @@ class ClauseReader:
             if t.kind == KIND_END:
                 return False
         return False
+
+
+_PAST_TIME_BEFORE: Final = frozenset({"年", "か月", "ヶ月", "カ月", "月", "週間", "日", "数", "何", "ちょっと", "少し", "その", "ずっと", "ちょい"})
+_LIFE_STAGES: Final = frozenset({"学生", "中学", "高校", "大学", "小学", "小学校", "中学校", "子供", "子ども", "若い", "新人", "独身", "入院", "学生時代", "大学生", "高校生", "中学生", "小学生", "あの", "その", "当時", "昔", "二十歳", "10代", "20代"})
+
+
+def _history_word(tokens: Sequence[Token], j: int, g: Grammar) -> bool:
+    """昔 / 以前 always mark the past; 前 only as 前は, 3年前, 前に at the start; 時 / とき only
+    after a life stage or a past verb (大学生のとき, 死にたかった時), never 寝る前に / その時間."""
+    t = tokens[j]
+    key = t.key
+    if key not in ("前", "時", "とき", "頃", "ころ"):
+        return True
+    prev = tokens[j - 1] if j > 0 else None
+    nxt = tokens[j + 1] if j + 1 < len(tokens) else None
+    if key == "前":
+        if prev is None or prev.kind == KIND_END or prev.kind == KIND_PUNCT:
+            return nxt is not None and nxt.key in ("は", "に", "も", "まで", "から")
+        return prev.key in _PAST_TIME_BEFORE or (prev.pos == "名詞" and prev.pos2 == "数詞") or prev.pos == "接尾辞"
+    # 時 / とき / 頃
+    if prev is None:
+        return False
+    if prev.key == "の" and j >= 2:
+        before = tokens[j - 2]
+        return before.key in _LIFE_STAGES or (before.pos == "名詞" and before.pos2 == "数詞")
+    return prev.key == "た" or prev.key in _LIFE_STAGES
+
+
+def _predicate_between(tokens: Sequence[Token], start: int, end: int) -> bool:
+    """A verb or adjective between a subject and the match: the subject is that predicate's."""
+    for j in range(start, end):
+        t = tokens[j]
+        if t.pos in ("動詞", "形容詞") and t.pos2 != "非自立可能":
+            return True
+        if t.pos == "形状詞" and j + 1 < end and tokens[j + 1].key in ("だ", "な"):
+            return True
+    return False
+
+
+def _chain_wish(tokens: Sequence[Token], start: int, g: Grammar) -> bool:
+    """A wish (…たい) ending the clause that a …て chain leads into, with no negation after it."""
+    for j in range(start, min(start + 12, len(tokens))):
+        t = tokens[j]
+        if t.kind == KIND_END or (t.pos == "助詞" and t.pos2 == "接続助詞" and t.key in g.clause_breaks):
+            return False
+        if t.pos == "助動詞" and t.key in g.desire:
+            nxt = tokens[j + 1] if j + 1 < len(tokens) else None
+            return not (nxt is not None and nxt.key in g.negation | {"ない"})
+    return False
 
 
 def _inside_quotes(text: str, pos: int) -> bool:

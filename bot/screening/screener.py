@@ -313,8 +313,12 @@ class Screener:
         finality_words = bool(keys & g.finality)
         if "finality" in own_kinds:
             new_cues.add("finality")
+            if strong_by_kind.get("finality"):
+                new_cues.add("finality_strong")
         if "benign" in own_kinds:
             new_cues.add("benign_now")
+        if "self_harm" in own_kinds and any(h.concept.kind == "self_harm" and h.concept.strong for h in hits):
+            new_cues.add("self_harm")
         if "child" in {h.concept.kind for h in hits} or _child_writing(text):
             new_cues.add("child")
         if keys & g.caregivers:
@@ -327,8 +331,28 @@ class Screener:
             t.key in g.decide_verbs and t.pos == "動詞" for t in tokens
         ):
             new_cues.add("decided")
+        media_sentences = _media_sentences(tokens, text, g)
+        sentence_past = _past_sentences(tokens)
+        if media_sentences:
+            hits = [
+                h._replace(context=h.context._replace(subject="media"))
+                if h.sentence in media_sentences
+                and h.context.subject != "self"
+                and not (h.reading.features & {rd.DESIRE, rd.VOLITIONAL, rd.INTENT, rd.WISH})
+                and h.concept.kind != "factor"
+                else h
+                for h in hits
+            ]
+        for h in hits:
+            if h.concept.kind == "factor" and h.concept.factor and self._factor_owned(h):
+                new_cues.add("factor:" + h.concept.factor)
         all_cues = cues | new_cues
         time_hits = [h for h in hits if h.concept.kind == "time" and not h.context.quoted]
+        if any(h.reading.governor in ("する", "決める") or h.reading.has(rd.DECIDED) for h in time_hits) or (
+            time_hits and "decided" in new_cues
+        ):
+            new_cues.add("decided_time")  # 12月24日にする, 金曜日に決めた
+            all_cues = all_cues | {"decided_time"}
         time_sentences = {h.sentence for h in time_hits}
         quantity_sentences = {h.sentence for h in hits if h.reading.quantity} | _quantity_sentences(tokens)
         fills: list[Fill] = []
@@ -344,7 +368,9 @@ class Screener:
             c = h.context
             own = self._own(h)
             in_sentence = kinds_by_sentence.get(h.sentence, set())
-            timed = h.sentence in time_sentences
+            timed = h.sentence in time_sentences or (
+                "decided_time" in all_cues and kind in ("death", "ending", "method")
+            )
             if kind == "factor":
                 if self._factor_owned(h):
                     add("factor", h)
@@ -357,7 +383,7 @@ class Screener:
                         add("third_party", h)
                 continue
             negated = r.has(rd.NEGATED)
-            past_history = r.has(rd.PAST) and c.history and not c.recurrence
+            past_history = (r.has(rd.PAST) or h.sentence in sentence_past) and c.history and not c.recurrence
             crisis_reading = (
                 r.has(rd.DESIRE)
                 or r.has(rd.VOLITIONAL)
@@ -376,7 +402,7 @@ class Screener:
                     continue
                 self._death(h, r, c, tokens, timed, earnest, laughing, negated, past_history, crisis_reading, add)
             elif kind == "ideation_noun":
-                if negated:
+                if negated or (not h.concept.strong and not (r.has(rd.ONLY) or r.has(rd.DESIRE) or r.has(rd.EVALUATION))):
                     continue
                 add("resolved" if past_history else "ideation", h)
             elif kind == "vanish":
@@ -418,6 +444,8 @@ class Screener:
                 if not negated and (crisis_reading or r.has(rd.EVALUATION)) and not past_history:
                     add("euphemism", h)
             elif kind == "elsewhere":
+                if not h.concept.strong and h.concept.id == "join_dead" and "factor:bereavement" not in all_cues:
+                    continue
                 if not negated and not past_history and (
                     crisis_reading or r.has(rd.EVALUATION) or r.has(rd.APPEARANCE) or r.has(rd.CONDITIONAL) or r.has(rd.POLITE) or not r.has(rd.PAST)
                 ):
@@ -429,14 +457,26 @@ class Screener:
             elif kind == "place":
                 self._place(h, r, c, tokens, crisis_context or bool(own_kinds & {"death", "despair", "finality", "farewell", "method"}), negated, timed, add)
             elif kind == "preparation":
-                if negated or past_history:
+                if negated or past_history or r.has(rd.CONDITIONAL):
                     continue
                 if r.has(rd.QUESTION) and h.concept.strong:
                     add("method", h)
                     continue
-                if h.concept.strong or "finality" in all_cues or finality_words or crisis_context or own_kinds & {"death", "vanish", "farewell", "despair", "burden"} or "decided" in all_cues:
-                    if not benign or h.concept.strong:
-                        add("preparation", h)
+                if h.concept.strong:
+                    add("preparation", h)
+                    continue
+                # A weak preparation (片付けた, 解約した, 引き取り先を探してる) is one only when it
+                # is done or under way, and said with finality or after a crisis was said.
+                done = r.has(rd.PAST) or r.has(rd.PROGRESSIVE) or r.has(rd.TE) or not r.features - {rd.POLITE}
+                if not done or r.has(rd.DESIRE) or benign:
+                    continue
+                if (
+                    "finality" in all_cues
+                    or earlier & _IDEATION_SLOTS
+                    or own_kinds & {"death", "vanish", "farewell", "burden"}
+                    or "decided" in all_cues
+                ):
+                    add("preparation", h)
             elif kind == "farewell":
                 if negated or c.quoted:
                     continue
@@ -445,7 +485,12 @@ class Screener:
             elif kind == "self_harm":
                 if negated:
                     continue
-                if not h.concept.strong and not (earlier & {"self_harm", "past_attempt"} or own_kinds & {"means"} and strong_by_kind.get("self_harm")):
+                if not h.concept.strong and not (
+                    earlier & {"self_harm", "past_attempt"}
+                    or "self_harm" in all_cues
+                    or keys & g.wound_words
+                    or surfaces & g.wound_words
+                ):
                     continue
                 if past_history:
                     add("past_attempt", h)
@@ -465,7 +510,9 @@ class Screener:
                 if not negated and not past_history:
                     add("burden", h)
             elif kind == "distress":
-                if not negated and not past_history and not laughing:
+                if negated or past_history or laughing:
+                    continue
+                if h.concept.strong or earlier & _CUE_SLOTS | {"factor", "distress"} or own_kinds & {"factor", "despair", "burden"} or (keys & {"毎日", "毎晩", "ずっと", "夜中", "一人"}):
                     add("distress", h)
             elif kind == "help":
                 if not negated:
@@ -550,7 +597,13 @@ class Screener:
         if negated and not r.has(rd.ONLY):
             return
         strong = h.concept.strong
-        if not strong and not (in_sentence & {"place", "means", "death"} or crisis_context or own_kinds & {"death", "despair", "finality", "farewell"}):
+        if not strong and not (
+            in_sentence & {"place", "means", "death"}
+            or crisis_context
+            or own_kinds & {"death", "despair", "finality", "farewell"}
+            or h.sentence in quantity_sentences
+            or r.governor == "する"
+        ):
             return  # 飛ぶ / 落ちる / 飛び込む alone have other meanings
         if past_history:
             emit("past_attempt", h)
@@ -567,6 +620,9 @@ class Screener:
         gov = r.governor
         if r.has(rd.PROGRESSIVE) or (c.now and (r.has(rd.PAST) or not gov)):
             emit("act", h)
+            return
+        if gov and gov in g.act_verbs and r.has(rd.TE) and strong:
+            emit("act", h)  # マフラーにホースつないで、エンジンかけっぱなし
             return
         if r.has(rd.PAST):
             if gov and gov in g.acquire_verbs:
@@ -620,6 +676,8 @@ class Screener:
                 return
             if h.concept.strong or collected or crisis:
                 emit("means", h)
+                if collected and not r.has(rd.DESIRE):
+                    emit("preparation", h)  # collecting means: 数えてる, 買い集めてる
 
     def _place(self, h: Hit, r: Reading, c: Context, tokens: list[Token], crisis: bool, negated: bool, timed: bool, add: object) -> None:
         emit = add  # type: ignore[assignment]
@@ -633,6 +691,11 @@ class Screener:
             if h.concept.strong or crisis or _water_entry(tokens, h):
                 emit("act", h)  # 線路におりた, 海に腰まで入った
                 return
+        if h.concept.kind == "place" and any(
+            t.key in g.water_words for t in tokens[h.first : h.last + 1]
+        ) and any(t.key == "入る" and t.pos == "動詞" for t in tokens[h.last + 1 :]):
+            emit("act", h)  # 海にきてる、服のまま腰まで入った
+            return
         if gov in g.presence_verbs:
             if gov in ("覗く", "見下ろす", "見る", "眺める") and not h.concept.strong:
                 if crisis:
@@ -762,6 +825,8 @@ class Screener:
             why.append("imminent_place")
         if "timing" in present and present & _TIMED_SLOTS:
             why.append("imminent_time")
+        if "finality_strong" in cues and ideation:
+            why.append("imminent_intent")  # 消えたい + もう誰にも止められたくない
         farewells = [s for s in current if s.cls == "farewell"]
         if farewells and (
             len({s.text for s in farewells}) > 1
@@ -781,7 +846,7 @@ class Screener:
             level = max(level, RiskLevel.HIGH)
         if "euphemism" in present and present & {"burden", "place", "timing", "means", "method"}:
             level = max(level, RiskLevel.HIGH)
-        if "euphemism" in present and "place_mention" in cues:
+        if "euphemism" in present and ("place_mention" in cues or "factor:bereavement" in cues):
             level = max(level, RiskLevel.HIGH)
         if "past_attempt" in present and present & {"distress", "despair", "burden"}:
             level = max(level, RiskLevel.MODERATE)
@@ -924,6 +989,41 @@ def _sentences(tokens: Sequence[Token]) -> list[int]:
         out.append(sentence)
         if t.kind == KIND_END:
             sentence += 1
+    return out
+
+
+def _media_sentences(tokens: Sequence[Token], text: str, g: rd.Grammar) -> set[int]:
+    """Sentences about fiction, songs or the news: a media word or a 『title』 in them."""
+    out: set[int] = set()
+    sentence = 0
+    has_title = "『" in text
+    for t in tokens:
+        if t.kind == KIND_END:
+            sentence += 1
+            continue
+        if t.key in g.media or t.surface in g.media or (has_title and t.surface == "『"):
+            out.add(sentence)
+    return out
+
+
+def _past_sentences(tokens: Sequence[Token]) -> set[int]:
+    """Sentences whose last predicate is in the past (…た。)."""
+    out: set[int] = set()
+    sentence = 0
+    last_past = False
+    for t in tokens:
+        if t.kind == KIND_END:
+            if last_past:
+                out.add(sentence)
+            sentence += 1
+            last_past = False
+            continue
+        if t.pos == "助動詞":
+            last_past = t.key == "た" and not t.cform.startswith("仮定形")
+        elif t.pos in ("動詞", "形容詞"):
+            last_past = False
+    if last_past:
+        out.add(sentence)
     return out
 
 

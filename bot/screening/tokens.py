@@ -118,6 +118,14 @@ class SudachiTokenizer:
             count += len(self._tokenizer.tokenize(text[chunk_start:chunk_end]))
         return count
 
+    def reading(self, text: str) -> str:
+        """The text's reading in hiragana (for kana variants of admin terms: 手すり → てすり)."""
+        out: list[str] = []
+        for m in self._tokenizer.tokenize(text):
+            reading = m.reading_form()
+            out.append(reading.translate(_KATA_TO_HIRA) if reading else m.surface())
+        return "".join(out)
+
     def tokenize(self, text: str) -> list[Token]:
         out: list[Token] = []
         for chunk_start, chunk_end in chunks(text):
@@ -195,6 +203,7 @@ class SudachiTokenizer:
             begin = end
 
 
+_KATA_TO_HIRA: Final = {cp: cp - 0x60 for cp in range(0x30A1, 0x30F7)}
 _MAX_REMEMBERED_WORDS = 100_000  # distinct dictionary words (a few tens of MB at most)
 
 
