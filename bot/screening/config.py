@@ -143,6 +143,8 @@ class Concept:
     about_others: bool
     patterns: tuple[Pattern, ...]
     regexes: tuple[re.Pattern[str], ...]
+    # the terms' readings (手すり → てすり), matched only in text written almost all in kana
+    kana_patterns: tuple[Pattern, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +224,7 @@ class _Loader:
     problems: list[Problem] = field(default_factory=list)
     normalizer: Normalizer = field(default_factory=Normalizer)
     kana_variants: bool = False  # on while the concepts are compiled
+    kana_patterns: list[Pattern] = field(default_factory=list)  # filled while compiling a concept
 
     def problem(self, file: str, node: Any, key: str | int | None, message: str) -> None:
         self.problems.append(Problem(str(self.config_dir / file), line_of(node, key), message))
@@ -375,9 +378,16 @@ class _Loader:
             if len(kana) >= MIN_KANA_VARIANT and _is_kana(kana):
                 tokens = self.tokenizer.tokenize(kana)
                 words = tuple((t.key, t.form) for t in tokens if t.kind == KIND_WORD)
-                if words and all(t.kind != KIND_PUNCT for t in tokens) and tokens[0].kind != KIND_SKIP and tokens[-1].kind != KIND_SKIP:
+                term_keys = {key for p in patterns for key, _ in p.elements}
+                # A reading that Sudachi cuts into other ordinary words (怒鳴る → どう + なる,
+                # 倒産 → 父さん) would match everyday text: only readings that keep a word of
+                # the term (首をしめる) or hold an unknown word are used.
+                homophone = all(not t.oov for t in tokens if t.kind == KIND_WORD) and not any(
+                    key in term_keys for key, _ in words
+                )
+                if words and not homophone and all(t.kind != KIND_PUNCT for t in tokens) and tokens[0].kind != KIND_SKIP and tokens[-1].kind != KIND_SKIP:
                     if all(words != p.elements for p in patterns):
-                        patterns.append(Pattern(words, at_end, term))
+                        self.kana_patterns.append(Pattern(words, at_end, term))
         return patterns, ""
 
     def compile_terms(
@@ -639,7 +649,9 @@ def _concepts(loader: _Loader, data: Any, kinds: dict[str, str], factors: dict[s
             label = factors.get(factor, factor)
         if "terms" not in item and "regex" not in item:
             loader.problem(CONCEPTS, item, None, f"{where}: needs 'terms' (or 'regex')")
+        loader.kana_patterns = []
         patterns, regexes = loader.compile_terms(CONCEPTS, item, where)
+        kana_patterns = tuple(loader.kana_patterns)
         level = loader.level(CONCEPTS, item, "level", where)
         if not kind or not (patterns or regexes):
             continue
@@ -654,6 +666,7 @@ def _concepts(loader: _Loader, data: Any, kinds: dict[str, str], factors: dict[s
                 about_others=loader.flag(CONCEPTS, item, "about_others", where, False),
                 patterns=patterns,
                 regexes=regexes,
+                kana_patterns=kana_patterns,
             )
         )
     return concepts

@@ -160,8 +160,13 @@ def _nfkc(text: str) -> tuple[str, list[int], list[int]]:
 
 
 def _end_vowel(match: re.Match[str]) -> str:
-    """A stretch at the end of a word becomes its vowel: 死にてー → 死にてえ, うれしー → うれしい."""
-    return _VOWEL_OF.get(match.string[match.start() - 1], "")
+    """A stretch at the end of a word becomes its vowel: 死にてー → 死にてえ, うれしー → うれしい.
+
+    After an u-row kana it is dropped: 死んでる〜 → 死んでる (not 死んでるう, which Sudachi
+    cannot read), 死ぬー → 死ぬ.
+    """
+    vowel = _VOWEL_OF.get(match.string[match.start() - 1], "")
+    return "" if vowel == "う" else vowel
 
 
 def _small_vowel(match: re.Match[str]) -> str:

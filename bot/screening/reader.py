@@ -48,6 +48,7 @@ BETTER: Final = "better"  # …ほうが (a comparison, with or without いい a
 WISH: Final = "wish"  # 止まってくれないかな, 消してくんないかな: a wish that something would happen
 TEYARU: Final = "teyaru"  # 殺してやる, 火つけてやる: a threat or a defiant resolve
 PURPOSE: Final = "purpose"  # 殺しに行く, 刺しに来る: going to do it
+KURERU: Final = "kureru"  # …てくれる: something someone (or something) else does for me
 TE: Final = "te"  # the chain goes on after …て (ホースつないで、エンジンかけっぱなし)
 
 _MAX_TAIL = 18
@@ -244,6 +245,8 @@ class ClauseReader:
                 if key in g.desire:
                     feats.add(DESIRE)
                 elif key in g.negation:
+                    if t.cform.startswith("仮定形"):
+                        feats.add(CONDITIONAL)  # 来なきゃ, 覚めなければ
                     if only_pending:
                         only_pending = False
                         feats.add(ONLY)
@@ -507,6 +510,8 @@ class ClauseReader:
             # is a wish for the whole chain
             if _chain_wish(tokens, i, g):
                 feats.add(DESIRE)
+        if kureru:
+            feats.add(KURERU)
         if kureru and negations % 2 == 1 and (QUESTION in feats or TENTATIVE in feats):
             negations -= 1  # 止まってくれないかな: a wish, not a denial
             feats.add(WISH)
@@ -587,6 +592,12 @@ class ClauseReader:
                 cause = True  # テストで死ぬ (not ひとりで, 自分で)
             elif t.key in g.cause:
                 cause = True
+        for j in range(first + 1, min(first + 6, len(tokens))):  # 切ってる いま
+            t = tokens[j]
+            if t.kind == KIND_END:
+                break
+            if t.key in g.now or t.surface in g.now:
+                now = True
         quoted = _inside_quotes(text, tokens[first].begin)
         return Context(subject, quoted, history, cause, now, present, recurrence)
 

@@ -126,11 +126,16 @@ class Screener:
         self._reader = ClauseReader(config.grammar)
         self._g = config.grammar
         self._concepts: PatternSet[Concept] = PatternSet()
+        self._kana_concepts: PatternSet[Concept] = PatternSet()
         for concept in config.concepts:
             for pattern in concept.patterns:
                 self._concepts.add(pattern, concept)
+                self._kana_concepts.add(pattern, concept)
             for regex in concept.regexes:
                 self._concepts.add_regex(regex, concept)
+                self._kana_concepts.add_regex(regex, concept)
+            for pattern in concept.kana_patterns:
+                self._kana_concepts.add(pattern, concept)
         self._idioms: PatternSet[Idiom] = PatternSet()
         for idiom in config.idioms:
             for pattern in idiom.patterns:
@@ -243,7 +248,8 @@ class Screener:
 
     def _hits(self, text: str, tokens: list[Token]) -> list[Hit]:
         stream = Stream(tokens)
-        found = self._concepts.find(stream, text)
+        concepts = self._kana_concepts if _kana_writing(text) else self._concepts
+        found = concepts.find(stream, text)
         if not found:
             return []
         idioms = [
@@ -414,6 +420,10 @@ class Screener:
                     add("burden", h)
                 elif r.has(rd.BETTER) and not r.has(rd.EVALUATION):
                     add("burden", h)
+                elif r.has(rd.KURERU) and not any(
+                    tokens[j].key in g.first_person for j in range(max(0, h.first - 4), h.first)
+                ):
+                    continue  # 消えてくんないかな: a wish that someone else would go away
                 elif crisis_reading or r.has(rd.EVALUATION):
                     add("passive", h)
                 elif r.has(rd.CONDITIONAL) and r.has(rd.QUESTION):
@@ -453,7 +463,7 @@ class Screener:
             elif kind == "method":
                 self._method(h, r, c, in_sentence, timed, crisis_context, negated, past_history, crisis_reading, quantity_sentences, own_kinds, add)
             elif kind == "means":
-                self._means(h, r, c, in_sentence, crisis_context or bool(own_kinds & {"death", "despair", "burden", "finality", "farewell"}), negated, benign, quantity_sentences, add)
+                self._means(h, r, c, tokens, in_sentence, crisis_context or bool(own_kinds & {"death", "despair", "burden", "finality", "farewell"}), negated, benign, quantity_sentences, add)
             elif kind == "place":
                 self._place(h, r, c, tokens, crisis_context or bool(own_kinds & {"death", "despair", "finality", "farewell", "method"}), negated, timed, add)
             elif kind == "preparation":
@@ -470,6 +480,7 @@ class Screener:
                 done = r.has(rd.PAST) or r.has(rd.PROGRESSIVE) or r.has(rd.TE) or not r.features - {rd.POLITE}
                 if not done or r.has(rd.DESIRE) or benign:
                     continue
+                new_cues.add("weak_prep")
                 if (
                     "finality" in all_cues
                     or earlier & _IDEATION_SLOTS
@@ -531,7 +542,8 @@ class Screener:
         if rec is not None:
             t = tokens[rec]
             fills.append(Fill("recurrence", _RECURRENCE, t.begin, t.end, 0))
-        flags = self._flags(hits, tokens, all_cues, laughing)
+        new_cues |= self._flag_cues(hits, tokens, laughing)
+        flags = self._flags(frozenset(cues | new_cues))
         return MessageAnalysis(tuple(fills), frozenset(new_cues), frozenset(flags), has_time, normalized)
 
     def _death(self, h: Hit, r: Reading, c: Context, tokens: list[Token], timed: bool, earnest: bool, laughing: bool, negated: bool, past_history: bool, crisis_reading: bool, add: object) -> None:
@@ -645,7 +657,7 @@ class Screener:
         if h.concept.kind == "method" and strong and not gov:
             emit("method", h)
 
-    def _means(self, h: Hit, r: Reading, c: Context, in_sentence: set[str], crisis: bool, negated: bool, benign: bool, quantity_sentences: set[int], add: object) -> None:
+    def _means(self, h: Hit, r: Reading, c: Context, tokens: list[Token], in_sentence: set[str], crisis: bool, negated: bool, benign: bool, quantity_sentences: set[int], add: object) -> None:
         emit = add  # type: ignore[assignment]
         g = self._g
         gov = r.governor
@@ -654,6 +666,9 @@ class Screener:
                 emit("method", h)  # 薬ほしい… rare; keeps the words on the card
             return
         quantity = r.quantity or h.sentence in quantity_sentences
+        collected = gov in g.collect_verbs or quantity or any(
+            t.key in g.collect_verbs for t in tokens[h.last + 1 : r.end + 2]
+        )
         if gov in g.ingest_verbs and (gov not in ("言う", "いく", "行く") or quantity):
             if r.has(rd.DESIRE) or r.has(rd.CONDITIONAL) or r.has(rd.QUESTION) or r.has(rd.EVALUATION):
                 if quantity or crisis:
@@ -671,8 +686,7 @@ class Screener:
         if gov in g.acquire_verbs:
             if r.has(rd.QUESTION) and not (r.has(rd.PAST) or r.has(rd.PROGRESSIVE)):
                 return
-            collected = gov in g.collect_verbs or quantity
-            if benign and not crisis:
+            if benign and not crisis and not collected:
                 return
             if h.concept.strong or collected or crisis:
                 emit("means", h)
@@ -744,38 +758,74 @@ class Screener:
         del j
         return None
 
-    def _flags(self, hits: list[Hit], tokens: list[Token], cues: frozenset[str], laughing: bool) -> set[str]:
+    def _flag_cues(self, hits: list[Hit], tokens: list[Token], laughing: bool) -> set[str]:
+        """What this message says about danger to others and to children (cues that the
+        conversation combines: a threat in one message, the petrol bought in the next)."""
         g = self._g
-        flags: set[str] = set()
+        out: set[str] = set()
+        keys = {t.key for t in tokens} | {t.surface for t in tokens}
         kinds = {h.concept.kind for h in hits}
-        # harm to others: a stated intent or a concrete threat against someone
         for h in hits:
-            if h.concept.kind != "violence" or h.context.quoted or h.context.subject in ("other", "media"):
-                continue
+            kind = h.concept.kind
             r = h.reading
-            if r.has(rd.NEGATED) or r.has(rd.QUESTION) or r.has(rd.CONDITIONAL) and not r.has(rd.TEYARU) and not r.has(rd.PURPOSE):
+            c = h.context
+            if c.quoted or c.subject == "media" or c.history:
                 continue
-            if laughing or h.context.history or r.has(rd.PAST) and not r.has(rd.PROGRESSIVE):
-                continue
-            concrete = bool(kinds & {"weapon", "time"}) or bool({t.key for t in tokens} & g.earnest) or r.has(rd.PURPOSE)
-            threat = r.has(rd.TEYARU) or r.has(rd.INTENT) or r.has(rd.PURPOSE) or r.has(rd.VOLITIONAL) or r.has(rd.POLITE) or (not r.has(rd.DESIRE) and not r.has(rd.PAST))
-            if r.has(rd.DESIRE) and not (concrete and "target" in kinds):
-                continue
-            if threat and concrete and ("target" in kinds or r.has(rd.PURPOSE) or r.has(rd.TEYARU)):
-                flags.add("harm_to_others")
-        for h in hits:
-            if h.concept.kind == "weapon" and h.reading.governor in g.carry_verbs and "target" in kinds and "time" in kinds:
-                flags.add("harm_to_others")
-        # a child in danger: abuse or neglect now, with a child in the conversation
-        if "child" in cues or "child" in kinds:
-            for h in hits:
-                if h.concept.kind != "abuse" or h.context.quoted or h.context.history:
+            if kind == "violence":
+                if c.subject == "other" or r.has(rd.NEGATED) or laughing:
                     continue
-                if h.reading.has(rd.NEGATED) or h.reading.has(rd.QUESTION) and not h.reading.has(rd.PROGRESSIVE):
+                if r.has(rd.QUESTION) or (r.has(rd.PAST) and not r.has(rd.PROGRESSIVE)):
                     continue
-                if "caregiver" in cues or kinds & {"child"}:
-                    flags.add("child_in_danger")
-                    break
+                purpose = r.has(rd.PURPOSE) or (
+                    r.governor in g.purpose_verbs and tokens[max(0, h.last)].pos == "名詞"
+                )
+                if r.has(rd.DESIRE) and not purpose:
+                    out.add("harm_wish")  # 殺したい: venting unless something concrete follows
+                    continue
+                if r.has(rd.CONDITIONAL) and not (r.has(rd.TEYARU) or purpose):
+                    continue
+                out.add("threat")
+                if purpose or r.has(rd.TEYARU) or r.has(rd.INTENT):
+                    out.add("threat_stated")
+            elif kind == "weapon":
+                gov = r.governor
+                if r.has(rd.NEGATED) or r.has(rd.QUESTION):
+                    continue
+                if gov in g.carry_verbs or gov in g.acquire_verbs or gov in ("特定", "調べる", "する", "突き止める"):
+                    out.add("harm_prep")
+            elif kind == "target":
+                out.add("target")
+            elif kind == "abuse":
+                if r.has(rd.NEGATED) or (r.has(rd.QUESTION) and not r.has(rd.PROGRESSIVE)):
+                    continue
+                if r.governor in ("逃げる", "離れる", "別れる", "離婚", "抜け出す", "脱出"):
+                    continue  # 夫の暴力から逃げて: escaped, not going on
+                out.add("abuse")
+                if r.has(rd.PROGRESSIVE) and h.context.subject in ("", "other") and "child" in kinds:
+                    out.add("abuse_child")  # 小さい子が…ベランダに出されてる (a neighbour's report)
+            elif kind == "weapon" and r.governor in g.carry_verbs:
+                pass
+        for h in hits:  # 包丁を持って行く: carrying a weapon to someone
+            if h.concept.kind == "weapon" and h.reading.governor in g.carry_verbs and "target" in {x.concept.kind for x in hits}:
+                after = {t.key for t in tokens[h.last + 1 : h.reading.end + 3]}
+                if after & g.purpose_verbs:
+                    out.update(("threat", "threat_stated", "harm_prep"))
+        if keys & g.earnest:
+            out.add("earnest")
+        if "time" in kinds:
+            out.add("time_any")
+        return out
+
+    def _flags(self, cues: frozenset[str]) -> set[str]:
+        """The conversation's flags from its cues."""
+        flags: set[str] = set()
+        if ("threat" in cues or "harm_wish" in cues and "harm_prep" in cues) and (
+            "threat_stated" in cues or cues & {"harm_prep", "earnest", "time_any"}
+        ) and ("target" in cues or "threat_stated" in cues):
+            if "threat" in cues or cues >= {"harm_prep", "time_any"}:
+                flags.add("harm_to_others")
+        if "abuse" in cues and "child" in cues and ("caregiver" in cues or "abuse_child" in cues):
+            flags.add("child_in_danger")
         return flags
 
     def _signals(self, analysis: MessageAnalysis, index: int, original: str) -> list[Signal]:
@@ -819,7 +869,9 @@ class Screener:
             why.append("imminent_intent")
         if "means" in present and ("means" in strong or ideation or present & {"despair", "burden", "farewell", "preparation", "euphemism"} or "finality" in cues):
             why.append("imminent_means")
-        if "preparation" in present:
+        if "preparation" in present or (
+            "weak_prep" in cues and ("finality" in cues or ideation or present & {"farewell", "burden", "despair"})
+        ):
             why.append("imminent_preparation")
         if "place" in present and ("place" in strong or ideation or present & {"despair", "farewell", "burden", "euphemism"} or "finality" in cues):
             why.append("imminent_place")
@@ -1075,10 +1127,18 @@ def _water_entry(tokens: Sequence[Token], h: Hit) -> bool:
     return any(tokens[j].key in ("海", "川", "湖", "水") for j in range(max(0, h.first - 2), h.last + 1))
 
 
+def _kana_writing(text: str) -> bool:
+    """Text written almost without kanji (children, foreign residents: てすりに すわってる)."""
+    kanji = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+    kana = sum(1 for ch in text if "\u3041" <= ch <= "\u3096")
+    return kana >= 4 and kanji * 8 <= kana
+
+
 def _child_writing(text: str) -> bool:
-    """Almost only hiragana, as young children write (おとうさんがなぐってくる)."""
+    """Only hiragana and no kanji at all, at some length, as young children write
+    (おとうさんがおさけのむとなぐってくる)."""
     letters = [ch for ch in text if not ch.isspace() and ch not in "、。！？!?…・ー"]
-    if len(letters) < 8:
+    if len(letters) < 12 or any("\u4e00" <= ch <= "\u9fff" for ch in letters):
         return False
     hira = sum(1 for ch in letters if "\u3041" <= ch <= "\u3096")
     return hira / len(letters) >= _CHILD_HIRAGANA_RATIO
