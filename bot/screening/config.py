@@ -32,6 +32,7 @@ from bot.screening.types import RiskLevel
 from bot.yamlio import Problem, line_of, load_file
 
 CONCEPTS: Final = "concepts.yaml"
+FACTOR_WORDS: Final = "factor_words.yaml"
 GRAMMAR: Final = "grammar.yaml"
 SCREENING: Final = "screening.yaml"
 IDIOMS: Final = "idioms.yaml"
@@ -39,7 +40,17 @@ SPELLINGS: Final = "spellings.yaml"
 DIALECTS: Final = "dialects.yaml"
 FACTORS: Final = "factors.yaml"
 PATHWAYS: Final = "pathways.yaml"
-FILES: Final = (CONCEPTS, GRAMMAR, SCREENING, IDIOMS, SPELLINGS, DIALECTS, FACTORS, PATHWAYS)
+FILES: Final = (
+    CONCEPTS,
+    FACTOR_WORDS,
+    GRAMMAR,
+    SCREENING,
+    IDIOMS,
+    SPELLINGS,
+    DIALECTS,
+    FACTORS,
+    PATHWAYS,
+)
 
 # The kinds of concept the slot rules know (screener.py); concepts.yaml labels them.
 KINDS: Final = {
@@ -612,47 +623,54 @@ def _kinds(loader: _Loader, data: Any) -> dict[str, str]:
     return kinds
 
 
-def _concepts(loader: _Loader, data: Any, kinds: dict[str, str], factors: dict[str, str]) -> list[Concept]:
+def _concepts(
+    loader: _Loader,
+    data: Any,
+    kinds: dict[str, str],
+    factors: dict[str, str],
+    file: str = CONCEPTS,
+    seen: dict[str, int | None] | None = None,
+) -> list[Concept]:
     concepts: list[Concept] = []
-    node = loader.section(CONCEPTS, data, "concepts", list, "a list of concepts")
+    node = loader.section(file, data, "concepts", list, "a list of concepts")
     if node is None:
         return concepts
     allowed = {"id", "kind", "label", "terms", "regex", "strong", "factor", "level", "about_others", "note"}
-    seen: dict[str, int | None] = {}
+    seen = {} if seen is None else seen
     for i, item in enumerate(node):
         if not isinstance(item, dict):
-            loader.problem(CONCEPTS, node, i, f"concept {i + 1}: must be a mapping (id, kind, terms)")
+            loader.problem(file, node, i, f"concept {i + 1}: must be a mapping (id, kind, terms)")
             continue
-        cid = loader.text(CONCEPTS, item, "id", f"concept {i + 1}")
+        cid = loader.text(file, item, "id", f"concept {i + 1}")
         where = f"concept '{cid or i + 1}'"
-        _check_keys(loader, CONCEPTS, item, allowed, where)
+        _check_keys(loader, file, item, allowed, where)
         if cid and not ID_RE.match(cid):
-            loader.problem(CONCEPTS, item, "id", f"{where}: ids use a-z, 0-9 and _ only")
+            loader.problem(file, item, "id", f"{where}: ids use a-z, 0-9 and _ only")
         if cid in seen:
             loader.problem(
-                CONCEPTS, item, "id", f"{where}: duplicate concept id (first used on line {seen[cid]})"
+                file, item, "id", f"{where}: duplicate concept id (first used on line {seen[cid]})"
             )
         seen[cid] = line_of(item, "id")
-        kind = loader.text(CONCEPTS, item, "kind", where)
+        kind = loader.text(file, item, "kind", where)
         if kind and kind not in KINDS:
-            loader.problem(CONCEPTS, item, "kind", f"{where}: unknown kind '{kind}' (known: {', '.join(KINDS)})")
+            loader.problem(file, item, "kind", f"{where}: unknown kind '{kind}' (known: {', '.join(KINDS)})")
             kind = ""
-        factor = loader.text(CONCEPTS, item, "factor", where, required=False) or None
+        factor = loader.text(file, item, "factor", where, required=False) or None
         if kind == "factor" and factor is None:
-            loader.problem(CONCEPTS, item, None, f"{where}: a factor concept needs 'factor' (an id of factors.yaml)")
+            loader.problem(file, item, None, f"{where}: a factor concept needs 'factor' (an id of factors.yaml)")
         if factor is not None and kind != "factor":
-            loader.problem(CONCEPTS, item, "factor", f"{where}: only a concept of kind 'factor' has a 'factor'")
+            loader.problem(file, item, "factor", f"{where}: only a concept of kind 'factor' has a 'factor'")
         if factor is not None and factors and factor not in factors:
-            loader.problem(CONCEPTS, item, "factor", f"{where}: unknown factor id '{factor}' (see factors.yaml)")
-        label = loader.text(CONCEPTS, item, "label", where, required=kind != "factor")
+            loader.problem(file, item, "factor", f"{where}: unknown factor id '{factor}' (see factors.yaml)")
+        label = loader.text(file, item, "label", where, required=kind != "factor")
         if kind == "factor" and not label and factor:
             label = factors.get(factor, factor)
         if "terms" not in item and "regex" not in item:
-            loader.problem(CONCEPTS, item, None, f"{where}: needs 'terms' (or 'regex')")
+            loader.problem(file, item, None, f"{where}: needs 'terms' (or 'regex')")
         loader.kana_patterns = []
-        patterns, regexes = loader.compile_terms(CONCEPTS, item, where)
+        patterns, regexes = loader.compile_terms(file, item, where)
         kana_patterns = tuple(loader.kana_patterns)
-        level = loader.level(CONCEPTS, item, "level", where)
+        level = loader.level(file, item, "level", where)
         if not kind or not (patterns or regexes):
             continue
         concepts.append(
@@ -660,10 +678,10 @@ def _concepts(loader: _Loader, data: Any, kinds: dict[str, str], factors: dict[s
                 id=cid,
                 kind=kind,
                 label=label,
-                strong=loader.flag(CONCEPTS, item, "strong", where, False),
+                strong=loader.flag(file, item, "strong", where, False),
                 factor=factor,
                 level=level,
-                about_others=loader.flag(CONCEPTS, item, "about_others", where, False),
+                about_others=loader.flag(file, item, "about_others", where, False),
                 patterns=patterns,
                 regexes=regexes,
                 kana_patterns=kana_patterns,
@@ -932,7 +950,14 @@ def load_config(
     concepts_data = loader.read(CONCEPTS)
     kinds = _kinds(loader, concepts_data)
     loader.kana_variants = True
-    concepts = _concepts(loader, concepts_data, kinds, factors)
+    seen_ids: dict[str, int | None] = {}
+    concepts = _concepts(loader, concepts_data, kinds, factors, CONCEPTS, seen_ids)
+    factor_words_data = loader.read(FACTOR_WORDS)
+    factor_words = _concepts(loader, factor_words_data, kinds, factors, FACTOR_WORDS, seen_ids)
+    for concept in factor_words:
+        if concept.kind != "factor":
+            loader.problem(FACTOR_WORDS, factor_words_data, None, f"concept '{concept.id}': only concepts of kind 'factor' belong in this file (use concepts.yaml)")
+    concepts.extend(factor_words)
     loader.kana_variants = False
     grammar_data = loader.read(GRAMMAR)
     grammar = _grammar(loader, grammar_data)
@@ -945,6 +970,7 @@ def load_config(
     messages = _messages(loader, screening_data, pathways)
     for data, file, allowed in (
         (concepts_data, CONCEPTS, {"kinds", "concepts"}),
+        (factor_words_data, FACTOR_WORDS, {"concepts"}),
         (grammar_data, GRAMMAR, {"markers"}),
         (screening_data, SCREENING, {"slots", "messages"}),
         (idioms_data, IDIOMS, {"idioms"}),
