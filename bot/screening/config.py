@@ -70,6 +70,7 @@ KINDS: Final = {
     "farewell": "a farewell (今までありがとう, さようなら)",
     "finality": "finality (もう帰らない, 片道, あとは自分だけ)",
     "self_harm": "self-harm (リスカ, 腕を切る, 壁を殴る)",
+    "wound": "heavy bleeding or a wound (血が止まらない)",
     "attempt": "an attempt or its aftermath (未遂, 救急車, 助かった)",
     "despair": "hopelessness (生きる意味がない, 限界)",
     "burden": "feeling a burden (迷惑, いないほうがいい)",

@@ -98,6 +98,7 @@ class Grammar:
     caregivers: frozenset[str]
     wound_words: frozenset[str]
     water_words: frozenset[str]
+    weary_words: frozenset[str]
 
 
 GRAMMAR_LISTS: Final = tuple(Grammar.__dataclass_fields__)
@@ -135,6 +136,7 @@ _SENTENCE_FINAL_PUNCT: Final = frozenset({"？", "?"})
 _OPEN_QUOTES: Final = "「『"
 _CLOSE_QUOTES: Final = "」』"
 _NUMBER_POS2: Final = "数詞"
+_SCOPE_FILLERS: Final = frozenset({"一度", "一回", "全然", "決して", "少しも", "まったく", "全く", "特に", "別に", "そんなに", "あまり", "余り", "本当", "本気", "ほとんど", "殆ど", "もう", "まだ", "今", "今は", "最近", "なんか", "なんて", "絶対", "絶対に", "全く"})
 _NOT_CAUSES: Final = frozenset({"一人", "ひとり", "独り", "自分", "二人", "みんな", "皆", "家", "部屋", "自宅", "車", "ここ", "そこ", "あそこ", "本気", "マジ", "まじ"})
 _QUANTITY_WORDS: Final = frozenset({"全部", "全て", "すべて", "纏める", "まとめる", "一気", "大量", "いっぱい", "沢山", "たくさん", "丸ごと", "まるごと", "残り", "一度", "箱", "シート", "瓶", "錠", "粒", "包", "本", "ヒート", "週間", "日分", "全然"})
 
@@ -201,6 +203,11 @@ class ClauseReader:
                     break
                 break
         head_token = tokens[head]
+        if governor:
+            if governor in g.thought_verbs:
+                feats.add(THOUGHT)  # 自殺を考えてしまう
+            elif governor in g.decide_verbs:
+                feats.update((INTENT, DECIDED))
         cform = head_token.cform
         if cform.startswith("意志推量形"):
             feats.add(VOLITIONAL)
@@ -496,9 +503,15 @@ class ClauseReader:
                 if key in g.earnest and pos == "名詞":
                     i += 1
                     continue
+                if key in _SCOPE_FILLERS:  # 死にたいと思ったことは一度もない
+                    i += 1
+                    continue
                 break
             if pos == "副詞" and key in ("どう",) and CONDITIONAL in feats:
                 feats.add(QUESTION)
+                i += 1
+                continue
+            if key in _SCOPE_FILLERS:
                 i += 1
                 continue
             break
@@ -563,8 +576,8 @@ class ClauseReader:
                 nxt = tokens[j + 1] if j + 1 < len(tokens) else None
                 marked = nxt is not None and (nxt.key in _SUBJECT_PARTICLES or nxt.surface in _SUBJECT_PARTICLES or nxt.pos == "接尾辞")
                 if key in g.media:
-                    if in_clause or marked:
-                        subject = "media"
+                    if marked or (nxt is not None and nxt.key == "の" and in_clause):
+                        subject = "media"  # 映画のシーン, ドラマでは; not 映画を観てたら
                 elif marked or (in_clause and j + 1 == first):
                     if _predicate_between(tokens, j + 1, first):
                         continue  # みんなが幸せそうな日に…: the subject of another predicate

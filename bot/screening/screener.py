@@ -22,7 +22,7 @@ from bot.screening.config import Chain, Concept, Idiom, ScreeningConfig, load_co
 from bot.screening.matcher import PatternSet, Stream
 from bot.screening.normalize import Normalized, Normalizer, fold_katakana
 from bot.screening.reader import ClauseReader, Context, Reading
-from bot.screening.tokens import KIND_END, SudachiTokenizer, Token
+from bot.screening.tokens import KIND_END, KIND_WORD, SudachiTokenizer, Token
 from bot.screening.types import (
     PathwayMatch,
     RiskLevel,
@@ -365,7 +365,14 @@ class Screener:
         benign = "benign_now" in new_cues
 
         def add(slot: str, hit: Hit) -> None:
-            fills.append(Fill(slot, hit.concept, hit.begin, hit.end, hit.sentence))
+            # The words the reader read belong to what was said: 死にたい, 縄を用意した.
+            end = hit.end
+            last = min(hit.reading.end, len(tokens)) - 1
+            while last > hit.last and (tokens[last].kind != KIND_WORD or tokens[last].pos == "助詞" and tokens[last].pos2 in ("格助詞", "終助詞", "係助詞")):
+                last -= 1
+            if last > hit.last:
+                end = max(end, tokens[last].end)
+            fills.append(Fill(slot, hit.concept, hit.begin, end, hit.sentence))
 
         crisis_context = bool(earlier & _CUE_SLOTS)
         for h in hits:
@@ -431,6 +438,9 @@ class Screener:
                 elif not r.has(rd.PAST) and (finality_words or timed or "preparation" in own_kinds):
                     add("farewell", h)
             elif kind == "live":
+                if self._weary(tokens, h):
+                    add("passive", h)  # 生きるのに疲れた, 生きるのが嫌
+                    continue
                 quit_reading = self._quit(tokens, h)
                 if quit_reading is not None and (quit_reading.has(rd.DESIRE) or quit_reading.has(rd.VOLITIONAL) or quit_reading.has(rd.INTENT)):
                     add("passive", h)
@@ -493,7 +503,16 @@ class Screener:
                     continue
                 if h.concept.strong or crisis_context or own_kinds & {"death", "vanish", "elsewhere", "preparation", "finality", "despair"} or timed:
                     add("farewell", h)
+            elif kind == "wound":
+                if own and (earlier & {"self_harm", "act", "method"} or "self_harm" in all_cues or own_kinds & {"self_harm", "method"} or c.now):
+                    add("act", h)  # 深く切った。血が止まらない
             elif kind == "self_harm":
+                if r.governor in g.quit_verbs:
+                    if negated:
+                        add("self_harm", h)  # 自傷がやめられない: going on
+                    else:
+                        add("past_attempt", h)  # リスカをやめた
+                    continue
                 if negated:
                     continue
                 if not h.concept.strong and not (
@@ -606,6 +625,9 @@ class Screener:
     def _method(self, h: Hit, r: Reading, c: Context, in_sentence: set[str], timed: bool, crisis_context: bool, negated: bool, past_history: bool, crisis_reading: bool, quantity_sentences: set[int], own_kinds: set[str], add: object) -> None:
         emit = add  # type: ignore[assignment]
         g = self._g
+        if r.governor in g.quit_verbs:
+            emit("self_harm" if negated else "past_attempt", h)  # ODがやめられない / ODをやめた
+            return
         if negated and not r.has(rd.ONLY):
             return
         strong = h.concept.strong
@@ -744,6 +766,28 @@ class Screener:
         for j in range(max(0, h.first - 4), h.first):
             if tokens[j].key in ("人生", "命", "自分", "この世", "生涯", "一生", "己"):
                 return True
+        return False
+
+    def _weary(self, tokens: list[Token], h: Hit) -> bool:
+        """生きる followed by の / のに / こと and a word of weariness (疲れた, 嫌, しんどい)."""
+        k = h.last + 1
+        saw_nominal = False
+        while k < min(h.last + 6, len(tokens)):
+            t = tokens[k]
+            if t.kind == KIND_END:
+                return False
+            if t.key in ("の", "こと", "事") or t.pos == "助詞":
+                saw_nominal = saw_nominal or t.key in ("の", "こと", "事")
+                k += 1
+                continue
+            if t.pos == "助動詞" or t.kind != KIND_WORD:
+                k += 1
+                continue
+            if not saw_nominal:
+                return False
+            if t.key in self._g.weary_words or t.surface in self._g.weary_words:
+                return not self._reader.read(tokens, k).has(rd.NEGATED)
+            return False
         return False
 
     def _quit(self, tokens: list[Token], h: Hit) -> Reading | None:
