@@ -99,6 +99,7 @@ SLOTS: Final = (
     "timing",
     "preparation",
     "farewell",
+    "recent_attempt",
     "past_attempt",
     "recurrence",
     "euphemism",

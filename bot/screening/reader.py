@@ -49,6 +49,7 @@ WISH: Final = "wish"  # 止まってくれないかな, 消してくんないか
 TEYARU: Final = "teyaru"  # 殺してやる, 火つけてやる: a threat or a defiant resolve
 PURPOSE: Final = "purpose"  # 殺しに行く, 刺しに来る: going to do it
 KURERU: Final = "kureru"  # …てくれる: something someone (or something) else does for me
+TRY: Final = "try"  # …てみる: tried it out (首に巻いてみた)
 TE: Final = "te"  # the chain goes on after …て (ホースつないで、エンジンかけっぱなし)
 
 _MAX_TAIL = 18
@@ -99,6 +100,8 @@ class Grammar:
     wound_words: frozenset[str]
     water_words: frozenset[str]
     weary_words: frozenset[str]
+    body_parts: frozenset[str]
+    recent: frozenset[str]
 
 
 GRAMMAR_LISTS: Final = tuple(Grammar.__dataclass_fields__)
@@ -131,7 +134,7 @@ class Context(NamedTuple):
 
 _CASE_PARTICLES: Final = frozenset({"を", "が", "に", "で", "へ", "は", "も", "と", "から", "まで", "って", "の", "より"})
 _SUBJECT_PARTICLES: Final = frozenset({"が", "は", "も", "って", "ったら", "ってば", "なんか", "なんて"})
-_QUOTE_PARTICLES: Final = frozenset({"と", "って", "とか", "っと"})
+_QUOTE_PARTICLES: Final = frozenset({"と", "って", "とか", "っと", "なんて", "なんか"})
 _SENTENCE_FINAL_PUNCT: Final = frozenset({"？", "?"})
 _OPEN_QUOTES: Final = "「『"
 _CLOSE_QUOTES: Final = "」』"
@@ -163,7 +166,7 @@ class ClauseReader:
         governor_surface = ""
         quantity = False
         i = head + 1
-        if noun or head_token.pos in ("名詞", "接尾辞", "代名詞"):
+        if (noun or head_token.pos in ("名詞", "接尾辞", "代名詞")) and head_token.key not in g.better_nouns:
             # A noun: step over compound parts and particles to the verb it depends on.
             # A verbal noun before する is the verb itself (ロープを用意した → 用意).
             j = i
@@ -360,6 +363,8 @@ class ClauseReader:
                 if after_te and key in g.aux_verbs:
                     if key in g.progressive:
                         feats.add(PROGRESSIVE)
+                    if key in ("見る", "みる"):
+                        feats.add(TRY)
                     after_te = False
                     i += 1
                     continue
@@ -403,7 +408,9 @@ class ClauseReader:
                         i += 1
                         continue
                     if key in ("ある", "有る") and koto_pending:
-                        feats.add(EXPERIENCE)
+                        if past_at >= 0:
+                            feats.add(EXPERIENCE)  # …たことがある (not …ことがある: a habit)
+                            past_at = -1
                         koto_pending = False
                         i += 1
                         continue
@@ -422,7 +429,9 @@ class ClauseReader:
                     i += 1
                     continue
                 if key in ("ある", "有る") and koto_pending:
-                    feats.add(EXPERIENCE)
+                    if past_at >= 0:
+                        feats.add(EXPERIENCE)
+                        past_at = -1
                     koto_pending = False
                     i += 1
                     continue
@@ -479,8 +488,8 @@ class ClauseReader:
                     only_pending = True
                     i += 1
                     continue
-                if key in g.good_words and (better_pending or CONDITIONAL in feats):
-                    feats.add(EVALUATION)
+                if key in g.good_words and (better_pending or CONDITIONAL in feats or quote_pending):
+                    feats.add(EVALUATION)  # …ほうが楽, …たら楽, 自殺って楽かな
                     better_pending = False
                     i += 1
                     continue
@@ -578,7 +587,7 @@ class ClauseReader:
                 if key in g.media:
                     if marked or (nxt is not None and nxt.key == "の" and in_clause):
                         subject = "media"  # 映画のシーン, ドラマでは; not 映画を観てたら
-                elif marked or (in_clause and j + 1 == first):
+                elif marked or (in_clause and j + 1 == first and key in g.first_person):
                     if _predicate_between(tokens, j + 1, first):
                         continue  # みんなが幸せそうな日に…: the subject of another predicate
                     if key in g.first_person:

@@ -143,6 +143,9 @@ class Screener:
             for regex in idiom.regexes:
                 self._idioms.add_regex(regex, idiom)
         self._by_id = {c.id: c for c in config.concepts}
+        # per-message scratch (screening runs on one thread; set at the start of each _decide)
+        self._recent: set[int] = set()
+        self._past_sentences: set[int] = set()
         self._pathway_memo: dict[
             tuple[tuple[str, ...], frozenset[str]], tuple[PathwayMatch | None, int]
         ] = {}
@@ -339,6 +342,7 @@ class Screener:
             new_cues.add("decided")
         media_sentences = _media_sentences(tokens, text, g)
         sentence_past = _past_sentences(tokens)
+        self._past_sentences = sentence_past
         if media_sentences:
             hits = [
                 h._replace(context=h.context._replace(subject="media"))
@@ -361,6 +365,8 @@ class Screener:
             all_cues = all_cues | {"decided_time"}
         time_sentences = {h.sentence for h in time_hits}
         quantity_sentences = {h.sentence for h in hits if h.reading.quantity} | _quantity_sentences(tokens)
+        recent_sentences = {_sentences(tokens)[i] for i, t in enumerate(tokens) if t.key in g.recent or t.surface in g.recent}
+        self._recent = recent_sentences
         fills: list[Fill] = []
         benign = "benign_now" in new_cues
 
@@ -501,7 +507,7 @@ class Screener:
             elif kind == "farewell":
                 if negated or c.quoted:
                     continue
-                if h.concept.strong or crisis_context or own_kinds & {"death", "vanish", "elsewhere", "preparation", "finality", "despair"} or timed:
+                if h.concept.strong or crisis_context or own_kinds & {"death", "vanish", "elsewhere", "preparation", "finality", "despair"}:
                     add("farewell", h)
             elif kind == "wound":
                 if own and (earlier & {"self_harm", "act", "method"} or "self_harm" in all_cues or own_kinds & {"self_harm", "method"} or c.now):
@@ -522,6 +528,8 @@ class Screener:
                     or surfaces & g.wound_words
                 ):
                     continue
+                if not h.concept.strong and _cut_object_not_body(tokens, h, g):
+                    continue  # カッターで段ボールを切った
                 if past_history:
                     add("past_attempt", h)
                 elif (r.has(rd.PROGRESSIVE) and c.now) or ("止まる" in keys and "血" in keys and not r.has(rd.PAST)):
@@ -619,6 +627,9 @@ class Screener:
         if r.has(rd.POLITE) or earnest or timed or c.subject == "self":
             emit("intent", h)
             return
+        if r.has(rd.POTENTIAL) and (r.has(rd.TENTATIVE) or r.has(rd.QUESTION)):
+            emit("ideation", h)  # どうやったら死ねるかな
+            return
         if r.has(rd.TENTATIVE) or r.has(rd.QUESTION):
             emit("euphemism", h)
 
@@ -642,8 +653,11 @@ class Screener:
         if past_history:
             emit("past_attempt", h)
             return
+        if r.has(rd.TRY) and strong:
+            emit("preparation", h)  # ベルトを首に巻いてみた: a rehearsal
+            return
         if r.has(rd.ATTEMPT) or r.has(rd.EXPERIENCE):
-            emit("act" if c.now else "past_attempt", h)
+            emit("act" if c.now else "recent_attempt" if h.sentence in self._recent else "past_attempt", h)
             return
         if r.has(rd.INTENT) or r.has(rd.PURPOSE) or (r.has(rd.VOLITIONAL) and not (r.has(rd.TENTATIVE) or r.has(rd.QUESTION))):
             emit("intent", h)
@@ -661,6 +675,8 @@ class Screener:
         if r.has(rd.PAST):
             if gov and gov in g.acquire_verbs:
                 emit("means", h)  # 練炭買った
+            elif h.sentence in self._recent and not c.now:
+                emit("recent_attempt", h)  # 先週ODした
             elif h.sentence in quantity_sentences or gov in g.ingest_verbs or gov in g.act_verbs or not gov:
                 emit("act", h)  # 全部飲んだ, 火をつけた, ODした
             else:
@@ -691,6 +707,11 @@ class Screener:
         collected = gov in g.collect_verbs or quantity or any(
             t.key in g.collect_verbs for t in tokens[h.last + 1 : r.end + 2]
         )
+        if any(t.key in ("過ぎる", "すぎる") for t in tokens[h.last + 1 : r.end + 1]):
+            quantity = True  # 薬を飲みすぎた
+        if gov in g.act_verbs and gov not in g.ingest_verbs and (r.has(rd.PROGRESSIVE) or c.now) and not r.has(rd.NEGATED):
+            emit("act", h)  # 包丁を首に当ててる
+            return
         if gov in g.ingest_verbs and (gov not in ("言う", "いく", "行く") or quantity):
             if r.has(rd.DESIRE) or r.has(rd.CONDITIONAL) or r.has(rd.QUESTION) or r.has(rd.EVALUATION):
                 if quantity or crisis:
@@ -699,8 +720,12 @@ class Screener:
             if r.has(rd.INTENT) or r.has(rd.VOLITIONAL):
                 emit("intent", h)
                 return
-            if (r.has(rd.PAST) or r.has(rd.PROGRESSIVE)) and (quantity or c.now or crisis):
-                emit("act", h)
+            done = r.has(rd.PAST) or r.has(rd.PROGRESSIVE) or (r.has(rd.TE) and h.sentence in self._past_sentences)
+            if done and (quantity or c.now or crisis):
+                if h.sentence in self._recent and not c.now:
+                    emit("recent_attempt", h)  # 先週、薬を2週間分まとめて飲んで運ばれた
+                else:
+                    emit("act", h)
                 return
             if quantity and not r.has(rd.PAST):
                 emit("self_harm", h)  # 30錠飲むのが習慣
@@ -771,7 +796,7 @@ class Screener:
     def _weary(self, tokens: list[Token], h: Hit) -> bool:
         """生きる followed by の / のに / こと and a word of weariness (疲れた, 嫌, しんどい)."""
         k = h.last + 1
-        saw_nominal = False
+        saw_nominal = tokens[h.last].pos == "名詞"  # 人生に疲れた
         while k < min(h.last + 6, len(tokens)):
             t = tokens[k]
             if t.kind == KIND_END:
@@ -780,7 +805,7 @@ class Screener:
                 saw_nominal = saw_nominal or t.key in ("の", "こと", "事")
                 k += 1
                 continue
-            if t.pos == "助動詞" or t.kind != KIND_WORD:
+            if t.pos == "助動詞" or t.kind != KIND_WORD or (t.pos == "動詞" and t.key in self._g.aux_verbs and not saw_nominal):
                 k += 1
                 continue
             if not saw_nominal:
@@ -942,6 +967,8 @@ class Screener:
             level = max(level, RiskLevel.HIGH)
         if "euphemism" in present and present & {"burden", "place", "timing", "means", "method"}:
             level = max(level, RiskLevel.HIGH)
+        if len({s.term for s in current if s.cls == "euphemism"}) > 1:
+            level = max(level, RiskLevel.HIGH)  # 楽になりたい、全部終わりにしたい
         if "euphemism" in present and ("place_mention" in cues or "factor:bereavement" in cues):
             level = max(level, RiskLevel.HIGH)
         if "past_attempt" in present and present & {"distress", "despair", "burden"}:
@@ -1165,6 +1192,18 @@ def _number(surface: str) -> int:
         return int(digits) if digits else 0
     except ValueError:
         return 0
+
+
+def _cut_object_not_body(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """切る with an object that is not a body part (段ボールを切った, 髪を切った)."""
+    for j in range(h.first - 1, max(-1, h.first - 6), -1):
+        t = tokens[j]
+        if t.kind == KIND_END:
+            return False
+        if t.key == "を" and j > 0:
+            obj = tokens[j - 1]
+            return obj.key not in g.body_parts and obj.surface not in g.body_parts
+    return False
 
 
 def _water_entry(tokens: Sequence[Token], h: Hit) -> bool:
