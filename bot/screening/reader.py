@@ -102,6 +102,7 @@ class Grammar:
     weary_words: frozenset[str]
     body_parts: frozenset[str]
     recent: frozenset[str]
+    rumination: frozenset[str]
 
 
 GRAMMAR_LISTS: Final = tuple(Grammar.__dataclass_fields__)
@@ -241,6 +242,10 @@ class ClauseReader:
             if t.kind == KIND_END:
                 if t.surface in _SENTENCE_FINAL_PUNCT:
                     feats.add(QUESTION)
+                nxt = tokens[i + 1] if i + 1 < n else None
+                if t.surface in ("…", "‥") and nxt is not None and nxt.key in ("筈", "はず"):
+                    i += 1  # 思わない…はずだったのに: the sentence goes on
+                    continue
                 break
             if t.kind == KIND_PUNCT:
                 if t.surface.isspace():  # しぬ つもり: words typed apart
@@ -388,14 +393,16 @@ class ClauseReader:
                         quote_pending = koto_pending = False
                         i += 1
                         continue
-                    if key in g.say_verbs:
+                    if key in g.say_verbs or key in ("言い切る", "言える", "言い切れる"):
                         # …って言ったら / 言えば: a hypothetical self-quote, not someone's report
                         nxt = tokens[i + 1] if i + 1 < n else None
-                        if not (
-                            t.cform.startswith("仮定形")
-                            or (nxt is not None and (nxt.cform.startswith("仮定形") or nxt.key == "ば"))
-                        ):
+                        hypothetical = t.cform.startswith("仮定形") or (
+                            nxt is not None and (nxt.cform.startswith("仮定形") or nxt.key == "ば")
+                        )
+                        if not hypothetical:
                             feats.add(REPORTED)
+                        elif negations % 2 == 1:
+                            negations -= 1  # 思ってないって言い切れたらいいのに: a wished-for denial
                         quote_pending = koto_pending = False
                         i += 1
                         continue
@@ -493,8 +500,24 @@ class ClauseReader:
                     better_pending = False
                     i += 1
                     continue
-                if key == "気":  # 死ぬ気 (はない / でいる)
+                if key == "気":  # 死ぬ気 (はない / でいる / ならある)
+                    for k in range(i + 1, min(i + 5, n)):
+                        if tokens[k].key in ("ある", "有る") and not (
+                            k + 1 < n and tokens[k + 1].key in g.negation | {"ない"}
+                        ):
+                            feats.add(INTENT)
+                            break
+                        if tokens[k].kind == KIND_END:
+                            break
                     i += 1
+                    continue
+                if key in ("筈", "はず") and negations % 2 == 1:
+                    negations -= 1  # 思わない…はずだったのに: the denial did not hold
+                    i += 1
+                    continue
+                if key in ("物", "もの") and i + 1 < n and tokens[i + 1].key == "か":
+                    feats.add(QUESTION)  # 来てくれないものか
+                    i += 2
                     continue
                 if key in ("そう",) and pos == "形状詞":
                     feats.add(APPEARANCE)
@@ -534,6 +557,8 @@ class ClauseReader:
                 feats.add(DESIRE)
         if kureru:
             feats.add(KURERU)
+        if kureru and negations % 2 == 0 and CONDITIONAL in feats and EVALUATION in feats:
+            feats.add(WISH)  # 心臓が止まってくれたらいいのに
         if kureru and negations % 2 == 1 and (QUESTION in feats or TENTATIVE in feats):
             negations -= 1  # 止まってくれないかな: a wish, not a denial
             feats.add(WISH)

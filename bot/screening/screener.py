@@ -145,6 +145,7 @@ class Screener:
         self._by_id = {c.id: c for c in config.concepts}
         # per-message scratch (screening runs on one thread; set at the start of each _decide)
         self._recent: set[int] = set()
+        self._ruminating = False
         self._past_sentences: set[int] = set()
         self._pathway_memo: dict[
             tuple[tuple[str, ...], frozenset[str]], tuple[PathwayMatch | None, int]
@@ -336,6 +337,8 @@ class Screener:
             new_cues.add("place_mention")
         if any(h.concept.kind == "means" and self._own(h) for h in hits):
             new_cues.add("means_mention")
+        if any(w in text for w in ("やり方", "どうやって", "どうすれば楽", "方法がわから", "方法を探", "方法ばかり")):
+            new_cues.add("how")
         if any(h.reading.has(rd.DECIDED) for h in hits) or any(
             t.key in g.decide_verbs and t.pos == "動詞" for t in tokens
         ):
@@ -367,6 +370,7 @@ class Screener:
         quantity_sentences = {h.sentence for h in hits if h.reading.quantity} | _quantity_sentences(tokens)
         recent_sentences = {_sentences(tokens)[i] for i, t in enumerate(tokens) if t.key in g.recent or t.surface in g.recent}
         self._recent = recent_sentences
+        self._ruminating = any(r in text for r in g.rumination)
         fills: list[Fill] = []
         benign = "benign_now" in new_cues
 
@@ -441,6 +445,8 @@ class Screener:
                     add("passive", h)
                 elif r.has(rd.CONDITIONAL) and r.has(rd.QUESTION):
                     add("euphemism", h)
+                elif r.has(rd.POLITE) and not r.has(rd.PAST) and not r.has(rd.QUESTION):
+                    add("intent", h)  # 一緒に消えます: a declaration
                 elif not r.has(rd.PAST) and (finality_words or timed or "preparation" in own_kinds):
                     add("farewell", h)
             elif kind == "live":
@@ -471,6 +477,11 @@ class Screener:
                     add("euphemism", h)
             elif kind == "elsewhere":
                 if not h.concept.strong and h.concept.id == "join_dead" and "factor:bereavement" not in all_cues:
+                    continue
+                if h.concept.strong and not negated and not past_history and (
+                    r.has(rd.DESIRE) or r.has(rd.VOLITIONAL) or r.has(rd.WISH) or r.has(rd.INTENT)
+                ):
+                    add("passive", h)  # 天国に行きたい, お迎えが来てくれないものか
                     continue
                 if not negated and not past_history and (
                     crisis_reading or r.has(rd.EVALUATION) or r.has(rd.APPEARANCE) or r.has(rd.CONDITIONAL) or r.has(rd.POLITE) or not r.has(rd.PAST)
@@ -519,10 +530,11 @@ class Screener:
                     else:
                         add("past_attempt", h)  # リスカをやめた
                     continue
-                if negated:
-                    continue
+                if negated and (r.governor in ("", "する", "やる", "できる", "出来る") or not tokens[h.last].pos == "名詞"):
+                    continue  # アムカの跡が消えなくて: the scar, not the self-harm, is negated
                 if not h.concept.strong and not (
-                    earlier & {"self_harm", "past_attempt"}
+                    keys & {"又", "また"}
+                    or earlier & {"self_harm", "past_attempt"}
                     or "self_harm" in all_cues
                     or keys & g.wound_words
                     or surfaces & g.wound_words
@@ -662,7 +674,7 @@ class Screener:
         if r.has(rd.INTENT) or r.has(rd.PURPOSE) or (r.has(rd.VOLITIONAL) and not (r.has(rd.TENTATIVE) or r.has(rd.QUESTION))):
             emit("intent", h)
             return
-        if crisis_reading or r.has(rd.QUESTION) or r.has(rd.CONDITIONAL) or r.has(rd.TENTATIVE):
+        if crisis_reading or r.has(rd.QUESTION) or r.has(rd.CONDITIONAL) or r.has(rd.TENTATIVE) or self._ruminating:
             emit("method", h)
             return
         gov = r.governor
@@ -699,6 +711,10 @@ class Screener:
         emit = add  # type: ignore[assignment]
         g = self._g
         gov = r.governor
+        if gov not in g.acquire_verbs and gov not in g.ingest_verbs and gov not in g.act_verbs:
+            later = _later_verb(tokens, h, g.acquire_verbs)
+            if later:
+                gov = later  # 抗不安薬と睡眠導入剤、あわせて80錠くらい手元にある
         if not gov or negated and not r.has(rd.ONLY):
             if not gov and r.has(rd.DESIRE):
                 emit("method", h)  # 薬ほしい… rare; keeps the words on the card
@@ -730,8 +746,10 @@ class Screener:
             if quantity and not r.has(rd.PAST):
                 emit("self_harm", h)  # 30錠飲むのが習慣
             return
-        if gov in g.acquire_verbs:
+        if gov in g.acquire_verbs or gov in ("売る", "売ってる", "手に入る", "買える"):
             if r.has(rd.QUESTION) and not (r.has(rd.PAST) or r.has(rd.PROGRESSIVE)):
+                if h.concept.strong and not benign:
+                    emit("method", h)  # ロープってどこで売ってるんだろう
                 return
             if benign and not crisis and not collected:
                 return
@@ -744,6 +762,12 @@ class Screener:
         emit = add  # type: ignore[assignment]
         g = self._g
         gov = r.governor
+        if not gov and _fragment_after(tokens, h):
+            gov = "いる"  # 橋の上。下は真っ暗: a place said alone means being there
+        if r.has(rd.VOLITIONAL) or r.has(rd.DESIRE):
+            if gov in g.presence_verbs or gov in ("行く", "いく"):
+                emit("method", h)  # 踏切に行っちゃおうかな
+                return
         if negated or not gov or r.has(rd.QUESTION) and not r.has(rd.PROGRESSIVE):
             return
         if r.has(rd.PAST) and not (c.now or gov in ("来る", "着く", "到着", "入る", "降りる", "おりる", "登る", "乗り越える", "座る")):
@@ -789,7 +813,7 @@ class Screener:
     def _life_object(self, tokens: list[Token], h: Hit) -> bool:
         """人生 / 命 / 自分 / この世 right before 終わらせる: ending one's life."""
         for j in range(max(0, h.first - 4), h.first):
-            if tokens[j].key in ("人生", "命", "自分", "この世", "生涯", "一生", "己"):
+            if tokens[j].key in ("人生", "命", "自分", "この世", "生涯", "一生", "己", "世界", "此の世"):
                 return True
         return False
 
@@ -952,7 +976,7 @@ class Screener:
         if farewells and (
             len({s.text for s in farewells}) > 1
             or ideation
-            or present & {"preparation", "euphemism", "means", "place", "burden"}
+            or present & {"preparation", "euphemism", "means", "place", "burden", "despair"}
             or "finality" in cues
             or "timing" in present
         ):
@@ -967,6 +991,8 @@ class Screener:
             level = max(level, RiskLevel.HIGH)
         if "euphemism" in present and present & {"burden", "place", "timing", "means", "method"}:
             level = max(level, RiskLevel.HIGH)
+        if "euphemism" in present and "how" in cues:
+            level = max(level, RiskLevel.HIGH)  # 楽になりたい。でもやり方がわからない
         if len({s.term for s in current if s.cls == "euphemism"}) > 1:
             level = max(level, RiskLevel.HIGH)  # 楽になりたい、全部終わりにしたい
         if "euphemism" in present and ("place_mention" in cues or "factor:bereavement" in cues):
@@ -1194,6 +1220,29 @@ def _number(surface: str) -> int:
         return 0
 
 
+def _later_verb(tokens: Sequence[Token], h: Hit, verbs: frozenset[str]) -> str:
+    """A verb of the set later in the noun's sentence (…手元にある, …机に並べて)."""
+    for j in range(h.last + 1, min(h.last + 14, len(tokens))):
+        t = tokens[j]
+        if t.kind == KIND_END:
+            return ""
+        if t.key in verbs and t.pos in ("動詞", "名詞"):
+            return t.key
+    return ""
+
+
+def _fragment_after(tokens: Sequence[Token], h: Hit) -> bool:
+    """Only 上 / 中 / 前 / 近く (and particles) between the place and the end of the sentence."""
+    for j in range(h.last + 1, min(h.last + 5, len(tokens))):
+        t = tokens[j]
+        if t.kind == KIND_END:
+            return True
+        if t.key in ("の", "上", "中", "前", "近く", "そば", "端", "先", "下", "辺", "ところ", "所", "だ", "です"):
+            continue
+        return False
+    return len(tokens) <= h.last + 1
+
+
 def _cut_object_not_body(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
     """切る with an object that is not a body part (段ボールを切った, 髪を切った)."""
     for j in range(h.first - 1, max(-1, h.first - 6), -1):
@@ -1231,7 +1280,7 @@ def _recurrence_of_feeling(tokens: Sequence[Token], g: rd.Grammar) -> int | None
     for i, t in enumerate(tokens):
         if t.key in g.recurrence:
             window = {x.key for x in tokens[i : i + 8]}
-            if window & {"気持ち", "考える", "思う", "同じ", "したい", "なる", "感じ"}:
+            if window & {"気持ち", "考える", "思う", "同じ", "したい", "なる", "感じ", "やる", "たい", "浮かぶ"}:
                 return i
     return None
 
