@@ -49,6 +49,7 @@ WISH: Final = "wish"  # 止まってくれないかな, 消してくんないか
 TEYARU: Final = "teyaru"  # 殺してやる, 火つけてやる: a threat or a defiant resolve
 PURPOSE: Final = "purpose"  # 殺しに行く, 刺しに来る: going to do it
 KURERU: Final = "kureru"  # …てくれる: something someone (or something) else does for me
+PASSIVE: Final = "passive"  # 殴られる: done to the speaker, not by them
 TRY: Final = "try"  # …てみる: tried it out (首に巻いてみた)
 TE: Final = "te"  # the chain goes on after …て (ホースつないで、エンジンかけっぱなし)
 
@@ -287,6 +288,8 @@ class ClauseReader:
                     feats.add(EVALUATION)
                 elif key in g.progressive:
                     feats.add(PROGRESSIVE)
+                elif key in ("れる", "られる") and i == head + 1:
+                    feats.add(PASSIVE)
                 elif key in ("ちゃう", "じゃう", "とく", "どく"):
                     if t.cform.startswith("意志推量形"):
                         feats.add(VOLITIONAL)
@@ -606,6 +609,11 @@ class ClauseReader:
                 now = True
             if subject:
                 continue
+            if key in g.third_person and in_clause and j + 2 <= first:
+                nxt = tokens[j + 1]
+                if nxt.key == "の" and (j + 2 == first or tokens[j + 2].key in g.body_parts):
+                    subject = "other"  # 彼氏の腕に切った跡, 同僚の遺書
+                    continue
             if key in g.first_person or key in g.third_person or key in g.media:
                 nxt = tokens[j + 1] if j + 1 < len(tokens) else None
                 marked = nxt is not None and (nxt.key in _SUBJECT_PARTICLES or nxt.surface in _SUBJECT_PARTICLES or nxt.pos == "接尾辞")

@@ -562,7 +562,9 @@ class Screener:
             elif kind == "distress":
                 if negated or past_history or laughing:
                     continue
-                if h.concept.strong or earlier & _CUE_SLOTS | {"factor", "distress"} or own_kinds & {"factor", "despair", "burden"} or (keys & {"毎日", "毎晩", "ずっと", "夜中", "一人"}):
+                if r.has(rd.PAST) and not earlier & _CUE_SLOTS:
+                    continue  # 死ぬほどしんどかったわー今日の現場: a day that is over
+                if h.concept.strong or earlier & (_CUE_SLOTS | {"factor", "distress"}) or own_kinds & {"factor", "despair", "burden"} or (keys & {"毎日", "毎晩", "ずっと", "夜中", "一人"}):
                     add("distress", h)
             elif kind == "help":
                 if not negated:
@@ -684,6 +686,8 @@ class Screener:
         if gov and gov in g.act_verbs and r.has(rd.TE) and strong:
             emit("act", h)  # マフラーにホースつないで、エンジンかけっぱなし
             return
+        if r.has(rd.PAST) and not strong and not (crisis_context or in_sentence & {"place", "means"}):
+            return  # バイト飛んだ: a weak method word in the past, with nothing else, is not an act
         if r.has(rd.PAST):
             if gov and gov in g.acquire_verbs:
                 emit("means", h)  # 練炭買った
@@ -762,6 +766,10 @@ class Screener:
         emit = add  # type: ignore[assignment]
         g = self._g
         gov = r.governor
+        if r.has(rd.EXPERIENCE) or (c.history and (r.has(rd.PAST) or h.sentence in self._past_sentences)):
+            if gov in g.presence_verbs or gov in g.act_verbs:
+                emit("past_attempt", h)  # 一度、線路に入ったことがあります
+            return
         if not gov and _fragment_after(tokens, h):
             gov = "いる"  # 橋の上。下は真っ暗: a place said alone means being there
         if r.has(rd.VOLITIONAL) or r.has(rd.DESIRE):
@@ -865,8 +873,8 @@ class Screener:
             if c.quoted or c.subject == "media" or c.history:
                 continue
             if kind == "violence":
-                if c.subject == "other" or r.has(rd.NEGATED) or laughing:
-                    continue
+                if c.subject == "other" or r.has(rd.NEGATED) or laughing or r.has(rd.PASSIVE):
+                    continue  # 夫に殴られる: done to the person, not a threat
                 if r.has(rd.QUESTION) or (r.has(rd.PAST) and not r.has(rd.PROGRESSIVE)):
                     continue
                 purpose = r.has(rd.PURPOSE) or (
