@@ -73,6 +73,7 @@ class Grammar:
     ought: frozenset[str]
     reason_nouns: frozenset[str]
     koto_nouns: frozenset[str]
+    method_nouns: frozenset[str]
     aux_verbs: frozenset[str]
     progressive: frozenset[str]
     become: frozenset[str]
@@ -488,6 +489,10 @@ class ClauseReader:
                     continue
                 if key in g.koto_nouns:
                     koto_pending = True
+                    i += 1
+                    continue
+                if key in g.method_nouns and key not in g.better_nouns and i == head + 1:
+                    feats.add(THOUGHT)  # 終わらせる方法, 死ぬ場所: thinking of how and where
                     i += 1
                     continue
                 if key in g.reason_nouns:

@@ -37,6 +37,7 @@ _CRISIS_KINDS: Final = frozenset(
     {
         "death",
         "vanish",
+        "event",
         "live",
         "sleep",
         "born",
@@ -146,6 +147,7 @@ class Screener:
         # per-message scratch (screening runs on one thread; set at the start of each _decide)
         self._recent: set[int] = set()
         self._ruminating = False
+        self._at_place = False
         self._past_sentences: set[int] = set()
         self._pathway_memo: dict[
             tuple[tuple[str, ...], frozenset[str]], tuple[PathwayMatch | None, int]
@@ -371,13 +373,14 @@ class Screener:
         recent_sentences = {_sentences(tokens)[i] for i, t in enumerate(tokens) if t.key in g.recent or t.surface in g.recent}
         self._recent = recent_sentences
         self._ruminating = any(r in text for r in g.rumination)
+        self._at_place = False
         fills: list[Fill] = []
         benign = "benign_now" in new_cues
 
         def add(slot: str, hit: Hit) -> None:
             # The words the reader read belong to what was said: 死にたい, 縄を用意した.
             end = hit.end
-            last = min(hit.reading.end, len(tokens)) - 1
+            last = min(hit.reading.end, len(tokens)) - 1 if hit.concept.kind != "time" else hit.last
             while last > hit.last and (tokens[last].kind != KIND_WORD or tokens[last].pos == "助詞" and tokens[last].pos2 in ("格助詞", "終助詞", "係助詞")):
                 last -= 1
             if last > hit.last:
@@ -454,12 +457,31 @@ class Screener:
                     add("passive", h)  # 生きるのに疲れた, 生きるのが嫌
                     continue
                 quit_reading = self._quit(tokens, h)
-                if quit_reading is not None and (quit_reading.has(rd.DESIRE) or quit_reading.has(rd.VOLITIONAL) or quit_reading.has(rd.INTENT)):
+                if quit_reading is not None and (quit_reading.has(rd.INTENT) or quit_reading.has(rd.VOLITIONAL) and not quit_reading.has(rd.TENTATIVE)):
+                    add("intent", h)  # 生きていくことをやめようと思っています
+                elif quit_reading is not None and (quit_reading.has(rd.DESIRE) or quit_reading.has(rd.VOLITIONAL)):
                     add("passive", h)
+                elif negated and (r.has(rd.INTENT) or r.has(rd.DECIDED)):
+                    add("intent", h)  # その先は生きないって決めてる
                 elif negated and (r.has(rd.DESIRE) or r.has(rd.WISH)):
                     add("resolved" if past_history else "passive", h)
                 elif negated and r.has(rd.POTENTIAL):
                     add("despair", h)
+            elif kind == "event":
+                if negated and not (r.has(rd.QUESTION) or r.has(rd.TENTATIVE) or r.has(rd.CONCESSIVE)):
+                    continue
+                if past_history or r.has(rd.PAST) and not r.has(rd.WISH):
+                    continue
+                if (
+                    r.has(rd.WISH)
+                    or r.has(rd.EVALUATION)
+                    or r.has(rd.DESIRE)
+                    or r.has(rd.TENTATIVE)
+                    or (negated and r.has(rd.QUESTION))
+                    or r.has(rd.CONCESSIVE)
+                    or r.has(rd.THOUGHT)
+                ):
+                    add("passive", h)  # 事故にでも遭えばいいのに, トラック来ないかな, 終われるかも
             elif kind == "sleep":
                 if r.has(rd.WISH) or (negated and r.has(rd.CONDITIONAL) and r.has(rd.EVALUATION)):
                     add("passive", h)
@@ -507,18 +529,11 @@ class Screener:
                 done = r.has(rd.PAST) or r.has(rd.PROGRESSIVE) or r.has(rd.TE) or not r.features - {rd.POLITE}
                 if not done or r.has(rd.DESIRE) or benign:
                     continue
-                new_cues.add("weak_prep")
-                if (
-                    "finality" in all_cues
-                    or earlier & _IDEATION_SLOTS
-                    or own_kinds & {"death", "vanish", "farewell", "burden"}
-                    or "decided" in all_cues
-                ):
-                    add("preparation", h)
+                add("preparation", h)  # imminent only with a second cue (the ladder)
             elif kind == "farewell":
                 if negated or c.quoted:
                     continue
-                if h.concept.strong or crisis_context or own_kinds & {"death", "vanish", "elsewhere", "preparation", "finality", "despair"}:
+                if h.concept.strong or crisis_context or own_kinds & {"death", "vanish", "elsewhere", "preparation", "finality", "despair", "live", "ending", "event", "burden"}:
                     add("farewell", h)
             elif kind == "wound":
                 if own and (earlier & {"self_harm", "act", "method"} or "self_harm" in all_cues or own_kinds & {"self_harm", "method"} or c.now):
@@ -569,6 +584,16 @@ class Screener:
             elif kind == "help":
                 if not negated:
                     add("help", h)
+        if self._at_place:
+            new_cues.add("at_place")
+        if any(h.concept.id == "jumping_weak" and self._own(h) for h in hits):
+            new_cues.add("lean")
+        if any(t.key in ("手元", "手もと") for t in tokens) or (
+            any(t.key in ("ある", "有る") for t in tokens) and any(t.key in ("今", "うち", "家", "部屋", "ここ", "机") for t in tokens)
+        ):
+            new_cues.add("at_hand")
+        if any(h.concept.kind in ("death", "ending") and self._own(h) and not (h.reading.features - {rd.POLITE}) for h in hits):
+            new_cues.add("assertion")  # 終わりにする。: a bare statement, waiting for its time
         has_time = bool(time_hits)
         # A time said with a crisis slot in the same sentence, or in a message that decides
         # (金曜日に決めた), is the plan's time.
@@ -631,6 +656,9 @@ class Screener:
         if r.has(rd.CONCESSIVE):
             if r.has(rd.EVALUATION):
                 emit("passive", h)  # 死んでもいい / いつ死んでも構わない
+            return
+        if self._ruminating and not (r.has(rd.PAST) or r.has(rd.APPEARANCE)):
+            emit("ideation", h)  # 自分で終わらせる方法ばかり検索してしまう
             return
         if r.has(rd.PAST) or r.has(rd.PROGRESSIVE) or r.has(rd.APPEARANCE):
             return  # テスト死んだ, 数字死んでる, 死にそう: hyperbole or someone else's death
@@ -790,6 +818,7 @@ class Screener:
             emit("act", h)  # 海にきてる、服のまま腰まで入った
             return
         if gov in g.presence_verbs:
+            self._at_place = True
             if gov in ("覗く", "見下ろす", "見る", "眺める") and not h.concept.strong:
                 if crisis:
                     emit("place", h)
@@ -949,7 +978,7 @@ class Screener:
     def _ladder(self, signals: Sequence[Signal], cues: Iterable[str], times: Sequence[int], index: int) -> tuple[RiskLevel, list[str]]:
         """The risk level of a set of slot fills, with the reasons it is imminent."""
         slots_cfg = self.config.slots
-        if not signals:
+        if not signals and not cues:
             return RiskLevel.NONE, []
         cues = frozenset(cues)
         current = [s for s in signals if s.cls != "resolved"]
@@ -970,19 +999,30 @@ class Screener:
             why.append("imminent_intent")
         if "means" in present and ("means" in strong or ideation or present & {"despair", "burden", "farewell", "preparation", "euphemism"} or "finality" in cues):
             why.append("imminent_means")
-        if "preparation" in present or (
-            "weak_prep" in cues and ("finality" in cues or ideation or present & {"farewell", "burden", "despair"})
+        if "preparation" in present and (
+            "preparation" in strong
+            or cues & {"finality", "decided"}
+            or ideation
+            or present & {"farewell", "burden", "despair", "euphemism", "means"}
+            or len({s.term for s in current if s.cls == "preparation"}) > 1
         ):
             why.append("imminent_preparation")
         if "place" in present and ("place" in strong or ideation or present & {"despair", "farewell", "burden", "euphemism"} or "finality" in cues):
             why.append("imminent_place")
         if "timing" in present and present & _TIMED_SLOTS:
             why.append("imminent_time")
+        if "assertion" in cues and (times and index - times[-1] <= 1) and (present & {"despair", "euphemism"} or ideation):
+            why.append("imminent_time")  # 終わりにする / 日曜…その夜に
+        if {"at_place", "lean"} <= cues:
+            why.append("imminent_place")  # 8階のベランダに出てる / 下ばっかり見てる
+        if "at_hand" in cues and "means_mention" in cues and ideation:
+            why.append("imminent_means")  # 薬を流しこんだら楽に / どっちも今うちにある
         if "finality_strong" in cues and ideation:
             why.append("imminent_intent")  # 消えたい + もう誰にも止められたくない
         farewells = [s for s in current if s.cls == "farewell"]
         if farewells and (
             len({s.text for s in farewells}) > 1
+            or ("farewell" in strong and times and index - times[-1] <= 1)
             or ideation
             or present & {"preparation", "euphemism", "means", "place", "burden", "despair"}
             or "finality" in cues
@@ -1245,7 +1285,7 @@ def _fragment_after(tokens: Sequence[Token], h: Hit) -> bool:
         t = tokens[j]
         if t.kind == KIND_END:
             return True
-        if t.key in ("の", "上", "中", "前", "近く", "そば", "端", "先", "下", "辺", "ところ", "所", "だ", "です"):
+        if t.key in ("の", "上", "中", "前", "近く", "そば", "端", "先", "下", "辺", "ところ", "所", "だ", "です", "から", "より"):
             continue
         return False
     return len(tokens) <= h.last + 1
