@@ -49,6 +49,7 @@ WISH: Final = "wish"  # 止まってくれないかな, 消してくんないか
 TEYARU: Final = "teyaru"  # 殺してやる, 火つけてやる: a threat or a defiant resolve
 PURPOSE: Final = "purpose"  # 殺しに行く, 刺しに来る: going to do it
 KURERU: Final = "kureru"  # …てくれる: something someone (or something) else does for me
+HISTORY: Final = "history"  # 死にたかった時期 / 頃: a period of the past
 PASSIVE: Final = "passive"  # 殴られる: done to the speaker, not by them
 TRY: Final = "try"  # …てみる: tried it out (首に巻いてみた)
 TE: Final = "te"  # the chain goes on after …て (ホースつないで、エンジンかけっぱなし)
@@ -105,6 +106,8 @@ class Grammar:
     body_parts: frozenset[str]
     recent: frozenset[str]
     rumination: frozenset[str]
+    overcome: frozenset[str]
+    why_words: frozenset[str]
 
 
 GRAMMAR_LISTS: Final = tuple(Grammar.__dataclass_fields__)
@@ -144,7 +147,7 @@ _CLOSE_QUOTES: Final = "」』"
 _NUMBER_POS2: Final = "数詞"
 _SCOPE_FILLERS: Final = frozenset({"一度", "一回", "全然", "決して", "少しも", "まったく", "全く", "特に", "別に", "そんなに", "あまり", "余り", "本当", "本気", "ほとんど", "殆ど", "もう", "まだ", "今", "今は", "最近", "なんか", "なんて", "絶対", "絶対に", "全く"})
 _NOT_CAUSES: Final = frozenset({"一人", "ひとり", "独り", "自分", "二人", "みんな", "皆", "家", "部屋", "自宅", "車", "ここ", "そこ", "あそこ", "本気", "マジ", "まじ"})
-_QUANTITY_WORDS: Final = frozenset({"全部", "全て", "すべて", "纏める", "まとめる", "一気", "大量", "いっぱい", "沢山", "たくさん", "丸ごと", "まるごと", "残り", "一度", "箱", "シート", "瓶", "錠", "粒", "包", "本", "ヒート", "週間", "日分", "全然"})
+_QUANTITY_WORDS: Final = frozenset({"全部", "全て", "すべて", "纏める", "まとめる", "一気", "大量", "いっぱい", "沢山", "たくさん", "丸ごと", "まるごと", "残り", "多め", "多めに", "倍", "余分", "わざと", "多い", "ありったけ"})
 
 
 class ClauseReader:
@@ -180,7 +183,7 @@ class ClauseReader:
                     t.kind == KIND_PUNCT and t.surface not in "、,，" and not t.surface.isspace()
                 ):
                     break
-                if t.pos == "名詞" and t.pos2 == _NUMBER_POS2 or t.key in _QUANTITY_WORDS:
+                if t.pos == "名詞" and t.pos2 == _NUMBER_POS2 or t.key in _QUANTITY_WORDS or t.surface in _QUANTITY_WORDS:
                     quantity = True
                     j += 1
                     continue
@@ -337,6 +340,10 @@ class ClauseReader:
                     only_pending = True
                     i += 1
                     continue
+                if key == "だけ":
+                    better_pending = True  # ハンドルを切るだけでいい
+                    i += 1
+                    continue
                 if t.pos2 == "終助詞":
                     if key in g.question:
                         feats.add(QUESTION if key in ("か", "かい", "っけ") else TENTATIVE)
@@ -370,8 +377,8 @@ class ClauseReader:
                     i += 1
                     continue
                 if after_te and key in g.aux_verbs:
-                    if key in g.progressive:
-                        feats.add(PROGRESSIVE)
+                    if key in g.progressive or key in ("来る", "くる"):
+                        feats.add(PROGRESSIVE)  # 切ってる, においがしてきた
                     if key in ("見る", "みる"):
                         feats.add(TRY)
                     after_te = False
@@ -480,6 +487,14 @@ class ClauseReader:
                     feats.add(INTENT)
                     i += 1
                     continue
+                if quote_pending and key in g.say_verbs:
+                    quote_pending = False  # 死にたいって相談した: what was said, then when
+                    i += 1
+                    continue
+                if past_at >= 0 and key in ("時期", "頃", "ころ", "時", "とき", "当時"):
+                    feats.add(HISTORY)  # 死にたかった時期: a period that is over
+                    i += 1
+                    continue
                 if key in g.better_nouns:
                     better_pending = True
                     feats.add(BETTER)
@@ -551,6 +566,9 @@ class ClauseReader:
                 feats.add(QUESTION)
                 i += 1
                 continue
+            if pos == "副詞" and (quote_pending or koto_pending):
+                i += 1  # …いなくなれたらって、ぼんやり考えてしまう
+                continue
             if key in _SCOPE_FILLERS:
                 i += 1
                 continue
@@ -616,12 +634,14 @@ class ClauseReader:
                 continue
             if key in g.third_person and in_clause and j + 2 <= first:
                 nxt = tokens[j + 1]
-                if nxt.key == "の" and (j + 2 == first or tokens[j + 2].key in g.body_parts):
-                    subject = "other"  # 彼氏の腕に切った跡, 同僚の遺書
+                if nxt.key == "の" and tokens[j + 2].key not in ("日", "事", "こと", "為", "ため", "せい", "所", "ところ"):
+                    subject = "other"  # 彼氏の腕に切った跡, 同僚の机に遺書 (not 母の日, 母のため)
                     continue
             if key in g.first_person or key in g.third_person or key in g.media:
                 nxt = tokens[j + 1] if j + 1 < len(tokens) else None
-                marked = nxt is not None and (nxt.key in _SUBJECT_PARTICLES or nxt.surface in _SUBJECT_PARTICLES or nxt.pos == "接尾辞")
+                if nxt is not None and nxt.pos == "接尾辞" and j + 2 < len(tokens):
+                    nxt = tokens[j + 2]  # 人たちに: the particle after the suffix
+                marked = nxt is not None and (nxt.key in _SUBJECT_PARTICLES or nxt.surface in _SUBJECT_PARTICLES)
                 if key in g.media:
                     if marked or (nxt is not None and nxt.key == "の" and in_clause):
                         subject = "media"  # 映画のシーン, ドラマでは; not 映画を観てたら
@@ -638,8 +658,8 @@ class ClauseReader:
             t = tokens[j]
             if t.key in ("て", "で") and t.pos2 == "接続助詞" and j - 1 >= 0:
                 prev = tokens[j - 1]
-                if prev.key in g.cause or prev.pos == "形容詞" or prev.cform.startswith("語幹"):
-                    cause = True
+                if prev.key in g.cause or prev.pos == "形容詞" or prev.cform.startswith("語幹") or prev.key in ("ちゃう", "じゃう"):
+                    cause = True  # 寒すぎて死ぬ, 食べちゃって死にたい
             elif t.key == "か" and j - 1 >= 0 and tokens[j - 1].key == "と":
                 cause = True  # …とか死ぬ
             elif (

@@ -147,7 +147,9 @@ class Screener:
         # per-message scratch (screening runs on one thread; set at the start of each _decide)
         self._recent: set[int] = set()
         self._ruminating = False
+        self._why = False
         self._at_place = False
+        self._cues: frozenset[str] = frozenset()
         self._past_sentences: set[int] = set()
         self._pathway_memo: dict[
             tuple[tuple[str, ...], frozenset[str]], tuple[PathwayMatch | None, int]
@@ -310,6 +312,7 @@ class Screener:
     ) -> MessageAnalysis:
         g = self._g
         new_cues: set[str] = set()
+        self._cues = cues
         kinds_by_sentence: dict[int, set[str]] = {}
         own_kinds: set[str] = set()
         strong_by_kind: dict[str, bool] = {}
@@ -373,6 +376,8 @@ class Screener:
         recent_sentences = {_sentences(tokens)[i] for i, t in enumerate(tokens) if t.key in g.recent or t.surface in g.recent}
         self._recent = recent_sentences
         self._ruminating = any(r in text for r in g.rumination)
+        self._why = bool(keys & g.why_words)
+        overcome = bool(keys & g.overcome)
         self._at_place = False
         fills: list[Fill] = []
         benign = "benign_now" in new_cues
@@ -409,7 +414,9 @@ class Screener:
                         add("third_party", h)
                 continue
             negated = r.has(rd.NEGATED)
-            past_history = (r.has(rd.PAST) or h.sentence in sentence_past) and c.history and not c.recurrence
+            past_history = (
+                (r.has(rd.PAST) or h.sentence in sentence_past) and (c.history or overcome) or r.has(rd.HISTORY)
+            ) and not c.recurrence
             crisis_reading = (
                 r.has(rd.DESIRE)
                 or r.has(rd.VOLITIONAL)
@@ -420,6 +427,9 @@ class Screener:
                 or r.has(rd.WISH)
             )
             if kind in ("death", "ending") or (kind == "ending" and self._life_object(tokens, h)):
+                if kind == "ending" and r.has(rd.POTENTIAL) and (r.has(rd.TENTATIVE) or r.has(rd.WISH) or r.has(rd.EVALUATION)):
+                    add("passive", h)  # これでやっと終われるかも
+                    continue
                 if kind == "ending" and not (self._life_object(tokens, h) or timed or r.has(rd.INTENT)):
                     if crisis_reading and not negated:
                         add("euphemism", h)
@@ -531,12 +541,12 @@ class Screener:
                     continue
                 add("preparation", h)  # imminent only with a second cue (the ladder)
             elif kind == "farewell":
-                if negated or c.quoted:
+                if negated or c.quoted or (benign and not h.concept.strong):
                     continue
                 if h.concept.strong or crisis_context or own_kinds & {"death", "vanish", "elsewhere", "preparation", "finality", "despair", "live", "ending", "event", "burden"}:
                     add("farewell", h)
             elif kind == "wound":
-                if own and (earlier & {"self_harm", "act", "method"} or "self_harm" in all_cues or own_kinds & {"self_harm", "method"} or c.now):
+                if own and (h.concept.strong or earlier & {"self_harm", "act", "method"} or "self_harm" in all_cues or own_kinds & {"self_harm", "method"} or c.now):
                     add("act", h)  # 深く切った。血が止まらない
             elif kind == "self_harm":
                 if r.governor in g.quit_verbs:
@@ -642,10 +652,9 @@ class Screener:
                 emit("intent", h)
             return
         if crisis_reading:
-            if laughing and not earnest and not r.has(rd.ONLY):
-                emit("ideation", h)  # said laughing, still said: counted, never raised to imminent
-            else:
-                emit("ideation", h)
+            if laughing and c.cause and not earnest:
+                return  # ケーキ食べちゃって死にたい(笑): a trivial cause, said laughing
+            emit("ideation", h)  # 死にたい笑 alone is still said: counted
             return
         if r.has(rd.CONDITIONAL):
             if r.has(rd.EVALUATION):
@@ -692,6 +701,12 @@ class Screener:
             or r.governor == "する"
         ):
             return  # 飛ぶ / 落ちる / 飛び込む alone have other meanings
+        if h.concept.id == "swallowed" and not (
+            r.has(rd.PAST) and "finality_strong" in self._cues and not _has_object(tokens, h)
+        ):
+            return  # 飲んだ alone is an overdose only next to finality (もう飲んだから止めても無駄)
+        if self._why and not crisis_context and (r.has(rd.QUESTION) or r.has(rd.CONDITIONAL)):
+            return  # 睡眠薬とアルコールを一緒に飲むとなぜ危険なんですか: a question of fact
         if past_history:
             emit("past_attempt", h)
             return
@@ -714,7 +729,7 @@ class Screener:
         if gov and gov in g.act_verbs and r.has(rd.TE) and strong:
             emit("act", h)  # マフラーにホースつないで、エンジンかけっぱなし
             return
-        if r.has(rd.PAST) and not strong and not (crisis_context or in_sentence & {"place", "means"}):
+        if r.has(rd.PAST) and not strong and not (crisis_context or in_sentence & {"place", "means"} or "finality_strong" in self._cues):
             return  # バイト飛んだ: a weak method word in the past, with nothing else, is not an act
         if r.has(rd.PAST):
             if gov and gov in g.acquire_verbs:
@@ -744,7 +759,7 @@ class Screener:
         g = self._g
         gov = r.governor
         if gov not in g.acquire_verbs and gov not in g.ingest_verbs and gov not in g.act_verbs:
-            later = _later_verb(tokens, h, g.acquire_verbs)
+            later = _later_verb(tokens, h, g.acquire_verbs - {"ある", "有る", "入れる"})
             if later:
                 gov = later  # 抗不安薬と睡眠導入剤、あわせて80錠くらい手元にある
         if not gov or negated and not r.has(rd.ONLY):
@@ -757,6 +772,10 @@ class Screener:
         )
         if any(t.key in ("過ぎる", "すぎる") for t in tokens[h.last + 1 : r.end + 1]):
             quantity = True  # 薬を飲みすぎた
+        if (r.has(rd.PAST) or r.has(rd.PROGRESSIVE)) and any(
+            t.key in ("酒", "お酒", "アルコール", "ウイスキー", "焼酎", "ビール", "ワイン", "日本酒") for t in tokens
+        ):
+            quantity = True  # お酒と薬を一緒に飲んだ: a combination, not a dose
         if gov in g.act_verbs and gov not in g.ingest_verbs and (r.has(rd.PROGRESSIVE) or c.now) and not r.has(rd.NEGATED):
             emit("act", h)  # 包丁を首に当ててる
             return
@@ -804,6 +823,14 @@ class Screener:
             if gov in g.presence_verbs or gov in ("行く", "いく"):
                 emit("method", h)  # 踏切に行っちゃおうかな
                 return
+        if gov not in g.presence_verbs:
+            later = _later_verb(tokens, h, frozenset({"行く", "いく", "向かう", "来る"}))
+            if later:
+                k = next(j for j in range(h.last + 1, len(tokens)) if tokens[j].key == later)
+                lr = self._reader.read(tokens, k)
+                if lr.has(rd.VOLITIONAL) or lr.has(rd.DESIRE) or lr.has(rd.INTENT):
+                    emit("method", h)  # 踏切の音が聞こえると、行っちゃおうかなって
+                    return
         if negated or not gov or r.has(rd.QUESTION) and not r.has(rd.PROGRESSIVE):
             return
         if r.has(rd.PAST) and not (c.now or gov in ("来る", "着く", "到着", "入る", "降りる", "おりる", "登る", "乗り越える", "座る")):
@@ -1004,7 +1031,7 @@ class Screener:
             or cues & {"finality", "decided"}
             or ideation
             or present & {"farewell", "burden", "despair", "euphemism", "means"}
-            or len({s.term for s in current if s.cls == "preparation"}) > 1
+            or len({(s.term, s.text) for s in current if s.cls == "preparation"}) > 1
         ):
             why.append("imminent_preparation")
         if "place" in present and ("place" in strong or ideation or present & {"despair", "farewell", "burden", "euphemism"} or "finality" in cues):
@@ -1013,6 +1040,8 @@ class Screener:
             why.append("imminent_time")
         if "assertion" in cues and (times and index - times[-1] <= 1) and (present & {"despair", "euphemism"} or ideation):
             why.append("imminent_time")  # 終わりにする / 日曜…その夜に
+        if {"at_place", "finality_strong"} <= cues:
+            why.append("imminent_place")  # いま森の中 / もう戻れない
         if {"at_place", "lean"} <= cues:
             why.append("imminent_place")  # 8階のベランダに出てる / 下ばっかり見てる
         if "at_hand" in cues and "means_mention" in cues and ideation:
@@ -1266,6 +1295,12 @@ def _number(surface: str) -> int:
         return int(digits) if digits else 0
     except ValueError:
         return 0
+
+
+def _has_object(tokens: Sequence[Token], h: Hit) -> bool:
+    """A noun + を right before the verb (水を飲んだ): the verb is about that."""
+    j = h.first - 1
+    return j > 0 and tokens[j].key == "を" and tokens[j - 1].pos == "名詞"
 
 
 def _later_verb(tokens: Sequence[Token], h: Hit, verbs: frozenset[str]) -> str:
