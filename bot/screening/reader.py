@@ -136,6 +136,7 @@ class Context(NamedTuple):
     now: bool  # 今 / さっき in the clause
     present: bool  # 今 / 最近 in the sentence (contrast with a past)
     recurrence: bool  # また / 再び in the sentence
+    possessive: bool = False  # the subject came from 彼氏の腕 / 同僚の机 (someone else's thing)
 
 
 _CASE_PARTICLES: Final = frozenset({"を", "が", "に", "で", "へ", "は", "も", "と", "から", "まで", "って", "の", "より"})
@@ -330,6 +331,15 @@ class ClauseReader:
                     continue
                 if key in _QUOTE_PARTICLES and t.pos2 in ("格助詞", "副助詞"):
                     quote_pending = True
+                    # 殺すって、本人に直接言ってやった: a comma and the addressee before the verb
+                    k = i + 1
+                    while k < n and k - i <= 6 and (
+                        tokens[k].surface in ("、", ",") or tokens[k].pos in ("名詞", "代名詞", "副詞", "接尾辞") or tokens[k].pos == "助詞" and tokens[k].pos2 == "格助詞"
+                    ):
+                        k += 1
+                    if k < n and k > i + 1 and tokens[k].pos == "動詞" and tokens[k].key in g.say_verbs:
+                        i = k
+                        continue
                     i += 1
                     continue
                 if key == "と" and t.pos2 == "接続助詞":
@@ -604,6 +614,7 @@ class ClauseReader:
         """Who is speaking about the words starting at ``tokens[first]``, and when."""
         g = self.g
         subject = ""
+        possessive = False
         history = cause = now = present = recurrence = False
         # the sentence start
         s = first - 1
@@ -636,6 +647,7 @@ class ClauseReader:
                 nxt = tokens[j + 1]
                 if nxt.key == "の" and tokens[j + 2].key not in ("日", "事", "こと", "為", "ため", "せい", "所", "ところ"):
                     subject = "other"  # 彼氏の腕に切った跡, 同僚の机に遺書 (not 母の日, 母のため)
+                    possessive = True
                     continue
             if key in g.first_person or key in g.third_person or key in g.media:
                 nxt = tokens[j + 1] if j + 1 < len(tokens) else None
@@ -679,7 +691,7 @@ class ClauseReader:
             if t.key in g.now or t.surface in g.now:
                 now = True
         quoted = _inside_quotes(text, tokens[first].begin)
-        return Context(subject, quoted, history, cause, now, present, recurrence)
+        return Context(subject, quoted, history, cause, now, present, recurrence, possessive)
 
     def laughing(self, tokens: Sequence[Token], end: int) -> bool:
         """A laughter mark right after the construction (死にたい笑, 死ぬｗ)."""

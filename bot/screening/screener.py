@@ -147,6 +147,7 @@ class Screener:
         # per-message scratch (screening runs on one thread; set at the start of each _decide)
         self._recent: set[int] = set()
         self._ruminating = False
+        self._child_writer = False
         self._why = False
         self._at_place = False
         self._cues: frozenset[str] = frozenset()
@@ -235,6 +236,7 @@ class Screener:
         """Slot fills of one message; ``earlier``: slots of the conversation so far."""
         normalized = self._normalizer.normalize(text)
         ntext = normalized.text
+        self._child_writer = _child_writing(text)
         tokens = self._tokenizer.tokenize(ntext)
         hits = self._hits(ntext, tokens)
         folded_spans = [
@@ -334,7 +336,7 @@ class Screener:
             new_cues.add("benign_now")
         if "self_harm" in own_kinds and any(h.concept.kind == "self_harm" and h.concept.strong for h in hits):
             new_cues.add("self_harm")
-        if "child" in {h.concept.kind for h in hits} or _child_writing(text):
+        if "child" in {h.concept.kind for h in hits} or self._child_writer:
             new_cues.add("child")
         if keys & g.caregivers:
             new_cues.add("caregiver")
@@ -929,8 +931,11 @@ class Screener:
             if c.quoted or c.subject == "media" or c.history:
                 continue
             if kind == "violence":
-                if c.subject == "other" or r.has(rd.NEGATED) or laughing or r.has(rd.PASSIVE):
+                if (c.subject == "other" and not c.possessive) or r.has(rd.NEGATED) or laughing or r.has(rd.PASSIVE):
                     continue  # 夫に殴られる: done to the person, not a threat
+                if r.has(rd.REPORTED) and r.has(rd.TEYARU):
+                    out.update(("threat", "threat_stated"))  # 殺すって、本人に直接言ってやった
+                    continue
                 if r.has(rd.QUESTION) or (r.has(rd.PAST) and not r.has(rd.PROGRESSIVE)):
                     continue
                 purpose = r.has(rd.PURPOSE) or (
@@ -942,8 +947,8 @@ class Screener:
                 if r.has(rd.CONDITIONAL) and not (r.has(rd.TEYARU) or purpose):
                     continue
                 out.add("threat")
-                if purpose or r.has(rd.TEYARU) or r.has(rd.INTENT):
-                    out.add("threat_stated")
+                if purpose or r.has(rd.TEYARU) or r.has(rd.INTENT) or r.has(rd.TE) and self._dying_after(tokens, h):
+                    out.add("threat_stated")  # 相手の男を殺して俺も死ぬ
             elif kind == "weapon":
                 gov = r.governor
                 if r.has(rd.NEGATED) or r.has(rd.QUESTION):
@@ -952,26 +957,49 @@ class Screener:
                     out.add("harm_prep")
             elif kind == "target":
                 out.add("target")
+            elif kind == "abuse" and h.concept.strong and not r.has(rd.NEGATED):
+                out.add("exploitation")  # sextortion: a child in the conversation is enough
             elif kind == "abuse":
                 if r.has(rd.NEGATED) or (r.has(rd.QUESTION) and not r.has(rd.PROGRESSIVE)):
                     continue
                 if r.governor in ("逃げる", "離れる", "別れる", "離婚", "抜け出す", "脱出"):
                     continue  # 夫の暴力から逃げて: escaped, not going on
                 out.add("abuse")
-                if r.has(rd.PROGRESSIVE) and h.context.subject in ("", "other") and "child" in kinds:
-                    out.add("abuse_child")  # 小さい子が…ベランダに出されてる (a neighbour's report)
+                if (r.has(rd.PROGRESSIVE) or r.has(rd.PASSIVE)) and h.context.subject in ("", "other"):
+                    out.add("abuse_done")  # 小さい子が…ベランダに出されてる (a neighbour's report)
             elif kind == "weapon" and r.governor in g.carry_verbs:
                 pass
         for h in hits:  # 包丁を持って行く: carrying a weapon to someone
-            if h.concept.kind == "weapon" and h.reading.governor in g.carry_verbs and "target" in {x.concept.kind for x in hits}:
+            if h.concept.kind == "weapon" and h.reading.governor in g.carry_verbs:
                 after = {t.key for t in tokens[h.last + 1 : h.reading.end + 3]}
                 if after & g.purpose_verbs:
                     out.update(("threat", "threat_stated", "harm_prep"))
+        if keys & g.third_person:
+            out.add("target")
+        # dying and taking someone along: 子どもを道連れにして, 夫と一緒に死のう, この子を連れて消えます
+        if _taking_along(tokens, g) and any(
+            h.concept.kind in ("death", "vanish") and h.reading.features & {rd.INTENT, rd.VOLITIONAL, rd.POLITE, rd.DESIRE, rd.THOUGHT}
+            or h.concept.kind == "death" and not h.reading.features - {rd.POLITE}
+            for h in hits
+            if self._own(h) and not h.reading.has(rd.NEGATED)
+        ) and (kinds & {"target", "child"} or keys & g.third_person):
+            out.update(("threat", "threat_stated", "target"))
+            if "child" in kinds:
+                out.add("take_child")
         if keys & g.earnest:
             out.add("earnest")
         if "time" in kinds:
             out.add("time_any")
         return out
+
+    def _dying_after(self, tokens: list[Token], h: Hit) -> bool:
+        """A death verb later in the sentence (殺して、俺も死ぬ)."""
+        for j in range(h.last + 1, min(h.last + 10, len(tokens))):
+            if tokens[j].kind == KIND_END:
+                return False
+            if tokens[j].key in ("死ぬ", "自殺", "消える"):
+                return True
+        return False
 
     def _flags(self, cues: frozenset[str]) -> set[str]:
         """The conversation's flags from its cues."""
@@ -981,7 +1009,11 @@ class Screener:
         ) and ("target" in cues or "threat_stated" in cues):
             if "threat" in cues or cues >= {"harm_prep", "time_any"}:
                 flags.add("harm_to_others")
-        if "abuse" in cues and "child" in cues and ("caregiver" in cues or "abuse_child" in cues):
+        if "abuse" in cues and "child" in cues and cues & {"caregiver", "abuse_done"}:
+            flags.add("child_in_danger")
+        if "exploitation" in cues and "child" in cues:
+            flags.add("child_in_danger")
+        if "take_child" in cues:
             flags.add("child_in_danger")
         return flags
 
@@ -1295,6 +1327,18 @@ def _number(surface: str) -> int:
         return int(digits) if digits else 0
     except ValueError:
         return 0
+
+
+def _taking_along(tokens: Sequence[Token], g: rd.Grammar) -> bool:
+    """道連れ / 連れて / Xと一緒に: taking someone along (not わたしもそのまま一緒に)."""
+    for j, t in enumerate(tokens):
+        if t.key in ("道連れ", "連れる"):
+            return True
+        if t.key == "一緒" and j >= 2 and tokens[j - 1].key == "と":
+            before = tokens[j - 2]
+            if before.key in g.third_person or before.pos2 == "固有名詞" or before.key in g.caregivers:
+                return True
+    return False
 
 
 def _has_object(tokens: Sequence[Token], h: Hit) -> bool:
