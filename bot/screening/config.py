@@ -56,6 +56,7 @@ FILES: Final = (
 KINDS: Final = {
     "death": "dying or killing oneself (死ぬ, 命を絶つ)",
     "vanish": "disappearing, not existing (消える, いなくなる)",
+    "event": "something that would end one's life (事故にあう, 隕石, お迎えが来る)",
     "live": "living (生きる: 生きていたくない, 生きるのをやめたい)",
     "sleep": "sleeping or waking (目が覚めなければ, 永遠に眠りたい)",
     "born": "being born (生まれてこなければよかった)",
@@ -99,6 +100,7 @@ SLOTS: Final = (
     "timing",
     "preparation",
     "farewell",
+    "recent_attempt",
     "past_attempt",
     "recurrence",
     "euphemism",

@@ -49,6 +49,9 @@ WISH: Final = "wish"  # 止まってくれないかな, 消してくんないか
 TEYARU: Final = "teyaru"  # 殺してやる, 火つけてやる: a threat or a defiant resolve
 PURPOSE: Final = "purpose"  # 殺しに行く, 刺しに来る: going to do it
 KURERU: Final = "kureru"  # …てくれる: something someone (or something) else does for me
+HISTORY: Final = "history"  # 死にたかった時期 / 頃: a period of the past
+PASSIVE: Final = "passive"  # 殴られる: done to the speaker, not by them
+TRY: Final = "try"  # …てみる: tried it out (首に巻いてみた)
 TE: Final = "te"  # the chain goes on after …て (ホースつないで、エンジンかけっぱなし)
 
 _MAX_TAIL = 18
@@ -71,6 +74,7 @@ class Grammar:
     ought: frozenset[str]
     reason_nouns: frozenset[str]
     koto_nouns: frozenset[str]
+    method_nouns: frozenset[str]
     aux_verbs: frozenset[str]
     progressive: frozenset[str]
     become: frozenset[str]
@@ -99,6 +103,11 @@ class Grammar:
     wound_words: frozenset[str]
     water_words: frozenset[str]
     weary_words: frozenset[str]
+    body_parts: frozenset[str]
+    recent: frozenset[str]
+    rumination: frozenset[str]
+    overcome: frozenset[str]
+    why_words: frozenset[str]
 
 
 GRAMMAR_LISTS: Final = tuple(Grammar.__dataclass_fields__)
@@ -127,18 +136,19 @@ class Context(NamedTuple):
     now: bool  # 今 / さっき in the clause
     present: bool  # 今 / 最近 in the sentence (contrast with a past)
     recurrence: bool  # また / 再び in the sentence
+    possessive: bool = False  # the subject came from 彼氏の腕 / 同僚の机 (someone else's thing)
 
 
 _CASE_PARTICLES: Final = frozenset({"を", "が", "に", "で", "へ", "は", "も", "と", "から", "まで", "って", "の", "より"})
 _SUBJECT_PARTICLES: Final = frozenset({"が", "は", "も", "って", "ったら", "ってば", "なんか", "なんて"})
-_QUOTE_PARTICLES: Final = frozenset({"と", "って", "とか", "っと"})
+_QUOTE_PARTICLES: Final = frozenset({"と", "って", "とか", "っと", "なんて", "なんか"})
 _SENTENCE_FINAL_PUNCT: Final = frozenset({"？", "?"})
 _OPEN_QUOTES: Final = "「『"
 _CLOSE_QUOTES: Final = "」』"
 _NUMBER_POS2: Final = "数詞"
 _SCOPE_FILLERS: Final = frozenset({"一度", "一回", "全然", "決して", "少しも", "まったく", "全く", "特に", "別に", "そんなに", "あまり", "余り", "本当", "本気", "ほとんど", "殆ど", "もう", "まだ", "今", "今は", "最近", "なんか", "なんて", "絶対", "絶対に", "全く"})
 _NOT_CAUSES: Final = frozenset({"一人", "ひとり", "独り", "自分", "二人", "みんな", "皆", "家", "部屋", "自宅", "車", "ここ", "そこ", "あそこ", "本気", "マジ", "まじ"})
-_QUANTITY_WORDS: Final = frozenset({"全部", "全て", "すべて", "纏める", "まとめる", "一気", "大量", "いっぱい", "沢山", "たくさん", "丸ごと", "まるごと", "残り", "一度", "箱", "シート", "瓶", "錠", "粒", "包", "本", "ヒート", "週間", "日分", "全然"})
+_QUANTITY_WORDS: Final = frozenset({"全部", "全て", "すべて", "纏める", "まとめる", "一気", "大量", "いっぱい", "沢山", "たくさん", "丸ごと", "まるごと", "残り", "多め", "多めに", "倍", "余分", "わざと", "多い", "ありったけ"})
 
 
 class ClauseReader:
@@ -163,7 +173,7 @@ class ClauseReader:
         governor_surface = ""
         quantity = False
         i = head + 1
-        if noun or head_token.pos in ("名詞", "接尾辞", "代名詞"):
+        if (noun or head_token.pos in ("名詞", "接尾辞", "代名詞")) and head_token.key not in g.better_nouns:
             # A noun: step over compound parts and particles to the verb it depends on.
             # A verbal noun before する is the verb itself (ロープを用意した → 用意).
             j = i
@@ -174,7 +184,7 @@ class ClauseReader:
                     t.kind == KIND_PUNCT and t.surface not in "、,，" and not t.surface.isspace()
                 ):
                     break
-                if t.pos == "名詞" and t.pos2 == _NUMBER_POS2 or t.key in _QUANTITY_WORDS:
+                if t.pos == "名詞" and t.pos2 == _NUMBER_POS2 or t.key in _QUANTITY_WORDS or t.surface in _QUANTITY_WORDS:
                     quantity = True
                     j += 1
                     continue
@@ -238,6 +248,10 @@ class ClauseReader:
             if t.kind == KIND_END:
                 if t.surface in _SENTENCE_FINAL_PUNCT:
                     feats.add(QUESTION)
+                nxt = tokens[i + 1] if i + 1 < n else None
+                if t.surface in ("…", "‥") and nxt is not None and nxt.key in ("筈", "はず"):
+                    i += 1  # 思わない…はずだったのに: the sentence goes on
+                    continue
                 break
             if t.kind == KIND_PUNCT:
                 if t.surface.isspace():  # しぬ つもり: words typed apart
@@ -279,6 +293,8 @@ class ClauseReader:
                     feats.add(EVALUATION)
                 elif key in g.progressive:
                     feats.add(PROGRESSIVE)
+                elif key in ("れる", "られる") and i == head + 1:
+                    feats.add(PASSIVE)
                 elif key in ("ちゃう", "じゃう", "とく", "どく"):
                     if t.cform.startswith("意志推量形"):
                         feats.add(VOLITIONAL)
@@ -315,6 +331,15 @@ class ClauseReader:
                     continue
                 if key in _QUOTE_PARTICLES and t.pos2 in ("格助詞", "副助詞"):
                     quote_pending = True
+                    # 殺すって、本人に直接言ってやった: a comma and the addressee before the verb
+                    k = i + 1
+                    while k < n and k - i <= 6 and (
+                        tokens[k].surface in ("、", ",") or tokens[k].pos in ("名詞", "代名詞", "副詞", "接尾辞") or tokens[k].pos == "助詞" and tokens[k].pos2 == "格助詞"
+                    ):
+                        k += 1
+                    if k < n and k > i + 1 and tokens[k].pos == "動詞" and tokens[k].key in g.say_verbs:
+                        i = k
+                        continue
                     i += 1
                     continue
                 if key == "と" and t.pos2 == "接続助詞":
@@ -323,6 +348,10 @@ class ClauseReader:
                     continue
                 if key in g.only:
                     only_pending = True
+                    i += 1
+                    continue
+                if key == "だけ":
+                    better_pending = True  # ハンドルを切るだけでいい
                     i += 1
                     continue
                 if t.pos2 == "終助詞":
@@ -358,8 +387,10 @@ class ClauseReader:
                     i += 1
                     continue
                 if after_te and key in g.aux_verbs:
-                    if key in g.progressive:
-                        feats.add(PROGRESSIVE)
+                    if key in g.progressive or key in ("来る", "くる"):
+                        feats.add(PROGRESSIVE)  # 切ってる, においがしてきた
+                    if key in ("見る", "みる"):
+                        feats.add(TRY)
                     after_te = False
                     i += 1
                     continue
@@ -383,14 +414,16 @@ class ClauseReader:
                         quote_pending = koto_pending = False
                         i += 1
                         continue
-                    if key in g.say_verbs:
+                    if key in g.say_verbs or key in ("言い切る", "言える", "言い切れる"):
                         # …って言ったら / 言えば: a hypothetical self-quote, not someone's report
                         nxt = tokens[i + 1] if i + 1 < n else None
-                        if not (
-                            t.cform.startswith("仮定形")
-                            or (nxt is not None and (nxt.cform.startswith("仮定形") or nxt.key == "ば"))
-                        ):
+                        hypothetical = t.cform.startswith("仮定形") or (
+                            nxt is not None and (nxt.cform.startswith("仮定形") or nxt.key == "ば")
+                        )
+                        if not hypothetical:
                             feats.add(REPORTED)
+                        elif negations % 2 == 1:
+                            negations -= 1  # 思ってないって言い切れたらいいのに: a wished-for denial
                         quote_pending = koto_pending = False
                         i += 1
                         continue
@@ -403,7 +436,9 @@ class ClauseReader:
                         i += 1
                         continue
                     if key in ("ある", "有る") and koto_pending:
-                        feats.add(EXPERIENCE)
+                        if past_at >= 0:
+                            feats.add(EXPERIENCE)  # …たことがある (not …ことがある: a habit)
+                            past_at = -1
                         koto_pending = False
                         i += 1
                         continue
@@ -422,7 +457,9 @@ class ClauseReader:
                     i += 1
                     continue
                 if key in ("ある", "有る") and koto_pending:
-                    feats.add(EXPERIENCE)
+                    if past_at >= 0:
+                        feats.add(EXPERIENCE)
+                        past_at = -1
                     koto_pending = False
                     i += 1
                     continue
@@ -460,6 +497,14 @@ class ClauseReader:
                     feats.add(INTENT)
                     i += 1
                     continue
+                if quote_pending and key in g.say_verbs:
+                    quote_pending = False  # 死にたいって相談した: what was said, then when
+                    i += 1
+                    continue
+                if past_at >= 0 and key in ("時期", "頃", "ころ", "時", "とき", "当時"):
+                    feats.add(HISTORY)  # 死にたかった時期: a period that is over
+                    i += 1
+                    continue
                 if key in g.better_nouns:
                     better_pending = True
                     feats.add(BETTER)
@@ -471,6 +516,10 @@ class ClauseReader:
                     koto_pending = True
                     i += 1
                     continue
+                if key in g.method_nouns and key not in g.better_nouns and i == head + 1:
+                    feats.add(THOUGHT)  # 終わらせる方法, 死ぬ場所: thinking of how and where
+                    i += 1
+                    continue
                 if key in g.reason_nouns:
                     reason_pending = True
                     i += 1
@@ -479,13 +528,29 @@ class ClauseReader:
                     only_pending = True
                     i += 1
                     continue
-                if key in g.good_words and (better_pending or CONDITIONAL in feats):
-                    feats.add(EVALUATION)
+                if key in g.good_words and (better_pending or CONDITIONAL in feats or quote_pending):
+                    feats.add(EVALUATION)  # …ほうが楽, …たら楽, 自殺って楽かな
                     better_pending = False
                     i += 1
                     continue
-                if key == "気":  # 死ぬ気 (はない / でいる)
+                if key == "気":  # 死ぬ気 (はない / でいる / ならある)
+                    for k in range(i + 1, min(i + 5, n)):
+                        if tokens[k].key in ("ある", "有る") and not (
+                            k + 1 < n and tokens[k + 1].key in g.negation | {"ない"}
+                        ):
+                            feats.add(INTENT)
+                            break
+                        if tokens[k].kind == KIND_END:
+                            break
                     i += 1
+                    continue
+                if key in ("筈", "はず") and negations % 2 == 1:
+                    negations -= 1  # 思わない…はずだったのに: the denial did not hold
+                    i += 1
+                    continue
+                if key in ("物", "もの") and i + 1 < n and tokens[i + 1].key == "か":
+                    feats.add(QUESTION)  # 来てくれないものか
+                    i += 2
                     continue
                 if key in ("そう",) and pos == "形状詞":
                     feats.add(APPEARANCE)
@@ -511,6 +576,9 @@ class ClauseReader:
                 feats.add(QUESTION)
                 i += 1
                 continue
+            if pos == "副詞" and (quote_pending or koto_pending):
+                i += 1  # …いなくなれたらって、ぼんやり考えてしまう
+                continue
             if key in _SCOPE_FILLERS:
                 i += 1
                 continue
@@ -525,6 +593,8 @@ class ClauseReader:
                 feats.add(DESIRE)
         if kureru:
             feats.add(KURERU)
+        if kureru and negations % 2 == 0 and CONDITIONAL in feats and EVALUATION in feats:
+            feats.add(WISH)  # 心臓が止まってくれたらいいのに
         if kureru and negations % 2 == 1 and (QUESTION in feats or TENTATIVE in feats):
             negations -= 1  # 止まってくれないかな: a wish, not a denial
             feats.add(WISH)
@@ -544,6 +614,7 @@ class ClauseReader:
         """Who is speaking about the words starting at ``tokens[first]``, and when."""
         g = self.g
         subject = ""
+        possessive = False
         history = cause = now = present = recurrence = False
         # the sentence start
         s = first - 1
@@ -572,13 +643,21 @@ class ClauseReader:
                 now = True
             if subject:
                 continue
+            if key in g.third_person and in_clause and j + 2 <= first:
+                nxt = tokens[j + 1]
+                if nxt.key == "の" and tokens[j + 2].key not in ("日", "事", "こと", "為", "ため", "せい", "所", "ところ"):
+                    subject = "other"  # 彼氏の腕に切った跡, 同僚の机に遺書 (not 母の日, 母のため)
+                    possessive = True
+                    continue
             if key in g.first_person or key in g.third_person or key in g.media:
                 nxt = tokens[j + 1] if j + 1 < len(tokens) else None
-                marked = nxt is not None and (nxt.key in _SUBJECT_PARTICLES or nxt.surface in _SUBJECT_PARTICLES or nxt.pos == "接尾辞")
+                if nxt is not None and nxt.pos == "接尾辞" and j + 2 < len(tokens):
+                    nxt = tokens[j + 2]  # 人たちに: the particle after the suffix
+                marked = nxt is not None and (nxt.key in _SUBJECT_PARTICLES or nxt.surface in _SUBJECT_PARTICLES)
                 if key in g.media:
                     if marked or (nxt is not None and nxt.key == "の" and in_clause):
                         subject = "media"  # 映画のシーン, ドラマでは; not 映画を観てたら
-                elif marked or (in_clause and j + 1 == first):
+                elif marked or (in_clause and j + 1 == first and key in g.first_person):
                     if _predicate_between(tokens, j + 1, first):
                         continue  # みんなが幸せそうな日に…: the subject of another predicate
                     if key in g.first_person:
@@ -591,8 +670,8 @@ class ClauseReader:
             t = tokens[j]
             if t.key in ("て", "で") and t.pos2 == "接続助詞" and j - 1 >= 0:
                 prev = tokens[j - 1]
-                if prev.key in g.cause or prev.pos == "形容詞" or prev.cform.startswith("語幹"):
-                    cause = True
+                if prev.key in g.cause or prev.pos == "形容詞" or prev.cform.startswith("語幹") or prev.key in ("ちゃう", "じゃう"):
+                    cause = True  # 寒すぎて死ぬ, 食べちゃって死にたい
             elif t.key == "か" and j - 1 >= 0 and tokens[j - 1].key == "と":
                 cause = True  # …とか死ぬ
             elif (
@@ -612,7 +691,7 @@ class ClauseReader:
             if t.key in g.now or t.surface in g.now:
                 now = True
         quoted = _inside_quotes(text, tokens[first].begin)
-        return Context(subject, quoted, history, cause, now, present, recurrence)
+        return Context(subject, quoted, history, cause, now, present, recurrence, possessive)
 
     def laughing(self, tokens: Sequence[Token], end: int) -> bool:
         """A laughter mark right after the construction (死にたい笑, 死ぬｗ)."""

@@ -37,6 +37,7 @@ _CRISIS_KINDS: Final = frozenset(
     {
         "death",
         "vanish",
+        "event",
         "live",
         "sleep",
         "born",
@@ -143,6 +144,14 @@ class Screener:
             for regex in idiom.regexes:
                 self._idioms.add_regex(regex, idiom)
         self._by_id = {c.id: c for c in config.concepts}
+        # per-message scratch (screening runs on one thread; set at the start of each _decide)
+        self._recent: set[int] = set()
+        self._ruminating = False
+        self._child_writer = False
+        self._why = False
+        self._at_place = False
+        self._cues: frozenset[str] = frozenset()
+        self._past_sentences: set[int] = set()
         self._pathway_memo: dict[
             tuple[tuple[str, ...], frozenset[str]], tuple[PathwayMatch | None, int]
         ] = {}
@@ -227,6 +236,7 @@ class Screener:
         """Slot fills of one message; ``earlier``: slots of the conversation so far."""
         normalized = self._normalizer.normalize(text)
         ntext = normalized.text
+        self._child_writer = _child_writing(text)
         tokens = self._tokenizer.tokenize(ntext)
         hits = self._hits(ntext, tokens)
         folded_spans = [
@@ -304,6 +314,7 @@ class Screener:
     ) -> MessageAnalysis:
         g = self._g
         new_cues: set[str] = set()
+        self._cues = cues
         kinds_by_sentence: dict[int, set[str]] = {}
         own_kinds: set[str] = set()
         strong_by_kind: dict[str, bool] = {}
@@ -325,7 +336,7 @@ class Screener:
             new_cues.add("benign_now")
         if "self_harm" in own_kinds and any(h.concept.kind == "self_harm" and h.concept.strong for h in hits):
             new_cues.add("self_harm")
-        if "child" in {h.concept.kind for h in hits} or _child_writing(text):
+        if "child" in {h.concept.kind for h in hits} or self._child_writer:
             new_cues.add("child")
         if keys & g.caregivers:
             new_cues.add("caregiver")
@@ -333,12 +344,15 @@ class Screener:
             new_cues.add("place_mention")
         if any(h.concept.kind == "means" and self._own(h) for h in hits):
             new_cues.add("means_mention")
+        if any(w in text for w in ("やり方", "どうやって", "どうすれば楽", "方法がわから", "方法を探", "方法ばかり")):
+            new_cues.add("how")
         if any(h.reading.has(rd.DECIDED) for h in hits) or any(
             t.key in g.decide_verbs and t.pos == "動詞" for t in tokens
         ):
             new_cues.add("decided")
         media_sentences = _media_sentences(tokens, text, g)
         sentence_past = _past_sentences(tokens)
+        self._past_sentences = sentence_past
         if media_sentences:
             hits = [
                 h._replace(context=h.context._replace(subject="media"))
@@ -361,13 +375,19 @@ class Screener:
             all_cues = all_cues | {"decided_time"}
         time_sentences = {h.sentence for h in time_hits}
         quantity_sentences = {h.sentence for h in hits if h.reading.quantity} | _quantity_sentences(tokens)
+        recent_sentences = {_sentences(tokens)[i] for i, t in enumerate(tokens) if t.key in g.recent or t.surface in g.recent}
+        self._recent = recent_sentences
+        self._ruminating = any(r in text for r in g.rumination)
+        self._why = bool(keys & g.why_words)
+        overcome = bool(keys & g.overcome)
+        self._at_place = False
         fills: list[Fill] = []
         benign = "benign_now" in new_cues
 
         def add(slot: str, hit: Hit) -> None:
             # The words the reader read belong to what was said: 死にたい, 縄を用意した.
             end = hit.end
-            last = min(hit.reading.end, len(tokens)) - 1
+            last = min(hit.reading.end, len(tokens)) - 1 if hit.concept.kind != "time" else hit.last
             while last > hit.last and (tokens[last].kind != KIND_WORD or tokens[last].pos == "助詞" and tokens[last].pos2 in ("格助詞", "終助詞", "係助詞")):
                 last -= 1
             if last > hit.last:
@@ -396,7 +416,9 @@ class Screener:
                         add("third_party", h)
                 continue
             negated = r.has(rd.NEGATED)
-            past_history = (r.has(rd.PAST) or h.sentence in sentence_past) and c.history and not c.recurrence
+            past_history = (
+                (r.has(rd.PAST) or h.sentence in sentence_past) and (c.history or overcome) or r.has(rd.HISTORY)
+            ) and not c.recurrence
             crisis_reading = (
                 r.has(rd.DESIRE)
                 or r.has(rd.VOLITIONAL)
@@ -407,6 +429,9 @@ class Screener:
                 or r.has(rd.WISH)
             )
             if kind in ("death", "ending") or (kind == "ending" and self._life_object(tokens, h)):
+                if kind == "ending" and r.has(rd.POTENTIAL) and (r.has(rd.TENTATIVE) or r.has(rd.WISH) or r.has(rd.EVALUATION)):
+                    add("passive", h)  # これでやっと終われるかも
+                    continue
                 if kind == "ending" and not (self._life_object(tokens, h) or timed or r.has(rd.INTENT)):
                     if crisis_reading and not negated:
                         add("euphemism", h)
@@ -435,6 +460,8 @@ class Screener:
                     add("passive", h)
                 elif r.has(rd.CONDITIONAL) and r.has(rd.QUESTION):
                     add("euphemism", h)
+                elif r.has(rd.POLITE) and not r.has(rd.PAST) and not r.has(rd.QUESTION):
+                    add("intent", h)  # 一緒に消えます: a declaration
                 elif not r.has(rd.PAST) and (finality_words or timed or "preparation" in own_kinds):
                     add("farewell", h)
             elif kind == "live":
@@ -442,12 +469,31 @@ class Screener:
                     add("passive", h)  # 生きるのに疲れた, 生きるのが嫌
                     continue
                 quit_reading = self._quit(tokens, h)
-                if quit_reading is not None and (quit_reading.has(rd.DESIRE) or quit_reading.has(rd.VOLITIONAL) or quit_reading.has(rd.INTENT)):
+                if quit_reading is not None and (quit_reading.has(rd.INTENT) or quit_reading.has(rd.VOLITIONAL) and not quit_reading.has(rd.TENTATIVE)):
+                    add("intent", h)  # 生きていくことをやめようと思っています
+                elif quit_reading is not None and (quit_reading.has(rd.DESIRE) or quit_reading.has(rd.VOLITIONAL)):
                     add("passive", h)
+                elif negated and (r.has(rd.INTENT) or r.has(rd.DECIDED)):
+                    add("intent", h)  # その先は生きないって決めてる
                 elif negated and (r.has(rd.DESIRE) or r.has(rd.WISH)):
                     add("resolved" if past_history else "passive", h)
                 elif negated and r.has(rd.POTENTIAL):
                     add("despair", h)
+            elif kind == "event":
+                if negated and not (r.has(rd.QUESTION) or r.has(rd.TENTATIVE) or r.has(rd.CONCESSIVE)):
+                    continue
+                if past_history or r.has(rd.PAST) and not r.has(rd.WISH):
+                    continue
+                if (
+                    r.has(rd.WISH)
+                    or r.has(rd.EVALUATION)
+                    or r.has(rd.DESIRE)
+                    or r.has(rd.TENTATIVE)
+                    or (negated and r.has(rd.QUESTION))
+                    or r.has(rd.CONCESSIVE)
+                    or r.has(rd.THOUGHT)
+                ):
+                    add("passive", h)  # 事故にでも遭えばいいのに, トラック来ないかな, 終われるかも
             elif kind == "sleep":
                 if r.has(rd.WISH) or (negated and r.has(rd.CONDITIONAL) and r.has(rd.EVALUATION)):
                     add("passive", h)
@@ -465,6 +511,11 @@ class Screener:
                     add("euphemism", h)
             elif kind == "elsewhere":
                 if not h.concept.strong and h.concept.id == "join_dead" and "factor:bereavement" not in all_cues:
+                    continue
+                if h.concept.strong and not negated and not past_history and (
+                    r.has(rd.DESIRE) or r.has(rd.VOLITIONAL) or r.has(rd.WISH) or r.has(rd.INTENT)
+                ):
+                    add("passive", h)  # 天国に行きたい, お迎えが来てくれないものか
                     continue
                 if not negated and not past_history and (
                     crisis_reading or r.has(rd.EVALUATION) or r.has(rd.APPEARANCE) or r.has(rd.CONDITIONAL) or r.has(rd.POLITE) or not r.has(rd.PAST)
@@ -490,21 +541,14 @@ class Screener:
                 done = r.has(rd.PAST) or r.has(rd.PROGRESSIVE) or r.has(rd.TE) or not r.features - {rd.POLITE}
                 if not done or r.has(rd.DESIRE) or benign:
                     continue
-                new_cues.add("weak_prep")
-                if (
-                    "finality" in all_cues
-                    or earlier & _IDEATION_SLOTS
-                    or own_kinds & {"death", "vanish", "farewell", "burden"}
-                    or "decided" in all_cues
-                ):
-                    add("preparation", h)
+                add("preparation", h)  # imminent only with a second cue (the ladder)
             elif kind == "farewell":
-                if negated or c.quoted:
+                if negated or c.quoted or (benign and not h.concept.strong):
                     continue
-                if h.concept.strong or crisis_context or own_kinds & {"death", "vanish", "elsewhere", "preparation", "finality", "despair"} or timed:
+                if h.concept.strong or crisis_context or own_kinds & {"death", "vanish", "elsewhere", "preparation", "finality", "despair", "live", "ending", "event", "burden"}:
                     add("farewell", h)
             elif kind == "wound":
-                if own and (earlier & {"self_harm", "act", "method"} or "self_harm" in all_cues or own_kinds & {"self_harm", "method"} or c.now):
+                if own and (h.concept.strong or earlier & {"self_harm", "act", "method"} or "self_harm" in all_cues or own_kinds & {"self_harm", "method"} or c.now):
                     add("act", h)  # 深く切った。血が止まらない
             elif kind == "self_harm":
                 if r.governor in g.quit_verbs:
@@ -513,15 +557,18 @@ class Screener:
                     else:
                         add("past_attempt", h)  # リスカをやめた
                     continue
-                if negated:
-                    continue
+                if negated and (r.governor in ("", "する", "やる", "できる", "出来る") or not tokens[h.last].pos == "名詞"):
+                    continue  # アムカの跡が消えなくて: the scar, not the self-harm, is negated
                 if not h.concept.strong and not (
-                    earlier & {"self_harm", "past_attempt"}
+                    keys & {"又", "また"}
+                    or earlier & {"self_harm", "past_attempt"}
                     or "self_harm" in all_cues
                     or keys & g.wound_words
                     or surfaces & g.wound_words
                 ):
                     continue
+                if not h.concept.strong and _cut_object_not_body(tokens, h, g):
+                    continue  # カッターで段ボールを切った
                 if past_history:
                     add("past_attempt", h)
                 elif (r.has(rd.PROGRESSIVE) and c.now) or ("止まる" in keys and "血" in keys and not r.has(rd.PAST)):
@@ -542,11 +589,23 @@ class Screener:
             elif kind == "distress":
                 if negated or past_history or laughing:
                     continue
-                if h.concept.strong or earlier & _CUE_SLOTS | {"factor", "distress"} or own_kinds & {"factor", "despair", "burden"} or (keys & {"毎日", "毎晩", "ずっと", "夜中", "一人"}):
+                if r.has(rd.PAST) and not earlier & _CUE_SLOTS:
+                    continue  # 死ぬほどしんどかったわー今日の現場: a day that is over
+                if h.concept.strong or earlier & (_CUE_SLOTS | {"factor", "distress"}) or own_kinds & {"factor", "despair", "burden"} or (keys & {"毎日", "毎晩", "ずっと", "夜中", "一人"}):
                     add("distress", h)
             elif kind == "help":
                 if not negated:
                     add("help", h)
+        if self._at_place:
+            new_cues.add("at_place")
+        if any(h.concept.id == "jumping_weak" and self._own(h) for h in hits):
+            new_cues.add("lean")
+        if any(t.key in ("手元", "手もと") for t in tokens) or (
+            any(t.key in ("ある", "有る") for t in tokens) and any(t.key in ("今", "うち", "家", "部屋", "ここ", "机") for t in tokens)
+        ):
+            new_cues.add("at_hand")
+        if any(h.concept.kind in ("death", "ending") and self._own(h) and not (h.reading.features - {rd.POLITE}) for h in hits):
+            new_cues.add("assertion")  # 終わりにする。: a bare statement, waiting for its time
         has_time = bool(time_hits)
         # A time said with a crisis slot in the same sentence, or in a message that decides
         # (金曜日に決めた), is the plan's time.
@@ -595,10 +654,9 @@ class Screener:
                 emit("intent", h)
             return
         if crisis_reading:
-            if laughing and not earnest and not r.has(rd.ONLY):
-                emit("ideation", h)  # said laughing, still said: counted, never raised to imminent
-            else:
-                emit("ideation", h)
+            if laughing and c.cause and not earnest:
+                return  # ケーキ食べちゃって死にたい(笑): a trivial cause, said laughing
+            emit("ideation", h)  # 死にたい笑 alone is still said: counted
             return
         if r.has(rd.CONDITIONAL):
             if r.has(rd.EVALUATION):
@@ -610,6 +668,9 @@ class Screener:
             if r.has(rd.EVALUATION):
                 emit("passive", h)  # 死んでもいい / いつ死んでも構わない
             return
+        if self._ruminating and not (r.has(rd.PAST) or r.has(rd.APPEARANCE)):
+            emit("ideation", h)  # 自分で終わらせる方法ばかり検索してしまう
+            return
         if r.has(rd.PAST) or r.has(rd.PROGRESSIVE) or r.has(rd.APPEARANCE):
             return  # テスト死んだ, 数字死んでる, 死にそう: hyperbole or someone else's death
         # A plain statement (死ぬ, 死にます): hyperbole with a trivial cause or laughter, an
@@ -618,6 +679,9 @@ class Screener:
             return
         if r.has(rd.POLITE) or earnest or timed or c.subject == "self":
             emit("intent", h)
+            return
+        if r.has(rd.POTENTIAL) and (r.has(rd.TENTATIVE) or r.has(rd.QUESTION)):
+            emit("ideation", h)  # どうやったら死ねるかな
             return
         if r.has(rd.TENTATIVE) or r.has(rd.QUESTION):
             emit("euphemism", h)
@@ -639,16 +703,25 @@ class Screener:
             or r.governor == "する"
         ):
             return  # 飛ぶ / 落ちる / 飛び込む alone have other meanings
+        if h.concept.id == "swallowed" and not (
+            r.has(rd.PAST) and "finality_strong" in self._cues and not _has_object(tokens, h)
+        ):
+            return  # 飲んだ alone is an overdose only next to finality (もう飲んだから止めても無駄)
+        if self._why and not crisis_context and (r.has(rd.QUESTION) or r.has(rd.CONDITIONAL)):
+            return  # 睡眠薬とアルコールを一緒に飲むとなぜ危険なんですか: a question of fact
         if past_history:
             emit("past_attempt", h)
             return
+        if r.has(rd.TRY) and strong:
+            emit("preparation", h)  # ベルトを首に巻いてみた: a rehearsal
+            return
         if r.has(rd.ATTEMPT) or r.has(rd.EXPERIENCE):
-            emit("act" if c.now else "past_attempt", h)
+            emit("act" if c.now else "recent_attempt" if h.sentence in self._recent else "past_attempt", h)
             return
         if r.has(rd.INTENT) or r.has(rd.PURPOSE) or (r.has(rd.VOLITIONAL) and not (r.has(rd.TENTATIVE) or r.has(rd.QUESTION))):
             emit("intent", h)
             return
-        if crisis_reading or r.has(rd.QUESTION) or r.has(rd.CONDITIONAL) or r.has(rd.TENTATIVE):
+        if crisis_reading or r.has(rd.QUESTION) or r.has(rd.CONDITIONAL) or r.has(rd.TENTATIVE) or self._ruminating:
             emit("method", h)
             return
         gov = r.governor
@@ -658,9 +731,13 @@ class Screener:
         if gov and gov in g.act_verbs and r.has(rd.TE) and strong:
             emit("act", h)  # マフラーにホースつないで、エンジンかけっぱなし
             return
+        if r.has(rd.PAST) and not strong and not (crisis_context or in_sentence & {"place", "means"} or "finality_strong" in self._cues):
+            return  # バイト飛んだ: a weak method word in the past, with nothing else, is not an act
         if r.has(rd.PAST):
             if gov and gov in g.acquire_verbs:
                 emit("means", h)  # 練炭買った
+            elif h.sentence in self._recent and not c.now:
+                emit("recent_attempt", h)  # 先週ODした
             elif h.sentence in quantity_sentences or gov in g.ingest_verbs or gov in g.act_verbs or not gov:
                 emit("act", h)  # 全部飲んだ, 火をつけた, ODした
             else:
@@ -683,6 +760,10 @@ class Screener:
         emit = add  # type: ignore[assignment]
         g = self._g
         gov = r.governor
+        if gov not in g.acquire_verbs and gov not in g.ingest_verbs and gov not in g.act_verbs:
+            later = _later_verb(tokens, h, g.acquire_verbs - {"ある", "有る", "入れる"})
+            if later:
+                gov = later  # 抗不安薬と睡眠導入剤、あわせて80錠くらい手元にある
         if not gov or negated and not r.has(rd.ONLY):
             if not gov and r.has(rd.DESIRE):
                 emit("method", h)  # 薬ほしい… rare; keeps the words on the card
@@ -691,6 +772,15 @@ class Screener:
         collected = gov in g.collect_verbs or quantity or any(
             t.key in g.collect_verbs for t in tokens[h.last + 1 : r.end + 2]
         )
+        if any(t.key in ("過ぎる", "すぎる") for t in tokens[h.last + 1 : r.end + 1]):
+            quantity = True  # 薬を飲みすぎた
+        if (r.has(rd.PAST) or r.has(rd.PROGRESSIVE)) and any(
+            t.key in ("酒", "お酒", "アルコール", "ウイスキー", "焼酎", "ビール", "ワイン", "日本酒") for t in tokens
+        ):
+            quantity = True  # お酒と薬を一緒に飲んだ: a combination, not a dose
+        if gov in g.act_verbs and gov not in g.ingest_verbs and (r.has(rd.PROGRESSIVE) or c.now) and not r.has(rd.NEGATED):
+            emit("act", h)  # 包丁を首に当ててる
+            return
         if gov in g.ingest_verbs and (gov not in ("言う", "いく", "行く") or quantity):
             if r.has(rd.DESIRE) or r.has(rd.CONDITIONAL) or r.has(rd.QUESTION) or r.has(rd.EVALUATION):
                 if quantity or crisis:
@@ -699,14 +789,20 @@ class Screener:
             if r.has(rd.INTENT) or r.has(rd.VOLITIONAL):
                 emit("intent", h)
                 return
-            if (r.has(rd.PAST) or r.has(rd.PROGRESSIVE)) and (quantity or c.now or crisis):
-                emit("act", h)
+            done = r.has(rd.PAST) or r.has(rd.PROGRESSIVE) or (r.has(rd.TE) and h.sentence in self._past_sentences)
+            if done and (quantity or c.now or crisis):
+                if h.sentence in self._recent and not c.now:
+                    emit("recent_attempt", h)  # 先週、薬を2週間分まとめて飲んで運ばれた
+                else:
+                    emit("act", h)
                 return
             if quantity and not r.has(rd.PAST):
                 emit("self_harm", h)  # 30錠飲むのが習慣
             return
-        if gov in g.acquire_verbs:
+        if gov in g.acquire_verbs or gov in ("売る", "売ってる", "手に入る", "買える"):
             if r.has(rd.QUESTION) and not (r.has(rd.PAST) or r.has(rd.PROGRESSIVE)):
+                if h.concept.strong and not benign:
+                    emit("method", h)  # ロープってどこで売ってるんだろう
                 return
             if benign and not crisis and not collected:
                 return
@@ -719,6 +815,24 @@ class Screener:
         emit = add  # type: ignore[assignment]
         g = self._g
         gov = r.governor
+        if r.has(rd.EXPERIENCE) or (c.history and (r.has(rd.PAST) or h.sentence in self._past_sentences)):
+            if gov in g.presence_verbs or gov in g.act_verbs:
+                emit("past_attempt", h)  # 一度、線路に入ったことがあります
+            return
+        if not gov and _fragment_after(tokens, h):
+            gov = "いる"  # 橋の上。下は真っ暗: a place said alone means being there
+        if r.has(rd.VOLITIONAL) or r.has(rd.DESIRE):
+            if gov in g.presence_verbs or gov in ("行く", "いく"):
+                emit("method", h)  # 踏切に行っちゃおうかな
+                return
+        if gov not in g.presence_verbs:
+            later = _later_verb(tokens, h, frozenset({"行く", "いく", "向かう", "来る"}))
+            if later:
+                k = next(j for j in range(h.last + 1, len(tokens)) if tokens[j].key == later)
+                lr = self._reader.read(tokens, k)
+                if lr.has(rd.VOLITIONAL) or lr.has(rd.DESIRE) or lr.has(rd.INTENT):
+                    emit("method", h)  # 踏切の音が聞こえると、行っちゃおうかなって
+                    return
         if negated or not gov or r.has(rd.QUESTION) and not r.has(rd.PROGRESSIVE):
             return
         if r.has(rd.PAST) and not (c.now or gov in ("来る", "着く", "到着", "入る", "降りる", "おりる", "登る", "乗り越える", "座る")):
@@ -733,6 +847,7 @@ class Screener:
             emit("act", h)  # 海にきてる、服のまま腰まで入った
             return
         if gov in g.presence_verbs:
+            self._at_place = True
             if gov in ("覗く", "見下ろす", "見る", "眺める") and not h.concept.strong:
                 if crisis:
                     emit("place", h)
@@ -764,14 +879,14 @@ class Screener:
     def _life_object(self, tokens: list[Token], h: Hit) -> bool:
         """人生 / 命 / 自分 / この世 right before 終わらせる: ending one's life."""
         for j in range(max(0, h.first - 4), h.first):
-            if tokens[j].key in ("人生", "命", "自分", "この世", "生涯", "一生", "己"):
+            if tokens[j].key in ("人生", "命", "自分", "この世", "生涯", "一生", "己", "世界", "此の世"):
                 return True
         return False
 
     def _weary(self, tokens: list[Token], h: Hit) -> bool:
         """生きる followed by の / のに / こと and a word of weariness (疲れた, 嫌, しんどい)."""
         k = h.last + 1
-        saw_nominal = False
+        saw_nominal = tokens[h.last].pos == "名詞"  # 人生に疲れた
         while k < min(h.last + 6, len(tokens)):
             t = tokens[k]
             if t.kind == KIND_END:
@@ -780,7 +895,7 @@ class Screener:
                 saw_nominal = saw_nominal or t.key in ("の", "こと", "事")
                 k += 1
                 continue
-            if t.pos == "助動詞" or t.kind != KIND_WORD:
+            if t.pos == "助動詞" or t.kind != KIND_WORD or (t.pos == "動詞" and t.key in self._g.aux_verbs and not saw_nominal):
                 k += 1
                 continue
             if not saw_nominal:
@@ -816,7 +931,10 @@ class Screener:
             if c.quoted or c.subject == "media" or c.history:
                 continue
             if kind == "violence":
-                if c.subject == "other" or r.has(rd.NEGATED) or laughing:
+                if (c.subject == "other" and not c.possessive) or r.has(rd.NEGATED) or laughing or r.has(rd.PASSIVE):
+                    continue  # 夫に殴られる: done to the person, not a threat
+                if r.has(rd.REPORTED) and r.has(rd.TEYARU):
+                    out.update(("threat", "threat_stated"))  # 殺すって、本人に直接言ってやった
                     continue
                 if r.has(rd.QUESTION) or (r.has(rd.PAST) and not r.has(rd.PROGRESSIVE)):
                     continue
@@ -829,8 +947,8 @@ class Screener:
                 if r.has(rd.CONDITIONAL) and not (r.has(rd.TEYARU) or purpose):
                     continue
                 out.add("threat")
-                if purpose or r.has(rd.TEYARU) or r.has(rd.INTENT):
-                    out.add("threat_stated")
+                if purpose or r.has(rd.TEYARU) or r.has(rd.INTENT) or r.has(rd.TE) and self._dying_after(tokens, h):
+                    out.add("threat_stated")  # 相手の男を殺して俺も死ぬ
             elif kind == "weapon":
                 gov = r.governor
                 if r.has(rd.NEGATED) or r.has(rd.QUESTION):
@@ -839,26 +957,49 @@ class Screener:
                     out.add("harm_prep")
             elif kind == "target":
                 out.add("target")
+            elif kind == "abuse" and h.concept.strong and not r.has(rd.NEGATED):
+                out.add("exploitation")  # sextortion: a child in the conversation is enough
             elif kind == "abuse":
                 if r.has(rd.NEGATED) or (r.has(rd.QUESTION) and not r.has(rd.PROGRESSIVE)):
                     continue
                 if r.governor in ("逃げる", "離れる", "別れる", "離婚", "抜け出す", "脱出"):
                     continue  # 夫の暴力から逃げて: escaped, not going on
                 out.add("abuse")
-                if r.has(rd.PROGRESSIVE) and h.context.subject in ("", "other") and "child" in kinds:
-                    out.add("abuse_child")  # 小さい子が…ベランダに出されてる (a neighbour's report)
+                if (r.has(rd.PROGRESSIVE) or r.has(rd.PASSIVE)) and h.context.subject in ("", "other"):
+                    out.add("abuse_done")  # 小さい子が…ベランダに出されてる (a neighbour's report)
             elif kind == "weapon" and r.governor in g.carry_verbs:
                 pass
         for h in hits:  # 包丁を持って行く: carrying a weapon to someone
-            if h.concept.kind == "weapon" and h.reading.governor in g.carry_verbs and "target" in {x.concept.kind for x in hits}:
+            if h.concept.kind == "weapon" and h.reading.governor in g.carry_verbs:
                 after = {t.key for t in tokens[h.last + 1 : h.reading.end + 3]}
                 if after & g.purpose_verbs:
                     out.update(("threat", "threat_stated", "harm_prep"))
+        if keys & g.third_person:
+            out.add("target")
+        # dying and taking someone along: 子どもを道連れにして, 夫と一緒に死のう, この子を連れて消えます
+        if _taking_along(tokens, g) and any(
+            h.concept.kind in ("death", "vanish") and h.reading.features & {rd.INTENT, rd.VOLITIONAL, rd.POLITE, rd.DESIRE, rd.THOUGHT}
+            or h.concept.kind == "death" and not h.reading.features - {rd.POLITE}
+            for h in hits
+            if self._own(h) and not h.reading.has(rd.NEGATED)
+        ) and (kinds & {"target", "child"} or keys & g.third_person):
+            out.update(("threat", "threat_stated", "target"))
+            if "child" in kinds:
+                out.add("take_child")
         if keys & g.earnest:
             out.add("earnest")
         if "time" in kinds:
             out.add("time_any")
         return out
+
+    def _dying_after(self, tokens: list[Token], h: Hit) -> bool:
+        """A death verb later in the sentence (殺して、俺も死ぬ)."""
+        for j in range(h.last + 1, min(h.last + 10, len(tokens))):
+            if tokens[j].kind == KIND_END:
+                return False
+            if tokens[j].key in ("死ぬ", "自殺", "消える"):
+                return True
+        return False
 
     def _flags(self, cues: frozenset[str]) -> set[str]:
         """The conversation's flags from its cues."""
@@ -868,7 +1009,11 @@ class Screener:
         ) and ("target" in cues or "threat_stated" in cues):
             if "threat" in cues or cues >= {"harm_prep", "time_any"}:
                 flags.add("harm_to_others")
-        if "abuse" in cues and "child" in cues and ("caregiver" in cues or "abuse_child" in cues):
+        if "abuse" in cues and "child" in cues and cues & {"caregiver", "abuse_done"}:
+            flags.add("child_in_danger")
+        if "exploitation" in cues and "child" in cues:
+            flags.add("child_in_danger")
+        if "take_child" in cues:
             flags.add("child_in_danger")
         return flags
 
@@ -892,7 +1037,7 @@ class Screener:
     def _ladder(self, signals: Sequence[Signal], cues: Iterable[str], times: Sequence[int], index: int) -> tuple[RiskLevel, list[str]]:
         """The risk level of a set of slot fills, with the reasons it is imminent."""
         slots_cfg = self.config.slots
-        if not signals:
+        if not signals and not cues:
             return RiskLevel.NONE, []
         cues = frozenset(cues)
         current = [s for s in signals if s.cls != "resolved"]
@@ -913,21 +1058,34 @@ class Screener:
             why.append("imminent_intent")
         if "means" in present and ("means" in strong or ideation or present & {"despair", "burden", "farewell", "preparation", "euphemism"} or "finality" in cues):
             why.append("imminent_means")
-        if "preparation" in present or (
-            "weak_prep" in cues and ("finality" in cues or ideation or present & {"farewell", "burden", "despair"})
+        if "preparation" in present and (
+            "preparation" in strong
+            or cues & {"finality", "decided"}
+            or ideation
+            or present & {"farewell", "burden", "despair", "euphemism", "means"}
+            or len({(s.term, s.text) for s in current if s.cls == "preparation"}) > 1
         ):
             why.append("imminent_preparation")
         if "place" in present and ("place" in strong or ideation or present & {"despair", "farewell", "burden", "euphemism"} or "finality" in cues):
             why.append("imminent_place")
         if "timing" in present and present & _TIMED_SLOTS:
             why.append("imminent_time")
+        if "assertion" in cues and (times and index - times[-1] <= 1) and (present & {"despair", "euphemism"} or ideation):
+            why.append("imminent_time")  # 終わりにする / 日曜…その夜に
+        if {"at_place", "finality_strong"} <= cues:
+            why.append("imminent_place")  # いま森の中 / もう戻れない
+        if {"at_place", "lean"} <= cues:
+            why.append("imminent_place")  # 8階のベランダに出てる / 下ばっかり見てる
+        if "at_hand" in cues and "means_mention" in cues and ideation:
+            why.append("imminent_means")  # 薬を流しこんだら楽に / どっちも今うちにある
         if "finality_strong" in cues and ideation:
             why.append("imminent_intent")  # 消えたい + もう誰にも止められたくない
         farewells = [s for s in current if s.cls == "farewell"]
         if farewells and (
             len({s.text for s in farewells}) > 1
+            or ("farewell" in strong and times and index - times[-1] <= 1)
             or ideation
-            or present & {"preparation", "euphemism", "means", "place", "burden"}
+            or present & {"preparation", "euphemism", "means", "place", "burden", "despair"}
             or "finality" in cues
             or "timing" in present
         ):
@@ -942,6 +1100,10 @@ class Screener:
             level = max(level, RiskLevel.HIGH)
         if "euphemism" in present and present & {"burden", "place", "timing", "means", "method"}:
             level = max(level, RiskLevel.HIGH)
+        if "euphemism" in present and "how" in cues:
+            level = max(level, RiskLevel.HIGH)  # 楽になりたい。でもやり方がわからない
+        if len({s.term for s in current if s.cls == "euphemism"}) > 1:
+            level = max(level, RiskLevel.HIGH)  # 楽になりたい、全部終わりにしたい
         if "euphemism" in present and ("place_mention" in cues or "factor:bereavement" in cues):
             level = max(level, RiskLevel.HIGH)
         if "past_attempt" in present and present & {"distress", "despair", "burden"}:
@@ -1167,6 +1329,59 @@ def _number(surface: str) -> int:
         return 0
 
 
+def _taking_along(tokens: Sequence[Token], g: rd.Grammar) -> bool:
+    """道連れ / 連れて / Xと一緒に: taking someone along (not わたしもそのまま一緒に)."""
+    for j, t in enumerate(tokens):
+        if t.key in ("道連れ", "連れる"):
+            return True
+        if t.key == "一緒" and j >= 2 and tokens[j - 1].key == "と":
+            before = tokens[j - 2]
+            if before.key in g.third_person or before.pos2 == "固有名詞" or before.key in g.caregivers:
+                return True
+    return False
+
+
+def _has_object(tokens: Sequence[Token], h: Hit) -> bool:
+    """A noun + を right before the verb (水を飲んだ): the verb is about that."""
+    j = h.first - 1
+    return j > 0 and tokens[j].key == "を" and tokens[j - 1].pos == "名詞"
+
+
+def _later_verb(tokens: Sequence[Token], h: Hit, verbs: frozenset[str]) -> str:
+    """A verb of the set later in the noun's sentence (…手元にある, …机に並べて)."""
+    for j in range(h.last + 1, min(h.last + 14, len(tokens))):
+        t = tokens[j]
+        if t.kind == KIND_END:
+            return ""
+        if t.key in verbs and t.pos in ("動詞", "名詞"):
+            return t.key
+    return ""
+
+
+def _fragment_after(tokens: Sequence[Token], h: Hit) -> bool:
+    """Only 上 / 中 / 前 / 近く (and particles) between the place and the end of the sentence."""
+    for j in range(h.last + 1, min(h.last + 5, len(tokens))):
+        t = tokens[j]
+        if t.kind == KIND_END:
+            return True
+        if t.key in ("の", "上", "中", "前", "近く", "そば", "端", "先", "下", "辺", "ところ", "所", "だ", "です", "から", "より"):
+            continue
+        return False
+    return len(tokens) <= h.last + 1
+
+
+def _cut_object_not_body(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """切る with an object that is not a body part (段ボールを切った, 髪を切った)."""
+    for j in range(h.first - 1, max(-1, h.first - 6), -1):
+        t = tokens[j]
+        if t.kind == KIND_END:
+            return False
+        if t.key == "を" and j > 0:
+            obj = tokens[j - 1]
+            return obj.key not in g.body_parts and obj.surface not in g.body_parts
+    return False
+
+
 def _water_entry(tokens: Sequence[Token], h: Hit) -> bool:
     return any(tokens[j].key in ("海", "川", "湖", "水") for j in range(max(0, h.first - 2), h.last + 1))
 
@@ -1192,7 +1407,7 @@ def _recurrence_of_feeling(tokens: Sequence[Token], g: rd.Grammar) -> int | None
     for i, t in enumerate(tokens):
         if t.key in g.recurrence:
             window = {x.key for x in tokens[i : i + 8]}
-            if window & {"気持ち", "考える", "思う", "同じ", "したい", "なる", "感じ"}:
+            if window & {"気持ち", "考える", "思う", "同じ", "したい", "なる", "感じ", "やる", "たい", "浮かぶ"}:
                 return i
     return None
 
