@@ -610,15 +610,22 @@ class ClauseReader:
 
     # --- before the match ---------------------------------------------------------------
 
-    def context(self, tokens: Sequence[Token], first: int, text: str) -> Context:
-        """Who is speaking about the words starting at ``tokens[first]``, and when."""
+    def context(
+        self, tokens: Sequence[Token], first: int, text: str, quotes: Sequence[tuple[int, int]] = ()
+    ) -> Context:
+        """Who is speaking about the words starting at ``tokens[first]``, and when.
+
+        ``quotes`` are the message's 「」『』 spans (quote_spans); the look-back is bounded, so
+        that a long text without punctuation costs linear time.
+        """
         g = self.g
         subject = ""
         possessive = False
         history = cause = now = present = recurrence = False
-        # the sentence start
+        # the sentence start (at most _MAX_LOOKBACK words back)
         s = first - 1
-        while s >= 0 and tokens[s].kind != KIND_END:
+        floor = max(-1, first - _MAX_LOOKBACK - 1)
+        while s > floor and tokens[s].kind != KIND_END:
             s -= 1
         s += 1
         # the clause start (after けど / のに / が…) for the subject and cause
@@ -690,7 +697,8 @@ class ClauseReader:
                 break
             if t.key in g.now or t.surface in g.now:
                 now = True
-        quoted = _inside_quotes(text, tokens[first].begin)
+        pos = tokens[first].begin
+        quoted = any(a <= pos < b for a, b in quotes) if quotes else False
         return Context(subject, quoted, history, cause, now, present, recurrence, possessive)
 
     def laughing(self, tokens: Sequence[Token], end: int) -> bool:
@@ -751,6 +759,33 @@ def _chain_wish(tokens: Sequence[Token], start: int, g: Grammar) -> bool:
             nxt = tokens[j + 1] if j + 1 < len(tokens) else None
             return not (nxt is not None and nxt.key in g.negation | {"ない"})
     return False
+
+
+_MAX_LOOKBACK: Final = 24
+
+
+def quote_spans(text: str) -> list[tuple[int, int]]:
+    """The spans inside 「」 and 『』 (an unclosed quote runs to the end of its line)."""
+    spans: list[tuple[int, int]] = []
+    if "「" not in text and "『" not in text:
+        return spans
+    depth = 0
+    start = 0
+    for i, ch in enumerate(text):
+        if ch in _OPEN_QUOTES:
+            if depth == 0:
+                start = i + 1
+            depth += 1
+        elif ch in _CLOSE_QUOTES and depth:
+            depth -= 1
+            if depth == 0:
+                spans.append((start, i))
+        elif ch == "\n" and depth:
+            spans.append((start, i))
+            depth = 0
+    if depth:
+        spans.append((start, len(text)))
+    return spans
 
 
 def _inside_quotes(text: str, pos: int) -> bool:

@@ -188,7 +188,11 @@ class Screener:
         flags = sorted(set(old.extra.get(_EXTRA_FLAGS, ())) | analysis.flags)
         prior = [f for f in old.prior_factors if f]
         level, why = self._ladder(signals, cues, times, index)
-        message_level, _ = self._ladder(new_signals, analysis.cues, [index] if analysis.has_time else [], index)
+        message_level = (
+            self._ladder(new_signals, analysis.cues, [index] if analysis.has_time else [], index)[0]
+            if new_signals or analysis.cues
+            else RiskLevel.NONE
+        )
         despair = bool({s.cls for s in signals} & {"despair", "distress", "burden", "passive", "ideation", "self_harm", "euphemism"})
         pathway, links = self._pathway(factors, prior)
         pathway_level = self._pathway_level(pathway, links, despair)
@@ -238,7 +242,8 @@ class Screener:
         ntext = normalized.text
         self._child_writer = _child_writing(text)
         tokens = self._tokenizer.tokenize(ntext)
-        hits = self._hits(ntext, tokens)
+        info = scan(tokens, ntext, self._g)
+        hits = self._hits(ntext, tokens, info.sentence_of)
         folded_spans = [
             (t.begin, t.end)
             for t in tokens
@@ -251,12 +256,13 @@ class Screener:
             # Unknown katakana words (シニタイ, キエタイ): read them again as hiragana.
             folded = fold_katakana(ntext, folded_spans)
             known = {(h.concept.id, h.begin, h.end) for h in hits}
-            for h in self._hits(folded, self._tokenizer.tokenize(folded)):
+            folded_tokens = self._tokenizer.tokenize(folded)
+            for h in self._hits(folded, folded_tokens, _sentences(folded_tokens)):
                 if (h.concept.id, h.begin, h.end) not in known:
                     hits.append(h)
-        return self._decide(hits, tokens, ntext, normalized, index, earlier, cues)
+        return self._decide(hits, tokens, ntext, normalized, index, earlier, cues, info)
 
-    def _hits(self, text: str, tokens: list[Token]) -> list[Hit]:
+    def _hits(self, text: str, tokens: list[Token], sentence_of: list[int] | None = None) -> list[Hit]:
         stream = Stream(tokens)
         concepts = self._kana_concepts if _kana_writing(text) else self._concepts
         found = concepts.find(stream, text)
@@ -266,8 +272,10 @@ class Screener:
             (begin, end, idiom.suppress)
             for idiom, _, _, begin, end in self._idioms.find(stream, text)
         ]
-        sentence_of = _sentences(tokens)
+        if sentence_of is None:
+            sentence_of = _sentences(tokens)
         begins = [t.begin for t in tokens]
+        quotes = rd.quote_spans(text)
         out: list[Hit] = []
         seen: set[tuple[str, int, int]] = set()
         per_concept: dict[str, int] = {}
@@ -292,8 +300,14 @@ class Screener:
             else:  # a regex match: the tokens it covers
                 first = max(0, bisect_right(begins, begin) - 1)
                 last = max(first, bisect_left(begins, end) - 1)
-            reading = self._reader.read(tokens, last, noun=tokens[last].pos in ("名詞", "接尾辞", "代名詞"))
-            context = self._reader.context(tokens, first, text)
+            if concept.kind in _CUE_KINDS:
+                # 子ども, キャンプ, あいつ: cues whose words are all that matters
+                reading = _NO_READING
+                quoted = any(a <= begin < b for a, b in quotes) if quotes else False
+                context = _QUOTED_CONTEXT if quoted else _PLAIN_CONTEXT
+            else:
+                reading = self._reader.read(tokens, last, noun=tokens[last].pos in ("名詞", "接尾辞", "代名詞"))
+                context = self._reader.context(tokens, first, text, quotes)
             per_concept[concept.id] = count + 1
             out.append(Hit(concept, begin, end, first, last, sentence_of[first], reading, context))
             if len(out) >= _MAX_HITS:
@@ -311,10 +325,15 @@ class Screener:
         index: int,
         earlier: frozenset[str],
         cues: frozenset[str],
+        info: Scan | None = None,
     ) -> MessageAnalysis:
         g = self._g
+        if info is None:
+            info = scan(tokens, text, g)
         new_cues: set[str] = set()
         self._cues = cues
+        if not hits:
+            return self._quiet(tokens, text, normalized, earlier, cues, info)
         kinds_by_sentence: dict[int, set[str]] = {}
         own_kinds: set[str] = set()
         strong_by_kind: dict[str, bool] = {}
@@ -323,8 +342,8 @@ class Screener:
             if self._own(h):
                 own_kinds.add(h.concept.kind)
                 strong_by_kind[h.concept.kind] = strong_by_kind.get(h.concept.kind, False) or h.concept.strong
-        keys = {t.key for t in tokens}
-        surfaces = {t.surface for t in tokens}
+        keys = info.keys
+        surfaces = info.surfaces
         laughing = bool((keys | surfaces) & g.laughter)
         earnest = bool((keys | surfaces) & g.earnest)
         finality_words = bool(keys & g.finality)
@@ -346,12 +365,10 @@ class Screener:
             new_cues.add("means_mention")
         if any(w in text for w in ("やり方", "どうやって", "どうすれば楽", "方法がわから", "方法を探", "方法ばかり")):
             new_cues.add("how")
-        if any(h.reading.has(rd.DECIDED) for h in hits) or any(
-            t.key in g.decide_verbs and t.pos == "動詞" for t in tokens
-        ):
+        if info.decide_verb or any(h.reading.has(rd.DECIDED) for h in hits):
             new_cues.add("decided")
-        media_sentences = _media_sentences(tokens, text, g)
-        sentence_past = _past_sentences(tokens)
+        media_sentences = info.media
+        sentence_past = info.past
         self._past_sentences = sentence_past
         if media_sentences:
             hits = [
@@ -374,9 +391,8 @@ class Screener:
             new_cues.add("decided_time")  # 12月24日にする, 金曜日に決めた
             all_cues = all_cues | {"decided_time"}
         time_sentences = {h.sentence for h in time_hits}
-        quantity_sentences = {h.sentence for h in hits if h.reading.quantity} | _quantity_sentences(tokens)
-        recent_sentences = {_sentences(tokens)[i] for i, t in enumerate(tokens) if t.key in g.recent or t.surface in g.recent}
-        self._recent = recent_sentences
+        quantity_sentences = {h.sentence for h in hits if h.reading.quantity} | info.quantity
+        self._recent = info.recent
         self._ruminating = any(r in text for r in g.rumination)
         self._why = bool(keys & g.why_words)
         overcome = bool(keys & g.overcome)
@@ -623,6 +639,37 @@ class Screener:
         new_cues |= self._flag_cues(hits, tokens, laughing)
         flags = self._flags(frozenset(cues | new_cues))
         return MessageAnalysis(tuple(fills), frozenset(new_cues), frozenset(flags), has_time, normalized)
+
+    def _quiet(
+        self,
+        tokens: list[Token],
+        text: str,
+        normalized: Normalized,
+        earlier: frozenset[str],
+        cues: frozenset[str],
+        info: Scan,
+    ) -> MessageAnalysis:
+        """A message with no concept in it (most everyday talk): only the cues it may add."""
+        g = self._g
+        keys = info.keys
+        new_cues: set[str] = set()
+        if _child_writing(text):
+            new_cues.add("child")
+        if keys & g.caregivers:
+            new_cues.add("caregiver")
+        if keys & g.third_person:
+            new_cues.add("target")
+        if keys & g.earnest:
+            new_cues.add("earnest")
+        if "手元" in keys or ("ある" in keys and keys & {"今", "うち", "家", "部屋", "ここ", "机"}):
+            new_cues.add("at_hand")
+        fills: list[Fill] = []
+        rec = _recurrence_of_feeling(tokens, g)
+        if rec is not None:
+            t = tokens[rec]
+            fills.append(Fill("recurrence", _RECURRENCE, t.begin, t.end, 0))
+        flags = self._flags(frozenset(cues | new_cues))
+        return MessageAnalysis(tuple(fills), frozenset(new_cues), frozenset(flags), False, normalized)
 
     def _death(self, h: Hit, r: Reading, c: Context, tokens: list[Token], timed: bool, earnest: bool, laughing: bool, negated: bool, past_history: bool, crisis_reading: bool, add: object) -> None:
         emit = add  # type: ignore[assignment]
@@ -1240,6 +1287,74 @@ class Screener:
         return list(filter(None, out))
 
 
+class Scan(NamedTuple):
+    """What one pass over a message's tokens finds (shared by the slot rules)."""
+
+    keys: frozenset[str]
+    surfaces: frozenset[str]
+    sentence_of: list[int]
+    past: set[int]  # sentences whose last predicate is past
+    quantity: set[int]  # sentences with a count of pills or 全部
+    media: set[int]  # sentences about fiction or the news
+    recent: set[int]  # sentences with 昨日 / 先週…
+    decide_verb: bool
+
+
+def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
+    keys: set[str] = set()
+    surfaces: set[str] = set()
+    sentence_of: list[int] = []
+    past: set[int] = set()
+    quantity: set[int] = set()
+    media: set[int] = set()
+    recent: set[int] = set()
+    decide_verb = False
+    sentence = 0
+    last_past = False
+    has_title = "『" in text
+    media_words = g.media
+    recent_words = g.recent
+    n = len(tokens)
+    for i, t in enumerate(tokens):
+        sentence_of.append(sentence)
+        key = t.key
+        surface = t.surface
+        if t.kind == KIND_END:
+            if last_past:
+                past.add(sentence)
+            sentence += 1
+            last_past = False
+            continue
+        keys.add(key)
+        surfaces.add(surface)
+        pos = t.pos
+        if pos == "助動詞":
+            last_past = key == "た" and not t.cform.startswith("仮定形")
+        elif pos in ("動詞", "形容詞"):
+            last_past = False
+            if key in g.decide_verbs and pos == "動詞":
+                decide_verb = True
+        if key in media_words or surface in media_words or (has_title and surface == "『"):
+            media.add(sentence)
+        if key in recent_words or surface in recent_words:
+            recent.add(sentence)
+        if key in _ALL_WORDS:
+            quantity.add(sentence)
+        elif pos == "名詞" and t.pos2 == "数詞" and i + 1 < n:
+            nxt = tokens[i + 1]
+            if nxt.key in _COUNTERS and _number(surface) >= (
+                _QUANTITY_MIN if nxt.key in ("錠", "粒", "包") else 1
+            ):
+                quantity.add(sentence)
+    if last_past:
+        past.add(sentence)
+    return Scan(frozenset(keys), frozenset(surfaces), sentence_of, past, quantity, media, recent, decide_verb)
+
+
+_ALL_WORDS: Final = frozenset({"全部", "全て", "すべて", "纏める", "まとめる", "一気", "大量", "丸ごと", "まるごと", "残り", "ありったけ", "一度"})
+_COUNTERS: Final = frozenset({"錠", "粒", "包", "シート", "箱", "瓶", "ヒート", "日分", "週間", "本"})
+
+
 def _sentences(tokens: Sequence[Token]) -> list[int]:
     out: list[int] = []
     sentence = 0
@@ -1286,18 +1401,26 @@ def _past_sentences(tokens: Sequence[Token]) -> set[int]:
 
 
 def _drop_hidden(hits: list[Hit]) -> list[Hit]:
-    """A longer match of the same kind hides a shorter one inside it (首吊り hides 吊る)."""
+    """A longer match of the same kind hides a shorter one inside it (首吊り hides 吊る).
+
+    Only hits that begin at most `longest` characters earlier can contain one, so each hit is
+    compared with that window of the hits sorted by their start: linear on long texts.
+    """
     if len(hits) < 2:
         return hits
+    order = sorted(hits, key=lambda h: h.begin)
+    begins = [h.begin for h in order]
+    longest = max(h.end - h.begin for h in order)
     kept: list[Hit] = []
     for h in hits:
+        window = order[bisect_left(begins, h.end - longest) : bisect_right(begins, h.begin)]
         if any(
             o is not h
             and o.concept.kind == h.concept.kind
             and o.begin <= h.begin
             and h.end <= o.end
             and (o.end - o.begin) > (h.end - h.begin)
-            for o in hits
+            for o in window
         ):
             continue
         kept.append(h)
@@ -1412,6 +1535,10 @@ def _recurrence_of_feeling(tokens: Sequence[Token], g: rd.Grammar) -> int | None
     return None
 
 
+_CUE_KINDS: Final = frozenset({"benign", "child", "target"})
+_NO_READING: Final = Reading(frozenset(), "", "", 0, False)
+_PLAIN_CONTEXT: Final = Context("", False, False, False, False, False, False)
+_QUOTED_CONTEXT: Final = Context("", True, False, False, False, False, False)
 _RECURRENCE: Final = Concept("recurrence", "despair", "", False, None, None, False, (), ())
 
 
