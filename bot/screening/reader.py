@@ -49,6 +49,7 @@ WISH: Final = "wish"  # 止まってくれないかな, 消してくんないか
 TEYARU: Final = "teyaru"  # 殺してやる, 火つけてやる: a threat or a defiant resolve
 PURPOSE: Final = "purpose"  # 殺しに行く, 刺しに来る: going to do it
 KURERU: Final = "kureru"  # …てくれる: something someone (or something) else does for me
+HEDGE: Final = "hedge"  # …わけじゃない: not exactly (a hedge, often with distress)
 HISTORY: Final = "history"  # 死にたかった時期 / 頃: a period of the past
 PASSIVE: Final = "passive"  # 殴られる: done to the speaker, not by them
 TRY: Final = "try"  # …てみる: tried it out (首に巻いてみた)
@@ -146,8 +147,9 @@ _SENTENCE_FINAL_PUNCT: Final = frozenset({"？", "?"})
 _OPEN_QUOTES: Final = "「『"
 _CLOSE_QUOTES: Final = "」』"
 _NUMBER_POS2: Final = "数詞"
+_QUESTION_WORDS: Final = frozenset({"どこ", "何処", "どう", "何", "なに", "いつ", "どれ", "どの", "どんな", "なぜ", "何故", "どうやって", "どれくらい", "何錠", "何回"})
 _SCOPE_FILLERS: Final = frozenset({"一度", "一回", "全然", "決して", "少しも", "まったく", "全く", "特に", "別に", "そんなに", "あまり", "余り", "本当", "本気", "ほとんど", "殆ど", "もう", "まだ", "今", "今は", "最近", "なんか", "なんて", "絶対", "絶対に", "全く"})
-_NOT_CAUSES: Final = frozenset({"一人", "ひとり", "独り", "自分", "二人", "みんな", "皆", "家", "部屋", "自宅", "車", "ここ", "そこ", "あそこ", "本気", "マジ", "まじ"})
+_NOT_CAUSES: Final = frozenset({"一人", "ひとり", "独り", "自分", "二人", "みんな", "皆", "家", "部屋", "自宅", "車", "ここ", "そこ", "あそこ", "本気", "マジ", "まじ", "時間", "分", "日", "秒", "後", "月", "週間", "年", "時", "夜", "朝"})
 _QUANTITY_WORDS: Final = frozenset({"全部", "全て", "すべて", "纏める", "まとめる", "一気", "大量", "いっぱい", "沢山", "たくさん", "丸ごと", "まるごと", "残り", "多め", "多めに", "倍", "余分", "わざと", "多い", "ありったけ"})
 
 
@@ -184,12 +186,15 @@ class ClauseReader:
                     t.kind == KIND_PUNCT and t.surface not in "、,，" and not t.surface.isspace()
                 ):
                     break
+                if t.key in _QUESTION_WORDS:
+                    feats.add(QUESTION)  # ロープってどこで売ってる
                 if t.pos == "名詞" and t.pos2 == _NUMBER_POS2 or t.key in _QUANTITY_WORDS or t.surface in _QUANTITY_WORDS:
                     quantity = True
                     j += 1
                     continue
                 if t.pos in ("名詞", "接尾辞", "接頭辞", "代名詞", "連体詞", "副詞", "形状詞") or t.kind == KIND_PUNCT:
-                    if t.key in g.intent_nouns or t.key in g.better_nouns:
+                    verbal = j + 1 < n and tokens[j + 1].key in ("する", "出来る", "できる")
+                    if (t.key in g.intent_nouns and not verbal) or t.key in g.better_nouns:
                         break
                     if t.pos == "名詞":
                         last_noun = t.key
@@ -249,13 +254,20 @@ class ClauseReader:
                 if t.surface in _SENTENCE_FINAL_PUNCT:
                     feats.add(QUESTION)
                 nxt = tokens[i + 1] if i + 1 < n else None
-                if t.surface in ("…", "‥") and nxt is not None and nxt.key in ("筈", "はず"):
+                if t.surface in ("…", "‥", ".", "...") and nxt is not None and nxt.key in ("筈", "はず"):
                     i += 1  # 思わない…はずだったのに: the sentence goes on
                     continue
                 break
             if t.kind == KIND_PUNCT:
                 if t.surface.isspace():  # しぬ つもり: words typed apart
                     i += 1
+                    continue
+                nxt = tokens[i + 1] if i + 1 < n else None
+                if t.surface in (".", "...") and nxt is not None and nxt.key in ("筈", "はず"):
+                    i += 1  # 思わない…はずだったのに (… reads as ...)
+                    continue
+                if t.surface in ("、", ",") and nxt is not None and nxt.key in ("って", "と") and negations:
+                    i += 1  # 思ってない、って言い切れたら: the quote goes on after the comma
                     continue
                 if t.surface in _SENTENCE_FINAL_PUNCT:
                     feats.add(QUESTION)
@@ -280,8 +292,8 @@ class ClauseReader:
                         feats.add(CONDITIONAL)
                     else:
                         past_at = i
-                elif t.cform.startswith("意志推量形"):
-                    feats.add(VOLITIONAL)
+                elif t.cform.startswith("意志推量形") and key not in ("だ", "です", "や", "じゃ"):
+                    feats.add(VOLITIONAL)  # だろう / でしょう are conjecture, not volition
                 elif key in ("ます", "です"):
                     feats.add(POLITE)
                 elif key in ("だ", "や", "じゃ"):
@@ -416,9 +428,9 @@ class ClauseReader:
                         continue
                     if key in g.say_verbs or key in ("言い切る", "言える", "言い切れる"):
                         # …って言ったら / 言えば: a hypothetical self-quote, not someone's report
-                        nxt = tokens[i + 1] if i + 1 < n else None
-                        hypothetical = t.cform.startswith("仮定形") or (
-                            nxt is not None and (nxt.cform.startswith("仮定形") or nxt.key == "ば")
+                        following = tokens[i + 1 : i + 3]
+                        hypothetical = t.cform.startswith("仮定形") or any(
+                            x.cform.startswith("仮定形") or x.key == "ば" for x in following
                         )
                         if not hypothetical:
                             feats.add(REPORTED)
@@ -522,6 +534,7 @@ class ClauseReader:
                     continue
                 if key in g.reason_nouns:
                     reason_pending = True
+                    feats.add(HEDGE)  # 死にたいわけじゃない: a hedged denial
                     i += 1
                     continue
                 if key in g.only:
@@ -604,7 +617,7 @@ class ClauseReader:
             pass  # 死にたいわけで… (rare): nothing to add
         if past_at >= 0 and CONDITIONAL not in feats:
             feats.add(PAST)
-        if REQUEST not in feats and NEGATED in feats and after_te and i < n and tokens[i - 1].key == "で":
+        if REQUEST not in feats and NEGATED in feats and after_te and i <= n and tokens[i - 1].key in ("で", "て"):
             feats.add(REQUEST)  # 死なないで
         return Reading(frozenset(feats), governor, governor_surface, i, quantity)
 

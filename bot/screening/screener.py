@@ -80,6 +80,7 @@ class Hit(NamedTuple):
     sentence: int
     reading: Reading
     context: Context
+    span_end: int = 0  # the end of the words read with it (死に → 死にたい), in the text
 
 
 class Fill(NamedTuple):
@@ -151,6 +152,7 @@ class Screener:
         self._why = False
         self._at_place = False
         self._cues: frozenset[str] = frozenset()
+        self._tokens: list[Token] = []
         self._past_sentences: set[int] = set()
         self._pathway_memo: dict[
             tuple[tuple[str, ...], frozenset[str]], tuple[PathwayMatch | None, int]
@@ -309,7 +311,19 @@ class Screener:
                 reading = self._reader.read(tokens, last, noun=tokens[last].pos in ("名詞", "接尾辞", "代名詞"))
                 context = self._reader.context(tokens, first, text, quotes)
             per_concept[concept.id] = count + 1
-            out.append(Hit(concept, begin, end, first, last, sentence_of[first], reading, context))
+            out.append(
+                Hit(
+                    concept,
+                    begin,
+                    end,
+                    first,
+                    last,
+                    sentence_of[first],
+                    reading,
+                    context,
+                    _span_end(tokens, last, reading, end, concept.kind),
+                )
+            )
             if len(out) >= _MAX_HITS:
                 break
         return _drop_hidden(out)
@@ -332,6 +346,7 @@ class Screener:
             info = scan(tokens, text, g)
         new_cues: set[str] = set()
         self._cues = cues
+        self._tokens = tokens
         if not hits:
             return self._quiet(tokens, text, normalized, earlier, cues, info)
         kinds_by_sentence: dict[int, set[str]] = {}
@@ -384,6 +399,7 @@ class Screener:
             if h.concept.kind == "factor" and h.concept.factor and self._factor_owned(h):
                 new_cues.add("factor:" + h.concept.factor)
         all_cues = cues | new_cues
+        self._cues = frozenset(all_cues)
         time_hits = [h for h in hits if h.concept.kind == "time" and not h.context.quoted]
         if any(h.reading.governor in ("する", "決める") or h.reading.has(rd.DECIDED) for h in time_hits) or (
             time_hits and "decided" in new_cues
@@ -395,20 +411,13 @@ class Screener:
         self._recent = info.recent
         self._ruminating = any(r in text for r in g.rumination)
         self._why = bool(keys & g.why_words)
-        overcome = bool(keys & g.overcome)
+        overcome = bool(keys & g.overcome) or any(w in text for w in ("乗り越え", "立ち直", "克服"))
         self._at_place = False
         fills: list[Fill] = []
         benign = "benign_now" in new_cues
 
         def add(slot: str, hit: Hit) -> None:
-            # The words the reader read belong to what was said: 死にたい, 縄を用意した.
-            end = hit.end
-            last = min(hit.reading.end, len(tokens)) - 1 if hit.concept.kind != "time" else hit.last
-            while last > hit.last and (tokens[last].kind != KIND_WORD or tokens[last].pos == "助詞" and tokens[last].pos2 in ("格助詞", "終助詞", "係助詞")):
-                last -= 1
-            if last > hit.last:
-                end = max(end, tokens[last].end)
-            fills.append(Fill(slot, hit.concept, hit.begin, end, hit.sentence))
+            fills.append(Fill(slot, hit.concept, hit.begin, max(hit.end, hit.span_end), hit.sentence))
 
         crisis_context = bool(earlier & _CUE_SLOTS)
         for h in hits:
@@ -427,8 +436,8 @@ class Screener:
             if kind in ("time", "benign", "finality", "target", "weapon", "child", "violence", "abuse"):
                 continue  # cues and flags, below
             if not own:
-                if kind in _CRISIS_KINDS and not r.has(rd.NEGATED) and h.context.subject != "media":
-                    if kind in ("death", "vanish", "method", "self_harm", "ideation_noun", "attempt", "live"):
+                if (kind in _CRISIS_KINDS or kind == "preparation") and not r.has(rd.NEGATED) and h.context.subject != "media":
+                    if kind in ("death", "vanish", "method", "self_harm", "ideation_noun", "attempt", "live", "preparation"):
                         add("third_party", h)
                 continue
             negated = r.has(rd.NEGATED)
@@ -597,7 +606,13 @@ class Screener:
                 if h.concept.strong or in_sentence & {"method", "means"}:
                     add("past_attempt", h)
             elif kind == "despair":
-                if not negated and not past_history and not r.has(rd.QUESTION):
+                if past_history or r.has(rd.QUESTION) and not negated:
+                    continue
+                if r.governor and tokens[h.last].pos == "名詞":
+                    # 生きる意味がわからない (despair) / 生きる意味はある (not)
+                    if negated or r.governor not in ("ある", "有る", "分かる", "見つかる", "出来る", "できる", "見つける"):
+                        add("despair", h)
+                elif not negated:
                     add("despair", h)
             elif kind == "burden":
                 if not negated and not past_history:
@@ -614,7 +629,7 @@ class Screener:
                     add("help", h)
         if self._at_place:
             new_cues.add("at_place")
-        if any(h.concept.id == "jumping_weak" and self._own(h) for h in hits):
+        if any(h.concept.id == LEAN_OVER and self._own(h) for h in hits):
             new_cues.add("lean")
         if any(t.key in ("手元", "手もと") for t in tokens) or (
             any(t.key in ("ある", "有る") for t in tokens) and any(t.key in ("今", "うち", "家", "部屋", "ここ", "机") for t in tokens)
@@ -626,6 +641,7 @@ class Screener:
         # A time said with a crisis slot in the same sentence, or in a message that decides
         # (金曜日に決めた), is the plan's time.
         crisis_sentences = {f.sentence for f in fills if f.slot in _TIMED_SLOTS}
+        crisis_sentences |= {f.sentence + 1 for f in fills if f.slot in ("means", "preparation", "method", "intent")}
         for h in time_hits:
             if h.sentence in crisis_sentences or "decided" in new_cues or (
                 "finality" in new_cues and earlier & _CUE_SLOTS
@@ -678,6 +694,8 @@ class Screener:
         if negated and not r.has(rd.ONLY):
             if r.has(rd.POTENTIAL) and not r.has(rd.DESIRE):
                 emit("despair", h)  # 死ねない / 死にきれない: often a wish that cannot be carried out
+            elif r.has(rd.HEDGE) and r.has(rd.DESIRE):
+                emit("distress", h)  # 別に死にたいわけじゃない: a hedge, not a plain denial
             return
         if r.has(rd.ATTEMPT):
             if c.now:
@@ -750,8 +768,11 @@ class Screener:
             or r.governor == "する"
         ):
             return  # 飛ぶ / 落ちる / 飛び込む alone have other meanings
+        if h.concept.id == LEAN_OVER:
+            emit("method", h)  # looking down from a height: imminent only at the place (the ladder)
+            return
         if h.concept.id == "swallowed" and not (
-            r.has(rd.PAST) and "finality_strong" in self._cues and not _has_object(tokens, h)
+            r.has(rd.PAST) and "finality_strong" in self._cues and not _has_object(self._tokens, h)
         ):
             return  # 飲んだ alone is an overdose only next to finality (もう飲んだから止めても無駄)
         if self._why and not crisis_context and (r.has(rd.QUESTION) or r.has(rd.CONDITIONAL)):
@@ -847,7 +868,7 @@ class Screener:
                 emit("self_harm", h)  # 30錠飲むのが習慣
             return
         if gov in g.acquire_verbs or gov in ("売る", "売ってる", "手に入る", "買える"):
-            if r.has(rd.QUESTION) and not (r.has(rd.PAST) or r.has(rd.PROGRESSIVE)):
+            if r.has(rd.QUESTION):
                 if h.concept.strong and not benign:
                     emit("method", h)  # ロープってどこで売ってるんだろう
                 return
@@ -894,10 +915,11 @@ class Screener:
             emit("act", h)  # 海にきてる、服のまま腰まで入った
             return
         if gov in g.presence_verbs:
-            self._at_place = True
+            if gov not in ("覗く", "見下ろす", "見る", "眺める"):
+                self._at_place = True  # 8階のベランダに出てる (not 下を覗くのが癖)
             if gov in ("覗く", "見下ろす", "見る", "眺める") and not h.concept.strong:
-                if crisis:
-                    emit("place", h)
+                if c.now:
+                    emit("place", h)  # いまベランダから下を見てる
                 else:
                     emit("method", h)  # 毎晩ベランダから下を見てる: thinking of the height
                 return
@@ -1103,7 +1125,12 @@ class Screener:
             why.append("imminent_act")
         if "intent" in present:
             why.append("imminent_intent")
-        if "means" in present and ("means" in strong or ideation or present & {"despair", "burden", "farewell", "preparation", "euphemism"} or "finality" in cues):
+        if "means" in present and (
+            "means" in strong
+            or ideation
+            or present & {"despair", "burden", "farewell", "preparation", "euphemism"}
+            or "finality" in cues
+        ):
             why.append("imminent_means")
         if "preparation" in present and (
             "preparation" in strong
@@ -1355,6 +1382,19 @@ _ALL_WORDS: Final = frozenset({"全部", "全て", "すべて", "纏める", "�
 _COUNTERS: Final = frozenset({"錠", "粒", "包", "シート", "箱", "瓶", "ヒート", "日分", "週間", "本"})
 
 
+def _span_end(tokens: Sequence[Token], last: int, reading: Reading, end: int, kind: str) -> int:
+    """The words the reader read belong to what was said: 死にたい, 縄を用意した."""
+    if kind == "time":
+        return end
+    j = min(reading.end, len(tokens)) - 1
+    while j > last and (
+        tokens[j].kind != KIND_WORD
+        or tokens[j].pos == "助詞" and tokens[j].pos2 in ("格助詞", "終助詞", "係助詞")
+    ):
+        j -= 1
+    return max(end, tokens[j].end) if j > last else end
+
+
 def _sentences(tokens: Sequence[Token]) -> list[int]:
     out: list[int] = []
     sentence = 0
@@ -1527,14 +1567,18 @@ def _child_writing(text: str) -> bool:
 
 
 def _recurrence_of_feeling(tokens: Sequence[Token], g: rd.Grammar) -> int | None:
+    phrases = [w for w in g.recurrence if len(w) >= 3]  # 今度こそ, 久しぶり: more than one word
     for i, t in enumerate(tokens):
-        if t.key in g.recurrence:
+        if t.key in g.recurrence or any(
+            "".join(x.surface for x in tokens[i : i + 3]).startswith(p) for p in phrases
+        ):
             window = {x.key for x in tokens[i : i + 8]}
             if window & {"気持ち", "考える", "思う", "同じ", "したい", "なる", "感じ", "やる", "たい", "浮かぶ"}:
                 return i
     return None
 
 
+LEAN_OVER: Final = "lean_over"  # the concept of looking down from a height (concepts.yaml)
 _CUE_KINDS: Final = frozenset({"benign", "child", "target"})
 _NO_READING: Final = Reading(frozenset(), "", "", 0, False)
 _PLAIN_CONTEXT: Final = Context("", False, False, False, False, False, False)
