@@ -224,11 +224,11 @@ class PatternSet(Generic[P]):
                 break
         else:
             return found
-        for (regex, payload), (required, first) in zip(self._regexes, self._gates, strict=True):
-            if required is not None:
-                if not any(r in text for r in required):
+        for (regex, payload), (needed, chars) in zip(self._regexes, self._gates, strict=True):
+            if needed is not None:
+                if not any(r in text for r in needed):
                     continue
-            elif first is not None and first.isdisjoint(text):
+            elif chars is not None and chars.isdisjoint(text):
                 continue
             for m in regex.finditer(text):
                 a, b = m.span()

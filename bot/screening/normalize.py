@@ -80,7 +80,9 @@ _SPACED = re.compile(
     f"(?<![{_KANA_KANJI}])(?:[{_KANA_KANJI}][ \u3000.．・･_＿*＊/／、,~〜-]){{2,}}[{_KANA_KANJI}](?![{_KANA_KANJI}])"
 )
 _SPACED_SEPARATORS = re.compile("[ \u3000.．・･_＿*＊/／、,~〜-]")
-_DOTTED_PAIR = re.compile("(?<![\u4e00-\u9fff])([\u4e00-\u9fff])[.．･*＊]([\u4e00-\u9fff])(?![\u4e00-\u9fff])")
+_DOTTED_PAIR = re.compile(
+    "(?<![\u4e00-\u9fff])([\u4e00-\u9fff])[.．･*＊]([\u4e00-\u9fff])(?![\u4e00-\u9fff])"
+)
 
 
 class Normalized(NamedTuple):  # a tuple: one per message, cheaper than a frozen dataclass
@@ -198,7 +200,9 @@ class Normalizer:
         if self._emoji:
             keys = sorted(self._emoji, key=len, reverse=True)
             alternation = "|".join(re.escape(k) for k in keys)
-            self._emoji_re = re.compile(f"(?:{alternation})(?:[\ufe0e\ufe0f\u200d]*(?:{alternation}))*[\ufe0e\ufe0f]?")
+            self._emoji_re = re.compile(
+                f"(?:{alternation})(?:[\ufe0e\ufe0f\u200d]*(?:{alternation}))*[\ufe0e\ufe0f]?"
+            )
         # One alternation for all rules: one scan of the text, whichever rule matches first.
         # A leading class of the characters a match can start with lets the scan skip most
         # positions cheaply (when the rules' first characters can be worked out).
@@ -266,7 +270,9 @@ class Normalizer:
         text, starts, ends = _rewrite(
             text, starts, ends, _SPACED, lambda m: _SPACED_SEPARATORS.sub("", m.group(0))
         )
-        text, starts, ends = _rewrite(text, starts, ends, _DOTTED_PAIR, lambda m: m.group(1) + m.group(2))
+        text, starts, ends = _rewrite(
+            text, starts, ends, _DOTTED_PAIR, lambda m: m.group(1) + m.group(2)
+        )
         if self._spelling is not None and self._may_spell(text):
             text, starts, ends = _rewrite(text, starts, ends, self._spelling, self._spell)
         return Normalized(text, starts, ends)
@@ -321,7 +327,7 @@ def gate_strings(pattern: str) -> set[str] | None:
         out = {""}
         for op, arg in items:
             name = str(op)
-            if name in ("ASSERT", "ASSERT_NOT") and arg[0] < 0 or name == "AT":
+            if (name in ("ASSERT", "ASSERT_NOT") and arg[0] < 0) or name == "AT":
                 continue  # a look-behind or an anchor consumes nothing
             if name == "LITERAL":
                 out = {o + chr(arg) for o in out}

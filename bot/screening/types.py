@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
-
 # The danger-to-others flags of the `screen` output (ARCHITECTURE.md contract).
 FLAGS: tuple[str, ...] = ("harm_to_others", "child_in_danger")
 

@@ -88,7 +88,11 @@ def test_term_ending_in_a_particle(config_dir: Path) -> None:
 
 
 def test_unknown_level_and_key(config_dir: Path) -> None:
-    edit(config_dir / "screening.yaml", "{label: 意図・決意, level: imminent}", "{label: 意図・決意, level: urgent}")
+    edit(
+        config_dir / "screening.yaml",
+        "{label: 意図・決意, level: imminent}",
+        "{label: 意図・決意, level: urgent}",
+    )
     edit(config_dir / "concepts.yaml", "  - id: vanish\n", "  - id: vanish\n    colour: red\n")
     messages = [p.message for p in check_config(config_dir)]
     assert any("unknown level 'urgent'" in m for m in messages), messages
@@ -96,7 +100,11 @@ def test_unknown_level_and_key(config_dir: Path) -> None:
 
 
 def test_missing_slot_is_named(config_dir: Path) -> None:
-    edit(config_dir / "screening.yaml", "  farewell:        {label: 別れの言葉, level: moderate}\n", "")
+    edit(
+        config_dir / "screening.yaml",
+        "  farewell:        {label: 別れの言葉, level: moderate}\n",
+        "",
+    )
     assert find(check_config(config_dir), "screening.yaml", None, "the slot 'farewell' is missing")
 
 
@@ -106,7 +114,9 @@ def test_grammar_word_list_missing(config_dir: Path) -> None:
 
 
 def test_dialect_example_that_does_not_change(config_dir: Path) -> None:
-    line = edit(config_dir / "dialects.yaml", "      死にたか: 死にたい\n", "      死にたか: 死にたか\n")
+    line = edit(
+        config_dir / "dialects.yaml", "      死にたか: 死にたい\n", "      死にたか: 死にたか\n"
+    )
     problems = check_config(config_dir)
     assert find(problems, "dialects.yaml", line, "becomes '死にたい', not '死にたか'"), problems
 
@@ -118,7 +128,9 @@ def test_dialect_counter_example_that_changes(config_dir: Path) -> None:
         "counter_examples: [死にたかばい, もう寝たか,",
     )
     problems = check_config(config_dir)
-    assert find(problems, "dialects.yaml", None, "the counter-example '死にたかばい' is changed"), problems
+    assert find(problems, "dialects.yaml", None, "the counter-example '死にたかばい' is changed"), (
+        problems
+    )
 
 
 def test_dialect_rule_needs_counter_examples(config_dir: Path) -> None:
@@ -143,7 +155,11 @@ def test_missing_file(config_dir: Path) -> None:
 
 
 def test_spelling_example_must_match(config_dir: Path) -> None:
-    edit(config_dir / "spellings.yaml", "examples: [じさつしたい]", "examples: [じさつしたい, じそう]")
+    edit(
+        config_dir / "spellings.yaml",
+        "examples: [じさつしたい]",
+        "examples: [じさつしたい, じそう]",
+    )
     assert any("じそう" in p.message for p in check_config(config_dir))
 
 

@@ -14,7 +14,13 @@ from pathlib import Path
 import pytest
 
 from bot.screening import Screener
-from bot.screening.evaluation import TARGETS, evaluate, format_categories, format_confusion, read_cases
+from bot.screening.evaluation import (
+    TARGETS,
+    evaluate,
+    format_categories,
+    format_confusion,
+    read_cases,
+)
 
 from .conftest import REPO
 

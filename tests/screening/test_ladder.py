@@ -51,7 +51,9 @@ def test_imminent_without_the_word_death(screener: Screener, messages: list[str]
         ["ベランダから下覗くのが癖になってる", "5階だし足りるよね"],
     ],
 )
-def test_a_method_thought_without_means_or_time_is_high(screener: Screener, messages: list[str]) -> None:
+def test_a_method_thought_without_means_or_time_is_high(
+    screener: Screener, messages: list[str]
+) -> None:
     assert result_of(screener, *messages).risk == RiskLevel.HIGH, messages
 
 
@@ -60,7 +62,10 @@ def test_a_method_thought_without_means_or_time_is_high(screener: Screener, mess
     [
         (["全部飲んだらどうなる？"], RiskLevel.HIGH),  # a question, not an act
         (["頭痛薬、1回1錠って書いてあるけど2錠飲んだらどうなる？"], RiskLevel.NONE),
-        (["睡眠薬とアルコールを一緒に飲むとなぜ危険なんですか", "薬学部の課題で調べています"], RiskLevel.NONE),
+        (
+            ["睡眠薬とアルコールを一緒に飲むとなぜ危険なんですか", "薬学部の課題で調べています"],
+            RiskLevel.NONE,
+        ),
         (["キャンプ用にロープを買った"], RiskLevel.NONE),
         (["スマホの解約手続きした"], RiskLevel.LOW),
     ],
@@ -73,7 +78,9 @@ def test_the_card_reads_as_slots_with_the_persons_words(screener: Screener) -> N
     result = result_of(screener, "ホームセンターでロープを買った。今夜使う")
     assert result.risk == RiskLevel.IMMINENT
     assert any(line.startswith("差し迫った危険") for line in result.reasons)
-    assert any(line.startswith("手段：ロープ") and "ロープを買った" in line for line in result.reasons)
+    assert any(
+        line.startswith("手段：ロープ") and "ロープを買った" in line for line in result.reasons
+    )
     assert any(line.startswith("時期：") and "今夜" in line for line in result.reasons)
 
 
@@ -90,10 +97,22 @@ def test_ideation_then_means_later_is_imminent(screener: Screener) -> None:
         (["ネットで俺を叩いてるやつの住所特定した", "殺しに行くわ"], {"harm_to_others"}),
         (["明日、あいつの家に包丁持って行く", "住所はもう調べた"], {"harm_to_others"}),
         (["嫁が浮気してた", "相手の男を殺して俺も死ぬ。本気だ"], {"harm_to_others"}),
-        (["おとうさんがおさけのむとなぐってくる", "きょうもなぐられた。いまトイレにかくれてる"], {"child_in_danger"}),
-        (["継父が夜になると部屋に入ってくる", "お母さんには言えない。中2です"], {"child_in_danger"}),
-        (["夫が子どもの前で私の髪をつかんで引きずりました", "子どもも震えていました"], {"child_in_danger"}),
-        (["ネットで知り合った人に写真送ったら、お金払わないとばらまくって言われた", "高1です"], {"child_in_danger"}),
+        (
+            ["おとうさんがおさけのむとなぐってくる", "きょうもなぐられた。いまトイレにかくれてる"],
+            {"child_in_danger"},
+        ),
+        (
+            ["継父が夜になると部屋に入ってくる", "お母さんには言えない。中2です"],
+            {"child_in_danger"},
+        ),
+        (
+            ["夫が子どもの前で私の髪をつかんで引きずりました", "子どもも震えていました"],
+            {"child_in_danger"},
+        ),
+        (
+            ["ネットで知り合った人に写真送ったら、お金払わないとばらまくって言われた", "高1です"],
+            {"child_in_danger"},
+        ),
         (["この子を連れて、一緒に消えます"], {"harm_to_others", "child_in_danger"}),
         # venting, games, and questions are not flagged
         (["上司ムカつく殺したい笑", "まあ明日もふつうに出社するけど"], set()),

@@ -131,7 +131,9 @@ def test_long_text_finds_crisis_at_the_end(screener: Screener) -> None:
         ("ちにたいでちゅ", "ideation"),
     ],
 )
-def test_emoji_spacing_and_english_keep_their_meaning(screener: Screener, text: str, slot: str) -> None:
+def test_emoji_spacing_and_english_keep_their_meaning(
+    screener: Screener, text: str, slot: str
+) -> None:
     result = screener.screen_conversation([text])
     assert slot in {s.cls for s in result.signals}, (text, result.signals)
     for s in result.signals:
@@ -173,7 +175,9 @@ def test_letters_typed_apart_are_joined(text: str, expected: str) -> None:
         ("殺したる", "殺してやる"),
     ],
 )
-def test_dialect_rules_rewrite_before_tokenizing(screener: Screener, dialect: str, standard: str) -> None:
+def test_dialect_rules_rewrite_before_tokenizing(
+    screener: Screener, dialect: str, standard: str
+) -> None:
     got = screener._normalizer.normalize(dialect).text
     assert got == Normalizer().normalize(standard).text, got
 

@@ -54,7 +54,9 @@ QUOTED = [
     "母が「死にたい」ってよく言うんです",
 ]
 
-FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FAST = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 def level(screener: Screener, messages: list[str]) -> RiskLevel:
@@ -66,7 +68,9 @@ def level(screener: Screener, messages: list[str]) -> RiskLevel:
     base=st.lists(st.sampled_from(SMALL_TALK + CRISIS + IDIOMS), min_size=1, max_size=4),
     extra=st.lists(st.sampled_from(SMALL_TALK), min_size=1, max_size=3),
 )
-def test_small_talk_never_lowers_the_level(screener: Screener, base: list[str], extra: list[str]) -> None:
+def test_small_talk_never_lowers_the_level(
+    screener: Screener, base: list[str], extra: list[str]
+) -> None:
     assert level(screener, base + extra) >= level(screener, base)
 
 
@@ -93,7 +97,9 @@ def test_idioms_never_raise(screener: Screener, messages: list[str]) -> None:
     talk=st.lists(st.sampled_from(SMALL_TALK), max_size=2),
     quoted=st.sampled_from(QUOTED),
 )
-def test_a_quoted_line_is_never_the_persons_own(screener: Screener, talk: list[str], quoted: str) -> None:
+def test_a_quoted_line_is_never_the_persons_own(
+    screener: Screener, talk: list[str], quoted: str
+) -> None:
     result = screener.screen_conversation([*talk, quoted])
     assert not result.risk.is_crisis
     assert not {s.cls for s in result.signals} & {"ideation", "passive", "intent", "act"}

@@ -85,14 +85,24 @@ def test_a_verbal_noun_before_suru_is_the_verb(screener: Screener) -> None:
 def test_who_is_speaking(screener: Screener, text: str, subject: str) -> None:
     normalized = screener._normalizer.normalize(text).text
     tokens = screener._tokenizer.tokenize(normalized)
-    hits = [h for h in screener._hits(normalized, tokens) if h.concept.kind in ("death", "self_harm", "ending", "method")]
+    hits = [
+        h
+        for h in screener._hits(normalized, tokens)
+        if h.concept.kind in ("death", "self_harm", "ending", "method")
+    ]
     assert hits, text
     assert hits[-1].context.subject == subject, (text, hits[-1].context)
 
 
 @pytest.mark.parametrize(
     ("text", "cause"),
-    [("寒すぎて死ぬ", True), ("明日の面接とか死ぬ", True), ("テストで死ぬ", True), ("ひとりで死ぬ", False), ("今夜死ぬ", False)],
+    [
+        ("寒すぎて死ぬ", True),
+        ("明日の面接とか死ぬ", True),
+        ("テストで死ぬ", True),
+        ("ひとりで死ぬ", False),
+        ("今夜死ぬ", False),
+    ],
 )
 def test_trivial_causes_are_read(screener: Screener, text: str, cause: bool) -> None:
     normalized = screener._normalizer.normalize(text).text

@@ -206,7 +206,9 @@ def test_the_person_speaking_of_others_is_still_in_crisis(screener: Screener, te
     [
         ["昔は毎日死にたかったけど今は楽しい"],
         ["中学の頃は毎日死にたいって思ってた", "今は大学で友達もできて楽しいです"],
-        ["若い頃に一度、思いつめて海に入ったことがございます。今は孫にも恵まれ穏やかに暮らしております"],
+        [
+            "若い頃に一度、思いつめて海に入ったことがございます。今は孫にも恵まれ穏やかに暮らしております"
+        ],
         ["自傷の跡をタトゥーで隠した。見るたびに、乗り越えたなって思える"],
     ],
 )
@@ -222,7 +224,9 @@ def test_a_past_that_is_over_is_low(screener: Screener, messages: list[str]) -> 
         ["ODで救急搬送されたのはこれまで3回", "今度こそ、って思ってる自分がいる"],
     ],
 )
-def test_a_past_attempt_with_returning_urges_is_high(screener: Screener, messages: list[str]) -> None:
+def test_a_past_attempt_with_returning_urges_is_high(
+    screener: Screener, messages: list[str]
+) -> None:
     assert level(screener, *messages) >= RiskLevel.HIGH
 
 
