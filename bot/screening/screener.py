@@ -612,7 +612,13 @@ class Screener:
                 if negated and (r.has(rd.CONDITIONAL) or r.has(rd.DESIRE)):
                     add("passive", h)
             elif kind == "relief":
-                if not negated and (crisis_reading or r.has(rd.EVALUATION)) and not past_history:
+                if negated or past_history:
+                    continue
+                if r.has(rd.DESIRE) or r.has(rd.WISH) or r.has(rd.VOLITIONAL) or r.has(rd.INTENT):
+                    # 楽になりたい: said as a wish it is a passive wish (the safer reading; the
+                    # labelling rules call a bare euphemism moderate, most writers high)
+                    add("passive", h)
+                elif crisis_reading or r.has(rd.EVALUATION):
                     add("euphemism", h)
             elif kind == "elsewhere":
                 if (
