@@ -155,6 +155,8 @@ class Screener:
         self._why = False
         self._at_place = False
         self._cues: frozenset[str] = frozenset()
+        self._harm_hits: list[Hit] = []
+        self._child_hits: list[Hit] = []
         self._tokens: list[Token] = []
         self._past_sentences: set[int] = set()
         self._pathway_memo: dict[
@@ -205,6 +207,13 @@ class Screener:
         pathway, links = self._pathway(factors, prior)
         pathway_level = self._pathway_level(pathway, links, despair)
         level = max(old.risk, level, pathway_level)
+        if "harm_to_others" in flags:
+            level = max(level, RiskLevel.MODERATE)  # someone ready to hurt another: a counselor
+        if "child_in_danger" in flags:
+            writer = (
+                cues & {"child_writer", "caregiver_writer", "child"} and "abuse_done" not in cues
+            )
+            level = max(level, RiskLevel.MODERATE if writer else RiskLevel.LOW)
         reasons = (
             self._reasons(signals, factors, prior, pathway, links, why, flags)
             if (signals or prior or flags)
@@ -850,6 +859,14 @@ class Screener:
             fills.append(Fill("recurrence", _RECURRENCE, t.begin, t.end, 0))
         new_cues |= self._flag_cues(hits, tokens, laughing)
         flags = self._flags(frozenset(cues | new_cues))
+        # the words behind a flag go on the card (slots of level none: the flag, not the
+        # writer's own risk, sends the conversation to the supervisor)
+        if "harm_to_others" in flags or "threat" in new_cues:
+            for h in self._harm_hits:
+                add("harm_to_others", h)
+        if "child_in_danger" in flags:
+            for h in self._child_hits:
+                add("child_in_danger", h)
         return MessageAnalysis(
             tuple(fills), frozenset(new_cues), frozenset(flags), has_time, normalized
         )
@@ -1309,9 +1326,14 @@ class Screener:
 
     def _flag_cues(self, hits: list[Hit], tokens: list[Token], laughing: bool) -> set[str]:
         """What this message says about danger to others and to children (cues that the
-        conversation combines: a threat in one message, the petrol bought in the next)."""
+        conversation combines: a threat in one message, the petrol bought in the next).
+
+        The hits behind the cues are kept in ``self._harm_hits`` and ``self._child_hits``, so
+        that the words behind a flag go on the counselor's card."""
         g = self._g
         out: set[str] = set()
+        harm: list[Hit] = []
+        child: list[Hit] = []
         keys = {t.key for t in tokens} | {t.surface for t in tokens}
         kinds = {h.concept.kind for h in hits}
         for h in hits:
@@ -1330,6 +1352,7 @@ class Screener:
                     continue  # 夫に殴られる: done to the person, not a threat
                 if r.has(rd.REPORTED) and r.has(rd.TEYARU):
                     out.update(("threat", "threat_stated"))  # 殺すって、本人に直接言ってやった
+                    harm.append(h)
                     continue
                 if r.has(rd.QUESTION) or (r.has(rd.PAST) and not r.has(rd.PROGRESSIVE)):
                     continue
@@ -1342,6 +1365,7 @@ class Screener:
                 if r.has(rd.CONDITIONAL) and not (r.has(rd.TEYARU) or purpose):
                     continue
                 out.add("threat")
+                harm.append(h)
                 if (
                     purpose
                     or r.has(rd.TEYARU)
@@ -1359,52 +1383,63 @@ class Screener:
                     or gov in ("特定", "調べる", "する", "突き止める")
                 ):
                     out.add("harm_prep")
+                    harm.append(h)
+                    if (
+                        gov in g.carry_verbs
+                        and {t.key for t in tokens[h.last + 1 : r.end + 3]} & g.purpose_verbs
+                    ):
+                        out.update(("threat", "threat_stated"))  # 包丁を持って行く
             elif kind == "target":
                 out.add("target")
             elif kind == "abuse" and h.concept.strong and not r.has(rd.NEGATED):
                 out.add("exploitation")  # sextortion: a child in the conversation is enough
+                child.append(h)
             elif kind == "abuse":
                 if r.has(rd.NEGATED) or (r.has(rd.QUESTION) and not r.has(rd.PROGRESSIVE)):
                     continue
                 if r.governor in ("逃げる", "離れる", "別れる", "離婚", "抜け出す", "脱出"):
                     continue  # 夫の暴力から逃げて: escaped, not going on
                 out.add("abuse")
-                if (r.has(rd.PROGRESSIVE) or r.has(rd.PASSIVE)) and h.context.subject in (
-                    "",
-                    "other",
-                ):
+                child.append(h)
+                if (r.has(rd.PROGRESSIVE) or r.has(rd.PASSIVE)) and c.subject in ("", "other"):
                     out.add("abuse_done")  # 小さい子が…ベランダに出されてる (a neighbour's report)
-            elif kind == "weapon" and r.governor in g.carry_verbs:
-                pass
-        for h in hits:  # 包丁を持って行く: carrying a weapon to someone
-            if h.concept.kind == "weapon" and h.reading.governor in g.carry_verbs:
-                after = {t.key for t in tokens[h.last + 1 : h.reading.end + 3]}
-                if after & g.purpose_verbs:
-                    out.update(("threat", "threat_stated", "harm_prep"))
         if keys & g.third_person:
             out.add("target")
         # dying and taking someone along: 子どもを道連れにして, 夫と一緒に死のう, この子を連れて消えます
-        if (
-            _taking_along(tokens, g)
-            and any(
+        along = [
+            h
+            for h in hits
+            if self._own(h)
+            and not h.reading.has(rd.NEGATED)
+            and (
                 (
                     h.concept.kind in ("death", "vanish")
                     and h.reading.features
                     & {rd.INTENT, rd.VOLITIONAL, rd.POLITE, rd.DESIRE, rd.THOUGHT}
                 )
                 or (h.concept.kind == "death" and not h.reading.features - {rd.POLITE})
-                for h in hits
-                if self._own(h) and not h.reading.has(rd.NEGATED)
             )
+        ]
+        if (
+            along
+            and _taking_along(tokens, g)
             and (kinds & {"target", "child"} or keys & g.third_person)
         ):
             out.update(("threat", "threat_stated", "target"))
+            harm.extend(along)
             if "child" in kinds:
                 out.add("take_child")
+                child.extend(along)
         if keys & g.earnest:
             out.add("earnest")
         if "time" in kinds:
             out.add("time_any")
+        if self._child_writer:
+            out.add("child_writer")  # the writer is the child: a flag is at least moderate
+        if keys & {"私", "自分", "俺", "僕"} and kinds & {"child"} and "abuse" in out:
+            out.add("caregiver_writer")  # 息子を叩いてしまいました
+        self._harm_hits = harm
+        self._child_hits = child
         return out
 
     def _dying_after(self, tokens: list[Token], h: Hit) -> bool:
