@@ -2044,9 +2044,13 @@ def _child_writing(text: str) -> bool:
 
 def _recurrence_of_feeling(tokens: Sequence[Token], g: rd.Grammar) -> int | None:
     phrases = [w for w in g.recurrence if len(w) >= 3]  # 今度こそ, 久しぶり: more than one word
+    surface = "".join(t.surface for t in tokens)
+    present = [p for p in phrases if p in surface]
+    if not present and not any(t.key in g.recurrence for t in tokens):
+        return None  # the common case: no recurrence word at all
     for i, t in enumerate(tokens):
         if t.key in g.recurrence or any(
-            "".join(x.surface for x in tokens[i : i + 3]).startswith(p) for p in phrases
+            "".join(x.surface for x in tokens[i : i + 3]).startswith(p) for p in present
         ):
             window = {x.key for x in tokens[i : i + 8]}
             if window & {
