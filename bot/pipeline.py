@@ -2,14 +2,15 @@
 
 Two phases, so a worker killed at any point never sends a second answer:
 
-1. **Decide.** Read the conversation, screen the text, ask the dialog what to say, and write
-   everything the turn changes (transcript, screening and dialog state, profile) *together with
-   the plan of effects* in one atomic write (`AtomicWrites`, a single Lua call). Crisis state
-   is therefore stored before anything is
-   sent. If the plan already exists (the event was reclaimed), this phase is skipped.
-2. **Carry out.** Run the plan's effects in order (send, open a case, relay to the counselor,
-   schedule a follow-up, ...), marking each one done. Every effect is idempotent on a key derived
-   from the event id, so a retry after a crash repeats nothing the person or counselor saw.
+1. **Decide.** Read what the turn needs (`TurnContext`), then `bot.decide.decide` (pure)
+   screens the text, asks the dialog what to say and returns the plan of effects with every
+   write of the turn (transcript, screening and dialog state, profile). Both are stored in one
+   atomic write (`AtomicWrites`, a single Lua call), so crisis state is stored before anything
+   is sent. If the plan already exists (the event was reclaimed), this phase is skipped.
+2. **Carry out.** Run the plan's typed effects in order (send, open a case, relay to the
+   counselor, schedule a follow-up, ...), marking each one done. Every effect is idempotent on
+   a key derived from the event id, so a retry after a crash repeats nothing the person or
+   counselor saw. The runner matches the effect kinds exhaustively (`assert_never`).
 
 Safety net: if deciding fails on a message that screens as a crisis (or cannot be screened at
 all), the person still gets the hotline numbers before the event is retried.
@@ -23,7 +24,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, assert_never
 
 import structlog
 
@@ -34,80 +35,36 @@ from bot.channels.base import (
     OutboundMessage,
     Sender,
 )
-from bot.config import ServiceConfig
+from bot.decide import Bundle, Decision, Screener, TurnContext, crisis_numbers_in, decide
+from bot.effects import (
+    Effect,
+    Followup,
+    Forget,
+    MarkRelayed,
+    OpenCase,
+    PersonSaid,
+    Plan,
+    Send,
+    StopFollowups,
+    first_send,
+    plan_from_json,
+    plan_to_json,
+)
 from bot.followups import Followups
 from bot.metrics import Metrics
-from bot.screening.types import RiskLevel, ScreeningResult, ScreeningState
-from bot.store.conversations import (
-    ConversationSnapshot,
-    ConversationStore,
-    TranscriptEntry,
-    TurnWrite,
-)
+from bot.screening.types import RiskLevel
+from bot.store.conversations import ConversationSnapshot, ConversationStore
 from bot.store.keys import Keys
 from bot.store.redis import AtomicWrites, RedisClient
-from bot.turn import (
-    CancelFollowups,
-    CaseRequest,
-    CaseStatus,
-    Desk,
-    Dialog,
-    EndConversation,
-    Escalate,
-    ForgetMe,
-    Intake,
-    ScheduleFollowup,
-    TurnInput,
-    TurnOutput,
-)
+from bot.turn import CaseRequest, CaseStatus, Desk, Intake
+
+__all__ = ["Bundle", "Prefetched", "Screener", "TurnHandler", "crisis_numbers_in"]
 
 log = structlog.get_logger(__name__)
 
 PLAN_TTL_S = 86400  # a decided plan outlives any retry or reclaim of its event
 TYPING_DELAY_S = 0.8
-
-
-def _crisis_now(screening: ScreeningResult | None) -> bool:
-    """This message is a crisis, or tipped the conversation into one."""
-    if screening is None:
-        return False
-    return screening.message_risk.is_crisis or (screening.risk.is_crisis and screening.rose)
-
-
-def _first_send(plan: list[Effect]) -> int:
-    return next((i for i, e in enumerate(plan) if e.kind == "send"), -1)
-
-
-class Screener(Protocol):
-    def screen(
-        self, text: str, state: ScreeningState | None = None
-    ) -> tuple[ScreeningResult, ScreeningState]: ...
-
-
-class Bundle(Protocol):
-    """The admin-edited configuration in force (swapped whole on live reload)."""
-
-    @property
-    def service(self) -> ServiceConfig: ...
-
-    @property
-    def screener(self) -> Screener: ...
-
-    @property
-    def dialog(self) -> Dialog: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Effect:
-    kind: str  # send | person_said | open_case | relayed | followup | cancel_followups | forget
-    data: dict[str, Any]
-
-    def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "data": self.data}
-
-    @classmethod
-    def from_json(cls, raw: dict[str, Any]) -> Effect:
-        return cls(kind=str(raw["kind"]), data=dict(raw["data"]))
+GROUP_NOTE_TTL_S = 86400  # a group gets the one-to-one note at most once a day
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,18 +75,7 @@ class Prefetched:
     progress: dict[str, str]  # the event's plan and effect markers, if it was handled before
     snapshot: ConversationSnapshot
     case_open: bool  # the person has an open case: ask the desk for its status
-
-
-def _send(messages: Sequence[OutboundMessage], *, reply: bool = True) -> Effect:
-    return Effect("send", {"messages": [m.to_json() for m in messages], "reply": reply})
-
-
-def crisis_numbers_in(text: str, service: ServiceConfig, imminent: bool) -> bool:
-    """Does this text carry a 24-hour hotline number (and, if imminent, 119/110)?"""
-    always_open = [h.number for h in service.hotlines.values() if h.always_open]
-    if not any(number in text for number in always_open):
-        return False
-    return not imminent or all(e.number in text for e in service.emergency)
+    group_noted: bool = False  # (groups) the one-to-one note already went out today
 
 
 class TurnHandler:
@@ -169,12 +115,20 @@ class TurnHandler:
         case_key = desk.open_case_key(conv) if desk is not None else None
         if case_key is not None:
             pipe.exists(case_key)
+        group = event.kind is EventKind.GROUP
+        if group:
+            pipe.exists(self.keys.group_noted(conv))
 
         def read(results: Sequence[Any]) -> Prefetched:
+            at = 4
+            case_open = False
+            if case_key is not None:
+                case_open, at = bool(results[at]), at + 1
             return Prefetched(
                 progress=dict(results[0] or {}),
                 snapshot=read_snapshot(results[1:4]),
-                case_open=bool(results[4]) if case_key is not None else False,
+                case_open=case_open,
+                group_noted=bool(results[at]) if group else False,
             )
 
         return read
@@ -187,14 +141,14 @@ class TurnHandler:
         typing = self._typing_later(event)
         try:
             if "plan" in stored:
-                plan = [Effect.from_json(e) for e in json.loads(stored["plan"])]
+                plan = plan_from_json(json.loads(stored["plan"]))
             else:
                 try:
                     plan = await self._decide(event, prefetched)
                 except Exception:
                     await self.safety_net(event, where="decide")
                     raise
-                stored = {f"attempt:{_first_send(plan)}": "1", "fresh": "1"}
+                stored = {f"attempt:{first_send(plan)}": "1", "fresh": "1"}
             await self._carry_out(event, plan, stored)
         finally:
             if typing is not None:
@@ -217,231 +171,57 @@ class TurnHandler:
 
     # --- phase 1: decide ---------------------------------------------------------------------
 
-    async def _decide(self, event: InboundEvent, prefetched: Prefetched | None) -> list[Effect]:
-        bundle = self.bundle()
-        service = bundle.service
+    async def _context(self, event: InboundEvent, prefetched: Prefetched | None) -> TurnContext:
+        """Read what `decide` needs (most of it came with the lease, in `prefetched`)."""
         conv = event.conversation
         now = datetime.now(UTC)
-        write = TurnWrite()
-        plan: list[Effect] = []
-
-        if event.kind is EventKind.GROUP:
-            first_today = await self.redis.set(self.keys.group_noted(conv), "1", nx=True, ex=86400)
-            if first_today:
-                plan.append(_send([OutboundMessage(service.message("group_note"))]))
-            await self._commit(event, conv, write, plan)
-            return plan
-
-        person_event = event.kind in (
-            EventKind.TEXT,
-            EventKind.POSTBACK,
-            EventKind.FOLLOW,
-            EventKind.MEDIA,
-        )
-        counted = event.kind in (EventKind.TEXT, EventKind.POSTBACK, EventKind.MEDIA)
         if prefetched is not None:
-            snapshot = prefetched.snapshot
+            snapshot, group_noted = prefetched.snapshot, prefetched.group_noted
         else:
             snapshot = await self.conversations.snapshot(conv)
-        desk = self.desk()
+            group_noted = event.kind is EventKind.GROUP and bool(
+                await self.redis.exists(self.keys.group_noted(conv))
+            )
         case: CaseStatus | None = None
-        if desk is not None and (prefetched is None or prefetched.case_open):
+        desk = self.desk()
+        ask_desk = prefetched is None or prefetched.case_open
+        if event.kind is not EventKind.GROUP and desk is not None and ask_desk:
             case = await desk.case_status(conv, now)
-        profile = snapshot.profile
-        write.profile["address"] = json.dumps(
-            {"channel": event.address.channel, "to": event.address.to}, ensure_ascii=False
+        return TurnContext(
+            snapshot=snapshot,
+            now_ms=int(now.timestamp() * 1000),
+            case=case,
+            group_noted=group_noted,
         )
 
-        if event.kind is EventKind.COUNSELOR:
-            text = event.text or ""
-            plan.append(_send([OutboundMessage(text)], reply=False))
-            plan.append(Effect("relayed", {}))
-            write.transcript.append(
-                TranscriptEntry("counselor", text, event.received_ms, event.event_id)
-            )
-            await self._commit(event, conv, write, plan)
-            return plan
+    async def _decide(self, event: InboundEvent, prefetched: Prefetched | None) -> Plan:
+        context = await self._context(event, prefetched)
+        decision = decide(event, context, self.bundle())
+        if decision.screening is not None:
+            self.metrics.screening_risk.labels(decision.screening.risk.label).inc()
+        if decision.guarded:
+            self.metrics.safety_net.labels("guard").inc()
+            risk = decision.screening.risk.label if decision.screening else ""
+            log.warning("pipeline.crisis_guard_added_hotlines", risk=risk)
+        if decision.throttled:
+            log.info("pipeline.throttled", conversation=event.conversation, recent=event.recent)
+        await self._commit(event, decision)
+        return decision.plan
 
-        # A conversation that went idle starts afresh ("welcome back"), keeping only what the
-        # screener needs to see the person's history (their earlier factors).
-        dialog_state = snapshot.dialog_state
-        screening_state = snapshot.screening_state
-        returning = False
-        last_seen = int(profile.get("last_seen_ms", "0") or 0)
-        idle_ms = service.retention.idle_minutes * 60_000
-        if person_event and case is None and last_seen and event.received_ms - last_seen > idle_ms:
-            returning = True
-            dialog_state = {}
-            if screening_state is not None:
-                prior = list(
-                    dict.fromkeys([*screening_state.prior_factors, *screening_state.factors])
-                )
-                screening_state = ScreeningState(prior_factors=prior)
-        if person_event:
-            write.profile["last_seen_ms"] = str(event.received_ms)
-
-        screening: ScreeningResult | None = None
-        if event.kind is EventKind.TEXT and event.text is not None:
-            screening, new_state = bundle.screener.screen(event.text, screening_state)
-            write.screening_state = new_state
-            self.metrics.screening_risk.labels(screening.risk.label).inc()
-            write.transcript.append(
-                TranscriptEntry("person", event.text, event.received_ms, event.event_id)
-            )
-            if case is not None:
-                plan.append(
-                    Effect("person_said", {"text": event.text, "screening": screening.to_record()})
-                )
-        elif event.kind is EventKind.POSTBACK and event.postback:
-            write.transcript.append(
-                TranscriptEntry("person", f"[{event.postback}]", event.received_ms, event.event_id)
-            )
-
-        # Flood control: past the per-minute limit, only a crisis gets an answer; the rest is
-        # still screened (above), kept and relayed to the counselor, and the dialog waits.
-        # (Intake counted the person's messages this minute, once per event.)
-        limit = service.limits.answers_per_minute
-        if counted and event.recent > limit and not _crisis_now(screening):
-            if event.recent == limit + 1:
-                notice = OutboundMessage(service.message("flood_notice"))
-                plan.append(_send([notice]))
-                write.transcript.append(
-                    TranscriptEntry("bot", notice.text, int(time.time() * 1000), event.event_id)
-                )
-            log.info("pipeline.throttled", conversation=conv, recent=event.recent)
-            await self._commit(event, conv, write, plan)
-            return plan
-
-        turn = bundle.dialog.respond(
-            TurnInput(
-                event=event,
-                screening=screening,
-                state=dialog_state,
-                profile=profile,
-                case=case,
-                now=now,
-                returning=returning,
-            )
-        )
-        messages = self._guard_crisis(list(turn.messages), screening, service, case)
-        if event.kind is EventKind.UNFOLLOW:
-            messages = []  # the person blocked us: nothing can reach them
-        if messages:
-            plan.append(_send(messages))
-            for m in messages:
-                write.transcript.append(
-                    TranscriptEntry("bot", m.text, int(time.time() * 1000), event.event_id)
-                )
-        plan.extend(self._actions(event, turn, screening, case))
-        write.dialog_state = dict(turn.state) if turn.state is not None else dialog_state
-        write.profile.update({str(k): str(v) for k, v in turn.profile.items()})
-        await self._commit(event, conv, write, plan)
-        return plan
-
-    def _guard_crisis(
-        self,
-        messages: list[OutboundMessage],
-        screening: ScreeningResult | None,
-        service: ServiceConfig,
-        case: CaseStatus | None,
-    ) -> list[OutboundMessage]:
-        """Contract: the first answer to a crisis message carries a 24-hour hotline number
-        (and 119/110 when imminent), whatever the scripts say. While a counselor holds the
-        case, only a rise in risk triggers it (the counselor is already talking)."""
-        if screening is None:
-            return messages
-        rose = screening.risk.is_crisis and screening.rose
-        repeated = screening.message_risk.is_crisis and (case is None or case.state == "queued")
-        if not (rose or repeated):
-            return messages
-        imminent = screening.risk is RiskLevel.IMMINENT
-        if messages and crisis_numbers_in(messages[0].text, service, imminent):
-            return messages
-        self.metrics.safety_net.labels("guard").inc()
-        log.warning("pipeline.crisis_guard_added_hotlines", risk=screening.risk.label)
-        crisis = OutboundMessage(service.crisis_text(imminent))
-        return [crisis, *messages]
-
-    def _actions(
-        self,
-        event: InboundEvent,
-        turn: TurnOutput,
-        screening: ScreeningResult | None,
-        case: CaseStatus | None,
-    ) -> list[Effect]:
-        effects: list[Effect] = []
-        escalated = False
-        for action in turn.actions:
-            if isinstance(action, Escalate):
-                if escalated:
-                    continue
-                escalated = True
-                consent = action.consent or bool(screening and screening.risk is RiskLevel.IMMINENT)
-                effects.append(
-                    self._open_case(event, action.reason, action.note, consent, turn, screening)
-                )
-            elif isinstance(action, ScheduleFollowup):
-                due = int(time.time() * 1000 + action.after_hours * 3_600_000)
-                effects.append(Effect("followup", {"due_ms": due}))
-            elif isinstance(action, CancelFollowups):
-                effects.append(Effect("cancel_followups", {}))
-            elif isinstance(action, ForgetMe):
-                effects.append(Effect("forget", {}))
-            elif isinstance(action, EndConversation):
-                continue  # the dialog already reset its own state
-        # Defence in depth: a crisis always reaches a counselor, whatever the scripts do.
-        crisis_rose = (
-            screening is not None
-            and screening.risk.is_crisis
-            and (screening.rose or screening.message_risk.is_crisis)
-        )
-        if crisis_rose and not escalated and (case is None or (screening and screening.rose)):
-            assert screening is not None
-            effects.append(
-                self._open_case(
-                    event, "risk", "", screening.risk is RiskLevel.IMMINENT, turn, screening
-                )
-            )
-        if event.kind is EventKind.UNFOLLOW and not any(
-            e.kind == "cancel_followups" for e in effects
-        ):
-            effects.append(Effect("cancel_followups", {}))
-        return effects
-
-    @staticmethod
-    def _open_case(
-        event: InboundEvent,
-        reason: str,
-        note: str,
-        consent: bool,
-        turn: TurnOutput,
-        screening: ScreeningResult | None,
-    ) -> Effect:
-        return Effect(
-            "open_case",
-            {
-                "reason": reason,
-                "note": note,
-                "consent": consent,
-                "collected": {str(k): str(v) for k, v in turn.collected.items()},
-                "trigger_text": event.text or "",
-                "screening": screening.to_record() if screening else None,
-            },
-        )
-
-    async def _commit(
-        self, event: InboundEvent, conv: str, write: TurnWrite, plan: list[Effect]
-    ) -> None:
+    async def _commit(self, event: InboundEvent, decision: Decision) -> None:
+        conv = event.conversation
         key = self.keys.event_effects(event.event_id)
         writes = AtomicWrites()
-        self.conversations.stage(writes, conv, write)
+        self.conversations.stage(writes, conv, decision.write)
+        if decision.note_group:
+            writes.set(self.keys.group_noted(conv), "1", ex=GROUP_NOTE_TTL_S)
         # The first send is marked attempted in the same transaction: if we die before or
         # after sending, a reclaimer knows to check (a reply token works only once).
         writes.hset(
             key,
             mapping={
-                "plan": json.dumps([e.to_json() for e in plan], ensure_ascii=False),
-                f"attempt:{_first_send(plan)}": "1",
+                "plan": json.dumps(plan_to_json(decision.plan), ensure_ascii=False),
+                f"attempt:{first_send(decision.plan)}": "1",
             },
         )
         writes.expire(key, PLAN_TTL_S)
@@ -450,45 +230,64 @@ class TurnHandler:
     # --- phase 2: carry out -----------------------------------------------------------------
 
     async def _carry_out(
-        self, event: InboundEvent, plan: list[Effect], progress: dict[str, str]
+        self, event: InboundEvent, plan: Sequence[Effect], progress: dict[str, str]
     ) -> None:
         key = self.keys.event_effects(event.event_id)
         reply_used = False
         # Decided just now (not reclaimed): the pre-marked first send has not been tried yet.
-        fresh_send = _first_send(plan) if progress.get("fresh") else -1
+        fresh_send = first_send(plan) if progress.get("fresh") else -1
         for index, effect in enumerate(plan):
             if progress.get(f"done:{index}"):
-                if effect.kind == "send":
+                if isinstance(effect, Send):
                     reply_used = True
                 continue
-            if effect.kind == "send":
-                # Mark the attempt before sending: a retry must know a reply token may be spent.
-                # (Other effects are idempotent on their own keys and need no such marker.)
-                first_attempt = not progress.get(f"attempt:{index}") or index == fresh_send
-                if not progress.get(f"attempt:{index}"):
-                    await self.redis.hset(key, f"attempt:{index}", "1")
-                use_reply = bool(effect.data.get("reply", True)) and not reply_used
-                await self._deliver(event, index, effect, first_attempt, use_reply)
-                reply_used = True
-            else:
-                await self._run(event, index, effect)
+            match effect:
+                case Send():
+                    # Mark the attempt before sending: a retry must know a reply token may be
+                    # spent. (Other effects are idempotent on their own keys.)
+                    attempted = bool(progress.get(f"attempt:{index}"))
+                    first_attempt = not attempted or index == fresh_send
+                    if not attempted:
+                        await self.redis.hset(key, f"attempt:{index}", "1")
+                    use_reply = effect.reply and not reply_used
+                    await self._deliver(event, index, effect, first_attempt, use_reply)
+                    reply_used = True
+                case OpenCase():
+                    await self._open_case(event, index, effect)
+                case PersonSaid(text=text, screening=screening):
+                    desk = self.desk()
+                    if desk is not None:
+                        await desk.person_said(
+                            event.conversation, text, f"{event.event_id}:{index}", screening
+                        )
+                case MarkRelayed():
+                    desk = self.desk()
+                    if desk is not None:
+                        await desk.relayed(event)
+                case Followup(due_ms=due_ms):
+                    await self.followups.schedule(event.conversation, due_ms)
+                case StopFollowups():
+                    await self.followups.cancel(event.conversation)
+                case Forget():
+                    await self._forget(event.conversation)
+                case _:
+                    assert_never(effect)
             if index < len(plan) - 1:
                 # The last effect needs no marker: the worker marks the whole event done next,
                 # and a crash in between is covered by the effects' own idempotency.
                 await self.redis.hset(key, f"done:{index}", "1")
 
     async def _deliver(
-        self, event: InboundEvent, index: int, effect: Effect, first_attempt: bool, use_reply: bool
+        self, event: InboundEvent, index: int, effect: Send, first_attempt: bool, use_reply: bool
     ) -> None:
         sender = self.senders.get(event.address.channel)
         if sender is None:
             log.warning("pipeline.no_sender", channel=event.address.channel)
             return
-        messages = tuple(OutboundMessage.from_json(m) for m in effect.data["messages"])
         await sender.deliver(
             Delivery(
                 address=event.address,
-                messages=messages,
+                messages=effect.messages,
                 key=f"{event.event_id}:{index}",
                 reply_token=event.reply_token if use_reply else None,
                 event_timestamp_ms=event.timestamp_ms,
@@ -496,72 +295,51 @@ class TurnHandler:
             )
         )
 
-    async def _run(self, event: InboundEvent, index: int, effect: Effect) -> None:
-        conv = event.conversation
-        key = f"{event.event_id}:{index}"
+    async def _open_case(self, event: InboundEvent, index: int, effect: OpenCase) -> None:
         desk = self.desk()
-        now = datetime.now(UTC)
-        if effect.kind == "open_case":
-            if desk is None:
-                log.warning("pipeline.no_desk_for_case")
-                return
-            data = effect.data
-            screening = (
-                ScreeningResult.from_record(data["screening"]) if data.get("screening") else None
+        if desk is None:
+            log.warning("pipeline.no_desk_for_case")
+            return
+        key = f"{event.event_id}:{index}"
+        status = await desk.open_case(
+            CaseRequest(
+                conversation=event.conversation,
+                key=key,
+                reason=effect.reason,
+                screening=effect.screening,
+                collected=effect.collected,
+                consent=effect.consent,
+                note=effect.note,
+                trigger_text=effect.trigger_text,
+            ),
+            datetime.now(UTC),
+        )
+        log.info("pipeline.case_opened", case=status.case_id, risk=status.risk.label)
+        if status.state == "queued" and self.intake is not None:
+            # Tell the person their place in line, in order after this turn's answer.
+            now_ms = int(time.time() * 1000)
+            await self.intake.submit(
+                [
+                    InboundEvent(
+                        event_id=f"queued:{key}",
+                        channel=event.channel,
+                        address=event.address,
+                        kind=EventKind.SYSTEM,
+                        text="case_queued",
+                        timestamp_ms=now_ms,
+                        received_ms=now_ms,
+                        meta={"case_id": status.case_id},
+                    )
+                ]
             )
-            status = await desk.open_case(
-                CaseRequest(
-                    conversation=conv,
-                    key=key,
-                    reason=data["reason"],
-                    screening=screening,
-                    collected=data.get("collected", {}),
-                    consent=bool(data.get("consent")),
-                    note=str(data.get("note", "")),
-                    trigger_text=str(data.get("trigger_text", "")),
-                ),
-                now,
-            )
-            log.info("pipeline.case_opened", case=status.case_id, risk=status.risk.label)
-            if status.state == "queued" and self.intake is not None:
-                # Tell the person their place in line, in order after this turn's answer.
-                await self.intake.submit(
-                    [
-                        InboundEvent(
-                            event_id=f"queued:{key}",
-                            channel=event.channel,
-                            address=event.address,
-                            kind=EventKind.SYSTEM,
-                            text="case_queued",
-                            timestamp_ms=int(time.time() * 1000),
-                            received_ms=int(time.time() * 1000),
-                            meta={"case_id": status.case_id},
-                        )
-                    ]
-                )
-        elif effect.kind == "person_said":
-            if desk is not None:
-                screening = (
-                    ScreeningResult.from_record(effect.data["screening"])
-                    if effect.data.get("screening")
-                    else None
-                )
-                await desk.person_said(conv, effect.data["text"], key, screening)
-        elif effect.kind == "relayed":
-            if desk is not None:
-                await desk.relayed(event)
-        elif effect.kind == "followup":
-            await self.followups.schedule(conv, int(effect.data["due_ms"]))
-        elif effect.kind == "cancel_followups":
-            await self.followups.cancel(conv)
-        elif effect.kind == "forget":
-            await self.followups.cancel(conv)
-            cases = await desk.forget(conv) if desk is not None else 0
-            deleted = await self.conversations.forget(conv)
-            log.info("pipeline.forgot_cases", cases=cases)
-            log.info("pipeline.forgot_person", keys=deleted)
-        else:
-            log.error("pipeline.unknown_effect", kind=effect.kind)
+
+    async def _forget(self, conv: str) -> None:
+        await self.followups.cancel(conv)
+        desk = self.desk()
+        cases = await desk.forget(conv) if desk is not None else 0
+        deleted = await self.conversations.forget(conv)
+        log.info("pipeline.forgot_cases", cases=cases)
+        log.info("pipeline.forgot_person", keys=deleted)
 
     # --- safety net ------------------------------------------------------------------------
 

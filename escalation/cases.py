@@ -17,7 +17,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, Literal, TypeVar, assert_never, cast
 
 import redis.asyncio as aioredis
 import structlog
@@ -40,7 +40,20 @@ from escalation.model import (
     PreviousCase,
     Trigger,
 )
-from escalation.outbox import Outbox, OutboxItem, SendFailed, Stage
+from escalation.outbox import (
+    MarkDelivered,
+    NotifyCounselor,
+    Outbox,
+    OutboxItem,
+    PostCard,
+    SendFailed,
+    Stage,
+    SupervisorAlert,
+    ThreadLine,
+    ToPerson,
+    UpdateCard,
+    Work,
+)
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -233,22 +246,19 @@ class CaseBook:
 
     # --- outbox items ----------------------------------------------------------------------
     @staticmethod
-    def _counselor_item(case: Case, kind: str, **data: Any) -> OutboxItem:
-        return OutboxItem(lane=f"c:{case.case_id}", kind=kind, case_id=case.case_id, data=data)
+    def _counselor_item(case: Case, work: Work) -> OutboxItem:
+        return OutboxItem(lane=f"c:{case.case_id}", case_id=case.case_id, work=work)
 
     def _thread_item(self, case: Case, text: str, *, broadcast: bool = False) -> OutboxItem:
-        return self._counselor_item(case, "thread", text=text, broadcast=broadcast)
+        return self._counselor_item(case, ThreadLine(text, broadcast))
 
     def _supervisor_item(self, case: Case, text: str, **values: Any) -> OutboxItem:
-        return self._counselor_item(case, "supervisor", text=text, values=values)
+        return self._counselor_item(case, SupervisorAlert(text, values))
 
     @staticmethod
     def _person_item(case: Case, event: InboundEvent) -> OutboxItem:
         return OutboxItem(
-            lane=f"p:{case.case_id}",
-            kind="intake",
-            case_id=case.case_id,
-            data={"event": event.to_json()},
+            lane=f"p:{case.case_id}", case_id=case.case_id, work=ToPerson(event.to_json())
         )
 
     @staticmethod
@@ -362,7 +372,7 @@ class CaseBook:
         ]
         if trigger and not any(e.role == "person" and e.text == trigger.text for e in entries[-3:]):
             entries.append(LogEntry(f"k:{request.key}", "person", trigger.text, now_ms))
-        items = [self._counselor_item(case, "card")]
+        items = [self._counselor_item(case, PostCard())]
         if case.supervisor_alerted:
             items.append(
                 self._supervisor_item(
@@ -454,7 +464,7 @@ class CaseBook:
                 updated = updated.with_(supervisor_alerted=True, consent=True)
                 items.append(self._supervisor_item(updated, "supervisor_imminent", words=words))
         if updated != case:
-            items.insert(0, self._counselor_item(updated, "update"))
+            items.insert(0, self._counselor_item(updated, UpdateCard()))
         return updated, items
 
     async def _join(self, case_id: str, request: CaseRequest, now_ms: int) -> Case | None:
@@ -476,8 +486,8 @@ class CaseBook:
             updated = updated.with_(
                 collected=collected, note=note, consent=updated.consent or request.consent
             )
-            if updated != case and not any(i.kind == "update" for i in items):
-                items.insert(0, self._counselor_item(updated, "update"))
+            if updated != case and not any(isinstance(i.work, UpdateCard) for i in items):
+                items.insert(0, self._counselor_item(updated, UpdateCard()))
             # The words themselves reach the thread through `person_said` (the pipeline calls
             # it for every message while a case is open); joining only merges the assessment.
 
@@ -543,7 +553,7 @@ class CaseBook:
             )
             slack = self.board.kind != CONSOLE
             items = [
-                self._counselor_item(updated, "update"),
+                self._counselor_item(updated, UpdateCard()),
                 self._thread_item(
                     updated, cfg.text("thread_claimed", who=who.mention() if slack else who.plain())
                 ),
@@ -606,7 +616,7 @@ class CaseBook:
                     updated, "case_closed", now_ms, **({"outcome": outcome} if outcome else {})
                 )
             items = [
-                self._counselor_item(updated, "update"),
+                self._counselor_item(updated, UpdateCard()),
                 self._thread_item(updated, line),
                 self._person_item(updated, event),
             ]
@@ -741,12 +751,7 @@ class CaseBook:
         await self.redis.hset(self.keys.case_delivered(case_id), f"{channel}:{ts}", str(_now_ms()))
         if channel != CONSOLE and self.board.kind != CONSOLE:
             await self.outbox.put(
-                OutboxItem(
-                    lane=f"c:{case_id}",
-                    kind="reaction",
-                    case_id=case_id,
-                    data={"channel": channel, "ts": ts},
-                )
+                OutboxItem(lane=f"c:{case_id}", case_id=case_id, work=MarkDelivered(channel, ts))
             )
 
     async def notify_counselor(
@@ -756,9 +761,8 @@ class CaseBook:
         await self.outbox.put(
             OutboxItem(
                 lane=f"n:{case_id}",
-                kind="notice",
                 case_id=case_id,
-                data={"channel": channel, "user": user, "text": text, "thread_ts": thread_ts or ""},
+                work=NotifyCounselor(channel, user, text, thread_ts or ""),
             )
         )
 
@@ -807,7 +811,7 @@ class CaseBook:
                     wait_minutes=str(cfg.wait_minutes(position)),
                 )
                 items = [
-                    self._counselor_item(updated, "update"),
+                    self._counselor_item(updated, UpdateCard()),
                     self._thread_item(
                         updated,
                         cfg.text("channel_reannounce", case_id=case_id, risk=risk, minutes=minutes),
@@ -845,85 +849,92 @@ class CaseBook:
 
     # --- sending (the outbox's sender) -----------------------------------------------------
     async def send(self, item: OutboxItem, maybe_sent: bool) -> Stage | None:
-        if item.kind == "intake":
-            await self.intake.submit([InboundEvent.from_json(item.data["event"])])
-            return None
-        if item.kind == "notice":
-            d = item.data
-            await self.board.notify_counselor(
-                str(d["channel"]),
-                str(d["user"]),
-                str(d["text"]),
-                str(d.get("thread_ts") or "") or None,
-            )
-            return None
-        if item.kind == "reaction":
-            await self.board.mark_delivered(str(item.data["channel"]), str(item.data["ts"]))
-            return None
+        work = item.work
+        match work:
+            case ToPerson(event=event):
+                await self.intake.submit([InboundEvent.from_json(event)])
+                return None
+            case NotifyCounselor():
+                await self.board.notify_counselor(
+                    work.channel, work.user, work.text, work.thread_ts or None
+                )
+                return None
+            case MarkDelivered(channel=channel, ts=ts):
+                await self.board.mark_delivered(channel, ts)
+                return None
+            case PostCard() | UpdateCard() | ThreadLine() | SupervisorAlert():
+                return await self._send_for_case(item, work, maybe_sent)
+            case _:
+                assert_never(work)
+
+    async def _send_for_case(
+        self,
+        item: OutboxItem,
+        work: PostCard | UpdateCard | ThreadLine | SupervisorAlert,
+        maybe_sent: bool,
+    ) -> Stage | None:
         case = await self.load(item.case_id)
         if case is None:
             raise SendFailed("case no longer stored", permanent=True)
         cfg = self.config()
         ref = CardRef(case.card_channel, case.card_ts) if case.card_ts else None
-        if item.kind == "card":
-            if ref is not None:
-                return None  # recorded by an earlier attempt
-            card = self.card(
-                case, await self.case_log(case.case_id, cfg.recent_messages * 4), _now_ms()
-            )
-            posted = await self.board.post_card(
-                card, token=item.id, maybe_sent=maybe_sent, since_ms=item.created_ms
-            )
-            k = self.keys
-
-            def record(pipe: Pipeline) -> None:
-                pipe.hset(
-                    k.case(case.case_id),
-                    mapping={"card_channel": posted.channel, "card_ts": posted.ts},
+        match work:
+            case PostCard():
+                if ref is not None:
+                    return None  # recorded by an earlier attempt
+                card = self.card(
+                    case, await self.case_log(case.case_id, cfg.recent_messages * 4), _now_ms()
                 )
-                pipe.set(k.thread_case(posted.channel, posted.ts), case.case_id, ex=CASE_KEEP_S)
+                posted = await self.board.post_card(
+                    card, token=item.id, maybe_sent=maybe_sent, since_ms=item.created_ms
+                )
+                k = self.keys
 
-            log.info(
-                "case.card_posted",
-                case=case.case_id,
-                latency_ms=_now_ms() - case.opened_ms,
-            )
-            return record
-        if item.kind == "supervisor":
-            values = dict(item.data.get("values", {}))
-            template = str(item.data["text"])
-            risk = cfg.label("risk", case.risk.label)
+                def record(pipe: Pipeline) -> None:
+                    pipe.hset(
+                        k.case(case.case_id),
+                        mapping={"card_channel": posted.channel, "card_ts": posted.ts},
+                    )
+                    pipe.set(k.thread_case(posted.channel, posted.ts), case.case_id, ex=CASE_KEEP_S)
 
-            def render(link: str) -> str:
-                return cfg.text(template, case_id=case.case_id, risk=risk, link=link, **values)
+                log.info(
+                    "case.card_posted", case=case.case_id, latency_ms=_now_ms() - case.opened_ms
+                )
+                return record
+            case SupervisorAlert(template=template, values=values):
+                risk = cfg.label("risk", case.risk.label)
 
-            await self.board.alert_supervisor(
-                case.case_id,
-                render,
-                ref,
-                token=item.id,
-                maybe_sent=maybe_sent,
-                since_ms=item.created_ms,
-            )
-            return None
-        if ref is None:
-            raise SendFailed("the card is not posted yet")
-        if item.kind == "update":
-            card = self.card(
-                case, await self.case_log(case.case_id, cfg.recent_messages * 4), _now_ms()
-            )
-            await self.board.update_card(ref, card)
-            return None
-        if item.kind == "thread":
-            await self.board.post_in_thread(
-                ref,
-                str(item.data["text"]),
-                token=item.id,
-                maybe_sent=maybe_sent,
-                broadcast=bool(item.data.get("broadcast")),
-            )
-            return None
-        raise SendFailed(f"unknown outbox item kind {item.kind}", permanent=True)
+                def render(link: str) -> str:
+                    return cfg.text(
+                        template, case_id=case.case_id, risk=risk, link=link, **dict(values)
+                    )
+
+                await self.board.alert_supervisor(
+                    case.case_id,
+                    render,
+                    ref,
+                    token=item.id,
+                    maybe_sent=maybe_sent,
+                    since_ms=item.created_ms,
+                )
+                return None
+            case UpdateCard():
+                if ref is None:
+                    raise SendFailed("the card is not posted yet")
+                card = self.card(
+                    case, await self.case_log(case.case_id, cfg.recent_messages * 4), _now_ms()
+                )
+                await self.board.update_card(ref, card)
+                return None
+            case ThreadLine(text=text, broadcast=broadcast):
+                if ref is None:
+                    raise SendFailed("the card is not posted yet")
+                await self.board.post_in_thread(
+                    ref, text, token=item.id, maybe_sent=maybe_sent, broadcast=broadcast
+                )
+                return None
+            case _:
+                assert_never(work)
 
     # --- privacy ---------------------------------------------------------------------------
     async def forget(self, conv: str) -> int:

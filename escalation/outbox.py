@@ -23,7 +23,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, assert_never
 
 import redis.asyncio as aioredis
 import structlog
@@ -52,23 +52,144 @@ return 0
 """
 
 
+# --- what an item asks for (typed; `CaseBook.send` matches on these exhaustively) ----------
+
+
+@dataclass(frozen=True, slots=True)
+class PostCard:
+    """Post the case's card (rendered from the case as it is when sent)."""
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateCard:
+    """Render the card again and update it in place."""
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadLine:
+    """A line in the card's thread; `broadcast` also shows it in the channel."""
+
+    text: str
+    broadcast: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SupervisorAlert:
+    """An alert to the supervisors: `template` names an escalation text, filled with `values`
+    (and the case id, risk and a link to the card) when sent."""
+
+    template: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class MarkDelivered:
+    """React to a counselor's message (channel, ts) that reached the person."""
+
+    channel: str
+    ts: str
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyCounselor:
+    """Tell one counselor something only they see."""
+
+    channel: str
+    user: str
+    text: str
+    thread_ts: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ToPerson:
+    """An event for the person's side (claimed, closed, a counselor's words): submitted to the
+    intake stream, so it is handled in order with the person's own events."""
+
+    event: str  # the InboundEvent's stored JSON
+
+
+Work = (
+    PostCard
+    | UpdateCard
+    | ThreadLine
+    | SupervisorAlert
+    | MarkDelivered
+    | NotifyCounselor
+    | ToPerson
+)
+
+
+class UnknownWork(ValueError):
+    """A stored item names a kind this version does not know."""
+
+
+def _work_to_json(work: Work) -> tuple[str, dict[str, Any]]:
+    match work:
+        case PostCard():
+            return "card", {}
+        case UpdateCard():
+            return "update", {}
+        case ThreadLine(text=text, broadcast=broadcast):
+            return "thread", {"text": text, "broadcast": broadcast}
+        case SupervisorAlert(template=template, values=values):
+            return "supervisor", {"text": template, "values": dict(values)}
+        case MarkDelivered(channel=channel, ts=ts):
+            return "reaction", {"channel": channel, "ts": ts}
+        case NotifyCounselor():
+            return "notice", {
+                "channel": work.channel,
+                "user": work.user,
+                "text": work.text,
+                "thread_ts": work.thread_ts,
+            }
+        case ToPerson(event=event):
+            return "intake", {"event": event}
+        case _:
+            assert_never(work)
+
+
+def _work_from_json(kind: str, d: Mapping[str, Any]) -> Work:
+    if kind == "card":
+        return PostCard()
+    if kind == "update":
+        return UpdateCard()
+    if kind == "thread":
+        return ThreadLine(str(d["text"]), bool(d.get("broadcast")))
+    if kind == "supervisor":
+        return SupervisorAlert(str(d["text"]), dict(d.get("values") or {}))
+    if kind == "reaction":
+        return MarkDelivered(str(d["channel"]), str(d["ts"]))
+    if kind == "notice":
+        return NotifyCounselor(
+            str(d["channel"]), str(d["user"]), str(d["text"]), str(d.get("thread_ts") or "")
+        )
+    if kind == "intake":
+        return ToPerson(str(d["event"]))
+    raise UnknownWork(f"unknown outbox item kind {kind!r}")
+
+
 @dataclass(frozen=True, slots=True)
 class OutboxItem:
     lane: str
-    kind: str
     case_id: str
-    data: Mapping[str, Any] = field(default_factory=dict)
+    work: Work
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     created_ms: int = field(default_factory=lambda: int(time.time() * 1000))
 
+    @property
+    def kind(self) -> str:
+        """The stored name of the item's kind (for logs)."""
+        return _work_to_json(self.work)[0]
+
     def to_json(self) -> str:
+        kind, data = _work_to_json(self.work)
         return json.dumps(
             {
                 "id": self.id,
                 "lane": self.lane,
-                "kind": self.kind,
+                "kind": kind,
                 "case": self.case_id,
-                "data": dict(self.data),
+                "data": data,
                 "created": self.created_ms,
             },
             ensure_ascii=False,
@@ -77,12 +198,12 @@ class OutboxItem:
 
     @classmethod
     def from_json(cls, raw: str) -> OutboxItem:
+        """Raises `UnknownWork` for a kind this version does not know."""
         d = json.loads(raw)
         return cls(
             lane=d["lane"],
-            kind=d["kind"],
             case_id=d.get("case", ""),
-            data=d.get("data", {}),
+            work=_work_from_json(str(d["kind"]), d.get("data") or {}),
             id=d["id"],
             created_ms=int(d.get("created", 0)),
         )
@@ -229,7 +350,15 @@ class Outbox:
             if not stored.get("body"):
                 await self.redis.lrem(lane_key, 1, head)
                 continue
-            item = OutboxItem.from_json(str(stored["body"]))
+            try:
+                item = OutboxItem.from_json(str(stored["body"]))
+            except (UnknownWork, ValueError, KeyError, TypeError):
+                log.error("outbox.unreadable_item_dropped", lane=lane)
+                async with self.redis.pipeline(transaction=True) as pipe:
+                    pipe.lrem(lane_key, 1, head)
+                    pipe.delete(item_key)
+                    await pipe.execute()
+                continue
             attempts = int(stored.get("attempts") or 0) + 1
             maybe_sent = stored.get("sending") == "1"
             await self.redis.hset(item_key, mapping={"sending": "1", "attempts": str(attempts)})

@@ -141,6 +141,8 @@ MIN_KANA_VARIANT: Final = 3  # shorter readings (しぬ, くび) collide with ot
 
 def _is_kana(text: str) -> bool:
     return bool(text) and all("\u3041" <= ch <= "\u3096" or ch == "ー" for ch in text)
+
+
 ID_RE: Final = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -390,18 +392,23 @@ class _Loader:
             # (手すり → てすり, 睡眠薬 → すいみんやく), cut the same way their text is cut.
             kana = self.tokenizer.reading(self.normalizer.normalize(body).text)
             if len(kana) >= MIN_KANA_VARIANT and _is_kana(kana):
-                tokens = self.tokenizer.tokenize(kana)
-                words = tuple((t.key, t.form) for t in tokens if t.kind == KIND_WORD)
+                kana_tokens = self.tokenizer.tokenize(kana)
+                kana_words = tuple((t.key, t.form) for t in kana_tokens if t.kind == KIND_WORD)
                 term_keys = {key for p in patterns for key, _ in p.elements}
                 # A reading that Sudachi cuts into other ordinary words (怒鳴る → どう + なる,
                 # 倒産 → 父さん) would match everyday text: only readings that keep a word of
                 # the term (首をしめる) or hold an unknown word are used.
-                homophone = all(not t.oov for t in tokens if t.kind == KIND_WORD) and not any(
-                    key in term_keys for key, _ in words
+                homophone = all(not t.oov for t in kana_tokens if t.kind == KIND_WORD) and not any(
+                    key in term_keys for key, _ in kana_words
                 )
-                if words and not homophone and all(t.kind != KIND_PUNCT for t in tokens) and tokens[0].kind != KIND_SKIP and tokens[-1].kind != KIND_SKIP:
-                    if all(words != p.elements for p in patterns):
-                        self.kana_patterns.append(Pattern(words, at_end, term))
+                if (
+                    kana_words
+                    and not homophone
+                    and all(t.kind != KIND_PUNCT for t in kana_tokens)
+                    and kana_tokens[0].kind != KIND_SKIP
+                    and kana_tokens[-1].kind != KIND_SKIP
+                ) and all(kana_words != p.elements for p in patterns):
+                    self.kana_patterns.append(Pattern(kana_words, at_end, term))
         return patterns, ""
 
     def compile_terms(
@@ -504,8 +511,6 @@ def _spellings(loader: _Loader, data: Any) -> list[SpellingRule]:
     return rules
 
 
-
-
 def _emoji(loader: _Loader, data: Any) -> dict[str, str]:
     """What emoji mean (spellings.yaml `emoji:`): each becomes its word before tokenization."""
     out: dict[str, str] = {}
@@ -553,7 +558,12 @@ def _dialects(loader: _Loader, data: Any) -> list[DialectRule]:
         source = loader.text(DIALECTS, item, "match", where)
         write = item.get("write")
         if not isinstance(write, str):
-            loader.problem(DIALECTS, item, "write" if "write" in item else None, f"{where}: 'write' must be text (what the match becomes)")
+            loader.problem(
+                DIALECTS,
+                item,
+                "write" if "write" in item else None,
+                f"{where}: 'write' must be text (what the match becomes)",
+            )
             continue
         if not source:
             continue
@@ -622,7 +632,9 @@ def _kinds(loader: _Loader, data: Any) -> dict[str, str]:
     if data is not None:
         for name in KINDS:
             if name not in kinds and name not in node:
-                loader.problem(CONCEPTS, node, None, f"kinds: the kind '{name}' is missing ({KINDS[name]})")
+                loader.problem(
+                    CONCEPTS, node, None, f"kinds: the kind '{name}' is missing ({KINDS[name]})"
+                )
     return kinds
 
 
@@ -638,7 +650,18 @@ def _concepts(
     node = loader.section(file, data, "concepts", list, "a list of concepts")
     if node is None:
         return concepts
-    allowed = {"id", "kind", "label", "terms", "regex", "strong", "factor", "level", "about_others", "note"}
+    allowed = {
+        "id",
+        "kind",
+        "label",
+        "terms",
+        "regex",
+        "strong",
+        "factor",
+        "level",
+        "about_others",
+        "note",
+    }
     seen = {} if seen is None else seen
     for i, item in enumerate(node):
         if not isinstance(item, dict):
@@ -656,15 +679,26 @@ def _concepts(
         seen[cid] = line_of(item, "id")
         kind = loader.text(file, item, "kind", where)
         if kind and kind not in KINDS:
-            loader.problem(file, item, "kind", f"{where}: unknown kind '{kind}' (known: {', '.join(KINDS)})")
+            loader.problem(
+                file, item, "kind", f"{where}: unknown kind '{kind}' (known: {', '.join(KINDS)})"
+            )
             kind = ""
         factor = loader.text(file, item, "factor", where, required=False) or None
         if kind == "factor" and factor is None:
-            loader.problem(file, item, None, f"{where}: a factor concept needs 'factor' (an id of factors.yaml)")
+            loader.problem(
+                file,
+                item,
+                None,
+                f"{where}: a factor concept needs 'factor' (an id of factors.yaml)",
+            )
         if factor is not None and kind != "factor":
-            loader.problem(file, item, "factor", f"{where}: only a concept of kind 'factor' has a 'factor'")
+            loader.problem(
+                file, item, "factor", f"{where}: only a concept of kind 'factor' has a 'factor'"
+            )
         if factor is not None and factors and factor not in factors:
-            loader.problem(file, item, "factor", f"{where}: unknown factor id '{factor}' (see factors.yaml)")
+            loader.problem(
+                file, item, "factor", f"{where}: unknown factor id '{factor}' (see factors.yaml)"
+            )
         label = loader.text(file, item, "label", where, required=kind != "factor")
         if kind == "factor" and not label and factor:
             label = factors.get(factor, factor)
@@ -707,7 +741,7 @@ def _grammar(loader: _Loader, data: Any) -> Grammar:
         seq = node.get(name)
         for word, i in loader.str_list(GRAMMAR, node, name, f"markers '{name}'"):
             words.add(word)  # compared with the surface too (でも, のに)
-            tokens = [t for t in loader.tokenizer.tokenize(loader.normalizer.normalize(word).text)]
+            tokens = list(loader.tokenizer.tokenize(loader.normalizer.normalize(word).text))
             if len(tokens) == 1:
                 words.add(tokens[0].key)
             if len(tokens) == 1 and tokens[0].pos in ("動詞", "形容詞"):
@@ -717,7 +751,12 @@ def _grammar(loader: _Loader, data: Any) -> Grammar:
                     words.add(kana_tokens[0].key)  # すわる for 座る, いる for 居る
             elif not tokens:
                 target: Any = seq if isinstance(seq, list) else node
-                loader.problem(GRAMMAR, target, i if isinstance(seq, list) else name, f"markers '{name}': '{word}' has no word in it")
+                loader.problem(
+                    GRAMMAR,
+                    target,
+                    i if isinstance(seq, list) else name,
+                    f"markers '{name}': '{word}' has no word in it",
+                )
         lists[name] = frozenset(words)
     return Grammar(**lists)
 
@@ -730,7 +769,9 @@ def _slots(loader: _Loader, data: Any) -> dict[str, SlotInfo]:
     for name, item in node.items():
         where = f"slot '{name}'"
         if name not in SLOTS:
-            loader.problem(SCREENING, node, name, f"{where}: unknown slot (the slots are: {', '.join(SLOTS)})")
+            loader.problem(
+                SCREENING, node, name, f"{where}: unknown slot (the slots are: {', '.join(SLOTS)})"
+            )
             continue
         if not isinstance(item, dict):
             loader.problem(SCREENING, node, name, f"{where}: must be a mapping (label, level)")
@@ -926,7 +967,9 @@ def _messages(loader: _Loader, screening: Any, pathways: Any) -> dict[str, str]:
     if screening is not None and pathways is not None:
         for key in REQUIRED_MESSAGES:
             if key not in messages:
-                loader.problem(SCREENING, screening, None, f"messages: the template '{key}' is missing")
+                loader.problem(
+                    SCREENING, screening, None, f"messages: the template '{key}' is missing"
+                )
     return messages
 
 
@@ -959,7 +1002,12 @@ def load_config(
     factor_words = _concepts(loader, factor_words_data, kinds, factors, FACTOR_WORDS, seen_ids)
     for concept in factor_words:
         if concept.kind != "factor":
-            loader.problem(FACTOR_WORDS, factor_words_data, None, f"concept '{concept.id}': only concepts of kind 'factor' belong in this file (use concepts.yaml)")
+            loader.problem(
+                FACTOR_WORDS,
+                factor_words_data,
+                None,
+                f"concept '{concept.id}': only concepts of kind 'factor' belong in this file (use concepts.yaml)",
+            )
     concepts.extend(factor_words)
     loader.kana_variants = False
     grammar_data = loader.read(GRAMMAR)

@@ -65,7 +65,10 @@ class Scores:
     fp: int = 0
     fn: int = 0
     flag_hits: tuple[int, int] = (0, 0)  # (flags found, flags labelled)
-    flag_false: tuple[int, int] = (0, 0)  # (conversations flagged wrongly, conversations without that flag)
+    flag_false: tuple[int, int] = (
+        0,
+        0,
+    )  # (conversations flagged wrongly, conversations without that flag)
     confusion: dict[tuple[int, int], int] = field(default_factory=dict)  # (gold, predicted) → count
     categories: dict[str, Scores] = field(default_factory=dict)
     misses: list[str] = field(default_factory=list)
@@ -115,7 +118,9 @@ class Scores:
             else:
                 self.flag_false = (self.flag_false[0] + (flag in got_flags), self.flag_false[1] + 1)
                 if flag in got_flags:
-                    self.misses.append(f"{case.id}: false flag {flag} :: {' / '.join(case.messages)}")
+                    self.misses.append(
+                        f"{case.id}: false flag {flag} :: {' / '.join(case.messages)}"
+                    )
         self.cases += 1
         self.exact += predicted == case.risk
         problems: list[str] = []

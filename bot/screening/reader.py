@@ -49,6 +49,7 @@ WISH: Final = "wish"  # 止まってくれないかな, 消してくんないか
 TEYARU: Final = "teyaru"  # 殺してやる, 火つけてやる: a threat or a defiant resolve
 PURPOSE: Final = "purpose"  # 殺しに行く, 刺しに来る: going to do it
 KURERU: Final = "kureru"  # …てくれる: something someone (or something) else does for me
+HEDGE: Final = "hedge"  # …わけじゃない: not exactly (a hedge, often with distress)
 HISTORY: Final = "history"  # 死にたかった時期 / 頃: a period of the past
 PASSIVE: Final = "passive"  # 殴られる: done to the speaker, not by them
 TRY: Final = "try"  # …てみる: tried it out (首に巻いてみた)
@@ -139,16 +140,121 @@ class Context(NamedTuple):
     possessive: bool = False  # the subject came from 彼氏の腕 / 同僚の机 (someone else's thing)
 
 
-_CASE_PARTICLES: Final = frozenset({"を", "が", "に", "で", "へ", "は", "も", "と", "から", "まで", "って", "の", "より"})
-_SUBJECT_PARTICLES: Final = frozenset({"が", "は", "も", "って", "ったら", "ってば", "なんか", "なんて"})
+_CASE_PARTICLES: Final = frozenset(
+    {"を", "が", "に", "で", "へ", "は", "も", "と", "から", "まで", "って", "の", "より"}
+)
+_SUBJECT_PARTICLES: Final = frozenset(
+    {"が", "は", "も", "って", "ったら", "ってば", "なんか", "なんて"}
+)
 _QUOTE_PARTICLES: Final = frozenset({"と", "って", "とか", "っと", "なんて", "なんか"})
 _SENTENCE_FINAL_PUNCT: Final = frozenset({"？", "?"})
 _OPEN_QUOTES: Final = "「『"
 _CLOSE_QUOTES: Final = "」』"
 _NUMBER_POS2: Final = "数詞"
-_SCOPE_FILLERS: Final = frozenset({"一度", "一回", "全然", "決して", "少しも", "まったく", "全く", "特に", "別に", "そんなに", "あまり", "余り", "本当", "本気", "ほとんど", "殆ど", "もう", "まだ", "今", "今は", "最近", "なんか", "なんて", "絶対", "絶対に", "全く"})
-_NOT_CAUSES: Final = frozenset({"一人", "ひとり", "独り", "自分", "二人", "みんな", "皆", "家", "部屋", "自宅", "車", "ここ", "そこ", "あそこ", "本気", "マジ", "まじ"})
-_QUANTITY_WORDS: Final = frozenset({"全部", "全て", "すべて", "纏める", "まとめる", "一気", "大量", "いっぱい", "沢山", "たくさん", "丸ごと", "まるごと", "残り", "多め", "多めに", "倍", "余分", "わざと", "多い", "ありったけ"})
+_QUESTION_WORDS: Final = frozenset(
+    {
+        "どこ",
+        "何処",
+        "どう",
+        "何",
+        "なに",
+        "いつ",
+        "どれ",
+        "どの",
+        "どんな",
+        "なぜ",
+        "何故",
+        "どうやって",
+        "どれくらい",
+        "何錠",
+        "何回",
+    }
+)
+_SCOPE_FILLERS: Final = frozenset(
+    {
+        "一度",
+        "一回",
+        "全然",
+        "決して",
+        "少しも",
+        "まったく",
+        "全く",
+        "特に",
+        "別に",
+        "そんなに",
+        "あまり",
+        "余り",
+        "本当",
+        "本気",
+        "ほとんど",
+        "殆ど",
+        "もう",
+        "まだ",
+        "今",
+        "今は",
+        "最近",
+        "なんか",
+        "なんて",
+        "絶対",
+        "絶対に",
+    }
+)
+_NOT_CAUSES: Final = frozenset(
+    {
+        "一人",
+        "ひとり",
+        "独り",
+        "自分",
+        "二人",
+        "みんな",
+        "皆",
+        "家",
+        "部屋",
+        "自宅",
+        "車",
+        "ここ",
+        "そこ",
+        "あそこ",
+        "本気",
+        "マジ",
+        "まじ",
+        "時間",
+        "分",
+        "日",
+        "秒",
+        "後",
+        "月",
+        "週間",
+        "年",
+        "時",
+        "夜",
+        "朝",
+    }
+)
+_QUANTITY_WORDS: Final = frozenset(
+    {
+        "全部",
+        "全て",
+        "すべて",
+        "纏める",
+        "まとめる",
+        "一気",
+        "大量",
+        "いっぱい",
+        "沢山",
+        "たくさん",
+        "丸ごと",
+        "まるごと",
+        "残り",
+        "多め",
+        "多めに",
+        "倍",
+        "余分",
+        "わざと",
+        "多い",
+        "ありったけ",
+    }
+)
 
 
 class ClauseReader:
@@ -173,7 +279,9 @@ class ClauseReader:
         governor_surface = ""
         quantity = False
         i = head + 1
-        if (noun or head_token.pos in ("名詞", "接尾辞", "代名詞")) and head_token.key not in g.better_nouns:
+        if (
+            noun or head_token.pos in ("名詞", "接尾辞", "代名詞")
+        ) and head_token.key not in g.better_nouns:
             # A noun: step over compound parts and particles to the verb it depends on.
             # A verbal noun before する is the verb itself (ロープを用意した → 用意).
             j = i
@@ -184,18 +292,30 @@ class ClauseReader:
                     t.kind == KIND_PUNCT and t.surface not in "、,，" and not t.surface.isspace()
                 ):
                     break
-                if t.pos == "名詞" and t.pos2 == _NUMBER_POS2 or t.key in _QUANTITY_WORDS or t.surface in _QUANTITY_WORDS:
+                if t.key in _QUESTION_WORDS:
+                    feats.add(QUESTION)  # ロープってどこで売ってる
+                if (
+                    (t.pos == "名詞" and t.pos2 == _NUMBER_POS2)
+                    or t.key in _QUANTITY_WORDS
+                    or t.surface in _QUANTITY_WORDS
+                ):
                     quantity = True
                     j += 1
                     continue
-                if t.pos in ("名詞", "接尾辞", "接頭辞", "代名詞", "連体詞", "副詞", "形状詞") or t.kind == KIND_PUNCT:
-                    if t.key in g.intent_nouns or t.key in g.better_nouns:
+                if (
+                    t.pos in ("名詞", "接尾辞", "接頭辞", "代名詞", "連体詞", "副詞", "形状詞")
+                    or t.kind == KIND_PUNCT
+                ):
+                    verbal = j + 1 < n and tokens[j + 1].key in ("する", "出来る", "できる")
+                    if (t.key in g.intent_nouns and not verbal) or t.key in g.better_nouns:
                         break
                     if t.pos == "名詞":
                         last_noun = t.key
                     j += 1
                     continue
-                if t.pos == "助詞" and (t.key in _CASE_PARTICLES or t.pos2 in ("係助詞", "副助詞", "格助詞")):
+                if t.pos == "助詞" and (
+                    t.key in _CASE_PARTICLES or t.pos2 in ("係助詞", "副助詞", "格助詞")
+                ):
                     if t.key in g.only:
                         break
                     j += 1
@@ -203,7 +323,11 @@ class ClauseReader:
                 if t.pos in ("動詞", "形容詞"):
                     governor = t.key
                     governor_surface = t.surface
-                    if t.key in ("する", "出来る", "できる") and last_noun and tokens[j - 1].pos == "名詞":
+                    if (
+                        t.key in ("する", "出来る", "できる")
+                        and last_noun
+                        and tokens[j - 1].pos == "名詞"
+                    ):
                         governor = last_noun
                     head = j
                     i = j + 1
@@ -249,13 +373,29 @@ class ClauseReader:
                 if t.surface in _SENTENCE_FINAL_PUNCT:
                     feats.add(QUESTION)
                 nxt = tokens[i + 1] if i + 1 < n else None
-                if t.surface in ("…", "‥") and nxt is not None and nxt.key in ("筈", "はず"):
+                if (
+                    t.surface in ("…", "‥", ".", "...")
+                    and nxt is not None
+                    and nxt.key in ("筈", "はず")
+                ):
                     i += 1  # 思わない…はずだったのに: the sentence goes on
                     continue
                 break
             if t.kind == KIND_PUNCT:
                 if t.surface.isspace():  # しぬ つもり: words typed apart
                     i += 1
+                    continue
+                nxt = tokens[i + 1] if i + 1 < n else None
+                if t.surface in (".", "...") and nxt is not None and nxt.key in ("筈", "はず"):
+                    i += 1  # 思わない…はずだったのに (… reads as ...)
+                    continue
+                if (
+                    t.surface in ("、", ",")
+                    and nxt is not None
+                    and nxt.key in ("って", "と")
+                    and negations
+                ):
+                    i += 1  # 思ってない、って言い切れたら: the quote goes on after the comma
                     continue
                 if t.surface in _SENTENCE_FINAL_PUNCT:
                     feats.add(QUESTION)
@@ -280,8 +420,8 @@ class ClauseReader:
                         feats.add(CONDITIONAL)
                     else:
                         past_at = i
-                elif t.cform.startswith("意志推量形"):
-                    feats.add(VOLITIONAL)
+                elif t.cform.startswith("意志推量形") and key not in ("だ", "です", "や", "じゃ"):
+                    feats.add(VOLITIONAL)  # だろう / でしょう are conjecture, not volition
                 elif key in ("ます", "です"):
                     feats.add(POLITE)
                 elif key in ("だ", "や", "じゃ"):
@@ -298,14 +438,16 @@ class ClauseReader:
                 elif key in ("ちゃう", "じゃう", "とく", "どく"):
                     if t.cform.startswith("意志推量形"):
                         feats.add(VOLITIONAL)
-                elif key == "む":  # 死なん (= ぬ in Sudachi's reading of ん)
-                    negations += 1
-                elif key == "まい":
+                elif key == "む" or key == "まい":  # 死なん (= ぬ in Sudachi's reading of ん)
                     negations += 1
                 i += 1
                 continue
             if pos == "助詞":
-                if key in g.clause_breaks and t.pos2 == "接続助詞" and key not in ("ば", "たら", "なら"):
+                if (
+                    key in g.clause_breaks
+                    and t.pos2 == "接続助詞"
+                    and key not in ("ば", "たら", "なら")
+                ):
                     break
                 if key in ("て", "で") and t.pos2 == "接続助詞":
                     after_te = True
@@ -333,11 +475,22 @@ class ClauseReader:
                     quote_pending = True
                     # 殺すって、本人に直接言ってやった: a comma and the addressee before the verb
                     k = i + 1
-                    while k < n and k - i <= 6 and (
-                        tokens[k].surface in ("、", ",") or tokens[k].pos in ("名詞", "代名詞", "副詞", "接尾辞") or tokens[k].pos == "助詞" and tokens[k].pos2 == "格助詞"
+                    while (
+                        k < n
+                        and k - i <= 6
+                        and (
+                            tokens[k].surface in ("、", ",")
+                            or tokens[k].pos in ("名詞", "代名詞", "副詞", "接尾辞")
+                            or (tokens[k].pos == "助詞" and tokens[k].pos2 == "格助詞")
+                        )
                     ):
                         k += 1
-                    if k < n and k > i + 1 and tokens[k].pos == "動詞" and tokens[k].key in g.say_verbs:
+                    if (
+                        k < n
+                        and k > i + 1
+                        and tokens[k].pos == "動詞"
+                        and tokens[k].key in g.say_verbs
+                    ):
                         i = k
                         continue
                     i += 1
@@ -416,14 +569,16 @@ class ClauseReader:
                         continue
                     if key in g.say_verbs or key in ("言い切る", "言える", "言い切れる"):
                         # …って言ったら / 言えば: a hypothetical self-quote, not someone's report
-                        nxt = tokens[i + 1] if i + 1 < n else None
-                        hypothetical = t.cform.startswith("仮定形") or (
-                            nxt is not None and (nxt.cform.startswith("仮定形") or nxt.key == "ば")
+                        following = tokens[i + 1 : i + 3]
+                        hypothetical = t.cform.startswith("仮定形") or any(
+                            x.cform.startswith("仮定形") or x.key == "ば" for x in following
                         )
                         if not hypothetical:
                             feats.add(REPORTED)
                         elif negations % 2 == 1:
-                            negations -= 1  # 思ってないって言い切れたらいいのに: a wished-for denial
+                            negations -= (
+                                1  # 思ってないって言い切れたらいいのに: a wished-for denial
+                            )
                         quote_pending = koto_pending = False
                         i += 1
                         continue
@@ -479,7 +634,9 @@ class ClauseReader:
                         negations += 1
                     i += 1
                     continue
-                if key in g.good_words and (better_pending or CONDITIONAL in feats or CONCESSIVE in feats):
+                if key in g.good_words and (
+                    better_pending or CONDITIONAL in feats or CONCESSIVE in feats
+                ):
                     if CONCESSIVE in feats and not (better_pending or CONDITIONAL in feats):
                         feats.add(EVALUATION)  # 死んでもいい
                     else:
@@ -522,13 +679,16 @@ class ClauseReader:
                     continue
                 if key in g.reason_nouns:
                     reason_pending = True
+                    feats.add(HEDGE)  # 死にたいわけじゃない: a hedged denial
                     i += 1
                     continue
                 if key in g.only:
                     only_pending = True
                     i += 1
                     continue
-                if key in g.good_words and (better_pending or CONDITIONAL in feats or quote_pending):
+                if key in g.good_words and (
+                    better_pending or CONDITIONAL in feats or quote_pending
+                ):
                     feats.add(EVALUATION)  # …ほうが楽, …たら楽, 自殺って楽かな
                     better_pending = False
                     i += 1
@@ -604,21 +764,34 @@ class ClauseReader:
             pass  # 死にたいわけで… (rare): nothing to add
         if past_at >= 0 and CONDITIONAL not in feats:
             feats.add(PAST)
-        if REQUEST not in feats and NEGATED in feats and after_te and i < n and tokens[i - 1].key == "で":
+        if (
+            REQUEST not in feats
+            and NEGATED in feats
+            and after_te
+            and i <= n
+            and tokens[i - 1].key in ("で", "て")
+        ):
             feats.add(REQUEST)  # 死なないで
         return Reading(frozenset(feats), governor, governor_surface, i, quantity)
 
     # --- before the match ---------------------------------------------------------------
 
-    def context(self, tokens: Sequence[Token], first: int, text: str) -> Context:
-        """Who is speaking about the words starting at ``tokens[first]``, and when."""
+    def context(
+        self, tokens: Sequence[Token], first: int, text: str, quotes: Sequence[tuple[int, int]] = ()
+    ) -> Context:
+        """Who is speaking about the words starting at ``tokens[first]``, and when.
+
+        ``quotes`` are the message's 「」『』 spans (quote_spans); the look-back is bounded, so
+        that a long text without punctuation costs linear time.
+        """
         g = self.g
         subject = ""
         possessive = False
         history = cause = now = present = recurrence = False
-        # the sentence start
+        # the sentence start (at most _MAX_LOOKBACK words back)
         s = first - 1
-        while s >= 0 and tokens[s].kind != KIND_END:
+        floor = max(-1, first - _MAX_LOOKBACK - 1)
+        while s > floor and tokens[s].kind != KIND_END:
             s -= 1
         s += 1
         # the clause start (after けど / のに / が…) for the subject and cause
@@ -644,8 +817,17 @@ class ClauseReader:
             if subject:
                 continue
             if key in g.third_person and in_clause and j + 2 <= first:
-                nxt = tokens[j + 1]
-                if nxt.key == "の" and tokens[j + 2].key not in ("日", "事", "こと", "為", "ため", "せい", "所", "ところ"):
+                after = tokens[j + 1]
+                if after.key == "の" and tokens[j + 2].key not in (
+                    "日",
+                    "事",
+                    "こと",
+                    "為",
+                    "ため",
+                    "せい",
+                    "所",
+                    "ところ",
+                ):
                     subject = "other"  # 彼氏の腕に切った跡, 同僚の机に遺書 (not 母の日, 母のため)
                     possessive = True
                     continue
@@ -653,7 +835,9 @@ class ClauseReader:
                 nxt = tokens[j + 1] if j + 1 < len(tokens) else None
                 if nxt is not None and nxt.pos == "接尾辞" and j + 2 < len(tokens):
                     nxt = tokens[j + 2]  # 人たちに: the particle after the suffix
-                marked = nxt is not None and (nxt.key in _SUBJECT_PARTICLES or nxt.surface in _SUBJECT_PARTICLES)
+                marked = nxt is not None and (
+                    nxt.key in _SUBJECT_PARTICLES or nxt.surface in _SUBJECT_PARTICLES
+                )
                 if key in g.media:
                     if marked or (nxt is not None and nxt.key == "の" and in_clause):
                         subject = "media"  # 映画のシーン, ドラマでは; not 映画を観てたら
@@ -670,7 +854,12 @@ class ClauseReader:
             t = tokens[j]
             if t.key in ("て", "で") and t.pos2 == "接続助詞" and j - 1 >= 0:
                 prev = tokens[j - 1]
-                if prev.key in g.cause or prev.pos == "形容詞" or prev.cform.startswith("語幹") or prev.key in ("ちゃう", "じゃう"):
+                if (
+                    prev.key in g.cause
+                    or prev.pos == "形容詞"
+                    or prev.cform.startswith("語幹")
+                    or prev.key in ("ちゃう", "じゃう")
+                ):
                     cause = True  # 寒すぎて死ぬ, 食べちゃって死にたい
             elif t.key == "か" and j - 1 >= 0 and tokens[j - 1].key == "と":
                 cause = True  # …とか死ぬ
@@ -690,7 +879,8 @@ class ClauseReader:
                 break
             if t.key in g.now or t.surface in g.now:
                 now = True
-        quoted = _inside_quotes(text, tokens[first].begin)
+        pos = tokens[first].begin
+        quoted = any(a <= pos < b for a, b in quotes) if quotes else False
         return Context(subject, quoted, history, cause, now, present, recurrence, possessive)
 
     def laughing(self, tokens: Sequence[Token], end: int) -> bool:
@@ -704,8 +894,53 @@ class ClauseReader:
         return False
 
 
-_PAST_TIME_BEFORE: Final = frozenset({"年", "か月", "ヶ月", "カ月", "月", "週間", "日", "数", "何", "ちょっと", "少し", "その", "ずっと", "ちょい"})
-_LIFE_STAGES: Final = frozenset({"学生", "中学", "高校", "大学", "小学", "小学校", "中学校", "子供", "子ども", "若い", "新人", "独身", "入院", "学生時代", "大学生", "高校生", "中学生", "小学生", "あの", "その", "当時", "昔", "二十歳", "10代", "20代"})
+_PAST_TIME_BEFORE: Final = frozenset(
+    {
+        "年",
+        "か月",
+        "ヶ月",
+        "カ月",
+        "月",
+        "週間",
+        "日",
+        "数",
+        "何",
+        "ちょっと",
+        "少し",
+        "その",
+        "ずっと",
+        "ちょい",
+    }
+)
+_LIFE_STAGES: Final = frozenset(
+    {
+        "学生",
+        "中学",
+        "高校",
+        "大学",
+        "小学",
+        "小学校",
+        "中学校",
+        "子供",
+        "子ども",
+        "若い",
+        "新人",
+        "独身",
+        "入院",
+        "学生時代",
+        "大学生",
+        "高校生",
+        "中学生",
+        "小学生",
+        "あの",
+        "その",
+        "当時",
+        "昔",
+        "二十歳",
+        "10代",
+        "20代",
+    }
+)
 
 
 def _history_word(tokens: Sequence[Token], j: int, g: Grammar) -> bool:
@@ -720,7 +955,11 @@ def _history_word(tokens: Sequence[Token], j: int, g: Grammar) -> bool:
     if key == "前":
         if prev is None or prev.kind == KIND_END or prev.kind == KIND_PUNCT:
             return nxt is not None and nxt.key in ("は", "に", "も", "まで", "から")
-        return prev.key in _PAST_TIME_BEFORE or (prev.pos == "名詞" and prev.pos2 == "数詞") or prev.pos == "接尾辞"
+        return (
+            prev.key in _PAST_TIME_BEFORE
+            or (prev.pos == "名詞" and prev.pos2 == "数詞")
+            or prev.pos == "接尾辞"
+        )
     # 時 / とき / 頃
     if prev is None:
         return False
@@ -745,12 +984,41 @@ def _chain_wish(tokens: Sequence[Token], start: int, g: Grammar) -> bool:
     """A wish (…たい) ending the clause that a …て chain leads into, with no negation after it."""
     for j in range(start, min(start + 12, len(tokens))):
         t = tokens[j]
-        if t.kind == KIND_END or (t.pos == "助詞" and t.pos2 == "接続助詞" and t.key in g.clause_breaks):
+        if t.kind == KIND_END or (
+            t.pos == "助詞" and t.pos2 == "接続助詞" and t.key in g.clause_breaks
+        ):
             return False
         if t.pos == "助動詞" and t.key in g.desire:
             nxt = tokens[j + 1] if j + 1 < len(tokens) else None
             return not (nxt is not None and nxt.key in g.negation | {"ない"})
     return False
+
+
+_MAX_LOOKBACK: Final = 24
+
+
+def quote_spans(text: str) -> list[tuple[int, int]]:
+    """The spans inside 「」 and 『』 (an unclosed quote runs to the end of its line)."""
+    spans: list[tuple[int, int]] = []
+    if "「" not in text and "『" not in text:
+        return spans
+    depth = 0
+    start = 0
+    for i, ch in enumerate(text):
+        if ch in _OPEN_QUOTES:
+            if depth == 0:
+                start = i + 1
+            depth += 1
+        elif ch in _CLOSE_QUOTES and depth:
+            depth -= 1
+            if depth == 0:
+                spans.append((start, i))
+        elif ch == "\n" and depth:
+            spans.append((start, i))
+            depth = 0
+    if depth:
+        spans.append((start, len(text)))
+    return spans
 
 
 def _inside_quotes(text: str, pos: int) -> bool:
@@ -768,8 +1036,4 @@ def _inside_quotes(text: str, pos: int) -> bool:
 def _is_potential(token: Token) -> bool:
     """死ねる (下一段) read as 死ぬ (五段): the dictionary form is godan, the word is not."""
     key = token.key
-    return (
-        token.ctype.startswith("下一段")
-        and bool(key)
-        and key[-1] in "うくぐすつぬぶむ"
-    )
+    return token.ctype.startswith("下一段") and bool(key) and key[-1] in "うくぐすつぬぶむ"

@@ -13,7 +13,7 @@ words the person wrote, and becomes a line on the counselor's case card.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Final, NamedTuple
 
@@ -80,6 +80,10 @@ class Hit(NamedTuple):
     sentence: int
     reading: Reading
     context: Context
+    span_end: int = 0  # the end of the words read with it (死に → 死にたい), in the text
+
+
+Emit = Callable[[str, "Hit"], None]  # a slot rule's way to fill a slot with a hit
 
 
 class Fill(NamedTuple):
@@ -151,6 +155,9 @@ class Screener:
         self._why = False
         self._at_place = False
         self._cues: frozenset[str] = frozenset()
+        self._harm_hits: list[Hit] = []
+        self._child_hits: list[Hit] = []
+        self._tokens: list[Token] = []
         self._past_sentences: set[int] = set()
         self._pathway_memo: dict[
             tuple[tuple[str, ...], frozenset[str]], tuple[PathwayMatch | None, int]
@@ -188,12 +195,30 @@ class Screener:
         flags = sorted(set(old.extra.get(_EXTRA_FLAGS, ())) | analysis.flags)
         prior = [f for f in old.prior_factors if f]
         level, why = self._ladder(signals, cues, times, index)
-        message_level, _ = self._ladder(new_signals, analysis.cues, [index] if analysis.has_time else [], index)
-        despair = bool({s.cls for s in signals} & {"despair", "distress", "burden", "passive", "ideation", "self_harm", "euphemism"})
+        message_level = (
+            self._ladder(new_signals, analysis.cues, [index] if analysis.has_time else [], index)[0]
+            if new_signals or analysis.cues
+            else RiskLevel.NONE
+        )
+        despair = bool(
+            {s.cls for s in signals}
+            & {"despair", "distress", "burden", "passive", "ideation", "self_harm", "euphemism"}
+        )
         pathway, links = self._pathway(factors, prior)
         pathway_level = self._pathway_level(pathway, links, despair)
         level = max(old.risk, level, pathway_level)
-        reasons = self._reasons(signals, factors, prior, pathway, links, why, flags) if (signals or prior or flags) else []
+        if "harm_to_others" in flags:
+            level = max(level, RiskLevel.MODERATE)  # someone ready to hurt another: a counselor
+        if "child_in_danger" in flags:
+            writer = (
+                cues & {"child_writer", "caregiver_writer", "child"} and "abuse_done" not in cues
+            )
+            level = max(level, RiskLevel.MODERATE if writer else RiskLevel.LOW)
+        reasons = (
+            self._reasons(signals, factors, prior, pathway, links, why, flags)
+            if (signals or prior or flags)
+            else []
+        )
         result = ScreeningResult(
             level,  # risk
             max(message_level, RiskLevel.NONE),  # message_risk
@@ -238,7 +263,8 @@ class Screener:
         ntext = normalized.text
         self._child_writer = _child_writing(text)
         tokens = self._tokenizer.tokenize(ntext)
-        hits = self._hits(ntext, tokens)
+        info = scan(tokens, ntext, self._g)
+        hits = self._hits(ntext, tokens, info.sentence_of)
         folded_spans = [
             (t.begin, t.end)
             for t in tokens
@@ -251,12 +277,15 @@ class Screener:
             # Unknown katakana words (シニタイ, キエタイ): read them again as hiragana.
             folded = fold_katakana(ntext, folded_spans)
             known = {(h.concept.id, h.begin, h.end) for h in hits}
-            for h in self._hits(folded, self._tokenizer.tokenize(folded)):
+            folded_tokens = self._tokenizer.tokenize(folded)
+            for h in self._hits(folded, folded_tokens, _sentences(folded_tokens)):
                 if (h.concept.id, h.begin, h.end) not in known:
                     hits.append(h)
-        return self._decide(hits, tokens, ntext, normalized, index, earlier, cues)
+        return self._decide(hits, tokens, ntext, normalized, index, earlier, cues, info)
 
-    def _hits(self, text: str, tokens: list[Token]) -> list[Hit]:
+    def _hits(
+        self, text: str, tokens: list[Token], sentence_of: list[int] | None = None
+    ) -> list[Hit]:
         stream = Stream(tokens)
         concepts = self._kana_concepts if _kana_writing(text) else self._concepts
         found = concepts.find(stream, text)
@@ -266,8 +295,10 @@ class Screener:
             (begin, end, idiom.suppress)
             for idiom, _, _, begin, end in self._idioms.find(stream, text)
         ]
-        sentence_of = _sentences(tokens)
+        if sentence_of is None:
+            sentence_of = _sentences(tokens)
         begins = [t.begin for t in tokens]
+        quotes = rd.quote_spans(text)
         out: list[Hit] = []
         seen: set[tuple[str, int, int]] = set()
         per_concept: dict[str, int] = {}
@@ -292,10 +323,30 @@ class Screener:
             else:  # a regex match: the tokens it covers
                 first = max(0, bisect_right(begins, begin) - 1)
                 last = max(first, bisect_left(begins, end) - 1)
-            reading = self._reader.read(tokens, last, noun=tokens[last].pos in ("名詞", "接尾辞", "代名詞"))
-            context = self._reader.context(tokens, first, text)
+            if concept.kind in _CUE_KINDS:
+                # 子ども, キャンプ, あいつ: cues whose words are all that matters
+                reading = _NO_READING
+                quoted = any(a <= begin < b for a, b in quotes) if quotes else False
+                context = _QUOTED_CONTEXT if quoted else _PLAIN_CONTEXT
+            else:
+                reading = self._reader.read(
+                    tokens, last, noun=tokens[last].pos in ("名詞", "接尾辞", "代名詞")
+                )
+                context = self._reader.context(tokens, first, text, quotes)
             per_concept[concept.id] = count + 1
-            out.append(Hit(concept, begin, end, first, last, sentence_of[first], reading, context))
+            out.append(
+                Hit(
+                    concept,
+                    begin,
+                    end,
+                    first,
+                    last,
+                    sentence_of[first],
+                    reading,
+                    context,
+                    _span_end(tokens, last, reading, end, concept.kind),
+                )
+            )
             if len(out) >= _MAX_HITS:
                 break
         return _drop_hidden(out)
@@ -311,10 +362,16 @@ class Screener:
         index: int,
         earlier: frozenset[str],
         cues: frozenset[str],
+        info: Scan | None = None,
     ) -> MessageAnalysis:
         g = self._g
+        if info is None:
+            info = scan(tokens, text, g)
         new_cues: set[str] = set()
         self._cues = cues
+        self._tokens = tokens
+        if not hits:
+            return self._quiet(tokens, text, normalized, earlier, cues, info)
         kinds_by_sentence: dict[int, set[str]] = {}
         own_kinds: set[str] = set()
         strong_by_kind: dict[str, bool] = {}
@@ -322,9 +379,11 @@ class Screener:
             kinds_by_sentence.setdefault(h.sentence, set()).add(h.concept.kind)
             if self._own(h):
                 own_kinds.add(h.concept.kind)
-                strong_by_kind[h.concept.kind] = strong_by_kind.get(h.concept.kind, False) or h.concept.strong
-        keys = {t.key for t in tokens}
-        surfaces = {t.surface for t in tokens}
+                strong_by_kind[h.concept.kind] = (
+                    strong_by_kind.get(h.concept.kind, False) or h.concept.strong
+                )
+        keys = info.keys
+        surfaces = info.surfaces
         laughing = bool((keys | surfaces) & g.laughter)
         earnest = bool((keys | surfaces) & g.earnest)
         finality_words = bool(keys & g.finality)
@@ -334,7 +393,9 @@ class Screener:
                 new_cues.add("finality_strong")
         if "benign" in own_kinds:
             new_cues.add("benign_now")
-        if "self_harm" in own_kinds and any(h.concept.kind == "self_harm" and h.concept.strong for h in hits):
+        if "self_harm" in own_kinds and any(
+            h.concept.kind == "self_harm" and h.concept.strong for h in hits
+        ):
             new_cues.add("self_harm")
         if "child" in {h.concept.kind for h in hits} or self._child_writer:
             new_cues.add("child")
@@ -344,14 +405,22 @@ class Screener:
             new_cues.add("place_mention")
         if any(h.concept.kind == "means" and self._own(h) for h in hits):
             new_cues.add("means_mention")
-        if any(w in text for w in ("やり方", "どうやって", "どうすれば楽", "方法がわから", "方法を探", "方法ばかり")):
-            new_cues.add("how")
-        if any(h.reading.has(rd.DECIDED) for h in hits) or any(
-            t.key in g.decide_verbs and t.pos == "動詞" for t in tokens
+        if any(
+            w in text
+            for w in (
+                "やり方",
+                "どうやって",
+                "どうすれば楽",
+                "方法がわから",
+                "方法を探",
+                "方法ばかり",
+            )
         ):
+            new_cues.add("how")
+        if info.decide_verb or any(h.reading.has(rd.DECIDED) for h in hits):
             new_cues.add("decided")
-        media_sentences = _media_sentences(tokens, text, g)
-        sentence_past = _past_sentences(tokens)
+        media_sentences = info.media
+        sentence_past = info.past
         self._past_sentences = sentence_past
         if media_sentences:
             hits = [
@@ -367,32 +436,27 @@ class Screener:
             if h.concept.kind == "factor" and h.concept.factor and self._factor_owned(h):
                 new_cues.add("factor:" + h.concept.factor)
         all_cues = cues | new_cues
+        self._cues = frozenset(all_cues)
         time_hits = [h for h in hits if h.concept.kind == "time" and not h.context.quoted]
-        if any(h.reading.governor in ("する", "決める") or h.reading.has(rd.DECIDED) for h in time_hits) or (
-            time_hits and "decided" in new_cues
-        ):
+        if any(
+            h.reading.governor in ("する", "決める") or h.reading.has(rd.DECIDED) for h in time_hits
+        ) or (time_hits and "decided" in new_cues):
             new_cues.add("decided_time")  # 12月24日にする, 金曜日に決めた
             all_cues = all_cues | {"decided_time"}
         time_sentences = {h.sentence for h in time_hits}
-        quantity_sentences = {h.sentence for h in hits if h.reading.quantity} | _quantity_sentences(tokens)
-        recent_sentences = {_sentences(tokens)[i] for i, t in enumerate(tokens) if t.key in g.recent or t.surface in g.recent}
-        self._recent = recent_sentences
+        quantity_sentences = {h.sentence for h in hits if h.reading.quantity} | info.quantity
+        self._recent = info.recent
         self._ruminating = any(r in text for r in g.rumination)
         self._why = bool(keys & g.why_words)
-        overcome = bool(keys & g.overcome)
+        overcome = bool(keys & g.overcome) or any(w in text for w in ("乗り越え", "立ち直", "克服"))
         self._at_place = False
         fills: list[Fill] = []
         benign = "benign_now" in new_cues
 
         def add(slot: str, hit: Hit) -> None:
-            # The words the reader read belong to what was said: 死にたい, 縄を用意した.
-            end = hit.end
-            last = min(hit.reading.end, len(tokens)) - 1 if hit.concept.kind != "time" else hit.last
-            while last > hit.last and (tokens[last].kind != KIND_WORD or tokens[last].pos == "助詞" and tokens[last].pos2 in ("格助詞", "終助詞", "係助詞")):
-                last -= 1
-            if last > hit.last:
-                end = max(end, tokens[last].end)
-            fills.append(Fill(slot, hit.concept, hit.begin, end, hit.sentence))
+            fills.append(
+                Fill(slot, hit.concept, hit.begin, max(hit.end, hit.span_end), hit.sentence)
+            )
 
         crisis_context = bool(earlier & _CUE_SLOTS)
         for h in hits:
@@ -408,16 +472,38 @@ class Screener:
                 if self._factor_owned(h):
                     add("factor", h)
                 continue
-            if kind in ("time", "benign", "finality", "target", "weapon", "child", "violence", "abuse"):
+            if kind in (
+                "time",
+                "benign",
+                "finality",
+                "target",
+                "weapon",
+                "child",
+                "violence",
+                "abuse",
+            ):
                 continue  # cues and flags, below
             if not own:
-                if kind in _CRISIS_KINDS and not r.has(rd.NEGATED) and h.context.subject != "media":
-                    if kind in ("death", "vanish", "method", "self_harm", "ideation_noun", "attempt", "live"):
-                        add("third_party", h)
+                if (
+                    (kind in _CRISIS_KINDS or kind == "preparation")
+                    and not r.has(rd.NEGATED)
+                    and h.context.subject != "media"
+                ) and kind in (
+                    "death",
+                    "vanish",
+                    "method",
+                    "self_harm",
+                    "ideation_noun",
+                    "attempt",
+                    "live",
+                    "preparation",
+                ):
+                    add("third_party", h)
                 continue
             negated = r.has(rd.NEGATED)
             past_history = (
-                (r.has(rd.PAST) or h.sentence in sentence_past) and (c.history or overcome) or r.has(rd.HISTORY)
+                ((r.has(rd.PAST) or h.sentence in sentence_past) and (c.history or overcome))
+                or r.has(rd.HISTORY)
             ) and not c.recurrence
             crisis_reading = (
                 r.has(rd.DESIRE)
@@ -429,18 +515,39 @@ class Screener:
                 or r.has(rd.WISH)
             )
             if kind in ("death", "ending") or (kind == "ending" and self._life_object(tokens, h)):
-                if kind == "ending" and r.has(rd.POTENTIAL) and (r.has(rd.TENTATIVE) or r.has(rd.WISH) or r.has(rd.EVALUATION)):
+                if (
+                    kind == "ending"
+                    and r.has(rd.POTENTIAL)
+                    and (r.has(rd.TENTATIVE) or r.has(rd.WISH) or r.has(rd.EVALUATION))
+                ):
                     add("passive", h)  # これでやっと終われるかも
                     continue
-                if kind == "ending" and not (self._life_object(tokens, h) or timed or r.has(rd.INTENT)):
+                if kind == "ending" and not (
+                    self._life_object(tokens, h) or timed or r.has(rd.INTENT)
+                ):
                     if crisis_reading and not negated:
                         add("euphemism", h)
                     elif not negated and r.features <= {rd.POLITE, rd.TENTATIVE} and finality_words:
                         add("despair", h)
                     continue
-                self._death(h, r, c, tokens, timed, earnest, laughing, negated, past_history, crisis_reading, add)
+                self._death(
+                    h,
+                    r,
+                    c,
+                    tokens,
+                    timed,
+                    earnest,
+                    laughing,
+                    negated,
+                    past_history,
+                    crisis_reading,
+                    add,
+                )
             elif kind == "ideation_noun":
-                if negated or (not h.concept.strong and not (r.has(rd.ONLY) or r.has(rd.DESIRE) or r.has(rd.EVALUATION))):
+                if negated or (
+                    not h.concept.strong
+                    and not (r.has(rd.ONLY) or r.has(rd.DESIRE) or r.has(rd.EVALUATION))
+                ):
                     continue
                 add("resolved" if past_history else "ideation", h)
             elif kind == "vanish":
@@ -448,9 +555,7 @@ class Screener:
                     continue
                 if past_history:
                     add("resolved", h)
-                elif r.has(rd.CONCESSIVE):
-                    add("burden", h)
-                elif r.has(rd.BETTER) and not r.has(rd.EVALUATION):
+                elif r.has(rd.CONCESSIVE) or (r.has(rd.BETTER) and not r.has(rd.EVALUATION)):
                     add("burden", h)
                 elif r.has(rd.KURERU) and not any(
                     tokens[j].key in g.first_person for j in range(max(0, h.first - 4), h.first)
@@ -469,9 +574,14 @@ class Screener:
                     add("passive", h)  # 生きるのに疲れた, 生きるのが嫌
                     continue
                 quit_reading = self._quit(tokens, h)
-                if quit_reading is not None and (quit_reading.has(rd.INTENT) or quit_reading.has(rd.VOLITIONAL) and not quit_reading.has(rd.TENTATIVE)):
+                if quit_reading is not None and (
+                    quit_reading.has(rd.INTENT)
+                    or (quit_reading.has(rd.VOLITIONAL) and not quit_reading.has(rd.TENTATIVE))
+                ):
                     add("intent", h)  # 生きていくことをやめようと思っています
-                elif quit_reading is not None and (quit_reading.has(rd.DESIRE) or quit_reading.has(rd.VOLITIONAL)):
+                elif quit_reading is not None and (
+                    quit_reading.has(rd.DESIRE) or quit_reading.has(rd.VOLITIONAL)
+                ):
                     add("passive", h)
                 elif negated and (r.has(rd.INTENT) or r.has(rd.DECIDED)):
                     add("intent", h)  # その先は生きないって決めてる
@@ -480,9 +590,11 @@ class Screener:
                 elif negated and r.has(rd.POTENTIAL):
                     add("despair", h)
             elif kind == "event":
-                if negated and not (r.has(rd.QUESTION) or r.has(rd.TENTATIVE) or r.has(rd.CONCESSIVE)):
+                if negated and not (
+                    r.has(rd.QUESTION) or r.has(rd.TENTATIVE) or r.has(rd.CONCESSIVE)
+                ):
                     continue
-                if past_history or r.has(rd.PAST) and not r.has(rd.WISH):
+                if past_history or (r.has(rd.PAST) and not r.has(rd.WISH)):
                     continue
                 if (
                     r.has(rd.WISH)
@@ -495,38 +607,102 @@ class Screener:
                 ):
                     add("passive", h)  # 事故にでも遭えばいいのに, トラック来ないかな, 終われるかも
             elif kind == "sleep":
-                if r.has(rd.WISH) or (negated and r.has(rd.CONDITIONAL) and r.has(rd.EVALUATION)):
-                    add("passive", h)
-                elif negated and r.has(rd.DESIRE) and (finality_words or "もう" in keys):
-                    add("passive", h)
-                elif r.has(rd.DESIRE) and keys & {"ずっと", "永遠", "永久", "二度と", "このまま"}:
-                    add("passive", h)
-                elif r.has(rd.CONDITIONAL) and negated and r.has(rd.QUESTION):
+                if (
+                    r.has(rd.WISH)
+                    or (negated and r.has(rd.CONDITIONAL) and r.has(rd.EVALUATION))
+                    or (negated and r.has(rd.DESIRE) and (finality_words or "もう" in keys))
+                    or (
+                        r.has(rd.DESIRE) and keys & {"ずっと", "永遠", "永久", "二度と", "このまま"}
+                    )
+                    or (r.has(rd.CONDITIONAL) and negated and r.has(rd.QUESTION))
+                ):
                     add("passive", h)
             elif kind == "born":
                 if negated and (r.has(rd.CONDITIONAL) or r.has(rd.DESIRE)):
                     add("passive", h)
             elif kind == "relief":
-                if not negated and (crisis_reading or r.has(rd.EVALUATION)) and not past_history:
+                if negated or past_history:
+                    continue
+                if r.has(rd.DESIRE) or r.has(rd.WISH) or r.has(rd.VOLITIONAL) or r.has(rd.INTENT):
+                    # 楽になりたい: said as a wish it is a passive wish (the safer reading; the
+                    # labelling rules call a bare euphemism moderate, most writers high)
+                    add("passive", h)
+                elif crisis_reading or r.has(rd.EVALUATION):
                     add("euphemism", h)
             elif kind == "elsewhere":
-                if not h.concept.strong and h.concept.id == "join_dead" and "factor:bereavement" not in all_cues:
+                if (
+                    not h.concept.strong
+                    and h.concept.id == "join_dead"
+                    and "factor:bereavement" not in all_cues
+                ):
                     continue
-                if h.concept.strong and not negated and not past_history and (
-                    r.has(rd.DESIRE) or r.has(rd.VOLITIONAL) or r.has(rd.WISH) or r.has(rd.INTENT)
+                if (
+                    h.concept.strong
+                    and not negated
+                    and not past_history
+                    and (
+                        r.has(rd.DESIRE)
+                        or r.has(rd.VOLITIONAL)
+                        or r.has(rd.WISH)
+                        or r.has(rd.INTENT)
+                    )
                 ):
                     add("passive", h)  # 天国に行きたい, お迎えが来てくれないものか
                     continue
-                if not negated and not past_history and (
-                    crisis_reading or r.has(rd.EVALUATION) or r.has(rd.APPEARANCE) or r.has(rd.CONDITIONAL) or r.has(rd.POLITE) or not r.has(rd.PAST)
+                if (
+                    not negated
+                    and not past_history
+                    and (
+                        crisis_reading
+                        or r.has(rd.EVALUATION)
+                        or r.has(rd.APPEARANCE)
+                        or r.has(rd.CONDITIONAL)
+                        or r.has(rd.POLITE)
+                        or not r.has(rd.PAST)
+                    )
                 ):
                     add("euphemism", h)
             elif kind == "method":
-                self._method(h, r, c, in_sentence, timed, crisis_context, negated, past_history, crisis_reading, quantity_sentences, own_kinds, add)
+                self._method(
+                    h,
+                    r,
+                    c,
+                    in_sentence,
+                    timed,
+                    crisis_context,
+                    negated,
+                    past_history,
+                    crisis_reading,
+                    quantity_sentences,
+                    own_kinds,
+                    add,
+                )
             elif kind == "means":
-                self._means(h, r, c, tokens, in_sentence, crisis_context or bool(own_kinds & {"death", "despair", "burden", "finality", "farewell"}), negated, benign, quantity_sentences, add)
+                self._means(
+                    h,
+                    r,
+                    c,
+                    tokens,
+                    in_sentence,
+                    crisis_context
+                    or bool(own_kinds & {"death", "despair", "burden", "finality", "farewell"}),
+                    negated,
+                    benign,
+                    quantity_sentences,
+                    add,
+                )
             elif kind == "place":
-                self._place(h, r, c, tokens, crisis_context or bool(own_kinds & {"death", "despair", "finality", "farewell", "method"}), negated, timed, add)
+                self._place(
+                    h,
+                    r,
+                    c,
+                    tokens,
+                    crisis_context
+                    or bool(own_kinds & {"death", "despair", "finality", "farewell", "method"}),
+                    negated,
+                    timed,
+                    add,
+                )
             elif kind == "preparation":
                 if negated or past_history or r.has(rd.CONDITIONAL):
                     continue
@@ -538,17 +714,44 @@ class Screener:
                     continue
                 # A weak preparation (片付けた, 解約した, 引き取り先を探してる) is one only when it
                 # is done or under way, and said with finality or after a crisis was said.
-                done = r.has(rd.PAST) or r.has(rd.PROGRESSIVE) or r.has(rd.TE) or not r.features - {rd.POLITE}
+                done = (
+                    r.has(rd.PAST)
+                    or r.has(rd.PROGRESSIVE)
+                    or r.has(rd.TE)
+                    or not r.features - {rd.POLITE}
+                )
                 if not done or r.has(rd.DESIRE) or benign:
                     continue
                 add("preparation", h)  # imminent only with a second cue (the ladder)
             elif kind == "farewell":
                 if negated or c.quoted or (benign and not h.concept.strong):
                     continue
-                if h.concept.strong or crisis_context or own_kinds & {"death", "vanish", "elsewhere", "preparation", "finality", "despair", "live", "ending", "event", "burden"}:
+                if (
+                    h.concept.strong
+                    or crisis_context
+                    or own_kinds
+                    & {
+                        "death",
+                        "vanish",
+                        "elsewhere",
+                        "preparation",
+                        "finality",
+                        "despair",
+                        "live",
+                        "ending",
+                        "event",
+                        "burden",
+                    }
+                ):
                     add("farewell", h)
             elif kind == "wound":
-                if own and (h.concept.strong or earlier & {"self_harm", "act", "method"} or "self_harm" in all_cues or own_kinds & {"self_harm", "method"} or c.now):
+                if own and (
+                    h.concept.strong
+                    or earlier & {"self_harm", "act", "method"}
+                    or "self_harm" in all_cues
+                    or own_kinds & {"self_harm", "method"}
+                    or c.now
+                ):
                     add("act", h)  # 深く切った。血が止まらない
             elif kind == "self_harm":
                 if r.governor in g.quit_verbs:
@@ -557,7 +760,10 @@ class Screener:
                     else:
                         add("past_attempt", h)  # リスカをやめた
                     continue
-                if negated and (r.governor in ("", "する", "やる", "できる", "出来る") or not tokens[h.last].pos == "名詞"):
+                if negated and (
+                    r.governor in ("", "する", "やる", "できる", "出来る")
+                    or tokens[h.last].pos != "名詞"
+                ):
                     continue  # アムカの跡が消えなくて: the scar, not the self-harm, is negated
                 if not h.concept.strong and not (
                     keys & {"又", "また"}
@@ -571,7 +777,9 @@ class Screener:
                     continue  # カッターで段ボールを切った
                 if past_history:
                     add("past_attempt", h)
-                elif (r.has(rd.PROGRESSIVE) and c.now) or ("止まる" in keys and "血" in keys and not r.has(rd.PAST)):
+                elif (r.has(rd.PROGRESSIVE) and c.now) or (
+                    "止まる" in keys and "血" in keys and not r.has(rd.PAST)
+                ):
                     add("act", h)
                 else:
                     add("self_harm", h)
@@ -581,7 +789,21 @@ class Screener:
                 if h.concept.strong or in_sentence & {"method", "means"}:
                     add("past_attempt", h)
             elif kind == "despair":
-                if not negated and not past_history and not r.has(rd.QUESTION):
+                if past_history or (r.has(rd.QUESTION) and not negated):
+                    continue
+                if r.governor and tokens[h.last].pos == "名詞":
+                    # 生きる意味がわからない (despair) / 生きる意味はある (not)
+                    if negated or r.governor not in (
+                        "ある",
+                        "有る",
+                        "分かる",
+                        "見つかる",
+                        "出来る",
+                        "できる",
+                        "見つける",
+                    ):
+                        add("despair", h)
+                elif not negated:
                     add("despair", h)
             elif kind == "burden":
                 if not negated and not past_history:
@@ -591,28 +813,43 @@ class Screener:
                     continue
                 if r.has(rd.PAST) and not earlier & _CUE_SLOTS:
                     continue  # 死ぬほどしんどかったわー今日の現場: a day that is over
-                if h.concept.strong or earlier & (_CUE_SLOTS | {"factor", "distress"}) or own_kinds & {"factor", "despair", "burden"} or (keys & {"毎日", "毎晩", "ずっと", "夜中", "一人"}):
+                if (
+                    h.concept.strong
+                    or earlier & (_CUE_SLOTS | {"factor", "distress"})
+                    or own_kinds & {"factor", "despair", "burden"}
+                    or (keys & {"毎日", "毎晩", "ずっと", "夜中", "一人"})
+                ):
                     add("distress", h)
-            elif kind == "help":
-                if not negated:
-                    add("help", h)
+            elif kind == "help" and not negated:
+                add("help", h)
         if self._at_place:
             new_cues.add("at_place")
-        if any(h.concept.id == "jumping_weak" and self._own(h) for h in hits):
+        if any(h.concept.id == LEAN_OVER and self._own(h) for h in hits):
             new_cues.add("lean")
         if any(t.key in ("手元", "手もと") for t in tokens) or (
-            any(t.key in ("ある", "有る") for t in tokens) and any(t.key in ("今", "うち", "家", "部屋", "ここ", "机") for t in tokens)
+            any(t.key in ("ある", "有る") for t in tokens)
+            and any(t.key in ("今", "うち", "家", "部屋", "ここ", "机") for t in tokens)
         ):
             new_cues.add("at_hand")
-        if any(h.concept.kind in ("death", "ending") and self._own(h) and not (h.reading.features - {rd.POLITE}) for h in hits):
+        if any(
+            h.concept.kind in ("death", "ending")
+            and self._own(h)
+            and not (h.reading.features - {rd.POLITE})
+            for h in hits
+        ):
             new_cues.add("assertion")  # 終わりにする。: a bare statement, waiting for its time
         has_time = bool(time_hits)
         # A time said with a crisis slot in the same sentence, or in a message that decides
         # (金曜日に決めた), is the plan's time.
         crisis_sentences = {f.sentence for f in fills if f.slot in _TIMED_SLOTS}
+        crisis_sentences |= {
+            f.sentence + 1 for f in fills if f.slot in ("means", "preparation", "method", "intent")
+        }
         for h in time_hits:
-            if h.sentence in crisis_sentences or "decided" in new_cues or (
-                "finality" in new_cues and earlier & _CUE_SLOTS
+            if (
+                h.sentence in crisis_sentences
+                or "decided" in new_cues
+                or ("finality" in new_cues and earlier & _CUE_SLOTS)
             ):
                 add("timing", h)
         # Recurrence: また / 再び with a feeling or a thought of it (最近またあの気持ち).
@@ -622,15 +859,75 @@ class Screener:
             fills.append(Fill("recurrence", _RECURRENCE, t.begin, t.end, 0))
         new_cues |= self._flag_cues(hits, tokens, laughing)
         flags = self._flags(frozenset(cues | new_cues))
-        return MessageAnalysis(tuple(fills), frozenset(new_cues), frozenset(flags), has_time, normalized)
+        # the words behind a flag go on the card (slots of level none: the flag, not the
+        # writer's own risk, sends the conversation to the supervisor)
+        if "harm_to_others" in flags or "threat" in new_cues:
+            for h in self._harm_hits:
+                add("harm_to_others", h)
+        if "child_in_danger" in flags:
+            for h in self._child_hits:
+                add("child_in_danger", h)
+        return MessageAnalysis(
+            tuple(fills), frozenset(new_cues), frozenset(flags), has_time, normalized
+        )
 
-    def _death(self, h: Hit, r: Reading, c: Context, tokens: list[Token], timed: bool, earnest: bool, laughing: bool, negated: bool, past_history: bool, crisis_reading: bool, add: object) -> None:
-        emit = add  # type: ignore[assignment]
+    def _quiet(
+        self,
+        tokens: list[Token],
+        text: str,
+        normalized: Normalized,
+        earlier: frozenset[str],
+        cues: frozenset[str],
+        info: Scan,
+    ) -> MessageAnalysis:
+        """A message with no concept in it (most everyday talk): only the cues it may add."""
+        g = self._g
+        keys = info.keys
+        new_cues: set[str] = set()
+        if _child_writing(text):
+            new_cues.add("child")
+        if keys & g.caregivers:
+            new_cues.add("caregiver")
+        if keys & g.third_person:
+            new_cues.add("target")
+        if keys & g.earnest:
+            new_cues.add("earnest")
+        if "手元" in keys or ("ある" in keys and keys & {"今", "うち", "家", "部屋", "ここ", "机"}):
+            new_cues.add("at_hand")
+        fills: list[Fill] = []
+        rec = _recurrence_of_feeling(tokens, g)
+        if rec is not None:
+            t = tokens[rec]
+            fills.append(Fill("recurrence", _RECURRENCE, t.begin, t.end, 0))
+        flags = self._flags(frozenset(cues | new_cues))
+        return MessageAnalysis(
+            tuple(fills), frozenset(new_cues), frozenset(flags), False, normalized
+        )
+
+    def _death(
+        self,
+        h: Hit,
+        r: Reading,
+        c: Context,
+        tokens: list[Token],
+        timed: bool,
+        earnest: bool,
+        laughing: bool,
+        negated: bool,
+        past_history: bool,
+        crisis_reading: bool,
+        add: Emit,
+    ) -> None:
+        emit = add
         if r.has(rd.REQUEST) or r.has(rd.IMPERATIVE) or r.has(rd.WISH_OTHER):
             return
         if negated and not r.has(rd.ONLY):
             if r.has(rd.POTENTIAL) and not r.has(rd.DESIRE):
-                emit("despair", h)  # 死ねない / 死にきれない: often a wish that cannot be carried out
+                emit(
+                    "despair", h
+                )  # 死ねない / 死にきれない: often a wish that cannot be carried out
+            elif r.has(rd.HEDGE) and r.has(rd.DESIRE):
+                emit("distress", h)  # 別に死にたいわけじゃない: a hedge, not a plain denial
             return
         if r.has(rd.ATTEMPT):
             if c.now:
@@ -686,8 +983,22 @@ class Screener:
         if r.has(rd.TENTATIVE) or r.has(rd.QUESTION):
             emit("euphemism", h)
 
-    def _method(self, h: Hit, r: Reading, c: Context, in_sentence: set[str], timed: bool, crisis_context: bool, negated: bool, past_history: bool, crisis_reading: bool, quantity_sentences: set[int], own_kinds: set[str], add: object) -> None:
-        emit = add  # type: ignore[assignment]
+    def _method(
+        self,
+        h: Hit,
+        r: Reading,
+        c: Context,
+        in_sentence: set[str],
+        timed: bool,
+        crisis_context: bool,
+        negated: bool,
+        past_history: bool,
+        crisis_reading: bool,
+        quantity_sentences: set[int],
+        own_kinds: set[str],
+        add: Emit,
+    ) -> None:
+        emit = add
         g = self._g
         if r.governor in g.quit_verbs:
             emit("self_harm" if negated else "past_attempt", h)  # ODがやめられない / ODをやめた
@@ -703,8 +1014,11 @@ class Screener:
             or r.governor == "する"
         ):
             return  # 飛ぶ / 落ちる / 飛び込む alone have other meanings
+        if h.concept.id == LEAN_OVER:
+            emit("method", h)  # looking down from a height: imminent only at the place (the ladder)
+            return
         if h.concept.id == "swallowed" and not (
-            r.has(rd.PAST) and "finality_strong" in self._cues and not _has_object(tokens, h)
+            r.has(rd.PAST) and "finality_strong" in self._cues and not _has_object(self._tokens, h)
         ):
             return  # 飲んだ alone is an overdose only next to finality (もう飲んだから止めても無駄)
         if self._why and not crisis_context and (r.has(rd.QUESTION) or r.has(rd.CONDITIONAL)):
@@ -716,12 +1030,29 @@ class Screener:
             emit("preparation", h)  # ベルトを首に巻いてみた: a rehearsal
             return
         if r.has(rd.ATTEMPT) or r.has(rd.EXPERIENCE):
-            emit("act" if c.now else "recent_attempt" if h.sentence in self._recent else "past_attempt", h)
+            emit(
+                "act"
+                if c.now
+                else "recent_attempt"
+                if h.sentence in self._recent
+                else "past_attempt",
+                h,
+            )
             return
-        if r.has(rd.INTENT) or r.has(rd.PURPOSE) or (r.has(rd.VOLITIONAL) and not (r.has(rd.TENTATIVE) or r.has(rd.QUESTION))):
+        if (
+            r.has(rd.INTENT)
+            or r.has(rd.PURPOSE)
+            or (r.has(rd.VOLITIONAL) and not (r.has(rd.TENTATIVE) or r.has(rd.QUESTION)))
+        ):
             emit("intent", h)
             return
-        if crisis_reading or r.has(rd.QUESTION) or r.has(rd.CONDITIONAL) or r.has(rd.TENTATIVE) or self._ruminating:
+        if (
+            crisis_reading
+            or r.has(rd.QUESTION)
+            or r.has(rd.CONDITIONAL)
+            or r.has(rd.TENTATIVE)
+            or self._ruminating
+        ):
             emit("method", h)
             return
         gov = r.governor
@@ -731,14 +1062,27 @@ class Screener:
         if gov and gov in g.act_verbs and r.has(rd.TE) and strong:
             emit("act", h)  # マフラーにホースつないで、エンジンかけっぱなし
             return
-        if r.has(rd.PAST) and not strong and not (crisis_context or in_sentence & {"place", "means"} or "finality_strong" in self._cues):
+        if (
+            r.has(rd.PAST)
+            and not strong
+            and not (
+                crisis_context
+                or in_sentence & {"place", "means"}
+                or "finality_strong" in self._cues
+            )
+        ):
             return  # バイト飛んだ: a weak method word in the past, with nothing else, is not an act
         if r.has(rd.PAST):
             if gov and gov in g.acquire_verbs:
                 emit("means", h)  # 練炭買った
             elif h.sentence in self._recent and not c.now:
                 emit("recent_attempt", h)  # 先週ODした
-            elif h.sentence in quantity_sentences or gov in g.ingest_verbs or gov in g.act_verbs or not gov:
+            elif (
+                h.sentence in quantity_sentences
+                or gov in g.ingest_verbs
+                or gov in g.act_verbs
+                or not gov
+            ):
                 emit("act", h)  # 全部飲んだ, 火をつけた, ODした
             else:
                 emit("method", h)
@@ -756,40 +1100,70 @@ class Screener:
         if h.concept.kind == "method" and strong and not gov:
             emit("method", h)
 
-    def _means(self, h: Hit, r: Reading, c: Context, tokens: list[Token], in_sentence: set[str], crisis: bool, negated: bool, benign: bool, quantity_sentences: set[int], add: object) -> None:
-        emit = add  # type: ignore[assignment]
+    def _means(
+        self,
+        h: Hit,
+        r: Reading,
+        c: Context,
+        tokens: list[Token],
+        in_sentence: set[str],
+        crisis: bool,
+        negated: bool,
+        benign: bool,
+        quantity_sentences: set[int],
+        add: Emit,
+    ) -> None:
+        emit = add
         g = self._g
         gov = r.governor
         if gov not in g.acquire_verbs and gov not in g.ingest_verbs and gov not in g.act_verbs:
             later = _later_verb(tokens, h, g.acquire_verbs - {"ある", "有る", "入れる"})
             if later:
                 gov = later  # 抗不安薬と睡眠導入剤、あわせて80錠くらい手元にある
-        if not gov or negated and not r.has(rd.ONLY):
+        if not gov or (negated and not r.has(rd.ONLY)):
             if not gov and r.has(rd.DESIRE):
                 emit("method", h)  # 薬ほしい… rare; keeps the words on the card
             return
         quantity = r.quantity or h.sentence in quantity_sentences
-        collected = gov in g.collect_verbs or quantity or any(
-            t.key in g.collect_verbs for t in tokens[h.last + 1 : r.end + 2]
+        collected = (
+            gov in g.collect_verbs
+            or quantity
+            or any(t.key in g.collect_verbs for t in tokens[h.last + 1 : r.end + 2])
         )
         if any(t.key in ("過ぎる", "すぎる") for t in tokens[h.last + 1 : r.end + 1]):
             quantity = True  # 薬を飲みすぎた
         if (r.has(rd.PAST) or r.has(rd.PROGRESSIVE)) and any(
-            t.key in ("酒", "お酒", "アルコール", "ウイスキー", "焼酎", "ビール", "ワイン", "日本酒") for t in tokens
+            t.key
+            in ("酒", "お酒", "アルコール", "ウイスキー", "焼酎", "ビール", "ワイン", "日本酒")
+            for t in tokens
         ):
             quantity = True  # お酒と薬を一緒に飲んだ: a combination, not a dose
-        if gov in g.act_verbs and gov not in g.ingest_verbs and (r.has(rd.PROGRESSIVE) or c.now) and not r.has(rd.NEGATED):
+        if (
+            gov in g.act_verbs
+            and gov not in g.ingest_verbs
+            and (r.has(rd.PROGRESSIVE) or c.now)
+            and not r.has(rd.NEGATED)
+        ):
             emit("act", h)  # 包丁を首に当ててる
             return
         if gov in g.ingest_verbs and (gov not in ("言う", "いく", "行く") or quantity):
-            if r.has(rd.DESIRE) or r.has(rd.CONDITIONAL) or r.has(rd.QUESTION) or r.has(rd.EVALUATION):
+            if (
+                r.has(rd.DESIRE)
+                or r.has(rd.CONDITIONAL)
+                or r.has(rd.QUESTION)
+                or r.has(rd.EVALUATION)
+            ):
                 if quantity or crisis:
                     emit("method", h)
                 return
             if r.has(rd.INTENT) or r.has(rd.VOLITIONAL):
                 emit("intent", h)
                 return
-            done = r.has(rd.PAST) or r.has(rd.PROGRESSIVE) or (r.has(rd.TE) and h.sentence in self._past_sentences)
+            done = (
+                r.has(rd.PAST)
+                or r.has(rd.PROGRESSIVE)
+                or (r.has(rd.TE) and h.sentence in self._past_sentences)
+            )
             if done and (quantity or c.now or crisis):
                 if h.sentence in self._recent and not c.now:
                     emit("recent_attempt", h)  # 先週、薬を2週間分まとめて飲んで運ばれた
@@ -800,7 +1174,7 @@ class Screener:
                 emit("self_harm", h)  # 30錠飲むのが習慣
             return
         if gov in g.acquire_verbs or gov in ("売る", "売ってる", "手に入る", "買える"):
-            if r.has(rd.QUESTION) and not (r.has(rd.PAST) or r.has(rd.PROGRESSIVE)):
+            if r.has(rd.QUESTION):
                 if h.concept.strong and not benign:
                     emit("method", h)  # ロープってどこで売ってるんだろう
                 return
@@ -811,20 +1185,33 @@ class Screener:
                 if collected and not r.has(rd.DESIRE):
                     emit("preparation", h)  # collecting means: 数えてる, 買い集めてる
 
-    def _place(self, h: Hit, r: Reading, c: Context, tokens: list[Token], crisis: bool, negated: bool, timed: bool, add: object) -> None:
-        emit = add  # type: ignore[assignment]
+    def _place(
+        self,
+        h: Hit,
+        r: Reading,
+        c: Context,
+        tokens: list[Token],
+        crisis: bool,
+        negated: bool,
+        timed: bool,
+        add: Emit,
+    ) -> None:
+        emit = add
         g = self._g
         gov = r.governor
-        if r.has(rd.EXPERIENCE) or (c.history and (r.has(rd.PAST) or h.sentence in self._past_sentences)):
+        if r.has(rd.EXPERIENCE) or (
+            c.history and (r.has(rd.PAST) or h.sentence in self._past_sentences)
+        ):
             if gov in g.presence_verbs or gov in g.act_verbs:
                 emit("past_attempt", h)  # 一度、線路に入ったことがあります
             return
         if not gov and _fragment_after(tokens, h):
             gov = "いる"  # 橋の上。下は真っ暗: a place said alone means being there
-        if r.has(rd.VOLITIONAL) or r.has(rd.DESIRE):
-            if gov in g.presence_verbs or gov in ("行く", "いく"):
-                emit("method", h)  # 踏切に行っちゃおうかな
-                return
+        if (r.has(rd.VOLITIONAL) or r.has(rd.DESIRE)) and (
+            gov in g.presence_verbs or gov in ("行く", "いく")
+        ):
+            emit("method", h)  # 踏切に行っちゃおうかな
+            return
         if gov not in g.presence_verbs:
             later = _later_verb(tokens, h, frozenset({"行く", "いく", "向かう", "来る"}))
             if later:
@@ -833,24 +1220,34 @@ class Screener:
                 if lr.has(rd.VOLITIONAL) or lr.has(rd.DESIRE) or lr.has(rd.INTENT):
                     emit("method", h)  # 踏切の音が聞こえると、行っちゃおうかなって
                     return
-        if negated or not gov or r.has(rd.QUESTION) and not r.has(rd.PROGRESSIVE):
+        if negated or not gov or (r.has(rd.QUESTION) and not r.has(rd.PROGRESSIVE)):
             return
-        if r.has(rd.PAST) and not (c.now or gov in ("来る", "着く", "到着", "入る", "降りる", "おりる", "登る", "乗り越える", "座る")):
+        if r.has(rd.PAST) and not (
+            c.now
+            or gov
+            in ("来る", "着く", "到着", "入る", "降りる", "おりる", "登る", "乗り越える", "座る")
+        ):
             return
-        if gov in g.act_verbs and gov in ("入る", "降りる", "おりる", "乗り越える", "跨ぐ") and (r.has(rd.PAST) or r.has(rd.PROGRESSIVE)):
-            if h.concept.strong or crisis or _water_entry(tokens, h):
-                emit("act", h)  # 線路におりた, 海に腰まで入った
-                return
-        if h.concept.kind == "place" and any(
-            t.key in g.water_words for t in tokens[h.first : h.last + 1]
-        ) and any(t.key == "入る" and t.pos == "動詞" for t in tokens[h.last + 1 :]):
+        if (
+            gov in g.act_verbs
+            and gov in ("入る", "降りる", "おりる", "乗り越える", "跨ぐ")
+            and (r.has(rd.PAST) or r.has(rd.PROGRESSIVE))
+        ) and (h.concept.strong or crisis or _water_entry(tokens, h)):
+            emit("act", h)  # 線路におりた, 海に腰まで入った
+            return
+        if (
+            h.concept.kind == "place"
+            and any(t.key in g.water_words for t in tokens[h.first : h.last + 1])
+            and any(t.key == "入る" and t.pos == "動詞" for t in tokens[h.last + 1 :])
+        ):
             emit("act", h)  # 海にきてる、服のまま腰まで入った
             return
         if gov in g.presence_verbs:
-            self._at_place = True
+            if gov not in ("覗く", "見下ろす", "見る", "眺める"):
+                self._at_place = True  # 8階のベランダに出てる (not 下を覗くのが癖)
             if gov in ("覗く", "見下ろす", "見る", "眺める") and not h.concept.strong:
-                if crisis:
-                    emit("place", h)
+                if c.now:
+                    emit("place", h)  # いまベランダから下を見てる
                 else:
                     emit("method", h)  # 毎晩ベランダから下を見てる: thinking of the height
                 return
@@ -863,23 +1260,29 @@ class Screener:
         c = h.context
         if c.quoted or c.subject in ("other", "media"):
             return False
-        if h.reading.has(rd.REPORTED) and c.subject != "self":
-            return False
-        return True
+        return not (h.reading.has(rd.REPORTED) and c.subject != "self")
 
     def _factor_owned(self, h: Hit) -> bool:
         """A friend's debt is the friend's; a relative's is the household's too."""
         c = h.context
         if h.concept.about_others:
             return not c.quoted and c.subject != "media"
-        if c.subject == "media" or c.quoted:
-            return False
-        return True
+        return not (c.subject == "media" or c.quoted)
 
     def _life_object(self, tokens: list[Token], h: Hit) -> bool:
         """人生 / 命 / 自分 / この世 right before 終わらせる: ending one's life."""
         for j in range(max(0, h.first - 4), h.first):
-            if tokens[j].key in ("人生", "命", "自分", "この世", "生涯", "一生", "己", "世界", "此の世"):
+            if tokens[j].key in (
+                "人生",
+                "命",
+                "自分",
+                "この世",
+                "生涯",
+                "一生",
+                "己",
+                "世界",
+                "此の世",
+            ):
                 return True
         return False
 
@@ -895,7 +1298,11 @@ class Screener:
                 saw_nominal = saw_nominal or t.key in ("の", "こと", "事")
                 k += 1
                 continue
-            if t.pos == "助動詞" or t.kind != KIND_WORD or (t.pos == "動詞" and t.key in self._g.aux_verbs and not saw_nominal):
+            if (
+                t.pos == "助動詞"
+                or t.kind != KIND_WORD
+                or (t.pos == "動詞" and t.key in self._g.aux_verbs and not saw_nominal)
+            ):
                 k += 1
                 continue
             if not saw_nominal:
@@ -919,9 +1326,14 @@ class Screener:
 
     def _flag_cues(self, hits: list[Hit], tokens: list[Token], laughing: bool) -> set[str]:
         """What this message says about danger to others and to children (cues that the
-        conversation combines: a threat in one message, the petrol bought in the next)."""
+        conversation combines: a threat in one message, the petrol bought in the next).
+
+        The hits behind the cues are kept in ``self._harm_hits`` and ``self._child_hits``, so
+        that the words behind a flag go on the counselor's card."""
         g = self._g
         out: set[str] = set()
+        harm: list[Hit] = []
+        child: list[Hit] = []
         keys = {t.key for t in tokens} | {t.surface for t in tokens}
         kinds = {h.concept.kind for h in hits}
         for h in hits:
@@ -931,10 +1343,16 @@ class Screener:
             if c.quoted or c.subject == "media" or c.history:
                 continue
             if kind == "violence":
-                if (c.subject == "other" and not c.possessive) or r.has(rd.NEGATED) or laughing or r.has(rd.PASSIVE):
+                if (
+                    (c.subject == "other" and not c.possessive)
+                    or r.has(rd.NEGATED)
+                    or laughing
+                    or r.has(rd.PASSIVE)
+                ):
                     continue  # 夫に殴られる: done to the person, not a threat
                 if r.has(rd.REPORTED) and r.has(rd.TEYARU):
                     out.update(("threat", "threat_stated"))  # 殺すって、本人に直接言ってやった
+                    harm.append(h)
                     continue
                 if r.has(rd.QUESTION) or (r.has(rd.PAST) and not r.has(rd.PROGRESSIVE)):
                     continue
@@ -947,49 +1365,81 @@ class Screener:
                 if r.has(rd.CONDITIONAL) and not (r.has(rd.TEYARU) or purpose):
                     continue
                 out.add("threat")
-                if purpose or r.has(rd.TEYARU) or r.has(rd.INTENT) or r.has(rd.TE) and self._dying_after(tokens, h):
+                harm.append(h)
+                if (
+                    purpose
+                    or r.has(rd.TEYARU)
+                    or r.has(rd.INTENT)
+                    or (r.has(rd.TE) and self._dying_after(tokens, h))
+                ):
                     out.add("threat_stated")  # 相手の男を殺して俺も死ぬ
             elif kind == "weapon":
                 gov = r.governor
                 if r.has(rd.NEGATED) or r.has(rd.QUESTION):
                     continue
-                if gov in g.carry_verbs or gov in g.acquire_verbs or gov in ("特定", "調べる", "する", "突き止める"):
+                if (
+                    gov in g.carry_verbs
+                    or gov in g.acquire_verbs
+                    or gov in ("特定", "調べる", "する", "突き止める")
+                ):
                     out.add("harm_prep")
+                    harm.append(h)
+                    if (
+                        gov in g.carry_verbs
+                        and {t.key for t in tokens[h.last + 1 : r.end + 3]} & g.purpose_verbs
+                    ):
+                        out.update(("threat", "threat_stated"))  # 包丁を持って行く
             elif kind == "target":
                 out.add("target")
             elif kind == "abuse" and h.concept.strong and not r.has(rd.NEGATED):
                 out.add("exploitation")  # sextortion: a child in the conversation is enough
+                child.append(h)
             elif kind == "abuse":
                 if r.has(rd.NEGATED) or (r.has(rd.QUESTION) and not r.has(rd.PROGRESSIVE)):
                     continue
                 if r.governor in ("逃げる", "離れる", "別れる", "離婚", "抜け出す", "脱出"):
                     continue  # 夫の暴力から逃げて: escaped, not going on
                 out.add("abuse")
-                if (r.has(rd.PROGRESSIVE) or r.has(rd.PASSIVE)) and h.context.subject in ("", "other"):
+                child.append(h)
+                if (r.has(rd.PROGRESSIVE) or r.has(rd.PASSIVE)) and c.subject in ("", "other"):
                     out.add("abuse_done")  # 小さい子が…ベランダに出されてる (a neighbour's report)
-            elif kind == "weapon" and r.governor in g.carry_verbs:
-                pass
-        for h in hits:  # 包丁を持って行く: carrying a weapon to someone
-            if h.concept.kind == "weapon" and h.reading.governor in g.carry_verbs:
-                after = {t.key for t in tokens[h.last + 1 : h.reading.end + 3]}
-                if after & g.purpose_verbs:
-                    out.update(("threat", "threat_stated", "harm_prep"))
         if keys & g.third_person:
             out.add("target")
         # dying and taking someone along: 子どもを道連れにして, 夫と一緒に死のう, この子を連れて消えます
-        if _taking_along(tokens, g) and any(
-            h.concept.kind in ("death", "vanish") and h.reading.features & {rd.INTENT, rd.VOLITIONAL, rd.POLITE, rd.DESIRE, rd.THOUGHT}
-            or h.concept.kind == "death" and not h.reading.features - {rd.POLITE}
+        along = [
+            h
             for h in hits
-            if self._own(h) and not h.reading.has(rd.NEGATED)
-        ) and (kinds & {"target", "child"} or keys & g.third_person):
+            if self._own(h)
+            and not h.reading.has(rd.NEGATED)
+            and (
+                (
+                    h.concept.kind in ("death", "vanish")
+                    and h.reading.features
+                    & {rd.INTENT, rd.VOLITIONAL, rd.POLITE, rd.DESIRE, rd.THOUGHT}
+                )
+                or (h.concept.kind == "death" and not h.reading.features - {rd.POLITE})
+            )
+        ]
+        if (
+            along
+            and _taking_along(tokens, g)
+            and (kinds & {"target", "child"} or keys & g.third_person)
+        ):
             out.update(("threat", "threat_stated", "target"))
+            harm.extend(along)
             if "child" in kinds:
                 out.add("take_child")
+                child.extend(along)
         if keys & g.earnest:
             out.add("earnest")
         if "time" in kinds:
             out.add("time_any")
+        if self._child_writer:
+            out.add("child_writer")  # the writer is the child: a flag is at least moderate
+        if keys & {"私", "自分", "俺", "僕"} and kinds & {"child"} and "abuse" in out:
+            out.add("caregiver_writer")  # 息子を叩いてしまいました
+        self._harm_hits = harm
+        self._child_hits = child
         return out
 
     def _dying_after(self, tokens: list[Token], h: Hit) -> bool:
@@ -1004,11 +1454,12 @@ class Screener:
     def _flags(self, cues: frozenset[str]) -> set[str]:
         """The conversation's flags from its cues."""
         flags: set[str] = set()
-        if ("threat" in cues or "harm_wish" in cues and "harm_prep" in cues) and (
-            "threat_stated" in cues or cues & {"harm_prep", "earnest", "time_any"}
-        ) and ("target" in cues or "threat_stated" in cues):
-            if "threat" in cues or cues >= {"harm_prep", "time_any"}:
-                flags.add("harm_to_others")
+        if (
+            ("threat" in cues or ("harm_wish" in cues and "harm_prep" in cues))
+            and ("threat_stated" in cues or cues & {"harm_prep", "earnest", "time_any"})
+            and ("target" in cues or "threat_stated" in cues)
+        ) and ("threat" in cues or cues >= {"harm_prep", "time_any"}):
+            flags.add("harm_to_others")
         if "abuse" in cues and "child" in cues and cues & {"caregiver", "abuse_done"}:
             flags.add("child_in_danger")
         if "exploitation" in cues and "child" in cues:
@@ -1029,12 +1480,16 @@ class Screener:
             seen.add(key)
             factor = fill.concept.factor if fill.slot == "factor" else None
             # positional: keyword arguments make this frozen dataclass markedly slower to build
-            out.append(Signal(fill.slot, fill.concept.id, original[start:stop], start, stop, index, factor))
+            out.append(
+                Signal(fill.slot, fill.concept.id, original[start:stop], start, stop, index, factor)
+            )
         return out
 
     # --- conversation ----------------------------------------------------------------------
 
-    def _ladder(self, signals: Sequence[Signal], cues: Iterable[str], times: Sequence[int], index: int) -> tuple[RiskLevel, list[str]]:
+    def _ladder(
+        self, signals: Sequence[Signal], cues: Iterable[str], times: Sequence[int], index: int
+    ) -> tuple[RiskLevel, list[str]]:
         """The risk level of a set of slot fills, with the reasons it is imminent."""
         slots_cfg = self.config.slots
         if not signals and not cues:
@@ -1056,7 +1511,12 @@ class Screener:
             why.append("imminent_act")
         if "intent" in present:
             why.append("imminent_intent")
-        if "means" in present and ("means" in strong or ideation or present & {"despair", "burden", "farewell", "preparation", "euphemism"} or "finality" in cues):
+        if "means" in present and (
+            "means" in strong
+            or ideation
+            or present & {"despair", "burden", "farewell", "preparation", "euphemism"}
+            or "finality" in cues
+        ):
             why.append("imminent_means")
         if "preparation" in present and (
             "preparation" in strong
@@ -1066,11 +1526,20 @@ class Screener:
             or len({(s.term, s.text) for s in current if s.cls == "preparation"}) > 1
         ):
             why.append("imminent_preparation")
-        if "place" in present and ("place" in strong or ideation or present & {"despair", "farewell", "burden", "euphemism"} or "finality" in cues):
+        if "place" in present and (
+            "place" in strong
+            or ideation
+            or present & {"despair", "farewell", "burden", "euphemism"}
+            or "finality" in cues
+        ):
             why.append("imminent_place")
         if "timing" in present and present & _TIMED_SLOTS:
             why.append("imminent_time")
-        if "assertion" in cues and (times and index - times[-1] <= 1) and (present & {"despair", "euphemism"} or ideation):
+        if (
+            "assertion" in cues
+            and (times and index - times[-1] <= 1)
+            and (present & {"despair", "euphemism"} or ideation)
+        ):
             why.append("imminent_time")  # 終わりにする / 日曜…その夜に
         if {"at_place", "finality_strong"} <= cues:
             why.append("imminent_place")  # いま森の中 / もう戻れない
@@ -1108,7 +1577,11 @@ class Screener:
             level = max(level, RiskLevel.HIGH)
         if "past_attempt" in present and present & {"distress", "despair", "burden"}:
             level = max(level, RiskLevel.MODERATE)
-        if "decided" in cues and ("place_mention" in cues or "means_mention" in cues) and "timing" in present:
+        if (
+            "decided" in cues
+            and ("place_mention" in cues or "means_mention" in cues)
+            and "timing" in present
+        ):
             return RiskLevel.IMMINENT, ["imminent_time"]
         return level, why
 
@@ -1211,7 +1684,9 @@ class Screener:
             info = slots[s.cls]
             concept = self._by_id.get(s.term)
             value = concept.label if concept is not None else ""
-            template = info.reason or messages.get("slot" if value else "slot_plain", "{label}: {text}")
+            template = info.reason or messages.get(
+                "slot" if value else "slot_plain", "{label}: {text}"
+            )
             out.append(
                 template.format_map(
                     _Fields(label=info.label, value=value, text=s.text, message=str(s.message + 1))
@@ -1223,7 +1698,9 @@ class Screener:
         earlier = [f for f in prior if f not in factors] if prior else []
         if earlier:
             names = sep.join(map(labels.get, earlier, earlier))
-            out.append(messages.get("prior_factors", "{factors}").format_map(_Fields(factors=names)))
+            out.append(
+                messages.get("prior_factors", "{factors}").format_map(_Fields(factors=names))
+            )
         if pathway is not None:
             fields = _Fields(
                 label=pathway.label,
@@ -1238,6 +1715,113 @@ class Screener:
                 out.append(messages.get("next", "{next}").format_map(fields))
             out.append(messages.get("pathway_level", "{links}").format_map(fields))
         return list(filter(None, out))
+
+
+class Scan(NamedTuple):
+    """What one pass over a message's tokens finds (shared by the slot rules)."""
+
+    keys: frozenset[str]
+    surfaces: frozenset[str]
+    sentence_of: list[int]
+    past: set[int]  # sentences whose last predicate is past
+    quantity: set[int]  # sentences with a count of pills or 全部
+    media: set[int]  # sentences about fiction or the news
+    recent: set[int]  # sentences with 昨日 / 先週…
+    decide_verb: bool
+
+
+def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
+    keys: set[str] = set()
+    surfaces: set[str] = set()
+    sentence_of: list[int] = []
+    past: set[int] = set()
+    quantity: set[int] = set()
+    media: set[int] = set()
+    recent: set[int] = set()
+    decide_verb = False
+    sentence = 0
+    last_past = False
+    has_title = "『" in text
+    media_words = g.media
+    recent_words = g.recent
+    n = len(tokens)
+    for i, t in enumerate(tokens):
+        sentence_of.append(sentence)
+        key = t.key
+        surface = t.surface
+        if t.kind == KIND_END:
+            if last_past:
+                past.add(sentence)
+            sentence += 1
+            last_past = False
+            continue
+        keys.add(key)
+        surfaces.add(surface)
+        pos = t.pos
+        if pos == "助動詞":
+            last_past = key == "た" and not t.cform.startswith("仮定形")
+        elif pos in ("動詞", "形容詞"):
+            last_past = False
+            if key in g.decide_verbs and pos == "動詞":
+                decide_verb = True
+        if key in media_words or surface in media_words or (has_title and surface == "『"):
+            media.add(sentence)
+        if key in recent_words or surface in recent_words:
+            recent.add(sentence)
+        if key in _ALL_WORDS:
+            quantity.add(sentence)
+        elif pos == "名詞" and t.pos2 == "数詞" and i + 1 < n:
+            nxt = tokens[i + 1]
+            if nxt.key in _COUNTERS and _number(surface) >= (
+                _QUANTITY_MIN if nxt.key in ("錠", "粒", "包") else 1
+            ):
+                quantity.add(sentence)
+    if last_past:
+        past.add(sentence)
+    return Scan(
+        frozenset(keys),
+        frozenset(surfaces),
+        sentence_of,
+        past,
+        quantity,
+        media,
+        recent,
+        decide_verb,
+    )
+
+
+_ALL_WORDS: Final = frozenset(
+    {
+        "全部",
+        "全て",
+        "すべて",
+        "纏める",
+        "まとめる",
+        "一気",
+        "大量",
+        "丸ごと",
+        "まるごと",
+        "残り",
+        "ありったけ",
+        "一度",
+    }
+)
+_COUNTERS: Final = frozenset(
+    {"錠", "粒", "包", "シート", "箱", "瓶", "ヒート", "日分", "週間", "本"}
+)
+
+
+def _span_end(tokens: Sequence[Token], last: int, reading: Reading, end: int, kind: str) -> int:
+    """The words the reader read belong to what was said: 死にたい, 縄を用意した."""
+    if kind == "time":
+        return end
+    j = min(reading.end, len(tokens)) - 1
+    while j > last and (
+        tokens[j].kind != KIND_WORD
+        or (tokens[j].pos == "助詞" and tokens[j].pos2 in ("格助詞", "終助詞", "係助詞"))
+    ):
+        j -= 1
+    return max(end, tokens[j].end) if j > last else end
 
 
 def _sentences(tokens: Sequence[Token]) -> list[int]:
@@ -1286,18 +1870,26 @@ def _past_sentences(tokens: Sequence[Token]) -> set[int]:
 
 
 def _drop_hidden(hits: list[Hit]) -> list[Hit]:
-    """A longer match of the same kind hides a shorter one inside it (首吊り hides 吊る)."""
+    """A longer match of the same kind hides a shorter one inside it (首吊り hides 吊る).
+
+    Only hits that begin at most `longest` characters earlier can contain one, so each hit is
+    compared with that window of the hits sorted by their start: linear on long texts.
+    """
     if len(hits) < 2:
         return hits
+    order = sorted(hits, key=lambda h: h.begin)
+    begins = [h.begin for h in order]
+    longest = max(h.end - h.begin for h in order)
     kept: list[Hit] = []
     for h in hits:
+        window = order[bisect_left(begins, h.end - longest) : bisect_right(begins, h.begin)]
         if any(
             o is not h
             and o.concept.kind == h.concept.kind
             and o.begin <= h.begin
             and h.end <= o.end
             and (o.end - o.begin) > (h.end - h.begin)
-            for o in hits
+            for o in window
         ):
             continue
         kept.append(h)
@@ -1312,11 +1904,35 @@ def _quantity_sentences(tokens: Sequence[Token]) -> set[int]:
         if t.kind == KIND_END:
             sentence += 1
             continue
-        if t.key in ("全部", "全て", "すべて", "纏める", "まとめる", "一気", "大量", "丸ごと", "まるごと", "残り", "ありったけ", "一度"):
+        if t.key in (
+            "全部",
+            "全て",
+            "すべて",
+            "纏める",
+            "まとめる",
+            "一気",
+            "大量",
+            "丸ごと",
+            "まるごと",
+            "残り",
+            "ありったけ",
+            "一度",
+        ):
             out.add(sentence)
         elif t.pos == "名詞" and t.pos2 == "数詞" and i + 1 < len(tokens):
             nxt = tokens[i + 1]
-            if nxt.key in ("錠", "粒", "包", "シート", "箱", "瓶", "ヒート", "日分", "週間", "本") and _number(t.surface) >= (_QUANTITY_MIN if nxt.key in ("錠", "粒", "包") else 1):
+            if nxt.key in (
+                "錠",
+                "粒",
+                "包",
+                "シート",
+                "箱",
+                "瓶",
+                "ヒート",
+                "日分",
+                "週間",
+                "本",
+            ) and _number(t.surface) >= (_QUANTITY_MIN if nxt.key in ("錠", "粒", "包") else 1):
                 out.add(sentence)
     return out
 
@@ -1336,7 +1952,11 @@ def _taking_along(tokens: Sequence[Token], g: rd.Grammar) -> bool:
             return True
         if t.key == "一緒" and j >= 2 and tokens[j - 1].key == "と":
             before = tokens[j - 2]
-            if before.key in g.third_person or before.pos2 == "固有名詞" or before.key in g.caregivers:
+            if (
+                before.key in g.third_person
+                or before.pos2 == "固有名詞"
+                or before.key in g.caregivers
+            ):
                 return True
     return False
 
@@ -1364,7 +1984,24 @@ def _fragment_after(tokens: Sequence[Token], h: Hit) -> bool:
         t = tokens[j]
         if t.kind == KIND_END:
             return True
-        if t.key in ("の", "上", "中", "前", "近く", "そば", "端", "先", "下", "辺", "ところ", "所", "だ", "です", "から", "より"):
+        if t.key in (
+            "の",
+            "上",
+            "中",
+            "前",
+            "近く",
+            "そば",
+            "端",
+            "先",
+            "下",
+            "辺",
+            "ところ",
+            "所",
+            "だ",
+            "です",
+            "から",
+            "より",
+        ):
             continue
         return False
     return len(tokens) <= h.last + 1
@@ -1383,7 +2020,9 @@ def _cut_object_not_body(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool
 
 
 def _water_entry(tokens: Sequence[Token], h: Hit) -> bool:
-    return any(tokens[j].key in ("海", "川", "湖", "水") for j in range(max(0, h.first - 2), h.last + 1))
+    return any(
+        tokens[j].key in ("海", "川", "湖", "水") for j in range(max(0, h.first - 2), h.last + 1)
+    )
 
 
 def _kana_writing(text: str) -> bool:
@@ -1404,14 +2043,37 @@ def _child_writing(text: str) -> bool:
 
 
 def _recurrence_of_feeling(tokens: Sequence[Token], g: rd.Grammar) -> int | None:
+    phrases = [w for w in g.recurrence if len(w) >= 3]  # 今度こそ, 久しぶり: more than one word
+    surface = "".join(t.surface for t in tokens)
+    present = [p for p in phrases if p in surface]
+    if not present and not any(t.key in g.recurrence for t in tokens):
+        return None  # the common case: no recurrence word at all
     for i, t in enumerate(tokens):
-        if t.key in g.recurrence:
+        if t.key in g.recurrence or any(
+            "".join(x.surface for x in tokens[i : i + 3]).startswith(p) for p in present
+        ):
             window = {x.key for x in tokens[i : i + 8]}
-            if window & {"気持ち", "考える", "思う", "同じ", "したい", "なる", "感じ", "やる", "たい", "浮かぶ"}:
+            if window & {
+                "気持ち",
+                "考える",
+                "思う",
+                "同じ",
+                "したい",
+                "なる",
+                "感じ",
+                "やる",
+                "たい",
+                "浮かぶ",
+            }:
                 return i
     return None
 
 
+LEAN_OVER: Final = "lean_over"  # the concept of looking down from a height (concepts.yaml)
+_CUE_KINDS: Final = frozenset({"benign", "child", "target"})
+_NO_READING: Final = Reading(frozenset(), "", "", 0, False)
+_PLAIN_CONTEXT: Final = Context("", False, False, False, False, False, False)
+_QUOTED_CONTEXT: Final = Context("", True, False, False, False, False, False)
 _RECURRENCE: Final = Concept("recurrence", "despair", "", False, None, None, False, (), ())
 
 
