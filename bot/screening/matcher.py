@@ -164,7 +164,7 @@ class PatternSet(Generic[P]):
         self._firsts: frozenset[str] = frozenset()  # the index's keys, as a set
         self._regexes: list[tuple[re.Pattern[str], P]] = []
         self._gates: list[tuple[tuple[str, ...] | None, frozenset[str] | None]] = []
-        self._any_regex: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = ()
+        self._any_built: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] | None = ()
 
     def add(self, pattern: Pattern, payload: P) -> None:
         elements = pattern.elements
@@ -182,12 +182,18 @@ class PatternSet(Generic[P]):
 
     def add_regex(self, regex: re.Pattern[str], payload: P) -> None:
         self._regexes.append((regex, payload))
-        self._any_regex = _any_regex([r.pattern for r, _ in self._regexes])
+        self._any_built = None  # rebuilt once, at the first search (adding stays linear)
         # Each regex is tried only when the text holds one of the strings every match of it
         # contains, or one of the characters a match can start with (when known).
         required = required_strings(regex.pattern)
         first = first_chars([regex.pattern]) if required is None else None
         self._gates.append((required, frozenset(first) if first else None))
+
+    @property
+    def _any_regex(self) -> tuple[tuple[tuple[str, ...], re.Pattern[str]], ...]:
+        if self._any_built is None:
+            self._any_built = _any_regex([r.pattern for r, _ in self._regexes])
+        return self._any_built
 
     def __bool__(self) -> bool:
         return bool(self._index or self._regexes)
