@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
-
 # The danger-to-others flags of the `screen` output (ARCHITECTURE.md contract).
 FLAGS: tuple[str, ...] = ("harm_to_others", "child_in_danger")
 
@@ -44,10 +43,10 @@ class RiskLevel(IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class Signal:
-    """One lexicon match in one message: what the counselor sees as 'the words that raised it'."""
+    """One slot filled in one message: what the counselor sees as 'the words that raised it'."""
 
-    cls: str  # signal class: ideation, passive_ideation, self_harm, plan, means, time, act, despair, factor, ...
-    term: str  # lexicon entry id that matched
+    cls: str  # the slot: ideation, passive, intent, method, means, place, timing, preparation, act, factor, ...
+    term: str  # the concept id that filled it (concepts.yaml, factor_words.yaml)
     text: str  # the matched text exactly as the person wrote it
     start: int  # character span in the original message [start, end)
     end: int
