@@ -38,7 +38,8 @@ bench: install
 	$(PY) -m bench
 
 eval: install
-	$(PY) -m bot screen --eval tests/data/screening_dev.jsonl --eval tests/data/screening_cases.jsonl
+	$(PY) -m bot screen --eval tests/data/screening_dev.jsonl --eval tests/data/screening_cases.jsonl \
+	  --eval tests/data/screening_dev2.jsonl --eval tests/data/screening_dev_d.jsonl
 
 check: install
 	$(PY) -m bot dialogs check dialogs

@@ -25,13 +25,14 @@ from bot.config import ServiceConfig, load_service_config
 from bot.dialog import DialogEngine, load_dialog
 from bot.dialog.referrals import ReferralDirectory, parse_referrals
 from bot.screening import Screener
+from bot.screening.config import FILES as SCREENER_FILES
 from bot.settings import Settings
 from bot.yamlio import ConfigError, Problem
 
 log = structlog.get_logger(__name__)
 
-# The screener's own files under config/ (reloading Sudachi is slow: only when these change).
-SCREENER_FILES = ("lexicon.yaml", "idioms.yaml", "spellings.yaml", "factors.yaml", "pathways.yaml")
+# The screener's own files under config/ are SCREENER_FILES (reloading Sudachi is slow: the
+# screener is rebuilt only when one of them changes).
 
 
 @dataclass(frozen=True, slots=True)

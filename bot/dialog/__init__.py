@@ -54,7 +54,7 @@ def load_dialog(
 
 
 def screener_problems(config_dir: Path) -> list[Problem]:
-    """The crisis screener's own check of its config files (lexicon, pathways, factors)."""
+    """The crisis screener's own check of its config files (concepts, grammar, slots, dialects, pathways, factors)."""
     try:
         from bot.screening import check_config  # type: ignore[attr-defined,unused-ignore]
     except ImportError:  # the screener package is not installed in this build
@@ -65,7 +65,7 @@ def screener_problems(config_dir: Path) -> list[Problem]:
 
 def check_dialogs(dialogs_dir: Path, config_dir: Path) -> list[Problem]:
     """Every problem in the scripts and in the config they use (hotlines, service hours,
-    messages, referral directory, screener lexicon, escalation timers and texts)."""
+    messages, referral directory, screener concepts, escalation timers and texts)."""
     problems = list(check_service_config(config_dir))
     service = None if problems else load_service_config(config_dir)
     referrals, referral_problems = parse_referrals(config_dir / "referrals.yaml")

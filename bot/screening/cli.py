@@ -13,7 +13,14 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.screening.evaluation import combine, evaluate, format_table, read_cases
+from bot.screening.evaluation import (
+    combine,
+    evaluate,
+    format_categories,
+    format_confusion,
+    format_table,
+    read_cases,
+)
 from bot.screening.screener import Screener
 from bot.yamlio import ConfigError
 
@@ -103,6 +110,11 @@ def _run_eval(screener: Screener, paths: list[Path], explain: bool) -> int:
         parts.append(evaluate(screener, cases, path.name))
     table = [*parts, combine(parts)] if len(parts) > 1 else parts
     print(format_table(table))
+    for part in parts:
+        categories = format_categories(part)
+        if categories:
+            print("\n" + categories)
+        print("\n" + format_confusion(part))
     if explain:
         for part in parts:
             print(f"\n# misses in {part.name} ({len(part.misses)})")

@@ -1,11 +1,20 @@
 """The screening data admins edit in ``config/``, loaded, checked and compiled.
 
-Five files (see docs/screening.md): ``lexicon.yaml`` (signal classes and lexicon entries),
-``idioms.yaml`` (idioms that must never raise the level, and the marker words for negation and
-for who is speaking), ``spellings.yaml`` (slang and variant spellings rewritten before
-tokenization), ``factors.yaml`` (life-factor ids and their Japanese labels) and
-``pathways.yaml`` (the suicide-risk pathway chains and their thresholds). Every mistake becomes a
-`Problem` with the file, the line and a sentence an admin can act on; nothing is half-loaded.
+Eight files (see docs/screening.md):
+
+- ``concepts.yaml``: the concepts (死ぬ, 消える, ロープ, 線路, 遺書, 今夜…) the screener looks
+  for, by kind, each a list of words in dictionary form;
+- ``grammar.yaml``: the grammar words the clause reader uses (たい, ない, つもり, しか…);
+- ``screening.yaml``: the slots of the severity ladder and the case-card lines;
+- ``idioms.yaml``: idioms that must never raise the level (死ぬほど笑った);
+- ``spellings.yaml``: slang, English and romaji rewritten before tokenization (タヒりたい, kms),
+  and what emoji mean (💊 → 薬);
+- ``dialects.yaml``: dialect paradigms rewritten before tokenization (死にたか → 死にたい), each
+  rule with examples that must change and counter-examples that must not;
+- ``factors.yaml`` and ``pathways.yaml``: the life factors and the pathway chains.
+
+Every mistake becomes a `Problem` with the file, the line and a sentence an admin can act on;
+nothing is half-loaded.
 """
 
 from __future__ import annotations
@@ -16,92 +25,152 @@ from pathlib import Path
 from typing import Any, Final
 
 from bot.screening.matcher import GAP, GAP_MARKS, Pattern
-from bot.screening.normalize import Normalizer, SpellingRule
+from bot.screening.normalize import DialectRule, Normalizer, SpellingRule
+from bot.screening.reader import GRAMMAR_LISTS, Grammar
 from bot.screening.tokens import KIND_END, KIND_PUNCT, KIND_SKIP, KIND_WORD, SudachiTokenizer
 from bot.screening.types import RiskLevel
 from bot.yamlio import Problem, line_of, load_file
 
-LEXICON: Final = "lexicon.yaml"
+CONCEPTS: Final = "concepts.yaml"
+FACTOR_WORDS: Final = "factor_words.yaml"
+GRAMMAR: Final = "grammar.yaml"
+SCREENING: Final = "screening.yaml"
 IDIOMS: Final = "idioms.yaml"
 SPELLINGS: Final = "spellings.yaml"
+DIALECTS: Final = "dialects.yaml"
 FACTORS: Final = "factors.yaml"
 PATHWAYS: Final = "pathways.yaml"
-FILES: Final = (LEXICON, IDIOMS, SPELLINGS, FACTORS, PATHWAYS)
-
-# What a class does when it combines with others (see screener.py). Admins pick one per class.
-ROLES: Final = {
-    "ideation": "explicit wish or intent to die, or a suicide method",
-    "self_harm": "hurting oneself (リスカ, OD)",
-    "passive": "passive wish not to live (消えたい, 目が覚めなければいい)",
-    "plan": "preparation for suicide (遺書, 死に場所)",
-    "means": "a means or place at hand (ロープを買った, 屋上にいる)",
-    "time": "a time that makes it urgent (今夜, 今から)",
-    "act": "an act in progress (薬を全部飲んだ)",
-    "farewell": "saying goodbye (今までありがとう)",
-    "despair": "hopelessness (限界, 生きている意味がない)",
-    "distress": "pain and exhaustion (つらい, 疲れ果てた, 助けて)",
-    "help": "asking for help or information",
-    "factor": "a life factor of FACTORS.md",
-    "ambivalence": "a denial of ideation said together with distress",
-    "third_party": "crisis words about someone else",
-}
-MARKER_KINDS: Final = (
-    "negation",
-    "negation_scope",
-    "contrast",
-    "first_person",
-    "third_person",
-    "family",
-    "media",
-    "hearsay",
-    "report",
+FILES: Final = (
+    CONCEPTS,
+    FACTOR_WORDS,
+    GRAMMAR,
+    SCREENING,
+    IDIOMS,
+    SPELLINGS,
+    DIALECTS,
+    FACTORS,
+    PATHWAYS,
 )
-SINGLE_WORD_MARKERS: Final = frozenset({"negation", "negation_scope", "contrast"})  # by token
-# Words put before a term to see how Sudachi cuts it in a sentence (see compile_term_variants).
-CARRIERS: Final = ("どこにも", "私は", "もう", "彼の", "、")
-MAX_VARIANTS: Final = 4
-ID_RE: Final = re.compile(r"^[a-z][a-z0-9_]*$")
+
+# The kinds of concept the slot rules know (screener.py); concepts.yaml labels them.
+KINDS: Final = {
+    "death": "dying or killing oneself (死ぬ, 命を絶つ)",
+    "vanish": "disappearing, not existing (消える, いなくなる)",
+    "event": "something that would end one's life (事故にあう, 隕石, お迎えが来る)",
+    "live": "living (生きる: 生きていたくない, 生きるのをやめたい)",
+    "sleep": "sleeping or waking (目が覚めなければ, 永遠に眠りたい)",
+    "born": "being born (生まれてこなければよかった)",
+    "ending": "ending it (終わりにする, 幕を引く)",
+    "relief": "relief (楽になる, 解放される)",
+    "elsewhere": "going elsewhere (遠くへ行く, あっちの世界)",
+    "method": "a suicide method (首吊り, 飛び降り, 練炭, OD)",
+    "means": "a means (ロープ, 睡眠薬, カッター)",
+    "place": "a place (線路, 屋上, 橋)",
+    "time": "a time (今夜, 来週の水曜, あと2時間)",
+    "preparation": "an act of preparation (遺書, 引き取り先, 解約, 買った)",
+    "farewell": "a farewell (今までありがとう, さようなら)",
+    "finality": "finality (もう帰らない, 片道, あとは自分だけ)",
+    "self_harm": "self-harm (リスカ, 腕を切る, 壁を殴る)",
+    "wound": "heavy bleeding or a wound (血が止まらない)",
+    "attempt": "an attempt or its aftermath (未遂, 救急車, 助かった)",
+    "despair": "hopelessness (生きる意味がない, 限界)",
+    "burden": "feeling a burden (迷惑, いないほうがいい)",
+    "distress": "pain and distress (つらい, 苦しい)",
+    "help": "asking for help (助けて, 相談したい)",
+    "ideation_noun": "ideation named as a noun (希死念慮, 自殺願望)",
+    "violence": "hurting someone (殺す, 刺す, 火をつける)",
+    "weapon": "a weapon or preparation against someone (包丁, 住所を特定)",
+    "target": "a person who could be hurt (あいつ, 上司, 元妻)",
+    "child": "a child (子ども, 小4, 娘)",
+    "abuse": "abuse or violence (叩く, 閉め出す, ご飯をもらえない)",
+    "benign": "an everyday context that explains a word (キャンプ, 焼肉, 料理)",
+    "factor": "a life factor of FACTORS.md",
+}
+# Slots of the severity ladder (screening.yaml gives their labels and levels).
+SLOTS: Final = (
+    "intent",
+    "act",
+    "ideation",
+    "passive",
+    "method",
+    "self_harm",
+    "ambivalence",
+    "means",
+    "place",
+    "timing",
+    "preparation",
+    "farewell",
+    "recent_attempt",
+    "past_attempt",
+    "recurrence",
+    "euphemism",
+    "despair",
+    "burden",
+    "distress",
+    "help",
+    "resolved",
+    "third_party",
+    "factor",
+    "harm_to_others",
+    "child_in_danger",
+)
 REQUIRED_MESSAGES: Final = (
-    "signal",
+    "slot",
+    "slot_plain",
     "imminent",
-    "conversation_imminent",
+    "imminent_act",
+    "imminent_intent",
+    "imminent_means",
+    "imminent_preparation",
+    "imminent_place",
+    "imminent_time",
+    "imminent_farewell",
+    "flags",
     "factors",
     "prior_factors",
+    "separator",
     "pathway",
     "next",
     "pathway_level",
-    "separator",
 )
+# Words put before a term to see how Sudachi cuts it in a sentence (see compile_term_variants).
+CARRIERS: Final = ("どこにも", "私は", "もう", "彼の", "、")
+MAX_VARIANTS: Final = 4
+MIN_KANA_VARIANT: Final = 3  # shorter readings (しぬ, くび) collide with other words
+
+
+def _is_kana(text: str) -> bool:
+    return bool(text) and all("\u3041" <= ch <= "\u3096" or ch == "ー" for ch in text)
+
+
+ID_RE: Final = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 @dataclass(frozen=True, slots=True)
-class SignalClass:
-    """A kind of signal (ideation, despair, factor...) with its default level and role."""
+class Concept:
+    """One meaning and the words people use for it."""
+
+    id: str
+    kind: str
+    label: str
+    strong: bool  # enough on its own (see concepts.yaml)
+    factor: str | None
+    level: RiskLevel | None  # for factors: the level the factor gives alone
+    about_others: bool
+    patterns: tuple[Pattern, ...]
+    regexes: tuple[re.Pattern[str], ...]
+    # the terms' readings (手すり → てすり), matched only in text written almost all in kana
+    kana_patterns: tuple[Pattern, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SlotInfo:
+    """A slot of the severity ladder: its card label and the level it gives alone."""
 
     name: str
     label: str
-    role: str
     level: RiskLevel
     reason: str
-    negatable: bool
-    self_form: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One lexicon entry: terms that all mean the same signal."""
-
-    id: str
-    cls: SignalClass
-    level: RiskLevel
-    factor: str | None
-    negatable: bool
-    self_form: bool  # desiderative/volitional forms: only hearsay makes them someone else's
-    about_others: bool  # the words are about another person by nature (亡くなった, 夫に殴られる)
-    requires: frozenset[str]
-    requires_in: str  # "message" or "conversation"
-    patterns: tuple[Pattern, ...]
-    regexes: tuple[re.Pattern[str], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +178,7 @@ class Idiom:
     """A set phrase whose crisis-looking words are not a crisis (死ぬほど笑った)."""
 
     id: str
-    suppress: frozenset[str] | None  # classes silenced; None means every class
+    suppress: frozenset[str] | None  # kinds (or factor ids) silenced; None means every kind
     patterns: tuple[Pattern, ...]
     regexes: tuple[re.Pattern[str], ...]
 
@@ -145,28 +214,21 @@ class PathwayRules:
 
 
 @dataclass(frozen=True, slots=True)
-class Markers:
-    """Marker words: single-word keys for negation, patterns for attribution."""
-
-    negation: frozenset[str]
-    negation_scope: frozenset[str]
-    contrast: frozenset[str]
-    patterns: dict[str, tuple[Pattern, ...]]
-
-
-@dataclass(frozen=True, slots=True)
 class ScreeningConfig:
     """Everything the screener reads from config/, compiled and frozen."""
 
-    classes: dict[str, SignalClass]
-    entries: tuple[Entry, ...]
+    kinds: dict[str, str]  # kind → Japanese label
+    concepts: tuple[Concept, ...]
+    grammar: Grammar
+    slots: dict[str, SlotInfo]
     idioms: tuple[Idiom, ...]
-    markers: Markers
     factors: dict[str, str]  # id → Japanese label
     chains: tuple[Chain, ...]
     rules: PathwayRules
     messages: dict[str, str]
     spellings: tuple[SpellingRule, ...]
+    dialects: tuple[DialectRule, ...]
+    emoji: dict[str, str]
 
 
 @dataclass
@@ -177,6 +239,8 @@ class _Loader:
     tokenizer: SudachiTokenizer
     problems: list[Problem] = field(default_factory=list)
     normalizer: Normalizer = field(default_factory=Normalizer)
+    kana_variants: bool = False  # on while the concepts are compiled
+    kana_patterns: list[Pattern] = field(default_factory=list)  # filled while compiling a concept
 
     def problem(self, file: str, node: Any, key: str | int | None, message: str) -> None:
         self.problems.append(Problem(str(self.config_dir / file), line_of(node, key), message))
@@ -322,7 +386,30 @@ class _Loader:
             readings = [
                 [*r, *([GAP] if n else []), *v] for r in readings for v in variants[:MAX_VARIANTS]
             ][: MAX_VARIANTS * 2]
-        return [Pattern(tuple(r), at_end, term) for r in readings], ""
+        patterns = [Pattern(tuple(r), at_end, term) for r in readings]
+        if self.kana_variants and len(parts) == 1 and not _is_kana(body):
+            # People who write in kana (children, foreign residents): the term's reading
+            # (手すり → てすり, 睡眠薬 → すいみんやく), cut the same way their text is cut.
+            kana = self.tokenizer.reading(self.normalizer.normalize(body).text)
+            if len(kana) >= MIN_KANA_VARIANT and _is_kana(kana):
+                kana_tokens = self.tokenizer.tokenize(kana)
+                kana_words = tuple((t.key, t.form) for t in kana_tokens if t.kind == KIND_WORD)
+                term_keys = {key for p in patterns for key, _ in p.elements}
+                # A reading that Sudachi cuts into other ordinary words (怒鳴る → どう + なる,
+                # 倒産 → 父さん) would match everyday text: only readings that keep a word of
+                # the term (首をしめる) or hold an unknown word are used.
+                homophone = all(not t.oov for t in kana_tokens if t.kind == KIND_WORD) and not any(
+                    key in term_keys for key, _ in kana_words
+                )
+                if (
+                    kana_words
+                    and not homophone
+                    and all(t.kind != KIND_PUNCT for t in kana_tokens)
+                    and kana_tokens[0].kind != KIND_SKIP
+                    and kana_tokens[-1].kind != KIND_SKIP
+                ) and all(kana_words != p.elements for p in patterns):
+                    self.kana_patterns.append(Pattern(kana_words, at_end, term))
+        return patterns, ""
 
     def compile_terms(
         self, file: str, node: Any, where: str, allow_regex: bool = True
@@ -424,144 +511,285 @@ def _spellings(loader: _Loader, data: Any) -> list[SpellingRule]:
     return rules
 
 
-def _classes(loader: _Loader, data: Any) -> dict[str, SignalClass]:
-    classes: dict[str, SignalClass] = {}
-    node = loader.section(LEXICON, data, "classes", dict, "a mapping of class names")
+def _emoji(loader: _Loader, data: Any) -> dict[str, str]:
+    """What emoji mean (spellings.yaml `emoji:`): each becomes its word before tokenization."""
+    out: dict[str, str] = {}
+    if data is None or "emoji" not in data:
+        return out
+    node = loader.section(SPELLINGS, data, "emoji", dict, "a mapping of emoji to words")
     if node is None:
-        return classes
-    allowed = {"label", "role", "level", "reason", "negatable", "self_form", "note"}
-    for name, item in node.items():
-        where = f"class '{name}'"
-        if not ID_RE.match(str(name)):
-            loader.problem(LEXICON, node, name, f"{where}: class names use a-z, 0-9 and _ only")
-        if not isinstance(item, dict):
-            loader.problem(LEXICON, node, name, f"{where}: must be a mapping (label, role, level)")
+        return out
+    for key, value in node.items():
+        where = f"emoji '{key}'"
+        if not isinstance(key, str) or not key.strip():
+            loader.problem(SPELLINGS, node, key, f"{where}: the emoji must be text")
             continue
-        _check_keys(loader, LEXICON, item, allowed, where)
-        label = loader.text(LEXICON, item, "label", where)
-        role = loader.text(LEXICON, item, "role", where)
-        if role and role not in ROLES:
+        if not isinstance(value, str) or not value.strip():
+            loader.problem(SPELLINGS, node, key, f"{where}: must be followed by the word it means")
+            continue
+        out[str(key).strip()] = str(value).strip()
+    return out
+
+
+def _dialects(loader: _Loader, data: Any) -> list[DialectRule]:
+    """Dialect rewrites, each checked against its examples and counter-examples."""
+    rules: list[DialectRule] = []
+    if data is None:
+        return rules
+    items = loader.section(DIALECTS, data, "dialects", list, "a list of rules")
+    if items is None:
+        return rules
+    seen: set[str] = set()
+    plain = Normalizer()
+    allowed = {"id", "region", "match", "write", "examples", "counter_examples", "note"}
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            loader.problem(DIALECTS, items, i, "each dialect rule must be a mapping")
+            continue
+        rid = loader.text(DIALECTS, item, "id", f"dialect rule {i + 1}")
+        where = f"dialect '{rid or i + 1}'"
+        _check_keys(loader, DIALECTS, item, allowed, where)
+        if rid and not ID_RE.match(rid):
+            loader.problem(DIALECTS, item, "id", f"{where}: ids use a-z, 0-9 and _ only")
+        if rid in seen:
+            loader.problem(DIALECTS, item, "id", f"{where}: the id is used twice")
+        seen.add(rid)
+        loader.text(DIALECTS, item, "region", where)
+        source = loader.text(DIALECTS, item, "match", where)
+        write = item.get("write")
+        if not isinstance(write, str):
             loader.problem(
-                LEXICON,
+                DIALECTS,
                 item,
-                "role",
-                f"{where}: unknown role '{role}' (use one of {', '.join(ROLES)})",
+                "write" if "write" in item else None,
+                f"{where}: 'write' must be text (what the match becomes)",
             )
-        level = loader.level(LEXICON, item, "level", where)
-        if level is None and "level" not in item:
-            loader.problem(LEXICON, item, None, f"{where}: 'level' is missing")
-        reason = loader.text(LEXICON, item, "reason", where, required=False)
-        classes[str(name)] = SignalClass(
-            name=str(name),
-            label=label,
-            role=role,
-            level=level or RiskLevel.NONE,
-            reason=reason,
-            negatable=loader.flag(LEXICON, item, "negatable", where, role != "time"),
-            self_form=loader.flag(LEXICON, item, "self_form", where, False),
-        )
-    return classes
+            continue
+        if not source:
+            continue
+        compiled = loader.regex(DIALECTS, item, "match", where, source)
+        if compiled is None:
+            continue
+        rule = DialectRule(compiled, write)
+        examples = item.get("examples")
+        if not isinstance(examples, dict) or not examples:
+            loader.problem(
+                DIALECTS,
+                item,
+                "examples" if "examples" in item else None,
+                f"{where}: 'examples' must map dialect text to what it becomes (死にたか: 死にたい)",
+            )
+        else:
+            for raw, expected in examples.items():
+                got = compiled.sub(write, plain.normalize(str(raw)).text)
+                want = plain.normalize(str(expected)).text
+                if got != want:
+                    loader.problem(
+                        DIALECTS,
+                        examples,
+                        raw,
+                        f"{where}: the example '{raw}' becomes '{got}', not '{expected}'",
+                    )
+        counters = loader.str_list(DIALECTS, item, "counter_examples", where)
+        if not counters:
+            loader.problem(
+                DIALECTS,
+                item,
+                None,
+                f"{where}: add 'counter_examples': texts the rule must leave unchanged",
+            )
+        counter_node = item.get("counter_examples")
+        for text, j in counters:
+            normalized = plain.normalize(text).text
+            if compiled.sub(write, normalized) != normalized:
+                loader.problem(
+                    DIALECTS,
+                    counter_node if isinstance(counter_node, list) else item,
+                    j,
+                    f"{where}: the counter-example '{text}' is changed by the rule",
+                )
+        rules.append(rule)
+    return rules
 
 
-def _entries(
-    loader: _Loader, data: Any, classes: dict[str, SignalClass], factors: dict[str, str]
-) -> list[Entry]:
-    entries: list[Entry] = []
-    node = loader.section(LEXICON, data, "entries", list, "a list of entries")
+def _kinds(loader: _Loader, data: Any) -> dict[str, str]:
+    kinds: dict[str, str] = {}
+    node = loader.section(CONCEPTS, data, "kinds", dict, "a mapping of kinds to labels")
     if node is None:
-        return entries
+        return kinds
+    for name, item in node.items():
+        where = f"kind '{name}'"
+        if name not in KINDS:
+            loader.problem(
+                CONCEPTS, node, name, f"{where}: unknown kind (known: {', '.join(KINDS)})"
+            )
+            continue
+        if not isinstance(item, dict):
+            loader.problem(CONCEPTS, node, name, f"{where}: must be a mapping with 'label'")
+            continue
+        _check_keys(loader, CONCEPTS, item, {"label", "note"}, where)
+        kinds[str(name)] = loader.text(CONCEPTS, item, "label", where)
+    if data is not None:
+        for name in KINDS:
+            if name not in kinds and name not in node:
+                loader.problem(
+                    CONCEPTS, node, None, f"kinds: the kind '{name}' is missing ({KINDS[name]})"
+                )
+    return kinds
+
+
+def _concepts(
+    loader: _Loader,
+    data: Any,
+    kinds: dict[str, str],
+    factors: dict[str, str],
+    file: str = CONCEPTS,
+    seen: dict[str, int | None] | None = None,
+) -> list[Concept]:
+    concepts: list[Concept] = []
+    node = loader.section(file, data, "concepts", list, "a list of concepts")
+    if node is None:
+        return concepts
     allowed = {
         "id",
-        "class",
+        "kind",
+        "label",
         "terms",
         "regex",
-        "level",
+        "strong",
         "factor",
-        "negatable",
-        "self_form",
+        "level",
         "about_others",
-        "requires",
-        "requires_in",
         "note",
     }
-    seen: dict[str, int | None] = {}
-    pending_requires: list[tuple[Any, str, list[tuple[str, int]]]] = []
+    seen = {} if seen is None else seen
     for i, item in enumerate(node):
         if not isinstance(item, dict):
-            loader.problem(LEXICON, node, i, f"entry {i + 1}: must be a mapping (id, class, terms)")
+            loader.problem(file, node, i, f"concept {i + 1}: must be a mapping (id, kind, terms)")
             continue
-        eid = loader.text(LEXICON, item, "id", f"entry {i + 1}")
-        where = f"entry '{eid or i + 1}'"
-        _check_keys(loader, LEXICON, item, allowed, where)
-        if eid and not ID_RE.match(eid):
-            loader.problem(LEXICON, item, "id", f"{where}: ids use a-z, 0-9 and _ only")
-        if eid in seen:
-            first = seen[eid]
+        cid = loader.text(file, item, "id", f"concept {i + 1}")
+        where = f"concept '{cid or i + 1}'"
+        _check_keys(loader, file, item, allowed, where)
+        if cid and not ID_RE.match(cid):
+            loader.problem(file, item, "id", f"{where}: ids use a-z, 0-9 and _ only")
+        if cid in seen:
             loader.problem(
-                LEXICON, item, "id", f"{where}: duplicate entry id (first used on line {first})"
+                file, item, "id", f"{where}: duplicate concept id (first used on line {seen[cid]})"
             )
-        seen[eid] = line_of(item, "id")
-        cname = loader.text(LEXICON, item, "class", where)
-        cls = classes.get(cname)
-        if cname and cls is None:
+        seen[cid] = line_of(item, "id")
+        kind = loader.text(file, item, "kind", where)
+        if kind and kind not in KINDS:
             loader.problem(
-                LEXICON,
+                file, item, "kind", f"{where}: unknown kind '{kind}' (known: {', '.join(KINDS)})"
+            )
+            kind = ""
+        factor = loader.text(file, item, "factor", where, required=False) or None
+        if kind == "factor" and factor is None:
+            loader.problem(
+                file,
                 item,
-                "class",
-                f"{where}: unknown signal class '{cname}' (known: {', '.join(sorted(classes))})",
+                None,
+                f"{where}: a factor concept needs 'factor' (an id of factors.yaml)",
             )
-        factor = loader.text(LEXICON, item, "factor", where, required=False) or None
-        if cls is not None and cls.role == "factor" and factor is None:
-            loader.problem(LEXICON, item, None, f"{where}: a factor entry needs 'factor'")
+        if factor is not None and kind != "factor":
+            loader.problem(
+                file, item, "factor", f"{where}: only a concept of kind 'factor' has a 'factor'"
+            )
         if factor is not None and factors and factor not in factors:
             loader.problem(
-                LEXICON, item, "factor", f"{where}: unknown factor id '{factor}' (see factors.yaml)"
+                file, item, "factor", f"{where}: unknown factor id '{factor}' (see factors.yaml)"
             )
+        label = loader.text(file, item, "label", where, required=kind != "factor")
+        if kind == "factor" and not label and factor:
+            label = factors.get(factor, factor)
         if "terms" not in item and "regex" not in item:
-            loader.problem(LEXICON, item, None, f"{where}: needs 'terms' (or 'regex')")
-        patterns, regexes = loader.compile_terms(LEXICON, item, where)
-        level = loader.level(LEXICON, item, "level", where)
-        requires = loader.str_list(LEXICON, item, "requires", where)
-        pending_requires.append((item, where, requires))
-        requires_in = loader.text(LEXICON, item, "requires_in", where, required=False) or "message"
-        if requires_in not in ("message", "conversation"):
-            loader.problem(
-                LEXICON,
-                item,
-                "requires_in",
-                f"{where}: 'requires_in' is 'message' or 'conversation'",
-            )
-        if cls is None or not (patterns or regexes):
+            loader.problem(file, item, None, f"{where}: needs 'terms' (or 'regex')")
+        loader.kana_patterns = []
+        patterns, regexes = loader.compile_terms(file, item, where)
+        kana_patterns = tuple(loader.kana_patterns)
+        level = loader.level(file, item, "level", where)
+        if not kind or not (patterns or regexes):
             continue
-        entries.append(
-            Entry(
-                id=eid,
-                cls=cls,
-                level=level if level is not None else cls.level,
+        concepts.append(
+            Concept(
+                id=cid,
+                kind=kind,
+                label=label,
+                strong=loader.flag(file, item, "strong", where, False),
                 factor=factor,
-                negatable=loader.flag(LEXICON, item, "negatable", where, cls.negatable),
-                self_form=loader.flag(LEXICON, item, "self_form", where, cls.self_form),
-                about_others=loader.flag(LEXICON, item, "about_others", where, False),
-                requires=frozenset(r for r, _ in requires),
-                requires_in=requires_in,
+                level=level,
+                about_others=loader.flag(file, item, "about_others", where, False),
                 patterns=patterns,
                 regexes=regexes,
+                kana_patterns=kana_patterns,
             )
         )
-    for item, where, requires in pending_requires:
-        req_node = item.get("requires")
-        for name, j in requires:
-            if name not in classes:
-                target, key = (req_node, j) if isinstance(req_node, list) else (item, "requires")
+    return concepts
+
+
+def _grammar(loader: _Loader, data: Any) -> Grammar:
+    node = loader.section(GRAMMAR, data, "markers", dict, "a mapping of word lists") or {}
+    _check_keys(loader, GRAMMAR, node, set(GRAMMAR_LISTS), "markers")
+    lists: dict[str, frozenset[str]] = {}
+    for name in GRAMMAR_LISTS:
+        words: set[str] = set()
+        if name not in node:
+            if data is not None:
+                loader.problem(GRAMMAR, node, None, f"markers: the list '{name}' is missing")
+            lists[name] = frozenset()
+            continue
+        seq = node.get(name)
+        for word, i in loader.str_list(GRAMMAR, node, name, f"markers '{name}'"):
+            words.add(word)  # compared with the surface too (でも, のに)
+            tokens = list(loader.tokenizer.tokenize(loader.normalizer.normalize(word).text))
+            if len(tokens) == 1:
+                words.add(tokens[0].key)
+            if len(tokens) == 1 and tokens[0].pos in ("動詞", "形容詞"):
+                kana = loader.tokenizer.reading(tokens[0].surface)
+                kana_tokens = loader.tokenizer.tokenize(kana) if _is_kana(kana) else []
+                if len(kana_tokens) == 1:
+                    words.add(kana_tokens[0].key)  # すわる for 座る, いる for 居る
+            elif not tokens:
+                target: Any = seq if isinstance(seq, list) else node
                 loader.problem(
-                    LEXICON, target, key, f"{where}: 'requires' names unknown class '{name}'"
+                    GRAMMAR,
+                    target,
+                    i if isinstance(seq, list) else name,
+                    f"markers '{name}': '{word}' has no word in it",
                 )
-    return entries
+        lists[name] = frozenset(words)
+    return Grammar(**lists)
 
 
-def _idioms(
-    loader: _Loader, data: Any, classes: dict[str, SignalClass], factors: dict[str, str]
-) -> list[Idiom]:
+def _slots(loader: _Loader, data: Any) -> dict[str, SlotInfo]:
+    slots: dict[str, SlotInfo] = {}
+    node = loader.section(SCREENING, data, "slots", dict, "a mapping of slot names")
+    if node is None:
+        return slots
+    for name, item in node.items():
+        where = f"slot '{name}'"
+        if name not in SLOTS:
+            loader.problem(
+                SCREENING, node, name, f"{where}: unknown slot (the slots are: {', '.join(SLOTS)})"
+            )
+            continue
+        if not isinstance(item, dict):
+            loader.problem(SCREENING, node, name, f"{where}: must be a mapping (label, level)")
+            continue
+        _check_keys(loader, SCREENING, item, {"label", "level", "reason", "note"}, where)
+        label = loader.text(SCREENING, item, "label", where)
+        level = loader.level(SCREENING, item, "level", where)
+        if level is None and "level" not in item:
+            loader.problem(SCREENING, item, None, f"{where}: 'level' is missing")
+        reason = loader.text(SCREENING, item, "reason", where, required=False)
+        slots[str(name)] = SlotInfo(str(name), label, level or RiskLevel.NONE, reason)
+    for name in SLOTS:
+        if name not in slots and name not in node:
+            loader.problem(SCREENING, node, None, f"slots: the slot '{name}' is missing")
+    return slots
+
+
+def _idioms(loader: _Loader, data: Any, factors: dict[str, str]) -> list[Idiom]:
     idioms: list[Idiom] = []
     node = loader.section(IDIOMS, data, "idioms", list, "a list of idioms")
     if node is None:
@@ -579,12 +807,12 @@ def _idioms(
         seen.add(iid)
         suppress_items = loader.str_list(IDIOMS, item, "suppress", where)
         for name, _ in suppress_items:
-            if name not in classes and name not in factors:
+            if name not in KINDS and name not in factors:
                 loader.problem(
                     IDIOMS,
                     item,
                     "suppress",
-                    f"{where}: 'suppress' names '{name}', which is neither a class nor a factor id",
+                    f"{where}: 'suppress' names '{name}', which is neither a kind of concepts.yaml nor a factor id",
                 )
         patterns, regexes = loader.compile_terms(IDIOMS, item, where)
         if not patterns and not regexes:
@@ -594,45 +822,6 @@ def _idioms(
         suppress = frozenset(n for n, _ in suppress_items) if suppress_items else None
         idioms.append(Idiom(iid, suppress, patterns, regexes))
     return idioms
-
-
-def _markers(loader: _Loader, data: Any) -> Markers:
-    node = loader.section(IDIOMS, data, "markers", dict, "a mapping of word lists") or {}
-    keys: dict[str, frozenset[str]] = {}
-    patterns: dict[str, tuple[Pattern, ...]] = {}
-    _check_keys(loader, IDIOMS, node, set(MARKER_KINDS), "markers")
-    for kind in MARKER_KINDS:
-        if kind not in node:
-            if data is not None:
-                loader.problem(IDIOMS, node, None, f"markers: the list '{kind}' is missing")
-            continue
-        compiled: list[Pattern] = []
-        words: set[str] = set()
-        seq = node.get(kind)
-        for word, i in loader.str_list(IDIOMS, node, kind, f"markers '{kind}'"):
-            target: Any = seq if isinstance(seq, list) else node
-            key: str | int = i if isinstance(seq, list) else kind
-            if kind in SINGLE_WORD_MARKERS:
-                # Compared with each token's surface and dictionary key, so でも and のに work
-                # even though Sudachi reads them as two particles elsewhere.
-                words.add(word)
-                pattern, _ = loader.compile_term(word)
-                if pattern is not None and len(pattern.elements) == 1:
-                    words.add(pattern.first)
-                continue
-            pattern, error = loader.compile_term(word)
-            if pattern is None:
-                loader.problem(IDIOMS, target, key, f"markers '{kind}': {error}")
-                continue
-            compiled.append(pattern)
-        keys[kind] = frozenset(words)
-        patterns[kind] = tuple(compiled)
-    return Markers(
-        negation=keys.get("negation", frozenset()),
-        negation_scope=keys.get("negation_scope", frozenset()),
-        contrast=keys.get("contrast", frozenset()),
-        patterns=patterns,
-    )
 
 
 def _factors(loader: _Loader, data: Any) -> dict[str, str]:
@@ -757,9 +946,9 @@ def _pathways(
     return chains, rules
 
 
-def _messages(loader: _Loader, lexicon: Any, pathways: Any) -> dict[str, str]:
+def _messages(loader: _Loader, screening: Any, pathways: Any) -> dict[str, str]:
     messages: dict[str, str] = {}
-    for file, data in ((LEXICON, lexicon), (PATHWAYS, pathways)):
+    for file, data in ((SCREENING, screening), (PATHWAYS, pathways)):
         node = data.get("messages") if data is not None else None
         if node is None:
             continue
@@ -770,17 +959,17 @@ def _messages(loader: _Loader, lexicon: Any, pathways: Any) -> dict[str, str]:
             if not isinstance(value, str):
                 loader.problem(file, node, key, f"messages: '{key}' must be text")
                 continue
+            try:
+                str(value).format_map(_AnyField())
+            except (ValueError, IndexError) as exc:
+                loader.problem(file, node, key, f"messages: the template '{key}' is broken ({exc})")
             messages[str(key)] = str(value)
-    for key, value in messages.items():
-        try:
-            value.format_map(_AnyField())
-        except (ValueError, IndexError) as exc:
-            file = LEXICON if key in (lexicon or {}).get("messages", {}) else PATHWAYS
-            loader.problem(file, None, None, f"messages: the template '{key}' is broken ({exc})")
-    if lexicon is not None and pathways is not None:
+    if screening is not None and pathways is not None:
         for key in REQUIRED_MESSAGES:
             if key not in messages:
-                loader.problem(LEXICON, lexicon, None, f"messages: the template '{key}' is missing")
+                loader.problem(
+                    SCREENING, screening, None, f"messages: the template '{key}' is missing"
+                )
     return messages
 
 
@@ -791,44 +980,53 @@ class _AnyField(dict[str, str]):
         return ""
 
 
-def _required_classes(loader: _Loader, data: Any, classes: dict[str, SignalClass]) -> None:
-    if data is None or not classes:
-        return
-    roles = {c.role for c in classes.values()}
-    for role in ("ideation", "factor", "ambivalence", "third_party"):
-        if role not in roles:
-            loader.problem(
-                LEXICON,
-                data.get("classes"),
-                None,
-                f"classes: no class has the role '{role}' ({ROLES[role]})",
-            )
-
-
 def load_config(
     config_dir: Path, tokenizer: SudachiTokenizer | None = None
 ) -> tuple[ScreeningConfig | None, list[Problem]]:
-    """Read and check the five files; the config only when there is no problem at all."""
+    """Read and check the eight files; the config only when there is no problem at all."""
     loader = _Loader(config_dir, tokenizer or SudachiTokenizer())
     spellings_data = loader.read(SPELLINGS)
     spellings = _spellings(loader, spellings_data)
-    loader.normalizer = Normalizer(spellings)
+    emoji = _emoji(loader, spellings_data)
+    dialects_data = loader.read(DIALECTS)
+    dialects = _dialects(loader, dialects_data)
+    loader.normalizer = Normalizer(spellings, dialects, emoji)
     factors_data = loader.read(FACTORS)
     factors = _factors(loader, factors_data)
-    lexicon = loader.read(LEXICON)
-    classes = _classes(loader, lexicon)
-    _required_classes(loader, lexicon, classes)
-    entries = _entries(loader, lexicon, classes, factors)
+    concepts_data = loader.read(CONCEPTS)
+    kinds = _kinds(loader, concepts_data)
+    loader.kana_variants = True
+    seen_ids: dict[str, int | None] = {}
+    concepts = _concepts(loader, concepts_data, kinds, factors, CONCEPTS, seen_ids)
+    factor_words_data = loader.read(FACTOR_WORDS)
+    factor_words = _concepts(loader, factor_words_data, kinds, factors, FACTOR_WORDS, seen_ids)
+    for concept in factor_words:
+        if concept.kind != "factor":
+            loader.problem(
+                FACTOR_WORDS,
+                factor_words_data,
+                None,
+                f"concept '{concept.id}': only concepts of kind 'factor' belong in this file (use concepts.yaml)",
+            )
+    concepts.extend(factor_words)
+    loader.kana_variants = False
+    grammar_data = loader.read(GRAMMAR)
+    grammar = _grammar(loader, grammar_data)
+    screening_data = loader.read(SCREENING)
+    slots = _slots(loader, screening_data)
     idioms_data = loader.read(IDIOMS)
-    idioms = _idioms(loader, idioms_data, classes, factors)
-    markers = _markers(loader, idioms_data)
+    idioms = _idioms(loader, idioms_data, factors)
     pathways = loader.read(PATHWAYS)
     chains, rules = _pathways(loader, pathways, factors)
-    messages = _messages(loader, lexicon, pathways)
+    messages = _messages(loader, screening_data, pathways)
     for data, file, allowed in (
-        (lexicon, LEXICON, {"classes", "entries", "messages"}),
-        (idioms_data, IDIOMS, {"idioms", "markers"}),
-        (spellings_data, SPELLINGS, {"spellings"}),
+        (concepts_data, CONCEPTS, {"kinds", "concepts"}),
+        (factor_words_data, FACTOR_WORDS, {"concepts"}),
+        (grammar_data, GRAMMAR, {"markers"}),
+        (screening_data, SCREENING, {"slots", "messages"}),
+        (idioms_data, IDIOMS, {"idioms"}),
+        (spellings_data, SPELLINGS, {"spellings", "emoji"}),
+        (dialects_data, DIALECTS, {"dialects"}),
         (factors_data, FACTORS, {"factors"}),
         (pathways, PATHWAYS, {"rules", "chains", "messages"}),
     ):
@@ -837,14 +1035,17 @@ def load_config(
     if loader.problems:
         return None, loader.problems
     config = ScreeningConfig(
-        classes=classes,
-        entries=tuple(entries),
+        kinds=kinds,
+        concepts=tuple(concepts),
+        grammar=grammar,
+        slots=slots,
         idioms=tuple(idioms),
-        markers=markers,
         factors=factors,
         chains=tuple(chains),
         rules=rules,
         messages=messages,
         spellings=tuple(spellings),
+        dialects=tuple(dialects),
+        emoji=emoji,
     )
     return config, []

@@ -22,8 +22,11 @@ TARGETS: dict[str, float] = {
     "false_alarm_rate": 0.03,
     "idiom_calm_rate": 0.95,
     "factor_f1": 0.85,
+    "flag_recall": 0.80,
+    "flag_false_alarm_rate": 0.03,
 }
-LOWER_IS_BETTER = frozenset({"false_alarm_rate"})
+LOWER_IS_BETTER = frozenset({"false_alarm_rate", "flag_false_alarm_rate"})
+LEVELS = tuple(RiskLevel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +36,8 @@ class LabelledCase:
     risk: RiskLevel
     factors: frozenset[str]
     prior_factors: tuple[str, ...] = ()
+    flags: frozenset[str] = frozenset()
+    category: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +64,13 @@ class Scores:
     tp: int = 0
     fp: int = 0
     fn: int = 0
+    flag_hits: tuple[int, int] = (0, 0)  # (flags found, flags labelled)
+    flag_false: tuple[int, int] = (
+        0,
+        0,
+    )  # (conversations flagged wrongly, conversations without that flag)
+    confusion: dict[tuple[int, int], int] = field(default_factory=dict)  # (gold, predicted) → count
+    categories: dict[str, Scores] = field(default_factory=dict)
     misses: list[str] = field(default_factory=list)
 
     @staticmethod
@@ -75,6 +87,8 @@ class Scores:
             "false_alarm_rate": self._rate(self.false_alarm),
             "idiom_calm_rate": self._rate(self.calm),
             "factor_f1": f1 if self.tp + self.fp + self.fn else None,
+            "flag_recall": self._rate(self.flag_hits),
+            "flag_false_alarm_rate": self._rate(self.flag_false),
         }
 
     def meets_targets(self) -> bool:
@@ -86,8 +100,27 @@ class Scores:
                 return False
         return True
 
-    def add(self, outcome: Outcome) -> None:
+    def add(self, outcome: Outcome, *, by_category: bool = True) -> None:
         case, predicted = outcome.case, outcome.predicted
+        if by_category and case.category:
+            self.categories.setdefault(case.category, Scores(case.category)).add(
+                outcome, by_category=False
+            )
+        key = (int(case.risk), int(predicted))
+        self.confusion[key] = self.confusion.get(key, 0) + 1
+        got_flags = set(outcome.result.flags)
+        for flag in ("harm_to_others", "child_in_danger"):
+            if flag in case.flags:
+                self.flag_hits = (self.flag_hits[0] + (flag in got_flags), self.flag_hits[1] + 1)
+                if flag not in got_flags:
+                    problems_flag = f"missed flag {flag}"
+                    self.misses.append(f"{case.id}: {problems_flag} :: {' / '.join(case.messages)}")
+            else:
+                self.flag_false = (self.flag_false[0] + (flag in got_flags), self.flag_false[1] + 1)
+                if flag in got_flags:
+                    self.misses.append(
+                        f"{case.id}: false flag {flag} :: {' / '.join(case.messages)}"
+                    )
         self.cases += 1
         self.exact += predicted == case.risk
         problems: list[str] = []
@@ -145,6 +178,8 @@ def read_cases(path: Path) -> list[LabelledCase]:
                         risk=RiskLevel.parse(str(data["risk"])),
                         factors=frozenset(data.get("factors", [])),
                         prior_factors=tuple(data.get("prior_factors", [])),
+                        flags=frozenset(data.get("flags", [])),
+                        category=str(data.get("category", "")),
                     )
                 )
             except (ValueError, KeyError, TypeError) as exc:
@@ -175,6 +210,13 @@ def combine(parts: Sequence[Scores], name: str = "combined") -> Scores:
         total.tp += s.tp
         total.fp += s.fp
         total.fn += s.fn
+        total.flag_hits = (total.flag_hits[0] + s.flag_hits[0], total.flag_hits[1] + s.flag_hits[1])
+        total.flag_false = (
+            total.flag_false[0] + s.flag_false[0],
+            total.flag_false[1] + s.flag_false[1],
+        )
+        for key, count in s.confusion.items():
+            total.confusion[key] = total.confusion.get(key, 0) + count
     return total
 
 
@@ -197,4 +239,36 @@ def format_table(scores: Sequence[Scores]) -> str:
     for key, values, target_text in rows:
         cells = "".join(f"{v:>{width + 2}}" for v in values)
         lines.append(f"{key:<18}{cells}{target_text:>10}")
+    return "\n".join(lines)
+
+
+def _pct(pair: tuple[int, int]) -> str:
+    return f"{pair[0] / pair[1]:.2f}" if pair[1] else "-"
+
+
+def format_categories(scores: Scores) -> str:
+    """Per category: cases, crisis recall, imminent recall, false alarms, level accuracy."""
+    if not scores.categories:
+        return ""
+    head = f"{'category':<20}{'cases':>6}{'crisis':>8}{'immin.':>8}{'f.alarm':>8}{'calm':>6}{'level':>7}{'flags':>7}"
+    lines = [f"# per category: {scores.name}", head, "-" * len(head)]
+    for name in sorted(scores.categories):
+        c = scores.categories[name]
+        lines.append(
+            f"{name:<20}{c.cases:>6}{_pct(c.crisis):>8}{_pct(c.imminent):>8}"
+            f"{_pct(c.false_alarm):>8}{_pct(c.calm):>6}{c.exact / c.cases if c.cases else 0:>7.2f}"
+            f"{_pct(c.flag_hits):>7}"
+        )
+    return "\n".join(lines)
+
+
+def format_confusion(scores: Scores) -> str:
+    """Gold level (rows) against the predicted level (columns)."""
+    names = [level.label for level in LEVELS]
+    corner = "gold / predicted"
+    head = f"{corner:<18}" + "".join(f"{n:>10}" for n in names)
+    lines = [f"# confusion: {scores.name}", head, "-" * len(head)]
+    for gold in LEVELS:
+        row = [scores.confusion.get((int(gold), int(p)), 0) for p in LEVELS]
+        lines.append(f"{gold.label:<18}" + "".join(f"{n:>10}" for n in row))
     return "\n".join(lines)

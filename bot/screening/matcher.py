@@ -77,7 +77,9 @@ class Stream:
             elif kind == KIND_END:
                 sentence += 1
                 pending_barrier = True
-            elif kind == KIND_PUNCT:
+            elif kind == KIND_PUNCT and not t.surface.isspace():
+                # A space is not a barrier: people who write in kana put spaces between words
+                # (おかね ない, しぬ つもり).
                 pending_barrier = True
         self.keys = keys
         self.forms = forms
@@ -161,7 +163,8 @@ class PatternSet(Generic[P]):
         self._index: dict[str, dict[str | None, list[tuple[Pattern, P, frozenset[str]]]]] = {}
         self._firsts: frozenset[str] = frozenset()  # the index's keys, as a set
         self._regexes: list[tuple[re.Pattern[str], P]] = []
-        self._any_regex: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = ()
+        self._gates: list[tuple[tuple[str, ...] | None, frozenset[str] | None]] = []
+        self._any_built: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] | None = ()
 
     def add(self, pattern: Pattern, payload: P) -> None:
         elements = pattern.elements
@@ -179,7 +182,18 @@ class PatternSet(Generic[P]):
 
     def add_regex(self, regex: re.Pattern[str], payload: P) -> None:
         self._regexes.append((regex, payload))
-        self._any_regex = _any_regex([r.pattern for r, _ in self._regexes])
+        self._any_built = None  # rebuilt once, at the first search (adding stays linear)
+        # Each regex is tried only when the text holds one of the strings every match of it
+        # contains, or one of the characters a match can start with (when known).
+        required = required_strings(regex.pattern)
+        first = first_chars([regex.pattern]) if required is None else None
+        self._gates.append((required, frozenset(first) if first else None))
+
+    @property
+    def _any_regex(self) -> tuple[tuple[tuple[str, ...], re.Pattern[str]], ...]:
+        if self._any_built is None:
+            self._any_built = _any_regex([r.pattern for r, _ in self._regexes])
+        return self._any_built
 
     def __bool__(self) -> bool:
         return bool(self._index or self._regexes)
@@ -216,7 +230,12 @@ class PatternSet(Generic[P]):
                 break
         else:
             return found
-        for regex, payload in self._regexes:
+        for (regex, payload), (needed, chars) in zip(self._regexes, self._gates, strict=True):
+            if needed is not None:
+                if not any(r in text for r in needed):
+                    continue
+            elif chars is not None and chars.isdisjoint(text):
+                continue
             for m in regex.finditer(text):
                 a, b = m.span()
                 if b <= a:
@@ -259,8 +278,10 @@ def required_strings(pattern: str) -> tuple[str, ...] | None:
         return None
 
     def literal(items: Sequence[tuple[Any, Any]]) -> str:
-        """The text of a run of literal characters ('' when anything else is among them)."""
-        if not all(str(op) == "LITERAL" for op, _ in items):
+        """The text of a run of literal characters ('' when anything else is among them);
+        look-arounds and anchors consume nothing and are stepped over."""
+        items = [(op, arg) for op, arg in items if str(op) not in ("ASSERT", "ASSERT_NOT", "AT")]
+        if not items or not all(str(op) == "LITERAL" for op, _ in items):
             return ""
         return "".join(chr(arg) for _, arg in items)
 
@@ -271,6 +292,8 @@ def required_strings(pattern: str) -> tuple[str, ...] | None:
         if str(op) == "LITERAL":
             run.append((op, arg))
             continue
+        if str(op) in ("ASSERT", "ASSERT_NOT", "AT"):
+            continue  # zero-width: the literal run goes on across it
         if run:
             found.append((literal(run),))
             run = []

@@ -67,6 +67,24 @@ class SpellingRule:
     write: str
 
 
+# A dialect paradigm (死にたか → 死にたい) is rewritten the same way, after the spellings;
+# dialects.yaml checks each rule against examples that must change and counter-examples that
+# must not.
+DialectRule = SpellingRule
+
+# Letters typed apart to slip past filters: し に た い, 死.に.た.い, 自.殺. Three or more single
+# kana or kanji separated by the same kind of separator are joined; two single kanji only across
+# a dot-like mark (自.殺, 自・殺), never across a space (今 日 is rare, 私 は common).
+_KANA_KANJI = "\u3041-\u3096\u30a1-\u30fa\u30fc\u4e00-\u9fff々"
+_SPACED = re.compile(
+    f"(?<![{_KANA_KANJI}])(?:[{_KANA_KANJI}][ \u3000.．・･_＿*＊/／、,~〜-]){{2,}}[{_KANA_KANJI}](?![{_KANA_KANJI}])"
+)
+_SPACED_SEPARATORS = re.compile("[ \u3000.．・･_＿*＊/／、,~〜-]")
+_DOTTED_PAIR = re.compile(
+    "(?<![\u4e00-\u9fff])([\u4e00-\u9fff])[.．･*＊]([\u4e00-\u9fff])(?![\u4e00-\u9fff])"
+)
+
+
 class Normalized(NamedTuple):  # a tuple: one per message, cheaper than a frozen dataclass
     """The normalized text plus, per character, the original span it came from."""
 
@@ -144,8 +162,13 @@ def _nfkc(text: str) -> tuple[str, list[int], list[int]]:
 
 
 def _end_vowel(match: re.Match[str]) -> str:
-    """A stretch at the end of a word becomes its vowel: 死にてー → 死にてえ, うれしー → うれしい."""
-    return _VOWEL_OF.get(match.string[match.start() - 1], "")
+    """A stretch at the end of a word becomes its vowel: 死にてー → 死にてえ, うれしー → うれしい.
+
+    After an u-row kana it is dropped: 死んでる〜 → 死んでる (not 死んでるう, which Sudachi
+    cannot read), 死ぬー → 死ぬ.
+    """
+    vowel = _VOWEL_OF.get(match.string[match.start() - 1], "")
+    return "" if vowel == "う" else vowel
 
 
 def _small_vowel(match: re.Match[str]) -> str:
@@ -160,10 +183,26 @@ def _small_vowel(match: re.Match[str]) -> str:
 
 
 class Normalizer:
-    """Rewrites a message into the form the lexicon is matched against."""
+    """Rewrites a message into the form the concepts are matched against."""
 
-    def __init__(self, spellings: Sequence[SpellingRule] = ()) -> None:
+    def __init__(
+        self,
+        spellings: Sequence[SpellingRule] = (),
+        dialects: Sequence[DialectRule] = (),
+        emoji: dict[str, str] | None = None,
+    ) -> None:
+        spellings = [*spellings, *dialects]
         self._writes = [rule.write for rule in spellings]
+        # Emoji keep their meaning as words (💊 → 薬): a run of the same emoji is one word, set
+        # apart by spaces so that it never joins the words around it.
+        self._emoji = dict(emoji or {})
+        self._emoji_re: re.Pattern[str] | None = None
+        if self._emoji:
+            keys = sorted(self._emoji, key=len, reverse=True)
+            alternation = "|".join(re.escape(k) for k in keys)
+            self._emoji_re = re.compile(
+                f"(?:{alternation})(?:[\ufe0e\ufe0f\u200d]*(?:{alternation}))*[\ufe0e\ufe0f]?"
+            )
         # One alternation for all rules: one scan of the text, whichever rule matches first.
         # A leading class of the characters a match can start with lets the scan skip most
         # positions cheaply (when the rules' first characters can be worked out).
@@ -172,6 +211,36 @@ class Normalizer:
         if first:
             alternation = f"(?=[{re.escape(''.join(sorted(first)))}])(?:{alternation})"
         self._spelling: re.Pattern[str] | None = re.compile(alternation) if spellings else None
+        # A cheap gate before that alternation (most messages need none of the rules): the
+        # literal strings one of which every match of a rule contains, else the characters a
+        # match can start with; a rule with neither known makes the gate always open.
+        from bot.screening.matcher import required_strings
+
+        strings: set[str] = set()
+        chars: set[str] = set()
+        self._gate_always = False
+        for rule in spellings:
+            gates = gate_strings(rule.pattern.pattern)
+            if gates:
+                strings.update(gates)
+                continue
+            required = required_strings(rule.pattern.pattern)
+            if required and min(len(r) for r in required) >= 2:
+                strings.update(required)
+                continue
+            first = first_chars([rule.pattern.pattern])
+            if first and all(ord(c) < 128 for c in first):
+                chars.update(first)  # English and romaji rules: only text with letters
+            elif required:
+                strings.update(required)
+            else:
+                self._gate_always = True
+        self._gate_strings = tuple(sorted(strings, key=len))
+        # Gates of two or more characters are looked up by their first two characters (a set
+        # intersection with the text's bigrams); single characters join the character gate.
+        self._gate_bigrams = frozenset(g[:2] for g in self._gate_strings if len(g) >= 2)
+        chars.update(g for g in self._gate_strings if len(g) == 1)
+        self._gate_chars = frozenset(chars)
 
     def normalize(self, text: str) -> Normalized:
         if len(text) < 200 and _PLAIN.fullmatch(text) and not self._needs_more(text):
@@ -181,6 +250,8 @@ class Normalizer:
         starts = list(range(len(text)))
         ends = list(range(1, len(text) + 1))
         text, starts, ends = _rewrite(text, starts, ends, _NEWLINES, lambda m: "\n")
+        if self._emoji_re is not None:
+            text, starts, ends = _rewrite(text, starts, ends, self._emoji_re, self._emoji_word)
         text, starts, ends = _rewrite(text, starts, ends, _DROP, lambda m: "")
         if not unicodedata.is_normalized("NFKC", text) or any(
             unicodedata.combining(ch) for ch in text
@@ -196,20 +267,155 @@ class Normalizer:
         text, starts, ends = _rewrite(text, starts, ends, _STRETCH_END, _end_vowel)
         text, starts, ends = _rewrite(text, starts, ends, _LONG_RUN, lambda m: "ー")
         text, starts, ends = _rewrite(text, starts, ends, _SMALL_VOWEL, _small_vowel)
-        if self._spelling is not None:
+        text, starts, ends = _rewrite(
+            text, starts, ends, _SPACED, lambda m: _SPACED_SEPARATORS.sub("", m.group(0))
+        )
+        text, starts, ends = _rewrite(
+            text, starts, ends, _DOTTED_PAIR, lambda m: m.group(1) + m.group(2)
+        )
+        if self._spelling is not None and self._may_spell(text):
             text, starts, ends = _rewrite(text, starts, ends, self._spelling, self._spell)
         return Normalized(text, starts, ends)
+
+    def _emoji_word(self, match: re.Match[str]) -> str:
+        run = match.group(0)
+        for key in sorted(self._emoji, key=len, reverse=True):
+            if run.startswith(key):
+                return f" {self._emoji[key]} "
+        return ""
 
     def _needs_more(self, text: str) -> bool:
         if _TRIPLE.search(text) or (_STRETCH_CHARS.search(text) and _OTHER_REWRITE.search(text)):
             return True
-        return self._spelling is not None and self._spelling.search(text) is not None
+        if (" " in text or "." in text) and (_SPACED.search(text) or _DOTTED_PAIR.search(text)):
+            return True
+        if self._spelling is None or not self._may_spell(text):
+            return False
+        return self._spelling.search(text) is not None
+
+    def _may_spell(self, text: str) -> bool:
+        """Whether any spelling or dialect rule could match (a gate before the alternation)."""
+        if self._gate_always or not self._gate_chars.isdisjoint(text):
+            return True
+        bigrams = self._gate_bigrams
+        return any(text[i : i + 2] in bigrams for i in range(len(text) - 1))
 
     def _spell(self, match: re.Match[str]) -> str:
         for i, write in enumerate(self._writes):
             if match.group(f"r{i}") is not None:
                 return write
         return match.group(0)
+
+
+_MAX_GATES: Final = 400
+
+
+def gate_strings(pattern: str) -> set[str] | None:
+    """Literal strings of length ≥ 2 one of which every match of the regex contains, reading a
+    look-behind before the literal as part of it: (?<=つら|きつ)か gives つらか and きつか, and
+    (?<=[いき])とう gives いとう and きとう. None when no such strings are found."""
+    try:
+        from re import _parser as parser  # type: ignore[attr-defined]
+
+        parsed = parser.parse(pattern)
+    except Exception:  # pragma: no cover - other Python versions
+        return None
+
+    def alternatives(items: list[tuple[Any, Any]]) -> set[str] | None:
+        """The literal texts an item sequence can match as a whole, when it is only literals,
+        character classes and alternations of those."""
+        out = {""}
+        for op, arg in items:
+            name = str(op)
+            if (name in ("ASSERT", "ASSERT_NOT") and arg[0] < 0) or name == "AT":
+                continue  # a look-behind or an anchor consumes nothing
+            if name == "LITERAL":
+                out = {o + chr(arg) for o in out}
+            elif name == "IN":
+                letters = []
+                for kind, value in arg:
+                    if str(kind) == "LITERAL":
+                        letters.append(chr(value))
+                    elif str(kind) == "RANGE" and value[1] - value[0] < 24:
+                        letters.extend(chr(c) for c in range(value[0], value[1] + 1))
+                    else:
+                        return None
+                out = {o + c for o in out for c in letters}
+            elif name in ("BRANCH", "SUBPATTERN"):
+                branches = arg[1] if name == "BRANCH" else [arg[-1]]
+                texts: set[str] = set()
+                for branch in branches:
+                    inner = alternatives(list(branch))
+                    if inner is None:
+                        return None
+                    texts |= inner
+                out = {o + t for o in out for t in texts}
+            else:
+                return None
+            if len(out) > _MAX_GATES:
+                return None
+        return out
+
+    def lookbehind(op: Any, arg: Any) -> set[str] | None:
+        name = str(op)
+        if name == "ASSERT" and arg[0] < 0:
+            return alternatives(list(arg[1]))
+        if name in ("SUBPATTERN", "BRANCH"):
+            branches = arg[1] if name == "BRANCH" else [arg[-1]]
+            texts: set[str] = set()
+            for branch in branches:
+                items = list(branch)
+                if len(items) != 1:
+                    return None
+                inner = lookbehind(*items[0])
+                if inner is None:
+                    return None
+                texts |= inner
+            return texts
+        return None
+
+    def of_sequence(items: list[tuple[Any, Any]]) -> set[str] | None:
+        prefixes: set[str] = {""}
+        best: set[str] | None = None
+        i = 0
+        while i < len(items):
+            op, arg = items[i]
+            before = lookbehind(op, arg)
+            if before is not None and prefixes == {""}:
+                prefixes = before
+                i += 1
+                continue
+            if str(op) == "ASSERT" and arg[0] >= 0 and prefixes != {""}:
+                ahead = alternatives(list(arg[1]))  # ち(?=にたい): the text must go on so
+                if ahead:
+                    grown = {p + a for p in prefixes for a in ahead}
+                    if len(grown) <= _MAX_GATES and min(len(p) for p in grown) >= 2:
+                        return grown
+                break
+            if str(op) in ("ASSERT", "ASSERT_NOT", "AT"):
+                i += 1
+                continue
+            run = alternatives([items[i]])
+            if run is None:
+                break
+            prefixes = {p + r for p in prefixes for r in run}
+            if len(prefixes) > _MAX_GATES:
+                return best
+            if min(len(p) for p in prefixes) >= 2:
+                best = set(prefixes)
+            i += 1
+        return best
+
+    items = list(parsed)
+    if len(items) == 1 and str(items[0][0]) == "BRANCH":
+        out: set[str] = set()
+        for branch in items[0][1][1]:
+            found = of_sequence(list(branch))
+            if not found:
+                return None
+            out |= found
+        return out
+    return of_sequence(items)
 
 
 def first_chars(patterns: Sequence[str]) -> set[str] | None:
@@ -250,6 +456,14 @@ def first_chars(patterns: Sequence[str]) -> set[str] | None:
                 if all(r is None for r in results):
                     continue
                 return False
+            if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+                low, _, body = arg
+                inner = first_of(list(body))
+                if inner is False:
+                    return False
+                if low == 0 or inner is None:
+                    continue  # optional ((?:i\s*)?): what follows may start the match too
+                return True
             return False
         return None
 

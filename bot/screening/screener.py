@@ -1,115 +1,111 @@
 """The crisis screener: one message in, the conversation's risk level and its reasons out.
 
-Per message: normalize → Sudachi tokens → lexicon matches → drop idioms, negated words and words
-about someone else (keeping ambivalence) → signals → the message's level (with the combinations
-that make a crisis imminent). Per conversation: signals and factors accumulate in the
-`ScreeningState`; factors (plus the person's earlier ones) are matched against the pathway
-chains; the conversation level never drops.
+Per message: normalize (emoji, dialects, slang, spacing) → Sudachi tokens → concept matches
+(concepts.yaml) → the clause reader (what the grammar after each match says: a wish, a denial,
+an intent, a past, someone else's words) → slot fills. Per conversation: the fills accumulate in
+the `ScreeningState`, and the severity ladder (in the spirit of C-SSRS) maps the slots to the
+risk levels of ARCHITECTURE.md: a passive wish or active ideation is high; an intent, an act,
+means at hand, a preparation, a danger place or a method with a time is imminent. Flags mark
+danger to others and to children, whatever the writer's own risk. Every fill points at the
+words the person wrote, and becomes a line on the counselor's case card.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
-from operator import attrgetter
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
-from bot.screening.config import (
-    Chain,
-    Entry,
-    Idiom,
-    ScreeningConfig,
-    SignalClass,
-    load_config,
-)
+from bot.screening import reader as rd
+from bot.screening.config import Chain, Concept, Idiom, ScreeningConfig, load_config
 from bot.screening.matcher import PatternSet, Stream
 from bot.screening.normalize import Normalized, Normalizer, fold_katakana
-from bot.screening.tokens import KIND_END, KIND_PUNCT, KIND_SKIP, SudachiTokenizer, Token
-from bot.screening.types import PathwayMatch, RiskLevel, ScreeningResult, ScreeningState, Signal
+from bot.screening.reader import ClauseReader, Context, Reading
+from bot.screening.tokens import KIND_END, KIND_WORD, SudachiTokenizer, Token
+from bot.screening.types import (
+    PathwayMatch,
+    RiskLevel,
+    ScreeningResult,
+    ScreeningState,
+    Signal,
+)
 from bot.yamlio import ConfigError, Problem
 
-# Roles that are about the person's own crisis: said about someone else they become third_party.
-_CRISIS_ROLES = frozenset({"ideation", "passive", "self_harm", "plan", "act"})
-# Roles whose words compete for the same span: the longest match wins (楽な死に方 is a plan,
-# not also the ideation 楽な死に inside it).
-_SPAN_ROLES = frozenset(
-    {"ideation", "passive", "self_harm", "plan", "means", "time", "act", "farewell"}
+# The kinds about the person's own crisis: said about someone else they become third_party.
+_CRISIS_KINDS: Final = frozenset(
+    {
+        "death",
+        "vanish",
+        "event",
+        "live",
+        "sleep",
+        "born",
+        "ending",
+        "relief",
+        "elsewhere",
+        "method",
+        "self_harm",
+        "ideation_noun",
+        "attempt",
+    }
 )
-# Roles that count as despair for the pathway rule "≥3 linked factors with despair".
-_DESPAIR_ROLES = frozenset(
-    {"despair", "distress", "passive", "ideation", "self_harm", "ambivalence"}
+# Slots that say the person is thinking of dying (the "crisis cues" other slots may need).
+_IDEATION_SLOTS: Final = frozenset({"ideation", "passive", "method", "intent", "act", "self_harm"})
+_CUE_SLOTS: Final = _IDEATION_SLOTS | frozenset(
+    {"despair", "burden", "euphemism", "farewell", "preparation", "means", "place", "past_attempt"}
 )
-# Roles never attributed to someone else (a time or a request is always the speaker's).
-_UNATTRIBUTED_ROLES = frozenset({"time", "help", "farewell"})
-_MAX_REASON_SIGNALS = 8
-_SUBJECT_PARTICLES = frozenset({"が", "は", "も", "って", "ってば", "ったら"})
-_MAX_SCOPE = 10
-_MAX_PER_ENTRY = 8
-_MAX_CANDIDATES = 2000
+# Slots a time makes imminent when they are said together (a method with a time).
+_TIMED_SLOTS: Final = frozenset(
+    {"ideation", "passive", "method", "intent", "farewell", "preparation", "euphemism", "self_harm"}
+)
+_EXTRA_CUES: Final = "cues"  # conversation cues kept between messages (ScreeningState.extra)
+_EXTRA_TIMES: Final = "times"  # message indexes with a time word
+_EXTRA_FLAGS: Final = "flags"
+_MAX_REASON_FILLS: Final = 10
+_MAX_PER_CONCEPT: Final = 6
+_MAX_HITS: Final = 400
+_CHILD_HIRAGANA_RATIO: Final = 0.85
+_QUANTITY_MIN: Final = 5  # 5錠 or more is a quantity worth noticing (薬20錠, 40錠くらい)
 
 
-class _Candidate(NamedTuple):  # a tuple: built for every match, cheaper than a frozen dataclass
-    entry: Entry
+class Hit(NamedTuple):
+    """A concept found in a message, with what the grammar around it says."""
+
+    concept: Concept
     begin: int  # span in the normalized text
     end: int
-    negated: bool
-    about: str  # "self", "other" (a third person) or "media" (fiction, news)
+    first: int  # token index of the first word
+    last: int  # token index of the last word
+    sentence: int
+    reading: Reading
+    context: Context
+    span_end: int = 0  # the end of the words read with it (死に → 死にたい), in the text
+
+
+Emit = Callable[[str, "Hit"], None]  # a slot rule's way to fill a slot with a hit
+
+
+class Fill(NamedTuple):
+    """A slot filled by a hit: the slot, the concept, and the words (normalized span)."""
+
+    slot: str
+    concept: Concept
+    begin: int
+    end: int
+    sentence: int
 
 
 class MessageAnalysis(NamedTuple):
-    """What one message shows on its own (before conversation context)."""
+    """What one message shows on its own (before the conversation's ladder)."""
 
-    signals: tuple[Signal, ...]
-    level: RiskLevel
-    imminent_combo: bool
-    # roles of words that waited for a context they did not find (屋上にいる before 死にたい)
-    pending: frozenset[str] = frozenset()
-
-
-_EMPTY = MessageAnalysis((), RiskLevel.NONE, False)
-_BY_SPAN = attrgetter("begin", "end")
-_SIGNAL_ORDER = attrgetter("start", "end")
-_NOTHING: frozenset[str] = frozenset()
+    fills: tuple[Fill, ...]
+    cues: frozenset[str]  # conversation cues this message adds (finality, child, decided, time…)
+    flags: frozenset[str]
+    has_time: bool
+    normalized: Normalized
 
 
-def _inside(inner: _Candidate, outer: _Candidate) -> bool:
-    """The longest match wins a span.
-
-    楽な死に方 (a plan) hides 楽な死に (ideation) inside it; カードローン hides ローン.
-    """
-    if (outer.begin, outer.end) == (inner.begin, inner.end):
-        return False
-    if not (outer.begin <= inner.begin and inner.end <= outer.end):
-        return False
-    inner_role, outer_role = inner.entry.cls.role, outer.entry.cls.role
-    if inner_role in _SPAN_ROLES and outer_role in _SPAN_ROLES:
-        return True
-    return inner.entry.cls is outer.entry.cls and inner.entry.factor == outer.entry.factor
-
-
-def _drop_hidden(candidates: list[_Candidate]) -> list[_Candidate]:
-    """Candidates not hidden inside a longer one (`_inside`), in their original order.
-
-    Only candidates that begin at most `longest` characters earlier can contain one, so each is
-    compared with that window only: linear on long pasted texts, not quadratic.
-    """
-    if len(candidates) < 2:
-        return candidates
-    order = sorted(candidates, key=lambda c: c.begin)
-    begins = [c.begin for c in order]
-    longest = max(c.end - c.begin for c in order)
-    kept: list[_Candidate] = []
-    for c in candidates:
-        window = order[bisect_left(begins, c.end - longest) : bisect_right(begins, c.begin)]
-        if not any(_inside(c, d) for d in window):
-            kept.append(c)
-    return kept
-
-
-_PENDING_KEY = "pending_roles"
-# Roles that, said after a wish to die or a plan, make the conversation imminent.
-_STEP_ROLES = frozenset({"means", "plan", "act", "farewell"})
 _NEW_CONVERSATION = ScreeningState()
 
 
@@ -121,7 +117,7 @@ class _Fields(dict[str, str]):
 
 
 class Screener:
-    """Screens messages with the lexicon, idioms and pathway chains of one config directory.
+    """Screens messages with the concepts, grammar and ladder of one config directory.
 
     Holds one Sudachi tokenizer, which is not thread-safe: use one Screener per thread (the
     service calls it from the event loop thread only). Screening keeps no per-call state on the
@@ -131,36 +127,38 @@ class Screener:
     def __init__(self, config: ScreeningConfig, tokenizer: SudachiTokenizer) -> None:
         self.config = config
         self._tokenizer = tokenizer
-        self._normalizer = Normalizer(config.spellings)
-        self._entries: PatternSet[Entry] = PatternSet()
-        for entry in config.entries:
-            for pattern in entry.patterns:
-                self._entries.add(pattern, entry)
-            for regex in entry.regexes:
-                self._entries.add_regex(regex, entry)
+        self._normalizer = Normalizer(config.spellings, config.dialects, config.emoji)
+        self._reader = ClauseReader(config.grammar)
+        self._g = config.grammar
+        self._concepts: PatternSet[Concept] = PatternSet()
+        self._kana_concepts: PatternSet[Concept] = PatternSet()
+        for concept in config.concepts:
+            for pattern in concept.patterns:
+                self._concepts.add(pattern, concept)
+                self._kana_concepts.add(pattern, concept)
+            for regex in concept.regexes:
+                self._concepts.add_regex(regex, concept)
+                self._kana_concepts.add_regex(regex, concept)
+            for pattern in concept.kana_patterns:
+                self._kana_concepts.add(pattern, concept)
         self._idioms: PatternSet[Idiom] = PatternSet()
         for idiom in config.idioms:
             for pattern in idiom.patterns:
                 self._idioms.add(pattern, idiom)
             for regex in idiom.regexes:
                 self._idioms.add_regex(regex, idiom)
-        self._markers: PatternSet[str] = PatternSet()
-        for kind, patterns in config.markers.patterns.items():
-            for pattern in patterns:
-                self._markers.add(pattern, kind)
-        self._by_role: dict[str, SignalClass] = {}
-        for cls in config.classes.values():
-            self._by_role.setdefault(cls.role, cls)
-        self._role_of = {name: cls.role for name, cls in config.classes.items()}
-        # Classes a reason line is written for (not factors: they get one line together):
-        # their rank (the most urgent first), template and label.
-        signal_template = config.messages.get("signal", "{label}: {text}")
-        self._reason_of = {
-            name: (-int(cls.level), cls.reason or signal_template, cls.label)
-            for name, cls in config.classes.items()
-            if cls.role != "factor"
-        }
-        # Pathway matches depend only on the set of factors: remember the recent ones.
+        self._by_id = {c.id: c for c in config.concepts}
+        # per-message scratch (screening runs on one thread; set at the start of each _decide)
+        self._recent: set[int] = set()
+        self._ruminating = False
+        self._child_writer = False
+        self._why = False
+        self._at_place = False
+        self._cues: frozenset[str] = frozenset()
+        self._harm_hits: list[Hit] = []
+        self._child_hits: list[Hit] = []
+        self._tokens: list[Token] = []
+        self._past_sentences: set[int] = set()
         self._pathway_memo: dict[
             tuple[tuple[str, ...], frozenset[str]], tuple[PathwayMatch | None, int]
         ] = {}
@@ -182,59 +180,62 @@ class Screener:
         """Screen the newest message in the context of the conversation so far."""
         old = _NEW_CONVERSATION if state is None else state  # only read, never changed
         index = old.messages
-        context = frozenset([s.cls for s in old.signals])
-        analysis = self.analyze(text, index, context)
-        signals = [*old.signals, *analysis.signals]
+        old_cues = frozenset(old.extra.get(_EXTRA_CUES, ()))
+        old_times = list(old.extra.get(_EXTRA_TIMES, ()))
+        earlier = frozenset(s.cls for s in old.signals)
+        analysis = self.analyze(text, index, earlier, old_cues)
+        new_signals = self._signals(analysis, index, text)
+        signals = [*old.signals, *new_signals]
         factors = list(old.factors)
-        for signal in analysis.signals:
+        for signal in new_signals:
             if signal.factor and signal.factor not in factors:
                 factors.append(signal.factor)
+        cues = old_cues | analysis.cues
+        times = [*old_times, index] if analysis.has_time else old_times
+        flags = sorted(set(old.extra.get(_EXTRA_FLAGS, ())) | analysis.flags)
         prior = [f for f in old.prior_factors if f]
-        earlier_roles = self._roles(old.signals)
-        now_roles = self._roles(analysis.signals)
-        pending = set(old.extra.get(_PENDING_KEY, ()))
-        conversation_imminent = bool(now_roles) and (
-            bool((earlier_roles & {"ideation", "passive", "plan"}) and (now_roles & _STEP_ROLES))
-            or bool((earlier_roles & {"means", "plan"}) and "ideation" in now_roles)
-            # a place or act said first, the wish to die after it (いま屋上にいる → 死にたい)
-            or bool((pending & {"means", "act"}) and (now_roles & {"ideation", "passive"}))
+        level, why = self._ladder(signals, cues, times, index)
+        message_level = (
+            self._ladder(new_signals, analysis.cues, [index] if analysis.has_time else [], index)[0]
+            if new_signals or analysis.cues
+            else RiskLevel.NONE
         )
-        despair = bool((earlier_roles | now_roles) & _DESPAIR_ROLES)
+        despair = bool(
+            {s.cls for s in signals}
+            & {"despair", "distress", "burden", "passive", "ideation", "self_harm", "euphemism"}
+        )
         pathway, links = self._pathway(factors, prior)
         pathway_level = self._pathway_level(pathway, links, despair)
-        level = max(old.risk, analysis.level, pathway_level)
-        if conversation_imminent:
-            level = RiskLevel.IMMINENT
-        reasons = (
-            self._reasons(
-                signals,
-                factors,
-                prior,
-                pathway,
-                links,
-                analysis.imminent_combo,
-                conversation_imminent,
+        level = max(old.risk, level, pathway_level)
+        if "harm_to_others" in flags:
+            level = max(level, RiskLevel.MODERATE)  # someone ready to hurt another: a counselor
+        if "child_in_danger" in flags:
+            writer = (
+                cues & {"child_writer", "caregiver_writer", "child"} and "abuse_done" not in cues
             )
-            if signals or prior
+            level = max(level, RiskLevel.MODERATE if writer else RiskLevel.LOW)
+        reasons = (
+            self._reasons(signals, factors, prior, pathway, links, why, flags)
+            if (signals or prior or flags)
             else []
         )
-        # positional: keyword arguments make these dataclasses markedly slower to build
         result = ScreeningResult(
             level,  # risk
-            analysis.level,  # message_risk
+            max(message_level, RiskLevel.NONE),  # message_risk
             old.risk,  # previous_risk
             tuple(signals),
             tuple(factors),
             pathway,
             tuple(reasons),
+            tuple(flags),
         )
         new_state = ScreeningState(
-            index + 1,  # messages
-            level,  # risk
+            index + 1,
+            level,
             signals,
             factors,
             list(old.prior_factors),
-            {**old.extra, _PENDING_KEY: sorted(pending | analysis.pending)},  # extra
+            {**old.extra, _EXTRA_CUES: sorted(cues), _EXTRA_TIMES: times[-6:], _EXTRA_FLAGS: flags},
         )
         return result, new_state
 
@@ -251,273 +252,1338 @@ class Screener:
     # --- one message ---------------------------------------------------------------------
 
     def analyze(
-        self, text: str, index: int = 0, context: frozenset[str] = frozenset()
+        self,
+        text: str,
+        index: int = 0,
+        earlier: frozenset[str] = frozenset(),
+        cues: frozenset[str] = frozenset(),
     ) -> MessageAnalysis:
-        """Signals and level of one message; ``context``: classes seen earlier in the talk."""
+        """Slot fills of one message; ``earlier``: slots of the conversation so far."""
         normalized = self._normalizer.normalize(text)
-        tokens = self._tokenizer.tokenize(normalized.text)
-        candidates = self._candidates(normalized.text, tokens)
+        ntext = normalized.text
+        self._child_writer = _child_writing(text)
+        tokens = self._tokenizer.tokenize(ntext)
+        info = scan(tokens, ntext, self._g)
+        hits = self._hits(ntext, tokens, info.sentence_of)
         folded_spans = [
             (t.begin, t.end)
             for t in tokens
             if t.oov
             and len(t.surface) > 1
             and all("\u30a1" <= c <= "\u30fa" for c in t.surface)
-            and not any(c.begin <= t.begin and t.end <= c.end for c in candidates)
+            and not any(h.begin <= t.begin and t.end <= h.end for h in hits)
         ]
         if folded_spans:
             # Unknown katakana words (シニタイ, キエタイ): read them again as hiragana.
-            folded = fold_katakana(normalized.text, folded_spans)
-            known = {(c.entry.id, c.begin, c.end) for c in candidates}
-            for c in self._candidates(folded, self._tokenizer.tokenize(folded)):
-                if (c.entry.id, c.begin, c.end) not in known:
-                    candidates.append(c)
-        return self._decide(candidates, normalized, text, index, context)
+            folded = fold_katakana(ntext, folded_spans)
+            known = {(h.concept.id, h.begin, h.end) for h in hits}
+            folded_tokens = self._tokenizer.tokenize(folded)
+            for h in self._hits(folded, folded_tokens, _sentences(folded_tokens)):
+                if (h.concept.id, h.begin, h.end) not in known:
+                    hits.append(h)
+        return self._decide(hits, tokens, ntext, normalized, index, earlier, cues, info)
 
-    def _candidates(self, text: str, tokens: list[Token]) -> list[_Candidate]:
+    def _hits(
+        self, text: str, tokens: list[Token], sentence_of: list[int] | None = None
+    ) -> list[Hit]:
         stream = Stream(tokens)
-        found = self._entries.find(stream, text)
+        concepts = self._kana_concepts if _kana_writing(text) else self._concepts
+        found = concepts.find(stream, text)
         if not found:
             return []
         idioms = [
             (begin, end, idiom.suppress)
             for idiom, _, _, begin, end in self._idioms.find(stream, text)
         ]
-        markers: dict[tuple[str, int], list[tuple[int, int]]] | None = None
-        out: list[_Candidate] = []
+        if sentence_of is None:
+            sentence_of = _sentences(tokens)
+        begins = [t.begin for t in tokens]
+        quotes = rd.quote_spans(text)
+        out: list[Hit] = []
         seen: set[tuple[str, int, int]] = set()
-        per_entry: dict[str, int] = {}
-        n_words = len(stream.keys)
-        for entry, a, b, begin, end in found:
-            key = (entry.id, begin, end)
+        per_concept: dict[str, int] = {}
+        n_words = len(stream.tok)
+        for concept, a, b, begin, end in found:
+            key = (concept.id, begin, end)
             if key in seen:
                 continue
             seen.add(key)
-            # A pasted wall of text repeats the same words: a few of each entry are enough,
-            # and keep the work per message linear.
-            count = per_entry.get(entry.id, 0)
-            if count >= _MAX_PER_ENTRY:
+            count = per_concept.get(concept.id, 0)
+            if count >= _MAX_PER_CONCEPT:
                 continue
             if idioms and any(
                 begin < i_end
                 and i_begin < end
-                and (sup is None or entry.cls.name in sup or entry.factor in sup)
+                and (sup is None or concept.kind in sup or concept.factor in sup)
                 for i_begin, i_end, sup in idioms
             ):
                 continue
-            words = a < b <= n_words
-            negated = words and entry.negatable and self._negated(tokens, stream.tok[b - 1])
-            about = "self"
-            if words and entry.cls.role not in _UNATTRIBUTED_ROLES and not entry.about_others:
-                if markers is None:
-                    markers = self._find_markers(stream, text)
-                about = self._attribution(entry, stream, a, b, markers)
-            if not negated and about == "self":
-                per_entry[entry.id] = count + 1
-            out.append(_Candidate(entry, begin, end, negated, about))
-            if len(out) >= _MAX_CANDIDATES:
+            if a < b <= n_words:
+                first, last = stream.tok[a], stream.tok[b - 1]
+            else:  # a regex match: the tokens it covers
+                first = max(0, bisect_right(begins, begin) - 1)
+                last = max(first, bisect_left(begins, end) - 1)
+            if concept.kind in _CUE_KINDS:
+                # 子ども, キャンプ, あいつ: cues whose words are all that matters
+                reading = _NO_READING
+                quoted = any(a <= begin < b for a, b in quotes) if quotes else False
+                context = _QUOTED_CONTEXT if quoted else _PLAIN_CONTEXT
+            else:
+                reading = self._reader.read(
+                    tokens, last, noun=tokens[last].pos in ("名詞", "接尾辞", "代名詞")
+                )
+                context = self._reader.context(tokens, first, text, quotes)
+            per_concept[concept.id] = count + 1
+            out.append(
+                Hit(
+                    concept,
+                    begin,
+                    end,
+                    first,
+                    last,
+                    sentence_of[first],
+                    reading,
+                    context,
+                    _span_end(tokens, last, reading, end, concept.kind),
+                )
+            )
+            if len(out) >= _MAX_HITS:
                 break
-        return out
+        return _drop_hidden(out)
 
-    def _find_markers(
-        self, stream: Stream, text: str
-    ) -> dict[tuple[str, int], list[tuple[int, int]]]:
-        """Marker words by (kind, sentence), as word spans."""
-        found: dict[tuple[str, int], list[tuple[int, int]]] = {}
-        n = len(stream.sentence)
-        for kind, a, b, _, _ in self._markers.find(stream, text):
-            if a < n:
-                found.setdefault((kind, stream.sentence[a]), []).append((a, b))
-        return found
-
-    def _negated(self, tokens: list[Token], last: int) -> bool:
-        """Whether the words right after a match deny it (死にたくない, 死にたいとは思わない).
-
-        Walks forward through particles, auxiliaries and verbs of thinking until the clause
-        ends; an odd number of negations denies (死にたくないわけじゃない does not).
-        """
-        markers = self.config.markers
-        negations = 0
-        i = last + 1
-        steps = 0
-        while i < len(tokens) and steps < _MAX_SCOPE:
-            t = tokens[i]
-            if t.kind in (KIND_END, KIND_PUNCT) or (
-                t.kind != KIND_SKIP and (t.key in markers.contrast or t.surface in markers.contrast)
-            ):
-                break
-            if t.key in markers.negation:
-                negations += 1
-            elif not (
-                t.kind == KIND_SKIP
-                or t.key in markers.negation_scope
-                or (t.pos == "助詞" and t.pos2 in ("係助詞", "副助詞", "格助詞"))
-                or t.pos == "助動詞"
-            ):
-                break
-            i += 1
-            steps += 1
-        return negations % 2 == 1
-
-    def _attribution(
-        self,
-        entry: Entry,
-        stream: Stream,
-        a: int,
-        b: int,
-        markers: dict[tuple[str, int], list[tuple[int, int]]],
-    ) -> str:
-        """Who the words are about: the person ("self"), someone else, or fiction/news."""
-        sentence = stream.sentence[a]
-        if not markers or not any(key[1] == sentence for key in markers):
-            return "self"  # no person, media or hearsay words in this sentence (most messages)
-
-        def in_sentence(kind: str, before: bool | None) -> list[tuple[int, int]]:
-            spans = markers.get((kind, sentence), ())
-            if before is True:
-                return [(x, y) for x, y in spans if y <= a]
-            if before is False:
-                return [(x, y) for x, y in spans if x >= b]
-            return list(spans)
-
-        # The nearest subject before the words decides who they are about.
-        subjects = [
-            (y, kind)
-            for kind in ("first_person", "third_person", "family")
-            for x, y in in_sentence(kind, True)
-            if self._is_subject(stream, y)
-        ]
-        nearest = max(subjects)[1] if subjects else ""
-        if nearest == "first_person":
-            return "self"
-        media = bool(in_sentence("media", None))
-        hearsay = bool(in_sentence("hearsay", False))
-        report = bool(in_sentence("report", False))
-        other = "media" if media else "other"
-        if entry.cls.role == "factor":
-            # A relative's job loss or debt is the household's problem too: only friends,
-            # colleagues, fiction and the news take a factor away from the person.
-            if nearest == "third_person":
-                return other
-            return "media" if media and not nearest else "self"
-        if entry.self_form:
-            # 死にたい is first person by grammar; only reported speech makes it someone else's.
-            if hearsay or (nearest and report):
-                return other
-            return "self"
-        if nearest or hearsay:
-            return other
-        return "media" if media else "self"
-
-    @staticmethod
-    def _is_subject(stream: Stream, marker_end: int) -> bool:
-        """A third-person word followed (within a suffix or two) by a subject particle."""
-        if marker_end <= 0 or marker_end > len(stream.tok):
-            return False
-        tokens = stream.tokens
-        i = stream.tok[marker_end - 1] + 1
-        for _ in range(3):
-            if i >= len(tokens):
-                return False
-            t = tokens[i]
-            if t.surface in _SUBJECT_PARTICLES:
-                return True
-            if t.pos not in ("接尾辞", "名詞") or t.kind != 0:
-                return False
-            i += 1
-        return False
+    # --- slot rules ----------------------------------------------------------------------
 
     def _decide(
         self,
-        candidates: list[_Candidate],
+        hits: list[Hit],
+        tokens: list[Token],
+        text: str,
         normalized: Normalized,
-        original: str,
         index: int,
-        context: frozenset[str],
+        earlier: frozenset[str],
+        cues: frozenset[str],
+        info: Scan | None = None,
     ) -> MessageAnalysis:
-        if not candidates:
-            return _EMPTY
-        kept = [c for c in candidates if not c.negated and c.about == "self"]
-        selected, waiting = (
-            self._requirements(kept, context)
-            if any(c.entry.requires for c in kept)
-            else (kept, _NOTHING)  # most messages: no word waits for another class
-        )
-        selected = _drop_hidden(selected)
-        signals: list[Signal] = []
-        levels: list[RiskLevel] = [RiskLevel.NONE]
-        roles: set[str] = set()
-        seen: set[tuple[str, int, int]] = set()
-
-        def add(cls: SignalClass, entry: Entry, begin: int, end: int, level: RiskLevel) -> None:
-            start, stop = normalized.original_span(begin, end)
-            key = (cls.name, start, stop)
-            if key in seen:
-                return
-            seen.add(key)
-            factor = entry.factor if cls.role == "factor" else None
-            # positional: keyword arguments make this frozen dataclass markedly slower to build
-            signals.append(
-                Signal(cls.name, entry.id, original[start:stop], start, stop, index, factor)
+        g = self._g
+        if info is None:
+            info = scan(tokens, text, g)
+        new_cues: set[str] = set()
+        self._cues = cues
+        self._tokens = tokens
+        if not hits:
+            return self._quiet(tokens, text, normalized, earlier, cues, info)
+        kinds_by_sentence: dict[int, set[str]] = {}
+        own_kinds: set[str] = set()
+        strong_by_kind: dict[str, bool] = {}
+        for h in hits:
+            kinds_by_sentence.setdefault(h.sentence, set()).add(h.concept.kind)
+            if self._own(h):
+                own_kinds.add(h.concept.kind)
+                strong_by_kind[h.concept.kind] = (
+                    strong_by_kind.get(h.concept.kind, False) or h.concept.strong
+                )
+        keys = info.keys
+        surfaces = info.surfaces
+        laughing = bool((keys | surfaces) & g.laughter)
+        earnest = bool((keys | surfaces) & g.earnest)
+        finality_words = bool(keys & g.finality)
+        if "finality" in own_kinds:
+            new_cues.add("finality")
+            if strong_by_kind.get("finality"):
+                new_cues.add("finality_strong")
+        if "benign" in own_kinds:
+            new_cues.add("benign_now")
+        if "self_harm" in own_kinds and any(
+            h.concept.kind == "self_harm" and h.concept.strong for h in hits
+        ):
+            new_cues.add("self_harm")
+        if "child" in {h.concept.kind for h in hits} or self._child_writer:
+            new_cues.add("child")
+        if keys & g.caregivers:
+            new_cues.add("caregiver")
+        if any(h.concept.kind == "place" and self._own(h) for h in hits):
+            new_cues.add("place_mention")
+        if any(h.concept.kind == "means" and self._own(h) for h in hits):
+            new_cues.add("means_mention")
+        if any(
+            w in text
+            for w in (
+                "やり方",
+                "どうやって",
+                "どうすれば楽",
+                "方法がわから",
+                "方法を探",
+                "方法ばかり",
             )
-            levels.append(level)
-            roles.add(cls.role)
+        ):
+            new_cues.add("how")
+        if info.decide_verb or any(h.reading.has(rd.DECIDED) for h in hits):
+            new_cues.add("decided")
+        media_sentences = info.media
+        sentence_past = info.past
+        self._past_sentences = sentence_past
+        if media_sentences:
+            hits = [
+                h._replace(context=h.context._replace(subject="media"))
+                if h.sentence in media_sentences
+                and h.context.subject != "self"
+                and not (h.reading.features & {rd.DESIRE, rd.VOLITIONAL, rd.INTENT, rd.WISH})
+                and h.concept.kind != "factor"
+                else h
+                for h in hits
+            ]
+        for h in hits:
+            if h.concept.kind == "factor" and h.concept.factor and self._factor_owned(h):
+                new_cues.add("factor:" + h.concept.factor)
+        all_cues = cues | new_cues
+        self._cues = frozenset(all_cues)
+        time_hits = [h for h in hits if h.concept.kind == "time" and not h.context.quoted]
+        if any(
+            h.reading.governor in ("する", "決める") or h.reading.has(rd.DECIDED) for h in time_hits
+        ) or (time_hits and "decided" in new_cues):
+            new_cues.add("decided_time")  # 12月24日にする, 金曜日に決めた
+            all_cues = all_cues | {"decided_time"}
+        time_sentences = {h.sentence for h in time_hits}
+        quantity_sentences = {h.sentence for h in hits if h.reading.quantity} | info.quantity
+        self._recent = info.recent
+        self._ruminating = any(r in text for r in g.rumination)
+        self._why = bool(keys & g.why_words)
+        overcome = bool(keys & g.overcome) or any(w in text for w in ("乗り越え", "立ち直", "克服"))
+        self._at_place = False
+        fills: list[Fill] = []
+        benign = "benign_now" in new_cues
 
-        for c in sorted(selected, key=_BY_SPAN):
-            add(c.entry.cls, c.entry, c.begin, c.end, c.entry.level)
-        third = self._by_role.get("third_party")
-        if third is not None:
-            for c in candidates:
-                if c.about == "other" and not c.negated and c.entry.cls.role in _CRISIS_ROLES:
-                    add(third, c.entry, c.begin, c.end, third.level)
-        ambivalence = self._by_role.get("ambivalence")
-        if ambivalence is not None and roles & {"despair", "passive", "ideation", "self_harm"}:
-            for c in candidates:
-                if c.negated and c.about == "self" and c.entry.cls.role in ("ideation", "passive"):
-                    add(ambivalence, c.entry, c.begin, c.end, ambivalence.level)
-        plans = {c.entry.id for c in selected if c.entry.cls.role == "plan"}
-        imminent = (
-            "act" in roles
-            or len(plans) > 1
-            or bool("ideation" in roles and roles & {"time", "means", "plan", "farewell"})
-            or bool("passive" in roles and roles & {"means", "plan"})
-            or bool("plan" in roles and roles & {"time", "means", "farewell"})
-            or bool("means" in roles and roles & {"time", "farewell"})
-            or bool("self_harm" in roles and "time" in roles)
+        def add(slot: str, hit: Hit) -> None:
+            fills.append(
+                Fill(slot, hit.concept, hit.begin, max(hit.end, hit.span_end), hit.sentence)
+            )
+
+        crisis_context = bool(earlier & _CUE_SLOTS)
+        for h in hits:
+            kind = h.concept.kind
+            r = h.reading
+            c = h.context
+            own = self._own(h)
+            in_sentence = kinds_by_sentence.get(h.sentence, set())
+            timed = h.sentence in time_sentences or (
+                "decided_time" in all_cues and kind in ("death", "ending", "method")
+            )
+            if kind == "factor":
+                if self._factor_owned(h):
+                    add("factor", h)
+                continue
+            if kind in (
+                "time",
+                "benign",
+                "finality",
+                "target",
+                "weapon",
+                "child",
+                "violence",
+                "abuse",
+            ):
+                continue  # cues and flags, below
+            if not own:
+                if (
+                    (kind in _CRISIS_KINDS or kind == "preparation")
+                    and not r.has(rd.NEGATED)
+                    and h.context.subject != "media"
+                ) and kind in (
+                    "death",
+                    "vanish",
+                    "method",
+                    "self_harm",
+                    "ideation_noun",
+                    "attempt",
+                    "live",
+                    "preparation",
+                ):
+                    add("third_party", h)
+                continue
+            negated = r.has(rd.NEGATED)
+            past_history = (
+                ((r.has(rd.PAST) or h.sentence in sentence_past) and (c.history or overcome))
+                or r.has(rd.HISTORY)
+            ) and not c.recurrence
+            crisis_reading = (
+                r.has(rd.DESIRE)
+                or r.has(rd.VOLITIONAL)
+                or r.has(rd.EVALUATION)
+                or r.has(rd.ONLY)
+                or r.has(rd.THOUGHT)
+                or r.has(rd.INTENT)
+                or r.has(rd.WISH)
+            )
+            if kind in ("death", "ending") or (kind == "ending" and self._life_object(tokens, h)):
+                if (
+                    kind == "ending"
+                    and r.has(rd.POTENTIAL)
+                    and (r.has(rd.TENTATIVE) or r.has(rd.WISH) or r.has(rd.EVALUATION))
+                ):
+                    add("passive", h)  # これでやっと終われるかも
+                    continue
+                if kind == "ending" and not (
+                    self._life_object(tokens, h) or timed or r.has(rd.INTENT)
+                ):
+                    if crisis_reading and not negated:
+                        add("euphemism", h)
+                    elif not negated and r.features <= {rd.POLITE, rd.TENTATIVE} and finality_words:
+                        add("despair", h)
+                    continue
+                self._death(
+                    h,
+                    r,
+                    c,
+                    tokens,
+                    timed,
+                    earnest,
+                    laughing,
+                    negated,
+                    past_history,
+                    crisis_reading,
+                    add,
+                )
+            elif kind == "ideation_noun":
+                if negated or (
+                    not h.concept.strong
+                    and not (r.has(rd.ONLY) or r.has(rd.DESIRE) or r.has(rd.EVALUATION))
+                ):
+                    continue
+                add("resolved" if past_history else "ideation", h)
+            elif kind == "vanish":
+                if negated and not r.has(rd.ONLY):
+                    continue
+                if past_history:
+                    add("resolved", h)
+                elif r.has(rd.CONCESSIVE) or (r.has(rd.BETTER) and not r.has(rd.EVALUATION)):
+                    add("burden", h)
+                elif r.has(rd.KURERU) and not any(
+                    tokens[j].key in g.first_person for j in range(max(0, h.first - 4), h.first)
+                ):
+                    continue  # 消えてくんないかな: a wish that someone else would go away
+                elif crisis_reading or r.has(rd.EVALUATION):
+                    add("passive", h)
+                elif r.has(rd.CONDITIONAL) and r.has(rd.QUESTION):
+                    add("euphemism", h)
+                elif r.has(rd.POLITE) and not r.has(rd.PAST) and not r.has(rd.QUESTION):
+                    add("intent", h)  # 一緒に消えます: a declaration
+                elif not r.has(rd.PAST) and (finality_words or timed or "preparation" in own_kinds):
+                    add("farewell", h)
+            elif kind == "live":
+                if self._weary(tokens, h):
+                    add("passive", h)  # 生きるのに疲れた, 生きるのが嫌
+                    continue
+                quit_reading = self._quit(tokens, h)
+                if quit_reading is not None and (
+                    quit_reading.has(rd.INTENT)
+                    or (quit_reading.has(rd.VOLITIONAL) and not quit_reading.has(rd.TENTATIVE))
+                ):
+                    add("intent", h)  # 生きていくことをやめようと思っています
+                elif quit_reading is not None and (
+                    quit_reading.has(rd.DESIRE) or quit_reading.has(rd.VOLITIONAL)
+                ):
+                    add("passive", h)
+                elif negated and (r.has(rd.INTENT) or r.has(rd.DECIDED)):
+                    add("intent", h)  # その先は生きないって決めてる
+                elif negated and (r.has(rd.DESIRE) or r.has(rd.WISH)):
+                    add("resolved" if past_history else "passive", h)
+                elif negated and r.has(rd.POTENTIAL):
+                    add("despair", h)
+            elif kind == "event":
+                if negated and not (
+                    r.has(rd.QUESTION) or r.has(rd.TENTATIVE) or r.has(rd.CONCESSIVE)
+                ):
+                    continue
+                if past_history or (r.has(rd.PAST) and not r.has(rd.WISH)):
+                    continue
+                if (
+                    r.has(rd.WISH)
+                    or r.has(rd.EVALUATION)
+                    or r.has(rd.DESIRE)
+                    or r.has(rd.TENTATIVE)
+                    or (negated and r.has(rd.QUESTION))
+                    or r.has(rd.CONCESSIVE)
+                    or r.has(rd.THOUGHT)
+                ):
+                    add("passive", h)  # 事故にでも遭えばいいのに, トラック来ないかな, 終われるかも
+            elif kind == "sleep":
+                if (
+                    r.has(rd.WISH)
+                    or (negated and r.has(rd.CONDITIONAL) and r.has(rd.EVALUATION))
+                    or (negated and r.has(rd.DESIRE) and (finality_words or "もう" in keys))
+                    or (
+                        r.has(rd.DESIRE) and keys & {"ずっと", "永遠", "永久", "二度と", "このまま"}
+                    )
+                    or (r.has(rd.CONDITIONAL) and negated and r.has(rd.QUESTION))
+                ):
+                    add("passive", h)
+            elif kind == "born":
+                if negated and (r.has(rd.CONDITIONAL) or r.has(rd.DESIRE)):
+                    add("passive", h)
+            elif kind == "relief":
+                if negated or past_history:
+                    continue
+                if r.has(rd.DESIRE) or r.has(rd.WISH) or r.has(rd.VOLITIONAL) or r.has(rd.INTENT):
+                    # 楽になりたい: said as a wish it is a passive wish (the safer reading; the
+                    # labelling rules call a bare euphemism moderate, most writers high)
+                    add("passive", h)
+                elif crisis_reading or r.has(rd.EVALUATION):
+                    add("euphemism", h)
+            elif kind == "elsewhere":
+                if (
+                    not h.concept.strong
+                    and h.concept.id == "join_dead"
+                    and "factor:bereavement" not in all_cues
+                ):
+                    continue
+                if (
+                    h.concept.strong
+                    and not negated
+                    and not past_history
+                    and (
+                        r.has(rd.DESIRE)
+                        or r.has(rd.VOLITIONAL)
+                        or r.has(rd.WISH)
+                        or r.has(rd.INTENT)
+                    )
+                ):
+                    add("passive", h)  # 天国に行きたい, お迎えが来てくれないものか
+                    continue
+                if (
+                    not negated
+                    and not past_history
+                    and (
+                        crisis_reading
+                        or r.has(rd.EVALUATION)
+                        or r.has(rd.APPEARANCE)
+                        or r.has(rd.CONDITIONAL)
+                        or r.has(rd.POLITE)
+                        or not r.has(rd.PAST)
+                    )
+                ):
+                    add("euphemism", h)
+            elif kind == "method":
+                self._method(
+                    h,
+                    r,
+                    c,
+                    in_sentence,
+                    timed,
+                    crisis_context,
+                    negated,
+                    past_history,
+                    crisis_reading,
+                    quantity_sentences,
+                    own_kinds,
+                    add,
+                )
+            elif kind == "means":
+                self._means(
+                    h,
+                    r,
+                    c,
+                    tokens,
+                    in_sentence,
+                    crisis_context
+                    or bool(own_kinds & {"death", "despair", "burden", "finality", "farewell"}),
+                    negated,
+                    benign,
+                    quantity_sentences,
+                    add,
+                )
+            elif kind == "place":
+                self._place(
+                    h,
+                    r,
+                    c,
+                    tokens,
+                    crisis_context
+                    or bool(own_kinds & {"death", "despair", "finality", "farewell", "method"}),
+                    negated,
+                    timed,
+                    add,
+                )
+            elif kind == "preparation":
+                if negated or past_history or r.has(rd.CONDITIONAL):
+                    continue
+                if r.has(rd.QUESTION) and h.concept.strong:
+                    add("method", h)
+                    continue
+                if h.concept.strong:
+                    add("preparation", h)
+                    continue
+                # A weak preparation (片付けた, 解約した, 引き取り先を探してる) is one only when it
+                # is done or under way, and said with finality or after a crisis was said.
+                done = (
+                    r.has(rd.PAST)
+                    or r.has(rd.PROGRESSIVE)
+                    or r.has(rd.TE)
+                    or not r.features - {rd.POLITE}
+                )
+                if not done or r.has(rd.DESIRE) or benign:
+                    continue
+                add("preparation", h)  # imminent only with a second cue (the ladder)
+            elif kind == "farewell":
+                if negated or c.quoted or (benign and not h.concept.strong):
+                    continue
+                if (
+                    h.concept.strong
+                    or crisis_context
+                    or own_kinds
+                    & {
+                        "death",
+                        "vanish",
+                        "elsewhere",
+                        "preparation",
+                        "finality",
+                        "despair",
+                        "live",
+                        "ending",
+                        "event",
+                        "burden",
+                    }
+                ):
+                    add("farewell", h)
+            elif kind == "wound":
+                if own and (
+                    h.concept.strong
+                    or earlier & {"self_harm", "act", "method"}
+                    or "self_harm" in all_cues
+                    or own_kinds & {"self_harm", "method"}
+                    or c.now
+                ):
+                    add("act", h)  # 深く切った。血が止まらない
+            elif kind == "self_harm":
+                if r.governor in g.quit_verbs:
+                    if negated:
+                        add("self_harm", h)  # 自傷がやめられない: going on
+                    else:
+                        add("past_attempt", h)  # リスカをやめた
+                    continue
+                if negated and (
+                    r.governor in ("", "する", "やる", "できる", "出来る")
+                    or tokens[h.last].pos != "名詞"
+                ):
+                    continue  # アムカの跡が消えなくて: the scar, not the self-harm, is negated
+                if not h.concept.strong and not (
+                    keys & {"又", "また"}
+                    or earlier & {"self_harm", "past_attempt"}
+                    or "self_harm" in all_cues
+                    or keys & g.wound_words
+                    or surfaces & g.wound_words
+                ):
+                    continue
+                if not h.concept.strong and _cut_object_not_body(tokens, h, g):
+                    continue  # カッターで段ボールを切った
+                if past_history:
+                    add("past_attempt", h)
+                elif (r.has(rd.PROGRESSIVE) and c.now) or (
+                    "止まる" in keys and "血" in keys and not r.has(rd.PAST)
+                ):
+                    add("act", h)
+                else:
+                    add("self_harm", h)
+            elif kind == "attempt":
+                if negated:
+                    continue
+                if h.concept.strong or in_sentence & {"method", "means"}:
+                    add("past_attempt", h)
+            elif kind == "despair":
+                if past_history or (r.has(rd.QUESTION) and not negated):
+                    continue
+                if r.governor and tokens[h.last].pos == "名詞":
+                    # 生きる意味がわからない (despair) / 生きる意味はある (not)
+                    if negated or r.governor not in (
+                        "ある",
+                        "有る",
+                        "分かる",
+                        "見つかる",
+                        "出来る",
+                        "できる",
+                        "見つける",
+                    ):
+                        add("despair", h)
+                elif not negated:
+                    add("despair", h)
+            elif kind == "burden":
+                if not negated and not past_history:
+                    add("burden", h)
+            elif kind == "distress":
+                if negated or past_history or laughing:
+                    continue
+                if r.has(rd.PAST) and not earlier & _CUE_SLOTS:
+                    continue  # 死ぬほどしんどかったわー今日の現場: a day that is over
+                if (
+                    h.concept.strong
+                    or earlier & (_CUE_SLOTS | {"factor", "distress"})
+                    or own_kinds & {"factor", "despair", "burden"}
+                    or (keys & {"毎日", "毎晩", "ずっと", "夜中", "一人"})
+                ):
+                    add("distress", h)
+            elif kind == "help" and not negated:
+                add("help", h)
+        if self._at_place:
+            new_cues.add("at_place")
+        if any(h.concept.id == LEAN_OVER and self._own(h) for h in hits):
+            new_cues.add("lean")
+        if any(t.key in ("手元", "手もと") for t in tokens) or (
+            any(t.key in ("ある", "有る") for t in tokens)
+            and any(t.key in ("今", "うち", "家", "部屋", "ここ", "机") for t in tokens)
+        ):
+            new_cues.add("at_hand")
+        if any(
+            h.concept.kind in ("death", "ending")
+            and self._own(h)
+            and not (h.reading.features - {rd.POLITE})
+            for h in hits
+        ):
+            new_cues.add("assertion")  # 終わりにする。: a bare statement, waiting for its time
+        has_time = bool(time_hits)
+        # A time said with a crisis slot in the same sentence, or in a message that decides
+        # (金曜日に決めた), is the plan's time.
+        crisis_sentences = {f.sentence for f in fills if f.slot in _TIMED_SLOTS}
+        crisis_sentences |= {
+            f.sentence + 1 for f in fills if f.slot in ("means", "preparation", "method", "intent")
+        }
+        for h in time_hits:
+            if (
+                h.sentence in crisis_sentences
+                or "decided" in new_cues
+                or ("finality" in new_cues and earlier & _CUE_SLOTS)
+            ):
+                add("timing", h)
+        # Recurrence: また / 再び with a feeling or a thought of it (最近またあの気持ち).
+        rec = _recurrence_of_feeling(tokens, g)
+        if rec is not None:
+            t = tokens[rec]
+            fills.append(Fill("recurrence", _RECURRENCE, t.begin, t.end, 0))
+        new_cues |= self._flag_cues(hits, tokens, laughing)
+        flags = self._flags(frozenset(cues | new_cues))
+        # the words behind a flag go on the card (slots of level none: the flag, not the
+        # writer's own risk, sends the conversation to the supervisor)
+        if "harm_to_others" in flags or "threat" in new_cues:
+            for h in self._harm_hits:
+                add("harm_to_others", h)
+        if "child_in_danger" in flags:
+            for h in self._child_hits:
+                add("child_in_danger", h)
+        return MessageAnalysis(
+            tuple(fills), frozenset(new_cues), frozenset(flags), has_time, normalized
         )
-        level = RiskLevel.IMMINENT if imminent else max(levels)
-        signals.sort(key=_SIGNAL_ORDER)
-        return MessageAnalysis(tuple(signals), level, imminent, waiting)
 
-    @staticmethod
-    def _requirements(
-        kept: list[_Candidate], context: frozenset[str]
-    ) -> tuple[list[_Candidate], frozenset[str]]:
-        """Candidates whose required classes are present, and the roles of those still waiting."""
-        present = {c.entry.cls.name for c in kept if not c.entry.requires}
+    def _quiet(
+        self,
+        tokens: list[Token],
+        text: str,
+        normalized: Normalized,
+        earlier: frozenset[str],
+        cues: frozenset[str],
+        info: Scan,
+    ) -> MessageAnalysis:
+        """A message with no concept in it (most everyday talk): only the cues it may add."""
+        g = self._g
+        keys = info.keys
+        new_cues: set[str] = set()
+        if _child_writing(text):
+            new_cues.add("child")
+        if keys & g.caregivers:
+            new_cues.add("caregiver")
+        if keys & g.third_person:
+            new_cues.add("target")
+        if keys & g.earnest:
+            new_cues.add("earnest")
+        if "手元" in keys or ("ある" in keys and keys & {"今", "うち", "家", "部屋", "ここ", "机"}):
+            new_cues.add("at_hand")
+        fills: list[Fill] = []
+        rec = _recurrence_of_feeling(tokens, g)
+        if rec is not None:
+            t = tokens[rec]
+            fills.append(Fill("recurrence", _RECURRENCE, t.begin, t.end, 0))
+        flags = self._flags(frozenset(cues | new_cues))
+        return MessageAnalysis(
+            tuple(fills), frozenset(new_cues), frozenset(flags), False, normalized
+        )
 
-        def satisfied(entry: Entry) -> bool:
-            if not entry.requires:
+    def _death(
+        self,
+        h: Hit,
+        r: Reading,
+        c: Context,
+        tokens: list[Token],
+        timed: bool,
+        earnest: bool,
+        laughing: bool,
+        negated: bool,
+        past_history: bool,
+        crisis_reading: bool,
+        add: Emit,
+    ) -> None:
+        emit = add
+        if r.has(rd.REQUEST) or r.has(rd.IMPERATIVE) or r.has(rd.WISH_OTHER):
+            return
+        if negated and not r.has(rd.ONLY):
+            if r.has(rd.POTENTIAL) and not r.has(rd.DESIRE):
+                emit(
+                    "despair", h
+                )  # 死ねない / 死にきれない: often a wish that cannot be carried out
+            elif r.has(rd.HEDGE) and r.has(rd.DESIRE):
+                emit("distress", h)  # 別に死にたいわけじゃない: a hedge, not a plain denial
+            return
+        if r.has(rd.ATTEMPT):
+            if c.now:
+                emit("act", h)
+            else:
+                emit("past_attempt", h)
+            return
+        if past_history and (crisis_reading or r.has(rd.PAST)):
+            emit("resolved", h)
+            return
+        if r.has(rd.EXPERIENCE):
+            emit("past_attempt" if r.has(rd.ATTEMPT) else "resolved", h)
+            return
+        if r.has(rd.INTENT) or r.has(rd.PURPOSE):
+            emit("intent", h)
+            return
+        if r.has(rd.VOLITIONAL):
+            if r.has(rd.TENTATIVE) or r.has(rd.QUESTION) or r.has(rd.CONDITIONAL):
+                emit("ideation", h)
+            else:
+                emit("intent", h)
+            return
+        if crisis_reading:
+            if laughing and c.cause and not earnest:
+                return  # ケーキ食べちゃって死にたい(笑): a trivial cause, said laughing
+            emit("ideation", h)  # 死にたい笑 alone is still said: counted
+            return
+        if r.has(rd.CONDITIONAL):
+            if r.has(rd.EVALUATION):
+                emit("ideation", h)
+            elif r.has(rd.QUESTION) or r.has(rd.TENTATIVE):
+                emit("euphemism", h)
+            return
+        if r.has(rd.CONCESSIVE):
+            if r.has(rd.EVALUATION):
+                emit("passive", h)  # 死んでもいい / いつ死んでも構わない
+            return
+        if self._ruminating and not (r.has(rd.PAST) or r.has(rd.APPEARANCE)):
+            emit("ideation", h)  # 自分で終わらせる方法ばかり検索してしまう
+            return
+        if r.has(rd.PAST) or r.has(rd.PROGRESSIVE) or r.has(rd.APPEARANCE):
+            return  # テスト死んだ, 数字死んでる, 死にそう: hyperbole or someone else's death
+        # A plain statement (死ぬ, 死にます): hyperbole with a trivial cause or laughter, an
+        # intent when said politely, in earnest or with a time.
+        if c.cause or laughing:
+            return
+        if r.has(rd.POLITE) or earnest or timed or c.subject == "self":
+            emit("intent", h)
+            return
+        if r.has(rd.POTENTIAL) and (r.has(rd.TENTATIVE) or r.has(rd.QUESTION)):
+            emit("ideation", h)  # どうやったら死ねるかな
+            return
+        if r.has(rd.TENTATIVE) or r.has(rd.QUESTION):
+            emit("euphemism", h)
+
+    def _method(
+        self,
+        h: Hit,
+        r: Reading,
+        c: Context,
+        in_sentence: set[str],
+        timed: bool,
+        crisis_context: bool,
+        negated: bool,
+        past_history: bool,
+        crisis_reading: bool,
+        quantity_sentences: set[int],
+        own_kinds: set[str],
+        add: Emit,
+    ) -> None:
+        emit = add
+        g = self._g
+        if r.governor in g.quit_verbs:
+            emit("self_harm" if negated else "past_attempt", h)  # ODがやめられない / ODをやめた
+            return
+        if negated and not r.has(rd.ONLY):
+            return
+        strong = h.concept.strong
+        if not strong and not (
+            in_sentence & {"place", "means", "death"}
+            or crisis_context
+            or own_kinds & {"death", "despair", "finality", "farewell"}
+            or h.sentence in quantity_sentences
+            or r.governor == "する"
+        ):
+            return  # 飛ぶ / 落ちる / 飛び込む alone have other meanings
+        if h.concept.id == LEAN_OVER:
+            emit("method", h)  # looking down from a height: imminent only at the place (the ladder)
+            return
+        if h.concept.id == "swallowed" and not (
+            r.has(rd.PAST) and "finality_strong" in self._cues and not _has_object(self._tokens, h)
+        ):
+            return  # 飲んだ alone is an overdose only next to finality (もう飲んだから止めても無駄)
+        if self._why and not crisis_context and (r.has(rd.QUESTION) or r.has(rd.CONDITIONAL)):
+            return  # 睡眠薬とアルコールを一緒に飲むとなぜ危険なんですか: a question of fact
+        if past_history:
+            emit("past_attempt", h)
+            return
+        if r.has(rd.TRY) and strong:
+            emit("preparation", h)  # ベルトを首に巻いてみた: a rehearsal
+            return
+        if r.has(rd.ATTEMPT) or r.has(rd.EXPERIENCE):
+            emit(
+                "act"
+                if c.now
+                else "recent_attempt"
+                if h.sentence in self._recent
+                else "past_attempt",
+                h,
+            )
+            return
+        if (
+            r.has(rd.INTENT)
+            or r.has(rd.PURPOSE)
+            or (r.has(rd.VOLITIONAL) and not (r.has(rd.TENTATIVE) or r.has(rd.QUESTION)))
+        ):
+            emit("intent", h)
+            return
+        if (
+            crisis_reading
+            or r.has(rd.QUESTION)
+            or r.has(rd.CONDITIONAL)
+            or r.has(rd.TENTATIVE)
+            or self._ruminating
+        ):
+            emit("method", h)
+            return
+        gov = r.governor
+        if r.has(rd.PROGRESSIVE) or (c.now and (r.has(rd.PAST) or not gov)):
+            emit("act", h)
+            return
+        if gov and gov in g.act_verbs and r.has(rd.TE) and strong:
+            emit("act", h)  # マフラーにホースつないで、エンジンかけっぱなし
+            return
+        if (
+            r.has(rd.PAST)
+            and not strong
+            and not (
+                crisis_context
+                or in_sentence & {"place", "means"}
+                or "finality_strong" in self._cues
+            )
+        ):
+            return  # バイト飛んだ: a weak method word in the past, with nothing else, is not an act
+        if r.has(rd.PAST):
+            if gov and gov in g.acquire_verbs:
+                emit("means", h)  # 練炭買った
+            elif h.sentence in self._recent and not c.now:
+                emit("recent_attempt", h)  # 先週ODした
+            elif (
+                h.sentence in quantity_sentences
+                or gov in g.ingest_verbs
+                or gov in g.act_verbs
+                or not gov
+            ):
+                emit("act", h)  # 全部飲んだ, 火をつけた, ODした
+            else:
+                emit("method", h)
+            return
+        if gov and gov in g.acquire_verbs:
+            emit("means", h)
+            return
+        if gov and gov in g.thought_verbs:
+            emit("method", h)
+            return
+        # a plain statement of a method: an intent with a time, a place, politeness or finality
+        if r.has(rd.POLITE) or timed or "place" in in_sentence or "finality" in own_kinds:
+            emit("intent", h)
+            return
+        if h.concept.kind == "method" and strong and not gov:
+            emit("method", h)
+
+    def _means(
+        self,
+        h: Hit,
+        r: Reading,
+        c: Context,
+        tokens: list[Token],
+        in_sentence: set[str],
+        crisis: bool,
+        negated: bool,
+        benign: bool,
+        quantity_sentences: set[int],
+        add: Emit,
+    ) -> None:
+        emit = add
+        g = self._g
+        gov = r.governor
+        if gov not in g.acquire_verbs and gov not in g.ingest_verbs and gov not in g.act_verbs:
+            later = _later_verb(tokens, h, g.acquire_verbs - {"ある", "有る", "入れる"})
+            if later:
+                gov = later  # 抗不安薬と睡眠導入剤、あわせて80錠くらい手元にある
+        if not gov or (negated and not r.has(rd.ONLY)):
+            if not gov and r.has(rd.DESIRE):
+                emit("method", h)  # 薬ほしい… rare; keeps the words on the card
+            return
+        quantity = r.quantity or h.sentence in quantity_sentences
+        collected = (
+            gov in g.collect_verbs
+            or quantity
+            or any(t.key in g.collect_verbs for t in tokens[h.last + 1 : r.end + 2])
+        )
+        if any(t.key in ("過ぎる", "すぎる") for t in tokens[h.last + 1 : r.end + 1]):
+            quantity = True  # 薬を飲みすぎた
+        if (r.has(rd.PAST) or r.has(rd.PROGRESSIVE)) and any(
+            t.key
+            in ("酒", "お酒", "アルコール", "ウイスキー", "焼酎", "ビール", "ワイン", "日本酒")
+            for t in tokens
+        ):
+            quantity = True  # お酒と薬を一緒に飲んだ: a combination, not a dose
+        if (
+            gov in g.act_verbs
+            and gov not in g.ingest_verbs
+            and (r.has(rd.PROGRESSIVE) or c.now)
+            and not r.has(rd.NEGATED)
+        ):
+            emit("act", h)  # 包丁を首に当ててる
+            return
+        if gov in g.ingest_verbs and (gov not in ("言う", "いく", "行く") or quantity):
+            if (
+                r.has(rd.DESIRE)
+                or r.has(rd.CONDITIONAL)
+                or r.has(rd.QUESTION)
+                or r.has(rd.EVALUATION)
+            ):
+                if quantity or crisis:
+                    emit("method", h)
+                return
+            if r.has(rd.INTENT) or r.has(rd.VOLITIONAL):
+                emit("intent", h)
+                return
+            done = (
+                r.has(rd.PAST)
+                or r.has(rd.PROGRESSIVE)
+                or (r.has(rd.TE) and h.sentence in self._past_sentences)
+            )
+            if done and (quantity or c.now or crisis):
+                if h.sentence in self._recent and not c.now:
+                    emit("recent_attempt", h)  # 先週、薬を2週間分まとめて飲んで運ばれた
+                else:
+                    emit("act", h)
+                return
+            if quantity and not r.has(rd.PAST):
+                emit("self_harm", h)  # 30錠飲むのが習慣
+            return
+        if gov in g.acquire_verbs or gov in ("売る", "売ってる", "手に入る", "買える"):
+            if r.has(rd.QUESTION):
+                if h.concept.strong and not benign:
+                    emit("method", h)  # ロープってどこで売ってるんだろう
+                return
+            if benign and not crisis and not collected:
+                return
+            if h.concept.strong or collected or crisis:
+                emit("means", h)
+                if collected and not r.has(rd.DESIRE):
+                    emit("preparation", h)  # collecting means: 数えてる, 買い集めてる
+
+    def _place(
+        self,
+        h: Hit,
+        r: Reading,
+        c: Context,
+        tokens: list[Token],
+        crisis: bool,
+        negated: bool,
+        timed: bool,
+        add: Emit,
+    ) -> None:
+        emit = add
+        g = self._g
+        gov = r.governor
+        if r.has(rd.EXPERIENCE) or (
+            c.history and (r.has(rd.PAST) or h.sentence in self._past_sentences)
+        ):
+            if gov in g.presence_verbs or gov in g.act_verbs:
+                emit("past_attempt", h)  # 一度、線路に入ったことがあります
+            return
+        if not gov and _fragment_after(tokens, h):
+            gov = "いる"  # 橋の上。下は真っ暗: a place said alone means being there
+        if (r.has(rd.VOLITIONAL) or r.has(rd.DESIRE)) and (
+            gov in g.presence_verbs or gov in ("行く", "いく")
+        ):
+            emit("method", h)  # 踏切に行っちゃおうかな
+            return
+        if gov not in g.presence_verbs:
+            later = _later_verb(tokens, h, frozenset({"行く", "いく", "向かう", "来る"}))
+            if later:
+                k = next(j for j in range(h.last + 1, len(tokens)) if tokens[j].key == later)
+                lr = self._reader.read(tokens, k)
+                if lr.has(rd.VOLITIONAL) or lr.has(rd.DESIRE) or lr.has(rd.INTENT):
+                    emit("method", h)  # 踏切の音が聞こえると、行っちゃおうかなって
+                    return
+        if negated or not gov or (r.has(rd.QUESTION) and not r.has(rd.PROGRESSIVE)):
+            return
+        if r.has(rd.PAST) and not (
+            c.now
+            or gov
+            in ("来る", "着く", "到着", "入る", "降りる", "おりる", "登る", "乗り越える", "座る")
+        ):
+            return
+        if (
+            gov in g.act_verbs
+            and gov in ("入る", "降りる", "おりる", "乗り越える", "跨ぐ")
+            and (r.has(rd.PAST) or r.has(rd.PROGRESSIVE))
+        ) and (h.concept.strong or crisis or _water_entry(tokens, h)):
+            emit("act", h)  # 線路におりた, 海に腰まで入った
+            return
+        if (
+            h.concept.kind == "place"
+            and any(t.key in g.water_words for t in tokens[h.first : h.last + 1])
+            and any(t.key == "入る" and t.pos == "動詞" for t in tokens[h.last + 1 :])
+        ):
+            emit("act", h)  # 海にきてる、服のまま腰まで入った
+            return
+        if gov in g.presence_verbs:
+            if gov not in ("覗く", "見下ろす", "見る", "眺める"):
+                self._at_place = True  # 8階のベランダに出てる (not 下を覗くのが癖)
+            if gov in ("覗く", "見下ろす", "見る", "眺める") and not h.concept.strong:
+                if c.now:
+                    emit("place", h)  # いまベランダから下を見てる
+                else:
+                    emit("method", h)  # 毎晩ベランダから下を見てる: thinking of the height
+                return
+            if h.concept.strong or crisis or timed:
+                emit("place", h)
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def _own(self, h: Hit) -> bool:
+        c = h.context
+        if c.quoted or c.subject in ("other", "media"):
+            return False
+        return not (h.reading.has(rd.REPORTED) and c.subject != "self")
+
+    def _factor_owned(self, h: Hit) -> bool:
+        """A friend's debt is the friend's; a relative's is the household's too."""
+        c = h.context
+        if h.concept.about_others:
+            return not c.quoted and c.subject != "media"
+        return not (c.subject == "media" or c.quoted)
+
+    def _life_object(self, tokens: list[Token], h: Hit) -> bool:
+        """人生 / 命 / 自分 / この世 right before 終わらせる: ending one's life."""
+        for j in range(max(0, h.first - 4), h.first):
+            if tokens[j].key in (
+                "人生",
+                "命",
+                "自分",
+                "この世",
+                "生涯",
+                "一生",
+                "己",
+                "世界",
+                "此の世",
+            ):
                 return True
-            if entry.requires_in == "conversation":
-                return bool(entry.requires & (present | context))
-            return bool(entry.requires & present)
+        return False
 
-        for _ in range(2):  # requirements may chain (a term needing a class that needs another)
-            present |= {c.entry.cls.name for c in kept if satisfied(c.entry)}
-        selected = [c for c in kept if satisfied(c.entry)]
-        waiting = frozenset(
-            c.entry.cls.role
-            for c in kept
-            if c.entry.requires_in == "conversation" and not satisfied(c.entry)
-        )
-        return selected, waiting
+    def _weary(self, tokens: list[Token], h: Hit) -> bool:
+        """生きる followed by の / のに / こと and a word of weariness (疲れた, 嫌, しんどい)."""
+        k = h.last + 1
+        saw_nominal = tokens[h.last].pos == "名詞"  # 人生に疲れた
+        while k < min(h.last + 6, len(tokens)):
+            t = tokens[k]
+            if t.kind == KIND_END:
+                return False
+            if t.key in ("の", "こと", "事") or t.pos == "助詞":
+                saw_nominal = saw_nominal or t.key in ("の", "こと", "事")
+                k += 1
+                continue
+            if (
+                t.pos == "助動詞"
+                or t.kind != KIND_WORD
+                or (t.pos == "動詞" and t.key in self._g.aux_verbs and not saw_nominal)
+            ):
+                k += 1
+                continue
+            if not saw_nominal:
+                return False
+            if t.key in self._g.weary_words or t.surface in self._g.weary_words:
+                return not self._reader.read(tokens, k).has(rd.NEGATED)
+            return False
+        return False
 
-    # --- conversation --------------------------------------------------------------------
+    def _quit(self, tokens: list[Token], h: Hit) -> Reading | None:
+        """生きるのをやめたい: the reading of the verb that stops the living."""
+        j = h.reading.end
+        for k in range(h.last + 1, min(h.last + 5, len(tokens))):
+            t = tokens[k]
+            if t.kind == KIND_END:
+                return None
+            if t.pos == "動詞" and t.key in self._g.quit_verbs:
+                return self._reader.read(tokens, k)
+        del j
+        return None
 
-    def _roles(self, signals: Sequence[Signal]) -> set[str]:
-        role_of = self._role_of
-        return {role_of[s.cls] for s in signals if s.cls in role_of} if signals else set()
+    def _flag_cues(self, hits: list[Hit], tokens: list[Token], laughing: bool) -> set[str]:
+        """What this message says about danger to others and to children (cues that the
+        conversation combines: a threat in one message, the petrol bought in the next).
+
+        The hits behind the cues are kept in ``self._harm_hits`` and ``self._child_hits``, so
+        that the words behind a flag go on the counselor's card."""
+        g = self._g
+        out: set[str] = set()
+        harm: list[Hit] = []
+        child: list[Hit] = []
+        keys = {t.key for t in tokens} | {t.surface for t in tokens}
+        kinds = {h.concept.kind for h in hits}
+        for h in hits:
+            kind = h.concept.kind
+            r = h.reading
+            c = h.context
+            if c.quoted or c.subject == "media" or c.history:
+                continue
+            if kind == "violence":
+                if (
+                    (c.subject == "other" and not c.possessive)
+                    or r.has(rd.NEGATED)
+                    or laughing
+                    or r.has(rd.PASSIVE)
+                ):
+                    continue  # 夫に殴られる: done to the person, not a threat
+                if r.has(rd.REPORTED) and r.has(rd.TEYARU):
+                    out.update(("threat", "threat_stated"))  # 殺すって、本人に直接言ってやった
+                    harm.append(h)
+                    continue
+                if r.has(rd.QUESTION) or (r.has(rd.PAST) and not r.has(rd.PROGRESSIVE)):
+                    continue
+                purpose = r.has(rd.PURPOSE) or (
+                    r.governor in g.purpose_verbs and tokens[max(0, h.last)].pos == "名詞"
+                )
+                if r.has(rd.DESIRE) and not purpose:
+                    out.add("harm_wish")  # 殺したい: venting unless something concrete follows
+                    continue
+                if r.has(rd.CONDITIONAL) and not (r.has(rd.TEYARU) or purpose):
+                    continue
+                out.add("threat")
+                harm.append(h)
+                if (
+                    purpose
+                    or r.has(rd.TEYARU)
+                    or r.has(rd.INTENT)
+                    or (r.has(rd.TE) and self._dying_after(tokens, h))
+                ):
+                    out.add("threat_stated")  # 相手の男を殺して俺も死ぬ
+            elif kind == "weapon":
+                gov = r.governor
+                if r.has(rd.NEGATED) or r.has(rd.QUESTION):
+                    continue
+                if (
+                    gov in g.carry_verbs
+                    or gov in g.acquire_verbs
+                    or gov in ("特定", "調べる", "する", "突き止める")
+                ):
+                    out.add("harm_prep")
+                    harm.append(h)
+                    if (
+                        gov in g.carry_verbs
+                        and {t.key for t in tokens[h.last + 1 : r.end + 3]} & g.purpose_verbs
+                    ):
+                        out.update(("threat", "threat_stated"))  # 包丁を持って行く
+            elif kind == "target":
+                out.add("target")
+            elif kind == "abuse" and h.concept.strong and not r.has(rd.NEGATED):
+                out.add("exploitation")  # sextortion: a child in the conversation is enough
+                child.append(h)
+            elif kind == "abuse":
+                if r.has(rd.NEGATED) or (r.has(rd.QUESTION) and not r.has(rd.PROGRESSIVE)):
+                    continue
+                if r.governor in ("逃げる", "離れる", "別れる", "離婚", "抜け出す", "脱出"):
+                    continue  # 夫の暴力から逃げて: escaped, not going on
+                out.add("abuse")
+                child.append(h)
+                if (r.has(rd.PROGRESSIVE) or r.has(rd.PASSIVE)) and c.subject in ("", "other"):
+                    out.add("abuse_done")  # 小さい子が…ベランダに出されてる (a neighbour's report)
+        if keys & g.third_person:
+            out.add("target")
+        # dying and taking someone along: 子どもを道連れにして, 夫と一緒に死のう, この子を連れて消えます
+        along = [
+            h
+            for h in hits
+            if self._own(h)
+            and not h.reading.has(rd.NEGATED)
+            and (
+                (
+                    h.concept.kind in ("death", "vanish")
+                    and h.reading.features
+                    & {rd.INTENT, rd.VOLITIONAL, rd.POLITE, rd.DESIRE, rd.THOUGHT}
+                )
+                or (h.concept.kind == "death" and not h.reading.features - {rd.POLITE})
+            )
+        ]
+        if (
+            along
+            and _taking_along(tokens, g)
+            and (kinds & {"target", "child"} or keys & g.third_person)
+        ):
+            out.update(("threat", "threat_stated", "target"))
+            harm.extend(along)
+            if "child" in kinds:
+                out.add("take_child")
+                child.extend(along)
+        if keys & g.earnest:
+            out.add("earnest")
+        if "time" in kinds:
+            out.add("time_any")
+        if self._child_writer:
+            out.add("child_writer")  # the writer is the child: a flag is at least moderate
+        if keys & {"私", "自分", "俺", "僕"} and kinds & {"child"} and "abuse" in out:
+            out.add("caregiver_writer")  # 息子を叩いてしまいました
+        self._harm_hits = harm
+        self._child_hits = child
+        return out
+
+    def _dying_after(self, tokens: list[Token], h: Hit) -> bool:
+        """A death verb later in the sentence (殺して、俺も死ぬ)."""
+        for j in range(h.last + 1, min(h.last + 10, len(tokens))):
+            if tokens[j].kind == KIND_END:
+                return False
+            if tokens[j].key in ("死ぬ", "自殺", "消える"):
+                return True
+        return False
+
+    def _flags(self, cues: frozenset[str]) -> set[str]:
+        """The conversation's flags from its cues."""
+        flags: set[str] = set()
+        if (
+            ("threat" in cues or ("harm_wish" in cues and "harm_prep" in cues))
+            and ("threat_stated" in cues or cues & {"harm_prep", "earnest", "time_any"})
+            and ("target" in cues or "threat_stated" in cues)
+        ) and ("threat" in cues or cues >= {"harm_prep", "time_any"}):
+            flags.add("harm_to_others")
+        if "abuse" in cues and "child" in cues and cues & {"caregiver", "abuse_done"}:
+            flags.add("child_in_danger")
+        if "exploitation" in cues and "child" in cues:
+            flags.add("child_in_danger")
+        if "take_child" in cues:
+            flags.add("child_in_danger")
+        return flags
+
+    def _signals(self, analysis: MessageAnalysis, index: int, original: str) -> list[Signal]:
+        """The fills as signals spanning the person's own characters, in text order."""
+        out: list[Signal] = []
+        seen: set[tuple[str, int, int]] = set()
+        for fill in sorted(analysis.fills, key=lambda f: (f.begin, f.end)):
+            start, stop = analysis.normalized.original_span(fill.begin, fill.end)
+            key = (fill.slot, start, stop)
+            if key in seen:
+                continue
+            seen.add(key)
+            factor = fill.concept.factor if fill.slot == "factor" else None
+            # positional: keyword arguments make this frozen dataclass markedly slower to build
+            out.append(
+                Signal(fill.slot, fill.concept.id, original[start:stop], start, stop, index, factor)
+            )
+        return out
+
+    # --- conversation ----------------------------------------------------------------------
+
+    def _ladder(
+        self, signals: Sequence[Signal], cues: Iterable[str], times: Sequence[int], index: int
+    ) -> tuple[RiskLevel, list[str]]:
+        """The risk level of a set of slot fills, with the reasons it is imminent."""
+        slots_cfg = self.config.slots
+        if not signals and not cues:
+            return RiskLevel.NONE, []
+        cues = frozenset(cues)
+        current = [s for s in signals if s.cls != "resolved"]
+        present = {s.cls for s in current}
+        level = RiskLevel.NONE
+        for s in current:
+            info = slots_cfg.get(s.cls)
+            if info is not None and info.level > level:
+                level = info.level
+        if "resolved" in {s.cls for s in signals} and level < RiskLevel.LOW:
+            level = RiskLevel.LOW
+        strong = {s.cls for s in current if (c := self._by_id.get(s.term)) is not None and c.strong}
+        ideation = present & {"ideation", "passive", "method", "self_harm", "intent", "act"}
+        why: list[str] = []
+        if "act" in present:
+            why.append("imminent_act")
+        if "intent" in present:
+            why.append("imminent_intent")
+        if "means" in present and (
+            "means" in strong
+            or ideation
+            or present & {"despair", "burden", "farewell", "preparation", "euphemism"}
+            or "finality" in cues
+        ):
+            why.append("imminent_means")
+        if "preparation" in present and (
+            "preparation" in strong
+            or cues & {"finality", "decided"}
+            or ideation
+            or present & {"farewell", "burden", "despair", "euphemism", "means"}
+            or len({(s.term, s.text) for s in current if s.cls == "preparation"}) > 1
+        ):
+            why.append("imminent_preparation")
+        if "place" in present and (
+            "place" in strong
+            or ideation
+            or present & {"despair", "farewell", "burden", "euphemism"}
+            or "finality" in cues
+        ):
+            why.append("imminent_place")
+        if "timing" in present and present & _TIMED_SLOTS:
+            why.append("imminent_time")
+        if (
+            "assertion" in cues
+            and (times and index - times[-1] <= 1)
+            and (present & {"despair", "euphemism"} or ideation)
+        ):
+            why.append("imminent_time")  # 終わりにする / 日曜…その夜に
+        if {"at_place", "finality_strong"} <= cues:
+            why.append("imminent_place")  # いま森の中 / もう戻れない
+        if {"at_place", "lean"} <= cues:
+            why.append("imminent_place")  # 8階のベランダに出てる / 下ばっかり見てる
+        if "at_hand" in cues and "means_mention" in cues and ideation:
+            why.append("imminent_means")  # 薬を流しこんだら楽に / どっちも今うちにある
+        if "finality_strong" in cues and ideation:
+            why.append("imminent_intent")  # 消えたい + もう誰にも止められたくない
+        farewells = [s for s in current if s.cls == "farewell"]
+        if farewells and (
+            len({s.text for s in farewells}) > 1
+            or ("farewell" in strong and times and index - times[-1] <= 1)
+            or ideation
+            or present & {"preparation", "euphemism", "means", "place", "burden", "despair"}
+            or "finality" in cues
+            or "timing" in present
+        ):
+            why.append("imminent_farewell")
+        if why:
+            return RiskLevel.IMMINENT, why
+        if farewells and "farewell" in strong:
+            level = max(level, RiskLevel.HIGH)
+        if "recurrence" in present and present & {"past_attempt"}:
+            level = max(level, RiskLevel.HIGH)
+        if "recurrence" in present and "resolved" in {s.cls for s in signals}:
+            level = max(level, RiskLevel.HIGH)
+        if "euphemism" in present and present & {"burden", "place", "timing", "means", "method"}:
+            level = max(level, RiskLevel.HIGH)
+        if "euphemism" in present and "how" in cues:
+            level = max(level, RiskLevel.HIGH)  # 楽になりたい。でもやり方がわからない
+        if len({s.term for s in current if s.cls == "euphemism"}) > 1:
+            level = max(level, RiskLevel.HIGH)  # 楽になりたい、全部終わりにしたい
+        if "euphemism" in present and ("place_mention" in cues or "factor:bereavement" in cues):
+            level = max(level, RiskLevel.HIGH)
+        if "past_attempt" in present and present & {"distress", "despair", "burden"}:
+            level = max(level, RiskLevel.MODERATE)
+        if (
+            "decided" in cues
+            and ("place_mention" in cues or "means_mention" in cues)
+            and "timing" in present
+        ):
+            return RiskLevel.IMMINENT, ["imminent_time"]
+        return level, why
 
     def _pathway(
         self, factors: Sequence[str], prior: Sequence[str]
@@ -590,34 +1656,44 @@ class Screener:
         prior: Sequence[str],
         pathway: PathwayMatch | None,
         links: int,
-        imminent: bool,
-        conversation_imminent: bool,
+        why: Sequence[str],
+        flags: Sequence[str],
     ) -> list[str]:
         messages = self.config.messages
         labels = self.config.factors
+        slots = self.config.slots
         sep = messages.get("separator", "、")
         out: list[str] = []
-        if imminent:
-            out.append(messages.get("imminent", ""))
-        if conversation_imminent:
-            out.append(messages.get("conversation_imminent", ""))
+        if why:
+            reasons = sep.join(messages.get(w, w) for w in dict.fromkeys(why))
+            out.append(messages.get("imminent", "{why}").format_map(_Fields(why=reasons)))
+        if flags:
+            names = sep.join(slots[f].label if f in slots else f for f in flags)
+            out.append(messages.get("flags", "{flags}").format_map(_Fields(flags=names)))
         shown: set[tuple[str, str]] = set()
-        reason_of = self._reason_of
         ranked = sorted(
-            [s for s in signals if s.cls in reason_of], key=lambda s: reason_of[s.cls][0]
+            [s for s in signals if s.cls in slots and s.cls != "factor"],
+            key=lambda s: (-int(slots[s.cls].level), s.message, s.start),
         )
         for s in ranked:
-            if len(shown) >= _MAX_REASON_SIGNALS:
+            if len(shown) >= _MAX_REASON_FILLS:
                 break
             if (s.cls, s.text) in shown:
                 continue
             shown.add((s.cls, s.text))
-            _, template, label = reason_of[s.cls]
+            info = slots[s.cls]
+            concept = self._by_id.get(s.term)
+            value = concept.label if concept is not None else ""
+            template = info.reason or messages.get(
+                "slot" if value else "slot_plain", "{label}: {text}"
+            )
             out.append(
-                template.format_map(_Fields(label=label, text=s.text, message=str(s.message + 1)))
+                template.format_map(
+                    _Fields(label=info.label, value=value, text=s.text, message=str(s.message + 1))
+                )
             )
         if factors:
-            names = sep.join(map(labels.get, factors, factors))  # a factor's label, else its id
+            names = sep.join(map(labels.get, factors, factors))
             out.append(messages.get("factors", "{factors}").format_map(_Fields(factors=names)))
         earlier = [f for f in prior if f not in factors] if prior else []
         if earlier:
@@ -638,7 +1714,367 @@ class Screener:
             if pathway.next:
                 out.append(messages.get("next", "{next}").format_map(fields))
             out.append(messages.get("pathway_level", "{links}").format_map(fields))
-        return list(filter(None, out))  # without empty lines
+        return list(filter(None, out))
+
+
+class Scan(NamedTuple):
+    """What one pass over a message's tokens finds (shared by the slot rules)."""
+
+    keys: frozenset[str]
+    surfaces: frozenset[str]
+    sentence_of: list[int]
+    past: set[int]  # sentences whose last predicate is past
+    quantity: set[int]  # sentences with a count of pills or 全部
+    media: set[int]  # sentences about fiction or the news
+    recent: set[int]  # sentences with 昨日 / 先週…
+    decide_verb: bool
+
+
+def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
+    keys: set[str] = set()
+    surfaces: set[str] = set()
+    sentence_of: list[int] = []
+    past: set[int] = set()
+    quantity: set[int] = set()
+    media: set[int] = set()
+    recent: set[int] = set()
+    decide_verb = False
+    sentence = 0
+    last_past = False
+    has_title = "『" in text
+    media_words = g.media
+    recent_words = g.recent
+    n = len(tokens)
+    for i, t in enumerate(tokens):
+        sentence_of.append(sentence)
+        key = t.key
+        surface = t.surface
+        if t.kind == KIND_END:
+            if last_past:
+                past.add(sentence)
+            sentence += 1
+            last_past = False
+            continue
+        keys.add(key)
+        surfaces.add(surface)
+        pos = t.pos
+        if pos == "助動詞":
+            last_past = key == "た" and not t.cform.startswith("仮定形")
+        elif pos in ("動詞", "形容詞"):
+            last_past = False
+            if key in g.decide_verbs and pos == "動詞":
+                decide_verb = True
+        if key in media_words or surface in media_words or (has_title and surface == "『"):
+            media.add(sentence)
+        if key in recent_words or surface in recent_words:
+            recent.add(sentence)
+        if key in _ALL_WORDS:
+            quantity.add(sentence)
+        elif pos == "名詞" and t.pos2 == "数詞" and i + 1 < n:
+            nxt = tokens[i + 1]
+            if nxt.key in _COUNTERS and _number(surface) >= (
+                _QUANTITY_MIN if nxt.key in ("錠", "粒", "包") else 1
+            ):
+                quantity.add(sentence)
+    if last_past:
+        past.add(sentence)
+    return Scan(
+        frozenset(keys),
+        frozenset(surfaces),
+        sentence_of,
+        past,
+        quantity,
+        media,
+        recent,
+        decide_verb,
+    )
+
+
+_ALL_WORDS: Final = frozenset(
+    {
+        "全部",
+        "全て",
+        "すべて",
+        "纏める",
+        "まとめる",
+        "一気",
+        "大量",
+        "丸ごと",
+        "まるごと",
+        "残り",
+        "ありったけ",
+        "一度",
+    }
+)
+_COUNTERS: Final = frozenset(
+    {"錠", "粒", "包", "シート", "箱", "瓶", "ヒート", "日分", "週間", "本"}
+)
+
+
+def _span_end(tokens: Sequence[Token], last: int, reading: Reading, end: int, kind: str) -> int:
+    """The words the reader read belong to what was said: 死にたい, 縄を用意した."""
+    if kind == "time":
+        return end
+    j = min(reading.end, len(tokens)) - 1
+    while j > last and (
+        tokens[j].kind != KIND_WORD
+        or (tokens[j].pos == "助詞" and tokens[j].pos2 in ("格助詞", "終助詞", "係助詞"))
+    ):
+        j -= 1
+    return max(end, tokens[j].end) if j > last else end
+
+
+def _sentences(tokens: Sequence[Token]) -> list[int]:
+    out: list[int] = []
+    sentence = 0
+    for t in tokens:
+        out.append(sentence)
+        if t.kind == KIND_END:
+            sentence += 1
+    return out
+
+
+def _media_sentences(tokens: Sequence[Token], text: str, g: rd.Grammar) -> set[int]:
+    """Sentences about fiction, songs or the news: a media word or a 『title』 in them."""
+    out: set[int] = set()
+    sentence = 0
+    has_title = "『" in text
+    for t in tokens:
+        if t.kind == KIND_END:
+            sentence += 1
+            continue
+        if t.key in g.media or t.surface in g.media or (has_title and t.surface == "『"):
+            out.add(sentence)
+    return out
+
+
+def _past_sentences(tokens: Sequence[Token]) -> set[int]:
+    """Sentences whose last predicate is in the past (…た。)."""
+    out: set[int] = set()
+    sentence = 0
+    last_past = False
+    for t in tokens:
+        if t.kind == KIND_END:
+            if last_past:
+                out.add(sentence)
+            sentence += 1
+            last_past = False
+            continue
+        if t.pos == "助動詞":
+            last_past = t.key == "た" and not t.cform.startswith("仮定形")
+        elif t.pos in ("動詞", "形容詞"):
+            last_past = False
+    if last_past:
+        out.add(sentence)
+    return out
+
+
+def _drop_hidden(hits: list[Hit]) -> list[Hit]:
+    """A longer match of the same kind hides a shorter one inside it (首吊り hides 吊る).
+
+    Only hits that begin at most `longest` characters earlier can contain one, so each hit is
+    compared with that window of the hits sorted by their start: linear on long texts.
+    """
+    if len(hits) < 2:
+        return hits
+    order = sorted(hits, key=lambda h: h.begin)
+    begins = [h.begin for h in order]
+    longest = max(h.end - h.begin for h in order)
+    kept: list[Hit] = []
+    for h in hits:
+        window = order[bisect_left(begins, h.end - longest) : bisect_right(begins, h.begin)]
+        if any(
+            o is not h
+            and o.concept.kind == h.concept.kind
+            and o.begin <= h.begin
+            and h.end <= o.end
+            and (o.end - o.begin) > (h.end - h.begin)
+            for o in window
+        ):
+            continue
+        kept.append(h)
+    return kept
+
+
+def _quantity_sentences(tokens: Sequence[Token]) -> set[int]:
+    """Sentences with a count of pills (20錠, 2シート, 40錠くらい) or 全部 / まとめて."""
+    out: set[int] = set()
+    sentence = 0
+    for i, t in enumerate(tokens):
+        if t.kind == KIND_END:
+            sentence += 1
+            continue
+        if t.key in (
+            "全部",
+            "全て",
+            "すべて",
+            "纏める",
+            "まとめる",
+            "一気",
+            "大量",
+            "丸ごと",
+            "まるごと",
+            "残り",
+            "ありったけ",
+            "一度",
+        ):
+            out.add(sentence)
+        elif t.pos == "名詞" and t.pos2 == "数詞" and i + 1 < len(tokens):
+            nxt = tokens[i + 1]
+            if nxt.key in (
+                "錠",
+                "粒",
+                "包",
+                "シート",
+                "箱",
+                "瓶",
+                "ヒート",
+                "日分",
+                "週間",
+                "本",
+            ) and _number(t.surface) >= (_QUANTITY_MIN if nxt.key in ("錠", "粒", "包") else 1):
+                out.add(sentence)
+    return out
+
+
+def _number(surface: str) -> int:
+    digits = "".join(ch for ch in surface if ch.isdigit())
+    try:
+        return int(digits) if digits else 0
+    except ValueError:
+        return 0
+
+
+def _taking_along(tokens: Sequence[Token], g: rd.Grammar) -> bool:
+    """道連れ / 連れて / Xと一緒に: taking someone along (not わたしもそのまま一緒に)."""
+    for j, t in enumerate(tokens):
+        if t.key in ("道連れ", "連れる"):
+            return True
+        if t.key == "一緒" and j >= 2 and tokens[j - 1].key == "と":
+            before = tokens[j - 2]
+            if (
+                before.key in g.third_person
+                or before.pos2 == "固有名詞"
+                or before.key in g.caregivers
+            ):
+                return True
+    return False
+
+
+def _has_object(tokens: Sequence[Token], h: Hit) -> bool:
+    """A noun + を right before the verb (水を飲んだ): the verb is about that."""
+    j = h.first - 1
+    return j > 0 and tokens[j].key == "を" and tokens[j - 1].pos == "名詞"
+
+
+def _later_verb(tokens: Sequence[Token], h: Hit, verbs: frozenset[str]) -> str:
+    """A verb of the set later in the noun's sentence (…手元にある, …机に並べて)."""
+    for j in range(h.last + 1, min(h.last + 14, len(tokens))):
+        t = tokens[j]
+        if t.kind == KIND_END:
+            return ""
+        if t.key in verbs and t.pos in ("動詞", "名詞"):
+            return t.key
+    return ""
+
+
+def _fragment_after(tokens: Sequence[Token], h: Hit) -> bool:
+    """Only 上 / 中 / 前 / 近く (and particles) between the place and the end of the sentence."""
+    for j in range(h.last + 1, min(h.last + 5, len(tokens))):
+        t = tokens[j]
+        if t.kind == KIND_END:
+            return True
+        if t.key in (
+            "の",
+            "上",
+            "中",
+            "前",
+            "近く",
+            "そば",
+            "端",
+            "先",
+            "下",
+            "辺",
+            "ところ",
+            "所",
+            "だ",
+            "です",
+            "から",
+            "より",
+        ):
+            continue
+        return False
+    return len(tokens) <= h.last + 1
+
+
+def _cut_object_not_body(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """切る with an object that is not a body part (段ボールを切った, 髪を切った)."""
+    for j in range(h.first - 1, max(-1, h.first - 6), -1):
+        t = tokens[j]
+        if t.kind == KIND_END:
+            return False
+        if t.key == "を" and j > 0:
+            obj = tokens[j - 1]
+            return obj.key not in g.body_parts and obj.surface not in g.body_parts
+    return False
+
+
+def _water_entry(tokens: Sequence[Token], h: Hit) -> bool:
+    return any(
+        tokens[j].key in ("海", "川", "湖", "水") for j in range(max(0, h.first - 2), h.last + 1)
+    )
+
+
+def _kana_writing(text: str) -> bool:
+    """Text written almost without kanji (children, foreign residents: てすりに すわってる)."""
+    kanji = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+    kana = sum(1 for ch in text if "\u3041" <= ch <= "\u3096")
+    return kana >= 4 and kanji * 8 <= kana
+
+
+def _child_writing(text: str) -> bool:
+    """Only hiragana and no kanji at all, at some length, as young children write
+    (おとうさんがおさけのむとなぐってくる)."""
+    letters = [ch for ch in text if not ch.isspace() and ch not in "、。！？!?…・ー"]
+    if len(letters) < 12 or any("\u4e00" <= ch <= "\u9fff" for ch in letters):
+        return False
+    hira = sum(1 for ch in letters if "\u3041" <= ch <= "\u3096")
+    return hira / len(letters) >= _CHILD_HIRAGANA_RATIO
+
+
+def _recurrence_of_feeling(tokens: Sequence[Token], g: rd.Grammar) -> int | None:
+    phrases = [w for w in g.recurrence if len(w) >= 3]  # 今度こそ, 久しぶり: more than one word
+    surface = "".join(t.surface for t in tokens)
+    present = [p for p in phrases if p in surface]
+    if not present and not any(t.key in g.recurrence for t in tokens):
+        return None  # the common case: no recurrence word at all
+    for i, t in enumerate(tokens):
+        if t.key in g.recurrence or any(
+            "".join(x.surface for x in tokens[i : i + 3]).startswith(p) for p in present
+        ):
+            window = {x.key for x in tokens[i : i + 8]}
+            if window & {
+                "気持ち",
+                "考える",
+                "思う",
+                "同じ",
+                "したい",
+                "なる",
+                "感じ",
+                "やる",
+                "たい",
+                "浮かぶ",
+            }:
+                return i
+    return None
+
+
+LEAN_OVER: Final = "lean_over"  # the concept of looking down from a height (concepts.yaml)
+_CUE_KINDS: Final = frozenset({"benign", "child", "target"})
+_NO_READING: Final = Reading(frozenset(), "", "", 0, False)
+_PLAIN_CONTEXT: Final = Context("", False, False, False, False, False, False)
+_QUOTED_CONTEXT: Final = Context("", True, False, False, False, False, False)
+_RECURRENCE: Final = Concept("recurrence", "despair", "", False, None, None, False, (), ())
 
 
 def check_config(config_dir: Path) -> list[Problem]:

@@ -77,6 +77,8 @@ class Token(NamedTuple):
     pos2: str  # second field (格助詞, 接続助詞...)
     form: str  # conjugation form, '' when not inflected or not strict
     oov: bool
+    cform: str  # the full conjugation form (終止形-一般, 仮定形-一般, 意志推量形...), '' if none
+    ctype: str  # the conjugation type (五段-ナ行, 下一段-ナ行, 助動詞-タ...), '' if none
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,11 +88,13 @@ class _PosInfo:
     form: str
     punct: bool
     skippable: bool  # a particle that may be skipped (not a conjunctive one like けど, て)
+    cform: str
+    ctype: str
 
 
 # What a dictionary word always tokenizes to (everything but its surface and position):
-# (key, kind or -1 when the kind depends on the surface, pos, pos2, strict form).
-_Word = tuple[str, int, str, str, str]
+# (key, kind or -1 when the kind depends on the surface, pos, pos2, strict form, full form, type).
+_Word = tuple[str, int, str, str, str, str, str]
 
 _new_token = tuple.__new__  # Token(...) runs NamedTuple's Python-level __new__: 3x slower
 
@@ -114,6 +118,14 @@ class SudachiTokenizer:
             count += len(self._tokenizer.tokenize(text[chunk_start:chunk_end]))
         return count
 
+    def reading(self, text: str) -> str:
+        """The text's reading in hiragana (for kana variants of admin terms: 手すり → てすり)."""
+        out: list[str] = []
+        for m in self._tokenizer.tokenize(text):
+            reading = m.reading_form()
+            out.append(reading.translate(_KATA_TO_HIRA) if reading else m.surface())
+        return "".join(out)
+
     def tokenize(self, text: str) -> list[Token]:
         out: list[Token] = []
         for chunk_start, chunk_end in chunks(text):
@@ -132,6 +144,8 @@ class SudachiTokenizer:
                 strict,
                 pos[0] in ("補助記号", "空白"),
                 pos[0] == "助詞" and pos[1] != "接続助詞",
+                form,
+                pos[4] if pos[4] != "*" else "",
             )
             self._pos[pos_id] = info
         return info
@@ -142,7 +156,7 @@ class SudachiTokenizer:
         key = m.normalized_form()
         key = KEY_ALIASES.get(key, key)
         kind = -1 if info.punct or info.skippable else KIND_WORD
-        word = (key, kind, info.pos, info.pos2, info.form)
+        word = (key, kind, info.pos, info.pos2, info.form, info.cform, info.ctype)
         oov = m.is_oov()
         if not oov:
             # Sudachi reads a dictionary word's normalized form and part of speech from the
@@ -163,7 +177,7 @@ class SudachiTokenizer:
             oov = False
             if word is None:
                 word, oov = self._word(m)
-            key, kind, pos, pos2, form = word
+            key, kind, pos, pos2, form, cform, ctype = word
             if kind < 0:
                 if pos in ("補助記号", "空白"):
                     kind = KIND_END if surface in SENTENCE_END or "\n" in surface else KIND_PUNCT
@@ -172,11 +186,24 @@ class SudachiTokenizer:
                 else:
                     kind = KIND_WORD
             end = begin + len(surface)
-            token = (key, surface, begin, end, kind, pos, pos2, form, oov and pos == "名詞")
+            token = (
+                key,
+                surface,
+                begin,
+                end,
+                kind,
+                pos,
+                pos2,
+                form,
+                oov and pos == "名詞",
+                cform,
+                ctype,
+            )
             append(_new_token(Token, token))
             begin = end
 
 
+_KATA_TO_HIRA: Final = {cp: cp - 0x60 for cp in range(0x30A1, 0x30F7)}
 _MAX_REMEMBERED_WORDS = 100_000  # distinct dictionary words (a few tens of MB at most)
 
 

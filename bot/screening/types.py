@@ -43,10 +43,10 @@ class RiskLevel(IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class Signal:
-    """One lexicon match in one message: what the counselor sees as 'the words that raised it'."""
+    """One slot filled in one message: what the counselor sees as 'the words that raised it'."""
 
-    cls: str  # signal class: ideation, passive_ideation, self_harm, plan, means, time, act, despair, factor, ...
-    term: str  # lexicon entry id that matched
+    cls: str  # the slot: ideation, passive, intent, method, means, place, timing, preparation, act, factor, ...
+    term: str  # the concept id that filled it (concepts.yaml, factor_words.yaml)
     text: str  # the matched text exactly as the person wrote it
     start: int  # character span in the original message [start, end)
     end: int

@@ -97,7 +97,7 @@ def test_broken_config_file_keeps_the_running_version(live: LiveConfig, admin_fi
 
 def test_screener_reloads_only_when_its_files_change(live: LiveConfig, admin_files: Path) -> None:
     before = live.bundle.screener
-    lexicon = admin_files / "config" / "lexicon.yaml"
+    lexicon = admin_files / "config" / "concepts.yaml"
     lexicon.write_text(lexicon.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     assert live.reload() == []
     assert live.bundle.screener is not before

@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 
 from bot.screening import Screener, check_config
+from bot.screening.config import FILES
 from bot.yamlio import ConfigError
 
 from .conftest import CONFIG
-
-FILES = ("lexicon.yaml", "idioms.yaml", "spellings.yaml", "factors.yaml", "pathways.yaml")
 
 
 @pytest.fixture
@@ -31,19 +30,21 @@ def edit(path: Path, old: str, new: str) -> int:
     return text[:index].count("\n") + 1
 
 
+def find(problems: list, file: str, line: int | None, words: str) -> bool:  # type: ignore[type-arg]
+    return any(
+        p.file.endswith(file) and (line is None or p.line == line) and words in p.message
+        for p in problems
+    )
+
+
 def test_repository_config_is_valid() -> None:
     assert check_config(CONFIG) == []
 
 
-def test_unknown_signal_class(config_dir: Path) -> None:
-    line = edit(config_dir / "lexicon.yaml", "    class: plan\n", "    class: plann\n")
+def test_unknown_kind(config_dir: Path) -> None:
+    line = edit(config_dir / "concepts.yaml", "    kind: death\n", "    kind: deth\n")
     problems = check_config(config_dir)
-    assert any(
-        p.file.endswith("lexicon.yaml")
-        and p.line == line
-        and "unknown signal class 'plann'" in p.message
-        for p in problems
-    ), problems
+    assert find(problems, "concepts.yaml", line, "unknown kind 'deth'"), problems
 
 
 def test_unknown_factor_in_a_chain(config_dir: Path) -> None:
@@ -53,60 +54,104 @@ def test_unknown_factor_in_a_chain(config_dir: Path) -> None:
         "steps: [unemployment, povrety, debt, depression]",
     )
     problems = check_config(config_dir)
-    assert any(
-        p.file.endswith("pathways.yaml")
-        and p.line == line
-        and "unknown factor id 'povrety'" in p.message
-        for p in problems
-    ), problems
+    assert find(problems, "pathways.yaml", line, "unknown factor id 'povrety'"), problems
 
 
-def test_duplicate_entry_id(config_dir: Path) -> None:
-    line = edit(config_dir / "lexicon.yaml", "  - id: lets_die\n", "  - id: want_to_die\n")
+def test_unknown_factor_in_the_factor_words(config_dir: Path) -> None:
+    line = edit(config_dir / "factor_words.yaml", "    factor: debt\n", "    factor: dept\n")
     problems = check_config(config_dir)
-    assert any(p.line == line and "duplicate entry id" in p.message for p in problems), problems
+    assert find(problems, "factor_words.yaml", line, "unknown factor id 'dept'"), problems
+
+
+def test_duplicate_concept_id_across_files(config_dir: Path) -> None:
+    line = edit(config_dir / "factor_words.yaml", "  - id: f_debt\n", "  - id: vanish\n")
+    problems = check_config(config_dir)
+    assert find(problems, "factor_words.yaml", line, "duplicate concept id"), problems
 
 
 def test_bad_regex(config_dir: Path) -> None:
     line = edit(config_dir / "spellings.yaml", "match: 'じさつ|ジサツ'", "match: 'じさつ(|ジサツ'")
     problems = check_config(config_dir)
-    assert any(
-        p.file.endswith("spellings.yaml") and p.line == line and "is not valid" in p.message
-        for p in problems
-    ), problems
+    assert find(problems, "spellings.yaml", line, "is not valid"), problems
 
 
 def test_empty_term(config_dir: Path) -> None:
-    line = edit(config_dir / "lexicon.yaml", "terms: [遺書, ", "terms: ['', ")
+    line = edit(config_dir / "concepts.yaml", "terms: [遺書, ", "terms: ['', ")
     problems = check_config(config_dir)
-    assert any(p.line == line and "empty" in p.message for p in problems), problems
+    assert find(problems, "concepts.yaml", line, "empty"), problems
 
 
 def test_term_ending_in_a_particle(config_dir: Path) -> None:
-    edit(config_dir / "lexicon.yaml", "terms: [遺書, ", "terms: [遺書を, ")
+    edit(config_dir / "concepts.yaml", "terms: [遺書, ", "terms: [遺書を, ")
     problems = check_config(config_dir)
     assert any("particle 'を'" in p.message for p in problems), problems
 
 
 def test_unknown_level_and_key(config_dir: Path) -> None:
-    edit(config_dir / "lexicon.yaml", "role: plan, level: high}", "role: plan, level: urgent}")
-    edit(config_dir / "lexicon.yaml", "  - id: lets_die\n", "  - id: lets_die\n    colour: red\n")
+    edit(
+        config_dir / "screening.yaml",
+        "{label: 意図・決意, level: imminent}",
+        "{label: 意図・決意, level: urgent}",
+    )
+    edit(config_dir / "concepts.yaml", "  - id: vanish\n", "  - id: vanish\n    colour: red\n")
     messages = [p.message for p in check_config(config_dir)]
     assert any("unknown level 'urgent'" in m for m in messages), messages
     assert any("unknown key 'colour'" in m for m in messages), messages
 
 
-def test_yaml_syntax_error(config_dir: Path) -> None:
-    (config_dir / "idioms.yaml").write_text("idioms: [\n  - id: x\n", encoding="utf-8")
+def test_missing_slot_is_named(config_dir: Path) -> None:
+    edit(
+        config_dir / "screening.yaml",
+        "  farewell:        {label: 別れの言葉, level: moderate}\n",
+        "",
+    )
+    assert find(check_config(config_dir), "screening.yaml", None, "the slot 'farewell' is missing")
+
+
+def test_grammar_word_list_missing(config_dir: Path) -> None:
+    edit(config_dir / "grammar.yaml", "  ought: [べし, べき]\n", "")
+    assert find(check_config(config_dir), "grammar.yaml", None, "the list 'ought' is missing")
+
+
+def test_dialect_example_that_does_not_change(config_dir: Path) -> None:
+    line = edit(
+        config_dir / "dialects.yaml", "      死にたか: 死にたい\n", "      死にたか: 死にたか\n"
+    )
     problems = check_config(config_dir)
-    assert any(
-        p.file.endswith("idioms.yaml") and "YAML syntax error" in p.message for p in problems
+    assert find(problems, "dialects.yaml", line, "becomes '死にたい', not '死にたか'"), problems
+
+
+def test_dialect_counter_example_that_changes(config_dir: Path) -> None:
+    edit(
+        config_dir / "dialects.yaml",
+        "counter_examples: [食べたか？, もう寝たか,",
+        "counter_examples: [死にたかばい, もう寝たか,",
+    )
+    problems = check_config(config_dir)
+    assert find(problems, "dialects.yaml", None, "the counter-example '死にたかばい' is changed"), (
+        problems
     )
 
 
+def test_dialect_rule_needs_counter_examples(config_dir: Path) -> None:
+    edit(config_dir / "dialects.yaml", "    counter_examples: [しょうがない]\n", "")
+    assert find(check_config(config_dir), "dialects.yaml", None, "add 'counter_examples'")
+
+
+def test_emoji_needs_a_word(config_dir: Path) -> None:
+    line = edit(config_dir / "spellings.yaml", "  💊: 薬\n", "  💊: ''\n")
+    problems = check_config(config_dir)
+    assert find(problems, "spellings.yaml", line, "must be followed by the word it means"), problems
+
+
+def test_yaml_syntax_error(config_dir: Path) -> None:
+    (config_dir / "idioms.yaml").write_text("idioms: [\n  - id: x\n", encoding="utf-8")
+    assert find(check_config(config_dir), "idioms.yaml", None, "YAML syntax error")
+
+
 def test_missing_file(config_dir: Path) -> None:
-    (config_dir / "factors.yaml").unlink()
-    assert any("the file is missing" in p.message for p in check_config(config_dir))
+    (config_dir / "grammar.yaml").unlink()
+    assert find(check_config(config_dir), "grammar.yaml", None, "the file is missing")
 
 
 def test_spelling_example_must_match(config_dir: Path) -> None:
@@ -119,9 +164,10 @@ def test_spelling_example_must_match(config_dir: Path) -> None:
 
 
 def test_load_raises_config_error_with_every_problem(config_dir: Path) -> None:
-    edit(config_dir / "lexicon.yaml", "    class: plan\n", "    class: plann\n")
+    edit(config_dir / "concepts.yaml", "    kind: death\n", "    kind: deth\n")
     edit(config_dir / "pathways.yaml", "amplifiers: [isolation]", "amplifiers: [lonely]")
     with pytest.raises(ConfigError) as info:
         Screener.load(config_dir)
     assert len(info.value.problems) >= 2
-    assert "lexicon.yaml:" in str(info.value)
+    assert "concepts.yaml:" in str(info.value)
+    assert "pathways.yaml:" in str(info.value)

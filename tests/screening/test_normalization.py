@@ -43,15 +43,15 @@ def test_variant_is_ideation(screener: Screener, text: str) -> None:
     ("text", "cls"),
     [
         ("リスカしちゃった", "self_harm"),
-        ("ODした", "self_harm"),
-        ("ＯＤしてしまった", "self_harm"),
+        ("ODした", "act"),
+        ("ＯＤしてしまった", "act"),
         ("首吊りしたい", "method"),
         ("くびつりたい", "method"),
         ("飛び降りたい", "method"),
         ("練炭自殺", "method"),
         ("自傷がやめられない", "self_harm"),
-        ("キエタイ", "passive_ideation"),
-        ("きえたい", "passive_ideation"),
+        ("キエタイ", "passive"),
+        ("きえたい", "passive"),
     ],
 )
 def test_slang_and_method_words(screener: Screener, text: str, cls: str) -> None:
@@ -64,14 +64,15 @@ def test_signal_span_points_at_original_text(screener: Screener) -> None:
     result = screener.screen_conversation([text])
     signal = next(s for s in result.signals if s.cls == "ideation")
     assert text[signal.start : signal.end] == signal.text
-    assert signal.text == "ｼﾆﾀｲ"
+    assert signal.text.startswith("ｼﾆﾀｲ")
 
 
 def test_span_after_emoji_and_width(screener: Screener) -> None:
     text = "🌧️🌧️今日も　ＯＤしちゃった"
     result = screener.screen_conversation([text])
-    signal = next(s for s in result.signals if s.cls == "self_harm")
-    assert text[signal.start : signal.end] == signal.text == "ＯＤ"
+    signal = next(s for s in result.signals if s.cls == "act")
+    assert text[signal.start : signal.end] == signal.text
+    assert signal.text.startswith("ＯＤ")
 
 
 def test_normalizer_map_is_consistent() -> None:
@@ -111,3 +112,76 @@ def test_long_text_finds_crisis_at_the_end(screener: Screener) -> None:
     assert result.risk >= RiskLevel.HIGH
     signal = next(s for s in result.signals if s.cls == "ideation")
     assert text[signal.start : signal.end] == "死にたい"
+
+
+@pytest.mark.parametrize(
+    ("text", "slot"),
+    [
+        ("💊💊💊 ぜんぶ", "method"),
+        ("🪢 買った", "means"),
+        ("もう🪦に入りたい", "passive"),
+        ("し に た い", "ideation"),
+        ("死.に.た.い.な", "ideation"),
+        ("自.殺したい", "ideation"),
+        ("i want to disappear", "passive"),
+        ("kms", "ideation"),
+        ("tbh i wanna die lol", "ideation"),
+        ("i took like 20 pills", "act"),
+        ("unalive myself", "ideation"),
+        ("ちにたいでちゅ", "ideation"),
+    ],
+)
+def test_emoji_spacing_and_english_keep_their_meaning(
+    screener: Screener, text: str, slot: str
+) -> None:
+    result = screener.screen_conversation([text])
+    assert slot in {s.cls for s in result.signals}, (text, result.signals)
+    for s in result.signals:
+        assert text[s.start : s.end] == s.text
+
+
+def test_emoji_become_words_and_spans_point_at_them() -> None:
+    normalizer = Normalizer(emoji={"💊": "薬"})
+    text = "💊💊💊ぜんぶ"
+    out = normalizer.normalize(text)
+    assert "薬" in out.text and "💊" not in out.text
+    i = out.text.index("薬")
+    assert out.original_span(i, i + 1) == (0, 3)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("し に た い", "しにたい"),
+        ("死.に.た.い", "死にたい"),
+        ("自.殺", "自殺"),
+        ("今日 は 雨", "今日 は 雨"),  # words of more than one letter stay apart
+    ],
+)
+def test_letters_typed_apart_are_joined(text: str, expected: str) -> None:
+    assert Normalizer().normalize(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("dialect", "standard"),
+    [
+        ("死にたか", "死にたい"),
+        ("もう生きとうなか", "もう生きたくない"),
+        ("死にとうなる", "死にたくなる"),
+        ("死なへんで", "死なないよ"),
+        ("おらん方がええ", "いない方がいい"),
+        ("一緒に死のまい", "一緒に死のう"),
+        ("生きとってもしょうがないけぇ", "生きていてもしょうがないから"),
+        ("殺したる", "殺してやる"),
+    ],
+)
+def test_dialect_rules_rewrite_before_tokenizing(
+    screener: Screener, dialect: str, standard: str
+) -> None:
+    got = screener._normalizer.normalize(dialect).text
+    assert got == Normalizer().normalize(standard).text, got
+
+
+@pytest.mark.parametrize("text", ["食べたか？", "何しとう", "たいへんで", "もう寝たか", "行くまい"])
+def test_dialect_rules_leave_standard_japanese_alone(screener: Screener, text: str) -> None:
+    assert screener._normalizer.normalize(text).text == Normalizer().normalize(text).text

@@ -1,0 +1,1039 @@
+"""The clause reader: what a person says about a word that matters, read from the words after it.
+
+A concept match (死ぬ, 消える, ロープ, 屋上…) is only half of what was said. The other half is
+grammar: 死にたい is a wish, 死にたくない a denial, 死ぬしかない an affirmation, 死のうと思う an
+intent, 死んだら楽 a contemplation, 死にたいって言ってた someone else's words, 昔は死にたかった a
+past that may be over. `ClauseReader.read` walks the words after the match inside its clause
+(Sudachi's part of speech and conjugation form, compared by normalized form) and returns the
+`Reading`: a small set of features the slot rules combine. `ClauseReader.context` looks back
+for the subject, quotes, history and hyperbole frames.
+
+The grammar words themselves are data (``config/grammar.yaml``); this module is the reading.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final, NamedTuple
+
+from bot.screening.tokens import KIND_END, KIND_PUNCT, Token
+
+# Features of a reading (strings: cheap to test, and readable in explanations).
+DESIRE: Final = "desire"  # …たい
+VOLITIONAL: Final = "volitional"  # 死のう, しまおう
+INTENT: Final = "intent"  # つもり, 予定, と思う after a volitional, ことにした
+DECIDED: Final = "decided"  # 決めた
+EVALUATION: Final = "evaluation"  # ほうがいい, ばいい, たら楽, べき
+ONLY: Final = "only"  # しかない
+THOUGHT: Final = "thought"  # と思う, ことばかり考える
+CONDITIONAL: Final = "conditional"  # たら, ば, なら (without an evaluation: a hypothesis)
+QUESTION: Final = "question"  # か, ？, どうなる
+PAST: Final = "past"  # た at the end of the chain
+PROGRESSIVE: Final = "progressive"  # ている, てる
+ATTEMPT: Final = "attempt"  # 死のうとした
+NEGATED: Final = "negated"  # an odd number of negations
+POTENTIAL: Final = "potential"  # 死ねる
+ONSET: Final = "onset"  # 死にたくなる
+REPORTED: Final = "reported"  # って言ってた, らしい
+REQUEST: Final = "request"  # 死なないで
+CONCESSIVE: Final = "concessive"  # 死んでも (誰も困らない)
+POLITE: Final = "polite"  # 死にます
+WISH_OTHER: Final = "wish_other"  # 死んでほしい (a wish about someone else)
+APPEARANCE: Final = "appearance"  # 死にそう
+IMPERATIVE: Final = "imperative"  # 死ね
+EXPERIENCE: Final = "experience"  # …たことがある
+TENTATIVE: Final = "tentative"  # かな, かも
+BETTER: Final = "better"  # …ほうが (a comparison, with or without いい after it)
+WISH: Final = "wish"  # 止まってくれないかな, 消してくんないかな: a wish that something would happen
+TEYARU: Final = "teyaru"  # 殺してやる, 火つけてやる: a threat or a defiant resolve
+PURPOSE: Final = "purpose"  # 殺しに行く, 刺しに来る: going to do it
+KURERU: Final = "kureru"  # …てくれる: something someone (or something) else does for me
+HEDGE: Final = "hedge"  # …わけじゃない: not exactly (a hedge, often with distress)
+HISTORY: Final = "history"  # 死にたかった時期 / 頃: a period of the past
+PASSIVE: Final = "passive"  # 殴られる: done to the speaker, not by them
+TRY: Final = "try"  # …てみる: tried it out (首に巻いてみた)
+TE: Final = "te"  # the chain goes on after …て (ホースつないで、エンジンかけっぱなし)
+
+_MAX_TAIL = 18
+
+
+@dataclass(frozen=True, slots=True)
+class Grammar:
+    """The grammar word lists of config/grammar.yaml, as sets of dictionary forms."""
+
+    desire: frozenset[str]
+    negation: frozenset[str]
+    only: frozenset[str]
+    intent_nouns: frozenset[str]
+    decide_verbs: frozenset[str]
+    thought_verbs: frozenset[str]
+    say_verbs: frozenset[str]
+    hearsay: frozenset[str]
+    better_nouns: frozenset[str]
+    good_words: frozenset[str]
+    ought: frozenset[str]
+    reason_nouns: frozenset[str]
+    koto_nouns: frozenset[str]
+    method_nouns: frozenset[str]
+    aux_verbs: frozenset[str]
+    progressive: frozenset[str]
+    become: frozenset[str]
+    question: frozenset[str]
+    clause_breaks: frozenset[str]
+    first_person: frozenset[str]
+    third_person: frozenset[str]
+    media: frozenset[str]
+    history: frozenset[str]
+    present: frozenset[str]
+    recurrence: frozenset[str]
+    laughter: frozenset[str]
+    cause: frozenset[str]
+    earnest: frozenset[str]
+    now: frozenset[str]
+    finality: frozenset[str]
+    acquire_verbs: frozenset[str]
+    collect_verbs: frozenset[str]
+    ingest_verbs: frozenset[str]
+    act_verbs: frozenset[str]
+    presence_verbs: frozenset[str]
+    quit_verbs: frozenset[str]
+    purpose_verbs: frozenset[str]
+    carry_verbs: frozenset[str]
+    caregivers: frozenset[str]
+    wound_words: frozenset[str]
+    water_words: frozenset[str]
+    weary_words: frozenset[str]
+    body_parts: frozenset[str]
+    recent: frozenset[str]
+    rumination: frozenset[str]
+    overcome: frozenset[str]
+    why_words: frozenset[str]
+
+
+GRAMMAR_LISTS: Final = tuple(Grammar.__dataclass_fields__)
+
+
+class Reading(NamedTuple):
+    """What the words after a match say about it."""
+
+    features: frozenset[str]
+    governor: str  # the verb a noun depends on (ロープを買った → 買う); '' for a predicate
+    governor_surface: str
+    end: int  # token index after the construction that was read
+    quantity: bool  # a count or 全部 / まとめて between the noun and its verb (薬20錠いった)
+
+    def has(self, feature: str) -> bool:
+        return feature in self.features
+
+
+class Context(NamedTuple):
+    """What the words before a match say about who speaks and when."""
+
+    subject: str  # "self", "other", "media" or "" (no subject word: by default the person)
+    quoted: bool  # inside 「」 or 『』
+    history: bool  # a past-time word before it in the sentence (昔は, 中学の頃)
+    cause: bool  # a trivial-cause frame right before it (寒すぎて, 面接とか, テストで)
+    now: bool  # 今 / さっき in the clause
+    present: bool  # 今 / 最近 in the sentence (contrast with a past)
+    recurrence: bool  # また / 再び in the sentence
+    possessive: bool = False  # the subject came from 彼氏の腕 / 同僚の机 (someone else's thing)
+
+
+_CASE_PARTICLES: Final = frozenset(
+    {"を", "が", "に", "で", "へ", "は", "も", "と", "から", "まで", "って", "の", "より"}
+)
+_SUBJECT_PARTICLES: Final = frozenset(
+    {"が", "は", "も", "って", "ったら", "ってば", "なんか", "なんて"}
+)
+_QUOTE_PARTICLES: Final = frozenset({"と", "って", "とか", "っと", "なんて", "なんか"})
+_SENTENCE_FINAL_PUNCT: Final = frozenset({"？", "?"})
+_OPEN_QUOTES: Final = "「『"
+_CLOSE_QUOTES: Final = "」』"
+_NUMBER_POS2: Final = "数詞"
+_QUESTION_WORDS: Final = frozenset(
+    {
+        "どこ",
+        "何処",
+        "どう",
+        "何",
+        "なに",
+        "いつ",
+        "どれ",
+        "どの",
+        "どんな",
+        "なぜ",
+        "何故",
+        "どうやって",
+        "どれくらい",
+        "何錠",
+        "何回",
+    }
+)
+_SCOPE_FILLERS: Final = frozenset(
+    {
+        "一度",
+        "一回",
+        "全然",
+        "決して",
+        "少しも",
+        "まったく",
+        "全く",
+        "特に",
+        "別に",
+        "そんなに",
+        "あまり",
+        "余り",
+        "本当",
+        "本気",
+        "ほとんど",
+        "殆ど",
+        "もう",
+        "まだ",
+        "今",
+        "今は",
+        "最近",
+        "なんか",
+        "なんて",
+        "絶対",
+        "絶対に",
+    }
+)
+_NOT_CAUSES: Final = frozenset(
+    {
+        "一人",
+        "ひとり",
+        "独り",
+        "自分",
+        "二人",
+        "みんな",
+        "皆",
+        "家",
+        "部屋",
+        "自宅",
+        "車",
+        "ここ",
+        "そこ",
+        "あそこ",
+        "本気",
+        "マジ",
+        "まじ",
+        "時間",
+        "分",
+        "日",
+        "秒",
+        "後",
+        "月",
+        "週間",
+        "年",
+        "時",
+        "夜",
+        "朝",
+    }
+)
+_QUANTITY_WORDS: Final = frozenset(
+    {
+        "全部",
+        "全て",
+        "すべて",
+        "纏める",
+        "まとめる",
+        "一気",
+        "大量",
+        "いっぱい",
+        "沢山",
+        "たくさん",
+        "丸ごと",
+        "まるごと",
+        "残り",
+        "多め",
+        "多めに",
+        "倍",
+        "余分",
+        "わざと",
+        "多い",
+        "ありったけ",
+    }
+)
+
+
+class ClauseReader:
+    """Reads the grammar around matches in one message's tokens."""
+
+    def __init__(self, grammar: Grammar) -> None:
+        self.g = grammar
+
+    # --- after the match ----------------------------------------------------------------
+
+    def read(self, tokens: Sequence[Token], head: int, *, noun: bool = False) -> Reading:
+        """Read the words after ``tokens[head]`` (the match's last word).
+
+        For a noun (ロープ, 遺書, 練炭) the reading is that of the verb it depends on, found
+        after its particles in the same clause (ロープを買った → 買う, past).
+        """
+        g = self.g
+        feats: set[str] = set()
+        n = len(tokens)
+        head_token = tokens[head]
+        governor = ""
+        governor_surface = ""
+        quantity = False
+        i = head + 1
+        if (
+            noun or head_token.pos in ("名詞", "接尾辞", "代名詞")
+        ) and head_token.key not in g.better_nouns:
+            # A noun: step over compound parts and particles to the verb it depends on.
+            # A verbal noun before する is the verb itself (ロープを用意した → 用意).
+            j = i
+            last_noun = ""
+            while j < n and j - head <= 8:
+                t = tokens[j]
+                if t.kind in (KIND_END,) or (
+                    t.kind == KIND_PUNCT and t.surface not in "、,，" and not t.surface.isspace()
+                ):
+                    break
+                if t.key in _QUESTION_WORDS:
+                    feats.add(QUESTION)  # ロープってどこで売ってる
+                if (
+                    (t.pos == "名詞" and t.pos2 == _NUMBER_POS2)
+                    or t.key in _QUANTITY_WORDS
+                    or t.surface in _QUANTITY_WORDS
+                ):
+                    quantity = True
+                    j += 1
+                    continue
+                if (
+                    t.pos in ("名詞", "接尾辞", "接頭辞", "代名詞", "連体詞", "副詞", "形状詞")
+                    or t.kind == KIND_PUNCT
+                ):
+                    verbal = j + 1 < n and tokens[j + 1].key in ("する", "出来る", "できる")
+                    if (t.key in g.intent_nouns and not verbal) or t.key in g.better_nouns:
+                        break
+                    if t.pos == "名詞":
+                        last_noun = t.key
+                    j += 1
+                    continue
+                if t.pos == "助詞" and (
+                    t.key in _CASE_PARTICLES or t.pos2 in ("係助詞", "副助詞", "格助詞")
+                ):
+                    if t.key in g.only:
+                        break
+                    j += 1
+                    continue
+                if t.pos in ("動詞", "形容詞"):
+                    governor = t.key
+                    governor_surface = t.surface
+                    if (
+                        t.key in ("する", "出来る", "できる")
+                        and last_noun
+                        and tokens[j - 1].pos == "名詞"
+                    ):
+                        governor = last_noun
+                    head = j
+                    i = j + 1
+                    break
+                if t.pos == "助動詞":  # 首吊りたい, 遺書です
+                    i = j
+                    break
+                break
+        head_token = tokens[head]
+        if governor:
+            if governor in g.thought_verbs:
+                feats.add(THOUGHT)  # 自殺を考えてしまう
+            elif governor in g.decide_verbs:
+                feats.update((INTENT, DECIDED))
+        cform = head_token.cform
+        if cform.startswith("意志推量形"):
+            feats.add(VOLITIONAL)
+        elif cform.startswith("仮定形"):
+            feats.add(CONDITIONAL)
+        elif cform.startswith("命令形"):
+            feats.add(IMPERATIVE)
+        if head_token.pos == "動詞" and _is_potential(head_token):
+            feats.add(POTENTIAL)
+        negations = 0
+        only_pending = False
+        quote_pending = False
+        better_pending = head_token.key in g.better_nouns  # いない方がいい: the match ends on 方
+        if better_pending:
+            feats.add(BETTER)
+        koto_pending = False
+        reason_pending = False
+        after_te = False
+        kureru = False
+        purpose_pending = False
+        kamawanai = False
+        past_at = -1
+        steps = 0
+        while i < n and steps < _MAX_TAIL:
+            steps += 1
+            t = tokens[i]
+            key = t.key
+            if t.kind == KIND_END:
+                if t.surface in _SENTENCE_FINAL_PUNCT:
+                    feats.add(QUESTION)
+                nxt = tokens[i + 1] if i + 1 < n else None
+                if (
+                    t.surface in ("…", "‥", ".", "...")
+                    and nxt is not None
+                    and nxt.key in ("筈", "はず")
+                ):
+                    i += 1  # 思わない…はずだったのに: the sentence goes on
+                    continue
+                break
+            if t.kind == KIND_PUNCT:
+                if t.surface.isspace():  # しぬ つもり: words typed apart
+                    i += 1
+                    continue
+                nxt = tokens[i + 1] if i + 1 < n else None
+                if t.surface in (".", "...") and nxt is not None and nxt.key in ("筈", "はず"):
+                    i += 1  # 思わない…はずだったのに (… reads as ...)
+                    continue
+                if (
+                    t.surface in ("、", ",")
+                    and nxt is not None
+                    and nxt.key in ("って", "と")
+                    and negations
+                ):
+                    i += 1  # 思ってない、って言い切れたら: the quote goes on after the comma
+                    continue
+                if t.surface in _SENTENCE_FINAL_PUNCT:
+                    feats.add(QUESTION)
+                break
+            pos = t.pos
+            if pos == "助動詞":
+                after_te = False
+                if key in g.desire:
+                    feats.add(DESIRE)
+                elif key in g.negation:
+                    if t.cform.startswith("仮定形"):
+                        feats.add(CONDITIONAL)  # 来なきゃ, 覚めなければ
+                    if only_pending:
+                        only_pending = False
+                        feats.add(ONLY)
+                    elif kamawanai:
+                        kamawanai = False
+                    else:
+                        negations += 1
+                elif key == "た":
+                    if t.cform.startswith("仮定形"):
+                        feats.add(CONDITIONAL)
+                    else:
+                        past_at = i
+                elif t.cform.startswith("意志推量形") and key not in ("だ", "です", "や", "じゃ"):
+                    feats.add(VOLITIONAL)  # だろう / でしょう are conjecture, not volition
+                elif key in ("ます", "です"):
+                    feats.add(POLITE)
+                elif key in ("だ", "や", "じゃ"):
+                    if t.cform.startswith("仮定形"):
+                        feats.add(CONDITIONAL)
+                elif key in g.hearsay:
+                    feats.add(REPORTED)
+                elif key in g.ought:
+                    feats.add(EVALUATION)
+                elif key in g.progressive:
+                    feats.add(PROGRESSIVE)
+                elif key in ("れる", "られる") and i == head + 1:
+                    feats.add(PASSIVE)
+                elif key in ("ちゃう", "じゃう", "とく", "どく"):
+                    if t.cform.startswith("意志推量形"):
+                        feats.add(VOLITIONAL)
+                elif key == "む" or key == "まい":  # 死なん (= ぬ in Sudachi's reading of ん)
+                    negations += 1
+                i += 1
+                continue
+            if pos == "助詞":
+                if (
+                    key in g.clause_breaks
+                    and t.pos2 == "接続助詞"
+                    and key not in ("ば", "たら", "なら")
+                ):
+                    break
+                if key in ("て", "で") and t.pos2 == "接続助詞":
+                    after_te = True
+                    i += 1
+                    continue
+                if key == "も" and after_te:
+                    feats.add(CONCESSIVE)
+                    after_te = False
+                    i += 1
+                    continue
+                if key in ("ば", "たら"):
+                    feats.add(CONDITIONAL)
+                    i += 1
+                    continue
+                if (
+                    key == "に"
+                    and i == head + 1
+                    and head_token.pos == "動詞"
+                    and head_token.cform.startswith("連用形")
+                ):
+                    purpose_pending = True  # 殺しに行く
+                    i += 1
+                    continue
+                if key in _QUOTE_PARTICLES and t.pos2 in ("格助詞", "副助詞"):
+                    quote_pending = True
+                    # 殺すって、本人に直接言ってやった: a comma and the addressee before the verb
+                    k = i + 1
+                    while (
+                        k < n
+                        and k - i <= 6
+                        and (
+                            tokens[k].surface in ("、", ",")
+                            or tokens[k].pos in ("名詞", "代名詞", "副詞", "接尾辞")
+                            or (tokens[k].pos == "助詞" and tokens[k].pos2 == "格助詞")
+                        )
+                    ):
+                        k += 1
+                    if (
+                        k < n
+                        and k > i + 1
+                        and tokens[k].pos == "動詞"
+                        and tokens[k].key in g.say_verbs
+                    ):
+                        i = k
+                        continue
+                    i += 1
+                    continue
+                if key == "と" and t.pos2 == "接続助詞":
+                    feats.add(CONDITIONAL)
+                    i += 1
+                    continue
+                if key in g.only:
+                    only_pending = True
+                    i += 1
+                    continue
+                if key == "だけ":
+                    better_pending = True  # ハンドルを切るだけでいい
+                    i += 1
+                    continue
+                if t.pos2 == "終助詞":
+                    if key in g.question:
+                        feats.add(QUESTION if key in ("か", "かい", "っけ") else TENTATIVE)
+                    i += 1
+                    continue
+                if key == "か" and t.pos2 == "副助詞":  # 死ぬかも
+                    feats.add(TENTATIVE)
+                    i += 1
+                    continue
+                i += 1
+                continue
+            if pos == "動詞":
+                if purpose_pending and key in g.purpose_verbs:
+                    feats.update((PURPOSE, INTENT))
+                    purpose_pending = False
+                    i += 1
+                    continue
+                if after_te and key in ("やる", "遣る", "やれる"):
+                    feats.add(TEYARU)
+                    after_te = False
+                    i += 1
+                    continue
+                if after_te and key in ("呉れる", "くれる", "下さる", "くださる"):
+                    kureru = True
+                    after_te = False
+                    i += 1
+                    continue
+                if CONCESSIVE in feats and key in ("構う", "かまう"):
+                    feats.add(EVALUATION)  # 死んでも構わない
+                    kamawanai = True
+                    i += 1
+                    continue
+                if after_te and key in g.aux_verbs:
+                    if key in g.progressive or key in ("来る", "くる"):
+                        feats.add(PROGRESSIVE)  # 切ってる, においがしてきた
+                    if key in ("見る", "みる"):
+                        feats.add(TRY)
+                    after_te = False
+                    i += 1
+                    continue
+                if key in ("切れる",) and t.pos2 == "非自立可能":  # 死にきれない
+                    i += 1
+                    continue
+                if key in g.become and (DESIRE in feats or negations or koto_pending):
+                    feats.add(ONSET)
+                    i += 1
+                    continue
+                if quote_pending or koto_pending:
+                    if key in g.thought_verbs:
+                        feats.add(THOUGHT)
+                        if VOLITIONAL in feats:
+                            feats.add(INTENT)
+                        quote_pending = koto_pending = False
+                        i += 1
+                        continue
+                    if key in g.decide_verbs:
+                        feats.update((INTENT, DECIDED))
+                        quote_pending = koto_pending = False
+                        i += 1
+                        continue
+                    if key in g.say_verbs or key in ("言い切る", "言える", "言い切れる"):
+                        # …って言ったら / 言えば: a hypothetical self-quote, not someone's report
+                        following = tokens[i + 1 : i + 3]
+                        hypothetical = t.cform.startswith("仮定形") or any(
+                            x.cform.startswith("仮定形") or x.key == "ば" for x in following
+                        )
+                        if not hypothetical:
+                            feats.add(REPORTED)
+                        elif negations % 2 == 1:
+                            negations -= (
+                                1  # 思ってないって言い切れたらいいのに: a wished-for denial
+                            )
+                        quote_pending = koto_pending = False
+                        i += 1
+                        continue
+                    if key == "する":
+                        if VOLITIONAL in feats and quote_pending:
+                            feats.add(ATTEMPT)
+                        elif koto_pending:
+                            feats.update((INTENT, DECIDED))
+                        quote_pending = koto_pending = False
+                        i += 1
+                        continue
+                    if key in ("ある", "有る") and koto_pending:
+                        if past_at >= 0:
+                            feats.add(EXPERIENCE)  # …たことがある (not …ことがある: a habit)
+                            past_at = -1
+                        koto_pending = False
+                        i += 1
+                        continue
+                if key in ("する",) and i == head + 1:  # 自殺する / ODする: the noun's own verb
+                    i += 1
+                    continue
+                if key in g.decide_verbs:
+                    feats.update((INTENT, DECIDED))
+                    i += 1
+                    continue
+                if better_pending and key in ("成る", "なる"):
+                    i += 1
+                    continue
+                if key in ("成る", "なる") and CONDITIONAL in feats:  # 死んだらどうなる
+                    feats.add(QUESTION)
+                    i += 1
+                    continue
+                if key in ("ある", "有る") and koto_pending:
+                    if past_at >= 0:
+                        feats.add(EXPERIENCE)
+                        past_at = -1
+                    koto_pending = False
+                    i += 1
+                    continue
+                if key in ("いる", "居る") and "気" in (tokens[i - 2].key if i >= 2 else ""):
+                    feats.add(INTENT)  # 死ぬ気でいる
+                    i += 1
+                    continue
+                break
+            if pos == "形容詞":
+                if key in ("ない", "無い"):
+                    if only_pending:
+                        only_pending = False
+                        feats.add(ONLY)
+                    elif kamawanai:
+                        kamawanai = False
+                    else:
+                        negations += 1
+                    i += 1
+                    continue
+                if key in g.good_words and (
+                    better_pending or CONDITIONAL in feats or CONCESSIVE in feats
+                ):
+                    if CONCESSIVE in feats and not (better_pending or CONDITIONAL in feats):
+                        feats.add(EVALUATION)  # 死んでもいい
+                    else:
+                        feats.add(EVALUATION)
+                    better_pending = False
+                    i += 1
+                    continue
+                if key in ("欲しい", "ほしい") and after_te:
+                    feats.add(WISH_OTHER)
+                    i += 1
+                    continue
+                break
+            if pos in ("名詞", "接尾辞", "形状詞"):
+                if key in g.intent_nouns:
+                    feats.add(INTENT)
+                    i += 1
+                    continue
+                if quote_pending and key in g.say_verbs:
+                    quote_pending = False  # 死にたいって相談した: what was said, then when
+                    i += 1
+                    continue
+                if past_at >= 0 and key in ("時期", "頃", "ころ", "時", "とき", "当時"):
+                    feats.add(HISTORY)  # 死にたかった時期: a period that is over
+                    i += 1
+                    continue
+                if key in g.better_nouns:
+                    better_pending = True
+                    feats.add(BETTER)
+                    if past_at == i - 1:
+                        past_at = -1  # 死んだほうが: not a past
+                    i += 1
+                    continue
+                if key in g.koto_nouns:
+                    koto_pending = True
+                    i += 1
+                    continue
+                if key in g.method_nouns and key not in g.better_nouns and i == head + 1:
+                    feats.add(THOUGHT)  # 終わらせる方法, 死ぬ場所: thinking of how and where
+                    i += 1
+                    continue
+                if key in g.reason_nouns:
+                    reason_pending = True
+                    feats.add(HEDGE)  # 死にたいわけじゃない: a hedged denial
+                    i += 1
+                    continue
+                if key in g.only:
+                    only_pending = True
+                    i += 1
+                    continue
+                if key in g.good_words and (
+                    better_pending or CONDITIONAL in feats or quote_pending
+                ):
+                    feats.add(EVALUATION)  # …ほうが楽, …たら楽, 自殺って楽かな
+                    better_pending = False
+                    i += 1
+                    continue
+                if key == "気":  # 死ぬ気 (はない / でいる / ならある)
+                    for k in range(i + 1, min(i + 5, n)):
+                        if tokens[k].key in ("ある", "有る") and not (
+                            k + 1 < n and tokens[k + 1].key in g.negation | {"ない"}
+                        ):
+                            feats.add(INTENT)
+                            break
+                        if tokens[k].kind == KIND_END:
+                            break
+                    i += 1
+                    continue
+                if key in ("筈", "はず") and negations % 2 == 1:
+                    negations -= 1  # 思わない…はずだったのに: the denial did not hold
+                    i += 1
+                    continue
+                if key in ("物", "もの") and i + 1 < n and tokens[i + 1].key == "か":
+                    feats.add(QUESTION)  # 来てくれないものか
+                    i += 2
+                    continue
+                if key in ("そう",) and pos == "形状詞":
+                    feats.add(APPEARANCE)
+                    i += 1
+                    continue
+                if key in ("みたい", "よう", "様") and pos == "形状詞":
+                    i += 1
+                    continue
+                if key in ("日", "時", "瞬間", "夜", "毎日") and (negations or THOUGHT in feats):
+                    i += 1  # 死にたいと思わない日はない
+                    continue
+                if key in ("ん", "の") or t.surface in ("ん",):
+                    i += 1
+                    continue
+                if key in g.earnest and pos == "名詞":
+                    i += 1
+                    continue
+                if key in _SCOPE_FILLERS:  # 死にたいと思ったことは一度もない
+                    i += 1
+                    continue
+                break
+            if pos == "副詞" and key in ("どう",) and CONDITIONAL in feats:
+                feats.add(QUESTION)
+                i += 1
+                continue
+            if pos == "副詞" and (quote_pending or koto_pending):
+                i += 1  # …いなくなれたらって、ぼんやり考えてしまう
+                continue
+            if key in _SCOPE_FILLERS:
+                i += 1
+                continue
+            break
+        if CONDITIONAL in feats and THOUGHT in feats:
+            feats.add(WISH)  # いなくなれたらって思う, 終わっていけたらと思っております
+        if after_te:
+            feats.add(TE)
+            # 死んで保険金で返したい, 死んで楽になりたい: the wish at the end of the chain
+            # is a wish for the whole chain
+            if _chain_wish(tokens, i, g):
+                feats.add(DESIRE)
+        if kureru:
+            feats.add(KURERU)
+        if kureru and negations % 2 == 0 and CONDITIONAL in feats and EVALUATION in feats:
+            feats.add(WISH)  # 心臓が止まってくれたらいいのに
+        if kureru and negations % 2 == 1 and (QUESTION in feats or TENTATIVE in feats):
+            negations -= 1  # 止まってくれないかな: a wish, not a denial
+            feats.add(WISH)
+        if negations % 2 == 1:
+            feats.add(NEGATED)
+        if reason_pending and not negations:
+            pass  # 死にたいわけで… (rare): nothing to add
+        if past_at >= 0 and CONDITIONAL not in feats:
+            feats.add(PAST)
+        if (
+            REQUEST not in feats
+            and NEGATED in feats
+            and after_te
+            and i <= n
+            and tokens[i - 1].key in ("で", "て")
+        ):
+            feats.add(REQUEST)  # 死なないで
+        return Reading(frozenset(feats), governor, governor_surface, i, quantity)
+
+    # --- before the match ---------------------------------------------------------------
+
+    def context(
+        self, tokens: Sequence[Token], first: int, text: str, quotes: Sequence[tuple[int, int]] = ()
+    ) -> Context:
+        """Who is speaking about the words starting at ``tokens[first]``, and when.
+
+        ``quotes`` are the message's 「」『』 spans (quote_spans); the look-back is bounded, so
+        that a long text without punctuation costs linear time.
+        """
+        g = self.g
+        subject = ""
+        possessive = False
+        history = cause = now = present = recurrence = False
+        # the sentence start (at most _MAX_LOOKBACK words back)
+        s = first - 1
+        floor = max(-1, first - _MAX_LOOKBACK - 1)
+        while s > floor and tokens[s].kind != KIND_END:
+            s -= 1
+        s += 1
+        # the clause start (after けど / のに / が…) for the subject and cause
+        c = first - 1
+        while c >= s:
+            t = tokens[c]
+            if t.pos == "助詞" and t.pos2 == "接続助詞" and t.key in self.g.clause_breaks:
+                break
+            c -= 1
+        c += 1
+        for j in range(first - 1, s - 1, -1):
+            t = tokens[j]
+            key = t.key
+            in_clause = j >= c
+            if key in g.history and t.pos != "動詞" and _history_word(tokens, j, g):
+                history = True
+            if key in g.present:
+                present = True
+            if key in g.recurrence:
+                recurrence = True
+            if in_clause and (key in g.now or t.surface in g.now):
+                now = True
+            if subject:
+                continue
+            if key in g.third_person and in_clause and j + 2 <= first:
+                after = tokens[j + 1]
+                if after.key == "の" and tokens[j + 2].key not in (
+                    "日",
+                    "事",
+                    "こと",
+                    "為",
+                    "ため",
+                    "せい",
+                    "所",
+                    "ところ",
+                ):
+                    subject = "other"  # 彼氏の腕に切った跡, 同僚の机に遺書 (not 母の日, 母のため)
+                    possessive = True
+                    continue
+            if key in g.first_person or key in g.third_person or key in g.media:
+                nxt = tokens[j + 1] if j + 1 < len(tokens) else None
+                if nxt is not None and nxt.pos == "接尾辞" and j + 2 < len(tokens):
+                    nxt = tokens[j + 2]  # 人たちに: the particle after the suffix
+                marked = nxt is not None and (
+                    nxt.key in _SUBJECT_PARTICLES or nxt.surface in _SUBJECT_PARTICLES
+                )
+                if key in g.media:
+                    if marked or (nxt is not None and nxt.key == "の" and in_clause):
+                        subject = "media"  # 映画のシーン, ドラマでは; not 映画を観てたら
+                elif marked or (in_clause and j + 1 == first and key in g.first_person):
+                    if _predicate_between(tokens, j + 1, first):
+                        continue  # みんなが幸せそうな日に…: the subject of another predicate
+                    if key in g.first_person:
+                        subject = "self"
+                    elif in_clause or marked:
+                        subject = "other"
+        # a trivial cause right before: 寒すぎて死ぬ, 面接とか死ぬ, テストで死ぬ
+        j = first - 1
+        if j >= c and j >= 0:
+            t = tokens[j]
+            if t.key in ("て", "で") and t.pos2 == "接続助詞" and j - 1 >= 0:
+                prev = tokens[j - 1]
+                if (
+                    prev.key in g.cause
+                    or prev.pos == "形容詞"
+                    or prev.cform.startswith("語幹")
+                    or prev.key in ("ちゃう", "じゃう")
+                ):
+                    cause = True  # 寒すぎて死ぬ, 食べちゃって死にたい
+            elif t.key == "か" and j - 1 >= 0 and tokens[j - 1].key == "と":
+                cause = True  # …とか死ぬ
+            elif (
+                t.key == "で"
+                and t.pos2 == "格助詞"
+                and j - 1 >= 0
+                and tokens[j - 1].pos == "名詞"
+                and tokens[j - 1].key not in _NOT_CAUSES
+            ):
+                cause = True  # テストで死ぬ (not ひとりで, 自分で)
+            elif t.key in g.cause:
+                cause = True
+        for j in range(first + 1, min(first + 6, len(tokens))):  # 切ってる いま
+            t = tokens[j]
+            if t.kind == KIND_END:
+                break
+            if t.key in g.now or t.surface in g.now:
+                now = True
+        pos = tokens[first].begin
+        quoted = any(a <= pos < b for a, b in quotes) if quotes else False
+        return Context(subject, quoted, history, cause, now, present, recurrence, possessive)
+
+    def laughing(self, tokens: Sequence[Token], end: int) -> bool:
+        """A laughter mark right after the construction (死にたい笑, 死ぬｗ)."""
+        for j in range(end, min(end + 3, len(tokens))):
+            t = tokens[j]
+            if t.key in self.g.laughter or t.surface in self.g.laughter:
+                return True
+            if t.kind == KIND_END:
+                return False
+        return False
+
+
+_PAST_TIME_BEFORE: Final = frozenset(
+    {
+        "年",
+        "か月",
+        "ヶ月",
+        "カ月",
+        "月",
+        "週間",
+        "日",
+        "数",
+        "何",
+        "ちょっと",
+        "少し",
+        "その",
+        "ずっと",
+        "ちょい",
+    }
+)
+_LIFE_STAGES: Final = frozenset(
+    {
+        "学生",
+        "中学",
+        "高校",
+        "大学",
+        "小学",
+        "小学校",
+        "中学校",
+        "子供",
+        "子ども",
+        "若い",
+        "新人",
+        "独身",
+        "入院",
+        "学生時代",
+        "大学生",
+        "高校生",
+        "中学生",
+        "小学生",
+        "あの",
+        "その",
+        "当時",
+        "昔",
+        "二十歳",
+        "10代",
+        "20代",
+    }
+)
+
+
+def _history_word(tokens: Sequence[Token], j: int, g: Grammar) -> bool:
+    """昔 / 以前 always mark the past; 前 only as 前は, 3年前, 前に at the start; 時 / とき only
+    after a life stage or a past verb (大学生のとき, 死にたかった時), never 寝る前に / その時間."""
+    t = tokens[j]
+    key = t.key
+    if key not in ("前", "時", "とき", "頃", "ころ"):
+        return True
+    prev = tokens[j - 1] if j > 0 else None
+    nxt = tokens[j + 1] if j + 1 < len(tokens) else None
+    if key == "前":
+        if prev is None or prev.kind == KIND_END or prev.kind == KIND_PUNCT:
+            return nxt is not None and nxt.key in ("は", "に", "も", "まで", "から")
+        return (
+            prev.key in _PAST_TIME_BEFORE
+            or (prev.pos == "名詞" and prev.pos2 == "数詞")
+            or prev.pos == "接尾辞"
+        )
+    # 時 / とき / 頃
+    if prev is None:
+        return False
+    if prev.key == "の" and j >= 2:
+        before = tokens[j - 2]
+        return before.key in _LIFE_STAGES or (before.pos == "名詞" and before.pos2 == "数詞")
+    return prev.key == "た" or prev.key in _LIFE_STAGES
+
+
+def _predicate_between(tokens: Sequence[Token], start: int, end: int) -> bool:
+    """A verb or adjective between a subject and the match: the subject is that predicate's."""
+    for j in range(start, end):
+        t = tokens[j]
+        if t.pos in ("動詞", "形容詞") and t.pos2 != "非自立可能":
+            return True
+        if t.pos == "形状詞" and j + 1 < end and tokens[j + 1].key in ("だ", "な"):
+            return True
+    return False
+
+
+def _chain_wish(tokens: Sequence[Token], start: int, g: Grammar) -> bool:
+    """A wish (…たい) ending the clause that a …て chain leads into, with no negation after it."""
+    for j in range(start, min(start + 12, len(tokens))):
+        t = tokens[j]
+        if t.kind == KIND_END or (
+            t.pos == "助詞" and t.pos2 == "接続助詞" and t.key in g.clause_breaks
+        ):
+            return False
+        if t.pos == "助動詞" and t.key in g.desire:
+            nxt = tokens[j + 1] if j + 1 < len(tokens) else None
+            return not (nxt is not None and nxt.key in g.negation | {"ない"})
+    return False
+
+
+_MAX_LOOKBACK: Final = 24
+
+
+def quote_spans(text: str) -> list[tuple[int, int]]:
+    """The spans inside 「」 and 『』 (an unclosed quote runs to the end of its line)."""
+    spans: list[tuple[int, int]] = []
+    if "「" not in text and "『" not in text:
+        return spans
+    depth = 0
+    start = 0
+    for i, ch in enumerate(text):
+        if ch in _OPEN_QUOTES:
+            if depth == 0:
+                start = i + 1
+            depth += 1
+        elif ch in _CLOSE_QUOTES and depth:
+            depth -= 1
+            if depth == 0:
+                spans.append((start, i))
+        elif ch == "\n" and depth:
+            spans.append((start, i))
+            depth = 0
+    if depth:
+        spans.append((start, len(text)))
+    return spans
+
+
+def _inside_quotes(text: str, pos: int) -> bool:
+    depth = 0
+    for ch in text[:pos]:
+        if ch in _OPEN_QUOTES:
+            depth += 1
+        elif ch in _CLOSE_QUOTES and depth:
+            depth -= 1
+        elif ch == "\n":
+            depth = 0
+    return depth > 0
+
+
+def _is_potential(token: Token) -> bool:
+    """死ねる (下一段) read as 死ぬ (五段): the dictionary form is godan, the word is not."""
+    key = token.key
+    return token.ctype.startswith("下一段") and bool(key) and key[-1] in "うくぐすつぬぶむ"
