@@ -306,6 +306,11 @@ def actions_of(
         assert screening is not None
         imminent = screening.risk is RiskLevel.IMMINENT
         effects.append(open_case(event, "risk", "", imminent, turn, screening))
+        escalated = True
+    # Danger to someone else goes to the supervisor whatever the writer's own risk: a case
+    # opens (an open case takes the flag in with the message, `PersonSaid`).
+    if screening is not None and screening.flagged and not escalated and case is None:
+        effects.append(open_case(event, "risk", "", False, turn, screening))
     if event.kind is EventKind.UNFOLLOW and not any(isinstance(e, StopFollowups) for e in effects):
         effects.append(StopFollowups())
     return effects

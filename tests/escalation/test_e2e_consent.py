@@ -92,7 +92,7 @@ async def test_moderate_risk_is_asked_before_a_hand_off(
 ) -> None:
     person = LinePerson(app, line, "moderate")
     await person.started()
-    offer = "\n".join(await person.say("もう何もかもどうでもいい"))
+    offer = "\n".join(await person.say("借金があって眠れない"))  # moderate: two linked factors
     assert "相談員（人）とも話してみませんか" in offer
     assert await Counselors(app, slack).book.open_case_id(person.conversation) is None
     assert not slack.posts()

@@ -29,7 +29,7 @@ async def test_rising_words_while_waiting_rerank_alert_recheck_and_give_the_numb
     await person.say("もう死にたい")
     mine = await counselors.case_of(person)
     assert await counselors.book.queue() == [first.case_id, mine.case_id]
-    rose = await person.say("もう決めたから")  # a plan after the wish to die: imminent
+    rose = await person.say("今夜、薬を全部飲みます")  # a time and the means: imminent
     text = "\n".join(rose)
     assert "119" in rose[0] and "110" in rose[0] and "0120-279-338" in rose[0]
     assert "近くに危ないものがあれば" in text  # the re-check, at the new level

@@ -189,3 +189,25 @@ async def test_a_flag_found_later_raises_the_open_case_and_alerts_once(
     assert "他の人を傷つけるおそれ" in json.dumps(slack.find(ts).blocks, ensure_ascii=False)
     assert sum("他の人を傷つけるおそれ" in m.text for m in slack.posts(SUPERVISORS)) == 1
     assert any("他の人への危険" in m.text for m in slack.thread(COUNSELORS, ts))
+
+
+async def test_a_flagged_message_on_line_reaches_the_supervisor_at_once(
+    app: RunningApp, line: LineStandIn, slack: SlackStandIn
+) -> None:
+    counselors = Counselors(app, slack)
+    older = LinePerson(app, line, "older-crisis")
+    await older.started()
+    await older.say("もう死にたい")
+    first = await counselors.case_of(older)
+    person = LinePerson(app, line, "threatens")
+    await person.started()
+    await person.say("あいつを包丁で刺してやる")  # the screener flags harm to others
+    case = await counselors.case_of(person)
+    assert case.flags == ("harm_to_others",) and case.needs_supervisor
+    assert await counselors.book.queue() == [case.case_id, first.case_id]
+    await counselors.drained()
+    assert "他の人を傷つけるおそれ" in counselors.card_text(case)
+    assert any(
+        case.case_id in m.text and "他の人を傷つけるおそれ" in m.text
+        for m in slack.posts(SUPERVISORS)
+    )
