@@ -109,6 +109,10 @@ class Grammar:
     rumination: frozenset[str]
     overcome: frozenset[str]
     why_words: frozenset[str]
+    reflexive: frozenset[str]
+    harm_verbs: frozenset[str]
+    pro_verbs: frozenset[str]
+    need_words: frozenset[str]
 
 
 GRAMMAR_LISTS: Final = tuple(Grammar.__dataclass_fields__)

@@ -148,6 +148,8 @@ class Screener:
             for regex in idiom.regexes:
                 self._idioms.add_regex(regex, idiom)
         self._by_id = {c.id: c for c in config.concepts}
+        # the concept a self-injury with no self-harm word is shown as (自傷)
+        self._injury_concept = self._by_id.get("self_harm", _RECURRENCE)
         # per-message scratch (screening runs on one thread; set at the start of each _decide)
         self._recent: set[int] = set()
         self._ruminating = False
@@ -155,6 +157,7 @@ class Screener:
         self._why = False
         self._at_place = False
         self._cues: frozenset[str] = frozenset()
+        self._resolute = False
         self._harm_hits: list[Hit] = []
         self._child_hits: list[Hit] = []
         self._tokens: list[Token] = []
@@ -387,6 +390,8 @@ class Screener:
         laughing = bool((keys | surfaces) & g.laughter)
         earnest = bool((keys | surfaces) & g.earnest)
         finality_words = bool(keys & g.finality)
+        # said with resolve: もう / 決めた in the message, or a decision said earlier
+        self._resolute = finality_words or bool(info.decide_verb) or "decided" in cues
         if "finality" in own_kinds:
             new_cues.add("finality")
             if strong_by_kind.get("finality"):
@@ -443,6 +448,8 @@ class Screener:
         ) or (time_hits and "decided" in new_cues):
             new_cues.add("decided_time")  # 12月24日にする, 金曜日に決めた
             all_cues = all_cues | {"decided_time"}
+        if any(h.reading.governor in g.pro_verbs and not h.reading.has(rd.NEGATED) for h in time_hits):
+            new_cues.add("do_time")  # 卒業式の日にやる: "doing it" on a day
         time_sentences = {h.sentence for h in time_hits}
         quantity_sentences = {h.sentence for h in hits if h.reading.quantity} | info.quantity
         self._recent = info.recent
@@ -463,6 +470,20 @@ class Screener:
             kind = h.concept.kind
             r = h.reading
             c = h.context
+            now_after = h.last + 1 < len(tokens) and (
+                tokens[h.last + 1].key in g.now or tokens[h.last + 1].surface in g.now
+            )
+            if now_after and not c.now:
+                c = c._replace(now=True)  # ODなう: said as happening now
+                h = h._replace(context=c)
+            if (
+                c.cause
+                and h.first >= 2
+                and tokens[h.first - 1].key == "で"
+                and any(t.begin <= tokens[h.first - 2].begin < t.end for t in time_hits)
+            ):
+                c = c._replace(cause=False)  # 今日で終わりにする: a date, not a trivial cause
+                h = h._replace(context=c)
             own = self._own(h)
             in_sentence = kinds_by_sentence.get(h.sentence, set())
             timed = h.sentence in time_sentences or (
@@ -676,6 +697,7 @@ class Screener:
                     quantity_sentences,
                     own_kinds,
                     add,
+                    now_after,
                 )
             elif kind == "means":
                 self._means(
@@ -760,6 +782,8 @@ class Screener:
                     else:
                         add("past_attempt", h)  # リスカをやめた
                     continue
+                if r.has(rd.PASSIVE):
+                    continue  # 犬に手を噛まれた: done to me
                 if negated and (
                     r.governor in ("", "する", "やる", "できる", "出来る")
                     or tokens[h.last].pos != "名詞"
@@ -822,6 +846,10 @@ class Screener:
                     add("distress", h)
             elif kind == "help" and not negated:
                 add("help", h)
+        if not any(h.concept.kind in ("self_harm", "wound", "attempt") for h in hits) and (
+            injury := self._self_injury(tokens, earlier)
+        ):
+            fills.append(Fill("self_harm", self._injury_concept, injury[0], injury[1], 0))
         if self._at_place:
             new_cues.add("at_place")
         if any(h.concept.id == LEAN_OVER and self._own(h) for h in hits):
@@ -849,6 +877,8 @@ class Screener:
             if (
                 h.sentence in crisis_sentences
                 or "decided" in new_cues
+                or "decided_time" in new_cues
+                or "do_time" in new_cues
                 or ("finality" in new_cues and earlier & _CUE_SLOTS)
             ):
                 add("timing", h)
@@ -899,6 +929,8 @@ class Screener:
         if rec is not None:
             t = tokens[rec]
             fills.append(Fill("recurrence", _RECURRENCE, t.begin, t.end, 0))
+        if injury := self._self_injury(tokens, earlier):
+            fills.append(Fill("self_harm", self._injury_concept, injury[0], injury[1], 0))
         flags = self._flags(frozenset(cues | new_cues))
         return MessageAnalysis(
             tuple(fills), frozenset(new_cues), frozenset(flags), False, normalized
@@ -977,6 +1009,9 @@ class Screener:
         if r.has(rd.POLITE) or earnest or timed or c.subject == "self":
             emit("intent", h)
             return
+        if self._resolute and not (r.features - {rd.TE}) and _by_own_hand(tokens, h, self._g):
+            emit("intent", h)  # もう自分で終わらせる: a declaration with resolve
+            return
         if r.has(rd.POTENTIAL) and (r.has(rd.TENTATIVE) or r.has(rd.QUESTION)):
             emit("ideation", h)  # どうやったら死ねるかな
             return
@@ -997,9 +1032,13 @@ class Screener:
         quantity_sentences: set[int],
         own_kinds: set[str],
         add: Emit,
+        now_after: bool = False,
     ) -> None:
         emit = add
         g = self._g
+        if now_after and not negated:
+            emit("act", h)  # ODなう, 練炭中
+            return
         if r.governor in g.quit_verbs:
             emit("self_harm" if negated else "past_attempt", h)  # ODがやめられない / ODをやめた
             return
@@ -1141,11 +1180,15 @@ class Screener:
         if (
             gov in g.act_verbs
             and gov not in g.ingest_verbs
-            and (r.has(rd.PROGRESSIVE) or c.now)
+            and (
+                r.has(rd.PROGRESSIVE) or c.now or (r.has(rd.PAST) and h.concept.strong and not benign)
+            )
             and not r.has(rd.NEGATED)
         ):
-            emit("act", h)  # 包丁を首に当ててる
+            emit("act", h)  # 包丁を首に当ててる, 七輪つけた
             return
+        if gov in ("空ける",):
+            quantity = True  # 瓶を空けた: the whole bottle
         if gov in g.ingest_verbs and (gov not in ("言う", "いく", "行く") or quantity):
             if (
                 r.has(rd.DESIRE)
@@ -1253,6 +1296,80 @@ class Screener:
                 return
             if h.concept.strong or crisis or timed:
                 emit("place", h)
+
+    def _self_injury(self, tokens: list[Token], earlier: frozenset[str]) -> tuple[int, int] | None:
+        """Hurting one's own body with no self-harm word: a verb of hurting (噛む, 押しつける,
+        引っかく) with one's own body part or 自分で, and a sign it is meant (a wound, また, a
+        habit); or "did it again" (またやっちゃった。腕) with a body part. Returns the span."""
+        g = self._g
+        verbs: list[tuple[int, str]] = []  # (token of the verb's last part, the verb)
+        for k, t in enumerate(tokens):
+            if t.pos != "動詞":
+                continue
+            if t.key in g.harm_verbs or t.key in g.pro_verbs:
+                verbs.append((k, t.key))
+            if k + 1 < len(tokens) and tokens[k + 1].pos == "動詞":
+                pair = t.surface + tokens[k + 1].key  # 押し + つける, 引っ + かく
+                if pair in g.harm_verbs:
+                    verbs.append((k + 1, pair))
+        if not verbs:
+            return None
+        keys = {t.key for t in tokens}
+        surfaces = {t.surface for t in tokens}
+        wounded = bool((keys | surfaces) & g.wound_words) or bool(keys & g.recurrence)
+        for k, verb in verbs:
+            r = self._reader.read(tokens, k)
+            if (
+                r.has(rd.NEGATED)
+                or r.has(rd.CONDITIONAL)
+                or r.has(rd.QUESTION)
+                or r.has(rd.PASSIVE)
+                or r.has(rd.WISH_OTHER)
+            ):
+                continue  # 噛まれた (done to me), 叩かないで
+            body = -1
+            reflexive = False
+            for j in range(k - 1, max(-1, k - 7), -1):
+                w = tokens[j]
+                if w.kind == KIND_END or w.key in g.clause_breaks:
+                    break
+                if (
+                    w.key in g.third_person
+                    or w.key in g.caregivers - g.first_person
+                    or w.key in g.history
+                ):
+                    body = -1
+                    reflexive = False
+                    break  # 彼氏の腕を噛んだ: someone else's body; 昔は…: a past
+                if w.key in g.reflexive and j + 1 < len(tokens) and tokens[j + 1].key in ("で", "を", "の"):
+                    reflexive = True
+                if body < 0 and (w.key in g.body_parts or w.surface in g.body_parts) and w.key not in g.reflexive:
+                    body = j
+            if verb in g.pro_verbs:
+                # またやっちゃった。腕 / 自分でやった: the conversation names what was done
+                if (keys & g.recurrence or reflexive or "self_harm" in earlier) and (
+                    body >= 0 or any(
+                        (w.key in g.body_parts or w.surface in g.body_parts) and w.key not in g.reflexive
+                        for w in tokens
+                    )
+                ) and (r.has(rd.PAST) or r.has(rd.PROGRESSIVE) or r.has(rd.TE)):
+                    return tokens[max(0, k - 1)].begin, tokens[min(r.end, len(tokens)) - 1].end
+                continue
+            if body < 0 and wounded:
+                for j in range(k + 1, min(k + 6, len(tokens))):
+                    w = tokens[j]
+                    if w.kind == KIND_END:
+                        break
+                    if w.key in g.body_parts and w.key not in g.reflexive:
+                        body = j
+                        break
+            if body < 0 and not reflexive:
+                continue
+            burning = verb in ("押し付ける", "押しつける", "焼く", "焦がす", "刻む", "切り付ける", "切りつける")
+            if burning or wounded or reflexive or r.has(rd.PROGRESSIVE) or "self_harm" in earlier:
+                start = tokens[body].begin if body >= 0 else tokens[max(0, k - 2)].begin
+                return start, tokens[min(r.end, len(tokens)) - 1].end
+        return None
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -1541,6 +1658,12 @@ class Screener:
             and (present & {"despair", "euphemism"} or ideation)
         ):
             why.append("imminent_time")  # 終わりにする / 日曜…その夜に
+        if cues & {"decided_time", "do_time"} and (
+            ideation
+            or present & {"despair", "euphemism", "burden", "farewell", "preparation"}
+            or cues & {"place_mention", "means_mention", "finality"}
+        ):
+            why.append("imminent_time")  # 次の満月の夜にする / 海がいい
         if {"at_place", "finality_strong"} <= cues:
             why.append("imminent_place")  # いま森の中 / もう戻れない
         if {"at_place", "lean"} <= cues:
@@ -2075,6 +2198,17 @@ _NO_READING: Final = Reading(frozenset(), "", "", 0, False)
 _PLAIN_CONTEXT: Final = Context("", False, False, False, False, False, False)
 _QUOTED_CONTEXT: Final = Context("", True, False, False, False, False, False)
 _RECURRENCE: Final = Concept("recurrence", "despair", "", False, None, None, False, (), ())
+
+
+def _by_own_hand(tokens: list[Token], h: Hit, g: rd.Grammar) -> bool:
+    """自分で / 自分の手で / 自ら / 人生を before the predicate, in the same clause."""
+    for j in range(max(0, h.first - 5), h.first):
+        t = tokens[j]
+        if t.kind == KIND_END or t.key in g.clause_breaks:
+            return False
+        if t.key in g.reflexive or t.key in ("人生", "命", "一生", "生涯"):
+            return True
+    return False
 
 
 def check_config(config_dir: Path) -> list[Problem]:
