@@ -113,6 +113,7 @@ class Grammar:
     harm_verbs: frozenset[str]
     pro_verbs: frozenset[str]
     need_words: frozenset[str]
+    future_words: frozenset[str]
 
 
 GRAMMAR_LISTS: Final = tuple(Grammar.__dataclass_fields__)

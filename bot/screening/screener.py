@@ -150,6 +150,7 @@ class Screener:
         self._by_id = {c.id: c for c in config.concepts}
         # the concept a self-injury with no self-harm word is shown as (自傷)
         self._injury_concept = self._by_id.get("self_harm", _RECURRENCE)
+        self._no_future_concept = self._by_id.get("hopeless", _RECURRENCE)
         # per-message scratch (screening runs on one thread; set at the start of each _decide)
         self._recent: set[int] = set()
         self._ruminating = False
@@ -448,7 +449,9 @@ class Screener:
         ) or (time_hits and "decided" in new_cues):
             new_cues.add("decided_time")  # 12月24日にする, 金曜日に決めた
             all_cues = all_cues | {"decided_time"}
-        if any(h.reading.governor in g.pro_verbs and not h.reading.has(rd.NEGATED) for h in time_hits):
+        if any(
+            h.reading.governor in g.pro_verbs and not h.reading.has(rd.NEGATED) for h in time_hits
+        ):
             new_cues.add("do_time")  # 卒業式の日にやる: "doing it" on a day
         time_sentences = {h.sentence for h in time_hits}
         quantity_sentences = {h.sentence for h in hits if h.reading.quantity} | info.quantity
@@ -850,6 +853,10 @@ class Screener:
             injury := self._self_injury(tokens, earlier)
         ):
             fills.append(Fill("self_harm", self._injury_concept, injury[0], injury[1], 0))
+        no_future = self._no_future(tokens)
+        if no_future is not None:
+            new_cues.add("no_future")  # 次の部屋?探す必要ないから
+            fills.append(Fill("despair", self._no_future_concept, no_future[0], no_future[1], 0))
         if self._at_place:
             new_cues.add("at_place")
         if any(h.concept.id == LEAN_OVER and self._own(h) for h in hits):
@@ -931,6 +938,9 @@ class Screener:
             fills.append(Fill("recurrence", _RECURRENCE, t.begin, t.end, 0))
         if injury := self._self_injury(tokens, earlier):
             fills.append(Fill("self_harm", self._injury_concept, injury[0], injury[1], 0))
+        if (no_future := self._no_future(tokens)) is not None:
+            new_cues.add("no_future")  # 探す必要ないから
+            fills.append(Fill("despair", self._no_future_concept, no_future[0], no_future[1], 0))
         flags = self._flags(frozenset(cues | new_cues))
         return MessageAnalysis(
             tuple(fills), frozenset(new_cues), frozenset(flags), False, normalized
@@ -1181,7 +1191,9 @@ class Screener:
             gov in g.act_verbs
             and gov not in g.ingest_verbs
             and (
-                r.has(rd.PROGRESSIVE) or c.now or (r.has(rd.PAST) and h.concept.strong and not benign)
+                r.has(rd.PROGRESSIVE)
+                or c.now
+                or (r.has(rd.PAST) and h.concept.strong and not benign)
             )
             and not r.has(rd.NEGATED)
         ):
@@ -1341,18 +1353,32 @@ class Screener:
                     body = -1
                     reflexive = False
                     break  # 彼氏の腕を噛んだ: someone else's body; 昔は…: a past
-                if w.key in g.reflexive and j + 1 < len(tokens) and tokens[j + 1].key in ("で", "を", "の"):
+                if (
+                    w.key in g.reflexive
+                    and j + 1 < len(tokens)
+                    and tokens[j + 1].key in ("で", "を", "の")
+                ):
                     reflexive = True
-                if body < 0 and (w.key in g.body_parts or w.surface in g.body_parts) and w.key not in g.reflexive:
+                if (
+                    body < 0
+                    and (w.key in g.body_parts or w.surface in g.body_parts)
+                    and w.key not in g.reflexive
+                ):
                     body = j
             if verb in g.pro_verbs:
                 # またやっちゃった。腕 / 自分でやった: the conversation names what was done
-                if (keys & g.recurrence or reflexive or "self_harm" in earlier) and (
-                    body >= 0 or any(
-                        (w.key in g.body_parts or w.surface in g.body_parts) and w.key not in g.reflexive
-                        for w in tokens
+                if (
+                    (keys & g.recurrence or reflexive or "self_harm" in earlier)
+                    and (
+                        body >= 0
+                        or any(
+                            (w.key in g.body_parts or w.surface in g.body_parts)
+                            and w.key not in g.reflexive
+                            for w in tokens
+                        )
                     )
-                ) and (r.has(rd.PAST) or r.has(rd.PROGRESSIVE) or r.has(rd.TE)):
+                    and (r.has(rd.PAST) or r.has(rd.PROGRESSIVE) or r.has(rd.TE))
+                ):
                     return tokens[max(0, k - 1)].begin, tokens[min(r.end, len(tokens)) - 1].end
                 continue
             if body < 0 and wounded:
@@ -1365,10 +1391,45 @@ class Screener:
                         break
             if body < 0 and not reflexive:
                 continue
-            burning = verb in ("押し付ける", "押しつける", "焼く", "焦がす", "刻む", "切り付ける", "切りつける")
+            burning = verb in (
+                "押し付ける",
+                "押しつける",
+                "焼く",
+                "焦がす",
+                "刻む",
+                "切り付ける",
+                "切りつける",
+            )
             if burning or wounded or reflexive or r.has(rd.PROGRESSIVE) or "self_harm" in earlier:
                 start = tokens[body].begin if body >= 0 else tokens[max(0, k - 2)].begin
                 return start, tokens[min(r.end, len(tokens)) - 1].end
+        return None
+
+    def _no_future(self, tokens: list[Token]) -> tuple[int, int] | None:
+        """要らない / 必要ない said of a future (次の部屋, 住所, 将来): no future is expected."""
+        g = self._g
+        for k, t in enumerate(tokens):
+            if t.key not in g.need_words:
+                continue
+            r = self._reader.read(tokens, k)
+            nxt = k + 1
+            while nxt < len(tokens) and tokens[nxt].pos == "助詞":
+                nxt += 1  # 必要はない, 必要もない
+            noun_denied = (
+                t.pos == "名詞" and nxt < len(tokens) and tokens[nxt].key in ("ない", "無い")
+            )
+            if (
+                not (r.has(rd.NEGATED) or noun_denied)
+                or r.has(rd.QUESTION)
+                or r.has(rd.CONDITIONAL)
+            ):
+                continue
+            for j in range(k - 1, max(-1, k - 7), -1):
+                w = tokens[j]
+                if w.kind == KIND_END:
+                    break
+                if w.key in g.future_words or w.surface in g.future_words:
+                    return w.begin, tokens[min(max(r.end, nxt + 1), len(tokens)) - 1].end
         return None
 
     # --- helpers -------------------------------------------------------------------------

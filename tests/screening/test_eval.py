@@ -45,6 +45,16 @@ FLOORS: dict[str, dict[str, float]] = {
         "flag_recall": 0.95,
         "flag_false_alarm_rate": 0.01,
     },
+    # set F: written blind, then used for tuning (first untuned run: crisis 0.536, imminent 0.463)
+    "screening_dev_f.jsonl": {
+        "crisis_recall": 0.62,
+        "imminent_recall": 0.56,
+        "false_alarm_rate": 0.12,
+        "idiom_calm_rate": 0.75,
+        "factor_f1": 0.73,
+        "flag_recall": 0.40,
+        "flag_false_alarm_rate": 0.01,
+    },
     "screening_cases.jsonl": {
         "crisis_recall": 0.95,
         "imminent_recall": 0.95,
