@@ -114,6 +114,8 @@ class Grammar:
     pro_verbs: frozenset[str]
     need_words: frozenset[str]
     future_words: frozenset[str]
+    amount_words: frozenset[str]
+    load_words: frozenset[str]
 
 
 GRAMMAR_LISTS: Final = tuple(Grammar.__dataclass_fields__)

@@ -639,8 +639,9 @@ class Screener:
                         r.has(rd.DESIRE) and keys & {"ずっと", "永遠", "永久", "二度と", "このまま"}
                     )
                     or (r.has(rd.CONDITIONAL) and negated and r.has(rd.QUESTION))
+                    or (negated and r.has(rd.EVALUATION) and not r.has(rd.QUESTION))
                 ):
-                    add("passive", h)
+                    add("passive", h)  # 二度と起きなくていい
             elif kind == "born":
                 if negated and (r.has(rd.CONDITIONAL) or r.has(rd.DESIRE)):
                     add("passive", h)
@@ -1208,8 +1209,8 @@ class Screener:
                 or r.has(rd.QUESTION)
                 or r.has(rd.EVALUATION)
             ):
-                if quantity or crisis:
-                    emit("method", h)
+                if quantity or crisis or _amount_question(tokens, h, g):
+                    emit("method", h)  # 何錠飲めば
                 return
             if r.has(rd.INTENT) or r.has(rd.VOLITIONAL):
                 emit("intent", h)
@@ -1227,6 +1228,14 @@ class Screener:
                 return
             if quantity and not r.has(rd.PAST):
                 emit("self_harm", h)  # 30錠飲むのが習慣
+            return
+        if (
+            h.concept.strong
+            and not benign
+            and (r.has(rd.QUESTION) or r.has(rd.POTENTIAL))
+            and any(t.key in g.load_words for t in tokens[h.last + 1 : r.end + 2])
+        ):
+            emit("method", h)  # ネクタイって体重に耐えられるのかな
             return
         if gov in g.acquire_verbs or gov in ("売る", "売ってる", "手に入る", "買える"):
             if r.has(rd.QUESTION):
@@ -2259,6 +2268,16 @@ _NO_READING: Final = Reading(frozenset(), "", "", 0, False)
 _PLAIN_CONTEXT: Final = Context("", False, False, False, False, False, False)
 _QUOTED_CONTEXT: Final = Context("", True, False, False, False, False, False)
 _RECURRENCE: Final = Concept("recurrence", "despair", "", False, None, None, False, (), ())
+
+
+def _amount_question(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """何錠 / どれくらい / 何粒 in the sentence of a means: asking how much it takes."""
+    for t in tokens[max(0, h.first - 4) : h.reading.end + 2]:
+        if t.kind == KIND_END and t.begin > tokens[h.last].begin:
+            break
+        if t.key in g.amount_words or t.surface in g.amount_words:
+            return True
+    return False
 
 
 def _by_own_hand(tokens: list[Token], h: Hit, g: rd.Grammar) -> bool:
