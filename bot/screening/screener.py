@@ -22,7 +22,7 @@ from bot.screening.config import Chain, Concept, Idiom, ScreeningConfig, load_co
 from bot.screening.matcher import PatternSet, Stream
 from bot.screening.normalize import Normalized, Normalizer, fold_katakana
 from bot.screening.reader import ClauseReader, Context, Reading
-from bot.screening.tokens import KIND_END, KIND_WORD, SudachiTokenizer, Token
+from bot.screening.tokens import KIND_END, KIND_PUNCT, KIND_WORD, SudachiTokenizer, Token
 from bot.screening.types import (
     PathwayMatch,
     RiskLevel,
@@ -962,6 +962,19 @@ class Screener:
         add: Emit,
     ) -> None:
         emit = add
+        if (
+            c.subject == "self"
+            and (
+                tokens[h.last].cform.startswith("命令形")
+                or (  # 死ね read as 仮定形 without ば after it
+                    tokens[h.last].cform.startswith("仮定形")
+                    and (h.last + 1 >= len(tokens) or tokens[h.last + 1].key != "ば")
+                )
+            )
+            and not c.quoted
+        ):
+            emit("ideation", h)  # 自分死ねって毎日思う: said to oneself
+            return
         if r.has(rd.REQUEST) or r.has(rd.IMPERATIVE) or r.has(rd.WISH_OTHER):
             return
         if negated and not r.has(rd.ONLY):
@@ -1179,6 +1192,7 @@ class Screener:
             gov in g.collect_verbs
             or quantity
             or any(t.key in g.collect_verbs for t in tokens[h.last + 1 : r.end + 2])
+            or _collected_before(tokens, h, g)
         )
         if any(t.key in ("過ぎる", "すぎる") for t in tokens[h.last + 1 : r.end + 1]):
             quantity = True  # 薬を飲みすぎた
@@ -2268,6 +2282,17 @@ _NO_READING: Final = Reading(frozenset(), "", "", 0, False)
 _PLAIN_CONTEXT: Final = Context("", False, False, False, False, False, False)
 _QUOTED_CONTEXT: Final = Context("", True, False, False, False, False, False)
 _RECURRENCE: Final = Concept("recurrence", "despair", "", False, None, None, False, (), ())
+
+
+def _collected_before(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """ためてた眠剤 / 集めた薬: a collecting verb in a clause right before the noun."""
+    for j in range(h.first - 1, max(-1, h.first - 4), -1):
+        t = tokens[j]
+        if t.kind == KIND_END or t.kind == KIND_PUNCT or t.pos == "助詞":
+            return False
+        if t.pos == "動詞" and t.key in g.collect_verbs:
+            return True
+    return False
 
 
 def _amount_question(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
