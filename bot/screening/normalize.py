@@ -196,6 +196,7 @@ class Normalizer:
         # Emoji keep their meaning as words (💊 → 薬): a run of the same emoji is one word, set
         # apart by spaces so that it never joins the words around it.
         self._emoji = dict(emoji or {})
+        self._emoji_keys = sorted(self._emoji, key=len, reverse=True)
         self._emoji_re: re.Pattern[str] | None = None
         if self._emoji:
             keys = sorted(self._emoji, key=len, reverse=True)
@@ -278,11 +279,21 @@ class Normalizer:
         return Normalized(text, starts, ends)
 
     def _emoji_word(self, match: re.Match[str]) -> str:
+        """A run of emoji: one word per different emoji in it (💊🪢 → 薬 ロープ)."""
         run = match.group(0)
-        for key in sorted(self._emoji, key=len, reverse=True):
-            if run.startswith(key):
-                return f" {self._emoji[key]} "
-        return ""
+        keys = self._emoji_keys
+        words: list[str] = []
+        i = 0
+        while i < len(run):
+            key = next((k for k in keys if run.startswith(k, i)), None)
+            if key is None:
+                i += 1  # a joiner or variation selector
+                continue
+            word = self._emoji[key]
+            if not words or words[-1] != word:
+                words.append(word)
+            i += len(key)
+        return f" {' '.join(words)} " if words else ""
 
     def _needs_more(self, text: str) -> bool:
         if _TRIPLE.search(text) or (_STRETCH_CHARS.search(text) and _OTHER_REWRITE.search(text)):

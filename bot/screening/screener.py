@@ -652,8 +652,15 @@ class Screener:
                     # 楽になりたい: said as a wish it is a passive wish (the safer reading; the
                     # labelling rules call a bare euphemism moderate, most writers high)
                     add("passive", h)
-                elif crisis_reading or r.has(rd.EVALUATION):
-                    add("euphemism", h)
+                elif (
+                    crisis_reading
+                    or r.has(rd.EVALUATION)
+                    or (
+                        r.has(rd.POTENTIAL)
+                        and (r.has(rd.TENTATIVE) or r.has(rd.QUESTION) or r.has(rd.CONDITIONAL))
+                    )
+                ):
+                    add("euphemism", h)  # 楽になれるかな
             elif kind == "elsewhere":
                 if (
                     not h.concept.strong
@@ -1072,6 +1079,7 @@ class Screener:
         if not strong and not (
             in_sentence & {"place", "means", "death"}
             or crisis_context
+            or self._cues & {"at_place", "place_mention"}
             or own_kinds & {"death", "despair", "finality", "farewell"}
             or h.sentence in quantity_sentences
             or r.governor == "する"
@@ -1119,7 +1127,7 @@ class Screener:
             emit("method", h)
             return
         gov = r.governor
-        if r.has(rd.PROGRESSIVE) or (c.now and (r.has(rd.PAST) or not gov)):
+        if r.has(rd.PROGRESSIVE) or (c.now and (r.has(rd.PAST) or (not gov and strong))):
             emit("act", h)
             return
         if gov and gov in g.act_verbs and r.has(rd.TE) and strong:
