@@ -1080,6 +1080,7 @@ class Screener:
             in_sentence & {"place", "means", "death"}
             or crisis_context
             or self._cues & {"at_place", "place_mention"}
+            or r.has(rd.ONLY)  # 飛ぶしかない
             or own_kinds & {"death", "despair", "finality", "farewell"}
             or h.sentence in quantity_sentences
             or r.governor == "する"
