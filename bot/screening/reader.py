@@ -825,15 +825,22 @@ class ClauseReader:
                 continue
             if key in g.third_person and in_clause and j + 2 <= first:
                 after = tokens[j + 1]
-                if after.key == "の" and tokens[j + 2].key not in (
-                    "日",
-                    "事",
-                    "こと",
-                    "為",
-                    "ため",
-                    "せい",
-                    "所",
-                    "ところ",
+                if (
+                    after.key == "の"
+                    and tokens[j + 2].key
+                    not in (
+                        "日",
+                        "事",
+                        "こと",
+                        "為",
+                        "ため",
+                        "せい",
+                        "所",
+                        "ところ",
+                    )
+                    # the thing owned is what the match is about: no verb between them
+                    # (叔父の車で送ってもらって、睡眠薬を集めた is the person's own act)
+                    and not any(tokens[x].pos == "動詞" for x in range(j + 2, first))
                 ):
                     subject = "other"  # 彼氏の腕に切った跡, 同僚の机に遺書 (not 母の日, 母のため)
                     possessive = True

@@ -753,7 +753,7 @@ class Screener:
                     or r.has(rd.TE)
                     or not r.features - {rd.POLITE}
                 )
-                if not done or r.has(rd.DESIRE) or benign:
+                if not done or r.has(rd.DESIRE) or (benign and "finality_strong" not in all_cues):
                     continue
                 add("preparation", h)  # imminent only with a second cue (the ladder)
             elif kind == "farewell":
@@ -2268,8 +2268,12 @@ def _recurrence_of_feeling(tokens: Sequence[Token], g: rd.Grammar) -> int | None
         if t.key in g.recurrence or any(
             "".join(x.surface for x in tokens[i : i + 3]).startswith(p) for p in present
         ):
-            window = {x.key for x in tokens[i : i + 8]}
+            window = {x.key for x in tokens[i : i + 8]} | {x.surface for x in tokens[i : i + 8]}
             if window & {
+                "衝動",
+                "波",
+                "欲",
+                "感覚",
                 "気持ち",
                 "考える",
                 "思う",
