@@ -453,6 +453,11 @@ class Screener:
             h.reading.governor in g.pro_verbs and not h.reading.has(rd.NEGATED) for h in time_hits
         ):
             new_cues.add("do_time")  # 卒業式の日にやる: "doing it" on a day
+        plain_do = _plain_pro_verb(tokens, self._reader, g)
+        if plain_do:
+            new_cues.add("pro_plain")
+        if (time_hits and "pro_plain" in cues) or (plain_do and "time_any" in cues):
+            new_cues.add("do_time")  # 決行する / 土曜の夕方: the day said in the next message
         time_sentences = {h.sentence for h in time_hits}
         quantity_sentences = {h.sentence for h in hits if h.reading.quantity} | info.quantity
         self._recent = info.recent
@@ -778,10 +783,13 @@ class Screener:
                 ):
                     add("farewell", h)
             elif kind == "wound":
+                if own and not r.has(rd.NEGATED):
+                    new_cues.add("wound_said")
                 if own and (
                     h.concept.strong
                     or earlier & {"self_harm", "act", "method"}
                     or "self_harm" in all_cues
+                    or "cut_said" in all_cues
                     or own_kinds & {"self_harm", "method"}
                     or c.now
                 ):
@@ -804,9 +812,12 @@ class Screener:
                     keys & {"又", "また"}
                     or earlier & {"self_harm", "past_attempt"}
                     or "self_harm" in all_cues
+                    or "wound_said" in all_cues
                     or keys & g.wound_words
                     or surfaces & g.wound_words
                 ):
+                    if not negated and (r.has(rd.PAST) or r.has(rd.PROGRESSIVE) or r.has(rd.TE)):
+                        new_cues.add("cut_said")  # ざっくり切った / (next) 傷からあふれてくる
                     continue
                 if not h.concept.strong and _cut_object_not_body(tokens, h, g):
                     continue  # カッターで段ボールを切った
@@ -939,6 +950,10 @@ class Screener:
             new_cues.add("earnest")
         if "手元" in keys or ("ある" in keys and keys & {"今", "うち", "家", "部屋", "ここ", "机"}):
             new_cues.add("at_hand")
+        if keys & g.pro_verbs and _plain_pro_verb(tokens, self._reader, g):
+            new_cues.add("pro_plain")  # 決行する: a day may follow
+            if "time_any" in cues:
+                new_cues.add("do_time")
         fills: list[Fill] = []
         rec = _recurrence_of_feeling(tokens, g)
         if rec is not None:
@@ -2295,6 +2310,20 @@ _NO_READING: Final = Reading(frozenset(), "", "", 0, False)
 _PLAIN_CONTEXT: Final = Context("", False, False, False, False, False, False)
 _QUOTED_CONTEXT: Final = Context("", True, False, False, False, False, False)
 _RECURRENCE: Final = Concept("recurrence", "despair", "", False, None, None, False, (), ())
+
+
+def _plain_pro_verb(tokens: Sequence[Token], reader: ClauseReader, g: rd.Grammar) -> bool:
+    """A bare "do it" (やる / 決行する) with no object: its meaning comes from the conversation."""
+    for k, t in enumerate(tokens):
+        if t.key not in g.pro_verbs or t.pos not in ("動詞", "名詞"):
+            continue
+        if k > 1 and tokens[k - 1].key in ("を", "も") and tokens[k - 2].kind == KIND_WORD:
+            continue  # 宿題をやる: it has an object
+        r = reader.read(tokens, k)
+        if r.has(rd.NEGATED) or r.has(rd.PAST) or r.has(rd.QUESTION) or r.has(rd.CONDITIONAL):
+            continue
+        return True
+    return False
 
 
 def _collected_before(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
