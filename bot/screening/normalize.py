@@ -204,44 +204,44 @@ class Normalizer:
             self._emoji_re = re.compile(
                 f"(?:{alternation})(?:[\ufe0e\ufe0f\u200d]*(?:{alternation}))*[\ufe0e\ufe0f]?"
             )
-        # One alternation for all rules: one scan of the text, whichever rule matches first.
-        # A leading class of the characters a match can start with lets the scan skip most
-        # positions cheaply (when the rules' first characters can be worked out).
-        alternation = "|".join(f"(?P<r{i}>{r.pattern.pattern})" for i, r in enumerate(spellings))
-        first = first_chars([r.pattern.pattern for r in spellings])
-        if first:
-            alternation = f"(?=[{re.escape(''.join(sorted(first)))}])(?:{alternation})"
-        self._spelling: re.Pattern[str] | None = re.compile(alternation) if spellings else None
-        # A cheap gate before that alternation (most messages need none of the rules): the
-        # literal strings one of which every match of a rule contains, else the characters a
-        # match can start with; a rule with neither known makes the gate always open.
+        # Each rule has a gate: the literal strings one of which every match of it contains,
+        # else the characters a match can start with; a rule with neither known is always tried.
+        # A message is searched only with the rules whose gate it passes (most messages: none),
+        # all of them in one alternation, in the rules' order, so that the first rule that
+        # matches at a position wins as if every rule were in it (a rule left out matches
+        # nowhere in the text).
         from bot.screening.matcher import required_strings
 
-        strings: set[str] = set()
-        chars: set[str] = set()
-        self._gate_always = False
-        for rule in spellings:
-            gates = gate_strings(rule.pattern.pattern)
-            if gates:
-                strings.update(gates)
-                continue
-            required = required_strings(rule.pattern.pattern)
-            if required and min(len(r) for r in required) >= 2:
-                strings.update(required)
-                continue
-            first = first_chars([rule.pattern.pattern])
-            if first and all(ord(c) < 128 for c in first):
-                chars.update(first)  # English and romaji rules: only text with letters
-            elif required:
-                strings.update(required)
-            else:
-                self._gate_always = True
-        self._gate_strings = tuple(sorted(strings, key=len))
-        # Gates of two or more characters are looked up by their first two characters (a set
-        # intersection with the text's bigrams); single characters join the character gate.
-        self._gate_bigrams = frozenset(g[:2] for g in self._gate_strings if len(g) >= 2)
-        chars.update(g for g in self._gate_strings if len(g) == 1)
-        self._gate_chars = frozenset(chars)
+        self._rules = tuple(rule.pattern for rule in spellings)
+        by_char: dict[str, list[int]] = {}
+        by_bigram: dict[str, list[tuple[str, int]]] = {}
+        always: list[int] = []
+        for i, rule in enumerate(spellings):
+            strings = gate_strings(rule.pattern.pattern)
+            if not strings:
+                required = required_strings(rule.pattern.pattern)
+                first = first_chars([rule.pattern.pattern])
+                if required and min(len(r) for r in required) >= 2:
+                    strings = set(required)
+                elif first and all(ord(c) < 128 for c in first):
+                    for c in first:  # English and romaji rules: only text with these letters
+                        by_char.setdefault(c, []).append(i)
+                    continue
+                elif required:
+                    strings = set(required)
+                else:
+                    always.append(i)
+                    continue
+            for gate in strings:
+                if len(gate) == 1:
+                    by_char.setdefault(gate, []).append(i)
+                else:  # looked up by its first two characters, then checked whole
+                    by_bigram.setdefault(gate[:2], []).append((gate, i))
+        self._always = tuple(always)
+        self._gate_chars = {c: frozenset(rules) for c, rules in by_char.items()}
+        self._gate_bigrams = {b: tuple(gates) for b, gates in by_bigram.items()}
+        self._gate_bigram_chars = frozenset(b[0] for b in by_bigram)
+        self._alternations: dict[tuple[int, ...], re.Pattern[str]] = {}
 
     def normalize(self, text: str) -> Normalized:
         if len(text) < 200 and _PLAIN.fullmatch(text) and not self._needs_more(text):
@@ -274,8 +274,9 @@ class Normalizer:
         text, starts, ends = _rewrite(
             text, starts, ends, _DOTTED_PAIR, lambda m: m.group(1) + m.group(2)
         )
-        if self._spelling is not None and self._may_spell(text):
-            text, starts, ends = _rewrite(text, starts, ends, self._spelling, self._spell)
+        rules = self.rules_to_try(text)
+        if rules:
+            text, starts, ends = _rewrite(text, starts, ends, self._alternation(rules), self._spell)
         return Normalized(text, starts, ends)
 
     def _emoji_word(self, match: re.Match[str]) -> str:
@@ -300,25 +301,47 @@ class Normalizer:
             return True
         if (" " in text or "." in text) and (_SPACED.search(text) or _DOTTED_PAIR.search(text)):
             return True
-        if self._spelling is None or not self._may_spell(text):
-            return False
-        return self._spelling.search(text) is not None
+        return any(self._rules[i].search(text) for i in self.rules_to_try(text))
 
-    def _may_spell(self, text: str) -> bool:
-        """Whether any spelling or dialect rule could match (a gate before the alternation)."""
-        if self._gate_always or not self._gate_chars.isdisjoint(text):
-            return True
-        bigrams = self._gate_bigrams
-        return any(text[i : i + 2] in bigrams for i in range(len(text) - 1))
+    def rules_to_try(self, text: str) -> tuple[int, ...]:
+        """The spelling and dialect rules whose gate the text passes, in the rules' order."""
+        found: set[int] = set(self._always)
+        chars = set(text)
+        for c in chars.intersection(self._gate_chars):
+            found.update(self._gate_chars[c])
+        if not chars.isdisjoint(self._gate_bigram_chars):
+            bigrams = self._gate_bigrams
+            for i in range(len(text) - 1):
+                gates = bigrams.get(text[i : i + 2])
+                if gates is not None:
+                    for gate, rule in gates:
+                        if rule not in found and text.startswith(gate, i):
+                            found.add(rule)
+        return tuple(sorted(found))
+
+    def _alternation(self, rules: tuple[int, ...]) -> re.Pattern[str]:
+        """One regex for these rules (kept: the same few sets of rules come up again)."""
+        compiled = self._alternations.get(rules)
+        if compiled is None:
+            sources = [self._rules[i].pattern for i in rules]
+            alternation = "|".join(f"(?P<r{i}>{p})" for i, p in zip(rules, sources, strict=True))
+            first = first_chars(sources)
+            if first:  # a class of the characters a match can start with skips most positions
+                alternation = f"(?=[{re.escape(''.join(sorted(first)))}])(?:{alternation})"
+            compiled = re.compile(alternation)
+            if len(self._alternations) < _MAX_ALTERNATIONS:
+                self._alternations[rules] = compiled
+        return compiled
 
     def _spell(self, match: re.Match[str]) -> str:
-        for i, write in enumerate(self._writes):
-            if match.group(f"r{i}") is not None:
-                return write
+        for name, value in match.groupdict().items():
+            if value is not None:  # the one rule whose group took the match: r<index>
+                return self._writes[int(name[1:])]
         return match.group(0)
 
 
 _MAX_GATES: Final = 400
+_MAX_ALTERNATIONS: Final = 512
 
 
 def gate_strings(pattern: str) -> set[str] | None:
