@@ -12,9 +12,9 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Generic, TypeVar
+from typing import Final, Generic, TypeVar
 
-from bot.screening.normalize import first_chars
+from bot.screening.gates import Gates
 from bot.screening.tokens import KIND_END, KIND_PUNCT, KIND_SKIP, KIND_WORD, Token
 
 GAP: Final = ("…", "")  # pattern element: up to MAX_GAP words in between
@@ -163,8 +163,7 @@ class PatternSet(Generic[P]):
         self._index: dict[str, dict[str | None, list[tuple[Pattern, P, frozenset[str]]]]] = {}
         self._firsts: frozenset[str] = frozenset()  # the index's keys, as a set
         self._regexes: list[tuple[re.Pattern[str], P]] = []
-        self._gates: list[tuple[tuple[str, ...] | None, frozenset[str] | None]] = []
-        self._any_built: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] | None = ()
+        self._gates_built: Gates | None = None
 
     def add(self, pattern: Pattern, payload: P) -> None:
         elements = pattern.elements
@@ -182,18 +181,14 @@ class PatternSet(Generic[P]):
 
     def add_regex(self, regex: re.Pattern[str], payload: P) -> None:
         self._regexes.append((regex, payload))
-        self._any_built = None  # rebuilt once, at the first search (adding stays linear)
-        # Each regex is tried only when the text holds one of the strings every match of it
-        # contains, or one of the characters a match can start with (when known).
-        required = required_strings(regex.pattern)
-        first = first_chars([regex.pattern]) if required is None else None
-        self._gates.append((required, frozenset(first) if first else None))
+        self._gates_built = None  # built once, at the first search (adding stays linear)
 
     @property
-    def _any_regex(self) -> tuple[tuple[tuple[str, ...], re.Pattern[str]], ...]:
-        if self._any_built is None:
-            self._any_built = _any_regex([r.pattern for r, _ in self._regexes])
-        return self._any_built
+    def _gates(self) -> Gates:
+        """Each regex is searched only when the text passes its gate (gates.py)."""
+        if self._gates_built is None:
+            self._gates_built = Gates([r.pattern for r, _ in self._regexes])
+        return self._gates_built
 
     def __bool__(self) -> bool:
         return bool(self._index or self._regexes)
@@ -223,19 +218,9 @@ class PatternSet(Generic[P]):
                         end = _match(pattern, stream, w)
                         if end is not None:
                             found.append((payload, w, end, begins[w], ends[end - 1]))
-        for required, any_regex in self._any_regex:
-            if required and not any(s in text for s in required):
-                continue
-            if any_regex.search(text) is not None:
-                break
-        else:
-            return found
-        for (regex, payload), (needed, chars) in zip(self._regexes, self._gates, strict=True):
-            if needed is not None:
-                if not any(r in text for r in needed):
-                    continue
-            elif chars is not None and chars.isdisjoint(text):
-                continue
+        regexes = self._regexes
+        for i in self._gates.candidates(text) if regexes else ():
+            regex, payload = regexes[i]
             for m in regex.finditer(text):
                 a, b = m.span()
                 if b <= a:
@@ -244,74 +229,6 @@ class PatternSet(Generic[P]):
                 stop = bisect_left(stream.begin, b)
                 found.append((payload, first, max(first, stop), a, b))
         return found
-
-
-def _any_regex(patterns: Sequence[str]) -> tuple[tuple[tuple[str, ...], re.Pattern[str]], ...]:
-    """Searches that tell whether any of ``patterns`` matches (most texts: none).
-
-    The patterns whose first characters are known share one alternation behind a look-ahead
-    for those characters (cheap to reject at most positions); the others are searched alone,
-    each only when the text holds one of the strings every match of it contains (when known).
-    """
-    known = [p for p in patterns if first_chars([p])]
-    out = [(required_strings(p) or (), re.compile(p)) for p in patterns if p not in known]
-    if known:
-        first = "".join(sorted(first_chars(known) or ()))
-        alternation = "|".join(f"(?:{p})" for p in known)
-        out.insert(0, ((), re.compile(f"(?=[{re.escape(first)}])(?:{alternation})")))
-    return tuple(out)
-
-
-def required_strings(pattern: str) -> tuple[str, ...] | None:
-    """Strings one of which is in every match of the regex, or None when unknown.
-
-    Read from the regex's top level, where every item must match: a run of literal characters
-    or a group of literal alternatives ((という|っていう) gives both).
-    """
-    try:
-        from re import _parser as parser  # type: ignore[attr-defined]
-
-        parsed = parser.parse(pattern)
-    except Exception:  # pragma: no cover - other Python versions
-        return None
-    if parsed.state.flags & re.IGNORECASE:
-        return None
-
-    def literal(items: Sequence[tuple[Any, Any]]) -> str:
-        """The text of a run of literal characters ('' when anything else is among them);
-        look-arounds and anchors consume nothing and are stepped over."""
-        items = [(op, arg) for op, arg in items if str(op) not in ("ASSERT", "ASSERT_NOT", "AT")]
-        if not items or not all(str(op) == "LITERAL" for op, _ in items):
-            return ""
-        return "".join(chr(arg) for _, arg in items)
-
-    found: list[tuple[str, ...]] = []
-    items = list(parsed)
-    run: list[tuple[Any, Any]] = []
-    for op, arg in [*items, (None, None)]:  # a sentinel ends the last run
-        if str(op) == "LITERAL":
-            run.append((op, arg))
-            continue
-        if str(op) in ("ASSERT", "ASSERT_NOT", "AT"):
-            continue  # zero-width: the literal run goes on across it
-        if run:
-            found.append((literal(run),))
-            run = []
-        if str(op) == "SUBPATTERN" and not arg[1] and not arg[2]:  # a group without flags
-            inner = list(arg[3])
-            if literal(inner):
-                found.append((literal(inner),))
-                continue
-            if len(inner) == 1:
-                op, arg = inner[0]
-        if str(op) == "BRANCH":
-            alternatives = tuple(literal(list(branch)) for branch in arg[1])
-            if all(alternatives):
-                found.append(alternatives)
-    if not found:
-        return None
-    # the most selective: the one whose shortest string is longest
-    return max(found, key=lambda strings: min(len(s) for s in strings))
 
 
 def _match(pattern: Pattern, stream: Stream, start: int) -> int | None:

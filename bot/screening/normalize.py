@@ -13,7 +13,9 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, NamedTuple
+from typing import Final, NamedTuple
+
+from bot.screening.gates import Gates, first_chars
 
 # Characters removed before matching: controls (except newline), format characters (bidi
 # overrides, zero-width joiners), variation selectors, emoji and pictographs, tags.
@@ -204,43 +206,12 @@ class Normalizer:
             self._emoji_re = re.compile(
                 f"(?:{alternation})(?:[\ufe0e\ufe0f\u200d]*(?:{alternation}))*[\ufe0e\ufe0f]?"
             )
-        # Each rule has a gate: the literal strings one of which every match of it contains,
-        # else the characters a match can start with; a rule with neither known is always tried.
-        # A message is searched only with the rules whose gate it passes (most messages: none),
-        # all of them in one alternation, in the rules' order, so that the first rule that
-        # matches at a position wins as if every rule were in it (a rule left out matches
-        # nowhere in the text).
-        from bot.screening.matcher import required_strings
-
+        # Each rule has a gate (gates.py): a message is searched only with the rules whose gate
+        # it passes (most messages: none), all of them in one alternation, in the rules'
+        # order, so that the first rule that matches at a position wins as if every rule were
+        # in it (a rule left out matches nowhere in the text).
         self._rules = tuple(rule.pattern for rule in spellings)
-        by_char: dict[str, list[int]] = {}
-        by_bigram: dict[str, list[tuple[str, int]]] = {}
-        always: list[int] = []
-        for i, rule in enumerate(spellings):
-            strings = gate_strings(rule.pattern.pattern)
-            if not strings:
-                required = required_strings(rule.pattern.pattern)
-                first = first_chars([rule.pattern.pattern])
-                if required and min(len(r) for r in required) >= 2:
-                    strings = set(required)
-                elif first and all(ord(c) < 128 for c in first):
-                    for c in first:  # English and romaji rules: only text with these letters
-                        by_char.setdefault(c, []).append(i)
-                    continue
-                elif required:
-                    strings = set(required)
-                else:
-                    always.append(i)
-                    continue
-            for gate in strings:
-                if len(gate) == 1:
-                    by_char.setdefault(gate, []).append(i)
-                else:  # looked up by its first two characters, then checked whole
-                    by_bigram.setdefault(gate[:2], []).append((gate, i))
-        self._always = tuple(always)
-        self._gate_chars = {c: frozenset(rules) for c, rules in by_char.items()}
-        self._gate_bigrams = {b: tuple(gates) for b, gates in by_bigram.items()}
-        self._gate_bigram_chars = frozenset(b[0] for b in by_bigram)
+        self._gates = Gates([rule.pattern for rule in self._rules])
         self._alternations: dict[tuple[int, ...], re.Pattern[str]] = {}
 
     def normalize(self, text: str) -> Normalized:
@@ -305,19 +276,7 @@ class Normalizer:
 
     def rules_to_try(self, text: str) -> tuple[int, ...]:
         """The spelling and dialect rules whose gate the text passes, in the rules' order."""
-        found: set[int] = set(self._always)
-        chars = set(text)
-        for c in chars.intersection(self._gate_chars):
-            found.update(self._gate_chars[c])
-        if not chars.isdisjoint(self._gate_bigram_chars):
-            bigrams = self._gate_bigrams
-            for i in range(len(text) - 1):
-                gates = bigrams.get(text[i : i + 2])
-                if gates is not None:
-                    for gate, rule in gates:
-                        if rule not in found and text.startswith(gate, i):
-                            found.add(rule)
-        return tuple(sorted(found))
+        return self._gates.candidates(text)
 
     def _alternation(self, rules: tuple[int, ...]) -> re.Pattern[str]:
         """One regex for these rules (kept: the same few sets of rules come up again)."""
@@ -340,174 +299,7 @@ class Normalizer:
         return match.group(0)
 
 
-_MAX_GATES: Final = 400
 _MAX_ALTERNATIONS: Final = 512
-
-
-def gate_strings(pattern: str) -> set[str] | None:
-    """Literal strings of length ≥ 2 one of which every match of the regex contains, reading a
-    look-behind before the literal as part of it: (?<=つら|きつ)か gives つらか and きつか, and
-    (?<=[いき])とう gives いとう and きとう. None when no such strings are found."""
-    try:
-        from re import _parser as parser  # type: ignore[attr-defined]
-
-        parsed = parser.parse(pattern)
-    except Exception:  # pragma: no cover - other Python versions
-        return None
-
-    def alternatives(items: list[tuple[Any, Any]]) -> set[str] | None:
-        """The literal texts an item sequence can match as a whole, when it is only literals,
-        character classes and alternations of those."""
-        out = {""}
-        for op, arg in items:
-            name = str(op)
-            if (name in ("ASSERT", "ASSERT_NOT") and arg[0] < 0) or name == "AT":
-                continue  # a look-behind or an anchor consumes nothing
-            if name == "LITERAL":
-                out = {o + chr(arg) for o in out}
-            elif name == "IN":
-                letters = []
-                for kind, value in arg:
-                    if str(kind) == "LITERAL":
-                        letters.append(chr(value))
-                    elif str(kind) == "RANGE" and value[1] - value[0] < 24:
-                        letters.extend(chr(c) for c in range(value[0], value[1] + 1))
-                    else:
-                        return None
-                out = {o + c for o in out for c in letters}
-            elif name in ("BRANCH", "SUBPATTERN"):
-                branches = arg[1] if name == "BRANCH" else [arg[-1]]
-                texts: set[str] = set()
-                for branch in branches:
-                    inner = alternatives(list(branch))
-                    if inner is None:
-                        return None
-                    texts |= inner
-                out = {o + t for o in out for t in texts}
-            else:
-                return None
-            if len(out) > _MAX_GATES:
-                return None
-        return out
-
-    def lookbehind(op: Any, arg: Any) -> set[str] | None:
-        name = str(op)
-        if name == "ASSERT" and arg[0] < 0:
-            return alternatives(list(arg[1]))
-        if name in ("SUBPATTERN", "BRANCH"):
-            branches = arg[1] if name == "BRANCH" else [arg[-1]]
-            texts: set[str] = set()
-            for branch in branches:
-                items = list(branch)
-                if len(items) != 1:
-                    return None
-                inner = lookbehind(*items[0])
-                if inner is None:
-                    return None
-                texts |= inner
-            return texts
-        return None
-
-    def of_sequence(items: list[tuple[Any, Any]]) -> set[str] | None:
-        prefixes: set[str] = {""}
-        best: set[str] | None = None
-        i = 0
-        while i < len(items):
-            op, arg = items[i]
-            before = lookbehind(op, arg)
-            if before is not None and prefixes == {""}:
-                prefixes = before
-                i += 1
-                continue
-            if str(op) == "ASSERT" and arg[0] >= 0 and prefixes != {""}:
-                ahead = alternatives(list(arg[1]))  # ち(?=にたい): the text must go on so
-                if ahead:
-                    grown = {p + a for p in prefixes for a in ahead}
-                    if len(grown) <= _MAX_GATES and min(len(p) for p in grown) >= 2:
-                        return grown
-                break
-            if str(op) in ("ASSERT", "ASSERT_NOT", "AT"):
-                i += 1
-                continue
-            run = alternatives([items[i]])
-            if run is None:
-                break
-            prefixes = {p + r for p in prefixes for r in run}
-            if len(prefixes) > _MAX_GATES:
-                return best
-            if min(len(p) for p in prefixes) >= 2:
-                best = set(prefixes)
-            i += 1
-        return best
-
-    items = list(parsed)
-    if len(items) == 1 and str(items[0][0]) == "BRANCH":
-        out: set[str] = set()
-        for branch in items[0][1][1]:
-            found = of_sequence(list(branch))
-            if not found:
-                return None
-            out |= found
-        return out
-    return of_sequence(items)
-
-
-def first_chars(patterns: Sequence[str]) -> set[str] | None:
-    """Every character a match of these regexes can start with, or None when unknown."""
-    try:
-        from re import _parser as parser  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover - other Python versions
-        return None
-    chars: set[str] = set()
-
-    def first_of(items: list[tuple[Any, Any]]) -> bool | None:
-        """True: first characters collected; False: unknown; None: zero-width so far."""
-        for op, arg in items:
-            name = str(op)
-            if name in ("ASSERT", "ASSERT_NOT") and arg[0] < 0:
-                continue  # a look-behind consumes nothing
-            if name == "AT":
-                continue
-            if name == "LITERAL":
-                chars.add(chr(arg))
-                return True
-            if name == "IN":
-                for kind, value in arg:
-                    if str(kind) == "LITERAL":
-                        chars.add(chr(value))
-                    elif str(kind) == "RANGE" and value[1] - value[0] < 512:
-                        chars.update(chr(c) for c in range(value[0], value[1] + 1))
-                    else:
-                        return False
-                return True
-            if name in ("BRANCH", "SUBPATTERN"):
-                branches = arg[1] if name == "BRANCH" else [arg[-1]]
-                results = [first_of(list(branch)) for branch in branches]
-                if any(r is False for r in results):
-                    return False
-                if all(r is True for r in results):
-                    return True
-                if all(r is None for r in results):
-                    continue
-                return False
-            if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
-                low, _, body = arg
-                inner = first_of(list(body))
-                if inner is False:
-                    return False
-                if low == 0 or inner is None:
-                    continue  # optional ((?:i\s*)?): what follows may start the match too
-                return True
-            return False
-        return None
-
-    for pattern in patterns:
-        try:
-            if first_of(list(parser.parse(pattern))) is not True:
-                return None
-        except Exception:
-            return None
-    return chars
 
 
 def fold_katakana(text: str, spans: Sequence[tuple[int, int]]) -> str:
