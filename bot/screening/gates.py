@@ -20,6 +20,9 @@ _MAX_STRINGS: Final = 400  # literal runs: no more strings than this (they multi
 _MAX_UNION: Final = 4000  # the alternatives of a group: their gates together
 _MAX_CLASS: Final = 24  # a character class of more characters is no gate
 _MAX_FIRST_RANGE: Final = 512  # first characters: a range of up to this many still helps
+# The share of messages that hold a string of 1, 2, 3, 4 or more characters, roughly (_cost).
+_COST_KANA: Final = 0.3
+_COSTS: Final = (0.0, 0.05, 0.01, 0.002, 0.0004)
 
 Strings = frozenset[str]
 Item = tuple[Any, Any]
@@ -41,12 +44,21 @@ def must_contain(pattern: str) -> Strings | None:
 
 
 def _better(a: Strings | None, b: Strings | None) -> Strings | None:
-    """The more selective gate: longer shortest string, then fewer strings."""
+    """The more selective gate: the one fewer texts are likely to pass."""
     if a is None:
         return b
     if b is None:
         return a
-    return max(a, b, key=lambda s: (min(map(len, s)), -len(s)))
+    return b if _cost(b) < _cost(a) else a
+
+
+def _cost(strings: Strings) -> float:
+    """How many texts a gate lets through, roughly: a lone hiragana (が, は) is in most
+    messages, another lone character in some, a longer string in few."""
+    return sum(
+        _COST_KANA if len(s) == 1 and "\u3041" <= s <= "\u3096" else _COSTS[min(len(s), 4)]
+        for s in strings
+    )
 
 
 def _of_sequence(items: list[Item]) -> Strings | None:
@@ -260,20 +272,25 @@ class Gates:
     regexes that can match in it."""
 
     def __init__(self, patterns: Sequence[str]) -> None:
-        by_gram: dict[str, list[tuple[str, int]]] = {}
+        # first one or two characters of a gate string → regex → its gate strings starting so
+        by_gram: dict[str, dict[int, list[str]]] = {}
         always: list[int] = []
         for i, pattern in enumerate(patterns):
             strings = must_contain(pattern)
             first = first_chars([pattern])
-            if first is not None and (strings is None or min(map(len, strings)) == 1):
+            if first is not None:
                 strings = _better(strings, frozenset(first))
             if strings is None:
                 always.append(i)
                 continue
-            for gate in strings:  # found by its first one or two characters, then checked whole
-                by_gram.setdefault(gate[:2], []).append((gate, i))
+            for gate in sorted(strings):
+                by_gram.setdefault(gate[:2], {}).setdefault(i, []).append(gate)
         self._always = tuple(always)
-        self._by_gram = {gram: tuple(gates) for gram, gates in by_gram.items()}
+        # a regex whose gate string is the gram itself needs no further check: no strings
+        self._by_gram = {
+            gram: tuple((i, () if gram in gates else tuple(gates)) for i, gates in by_regex.items())
+            for gram, by_regex in by_gram.items()
+        }
         self._grams = frozenset(by_gram)
 
     def candidates(self, text: str) -> tuple[int, ...]:
@@ -283,8 +300,8 @@ class Gates:
             return self._always
         found = set(self._always)
         for gram in hits:
-            for gate, i in self._by_gram[gram]:
-                if len(gate) <= 2 or gate in text:
+            for i, gates in self._by_gram[gram]:
+                if i not in found and (not gates or any(g in text for g in gates)):
                     found.add(i)
         return tuple(sorted(found))
 
