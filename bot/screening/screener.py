@@ -1495,7 +1495,6 @@ class Screener:
         cues = frozenset(cues)
         if "means" in own_kinds:
             return None
-        g = self._g
         keys = {t.key for t in tokens} | {t.surface for t in tokens}
         counting = bool(keys & {"数える", "かぞえる"})  # かぞえながら飲んでる: pills counted
         if "means_mention" not in cues and not counting:
