@@ -12,6 +12,7 @@ words the person wrote, and becomes a line on the counselor's case card.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -148,10 +149,12 @@ class Screener:
             for regex in idiom.regexes:
                 self._idioms.add_regex(regex, idiom)
         self._by_id = {c.id: c for c in config.concepts}
+        self._strong_ids = frozenset(c.id for c in config.concepts if c.strong)
         # the concept a self-injury with no self-harm word is shown as (自傷)
         self._injury_concept = self._by_id.get("self_harm", _RECURRENCE)
         self._no_future_concept = self._by_id.get("hopeless", _RECURRENCE)
         self._pills_concept = self._by_id.get("pills", _RECURRENCE)
+        self._water_concept = self._by_id.get("high_place", _RECURRENCE)
         # per-message scratch (screening runs on one thread; set at the start of each _decide)
         self._recent: set[int] = set()
         self._ruminating = False
@@ -160,6 +163,7 @@ class Screener:
         self._at_place = False
         self._cues: frozenset[str] = frozenset()
         self._resolute = False
+        self._keys: frozenset[str] | set[str] = frozenset()
         self._harm_hits: list[Hit] = []
         self._child_hits: list[Hit] = []
         self._tokens: list[Token] = []
@@ -389,6 +393,7 @@ class Screener:
                 )
         keys = info.keys
         surfaces = info.surfaces
+        self._keys = keys | surfaces
         laughing = bool((keys | surfaces) & g.laughter)
         earnest = bool((keys | surfaces) & g.earnest)
         finality_words = bool(keys & g.finality)
@@ -768,6 +773,8 @@ class Screener:
                 )
                 if not done or r.has(rd.DESIRE) or (benign and "finality_strong" not in all_cues):
                     continue
+                if _by_own_hand(tokens, h, g):
+                    new_cues.add("about_self")  # 部屋も自分も、全部片付けておく
                 add("preparation", h)  # imminent only with a second cue (the ladder)
             elif kind == "farewell":
                 if negated or c.quoted or (benign and not h.concept.strong):
@@ -829,6 +836,8 @@ class Screener:
                     continue
                 if not h.concept.strong and _cut_object_not_body(tokens, h, g):
                     continue  # カッターで段ボールを切った
+                if not h.concept.strong and _while_doing(tokens, h):
+                    continue  # 眉毛整えてたら切っちゃった: an accident
                 if past_history:
                     add("past_attempt", h)
                 elif (r.has(rd.PROGRESSIVE) and c.now) or (
@@ -860,8 +869,12 @@ class Screener:
                 elif not negated:
                     add("despair", h)
             elif kind == "burden":
-                if not negated and not past_history:
-                    add("burden", h)
+                if past_history:
+                    continue
+                if not negated or any(
+                    t.key in ("済む", "様", "よう") for t in tokens[h.last + 1 : h.last + 5]
+                ):
+                    add("burden", h)  # 迷惑かけずに済む / 迷惑かからないように: the burden gone
             elif kind == "distress":
                 if negated or past_history or laughing:
                     continue
@@ -884,6 +897,10 @@ class Screener:
             swallow := self._swallowed(tokens, all_cues, own_kinds)
         ):
             fills.append(Fill("act", self._pills_concept, swallow[0], swallow[1], 0))
+        if (wade := self._wading(tokens, text, all_cues)) is not None:
+            fills.append(Fill("act", self._water_concept, wade[0], wade[1], 0))
+        if _about_self(tokens, g):
+            new_cues.add("about_self")  # 仕事のことじゃなくて、自分のこと
         no_future = self._no_future(tokens)
         if no_future is not None:
             new_cues.add("no_future")  # 次の部屋?探す必要ないから
@@ -907,7 +924,12 @@ class Screener:
         has_time = bool(time_hits)
         # A time said with a crisis slot in the same sentence, or in a message that decides
         # (金曜日に決めた), is the plan's time.
-        crisis_sentences = {f.sentence for f in fills if f.slot in _TIMED_SLOTS}
+        crisis_sentences = {
+            f.sentence
+            for f in fills
+            if f.slot in _TIMED_SLOTS
+            and (f.concept.kind not in ("preparation", "farewell") or f.concept.strong)
+        }
         crisis_sentences |= {
             f.sentence + 1 for f in fills if f.slot in ("means", "preparation", "method", "intent")
         }
@@ -973,8 +995,12 @@ class Screener:
             fills.append(Fill("recurrence", _RECURRENCE, t.begin, t.end, 0))
         if injury := self._self_injury(tokens, earlier):
             fills.append(Fill("self_harm", self._injury_concept, injury[0], injury[1], 0))
+        if (wade := self._wading(tokens, text, cues)) is not None:
+            fills.append(Fill("act", self._water_concept, wade[0], wade[1], 0))
         if swallow := self._swallowed(tokens, cues | new_cues, set()):
             fills.append(Fill("act", self._pills_concept, swallow[0], swallow[1], 0))
+        if _about_self(tokens, g):
+            new_cues.add("about_self")
         if (no_future := self._no_future(tokens)) is not None:
             new_cues.add("no_future")  # 探す必要ないから
             fills.append(Fill("despair", self._no_future_concept, no_future[0], no_future[1], 0))
@@ -1066,6 +1092,8 @@ class Screener:
         # intent when said politely, in earnest or with a time.
         if c.cause or laughing:
             return
+        if any(t.key in ("多分", "たぶん") for t in tokens[max(0, h.first - 3) : h.first]):
+            return  # 明日たぶん死ぬ (after a workout): a guess about one's state
         if r.has(rd.POLITE) or earnest or timed or c.subject == "self":
             emit("intent", h)
             return
@@ -1115,6 +1143,16 @@ class Screener:
             or r.governor == "する"
         ):
             return  # 飛ぶ / 落ちる / 飛び込む alone have other meanings
+        if (
+            not crisis_context
+            and not r.features & {rd.ONLY, rd.DESIRE, rd.INTENT, rd.VOLITIONAL, rd.THOUGHT}
+            and not own_kinds & {"death", "despair", "finality", "farewell", "burden"}
+            and (
+                bool(self._keys & self._g.play_words)
+                or (not strong and r.has(rd.APPEARANCE) and "place" not in in_sentence)
+            )
+        ):
+            return  # 堤防からダイブしてる, バンジーで飛び降りた, 吸い込まれそうなくらい青い
         if h.concept.id == LEAN_OVER:
             emit("method", h)  # looking down from a height: imminent only at the place (the ladder)
             return
@@ -1497,7 +1535,13 @@ class Screener:
             return None
         keys = {t.key for t in tokens} | {t.surface for t in tokens}
         counting = bool(keys & {"数える", "かぞえる"})  # かぞえながら飲んでる: pills counted
-        if "means_mention" not in cues and not counting:
+        text = "".join(t.surface for t in tokens)
+        all_of_it = "あるだけ" in text or any(w in keys for w in _QUANTITY_SURFACES)
+        with_drink = any(  # お酒と一緒に、あるだけ飲んじゃった: something taken with the drink
+            t.key in _DRINKS and j + 1 < len(tokens) and tokens[j + 1].key in ("と", "で")
+            for j, t in enumerate(tokens)
+        )
+        if "means_mention" not in cues and not counting and not (with_drink and all_of_it):
             return None
         for k, t in enumerate(tokens):
             if t.pos != "動詞" or t.key not in _SWALLOW_VERBS:
@@ -1522,8 +1566,27 @@ class Screener:
                 and before.surface not in _QUANTITY_SURFACES
             ):
                 continue  # お茶飲んでる, 水を飲んだ: something else was drunk
-            if counting or any(w in keys for w in _QUANTITY_SURFACES):
+            if counting or all_of_it:
                 return tokens[max(0, k - 1)].begin, tokens[min(r.end, len(tokens)) - 1].end
+        return None
+
+    def _wading(
+        self, tokens: list[Token], text: str, cues: Iterable[str]
+    ) -> tuple[int, int] | None:
+        """胸のあたりまで入ってる in water (not a bath): walking into the sea or a river."""
+        depth = _DEPTH.search(text)
+        if depth is None:
+            return None
+        keys = {t.key for t in tokens} | {t.surface for t in tokens}
+        if keys & _BATH:
+            return None
+        if not (keys & self._g.water_words or "place_mention" in frozenset(cues)):
+            return None
+        for k, t in enumerate(tokens):
+            if t.pos == "動詞" and t.key in ("入る", "浸かる", "進む", "歩く"):
+                r = self._reader.read(tokens, k)
+                if (r.has(rd.PROGRESSIVE) or r.has(rd.PAST)) and not r.has(rd.NEGATED):
+                    return depth.start(), tokens[min(r.end, len(tokens)) - 1].end
         return None
 
     def _no_future(self, tokens: list[Token]) -> tuple[int, int] | None:
@@ -1837,8 +1900,17 @@ class Screener:
         if (
             times
             and index - times[-1] <= 2
-            and {s.cls for s in current if s.message >= times[-1] - 2}
-            & {"method", "preparation", "intent"}
+            and any(
+                s.message >= times[-1] - 2
+                and (
+                    s.cls in ("method", "intent")
+                    or (
+                        s.cls == "preparation"
+                        and (s.term in self._strong_ids or "about_self" in cues)
+                    )
+                )
+                for s in current
+            )
         ):
             why.append("imminent_time")  # あと3日 / …その日が来たら楽になれる
         if (
@@ -1850,7 +1922,8 @@ class Screener:
         if cues & {"decided_time", "do_time"} and (
             ideation
             or present & {"despair", "euphemism", "burden", "farewell", "preparation"}
-            or cues & {"place_mention", "means_mention", "finality"}
+            or cues & {"place_mention", "means_mention"}
+            or ("finality" in cues and not cues & {"threat", "harm_wish", "target"})
         ):
             why.append("imminent_time")  # 次の満月の夜にする / 海がいい
         if {"at_place", "finality_strong"} <= cues:
@@ -2394,6 +2467,11 @@ _RECURRENCE: Final = Concept("recurrence", "despair", "", False, None, None, Fal
 
 
 _SWALLOW_VERBS: Final = frozenset({"飲む", "飲み込む", "流し込む", "飲み干す"})
+_DRINKS: Final = frozenset({"酒", "お酒", "アルコール", "焼酎", "ウイスキー", "ワイン", "ビール"})
+_DEPTH: Final = re.compile(
+    r"(?:胸|腰|膝|ひざ|首|肩|お腹|おなか|太もも|腿)(?:の(?:あたり|辺り|とこ|ところ|高さ))?(?:くらい|ぐらい)?まで"
+)
+_BATH: Final = frozenset({"風呂", "お風呂", "湯", "お湯", "温泉", "プール", "湯船", "銭湯"})
 _QUANTITY_SURFACES: Final = frozenset(
     {"いっぱい", "全部", "ぜんぶ", "たくさん", "沢山", "半分", "まとめて", "一気", "大量", "残り"}
 )
@@ -2478,6 +2556,41 @@ def _amount_question(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
         pair = t.surface + window[i + 1].surface if i + 1 < len(window) else t.surface
         if t.key in g.amount_words or t.surface in g.amount_words or pair in g.amount_words:
             return True  # 何錠 is cut into 何 + 錠
+    return False
+
+
+def _about_self(tokens: Sequence[Token], g: rd.Grammar) -> bool:
+    """A sentence ending in 自分のこと: the person names themself as what the words were about."""
+    for j in range(len(tokens) - 2):
+        if (
+            tokens[j].key in g.reflexive
+            and tokens[j + 1].key == "の"
+            and tokens[j + 2].key in ("こと", "事")
+            and (j + 3 >= len(tokens) or tokens[j + 3].kind == KIND_END)
+        ):
+            return True
+    return False
+
+
+def _while_doing(tokens: Sequence[Token], h: Hit) -> bool:
+    """…てたら / …ていたら before the match in its sentence: it happened while doing something."""
+    for j in range(h.first - 1, max(-1, h.first - 8), -1):
+        t = tokens[j]
+        if t.kind == KIND_END:
+            return False
+        if (
+            t.key in ("たら", "た")
+            and t.surface == "たら"
+            and j > 0
+            and tokens[j - 1].key
+            in (
+                "てる",
+                "でる",
+                "いる",
+                "居る",
+            )
+        ):
+            return True
     return False
 
 

@@ -58,6 +58,10 @@ def test_structures_fill_their_slot(
         ("ロープ買った", "物置に隠してある"),
         ("薬ずっとためてた", "いっぱい飲んじゃった"),
         ("今日の夜中", "マンションの屋上から"),
+        ("湖に来た", "腰のあたりまで入ってる"),
+        ("お酒と一緒に、あるだけ飲んだ",),
+        ("通帳の場所は姉に伝えた", "これで迷惑かけずに済む"),
+        ("陸橋の真ん中にいる", "下の線路、電車が通る"),
     ],
 )
 def test_plans_and_acts_are_imminent(screener: Screener, messages: tuple[str, ...]) -> None:
@@ -82,6 +86,14 @@ def test_plans_and_acts_are_imminent(screener: Screener, messages: tuple[str, ..
         ("see you tomorrow!",),
         ("うち、もう帰るねん",),
         ("別にそんなこと思ってません",),
+        ("ゲームで崖から飛び降りたらクリアできた",),
+        ("パラシュートで飛び降りてきた!最高",),
+        ("包丁で指を切っちゃった、料理してたら", "絆創膏ある?"),
+        ("ひげ剃ってたら切っちゃった。血が出た",),
+        ("来月引っ越すので部屋を片付けてる",),
+        ("定年の日、みんなにありがとうって挨拶してきた。来週から年金生活",),
+        ("筋トレしすぎた。明日たぶん死ぬ",),
+        ("a few years ago i wanted to die. i'm much better now",),
     ],
 )
 def test_look_alikes_stay_calm(screener: Screener, messages: tuple[str, ...]) -> None:
