@@ -116,6 +116,7 @@ class Grammar:
     future_words: frozenset[str]
     amount_words: frozenset[str]
     load_words: frozenset[str]
+    play_words: frozenset[str]
 
 
 GRAMMAR_LISTS: Final = tuple(Grammar.__dataclass_fields__)

@@ -12,6 +12,7 @@ words the person wrote, and becomes a line on the counselor's case card.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -148,9 +149,12 @@ class Screener:
             for regex in idiom.regexes:
                 self._idioms.add_regex(regex, idiom)
         self._by_id = {c.id: c for c in config.concepts}
+        self._strong_ids = frozenset(c.id for c in config.concepts if c.strong)
         # the concept a self-injury with no self-harm word is shown as (自傷)
         self._injury_concept = self._by_id.get("self_harm", _RECURRENCE)
         self._no_future_concept = self._by_id.get("hopeless", _RECURRENCE)
+        self._pills_concept = self._by_id.get("pills", _RECURRENCE)
+        self._water_concept = self._by_id.get("high_place", _RECURRENCE)
         # per-message scratch (screening runs on one thread; set at the start of each _decide)
         self._recent: set[int] = set()
         self._ruminating = False
@@ -159,6 +163,7 @@ class Screener:
         self._at_place = False
         self._cues: frozenset[str] = frozenset()
         self._resolute = False
+        self._keys: frozenset[str] | set[str] = frozenset()
         self._harm_hits: list[Hit] = []
         self._child_hits: list[Hit] = []
         self._tokens: list[Token] = []
@@ -388,6 +393,7 @@ class Screener:
                 )
         keys = info.keys
         surfaces = info.surfaces
+        self._keys = keys | surfaces
         laughing = bool((keys | surfaces) & g.laughter)
         earnest = bool((keys | surfaces) & g.earnest)
         finality_words = bool(keys & g.finality)
@@ -488,7 +494,11 @@ class Screener:
                 c.cause
                 and h.first >= 2
                 and tokens[h.first - 1].key == "で"
-                and any(t.begin <= tokens[h.first - 2].begin < t.end for t in time_hits)
+                and (
+                    any(t.begin <= tokens[h.first - 2].begin < t.end for t in time_hits)
+                    or tokens[h.first - 2].key in g.reflexive
+                    or tokens[h.first - 2].key == "手"
+                )
             ):
                 c = c._replace(cause=False)  # 今日で終わりにする: a date, not a trivial cause
                 h = h._replace(context=c)
@@ -497,6 +507,8 @@ class Screener:
             timed = h.sentence in time_sentences or (
                 "decided_time" in all_cues and kind in ("death", "ending", "method")
             )
+            if kind == "ending" and _ends_something_else(tokens, h, g):
+                continue  # これ終わったら楽、週末だし: the week's work ends, not a life
             if kind == "factor":
                 if self._factor_owned(h):
                     add("factor", h)
@@ -664,8 +676,9 @@ class Screener:
                         r.has(rd.POTENTIAL)
                         and (r.has(rd.TENTATIVE) or r.has(rd.QUESTION) or r.has(rd.CONDITIONAL))
                     )
+                    or (not r.features and _after_condition(tokens, h, time_hits))
                 ):
-                    add("euphemism", h)  # 楽になれるかな
+                    add("euphemism", h)  # 楽になれるかな, その日が来たら楽になれる
             elif kind == "elsewhere":
                 if (
                     not h.concept.strong
@@ -760,6 +773,8 @@ class Screener:
                 )
                 if not done or r.has(rd.DESIRE) or (benign and "finality_strong" not in all_cues):
                     continue
+                if _by_own_hand(tokens, h, g):
+                    new_cues.add("about_self")  # 部屋も自分も、全部片付けておく
                 add("preparation", h)  # imminent only with a second cue (the ladder)
             elif kind == "farewell":
                 if negated or c.quoted or (benign and not h.concept.strong):
@@ -821,6 +836,8 @@ class Screener:
                     continue
                 if not h.concept.strong and _cut_object_not_body(tokens, h, g):
                     continue  # カッターで段ボールを切った
+                if not h.concept.strong and _while_doing(tokens, h):
+                    continue  # 眉毛整えてたら切っちゃった: an accident
                 if past_history:
                     add("past_attempt", h)
                 elif (r.has(rd.PROGRESSIVE) and c.now) or (
@@ -852,8 +869,12 @@ class Screener:
                 elif not negated:
                     add("despair", h)
             elif kind == "burden":
-                if not negated and not past_history:
-                    add("burden", h)
+                if past_history:
+                    continue
+                if not negated or any(
+                    t.key in ("済む", "様", "よう") for t in tokens[h.last + 1 : h.last + 5]
+                ):
+                    add("burden", h)  # 迷惑かけずに済む / 迷惑かからないように: the burden gone
             elif kind == "distress":
                 if negated or past_history or laughing:
                     continue
@@ -868,10 +889,18 @@ class Screener:
                     add("distress", h)
             elif kind == "help" and not negated:
                 add("help", h)
-        if not any(h.concept.kind in ("self_harm", "wound", "attempt") for h in hits) and (
+        if not any(h.concept.kind in ("self_harm", "attempt") for h in hits) and (
             injury := self._self_injury(tokens, earlier)
         ):
             fills.append(Fill("self_harm", self._injury_concept, injury[0], injury[1], 0))
+        if not any(f.slot == "act" for f in fills) and (
+            swallow := self._swallowed(tokens, all_cues, own_kinds)
+        ):
+            fills.append(Fill("act", self._pills_concept, swallow[0], swallow[1], 0))
+        if (wade := self._wading(tokens, text, all_cues)) is not None:
+            fills.append(Fill("act", self._water_concept, wade[0], wade[1], 0))
+        if _about_self(tokens, g):
+            new_cues.add("about_self")  # 仕事のことじゃなくて、自分のこと
         no_future = self._no_future(tokens)
         if no_future is not None:
             new_cues.add("no_future")  # 次の部屋?探す必要ないから
@@ -895,7 +924,12 @@ class Screener:
         has_time = bool(time_hits)
         # A time said with a crisis slot in the same sentence, or in a message that decides
         # (金曜日に決めた), is the plan's time.
-        crisis_sentences = {f.sentence for f in fills if f.slot in _TIMED_SLOTS}
+        crisis_sentences = {
+            f.sentence
+            for f in fills
+            if f.slot in _TIMED_SLOTS
+            and (f.concept.kind not in ("preparation", "farewell") or f.concept.strong)
+        }
         crisis_sentences |= {
             f.sentence + 1 for f in fills if f.slot in ("means", "preparation", "method", "intent")
         }
@@ -961,6 +995,12 @@ class Screener:
             fills.append(Fill("recurrence", _RECURRENCE, t.begin, t.end, 0))
         if injury := self._self_injury(tokens, earlier):
             fills.append(Fill("self_harm", self._injury_concept, injury[0], injury[1], 0))
+        if (wade := self._wading(tokens, text, cues)) is not None:
+            fills.append(Fill("act", self._water_concept, wade[0], wade[1], 0))
+        if swallow := self._swallowed(tokens, cues | new_cues, set()):
+            fills.append(Fill("act", self._pills_concept, swallow[0], swallow[1], 0))
+        if _about_self(tokens, g):
+            new_cues.add("about_self")
         if (no_future := self._no_future(tokens)) is not None:
             new_cues.add("no_future")  # 探す必要ないから
             fills.append(Fill("despair", self._no_future_concept, no_future[0], no_future[1], 0))
@@ -1052,6 +1092,8 @@ class Screener:
         # intent when said politely, in earnest or with a time.
         if c.cause or laughing:
             return
+        if any(t.key in ("多分", "たぶん") for t in tokens[max(0, h.first - 3) : h.first]):
+            return  # 明日たぶん死ぬ (after a workout): a guess about one's state
         if r.has(rd.POLITE) or earnest or timed or c.subject == "self":
             emit("intent", h)
             return
@@ -1101,6 +1143,16 @@ class Screener:
             or r.governor == "する"
         ):
             return  # 飛ぶ / 落ちる / 飛び込む alone have other meanings
+        if (
+            not crisis_context
+            and not r.features & {rd.ONLY, rd.DESIRE, rd.INTENT, rd.VOLITIONAL, rd.THOUGHT}
+            and not own_kinds & {"death", "despair", "finality", "farewell", "burden"}
+            and (
+                bool(self._keys & self._g.play_words)
+                or (not strong and r.has(rd.APPEARANCE) and "place" not in in_sentence)
+            )
+        ):
+            return  # 堤防からダイブしてる, バンジーで飛び降りた, 吸い込まれそうなくらい青い
         if h.concept.id == LEAN_OVER:
             emit("method", h)  # looking down from a height: imminent only at the place (the ladder)
             return
@@ -1207,6 +1259,14 @@ class Screener:
             later = _later_verb(tokens, h, g.acquire_verbs - {"ある", "有る", "入れる"})
             if later:
                 gov = later  # 抗不安薬と睡眠導入剤、あわせて80錠くらい手元にある
+        if (
+            gov in g.pro_verbs
+            and r.has(rd.PAST)
+            and not negated
+            and (h.last + 1 < len(tokens) and tokens[h.last + 1].key == "で")
+        ):
+            emit("recent_attempt" if h.sentence in self._recent else "past_attempt", h)
+            return  # 2年前に薬でやった: an attempt said with a pro-verb
         if not gov or (negated and not r.has(rd.ONLY)):
             if not gov and r.has(rd.DESIRE):
                 emit("method", h)  # 薬ほしい… rare; keeps the words on the card
@@ -1307,6 +1367,15 @@ class Screener:
             if gov in g.presence_verbs or gov in g.act_verbs:
                 emit("past_attempt", h)  # 一度、線路に入ったことがあります
             return
+        if (
+            not gov
+            and h.last + 1 < len(tokens)
+            and tokens[h.last + 1].key == "から"
+            and (h.last + 2 >= len(tokens) or tokens[h.last + 2].kind == KIND_END)
+            and (h.concept.strong or crisis or timed or "time_any" in self._cues)
+        ):
+            emit("method", h)  # 金曜の夜 / 会社の屋上から: where to go from
+            return
         if not gov and _fragment_after(tokens, h):
             gov = "いる"  # 橋の上。下は真っ暗: a place said alone means being there
         if (r.has(rd.VOLITIONAL) or r.has(rd.DESIRE)) and (
@@ -1388,7 +1457,7 @@ class Screener:
                 continue  # 噛まれた (done to me), 叩かないで
             body = -1
             reflexive = False
-            for j in range(k - 1, max(-1, k - 7), -1):
+            for j in range(k - 1, max(-1, k - 11), -1):
                 w = tokens[j]
                 if w.kind == KIND_END or w.key in g.clause_breaks:
                     break
@@ -1415,7 +1484,12 @@ class Screener:
             if verb in g.pro_verbs:
                 # またやっちゃった。腕 / 自分でやった: the conversation names what was done
                 if (
-                    (keys & g.recurrence or reflexive or "self_harm" in earlier)
+                    (
+                        keys & g.recurrence
+                        or reflexive
+                        or "self_harm" in earlier
+                        or _body_fragment(tokens, g)
+                    )
                     and (
                         body >= 0
                         or any(
@@ -1450,6 +1524,69 @@ class Screener:
             if burning or wounded or reflexive or r.has(rd.PROGRESSIVE) or "self_harm" in earlier:
                 start = tokens[body].begin if body >= 0 else tokens[max(0, k - 2)].begin
                 return start, tokens[min(r.end, len(tokens)) - 1].end
+        return None
+
+    def _swallowed(
+        self, tokens: list[Token], cues: Iterable[str], own_kinds: set[str]
+    ) -> tuple[int, int] | None:
+        """飲んでる / いっぱい飲んじゃった with no object, after a means was named: the act."""
+        cues = frozenset(cues)
+        if "means" in own_kinds:
+            return None
+        keys = {t.key for t in tokens} | {t.surface for t in tokens}
+        counting = bool(keys & {"数える", "かぞえる"})  # かぞえながら飲んでる: pills counted
+        text = "".join(t.surface for t in tokens)
+        all_of_it = "あるだけ" in text or any(w in keys for w in _QUANTITY_SURFACES)
+        with_drink = any(  # お酒と一緒に、あるだけ飲んじゃった: something taken with the drink
+            t.key in _DRINKS and j + 1 < len(tokens) and tokens[j + 1].key in ("と", "で")
+            for j, t in enumerate(tokens)
+        )
+        if "means_mention" not in cues and not counting and not (with_drink and all_of_it):
+            return None
+        for k, t in enumerate(tokens):
+            if t.pos != "動詞" or t.key not in _SWALLOW_VERBS:
+                continue
+            r = self._reader.read(tokens, k)
+            if r.has(rd.NEGATED) or r.has(rd.QUESTION) or r.has(rd.CONDITIONAL) or r.has(rd.DESIRE):
+                continue
+            if not (r.has(rd.PAST) or r.has(rd.PROGRESSIVE)):
+                continue
+            b = k - 1
+            while b >= 0 and (
+                tokens[b].key in ("を", "も", "は")
+                or tokens[b].key in _QUANTITY_SURFACES
+                or tokens[b].surface in _QUANTITY_SURFACES
+            ):
+                b -= 1
+            before = tokens[b] if (b >= 0 and b < k - 1) or b == k - 1 else None
+            if (
+                before is not None
+                and before.pos == "名詞"
+                and before.key not in _QUANTITY_SURFACES
+                and before.surface not in _QUANTITY_SURFACES
+            ):
+                continue  # お茶飲んでる, 水を飲んだ: something else was drunk
+            if counting or all_of_it:
+                return tokens[max(0, k - 1)].begin, tokens[min(r.end, len(tokens)) - 1].end
+        return None
+
+    def _wading(
+        self, tokens: list[Token], text: str, cues: Iterable[str]
+    ) -> tuple[int, int] | None:
+        """胸のあたりまで入ってる in water (not a bath): walking into the sea or a river."""
+        depth = _DEPTH.search(text)
+        if depth is None:
+            return None
+        keys = {t.key for t in tokens} | {t.surface for t in tokens}
+        if keys & _BATH:
+            return None
+        if not (keys & self._g.water_words or "place_mention" in frozenset(cues)):
+            return None
+        for k, t in enumerate(tokens):
+            if t.pos == "動詞" and t.key in ("入る", "浸かる", "進む", "歩く"):
+                r = self._reader.read(tokens, k)
+                if (r.has(rd.PROGRESSIVE) or r.has(rd.PAST)) and not r.has(rd.NEGATED):
+                    return depth.start(), tokens[min(r.end, len(tokens)) - 1].end
         return None
 
     def _no_future(self, tokens: list[Token]) -> tuple[int, int] | None:
@@ -1761,6 +1898,22 @@ class Screener:
         if "timing" in present and present & _TIMED_SLOTS:
             why.append("imminent_time")
         if (
+            times
+            and index - times[-1] <= 2
+            and any(
+                s.message >= times[-1] - 2
+                and (
+                    s.cls in ("method", "intent")
+                    or (
+                        s.cls == "preparation"
+                        and (s.term in self._strong_ids or "about_self" in cues)
+                    )
+                )
+                for s in current
+            )
+        ):
+            why.append("imminent_time")  # あと3日 / …その日が来たら楽になれる
+        if (
             "assertion" in cues
             and (times and index - times[-1] <= 1)
             and (present & {"despair", "euphemism"} or ideation)
@@ -1769,7 +1922,8 @@ class Screener:
         if cues & {"decided_time", "do_time"} and (
             ideation
             or present & {"despair", "euphemism", "burden", "farewell", "preparation"}
-            or cues & {"place_mention", "means_mention", "finality"}
+            or cues & {"place_mention", "means_mention"}
+            or ("finality" in cues and not cues & {"threat", "harm_wish", "target"})
         ):
             why.append("imminent_time")  # 次の満月の夜にする / 海がいい
         if {"at_place", "finality_strong"} <= cues:
@@ -2312,6 +2466,61 @@ _QUOTED_CONTEXT: Final = Context("", True, False, False, False, False, False)
 _RECURRENCE: Final = Concept("recurrence", "despair", "", False, None, None, False, (), ())
 
 
+_SWALLOW_VERBS: Final = frozenset({"飲む", "飲み込む", "流し込む", "飲み干す"})
+_DRINKS: Final = frozenset({"酒", "お酒", "アルコール", "焼酎", "ウイスキー", "ワイン", "ビール"})
+_DEPTH: Final = re.compile(
+    r"(?:胸|腰|膝|ひざ|首|肩|お腹|おなか|太もも|腿)(?:の(?:あたり|辺り|とこ|ところ|高さ))?(?:くらい|ぐらい)?まで"
+)
+_BATH: Final = frozenset({"風呂", "お風呂", "湯", "お湯", "温泉", "プール", "湯船", "銭湯"})
+_QUANTITY_SURFACES: Final = frozenset(
+    {"いっぱい", "全部", "ぜんぶ", "たくさん", "沢山", "半分", "まとめて", "一気", "大量", "残り"}
+)
+
+
+_WHOLE_LIFE: Final = frozenset(
+    {
+        "人生",
+        "命",
+        "自分",
+        "全部",
+        "全て",
+        "すべて",
+        "何もかも",
+        "この世",
+        "一生",
+        "生涯",
+        "私",
+        "俺",
+        "僕",
+    }
+)
+
+
+def _ends_something_else(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """これが終わったら / 仕事終わる: the ending has a subject or object that is not a life."""
+    j = h.first - 1
+    if j >= 0 and tokens[j].pos == "助詞":
+        if tokens[j].key not in ("が", "を", "は", "も"):
+            return False  # 今日で終わりにする: a date, not a subject
+        j -= 1
+    if j < 0 or tokens[j].kind == KIND_END:
+        return False
+    t = tokens[j]
+    return t.pos in ("名詞", "代名詞") and t.key not in _WHOLE_LIFE and t.key not in g.reflexive
+
+
+def _after_condition(tokens: Sequence[Token], h: Hit, times: Sequence[Hit]) -> bool:
+    """A day coming right before the match (その日が来たら楽になれる): what the day brings."""
+    for j in range(h.first - 1, max(-1, h.first - 3), -1):
+        t = tokens[j]
+        if t.kind == KIND_END:
+            return False
+        if t.key in ("たら", "ば", "なら") or t.cform.startswith("仮定形"):
+            start = tokens[max(0, j - 4)].begin
+            return any(start <= x.begin and x.end <= t.begin for x in times)
+    return False
+
+
 def _plain_pro_verb(tokens: Sequence[Token], reader: ClauseReader, g: rd.Grammar) -> bool:
     """A bare "do it" (やる / 決行する) with no object: its meaning comes from the conversation."""
     for k, t in enumerate(tokens):
@@ -2339,11 +2548,67 @@ def _collected_before(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
 
 def _amount_question(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
     """何錠 / どれくらい / 何粒 in the sentence of a means: asking how much it takes."""
-    for t in tokens[max(0, h.first - 4) : h.reading.end + 2]:
+    start = max(0, h.first - 4)
+    window = tokens[start : max(h.reading.end, h.last + 1) + 3]
+    for i, t in enumerate(window):
         if t.kind == KIND_END and t.begin > tokens[h.last].begin:
             break
-        if t.key in g.amount_words or t.surface in g.amount_words:
+        pair = t.surface + window[i + 1].surface if i + 1 < len(window) else t.surface
+        if t.key in g.amount_words or t.surface in g.amount_words or pair in g.amount_words:
+            return True  # 何錠 is cut into 何 + 錠
+    return False
+
+
+def _about_self(tokens: Sequence[Token], g: rd.Grammar) -> bool:
+    """A sentence ending in 自分のこと: the person names themself as what the words were about."""
+    for j in range(len(tokens) - 2):
+        if (
+            tokens[j].key in g.reflexive
+            and tokens[j + 1].key == "の"
+            and tokens[j + 2].key in ("こと", "事")
+            and (j + 3 >= len(tokens) or tokens[j + 3].kind == KIND_END)
+        ):
             return True
+    return False
+
+
+def _while_doing(tokens: Sequence[Token], h: Hit) -> bool:
+    """…てたら / …ていたら before the match in its sentence: it happened while doing something."""
+    for j in range(h.first - 1, max(-1, h.first - 8), -1):
+        t = tokens[j]
+        if t.kind == KIND_END:
+            return False
+        if (
+            t.key in ("たら", "た")
+            and t.surface == "たら"
+            and j > 0
+            and tokens[j - 1].key
+            in (
+                "てる",
+                "でる",
+                "いる",
+                "居る",
+            )
+        ):
+            return True
+    return False
+
+
+def _body_fragment(tokens: Sequence[Token], g: rd.Grammar) -> bool:
+    """A sentence that is only a body part (…やっちゃった。手首): what was done is named apart."""
+    words: list[Token] = []
+    for t in [*tokens, None]:
+        if t is None or t.kind == KIND_END:
+            content = [w for w in words if w.pos not in ("助詞", "助動詞") and w.kind == KIND_WORD]
+            if (
+                len(content) == 1
+                and content[0].key in g.body_parts
+                and content[0].key not in g.reflexive
+            ):
+                return True
+            words = []
+        else:
+            words.append(t)
     return False
 
 

@@ -47,12 +47,22 @@ FLOORS: dict[str, dict[str, float]] = {
     },
     # set F: written blind, then used for tuning (first untuned run: crisis 0.536, imminent 0.463)
     "screening_dev_f.jsonl": {
-        "crisis_recall": 0.62,
-        "imminent_recall": 0.56,
-        "false_alarm_rate": 0.12,
-        "idiom_calm_rate": 0.75,
+        "crisis_recall": 0.69,
+        "imminent_recall": 0.64,
+        "false_alarm_rate": 0.07,
+        "idiom_calm_rate": 0.82,
         "factor_f1": 0.73,
         "flag_recall": 0.40,
+        "flag_false_alarm_rate": 0.01,
+    },
+    # set J: written blind, then used for tuning (first run: crisis 0.635, imminent 0.615)
+    "screening_dev_j.jsonl": {
+        "crisis_recall": 0.64,
+        "imminent_recall": 0.64,
+        "false_alarm_rate": 0.09,
+        "idiom_calm_rate": 0.87,
+        "factor_f1": 0.77,
+        "flag_recall": 0.70,
         "flag_false_alarm_rate": 0.01,
     },
     "screening_cases.jsonl": {
