@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Final, NamedTuple
 
@@ -131,6 +132,7 @@ class Screener:
         self._normalizer = Normalizer(config.spellings, config.dialects, config.emoji)
         self._reader = ClauseReader(config.grammar)
         self._g = config.grammar
+        self._rumination = _any_of(config.grammar.rumination)
         self._concepts: PatternSet[Concept] = PatternSet()
         self._kana_concepts: PatternSet[Concept] = PatternSet()
         for concept in config.concepts:
@@ -394,8 +396,8 @@ class Screener:
         keys = info.keys
         surfaces = info.surfaces
         self._keys = keys | surfaces
-        laughing = bool((keys | surfaces) & g.laughter)
-        earnest = bool((keys | surfaces) & g.earnest)
+        laughing = not self._keys.isdisjoint(g.laughter)
+        earnest = not self._keys.isdisjoint(g.earnest)
         finality_words = bool(keys & g.finality)
         # said with resolve: もう / 決めた in the message, or a decision said earlier
         self._resolute = finality_words or bool(info.decide_verb) or "decided" in cues
@@ -459,7 +461,7 @@ class Screener:
             h.reading.governor in g.pro_verbs and not h.reading.has(rd.NEGATED) for h in time_hits
         ):
             new_cues.add("do_time")  # 卒業式の日にやる: "doing it" on a day
-        plain_do = _plain_pro_verb(tokens, self._reader, g)
+        plain_do = _plain_pro_verb(tokens, self._reader, g, info)
         if plain_do:
             new_cues.add("pro_plain")
         if (time_hits and "pro_plain" in cues) or (plain_do and "time_any" in cues):
@@ -467,7 +469,7 @@ class Screener:
         time_sentences = {h.sentence for h in time_hits}
         quantity_sentences = {h.sentence for h in hits if h.reading.quantity} | info.quantity
         self._recent = info.recent
-        self._ruminating = any(r in text for r in g.rumination)
+        self._ruminating = self._rumination is not None and bool(self._rumination.search(text))
         self._why = bool(keys & g.why_words)
         overcome = bool(keys & g.overcome) or any(w in text for w in ("乗り越え", "立ち直", "克服"))
         self._at_place = False
@@ -894,14 +896,14 @@ class Screener:
         ):
             fills.append(Fill("self_harm", self._injury_concept, injury[0], injury[1], 0))
         if not any(f.slot == "act" for f in fills) and (
-            swallow := self._swallowed(tokens, all_cues, own_kinds)
+            swallow := self._swallowed(tokens, all_cues, own_kinds, info)
         ):
             fills.append(Fill("act", self._pills_concept, swallow[0], swallow[1], 0))
         if (wade := self._wading(tokens, text, all_cues)) is not None:
             fills.append(Fill("act", self._water_concept, wade[0], wade[1], 0))
-        if _about_self(tokens, g):
+        if _about_self(tokens, g, info):
             new_cues.add("about_self")  # 仕事のことじゃなくて、自分のこと
-        no_future = self._no_future(tokens)
+        no_future = self._no_future(tokens, info)
         if no_future is not None:
             new_cues.add("no_future")  # 次の部屋?探す必要ないから
             fills.append(Fill("despair", self._no_future_concept, no_future[0], no_future[1], 0))
@@ -909,9 +911,10 @@ class Screener:
             new_cues.add("at_place")
         if any(h.concept.id == LEAN_OVER and self._own(h) for h in hits):
             new_cues.add("lean")
-        if any(t.key in ("手元", "手もと") for t in tokens) or (
-            any(t.key in ("ある", "有る") for t in tokens)
-            and any(t.key in ("今", "うち", "家", "部屋", "ここ", "机") for t in tokens)
+        all_keys = info.all_keys
+        if not all_keys.isdisjoint(("手元", "手もと")) or (
+            not all_keys.isdisjoint(("ある", "有る"))
+            and not all_keys.isdisjoint(("今", "うち", "家", "部屋", "ここ", "机"))
         ):
             new_cues.add("at_hand")
         if any(
@@ -943,11 +946,11 @@ class Screener:
             ):
                 add("timing", h)
         # Recurrence: また / 再び with a feeling or a thought of it (最近またあの気持ち).
-        rec = _recurrence_of_feeling(tokens, g)
+        rec = _recurrence_of_feeling(tokens, g, info)
         if rec is not None:
             t = tokens[rec]
             fills.append(Fill("recurrence", _RECURRENCE, t.begin, t.end, 0))
-        new_cues |= self._flag_cues(hits, tokens, laughing)
+        new_cues |= self._flag_cues(hits, tokens, laughing, info)
         flags = self._flags(frozenset(cues | new_cues))
         # the words behind a flag go on the card (slots of level none: the flag, not the
         # writer's own risk, sends the conversation to the supervisor)
@@ -984,12 +987,12 @@ class Screener:
             new_cues.add("earnest")
         if "手元" in keys or ("ある" in keys and keys & {"今", "うち", "家", "部屋", "ここ", "机"}):
             new_cues.add("at_hand")
-        if keys & g.pro_verbs and _plain_pro_verb(tokens, self._reader, g):
+        if keys & g.pro_verbs and _plain_pro_verb(tokens, self._reader, g, info):
             new_cues.add("pro_plain")  # 決行する: a day may follow
             if "time_any" in cues:
                 new_cues.add("do_time")
         fills: list[Fill] = []
-        rec = _recurrence_of_feeling(tokens, g)
+        rec = _recurrence_of_feeling(tokens, g, info)
         if rec is not None:
             t = tokens[rec]
             fills.append(Fill("recurrence", _RECURRENCE, t.begin, t.end, 0))
@@ -997,11 +1000,11 @@ class Screener:
             fills.append(Fill("self_harm", self._injury_concept, injury[0], injury[1], 0))
         if (wade := self._wading(tokens, text, cues)) is not None:
             fills.append(Fill("act", self._water_concept, wade[0], wade[1], 0))
-        if swallow := self._swallowed(tokens, cues | new_cues, set()):
+        if swallow := self._swallowed(tokens, cues | new_cues, set(), info):
             fills.append(Fill("act", self._pills_concept, swallow[0], swallow[1], 0))
-        if _about_self(tokens, g):
+        if _about_self(tokens, g, info):
             new_cues.add("about_self")
-        if (no_future := self._no_future(tokens)) is not None:
+        if (no_future := self._no_future(tokens, info)) is not None:
             new_cues.add("no_future")  # 探す必要ないから
             fills.append(Fill("despair", self._no_future_concept, no_future[0], no_future[1], 0))
         flags = self._flags(frozenset(cues | new_cues))
@@ -1527,15 +1530,15 @@ class Screener:
         return None
 
     def _swallowed(
-        self, tokens: list[Token], cues: Iterable[str], own_kinds: set[str]
+        self, tokens: list[Token], cues: Iterable[str], own_kinds: set[str], info: Scan
     ) -> tuple[int, int] | None:
         """飲んでる / いっぱい飲んじゃった with no object, after a means was named: the act."""
+        if "means" in own_kinds or info.all_keys.isdisjoint(_SWALLOW_VERBS):
+            return None  # the common case: nothing swallowed at all
         cues = frozenset(cues)
-        if "means" in own_kinds:
-            return None
-        keys = {t.key for t in tokens} | {t.surface for t in tokens}
+        keys = info.words
         counting = bool(keys & {"数える", "かぞえる"})  # かぞえながら飲んでる: pills counted
-        text = "".join(t.surface for t in tokens)
+        text = info.surface_text
         all_of_it = "あるだけ" in text or any(w in keys for w in _QUANTITY_SURFACES)
         with_drink = any(  # お酒と一緒に、あるだけ飲んじゃった: something taken with the drink
             t.key in _DRINKS and j + 1 < len(tokens) and tokens[j + 1].key in ("と", "で")
@@ -1589,9 +1592,11 @@ class Screener:
                     return depth.start(), tokens[min(r.end, len(tokens)) - 1].end
         return None
 
-    def _no_future(self, tokens: list[Token]) -> tuple[int, int] | None:
+    def _no_future(self, tokens: list[Token], info: Scan) -> tuple[int, int] | None:
         """要らない / 必要ない said of a future (次の部屋, 住所, 将来): no future is expected."""
         g = self._g
+        if info.all_keys.isdisjoint(g.need_words):
+            return None  # the common case: no word of need at all
         for k, t in enumerate(tokens):
             if t.key not in g.need_words:
                 continue
@@ -1686,7 +1691,9 @@ class Screener:
         del j
         return None
 
-    def _flag_cues(self, hits: list[Hit], tokens: list[Token], laughing: bool) -> set[str]:
+    def _flag_cues(
+        self, hits: list[Hit], tokens: list[Token], laughing: bool, info: Scan
+    ) -> set[str]:
         """What this message says about danger to others and to children (cues that the
         conversation combines: a threat in one message, the petrol bought in the next).
 
@@ -1696,7 +1703,7 @@ class Screener:
         out: set[str] = set()
         harm: list[Hit] = []
         child: list[Hit] = []
-        keys = {t.key for t in tokens} | {t.surface for t in tokens}
+        keys = info.words
         kinds = {h.concept.kind for h in hits}
         for h in hits:
             kind = h.concept.kind
@@ -2113,6 +2120,9 @@ class Scan(NamedTuple):
     media: set[int]  # sentences about fiction or the news
     recent: set[int]  # sentences with 昨日 / 先週…
     decide_verb: bool
+    all_keys: frozenset[str]  # the keys of every token, sentence ends included
+    words: frozenset[str]  # the keys and surfaces of every token, sentence ends included
+    surface_text: str  # the tokens' surfaces, joined
 
 
 def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
@@ -2130,11 +2140,15 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
     media_words = g.media
     recent_words = g.recent
     n = len(tokens)
+    end_keys: set[str] = set()
+    end_surfaces: set[str] = set()
     for i, t in enumerate(tokens):
         sentence_of.append(sentence)
         key = t.key
         surface = t.surface
         if t.kind == KIND_END:
+            end_keys.add(key)
+            end_surfaces.add(surface)
             if last_past:
                 past.add(sentence)
             sentence += 1
@@ -2163,8 +2177,9 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
                 quantity.add(sentence)
     if last_past:
         past.add(sentence)
+    frozen_keys = frozenset(keys)
     return Scan(
-        frozenset(keys),
+        frozen_keys,
         frozenset(surfaces),
         sentence_of,
         past,
@@ -2172,6 +2187,9 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
         media,
         recent,
         decide_verb,
+        frozen_keys.union(end_keys) if end_keys else frozen_keys,
+        frozenset().union(keys, surfaces, end_keys, end_surfaces),
+        "".join([t.surface for t in tokens]),
     )
 
 
@@ -2427,11 +2445,11 @@ def _child_writing(text: str) -> bool:
     return hira / len(letters) >= _CHILD_HIRAGANA_RATIO
 
 
-def _recurrence_of_feeling(tokens: Sequence[Token], g: rd.Grammar) -> int | None:
-    phrases = [w for w in g.recurrence if len(w) >= 3]  # 今度こそ, 久しぶり: more than one word
-    surface = "".join(t.surface for t in tokens)
+def _recurrence_of_feeling(tokens: Sequence[Token], g: rd.Grammar, info: Scan) -> int | None:
+    phrases = _phrases(g.recurrence)  # 今度こそ, 久しぶり: more than one word
+    surface = info.surface_text
     present = [p for p in phrases if p in surface]
-    if not present and not any(t.key in g.recurrence for t in tokens):
+    if not present and info.all_keys.isdisjoint(g.recurrence):
         return None  # the common case: no recurrence word at all
     for i, t in enumerate(tokens):
         if t.key in g.recurrence or any(
@@ -2521,8 +2539,24 @@ def _after_condition(tokens: Sequence[Token], h: Hit, times: Sequence[Hit]) -> b
     return False
 
 
-def _plain_pro_verb(tokens: Sequence[Token], reader: ClauseReader, g: rd.Grammar) -> bool:
+@lru_cache(maxsize=8)
+def _phrases(words: frozenset[str]) -> tuple[str, ...]:
+    """The words of three or more characters (read across tokens, not as one key)."""
+    return tuple(w for w in words if len(w) >= 3)
+
+
+def _any_of(words: Iterable[str]) -> re.Pattern[str] | None:
+    """One search for any of these strings (None when there are none)."""
+    alternatives = sorted(set(words), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, alternatives))) if alternatives else None
+
+
+def _plain_pro_verb(
+    tokens: Sequence[Token], reader: ClauseReader, g: rd.Grammar, info: Scan
+) -> bool:
     """A bare "do it" (やる / 決行する) with no object: its meaning comes from the conversation."""
+    if info.all_keys.isdisjoint(g.pro_verbs):
+        return False  # the common case: no such verb at all
     for k, t in enumerate(tokens):
         if t.key not in g.pro_verbs or t.pos not in ("動詞", "名詞"):
             continue
@@ -2559,8 +2593,10 @@ def _amount_question(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
     return False
 
 
-def _about_self(tokens: Sequence[Token], g: rd.Grammar) -> bool:
+def _about_self(tokens: Sequence[Token], g: rd.Grammar, info: Scan) -> bool:
     """A sentence ending in 自分のこと: the person names themself as what the words were about."""
+    if "の" not in info.all_keys or info.all_keys.isdisjoint(g.reflexive):
+        return False  # the common case
     for j in range(len(tokens) - 2):
         if (
             tokens[j].key in g.reflexive
