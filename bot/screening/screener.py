@@ -310,7 +310,7 @@ class Screener:
             sentence_of = _sentences(tokens)
         begins = [t.begin for t in tokens]
         quotes = rd.quote_spans(text)
-        out: list[Hit] = []
+        kept: list[_Found] = []
         seen: set[tuple[str, int, int]] = set()
         per_concept: dict[str, int] = {}
         n_words = len(stream.tok)
@@ -334,17 +334,35 @@ class Screener:
             else:  # a regex match: the tokens it covers
                 first = max(0, bisect_right(begins, begin) - 1)
                 last = max(first, bisect_left(begins, end) - 1)
+            per_concept[concept.id] = count + 1
+            kept.append(_Found(concept, begin, end, first, last))
+            if len(kept) >= _MAX_HITS:
+                break
+        # The grammar is read only for the matches that stay, once per word (a word read
+        # for one concept reads the same for another).
+        out: list[Hit] = []
+        readings: dict[tuple[int, bool], Reading] = {}
+        contexts: dict[int, Context] = {}
+        for concept, begin, end, first, last in _drop_hidden(kept):
             if concept.kind in _CUE_KINDS:
                 # 子ども, キャンプ, あいつ: cues whose words are all that matters
                 reading = _NO_READING
                 quoted = any(a <= begin < b for a, b in quotes) if quotes else False
                 context = _QUOTED_CONTEXT if quoted else _PLAIN_CONTEXT
             else:
-                reading = self._reader.read(
-                    tokens, last, noun=tokens[last].pos in ("名詞", "接尾辞", "代名詞")
-                )
-                context = self._reader.context(tokens, first, text, quotes)
-            per_concept[concept.id] = count + 1
+                noun = tokens[last].pos in ("名詞", "接尾辞", "代名詞")
+                found_reading = readings.get((last, noun))
+                if found_reading is None:
+                    found_reading = readings[last, noun] = self._reader.read(
+                        tokens, last, noun=noun
+                    )
+                reading = found_reading
+                found_context = contexts.get(first)
+                if found_context is None:
+                    found_context = contexts[first] = self._reader.context(
+                        tokens, first, text, quotes
+                    )
+                context = found_context
             out.append(
                 Hit(
                     concept,
@@ -358,9 +376,7 @@ class Screener:
                     _span_end(tokens, last, reading, end, concept.kind),
                 )
             )
-            if len(out) >= _MAX_HITS:
-                break
-        return _drop_hidden(out)
+        return out
 
     # --- slot rules ----------------------------------------------------------------------
 
@@ -2272,18 +2288,28 @@ def _past_sentences(tokens: Sequence[Token]) -> set[int]:
     return out
 
 
-def _drop_hidden(hits: list[Hit]) -> list[Hit]:
+class _Found(NamedTuple):
+    """A concept match kept for reading (Hit before its grammar is read)."""
+
+    concept: Concept
+    begin: int
+    end: int
+    first: int
+    last: int
+
+
+def _drop_hidden(hits: list[_Found]) -> list[_Found]:
     """A longer match of the same kind hides a shorter one inside it (首吊り hides 吊る).
 
     Only hits that begin at most `longest` characters earlier can contain one, so each hit is
     compared with that window of the hits sorted by their start: linear on long texts.
     """
-    if len(hits) < 2:
-        return hits
+    if len(hits) < 2 or len({h.concept.kind for h in hits}) == len(hits):
+        return hits  # no two of one kind: none can hide another
     order = sorted(hits, key=lambda h: h.begin)
     begins = [h.begin for h in order]
     longest = max(h.end - h.begin for h in order)
-    kept: list[Hit] = []
+    kept: list[_Found] = []
     for h in hits:
         window = order[bisect_left(begins, h.end - longest) : bisect_right(begins, h.begin)]
         if any(
@@ -2430,19 +2456,24 @@ def _water_entry(tokens: Sequence[Token], h: Hit) -> bool:
 
 def _kana_writing(text: str) -> bool:
     """Text written almost without kanji (children, foreign residents: てすりに すわってる)."""
-    kanji = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
-    kana = sum(1 for ch in text if "\u3041" <= ch <= "\u3096")
-    return kana >= 4 and kanji * 8 <= kana
+    kana = len(_HIRAGANA.findall(text))
+    return kana >= 4 and len(_KANJI.findall(text)) * 8 <= kana
 
 
 def _child_writing(text: str) -> bool:
     """Only hiragana and no kanji at all, at some length, as young children write
     (おとうさんがおさけのむとなぐってくる)."""
+    if len(text) < 12 or _KANJI.search(text):
+        return False  # too short, or a kanji in it (the letters below are the text's)
     letters = [ch for ch in text if not ch.isspace() and ch not in "、。！？!?…・ー"]
-    if len(letters) < 12 or any("\u4e00" <= ch <= "\u9fff" for ch in letters):
+    if len(letters) < 12:
         return False
     hira = sum(1 for ch in letters if "\u3041" <= ch <= "\u3096")
     return hira / len(letters) >= _CHILD_HIRAGANA_RATIO
+
+
+_KANJI: Final = re.compile("[\u4e00-\u9fff]")
+_HIRAGANA: Final = re.compile("[\u3041-\u3096]")
 
 
 def _recurrence_of_feeling(tokens: Sequence[Token], g: rd.Grammar, info: Scan) -> int | None:
