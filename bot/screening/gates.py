@@ -77,8 +77,8 @@ def _of_sequence(items: list[Item]) -> Strings | None:
                 run = set(behind)
             best = _better(best, _of_item(op, arg))
             continue  # the run goes on after it
-        if str(op) in ("SUBPATTERN", "BRANCH", "ATOMIC_GROUP", "MAX_REPEAT", "MIN_REPEAT"):
-            best = _better(best, _of_item(op, arg))
+        own = _of_item(op, arg)  # a group's own gate may beat the texts it can match
+        best = _better(best, own)
         exact = _exact(op, arg)
         if exact is not None and "" in exact:  # an optional item: the run so far, before it
             best = _better(best, _product(run, {""}))
@@ -88,7 +88,6 @@ def _of_sequence(items: list[Item]) -> Strings | None:
                 run = set(grown)
                 continue
         best = _better(best, _product(run, {""}))  # the run so far
-        best = _better(best, _of_item(op, arg))
         run = set(exact) if exact is not None and len(exact) <= _MAX_STRINGS else {""}
     return _better(best, _product(run, {""}))
 

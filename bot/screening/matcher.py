@@ -190,6 +190,10 @@ class PatternSet(Generic[P]):
             self._gates_built = Gates([r.pattern for r, _ in self._regexes])
         return self._gates_built
 
+    def prepare(self) -> None:
+        """Build the regex gates now (else the first search does)."""
+        _ = self._gates
+
     def __bool__(self) -> bool:
         return bool(self._index or self._regexes)
 

@@ -150,6 +150,8 @@ class Screener:
                 self._idioms.add(pattern, idiom)
             for regex in idiom.regexes:
                 self._idioms.add_regex(regex, idiom)
+        for patterns in (self._concepts, self._kana_concepts, self._idioms):
+            patterns.prepare()  # the regex gates, now rather than at the first message
         self._by_id = {c.id: c for c in config.concepts}
         self._strong_ids = frozenset(c.id for c in config.concepts if c.strong)
         # the concept a self-injury with no self-harm word is shown as (自傷)
