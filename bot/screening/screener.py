@@ -109,6 +109,8 @@ class MessageAnalysis(NamedTuple):
 
 
 _NEW_CONVERSATION = ScreeningState()
+# Hit(...) and Fill(...) run a NamedTuple's Python-level __new__, 3x slower than this
+_new = tuple.__new__
 
 
 class _Fields(dict[str, str]):
@@ -366,16 +368,19 @@ class Screener:
                     )
                 context = found_context
             out.append(
-                Hit(
-                    concept,
-                    begin,
-                    end,
-                    first,
-                    last,
-                    sentence_of[first],
-                    reading,
-                    context,
-                    _span_end(tokens, last, reading, end, concept.kind),
+                _new(
+                    Hit,
+                    (
+                        concept,
+                        begin,
+                        end,
+                        first,
+                        last,
+                        sentence_of[first],
+                        reading,
+                        context,
+                        _span_end(tokens, last, reading, end, concept.kind),
+                    ),
                 )
             )
         return out
@@ -496,7 +501,7 @@ class Screener:
 
         def add(slot: str, hit: Hit) -> None:
             fills.append(
-                Fill(slot, hit.concept, hit.begin, max(hit.end, hit.span_end), hit.sentence)
+                _new(Fill, (slot, hit.concept, hit.begin, max(hit.end, hit.span_end), hit.sentence))
             )
 
         crisis_context = bool(earlier & _CUE_SLOTS)
