@@ -300,8 +300,15 @@ class Gates:
         found = set(self._always)
         for gram in hits:
             for i, gates in self._by_gram[gram]:
-                if i not in found and (not gates or any(g in text for g in gates)):
+                if i in found:
+                    continue
+                if not gates:
                     found.add(i)
+                    continue
+                for gate in gates:
+                    if gate in text:
+                        found.add(i)
+                        break
         return tuple(sorted(found))
 
 

@@ -61,6 +61,9 @@ _CUE_SLOTS: Final = _IDEATION_SLOTS | frozenset(
 _TIMED_SLOTS: Final = frozenset(
     {"ideation", "passive", "method", "intent", "farewell", "preparation", "euphemism", "self_harm"}
 )
+# Asking how (やり方, どうやって), and having got over it (乗り越え): words looked for in the text.
+_HOW: Final = re.compile("やり方|どうやって|どうすれば楽|方法がわから|方法を探|方法ばかり")
+_OVERCOME: Final = re.compile("乗り越え|立ち直|克服")
 _EXTRA_CUES: Final = "cues"  # conversation cues kept between messages (ScreeningState.extra)
 _EXTRA_TIMES: Final = "times"  # message indexes with a time word
 _EXTRA_FLAGS: Final = "flags"
@@ -210,11 +213,13 @@ class Screener:
         flags = sorted(set(old.extra.get(_EXTRA_FLAGS, ())) | analysis.flags)
         prior = [f for f in old.prior_factors if f]
         level, why = self._ladder(signals, cues, times, index)
-        message_level = (
-            self._ladder(new_signals, analysis.cues, [index] if analysis.has_time else [], index)[0]
-            if new_signals or analysis.cues
-            else RiskLevel.NONE
-        )
+        if not (old.signals or old_cues or old_times):
+            message_level = level  # nothing before it: the message's own level is the same
+        elif new_signals or analysis.cues:
+            message_times = [index] if analysis.has_time else []
+            message_level = self._ladder(new_signals, analysis.cues, message_times, index)[0]
+        else:
+            message_level = RiskLevel.NONE
         despair = bool(
             {s.cls for s in signals}
             & {"despair", "distress", "burden", "passive", "ideation", "self_harm", "euphemism"}
@@ -407,9 +412,11 @@ class Screener:
         if not hits:
             return self._quiet(tokens, text, normalized, earlier, cues, info)
         kinds_by_sentence: dict[int, set[str]] = {}
+        hit_kinds: set[str] = set()  # the kinds of every hit, owned or not
         own_kinds: set[str] = set()
         strong_by_kind: dict[str, bool] = {}
         for h in hits:
+            hit_kinds.add(h.concept.kind)
             kinds_by_sentence.setdefault(h.sentence, set()).add(h.concept.kind)
             if self._own(h):
                 own_kinds.add(h.concept.kind)
@@ -434,25 +441,15 @@ class Screener:
             h.concept.kind == "self_harm" and h.concept.strong for h in hits
         ):
             new_cues.add("self_harm")
-        if "child" in {h.concept.kind for h in hits} or self._child_writer:
+        if "child" in hit_kinds or self._child_writer:
             new_cues.add("child")
         if keys & g.caregivers:
             new_cues.add("caregiver")
-        if any(h.concept.kind == "place" and self._own(h) for h in hits):
+        if "place" in hit_kinds and any(h.concept.kind == "place" and self._own(h) for h in hits):
             new_cues.add("place_mention")
-        if any(h.concept.kind == "means" and self._own(h) for h in hits):
+        if "means" in hit_kinds and any(h.concept.kind == "means" and self._own(h) for h in hits):
             new_cues.add("means_mention")
-        if any(
-            w in text
-            for w in (
-                "やり方",
-                "どうやって",
-                "どうすれば楽",
-                "方法がわから",
-                "方法を探",
-                "方法ばかり",
-            )
-        ):
+        if _HOW.search(text):
             new_cues.add("how")
         if info.decide_verb or any(h.reading.has(rd.DECIDED) for h in hits):
             new_cues.add("decided")
@@ -494,7 +491,7 @@ class Screener:
         self._recent = info.recent
         self._ruminating = self._rumination is not None and bool(self._rumination.search(text))
         self._why = bool(keys & g.why_words)
-        overcome = bool(keys & g.overcome) or any(w in text for w in ("乗り越え", "立ち直", "克服"))
+        overcome = bool(keys & g.overcome) or bool(_OVERCOME.search(text))
         self._at_place = False
         fills: list[Fill] = []
         benign = "benign_now" in new_cues
@@ -914,7 +911,7 @@ class Screener:
                     add("distress", h)
             elif kind == "help" and not negated:
                 add("help", h)
-        if not any(h.concept.kind in ("self_harm", "attempt") for h in hits) and (
+        if hit_kinds.isdisjoint(("self_harm", "attempt")) and (
             injury := self._self_injury(tokens, earlier)
         ):
             fills.append(Fill("self_harm", self._injury_concept, injury[0], injury[1], 0))
@@ -940,7 +937,7 @@ class Screener:
             and not all_keys.isdisjoint(("今", "うち", "家", "部屋", "ここ", "机"))
         ):
             new_cues.add("at_hand")
-        if any(
+        if not hit_kinds.isdisjoint(("death", "ending")) and any(
             h.concept.kind in ("death", "ending")
             and self._own(h)
             and not (h.reading.features - {rd.POLITE})
@@ -1801,7 +1798,8 @@ class Screener:
         along = [
             h
             for h in hits
-            if self._own(h)
+            if h.concept.kind in ("death", "vanish")
+            and self._own(h)
             and not h.reading.has(rd.NEGATED)
             and (
                 (
