@@ -138,6 +138,12 @@ class Screener:
         self._reader = ClauseReader(config.grammar)
         self._g = config.grammar
         self._rumination = _any_of(config.grammar.rumination)
+        # the keys a verb of _self_injury can have: a verb of hurting or doing, or the last
+        # part of a verb of hurting split in two (押し + つける)
+        harm = config.grammar.harm_verbs
+        self._injury_keys = (
+            harm | config.grammar.pro_verbs | {v[i:] for v in harm for i in range(1, len(v))}
+        )
         self._concepts: PatternSet[Concept] = PatternSet()
         self._kana_concepts: PatternSet[Concept] = PatternSet()
         for concept in config.concepts:
@@ -472,12 +478,16 @@ class Screener:
         all_cues = cues | new_cues
         self._cues = frozenset(all_cues)
         time_hits = [h for h in hits if h.concept.kind == "time" and not h.context.quoted]
-        if any(
-            h.reading.governor in ("する", "決める") or h.reading.has(rd.DECIDED) for h in time_hits
-        ) or (time_hits and "decided" in new_cues):
+        if time_hits and (
+            any(
+                h.reading.governor in ("する", "決める") or h.reading.has(rd.DECIDED)
+                for h in time_hits
+            )
+            or "decided" in new_cues
+        ):
             new_cues.add("decided_time")  # 12月24日にする, 金曜日に決めた
             all_cues = all_cues | {"decided_time"}
-        if any(
+        if time_hits and any(
             h.reading.governor in g.pro_verbs and not h.reading.has(rd.NEGATED) for h in time_hits
         ):
             new_cues.add("do_time")  # 卒業式の日にやる: "doing it" on a day
@@ -912,7 +922,7 @@ class Screener:
             elif kind == "help" and not negated:
                 add("help", h)
         if hit_kinds.isdisjoint(("self_harm", "attempt")) and (
-            injury := self._self_injury(tokens, earlier)
+            injury := self._self_injury(tokens, earlier, info)
         ):
             fills.append(Fill("self_harm", self._injury_concept, injury[0], injury[1], 0))
         if not any(f.slot == "act" for f in fills) and (
@@ -1016,7 +1026,7 @@ class Screener:
         if rec is not None:
             t = tokens[rec]
             fills.append(Fill("recurrence", _RECURRENCE, t.begin, t.end, 0))
-        if injury := self._self_injury(tokens, earlier):
+        if injury := self._self_injury(tokens, earlier, info):
             fills.append(Fill("self_harm", self._injury_concept, injury[0], injury[1], 0))
         if (wade := self._wading(tokens, text, cues)) is not None:
             fills.append(Fill("act", self._water_concept, wade[0], wade[1], 0))
@@ -1448,11 +1458,15 @@ class Screener:
             if h.concept.strong or crisis or timed:
                 emit("place", h)
 
-    def _self_injury(self, tokens: list[Token], earlier: frozenset[str]) -> tuple[int, int] | None:
+    def _self_injury(
+        self, tokens: list[Token], earlier: frozenset[str], info: Scan
+    ) -> tuple[int, int] | None:
         """Hurting one's own body with no self-harm word: a verb of hurting (噛む, 押しつける,
         引っかく) with one's own body part or 自分で, and a sign it is meant (a wound, また, a
         habit); or "did it again" (またやっちゃった。腕) with a body part. Returns the span."""
         g = self._g
+        if info.all_keys.isdisjoint(self._injury_keys):
+            return None  # the common case: no verb below can be there
         verbs: list[tuple[int, str]] = []  # (token of the verb's last part, the verb)
         for k, t in enumerate(tokens):
             if t.pos != "動詞":
