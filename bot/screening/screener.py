@@ -2177,20 +2177,19 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
     n = len(tokens)
     end_keys: set[str] = set()
     end_surfaces: set[str] = set()
-    for i, t in enumerate(tokens):
+    for t in tokens:
         sentence_of.append(sentence)
         key = t.key
-        surface = t.surface
         if t.kind == KIND_END:
             end_keys.add(key)
-            end_surfaces.add(surface)
+            end_surfaces.add(t.surface)
             if last_past:
                 past.add(sentence)
             sentence += 1
             last_past = False
             continue
         keys.add(key)
-        surfaces.add(surface)
+        surfaces.add(t.surface)
         pos = t.pos
         if pos == "助動詞":
             last_past = key == "た" and not t.cform.startswith("仮定形")
@@ -2198,21 +2197,42 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
             last_past = False
             if key in g.decide_verbs and pos == "動詞":
                 decide_verb = True
-        if key in media_words or surface in media_words or (has_title and surface == "『"):
-            media.add(sentence)
-        if key in recent_words or surface in recent_words:
-            recent.add(sentence)
-        if key in _ALL_WORDS:
-            quantity.add(sentence)
-        elif pos == "名詞" and t.pos2 == "数詞" and i + 1 < n:
-            nxt = tokens[i + 1]
-            if nxt.key in _COUNTERS and _number(surface) >= (
-                _QUANTITY_MIN if nxt.key in ("錠", "粒", "包") else 1
-            ):
-                quantity.add(sentence)
     if last_past:
         past.add(sentence)
     frozen_keys = frozenset(keys)
+    all_keys = frozen_keys.union(end_keys) if end_keys else frozen_keys
+    # Media, recent and quantity words are rare: the sentences they are in are looked for
+    # only when one of them is in the message.
+    media_said = (
+        not media_words.isdisjoint(keys)
+        or not media_words.isdisjoint(surfaces)
+        or (has_title and "『" in surfaces)
+    )
+    recent_said = not recent_words.isdisjoint(keys) or not recent_words.isdisjoint(surfaces)
+    counted = not _ALL_WORDS.isdisjoint(keys) or not _COUNTERS.isdisjoint(all_keys)
+    if media_said or recent_said or counted:
+        for i, t in enumerate(tokens):
+            if t.kind == KIND_END:
+                continue
+            key = t.key
+            surface = t.surface
+            sentence = sentence_of[i]
+            if media_said and (
+                key in media_words or surface in media_words or (has_title and surface == "『")
+            ):
+                media.add(sentence)
+            if recent_said and (key in recent_words or surface in recent_words):
+                recent.add(sentence)
+            if not counted:
+                continue
+            if key in _ALL_WORDS:
+                quantity.add(sentence)
+            elif t.pos == "名詞" and t.pos2 == "数詞" and i + 1 < n:
+                nxt = tokens[i + 1]
+                if nxt.key in _COUNTERS and _number(surface) >= (
+                    _QUANTITY_MIN if nxt.key in ("錠", "粒", "包") else 1
+                ):
+                    quantity.add(sentence)
     return Scan(
         frozen_keys,
         frozenset(surfaces),
@@ -2222,7 +2242,7 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
         media,
         recent,
         decide_verb,
-        frozen_keys.union(end_keys) if end_keys else frozen_keys,
+        all_keys,
         frozenset().union(keys, surfaces, end_keys, end_surfaces),
         "".join([t.surface for t in tokens]),
     )
