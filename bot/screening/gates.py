@@ -297,7 +297,7 @@ class Gates:
         hits = self._grams.intersection(text_grams(text))
         if not hits:
             return self._always
-        found = set(self._always)
+        found = set(self._always) if self._always else set()
         for gram in hits:
             for i, gates in self._by_gram[gram]:
                 if i in found:

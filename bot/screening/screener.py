@@ -112,7 +112,7 @@ class MessageAnalysis(NamedTuple):
 
 
 _NEW_CONVERSATION = ScreeningState()
-# Hit(...) and Fill(...) run a NamedTuple's Python-level __new__, 3x slower than this
+# Hit(...), Fill(...), Scan(...) run a NamedTuple's Python-level __new__, 3x slower than this
 _new = tuple.__new__
 
 
@@ -350,7 +350,7 @@ class Screener:
                 first = max(0, bisect_right(begins, begin) - 1)
                 last = max(first, bisect_left(begins, end) - 1)
             per_concept[concept.id] = count + 1
-            kept.append(_Found(concept, begin, end, first, last))
+            kept.append(_new(_Found, (concept, begin, end, first, last)))
             if len(kept) >= _MAX_HITS:
                 break
         # The grammar is read only for the matches that stay, once per word (a word read
@@ -2233,18 +2233,21 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
                     _QUANTITY_MIN if nxt.key in ("錠", "粒", "包") else 1
                 ):
                     quantity.add(sentence)
-    return Scan(
-        frozen_keys,
-        frozenset(surfaces),
-        sentence_of,
-        past,
-        quantity,
-        media,
-        recent,
-        decide_verb,
-        all_keys,
-        frozenset().union(keys, surfaces, end_keys, end_surfaces),
-        "".join([t.surface for t in tokens]),
+    return _new(
+        Scan,
+        (
+            frozen_keys,
+            frozenset(surfaces),
+            sentence_of,
+            past,
+            quantity,
+            media,
+            recent,
+            decide_verb,
+            all_keys,
+            frozenset().union(keys, surfaces, end_keys, end_surfaces),
+            "".join([t.surface for t in tokens]),
+        ),
     )
 
 
@@ -2495,8 +2498,8 @@ def _water_entry(tokens: Sequence[Token], h: Hit) -> bool:
 
 def _kana_writing(text: str) -> bool:
     """Text written almost without kanji (children, foreign residents: てすりに すわってる)."""
-    kana = len(_HIRAGANA.findall(text))
-    return kana >= 4 and len(_KANJI.findall(text)) * 8 <= kana
+    need = max(4, len(_KANJI.findall(text)) * 8)  # kana needed: 4, and 8 for each kanji
+    return len(text) >= need and len(_HIRAGANA.findall(text)) >= need
 
 
 def _child_writing(text: str) -> bool:
@@ -2516,11 +2519,11 @@ _HIRAGANA: Final = re.compile("[\u3041-\u3096]")
 
 
 def _recurrence_of_feeling(tokens: Sequence[Token], g: rd.Grammar, info: Scan) -> int | None:
-    phrases = _phrases(g.recurrence)  # 今度こそ, 久しぶり: more than one word
+    phrases, any_phrase = _phrases(g.recurrence)  # 今度こそ, 久しぶり: more than one word
     surface = info.surface_text
-    present = [p for p in phrases if p in surface]
-    if not present and info.all_keys.isdisjoint(g.recurrence):
+    if info.all_keys.isdisjoint(g.recurrence) and not (any_phrase and any_phrase.search(surface)):
         return None  # the common case: no recurrence word at all
+    present = [p for p in phrases if p in surface]
     for i, t in enumerate(tokens):
         if t.key in g.recurrence or any(
             "".join(x.surface for x in tokens[i : i + 3]).startswith(p) for p in present
@@ -2610,9 +2613,11 @@ def _after_condition(tokens: Sequence[Token], h: Hit, times: Sequence[Hit]) -> b
 
 
 @lru_cache(maxsize=8)
-def _phrases(words: frozenset[str]) -> tuple[str, ...]:
-    """The words of three or more characters (read across tokens, not as one key)."""
-    return tuple(w for w in words if len(w) >= 3)
+def _phrases(words: frozenset[str]) -> tuple[tuple[str, ...], re.Pattern[str] | None]:
+    """The words of three or more characters (read across tokens, not as one key), and one
+    search for any of them."""
+    phrases = tuple(w for w in words if len(w) >= 3)
+    return phrases, _any_of(phrases)
 
 
 def _any_of(words: Iterable[str]) -> re.Pattern[str] | None:
