@@ -2157,7 +2157,7 @@ class Scan(NamedTuple):
     decide_verb: bool
     all_keys: frozenset[str]  # the keys of every token, sentence ends included
     words: frozenset[str]  # the keys and surfaces of every token, sentence ends included
-    surface_text: str  # the tokens' surfaces, joined
+    surface_text: str  # the tokens' surfaces, joined: the text they were read from
 
 
 def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
@@ -2246,7 +2246,7 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
             decide_verb,
             all_keys,
             frozenset().union(keys, surfaces, end_keys, end_surfaces),
-            "".join([t.surface for t in tokens]),
+            text,  # the tokens cover it exactly (tests/screening/test_tokens.py)
         ),
     )
 

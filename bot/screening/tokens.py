@@ -128,6 +128,9 @@ class SudachiTokenizer:
 
     def tokenize(self, text: str) -> list[Token]:
         out: list[Token] = []
+        if len(text) <= CHUNK_CHARS:  # one chunk: the whole text (most messages)
+            self._tokenize_chunk(text, 0, out)
+            return out
         for chunk_start, chunk_end in chunks(text):
             self._tokenize_chunk(text[chunk_start:chunk_end], chunk_start, out)
         return out
