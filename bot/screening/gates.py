@@ -291,15 +291,23 @@ class Gates:
             for gram, by_regex in by_gram.items()
         }
         self._grams = frozenset(by_gram)
+        global _known_grams
+        if not self._grams <= _known_grams:
+            _known_grams = _known_grams | self._grams
+            text_grams.cache_clear()  # texts seen before may hold the new grams
 
     def candidates(self, text: str) -> tuple[int, ...]:
         """The regexes whose gate the text passes (all that can match in it), in order."""
-        hits = self._grams.intersection(text_grams(text))
+        hits = text_grams(text)
         if not hits:
             return self._always
         found = set(self._always) if self._always else set()
+        by_gram = self._by_gram
         for gram in hits:
-            for i, gates in self._by_gram[gram]:
+            entries = by_gram.get(gram)
+            if entries is None:
+                continue  # another gate's gram
+            for i, gates in entries:
                 if i in found:
                     continue
                 if not gates:
@@ -312,7 +320,13 @@ class Gates:
         return tuple(sorted(found))
 
 
+# Every gram (one or two characters) that some gate looks for. A text's grams are kept only
+# when they are among these: each Gates then looks at a handful, not at every pair in the text.
+_known_grams: frozenset[str] = frozenset()
+
+
 @lru_cache(maxsize=4)  # one message is looked up by several gates (spellings, concepts, idioms)
 def text_grams(text: str) -> frozenset[str]:
-    """The characters and the pairs of adjacent characters of a text."""
-    return frozenset(text).union(map(add, text, text[1:]))
+    """The characters and the pairs of adjacent characters of a text that a gate looks for."""
+    known = _known_grams
+    return known.intersection(text).union(known.intersection(map(add, text, text[1:])))

@@ -85,3 +85,9 @@ def test_no_gate_hides_a_match(screener: Screener) -> None:
                     matched += 1
                     assert i in tried, (regex.pattern, text)
         assert matched > 100  # the check saw many matches, not only texts nothing matches
+
+
+def test_a_gate_built_later_still_sees_a_text_looked_up_before() -> None:
+    text = "ぴゅうぴゅうと風が吹く"
+    assert Gates(["死にたい"]).candidates(text) == ()  # the text's grams are now cached
+    assert Gates(["ぴゅう"]).candidates(text) == (0,)
