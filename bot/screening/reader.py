@@ -399,6 +399,14 @@ class ClauseReader:
                     continue
                 if (
                     t.surface in ("、", ",")
+                    and quote_pending
+                    and i > 0
+                    and tokens[i - 1].key in ("は", "と", "って")
+                ):
+                    i += 1  # 生きたいとは、どうしても思えない: the thought verb after the comma
+                    continue
+                if (
+                    t.surface in ("、", ",")
                     and nxt is not None
                     and nxt.key in ("って", "と")
                     and negations
@@ -409,6 +417,15 @@ class ClauseReader:
                     feats.add(QUESTION)
                 break
             pos = t.pos
+            if (
+                key == "どう"
+                and i + 3 < n
+                and tokens[i + 1].key == "する"
+                and tokens[i + 2].key == "て"
+                and tokens[i + 3].key == "も"
+            ):
+                i += 4  # どうしても: an adverb, not a concession
+                continue
             if pos == "助動詞":
                 after_te = False
                 if key in g.desire:
@@ -630,7 +647,27 @@ class ClauseReader:
                     feats.add(INTENT)  # 死ぬ気でいる
                     i += 1
                     continue
+                if key in g.good_words and (CONDITIONAL in feats or better_pending):
+                    feats.add(EVALUATION)  # 死ねば済む, いなくなれば収まる
+                    i += 1
+                    continue
                 break
+            if (
+                CONDITIONAL in feats
+                and not negations
+                and (
+                    (key in _QUANTITY_WORDS and pos in ("名詞", "副詞"))
+                    or (
+                        pos == "形容詞"
+                        and t.cform.startswith("連用形")
+                        and key not in ("ない", "無い")
+                    )
+                )
+            ):
+                i += (
+                    1  # 死ねば全部チャラ, いなくなれば丸く収まる: what the condition brings follows
+                )
+                continue
             if pos == "形容詞":
                 if key in ("ない", "無い"):
                     if only_pending:

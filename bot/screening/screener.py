@@ -163,6 +163,7 @@ class Screener:
         self._at_place = False
         self._cues: frozenset[str] = frozenset()
         self._resolute = False
+        self._jump_said = False
         self._keys: frozenset[str] | set[str] = frozenset()
         self._harm_hits: list[Hit] = []
         self._child_hits: list[Hit] = []
@@ -471,6 +472,7 @@ class Screener:
         self._why = bool(keys & g.why_words)
         overcome = bool(keys & g.overcome) or any(w in text for w in ("乗り越え", "立ち直", "克服"))
         self._at_place = False
+        self._jump_said = False
         fills: list[Fill] = []
         benign = "benign_now" in new_cues
 
@@ -697,7 +699,10 @@ class Screener:
                         or r.has(rd.INTENT)
                     )
                 ):
-                    add("passive", h)  # 天国に行きたい, お迎えが来てくれないものか
+                    if (r.has(rd.INTENT) or r.has(rd.DECIDED)) and not r.has(rd.QUESTION):
+                        add("intent", h)  # 向こうへ行くことにしました: a decision
+                    else:
+                        add("passive", h)  # 天国に行きたい, お迎えが来てくれないものか
                     continue
                 if (
                     not negated
@@ -711,7 +716,10 @@ class Screener:
                         or not r.has(rd.PAST)
                     )
                 ):
-                    add("euphemism", h)
+                    if (r.has(rd.INTENT) or r.has(rd.DECIDED)) and not r.has(rd.QUESTION):
+                        add("intent", h)  # 妻に先立たれて…向こうへ行くことにしました
+                    else:
+                        add("euphemism", h)
             elif kind == "method":
                 self._method(
                     h,
@@ -905,6 +913,8 @@ class Screener:
         if no_future is not None:
             new_cues.add("no_future")  # 次の部屋?探す必要ないから
             fills.append(Fill("despair", self._no_future_concept, no_future[0], no_future[1], 0))
+        if self._jump_said:
+            new_cues.add("jump_said")
         if self._at_place:
             new_cues.add("at_place")
         if any(h.concept.id == LEAN_OVER and self._own(h) for h in hits):
@@ -1133,6 +1143,13 @@ class Screener:
         if negated and not r.has(rd.ONLY):
             return
         strong = h.concept.strong
+        if (
+            h.concept.id == "swallowed"
+            and (r.has(rd.CONDITIONAL) or r.has(rd.QUESTION))
+            and _amount_question(self._tokens, h, g)
+        ):
+            emit("method", h)  # 何錠飲めば足りるのか: asking how much it takes
+            return
         if not strong and not (
             in_sentence & {"place", "means", "death"}
             or crisis_context
@@ -1142,6 +1159,8 @@ class Screener:
             or h.sentence in quantity_sentences
             or r.governor == "する"
         ):
+            if not negated and not r.has(rd.PAST) and h.concept.id in _JUMP_WORDS:
+                self._jump_said = True  # 0時になったら飛ぶ / (next) ベランダ、12階
             return  # 飛ぶ / 落ちる / 飛び込む alone have other meanings
         if (
             not crisis_context
@@ -1267,6 +1286,17 @@ class Screener:
         ):
             emit("recent_attempt" if h.sentence in self._recent else "past_attempt", h)
             return  # 2年前に薬でやった: an attempt said with a pro-verb
+        if (
+            gov in _CONTEMPLATE_VERBS
+            and not negated
+            and not benign
+            and not r.has(rd.QUESTION)
+            and (h.concept.strong or crisis or bool(self._keys & _STARING_WORDS))
+        ):
+            emit("method", h)  # 包丁をじっと見てる: thinking of using it
+            if h.concept.strong or crisis:
+                emit("means", h)  # 部屋にあるロープ見てる: it is at hand
+            return
         if not gov or (negated and not r.has(rd.ONLY)):
             if not gov and r.has(rd.DESIRE):
                 emit("method", h)  # 薬ほしい… rare; keeps the words on the card
@@ -1375,6 +1405,16 @@ class Screener:
             and (h.concept.strong or crisis or timed or "time_any" in self._cues)
         ):
             emit("method", h)  # 金曜の夜 / 会社の屋上から: where to go from
+            return
+        if (
+            not gov
+            and "jump_said" in self._cues
+            and h.concept.kind == "place"
+            and not negated
+            and not self._keys & self._g.play_words
+            and (_fragment_after(tokens, h) or r.has(rd.TE))
+        ):
+            emit("method", h)  # 0時になったら飛ぶ / ベランダ、12階: where from
             return
         if not gov and _fragment_after(tokens, h):
             gov = "いる"  # 橋の上。下は真っ暗: a place said alone means being there
@@ -2149,8 +2189,10 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
             last_past = False
             if key in g.decide_verbs and pos == "動詞":
                 decide_verb = True
-        if key in media_words or surface in media_words or (has_title and surface == "『"):
-            media.add(sentence)
+        if (
+            key in media_words or surface in media_words or (has_title and surface == "『")
+        ) and not (i > 0 and tokens[i - 1].pos2 == "数詞" and t.pos == "接尾辞"):
+            media.add(sentence)  # not 5本 (a counter after a number)
         if key in recent_words or surface in recent_words:
             recent.add(sentence)
         if key in _ALL_WORDS:
@@ -2467,6 +2509,21 @@ _RECURRENCE: Final = Concept("recurrence", "despair", "", False, None, None, Fal
 
 
 _SWALLOW_VERBS: Final = frozenset({"飲む", "飲み込む", "流し込む", "飲み干す"})
+_JUMP_WORDS: Final = frozenset({"jumping_weak", "jumping"})
+_CONTEMPLATE_VERBS: Final = frozenset({"見る", "眺める", "見つめる", "握る", "触る", "撫でる"})
+_STARING_WORDS: Final = frozenset(
+    {
+        "じっと",
+        "ずっと",
+        "気づくと",
+        "気付くと",
+        "気がつくと",
+        "毎晩",
+        "何時間",
+        "増える",
+        "ぼーっと",
+    }
+)
 _DRINKS: Final = frozenset({"酒", "お酒", "アルコール", "焼酎", "ウイスキー", "ワイン", "ビール"})
 _DEPTH: Final = re.compile(
     r"(?:胸|腰|膝|ひざ|首|肩|お腹|おなか|太もも|腿)(?:の(?:あたり|辺り|とこ|ところ|高さ))?(?:くらい|ぐらい)?まで"

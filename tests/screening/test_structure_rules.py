@@ -40,6 +40,12 @@ def slots(screener: Screener, *messages: str) -> set[str]:
         (("i keep thinking about killing myself",), "ideation"),
         (("i cut again last night",), "self_harm"),
         (("im on the ledge",), "place"),
+        (("借金のことばかり考える", "いっそ死ねば全部チャラになるのかな"), "ideation"),
+        (("私がいなくなれば丸く収まる",), "passive"),
+        (("何錠飲めば眠ったままになるのか調べた",), "method"),
+        (("生きていたいとは、どうしても思えない",), "passive"),
+        (("台所の包丁をじっと見てる時間が増えた",), "method"),
+        (("腕の線が3本増えてた",), "self_harm"),
     ],
 )
 def test_structures_fill_their_slot(
@@ -62,6 +68,10 @@ def test_structures_fill_their_slot(
         ("お酒と一緒に、あるだけ飲んだ",),
         ("通帳の場所は姉に伝えた", "これで迷惑かけずに済む"),
         ("陸橋の真ん中にいる", "下の線路、電車が通る"),
+        ("夫が亡くなって一年。向こうへ行くことにしました",),
+        ("夜明けになったら飛ぶ", "マンションの屋上、15階"),
+        ("もう限界", "押し入れのロープ見てる"),
+        ("ブログの記事も写真も全部消した", "お世話になった人に最後の挨拶した"),
     ],
 )
 def test_plans_and_acts_are_imminent(screener: Screener, messages: tuple[str, ...]) -> None:
@@ -94,6 +104,10 @@ def test_plans_and_acts_are_imminent(screener: Screener, messages: tuple[str, ..
         ("定年の日、みんなにありがとうって挨拶してきた。来週から年金生活",),
         ("筋トレしすぎた。明日たぶん死ぬ",),
         ("a few years ago i wanted to die. i'm much better now",),
+        ("新しい包丁を眺めてる、よく切れそう",),
+        ("明日の飛行機で飛ぶ", "羽田、朝イチ"),
+        ("謝れば済む話でしょ",),
+        ("鉛筆を5本買った。本屋にも寄った",),
     ],
 )
 def test_look_alikes_stay_calm(screener: Screener, messages: tuple[str, ...]) -> None:
