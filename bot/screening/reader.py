@@ -544,6 +544,10 @@ class ClauseReader:
                 i += 1
                 continue
             if pos == "動詞":
+                if key in ("遣る", "やる") and i + 1 < n and tokens[i + 1].key in ("方", "かた"):
+                    feats.add(THOUGHT)  # いなくなるやり方ばかり検索: thinking of how
+                    i += 2
+                    continue
                 if purpose_pending and key in g.purpose_verbs:
                     feats.update((PURPOSE, INTENT))
                     purpose_pending = False

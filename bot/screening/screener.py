@@ -466,6 +466,8 @@ class Screener:
         if (time_hits and "pro_plain" in cues) or (plain_do and "time_any" in cues):
             new_cues.add("do_time")  # 決行する / 土曜の夕方: the day said in the next message
         time_sentences = {h.sentence for h in time_hits}
+        if any(h.concept.strong for h in time_hits):
+            new_cues.add("soon")  # 今夜, 今から, あと1時間
         quantity_sentences = {h.sentence for h in hits if h.reading.quantity} | info.quantity
         self._recent = info.recent
         self._ruminating = any(r in text for r in g.rumination)
@@ -744,7 +746,10 @@ class Screener:
                     tokens,
                     in_sentence,
                     crisis_context
-                    or bool(own_kinds & {"death", "despair", "burden", "finality", "farewell"}),
+                    or bool(
+                        own_kinds
+                        & {"death", "despair", "burden", "finality", "farewell", "self_harm"}
+                    ),
                     negated,
                     benign,
                     quantity_sentences,
@@ -790,6 +795,11 @@ class Screener:
                 if (
                     h.concept.strong
                     or crisis_context
+                    or (  # さよなら。今から行ってきます (not 今から帰ります, 今から寝る)
+                        any(t.concept.strong for t in time_hits)
+                        and not benign
+                        and not keys & {"帰る", "寝る", "帰宅", "出勤", "登校"}
+                    )
                     or own_kinds
                     & {
                         "death",
@@ -849,7 +859,7 @@ class Screener:
                 if past_history:
                     add("past_attempt", h)
                 elif (r.has(rd.PROGRESSIVE) and c.now) or (
-                    "止まる" in keys and "血" in keys and not r.has(rd.PAST)
+                    keys & {"止まる", "とまる"} and "血" in keys
                 ):
                     add("act", h)
                 else:
@@ -1327,6 +1337,15 @@ class Screener:
             and not r.has(rd.NEGATED)
         ):
             emit("act", h)  # 包丁を首に当ててる, 七輪つけた
+            return
+        if (
+            gov in g.act_verbs
+            and gov not in g.ingest_verbs
+            and h.concept.strong
+            and not benign
+            and (r.has(rd.CONDITIONAL) or r.has(rd.QUESTION))
+        ):
+            emit("method", h)  # 車の中で炭を焚いたら眠るように
             return
         if gov in ("空ける",):
             quantity = True  # 瓶を空けた: the whole bottle
@@ -1966,6 +1985,15 @@ class Screener:
             or ("finality" in cues and not cues & {"threat", "harm_wish", "target"})
         ):
             why.append("imminent_time")  # 次の満月の夜にする / 海がいい
+        if "farewell" in present and "soon" in cues and times and index - times[-1] <= 1:
+            why.append("imminent_farewell")  # さよなら。今から行ってきます
+        if (
+            "finality_strong" in cues
+            and "place_mention" in cues
+            and times
+            and index - times[-1] <= 1
+        ):
+            why.append("imminent_place")  # 明日、港のほう行く。帰らんつもり
         if {"at_place", "finality_strong"} <= cues:
             why.append("imminent_place")  # いま森の中 / もう戻れない
         if {"at_place", "lean"} <= cues:
@@ -2583,6 +2611,8 @@ def _plain_pro_verb(tokens: Sequence[Token], reader: ClauseReader, g: rd.Grammar
     for k, t in enumerate(tokens):
         if t.key not in g.pro_verbs or t.pos not in ("動詞", "名詞"):
             continue
+        if k + 1 < len(tokens) and tokens[k + 1].key in ("方", "かた"):
+            continue  # やり方: a way, not "do it"
         if k > 1 and tokens[k - 1].key in ("を", "も") and tokens[k - 2].kind == KIND_WORD:
             continue  # 宿題をやる: it has an object
         r = reader.read(tokens, k)

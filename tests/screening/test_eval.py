@@ -57,8 +57,8 @@ FLOORS: dict[str, dict[str, float]] = {
     },
     # set J: written blind, then used for tuning (first run: crisis 0.635, imminent 0.615)
     "screening_dev_j.jsonl": {
-        "crisis_recall": 0.64,
-        "imminent_recall": 0.64,
+        "crisis_recall": 0.78,
+        "imminent_recall": 0.82,
         "false_alarm_rate": 0.09,
         "idiom_calm_rate": 0.87,
         "factor_f1": 0.77,

@@ -46,6 +46,8 @@ def slots(screener: Screener, *messages: str) -> set[str]:
         (("生きていたいとは、どうしても思えない",), "passive"),
         (("台所の包丁をじっと見てる時間が増えた",), "method"),
         (("腕の線が3本増えてた",), "self_harm"),
+        (("毎晩、自分が消えるやり方ばかり調べてしまう",), "passive"),
+        (("車の中で練炭を焚いたらどうなるのかな",), "method"),
     ],
 )
 def test_structures_fill_their_slot(
@@ -72,6 +74,10 @@ def test_structures_fill_their_slot(
         ("夜明けになったら飛ぶ", "マンションの屋上、15階"),
         ("もう限界", "押し入れのロープ見てる"),
         ("ブログの記事も写真も全部消した", "お世話になった人に最後の挨拶した"),
+        ("さよなら。今から行ってくる",),
+        ("今カッター握ってる。切りたい",),
+        ("切ったとこが深い。血がとまらない",),
+        ("同じ店だと怪しまれるから、ドラッグストア回って少しずつ買い集めてる",),
     ],
 )
 def test_plans_and_acts_are_imminent(screener: Screener, messages: tuple[str, ...]) -> None:
@@ -108,6 +114,9 @@ def test_plans_and_acts_are_imminent(screener: Screener, messages: tuple[str, ..
         ("明日の飛行機で飛ぶ", "羽田、朝イチ"),
         ("謝れば済む話でしょ",),
         ("鉛筆を5本買った。本屋にも寄った",),
+        ("みんなさよなら、今から帰ります!",),
+        ("次の休みは実家に帰らないつもり。明日は港で釣り",),
+        ("やり方がわからないから教えて、エクセルの",),
     ],
 )
 def test_look_alikes_stay_calm(screener: Screener, messages: tuple[str, ...]) -> None:
