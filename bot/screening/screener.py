@@ -442,6 +442,7 @@ class Screener:
                 and h.context.subject != "self"
                 and not (h.reading.features & {rd.DESIRE, rd.VOLITIONAL, rd.INTENT, rd.WISH})
                 and h.concept.kind != "factor"
+                and not _media_in_other_clause(tokens, h, g)
                 else h
                 for h in hits
             ]
@@ -1548,6 +1549,7 @@ class Screener:
                         or reflexive
                         or "self_harm" in earlier
                         or _body_fragment(tokens, g)
+                        or (body >= 0 and bool(keys & _BLADES))  # カミソリで脚やって
                     )
                     and (
                         body >= 0
@@ -1994,6 +1996,8 @@ class Screener:
             and index - times[-1] <= 1
         ):
             why.append("imminent_place")  # 明日、港のほう行く。帰らんつもり
+        if "at_place" in cues and present & {"method", "intent"}:
+            why.append("imminent_place")  # いま展望台にいる / 人が減ったら飛び降りる
         if {"at_place", "finality_strong"} <= cues:
             why.append("imminent_place")  # いま森の中 / もう戻れない
         if {"at_place", "lean"} <= cues:
@@ -2537,6 +2541,9 @@ _RECURRENCE: Final = Concept("recurrence", "despair", "", False, None, None, Fal
 
 
 _SWALLOW_VERBS: Final = frozenset({"飲む", "飲み込む", "流し込む", "飲み干す"})
+_BLADES: Final = frozenset(
+    {"カッター", "カッターナイフ", "カミソリ", "剃刀", "かみそり", "刃", "刃物", "ナイフ", "替刃"}
+)
 _JUMP_WORDS: Final = frozenset({"jumping_weak", "jumping"})
 _CONTEMPLATE_VERBS: Final = frozenset({"見る", "眺める", "見つめる", "握る", "触る", "撫でる"})
 _STARING_WORDS: Final = frozenset(
@@ -2643,6 +2650,27 @@ def _amount_question(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
         pair = t.surface + window[i + 1].surface if i + 1 < len(window) else t.surface
         if t.key in g.amount_words or t.surface in g.amount_words or pair in g.amount_words:
             return True  # 何錠 is cut into 何 + 錠
+    return False
+
+
+def _media_in_other_clause(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """The sentence's media word is before the match and a list comma or a clause ends in
+    between (課題やって、メイクして、カミソリで脚やって: the homework is not the topic)."""
+    crossed = False
+    for j in range(h.first - 1, -1, -1):
+        t = tokens[j]
+        if t.kind == KIND_END:
+            return False
+        if t.surface in ("、", ",") or (t.pos2 == "接続助詞" and t.key in ("て", "で")):
+            crossed = True
+        if t.key in g.media or t.surface in g.media:
+            if not crossed:
+                return False
+            return not any(
+                x.key in g.media or x.surface in g.media
+                for x in tokens[h.last + 1 : h.last + 6]
+                if x.kind != KIND_END
+            )
     return False
 
 
