@@ -796,6 +796,7 @@ class Screener:
                 if (
                     h.concept.strong
                     or crisis_context
+                    or (self._at_place and not benign)  # いま駅のホーム。…さよなら
                     or (  # さよなら。今から行ってきます (not 今から帰ります, 今から寝る)
                         any(t.concept.strong for t in time_hits)
                         and not benign

@@ -76,6 +76,7 @@ def test_structures_fill_their_slot(
         ("もう限界", "押し入れのロープ見てる"),
         ("ブログの記事も写真も全部消した", "お世話になった人に最後の挨拶した"),
         ("さよなら。今から行ってくる",),
+        ("いま駅のホーム。電車来るまで待ってる。さよなら",),
         ("いま立体駐車場の屋上にいる", "人がいなくなったら飛び降りる"),
         ("今カッター握ってる。切りたい",),
         ("切ったとこが深い。血がとまらない",),
@@ -120,6 +121,8 @@ def test_plans_and_acts_are_imminent(screener: Screener, messages: tuple[str, ..
         ("次の休みは実家に帰らないつもり。明日は港で釣り",),
         ("やり方がわからないから教えて、エクセルの",),
         ("ドラマを見てたら、登場人物が首を吊るシーンがあった",),
+        ("hara hetta~ shinu~ (romaji de gomen)",),
+        ("i made a cake today",),
     ],
 )
 def test_look_alikes_stay_calm(screener: Screener, messages: tuple[str, ...]) -> None:
@@ -131,6 +134,7 @@ def test_look_alikes_stay_calm(screener: Screener, messages: tuple[str, ...]) ->
     [
         ("もう耐えられん", "もう耐えられない"),
         ("消えたさMAX", "消えたい気持ちmax"),
+        ("kyou wa samui kedo genki", "きょう は さむい けど げんき"),
         ("もう全部しんじゃおうと思う", "もう全部死んじゃおうと思う"),
     ],
 )
