@@ -452,9 +452,10 @@ class Screener:
         all_cues = cues | new_cues
         self._cues = frozenset(all_cues)
         time_hits = [h for h in hits if h.concept.kind == "time" and not h.context.quoted]
+        own_times = [h for h in time_hits if not _scheduling_something(tokens, h, g)]
         if any(
-            h.reading.governor in ("する", "決める") or h.reading.has(rd.DECIDED) for h in time_hits
-        ) or (time_hits and "decided" in new_cues):
+            h.reading.governor in ("する", "決める") or h.reading.has(rd.DECIDED) for h in own_times
+        ) or (own_times and ("decided" in new_cues or "decided" in cues)):
             new_cues.add("decided_time")  # 12月24日にする, 金曜日に決めた
             all_cues = all_cues | {"decided_time"}
         if any(
@@ -623,6 +624,7 @@ class Screener:
                 if quit_reading is not None and (
                     quit_reading.has(rd.INTENT)
                     or (quit_reading.has(rd.VOLITIONAL) and not quit_reading.has(rd.TENTATIVE))
+                    or (self._resolute and not quit_reading.features - {rd.POLITE})
                 ):
                     add("intent", h)  # 生きていくことをやめようと思っています
                 elif quit_reading is not None and (
@@ -912,7 +914,10 @@ class Screener:
         if not any(h.concept.kind in ("self_harm", "attempt") for h in hits) and (
             injury := self._self_injury(tokens, earlier)
         ):
-            fills.append(Fill("self_harm", self._injury_concept, injury[0], injury[1], 0))
+            slot = (
+                "act" if any(t.key in g.now or t.surface in g.now for t in tokens) else "self_harm"
+            )
+            fills.append(Fill(slot, self._injury_concept, injury[0], injury[1], 0))
         if not any(f.slot == "act" for f in fills) and (
             swallow := self._swallowed(tokens, all_cues, own_kinds)
         ):
@@ -921,6 +926,8 @@ class Screener:
             fills.append(Fill("act", self._water_concept, wade[0], wade[1], 0))
         if _about_self(tokens, g):
             new_cues.add("about_self")  # 仕事のことじゃなくて、自分のこと
+        if _did_before(tokens, self._reader, g):
+            new_cues.add("did_before")
         no_future = self._no_future(tokens)
         if no_future is not None:
             new_cues.add("no_future")  # 次の部屋?探す必要ないから
@@ -995,6 +1002,7 @@ class Screener:
         """A message with no concept in it (most everyday talk): only the cues it may add."""
         g = self._g
         keys = info.keys
+        self._cues = cues
         new_cues: set[str] = set()
         if _child_writing(text):
             new_cues.add("child")
@@ -1016,13 +1024,18 @@ class Screener:
             t = tokens[rec]
             fills.append(Fill("recurrence", _RECURRENCE, t.begin, t.end, 0))
         if injury := self._self_injury(tokens, earlier):
-            fills.append(Fill("self_harm", self._injury_concept, injury[0], injury[1], 0))
+            slot = (
+                "act" if any(t.key in g.now or t.surface in g.now for t in tokens) else "self_harm"
+            )
+            fills.append(Fill(slot, self._injury_concept, injury[0], injury[1], 0))
         if (wade := self._wading(tokens, text, cues)) is not None:
             fills.append(Fill("act", self._water_concept, wade[0], wade[1], 0))
         if swallow := self._swallowed(tokens, cues | new_cues, set()):
             fills.append(Fill("act", self._pills_concept, swallow[0], swallow[1], 0))
         if _about_self(tokens, g):
             new_cues.add("about_self")
+        if _did_before(tokens, self._reader, g):
+            new_cues.add("did_before")
         if (no_future := self._no_future(tokens)) is not None:
             new_cues.add("no_future")  # 探す必要ないから
             fills.append(Fill("despair", self._no_future_concept, no_future[0], no_future[1], 0))
@@ -1290,6 +1303,10 @@ class Screener:
             later = _later_verb(tokens, h, g.acquire_verbs - {"ある", "有る", "入れる"})
             if later:
                 gov = later  # 抗不安薬と睡眠導入剤、あわせて80錠くらい手元にある
+        if negated and gov in g.ingest_verbs:
+            later = _later_verb(tokens, h, g.collect_verbs)
+            if later:
+                gov, negated = later, False  # 3か月分飲まずにためておいた
         if (
             gov in g.pro_verbs
             and r.has(rd.PAST)
@@ -1501,9 +1518,12 @@ class Screener:
                 pair = t.surface + tokens[k + 1].key  # 押し + つける, 引っ + かく
                 if pair in g.harm_verbs:
                     verbs.append((k + 1, pair))
+        keys = {t.key for t in tokens}
+        if "線" in keys and "引く" in keys and (keys & _BLADES or "means_mention" in self._cues):
+            k = next(i for i, t in enumerate(tokens) if t.key == "線")
+            return tokens[k].begin, tokens[min(k + 3, len(tokens) - 1)].end  # もう一本線を引いた
         if not verbs:
             return None
-        keys = {t.key for t in tokens}
         surfaces = {t.surface for t in tokens}
         wounded = bool((keys | surfaces) & g.wound_words) or bool(keys & g.recurrence)
         for k, verb in verbs:
@@ -1645,7 +1665,7 @@ class Screener:
         if not (keys & self._g.water_words or "place_mention" in frozenset(cues)):
             return None
         for k, t in enumerate(tokens):
-            if t.pos == "動詞" and t.key in ("入る", "浸かる", "進む", "歩く"):
+            if t.pos == "動詞" and t.key in ("入る", "浸かる", "進む", "歩く", "立つ", "行く"):
                 r = self._reader.read(tokens, k)
                 if (r.has(rd.PROGRESSIVE) or r.has(rd.PAST)) and not r.has(rd.NEGATED):
                     return depth.start(), tokens[min(r.end, len(tokens)) - 1].end
@@ -1985,7 +2005,7 @@ class Screener:
             ideation
             or present & {"despair", "euphemism", "burden", "farewell", "preparation"}
             or cues & {"place_mention", "means_mention"}
-            or ("finality" in cues and not cues & {"threat", "harm_wish", "target"})
+            or ("finality" in cues and not cues & {"threat", "harm_wish"})
         ):
             why.append("imminent_time")  # 次の満月の夜にする / 海がいい
         if "farewell" in present and "soon" in cues and times and index - times[-1] <= 1:
@@ -1999,6 +2019,8 @@ class Screener:
             why.append("imminent_place")  # 明日、港のほう行く。帰らんつもり
         if "at_place" in cues and present & {"method", "intent"}:
             why.append("imminent_place")  # いま展望台にいる / 人が減ったら飛び降りる
+        if {"finality_strong", "soon"} <= cues and "benign_now" not in cues:
+            why.append("imminent_time")  # あとは今夜だけ
         if {"at_place", "finality_strong"} <= cues:
             why.append("imminent_place")  # いま森の中 / もう戻れない
         if {"at_place", "lean"} <= cues:
@@ -2023,6 +2045,8 @@ class Screener:
             level = max(level, RiskLevel.HIGH)
         if "recurrence" in present and present & {"past_attempt"}:
             level = max(level, RiskLevel.HIGH)
+        if "recurrence" in present and "did_before" in cues:
+            level = max(level, RiskLevel.HIGH)  # 前に一回やってしもうた / 最近またあの気持ち
         if "recurrence" in present and "resolved" in {s.cls for s in signals}:
             level = max(level, RiskLevel.HIGH)
         if "euphemism" in present and present & {"burden", "place", "timing", "means", "method"}:
@@ -2658,6 +2682,17 @@ def _media_in_other_clause(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bo
     """The sentence's media word is before the match and a list comma or a clause ends in
     between (課題やって、メイクして、カミソリで脚やって: the homework is not the topic)."""
     crossed = False
+    for j in range(h.last + 1, len(tokens)):
+        t = tokens[j]
+        if t.kind == KIND_END:
+            break
+        if t.surface in ("、", ","):
+            crossed = True
+        elif (t.key in g.media or t.surface in g.media) and crossed:
+            return True  # ドアノブを使う結び方、動画見ながら練習した: the video is how, not what
+        elif t.key in g.media or t.surface in g.media:
+            return False
+    crossed = False
     for j in range(h.first - 1, -1, -1):
         t = tokens[j]
         if t.kind == KIND_END:
@@ -2672,6 +2707,39 @@ def _media_in_other_clause(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bo
                 for x in tokens[h.last + 1 : h.last + 6]
                 if x.kind != KIND_END
             )
+    return False
+
+
+def _scheduling_something(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """会議は来週にする / 資料は金曜までに: the day is for something named, not for oneself."""
+    for j in range(h.first - 1, -1, -1):
+        t = tokens[j]
+        if t.kind == KIND_END:
+            return False
+        if (
+            t.key in ("は", "を")
+            and j > 0
+            and tokens[j - 1].pos == "名詞"
+            and tokens[j - 1].key not in g.first_person
+            and tokens[j - 1].key not in g.reflexive
+            and tokens[j - 1].pos2 != "数詞"
+        ):
+            return True
+    return False
+
+
+def _did_before(tokens: Sequence[Token], reader: ClauseReader, g: rd.Grammar) -> bool:
+    """前に一回やってしまった: a bare "did it" in the past, with a word of the past."""
+    keys = {t.key for t in tokens}
+    if not keys & g.pro_verbs or not keys & (g.history | {"一回", "一度", "前"}):
+        return False
+    for k, t in enumerate(tokens):
+        if t.pos == "動詞" and t.key in g.pro_verbs:
+            if k > 1 and tokens[k - 1].key in ("を",) and tokens[k - 2].kind == KIND_WORD:
+                continue  # 宿題をやった
+            r = reader.read(tokens, k)
+            if (r.has(rd.PAST) or r.has(rd.EXPERIENCE)) and not r.has(rd.NEGATED):
+                return True
     return False
 
 

@@ -65,6 +65,16 @@ FLOORS: dict[str, dict[str, float]] = {
         "flag_recall": 0.70,
         "flag_false_alarm_rate": 0.01,
     },
+    # set K: written blind, then used for tuning (first run: crisis 0.587, imminent 0.483)
+    "screening_dev_k.jsonl": {
+        "crisis_recall": 0.67,
+        "imminent_recall": 0.65,
+        "false_alarm_rate": 0.07,
+        "idiom_calm_rate": 0.88,
+        "factor_f1": 0.74,
+        "flag_recall": 0.70,
+        "flag_false_alarm_rate": 0.02,
+    },
     "screening_cases.jsonl": {
         "crisis_recall": 0.95,
         "imminent_recall": 0.95,
