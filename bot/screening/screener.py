@@ -340,7 +340,11 @@ class Screener:
                 context = _QUOTED_CONTEXT if quoted else _PLAIN_CONTEXT
             else:
                 reading = self._reader.read(
-                    tokens, last, noun=tokens[last].pos in ("名詞", "接尾辞", "代名詞")
+                    tokens,
+                    last,
+                    # くすり may be read as an adverb: a means or a place is a noun whatever
+                    noun=tokens[last].pos in ("名詞", "接尾辞", "代名詞")
+                    or concept.kind in ("means", "place"),
                 )
                 context = self._reader.context(tokens, first, text, quotes)
             per_concept[concept.id] = count + 1
@@ -443,6 +447,7 @@ class Screener:
                 and not (h.reading.features & {rd.DESIRE, rd.VOLITIONAL, rd.INTENT, rd.WISH})
                 and h.concept.kind != "factor"
                 and not _media_in_other_clause(tokens, h, g)
+                and _media_outside(tokens, h, g)
                 else h
                 for h in hits
             ]
@@ -787,7 +792,15 @@ class Screener:
                     or r.has(rd.TE)
                     or not r.features - {rd.POLITE}
                 )
-                if not done or r.has(rd.DESIRE) or (benign and "finality_strong" not in all_cues):
+                benign_here = benign and any(
+                    b.concept.kind == "benign" and not (h.begin <= b.begin and b.end <= h.end)
+                    for b in hits
+                )
+                if (
+                    not done
+                    or r.has(rd.DESIRE)
+                    or (benign_here and "finality_strong" not in all_cues)
+                ):
                     continue
                 if _by_own_hand(tokens, h, g):
                     new_cues.add("about_self")  # 部屋も自分も、全部片付けておく
@@ -2675,6 +2688,23 @@ def _amount_question(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
         pair = t.surface + window[i + 1].surface if i + 1 < len(window) else t.surface
         if t.key in g.amount_words or t.surface in g.amount_words or pair in g.amount_words:
             return True  # 何錠 is cut into 何 + 錠
+    return False
+
+
+def _media_outside(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """A media word of the sentence outside the match itself (借りてた漫画、全部返した: the
+    manga is what was returned, not a story being told)."""
+    start = h.first
+    while start > 0 and tokens[start - 1].kind != KIND_END:
+        start -= 1
+    for j in range(start, len(tokens)):
+        t = tokens[j]
+        if t.kind == KIND_END and j > h.last:
+            break
+        if h.first <= j <= h.last:
+            continue
+        if t.key in g.media or t.surface in g.media or t.surface == "『":
+            return True
     return False
 
 
