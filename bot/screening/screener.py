@@ -475,6 +475,14 @@ class Screener:
         time_sentences = {h.sentence for h in time_hits}
         if any(h.concept.strong for h in time_hits):
             new_cues.add("soon")  # 今夜, 今から, あと1時間
+            if any(
+                t.pos == "動詞"
+                and t.key in ("行く", "向かう", "出る", "出かける")
+                and not (k > 1 and tokens[k - 1].key == "に" and tokens[k - 2].pos == "動詞")
+                and not self._reader.read(tokens, k).features & {rd.NEGATED, rd.QUESTION, rd.PAST}
+                for k, t in enumerate(tokens)
+            ) and not keys & {"帰る", "仕事", "バイト", "学校", "会社"}:
+                new_cues.add("going_now")
         quantity_sentences = {h.sentence for h in hits if h.reading.quantity} | info.quantity
         self._recent = info.recent
         self._ruminating = any(r in text for r in g.rumination)
@@ -573,6 +581,17 @@ class Screener:
                     and (r.has(rd.TENTATIVE) or r.has(rd.WISH) or r.has(rd.EVALUATION))
                 ):
                     add("passive", h)  # これでやっと終われるかも
+                    continue
+                if (
+                    kind == "ending"
+                    and not negated
+                    and not r.features - {rd.POLITE, rd.TE}
+                    and h.first >= 2
+                    and tokens[h.first - 1].key == "で"
+                    and tokens[h.first - 2].key in ("此れ", "これ", "其れ", "それ", "あれ", "彼")
+                    and "means_mention" in all_cues
+                ):
+                    add("intent", h)  # 包丁…いま机の上にある / これで終わらせる
                     continue
                 if kind == "ending" and not (
                     self._life_object(tokens, h) or timed or r.has(rd.INTENT)
@@ -876,7 +895,7 @@ class Screener:
                 if past_history:
                     add("past_attempt", h)
                 elif (r.has(rd.PROGRESSIVE) and c.now) or (
-                    keys & {"止まる", "とまる"} and "血" in keys
+                    keys & {"止まる", "とまる"} and ("血" in keys or r.has(rd.PAST))
                 ):
                     add("act", h)
                 else:
@@ -1140,6 +1159,17 @@ class Screener:
         # intent when said politely, in earnest or with a time.
         if c.cause or laughing:
             return
+        if (
+            not timed
+            and h.first > 0
+            and tokens[h.first - 1].pos == "名詞"
+            and tokens[h.first - 1].key not in self._g.first_person
+            and tokens[h.first - 1].key not in self._g.reflexive
+            and tokens[h.first - 1].key
+            not in self._g.present | self._g.now | self._g.recent | self._g.history
+            and h.concept.kind == "death"
+        ):
+            return  # この暑さ死ぬ, 課題死ぬ: a bare noun as the cause, hyperbole
         if any(t.key in ("多分", "たぶん") for t in tokens[max(0, h.first - 3) : h.first]):
             return  # 明日たぶん死ぬ (after a workout): a guess about one's state
         if r.has(rd.POLITE) or earnest or timed or c.subject == "self":
@@ -2021,6 +2051,13 @@ class Screener:
             or ("finality" in cues and not cues & {"threat", "harm_wish"})
         ):
             why.append("imminent_time")  # 次の満月の夜にする / 海がいい
+        if (
+            "going_now" in cues
+            and times
+            and index - times[-1] <= 1
+            and (ideation or present & {"despair", "euphemism", "burden", "farewell"})
+        ):
+            why.append("imminent_time")  # もう限界。今から行く / 前に話したあの場所
         if "farewell" in present and "soon" in cues and times and index - times[-1] <= 1:
             why.append("imminent_farewell")  # さよなら。今から行ってきます
         if (

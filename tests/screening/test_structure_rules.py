@@ -84,6 +84,11 @@ def test_structures_fill_their_slot(
         ("いま湖の中に立ってる。胸まで",),
         ("もう生きるのやめる。決めた",),
         ("いま くすり たくさん のんだ",),
+        ("もう限界。今から行く", "前に話したあの場所"),
+        ("ナイフを自分の部屋に持ってきた", "いま机の上にある", "これで終わらせる"),
+        ("日付が変わったら行く", "いままでありがとね"),
+        ("手首切った。止まらない",),
+        ("始発に合わせて駅に行きます", "ホームの端の位置はもう確認してあります"),
         ("借りてたマンガ全部返した", "写真も全部消した", "あとは今夜だけ"),
         ("いま立体駐車場の屋上にいる", "人がいなくなったら飛び降りる"),
         ("今カッター握ってる。切りたい",),
@@ -135,6 +140,8 @@ def test_plans_and_acts_are_imminent(screener: Screener, messages: tuple[str, ..
         ("あとは今夜だけ、バイト",),
         ("引っ越しは来月にするって決めた",),
         ("この漫画で主人公が死ぬ",),
+        ("エアコン壊れて、この暑さ死ぬ", "修理は明日来てくれる"),
+        ("締め切りやばい、死ぬ", "あと3000字"),
         ("スマホの写真を整理して消した、容量いっぱいで",),
     ],
 )
@@ -158,3 +165,8 @@ def test_normalization_keeps_the_meaning(screener: Screener, text: str, written:
 def test_a_run_of_different_emoji_keeps_every_word(screener: Screener) -> None:
     text = screener.analyze("💊🪢").normalized.text
     assert "薬" in text and "ロープ" in text
+
+
+def test_going_out_for_a_drink_is_not_a_plan(screener: Screener) -> None:
+    # tiredness is heard (moderate at most); going out to drink now is not "going" to a place
+    assert level(screener, "もう疲れた、今から飲みに行く") < RiskLevel.HIGH
