@@ -163,8 +163,10 @@ class Screener:
         self._at_place = False
         self._cues: frozenset[str] = frozenset()
         self._resolute = False
+        self._benign_sentences: set[int] = set()
         self._jump_said = False
         self._keys: frozenset[str] | set[str] = frozenset()
+        self._text = ""
         self._harm_hits: list[Hit] = []
         self._child_hits: list[Hit] = []
         self._tokens: list[Token] = []
@@ -399,6 +401,7 @@ class Screener:
         keys = info.keys
         surfaces = info.surfaces
         self._keys = keys | surfaces
+        self._text = text
         laughing = bool((keys | surfaces) & g.laughter)
         earnest = bool((keys | surfaces) & g.earnest)
         finality_words = bool(keys & g.finality)
@@ -499,12 +502,17 @@ class Screener:
             )
 
         crisis_context = bool(earlier & _CUE_SLOTS)
+        self._benign_sentences = {
+            h.sentence for h in hits if h.concept.kind == "benign" and self._own(h)
+        }
         for h in hits:
             kind = h.concept.kind
             r = h.reading
             c = h.context
             now_after = h.last + 1 < len(tokens) and (
-                tokens[h.last + 1].key in g.now or tokens[h.last + 1].surface in g.now
+                tokens[h.last + 1].key in g.now
+                or tokens[h.last + 1].surface in g.now
+                or (tokens[h.last + 1].surface in ("中", "ちゅう") and kind == "method")
             )
             if now_after and not c.now:
                 c = c._replace(now=True)  # ODなう: said as happening now
@@ -521,13 +529,27 @@ class Screener:
             ):
                 c = c._replace(cause=False)  # 今日で終わりにする: a date, not a trivial cause
                 h = h._replace(context=c)
-            own = self._own(h)
+            own = self._own(h) and not _done_by_someone(tokens, h, g)
             in_sentence = kinds_by_sentence.get(h.sentence, set())
             timed = h.sentence in time_sentences or (
                 "decided_time" in all_cues and kind in ("death", "ending", "method")
             )
             if kind == "ending" and _ends_something_else(tokens, h, g):
                 continue  # これ終わったら楽、週末だし: the week's work ends, not a life
+            intransitive = (
+                kind == "ending" and h.last < len(tokens) and tokens[h.last].key == "終わる"
+            ) and not (h.last + 1 < len(tokens) and tokens[h.last + 1].key in ("せる", "させる"))
+            if (
+                kind == "ending"
+                and (
+                    h.sentence in self._benign_sentences
+                    or (intransitive and bool(self._benign_sentences))
+                )
+                and not crisis_context
+                and not _by_own_hand(tokens, h, g)
+                and not r.features & {rd.DESIRE, rd.INTENT, rd.VOLITIONAL}
+            ):
+                continue  # 明日で全部終わる！長かった卒論、やっと提出
             if kind == "factor":
                 if self._factor_owned(h):
                     add("factor", h)
@@ -715,6 +737,7 @@ class Screener:
                     not h.concept.strong
                     and h.concept.id == "join_dead"
                     and "factor:bereavement" not in all_cues
+                    and "third_party" not in earlier
                 ):
                     continue
                 if (
@@ -865,8 +888,8 @@ class Screener:
                     add("act", h)  # 深く切った。血が止まらない
             elif kind == "self_harm":
                 if r.governor in g.quit_verbs:
-                    if negated:
-                        add("self_harm", h)  # 自傷がやめられない: going on
+                    if negated or keys & g.recurrence:
+                        add("self_harm", h)  # 自傷がやめられない / やめてたのに、昨日また
                     else:
                         add("past_attempt", h)  # リスカをやめた
                     continue
@@ -925,8 +948,10 @@ class Screener:
             elif kind == "burden":
                 if past_history:
                     continue
-                if not negated or any(
-                    t.key in ("済む", "様", "よう") for t in tokens[h.last + 1 : h.last + 5]
+                if (
+                    not negated
+                    or r.has(rd.DESIRE)
+                    or any(t.key in ("済む", "様", "よう") for t in tokens[h.last + 1 : h.last + 5])
                 ):
                     add("burden", h)  # 迷惑かけずに済む / 迷惑かからないように: the burden gone
             elif kind == "distress":
@@ -1235,7 +1260,7 @@ class Screener:
             and not r.features & {rd.ONLY, rd.DESIRE, rd.INTENT, rd.VOLITIONAL, rd.THOUGHT}
             and not own_kinds & {"death", "despair", "finality", "farewell", "burden"}
             and (
-                bool(self._keys & self._g.play_words)
+                any(w in self._text for w in self._g.play_words)
                 or (not strong and r.has(rd.APPEARANCE) and "place" not in in_sentence)
             )
         ):
@@ -1300,6 +1325,8 @@ class Screener:
             return  # バイト飛んだ: a weak method word in the past, with nothing else, is not an act
         if r.has(rd.PAST):
             if gov and gov in g.acquire_verbs:
+                if "benign_now" in self._cues and not crisis_context:
+                    return  # 週末キャンプ行く！ロープと炭と七輪、車に積んだ
                 emit("means", h)  # 練炭買った
             elif h.sentence in self._recent and not c.now:
                 emit("recent_attempt", h)  # 先週ODした
@@ -1369,6 +1396,8 @@ class Screener:
             if h.concept.strong or crisis:
                 emit("means", h)  # 部屋にあるロープ見てる: it is at hand
             return
+        if not crisis and any(w in self._text for w in g.play_words):
+            return  # 回復薬ぜんぶ飲んだのに負けた: a game
         if not gov or (negated and not r.has(rd.ONLY)):
             if not gov and r.has(rd.DESIRE):
                 emit("method", h)  # 薬ほしい… rare; keeps the words on the card
@@ -1534,6 +1563,13 @@ class Screener:
         ):
             emit("act", h)  # 海にきてる、服のまま腰まで入った
             return
+        if (
+            gov in ("見る", "眺める")
+            and h.sentence in self._benign_sentences
+            and not crisis
+            and not negated
+        ):
+            return  # 明日の朝、橋の上から初日の出見る
         if gov in g.presence_verbs:
             if gov not in ("覗く", "見下ろす", "見る", "眺める"):
                 self._at_place = True  # 8階のベランダに出てる (not 下を覗くのが癖)
@@ -1708,7 +1744,15 @@ class Screener:
         if not (keys & self._g.water_words or "place_mention" in frozenset(cues)):
             return None
         for k, t in enumerate(tokens):
-            if t.pos == "動詞" and t.key in ("入る", "浸かる", "進む", "歩く", "立つ", "行く"):
+            if t.pos == "動詞" and t.key in (
+                "入る",
+                "浸かる",
+                "進む",
+                "歩く",
+                "立つ",
+                "行く",
+                "来る",
+            ):
                 r = self._reader.read(tokens, k)
                 if (r.has(rd.PROGRESSIVE) or r.has(rd.PAST)) and not r.has(rd.NEGATED):
                     return depth.start(), tokens[min(r.end, len(tokens)) - 1].end
@@ -2069,6 +2113,12 @@ class Screener:
             why.append("imminent_place")  # 明日、港のほう行く。帰らんつもり
         if "at_place" in cues and present & {"method", "intent"}:
             why.append("imminent_place")  # いま展望台にいる / 人が減ったら飛び降りる
+        if (
+            {"pro_plain", "means_mention"} <= cues
+            and ("place_mention" in cues or times)
+            and "benign_now" not in cues
+        ):
+            why.append("imminent_intent")  # お風呂にお湯ためた / カミソリも…あったかいうちにやる
         if {"finality_strong", "soon"} <= cues and "benign_now" not in cues:
             why.append("imminent_time")  # あとは今夜だけ
         if {"at_place", "finality_strong"} <= cues:
@@ -2302,8 +2352,10 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
             media.add(sentence)  # not 5本 (a counter after a number)
         if key in recent_words or surface in recent_words:
             recent.add(sentence)
-        if key in _ALL_WORDS:
-            quantity.add(sentence)
+        if key in _ALL_WORDS or (
+            key in ("二人", "三人", "二人分", "三人分") and i + 1 < n and tokens[i + 1].key == "分"
+        ):
+            quantity.add(sentence)  # 全部, 二人分の薬
         elif pos == "名詞" and t.pos2 == "数詞" and i + 1 < n:
             nxt = tokens[i + 1]
             if nxt.key in _COUNTERS and _number(surface) >= (
@@ -2341,7 +2393,7 @@ _ALL_WORDS: Final = frozenset(
     }
 )
 _COUNTERS: Final = frozenset(
-    {"錠", "粒", "包", "シート", "箱", "瓶", "ヒート", "日分", "週間", "本"}
+    {"錠", "粒", "包", "シート", "箱", "瓶", "ヒート", "日分", "週間", "本", "人分"}
 )
 
 
@@ -2792,6 +2844,19 @@ def _scheduling_something(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> boo
             and tokens[j - 1].pos2 != "数詞"
         ):
             return True
+    return False
+
+
+def _done_by_someone(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """薬を大量に飲んだ人 / 飛び降りた子: the words describe a person (a relative clause)."""
+    for j in range(h.last + 1, min(h.last + 8, len(tokens))):
+        t = tokens[j]
+        if t.kind == KIND_END or t.surface in ("、", ","):
+            return False
+        if t.key in ("人", "者"):
+            return tokens[j - 1].pos in ("動詞", "助動詞")  # 薬を大量に飲んだ人
+        if t.pos not in ("助詞", "動詞", "助動詞", "形容詞", "副詞", "接尾辞"):
+            return False
     return False
 
 
