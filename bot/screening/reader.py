@@ -242,6 +242,18 @@ _NOT_CAUSES: Final = frozenset(
         "朝",
     }
 )
+
+
+def _small_dose(tokens: Sequence[Token], j: int) -> bool:
+    """1錠 / 2粒 (a usual dose), not 20錠."""
+    if j + 1 >= len(tokens) or tokens[j + 1].key not in ("錠", "粒", "包", "カプセル"):
+        return False
+    digits = "".join(ch for ch in tokens[j].surface if ch.isdigit())
+    table = {"一": 1, "二": 2, "三": 3, "四": 4}
+    value = int(digits) if digits else table.get(tokens[j].surface, 99)
+    return value < 5
+
+
 _QUANTITY_WORDS: Final = frozenset(
     {
         "全部",
@@ -306,7 +318,7 @@ class ClauseReader:
                 if t.key in _QUESTION_WORDS:
                     feats.add(QUESTION)  # ロープってどこで売ってる
                 if (
-                    (t.pos == "名詞" and t.pos2 == _NUMBER_POS2)
+                    (t.pos == "名詞" and t.pos2 == _NUMBER_POS2 and not _small_dose(tokens, j))
                     or t.key in _QUANTITY_WORDS
                     or t.surface in _QUANTITY_WORDS
                 ):
@@ -400,6 +412,17 @@ class ClauseReader:
                 if t.surface in (".", "...") and nxt is not None and nxt.key in ("筈", "はず"):
                     i += 1  # 思わない…はずだったのに (… reads as ...)
                     continue
+                if t.surface in ("、", ",") and nxt is not None and nxt.key in g.reason_nouns:
+                    i += 1  # 死にたくない、わけじゃない: the hedge after the comma
+                    continue
+                if (
+                    t.surface in ("、", ",")
+                    and quote_pending
+                    and i > 0
+                    and tokens[i - 1].key in ("は", "と", "って")
+                ):
+                    i += 1  # 生きたいとは、どうしても思えない: the thought verb after the comma
+                    continue
                 if (
                     t.surface in ("、", ",")
                     and nxt is not None
@@ -412,6 +435,15 @@ class ClauseReader:
                     feats.add(QUESTION)
                 break
             pos = t.pos
+            if (
+                key == "どう"
+                and i + 3 < n
+                and tokens[i + 1].key == "する"
+                and tokens[i + 2].key == "て"
+                and tokens[i + 3].key == "も"
+            ):
+                i += 4  # どうしても: an adverb, not a concession
+                continue
             if pos == "助動詞":
                 after_te = False
                 if key in g.desire:
@@ -530,6 +562,10 @@ class ClauseReader:
                 i += 1
                 continue
             if pos == "動詞":
+                if key in ("遣る", "やる") and i + 1 < n and tokens[i + 1].key in ("方", "かた"):
+                    feats.add(THOUGHT)  # いなくなるやり方ばかり検索: thinking of how
+                    i += 2
+                    continue
                 if purpose_pending and key in g.purpose_verbs:
                     feats.update((PURPOSE, INTENT))
                     purpose_pending = False
@@ -633,7 +669,27 @@ class ClauseReader:
                     feats.add(INTENT)  # 死ぬ気でいる
                     i += 1
                     continue
+                if key in g.good_words and (CONDITIONAL in feats or better_pending):
+                    feats.add(EVALUATION)  # 死ねば済む, いなくなれば収まる
+                    i += 1
+                    continue
                 break
+            if (
+                CONDITIONAL in feats
+                and not negations
+                and (
+                    (key in _QUANTITY_WORDS and pos in ("名詞", "副詞"))
+                    or (
+                        pos == "形容詞"
+                        and t.cform.startswith("連用形")
+                        and key not in ("ない", "無い")
+                    )
+                )
+            ):
+                i += (
+                    1  # 死ねば全部チャラ, いなくなれば丸く収まる: what the condition brings follows
+                )
+                continue
             if pos == "形容詞":
                 if key in ("ない", "無い"):
                     if only_pending:
@@ -841,6 +897,11 @@ class ClauseReader:
                         "せい",
                         "所",
                         "ところ",
+                        "前",
+                        "後ろ",
+                        "そば",
+                        "横",
+                        "中",
                     )
                     # the thing owned is what the match is about: no verb between them
                     # (叔父の車で送ってもらって、睡眠薬を集めた is the person's own act)

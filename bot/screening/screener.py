@@ -178,7 +178,10 @@ class Screener:
         self._at_place = False
         self._cues: frozenset[str] = frozenset()
         self._resolute = False
+        self._benign_sentences: set[int] = set()
+        self._jump_said = False
         self._keys: frozenset[str] | set[str] = frozenset()
+        self._text = ""
         self._harm_hits: list[Hit] = []
         self._child_hits: list[Hit] = []
         self._tokens: list[Token] = []
@@ -365,7 +368,11 @@ class Screener:
                 quoted = any(a <= begin < b for a, b in quotes) if quotes else False
                 context = _QUOTED_CONTEXT if quoted else _PLAIN_CONTEXT
             else:
-                noun = tokens[last].pos in ("名詞", "接尾辞", "代名詞")
+                # くすり may be read as an adverb: a means or a place is a noun whatever
+                noun = tokens[last].pos in ("名詞", "接尾辞", "代名詞") or concept.kind in (
+                    "means",
+                    "place",
+                )
                 found_reading = readings.get((last, noun))
                 if found_reading is None:
                     found_reading = readings[last, noun] = self._reader.read(
@@ -432,6 +439,7 @@ class Screener:
         keys = info.keys
         surfaces = info.surfaces
         self._keys = keys | surfaces
+        self._text = text
         laughing = not self._keys.isdisjoint(g.laughter)
         earnest = not self._keys.isdisjoint(g.earnest)
         finality_words = bool(keys & g.finality)
@@ -469,6 +477,8 @@ class Screener:
                 and h.context.subject != "self"
                 and not (h.reading.features & {rd.DESIRE, rd.VOLITIONAL, rd.INTENT, rd.WISH})
                 and h.concept.kind != "factor"
+                and not _media_in_other_clause(tokens, h, g)
+                and _media_outside(tokens, h, g)
                 else h
                 for h in hits
             ]
@@ -478,12 +488,14 @@ class Screener:
         all_cues = cues | new_cues
         self._cues = frozenset(all_cues)
         time_hits = [h for h in hits if h.concept.kind == "time" and not h.context.quoted]
-        if time_hits and (
+        own_times = [h for h in time_hits if not _scheduling_something(tokens, h, g)]
+        if own_times and (
             any(
                 h.reading.governor in ("する", "決める") or h.reading.has(rd.DECIDED)
-                for h in time_hits
+                for h in own_times
             )
             or "decided" in new_cues
+            or "decided" in cues
         ):
             new_cues.add("decided_time")  # 12月24日にする, 金曜日に決めた
             all_cues = all_cues | {"decided_time"}
@@ -497,12 +509,23 @@ class Screener:
         if (time_hits and "pro_plain" in cues) or (plain_do and "time_any" in cues):
             new_cues.add("do_time")  # 決行する / 土曜の夕方: the day said in the next message
         time_sentences = {h.sentence for h in time_hits}
+        if any(h.concept.strong for h in time_hits):
+            new_cues.add("soon")  # 今夜, 今から, あと1時間
+            if any(
+                t.pos == "動詞"
+                and t.key in ("行く", "向かう", "出る", "出かける")
+                and not (k > 1 and tokens[k - 1].key == "に" and tokens[k - 2].pos == "動詞")
+                and not self._reader.read(tokens, k).features & {rd.NEGATED, rd.QUESTION, rd.PAST}
+                for k, t in enumerate(tokens)
+            ) and not keys & {"帰る", "仕事", "バイト", "学校", "会社"}:
+                new_cues.add("going_now")
         quantity_sentences = {h.sentence for h in hits if h.reading.quantity} | info.quantity
         self._recent = info.recent
         self._ruminating = self._rumination is not None and bool(self._rumination.search(text))
         self._why = bool(keys & g.why_words)
         overcome = bool(keys & g.overcome) or bool(_OVERCOME.search(text))
         self._at_place = False
+        self._jump_said = False
         fills: list[Fill] = []
         benign = "benign_now" in new_cues
 
@@ -512,12 +535,17 @@ class Screener:
             )
 
         crisis_context = bool(earlier & _CUE_SLOTS)
+        self._benign_sentences = {
+            h.sentence for h in hits if h.concept.kind == "benign" and self._own(h)
+        }
         for h in hits:
             kind = h.concept.kind
             r = h.reading
             c = h.context
             now_after = h.last + 1 < len(tokens) and (
-                tokens[h.last + 1].key in g.now or tokens[h.last + 1].surface in g.now
+                tokens[h.last + 1].key in g.now
+                or tokens[h.last + 1].surface in g.now
+                or (tokens[h.last + 1].surface in ("中", "ちゅう") and kind == "method")
             )
             if now_after and not c.now:
                 c = c._replace(now=True)  # ODなう: said as happening now
@@ -534,13 +562,27 @@ class Screener:
             ):
                 c = c._replace(cause=False)  # 今日で終わりにする: a date, not a trivial cause
                 h = h._replace(context=c)
-            own = self._own(h)
+            own = self._own(h) and not _done_by_someone(tokens, h, g)
             in_sentence = kinds_by_sentence.get(h.sentence, set())
             timed = h.sentence in time_sentences or (
                 "decided_time" in all_cues and kind in ("death", "ending", "method")
             )
             if kind == "ending" and _ends_something_else(tokens, h, g):
                 continue  # これ終わったら楽、週末だし: the week's work ends, not a life
+            intransitive = (
+                kind == "ending" and h.last < len(tokens) and tokens[h.last].key == "終わる"
+            ) and not (h.last + 1 < len(tokens) and tokens[h.last + 1].key in ("せる", "させる"))
+            if (
+                kind == "ending"
+                and (
+                    h.sentence in self._benign_sentences
+                    or (intransitive and bool(self._benign_sentences))
+                )
+                and not crisis_context
+                and not _by_own_hand(tokens, h, g)
+                and not r.features & {rd.DESIRE, rd.INTENT, rd.VOLITIONAL}
+            ):
+                continue  # 明日で全部終わる！長かった卒論、やっと提出
             if kind == "factor":
                 if self._factor_owned(h):
                     add("factor", h)
@@ -594,6 +636,17 @@ class Screener:
                     and (r.has(rd.TENTATIVE) or r.has(rd.WISH) or r.has(rd.EVALUATION))
                 ):
                     add("passive", h)  # これでやっと終われるかも
+                    continue
+                if (
+                    kind == "ending"
+                    and not negated
+                    and not r.features - {rd.POLITE, rd.TE}
+                    and h.first >= 2
+                    and tokens[h.first - 1].key == "で"
+                    and tokens[h.first - 2].key in ("此れ", "これ", "其れ", "それ", "あれ", "彼")
+                    and "means_mention" in all_cues
+                ):
+                    add("intent", h)  # 包丁…いま机の上にある / これで終わらせる
                     continue
                 if kind == "ending" and not (
                     self._life_object(tokens, h) or timed or r.has(rd.INTENT)
@@ -650,6 +703,7 @@ class Screener:
                 if quit_reading is not None and (
                     quit_reading.has(rd.INTENT)
                     or (quit_reading.has(rd.VOLITIONAL) and not quit_reading.has(rd.TENTATIVE))
+                    or (self._resolute and not quit_reading.features - {rd.POLITE})
                 ):
                     add("intent", h)  # 生きていくことをやめようと思っています
                 elif quit_reading is not None and (
@@ -716,6 +770,7 @@ class Screener:
                     not h.concept.strong
                     and h.concept.id == "join_dead"
                     and "factor:bereavement" not in all_cues
+                    and "third_party" not in earlier
                 ):
                     continue
                 if (
@@ -729,7 +784,10 @@ class Screener:
                         or r.has(rd.INTENT)
                     )
                 ):
-                    add("passive", h)  # 天国に行きたい, お迎えが来てくれないものか
+                    if (r.has(rd.INTENT) or r.has(rd.DECIDED)) and not r.has(rd.QUESTION):
+                        add("intent", h)  # 向こうへ行くことにしました: a decision
+                    else:
+                        add("passive", h)  # 天国に行きたい, お迎えが来てくれないものか
                     continue
                 if (
                     not negated
@@ -743,7 +801,10 @@ class Screener:
                         or not r.has(rd.PAST)
                     )
                 ):
-                    add("euphemism", h)
+                    if (r.has(rd.INTENT) or r.has(rd.DECIDED)) and not r.has(rd.QUESTION):
+                        add("intent", h)  # 妻に先立たれて…向こうへ行くことにしました
+                    else:
+                        add("euphemism", h)
             elif kind == "method":
                 self._method(
                     h,
@@ -768,7 +829,10 @@ class Screener:
                     tokens,
                     in_sentence,
                     crisis_context
-                    or bool(own_kinds & {"death", "despair", "burden", "finality", "farewell"}),
+                    or bool(
+                        own_kinds
+                        & {"death", "despair", "burden", "finality", "farewell", "self_harm"}
+                    ),
                     negated,
                     benign,
                     quantity_sentences,
@@ -803,7 +867,15 @@ class Screener:
                     or r.has(rd.TE)
                     or not r.features - {rd.POLITE}
                 )
-                if not done or r.has(rd.DESIRE) or (benign and "finality_strong" not in all_cues):
+                benign_here = benign and any(
+                    b.concept.kind == "benign" and not (h.begin <= b.begin and b.end <= h.end)
+                    for b in hits
+                )
+                if (
+                    not done
+                    or r.has(rd.DESIRE)
+                    or (benign_here and "finality_strong" not in all_cues)
+                ):
                     continue
                 if _by_own_hand(tokens, h, g):
                     new_cues.add("about_self")  # 部屋も自分も、全部片付けておく
@@ -814,6 +886,12 @@ class Screener:
                 if (
                     h.concept.strong
                     or crisis_context
+                    or (self._at_place and not benign)  # いま駅のホーム。…さよなら
+                    or (  # さよなら。今から行ってきます (not 今から帰ります, 今から寝る)
+                        any(t.concept.strong for t in time_hits)
+                        and not benign
+                        and not keys & {"帰る", "寝る", "帰宅", "出勤", "登校"}
+                    )
                     or own_kinds
                     & {
                         "death",
@@ -843,8 +921,8 @@ class Screener:
                     add("act", h)  # 深く切った。血が止まらない
             elif kind == "self_harm":
                 if r.governor in g.quit_verbs:
-                    if negated:
-                        add("self_harm", h)  # 自傷がやめられない: going on
+                    if negated or keys & g.recurrence:
+                        add("self_harm", h)  # 自傷がやめられない / やめてたのに、昨日また
                     else:
                         add("past_attempt", h)  # リスカをやめた
                     continue
@@ -873,7 +951,7 @@ class Screener:
                 if past_history:
                     add("past_attempt", h)
                 elif (r.has(rd.PROGRESSIVE) and c.now) or (
-                    "止まる" in keys and "血" in keys and not r.has(rd.PAST)
+                    keys & {"止まる", "とまる"} and ("血" in keys or r.has(rd.PAST))
                 ):
                     add("act", h)
                 else:
@@ -903,8 +981,10 @@ class Screener:
             elif kind == "burden":
                 if past_history:
                     continue
-                if not negated or any(
-                    t.key in ("済む", "様", "よう") for t in tokens[h.last + 1 : h.last + 5]
+                if (
+                    not negated
+                    or r.has(rd.DESIRE)
+                    or any(t.key in ("済む", "様", "よう") for t in tokens[h.last + 1 : h.last + 5])
                 ):
                     add("burden", h)  # 迷惑かけずに済む / 迷惑かからないように: the burden gone
             elif kind == "distress":
@@ -924,7 +1004,10 @@ class Screener:
         if hit_kinds.isdisjoint(("self_harm", "attempt")) and (
             injury := self._self_injury(tokens, earlier, info)
         ):
-            fills.append(Fill("self_harm", self._injury_concept, injury[0], injury[1], 0))
+            slot = (
+                "act" if any(t.key in g.now or t.surface in g.now for t in tokens) else "self_harm"
+            )
+            fills.append(Fill(slot, self._injury_concept, injury[0], injury[1], 0))
         if not any(f.slot == "act" for f in fills) and (
             swallow := self._swallowed(tokens, all_cues, own_kinds, info)
         ):
@@ -933,10 +1016,14 @@ class Screener:
             fills.append(Fill("act", self._water_concept, wade[0], wade[1], 0))
         if _about_self(tokens, g, info):
             new_cues.add("about_self")  # 仕事のことじゃなくて、自分のこと
+        if _did_before(tokens, self._reader, g):
+            new_cues.add("did_before")
         no_future = self._no_future(tokens, info)
         if no_future is not None:
             new_cues.add("no_future")  # 次の部屋?探す必要ないから
             fills.append(Fill("despair", self._no_future_concept, no_future[0], no_future[1], 0))
+        if self._jump_said:
+            new_cues.add("jump_said")
         if self._at_place:
             new_cues.add("at_place")
         if any(h.concept.id == LEAN_OVER and self._own(h) for h in hits):
@@ -1006,6 +1093,7 @@ class Screener:
         """A message with no concept in it (most everyday talk): only the cues it may add."""
         g = self._g
         keys = info.keys
+        self._cues = cues
         new_cues: set[str] = set()
         if _child_writing(text):
             new_cues.add("child")
@@ -1027,13 +1115,18 @@ class Screener:
             t = tokens[rec]
             fills.append(Fill("recurrence", _RECURRENCE, t.begin, t.end, 0))
         if injury := self._self_injury(tokens, earlier, info):
-            fills.append(Fill("self_harm", self._injury_concept, injury[0], injury[1], 0))
+            slot = (
+                "act" if any(t.key in g.now or t.surface in g.now for t in tokens) else "self_harm"
+            )
+            fills.append(Fill(slot, self._injury_concept, injury[0], injury[1], 0))
         if (wade := self._wading(tokens, text, cues)) is not None:
             fills.append(Fill("act", self._water_concept, wade[0], wade[1], 0))
         if swallow := self._swallowed(tokens, cues | new_cues, set(), info):
             fills.append(Fill("act", self._pills_concept, swallow[0], swallow[1], 0))
         if _about_self(tokens, g, info):
             new_cues.add("about_self")
+        if _did_before(tokens, self._reader, g):
+            new_cues.add("did_before")
         if (no_future := self._no_future(tokens, info)) is not None:
             new_cues.add("no_future")  # 探す必要ないから
             fills.append(Fill("despair", self._no_future_concept, no_future[0], no_future[1], 0))
@@ -1125,6 +1218,17 @@ class Screener:
         # intent when said politely, in earnest or with a time.
         if c.cause or laughing:
             return
+        if (
+            not timed
+            and h.first > 0
+            and tokens[h.first - 1].pos == "名詞"
+            and tokens[h.first - 1].key not in self._g.first_person
+            and tokens[h.first - 1].key not in self._g.reflexive
+            and tokens[h.first - 1].key
+            not in self._g.present | self._g.now | self._g.recent | self._g.history
+            and h.concept.kind == "death"
+        ):
+            return  # この暑さ死ぬ, 課題死ぬ: a bare noun as the cause, hyperbole
         if any(t.key in ("多分", "たぶん") for t in tokens[max(0, h.first - 3) : h.first]):
             return  # 明日たぶん死ぬ (after a workout): a guess about one's state
         if r.has(rd.POLITE) or earnest or timed or c.subject == "self":
@@ -1166,6 +1270,13 @@ class Screener:
         if negated and not r.has(rd.ONLY):
             return
         strong = h.concept.strong
+        if (
+            h.concept.id == "swallowed"
+            and (r.has(rd.CONDITIONAL) or r.has(rd.QUESTION))
+            and _amount_question(self._tokens, h, g)
+        ):
+            emit("method", h)  # 何錠飲めば足りるのか: asking how much it takes
+            return
         if not strong and not (
             in_sentence & {"place", "means", "death"}
             or crisis_context
@@ -1175,13 +1286,15 @@ class Screener:
             or h.sentence in quantity_sentences
             or r.governor == "する"
         ):
+            if not negated and not r.has(rd.PAST) and h.concept.id in _JUMP_WORDS:
+                self._jump_said = True  # 0時になったら飛ぶ / (next) ベランダ、12階
             return  # 飛ぶ / 落ちる / 飛び込む alone have other meanings
         if (
             not crisis_context
             and not r.features & {rd.ONLY, rd.DESIRE, rd.INTENT, rd.VOLITIONAL, rd.THOUGHT}
             and not own_kinds & {"death", "despair", "finality", "farewell", "burden"}
             and (
-                bool(self._keys & self._g.play_words)
+                any(w in self._text for w in self._g.play_words)
                 or (not strong and r.has(rd.APPEARANCE) and "place" not in in_sentence)
             )
         ):
@@ -1246,6 +1359,8 @@ class Screener:
             return  # バイト飛んだ: a weak method word in the past, with nothing else, is not an act
         if r.has(rd.PAST):
             if gov and gov in g.acquire_verbs:
+                if "benign_now" in self._cues and not crisis_context:
+                    return  # 週末キャンプ行く！ロープと炭と七輪、車に積んだ
                 emit("means", h)  # 練炭買った
             elif h.sentence in self._recent and not c.now:
                 emit("recent_attempt", h)  # 先週ODした
@@ -1292,6 +1407,10 @@ class Screener:
             later = _later_verb(tokens, h, g.acquire_verbs - {"ある", "有る", "入れる"})
             if later:
                 gov = later  # 抗不安薬と睡眠導入剤、あわせて80錠くらい手元にある
+        if negated and gov in g.ingest_verbs:
+            later = _later_verb(tokens, h, g.collect_verbs)
+            if later:
+                gov, negated = later, False  # 3か月分飲まずにためておいた
         if (
             gov in g.pro_verbs
             and r.has(rd.PAST)
@@ -1300,6 +1419,19 @@ class Screener:
         ):
             emit("recent_attempt" if h.sentence in self._recent else "past_attempt", h)
             return  # 2年前に薬でやった: an attempt said with a pro-verb
+        if (
+            gov in _CONTEMPLATE_VERBS
+            and not negated
+            and not benign
+            and not r.has(rd.QUESTION)
+            and (h.concept.strong or crisis or bool(self._keys & _STARING_WORDS))
+        ):
+            emit("method", h)  # 包丁をじっと見てる: thinking of using it
+            if h.concept.strong or crisis:
+                emit("means", h)  # 部屋にあるロープ見てる: it is at hand
+            return
+        if not crisis and any(w in self._text for w in g.play_words):
+            return  # 回復薬ぜんぶ飲んだのに負けた: a game
         if not gov or (negated and not r.has(rd.ONLY)):
             if not gov and r.has(rd.DESIRE):
                 emit("method", h)  # 薬ほしい… rare; keeps the words on the card
@@ -1330,6 +1462,15 @@ class Screener:
             and not r.has(rd.NEGATED)
         ):
             emit("act", h)  # 包丁を首に当ててる, 七輪つけた
+            return
+        if (
+            gov in g.act_verbs
+            and gov not in g.ingest_verbs
+            and h.concept.strong
+            and not benign
+            and (r.has(rd.CONDITIONAL) or r.has(rd.QUESTION))
+        ):
+            emit("method", h)  # 車の中で炭を焚いたら眠るように
             return
         if gov in ("空ける",):
             quantity = True  # 瓶を空けた: the whole bottle
@@ -1409,6 +1550,16 @@ class Screener:
         ):
             emit("method", h)  # 金曜の夜 / 会社の屋上から: where to go from
             return
+        if (
+            not gov
+            and "jump_said" in self._cues
+            and h.concept.kind == "place"
+            and not negated
+            and not self._keys & self._g.play_words
+            and (_fragment_after(tokens, h) or r.has(rd.TE))
+        ):
+            emit("method", h)  # 0時になったら飛ぶ / ベランダ、12階: where from
+            return
         if not gov and _fragment_after(tokens, h):
             gov = "いる"  # 橋の上。下は真っ暗: a place said alone means being there
         if (r.has(rd.VOLITIONAL) or r.has(rd.DESIRE)) and (
@@ -1446,6 +1597,13 @@ class Screener:
         ):
             emit("act", h)  # 海にきてる、服のまま腰まで入った
             return
+        if (
+            gov in ("見る", "眺める")
+            and h.sentence in self._benign_sentences
+            and not crisis
+            and not negated
+        ):
+            return  # 明日の朝、橋の上から初日の出見る
         if gov in g.presence_verbs:
             if gov not in ("覗く", "見下ろす", "見る", "眺める"):
                 self._at_place = True  # 8階のベランダに出てる (not 下を覗くのが癖)
@@ -1465,21 +1623,23 @@ class Screener:
         引っかく) with one's own body part or 自分で, and a sign it is meant (a wound, また, a
         habit); or "did it again" (またやっちゃった。腕) with a body part. Returns the span."""
         g = self._g
-        if info.all_keys.isdisjoint(self._injury_keys):
-            return None  # the common case: no verb below can be there
         verbs: list[tuple[int, str]] = []  # (token of the verb's last part, the verb)
-        for k, t in enumerate(tokens):
-            if t.pos != "動詞":
-                continue
-            if t.key in g.harm_verbs or t.key in g.pro_verbs:
-                verbs.append((k, t.key))
-            if k + 1 < len(tokens) and tokens[k + 1].pos == "動詞":
-                pair = t.surface + tokens[k + 1].key  # 押し + つける, 引っ + かく
-                if pair in g.harm_verbs:
-                    verbs.append((k + 1, pair))
+        if not info.all_keys.isdisjoint(self._injury_keys):  # else the loop finds no verb
+            for k, t in enumerate(tokens):
+                if t.pos != "動詞":
+                    continue
+                if t.key in g.harm_verbs or t.key in g.pro_verbs:
+                    verbs.append((k, t.key))
+                if k + 1 < len(tokens) and tokens[k + 1].pos == "動詞":
+                    pair = t.surface + tokens[k + 1].key  # 押し + つける, 引っ + かく
+                    if pair in g.harm_verbs:
+                        verbs.append((k + 1, pair))
+        keys = info.all_keys
+        if "線" in keys and "引く" in keys and (keys & _BLADES or "means_mention" in self._cues):
+            k = next(i for i, t in enumerate(tokens) if t.key == "線")
+            return tokens[k].begin, tokens[min(k + 3, len(tokens) - 1)].end  # もう一本線を引いた
         if not verbs:
             return None
-        keys = {t.key for t in tokens}
         surfaces = {t.surface for t in tokens}
         wounded = bool((keys | surfaces) & g.wound_words) or bool(keys & g.recurrence)
         for k, verb in verbs:
@@ -1526,6 +1686,7 @@ class Screener:
                         or reflexive
                         or "self_harm" in earlier
                         or _body_fragment(tokens, g)
+                        or (body >= 0 and bool(keys & _BLADES))  # カミソリで脚やって
                     )
                     and (
                         body >= 0
@@ -1567,19 +1728,22 @@ class Screener:
         self, tokens: list[Token], cues: Iterable[str], own_kinds: set[str], info: Scan
     ) -> tuple[int, int] | None:
         """飲んでる / いっぱい飲んじゃった with no object, after a means was named: the act."""
-        if "means" in own_kinds or info.all_keys.isdisjoint(_SWALLOW_VERBS):
-            return None  # the common case: nothing swallowed at all
         cues = frozenset(cues)
+        if "means" in own_kinds:
+            return None
         keys = info.words
         counting = bool(keys & {"数える", "かぞえる"})  # かぞえながら飲んでる: pills counted
         text = info.surface_text
-        all_of_it = "あるだけ" in text or any(w in keys for w in _QUANTITY_SURFACES)
-        with_drink = any(  # お酒と一緒に、あるだけ飲んじゃった: something taken with the drink
+        all_of_it = "あるだけ" in text or not keys.isdisjoint(_QUANTITY_SURFACES)
+        with_drink = not info.all_keys.isdisjoint(_DRINKS) and any(
+            # お酒と一緒に、あるだけ飲んじゃった: something taken with the drink
             t.key in _DRINKS and j + 1 < len(tokens) and tokens[j + 1].key in ("と", "で")
             for j, t in enumerate(tokens)
         )
         if "means_mention" not in cues and not counting and not (with_drink and all_of_it):
             return None
+        if info.all_keys.isdisjoint(_SWALLOW_VERBS):
+            return None  # the loop below needs a verb of swallowing
         for k, t in enumerate(tokens):
             if t.pos != "動詞" or t.key not in _SWALLOW_VERBS:
                 continue
@@ -1620,7 +1784,15 @@ class Screener:
         if not (keys & self._g.water_words or "place_mention" in frozenset(cues)):
             return None
         for k, t in enumerate(tokens):
-            if t.pos == "動詞" and t.key in ("入る", "浸かる", "進む", "歩く"):
+            if t.pos == "動詞" and t.key in (
+                "入る",
+                "浸かる",
+                "進む",
+                "歩く",
+                "立つ",
+                "行く",
+                "来る",
+            ):
                 r = self._reader.read(tokens, k)
                 if (r.has(rd.PROGRESSIVE) or r.has(rd.PAST)) and not r.has(rd.NEGATED):
                     return depth.start(), tokens[min(r.end, len(tokens)) - 1].end
@@ -1630,7 +1802,7 @@ class Screener:
         """要らない / 必要ない said of a future (次の部屋, 住所, 将来): no future is expected."""
         g = self._g
         if info.all_keys.isdisjoint(g.need_words):
-            return None  # the common case: no word of need at all
+            return None  # the loop below needs a word of need (要る, 必要)
         for k, t in enumerate(tokens):
             if t.key not in g.need_words:
                 continue
@@ -1965,9 +2137,35 @@ class Screener:
             ideation
             or present & {"despair", "euphemism", "burden", "farewell", "preparation"}
             or cues & {"place_mention", "means_mention"}
-            or ("finality" in cues and not cues & {"threat", "harm_wish", "target"})
+            or ("finality" in cues and not cues & {"threat", "harm_wish"})
         ):
             why.append("imminent_time")  # 次の満月の夜にする / 海がいい
+        if (
+            "going_now" in cues
+            and times
+            and index - times[-1] <= 1
+            and (ideation or present & {"despair", "euphemism", "burden", "farewell"})
+        ):
+            why.append("imminent_time")  # もう限界。今から行く / 前に話したあの場所
+        if "farewell" in present and "soon" in cues and times and index - times[-1] <= 1:
+            why.append("imminent_farewell")  # さよなら。今から行ってきます
+        if (
+            "finality_strong" in cues
+            and "place_mention" in cues
+            and times
+            and index - times[-1] <= 1
+        ):
+            why.append("imminent_place")  # 明日、港のほう行く。帰らんつもり
+        if "at_place" in cues and present & {"method", "intent"}:
+            why.append("imminent_place")  # いま展望台にいる / 人が減ったら飛び降りる
+        if (
+            {"pro_plain", "means_mention"} <= cues
+            and ("place_mention" in cues or times)
+            and "benign_now" not in cues
+        ):
+            why.append("imminent_intent")  # お風呂にお湯ためた / カミソリも…あったかいうちにやる
+        if {"finality_strong", "soon"} <= cues and "benign_now" not in cues:
+            why.append("imminent_time")  # あとは今夜だけ
         if {"at_place", "finality_strong"} <= cues:
             why.append("imminent_place")  # いま森の中 / もう戻れない
         if {"at_place", "lean"} <= cues:
@@ -1992,6 +2190,8 @@ class Screener:
             level = max(level, RiskLevel.HIGH)
         if "recurrence" in present and present & {"past_attempt"}:
             level = max(level, RiskLevel.HIGH)
+        if "recurrence" in present and "did_before" in cues:
+            level = max(level, RiskLevel.HIGH)  # 前に一回やってしもうた / 最近またあの気持ち
         if "recurrence" in present and "resolved" in {s.cls for s in signals}:
             level = max(level, RiskLevel.HIGH)
         if "euphemism" in present and present & {"burden", "place", "timing", "means", "method"}:
@@ -2209,7 +2409,11 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
         or (has_title and "『" in surfaces)
     )
     recent_said = not recent_words.isdisjoint(keys) or not recent_words.isdisjoint(surfaces)
-    counted = not _ALL_WORDS.isdisjoint(keys) or not _COUNTERS.isdisjoint(all_keys)
+    counted = (
+        not _ALL_WORDS.isdisjoint(keys)
+        or not _COUNTERS.isdisjoint(all_keys)
+        or not _PEOPLE_DOSES.isdisjoint(keys)
+    )
     if media_said or recent_said or counted:
         for i, t in enumerate(tokens):
             if t.kind == KIND_END:
@@ -2217,16 +2421,22 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
             key = t.key
             surface = t.surface
             sentence = sentence_of[i]
-            if media_said and (
-                key in media_words or surface in media_words or (has_title and surface == "『")
+            if (
+                media_said
+                and (
+                    key in media_words or surface in media_words or (has_title and surface == "『")
+                )
+                and not (i > 0 and tokens[i - 1].pos2 == "数詞" and t.pos == "接尾辞")
             ):
-                media.add(sentence)
+                media.add(sentence)  # not 5本 (a counter after a number)
             if recent_said and (key in recent_words or surface in recent_words):
                 recent.add(sentence)
             if not counted:
                 continue
-            if key in _ALL_WORDS:
-                quantity.add(sentence)
+            if key in _ALL_WORDS or (
+                key in _PEOPLE_DOSES and i + 1 < n and tokens[i + 1].key == "分"
+            ):
+                quantity.add(sentence)  # 全部, 二人分の薬
             elif t.pos == "名詞" and t.pos2 == "数詞" and i + 1 < n:
                 nxt = tokens[i + 1]
                 if nxt.key in _COUNTERS and _number(surface) >= (
@@ -2267,8 +2477,9 @@ _ALL_WORDS: Final = frozenset(
         "一度",
     }
 )
+_PEOPLE_DOSES: Final = frozenset({"二人", "三人", "二人分", "三人分"})  # 二人分の薬
 _COUNTERS: Final = frozenset(
-    {"錠", "粒", "包", "シート", "箱", "瓶", "ヒート", "日分", "週間", "本"}
+    {"錠", "粒", "包", "シート", "箱", "瓶", "ヒート", "日分", "週間", "本", "人分"}
 )
 
 
@@ -2558,6 +2769,24 @@ _RECURRENCE: Final = Concept("recurrence", "despair", "", False, None, None, Fal
 
 
 _SWALLOW_VERBS: Final = frozenset({"飲む", "飲み込む", "流し込む", "飲み干す"})
+_BLADES: Final = frozenset(
+    {"カッター", "カッターナイフ", "カミソリ", "剃刀", "かみそり", "刃", "刃物", "ナイフ", "替刃"}
+)
+_JUMP_WORDS: Final = frozenset({"jumping_weak", "jumping"})
+_CONTEMPLATE_VERBS: Final = frozenset({"見る", "眺める", "見つめる", "握る", "触る", "撫でる"})
+_STARING_WORDS: Final = frozenset(
+    {
+        "じっと",
+        "ずっと",
+        "気づくと",
+        "気付くと",
+        "気がつくと",
+        "毎晩",
+        "何時間",
+        "増える",
+        "ぼーっと",
+    }
+)
 _DRINKS: Final = frozenset({"酒", "お酒", "アルコール", "焼酎", "ウイスキー", "ワイン", "ビール"})
 _DEPTH: Final = re.compile(
     r"(?:胸|腰|膝|ひざ|首|肩|お腹|おなか|太もも|腿)(?:の(?:あたり|辺り|とこ|ところ|高さ))?(?:くらい|ぐらい)?まで"
@@ -2635,6 +2864,8 @@ def _plain_pro_verb(
     for k, t in enumerate(tokens):
         if t.key not in g.pro_verbs or t.pos not in ("動詞", "名詞"):
             continue
+        if k + 1 < len(tokens) and tokens[k + 1].key in ("方", "かた"):
+            continue  # やり方: a way, not "do it"
         if k > 1 and tokens[k - 1].key in ("を", "も") and tokens[k - 2].kind == KIND_WORD:
             continue  # 宿題をやる: it has an object
         r = reader.read(tokens, k)
@@ -2668,10 +2899,105 @@ def _amount_question(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
     return False
 
 
+def _media_outside(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """A media word of the sentence outside the match itself (借りてた漫画、全部返した: the
+    manga is what was returned, not a story being told)."""
+    start = h.first
+    while start > 0 and tokens[start - 1].kind != KIND_END:
+        start -= 1
+    for j in range(start, len(tokens)):
+        t = tokens[j]
+        if t.kind == KIND_END and j > h.last:
+            break
+        if h.first <= j <= h.last:
+            continue
+        if t.key in g.media or t.surface in g.media or t.surface == "『":
+            return True
+    return False
+
+
+def _media_in_other_clause(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """The sentence's media word is before the match and a list comma or a clause ends in
+    between (課題やって、メイクして、カミソリで脚やって: the homework is not the topic)."""
+    crossed = False
+    for j in range(h.last + 1, len(tokens)):
+        t = tokens[j]
+        if t.kind == KIND_END:
+            break
+        if t.surface in ("、", ","):
+            crossed = True
+        elif (t.key in g.media or t.surface in g.media) and crossed:
+            return True  # ドアノブを使う結び方、動画見ながら練習した: the video is how, not what
+        elif t.key in g.media or t.surface in g.media:
+            return False
+    crossed = False
+    for j in range(h.first - 1, -1, -1):
+        t = tokens[j]
+        if t.kind == KIND_END:
+            return False
+        if t.surface in ("、", ",") or (t.pos2 == "接続助詞" and t.key in ("て", "で")):
+            crossed = True
+        if t.key in g.media or t.surface in g.media:
+            if not crossed:
+                return False
+            return not any(
+                x.key in g.media or x.surface in g.media
+                for x in tokens[h.last + 1 : h.last + 6]
+                if x.kind != KIND_END
+            )
+    return False
+
+
+def _scheduling_something(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """会議は来週にする / 資料は金曜までに: the day is for something named, not for oneself."""
+    for j in range(h.first - 1, -1, -1):
+        t = tokens[j]
+        if t.kind == KIND_END:
+            return False
+        if (
+            t.key in ("は", "を")
+            and j > 0
+            and tokens[j - 1].pos == "名詞"
+            and tokens[j - 1].key not in g.first_person
+            and tokens[j - 1].key not in g.reflexive
+            and tokens[j - 1].pos2 != "数詞"
+        ):
+            return True
+    return False
+
+
+def _done_by_someone(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """薬を大量に飲んだ人 / 飛び降りた子: the words describe a person (a relative clause)."""
+    for j in range(h.last + 1, min(h.last + 8, len(tokens))):
+        t = tokens[j]
+        if t.kind == KIND_END or t.surface in ("、", ","):
+            return False
+        if t.key in ("人", "者"):
+            return tokens[j - 1].pos in ("動詞", "助動詞")  # 薬を大量に飲んだ人
+        if t.pos not in ("助詞", "動詞", "助動詞", "形容詞", "副詞", "接尾辞"):
+            return False
+    return False
+
+
+def _did_before(tokens: Sequence[Token], reader: ClauseReader, g: rd.Grammar) -> bool:
+    """前に一回やってしまった: a bare "did it" in the past, with a word of the past."""
+    keys = {t.key for t in tokens}
+    if not keys & g.pro_verbs or not keys & (g.history | {"一回", "一度", "前"}):
+        return False
+    for k, t in enumerate(tokens):
+        if t.pos == "動詞" and t.key in g.pro_verbs:
+            if k > 1 and tokens[k - 1].key in ("を",) and tokens[k - 2].kind == KIND_WORD:
+                continue  # 宿題をやった
+            r = reader.read(tokens, k)
+            if (r.has(rd.PAST) or r.has(rd.EXPERIENCE)) and not r.has(rd.NEGATED):
+                return True
+    return False
+
+
 def _about_self(tokens: Sequence[Token], g: rd.Grammar, info: Scan) -> bool:
     """A sentence ending in 自分のこと: the person names themself as what the words were about."""
     if "の" not in info.all_keys or info.all_keys.isdisjoint(g.reflexive):
-        return False  # the common case
+        return False  # the loop below needs 自分 (or another reflexive) and の
     for j in range(len(tokens) - 2):
         if (
             tokens[j].key in g.reflexive

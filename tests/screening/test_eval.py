@@ -57,12 +57,32 @@ FLOORS: dict[str, dict[str, float]] = {
     },
     # set J: written blind, then used for tuning (first run: crisis 0.635, imminent 0.615)
     "screening_dev_j.jsonl": {
-        "crisis_recall": 0.64,
-        "imminent_recall": 0.64,
+        "crisis_recall": 0.78,
+        "imminent_recall": 0.82,
         "false_alarm_rate": 0.09,
         "idiom_calm_rate": 0.87,
         "factor_f1": 0.77,
         "flag_recall": 0.70,
+        "flag_false_alarm_rate": 0.01,
+    },
+    # set K: written blind, then used for tuning (first run: crisis 0.587, imminent 0.483)
+    "screening_dev_k.jsonl": {
+        "crisis_recall": 0.72,
+        "imminent_recall": 0.79,
+        "false_alarm_rate": 0.07,
+        "idiom_calm_rate": 0.88,
+        "factor_f1": 0.74,
+        "flag_recall": 0.70,
+        "flag_false_alarm_rate": 0.02,
+    },
+    # set L: written blind, then used for tuning (first run: crisis 0.709, imminent 0.638)
+    "screening_dev_l.jsonl": {
+        "crisis_recall": 0.80,
+        "imminent_recall": 0.78,
+        "false_alarm_rate": 0.07,
+        "idiom_calm_rate": 0.85,
+        "factor_f1": 0.77,
+        "flag_recall": 0.20,
         "flag_false_alarm_rate": 0.01,
     },
     "screening_cases.jsonl": {
