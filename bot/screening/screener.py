@@ -326,7 +326,7 @@ class Screener:
         ]
         if sentence_of is None:
             sentence_of = _sentences(tokens)
-        begins = [t.begin for t in tokens]
+        begins: list[int] = []  # the tokens' starts, for regex matches (made when needed)
         quotes = rd.quote_spans(text)
         kept: list[_Found] = []
         seen: set[tuple[str, int, int]] = set()
@@ -350,6 +350,7 @@ class Screener:
             if a < b <= n_words:
                 first, last = stream.tok[a], stream.tok[b - 1]
             else:  # a regex match: the tokens it covers
+                begins = begins or [t.begin for t in tokens]
                 first = max(0, bisect_right(begins, begin) - 1)
                 last = max(first, bisect_left(begins, end) - 1)
             per_concept[concept.id] = count + 1
@@ -1016,7 +1017,7 @@ class Screener:
             fills.append(Fill("act", self._water_concept, wade[0], wade[1], 0))
         if _about_self(tokens, g, info):
             new_cues.add("about_self")  # 仕事のことじゃなくて、自分のこと
-        if _did_before(tokens, self._reader, g):
+        if _did_before(tokens, self._reader, g, info):
             new_cues.add("did_before")
         no_future = self._no_future(tokens, info)
         if no_future is not None:
@@ -1125,7 +1126,7 @@ class Screener:
             fills.append(Fill("act", self._pills_concept, swallow[0], swallow[1], 0))
         if _about_self(tokens, g, info):
             new_cues.add("about_self")
-        if _did_before(tokens, self._reader, g):
+        if _did_before(tokens, self._reader, g, info):
             new_cues.add("did_before")
         if (no_future := self._no_future(tokens, info)) is not None:
             new_cues.add("no_future")  # 探す必要ないから
@@ -2541,6 +2542,9 @@ def _past_sentences(tokens: Sequence[Token]) -> set[int]:
     return out
 
 
+_FEW_HITS: Final = 12  # up to this many, _drop_hidden compares every pair
+
+
 class _Found(NamedTuple):
     """A concept match kept for reading (Hit before its grammar is read)."""
 
@@ -2559,6 +2563,19 @@ def _drop_hidden(hits: list[_Found]) -> list[_Found]:
     """
     if len(hits) < 2 or len({h.concept.kind for h in hits}) == len(hits):
         return hits  # no two of one kind: none can hide another
+    if len(hits) <= _FEW_HITS:  # a few: each compared with the others of its kind
+        return [
+            h
+            for h in hits
+            if not any(
+                o is not h
+                and o.concept.kind == h.concept.kind
+                and o.begin <= h.begin
+                and h.end <= o.end
+                and (o.end - o.begin) > (h.end - h.begin)
+                for o in hits
+            )
+        ]
     order = sorted(hits, key=lambda h: h.begin)
     begins = [h.begin for h in order]
     longest = max(h.end - h.begin for h in order)
@@ -2979,9 +2996,9 @@ def _done_by_someone(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
     return False
 
 
-def _did_before(tokens: Sequence[Token], reader: ClauseReader, g: rd.Grammar) -> bool:
+def _did_before(tokens: Sequence[Token], reader: ClauseReader, g: rd.Grammar, info: Scan) -> bool:
     """前に一回やってしまった: a bare "did it" in the past, with a word of the past."""
-    keys = {t.key for t in tokens}
+    keys = info.all_keys
     if not keys & g.pro_verbs or not keys & (g.history | {"一回", "一度", "前"}):
         return False
     for k, t in enumerate(tokens):
