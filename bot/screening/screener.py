@@ -209,7 +209,7 @@ class Screener:
         index = old.messages
         old_cues = frozenset(old.extra.get(_EXTRA_CUES, ()))
         old_times = list(old.extra.get(_EXTRA_TIMES, ()))
-        earlier = frozenset(s.cls for s in old.signals)
+        earlier = frozenset([s.cls for s in old.signals]) if old.signals else frozenset()
         analysis = self.analyze(text, index, earlier, old_cues)
         new_signals = self._signals(analysis, index, text)
         signals = [*old.signals, *new_signals]
@@ -563,7 +563,7 @@ class Screener:
             ):
                 c = c._replace(cause=False)  # 今日で終わりにする: a date, not a trivial cause
                 h = h._replace(context=c)
-            own = self._own(h) and not _done_by_someone(tokens, h, g)
+            own = self._own(h) and not _done_by_someone(tokens, h, info)
             in_sentence = kinds_by_sentence.get(h.sentence, set())
             timed = h.sentence in time_sentences or (
                 "decided_time" in all_cues and kind in ("death", "ending", "method")
@@ -2983,8 +2983,10 @@ def _scheduling_something(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> boo
     return False
 
 
-def _done_by_someone(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+def _done_by_someone(tokens: Sequence[Token], h: Hit, info: Scan) -> bool:
     """薬を大量に飲んだ人 / 飛び降りた子: the words describe a person (a relative clause)."""
+    if info.all_keys.isdisjoint(("人", "者")):
+        return False  # the loop below needs 人 or 者
     for j in range(h.last + 1, min(h.last + 8, len(tokens))):
         t = tokens[j]
         if t.kind == KIND_END or t.surface in ("、", ","):
