@@ -1914,6 +1914,8 @@ class Screener:
         kinds = {h.concept.kind for h in hits}
         for h in hits:
             kind = h.concept.kind
+            if kind not in _FLAG_KINDS:
+                continue  # the branches below are for these kinds only
             r = h.reading
             c = h.context
             if c.quoted or c.subject == "media" or c.history:
@@ -2779,6 +2781,7 @@ def _recurrence_of_feeling(tokens: Sequence[Token], g: rd.Grammar, info: Scan) -
 
 LEAN_OVER: Final = "lean_over"  # the concept of looking down from a height (concepts.yaml)
 _CUE_KINDS: Final = frozenset({"benign", "child", "target"})
+_FLAG_KINDS: Final = frozenset({"violence", "weapon", "target", "abuse"})  # _flag_cues' branches
 _NO_READING: Final = Reading(frozenset(), "", "", 0, False)
 _PLAIN_CONTEXT: Final = Context("", False, False, False, False, False, False)
 _QUOTED_CONTEXT: Final = Context("", True, False, False, False, False, False)
