@@ -16,6 +16,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Final, NamedTuple
 
@@ -165,6 +166,7 @@ class Screener:
             patterns.prepare()  # the regex gates, now rather than at the first message
         self._by_id = {c.id: c for c in config.concepts}
         self._strong_ids = frozenset(c.id for c in config.concepts if c.strong)
+        self._strong_terms = frozenset(cid for cid, c in self._by_id.items() if c.strong)
         # the concept a self-injury with no self-harm word is shown as (自傷)
         self._injury_concept = self._by_id.get("self_harm", _RECURRENCE)
         self._no_future_concept = self._by_id.get("hopeless", _RECURRENCE)
@@ -2051,7 +2053,7 @@ class Screener:
         """The fills as signals spanning the person's own characters, in text order."""
         out: list[Signal] = []
         seen: set[tuple[str, int, int]] = set()
-        for fill in sorted(analysis.fills, key=lambda f: (f.begin, f.end)):
+        for fill in sorted(analysis.fills, key=_SPAN):
             start, stop = analysis.normalized.original_span(fill.begin, fill.end)
             key = (fill.slot, start, stop)
             if key in seen:
@@ -2075,15 +2077,16 @@ class Screener:
             return RiskLevel.NONE, []
         cues = frozenset(cues)
         current = [s for s in signals if s.cls != "resolved"]
-        present = {s.cls for s in current}
+        classes = {s.cls for s in signals}
+        present = classes - {"resolved"}  # the classes of the current signals
         level = RiskLevel.NONE
-        for s in current:
-            info = slots_cfg.get(s.cls)
+        for cls in present:
+            info = slots_cfg.get(cls)
             if info is not None and info.level > level:
                 level = info.level
-        if "resolved" in {s.cls for s in signals} and level < RiskLevel.LOW:
+        if "resolved" in classes and level < RiskLevel.LOW:
             level = RiskLevel.LOW
-        strong = {s.cls for s in current if (c := self._by_id.get(s.term)) is not None and c.strong}
+        strong = {s.cls for s in current if s.term in self._strong_terms}
         ideation = present & {"ideation", "passive", "method", "self_harm", "intent", "act"}
         why: list[str] = []
         if "act" in present:
@@ -2195,7 +2198,7 @@ class Screener:
             level = max(level, RiskLevel.HIGH)
         if "recurrence" in present and "did_before" in cues:
             level = max(level, RiskLevel.HIGH)  # 前に一回やってしもうた / 最近またあの気持ち
-        if "recurrence" in present and "resolved" in {s.cls for s in signals}:
+        if "recurrence" in present and "resolved" in classes:
             level = max(level, RiskLevel.HIGH)
         if "euphemism" in present and present & {"burden", "place", "timing", "means", "method"}:
             level = max(level, RiskLevel.HIGH)
@@ -2544,6 +2547,7 @@ def _past_sentences(tokens: Sequence[Token]) -> set[int]:
     return out
 
 
+_SPAN: Final = itemgetter(2, 3)  # a Fill's (begin, end)
 _FEW_HITS: Final = 12  # up to this many, _drop_hidden compares every pair
 
 
