@@ -113,7 +113,7 @@ class MessageAnalysis(NamedTuple):
 
 
 _NEW_CONVERSATION = ScreeningState()
-# Hit(...), Fill(...), Scan(...) run a NamedTuple's Python-level __new__, 3x slower than this
+# Hit(...) and Fill(...) run a NamedTuple's Python-level __new__, 3x slower than this
 _new = tuple.__new__
 
 
@@ -441,7 +441,7 @@ class Screener:
                 )
         keys = info.keys
         surfaces = info.surfaces
-        self._keys = keys | surfaces
+        self._keys = info.key_words  # keys | surfaces
         self._text = text
         laughing = not self._keys.isdisjoint(g.laughter)
         earnest = not self._keys.isdisjoint(g.earnest)
@@ -2364,6 +2364,7 @@ class Scan(NamedTuple):
     all_keys: frozenset[str]  # the keys of every token, sentence ends included
     words: frozenset[str]  # the keys and surfaces of every token, sentence ends included
     surface_text: str  # the tokens' surfaces, joined: the text they were read from
+    key_words: frozenset[str]  # the keys and surfaces of every token but the sentence ends
 
 
 def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
@@ -2407,6 +2408,7 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
         past.add(sentence)
     frozen_keys = frozenset(keys)
     all_keys = frozen_keys.union(end_keys) if end_keys else frozen_keys
+    key_words = frozen_keys.union(surfaces)
     # Media, recent and quantity words are rare: the sentences they are in are looked for
     # only when one of them is in the message.
     media_said = (
@@ -2449,21 +2451,19 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
                     _QUANTITY_MIN if nxt.key in ("錠", "粒", "包") else 1
                 ):
                     quantity.add(sentence)
-    return _new(
-        Scan,
-        (
-            frozen_keys,
-            frozenset(surfaces),
-            sentence_of,
-            past,
-            quantity,
-            media,
-            recent,
-            decide_verb,
-            all_keys,
-            frozenset().union(keys, surfaces, end_keys, end_surfaces),
-            text,  # the tokens cover it exactly (tests/screening/test_tokens.py)
-        ),
+    return Scan(
+        keys=frozen_keys,
+        surfaces=frozenset(surfaces),
+        sentence_of=sentence_of,
+        past=past,
+        quantity=quantity,
+        media=media,
+        recent=recent,
+        decide_verb=decide_verb,
+        all_keys=all_keys,
+        words=key_words.union(end_keys, end_surfaces) if end_keys else key_words,
+        surface_text=text,  # the tokens cover it exactly (tests/screening/test_tokens.py)
+        key_words=key_words,
     )
 
 
