@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
-from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
 from typing import Final, NamedTuple
@@ -139,6 +138,7 @@ class Screener:
         self._reader = ClauseReader(config.grammar)
         self._g = config.grammar
         self._rumination = _any_of(config.grammar.rumination)
+        self._recurrence_phrases = _phrases(config.grammar.recurrence)
         # the keys a verb of _self_injury can have: a verb of hurting or doing, or the last
         # part of a verb of hurting split in two (押し + つける)
         harm = config.grammar.harm_verbs
@@ -1066,7 +1066,7 @@ class Screener:
             ):
                 add("timing", h)
         # Recurrence: また / 再び with a feeling or a thought of it (最近またあの気持ち).
-        rec = _recurrence_of_feeling(tokens, g, info)
+        rec = _recurrence_of_feeling(tokens, g, info, self._recurrence_phrases)
         if rec is not None:
             t = tokens[rec]
             fills.append(Fill("recurrence", _RECURRENCE, t.begin, t.end, 0))
@@ -1113,7 +1113,7 @@ class Screener:
             if "time_any" in cues:
                 new_cues.add("do_time")
         fills: list[Fill] = []
-        rec = _recurrence_of_feeling(tokens, g, info)
+        rec = _recurrence_of_feeling(tokens, g, info, self._recurrence_phrases)
         if rec is not None:
             t = tokens[rec]
             fills.append(Fill("recurrence", _RECURRENCE, t.begin, t.end, 0))
@@ -1731,9 +1731,9 @@ class Screener:
         self, tokens: list[Token], cues: Iterable[str], own_kinds: set[str], info: Scan
     ) -> tuple[int, int] | None:
         """飲んでる / いっぱい飲んじゃった with no object, after a means was named: the act."""
+        if "means" in own_kinds or info.all_keys.isdisjoint(_SWALLOW_VERBS):
+            return None  # no act without a verb of swallowing (the loop below)
         cues = frozenset(cues)
-        if "means" in own_kinds:
-            return None
         keys = info.words
         counting = bool(keys & {"数える", "かぞえる"})  # かぞえながら飲んでる: pills counted
         text = info.surface_text
@@ -1745,8 +1745,6 @@ class Screener:
         )
         if "means_mention" not in cues and not counting and not (with_drink and all_of_it):
             return None
-        if info.all_keys.isdisjoint(_SWALLOW_VERBS):
-            return None  # the loop below needs a verb of swallowing
         for k, t in enumerate(tokens):
             if t.pos != "動詞" or t.key not in _SWALLOW_VERBS:
                 continue
@@ -1983,7 +1981,7 @@ class Screener:
                 child.append(h)
                 if (r.has(rd.PROGRESSIVE) or r.has(rd.PASSIVE)) and c.subject in ("", "other"):
                     out.add("abuse_done")  # 小さい子が…ベランダに出されてる (a neighbour's report)
-        if keys & g.third_person:
+        if not keys.isdisjoint(g.third_person):
             out.add("target")
         # dying and taking someone along: 子どもを道連れにして, 夫と一緒に死のう, この子を連れて消えます
         along = [
@@ -2017,7 +2015,7 @@ class Screener:
             out.add("time_any")
         if self._child_writer:
             out.add("child_writer")  # the writer is the child: a flag is at least moderate
-        if keys & {"私", "自分", "俺", "僕"} and kinds & {"child"} and "abuse" in out:
+        if "abuse" in out and "child" in kinds and not keys.isdisjoint(("私", "自分", "俺", "僕")):
             out.add("caregiver_writer")  # 息子を叩いてしまいました
         self._harm_hits = harm
         self._child_hits = child
@@ -2752,8 +2750,13 @@ _KANJI: Final = re.compile("[\u4e00-\u9fff]")
 _HIRAGANA: Final = re.compile("[\u3041-\u3096]")
 
 
-def _recurrence_of_feeling(tokens: Sequence[Token], g: rd.Grammar, info: Scan) -> int | None:
-    phrases, any_phrase = _phrases(g.recurrence)  # 今度こそ, 久しぶり: more than one word
+def _recurrence_of_feeling(
+    tokens: Sequence[Token],
+    g: rd.Grammar,
+    info: Scan,
+    recurrence_phrases: tuple[tuple[str, ...], re.Pattern[str] | None],
+) -> int | None:
+    phrases, any_phrase = recurrence_phrases  # 今度こそ, 久しぶり: more than one word
     surface = info.surface_text
     if info.all_keys.isdisjoint(g.recurrence) and not (any_phrase and any_phrase.search(surface)):
         return None  # the common case: no recurrence word at all
@@ -2865,7 +2868,6 @@ def _after_condition(tokens: Sequence[Token], h: Hit, times: Sequence[Hit]) -> b
     return False
 
 
-@lru_cache(maxsize=8)
 def _phrases(words: frozenset[str]) -> tuple[tuple[str, ...], re.Pattern[str] | None]:
     """The words of three or more characters (read across tokens, not as one key), and one
     search for any of them."""
