@@ -850,6 +850,8 @@ class Screener:
             elif kind == "farewell":
                 if negated or c.quoted or (benign and not h.concept.strong):
                     continue
+                if benign and any(w in text for w in _LEAVING):
+                    continue  # 最終出社、今までありがとうございました
                 if (
                     h.concept.strong
                     or crisis_context
@@ -1093,6 +1095,10 @@ class Screener:
             new_cues.add("about_self")
         if _did_before(tokens, self._reader, g):
             new_cues.add("did_before")
+        if _urge_again(tokens, self._reader, g) and (
+            "means_mention" in cues or earlier & {"past_attempt", "self_harm"}
+        ):
+            fills.append(Fill("method", self._pills_concept, tokens[0].begin, tokens[-1].end, 0))
         if (no_future := self._no_future(tokens)) is not None:
             new_cues.add("no_future")  # 探す必要ないから
             fills.append(Fill("despair", self._no_future_concept, no_future[0], no_future[1], 0))
@@ -1607,8 +1613,11 @@ class Screener:
         wounded = bool((keys | surfaces) & g.wound_words) or bool(keys & g.recurrence)
         for k, verb in verbs:
             r = self._reader.read(tokens, k)
+            compulsive = r.has(rd.NEGATED) and any(
+                t.key in g.quit_verbs for t in tokens[k + 1 : k + 5]
+            )  # むしるのがやめられない: the habit goes on
             if (
-                r.has(rd.NEGATED)
+                (r.has(rd.NEGATED) and not compulsive)
                 or r.has(rd.CONDITIONAL)
                 or r.has(rd.QUESTION)
                 or r.has(rd.PASSIVE)
@@ -1619,7 +1628,7 @@ class Screener:
             reflexive = False
             for j in range(k - 1, max(-1, k - 11), -1):
                 w = tokens[j]
-                if w.kind == KIND_END or w.key in g.clause_breaks:
+                if w.kind == KIND_END or (w.key in g.clause_breaks and w.pos2 == "接続助詞"):
                     break
                 if (
                     w.key in g.third_person
@@ -1673,6 +1682,9 @@ class Screener:
                         break
             if body < 0 and not reflexive:
                 continue
+            if compulsive and body >= 0:
+                start = tokens[body].begin
+                return start, tokens[min(k + 5, len(tokens) - 1)].end
             burning = verb in (
                 "押し付ける",
                 "押しつける",
@@ -2095,6 +2107,8 @@ class Screener:
             or ("finality" in cues and not cues & {"threat", "harm_wish"})
         ):
             why.append("imminent_time")  # 次の満月の夜にする / 海がいい
+        if "assertion" in cues and "means_mention" in cues and times and index - times[-1] <= 1:
+            why.append("imminent_time")  # もう死ぬけん。薬は手元に…今夜
         if (
             "going_now" in cues
             and times
@@ -2644,6 +2658,10 @@ def _recurrence_of_feeling(tokens: Sequence[Token], g: rd.Grammar) -> int | None
                 "波",
                 "欲",
                 "感覚",
+                "吸い寄せる",
+                "引き寄せる",
+                "引っ張る",
+                "寄せる",
                 "気持ち",
                 "考える",
                 "思う",
@@ -2668,6 +2686,9 @@ _RECURRENCE: Final = Concept("recurrence", "despair", "", False, None, None, Fal
 
 
 _SWALLOW_VERBS: Final = frozenset({"飲む", "飲み込む", "流し込む", "飲み干す"})
+_LEAVING: Final = frozenset(
+    {"最終出社", "退職", "定年", "送別会", "卒業", "引退", "異動", "転勤", "退社", "転校"}
+)
 _BLADES: Final = frozenset(
     {"カッター", "カッターナイフ", "カミソリ", "剃刀", "かみそり", "刃", "刃物", "ナイフ", "替刃"}
 )
@@ -2855,8 +2876,22 @@ def _done_by_someone(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
             return False
         if t.key in ("人", "者"):
             return tokens[j - 1].pos in ("動詞", "助動詞")  # 薬を大量に飲んだ人
-        if t.pos not in ("助詞", "動詞", "助動詞", "形容詞", "副詞", "接尾辞"):
+        if t.pos not in ("助詞", "動詞", "助動詞", "形容詞", "副詞", "接尾辞") and not (
+            t.key in _QUANTITY_SURFACES or t.key in _ALL_WORDS
+        ):
             return False
+    return False
+
+
+def _urge_again(tokens: Sequence[Token], reader: ClauseReader, g: rd.Grammar) -> bool:
+    """またやりたくなる: a wish to do it again, said with a bare "do it"."""
+    if not {t.key for t in tokens} & g.recurrence:
+        return False
+    for k, t in enumerate(tokens):
+        if t.pos == "動詞" and t.key in g.pro_verbs:
+            r = reader.read(tokens, k)
+            if r.has(rd.DESIRE) and not r.has(rd.NEGATED):
+                return True
     return False
 
 

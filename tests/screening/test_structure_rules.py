@@ -50,6 +50,8 @@ def slots(screener: Screener, *messages: str) -> set[str]:
         (("去年ODして運ばれた", "あの時助からなければ"), "ideation"),
         (("リスカやめてたのに、昨日また",), "self_harm"),
         (("死にたくない、わけじゃない",), "ideation"),
+        (("指のささくれ、血が出るまでむしるのがやめられない",), "self_harm"),
+        (("前に使った薬の空き箱、まだ取ってある", "見るとまたやりたくなる"), "method"),
         (("毎晩、自分が消えるやり方ばかり調べてしまう",), "passive"),
         (("宿題して、風呂入って、カッターで腕やって、寝た",), "self_harm"),
         (("車の中で練炭を焚いたらどうなるのかな",), "method"),
@@ -96,6 +98,7 @@ def test_structures_fill_their_slot(
         ("屋上のフェンス、思ったより低かった", "いま柵の外に座ってる"),
         ("お風呂にお湯ためた", "カミソリも持ってきた。あったかいうちにやる"),
         ("二人分の薬、用意した", "今夜一緒に眠る"),
+        ("もう死ぬけん。薬は手元にあるけん、今夜飲むったい",),
         ("借りてたマンガ全部返した", "写真も全部消した", "あとは今夜だけ"),
         ("いま立体駐車場の屋上にいる", "人がいなくなったら飛び降りる"),
         ("今カッター握ってる。切りたい",),
@@ -154,6 +157,9 @@ def test_plans_and_acts_are_imminent(screener: Screener, messages: tuple[str, ..
         ("明日で全部終わる！長かった卒論、やっと提出",),
         ("昨日のボス戦、10回死んだ", "回復薬ぜんぶ飲んだのに負けた"),
         ("週末キャンプ行く！炭と七輪、車に積んだ",),
+        ("死ぬかと思った、ジェットコースター",),
+        ("Last day at work! 今までありがとうございました",),
+        ("ゲームまたやりたくなる",),
         ("締め切りやばい、死ぬ", "あと3000字"),
         ("スマホの写真を整理して消した、容量いっぱいで",),
     ],
@@ -183,3 +189,9 @@ def test_a_run_of_different_emoji_keeps_every_word(screener: Screener) -> None:
 def test_going_out_for_a_drink_is_not_a_plan(screener: Screener) -> None:
     # tiredness is heard (moderate at most); going out to drink now is not "going" to a place
     assert level(screener, "もう疲れた、今から飲みに行く") < RiskLevel.HIGH
+
+
+def test_thinking_of_dying_is_not_an_idiom(screener: Screener) -> None:
+    # 死ぬかと思った is an idiom; 死のうかって思う (thinking of dying) is not
+    assert level(screener, "一緒に死のうかって思う瞬間がある") >= RiskLevel.HIGH
+    assert level(screener, "死ぬかと思った、ジェットコースター") <= RiskLevel.LOW
