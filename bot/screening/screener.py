@@ -460,7 +460,13 @@ class Screener:
         all_cues = cues | new_cues
         self._cues = frozenset(all_cues)
         time_hits = [h for h in hits if h.concept.kind == "time" and not h.context.quoted]
-        own_times = [h for h in time_hits if not _scheduling_something(tokens, h, g)]
+        benign_spans = [(b.begin, b.end) for b in hits if b.concept.kind == "benign"]
+        own_times = [
+            h
+            for h in time_hits
+            if not _scheduling_something(tokens, h, g)
+            and not any(b <= h.begin and h.end <= e for b, e in benign_spans)
+        ]
         if any(
             h.reading.governor in ("する", "決める") or h.reading.has(rd.DECIDED) for h in own_times
         ) or (own_times and ("decided" in new_cues or "decided" in cues)):
@@ -820,6 +826,8 @@ class Screener:
             elif kind == "preparation":
                 if negated or past_history or r.has(rd.CONDITIONAL):
                     continue
+                if h.concept.strong and (laughing or keys & _SIMILE) and not crisis_context:
+                    continue  # 形見分けみたいにお菓子配ったｗ, 身辺整理かってくらい片付けた
                 if r.has(rd.QUESTION) and h.concept.strong:
                     add("method", h)
                     continue
@@ -1174,8 +1182,8 @@ class Screener:
         if r.has(rd.CONDITIONAL):
             if r.has(rd.EVALUATION):
                 emit("ideation", h)
-            elif r.has(rd.QUESTION) or r.has(rd.TENTATIVE):
-                emit("euphemism", h)
+            elif r.has(rd.QUESTION) or r.has(rd.TENTATIVE) or r.has(rd.POTENTIAL):
+                emit("euphemism", h)  # もし事故で死ねるなら…
             return
         if r.has(rd.CONCESSIVE):
             if r.has(rd.EVALUATION):
@@ -1379,10 +1387,13 @@ class Screener:
             later = _later_verb(tokens, h, g.acquire_verbs - {"ある", "有る", "入れる"})
             if later:
                 gov = later  # 抗不安薬と睡眠導入剤、あわせて80錠くらい手元にある
-        if negated and gov in g.ingest_verbs:
-            later = _later_verb(tokens, h, g.collect_verbs)
-            if later:
-                gov, negated = later, False  # 3か月分飲まずにためておいた
+                negated = False  # 処分せずにしまってある: the negation was the earlier verb's
+        if negated:
+            later = _later_verb(
+                tokens, h, g.collect_verbs if gov in g.ingest_verbs else g.acquire_verbs
+            )
+            if later and later != gov:
+                gov, negated = later, False  # 飲まずにためておいた, 処分せずにしまってある
         if (
             gov in g.pro_verbs
             and r.has(rd.PAST)
@@ -1531,6 +1542,11 @@ class Screener:
             and (_fragment_after(tokens, h) or r.has(rd.TE))
         ):
             emit("method", h)  # 0時になったら飛ぶ / ベランダ、12階: where from
+            return
+        if r.has(rd.QUESTION) and any(
+            t.key in g.load_words for t in tokens[h.last + 1 : r.end + 3]
+        ):
+            emit("method", h)  # ロフトのはしご、人の重さもつかな
             return
         if not gov and _fragment_after(tokens, h):
             gov = "いる"  # 橋の上。下は真っ暗: a place said alone means being there
@@ -2686,6 +2702,7 @@ _RECURRENCE: Final = Concept("recurrence", "despair", "", False, None, None, Fal
 
 
 _SWALLOW_VERBS: Final = frozenset({"飲む", "飲み込む", "流し込む", "飲み干す"})
+_SIMILE: Final = frozenset({"みたい", "様", "よう", "くらい", "ぐらい", "レベル", "並み"})
 _LEAVING: Final = frozenset(
     {"最終出社", "退職", "定年", "送別会", "卒業", "引退", "異動", "転勤", "退社", "転校"}
 )
