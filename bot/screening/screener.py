@@ -406,7 +406,12 @@ class Screener:
         earnest = bool((keys | surfaces) & g.earnest)
         finality_words = bool(keys & g.finality)
         # said with resolve: もう / 決めた in the message, or a decision said earlier
-        self._resolute = finality_words or bool(info.decide_verb) or "decided" in cues
+        self._resolute = (
+            finality_words
+            or bool(info.decide_verb)
+            or "decided" in cues
+            or any(t.key == "こそ" for t in tokens)
+        )
         if "finality" in own_kinds:
             new_cues.add("finality")
             if strong_by_kind.get("finality"):
@@ -858,12 +863,15 @@ class Screener:
             elif kind == "farewell":
                 if negated or c.quoted or (benign and not h.concept.strong):
                     continue
-                if benign and any(w in text for w in _LEAVING):
+                if (benign or "leaving" in cues) and (
+                    any(w in text for w in _LEAVING) or "leaving" in cues
+                ):
                     continue  # 最終出社、今までありがとうございました
                 if (
                     h.concept.strong
                     or crisis_context
                     or (self._at_place and not benign)  # いま駅のホーム。…さよなら
+                    or {"soon", "means_mention"} <= all_cues  # 💊💊💊 / いまから / ばいばい
                     or (  # さよなら。今から行ってきます (not 今から帰ります, 今から寝る)
                         any(t.concept.strong for t in time_hits)
                         and not benign
@@ -915,6 +923,7 @@ class Screener:
                     or earlier & {"self_harm", "past_attempt"}
                     or "self_harm" in all_cues
                     or "wound_said" in all_cues
+                    or "blade_said" in all_cues
                     or keys & g.wound_words
                     or surfaces & g.wound_words
                 ):
@@ -993,6 +1002,14 @@ class Screener:
             fills.append(Fill("act", self._water_concept, wade[0], wade[1], 0))
         if _about_self(tokens, g):
             new_cues.add("about_self")  # 仕事のことじゃなくて、自分のこと
+        if any(w in text for w in g.play_words):
+            new_cues.add("play")  # ラスボス強すぎ / (next) 崖から飛び降りるギミック
+        if any(w in text for w in _LEAVING):
+            new_cues.add("leaving")  # 部長の送別会 / (next) 最後の挨拶がよくて
+        if keys & _BLADES:
+            new_cues.add("blade_said")
+        if _bare_swallowing(tokens, self._reader, g):
+            new_cues.add("swallowing")
         if _did_before(tokens, self._reader, g):
             new_cues.add("did_before")
         no_future = self._no_future(tokens)
@@ -1101,6 +1118,14 @@ class Screener:
             fills.append(Fill("act", self._pills_concept, swallow[0], swallow[1], 0))
         if _about_self(tokens, g):
             new_cues.add("about_self")
+        if any(w in text for w in g.play_words):
+            new_cues.add("play")
+        if any(w in text for w in _LEAVING):
+            new_cues.add("leaving")
+        if keys & _BLADES:
+            new_cues.add("blade_said")
+        if _bare_swallowing(tokens, self._reader, g):
+            new_cues.add("swallowing")  # 飲んでる / (next) くすり
         if _did_before(tokens, self._reader, g):
             new_cues.add("did_before")
         if _urge_again(tokens, self._reader, g) and (
@@ -1214,7 +1239,11 @@ class Screener:
         if r.has(rd.POLITE) or earnest or timed or c.subject == "self":
             emit("intent", h)
             return
-        if self._resolute and not (r.features - {rd.TE}) and _by_own_hand(tokens, h, self._g):
+        if (
+            self._resolute
+            and not (r.features - {rd.TE})
+            and (_by_own_hand(tokens, h, self._g) or _alone(tokens, h) or _kosoto(tokens, h))
+        ):
             emit("intent", h)  # もう自分で終わらせる: a declaration with resolve
             return
         if r.has(rd.POTENTIAL) and (r.has(rd.TENTATIVE) or r.has(rd.QUESTION)):
@@ -1275,6 +1304,7 @@ class Screener:
             and not own_kinds & {"death", "despair", "finality", "farewell", "burden"}
             and (
                 any(w in self._text for w in self._g.play_words)
+                or "play" in self._cues
                 or (not strong and r.has(rd.APPEARANCE) and "place" not in in_sentence)
             )
         ):
@@ -1415,6 +1445,9 @@ class Screener:
             return
         if not crisis and any(w in self._text for w in g.play_words):
             return  # 回復薬ぜんぶ飲んだのに負けた: a game
+        if "swallowing" in self._cues and not negated and not benign:
+            emit("act", h)  # いま / 飲んでる / くすり
+            return
         if not gov or (negated and not r.has(rd.ONLY)):
             if not gov and r.has(rd.DESIRE):
                 emit("method", h)  # 薬ほしい… rare; keeps the words on the card
@@ -1497,8 +1530,11 @@ class Screener:
                 if h.concept.strong and not benign:
                     emit("method", h)  # ロープってどこで売ってるんだろう
                 return
-            if benign and not crisis and not collected:
-                return
+            hoarding = gov in g.collect_verbs or any(
+                t.key in g.collect_verbs for t in tokens[h.last + 1 : r.end + 2]
+            )
+            if benign and not crisis and not hoarding and not self._keys & _MANY:
+                return  # 花粉症の薬、多めにもらってきました
             if h.concept.strong or collected or crisis:
                 emit("means", h)
                 if collected and not r.has(rd.DESIRE):
@@ -1543,8 +1579,9 @@ class Screener:
         ):
             emit("method", h)  # 0時になったら飛ぶ / ベランダ、12階: where from
             return
-        if r.has(rd.QUESTION) and any(
-            t.key in g.load_words for t in tokens[h.last + 1 : r.end + 3]
+        if r.has(rd.QUESTION) and (
+            any(t.key in g.load_words for t in tokens[h.last + 1 : r.end + 3])
+            or bool(self._keys & {"確実", "確実に"})
         ):
             emit("method", h)  # ロフトのはしご、人の重さもつかな
             return
@@ -1667,6 +1704,10 @@ class Screener:
                 ):
                     body = j
             if verb in g.pro_verbs:
+                done = r.has(rd.PAST) or r.has(rd.PROGRESSIVE) or r.has(rd.TE)
+                if done and keys & g.recurrence and self._cues & {"blade_said", "wound_said"}:
+                    # 🔪🩸 / またやった: the blade or the blood named just before
+                    return tokens[max(0, k - 1)].begin, tokens[min(r.end, len(tokens)) - 1].end
                 # またやっちゃった。腕 / 自分でやった: the conversation names what was done
                 if (
                     (
@@ -1675,6 +1716,10 @@ class Screener:
                         or "self_harm" in earlier
                         or _body_fragment(tokens, g)
                         or (body >= 0 and bool(keys & _BLADES))  # カミソリで脚やって
+                        or (
+                            bool(keys & g.recurrence)
+                            and bool(self._cues & {"blade_said", "wound_said"})
+                        )
                     )
                     and (
                         body >= 0
@@ -2702,6 +2747,9 @@ _RECURRENCE: Final = Concept("recurrence", "despair", "", False, None, None, Fal
 
 
 _SWALLOW_VERBS: Final = frozenset({"飲む", "飲み込む", "流し込む", "飲み干す"})
+_MANY: Final = frozenset(
+    {"いっぱい", "全部", "ぜんぶ", "大量", "沢山", "たくさん", "ありったけ", "全て", "すべて"}
+)
 _SIMILE: Final = frozenset({"みたい", "様", "よう", "くらい", "ぐらい", "レベル", "並み"})
 _LEAVING: Final = frozenset(
     {"最終出社", "退職", "定年", "送別会", "卒業", "引退", "異動", "転勤", "退社", "転校"}
@@ -2901,8 +2949,11 @@ def _done_by_someone(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
 
 
 def _urge_again(tokens: Sequence[Token], reader: ClauseReader, g: rd.Grammar) -> bool:
-    """またやりたくなる: a wish to do it again, said with a bare "do it"."""
-    if not {t.key for t in tokens} & g.recurrence:
+    """またやりたくなる / 次はちゃんとやりたい: a wish to do it again, said with a bare "do it"."""
+    text = "".join(t.surface for t in tokens)
+    if not {t.key for t in tokens} & g.recurrence and not any(
+        w in text for w in g.recurrence if len(w) > 1
+    ):
         return False
     for k, t in enumerate(tokens):
         if t.pos == "動詞" and t.key in g.pro_verbs:
@@ -2923,6 +2974,29 @@ def _did_before(tokens: Sequence[Token], reader: ClauseReader, g: rd.Grammar) ->
                 continue  # 宿題をやった
             r = reader.read(tokens, k)
             if (r.has(rd.PAST) or r.has(rd.EXPERIENCE)) and not r.has(rd.NEGATED):
+                return True
+    return False
+
+
+def _alone(tokens: Sequence[Token], h: Hit) -> bool:
+    """The match is the whole message (…もう決めたから / 死ぬ / 止めないでね)."""
+    last = max(h.last, h.reading.end - 1)
+    return all(h.first <= k <= last for k, t in enumerate(tokens) if t.kind == KIND_WORD)
+
+
+def _kosoto(tokens: Sequence[Token], h: Hit) -> bool:
+    """今日こそ / 今夜こそ right before: this time for real."""
+    return h.first >= 1 and tokens[h.first - 1].key == "こそ"
+
+
+def _bare_swallowing(tokens: Sequence[Token], reader: ClauseReader, g: rd.Grammar) -> bool:
+    """飲んでる with nothing named (the pills may come in the next message)."""
+    for k, t in enumerate(tokens):
+        if t.pos == "動詞" and t.key in _SWALLOW_VERBS:
+            if k > 0 and tokens[k - 1].pos == "名詞":
+                return False
+            r = reader.read(tokens, k)
+            if r.has(rd.PROGRESSIVE) and not r.features & {rd.NEGATED, rd.QUESTION}:
                 return True
     return False
 
