@@ -753,6 +753,24 @@ class CaseBook:
 
         return await self._on_open_case(conv, f"declined:{key}", change)
 
+    async def undelivered(self, request: CaseRequest, now: datetime) -> bool:
+        """A crisis event was given up (its answer never reached the person): the person's
+        case stays open, or opens now, and the supervisors are alerted in it, once per event.
+        """
+        await self.open(request, now)
+        entry_text = self.config().text("thread_undelivered")
+        now_ms = _ms(now)
+
+        async def change(case: Case, pipe: Pipeline) -> CaseWrite | None:
+            items = [
+                self.thread_item(case, entry_text),
+                self.supervisor_item(case, "supervisor_undelivered"),
+            ]
+            entry = LogEntry(f"undelivered:{request.key}", "system", entry_text, now_ms)
+            return CaseWrite(case, [entry], items)
+
+        return await self._on_open_case(request.conversation, f"undelivered:{request.key}", change)
+
     async def person_left(self, conv: str, key: str, now_ms: int) -> bool:
         """The person stopped: their open case ends as they asked, and the counselor (and, for
         an imminent or flagged case, the supervisor) is told."""

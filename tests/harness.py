@@ -127,7 +127,7 @@ class RunningApp:
         worker = self.services.worker
         while time.monotonic() < deadline:
             length = await self.services.redis.xlen(self.services.keys.events_stream)
-            if length == 0 and not any(not t.done() for t in worker._inflight.values()):
+            if length == 0 and worker.idle():
                 return
             await asyncio.sleep(0.02)
         raise TimeoutError("events still pending")

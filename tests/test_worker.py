@@ -121,19 +121,23 @@ async def test_one_busy_person_holds_one_slot(redis: RedisClient, keys: Keys) ->
 
 
 class PrefetchRecorder(ScriptedHandler):
-    """A handler that reads ahead in the worker's round trip; records what it was given."""
+    """A handler that reads ahead in the worker's round trip; records what it was given. Each
+    try writes to the key it reads, as a turn's first try writes its plan."""
 
-    def __init__(self, failures: dict[str, int] | None = None) -> None:
+    def __init__(self, redis: RedisClient, key: str, failures: dict[str, int]) -> None:
         super().__init__(failures)
+        self.redis = redis
+        self.key = key
         self.given: list[object] = []
 
     def prefetch(self, pipe: RedisClient, ev: InboundEvent) -> Callable[[list[object]], object]:
-        pipe.get("tsunagari-test:no-such-key")
+        pipe.get(self.key)
         pipe.echo(ev.event_id)
         return lambda results: ("read", results[0], results[1])
 
     async def __call__(self, ev: InboundEvent, prefetched: object = None) -> None:
         self.given.append(prefetched)
+        await self.redis.incr(self.key)
         await super().__call__(ev)
 
 
@@ -142,12 +146,12 @@ async def test_handler_reads_ride_on_the_lease_round_trip_and_retries_read_afres
 ) -> None:
     intake = StreamIntake(redis, keys, dedupe_ttl_s=86400)
     await intake.submit([event("pre", 0)])
-    handler = PrefetchRecorder(failures={"w:pre:0": 1})
+    handler = PrefetchRecorder(redis, f"{keys.prefix}:tries", failures={"w:pre:0": 1})
     worker = Worker(redis, keys, handler, config())
     conv = Address("local", "pre").conversation_id()
     await run_until(worker, lambda: handler.handled[conv] == ["0"])
-    # first try: the prefetched reads; the retry after its failure reads for itself
-    assert handler.given == [("read", None, "w:pre:0"), None]
+    # each try's reads come with its lease; the retry after a failure sees what it wrote
+    assert handler.given == [("read", None, "w:pre:0"), ("read", "1", "w:pre:0")]
 
 
 async def test_scripts_are_loaded_again_after_redis_forgets_them(
