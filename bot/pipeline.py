@@ -456,6 +456,19 @@ class TurnHandler:
             with contextlib.suppress(RedisError, OSError):
                 await self.safety.save(self.redis, self.keys)
 
+    # --- scheduling hint -------------------------------------------------------------------------
+
+    def urgent(self, event_json: str) -> bool:
+        """Is this stored event a crisis, by its words alone? The worker asks while people
+        queue for its slots (after a crash, during an outage or a surge), so that a person in
+        crisis is answered first; the turn screens again, with the conversation's history."""
+        data = json.loads(event_json)
+        text = data.get("text")
+        if data.get("kind") not in (EventKind.TEXT.value, EventKind.MEDIA.value) or not text:
+            return False
+        result, _ = self.bundle().screener.screen(str(text), None)
+        return bool(result.risk.is_crisis or result.flagged)
+
     # --- the dead-letter path ----------------------------------------------------------------
 
     async def parked(self, event: InboundEvent, why: str) -> None:

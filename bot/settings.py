@@ -51,7 +51,9 @@ class Settings(BaseSettings):
     bot_key_prefix: str = Field(default="tsunagari", alias="BOT_KEY_PREFIX")
     bot_workers: int = Field(default=16, ge=1, le=512, alias="BOT_WORKERS")
     bot_consumer_name: str | None = Field(default=None, alias="BOT_CONSUMER_NAME")
-    bot_reclaim_idle_ms: int = Field(default=30_000, ge=100, alias="BOT_RECLAIM_IDLE_MS")
+    # A dead worker's events (and its conversation leases) are taken over after this long
+    # without a renewal; live workers renew every third of it, in one round trip.
+    bot_reclaim_idle_ms: int = Field(default=5_000, ge=100, alias="BOT_RECLAIM_IDLE_MS")
     bot_dedupe_ttl_s: int = Field(default=86_400 * 2, ge=86_400, alias="BOT_DEDUPE_TTL_S")
     bot_max_body_bytes: int = Field(default=1024 * 1024, alias="BOT_MAX_BODY_BYTES")
     bot_reply_token_ttl_s: float = Field(default=50.0, alias="BOT_REPLY_TOKEN_TTL_S")

@@ -62,6 +62,13 @@ class PrefetchingHandler(Protocol):
     async def __call__(self, event: InboundEvent, prefetched: Any = None) -> None: ...
 
 
+class UrgencyHint(Protocol):
+    def urgent(self, event_json: str) -> bool:
+        """Is this stored event (as on the stream) a crisis, at a glance? Asked only when
+        conversations queue for the slots, to let a crisis go first."""
+        ...
+
+
 class ParkListener(Protocol):
     async def parked(self, event: InboundEvent, why: str) -> None:
         """The event was given up and put on the dead-letter stream."""
@@ -115,7 +122,7 @@ def default_consumer_name() -> str:
 class WorkerConfig:
     consumer: str
     concurrency: int = 16
-    reclaim_idle_ms: int = 30_000
+    reclaim_idle_ms: int = 5_000
     block_ms: int = 1_000
     max_attempts: int = 8  # per event, counted across processes, before it is parked
     # waits after the first failures of an event, then doubling up to `max_retry_delay_s`
@@ -149,6 +156,7 @@ class _Entry:
     fields: dict[str, str]
     waiting_since: float = 0.0  # monotonic: when it first found its predecessor unfinished
     deferrals: int = 0  # times LINE could not take its answer yet
+    urgent: bool | None = None  # a crisis, by the handler's look (asked only under a backlog)
 
     def __lt__(self, other: _Entry) -> bool:
         return (self.seq, self.entry_id) < (other.seq, other.entry_id)
@@ -172,6 +180,7 @@ class Worker:
         self._prefetch = getattr(handler, "prefetch", None)
         self._on_parked: Callable[[InboundEvent, str], Awaitable[None]] | None
         self._on_parked = getattr(handler, "parked", None)
+        self._urgency: Callable[[str], bool] | None = getattr(handler, "urgent", None)
         self._finish = Lua(_FINISH)
         self._begin = Lua(_BEGIN)
         self._renew = Lua(_RENEW)
@@ -179,7 +188,9 @@ class Worker:
         # per conversation: a heap of the entries read and not yet finished, lowest seq first
         self._queued: dict[str, list[_Entry]] = {}
         self._known: set[str] = set()  # entry ids read by this process and not yet finished
-        self._ready: collections.deque[str] = collections.deque()  # waiting for a slot
+        # Conversations waiting for a slot: those whose next event is a crisis go first.
+        self._ready: collections.deque[str] = collections.deque()
+        self._urgent: collections.deque[str] = collections.deque()
         self._ready_set: set[str] = set()
         self._running: dict[str, asyncio.Task[None]] = {}  # conversation -> its task (a slot)
         self._resting: dict[str, asyncio.TimerHandle] = {}  # conversation -> its wake-up
@@ -385,14 +396,42 @@ class Worker:
         self._make_ready(conv)
 
     def _make_ready(self, conv: str) -> None:
-        if conv not in self._ready_set and conv not in self._running:
-            self._ready_set.add(conv)
-            self._ready.append(conv)
+        self._enqueue(conv)
         self._dispatch()
 
+    def _enqueue(self, conv: str) -> None:
+        """Line the conversation up for a slot. While others wait too (a backlog: after a
+        crash, an outage, a surge), one whose next event is a crisis goes before them."""
+        if conv in self._ready_set or conv in self._running:
+            return
+        self._ready_set.add(conv)
+        queue = len(self._ready) + len(self._urgent)
+        busy = queue > 0 or len(self._running) >= self.config.concurrency
+        if busy and self._is_urgent(conv):
+            self._urgent.append(conv)
+        else:
+            self._ready.append(conv)
+
+    def _is_urgent(self, conv: str) -> bool:
+        heap = self._queued.get(conv)
+        if not heap or self._urgency is None:
+            return False
+        entry = heap[0]
+        if entry.urgent is None:
+            try:
+                entry.urgent = self._urgency(entry.fields.get("event", ""))
+            except Exception:
+                entry.urgent = False
+        return entry.urgent
+
     def _dispatch(self) -> None:
-        while self._ready and len(self._running) < self.config.concurrency and not self._stopping:
-            conv = self._ready.popleft()
+        while len(self._running) < self.config.concurrency and not self._stopping:
+            if self._urgent:
+                conv = self._urgent.popleft()
+            elif self._ready:
+                conv = self._ready.popleft()
+            else:
+                return
             self._ready_set.discard(conv)
             if self._queued.get(conv):
                 self._running[conv] = asyncio.create_task(self._turn(conv), name=f"conv-{conv}")
@@ -434,8 +473,7 @@ class Worker:
             elif rest is not None and not self._stopping:
                 self._rest(conv, rest)
             elif not self._stopping:
-                self._ready_set.add(conv)
-                self._ready.append(conv)
+                self._enqueue(conv)  # at the back: the others take their turn first
             self._dispatch()
 
     def _retry_delay(self, attempts: int) -> float:
