@@ -25,6 +25,7 @@ def _suites() -> list[tuple[str, Callable[[], list[dict[str, object]]]]]:
         bench_memory,
         bench_recovery,
         bench_screening,
+        bench_slack_rate,
         bench_webhook,
     )
 
@@ -33,6 +34,7 @@ def _suites() -> list[tuple[str, Callable[[], list[dict[str, object]]]]]:
         ("webhook", bench_webhook.run),
         ("escalation", bench_escalation.run),
         ("recovery", bench_recovery.run),
+        ("slack_rate", bench_slack_rate.run),
         ("memory", bench_memory.run),
     ]
 

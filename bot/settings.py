@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     # How long after a person wrote their answer is still worth delivering: LINE outages and
     # 429s are waited out this long, then the event is parked (a crisis alerts supervisors).
     bot_delivery_window_s: float = Field(default=6 * 3600.0, gt=0, alias="BOT_DELIVERY_WINDOW_S")
+    # Slack takes about one chat.postMessage per second per channel: posts keep that pace
+    # (a little under it), shared by every process, the most urgent first. 0: no pacing.
+    bot_slack_post_interval_s: float = Field(default=1.05, ge=0, alias="BOT_SLACK_POST_INTERVAL_S")
     # With Chat mode on in LINE: mark the person's messages read only when a counselor has
     # read them (markAsRead with the webhook's token), never just because the bot answered.
     line_mark_as_read: bool = Field(default=False, alias="LINE_MARK_AS_READ")

@@ -49,6 +49,7 @@ from escalation.model import (
     Trigger,
 )
 from escalation.outbox import (
+    LAST_RANK,
     MarkDelivered,
     NotifyCounselor,
     Outbox,
@@ -353,8 +354,22 @@ class CaseBook:
 
     # --- outbox items ----------------------------------------------------------------------
     @staticmethod
+    def send_rank(case: Case) -> int:
+        """How soon what the case sends to Slack goes, when Slack's rate makes posts wait:
+        imminent first, then danger to others, then high, then the rest."""
+        if case.risk >= RiskLevel.IMMINENT:
+            return 0
+        if case.flags:
+            return 1
+        if case.risk >= RiskLevel.HIGH:
+            return 2
+        return LAST_RANK
+
+    @staticmethod
     def counselor_item(case: Case, work: Work) -> OutboxItem:
-        return OutboxItem(lane=f"c:{case.case_id}", case_id=case.case_id, work=work)
+        return OutboxItem(
+            lane=f"c:{case.case_id}", case_id=case.case_id, work=work, rank=CaseBook.send_rank(case)
+        )
 
     def thread_item(self, case: Case, text: str, *, broadcast: bool = False) -> OutboxItem:
         return self.counselor_item(case, ThreadLine(text, broadcast))
@@ -372,12 +387,14 @@ class CaseBook:
             lane=f"n:{case.case_id}",
             case_id=case.case_id,
             work=NotifyCounselor(case.card_channel, who.id, text, case.card_ts),
+            rank=CaseBook.send_rank(case),
         )
 
     @staticmethod
     def person_item(case: Case, event: InboundEvent) -> OutboxItem:
+        # The person's side goes first: it posts nothing to Slack and waits for no pace.
         return OutboxItem(
-            lane=f"p:{case.case_id}", case_id=case.case_id, work=ToPerson(event.to_json())
+            lane=f"p:{case.case_id}", case_id=case.case_id, work=ToPerson(event.to_json()), rank=0
         )
 
     @staticmethod

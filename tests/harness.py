@@ -90,6 +90,8 @@ def make_settings(
         "BOT_RECLAIM_IDLE_MS": 1500,
         "BOT_SHUTDOWN_GRACE_S": 2,
         "BOT_LINE_TIMEOUT_S": 2,
+        # Slack's pace kept, but quick: the rate itself is tested in tests/faults
+        "BOT_SLACK_POST_INTERVAL_S": 0.02,
         "BOT_LOG_FORMAT": "console",
         "BOT_LOG_LEVEL": os.environ.get("TEST_LOG_LEVEL", "warning"),
     }

@@ -67,7 +67,9 @@ async def test_sigkill_mid_burst_a_new_crisis_is_answered_at_once_and_the_backlo
         await asyncio.sleep(1.0)  # room for a wrong second answer
         second.terminate()
 
-    print(f"new crisis answered in {answered_s:.2f} s; backlog drained {drained_s:.1f} s after ready")
+    print(
+        f"new crisis answered in {answered_s:.2f} s; backlog drained {drained_s:.1f} s after ready"
+    )
     per_token = collections.Counter(s.reply_token for s in line.sent if s.kind == "reply")
     assert all(per_token[t] == 1 for t in tokens), "an event answered twice"
     assert [s for s in line.sent if s.kind == "push"] == []
