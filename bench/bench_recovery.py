@@ -6,7 +6,7 @@ the hotline, and (b) how soon the dead process's whole backlog is answered. Targ
 Real `python -m bot serve` processes with the shipped settings (BOT_RECLAIM_IDLE_MS as
 shipped), the shipped scripts and screener, an own Redis (REDIS_URL, or a redis-server the
 bench starts: the embedded store of a killed process would die with it), and the stand-in
-LINE API answering each call after 50 ms.
+LINE API answering each call after 200 ms (about a real round trip).
 
     python -m bench.bench_recovery
 """
@@ -36,7 +36,7 @@ async def _measure(redis_url: str) -> list[dict[str, object]]:
 
     prefix = "bench-recovery-" + uuid.uuid4().hex[:6]
     async with LineStandIn() as line:
-        line.reply_delay_s = 0.05
+        line.reply_delay_s = 0.2  # about a real LINE round trip: the backlog outlives the kill
         env = serve_env(redis_url, prefix, line.url, BOT_LOG_LEVEL="warning")
         env.pop("BOT_RECLAIM_IDLE_MS")  # as shipped
         first = ServeProcess(env)

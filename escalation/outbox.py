@@ -446,7 +446,7 @@ class Outbox:
                 continue
             channel = channel_of(item) if channel_of is not None and self.pace else None
             if channel is not None and self.pace is not None:
-                rest = await self.pace.take(channel, lane, item.rank)
+                rest = await self.pace.take(channel, lane, item.rank, item.created_ms)
                 if rest > 0:  # not this lane's turn in the channel: due again when it is
                     await self.redis.zadd(
                         k.outbox_due, {lane: _now_ms() + int(rest * 1000)}, xx=True

@@ -4,7 +4,10 @@ second per channel (beyond it Slack answers 429), and the most urgent post goes 
 One Lua script per post decides, atomically in Redis: the channel's pace is the theoretical
 arrival time of its next post (GCRA: `interval` apart, `burst` at once), and while posts wait
 for it they queue by rank (imminent first, then flagged, high, the rest) and then by how long
-they have waited. A post is allowed only when the pace allows one and no better one waits; the
+they have waited. A post that is not imminent waits `grace_s` (0.2 s) after it was made before
+it may take an idle channel: cases that open together (a burst) are then all in line when the
+first post goes, and an imminent one is not left behind a calm one that happened to be a few
+milliseconds earlier. A post is allowed only when the pace allows one and no better one waits; the
 others are told how long to rest (their outbox lane is not held meanwhile). A waiter that stops
 asking (its process died) is forgotten after `stale_s`. A 429 from Slack holds the channel for
 its `Retry-After`, for every process.
@@ -33,6 +36,11 @@ local score = rank * span + since
 local ahead = redis.call('ZCOUNT', KEYS[2], '-inf', '(' .. string.format('%.0f', score))
 local tat = tonumber(redis.call('HGET', KEYS[1], 'tat') or '0')
 local free_at = tat - (burst - 1) * interval
+if rank > 0 then
+  -- not before `grace` after it was created: an imminent post made at the same moment
+  -- (cases opening together) goes first
+  free_at = math.max(free_at, tonumber(ARGV[7]) + tonumber(ARGV[8]))
+end
 if ahead == 0 and now >= free_at then
   redis.call('HSET', KEYS[1], 'tat', math.max(tat, now) + interval)
   redis.call('PEXPIRE', KEYS[1], math.floor(interval * burst) + 600000)
@@ -68,9 +76,11 @@ class ChannelPace:
         burst: int = 1,
         stale_s: float = 5.0,
         max_rest_s: float = 2.0,
+        grace_s: float = 0.2,
     ) -> None:
         self.keys = keys
         self.interval_ms = interval_s * 1000
+        self.grace_ms = int(grace_s * 1000)
         self.burst = max(1, burst)
         self.stale_ms = int(stale_s * 1000)
         self.max_rest_s = max_rest_s  # a waiter asks again at least this often (stays seen)
@@ -80,13 +90,23 @@ class ChannelPace:
     def _keys(self, channel: str) -> list[str]:
         return [self.keys.slack_pace(channel, part) for part in ("tat", "waiting", "seen")]
 
-    async def take(self, channel: str, lane: str, rank: int) -> float:
+    async def take(self, channel: str, lane: str, rank: int, created_ms: int = 0) -> float:
         """0 when `lane` may post to `channel` now (the post is counted); otherwise the seconds
-        to rest before asking again."""
+        to rest before asking again. A post other than an imminent one (`rank` > 0) goes no
+        sooner than `grace_s` after it was created (`created_ms`)."""
         now = int(time.time() * 1000)
         wait_ms = await self._take(
             keys=self._keys(channel),
-            args=[now, self.interval_ms, self.burst, lane, rank, self.stale_ms],
+            args=[
+                now,
+                self.interval_ms,
+                self.burst,
+                lane,
+                rank,
+                self.stale_ms,
+                created_ms,
+                self.grace_ms,
+            ],
         )
         wait = int(wait_ms) / 1000
         return min(wait, self.max_rest_s) if wait > 0 else 0.0

@@ -146,6 +146,11 @@ async def test_the_pace_is_shared_and_the_most_urgent_waiter_goes_first(
         assert await b.take("C2", "elsewhere", 3) == 0  # another channel has its own pace
         await b.hold("C2", 0.5)  # Slack said 429 there
         assert await a.take("C2", "next", 0) > 0.4
+        # A calm post made just now waits its grace on an idle channel; an imminent one made
+        # at the same moment does not, and goes first.
+        now_ms = int(time.time() * 1000)
+        assert 0.1 < await a.take("C3", "calm-now", 3, now_ms) <= 0.2
+        assert await b.take("C3", "imminent-now", 0, now_ms) == 0
     finally:
         await a_client.aclose()
         await b_client.aclose()
