@@ -188,7 +188,8 @@ def build_escalation(
     clock = clock or (lambda: datetime.now(UTC))
     pace = None
     if settings.slack_enabled and settings.bot_slack_post_interval_s > 0:
-        pace = ChannelPace(redis, keys, interval_s=settings.bot_slack_post_interval_s)
+        interval = settings.bot_slack_post_interval_s
+        pace = ChannelPace(redis, keys, interval_s=interval, grace_s=min(0.2, interval))
     outbox = Outbox(redis, keys, lease_s=outbox_lease_s, pace=pace)
     board: Board
     clients: list[AsyncWebClient] = []

@@ -4,7 +4,7 @@ second per channel (beyond it Slack answers 429), and the most urgent post goes 
 One Lua script per post decides, atomically in Redis: the channel's pace is the theoretical
 arrival time of its next post (GCRA: `interval` apart, `burst` at once), and while posts wait
 for it they queue by rank (imminent first, then flagged, high, the rest) and then by how long
-they have waited. A post that is not imminent waits `grace_s` (0.2 s) after it was made before
+they have waited. A post that is not imminent waits `grace_s` (0.2 s, at most the interval) after it was made before
 it may take an idle channel: cases that open together (a burst) are then all in line when the
 first post goes, and an imminent one is not left behind a calm one that happened to be a few
 milliseconds earlier. A post is allowed only when the pace allows one and no better one waits; the
