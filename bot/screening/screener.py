@@ -139,6 +139,8 @@ class Screener:
         self._g = config.grammar
         self._rumination = _any_of(config.grammar.rumination)
         self._recurrence_phrases = _phrases(config.grammar.recurrence)
+        self._play = _any_of(config.grammar.play_words)  # ラスボス, ゲーム: words of play
+        self._leaving = _any_of(_LEAVING)  # 送別会, 退職: a leaving do
         # the keys a verb of _self_injury can have: a verb of hurting or doing, or the last
         # part of a verb of hurting split in two (押し + つける)
         harm = config.grammar.harm_verbs
@@ -900,7 +902,7 @@ class Screener:
                 if negated or c.quoted or (benign and not h.concept.strong):
                     continue
                 if (benign or "leaving" in cues) and (
-                    any(w in text for w in _LEAVING) or "leaving" in cues
+                    _holds(self._leaving, text) or "leaving" in cues
                 ):
                     continue  # 最終出社、今までありがとうございました
                 if (
@@ -1038,13 +1040,13 @@ class Screener:
             fills.append(Fill("act", self._water_concept, wade[0], wade[1], 0))
         if _about_self(tokens, g, info):
             new_cues.add("about_self")  # 仕事のことじゃなくて、自分のこと
-        if any(w in text for w in g.play_words):
+        if _holds(self._play, text):
             new_cues.add("play")  # ラスボス強すぎ / (next) 崖から飛び降りるギミック
-        if any(w in text for w in _LEAVING):
+        if _holds(self._leaving, text):
             new_cues.add("leaving")  # 部長の送別会 / (next) 最後の挨拶がよくて
         if keys & _BLADES:
             new_cues.add("blade_said")
-        if _bare_swallowing(tokens, self._reader, g):
+        if _bare_swallowing(tokens, self._reader, info):
             new_cues.add("swallowing")
         if _did_before(tokens, self._reader, g, info):
             new_cues.add("did_before")
@@ -1155,17 +1157,17 @@ class Screener:
             fills.append(Fill("act", self._pills_concept, swallow[0], swallow[1], 0))
         if _about_self(tokens, g, info):
             new_cues.add("about_self")
-        if any(w in text for w in g.play_words):
+        if _holds(self._play, text):
             new_cues.add("play")
-        if any(w in text for w in _LEAVING):
+        if _holds(self._leaving, text):
             new_cues.add("leaving")
         if keys & _BLADES:
             new_cues.add("blade_said")
-        if _bare_swallowing(tokens, self._reader, g):
+        if _bare_swallowing(tokens, self._reader, info):
             new_cues.add("swallowing")  # 飲んでる / (next) くすり
         if _did_before(tokens, self._reader, g, info):
             new_cues.add("did_before")
-        if _urge_again(tokens, self._reader, g) and (
+        if _urge_again(tokens, self._reader, g, info) and (
             "means_mention" in cues or earlier & {"past_attempt", "self_harm"}
         ):
             fills.append(Fill("method", self._pills_concept, tokens[0].begin, tokens[-1].end, 0))
@@ -1340,7 +1342,7 @@ class Screener:
             and not r.features & {rd.ONLY, rd.DESIRE, rd.INTENT, rd.VOLITIONAL, rd.THOUGHT}
             and not own_kinds & {"death", "despair", "finality", "farewell", "burden"}
             and (
-                any(w in self._text for w in self._g.play_words)
+                _holds(self._play, self._text)
                 or "play" in self._cues
                 or (not strong and r.has(rd.APPEARANCE) and "place" not in in_sentence)
             )
@@ -1480,7 +1482,7 @@ class Screener:
             if h.concept.strong or crisis:
                 emit("means", h)  # 部屋にあるロープ見てる: it is at hand
             return
-        if not crisis and any(w in self._text for w in g.play_words):
+        if not crisis and _holds(self._play, self._text):
             return  # 回復薬ぜんぶ飲んだのに負けた: a game
         if "swallowing" in self._cues and not negated and not benign:
             emit("act", h)  # いま / 飲んでる / くすり
@@ -2967,6 +2969,11 @@ def _any_of(words: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(map(re.escape, alternatives))) if alternatives else None
 
 
+def _holds(words: re.Pattern[str] | None, text: str) -> bool:
+    """Whether the text holds one of the strings of an _any_of search."""
+    return words is not None and words.search(text) is not None
+
+
 def _plain_pro_verb(
     tokens: Sequence[Token], reader: ClauseReader, g: rd.Grammar, info: Scan
 ) -> bool:
@@ -3095,10 +3102,10 @@ def _done_by_someone(tokens: Sequence[Token], h: Hit, info: Scan) -> bool:
     return False
 
 
-def _urge_again(tokens: Sequence[Token], reader: ClauseReader, g: rd.Grammar) -> bool:
+def _urge_again(tokens: Sequence[Token], reader: ClauseReader, g: rd.Grammar, info: Scan) -> bool:
     """またやりたくなる / 次はちゃんとやりたい: a wish to do it again, said with a bare "do it"."""
-    text = "".join(t.surface for t in tokens)
-    if not {t.key for t in tokens} & g.recurrence and not any(
+    text = info.surface_text
+    if info.all_keys.isdisjoint(g.recurrence) and not any(
         w in text for w in g.recurrence if len(w) > 1
     ):
         return False
@@ -3136,8 +3143,10 @@ def _kosoto(tokens: Sequence[Token], h: Hit) -> bool:
     return h.first >= 1 and tokens[h.first - 1].key == "こそ"
 
 
-def _bare_swallowing(tokens: Sequence[Token], reader: ClauseReader, g: rd.Grammar) -> bool:
+def _bare_swallowing(tokens: Sequence[Token], reader: ClauseReader, info: Scan) -> bool:
     """飲んでる with nothing named (the pills may come in the next message)."""
+    if info.all_keys.isdisjoint(_SWALLOW_VERBS):
+        return False  # the loop below needs a verb of swallowing
     for k, t in enumerate(tokens):
         if t.pos == "動詞" and t.key in _SWALLOW_VERBS:
             if k > 0 and tokens[k - 1].pos == "名詞":
