@@ -450,10 +450,7 @@ class Screener:
         finality_words = bool(keys & g.finality)
         # said with resolve: もう / 決めた in the message, or a decision said earlier
         self._resolute = (
-            finality_words
-            or bool(info.decide_verb)
-            or "decided" in cues
-            or any(t.key == "こそ" for t in tokens)
+            finality_words or bool(info.decide_verb) or "decided" in cues or "こそ" in info.all_keys
         )
         if "finality" in own_kinds:
             new_cues.add("finality")
@@ -2059,21 +2056,25 @@ class Screener:
         if not keys.isdisjoint(g.third_person):
             out.add("target")
         # dying and taking someone along: 子どもを道連れにして, 夫と一緒に死のう, この子を連れて消えます
-        along = [
-            h
-            for h in hits
-            if h.concept.kind in ("death", "vanish")
-            and self._own(h)
-            and not h.reading.has(rd.NEGATED)
-            and (
-                (
-                    h.concept.kind in ("death", "vanish")
-                    and h.reading.features
-                    & {rd.INTENT, rd.VOLITIONAL, rd.POLITE, rd.DESIRE, rd.THOUGHT}
+        along = (
+            [
+                h
+                for h in hits
+                if h.concept.kind in ("death", "vanish")
+                and self._own(h)
+                and not h.reading.has(rd.NEGATED)
+                and (
+                    (
+                        h.concept.kind in ("death", "vanish")
+                        and h.reading.features
+                        & {rd.INTENT, rd.VOLITIONAL, rd.POLITE, rd.DESIRE, rd.THOUGHT}
+                    )
+                    or (h.concept.kind == "death" and not h.reading.features - {rd.POLITE})
                 )
-                or (h.concept.kind == "death" and not h.reading.features - {rd.POLITE})
-            )
-        ]
+            ]
+            if not kinds.isdisjoint(("death", "vanish"))
+            else []
+        )
         if (
             along
             and _taking_along(tokens, g)
@@ -2084,7 +2085,7 @@ class Screener:
             if "child" in kinds:
                 out.add("take_child")
                 child.extend(along)
-        if keys & g.earnest:
+        if not keys.isdisjoint(g.earnest):
             out.add("earnest")
         if "time" in kinds:
             out.add("time_any")
