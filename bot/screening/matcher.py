@@ -200,15 +200,16 @@ class PatternSet(Generic[P]):
     def find(self, stream: Stream, text: str) -> list[tuple[P, int, int, int, int]]:
         found: list[tuple[P, int, int, int, int]] = []
         keyset = stream.keyset
-        if not keyset.isdisjoint(self._firsts):  # some word can start a pattern
+        starts = keyset.intersection(self._firsts)  # the words that can start a pattern
+        if starts:
             keys = stream.keys
             index = self._index
             n = len(keys)
             begins, ends = stream.begin, stream.end
             for w, key in enumerate(keys):
-                by_second = index.get(key)
-                if by_second is None:
+                if key not in starts:
                     continue
+                by_second = index[key]
                 # patterns indexed by their first word alone, then by their first two words
                 for bucket in (
                     by_second.get(None),
