@@ -5,6 +5,9 @@ regexes), and searching each of them costs more than tokenizing the message. A r
 a set of strings one of which every text it matches in contains (read from the regex's parse
 tree); `Gates.candidates` tells, with one pass over the text, which regexes can match at all,
 so that only those are searched. A gate only ever leaves out regexes that cannot match.
+
+All gates share the set of grams any of them looks for (grown as gates are built) and a cache
+of the grams of the last few texts looked up (a message is looked up by three gates).
 """
 
 from __future__ import annotations

@@ -534,7 +534,7 @@ class Screener:
                 new_cues.add("going_now")
         quantity_sentences = {h.sentence for h in hits if h.reading.quantity} | info.quantity
         self._recent = info.recent
-        self._ruminating = self._rumination is not None and bool(self._rumination.search(text))
+        self._ruminating = _holds(self._rumination, text)
         self._why = bool(keys & g.why_words)
         overcome = bool(keys & g.overcome) or bool(_OVERCOME.search(text))
         self._at_place = False
