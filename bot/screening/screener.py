@@ -1234,7 +1234,9 @@ class Screener:
             and tokens[h.first - 1].key not in self._g.reflexive
             and tokens[h.first - 1].key
             not in self._g.present | self._g.now | self._g.recent | self._g.history
+            and tokens[h.first - 1].key not in ("侭", "まま", "様", "よう", "方", "ほう")
             and h.concept.kind == "death"
+            and not r.features - {rd.POLITE}
         ):
             return  # この暑さ死ぬ, 課題死ぬ: a bare noun as the cause, hyperbole
         if any(t.key in ("多分", "たぶん") for t in tokens[max(0, h.first - 3) : h.first]):
