@@ -224,6 +224,14 @@ class CaseBook:
         return max(1, self.service().retention.transcript_days) * 86_400_000
 
     @property
+    def keep_posts_ms(self) -> int:
+        """How long the list of the bot's own Slack posts of a case lives. It holds only message
+        ids, and the clean-up that deletes those posts (they quote the person) reads it when
+        the retention period ends, or later if the service was down then: so it outlives the
+        case's words by the summary period, and is emptied by that clean-up."""
+        return self.keep_words_ms + self.keep_summary_s * 1000
+
+    @property
     def keep_summary_s(self) -> int:
         """How long a closed case's outcome and summary live (retention.summary_days)."""
         return max(1, self.service().retention.summary_days) * 86400

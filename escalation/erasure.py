@@ -76,7 +76,7 @@ class CaseEraser:
                 )
                 pipe.hset(k.case(cid), mapping=cast(Mapping[Any, Any], tombstone.to_fields()))
                 pipe.pexpire(k.case(cid), self.book.keep_words_ms)
-                pipe.pexpire(k.case_posts(cid), self.book.keep_words_ms)
+                pipe.pexpire(k.case_posts(cid), self.book.keep_posts_ms)
                 pipe.zrem(k.case_queue, cid)
                 pipe.zrem(k.cases_open, cid)
                 pipe.zadd(k.cases_closed, {cid: now_ms})

@@ -41,7 +41,7 @@ class CaseSender:
 
         def record(pipe: Pipeline) -> None:
             pipe.rpush(key, f"{channel}|{ts}")
-            pipe.pexpire(key, self.book.keep_words_ms)
+            pipe.pexpire(key, self.book.keep_posts_ms)
 
         return record
 
