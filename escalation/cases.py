@@ -76,6 +76,9 @@ ANNOUNCE, SUPERVISE, SILENCE = "announce", "supervise", "silence"
 EXPIRE = "expire"  # an open case nobody wrote in for the retention period ends
 REDACT = "redact"  # a closed case's words go when the retention period ends
 TIMER_KINDS = (ANNOUNCE, SUPERVISE, SILENCE, EXPIRE, REDACT)
+# The supervisor alert that the person deleted their records: the one post a deleted case
+# still makes (it has no words of the person).
+ERASED_ALERT = "supervisor_person_deleted"
 SYSTEM = Counselor("system", "service")
 PERSON = Counselor("system", "person")
 

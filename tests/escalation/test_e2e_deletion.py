@@ -263,3 +263,28 @@ async def test_the_bots_slack_posts_are_still_known_when_retention_cleans_up(
         assert set(posts[case_id]) <= deleted, case_id
         assert await desk.redis.llen(desk.keys.case_posts(case_id)) == 0
     assert "死にたい" not in slack.find(ts).text and "飛び込む" not in slack.find(ts).text
+
+
+async def test_the_supervisor_is_told_when_someone_in_an_imminent_case_stops_or_deletes(
+    app: RunningApp, line: LineStandIn, slack: SlackStandIn
+) -> None:
+    counselors = Counselors(app, slack)
+    stops, deletes = LinePerson(app, line, "imminent-stops"), LinePerson(app, line, "imminent-del")
+    cases = []
+    for person in (stops, deletes):
+        await person.started()
+        await person.say("今夜、薬を全部飲みます")
+        cases.append(await counselors.case_of(person))
+    await counselors.press("case_claim", cases[1], "UALICE")
+    await deletes.wait_for("相談員につながりました")
+    await counselors.drained()
+    before = {m.ts for m in slack.posts(SUPERVISORS)}
+    await stops.say("やめる")
+    await deletes.say("データを消して")
+    await deletes.tap("消す")
+    await counselors.drained()
+    told = [m.text for m in slack.posts(SUPERVISORS) if m.ts not in before]
+    assert any(cases[0].case_id in t and "本人が相談を終えました" in t for t in told), told
+    assert any(cases[1].case_id in t and "記録が削除されました" in t for t in told), told
+    for text in told:
+        assert "薬を全部飲みます" not in text  # what the supervisor is told has no words
