@@ -154,3 +154,25 @@ async def test_without_a_counselor_side_no_answer_says_a_counselor_reads_or_is_t
         for said in person.texts() + other.texts():
             for claim in COUNSELOR_CLAIMS:
                 assert claim not in said, (claim, said)
+
+
+async def test_listening_takes_up_a_family_problem_or_a_lost_job_with_the_matching_help(
+    app: RunningApp, line: LineStandIn
+) -> None:
+    person = LinePerson(app, line, "family")
+    await person.started()
+    await person.tap("その他")
+    got = await person.say("母親と毎日けんかになる")
+    assert "家族" in got[0]
+    assert "それから、どうなりましたか" not in "\n".join(got)
+    assert "家族のことを相談できる窓口" in "\n".join(got)
+    await person.tap("相談先を見る")
+    assert "家族・離婚のこと" in person.buttons()
+    worker = LinePerson(app, line, "lost-job")
+    await worker.started()
+    await worker.tap("その他")
+    got = await worker.say("仕事をクビになった")
+    assert "お仕事" in got[0]
+    assert "仕事をなくしたときの生活" in "\n".join(got)
+    await worker.tap("相談先を見る")
+    assert any("仕事" in label for label in worker.buttons()), list(worker.buttons())
