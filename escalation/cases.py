@@ -671,8 +671,9 @@ class CaseBook:
                 collected=collected,
                 note=note,
                 consent=updated.consent or request.consent,
-                # Asking for a counselor again undoes an earlier 「相談員はいい」.
-                declined=updated.declined and not request.consent,
+                # Asking for a counselor again undoes an earlier 「相談員はいい」; a risk that
+                # rises does not (an imminent case stays with the supervisor, declined).
+                declined=updated.declined and not (request.consent and request.reason == "request"),
                 notify_when_open=updated.notify_when_open or request.notify_when_open,
             )
             if updated != case and not any(isinstance(i.work, UpdateCard) for i in items):

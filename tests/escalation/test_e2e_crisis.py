@@ -142,16 +142,21 @@ async def test_decided_after_the_platform_gets_a_recheck_and_the_numbers_again(
     thread = counselors.thread(case)
     assert "*本人*: もう決めたから" in thread
     assert any(t.startswith("*ボット*") and "0120-279-338" in t for t in thread[-3:])
-    # Someone at high risk who writes the same becomes imminent, with the supervisor told.
+    # Someone at high risk who declined a counselor and writes the same becomes imminent:
+    # the supervisor is told, and the case stays with them, still declined.
     high = LinePerson(app, line, "decided-high")
     await high.started()
     await high.say("もう死にたい")
     raised = await counselors.case_of(high)
     assert raised.risk is RiskLevel.HIGH
+    await high.tap("相談員はいい")
     assert "119" in (await high.say("もう決めたから"))[0]
     await counselors.drained()
-    assert (await counselors.reload(raised.case_id)).risk is RiskLevel.IMMINENT
-    assert any(raised.case_id in m.text for m in slack.posts(SUPERVISORS))
+    raised = await counselors.reload(raised.case_id)
+    assert raised.risk is RiskLevel.IMMINENT and raised.declined
+    assert await counselors.book.queue() == [case.case_id, raised.case_id]  # both imminent
+    assert "本人は相談員を希望していません" in counselors.card_text(raised)
+    assert any(raised.case_id in m.text and "緊急" in m.text for m in slack.posts(SUPERVISORS))
 
 
 async def test_rising_words_while_a_counselor_holds_the_case_update_the_card_and_alert(
