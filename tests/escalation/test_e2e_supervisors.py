@@ -123,6 +123,11 @@ async def test_actions_are_checked_against_the_card_the_channel_and_the_organisa
     await until(lambda: counselors.ephemeral_to("UFOREIGN"))
     assert "別の組織" in counselors.ephemeral_to("UFOREIGN")[-1]
     assert (await counselors.reload(a.case_id)).state == "queued"
+    # A payload that names no team at all (Slack always does) is refused the same way.
+    await counselors.press("case_claim", a, "UNOTEAM", team=None)
+    await until(lambda: counselors.ephemeral_to("UNOTEAM"))
+    assert "別の組織" in counselors.ephemeral_to("UNOTEAM")[-1]
+    assert (await counselors.reload(a.case_id)).state == "queued"
     await counselors.press("case_claim", a, "UALICE")
     await first.wait_for("相談員につながりました")
     before = len(first.texts())
