@@ -239,8 +239,13 @@ async def test_the_hotlines_a_person_on_line_gets_are_listed_by_whether_they_ans
     config = config_copy(tmp_path)
     now = datetime.now(UTC).astimezone(ZoneInfo("Asia/Tokyo"))
 
-    def hour_from(start: datetime) -> str:
-        return f'["{start:%H}:00-{start + timedelta(hours=1):%H}:00"]'.replace("-00:00", "-24:00")
+    def hours(start: datetime, length: int) -> str:
+        """Whole hours from `start`'s hour, split at midnight (a YAML list of ranges)."""
+        first, end = start.hour, start.hour + length
+        ranges = [f"{first:02d}:00-{min(end, 24):02d}:00"]
+        if end > 24:
+            ranges.append(f"00:00-{end - 24:02d}:00")
+        return "[" + ", ".join(f'"{r}"' for r in ranges) + "]"
 
     path = config / "hotlines.yaml"
     text = path.read_text(encoding="utf-8")
@@ -250,10 +255,10 @@ async def test_the_hotlines_a_person_on_line_gets_are_listed_by_whether_they_ans
     )
     sos = "    hours: 曜日によって時間がちがいます\n    always_open: false\n"
     assert inochi in text and sos in text
-    text = text.replace(inochi, f"      daily: {hour_from(now)}\n")
-    text = text.replace(
-        sos, f"{sos}    open:\n      daily: {hour_from(now + timedelta(hours=2))}\n"
-    )
+    # Open from this hour for two (so never just ending), closed now and for three hours.
+    text = text.replace(inochi, f"      daily: {hours(now, 2)}\n")
+    later = hours(now + timedelta(hours=3), 1)
+    text = text.replace(sos, f"{sos}    open:\n      daily: {later}\n")
     path.write_text(text, encoding="utf-8")
     async with line_and_slack(redis_url, key_prefix, line, slack, config_dir=config) as app:
         person = LinePerson(app, line, "hotlines-now")
