@@ -42,7 +42,7 @@ eval: install
 	  --eval tests/data/screening_dev2.jsonl --eval tests/data/screening_dev_d.jsonl \
 	  --eval tests/data/screening_dev_f.jsonl --eval tests/data/screening_dev_j.jsonl \
 	  --eval tests/data/screening_dev_k.jsonl --eval tests/data/screening_dev_l.jsonl \
-	  --eval tests/data/screening_dev_m.jsonl
+	  --eval tests/data/screening_dev_m.jsonl --eval tests/data/screening_dev_n.jsonl
 
 check: install
 	$(PY) -m bot dialogs check dialogs

@@ -545,6 +545,8 @@ class Screener:
             timed = h.sentence in time_sentences or (
                 "decided_time" in all_cues and kind in ("death", "ending", "method")
             )
+            if kind not in ("factor", "time", "benign") and _corrected(text, h):
+                continue  # 首つりの練習…じゃなくて、ネクタイの結び方の練習
             if kind == "ending" and _ends_something_else(tokens, h, g):
                 continue  # これ終わったら楽、週末だし: the week's work ends, not a life
             intransitive = (
@@ -555,6 +557,7 @@ class Screener:
                 and (
                     h.sentence in self._benign_sentences
                     or (intransitive and bool(self._benign_sentences))
+                    or (intransitive and bool(keys & {"頑張る", "がんばる"}))
                 )
                 and not crisis_context
                 and not _by_own_hand(tokens, h, g)
@@ -831,6 +834,8 @@ class Screener:
             elif kind == "preparation":
                 if negated or past_history or r.has(rd.CONDITIONAL):
                     continue
+                if any(w in text for w in _MOVING_AWAY) and h.concept.id in ("note", "letters"):
+                    continue  # 転校する友だちに最後の手紙を書いた
                 if h.concept.strong and (laughing or keys & _SIMILE) and not crisis_context:
                     continue  # 形見分けみたいにお菓子配ったｗ, 身辺整理かってくらい片付けた
                 if r.has(rd.QUESTION) and h.concept.strong:
@@ -863,9 +868,7 @@ class Screener:
             elif kind == "farewell":
                 if negated or c.quoted or (benign and not h.concept.strong):
                     continue
-                if (benign or "leaving" in cues) and (
-                    any(w in text for w in _LEAVING) or "leaving" in cues
-                ):
+                if any(w in text for w in _LEAVING) or "leaving" in cues:
                     continue  # 最終出社、今までありがとうございました
                 if (
                     h.concept.strong
@@ -1231,7 +1234,9 @@ class Screener:
             and tokens[h.first - 1].key not in self._g.reflexive
             and tokens[h.first - 1].key
             not in self._g.present | self._g.now | self._g.recent | self._g.history
+            and tokens[h.first - 1].key not in ("侭", "まま", "様", "よう", "方", "ほう")
             and h.concept.kind == "death"
+            and not r.features - {rd.POLITE}
         ):
             return  # この暑さ死ぬ, 課題死ぬ: a bare noun as the cause, hyperbole
         if any(t.key in ("多分", "たぶん") for t in tokens[max(0, h.first - 3) : h.first]):
@@ -1286,6 +1291,8 @@ class Screener:
         ):
             emit("method", h)  # 何錠飲めば足りるのか: asking how much it takes
             return
+        if not strong and _thing_or_pushed(self._tokens, h, g):
+            return  # シャツが下の階に落ちた, 押されて線路に落ちそう
         if not strong and not (
             in_sentence & {"place", "means", "death"}
             or crisis_context
@@ -2750,6 +2757,7 @@ _SWALLOW_VERBS: Final = frozenset({"飲む", "飲み込む", "流し込む", "�
 _MANY: Final = frozenset(
     {"いっぱい", "全部", "ぜんぶ", "大量", "沢山", "たくさん", "ありったけ", "全て", "すべて"}
 )
+_MOVING_AWAY: Final = frozenset({"転校", "転勤", "引っ越", "留学", "海外に", "遠くに引っ越"})
 _SIMILE: Final = frozenset({"みたい", "様", "よう", "くらい", "ぐらい", "レベル", "並み"})
 _LEAVING: Final = frozenset(
     {"最終出社", "退職", "定年", "送別会", "卒業", "引退", "異動", "転勤", "退社", "転校"}
@@ -2975,6 +2983,35 @@ def _did_before(tokens: Sequence[Token], reader: ClauseReader, g: rd.Grammar) ->
             r = reader.read(tokens, k)
             if (r.has(rd.PAST) or r.has(rd.EXPERIENCE)) and not r.has(rd.NEGATED):
                 return True
+    return False
+
+
+_CORRECTION: Final = re.compile(r"^[…。、.\s]*(?:の練習)?[…。、.\s]*(?:じゃ|では|じゃあ)なく")
+
+
+def _corrected(text: str, h: Hit) -> bool:
+    """…じゃなくて right after the words: the person corrects themself (not that, this)."""
+    return bool(_CORRECTION.match(text[max(h.end, h.span_end) : max(h.end, h.span_end) + 12]))
+
+
+def _thing_or_pushed(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """A thing as the subject (シャツが…落ちた) or being pushed (押されて): no one's act."""
+    for j in range(h.first - 1, max(-1, h.first - 10), -1):
+        t = tokens[j]
+        if t.kind == KIND_END:
+            return False
+        if t.key == "れる" and j + 1 < len(tokens) and tokens[j + 1].key == "て":
+            return True  # 押されて
+        if (
+            t.key == "が"
+            and j > 0
+            and tokens[j - 1].pos == "名詞"
+            and tokens[j - 1].key not in g.first_person
+            and tokens[j - 1].key not in g.reflexive
+            and tokens[j - 1].key not in g.third_person
+            and not any(tokens[x].pos == "動詞" for x in range(j + 1, h.first))
+        ):
+            return True  # the thing is the subject of the fall itself
     return False
 
 

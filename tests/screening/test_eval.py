@@ -95,6 +95,16 @@ FLOORS: dict[str, dict[str, float]] = {
         "flag_recall": 0.55,
         "flag_false_alarm_rate": 0.01,
     },
+    # set N: written blind, then added (first run: crisis 0.795, imminent 0.740, false alarms 0.099)
+    "screening_dev_n.jsonl": {
+        "crisis_recall": 0.77,
+        "imminent_recall": 0.71,
+        "false_alarm_rate": 0.08,
+        "idiom_calm_rate": 0.87,
+        "factor_f1": 0.72,
+        "flag_recall": 0.60,
+        "flag_false_alarm_rate": 0.01,
+    },
     "screening_cases.jsonl": {
         "crisis_recall": 0.95,
         "imminent_recall": 0.95,
