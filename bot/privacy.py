@@ -5,7 +5,8 @@ a LINE user id (U…). Deleted: the transcript, dialog and screening state, prof
 LINE address), the plans of their turns, their dead-lettered events, follow-ups and every case
 of the person: in Slack the card is replaced by 「本人の希望で削除されました」 and the bot's own
 posts of the case are deleted (counselors' own messages stay: Slack's retention governs them).
-The person's own request 「データを消して」 does the same from the chat.
+Those Slack calls are queued in the outbox: the running service makes them (this command does
+not run the outbox). The person's own request 「データを消して」 does the same from the chat.
 """
 
 from __future__ import annotations
@@ -71,4 +72,8 @@ def run_forget(args: argparse.Namespace) -> int:
         print(f"Nothing is stored for {target!r}: nothing was deleted.", file=sys.stderr)
         return 1
     print(f"Deleted conversation {conv}: {cases} case(s) and {deleted} record(s).")
+    if cases:
+        print(
+            "Slack: the card changes and post deletions are queued; the running service sends them."
+        )
     return 0

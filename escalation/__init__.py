@@ -258,7 +258,7 @@ def build_escalation(
         log.warning(
             "escalation.no_supervisors",
             problem="SLACK_SUPERVISOR_USERS is empty: no one can close or hand back an imminent "
-            "or flagged case, or sign off a counselor's request to",
+            "or flagged case, or sign off a counselor's request to close or hand back one",
         )
     eraser = CaseEraser(book)
     return EscalationRuntime(

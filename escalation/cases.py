@@ -76,6 +76,9 @@ ANNOUNCE, SUPERVISE, SILENCE = "announce", "supervise", "silence"
 EXPIRE = "expire"  # an open case nobody wrote in for the retention period ends
 REDACT = "redact"  # a closed case's words go when the retention period ends
 TIMER_KINDS = (ANNOUNCE, SUPERVISE, SILENCE, EXPIRE, REDACT)
+# The supervisor alert that the person deleted their records: the one post a deleted case
+# still makes (it has no words of the person).
+ERASED_ALERT = "supervisor_person_deleted"
 SYSTEM = Counselor("system", "service")
 PERSON = Counselor("system", "person")
 
@@ -222,6 +225,14 @@ class CaseBook:
     def keep_words_ms(self) -> int:
         """How long anything with the person's words lives (retention.transcript_days)."""
         return max(1, self.service().retention.transcript_days) * 86_400_000
+
+    @property
+    def keep_posts_ms(self) -> int:
+        """How long the list of the bot's own Slack posts of a case lives. It holds only message
+        ids, and the clean-up that deletes those posts (they quote the person) reads it when
+        the retention period ends, or later if the service was down then: so it outlives the
+        case's words by the summary period, and is emptied by that clean-up."""
+        return self.keep_words_ms + self.keep_summary_s * 1000
 
     @property
     def keep_summary_s(self) -> int:
@@ -660,8 +671,9 @@ class CaseBook:
                 collected=collected,
                 note=note,
                 consent=updated.consent or request.consent,
-                # Asking for a counselor again undoes an earlier 「相談員はいい」.
-                declined=updated.declined and not request.consent,
+                # Asking for a counselor again undoes an earlier 「相談員はいい」; a risk that
+                # rises does not (an imminent case stays with the supervisor, declined).
+                declined=updated.declined and not (request.consent and request.reason == "request"),
                 notify_when_open=updated.notify_when_open or request.notify_when_open,
             )
             if updated != case and not any(isinstance(i.work, UpdateCard) for i in items):

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from bot.channels.base import Address
-from escalation.cases import CaseBook, _now_ms
+from escalation.cases import ERASED_ALERT, CaseBook, _now_ms
 from escalation.model import Case
 from escalation.outbox import OutboxItem, Scrub
 
@@ -64,7 +64,7 @@ class CaseEraser:
             if notice is not None:
                 items.append(notice)
             if case.is_open and case.needs_supervisor:
-                items.append(self.book.supervisor_item(tombstone, "supervisor_person_deleted"))
+                items.append(self.book.supervisor_item(tombstone, ERASED_ALERT))
             async with self.book.redis.pipeline(transaction=True) as pipe:
                 for lane, members in zip(lanes, pending, strict=True):
                     for member in members:
@@ -76,7 +76,7 @@ class CaseEraser:
                 )
                 pipe.hset(k.case(cid), mapping=cast(Mapping[Any, Any], tombstone.to_fields()))
                 pipe.pexpire(k.case(cid), self.book.keep_words_ms)
-                pipe.pexpire(k.case_posts(cid), self.book.keep_words_ms)
+                pipe.pexpire(k.case_posts(cid), self.book.keep_posts_ms)
                 pipe.zrem(k.case_queue, cid)
                 pipe.zrem(k.cases_open, cid)
                 pipe.zadd(k.cases_closed, {cid: now_ms})

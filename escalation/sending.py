@@ -10,7 +10,7 @@ from redis.asyncio.client import Pipeline
 
 from bot.channels.base import InboundEvent
 from escalation.board import CardRef
-from escalation.cases import CaseBook, _now_ms
+from escalation.cases import ERASED_ALERT, CaseBook, _now_ms
 from escalation.outbox import (
     MarkDelivered,
     NotifyCounselor,
@@ -41,7 +41,7 @@ class CaseSender:
 
         def record(pipe: Pipeline) -> None:
             pipe.rpush(key, f"{channel}|{ts}")
-            pipe.pexpire(key, self.book.keep_words_ms)
+            pipe.pexpire(key, self.book.keep_posts_ms)
 
         return record
 
@@ -92,7 +92,10 @@ class CaseSender:
     ) -> Stage | None:
         book = self.book
         case = await book.load(item.case_id)
-        if case is None or case.state == "deleted" or case.redacted:
+        # The supervisor hears that the person deleted their records (the eraser's own alert,
+        # which has no words in it; an alert that was on its way before the deletion has).
+        erased_notice = isinstance(work, SupervisorAlert) and work.template == ERASED_ALERT
+        if case is None or case.redacted or (case.state == "deleted" and not erased_notice):
             # Deleted or past retention: nothing more of it goes to Slack.
             raise SendFailed("case no longer stored", permanent=True)
         cfg = book.config()
@@ -137,8 +140,8 @@ class CaseSender:
                     since_ms=item.created_ms,
                     approve=approve,
                 )
-                if posted_at is None:
-                    return None
+                if posted_at is None or case.state == "deleted":
+                    return None  # (a deleted case's posts are gone; this one has no words)
                 return self._record_post(case.case_id, posted_at.channel, posted_at.ts)
             case UpdateCard():
                 if ref is None:

@@ -500,16 +500,22 @@ class SlackCounselorApp:
 
     # --- who is acting ------------------------------------------------------------------------
     @staticmethod
-    def _our_team(context: Any) -> str:
+    def _our_teams(context: Any) -> frozenset[str]:
+        """Our workspace (and, on an Enterprise organization, the organization: a user's
+        `team_id` is then its id), as `auth.test` told bolt."""
         result = getattr(context, "authorize_result", None)
-        return str(getattr(result, "team_id", "") or "")
+        ids = (getattr(result, "team_id", None), getattr(result, "enterprise_id", None))
+        return frozenset(str(i) for i in ids if i)
 
     def _actor(self, user: str, team: str, context: Any) -> Actor:
-        ours = self._our_team(context)
+        """Slack names the team of every user action (`team.id` of block_actions and
+        view_submission payloads, `team_id` of every event callback), so an actor without
+        one is refused like one of another organisation."""
+        ours = self._our_teams(context)
         return Actor(
             Counselor("slack", user),
             supervisor=user in self.supervisors,
-            ours=not ours or not team or team == ours,
+            ours=not ours or team in ours,
         )
 
     def _action_actor(self, body: dict[str, Any], context: Any) -> Actor:

@@ -472,7 +472,11 @@ class _Run:
             return
         step = self.script.steps.get(self.state.step or "")
         if isinstance(step, WaitingStep):
-            if step.reprompt or not self.messages:
+            # A notice of the desk's (the place in line, a reminder) comes between the question
+            # and its answer: the question's buttons go on the notice, the question is not
+            # asked again (that would be the same question twice in a row).
+            notice = self.turn.event.kind is EventKind.SYSTEM and bool(self.messages)
+            if (step.reprompt and not notice) or not self.messages:
                 self.wait_at(step, self.state.visits.get(step.id, 1), reprompt=True)
             else:
                 last = self.messages[-1]

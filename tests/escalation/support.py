@@ -178,12 +178,13 @@ class SlackRequests:
         user: str = "UCOUNSELOR1",
         message_ts: str = "",
         channel: str = COUNSELORS,
-        team: str = TEAM,
+        team: str | None = TEAM,
     ) -> httpx.Response:
-        payload = {
+        """A button pressed by `user` of `team` (None: a payload naming no team at all)."""
+        payload: dict[str, Any] = {
             "type": "block_actions",
-            "team": {"id": TEAM},
-            "user": {"id": user, "name": user.lower(), "team_id": team},
+            "team": {"id": TEAM} if team is not None else {},
+            "user": {"id": user, "name": user.lower(), "team_id": team or ""},
             "api_app_id": "A0001",
             "token": "legacy",
             "trigger_id": "trigger-" + uuid.uuid4().hex[:8],

@@ -147,3 +147,33 @@ async def test_an_imminent_case_stays_with_the_supervisor_when_the_person_says_n
     assert case.declined
     assert "本人は相談員を希望していません" in counselors.card_text(case)
     assert await counselors.book.queue() == [case.case_id]  # stays at the top, for the supervisor
+
+
+async def test_writing_here_i_want_to_talk_declines_a_counselor_like_the_button(
+    app: RunningApp, line: LineStandIn, slack: SlackStandIn
+) -> None:
+    """「ここで話したい」 typed as the whole message, after the safety question was answered
+    (no button of it on screen), is a decline."""
+    counselors = Counselors(app, slack)
+    person = LinePerson(app, line, "types-here")
+    await person.started()
+    await person.say("もう死にたい")
+    case = await counselors.case_of(person)
+    await person.tap("安全な場所にいる")
+    assert "相談員はいい" not in person.buttons()
+    said = "\n".join(await person.say("ここで話したい"))
+    assert "希望していないことを伝えます" in said
+    await counselors.drained()
+    case = await counselors.reload(case.case_id)
+    assert case.declined and case.is_open
+    assert "本人は相談員を希望していません" in counselors.card_text(case)
+    assert await counselors.book.queue() == []
+    # Words that only contain it are not a decline: 「ここで話したいけど、相談員とも」.
+    other = LinePerson(app, line, "types-here-and-more")
+    await other.started()
+    await other.say("もう死にたい")
+    kept = await counselors.case_of(other)
+    await other.tap("安全な場所にいる")
+    await other.say("ここで話したいけど、相談員さんとも話したい")
+    await counselors.drained()
+    assert not (await counselors.reload(kept.case_id)).declined

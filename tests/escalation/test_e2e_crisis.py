@@ -13,7 +13,7 @@ from tests.escalation.support import COUNSELORS, SUPERVISOR, SUPERVISORS
 from tests.fakes.line_api import LineStandIn
 from tests.harness import RunningApp
 
-SAFETY = "いま、あなたは安全な場所にいますか？"
+SAFETY = "安全な場所にいますか"  # the safety question, however it is worded
 
 
 async def test_rising_words_while_waiting_rerank_alert_recheck_and_give_the_numbers(
@@ -118,3 +118,68 @@ async def test_after_an_imminent_case_closes_a_plain_request_is_not_a_crisis(
     assert "119" in crisis[0]
     await until(lambda: len(slack.posts(SUPERVISORS)) > alerts)
     assert sum(1 for m in slack.posts(COUNSELORS, top_level=True)) == 2
+
+
+async def test_decided_after_the_platform_gets_a_recheck_and_the_numbers_again(
+    app: RunningApp, line: LineStandIn, slack: SlackStandIn
+) -> None:
+    """The issue's own example: 「今から駅のホームから飛び込みます」, then 「もう決めたから」
+    (nothing the screener finds on its own) is not listened past."""
+    counselors = Counselors(app, slack)
+    person = LinePerson(app, line, "decided")
+    await person.started()
+    first = await person.say("今から駅のホームから飛び込みます")
+    assert "119" in first[0] and "110" in first[0] and "0120-279-338" in first[0]
+    case = await counselors.case_of(person)
+    assert case.risk is RiskLevel.IMMINENT
+    again = await person.say("もう決めたから")
+    said = "\n".join(again)
+    assert "119" in again[0] and "110" in again[0] and "0120-279-338" in again[0]
+    assert "ここで聞いています" not in said
+    assert "安全なところにいますか" in said  # the re-check
+    assert "危ないかもしれない" in person.buttons()
+    await counselors.drained()
+    thread = counselors.thread(case)
+    assert "*本人*: もう決めたから" in thread
+    assert any(t.startswith("*ボット*") and "0120-279-338" in t for t in thread[-3:])
+    # Someone at high risk who declined a counselor and writes the same becomes imminent:
+    # the supervisor is told, and the case stays with them, still declined.
+    high = LinePerson(app, line, "decided-high")
+    await high.started()
+    await high.say("もう死にたい")
+    raised = await counselors.case_of(high)
+    assert raised.risk is RiskLevel.HIGH
+    await high.tap("相談員はいい")
+    assert "119" in (await high.say("もう決めたから"))[0]
+    await counselors.drained()
+    raised = await counselors.reload(raised.case_id)
+    assert raised.risk is RiskLevel.IMMINENT and raised.declined
+    assert await counselors.book.queue() == [case.case_id, raised.case_id]  # both imminent
+    assert "本人は相談員を希望していません" in counselors.card_text(raised)
+    assert any(raised.case_id in m.text and "緊急" in m.text for m in slack.posts(SUPERVISORS))
+
+
+async def test_rising_words_while_a_counselor_holds_the_case_update_the_card_and_alert(
+    app: RunningApp, line: LineStandIn, slack: SlackStandIn
+) -> None:
+    counselors = Counselors(app, slack)
+    person = LinePerson(app, line, "rises-held")
+    await person.started()
+    await person.say("もう死にたい")
+    case = await counselors.case_of(person)
+    await counselors.press("case_claim", case, "UALICE")
+    await person.wait_for("相談員につながりました")
+    await counselors.drained()
+    updates = counselors.card(case).updates
+    assert not slack.posts(SUPERVISORS)
+    rose = await person.say("今夜、薬を全部飲みます <!channel>")
+    assert "119" in rose[0] and "0120-279-338" in rose[0]  # the contract, the counselor too
+    await counselors.drained()
+    held = await counselors.reload(case.case_id)
+    assert held.risk is RiskLevel.IMMINENT and held.state == "claimed"
+    assert counselors.card(held).updates > updates
+    assert "緊急" in counselors.card_text(held)
+    [alert] = slack.posts(SUPERVISORS)
+    assert held.case_id in alert.text and "薬を全部飲みます" in alert.text
+    assert "<!channel>" not in alert.text.replace("<!here>", "")  # the person's words escaped
+    assert any("リスクが「緊急" in t for t in counselors.thread(held))

@@ -8,10 +8,11 @@ import time
 from datetime import UTC, datetime
 
 from bot.screening.types import RiskLevel
-from escalation.model import Counselor
+from escalation.cases import EXPIRE, REDACT
+from escalation.model import Actor, Counselor
 from tests.escalation.live import Counselors, LinePerson, until
 from tests.escalation.slack_api import SlackStandIn
-from tests.escalation.support import COUNSELORS, Desk
+from tests.escalation.support import COUNSELORS, SUPERVISOR, SUPERVISORS, Desk
 from tests.fakes.line_api import LineStandIn
 from tests.harness import RunningApp
 
@@ -196,3 +197,94 @@ async def test_the_console_shows_a_deleted_case_as_deleted(redis_url: str, key_p
         shown = state["closed"][0]
         assert shown["state_line"] == "本人の希望で削除されました"
         assert shown["triggers"] == [] and shown["log"] == []
+
+
+async def _alive_at(desk: Desk, key: str, at_ms: int) -> bool:
+    """Whether `key` is still in Redis at `at_ms`, by its real TTL (nothing faked)."""
+    ttl = int(await desk.redis.pttl(key))
+    return ttl == -1 or (ttl >= 0 and int(time.time() * 1000) + ttl > at_ms)
+
+
+async def test_the_bots_slack_posts_are_still_known_when_retention_cleans_up(
+    desk: Desk, slack: SlackStandIn
+) -> None:
+    """The clean-up at the end of the retention period deletes the bot's thread lines and
+    supervisor alerts (they quote the person) from the list of those posts; that list must
+    still be in Redis then, even when the service was down at the moment (here: an hour) or
+    the case stayed open long after the bot last posted in it."""
+    supervisor = Actor(Counselor("slack", SUPERVISOR), supervisor=True)
+    down_ms = 3_600_000
+    conv = await desk.person("Uposts", ("person", "駅のホームにいる"))
+    closed = await desk.open(conv, "今から飛び込みます", RiskLevel.IMMINENT)
+    await desk.card_of(closed.case_id)
+    await desk.book.claim(closed.case_id, Counselor("slack", "UALICE"))
+    await desk.book.close(
+        closed.case_id, supervisor, outcome="referred", summary="救急へ", why="救急につないだ"
+    )
+    await desk.drained()
+    # An open case whose counselor kept writing long after the bot's last post in it.
+    held = await desk.open(await desk.person("Uheld"), "もう飛び込む", RiskLevel.IMMINENT)
+    ts = await desk.card_of(held.case_id)
+    await desk.book.claim(held.case_id, Counselor("slack", "UBOB"))
+    await desk.drained()
+    later_ms = int(time.time() * 1000) + 20 * DAY
+    await desk.book.counselor_wrote(
+        held.case_id,
+        Counselor("slack", "UBOB"),
+        "大丈夫ですか",
+        channel=COUNSELORS,
+        ts=f"{later_ms / 1000:.6f}",
+        now_ms=later_ms,
+    )
+    await desk.drained()
+    posts: dict[str, list[str]] = {}
+    due: dict[str, int] = {}
+    for case_id, kind in ((closed.case_id, REDACT), (held.case_id, EXPIRE)):
+        posts[case_id] = [
+            str(p).partition("|")[2]
+            for p in await desk.redis.lrange(desk.keys.case_posts(case_id), 0, -1)
+        ]
+        assert posts[case_id]  # thread lines and the supervisor alert
+        score = await desk.redis.zscore(desk.keys.timers, desk.book.timer_member(kind, case_id))
+        assert score is not None
+        due[case_id] = int(score)
+        for key in (desk.keys.case(case_id), desk.keys.case_posts(case_id)):
+            assert await _alive_at(desk, key, due[case_id] + down_ms), key
+    assert any(p.channel == SUPERVISORS for p in slack.posts() if p.ts in posts[closed.case_id])
+    # The clean-up runs when the service is back; every bot post of both cases goes.
+    at = max(due.values()) + down_ms
+    while await desk.runtime.timers.fire_timers(at):
+        pass
+    while await desk.runtime.timers.fire_timers(at + 1000):
+        pass
+    await desk.drained()
+    deleted = {m.ts for m in slack.deleted}
+    for case_id in posts:
+        assert set(posts[case_id]) <= deleted, case_id
+        assert await desk.redis.llen(desk.keys.case_posts(case_id)) == 0
+    assert "死にたい" not in slack.find(ts).text and "飛び込む" not in slack.find(ts).text
+
+
+async def test_the_supervisor_is_told_when_someone_in_an_imminent_case_stops_or_deletes(
+    app: RunningApp, line: LineStandIn, slack: SlackStandIn
+) -> None:
+    counselors = Counselors(app, slack)
+    stops, deletes = LinePerson(app, line, "imminent-stops"), LinePerson(app, line, "imminent-del")
+    cases = []
+    for person in (stops, deletes):
+        await person.started()
+        await person.say("今夜、薬を全部飲みます")
+        cases.append(await counselors.case_of(person))
+    await counselors.press("case_claim", cases[1], "UALICE")
+    await deletes.wait_for("相談員につながりました")
+    await counselors.drained()
+    before = {m.ts for m in slack.posts(SUPERVISORS)}
+    await stops.say("やめる")
+    await deletes.say("データを消して")
+    await deletes.tap("消す")
+    await counselors.drained()
+    told = [m.text for m in slack.posts(SUPERVISORS) if m.ts not in before]
+    assert any(cases[0].case_id in t and "本人が相談を終えました" in t for t in told), told
+    assert any(cases[1].case_id in t and "記録が削除されました" in t for t in told), told
+    for text in told:
+        assert "薬を全部飲みます" not in text  # what the supervisor is told has no words

@@ -8,7 +8,7 @@ import json
 
 from tests.escalation.live import Counselors, LinePerson, until
 from tests.escalation.slack_api import SlackStandIn
-from tests.escalation.support import COUNSELORS, SUPERVISOR
+from tests.escalation.support import COUNSELORS, SUPERVISOR, SUPERVISORS
 from tests.fakes.line_api import LineStandIn
 from tests.harness import RunningApp
 
@@ -177,3 +177,52 @@ async def test_stickers_and_images_reach_the_counselor_and_the_bot_answers_kindl
     assert "119" in danger
     await counselors.drained()
     assert (await counselors.reload(case.case_id)).risk.label == "imminent"
+
+
+async def test_the_persons_words_cannot_ping_or_link_from_the_supervisor_alert(
+    app: RunningApp, line: LineStandIn, slack: SlackStandIn
+) -> None:
+    """An imminent alert quotes the person's own message when it was the message as a whole
+    that raised the risk (here: resolve after crisis words)."""
+    counselors = Counselors(app, slack)
+    person = LinePerson(app, line, "hostile-imminent")
+    await person.started()
+    await person.say("もう死にたい")
+    case = await counselors.case_of(person)
+    await person.say("もう決めたから <!channel> <@U0BOSS> <https://evil.example|ここを見て>")
+    await counselors.drained()
+    [alert] = [m for m in slack.posts(SUPERVISORS) if case.case_id in m.text]
+    assert alert.text.startswith("<!here> ")  # the alert's own mention, from the template
+    words, _, link = alert.text.removeprefix("<!here> ").rpartition(" <https://tsunagari")
+    assert "もう決めたから" in words and "ここを見て" in words
+    assert unsafe(words) == [], words
+    assert link.endswith(f"|{case.case_id}>")
+
+
+async def test_video_audio_files_and_places_reach_the_counselor_as_placeholders(
+    app: RunningApp, line: LineStandIn, slack: SlackStandIn
+) -> None:
+    person, counselors, case = await claimed(app, line, slack, "more-media")
+    sent = {
+        "video": {"duration": 3000, "contentProvider": {"type": "line"}},
+        "audio": {"duration": 3000, "contentProvider": {"type": "line"}},
+        "file": {"fileName": "家計.pdf", "fileSize": 2048},
+        "location": {
+            "title": "自宅",
+            "address": "東京都千代田区1-1",
+            "latitude": 35.68,
+            "longitude": 139.76,
+        },
+    }
+    for kind, fields in sent.items():
+        assert await person.media(kind, **fields) == []  # the counselor is talking
+    await counselors.drained()
+    thread = counselors.thread(case)
+    for placeholder in (
+        "（動画が送られました）",
+        "（音声が送られました）",
+        "（ファイルが送られました）",
+        "（位置情報が送られました）",
+    ):
+        assert any(placeholder in t for t in thread), (placeholder, thread)
+    assert not any("千代田区" in t or "家計.pdf" in t for t in thread)

@@ -123,6 +123,11 @@ async def test_actions_are_checked_against_the_card_the_channel_and_the_organisa
     await until(lambda: counselors.ephemeral_to("UFOREIGN"))
     assert "別の組織" in counselors.ephemeral_to("UFOREIGN")[-1]
     assert (await counselors.reload(a.case_id)).state == "queued"
+    # A payload that names no team at all (Slack always does) is refused the same way.
+    await counselors.press("case_claim", a, "UNOTEAM", team=None)
+    await until(lambda: counselors.ephemeral_to("UNOTEAM"))
+    assert "別の組織" in counselors.ephemeral_to("UNOTEAM")[-1]
+    assert (await counselors.reload(a.case_id)).state == "queued"
     await counselors.press("case_claim", a, "UALICE")
     await first.wait_for("相談員につながりました")
     before = len(first.texts())
@@ -211,3 +216,78 @@ async def test_a_flagged_message_on_line_reaches_the_supervisor_at_once(
         case.case_id in m.text and "他の人を傷つけるおそれ" in m.text
         for m in slack.posts(SUPERVISORS)
     )
+
+
+async def test_the_holder_hands_back_an_imminent_case_only_with_a_sign_off_and_the_crisis_ends(
+    app: RunningApp, line: LineStandIn, slack: SlackStandIn
+) -> None:
+    person, counselors, case = await imminent_case(app, line, slack, "hand-back-signoff")
+    await counselors.press("case_claim", case, "UALICE")
+    await person.wait_for("相談員につながりました")
+    await counselors.press("case_hand_back", case, "UALICE")
+    assert slack.views[-1]["view"]["callback_id"] == "case_hand_back_modal"  # a reason first
+    await counselors.requests.submit_hand_back(case.case_id, "落ち着いて話せた", user="UALICE")
+    await counselors.drained()
+    asked = await counselors.reload(case.case_id)
+    assert asked.state == "claimed"  # not handed back: a supervisor must sign off
+    assert asked.pending_close is not None and asked.pending_close.hand_back
+    assert any("承認を求めました" in t for t in counselors.ephemeral_to("UALICE"))
+    assert not any("またこのチャットがお話を聞きます" in t for t in person.texts())
+    alert = next(m for m in slack.posts(SUPERVISORS) if "承認" in m.text)
+    # A supervisor's approval pressed anywhere but the supervisor channel does nothing.
+    await counselors.press("case_approve", case, SUPERVISOR)  # on the card, counselor channel
+    await until(lambda: counselors.ephemeral_to(SUPERVISOR))
+    assert "このケースのカードのものではありません" in counselors.ephemeral_to(SUPERVISOR)[-1]
+    assert (await counselors.reload(case.case_id)).state == "claimed"
+    await counselors.press(
+        "case_approve", case, SUPERVISOR, channel=SUPERVISORS, message_ts=alert.ts
+    )
+    await person.wait_for("またこのチャットがお話を聞きます")
+    back = await counselors.reload(case.case_id)
+    assert back.state == "handed_back"
+    assert back.signoff is not None and back.signoff.requested_by == "slack:UALICE"
+    assert back.signoff.by == f"slack:{SUPERVISOR}" and back.signoff.why == "落ち着いて話せた"
+    # Handed back, the conversation leaves the crisis: a plain request is a plain request.
+    await counselors.drained()
+    alerts = len(slack.posts(SUPERVISORS))
+    answer = "\n".join(await person.say("相談員と話したい"))
+    assert "119" not in answer and "110" not in answer
+    again = await counselors.case_of(person)
+    assert again.case_id != case.case_id
+    assert again.reason == "request" and again.risk < RiskLevel.HIGH
+    await counselors.drained()
+    assert len(slack.posts(SUPERVISORS)) == alerts
+
+
+async def test_another_organisation_can_neither_close_nor_hand_back_nor_approve(
+    app: RunningApp, line: LineStandIn, slack: SlackStandIn
+) -> None:
+    person, counselors, case = await imminent_case(app, line, slack, "foreign-close")
+    await counselors.press("case_claim", case, "UALICE")
+    await person.wait_for("相談員につながりました")
+    await counselors.requests.submit_close(
+        case.case_id, "listened", user="UALICE", why="落ち着いた"
+    )
+    await counselors.drained()
+    alert = next(m for m in slack.posts(SUPERVISORS) if "承認" in m.text)
+    # Someone of another organisation in the shared channel, on the card and in the dialogs.
+    foreign = {"team": "TOTHER"}
+    await counselors.press("case_close", case, "UFOREIGN", **foreign)
+    await counselors.press("case_hand_back", case, "UFOREIGN", **foreign)
+    await counselors.press(
+        "case_approve", case, "UFOREIGN", channel=SUPERVISORS, message_ts=alert.ts, **foreign
+    )
+    await counselors.requests.submit_close(
+        case.case_id, "listened", user="UFOREIGN", why="x", team="TOTHER"
+    )
+    await counselors.requests.submit_hand_back(case.case_id, "x", user="UFOREIGN", team="TOTHER")
+    await until(lambda: len(counselors.ephemeral_to("UFOREIGN")) >= 5)
+    assert all("別の組織" in t for t in counselors.ephemeral_to("UFOREIGN"))
+    assert not slack.views or all(
+        v.get("trigger_id") is None or "UFOREIGN" not in json.dumps(v) for v in slack.views
+    )
+    await counselors.drained()
+    still = await counselors.reload(case.case_id)
+    assert still.state == "claimed" and still.holder == Counselor("slack", "UALICE")
+    assert still.pending_close is not None and still.pending_close.by == "slack:UALICE"
+    assert not any("ここでいったん終わりです" in t for t in person.texts())

@@ -4,9 +4,11 @@ and an offer to be told when the hours begin. Reminders are capped and spaced.""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -172,3 +174,100 @@ async def test_the_queued_notice_comes_once_with_the_place_in_line(
         await person.say("相談員と話したい")  # asking again joins the case, no second notice
         await Counselors(app, slack).drained()
         assert sum("順番に並びました" in t for t in person.texts()) == 1
+
+
+WAIT = re.compile(r"いま(\d+)番目で、あと(\d+)分くらい")
+
+
+async def test_on_line_the_wait_only_shrinks_and_reminders_are_capped_and_spaced(
+    app: RunningApp, line: LineStandIn, slack: SlackStandIn
+) -> None:
+    """What a waiting person reads on LINE: the place and the wait when queued, then at most
+    three reminders, 15 minutes apart or more, whose wait never grows unless someone more
+    urgent came ahead (config: first 5 + 10 per case ahead; reminders 3, 15 minutes)."""
+    counselors = Counselors(app, slack)
+    ahead = LinePerson(app, line, "waits-ahead")
+    person = LinePerson(app, line, "waits")
+    for someone in (ahead, person):
+        await someone.started()
+        await someone.say("相談員と話したい")
+    first = await counselors.case_of(ahead)
+    mine = await counselors.case_of(person)
+    told = WAIT.search(await person.wait_for("順番に並びました"))
+    assert told is not None and (told[1], told[2]) == ("2", "15")
+    # Ten minutes pass (timers fired at that time), and the case ahead is taken.
+    t0 = mine.opened_ms
+    timers = app.services.escalation.timers
+    heard: list[tuple[int, str]] = []
+
+    async def at(minutes: int) -> None:
+        before = len(person.texts())
+        while await timers.fire_timers(t0 + minutes * 60_000):
+            pass
+        await counselors.drained()
+        heard.extend((minutes, t) for t in person.texts()[before:] if "お待たせして" in t)
+
+    for minute in (5, 10):
+        await at(minute)
+    assert heard == []  # not before 15 minutes
+    await counselors.press("case_claim", first, "UALICE")
+    await ahead.wait_for("相談員につながりました")
+    await at(15)
+    assert len(heard) == 1
+    moved = WAIT.search(heard[-1][1])
+    assert moved is not None and moved[1] == "1" and int(moved[2]) <= 5  # first now, sooner
+    # Someone in crisis comes ahead: second again, and only then the wait grows.
+    urgent = LinePerson(app, line, "waits-urgent")
+    await urgent.started()
+    await urgent.say("もう死にたい")
+    await counselors.case_of(urgent)
+    for minute in range(20, 125, 5):
+        await at(minute)
+    assert [m for m, _ in heard] == [15, 30, 45]  # capped at 3, 15 minutes apart
+    behind = WAIT.search(heard[1][1])
+    assert behind is not None and behind[1] == "2" and int(behind[2]) <= 15
+    last = WAIT.search(heard[2][1])
+    assert last is None or int(last[2]) <= int(behind[2])
+    assert (await counselors.reload(mine.case_id)).reminders == 3
+
+
+async def test_the_hotlines_a_person_on_line_gets_are_listed_by_whether_they_answer_now(
+    redis_url: str, key_prefix: str, line: LineStandIn, slack: SlackStandIn, tmp_path: Path
+) -> None:
+    """An admin's hours in config/hotlines.yaml: いのちの電話 answers now, #いのちSOS does not;
+    the crisis answer says so, open lines first, 24時間 only for 24-hour lines."""
+    config = config_copy(tmp_path)
+    now = datetime.now(UTC).astimezone(ZoneInfo("Asia/Tokyo"))
+
+    def hours(start: datetime, length: int) -> str:
+        """Whole hours from `start`'s hour, split at midnight (a YAML list of ranges)."""
+        first, end = start.hour, start.hour + length
+        ranges = [f"{first:02d}:00-{min(end, 24):02d}:00"]
+        if end > 24:
+            ranges.append(f"00:00-{end - 24:02d}:00")
+        return "[" + ", ".join(f'"{r}"' for r in ranges) + "]"
+
+    path = config / "hotlines.yaml"
+    text = path.read_text(encoding="utf-8")
+    inochi = (
+        '      daily: ["16:00-21:00"]\n      monthly:\n        10: ["08:00-24:00"]\n'
+        '        11: ["00:00-08:00"]\n'
+    )
+    sos = "    hours: 曜日によって時間がちがいます\n    always_open: false\n"
+    assert inochi in text and sos in text
+    # Open from this hour for two (so never just ending), closed now and for three hours.
+    text = text.replace(inochi, f"      daily: {hours(now, 2)}\n")
+    later = hours(now + timedelta(hours=3), 1)
+    text = text.replace(sos, f"{sos}    open:\n      daily: {later}\n")
+    path.write_text(text, encoding="utf-8")
+    async with line_and_slack(redis_url, key_prefix, line, slack, config_dir=config) as app:
+        person = LinePerson(app, line, "hotlines-now")
+        await person.started()
+        answer = (await person.say("もう死にたい"))[0]
+    lines = [line for line in answer.splitlines() if line.startswith("・")]
+    assert lines[0].startswith("・よりそいホットライン 0120-279-338（24時間）")
+    assert "0120-783-556" in lines[1] and "いま受付中" in lines[1]  # open now: next
+    assert "0120-061-338" in lines[-1] and "いまは時間外" in lines[-1]  # closed now: last
+    assert "24時間" not in lines[1] + lines[-1]  # only 24-hour lines are called 24時間
+    for listed in lines:
+        assert listed.count("（") <= 1, listed
