@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import dataclasses
+import gc
 import hashlib
 import hmac
 import json
@@ -30,6 +32,7 @@ from bot.settings import Settings
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "test-channel-secret"
 ACCESS_TOKEN = "test-access-token"
+WORKER_BLOCK_MS = 100
 
 
 def sign(body: bytes, secret: str = SECRET) -> str:
@@ -138,6 +141,10 @@ async def running_app(
     settings: Settings, *, bundle: Callable[[], Bundle] | None = None, with_desk: bool = True
 ) -> AsyncIterator[RunningApp]:
     app = create_app(settings, bundle=bundle, with_desk=with_desk)
+    services: Services = app.state.services
+    # The worker's blocking read returns at least this often; the app stops only after it has
+    # (1 s by default: a second of every test's teardown).
+    services.worker.config = dataclasses.replace(services.worker.config, block_ms=WORKER_BLOCK_MS)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -158,6 +165,10 @@ async def running_app(
         server.should_exit = True
         await task
         sock.close()
+        # The lifespan froze everything loaded so far (gc.freeze, right for one long-lived
+        # process); in a test process that starts hundreds of apps, give it back to the
+        # collector so finished apps' objects do not pile up.
+        gc.unfreeze()
 
 
 class LocalChat:
