@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     bot_shutdown_grace_s: float = Field(default=15.0, ge=0, alias="BOT_SHUTDOWN_GRACE_S")
     bot_intake_timeout_s: float = Field(default=1.2, gt=0, alias="BOT_INTAKE_TIMEOUT_S")
     bot_line_timeout_s: float = Field(default=10.0, gt=0, alias="BOT_LINE_TIMEOUT_S")
+    bot_outbox_lease_s: float = Field(default=10.0, gt=0, alias="BOT_OUTBOX_LEASE_S")
     # With Chat mode on in LINE: mark the person's messages read only when a counselor has
     # read them (markAsRead with the webhook's token), never just because the bot answered.
     line_mark_as_read: bool = Field(default=False, alias="LINE_MARK_AS_READ")

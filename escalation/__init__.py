@@ -176,7 +176,7 @@ def build_escalation(
     *,
     config: Callable[[], EscalationConfig] | None = None,
     clock: Callable[[], datetime] | None = None,
-    outbox_lease_s: float = 10.0,
+    outbox_lease_s: float | None = None,
 ) -> EscalationRuntime:
     """Assemble the counselor side. Slack when `settings.slack_enabled`, else the console
     board; the console page is served whenever `settings.dev_pages_enabled`."""
@@ -184,7 +184,8 @@ def build_escalation(
         settings.bot_config_dir, interval_s=settings.bot_reload_interval_s
     )
     clock = clock or (lambda: datetime.now(UTC))
-    outbox = Outbox(redis, keys, lease_s=outbox_lease_s)
+    lease_s = settings.bot_outbox_lease_s if outbox_lease_s is None else outbox_lease_s
+    outbox = Outbox(redis, keys, lease_s=lease_s)
     board: Board
     clients: list[AsyncWebClient] = []
     slack_client: AsyncWebClient | None = None
