@@ -4,28 +4,30 @@ With ``REDIS_URL`` set, tests use that server (CI points it at the machine's Red
 one embedded server (the same one `make run` uses) is started for the session. Each test gets
 its own key prefix, so suites running at the same time never see each other's keys.
 
-The screener is loaded once per distinct content of its files (see `_screener_loaded_once`).
+The screener is loaded once per distinct content of its files, and each distinct YAML text is
+parsed once (see `_screener_loaded_once` and `_yaml_parsed_once`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import redis as redis_sync
 import redis.asyncio as aioredis
 
 import bot.screening
+import bot.yamlio
 from bot.screening import Screener
 from bot.screening.config import FILES as SCREENER_FILES
 from bot.store.keys import Keys
 from bot.store.redis import EmbeddedRedis, make_client
-from tests.harness import RunningApp, make_settings, running_app
+from tests.harness import RunningApp, delete_keys, make_settings, running_app
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,6 +89,36 @@ def _screener_loaded_once() -> Iterator[None]:
         yield
 
 
+class _ParsedOnce:
+    """The admin files' YAML loader (ruamel, round-trip, with line numbers), remembering each
+    text it parsed. Every call gets a fresh copy (a pickle round trip keeps the types, keys
+    and line numbers exactly, and is some 20 times faster than parsing), so whatever a loader
+    does with its data never reaches the next one. A text that fails to parse raises as before
+    and is not remembered."""
+
+    def __init__(self, real: Any, parsed: dict[str, bytes]) -> None:
+        self._real = real
+        self._parsed = parsed
+
+    def load(self, text: str) -> Any:
+        blob = self._parsed.get(text)
+        if blob is None:
+            blob = pickle.dumps(self._real().load(text), protocol=pickle.HIGHEST_PROTOCOL)
+            self._parsed[text] = blob
+        return pickle.loads(blob)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _yaml_parsed_once() -> Iterator[None]:
+    """Parsing the shipped YAML with ruamel takes 0.3-0.5 s, done again by every app start,
+    LiveConfig, check_dialogs and screener config test; each distinct text is parsed once."""
+    real = bot.yamlio._yaml
+    parsed: dict[str, bytes] = {}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bot.yamlio, "_yaml", lambda: _ParsedOnce(real, parsed))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fresh_screener(request: pytest.FixtureRequest) -> Iterator[None]:
     """Under the `fresh_screener` marker every Screener.load really loads."""
@@ -118,14 +150,7 @@ def key_prefix(redis_url: str) -> Iterator[str]:
     it is deleted afterwards, so a shared Redis does not fill up run after run."""
     prefix = f"t{uuid.uuid4().hex[:12]}"
     yield prefix
-    client = redis_sync.Redis.from_url(redis_url)
-    try:
-        for key in client.scan_iter(match=f"{prefix}:*", count=1000):
-            client.unlink(key)
-    except redis_sync.RedisError:
-        pass  # a test that stopped Redis on purpose: nothing to clean
-    finally:
-        client.close()
+    delete_keys(redis_url, prefix)
 
 
 @pytest.fixture

@@ -81,6 +81,21 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def delete_keys(redis_url: str, prefix: str) -> None:
+    """Delete whatever a test (or a server it started) left under its key prefix, so a shared
+    Redis does not fill up run after run."""
+    import redis as redis_sync
+
+    client = redis_sync.Redis.from_url(redis_url)
+    try:
+        for key in client.scan_iter(match=f"{prefix}:*", count=1000):
+            client.unlink(key)
+    except redis_sync.RedisError:
+        pass  # a test that stopped Redis on purpose: nothing to clean
+    finally:
+        client.close()
+
+
 def make_settings(
     redis_url: str, key_prefix: str, line_url: str | None = None, **overrides: Any
 ) -> Settings:
