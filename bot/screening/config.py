@@ -758,6 +758,9 @@ def _grammar(loader: _Loader, data: Any) -> Grammar:
                     f"markers '{name}': '{word}' has no word in it",
                 )
         lists[name] = frozenset(words)
+    if "now" in lists and "negation" in lists:
+        # なう (now, net slang) has ない as its dictionary form: a negation is never "now"
+        lists["now"] = lists["now"] - lists["negation"]
     return Grammar(**lists)
 
 

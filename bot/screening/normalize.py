@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, NamedTuple
 
+import jaconv
+
 # Characters removed before matching: controls (except newline), format characters (bidi
 # overrides, zero-width joiners), variation selectors, emoji and pictographs, tags.
 _DROP = re.compile(
@@ -104,6 +106,147 @@ class Normalized(NamedTuple):  # a tuple: one per message, cheaper than a frozen
             )
             return pos, pos
         return self.starts[start], self.ends[end - 1]
+
+
+# Japanese typed in latin letters (ima eki no ho-mu. densha kuru made matteru) is read as kana,
+# but only a run of two or more words that all convert, with a Japanese function word in it and
+# no common English word (i made a cake stays English).
+_ROMAJI_RUN: Final = re.compile(r"[a-z][a-z'\-~]*(?:[ ,.!?]+[a-z][a-z'\-~]*)+")
+_ROMAJI_WORD: Final = re.compile(r"[a-z][a-z'\-]*")
+_ROMAJI_FUNCTION: Final = frozenset(
+    {
+        "no",
+        "wa",
+        "ga",
+        "wo",
+        "ni",
+        "de",
+        "made",
+        "kara",
+        "mou",
+        "mo",
+        "ima",
+        "desu",
+        "masu",
+        "kedo",
+        "yo",
+        "ne",
+        "dakara",
+        "nai",
+        "tai",
+        "shitai",
+        "shinitai",
+        "kietai",
+        "tsurai",
+        "sayonara",
+        "sayounara",
+        "matteru",
+        "iru",
+        "kuru",
+        "iku",
+        "suru",
+        "shita",
+        "nda",
+        "dayo",
+    }
+)
+_ENGLISH_WORDS: Final = frozenset(
+    {
+        "the",
+        "a",
+        "an",
+        "i",
+        "you",
+        "is",
+        "am",
+        "are",
+        "to",
+        "and",
+        "of",
+        "my",
+        "me",
+        "it",
+        "this",
+        "that",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "so",
+        "just",
+        "be",
+        "was",
+        "have",
+        "im",
+        "dont",
+        "not",
+        "what",
+        "how",
+        "we",
+        "they",
+        "he",
+        "she",
+        "your",
+        "all",
+        "will",
+        "do",
+        "did",
+        "if",
+        "but",
+        "or",
+        "its",
+        "been",
+        "get",
+        "got",
+        "go",
+        "going",
+        "want",
+        "like",
+        "know",
+        "think",
+        "feel",
+        "no one",
+        "can",
+        "cant",
+        "there",
+        "here",
+        "when",
+        "up",
+        "out",
+        "lol",
+        "romaji",
+        "roma",
+        "ok",
+        "okay",
+        "yes",
+        "sorry",
+        "please",
+        "help",
+        "today",
+        "now",
+        "again",
+        "last",
+    }
+)
+
+
+_ROMAJI_PARTICLES: Final = {"wa": "は", "wo": "を", "o": "を", "e": "へ"}  # said apart as particles
+
+
+def _romaji(match: re.Match[str]) -> str:
+    run = match.group(0)
+    words = _ROMAJI_WORD.findall(run)
+    if (
+        len(words) < 2
+        or any(w in _ENGLISH_WORDS for w in words)
+        or not any(w in _ROMAJI_FUNCTION for w in words)
+    ):
+        return run
+    kana = _ROMAJI_WORD.sub(
+        lambda m: _ROMAJI_PARTICLES.get(m.group(0)) or str(jaconv.alphabet2kana(m.group(0))), run
+    )
+    return run if any("a" <= ch <= "z" for ch in kana) else kana
 
 
 def _rewrite(
@@ -196,6 +339,7 @@ class Normalizer:
         # Emoji keep their meaning as words (💊 → 薬): a run of the same emoji is one word, set
         # apart by spaces so that it never joins the words around it.
         self._emoji = dict(emoji or {})
+        self._emoji_keys = sorted(self._emoji, key=len, reverse=True)
         self._emoji_re: re.Pattern[str] | None = None
         if self._emoji:
             keys = sorted(self._emoji, key=len, reverse=True)
@@ -275,16 +419,35 @@ class Normalizer:
         )
         if self._spelling is not None and self._may_spell(text):
             text, starts, ends = _rewrite(text, starts, ends, self._spelling, self._spell)
+        if self._spelling is not None and _ROMAJI_RUN.search(text):
+            # after the spelling rules (kms, shinitai), so that they keep the first go
+            text, starts, ends = _rewrite(text, starts, ends, _ROMAJI_RUN, _romaji)
         return Normalized(text, starts, ends)
 
     def _emoji_word(self, match: re.Match[str]) -> str:
+        """A run of emoji: one word per different emoji in it (💊🪢 → 薬 ロープ)."""
         run = match.group(0)
-        for key in sorted(self._emoji, key=len, reverse=True):
-            if run.startswith(key):
-                return f" {self._emoji[key]} "
-        return ""
+        keys = self._emoji_keys
+        words: list[str] = []
+        i = 0
+        while i < len(run):
+            key = next((k for k in keys if run.startswith(k, i)), None)
+            if key is None:
+                i += 1  # a joiner or variation selector
+                continue
+            word = self._emoji[key]
+            if not words or words[-1] != word:
+                words.append(word)
+            i += len(key)
+        return f" {' '.join(words)} " if words else ""
 
     def _needs_more(self, text: str) -> bool:
+        if (
+            self._spelling is not None
+            and " " in text
+            and any(_romaji(m) != m.group(0) for m in _ROMAJI_RUN.finditer(text))
+        ):
+            return True  # ima eki no ho-mu: Japanese typed in latin letters
         if _TRIPLE.search(text) or (_STRETCH_CHARS.search(text) and _OTHER_REWRITE.search(text)):
             return True
         if (" " in text or "." in text) and (_SPACED.search(text) or _DOTTED_PAIR.search(text)):

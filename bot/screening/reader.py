@@ -109,6 +109,14 @@ class Grammar:
     rumination: frozenset[str]
     overcome: frozenset[str]
     why_words: frozenset[str]
+    reflexive: frozenset[str]
+    harm_verbs: frozenset[str]
+    pro_verbs: frozenset[str]
+    need_words: frozenset[str]
+    future_words: frozenset[str]
+    amount_words: frozenset[str]
+    load_words: frozenset[str]
+    play_words: frozenset[str]
 
 
 GRAMMAR_LISTS: Final = tuple(Grammar.__dataclass_fields__)
@@ -391,6 +399,14 @@ class ClauseReader:
                     continue
                 if (
                     t.surface in ("、", ",")
+                    and quote_pending
+                    and i > 0
+                    and tokens[i - 1].key in ("は", "と", "って")
+                ):
+                    i += 1  # 生きたいとは、どうしても思えない: the thought verb after the comma
+                    continue
+                if (
+                    t.surface in ("、", ",")
                     and nxt is not None
                     and nxt.key in ("って", "と")
                     and negations
@@ -401,6 +417,15 @@ class ClauseReader:
                     feats.add(QUESTION)
                 break
             pos = t.pos
+            if (
+                key == "どう"
+                and i + 3 < n
+                and tokens[i + 1].key == "する"
+                and tokens[i + 2].key == "て"
+                and tokens[i + 3].key == "も"
+            ):
+                i += 4  # どうしても: an adverb, not a concession
+                continue
             if pos == "助動詞":
                 after_te = False
                 if key in g.desire:
@@ -519,6 +544,10 @@ class ClauseReader:
                 i += 1
                 continue
             if pos == "動詞":
+                if key in ("遣る", "やる") and i + 1 < n and tokens[i + 1].key in ("方", "かた"):
+                    feats.add(THOUGHT)  # いなくなるやり方ばかり検索: thinking of how
+                    i += 2
+                    continue
                 if purpose_pending and key in g.purpose_verbs:
                     feats.update((PURPOSE, INTENT))
                     purpose_pending = False
@@ -622,7 +651,27 @@ class ClauseReader:
                     feats.add(INTENT)  # 死ぬ気でいる
                     i += 1
                     continue
+                if key in g.good_words and (CONDITIONAL in feats or better_pending):
+                    feats.add(EVALUATION)  # 死ねば済む, いなくなれば収まる
+                    i += 1
+                    continue
                 break
+            if (
+                CONDITIONAL in feats
+                and not negations
+                and (
+                    (key in _QUANTITY_WORDS and pos in ("名詞", "副詞"))
+                    or (
+                        pos == "形容詞"
+                        and t.cform.startswith("連用形")
+                        and key not in ("ない", "無い")
+                    )
+                )
+            ):
+                i += (
+                    1  # 死ねば全部チャラ, いなくなれば丸く収まる: what the condition brings follows
+                )
+                continue
             if pos == "形容詞":
                 if key in ("ない", "無い"):
                     if only_pending:
@@ -818,15 +867,22 @@ class ClauseReader:
                 continue
             if key in g.third_person and in_clause and j + 2 <= first:
                 after = tokens[j + 1]
-                if after.key == "の" and tokens[j + 2].key not in (
-                    "日",
-                    "事",
-                    "こと",
-                    "為",
-                    "ため",
-                    "せい",
-                    "所",
-                    "ところ",
+                if (
+                    after.key == "の"
+                    and tokens[j + 2].key
+                    not in (
+                        "日",
+                        "事",
+                        "こと",
+                        "為",
+                        "ため",
+                        "せい",
+                        "所",
+                        "ところ",
+                    )
+                    # the thing owned is what the match is about: no verb between them
+                    # (叔父の車で送ってもらって、睡眠薬を集めた is the person's own act)
+                    and not any(tokens[x].pos == "動詞" for x in range(j + 2, first))
                 ):
                     subject = "other"  # 彼氏の腕に切った跡, 同僚の机に遺書 (not 母の日, 母のため)
                     possessive = True

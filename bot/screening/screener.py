@@ -12,6 +12,7 @@ words the person wrote, and becomes a line on the counselor's case card.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -22,7 +23,7 @@ from bot.screening.config import Chain, Concept, Idiom, ScreeningConfig, load_co
 from bot.screening.matcher import PatternSet, Stream
 from bot.screening.normalize import Normalized, Normalizer, fold_katakana
 from bot.screening.reader import ClauseReader, Context, Reading
-from bot.screening.tokens import KIND_END, KIND_WORD, SudachiTokenizer, Token
+from bot.screening.tokens import KIND_END, KIND_PUNCT, KIND_WORD, SudachiTokenizer, Token
 from bot.screening.types import (
     PathwayMatch,
     RiskLevel,
@@ -148,6 +149,12 @@ class Screener:
             for regex in idiom.regexes:
                 self._idioms.add_regex(regex, idiom)
         self._by_id = {c.id: c for c in config.concepts}
+        self._strong_ids = frozenset(c.id for c in config.concepts if c.strong)
+        # the concept a self-injury with no self-harm word is shown as (自傷)
+        self._injury_concept = self._by_id.get("self_harm", _RECURRENCE)
+        self._no_future_concept = self._by_id.get("hopeless", _RECURRENCE)
+        self._pills_concept = self._by_id.get("pills", _RECURRENCE)
+        self._water_concept = self._by_id.get("high_place", _RECURRENCE)
         # per-message scratch (screening runs on one thread; set at the start of each _decide)
         self._recent: set[int] = set()
         self._ruminating = False
@@ -155,6 +162,9 @@ class Screener:
         self._why = False
         self._at_place = False
         self._cues: frozenset[str] = frozenset()
+        self._resolute = False
+        self._jump_said = False
+        self._keys: frozenset[str] | set[str] = frozenset()
         self._harm_hits: list[Hit] = []
         self._child_hits: list[Hit] = []
         self._tokens: list[Token] = []
@@ -384,9 +394,12 @@ class Screener:
                 )
         keys = info.keys
         surfaces = info.surfaces
+        self._keys = keys | surfaces
         laughing = bool((keys | surfaces) & g.laughter)
         earnest = bool((keys | surfaces) & g.earnest)
         finality_words = bool(keys & g.finality)
+        # said with resolve: もう / 決めた in the message, or a decision said earlier
+        self._resolute = finality_words or bool(info.decide_verb) or "decided" in cues
         if "finality" in own_kinds:
             new_cues.add("finality")
             if strong_by_kind.get("finality"):
@@ -429,6 +442,7 @@ class Screener:
                 and h.context.subject != "self"
                 and not (h.reading.features & {rd.DESIRE, rd.VOLITIONAL, rd.INTENT, rd.WISH})
                 and h.concept.kind != "factor"
+                and not _media_in_other_clause(tokens, h, g)
                 else h
                 for h in hits
             ]
@@ -438,18 +452,31 @@ class Screener:
         all_cues = cues | new_cues
         self._cues = frozenset(all_cues)
         time_hits = [h for h in hits if h.concept.kind == "time" and not h.context.quoted]
+        own_times = [h for h in time_hits if not _scheduling_something(tokens, h, g)]
         if any(
-            h.reading.governor in ("する", "決める") or h.reading.has(rd.DECIDED) for h in time_hits
-        ) or (time_hits and "decided" in new_cues):
+            h.reading.governor in ("する", "決める") or h.reading.has(rd.DECIDED) for h in own_times
+        ) or (own_times and ("decided" in new_cues or "decided" in cues)):
             new_cues.add("decided_time")  # 12月24日にする, 金曜日に決めた
             all_cues = all_cues | {"decided_time"}
+        if any(
+            h.reading.governor in g.pro_verbs and not h.reading.has(rd.NEGATED) for h in time_hits
+        ):
+            new_cues.add("do_time")  # 卒業式の日にやる: "doing it" on a day
+        plain_do = _plain_pro_verb(tokens, self._reader, g)
+        if plain_do:
+            new_cues.add("pro_plain")
+        if (time_hits and "pro_plain" in cues) or (plain_do and "time_any" in cues):
+            new_cues.add("do_time")  # 決行する / 土曜の夕方: the day said in the next message
         time_sentences = {h.sentence for h in time_hits}
+        if any(h.concept.strong for h in time_hits):
+            new_cues.add("soon")  # 今夜, 今から, あと1時間
         quantity_sentences = {h.sentence for h in hits if h.reading.quantity} | info.quantity
         self._recent = info.recent
         self._ruminating = any(r in text for r in g.rumination)
         self._why = bool(keys & g.why_words)
         overcome = bool(keys & g.overcome) or any(w in text for w in ("乗り越え", "立ち直", "克服"))
         self._at_place = False
+        self._jump_said = False
         fills: list[Fill] = []
         benign = "benign_now" in new_cues
 
@@ -463,11 +490,31 @@ class Screener:
             kind = h.concept.kind
             r = h.reading
             c = h.context
+            now_after = h.last + 1 < len(tokens) and (
+                tokens[h.last + 1].key in g.now or tokens[h.last + 1].surface in g.now
+            )
+            if now_after and not c.now:
+                c = c._replace(now=True)  # ODなう: said as happening now
+                h = h._replace(context=c)
+            if (
+                c.cause
+                and h.first >= 2
+                and tokens[h.first - 1].key == "で"
+                and (
+                    any(t.begin <= tokens[h.first - 2].begin < t.end for t in time_hits)
+                    or tokens[h.first - 2].key in g.reflexive
+                    or tokens[h.first - 2].key == "手"
+                )
+            ):
+                c = c._replace(cause=False)  # 今日で終わりにする: a date, not a trivial cause
+                h = h._replace(context=c)
             own = self._own(h)
             in_sentence = kinds_by_sentence.get(h.sentence, set())
             timed = h.sentence in time_sentences or (
                 "decided_time" in all_cues and kind in ("death", "ending", "method")
             )
+            if kind == "ending" and _ends_something_else(tokens, h, g):
+                continue  # これ終わったら楽、週末だし: the week's work ends, not a life
             if kind == "factor":
                 if self._factor_owned(h):
                     add("factor", h)
@@ -577,6 +624,7 @@ class Screener:
                 if quit_reading is not None and (
                     quit_reading.has(rd.INTENT)
                     or (quit_reading.has(rd.VOLITIONAL) and not quit_reading.has(rd.TENTATIVE))
+                    or (self._resolute and not quit_reading.features - {rd.POLITE})
                 ):
                     add("intent", h)  # 生きていくことをやめようと思っています
                 elif quit_reading is not None and (
@@ -615,8 +663,9 @@ class Screener:
                         r.has(rd.DESIRE) and keys & {"ずっと", "永遠", "永久", "二度と", "このまま"}
                     )
                     or (r.has(rd.CONDITIONAL) and negated and r.has(rd.QUESTION))
+                    or (negated and r.has(rd.EVALUATION) and not r.has(rd.QUESTION))
                 ):
-                    add("passive", h)
+                    add("passive", h)  # 二度と起きなくていい
             elif kind == "born":
                 if negated and (r.has(rd.CONDITIONAL) or r.has(rd.DESIRE)):
                     add("passive", h)
@@ -627,8 +676,16 @@ class Screener:
                     # 楽になりたい: said as a wish it is a passive wish (the safer reading; the
                     # labelling rules call a bare euphemism moderate, most writers high)
                     add("passive", h)
-                elif crisis_reading or r.has(rd.EVALUATION):
-                    add("euphemism", h)
+                elif (
+                    crisis_reading
+                    or r.has(rd.EVALUATION)
+                    or (
+                        r.has(rd.POTENTIAL)
+                        and (r.has(rd.TENTATIVE) or r.has(rd.QUESTION) or r.has(rd.CONDITIONAL))
+                    )
+                    or (not r.features and _after_condition(tokens, h, time_hits))
+                ):
+                    add("euphemism", h)  # 楽になれるかな, その日が来たら楽になれる
             elif kind == "elsewhere":
                 if (
                     not h.concept.strong
@@ -647,7 +704,10 @@ class Screener:
                         or r.has(rd.INTENT)
                     )
                 ):
-                    add("passive", h)  # 天国に行きたい, お迎えが来てくれないものか
+                    if (r.has(rd.INTENT) or r.has(rd.DECIDED)) and not r.has(rd.QUESTION):
+                        add("intent", h)  # 向こうへ行くことにしました: a decision
+                    else:
+                        add("passive", h)  # 天国に行きたい, お迎えが来てくれないものか
                     continue
                 if (
                     not negated
@@ -661,7 +721,10 @@ class Screener:
                         or not r.has(rd.PAST)
                     )
                 ):
-                    add("euphemism", h)
+                    if (r.has(rd.INTENT) or r.has(rd.DECIDED)) and not r.has(rd.QUESTION):
+                        add("intent", h)  # 妻に先立たれて…向こうへ行くことにしました
+                    else:
+                        add("euphemism", h)
             elif kind == "method":
                 self._method(
                     h,
@@ -676,6 +739,7 @@ class Screener:
                     quantity_sentences,
                     own_kinds,
                     add,
+                    now_after,
                 )
             elif kind == "means":
                 self._means(
@@ -685,7 +749,10 @@ class Screener:
                     tokens,
                     in_sentence,
                     crisis_context
-                    or bool(own_kinds & {"death", "despair", "burden", "finality", "farewell"}),
+                    or bool(
+                        own_kinds
+                        & {"death", "despair", "burden", "finality", "farewell", "self_harm"}
+                    ),
                     negated,
                     benign,
                     quantity_sentences,
@@ -720,8 +787,10 @@ class Screener:
                     or r.has(rd.TE)
                     or not r.features - {rd.POLITE}
                 )
-                if not done or r.has(rd.DESIRE) or benign:
+                if not done or r.has(rd.DESIRE) or (benign and "finality_strong" not in all_cues):
                     continue
+                if _by_own_hand(tokens, h, g):
+                    new_cues.add("about_self")  # 部屋も自分も、全部片付けておく
                 add("preparation", h)  # imminent only with a second cue (the ladder)
             elif kind == "farewell":
                 if negated or c.quoted or (benign and not h.concept.strong):
@@ -729,6 +798,12 @@ class Screener:
                 if (
                     h.concept.strong
                     or crisis_context
+                    or (self._at_place and not benign)  # いま駅のホーム。…さよなら
+                    or (  # さよなら。今から行ってきます (not 今から帰ります, 今から寝る)
+                        any(t.concept.strong for t in time_hits)
+                        and not benign
+                        and not keys & {"帰る", "寝る", "帰宅", "出勤", "登校"}
+                    )
                     or own_kinds
                     & {
                         "death",
@@ -745,10 +820,13 @@ class Screener:
                 ):
                     add("farewell", h)
             elif kind == "wound":
+                if own and not r.has(rd.NEGATED):
+                    new_cues.add("wound_said")
                 if own and (
                     h.concept.strong
                     or earlier & {"self_harm", "act", "method"}
                     or "self_harm" in all_cues
+                    or "cut_said" in all_cues
                     or own_kinds & {"self_harm", "method"}
                     or c.now
                 ):
@@ -760,6 +838,8 @@ class Screener:
                     else:
                         add("past_attempt", h)  # リスカをやめた
                     continue
+                if r.has(rd.PASSIVE):
+                    continue  # 犬に手を噛まれた: done to me
                 if negated and (
                     r.governor in ("", "する", "やる", "できる", "出来る")
                     or tokens[h.last].pos != "名詞"
@@ -769,16 +849,21 @@ class Screener:
                     keys & {"又", "また"}
                     or earlier & {"self_harm", "past_attempt"}
                     or "self_harm" in all_cues
+                    or "wound_said" in all_cues
                     or keys & g.wound_words
                     or surfaces & g.wound_words
                 ):
+                    if not negated and (r.has(rd.PAST) or r.has(rd.PROGRESSIVE) or r.has(rd.TE)):
+                        new_cues.add("cut_said")  # ざっくり切った / (next) 傷からあふれてくる
                     continue
                 if not h.concept.strong and _cut_object_not_body(tokens, h, g):
                     continue  # カッターで段ボールを切った
+                if not h.concept.strong and _while_doing(tokens, h):
+                    continue  # 眉毛整えてたら切っちゃった: an accident
                 if past_history:
                     add("past_attempt", h)
                 elif (r.has(rd.PROGRESSIVE) and c.now) or (
-                    "止まる" in keys and "血" in keys and not r.has(rd.PAST)
+                    keys & {"止まる", "とまる"} and "血" in keys
                 ):
                     add("act", h)
                 else:
@@ -806,8 +891,12 @@ class Screener:
                 elif not negated:
                     add("despair", h)
             elif kind == "burden":
-                if not negated and not past_history:
-                    add("burden", h)
+                if past_history:
+                    continue
+                if not negated or any(
+                    t.key in ("済む", "様", "よう") for t in tokens[h.last + 1 : h.last + 5]
+                ):
+                    add("burden", h)  # 迷惑かけずに済む / 迷惑かからないように: the burden gone
             elif kind == "distress":
                 if negated or past_history or laughing:
                     continue
@@ -822,6 +911,29 @@ class Screener:
                     add("distress", h)
             elif kind == "help" and not negated:
                 add("help", h)
+        if not any(h.concept.kind in ("self_harm", "attempt") for h in hits) and (
+            injury := self._self_injury(tokens, earlier)
+        ):
+            slot = (
+                "act" if any(t.key in g.now or t.surface in g.now for t in tokens) else "self_harm"
+            )
+            fills.append(Fill(slot, self._injury_concept, injury[0], injury[1], 0))
+        if not any(f.slot == "act" for f in fills) and (
+            swallow := self._swallowed(tokens, all_cues, own_kinds)
+        ):
+            fills.append(Fill("act", self._pills_concept, swallow[0], swallow[1], 0))
+        if (wade := self._wading(tokens, text, all_cues)) is not None:
+            fills.append(Fill("act", self._water_concept, wade[0], wade[1], 0))
+        if _about_self(tokens, g):
+            new_cues.add("about_self")  # 仕事のことじゃなくて、自分のこと
+        if _did_before(tokens, self._reader, g):
+            new_cues.add("did_before")
+        no_future = self._no_future(tokens)
+        if no_future is not None:
+            new_cues.add("no_future")  # 次の部屋?探す必要ないから
+            fills.append(Fill("despair", self._no_future_concept, no_future[0], no_future[1], 0))
+        if self._jump_said:
+            new_cues.add("jump_said")
         if self._at_place:
             new_cues.add("at_place")
         if any(h.concept.id == LEAN_OVER and self._own(h) for h in hits):
@@ -841,7 +953,12 @@ class Screener:
         has_time = bool(time_hits)
         # A time said with a crisis slot in the same sentence, or in a message that decides
         # (金曜日に決めた), is the plan's time.
-        crisis_sentences = {f.sentence for f in fills if f.slot in _TIMED_SLOTS}
+        crisis_sentences = {
+            f.sentence
+            for f in fills
+            if f.slot in _TIMED_SLOTS
+            and (f.concept.kind not in ("preparation", "farewell") or f.concept.strong)
+        }
         crisis_sentences |= {
             f.sentence + 1 for f in fills if f.slot in ("means", "preparation", "method", "intent")
         }
@@ -849,6 +966,8 @@ class Screener:
             if (
                 h.sentence in crisis_sentences
                 or "decided" in new_cues
+                or "decided_time" in new_cues
+                or "do_time" in new_cues
                 or ("finality" in new_cues and earlier & _CUE_SLOTS)
             ):
                 add("timing", h)
@@ -883,6 +1002,7 @@ class Screener:
         """A message with no concept in it (most everyday talk): only the cues it may add."""
         g = self._g
         keys = info.keys
+        self._cues = cues
         new_cues: set[str] = set()
         if _child_writing(text):
             new_cues.add("child")
@@ -894,11 +1014,31 @@ class Screener:
             new_cues.add("earnest")
         if "手元" in keys or ("ある" in keys and keys & {"今", "うち", "家", "部屋", "ここ", "机"}):
             new_cues.add("at_hand")
+        if keys & g.pro_verbs and _plain_pro_verb(tokens, self._reader, g):
+            new_cues.add("pro_plain")  # 決行する: a day may follow
+            if "time_any" in cues:
+                new_cues.add("do_time")
         fills: list[Fill] = []
         rec = _recurrence_of_feeling(tokens, g)
         if rec is not None:
             t = tokens[rec]
             fills.append(Fill("recurrence", _RECURRENCE, t.begin, t.end, 0))
+        if injury := self._self_injury(tokens, earlier):
+            slot = (
+                "act" if any(t.key in g.now or t.surface in g.now for t in tokens) else "self_harm"
+            )
+            fills.append(Fill(slot, self._injury_concept, injury[0], injury[1], 0))
+        if (wade := self._wading(tokens, text, cues)) is not None:
+            fills.append(Fill("act", self._water_concept, wade[0], wade[1], 0))
+        if swallow := self._swallowed(tokens, cues | new_cues, set()):
+            fills.append(Fill("act", self._pills_concept, swallow[0], swallow[1], 0))
+        if _about_self(tokens, g):
+            new_cues.add("about_self")
+        if _did_before(tokens, self._reader, g):
+            new_cues.add("did_before")
+        if (no_future := self._no_future(tokens)) is not None:
+            new_cues.add("no_future")  # 探す必要ないから
+            fills.append(Fill("despair", self._no_future_concept, no_future[0], no_future[1], 0))
         flags = self._flags(frozenset(cues | new_cues))
         return MessageAnalysis(
             tuple(fills), frozenset(new_cues), frozenset(flags), False, normalized
@@ -919,6 +1059,19 @@ class Screener:
         add: Emit,
     ) -> None:
         emit = add
+        if (
+            c.subject == "self"
+            and (
+                tokens[h.last].cform.startswith("命令形")
+                or (  # 死ね read as 仮定形 without ば after it
+                    tokens[h.last].cform.startswith("仮定形")
+                    and (h.last + 1 >= len(tokens) or tokens[h.last + 1].key != "ば")
+                )
+            )
+            and not c.quoted
+        ):
+            emit("ideation", h)  # 自分死ねって毎日思う: said to oneself
+            return
         if r.has(rd.REQUEST) or r.has(rd.IMPERATIVE) or r.has(rd.WISH_OTHER):
             return
         if negated and not r.has(rd.ONLY):
@@ -974,8 +1127,13 @@ class Screener:
         # intent when said politely, in earnest or with a time.
         if c.cause or laughing:
             return
+        if any(t.key in ("多分", "たぶん") for t in tokens[max(0, h.first - 3) : h.first]):
+            return  # 明日たぶん死ぬ (after a workout): a guess about one's state
         if r.has(rd.POLITE) or earnest or timed or c.subject == "self":
             emit("intent", h)
+            return
+        if self._resolute and not (r.features - {rd.TE}) and _by_own_hand(tokens, h, self._g):
+            emit("intent", h)  # もう自分で終わらせる: a declaration with resolve
             return
         if r.has(rd.POTENTIAL) and (r.has(rd.TENTATIVE) or r.has(rd.QUESTION)):
             emit("ideation", h)  # どうやったら死ねるかな
@@ -997,23 +1155,48 @@ class Screener:
         quantity_sentences: set[int],
         own_kinds: set[str],
         add: Emit,
+        now_after: bool = False,
     ) -> None:
         emit = add
         g = self._g
+        if now_after and not negated:
+            emit("act", h)  # ODなう, 練炭中
+            return
         if r.governor in g.quit_verbs:
             emit("self_harm" if negated else "past_attempt", h)  # ODがやめられない / ODをやめた
             return
         if negated and not r.has(rd.ONLY):
             return
         strong = h.concept.strong
+        if (
+            h.concept.id == "swallowed"
+            and (r.has(rd.CONDITIONAL) or r.has(rd.QUESTION))
+            and _amount_question(self._tokens, h, g)
+        ):
+            emit("method", h)  # 何錠飲めば足りるのか: asking how much it takes
+            return
         if not strong and not (
             in_sentence & {"place", "means", "death"}
             or crisis_context
+            or self._cues & {"at_place", "place_mention"}
+            or r.has(rd.ONLY)  # 飛ぶしかない
             or own_kinds & {"death", "despair", "finality", "farewell"}
             or h.sentence in quantity_sentences
             or r.governor == "する"
         ):
+            if not negated and not r.has(rd.PAST) and h.concept.id in _JUMP_WORDS:
+                self._jump_said = True  # 0時になったら飛ぶ / (next) ベランダ、12階
             return  # 飛ぶ / 落ちる / 飛び込む alone have other meanings
+        if (
+            not crisis_context
+            and not r.features & {rd.ONLY, rd.DESIRE, rd.INTENT, rd.VOLITIONAL, rd.THOUGHT}
+            and not own_kinds & {"death", "despair", "finality", "farewell", "burden"}
+            and (
+                bool(self._keys & self._g.play_words)
+                or (not strong and r.has(rd.APPEARANCE) and "place" not in in_sentence)
+            )
+        ):
+            return  # 堤防からダイブしてる, バンジーで飛び降りた, 吸い込まれそうなくらい青い
         if h.concept.id == LEAN_OVER:
             emit("method", h)  # looking down from a height: imminent only at the place (the ladder)
             return
@@ -1056,7 +1239,7 @@ class Screener:
             emit("method", h)
             return
         gov = r.governor
-        if r.has(rd.PROGRESSIVE) or (c.now and (r.has(rd.PAST) or not gov)):
+        if r.has(rd.PROGRESSIVE) or (c.now and (r.has(rd.PAST) or (not gov and strong))):
             emit("act", h)
             return
         if gov and gov in g.act_verbs and r.has(rd.TE) and strong:
@@ -1120,6 +1303,29 @@ class Screener:
             later = _later_verb(tokens, h, g.acquire_verbs - {"ある", "有る", "入れる"})
             if later:
                 gov = later  # 抗不安薬と睡眠導入剤、あわせて80錠くらい手元にある
+        if negated and gov in g.ingest_verbs:
+            later = _later_verb(tokens, h, g.collect_verbs)
+            if later:
+                gov, negated = later, False  # 3か月分飲まずにためておいた
+        if (
+            gov in g.pro_verbs
+            and r.has(rd.PAST)
+            and not negated
+            and (h.last + 1 < len(tokens) and tokens[h.last + 1].key == "で")
+        ):
+            emit("recent_attempt" if h.sentence in self._recent else "past_attempt", h)
+            return  # 2年前に薬でやった: an attempt said with a pro-verb
+        if (
+            gov in _CONTEMPLATE_VERBS
+            and not negated
+            and not benign
+            and not r.has(rd.QUESTION)
+            and (h.concept.strong or crisis or bool(self._keys & _STARING_WORDS))
+        ):
+            emit("method", h)  # 包丁をじっと見てる: thinking of using it
+            if h.concept.strong or crisis:
+                emit("means", h)  # 部屋にあるロープ見てる: it is at hand
+            return
         if not gov or (negated and not r.has(rd.ONLY)):
             if not gov and r.has(rd.DESIRE):
                 emit("method", h)  # 薬ほしい… rare; keeps the words on the card
@@ -1129,6 +1335,7 @@ class Screener:
             gov in g.collect_verbs
             or quantity
             or any(t.key in g.collect_verbs for t in tokens[h.last + 1 : r.end + 2])
+            or _collected_before(tokens, h, g)
         )
         if any(t.key in ("過ぎる", "すぎる") for t in tokens[h.last + 1 : r.end + 1]):
             quantity = True  # 薬を飲みすぎた
@@ -1141,11 +1348,26 @@ class Screener:
         if (
             gov in g.act_verbs
             and gov not in g.ingest_verbs
-            and (r.has(rd.PROGRESSIVE) or c.now)
+            and (
+                r.has(rd.PROGRESSIVE)
+                or c.now
+                or (r.has(rd.PAST) and h.concept.strong and not benign)
+            )
             and not r.has(rd.NEGATED)
         ):
-            emit("act", h)  # 包丁を首に当ててる
+            emit("act", h)  # 包丁を首に当ててる, 七輪つけた
             return
+        if (
+            gov in g.act_verbs
+            and gov not in g.ingest_verbs
+            and h.concept.strong
+            and not benign
+            and (r.has(rd.CONDITIONAL) or r.has(rd.QUESTION))
+        ):
+            emit("method", h)  # 車の中で炭を焚いたら眠るように
+            return
+        if gov in ("空ける",):
+            quantity = True  # 瓶を空けた: the whole bottle
         if gov in g.ingest_verbs and (gov not in ("言う", "いく", "行く") or quantity):
             if (
                 r.has(rd.DESIRE)
@@ -1153,8 +1375,8 @@ class Screener:
                 or r.has(rd.QUESTION)
                 or r.has(rd.EVALUATION)
             ):
-                if quantity or crisis:
-                    emit("method", h)
+                if quantity or crisis or _amount_question(tokens, h, g):
+                    emit("method", h)  # 何錠飲めば
                 return
             if r.has(rd.INTENT) or r.has(rd.VOLITIONAL):
                 emit("intent", h)
@@ -1172,6 +1394,14 @@ class Screener:
                 return
             if quantity and not r.has(rd.PAST):
                 emit("self_harm", h)  # 30錠飲むのが習慣
+            return
+        if (
+            h.concept.strong
+            and not benign
+            and (r.has(rd.QUESTION) or r.has(rd.POTENTIAL))
+            and any(t.key in g.load_words for t in tokens[h.last + 1 : r.end + 2])
+        ):
+            emit("method", h)  # ネクタイって体重に耐えられるのかな
             return
         if gov in g.acquire_verbs or gov in ("売る", "売ってる", "手に入る", "買える"):
             if r.has(rd.QUESTION):
@@ -1204,6 +1434,25 @@ class Screener:
         ):
             if gov in g.presence_verbs or gov in g.act_verbs:
                 emit("past_attempt", h)  # 一度、線路に入ったことがあります
+            return
+        if (
+            not gov
+            and h.last + 1 < len(tokens)
+            and tokens[h.last + 1].key == "から"
+            and (h.last + 2 >= len(tokens) or tokens[h.last + 2].kind == KIND_END)
+            and (h.concept.strong or crisis or timed or "time_any" in self._cues)
+        ):
+            emit("method", h)  # 金曜の夜 / 会社の屋上から: where to go from
+            return
+        if (
+            not gov
+            and "jump_said" in self._cues
+            and h.concept.kind == "place"
+            and not negated
+            and not self._keys & self._g.play_words
+            and (_fragment_after(tokens, h) or r.has(rd.TE))
+        ):
+            emit("method", h)  # 0時になったら飛ぶ / ベランダ、12階: where from
             return
         if not gov and _fragment_after(tokens, h):
             gov = "いる"  # 橋の上。下は真っ暗: a place said alone means being there
@@ -1253,6 +1502,201 @@ class Screener:
                 return
             if h.concept.strong or crisis or timed:
                 emit("place", h)
+
+    def _self_injury(self, tokens: list[Token], earlier: frozenset[str]) -> tuple[int, int] | None:
+        """Hurting one's own body with no self-harm word: a verb of hurting (噛む, 押しつける,
+        引っかく) with one's own body part or 自分で, and a sign it is meant (a wound, また, a
+        habit); or "did it again" (またやっちゃった。腕) with a body part. Returns the span."""
+        g = self._g
+        verbs: list[tuple[int, str]] = []  # (token of the verb's last part, the verb)
+        for k, t in enumerate(tokens):
+            if t.pos != "動詞":
+                continue
+            if t.key in g.harm_verbs or t.key in g.pro_verbs:
+                verbs.append((k, t.key))
+            if k + 1 < len(tokens) and tokens[k + 1].pos == "動詞":
+                pair = t.surface + tokens[k + 1].key  # 押し + つける, 引っ + かく
+                if pair in g.harm_verbs:
+                    verbs.append((k + 1, pair))
+        keys = {t.key for t in tokens}
+        if "線" in keys and "引く" in keys and (keys & _BLADES or "means_mention" in self._cues):
+            k = next(i for i, t in enumerate(tokens) if t.key == "線")
+            return tokens[k].begin, tokens[min(k + 3, len(tokens) - 1)].end  # もう一本線を引いた
+        if not verbs:
+            return None
+        surfaces = {t.surface for t in tokens}
+        wounded = bool((keys | surfaces) & g.wound_words) or bool(keys & g.recurrence)
+        for k, verb in verbs:
+            r = self._reader.read(tokens, k)
+            if (
+                r.has(rd.NEGATED)
+                or r.has(rd.CONDITIONAL)
+                or r.has(rd.QUESTION)
+                or r.has(rd.PASSIVE)
+                or r.has(rd.WISH_OTHER)
+            ):
+                continue  # 噛まれた (done to me), 叩かないで
+            body = -1
+            reflexive = False
+            for j in range(k - 1, max(-1, k - 11), -1):
+                w = tokens[j]
+                if w.kind == KIND_END or w.key in g.clause_breaks:
+                    break
+                if (
+                    w.key in g.third_person
+                    or w.key in g.caregivers - g.first_person
+                    or w.key in g.history
+                ):
+                    body = -1
+                    reflexive = False
+                    break  # 彼氏の腕を噛んだ: someone else's body; 昔は…: a past
+                if (
+                    w.key in g.reflexive
+                    and j + 1 < len(tokens)
+                    and tokens[j + 1].key in ("で", "を", "の")
+                ):
+                    reflexive = True
+                if (
+                    body < 0
+                    and (w.key in g.body_parts or w.surface in g.body_parts)
+                    and w.key not in g.reflexive
+                ):
+                    body = j
+            if verb in g.pro_verbs:
+                # またやっちゃった。腕 / 自分でやった: the conversation names what was done
+                if (
+                    (
+                        keys & g.recurrence
+                        or reflexive
+                        or "self_harm" in earlier
+                        or _body_fragment(tokens, g)
+                        or (body >= 0 and bool(keys & _BLADES))  # カミソリで脚やって
+                    )
+                    and (
+                        body >= 0
+                        or any(
+                            (w.key in g.body_parts or w.surface in g.body_parts)
+                            and w.key not in g.reflexive
+                            for w in tokens
+                        )
+                    )
+                    and (r.has(rd.PAST) or r.has(rd.PROGRESSIVE) or r.has(rd.TE))
+                ):
+                    return tokens[max(0, k - 1)].begin, tokens[min(r.end, len(tokens)) - 1].end
+                continue
+            if body < 0 and wounded:
+                for j in range(k + 1, min(k + 6, len(tokens))):
+                    w = tokens[j]
+                    if w.kind == KIND_END:
+                        break
+                    if w.key in g.body_parts and w.key not in g.reflexive:
+                        body = j
+                        break
+            if body < 0 and not reflexive:
+                continue
+            burning = verb in (
+                "押し付ける",
+                "押しつける",
+                "焼く",
+                "焦がす",
+                "刻む",
+                "切り付ける",
+                "切りつける",
+            )
+            if burning or wounded or reflexive or r.has(rd.PROGRESSIVE) or "self_harm" in earlier:
+                start = tokens[body].begin if body >= 0 else tokens[max(0, k - 2)].begin
+                return start, tokens[min(r.end, len(tokens)) - 1].end
+        return None
+
+    def _swallowed(
+        self, tokens: list[Token], cues: Iterable[str], own_kinds: set[str]
+    ) -> tuple[int, int] | None:
+        """飲んでる / いっぱい飲んじゃった with no object, after a means was named: the act."""
+        cues = frozenset(cues)
+        if "means" in own_kinds:
+            return None
+        keys = {t.key for t in tokens} | {t.surface for t in tokens}
+        counting = bool(keys & {"数える", "かぞえる"})  # かぞえながら飲んでる: pills counted
+        text = "".join(t.surface for t in tokens)
+        all_of_it = "あるだけ" in text or any(w in keys for w in _QUANTITY_SURFACES)
+        with_drink = any(  # お酒と一緒に、あるだけ飲んじゃった: something taken with the drink
+            t.key in _DRINKS and j + 1 < len(tokens) and tokens[j + 1].key in ("と", "で")
+            for j, t in enumerate(tokens)
+        )
+        if "means_mention" not in cues and not counting and not (with_drink and all_of_it):
+            return None
+        for k, t in enumerate(tokens):
+            if t.pos != "動詞" or t.key not in _SWALLOW_VERBS:
+                continue
+            r = self._reader.read(tokens, k)
+            if r.has(rd.NEGATED) or r.has(rd.QUESTION) or r.has(rd.CONDITIONAL) or r.has(rd.DESIRE):
+                continue
+            if not (r.has(rd.PAST) or r.has(rd.PROGRESSIVE)):
+                continue
+            b = k - 1
+            while b >= 0 and (
+                tokens[b].key in ("を", "も", "は")
+                or tokens[b].key in _QUANTITY_SURFACES
+                or tokens[b].surface in _QUANTITY_SURFACES
+            ):
+                b -= 1
+            before = tokens[b] if (b >= 0 and b < k - 1) or b == k - 1 else None
+            if (
+                before is not None
+                and before.pos == "名詞"
+                and before.key not in _QUANTITY_SURFACES
+                and before.surface not in _QUANTITY_SURFACES
+            ):
+                continue  # お茶飲んでる, 水を飲んだ: something else was drunk
+            if counting or all_of_it:
+                return tokens[max(0, k - 1)].begin, tokens[min(r.end, len(tokens)) - 1].end
+        return None
+
+    def _wading(
+        self, tokens: list[Token], text: str, cues: Iterable[str]
+    ) -> tuple[int, int] | None:
+        """胸のあたりまで入ってる in water (not a bath): walking into the sea or a river."""
+        depth = _DEPTH.search(text)
+        if depth is None:
+            return None
+        keys = {t.key for t in tokens} | {t.surface for t in tokens}
+        if keys & _BATH:
+            return None
+        if not (keys & self._g.water_words or "place_mention" in frozenset(cues)):
+            return None
+        for k, t in enumerate(tokens):
+            if t.pos == "動詞" and t.key in ("入る", "浸かる", "進む", "歩く", "立つ", "行く"):
+                r = self._reader.read(tokens, k)
+                if (r.has(rd.PROGRESSIVE) or r.has(rd.PAST)) and not r.has(rd.NEGATED):
+                    return depth.start(), tokens[min(r.end, len(tokens)) - 1].end
+        return None
+
+    def _no_future(self, tokens: list[Token]) -> tuple[int, int] | None:
+        """要らない / 必要ない said of a future (次の部屋, 住所, 将来): no future is expected."""
+        g = self._g
+        for k, t in enumerate(tokens):
+            if t.key not in g.need_words:
+                continue
+            r = self._reader.read(tokens, k)
+            nxt = k + 1
+            while nxt < len(tokens) and tokens[nxt].pos == "助詞":
+                nxt += 1  # 必要はない, 必要もない
+            noun_denied = (
+                t.pos == "名詞" and nxt < len(tokens) and tokens[nxt].key in ("ない", "無い")
+            )
+            if (
+                not (r.has(rd.NEGATED) or noun_denied)
+                or r.has(rd.QUESTION)
+                or r.has(rd.CONDITIONAL)
+            ):
+                continue
+            for j in range(k - 1, max(-1, k - 7), -1):
+                w = tokens[j]
+                if w.kind == KIND_END:
+                    break
+                if w.key in g.future_words or w.surface in g.future_words:
+                    return w.begin, tokens[min(max(r.end, nxt + 1), len(tokens)) - 1].end
+        return None
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -1536,11 +1980,47 @@ class Screener:
         if "timing" in present and present & _TIMED_SLOTS:
             why.append("imminent_time")
         if (
+            times
+            and index - times[-1] <= 2
+            and any(
+                s.message >= times[-1] - 2
+                and (
+                    s.cls in ("method", "intent")
+                    or (
+                        s.cls == "preparation"
+                        and (s.term in self._strong_ids or "about_self" in cues)
+                    )
+                )
+                for s in current
+            )
+        ):
+            why.append("imminent_time")  # あと3日 / …その日が来たら楽になれる
+        if (
             "assertion" in cues
             and (times and index - times[-1] <= 1)
             and (present & {"despair", "euphemism"} or ideation)
         ):
             why.append("imminent_time")  # 終わりにする / 日曜…その夜に
+        if cues & {"decided_time", "do_time"} and (
+            ideation
+            or present & {"despair", "euphemism", "burden", "farewell", "preparation"}
+            or cues & {"place_mention", "means_mention"}
+            or ("finality" in cues and not cues & {"threat", "harm_wish"})
+        ):
+            why.append("imminent_time")  # 次の満月の夜にする / 海がいい
+        if "farewell" in present and "soon" in cues and times and index - times[-1] <= 1:
+            why.append("imminent_farewell")  # さよなら。今から行ってきます
+        if (
+            "finality_strong" in cues
+            and "place_mention" in cues
+            and times
+            and index - times[-1] <= 1
+        ):
+            why.append("imminent_place")  # 明日、港のほう行く。帰らんつもり
+        if "at_place" in cues and present & {"method", "intent"}:
+            why.append("imminent_place")  # いま展望台にいる / 人が減ったら飛び降りる
+        if {"finality_strong", "soon"} <= cues and "benign_now" not in cues:
+            why.append("imminent_time")  # あとは今夜だけ
         if {"at_place", "finality_strong"} <= cues:
             why.append("imminent_place")  # いま森の中 / もう戻れない
         if {"at_place", "lean"} <= cues:
@@ -1565,6 +2045,8 @@ class Screener:
             level = max(level, RiskLevel.HIGH)
         if "recurrence" in present and present & {"past_attempt"}:
             level = max(level, RiskLevel.HIGH)
+        if "recurrence" in present and "did_before" in cues:
+            level = max(level, RiskLevel.HIGH)  # 前に一回やってしもうた / 最近またあの気持ち
         if "recurrence" in present and "resolved" in {s.cls for s in signals}:
             level = max(level, RiskLevel.HIGH)
         if "euphemism" in present and present & {"burden", "place", "timing", "means", "method"}:
@@ -1764,8 +2246,10 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
             last_past = False
             if key in g.decide_verbs and pos == "動詞":
                 decide_verb = True
-        if key in media_words or surface in media_words or (has_title and surface == "『"):
-            media.add(sentence)
+        if (
+            key in media_words or surface in media_words or (has_title and surface == "『")
+        ) and not (i > 0 and tokens[i - 1].pos2 == "数詞" and t.pos == "接尾辞"):
+            media.add(sentence)  # not 5本 (a counter after a number)
         if key in recent_words or surface in recent_words:
             recent.add(sentence)
         if key in _ALL_WORDS:
@@ -2052,8 +2536,12 @@ def _recurrence_of_feeling(tokens: Sequence[Token], g: rd.Grammar) -> int | None
         if t.key in g.recurrence or any(
             "".join(x.surface for x in tokens[i : i + 3]).startswith(p) for p in present
         ):
-            window = {x.key for x in tokens[i : i + 8]}
+            window = {x.key for x in tokens[i : i + 8]} | {x.surface for x in tokens[i : i + 8]}
             if window & {
+                "衝動",
+                "波",
+                "欲",
+                "感覚",
                 "気持ち",
                 "考える",
                 "思う",
@@ -2075,6 +2563,248 @@ _NO_READING: Final = Reading(frozenset(), "", "", 0, False)
 _PLAIN_CONTEXT: Final = Context("", False, False, False, False, False, False)
 _QUOTED_CONTEXT: Final = Context("", True, False, False, False, False, False)
 _RECURRENCE: Final = Concept("recurrence", "despair", "", False, None, None, False, (), ())
+
+
+_SWALLOW_VERBS: Final = frozenset({"飲む", "飲み込む", "流し込む", "飲み干す"})
+_BLADES: Final = frozenset(
+    {"カッター", "カッターナイフ", "カミソリ", "剃刀", "かみそり", "刃", "刃物", "ナイフ", "替刃"}
+)
+_JUMP_WORDS: Final = frozenset({"jumping_weak", "jumping"})
+_CONTEMPLATE_VERBS: Final = frozenset({"見る", "眺める", "見つめる", "握る", "触る", "撫でる"})
+_STARING_WORDS: Final = frozenset(
+    {
+        "じっと",
+        "ずっと",
+        "気づくと",
+        "気付くと",
+        "気がつくと",
+        "毎晩",
+        "何時間",
+        "増える",
+        "ぼーっと",
+    }
+)
+_DRINKS: Final = frozenset({"酒", "お酒", "アルコール", "焼酎", "ウイスキー", "ワイン", "ビール"})
+_DEPTH: Final = re.compile(
+    r"(?:胸|腰|膝|ひざ|首|肩|お腹|おなか|太もも|腿)(?:の(?:あたり|辺り|とこ|ところ|高さ))?(?:くらい|ぐらい)?まで"
+)
+_BATH: Final = frozenset({"風呂", "お風呂", "湯", "お湯", "温泉", "プール", "湯船", "銭湯"})
+_QUANTITY_SURFACES: Final = frozenset(
+    {"いっぱい", "全部", "ぜんぶ", "たくさん", "沢山", "半分", "まとめて", "一気", "大量", "残り"}
+)
+
+
+_WHOLE_LIFE: Final = frozenset(
+    {
+        "人生",
+        "命",
+        "自分",
+        "全部",
+        "全て",
+        "すべて",
+        "何もかも",
+        "この世",
+        "一生",
+        "生涯",
+        "私",
+        "俺",
+        "僕",
+    }
+)
+
+
+def _ends_something_else(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """これが終わったら / 仕事終わる: the ending has a subject or object that is not a life."""
+    j = h.first - 1
+    if j >= 0 and tokens[j].pos == "助詞":
+        if tokens[j].key not in ("が", "を", "は", "も"):
+            return False  # 今日で終わりにする: a date, not a subject
+        j -= 1
+    if j < 0 or tokens[j].kind == KIND_END:
+        return False
+    t = tokens[j]
+    return t.pos in ("名詞", "代名詞") and t.key not in _WHOLE_LIFE and t.key not in g.reflexive
+
+
+def _after_condition(tokens: Sequence[Token], h: Hit, times: Sequence[Hit]) -> bool:
+    """A day coming right before the match (その日が来たら楽になれる): what the day brings."""
+    for j in range(h.first - 1, max(-1, h.first - 3), -1):
+        t = tokens[j]
+        if t.kind == KIND_END:
+            return False
+        if t.key in ("たら", "ば", "なら") or t.cform.startswith("仮定形"):
+            start = tokens[max(0, j - 4)].begin
+            return any(start <= x.begin and x.end <= t.begin for x in times)
+    return False
+
+
+def _plain_pro_verb(tokens: Sequence[Token], reader: ClauseReader, g: rd.Grammar) -> bool:
+    """A bare "do it" (やる / 決行する) with no object: its meaning comes from the conversation."""
+    for k, t in enumerate(tokens):
+        if t.key not in g.pro_verbs or t.pos not in ("動詞", "名詞"):
+            continue
+        if k + 1 < len(tokens) and tokens[k + 1].key in ("方", "かた"):
+            continue  # やり方: a way, not "do it"
+        if k > 1 and tokens[k - 1].key in ("を", "も") and tokens[k - 2].kind == KIND_WORD:
+            continue  # 宿題をやる: it has an object
+        r = reader.read(tokens, k)
+        if r.has(rd.NEGATED) or r.has(rd.PAST) or r.has(rd.QUESTION) or r.has(rd.CONDITIONAL):
+            continue
+        return True
+    return False
+
+
+def _collected_before(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """ためてた眠剤 / 集めた薬: a collecting verb in a clause right before the noun."""
+    for j in range(h.first - 1, max(-1, h.first - 4), -1):
+        t = tokens[j]
+        if t.kind == KIND_END or t.kind == KIND_PUNCT or t.pos == "助詞":
+            return False
+        if t.pos == "動詞" and t.key in g.collect_verbs:
+            return True
+    return False
+
+
+def _amount_question(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """何錠 / どれくらい / 何粒 in the sentence of a means: asking how much it takes."""
+    start = max(0, h.first - 4)
+    window = tokens[start : max(h.reading.end, h.last + 1) + 3]
+    for i, t in enumerate(window):
+        if t.kind == KIND_END and t.begin > tokens[h.last].begin:
+            break
+        pair = t.surface + window[i + 1].surface if i + 1 < len(window) else t.surface
+        if t.key in g.amount_words or t.surface in g.amount_words or pair in g.amount_words:
+            return True  # 何錠 is cut into 何 + 錠
+    return False
+
+
+def _media_in_other_clause(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """The sentence's media word is before the match and a list comma or a clause ends in
+    between (課題やって、メイクして、カミソリで脚やって: the homework is not the topic)."""
+    crossed = False
+    for j in range(h.last + 1, len(tokens)):
+        t = tokens[j]
+        if t.kind == KIND_END:
+            break
+        if t.surface in ("、", ","):
+            crossed = True
+        elif (t.key in g.media or t.surface in g.media) and crossed:
+            return True  # ドアノブを使う結び方、動画見ながら練習した: the video is how, not what
+        elif t.key in g.media or t.surface in g.media:
+            return False
+    crossed = False
+    for j in range(h.first - 1, -1, -1):
+        t = tokens[j]
+        if t.kind == KIND_END:
+            return False
+        if t.surface in ("、", ",") or (t.pos2 == "接続助詞" and t.key in ("て", "で")):
+            crossed = True
+        if t.key in g.media or t.surface in g.media:
+            if not crossed:
+                return False
+            return not any(
+                x.key in g.media or x.surface in g.media
+                for x in tokens[h.last + 1 : h.last + 6]
+                if x.kind != KIND_END
+            )
+    return False
+
+
+def _scheduling_something(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """会議は来週にする / 資料は金曜までに: the day is for something named, not for oneself."""
+    for j in range(h.first - 1, -1, -1):
+        t = tokens[j]
+        if t.kind == KIND_END:
+            return False
+        if (
+            t.key in ("は", "を")
+            and j > 0
+            and tokens[j - 1].pos == "名詞"
+            and tokens[j - 1].key not in g.first_person
+            and tokens[j - 1].key not in g.reflexive
+            and tokens[j - 1].pos2 != "数詞"
+        ):
+            return True
+    return False
+
+
+def _did_before(tokens: Sequence[Token], reader: ClauseReader, g: rd.Grammar) -> bool:
+    """前に一回やってしまった: a bare "did it" in the past, with a word of the past."""
+    keys = {t.key for t in tokens}
+    if not keys & g.pro_verbs or not keys & (g.history | {"一回", "一度", "前"}):
+        return False
+    for k, t in enumerate(tokens):
+        if t.pos == "動詞" and t.key in g.pro_verbs:
+            if k > 1 and tokens[k - 1].key in ("を",) and tokens[k - 2].kind == KIND_WORD:
+                continue  # 宿題をやった
+            r = reader.read(tokens, k)
+            if (r.has(rd.PAST) or r.has(rd.EXPERIENCE)) and not r.has(rd.NEGATED):
+                return True
+    return False
+
+
+def _about_self(tokens: Sequence[Token], g: rd.Grammar) -> bool:
+    """A sentence ending in 自分のこと: the person names themself as what the words were about."""
+    for j in range(len(tokens) - 2):
+        if (
+            tokens[j].key in g.reflexive
+            and tokens[j + 1].key == "の"
+            and tokens[j + 2].key in ("こと", "事")
+            and (j + 3 >= len(tokens) or tokens[j + 3].kind == KIND_END)
+        ):
+            return True
+    return False
+
+
+def _while_doing(tokens: Sequence[Token], h: Hit) -> bool:
+    """…てたら / …ていたら before the match in its sentence: it happened while doing something."""
+    for j in range(h.first - 1, max(-1, h.first - 8), -1):
+        t = tokens[j]
+        if t.kind == KIND_END:
+            return False
+        if (
+            t.key in ("たら", "た")
+            and t.surface == "たら"
+            and j > 0
+            and tokens[j - 1].key
+            in (
+                "てる",
+                "でる",
+                "いる",
+                "居る",
+            )
+        ):
+            return True
+    return False
+
+
+def _body_fragment(tokens: Sequence[Token], g: rd.Grammar) -> bool:
+    """A sentence that is only a body part (…やっちゃった。手首): what was done is named apart."""
+    words: list[Token] = []
+    for t in [*tokens, None]:
+        if t is None or t.kind == KIND_END:
+            content = [w for w in words if w.pos not in ("助詞", "助動詞") and w.kind == KIND_WORD]
+            if (
+                len(content) == 1
+                and content[0].key in g.body_parts
+                and content[0].key not in g.reflexive
+            ):
+                return True
+            words = []
+        else:
+            words.append(t)
+    return False
+
+
+def _by_own_hand(tokens: list[Token], h: Hit, g: rd.Grammar) -> bool:
+    """自分で / 自分の手で / 自ら / 人生を before the predicate, in the same clause."""
+    for j in range(max(0, h.first - 5), h.first):
+        t = tokens[j]
+        if t.kind == KIND_END or t.key in g.clause_breaks:
+            return False
+        if t.key in g.reflexive or t.key in ("人生", "命", "一生", "生涯"):
+            return True
+    return False
 
 
 def check_config(config_dir: Path) -> list[Problem]:

@@ -47,6 +47,36 @@ FLOORS: dict[str, dict[str, float]] = {
         "flag_recall": 0.95,
         "flag_false_alarm_rate": 0.01,
     },
+    # set F: written blind, then used for tuning (first untuned run: crisis 0.536, imminent 0.463)
+    "screening_dev_f.jsonl": {
+        "crisis_recall": 0.69,
+        "imminent_recall": 0.64,
+        "false_alarm_rate": 0.07,
+        "idiom_calm_rate": 0.82,
+        "factor_f1": 0.73,
+        "flag_recall": 0.40,
+        "flag_false_alarm_rate": 0.01,
+    },
+    # set J: written blind, then used for tuning (first run: crisis 0.635, imminent 0.615)
+    "screening_dev_j.jsonl": {
+        "crisis_recall": 0.78,
+        "imminent_recall": 0.82,
+        "false_alarm_rate": 0.09,
+        "idiom_calm_rate": 0.87,
+        "factor_f1": 0.77,
+        "flag_recall": 0.70,
+        "flag_false_alarm_rate": 0.01,
+    },
+    # set K: written blind, then used for tuning (first run: crisis 0.587, imminent 0.483)
+    "screening_dev_k.jsonl": {
+        "crisis_recall": 0.67,
+        "imminent_recall": 0.65,
+        "false_alarm_rate": 0.07,
+        "idiom_calm_rate": 0.88,
+        "factor_f1": 0.74,
+        "flag_recall": 0.70,
+        "flag_false_alarm_rate": 0.02,
+    },
     "screening_cases.jsonl": {
         "crisis_recall": 0.95,
         "imminent_recall": 0.95,

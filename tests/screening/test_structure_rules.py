@@ -1,0 +1,156 @@
+"""Structural rules that need no listed phrase: self-injury by a verb of hurting, resolve,
+acts with a means, decided days, cross-message ellipsis, no future, English frames.
+
+Each rule has cases that must rise and look-alikes that must stay calm (written for these tests,
+not taken from any labelled set)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.screening import RiskLevel, Screener
+
+
+def level(screener: Screener, *messages: str) -> RiskLevel:
+    return screener.screen_conversation(list(messages)).risk
+
+
+def slots(screener: Screener, *messages: str) -> set[str]:
+    return {s.cls for s in screener.screen_conversation(list(messages)).signals}
+
+
+@pytest.mark.parametrize(
+    ("messages", "slot"),
+    [
+        (("足の甲にライターの火を押しつけた",), "self_harm"),
+        (("自分で腕を噛んでる。血がにじむまで",), "self_harm"),
+        (("太ももを引っかきすぎて血だらけ",), "self_harm"),
+        (("今日もやっちゃった。手首",), "self_harm"),
+        (("ざっくりではないけど、また自分の頭を壁に打ちつけてる",), "self_harm"),
+        (("もう自分の手で終わらせる",), "intent"),
+        (("自分死ねって思いながら寝る",), "ideation"),
+        (("消えたさがすごい",), "passive"),
+        (("ベランダで練炭つけた",), "act"),
+        (("ODなう",), "act"),
+        (("咳止めの瓶空けた",), "act"),
+        (("眠剤って何錠飲めば起きなくなるの",), "method"),
+        (("延長コードって体重に耐えられるかな",), "method"),
+        (("部屋の鍵を返した / 次の住所なんて必要ないし",), "despair"),
+        (("数えながら飲んでる",), "act"),
+        (("i keep thinking about killing myself",), "ideation"),
+        (("i cut again last night",), "self_harm"),
+        (("im on the ledge",), "place"),
+        (("借金のことばかり考える", "いっそ死ねば全部チャラになるのかな"), "ideation"),
+        (("私がいなくなれば丸く収まる",), "passive"),
+        (("何錠飲めば眠ったままになるのか調べた",), "method"),
+        (("生きていたいとは、どうしても思えない",), "passive"),
+        (("台所の包丁をじっと見てる時間が増えた",), "method"),
+        (("腕の線が3本増えてた",), "self_harm"),
+        (("毎晩、自分が消えるやり方ばかり調べてしまう",), "passive"),
+        (("宿題して、風呂入って、カッターで腕やって、寝た",), "self_harm"),
+        (("車の中で練炭を焚いたらどうなるのかな",), "method"),
+    ],
+)
+def test_structures_fill_their_slot(
+    screener: Screener, messages: tuple[str, ...], slot: str
+) -> None:
+    assert slot in slots(screener, *messages), messages
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        ("次の新月の夜にする", "海がいい", "もう決めた"),
+        ("死にたい", "決行する", "日曜の朝"),
+        ("死にたい", "土曜日にやる"),
+        ("今月で全部終わりにする",),
+        ("ロープ買った", "物置に隠してある"),
+        ("薬ずっとためてた", "いっぱい飲んじゃった"),
+        ("今日の夜中", "マンションの屋上から"),
+        ("湖に来た", "腰のあたりまで入ってる"),
+        ("お酒と一緒に、あるだけ飲んだ",),
+        ("通帳の場所は姉に伝えた", "これで迷惑かけずに済む"),
+        ("陸橋の真ん中にいる", "下の線路、電車が通る"),
+        ("夫が亡くなって一年。向こうへ行くことにしました",),
+        ("夜明けになったら飛ぶ", "マンションの屋上、15階"),
+        ("もう限界", "押し入れのロープ見てる"),
+        ("ブログの記事も写真も全部消した", "お世話になった人に最後の挨拶した"),
+        ("さよなら。今から行ってくる",),
+        ("いま駅のホーム。電車来るまで待ってる。さよなら",),
+        ("ネットで見た結び方、何度も練習した", "今日は練習じゃない"),
+        ("友達に借りてた本、全部返した", "あとは今夜だけ"),
+        ("風呂にお湯ためて、カミソリ持ってる", "さっきもう一本線を引いた"),
+        ("祖父の猟銃、ケースから出してきた", "弾も横に置いた"),
+        ("いま湖の中に立ってる。胸まで",),
+        ("もう生きるのやめる。決めた",),
+        ("いま立体駐車場の屋上にいる", "人がいなくなったら飛び降りる"),
+        ("今カッター握ってる。切りたい",),
+        ("切ったとこが深い。血がとまらない",),
+        ("同じ店だと怪しまれるから、ドラッグストア回って少しずつ買い集めてる",),
+    ],
+)
+def test_plans_and_acts_are_imminent(screener: Screener, messages: tuple[str, ...]) -> None:
+    assert level(screener, *messages) == RiskLevel.IMMINENT, messages
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        ("犬に手を噛まれた",),
+        ("蚊に刺されたとこ掻いてる",),
+        ("子どもの背中をぽんぽん叩いて寝かしつけた",),
+        ("バーベキューで七輪つけた",),
+        ("これ終わったら楽になれる、週末だし",),
+        ("仕事が終わったら楽になる、金曜だし",),
+        ("明日やる、宿題",),
+        ("頭痛薬飲んだ", "お茶飲んでる"),
+        ("風邪薬ある?", "水いっぱい飲んだ"),
+        ("新しいスマホを探す必要はない",),
+        ("明日テストで死ぬ",),
+        ("i've decided to buy a new phone",),
+        ("see you tomorrow!",),
+        ("うち、もう帰るねん",),
+        ("別にそんなこと思ってません",),
+        ("ゲームで崖から飛び降りたらクリアできた",),
+        ("パラシュートで飛び降りてきた!最高",),
+        ("包丁で指を切っちゃった、料理してたら", "絆創膏ある?"),
+        ("ひげ剃ってたら切っちゃった。血が出た",),
+        ("来月引っ越すので部屋を片付けてる",),
+        ("定年の日、みんなにありがとうって挨拶してきた。来週から年金生活",),
+        ("筋トレしすぎた。明日たぶん死ぬ",),
+        ("a few years ago i wanted to die. i'm much better now",),
+        ("新しい包丁を眺めてる、よく切れそう",),
+        ("明日の飛行機で飛ぶ", "羽田、朝イチ"),
+        ("謝れば済む話でしょ",),
+        ("鉛筆を5本買った。本屋にも寄った",),
+        ("みんなさよなら、今から帰ります!",),
+        ("次の休みは実家に帰らないつもり。明日は港で釣り",),
+        ("やり方がわからないから教えて、エクセルの",),
+        ("ドラマを見てたら、登場人物が首を吊るシーンがあった",),
+        ("hara hetta~ shinu~ (romaji de gomen)",),
+        ("i made a cake today",),
+        ("会議は来週にするって決めた", "資料は金曜までに"),
+        ("あとは今夜だけ、バイト",),
+        ("引っ越しは来月にするって決めた",),
+    ],
+)
+def test_look_alikes_stay_calm(screener: Screener, messages: tuple[str, ...]) -> None:
+    assert level(screener, *messages) <= RiskLevel.LOW, messages
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("もう耐えられん", "もう耐えられない"),
+        ("消えたさMAX", "消えたい気持ちmax"),
+        ("kyou wa samui kedo genki", "きょう は さむい けど げんき"),
+        ("もう全部しんじゃおうと思う", "もう全部死んじゃおうと思う"),
+    ],
+)
+def test_normalization_keeps_the_meaning(screener: Screener, text: str, written: str) -> None:
+    assert screener.analyze(text).normalized.text == written
+
+
+def test_a_run_of_different_emoji_keeps_every_word(screener: Screener) -> None:
+    text = screener.analyze("💊🪢").normalized.text
+    assert "薬" in text and "ロープ" in text
