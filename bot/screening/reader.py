@@ -239,6 +239,18 @@ _NOT_CAUSES: Final = frozenset(
         "朝",
     }
 )
+
+
+def _small_dose(tokens: Sequence[Token], j: int) -> bool:
+    """1錠 / 2粒 (a usual dose), not 20錠."""
+    if j + 1 >= len(tokens) or tokens[j + 1].key not in ("錠", "粒", "包", "カプセル"):
+        return False
+    digits = "".join(ch for ch in tokens[j].surface if ch.isdigit())
+    table = {"一": 1, "二": 2, "三": 3, "四": 4}
+    value = int(digits) if digits else table.get(tokens[j].surface, 99)
+    return value < 5
+
+
 _QUANTITY_WORDS: Final = frozenset(
     {
         "全部",
@@ -303,7 +315,7 @@ class ClauseReader:
                 if t.key in _QUESTION_WORDS:
                     feats.add(QUESTION)  # ロープってどこで売ってる
                 if (
-                    (t.pos == "名詞" and t.pos2 == _NUMBER_POS2)
+                    (t.pos == "名詞" and t.pos2 == _NUMBER_POS2 and not _small_dose(tokens, j))
                     or t.key in _QUANTITY_WORDS
                     or t.surface in _QUANTITY_WORDS
                 ):
@@ -396,6 +408,9 @@ class ClauseReader:
                 nxt = tokens[i + 1] if i + 1 < n else None
                 if t.surface in (".", "...") and nxt is not None and nxt.key in ("筈", "はず"):
                     i += 1  # 思わない…はずだったのに (… reads as ...)
+                    continue
+                if t.surface in ("、", ",") and nxt is not None and nxt.key in g.reason_nouns:
+                    i += 1  # 死にたくない、わけじゃない: the hedge after the comma
                     continue
                 if (
                     t.surface in ("、", ",")
@@ -879,6 +894,11 @@ class ClauseReader:
                         "せい",
                         "所",
                         "ところ",
+                        "前",
+                        "後ろ",
+                        "そば",
+                        "横",
+                        "中",
                     )
                     # the thing owned is what the match is about: no verb between them
                     # (叔父の車で送ってもらって、睡眠薬を集めた is the person's own act)

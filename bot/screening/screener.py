@@ -163,8 +163,10 @@ class Screener:
         self._at_place = False
         self._cues: frozenset[str] = frozenset()
         self._resolute = False
+        self._benign_sentences: set[int] = set()
         self._jump_said = False
         self._keys: frozenset[str] | set[str] = frozenset()
+        self._text = ""
         self._harm_hits: list[Hit] = []
         self._child_hits: list[Hit] = []
         self._tokens: list[Token] = []
@@ -340,7 +342,11 @@ class Screener:
                 context = _QUOTED_CONTEXT if quoted else _PLAIN_CONTEXT
             else:
                 reading = self._reader.read(
-                    tokens, last, noun=tokens[last].pos in ("名詞", "接尾辞", "代名詞")
+                    tokens,
+                    last,
+                    # くすり may be read as an adverb: a means or a place is a noun whatever
+                    noun=tokens[last].pos in ("名詞", "接尾辞", "代名詞")
+                    or concept.kind in ("means", "place"),
                 )
                 context = self._reader.context(tokens, first, text, quotes)
             per_concept[concept.id] = count + 1
@@ -395,6 +401,7 @@ class Screener:
         keys = info.keys
         surfaces = info.surfaces
         self._keys = keys | surfaces
+        self._text = text
         laughing = bool((keys | surfaces) & g.laughter)
         earnest = bool((keys | surfaces) & g.earnest)
         finality_words = bool(keys & g.finality)
@@ -443,6 +450,7 @@ class Screener:
                 and not (h.reading.features & {rd.DESIRE, rd.VOLITIONAL, rd.INTENT, rd.WISH})
                 and h.concept.kind != "factor"
                 and not _media_in_other_clause(tokens, h, g)
+                and _media_outside(tokens, h, g)
                 else h
                 for h in hits
             ]
@@ -470,6 +478,14 @@ class Screener:
         time_sentences = {h.sentence for h in time_hits}
         if any(h.concept.strong for h in time_hits):
             new_cues.add("soon")  # 今夜, 今から, あと1時間
+            if any(
+                t.pos == "動詞"
+                and t.key in ("行く", "向かう", "出る", "出かける")
+                and not (k > 1 and tokens[k - 1].key == "に" and tokens[k - 2].pos == "動詞")
+                and not self._reader.read(tokens, k).features & {rd.NEGATED, rd.QUESTION, rd.PAST}
+                for k, t in enumerate(tokens)
+            ) and not keys & {"帰る", "仕事", "バイト", "学校", "会社"}:
+                new_cues.add("going_now")
         quantity_sentences = {h.sentence for h in hits if h.reading.quantity} | info.quantity
         self._recent = info.recent
         self._ruminating = any(r in text for r in g.rumination)
@@ -486,12 +502,17 @@ class Screener:
             )
 
         crisis_context = bool(earlier & _CUE_SLOTS)
+        self._benign_sentences = {
+            h.sentence for h in hits if h.concept.kind == "benign" and self._own(h)
+        }
         for h in hits:
             kind = h.concept.kind
             r = h.reading
             c = h.context
             now_after = h.last + 1 < len(tokens) and (
-                tokens[h.last + 1].key in g.now or tokens[h.last + 1].surface in g.now
+                tokens[h.last + 1].key in g.now
+                or tokens[h.last + 1].surface in g.now
+                or (tokens[h.last + 1].surface in ("中", "ちゅう") and kind == "method")
             )
             if now_after and not c.now:
                 c = c._replace(now=True)  # ODなう: said as happening now
@@ -508,13 +529,27 @@ class Screener:
             ):
                 c = c._replace(cause=False)  # 今日で終わりにする: a date, not a trivial cause
                 h = h._replace(context=c)
-            own = self._own(h)
+            own = self._own(h) and not _done_by_someone(tokens, h, g)
             in_sentence = kinds_by_sentence.get(h.sentence, set())
             timed = h.sentence in time_sentences or (
                 "decided_time" in all_cues and kind in ("death", "ending", "method")
             )
             if kind == "ending" and _ends_something_else(tokens, h, g):
                 continue  # これ終わったら楽、週末だし: the week's work ends, not a life
+            intransitive = (
+                kind == "ending" and h.last < len(tokens) and tokens[h.last].key == "終わる"
+            ) and not (h.last + 1 < len(tokens) and tokens[h.last + 1].key in ("せる", "させる"))
+            if (
+                kind == "ending"
+                and (
+                    h.sentence in self._benign_sentences
+                    or (intransitive and bool(self._benign_sentences))
+                )
+                and not crisis_context
+                and not _by_own_hand(tokens, h, g)
+                and not r.features & {rd.DESIRE, rd.INTENT, rd.VOLITIONAL}
+            ):
+                continue  # 明日で全部終わる！長かった卒論、やっと提出
             if kind == "factor":
                 if self._factor_owned(h):
                     add("factor", h)
@@ -568,6 +603,17 @@ class Screener:
                     and (r.has(rd.TENTATIVE) or r.has(rd.WISH) or r.has(rd.EVALUATION))
                 ):
                     add("passive", h)  # これでやっと終われるかも
+                    continue
+                if (
+                    kind == "ending"
+                    and not negated
+                    and not r.features - {rd.POLITE, rd.TE}
+                    and h.first >= 2
+                    and tokens[h.first - 1].key == "で"
+                    and tokens[h.first - 2].key in ("此れ", "これ", "其れ", "それ", "あれ", "彼")
+                    and "means_mention" in all_cues
+                ):
+                    add("intent", h)  # 包丁…いま机の上にある / これで終わらせる
                     continue
                 if kind == "ending" and not (
                     self._life_object(tokens, h) or timed or r.has(rd.INTENT)
@@ -691,6 +737,7 @@ class Screener:
                     not h.concept.strong
                     and h.concept.id == "join_dead"
                     and "factor:bereavement" not in all_cues
+                    and "third_party" not in earlier
                 ):
                     continue
                 if (
@@ -787,7 +834,15 @@ class Screener:
                     or r.has(rd.TE)
                     or not r.features - {rd.POLITE}
                 )
-                if not done or r.has(rd.DESIRE) or (benign and "finality_strong" not in all_cues):
+                benign_here = benign and any(
+                    b.concept.kind == "benign" and not (h.begin <= b.begin and b.end <= h.end)
+                    for b in hits
+                )
+                if (
+                    not done
+                    or r.has(rd.DESIRE)
+                    or (benign_here and "finality_strong" not in all_cues)
+                ):
                     continue
                 if _by_own_hand(tokens, h, g):
                     new_cues.add("about_self")  # 部屋も自分も、全部片付けておく
@@ -833,8 +888,8 @@ class Screener:
                     add("act", h)  # 深く切った。血が止まらない
             elif kind == "self_harm":
                 if r.governor in g.quit_verbs:
-                    if negated:
-                        add("self_harm", h)  # 自傷がやめられない: going on
+                    if negated or keys & g.recurrence:
+                        add("self_harm", h)  # 自傷がやめられない / やめてたのに、昨日また
                     else:
                         add("past_attempt", h)  # リスカをやめた
                     continue
@@ -863,7 +918,7 @@ class Screener:
                 if past_history:
                     add("past_attempt", h)
                 elif (r.has(rd.PROGRESSIVE) and c.now) or (
-                    keys & {"止まる", "とまる"} and "血" in keys
+                    keys & {"止まる", "とまる"} and ("血" in keys or r.has(rd.PAST))
                 ):
                     add("act", h)
                 else:
@@ -893,8 +948,10 @@ class Screener:
             elif kind == "burden":
                 if past_history:
                     continue
-                if not negated or any(
-                    t.key in ("済む", "様", "よう") for t in tokens[h.last + 1 : h.last + 5]
+                if (
+                    not negated
+                    or r.has(rd.DESIRE)
+                    or any(t.key in ("済む", "様", "よう") for t in tokens[h.last + 1 : h.last + 5])
                 ):
                     add("burden", h)  # 迷惑かけずに済む / 迷惑かからないように: the burden gone
             elif kind == "distress":
@@ -1127,6 +1184,17 @@ class Screener:
         # intent when said politely, in earnest or with a time.
         if c.cause or laughing:
             return
+        if (
+            not timed
+            and h.first > 0
+            and tokens[h.first - 1].pos == "名詞"
+            and tokens[h.first - 1].key not in self._g.first_person
+            and tokens[h.first - 1].key not in self._g.reflexive
+            and tokens[h.first - 1].key
+            not in self._g.present | self._g.now | self._g.recent | self._g.history
+            and h.concept.kind == "death"
+        ):
+            return  # この暑さ死ぬ, 課題死ぬ: a bare noun as the cause, hyperbole
         if any(t.key in ("多分", "たぶん") for t in tokens[max(0, h.first - 3) : h.first]):
             return  # 明日たぶん死ぬ (after a workout): a guess about one's state
         if r.has(rd.POLITE) or earnest or timed or c.subject == "self":
@@ -1192,7 +1260,7 @@ class Screener:
             and not r.features & {rd.ONLY, rd.DESIRE, rd.INTENT, rd.VOLITIONAL, rd.THOUGHT}
             and not own_kinds & {"death", "despair", "finality", "farewell", "burden"}
             and (
-                bool(self._keys & self._g.play_words)
+                any(w in self._text for w in self._g.play_words)
                 or (not strong and r.has(rd.APPEARANCE) and "place" not in in_sentence)
             )
         ):
@@ -1257,6 +1325,8 @@ class Screener:
             return  # バイト飛んだ: a weak method word in the past, with nothing else, is not an act
         if r.has(rd.PAST):
             if gov and gov in g.acquire_verbs:
+                if "benign_now" in self._cues and not crisis_context:
+                    return  # 週末キャンプ行く！ロープと炭と七輪、車に積んだ
                 emit("means", h)  # 練炭買った
             elif h.sentence in self._recent and not c.now:
                 emit("recent_attempt", h)  # 先週ODした
@@ -1326,6 +1396,8 @@ class Screener:
             if h.concept.strong or crisis:
                 emit("means", h)  # 部屋にあるロープ見てる: it is at hand
             return
+        if not crisis and any(w in self._text for w in g.play_words):
+            return  # 回復薬ぜんぶ飲んだのに負けた: a game
         if not gov or (negated and not r.has(rd.ONLY)):
             if not gov and r.has(rd.DESIRE):
                 emit("method", h)  # 薬ほしい… rare; keeps the words on the card
@@ -1491,6 +1563,13 @@ class Screener:
         ):
             emit("act", h)  # 海にきてる、服のまま腰まで入った
             return
+        if (
+            gov in ("見る", "眺める")
+            and h.sentence in self._benign_sentences
+            and not crisis
+            and not negated
+        ):
+            return  # 明日の朝、橋の上から初日の出見る
         if gov in g.presence_verbs:
             if gov not in ("覗く", "見下ろす", "見る", "眺める"):
                 self._at_place = True  # 8階のベランダに出てる (not 下を覗くのが癖)
@@ -1665,7 +1744,15 @@ class Screener:
         if not (keys & self._g.water_words or "place_mention" in frozenset(cues)):
             return None
         for k, t in enumerate(tokens):
-            if t.pos == "動詞" and t.key in ("入る", "浸かる", "進む", "歩く", "立つ", "行く"):
+            if t.pos == "動詞" and t.key in (
+                "入る",
+                "浸かる",
+                "進む",
+                "歩く",
+                "立つ",
+                "行く",
+                "来る",
+            ):
                 r = self._reader.read(tokens, k)
                 if (r.has(rd.PROGRESSIVE) or r.has(rd.PAST)) and not r.has(rd.NEGATED):
                     return depth.start(), tokens[min(r.end, len(tokens)) - 1].end
@@ -2008,6 +2095,13 @@ class Screener:
             or ("finality" in cues and not cues & {"threat", "harm_wish"})
         ):
             why.append("imminent_time")  # 次の満月の夜にする / 海がいい
+        if (
+            "going_now" in cues
+            and times
+            and index - times[-1] <= 1
+            and (ideation or present & {"despair", "euphemism", "burden", "farewell"})
+        ):
+            why.append("imminent_time")  # もう限界。今から行く / 前に話したあの場所
         if "farewell" in present and "soon" in cues and times and index - times[-1] <= 1:
             why.append("imminent_farewell")  # さよなら。今から行ってきます
         if (
@@ -2019,6 +2113,12 @@ class Screener:
             why.append("imminent_place")  # 明日、港のほう行く。帰らんつもり
         if "at_place" in cues and present & {"method", "intent"}:
             why.append("imminent_place")  # いま展望台にいる / 人が減ったら飛び降りる
+        if (
+            {"pro_plain", "means_mention"} <= cues
+            and ("place_mention" in cues or times)
+            and "benign_now" not in cues
+        ):
+            why.append("imminent_intent")  # お風呂にお湯ためた / カミソリも…あったかいうちにやる
         if {"finality_strong", "soon"} <= cues and "benign_now" not in cues:
             why.append("imminent_time")  # あとは今夜だけ
         if {"at_place", "finality_strong"} <= cues:
@@ -2252,8 +2352,10 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
             media.add(sentence)  # not 5本 (a counter after a number)
         if key in recent_words or surface in recent_words:
             recent.add(sentence)
-        if key in _ALL_WORDS:
-            quantity.add(sentence)
+        if key in _ALL_WORDS or (
+            key in ("二人", "三人", "二人分", "三人分") and i + 1 < n and tokens[i + 1].key == "分"
+        ):
+            quantity.add(sentence)  # 全部, 二人分の薬
         elif pos == "名詞" and t.pos2 == "数詞" and i + 1 < n:
             nxt = tokens[i + 1]
             if nxt.key in _COUNTERS and _number(surface) >= (
@@ -2291,7 +2393,7 @@ _ALL_WORDS: Final = frozenset(
     }
 )
 _COUNTERS: Final = frozenset(
-    {"錠", "粒", "包", "シート", "箱", "瓶", "ヒート", "日分", "週間", "本"}
+    {"錠", "粒", "包", "シート", "箱", "瓶", "ヒート", "日分", "週間", "本", "人分"}
 )
 
 
@@ -2678,6 +2780,23 @@ def _amount_question(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
     return False
 
 
+def _media_outside(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """A media word of the sentence outside the match itself (借りてた漫画、全部返した: the
+    manga is what was returned, not a story being told)."""
+    start = h.first
+    while start > 0 and tokens[start - 1].kind != KIND_END:
+        start -= 1
+    for j in range(start, len(tokens)):
+        t = tokens[j]
+        if t.kind == KIND_END and j > h.last:
+            break
+        if h.first <= j <= h.last:
+            continue
+        if t.key in g.media or t.surface in g.media or t.surface == "『":
+            return True
+    return False
+
+
 def _media_in_other_clause(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
     """The sentence's media word is before the match and a list comma or a clause ends in
     between (課題やって、メイクして、カミソリで脚やって: the homework is not the topic)."""
@@ -2725,6 +2844,19 @@ def _scheduling_something(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> boo
             and tokens[j - 1].pos2 != "数詞"
         ):
             return True
+    return False
+
+
+def _done_by_someone(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """薬を大量に飲んだ人 / 飛び降りた子: the words describe a person (a relative clause)."""
+    for j in range(h.last + 1, min(h.last + 8, len(tokens))):
+        t = tokens[j]
+        if t.kind == KIND_END or t.surface in ("、", ","):
+            return False
+        if t.key in ("人", "者"):
+            return tokens[j - 1].pos in ("動詞", "助動詞")  # 薬を大量に飲んだ人
+        if t.pos not in ("助詞", "動詞", "助動詞", "形容詞", "副詞", "接尾辞"):
+            return False
     return False
 
 

@@ -69,13 +69,23 @@ FLOORS: dict[str, dict[str, float]] = {
     },
     # set K: written blind, then used for tuning (first run: crisis 0.587, imminent 0.483)
     "screening_dev_k.jsonl": {
-        "crisis_recall": 0.67,
-        "imminent_recall": 0.65,
+        "crisis_recall": 0.72,
+        "imminent_recall": 0.79,
         "false_alarm_rate": 0.07,
         "idiom_calm_rate": 0.88,
         "factor_f1": 0.74,
         "flag_recall": 0.70,
         "flag_false_alarm_rate": 0.02,
+    },
+    # set L: written blind, then used for tuning (first run: crisis 0.709, imminent 0.638)
+    "screening_dev_l.jsonl": {
+        "crisis_recall": 0.80,
+        "imminent_recall": 0.78,
+        "false_alarm_rate": 0.07,
+        "idiom_calm_rate": 0.85,
+        "factor_f1": 0.77,
+        "flag_recall": 0.20,
+        "flag_false_alarm_rate": 0.01,
     },
     "screening_cases.jsonl": {
         "crisis_recall": 0.95,

@@ -46,6 +46,10 @@ def slots(screener: Screener, *messages: str) -> set[str]:
         (("生きていたいとは、どうしても思えない",), "passive"),
         (("台所の包丁をじっと見てる時間が増えた",), "method"),
         (("腕の線が3本増えてた",), "self_harm"),
+        (("死ぬ勇気がないから生きてるだけ",), "ideation"),
+        (("去年ODして運ばれた", "あの時助からなければ"), "ideation"),
+        (("リスカやめてたのに、昨日また",), "self_harm"),
+        (("死にたくない、わけじゃない",), "ideation"),
         (("毎晩、自分が消えるやり方ばかり調べてしまう",), "passive"),
         (("宿題して、風呂入って、カッターで腕やって、寝た",), "self_harm"),
         (("車の中で練炭を焚いたらどうなるのかな",), "method"),
@@ -83,6 +87,16 @@ def test_structures_fill_their_slot(
         ("祖父の猟銃、ケースから出してきた", "弾も横に置いた"),
         ("いま湖の中に立ってる。胸まで",),
         ("もう生きるのやめる。決めた",),
+        ("いま くすり たくさん のんだ",),
+        ("もう限界。今から行く", "前に話したあの場所"),
+        ("ナイフを自分の部屋に持ってきた", "いま机の上にある", "これで終わらせる"),
+        ("日付が変わったら行く", "いままでありがとね"),
+        ("手首切った。止まらない",),
+        ("始発に合わせて駅に行きます", "ホームの端の位置はもう確認してあります"),
+        ("屋上のフェンス、思ったより低かった", "いま柵の外に座ってる"),
+        ("お風呂にお湯ためた", "カミソリも持ってきた。あったかいうちにやる"),
+        ("二人分の薬、用意した", "今夜一緒に眠る"),
+        ("借りてたマンガ全部返した", "写真も全部消した", "あとは今夜だけ"),
         ("いま立体駐車場の屋上にいる", "人がいなくなったら飛び降りる"),
         ("今カッター握ってる。切りたい",),
         ("切ったとこが深い。血がとまらない",),
@@ -132,6 +146,16 @@ def test_plans_and_acts_are_imminent(screener: Screener, messages: tuple[str, ..
         ("会議は来週にするって決めた", "資料は金曜までに"),
         ("あとは今夜だけ、バイト",),
         ("引っ越しは来月にするって決めた",),
+        ("この漫画で主人公が死ぬ",),
+        ("エアコン壊れて、この暑さ死ぬ", "修理は明日来てくれる"),
+        ("救命講習で、薬を大量に飲んだ人への対応を習った",),
+        ("寝る前に、先生に出してもらった睡眠薬を1錠だけ飲んでる",),
+        ("明日の朝、橋の上から初日の出見る",),
+        ("明日で全部終わる！長かった卒論、やっと提出",),
+        ("昨日のボス戦、10回死んだ", "回復薬ぜんぶ飲んだのに負けた"),
+        ("週末キャンプ行く！炭と七輪、車に積んだ",),
+        ("締め切りやばい、死ぬ", "あと3000字"),
+        ("スマホの写真を整理して消した、容量いっぱいで",),
     ],
 )
 def test_look_alikes_stay_calm(screener: Screener, messages: tuple[str, ...]) -> None:
@@ -154,3 +178,8 @@ def test_normalization_keeps_the_meaning(screener: Screener, text: str, written:
 def test_a_run_of_different_emoji_keeps_every_word(screener: Screener) -> None:
     text = screener.analyze("💊🪢").normalized.text
     assert "薬" in text and "ロープ" in text
+
+
+def test_going_out_for_a_drink_is_not_a_plan(screener: Screener) -> None:
+    # tiredness is heard (moderate at most); going out to drink now is not "going" to a place
+    assert level(screener, "もう疲れた、今から飲みに行く") < RiskLevel.HIGH
