@@ -41,7 +41,8 @@ eval: install
 	$(PY) -m bot screen --eval tests/data/screening_dev.jsonl --eval tests/data/screening_cases.jsonl \
 	  --eval tests/data/screening_dev2.jsonl --eval tests/data/screening_dev_d.jsonl \
 	  --eval tests/data/screening_dev_f.jsonl --eval tests/data/screening_dev_j.jsonl \
-	  --eval tests/data/screening_dev_k.jsonl --eval tests/data/screening_dev_l.jsonl
+	  --eval tests/data/screening_dev_k.jsonl --eval tests/data/screening_dev_l.jsonl \
+	  --eval tests/data/screening_dev_m.jsonl
 
 check: install
 	$(PY) -m bot dialogs check dialogs

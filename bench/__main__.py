@@ -20,12 +20,21 @@ RESULTS = Path(__file__).resolve().parent / "results.json"
 
 
 def _suites() -> list[tuple[str, Callable[[], list[dict[str, object]]]]]:
-    from bench import bench_escalation, bench_memory, bench_screening, bench_webhook
+    from bench import (
+        bench_escalation,
+        bench_memory,
+        bench_recovery,
+        bench_screening,
+        bench_slack_rate,
+        bench_webhook,
+    )
 
     return [
         ("screening", bench_screening.run),
         ("webhook", bench_webhook.run),
         ("escalation", bench_escalation.run),
+        ("recovery", bench_recovery.run),
+        ("slack_rate", bench_slack_rate.run),
         ("memory", bench_memory.run),
     ]
 

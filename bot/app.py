@@ -137,6 +137,7 @@ def create_app(
             concurrency=settings.bot_workers,
             reclaim_idle_ms=settings.bot_reclaim_idle_ms,
             shutdown_grace_s=settings.bot_shutdown_grace_s,
+            delivery_window_s=settings.bot_delivery_window_s,
         ),
         metrics,
     )
@@ -173,6 +174,7 @@ def create_app(
         spawn(worker.run(stop), "worker")
         spawn(followups.run(intake, stop), "followups")
         spawn(_watch_pending(services, stop), "pending-gauge")
+        spawn(handler.safety.keep_saving(redis, keys, stop), "safety-ledger")
         if live is not None and settings.bot_reload_interval_s > 0:
             spawn(live.watch(stop, settings.bot_reload_interval_s), "live-reload")
         if escalation is not None:
@@ -246,7 +248,12 @@ def create_app(
     async def metrics_endpoint() -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
-    app.include_router(line_router(settings, lambda: intake, metrics, handler_safety_net(handler)))
+    async def safety_saved() -> int:
+        return await handler.safety.save(redis, keys)
+
+    app.include_router(
+        line_router(settings, lambda: intake, metrics, handler_safety_net(handler), safety_saved)
+    )
     if settings.dev_pages_enabled:
         app.include_router(local_router(lambda: intake, lambda: local_sender))
     if escalation is not None:

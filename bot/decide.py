@@ -206,13 +206,17 @@ def decide(event: InboundEvent, context: TurnContext, bundle: Bundle) -> Decisio
     messages, guarded = guard_crisis(list(turn.messages), screening, service, case)
     if event.kind is EventKind.UNFOLLOW:
         messages = []  # the person blocked us: nothing can reach them
+    actions = actions_of(event, turn, screening, case, now_ms)
+    # A case opens before anything is sent: the counselors (and for imminent risk the
+    # supervisors) hear of a crisis whether or not LINE takes the answer now.
+    plan.extend(a for a in actions if isinstance(a, OpenCase))
     if messages:
-        plan.append(Send(tuple(messages)))
+        plan.append(Send(tuple(messages), crisis=crisis_now(screening)))
         for m in messages:
             write.transcript.append(TranscriptEntry("bot", m.text, now_ms, event.event_id))
         if case is not None:  # the counselor sees what the bot said after the case opened
             plan.append(BotSaid(tuple(m.text for m in messages)))
-    plan.extend(actions_of(event, turn, screening, case, now_ms))
+    plan.extend(a for a in actions if not isinstance(a, OpenCase))
     if event.kind is EventKind.SYSTEM and event.text == "case_claimed" and read_token:
         plan.append(MarkRead(read_token))  # the counselor read the card
     if any(isinstance(a, LeaveCrisis) for a in turn.actions) and screening_state is not None:

@@ -1,7 +1,8 @@
 """The effects a decided turn asks for, as typed values, and the form they are stored in.
 
 A turn is decided once (`bot.decide.decide`) into a `Plan`: the effects to carry out, in
-order. The plan is stored with the turn's state in one atomic write, so a reclaimed event
+order (a case opens before anything is sent, so that no LINE outage holds a crisis back from
+the counselors). The plan is stored with the turn's state in one atomic write, so a reclaimed event
 carries out the very plan decided the first time. The runner (`bot.pipeline.TurnHandler`)
 matches on these classes exhaustively (`typing.assert_never`), so a new kind of effect that
 the runner does not handle is a type error, not an effect silently skipped.
@@ -30,6 +31,7 @@ class Send:
 
     messages: tuple[OutboundMessage, ...]
     reply: bool = True
+    crisis: bool = False  # the answer to a crisis: it must reach the person (see LineSender)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,8 +127,9 @@ def _screening(raw: Any) -> ScreeningResult | None:
 def effect_to_json(effect: Effect) -> dict[str, Any]:
     data: dict[str, Any]
     match effect:
-        case Send(messages=messages, reply=reply):
-            kind, data = "send", {"messages": [m.to_json() for m in messages], "reply": reply}
+        case Send(messages=messages, reply=reply, crisis=crisis):
+            kind = "send"
+            data = {"messages": [m.to_json() for m in messages], "reply": reply, "crisis": crisis}
         case OpenCase():
             kind, data = (
                 "open_case",
@@ -179,7 +182,9 @@ def effect_from_json(raw: Mapping[str, Any]) -> Effect:
     data: Mapping[str, Any] = raw.get("data") or {}
     if kind == "send":
         messages = tuple(OutboundMessage.from_json(m) for m in data.get("messages", ()))
-        return Send(messages, reply=bool(data.get("reply", True)))
+        return Send(
+            messages, reply=bool(data.get("reply", True)), crisis=bool(data.get("crisis", False))
+        )
     if kind == "open_case":
         reason = str(data.get("reason", "risk"))
         return OpenCase(

@@ -49,7 +49,19 @@ class Metrics:
             "tsunagari_events_failed_total", "Handling attempts that failed (retried)", registry=r
         )
         self.events_dead = Counter(
-            "tsunagari_events_dead_total", "Events given up after repeated failures", registry=r
+            "tsunagari_events_dead_total",
+            "Events given up (parked on the dead-letter stream)",
+            registry=r,
+        )
+        self.events_deferred = Counter(
+            "tsunagari_events_deferred_total",
+            "Times an event rested because LINE could not take its answer yet",
+            registry=r,
+        )
+        self.crisis_dead = Counter(
+            "tsunagari_crisis_dead_letters_total",
+            "Crisis events parked on the dead-letter stream (the supervisors are alerted)",
+            registry=r,
         )
         self.turn_latency = Histogram(
             "tsunagari_turn_seconds",

@@ -19,6 +19,8 @@ all), the person still gets the hotline numbers before the event is retried.
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextlib
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -27,12 +29,15 @@ from datetime import UTC, datetime
 from typing import Any, assert_never
 
 import structlog
+from redis.exceptions import RedisError
 
 from bot.channels.base import (
     Delivery,
+    DeliveryError,
     EventKind,
     InboundEvent,
     OutboundMessage,
+    ReplyState,
     Sender,
 )
 from bot.decide import Bundle, Decision, Screener, TurnContext, crisis_numbers_in, decide
@@ -62,7 +67,14 @@ from bot.store.keys import Keys
 from bot.store.redis import AtomicWrites, RedisClient
 from bot.turn import CaseRequest, CaseStatus, Desk, Intake
 
-__all__ = ["Bundle", "Prefetched", "Screener", "TurnHandler", "crisis_numbers_in"]
+__all__ = [
+    "Bundle",
+    "Prefetched",
+    "SafetyLedger",
+    "Screener",
+    "TurnHandler",
+    "crisis_numbers_in",
+]
 
 log = structlog.get_logger(__name__)
 
@@ -95,8 +107,10 @@ class TurnHandler:
         followups: Followups,
         metrics: Metrics,
         intake: Intake | None = None,
+        safety: SafetyLedger | None = None,
     ) -> None:
         self.intake = intake
+        self.safety = safety or SafetyLedger()
         self.redis = redis
         self.keys = keys
         self.conversations = conversations
@@ -154,7 +168,9 @@ class TurnHandler:
                 except Exception:
                     await self.safety_net(event, where="decide")
                     raise
-                stored = {f"attempt:{first_send(plan)}": "1", "fresh": "1"}
+                # Decided just now: nothing of it was tried before (the attempt marker the
+                # commit wrote is for a reclaimer).
+                stored = {k: v for k, v in stored.items() if k == SAFETY_FIELD}
             await self._carry_out(event, plan, stored)
         finally:
             if typing is not None:
@@ -222,42 +238,46 @@ class TurnHandler:
         self.conversations.stage(writes, conv, decision.write)
         if decision.note_group:
             writes.set(self.keys.group_noted(conv), "1", ex=GROUP_NOTE_TTL_S)
-        # The first send is marked attempted in the same transaction: if we die before or
-        # after sending, a reclaimer knows to check (a reply token works only once).
-        writes.hset(
-            key,
-            mapping={
-                "plan": json.dumps(plan_to_json(decision.plan), ensure_ascii=False),
-                f"attempt:{first_send(decision.plan)}": "1",
-            },
-        )
+        stored = {"plan": json.dumps(plan_to_json(decision.plan), ensure_ascii=False)}
+        if first_send(decision.plan) == 0:
+            # The plan starts by sending: the attempt is marked in the same transaction, so
+            # that if we die during the call a reclaimer knows the reply token may be spent.
+            # (Otherwise it is marked with the effect before it: see `_carry_out`.)
+            stored["attempt:0"] = MAYBE_SENT
+        writes.hset(key, mapping=stored)
         writes.expire(key, PLAN_TTL_S)
         await writes.apply(self.redis)
 
     # --- phase 2: carry out -----------------------------------------------------------------
 
     async def _carry_out(
-        self, event: InboundEvent, plan: Sequence[Effect], progress: dict[str, str]
+        self, event: InboundEvent, plan: Sequence[Effect], prior: Mapping[str, str]
     ) -> None:
+        """Run the plan's effects in order; `prior` is what earlier runs of it recorded (done
+        markers, what a send left of the reply token), empty when decided just now."""
         key = self.keys.event_effects(event.event_id, event.conversation)
-        reply_used = False
-        # Decided just now (not reclaimed): the pre-marked first send has not been tried yet.
-        fresh_send = first_send(plan) if progress.get("fresh") else -1
+        reply_used = False  # an earlier send of this plan carried the reply token
+        # The safety net already gave this event its answer (the store was down, or deciding
+        # failed): the person is not answered a second time.
+        answered = SAFETY_FIELD in prior or self.safety.answered(event.event_id)
         for index, effect in enumerate(plan):
-            if progress.get(f"done:{index}"):
+            if prior.get(f"done:{index}"):
                 if isinstance(effect, Send):
                     reply_used = True
                 continue
             match effect:
                 case Send():
-                    # Mark the attempt before sending: a retry must know a reply token may be
-                    # spent. (Other effects are idempotent on their own keys.)
-                    attempted = bool(progress.get(f"attempt:{index}"))
-                    first_attempt = not attempted or index == fresh_send
-                    if not attempted:
-                        await self.redis.hset(key, f"attempt:{index}", "1")
-                    use_reply = effect.reply and not reply_used
-                    await self._deliver(event, index, effect, first_attempt, use_reply)
+                    if answered:
+                        log.info("pipeline.answered_by_safety_net")
+                    else:
+                        state = reply_state_of(prior.get(f"attempt:{index}"))
+                        use_reply = effect.reply and not reply_used
+                        try:
+                            await self._deliver(event, index, effect, state, use_reply)
+                        except DeliveryError as exc:
+                            # What this attempt left of the token, for the next one.
+                            await self.redis.hset(key, f"attempt:{index}", exc.reply_state.value)
+                            raise
                     reply_used = True
                 case OpenCase():
                     await self._open_case(event, index, effect)
@@ -301,11 +321,17 @@ class TurnHandler:
                     assert_never(effect)
             if index < len(plan) - 1:
                 # The last effect needs no marker: the worker marks the whole event done next,
-                # and a crash in between is covered by the effects' own idempotency.
-                await self.redis.hset(key, f"done:{index}", "1")
+                # and a crash in between is covered by the effects' own idempotency. A send
+                # next is marked attempted with it: if we die during its call, a reclaimer
+                # knows the reply token may be spent (a reply token works only once).
+                marks = {f"done:{index}": "1"}
+                following = f"attempt:{index + 1}"
+                if isinstance(plan[index + 1], Send) and prior.get(following) != "used":
+                    marks[following] = MAYBE_SENT
+                await self.redis.hset(key, mapping=marks)
 
     async def _deliver(
-        self, event: InboundEvent, index: int, effect: Send, first_attempt: bool, use_reply: bool
+        self, event: InboundEvent, index: int, effect: Send, state: ReplyState, use_reply: bool
     ) -> None:
         sender = self.senders.get(event.address.channel)
         if sender is None:
@@ -318,7 +344,8 @@ class TurnHandler:
                 key=f"{event.event_id}:{index}",
                 reply_token=event.reply_token if use_reply else None,
                 event_timestamp_ms=event.timestamp_ms,
-                first_attempt=first_attempt,
+                reply_state=state,
+                crisis=effect.crisis,
             )
         )
 
@@ -380,36 +407,212 @@ class TurnHandler:
 
     async def safety_net(self, event: InboundEvent, where: str) -> None:
         """Something failed while handling this event: if it is (or might be) a crisis, send the
-        hotline numbers now, on their own idempotency key."""
+        hotline numbers now, on their own idempotency key. Each event at most once (the
+        ledger), however often the webhook is redelivered or deciding fails."""
         if event.kind is not EventKind.TEXT or not event.text:
             return
+        if not self.safety.begin(event.event_id):
+            return  # answered already, or being answered right now
+        answered = False
         try:
-            bundle = self.bundle()
-            service = bundle.service
-        except Exception:
-            log.error("pipeline.safety_net_no_config")
-            return
-        try:
-            result, _ = bundle.screener.screen(event.text, None)
-            crisis, imminent = result.risk.is_crisis, result.risk is RiskLevel.IMMINENT
-        except Exception:
-            crisis, imminent = True, False  # cannot tell: err on the side of the person
-        if not crisis:
-            return
-        sender = self.senders.get(event.address.channel)
-        if sender is None:
-            return
-        self.metrics.safety_net.labels(where).inc()
-        log.warning("pipeline.safety_net", where=where)
-        try:
-            await sender.deliver(
-                Delivery(
-                    address=event.address,
-                    messages=(OutboundMessage(service.crisis_text(imminent)),),
-                    key=f"{event.event_id}:safety",
-                    reply_token=event.reply_token,
-                    event_timestamp_ms=event.timestamp_ms,
+            try:
+                bundle = self.bundle()
+                service = bundle.service
+            except Exception:
+                log.error("pipeline.safety_net_no_config")
+                return
+            try:
+                result, _ = bundle.screener.screen(event.text, None)
+                crisis, imminent = result.risk.is_crisis, result.risk is RiskLevel.IMMINENT
+            except Exception:
+                crisis, imminent = True, False  # cannot tell: err on the side of the person
+            if not crisis:
+                return
+            sender = self.senders.get(event.address.channel)
+            if sender is None:
+                return
+            self.metrics.safety_net.labels(where).inc()
+            log.warning("pipeline.safety_net", where=where)
+            try:
+                await sender.deliver(
+                    Delivery(
+                        address=event.address,
+                        messages=(OutboundMessage(service.crisis_text(imminent)),),
+                        key=f"{event.event_id}:safety",
+                        reply_token=event.reply_token,
+                        event_timestamp_ms=event.timestamp_ms,
+                        # The turn itself may have used the token (an intake that timed out
+                        # yet stored the event): a refusal then means the person has an answer.
+                        reply_state=ReplyState.MAYBE,
+                        crisis=True,
+                    )
                 )
-            )
-        except Exception as exc:
-            log.error("pipeline.safety_net_failed", error=type(exc).__name__)
+                answered = True
+            except Exception as exc:
+                log.error("pipeline.safety_net_failed", error=type(exc).__name__)
+        finally:
+            self.safety.end(event.event_id, event.conversation, answered)
+        if answered:
+            with contextlib.suppress(RedisError, OSError):
+                await self.safety.save(self.redis, self.keys)
+
+    # --- scheduling hint -------------------------------------------------------------------------
+
+    def urgent(self, event_json: str) -> bool:
+        """Is this stored event a crisis, by its words alone? The worker asks while people
+        queue for its slots (after a crash, during an outage or a surge), so that a person in
+        crisis is answered first; the turn screens again, with the conversation's history."""
+        data = json.loads(event_json)
+        text = data.get("text")
+        if data.get("kind") not in (EventKind.TEXT.value, EventKind.MEDIA.value) or not text:
+            return False
+        result, _ = self.bundle().screener.screen(str(text), None)
+        return bool(result.risk.is_crisis or result.flagged)
+
+    # --- the dead-letter path ----------------------------------------------------------------
+
+    async def parked(self, event: InboundEvent, why: str) -> None:
+        """The worker gave this event up. A crisis never goes silently: the metric counts it,
+        and the supervisors are alerted in the person's case (opened now if it was not)."""
+        request = await self._crisis_request(event)
+        if request is None:
+            return
+        self.metrics.crisis_dead.inc()
+        log.error("pipeline.crisis_dead_letter", why=why, risk=_risk_label(request))
+        desk = self.desk()
+        if desk is None:
+            return
+        await desk.undelivered(request, datetime.now(UTC))
+
+    async def _crisis_request(self, event: InboundEvent) -> CaseRequest | None:
+        """A case request for the parked event if it was a crisis (from its decided plan, or,
+        when it was never decided, from screening its words alone), else None."""
+        key = f"{event.event_id}:dead"
+        raw = await self.redis.hget(
+            self.keys.event_effects(event.event_id, event.conversation), "plan"
+        )
+        plan: Plan = ()
+        if raw:
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                plan = plan_from_json(json.loads(raw))
+        for effect in plan:
+            if isinstance(effect, OpenCase) and (
+                (
+                    effect.screening is not None
+                    and (effect.screening.risk.is_crisis or effect.screening.flagged)
+                )
+                or (effect.risk is not None and effect.risk.is_crisis)
+            ):
+                return CaseRequest(
+                    conversation=event.conversation,
+                    key=key,
+                    reason="risk",
+                    screening=effect.screening,
+                    collected=effect.collected,
+                    consent=effect.consent,
+                    trigger_text=effect.trigger_text,
+                    risk=effect.risk,
+                )
+        crisis_send = any(isinstance(e, Send) and e.crisis for e in plan)
+        screening = None
+        if event.text and event.kind in (EventKind.TEXT, EventKind.MEDIA):
+            with contextlib.suppress(Exception):
+                screening, _ = self.bundle().screener.screen(event.text, None)
+        if not crisis_send and (
+            screening is None or not (screening.risk.is_crisis or screening.flagged)
+        ):
+            return None
+        return CaseRequest(
+            conversation=event.conversation,
+            key=key,
+            reason="risk",
+            screening=screening,
+            collected={},
+            consent=bool(screening and screening.risk is RiskLevel.IMMINENT),
+            trigger_text=event.text or "",
+            risk=RiskLevel.HIGH if crisis_send else None,
+        )
+
+
+def _risk_label(request: CaseRequest) -> str:
+    levels = [request.risk or RiskLevel.NONE]
+    if request.screening is not None:
+        levels.append(request.screening.risk)
+    return max(levels).label
+
+
+MAYBE_SENT = "1"  # an attempt started: its reply may have used the token
+SAFETY_FIELD = "safety"  # in an event's effects: the safety net gave it its answer
+
+
+def reply_state_of(marker: str | None) -> ReplyState:
+    """What an event's stored attempt marker says of its reply token."""
+    if marker is None:
+        return ReplyState.UNUSED
+    with contextlib.suppress(ValueError):
+        return ReplyState(marker)
+    return ReplyState.MAYBE  # "1": an attempt started and its outcome was never recorded
+
+
+class SafetyLedger:
+    """The events the safety net has answered, so it answers each at most once, and the turn
+    that handles the event later does not answer it again.
+
+    Kept in process memory, since the net is needed when the store is down; written to each
+    event's effects (`SAFETY_FIELD`) as soon as the store answers, where the turn handler of
+    any process sees it. The webhook saves it before it accepts events again, so a redelivered
+    event is never decided without it."""
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self.limit = limit
+        self._answered: collections.OrderedDict[str, None] = collections.OrderedDict()
+        self._busy: set[str] = set()
+        self._unsaved: dict[str, str] = {}  # event id -> conversation
+
+    def answered(self, event_id: str) -> bool:
+        return event_id in self._answered
+
+    def begin(self, event_id: str) -> bool:
+        """May the net answer this event now? (Not if it did, or is doing so.)"""
+        if event_id in self._answered or event_id in self._busy:
+            return False
+        self._busy.add(event_id)
+        return True
+
+    def end(self, event_id: str, conversation: str, answered: bool) -> None:
+        self._busy.discard(event_id)
+        if not answered:
+            return
+        self._answered[event_id] = None
+        while len(self._answered) > self.limit:
+            self._answered.popitem(last=False)
+        self._unsaved[event_id] = conversation
+
+    @property
+    def unsaved(self) -> int:
+        return len(self._unsaved)
+
+    async def save(self, redis: RedisClient, keys: Keys) -> int:
+        """Write what the store has not seen yet; raises when it cannot be reached."""
+        if not self._unsaved:
+            return 0
+        todo = dict(self._unsaved)
+        async with redis.pipeline(transaction=False) as pipe:
+            for event_id, conv in todo.items():
+                key = keys.event_effects(event_id, conv)
+                pipe.hset(key, SAFETY_FIELD, "1")
+                pipe.expire(key, PLAN_TTL_S)
+            await pipe.execute()
+        for event_id in todo:
+            self._unsaved.pop(event_id, None)
+        return len(todo)
+
+    async def keep_saving(self, redis: RedisClient, keys: Keys, stop: asyncio.Event) -> None:
+        """Save while anything is unsaved (the store comes back: other processes must see it
+        before LINE redelivers the events to them)."""
+        while not stop.is_set():
+            if self._unsaved:
+                with contextlib.suppress(RedisError, OSError):
+                    await self.save(redis, keys)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 1.0)

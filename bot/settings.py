@@ -51,7 +51,9 @@ class Settings(BaseSettings):
     bot_key_prefix: str = Field(default="tsunagari", alias="BOT_KEY_PREFIX")
     bot_workers: int = Field(default=16, ge=1, le=512, alias="BOT_WORKERS")
     bot_consumer_name: str | None = Field(default=None, alias="BOT_CONSUMER_NAME")
-    bot_reclaim_idle_ms: int = Field(default=30_000, ge=100, alias="BOT_RECLAIM_IDLE_MS")
+    # A dead worker's events (and its conversation leases) are taken over after this long
+    # without a renewal; live workers renew every third of it, in one round trip.
+    bot_reclaim_idle_ms: int = Field(default=5_000, ge=100, alias="BOT_RECLAIM_IDLE_MS")
     bot_dedupe_ttl_s: int = Field(default=86_400 * 2, ge=86_400, alias="BOT_DEDUPE_TTL_S")
     bot_max_body_bytes: int = Field(default=1024 * 1024, alias="BOT_MAX_BODY_BYTES")
     bot_reply_token_ttl_s: float = Field(default=50.0, alias="BOT_REPLY_TOKEN_TTL_S")
@@ -60,6 +62,12 @@ class Settings(BaseSettings):
     bot_shutdown_grace_s: float = Field(default=15.0, ge=0, alias="BOT_SHUTDOWN_GRACE_S")
     bot_intake_timeout_s: float = Field(default=1.2, gt=0, alias="BOT_INTAKE_TIMEOUT_S")
     bot_line_timeout_s: float = Field(default=10.0, gt=0, alias="BOT_LINE_TIMEOUT_S")
+    # How long after a person wrote their answer is still worth delivering: LINE outages and
+    # 429s are waited out this long, then the event is parked (a crisis alerts supervisors).
+    bot_delivery_window_s: float = Field(default=6 * 3600.0, gt=0, alias="BOT_DELIVERY_WINDOW_S")
+    # Slack takes about one chat.postMessage per second per channel: posts keep that pace
+    # (a little under it), shared by every process, the most urgent first. 0: no pacing.
+    bot_slack_post_interval_s: float = Field(default=1.05, ge=0, alias="BOT_SLACK_POST_INTERVAL_S")
     bot_outbox_lease_s: float = Field(default=10.0, gt=0, alias="BOT_OUTBOX_LEASE_S")
     # With Chat mode on in LINE: mark the person's messages read only when a counselor has
     # read them (markAsRead with the webhook's token), never just because the bot answered.

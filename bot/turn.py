@@ -187,6 +187,11 @@ class Desk(Protocol):
         """The person said they do not want a counselor."""
         ...
 
+    async def undelivered(self, request: CaseRequest, now: datetime) -> None:
+        """A crisis event was given up without its answer reaching the person: their case
+        stays (or is) open and the supervisors are alerted. Idempotent on `request.key`."""
+        ...
+
     async def person_left(self, conversation: str, key: str) -> None:
         """The person stopped the conversation: their open case ends, as they asked."""
         ...

@@ -4,31 +4,44 @@ Guarantees, across any number of processes sharing one Redis:
 - One person's events are handled in order and never two at once. Intake gave each event a
   per-conversation sequence number; an event is handled only when the conversation's `done`
   counter says its predecessor is finished, and under the conversation's lease lock.
-- Different conversations run in parallel (up to `concurrency` at once per process).
+- Different conversations run in parallel: up to `concurrency` at once per process, one event
+  at a time each, taking turns (a conversation with many events waiting goes to the back of
+  the line after each one), so one person's backlog never holds up another person.
+- A conversation that cannot go on now holds no worker slot: one waiting for its predecessor
+  (handled elsewhere, or still to be reclaimed) or for another worker's lease rests and is
+  tried again shortly; one whose answer LINE cannot take now (an outage, a 429) rests until
+  LINE's `Retry-After` or a backoff, for as long as `delivery_window_s` after the event. Its
+  entries stay claimed by this process meanwhile (the lease keeper), so nobody else takes them.
 - An event whose worker died stays pending in the group; after `reclaim_idle_ms` without a
-  lease renewal any worker claims it (XAUTOCLAIM) and handles it. The handler's side effects are
-  idempotent per event, so a reclaimed event never sends a second answer.
+  lease renewal any worker claims it (XAUTOCLAIM, in bulk, up to the read-ahead) and handles
+  it. The handler's side effects are idempotent per event, so a reclaimed event never sends a
+  second answer.
 - An event that keeps failing is retried with backoff, then parked on a dead-letter stream so
-  it cannot block the person's later events forever.
+  it cannot block the person's later events forever; so is one past its delivery window. The
+  handler hears of every parked event (`parked`): a crisis on the dead-letter path alerts the
+  supervisors.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import heapq
 import os
+import random
 import socket
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any, Protocol
 
 import structlog
 from redis.exceptions import RedisError, ResponseError
 
-from bot.channels.base import InboundEvent
+from bot.channels.base import DeliveryError, InboundEvent
 from bot.metrics import Metrics
 from bot.store.keys import Keys
 from bot.store.redis import Lua, RedisClient, run_pipeline
@@ -47,6 +60,19 @@ class PrefetchingHandler(Protocol):
         ...
 
     async def __call__(self, event: InboundEvent, prefetched: Any = None) -> None: ...
+
+
+class UrgencyHint(Protocol):
+    def urgent(self, event_json: str) -> bool:
+        """Is this stored event (as on the stream) a crisis, at a glance? Asked only when
+        conversations queue for the slots, to let a crisis go first."""
+        ...
+
+
+class ParkListener(Protocol):
+    async def parked(self, event: InboundEvent, why: str) -> None:
+        """The event was given up and put on the dead-letter stream."""
+        ...
 
 
 # Finish an event: advance `done`, release the lease, ack and delete the entry; all or nothing.
@@ -79,7 +105,10 @@ end
 return 0
 """
 
+# Release the lease; ARGV[2] = '1' also gives the attempt back (the event did not fail: LINE
+# could not take its answer yet, which is waited out by time, not by counting).
 _RELEASE = """
+if ARGV[2] == '1' then redis.call('HINCRBY', KEYS[2], ARGV[3], -1) end
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
@@ -93,15 +122,44 @@ def default_consumer_name() -> str:
 class WorkerConfig:
     consumer: str
     concurrency: int = 16
-    reclaim_idle_ms: int = 30_000
+    reclaim_idle_ms: int = 5_000
     block_ms: int = 1_000
     max_attempts: int = 8  # per event, counted across processes, before it is parked
-    retry_delays_s: tuple[float, ...] = (0.2, 1.0, 3.0)  # in-process retries before reclaim
+    # waits after the first failures of an event, then doubling up to `max_retry_delay_s`
+    retry_delays_s: tuple[float, ...] = (0.2, 1.0, 3.0)
+    max_retry_delay_s: float = 30.0
     shutdown_grace_s: float = 15.0  # how long in-flight events may finish on shutdown
+    # How long after an event its answer is still worth delivering: LINE outages and 429s
+    # are waited out this long, then the event is parked (a crisis alerts the supervisors).
+    delivery_window_s: float = 6 * 3600.0
+    readahead: int = 0  # entries read or reclaimed ahead of the slots (0: 64 per slot)
     # A consumer (one per process ever started) with nothing pending and unseen this long is
     # a process that is gone: its name is removed from the group.
     prune_idle_ms: int = 86_400_000
     prune_every_s: float = 600.0
+
+    @property
+    def ahead(self) -> int:
+        return self.readahead or self.concurrency * 64
+
+
+class Outcome(Enum):
+    DONE = "done"  # finished (or parked): the entry leaves this process
+    EARLIER = "earlier"  # an earlier event of the conversation is here now: it goes first
+    REST = "rest"  # cannot go on now: the conversation rests, holding no slot
+
+
+@dataclass(slots=True)
+class _Entry:
+    seq: int
+    entry_id: str
+    fields: dict[str, str]
+    waiting_since: float = 0.0  # monotonic: when it first found its predecessor unfinished
+    deferrals: int = 0  # times LINE could not take its answer yet
+    urgent: bool | None = None  # a crisis, by the handler's look (asked only under a backlog)
+
+    def __lt__(self, other: _Entry) -> bool:
+        return (self.seq, self.entry_id) < (other.seq, other.entry_id)
 
 
 class Worker:
@@ -120,17 +178,25 @@ class Worker:
         self.metrics = metrics or Metrics()
         self._prefetch: Callable[[RedisClient, InboundEvent], Callable[[Sequence[Any]], Any]] | None
         self._prefetch = getattr(handler, "prefetch", None)
+        self._on_parked: Callable[[InboundEvent, str], Awaitable[None]] | None
+        self._on_parked = getattr(handler, "parked", None)
+        self._urgency: Callable[[str], bool] | None = getattr(handler, "urgent", None)
         self._finish = Lua(_FINISH)
         self._begin = Lua(_BEGIN)
         self._renew = Lua(_RENEW)
         self._release = Lua(_RELEASE)
-        self._inflight: dict[str, asyncio.Task[None]] = {}  # conversation -> its task
-        # per conversation: a heap of (sequence number, entry id, fields) read but not finished
-        self._queued: dict[str, list[tuple[int, str, dict[str, str]]]] = {}
-        self._known: set[str] = set()
-        self._stopping = False  # entry ids read by this process and not yet finished
+        # per conversation: a heap of the entries read and not yet finished, lowest seq first
+        self._queued: dict[str, list[_Entry]] = {}
+        self._known: set[str] = set()  # entry ids read by this process and not yet finished
+        # Conversations waiting for a slot: those whose next event is a crisis go first.
+        self._ready: collections.deque[str] = collections.deque()
+        self._urgent: collections.deque[str] = collections.deque()
+        self._ready_set: set[str] = set()
+        self._running: dict[str, asyncio.Task[None]] = {}  # conversation -> its task (a slot)
+        self._resting: dict[str, asyncio.TimerHandle] = {}  # conversation -> its wake-up
         self._held: dict[str, tuple[str, str]] = {}  # entry id -> (conversation, lease token)
-        self._slots = asyncio.Semaphore(config.concurrency)
+        self._space = asyncio.Event()  # the read-ahead has room again
+        self._stopping = False
         self.handled = 0
 
     @property
@@ -140,6 +206,10 @@ class Worker:
     @property
     def dead_stream(self) -> str:
         return self.keys.events_dead
+
+    def idle(self) -> bool:
+        """Nothing read and unfinished in this process."""
+        return not self._known and not self._running
 
     async def ensure_group(self) -> None:
         try:
@@ -171,7 +241,7 @@ class Worker:
                 if first:
                     await self.ensure_group()
                     # Our own pending entries (same consumer name after a restart) come first.
-                    await self._read("0")
+                    await self._read_own()
                     first = False
                 now = time.monotonic()
                 if now - last_reclaim > self.config.reclaim_idle_ms / 2000:
@@ -180,7 +250,12 @@ class Worker:
                 if now - last_prune > self.config.prune_every_s:
                     last_prune = now
                     await self.prune_consumers()
-                await self._read(">")
+                if self._room():
+                    await self._read(">")
+                else:  # read far enough ahead: wait until a slot's work makes room
+                    self._space.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._space.wait(), self.config.block_ms / 1000)
                 backoff = 0.1
             except asyncio.CancelledError:
                 raise
@@ -200,7 +275,10 @@ class Worker:
         """Let in-flight events finish within the grace period; cancel the rest (they stay
         pending in the group and are reclaimed, so nothing is lost)."""
         self._stopping = True  # each conversation finishes its current event only
-        tasks = [t for t in self._inflight.values() if not t.done()]
+        for handle in self._resting.values():
+            handle.cancel()
+        self._resting.clear()
+        tasks = [t for t in self._running.values() if not t.done()]
         if not tasks:
             return
         log.info("worker.draining", inflight=len(tasks))
@@ -211,43 +289,71 @@ class Worker:
             log.warning("worker.drain_cancelled", cancelled=len(pending))
             await asyncio.gather(*pending, return_exceptions=True)
 
+    def _room(self) -> int:
+        """How many more entries this process may read ahead of its slots."""
+        return max(0, self.config.ahead - len(self._known))
+
+    async def _read_own(self) -> None:
+        """Take back what this consumer name already holds (a restart with the same name)."""
+        start = "0"
+        while self._room():
+            response = await self.redis.xreadgroup(
+                self.keys.events_group,
+                self.config.consumer,
+                {self.keys.events_stream: start},
+                count=min(self._room(), 500),
+            )
+            entries = [e for _stream, batch in response or [] for e in batch]
+            if not entries:
+                return
+            await self._take(entries)
+            start = entries[-1][0]
+
     async def _read(self, from_id: str) -> None:
-        free = self._free_slots()
-        if free <= 0:
-            await asyncio.sleep(0.01)
-            return
         response = await self.redis.xreadgroup(
             self.keys.events_group,
             self.config.consumer,
             {self.keys.events_stream: from_id},
-            count=free,
-            block=None if from_id == "0" else self.config.block_ms,
+            count=min(self._room(), 500),
+            block=self.config.block_ms,
         )
-        for _stream, entries in response or []:
-            for entry_id, fields in entries:
-                if not fields:  # deleted while pending: nothing left to do
-                    await self.redis.xack(self.keys.events_stream, self.keys.events_group, entry_id)
-                    continue
-                await self._spawn(entry_id, fields)
+        await self._take([e for _stream, batch in response or [] for e in batch])
 
-    async def _reclaim(self) -> None:
-        result = await self.redis.xautoclaim(
-            self.keys.events_stream,
-            self.keys.events_group,
-            self.config.consumer,
-            min_idle_time=self.config.reclaim_idle_ms,
-            start_id="0-0",
-            count=max(1, self._free_slots()),
-        )
-        entries = result[1] if result else []
+    async def _take(self, entries: Sequence[tuple[str, dict[str, str] | None]]) -> int:
+        taken = 0
         for entry_id, fields in entries:
             if entry_id in self._known:
                 continue
-            if not fields:
+            if not fields:  # deleted while pending: nothing left to do
                 await self.redis.xack(self.keys.events_stream, self.keys.events_group, entry_id)
                 continue
-            log.info("worker.reclaimed", entry=entry_id)
-            await self._spawn(entry_id, fields)
+            taken += 1
+            self._add(entry_id, fields)
+        return taken
+
+    async def _reclaim(self) -> int:
+        """Claim every entry idle past `reclaim_idle_ms` (its worker died), in batches, as far
+        as the read-ahead allows: after a crash the whole backlog comes back at once, and the
+        slots work through it at their own pace."""
+        start, claimed = "0-0", 0
+        while self._room():
+            result = await self.redis.xautoclaim(
+                self.keys.events_stream,
+                self.keys.events_group,
+                self.config.consumer,
+                min_idle_time=self.config.reclaim_idle_ms,
+                start_id=start,
+                count=min(self._room(), 200),
+            )
+            if not result:
+                break
+            start, entries = str(result[0]), result[1]
+            claimed += await self._take(entries)
+            if start == "0-0" or not entries:
+                break
+        if claimed:
+            log.info("worker.reclaimed", count=claimed)
+        return claimed
 
     async def prune_consumers(self) -> list[str]:
         """Remove the names of processes that are gone from the consumer group. Only names
@@ -271,55 +377,120 @@ class Worker:
             log.info("worker.consumers_pruned", count=len(gone))
         return gone
 
-    def _free_slots(self) -> int:
-        """Slots are per conversation, not per event: a person who sends a hundred messages
-        holds one slot, so everyone else keeps being answered."""
-        if len(self._known) >= self.config.concurrency * 64:
-            return 0  # enough read ahead; let the local queues drain first
-        return self.config.concurrency - sum(1 for t in self._inflight.values() if not t.done())
+    # --- scheduling: conversations take turns for the slots -----------------------------------
 
-    async def _spawn(self, entry_id: str, fields: dict[str, str]) -> None:
+    def _add(self, entry_id: str, fields: dict[str, str]) -> None:
         if entry_id in self._known:
             return
         conv = fields.get("conv", "")
         self._known.add(entry_id)
-        heapq.heappush(self._queued.setdefault(conv, []), (_seq_of(fields), entry_id, fields))
-        task = self._inflight.get(conv)
-        if task is None or task.done():
-            task = asyncio.create_task(self._run_conversation(conv), name=f"conv-{conv}")
-            self._inflight[conv] = task
+        heap = self._queued.setdefault(conv, [])
+        earlier = bool(heap) and _seq_of(fields) < heap[0].seq
+        heapq.heappush(heap, _Entry(_seq_of(fields), entry_id, fields))
+        if conv in self._running:
+            return  # its task takes the lowest first, after the event it is on
+        if conv in self._resting:
+            if not earlier:
+                return  # it rests for its first event; this one comes after
+            self._resting.pop(conv).cancel()  # a predecessor arrived: go now
+        self._make_ready(conv)
 
-    async def _run_conversation(self, conv: str) -> None:
-        """Handle this process's events of one conversation one after another, lowest sequence
-        number first (a reclaimed earlier event goes before later ones read already)."""
+    def _make_ready(self, conv: str) -> None:
+        self._enqueue(conv)
+        self._dispatch()
+
+    def _enqueue(self, conv: str) -> None:
+        """Line the conversation up for a slot. While others wait too (a backlog: after a
+        crash, an outage, a surge), one whose next event is a crisis goes before them."""
+        if conv in self._ready_set or conv in self._running:
+            return
+        self._ready_set.add(conv)
+        queue = len(self._ready) + len(self._urgent)
+        busy = queue > 0 or len(self._running) >= self.config.concurrency
+        if busy and self._is_urgent(conv):
+            self._urgent.append(conv)
+        else:
+            self._ready.append(conv)
+
+    def _is_urgent(self, conv: str) -> bool:
+        heap = self._queued.get(conv)
+        if not heap or self._urgency is None:
+            return False
+        entry = heap[0]
+        if entry.urgent is None:
+            try:
+                entry.urgent = self._urgency(entry.fields.get("event", ""))
+            except Exception:
+                entry.urgent = False
+        return entry.urgent
+
+    def _dispatch(self) -> None:
+        while len(self._running) < self.config.concurrency and not self._stopping:
+            if self._urgent:
+                conv = self._urgent.popleft()
+            elif self._ready:
+                conv = self._ready.popleft()
+            else:
+                return
+            self._ready_set.discard(conv)
+            if self._queued.get(conv):
+                self._running[conv] = asyncio.create_task(self._turn(conv), name=f"conv-{conv}")
+
+    def _rest(self, conv: str, delay: float) -> None:
+        loop = asyncio.get_running_loop()
+        old = self._resting.pop(conv, None)
+        if old is not None:
+            old.cancel()
+        self._resting[conv] = loop.call_later(delay, self._wake, conv)
+
+    def _wake(self, conv: str) -> None:
+        self._resting.pop(conv, None)
+        if self._queued.get(conv) and not self._stopping:
+            self._make_ready(conv)
+
+    async def _turn(self, conv: str) -> None:
+        """Handle the conversation's lowest event (an earlier one that arrived meanwhile goes
+        first); then the conversation goes to the back of the line for its next."""
         heap = self._queued[conv]
+        rest: float | None = None
         try:
             while heap and not self._stopping:
-                item = heap[0]
-                _seq, entry_id, fields = item
-                deferred = False
-                try:
-                    deferred = await self._process(entry_id, fields)
-                finally:
-                    if not deferred:
-                        heap.remove(item)
-                        heapq.heapify(heap)
-                        self._known.discard(entry_id)
+                entry = heap[0]
+                outcome, rest = await self._process(entry)
+                if outcome is Outcome.DONE:
+                    heap.remove(entry)
+                    heapq.heapify(heap)
+                    self._known.discard(entry.entry_id)
+                    self._space.set()
+                    break
+                if outcome is Outcome.REST:
+                    break
+                # EARLIER: loop, the heap's head is now the earlier event
         finally:
+            self._running.pop(conv, None)
             if not heap:
                 self._queued.pop(conv, None)
-            if self._inflight.get(conv) is asyncio.current_task():
-                self._inflight.pop(conv, None)
+            elif rest is not None and not self._stopping:
+                self._rest(conv, rest)
+            elif not self._stopping:
+                self._enqueue(conv)  # at the back: the others take their turn first
+            self._dispatch()
 
-    def _earlier_waiting(self, conv: str, seq: int) -> bool:
-        heap = self._queued.get(conv)
-        return heap is not None and len(heap) > 0 and heap[0][0] < seq
+    def _retry_delay(self, attempts: int) -> float:
+        delays = self.config.retry_delays_s
+        if attempts <= len(delays):
+            return delays[max(0, attempts - 1)]
+        last = delays[-1] if delays else 1.0
+        return min(self.config.max_retry_delay_s, last * 2.0 ** (attempts - len(delays)))
 
-    async def _process(self, entry_id: str, fields: dict[str, str]) -> bool:
-        """Handle one entry. Returns True when it stepped aside for an earlier event of the same
-        conversation that this process now holds (it will be tried again after that one)."""
-        conv, seq = fields.get("conv", ""), _seq_of(fields)
+    async def _process(self, entry: _Entry) -> tuple[Outcome, float | None]:
+        """Try one entry. DONE: finished or parked. EARLIER: an earlier event of the same
+        conversation arrived in this process and goes first. REST: try again after the delay
+        returned (its predecessor is not finished, or its answer could not go out yet)."""
+        entry_id, fields, seq = entry.entry_id, entry.fields, entry.seq
+        conv = fields.get("conv", "")
         k = self.keys
+        finish_keys = [k.conv_order(conv), k.conv_lock(conv), k.events_stream, self.attempts_key]
         try:
             event = InboundEvent.from_json(
                 fields["event"], seq=seq, recent=int(fields.get("recent", 0) or 0)
@@ -327,97 +498,140 @@ class Worker:
         except (ValueError, KeyError, TypeError):
             log.error("worker.bad_entry", entry=entry_id)
             await self._park(entry_id, fields, "unreadable")
-            await self._finish.run(
-                self.redis,
-                [k.conv_order(conv), k.conv_lock(conv), k.events_stream, self.attempts_key],
-                ["-", seq, k.events_group, entry_id],
-            )
-            return False
+            await self._finish.run(self.redis, finish_keys, ["-", seq, k.events_group, entry_id])
+            return Outcome.DONE, None
         token = uuid.uuid4().hex
         lease_ms = self.config.reclaim_idle_ms
-        wait = 0.005
-        started = time.monotonic()
-        finish_keys = [k.conv_order(conv), k.conv_lock(conv), k.events_stream, self.attempts_key]
+        release_keys = [k.conv_lock(conv), self.attempts_key]
         try:
-            # 1. Wait for our turn in the conversation, then take its lease; the handler's reads
-            #    ride along (one round trip).
-            while True:
+            # 1. Our turn in the conversation? Then take its lease; the handler's reads ride
+            #    along (one round trip).
+            def build(pipe: RedisClient) -> Callable[[Sequence[Any]], Any] | None:
+                self._begin.stage(
+                    pipe,
+                    [k.conv_order(conv), k.conv_lock(conv), self.attempts_key],
+                    [seq, token, lease_ms, entry_id],
+                )
+                return self._prefetch(pipe, event) if self._prefetch is not None else None
 
-                def build(pipe: RedisClient) -> Callable[[Sequence[Any]], Any] | None:
-                    self._begin.stage(
-                        pipe,
-                        [k.conv_order(conv), k.conv_lock(conv), self.attempts_key],
-                        [seq, token, lease_ms, entry_id],
-                    )
-                    return self._prefetch(pipe, event) if self._prefetch is not None else None
-
-                results, read = await run_pipeline(self.redis, build, [self._begin])
-                attempts = int(results[0])
-                if attempts < 0:  # already handled (we were reclaimed after finishing)
-                    await self._finish.run(
-                        self.redis, finish_keys, [token, seq, k.events_group, entry_id]
-                    )
-                    return False
-                if attempts > 0:
-                    break
-                if self._earlier_waiting(conv, seq):
-                    return True
-                if time.monotonic() - started > 3 * lease_ms / 1000:
-                    started = time.monotonic()
-                    await self._skip_gap(conv, seq)
-                await asyncio.sleep(wait)
-                wait = min(wait * 2, 0.2)
+            results, read = await run_pipeline(self.redis, build, [self._begin])
+            attempts = int(results[0])
+            if attempts < 0:  # already handled (we were reclaimed after finishing)
+                await self._finish.run(
+                    self.redis, finish_keys, [token, seq, k.events_group, entry_id]
+                )
+                return Outcome.DONE, None
+            if attempts == 0:
+                return await self._not_yet(conv, entry)
+            entry.waiting_since = 0.0
 
             # 2. Handle it; the lease keeper renews our lease while we work.
             if attempts > self.config.max_attempts:
                 log.error("worker.event_parked", entry=entry_id, attempts=attempts - 1)
-                self.metrics.events_dead.inc()
-                await self._park(entry_id, fields, "too many failures")
+                await self._give_up(event, entry_id, fields, "too many failures")
             else:
                 self._held[entry_id] = (conv, token)
                 try:
                     prefetched = read(results[1:]) if read is not None else None
-                    await self._handle_with_retries(event, prefetched)
+                    if prefetched is not None:
+                        await self.handler(event, prefetched)  # type: ignore[call-arg]
+                    else:
+                        await self.handler(event)
+                except DeliveryError as exc:
+                    rest = await self._undelivered(event, entry, exc, token)
+                    if rest is not None:
+                        return Outcome.REST, rest
                 finally:
                     self._held.pop(entry_id, None)
             await self._finish.run(self.redis, finish_keys, [token, seq, k.events_group, entry_id])
             self.handled += 1
             self.metrics.events_processed.labels(event.kind.value).inc()
-            return False
+            return Outcome.DONE, None
         except asyncio.CancelledError:
             with contextlib.suppress(Exception):
-                await asyncio.shield(self._release.run(self.redis, [k.conv_lock(conv)], [token]))
+                await asyncio.shield(self._release.run(self.redis, release_keys, [token, "0", ""]))
             raise
-        except Exception as exc:  # the event stays pending and is retried
+        except Exception as exc:  # the event stays pending and is tried again after a while
             self.metrics.events_failed.inc()
             log.warning(
                 "worker.event_failed", entry=entry_id, error=type(exc).__name__, exc_info=log_exc()
             )
             with contextlib.suppress(Exception):
-                await self._release.run(self.redis, [k.conv_lock(conv)], [token])
-            return False
+                await self._release.run(self.redis, release_keys, [token, "0", ""])
+            attempts = await self._attempts(entry_id)
+            return Outcome.REST, self._retry_delay(attempts)
 
-    async def _handle_with_retries(self, event: InboundEvent, prefetched: Any) -> None:
-        delays = self.config.retry_delays_s
-        for attempt in range(len(delays) + 1):
+    async def _attempts(self, entry_id: str) -> int:
+        with contextlib.suppress(Exception):
+            return int(await self.redis.hget(self.attempts_key, entry_id) or 1)
+        return 1
+
+    async def _not_yet(self, conv: str, entry: _Entry) -> tuple[Outcome, float | None]:
+        """Not this event's turn: its predecessor is unfinished (here, elsewhere, or with a
+        worker that died and is still to be reclaimed), or another worker holds the lease."""
+        heap = self._queued.get(conv)
+        if heap and heap[0] is not entry:
+            return Outcome.EARLIER, None
+        now = time.monotonic()
+        if not entry.waiting_since:
+            entry.waiting_since = now
+        waited = now - entry.waiting_since
+        if waited > 3 * self.config.reclaim_idle_ms / 1000:
+            entry.waiting_since = now
+            await self._skip_gap(conv, entry.seq)
+            return Outcome.REST, 0.0
+        # Soon at first (a predecessor handled by another worker takes milliseconds), then
+        # more slowly (one in a dead worker's hands waits for the reclaim, one whose answer
+        # LINE cannot take waits out the outage).
+        cap = 0.5 if waited < 10 else 2.0
+        return Outcome.REST, min(cap, 0.01 * 2.0 ** min(8, int(waited / 0.05)))
+
+    async def _undelivered(
+        self, event: InboundEvent, entry: _Entry, exc: DeliveryError, token: str
+    ) -> float | None:
+        """LINE could not take the answer. Rest and try again (the attempt is given back),
+        unless the platform refused it outright or the delivery window has passed: then the
+        event is parked. Returns the rest, or None when parked."""
+        k = self.keys
+        conv = entry.fields.get("conv", "")
+        age_s = time.time() - event.timestamp_ms / 1000
+        if exc.permanent or age_s > self.config.delivery_window_s:
+            why = "refused by the platform" if exc.permanent else "undeliverable"
+            log.error("worker.event_parked", entry=entry.entry_id, why=why, reason=exc.reason)
+            await self._give_up(event, entry.entry_id, entry.fields, why)
+            return None
+        entry.deferrals += 1
+        backoff = min(60.0, 0.5 * 2.0 ** min(entry.deferrals, 7)) * random.uniform(0.8, 1.0)
+        rest = max(exc.retry_after or 0.0, backoff)
+        rest = min(rest, max(0.0, self.config.delivery_window_s - age_s) + 0.1)
+        self.metrics.events_deferred.inc()
+        log.warning(
+            "worker.delivery_deferred",
+            entry=entry.entry_id,
+            reason=exc.reason,
+            retry_in=round(rest, 2),
+            deferrals=entry.deferrals,
+        )
+        await self._release.run(
+            self.redis, [k.conv_lock(conv), self.attempts_key], [token, "1", entry.entry_id]
+        )
+        return rest
+
+    async def _give_up(
+        self, event: InboundEvent, entry_id: str, fields: dict[str, str], why: str
+    ) -> None:
+        self.metrics.events_dead.inc()
+        await self._park(entry_id, fields, why)
+        if self._on_parked is not None:
             try:
-                if prefetched is not None and attempt == 0:
-                    await self.handler(event, prefetched)  # type: ignore[call-arg]
-                else:
-                    await self.handler(event)  # a retry reads afresh: the first try wrote
-                return
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                if attempt == len(delays):
-                    raise
-                self.metrics.events_failed.inc()
-                log.warning("worker.retry", event_id=event.event_id, error=type(exc).__name__)
-                await asyncio.sleep(delays[attempt])
+                await self._on_parked(event, why)
+            except Exception as exc:  # the entry is parked; its alert must not unpark it
+                log.error("worker.park_alert_failed", entry=entry_id, error=type(exc).__name__)
 
     async def _keep_leases(self, stop: asyncio.Event) -> None:
         """Renew the leases of every event this process is handling, in one round trip, and
-        reset their entries' idle time so no other worker reclaims them while we work."""
+        reset the idle time of every entry it holds (resting ones included) so no other
+        worker reclaims them while this process is alive."""
         interval = self.config.reclaim_idle_ms / 3000
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
@@ -436,14 +650,15 @@ class Worker:
                     self._renew.stage(
                         pipe, [self.keys.conv_lock(conv)], [token, self.config.reclaim_idle_ms]
                     )
-                pipe.xclaim(
-                    self.keys.events_stream,
-                    self.keys.events_group,
-                    self.config.consumer,
-                    min_idle_time=0,
-                    message_ids=known,
-                    justid=True,
-                )
+                for i in range(0, len(known), 1000):
+                    pipe.xclaim(
+                        self.keys.events_stream,
+                        self.keys.events_group,
+                        self.config.consumer,
+                        min_idle_time=0,
+                        message_ids=known[i : i + 1000],
+                        justid=True,
+                    )
 
             try:
                 await run_pipeline(self.redis, build, [self._renew])

@@ -39,6 +39,7 @@ from escalation.desk import CaseDesk
 from escalation.erasure import CaseEraser
 from escalation.model import PRIORITY_NAMES, PRIORITY_SPAN
 from escalation.outbox import Outbox
+from escalation.pace import ChannelPace
 from escalation.sending import CaseSender
 from escalation.slack import SlackBoard, SlackCounselorApp
 from escalation.slack_entry import slack_events_router
@@ -84,8 +85,9 @@ class EscalationRuntime:
                 session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=client.timeout))
                 client.session = session
                 self._sessions.append(session)
+        sender = CaseSender(self.book)
         await asyncio.gather(
-            self.outbox.run(stop, CaseSender(self.book).send),
+            self.outbox.run(stop, sender.send, sender.channel_of),
             self._timers(stop),
             self._retention(stop),
         )
@@ -184,8 +186,12 @@ def build_escalation(
         settings.bot_config_dir, interval_s=settings.bot_reload_interval_s
     )
     clock = clock or (lambda: datetime.now(UTC))
+    pace = None
+    if settings.slack_enabled and settings.bot_slack_post_interval_s > 0:
+        interval = settings.bot_slack_post_interval_s
+        pace = ChannelPace(redis, keys, interval_s=interval, grace_s=min(0.2, interval))
     lease_s = settings.bot_outbox_lease_s if outbox_lease_s is None else outbox_lease_s
-    outbox = Outbox(redis, keys, lease_s=lease_s)
+    outbox = Outbox(redis, keys, lease_s=lease_s, pace=pace)
     board: Board
     clients: list[AsyncWebClient] = []
     slack_client: AsyncWebClient | None = None

@@ -49,6 +49,7 @@ from escalation.model import (
     Trigger,
 )
 from escalation.outbox import (
+    LAST_RANK,
     MarkDelivered,
     NotifyCounselor,
     Outbox,
@@ -353,8 +354,22 @@ class CaseBook:
 
     # --- outbox items ----------------------------------------------------------------------
     @staticmethod
+    def send_rank(case: Case) -> int:
+        """How soon what the case sends to Slack goes, when Slack's rate makes posts wait:
+        imminent first, then danger to others, then high, then the rest."""
+        if case.risk >= RiskLevel.IMMINENT:
+            return 0
+        if case.flags:
+            return 1
+        if case.risk >= RiskLevel.HIGH:
+            return 2
+        return LAST_RANK
+
+    @staticmethod
     def counselor_item(case: Case, work: Work) -> OutboxItem:
-        return OutboxItem(lane=f"c:{case.case_id}", case_id=case.case_id, work=work)
+        return OutboxItem(
+            lane=f"c:{case.case_id}", case_id=case.case_id, work=work, rank=CaseBook.send_rank(case)
+        )
 
     def thread_item(self, case: Case, text: str, *, broadcast: bool = False) -> OutboxItem:
         return self.counselor_item(case, ThreadLine(text, broadcast))
@@ -372,12 +387,14 @@ class CaseBook:
             lane=f"n:{case.case_id}",
             case_id=case.case_id,
             work=NotifyCounselor(case.card_channel, who.id, text, case.card_ts),
+            rank=CaseBook.send_rank(case),
         )
 
     @staticmethod
     def person_item(case: Case, event: InboundEvent) -> OutboxItem:
+        # The person's side goes first: it posts nothing to Slack and waits for no pace.
         return OutboxItem(
-            lane=f"p:{case.case_id}", case_id=case.case_id, work=ToPerson(event.to_json())
+            lane=f"p:{case.case_id}", case_id=case.case_id, work=ToPerson(event.to_json()), rank=0
         )
 
     @staticmethod
@@ -752,6 +769,24 @@ class CaseBook:
             return CaseWrite(updated, [entry], items, [self._queue_stage(updated)])
 
         return await self._on_open_case(conv, f"declined:{key}", change)
+
+    async def undelivered(self, request: CaseRequest, now: datetime) -> bool:
+        """A crisis event was given up (its answer never reached the person): the person's
+        case stays open, or opens now, and the supervisors are alerted in it, once per event.
+        """
+        await self.open(request, now)
+        entry_text = self.config().text("thread_undelivered")
+        now_ms = _ms(now)
+
+        async def change(case: Case, pipe: Pipeline) -> CaseWrite | None:
+            items = [
+                self.thread_item(case, entry_text),
+                self.supervisor_item(case, "supervisor_undelivered"),
+            ]
+            entry = LogEntry(f"undelivered:{request.key}", "system", entry_text, now_ms)
+            return CaseWrite(case, [entry], items)
+
+        return await self._on_open_case(request.conversation, f"undelivered:{request.key}", change)
 
     async def person_left(self, conv: str, key: str, now_ms: int) -> bool:
         """The person stopped: their open case ends as they asked, and the counselor (and, for

@@ -68,6 +68,8 @@ TEXTS: Mapping[str, frozenset[str]] = MappingProxyType(
         "supervisor_declined": frozenset({"case_id", "risk", "link"}),
         "supervisor_signoff": frozenset({"who", "case_id", "risk", "action", "why", "link"}),
         "supervisor_person_left": frozenset({"case_id", "risk", "link"}),
+        "supervisor_undelivered": frozenset({"case_id", "risk", "link"}),
+        "thread_undelivered": frozenset(),
         "supervisor_person_deleted": frozenset({"case_id", "risk", "link"}),
         "notice_not_holder": frozenset({"who"}),
         "notice_holder_only": frozenset(),

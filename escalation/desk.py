@@ -56,6 +56,9 @@ class CaseDesk:
     async def person_declined(self, conversation: str, key: str) -> None:
         await self.book.person_declined(conversation, key, self._now_ms())
 
+    async def undelivered(self, request: CaseRequest, now: datetime) -> None:
+        await self.book.undelivered(request, now)
+
     async def person_left(self, conversation: str, key: str) -> None:
         await self.book.person_left(conversation, key, self._now_ms())
 

@@ -6,6 +6,13 @@ a time (a lease in a sorted set, so several processes can share one Redis and a 
 lanes are picked up after the lease), and one lane waiting out a 429 or a Slack outage never
 holds up another.
 
+At Slack's real rate: each lane has a rank (its case's urgency: imminent 0, flagged 1, high 2,
+the rest 3; the person's side 0), due lanes are leased most urgent first, and a post waits for
+its channel's pace (`escalation.pace.ChannelPace`, shared through Redis), where the most urgent
+waiting post goes first. A lane waiting for the pace is not held: it is due again when its turn
+comes. Updates of one card coalesce: while an update waits in a lane, another joins it (the card
+is rendered from the case when the update is sent, so it shows both).
+
 Exactly once: before an item is handed to the sender it is marked ``sending``. An item found
 still marked on its next attempt (the process died mid-call, or the call timed out) is sent
 with ``maybe_sent=True``, and the sender first looks for the earlier attempt (Slack: the
@@ -30,25 +37,49 @@ import structlog
 from redis.asyncio.client import Pipeline
 
 from bot.store.keys import Keys
+from escalation.pace import ChannelPace
 
 log = structlog.get_logger(__name__)
 
 Stage = Callable[[Pipeline], object]  # queues writes on a MULTI pipeline
 
 _LEASE = """
-local lanes = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
-for _, lane in ipairs(lanes) do
-  redis.call('ZADD', KEYS[1], 'XX', ARGV[2], lane)
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0,
+  tonumber(ARGV[4]))
+local lanes = {}
+for i = 1, #due, 2 do
+  local rank = tonumber(redis.call('HGET', KEYS[2], due[i]) or ARGV[5])
+  lanes[#lanes + 1] = {due[i], rank, tonumber(due[i + 1])}
 end
-return lanes
+table.sort(lanes, function(a, b)
+  if a[2] ~= b[2] then return a[2] < b[2] end
+  return a[3] < b[3]
+end)
+local out = {}
+for i = 1, math.min(#lanes, tonumber(ARGV[3])) do
+  redis.call('ZADD', KEYS[1], 'XX', ARGV[2], lanes[i][1])
+  out[#out + 1] = lanes[i][1]
+end
+return out
 """
 
 _RELEASE_IF_EMPTY = """
 if redis.call('LLEN', KEYS[2]) == 0 then
   redis.call('ZREM', KEYS[1], ARGV[1])
+  redis.call('HDEL', KEYS[3], ARGV[1])
   return 1
 end
 return 0
+"""
+
+# Queue a card update unless one already waits in the lane (it will show this change too).
+_STAGE_UPDATE = """
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', 86400) then return 0 end
+redis.call('HSET', KEYS[2], 'body', ARGV[2], 'attempts', '0')
+redis.call('RPUSH', KEYS[3], ARGV[1])
+redis.call('ZADD', KEYS[4], 'NX', ARGV[3], ARGV[4])
+redis.call('HSET', KEYS[5], ARGV[4], ARGV[5])
+return 1
 """
 
 
@@ -184,6 +215,9 @@ def _work_from_json(kind: str, d: Mapping[str, Any]) -> Work:
     raise UnknownWork(f"unknown outbox item kind {kind!r}")
 
 
+LAST_RANK = 3  # the rank of items that say none
+
+
 @dataclass(frozen=True, slots=True)
 class OutboxItem:
     lane: str
@@ -191,6 +225,7 @@ class OutboxItem:
     work: Work
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     created_ms: int = field(default_factory=lambda: int(time.time() * 1000))
+    rank: int = LAST_RANK  # how urgent: 0 first (imminent), then 1 flagged, 2 high, 3 the rest
 
     @property
     def kind(self) -> str:
@@ -207,6 +242,7 @@ class OutboxItem:
                 "case": self.case_id,
                 "data": data,
                 "created": self.created_ms,
+                "rank": self.rank,
             },
             ensure_ascii=False,
             separators=(",", ":"),
@@ -222,6 +258,7 @@ class OutboxItem:
             work=_work_from_json(str(d["kind"]), d.get("data") or {}),
             id=d["id"],
             created_ms=int(d.get("created", 0)),
+            rank=int(d.get("rank", LAST_RANK)),
         )
 
 
@@ -252,6 +289,9 @@ class SendFailed(Exception):
 Sender = Callable[[OutboxItem, bool], Awaitable[Stage | None]]
 """Sends one item (the bool is ``maybe_sent``); returns writes to record with its completion."""
 
+ChannelOf = Callable[[OutboxItem], str | None]
+"""The Slack channel an item posts to (so it keeps to the channel's pace), or None."""
+
 
 @dataclass(slots=True)
 class Backoff:
@@ -275,6 +315,7 @@ class Outbox:
         poll_s: float = 0.25,
         concurrency: int = 16,
         backoff: Backoff | None = None,
+        pace: ChannelPace | None = None,
     ) -> None:
         self.redis = redis
         self.keys = keys
@@ -282,6 +323,7 @@ class Outbox:
         self.poll_s = poll_s
         self.concurrency = concurrency
         self.backoff = backoff or Backoff()
+        self.pace = pace
         self._lease = redis.register_script(_LEASE)
         self._release = redis.register_script(_RELEASE_IF_EMPTY)
         self._wake = asyncio.Event()
@@ -290,11 +332,30 @@ class Outbox:
     def stage(self, pipe: Pipeline, item: OutboxItem, *, now_ms: int | None = None) -> None:
         """Queue an item on a MULTI pipeline; it becomes sendable when the pipeline executes.
 
-        ``ZADD NX``: a lane already waiting out a backoff keeps its later due time."""
+        ``ZADD NX``: a lane already waiting out a backoff keeps its later due time. A card
+        update joins one already waiting in the lane (`_STAGE_UPDATE`)."""
         k = self.keys
+        due = now_ms if now_ms is not None else _now_ms()
+        if isinstance(item.work, UpdateCard):
+            pipe.eval(
+                _STAGE_UPDATE,
+                5,
+                k.outbox_update(item.lane),
+                k.outbox_item(item.id),
+                k.outbox_lane(item.lane),
+                k.outbox_due,
+                k.outbox_rank,
+                item.id,
+                item.to_json(),
+                due,
+                item.lane,
+                item.rank,
+            )
+            return
         pipe.hset(k.outbox_item(item.id), mapping={"body": item.to_json(), "attempts": "0"})
         pipe.rpush(k.outbox_lane(item.lane), item.id)
-        pipe.zadd(k.outbox_due, {item.lane: now_ms if now_ms is not None else _now_ms()}, nx=True)
+        pipe.zadd(k.outbox_due, {item.lane: due}, nx=True)
+        pipe.hset(k.outbox_rank, item.lane, item.rank)
 
     async def put(self, *items: OutboxItem) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -308,8 +369,11 @@ class Outbox:
         self._wake.set()
 
     # --- sending ---------------------------------------------------------------------------
-    async def run(self, stop: asyncio.Event, send: Sender) -> None:
-        """Work on due lanes until `stop` is set."""
+    async def run(
+        self, stop: asyncio.Event, send: Sender, channel_of: ChannelOf | None = None
+    ) -> None:
+        """Work on due lanes until `stop` is set; `channel_of` names the Slack channel an item
+        posts to, so it keeps to the channel's pace."""
         active: set[asyncio.Task[None]] = set()
         limit = asyncio.Semaphore(self.concurrency)
         try:
@@ -321,7 +385,7 @@ class Outbox:
                     log.warning("outbox.lease_failed", error=type(exc).__name__)
                     lanes = []
                 for lane in lanes:
-                    task = asyncio.create_task(self._guarded(lane, send, limit))
+                    task = asyncio.create_task(self._guarded(lane, send, limit, channel_of))
                     active.add(task)
                     task.add_done_callback(active.discard)
                 if lanes:
@@ -334,30 +398,34 @@ class Outbox:
             if active:
                 await asyncio.gather(*active, return_exceptions=True)
 
-    async def _guarded(self, lane: str, send: Sender, limit: asyncio.Semaphore) -> None:
+    async def _guarded(
+        self, lane: str, send: Sender, limit: asyncio.Semaphore, channel_of: ChannelOf | None
+    ) -> None:
         async with limit:
             try:
-                await self.work_lane(lane, send)
+                await self.work_lane(lane, send, channel_of)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("outbox.lane_failed", lane=lane)
 
     async def lease_due(self, *, limit: int = 32, now_ms: int | None = None) -> list[str]:
+        """Lease up to `limit` due lanes, the most urgent first."""
         now = now_ms if now_ms is not None else _now_ms()
         lanes = await self._lease(
-            keys=[self.keys.outbox_due], args=[now, now + self.lease_ms, limit]
+            keys=[self.keys.outbox_due, self.keys.outbox_rank],
+            args=[now, now + self.lease_ms, limit, max(limit * 8, 256), LAST_RANK],
         )
         return [str(lane) for lane in lanes]
 
-    async def work_lane(self, lane: str, send: Sender) -> None:
+    async def work_lane(self, lane: str, send: Sender, channel_of: ChannelOf | None = None) -> None:
         """Send the lane's items in order until it is empty or an item must wait."""
         k = self.keys
         lane_key = k.outbox_lane(lane)
         while True:
             raw_head = await self.redis.lindex(lane_key, 0)
             if raw_head is None:
-                if await self._release(keys=[k.outbox_due, lane_key], args=[lane]):
+                if await self._release(keys=[k.outbox_due, lane_key, k.outbox_rank], args=[lane]):
                     return
                 continue
             head = str(raw_head)
@@ -373,11 +441,28 @@ class Outbox:
                 async with self.redis.pipeline(transaction=True) as pipe:
                     pipe.lrem(lane_key, 1, head)
                     pipe.delete(item_key)
+                    pipe.delete(k.outbox_update(lane))  # in case it was an update
                     await pipe.execute()
                 continue
+            channel = channel_of(item) if channel_of is not None and self.pace else None
+            if channel is not None and self.pace is not None:
+                rest = await self.pace.take(channel, lane, item.rank, item.created_ms)
+                if rest > 0:  # not this lane's turn in the channel: due again when it is
+                    await self.redis.zadd(
+                        k.outbox_due, {lane: _now_ms() + int(rest * 1000)}, xx=True
+                    )
+                    # and worked on then, not at the next poll (a post slot not lost)
+                    asyncio.get_running_loop().call_later(rest, self.notify)
+                    return
             attempts = int(stored.get("attempts") or 0) + 1
             maybe_sent = stored.get("sending") == "1"
-            await self.redis.hset(item_key, mapping={"sending": "1", "attempts": str(attempts)})
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.hset(item_key, mapping={"sending": "1", "attempts": str(attempts)})
+                if isinstance(item.work, UpdateCard):
+                    # From now on a change needs an update of its own: this one may be
+                    # rendered before it.
+                    pipe.delete(k.outbox_update(lane))
+                await pipe.execute()
             heartbeat = asyncio.create_task(self._hold_lease(lane))
             failure: SendFailed | None = None
             stage: Stage | None = None
@@ -400,6 +485,8 @@ class Outbox:
                 await self._complete(lane, item, None)
                 continue
             delay = self.backoff.delay(attempts, failure.retry_after)
+            if channel is not None and self.pace is not None and failure.retry_after:
+                await self.pace.hold(channel, failure.retry_after)  # for every lane, everywhere
             log.info(
                 "outbox.retry",
                 kind=item.kind,

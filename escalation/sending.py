@@ -45,6 +45,23 @@ class CaseSender:
 
         return record
 
+    def channel_of(self, item: OutboxItem) -> str | None:
+        """The Slack channel the item posts to (`chat.postMessage`), so that it keeps to the
+        channel's pace; None for what posts nothing there (updates, reactions, ephemeral
+        notices, deletions, the person's side) or when the board is the local console."""
+        if not self.book.slack:
+            return None
+        work = item.work
+        match work:
+            case PostCard() | ThreadLine():
+                return self.book.counselor_channel
+            case SupervisorAlert():
+                return self.book.supervisor_channel
+            case UpdateCard() | Scrub() | MarkDelivered() | NotifyCounselor() | ToPerson():
+                return None
+            case _:
+                assert_never(work)
+
     async def send(self, item: OutboxItem, maybe_sent: bool) -> Stage | None:
         work = item.work
         book = self.book

@@ -108,6 +108,8 @@ def make_settings(
         "BOT_RECLAIM_IDLE_MS": 1500,
         "BOT_SHUTDOWN_GRACE_S": 2,
         "BOT_LINE_TIMEOUT_S": 2,
+        # Slack's pace kept, but quick: the rate itself is tested in tests/faults
+        "BOT_SLACK_POST_INTERVAL_S": 0.02,
         "BOT_LOG_FORMAT": "console",
         "BOT_LOG_LEVEL": os.environ.get("TEST_LOG_LEVEL", "warning"),
     }
@@ -145,7 +147,7 @@ class RunningApp:
         worker = self.services.worker
         while time.monotonic() < deadline:
             length = await self.services.redis.xlen(self.services.keys.events_stream)
-            if length == 0 and not any(not t.done() for t in worker._inflight.values()):
+            if length == 0 and worker.idle():
                 return
             await asyncio.sleep(0.02)
         raise TimeoutError("events still pending")

@@ -124,8 +124,19 @@ class SilentDialog:
 def test_a_crisis_reaches_a_counselor_even_when_the_script_does_not_escalate() -> None:
     bundle = replace(make_bundle(), dialog=SilentDialog())  # type: ignore[arg-type]
     decision = decide(event("死にたい"), context(), bundle)
-    assert [type(e) for e in decision.plan] == [Send, OpenCase]
+    # the case opens first: a LINE outage cannot hold it back from the counselors
+    assert [type(e) for e in decision.plan] == [OpenCase, Send]
     assert texts(decision)[1] == "うんうん"
+    assert sends(decision)[0].crisis
+
+
+def test_a_case_opens_before_the_answer_is_sent(bundle: StaticBundle) -> None:
+    for words in ("もう死にたい", "今から飛び降りる"):
+        plan = decide(event(words), context(), bundle).plan
+        kinds = [type(e) for e in plan]
+        assert kinds.index(OpenCase) < kinds.index(Send), kinds
+        assert sends(decide(event(words), context(), bundle))[0].crisis
+    assert not sends(decide(event("こんにちは"), context(), bundle))[0].crisis
 
 
 def test_flood_past_the_limit_sends_one_notice_then_waits_but_a_crisis_is_answered(

@@ -196,10 +196,24 @@ async def test_long_text_is_split_within_line_limits(app: RunningApp, line: Line
     assert all(len(t.encode("utf-16-le")) // 2 <= 5000 for t in texts)
 
 
-async def test_failed_reply_falls_back_to_push_and_push_is_retried(
+async def test_a_reply_that_failed_is_tried_again_as_a_reply_not_pushed(
     app: RunningApp, line: LineStandIn
 ) -> None:
+    """A 5xx may come after LINE acted: the same token is tried again first (free, and a used
+    token's refusal would prove the first went out), so nothing is pushed."""
     line.fail("reply", 500)
+    event = text_event("Uretried", "届いて")
+    await app.send(event)
+    await line.wait_for(lambda s: event["replyToken"] in s.used_tokens, timeout=15)
+    await app.idle()
+    assert [c for c in line.calls if c[0] == "reply"] == [("reply", 500), ("reply", 200)]
+    assert [s.texts for s in line.sent] == [["echo:届いて#1"]]
+
+
+async def test_a_refused_reply_falls_back_to_push_and_push_is_retried(
+    app: RunningApp, line: LineStandIn
+) -> None:
+    line.fail("reply", 400)  # LINE refuses this reply outright: it cannot have gone out
     line.fail("push", 429, count=2)
     await app.send(text_event("Ufallback", "届いて"))
     await line.wait_for(lambda s: any(x.kind == "push" for x in s.sent), timeout=15)

@@ -43,6 +43,7 @@ def serve_env(redis_url: str, key_prefix: str, line_url: str, **extra: str) -> d
         "BOT_SHUTDOWN_GRACE_S": "3",
         "BOT_RELOAD_INTERVAL_S": "0",
         "BOT_LOG_LEVEL": "info",
+        "BOT_SLACK_POST_INTERVAL_S": "0.02",
         **extra,
     }
 

@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import replace
 
 from bot.channels.base import Address, EventKind, InboundEvent
 from bot.intake import StreamIntake
@@ -35,6 +36,7 @@ class ScriptedHandler:
         self.failures = dict(failures or {})
         self.delay = delay
         self.handled: dict[str, list[str]] = defaultdict(list)
+        self.order: list[str] = []  # event ids, in the order they were handled
         self.active: set[str] = set()
         self.overlaps = 0
 
@@ -50,6 +52,7 @@ class ScriptedHandler:
                 self.failures[ev.event_id] -= 1
                 raise RuntimeError("scripted failure")
             self.handled[conv].append(ev.text or "")
+            self.order.append(ev.event_id)
         finally:
             self.active.discard(conv)
 
@@ -121,19 +124,23 @@ async def test_one_busy_person_holds_one_slot(redis: RedisClient, keys: Keys) ->
 
 
 class PrefetchRecorder(ScriptedHandler):
-    """A handler that reads ahead in the worker's round trip; records what it was given."""
+    """A handler that reads ahead in the worker's round trip; records what it was given. Each
+    try writes to the key it reads, as a turn's first try writes its plan."""
 
-    def __init__(self, failures: dict[str, int] | None = None) -> None:
+    def __init__(self, redis: RedisClient, key: str, failures: dict[str, int]) -> None:
         super().__init__(failures)
+        self.redis = redis
+        self.key = key
         self.given: list[object] = []
 
     def prefetch(self, pipe: RedisClient, ev: InboundEvent) -> Callable[[list[object]], object]:
-        pipe.get("tsunagari-test:no-such-key")
+        pipe.get(self.key)
         pipe.echo(ev.event_id)
         return lambda results: ("read", results[0], results[1])
 
     async def __call__(self, ev: InboundEvent, prefetched: object = None) -> None:
         self.given.append(prefetched)
+        await self.redis.incr(self.key)
         await super().__call__(ev)
 
 
@@ -142,12 +149,12 @@ async def test_handler_reads_ride_on_the_lease_round_trip_and_retries_read_afres
 ) -> None:
     intake = StreamIntake(redis, keys, dedupe_ttl_s=86400)
     await intake.submit([event("pre", 0)])
-    handler = PrefetchRecorder(failures={"w:pre:0": 1})
+    handler = PrefetchRecorder(redis, f"{keys.prefix}:tries", failures={"w:pre:0": 1})
     worker = Worker(redis, keys, handler, config())
     conv = Address("local", "pre").conversation_id()
     await run_until(worker, lambda: handler.handled[conv] == ["0"])
-    # first try: the prefetched reads; the retry after its failure reads for itself
-    assert handler.given == [("read", None, "w:pre:0"), None]
+    # each try's reads come with its lease; the retry after a failure sees what it wrote
+    assert handler.given == [("read", None, "w:pre:0"), ("read", "1", "w:pre:0")]
 
 
 async def test_scripts_are_loaded_again_after_redis_forgets_them(
@@ -228,3 +235,62 @@ async def test_names_of_processes_that_are_gone_are_pruned_from_the_group(
     assert await worker.prune_consumers() == ["old-idle"]
     names = {c["name"] for c in await redis.xinfo_consumers(stream, group)}
     assert names == {"old-busy", "test-consumer"}
+
+
+async def test_a_dead_workers_backlog_is_reclaimed_in_bulk(redis: RedisClient, keys: Keys) -> None:
+    """A worker died holding 300 events: one reclaim takes them all back (in batches, as far as
+    the read-ahead goes), not one per free slot per reclaim interval (before: about one every
+    15 s), and they are handled in order per person."""
+    intake = StreamIntake(redis, keys, dedupe_ttl_s=86400)
+    users = [f"bulk{i}" for i in range(30)]
+    for n in range(10):
+        await intake.submit([event(u, n) for u in users])
+    worker = Worker(redis, keys, ScriptedHandler(), config(reclaim_idle_ms=200, readahead=512))
+    await worker.ensure_group()
+    stream, group = keys.events_stream, keys.events_group
+    await redis.xreadgroup(group, "dead-worker", {stream: ">"}, count=300)
+    await asyncio.sleep(0.25)
+    handler = worker.handler
+    assert isinstance(handler, ScriptedHandler)
+    assert await worker._reclaim() == 300
+    await run_until(worker, lambda: sum(len(v) for v in handler.handled.values()) == 300)
+    for u in users:
+        assert handler.handled[Address("local", u).conversation_id()] == [str(n) for n in range(10)]
+
+
+async def test_a_conversation_waiting_for_its_predecessor_holds_no_slot(
+    redis: RedisClient, keys: Keys
+) -> None:
+    """One slot only. A person's second event is here, their first is with a worker that died
+    (taken back after 400 ms): ten other people are answered meanwhile, not after it."""
+    intake = StreamIntake(redis, keys, dedupe_ttl_s=86400)
+    await intake.submit([event("waits", 0)])
+    worker = Worker(redis, keys, ScriptedHandler(delay=0.01), config(concurrency=1))
+    await worker.ensure_group()
+    await redis.xreadgroup(keys.events_group, "dead-worker", {keys.events_stream: ">"}, count=1)
+    await intake.submit([event("waits", 1)])
+    await intake.submit([event(f"other{i}", 0) for i in range(10)])
+    handler = worker.handler
+    assert isinstance(handler, ScriptedHandler)
+    waits = Address("local", "waits").conversation_id()
+    await run_until(worker, lambda: len(handler.order) == 12)
+    assert handler.handled[waits] == ["0", "1"]
+    # after all ten others, which did not wait for it
+    assert handler.order.index("w:waits:0") == 10, handler.order
+
+
+class UrgentHandler(ScriptedHandler):
+    def urgent(self, event_json: str) -> bool:
+        return "死にたい" in event_json
+
+
+async def test_under_a_backlog_a_crisis_goes_first(redis: RedisClient, keys: Keys) -> None:
+    intake = StreamIntake(redis, keys, dedupe_ttl_s=86400)
+    await intake.submit([event(f"calm{i}", 0) for i in range(30)])
+    crisis = replace(event("crisis", 0), event_id="w:crisis", text="もう死にたい")
+    await intake.submit([crisis])
+    handler = UrgentHandler(delay=0.02)
+    worker = Worker(redis, keys, handler, config(concurrency=1))
+    await run_until(worker, lambda: len(handler.order) == 31)
+    # behind at most the one already running when it was read
+    assert handler.order.index("w:crisis") <= 1, handler.order

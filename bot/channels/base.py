@@ -115,6 +115,14 @@ class OutboundMessage:
         )
 
 
+class ReplyState(StrEnum):
+    """What is known of a delivery's reply token (the reply carries the first messages)."""
+
+    UNUSED = "unused"  # no attempt could have used it (never tried, or refused outright)
+    MAYBE = "maybe"  # an attempt may have used it: its outcome never came back
+    USED = "used"  # the first messages went out by reply
+
+
 @dataclass(frozen=True, slots=True)
 class Delivery:
     """A batch of messages for one person, with what is needed to send it exactly once."""
@@ -124,11 +132,34 @@ class Delivery:
     key: str  # idempotency key: the same key is never delivered twice
     reply_token: str | None = None
     event_timestamp_ms: int | None = None  # when the event carrying the reply token happened
-    first_attempt: bool = True
+    reply_state: ReplyState = ReplyState.UNUSED  # what earlier attempts left of the token
+    # A crisis answer (the hotline numbers): when it cannot be known whether an earlier
+    # attempt reached the person, it is sent again (twice is better than never).
+    crisis: bool = False
 
 
 class DeliveryError(Exception):
-    """Delivery failed after retries; the event stays pending and is retried later."""
+    """Delivery failed for now; the event stays pending and is tried again later.
+
+    `retry_after`: seconds the platform asked us to wait (429 `Retry-After`), if it said.
+    `permanent`: trying the same delivery again cannot help (the platform refused it).
+    `reply_state`: what this attempt left of the reply token, so the next one neither
+    repeats what went out nor gives up on what did not.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        retry_after: float | None = None,
+        permanent: bool = False,
+        reply_state: ReplyState = ReplyState.UNUSED,
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+        self.permanent = permanent
+        self.reply_state = reply_state
 
 
 class Sender(Protocol):

@@ -4,8 +4,9 @@ The webhook does nothing slow before answering: read the body up to the size lim
 signature on the raw body (the SDK's validator), parse it as strict, bounded JSON, refuse events
 whose timestamp is missing, from the future or older than the dedupe window (a replay), convert
 the rest with pure functions, append them to the stream, answer 200.
-Delivery prefers the reply token while it is fresh and falls back to push; push carries a
-deterministic `X-Line-Retry-Key`, so a retried or reclaimed push is never shown twice.
+Delivery prefers the reply token while it is fresh and falls back to push only when the reply
+is known not to have gone out; push carries a deterministic `X-Line-Retry-Key`, so a retried or
+reclaimed push is never shown twice (see `LineSender`).
 
 Messages are sent as JSON through the SDK client's `call_api` (its transport, auth, timeouts
 and `ApiException`s), not through the typed `reply_message`/`push_message` wrappers: those
@@ -46,8 +47,7 @@ from redis.exceptions import RedisError
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
-    retry_if_exception,
-    stop_after_attempt,
+    retry_if_exception_type,
     wait_exponential_jitter,
 )
 
@@ -59,6 +59,7 @@ from bot.channels.base import (
     InboundEvent,
     OutboundMessage,
     QuickReply,
+    ReplyState,
 )
 from bot.metrics import Metrics
 from bot.settings import Settings
@@ -290,9 +291,12 @@ def line_router(
     intake: Callable[[], Intake],
     metrics: Metrics,
     safety_net: CrisisNet | None = None,
+    safety_saved: Callable[[], Coroutine[Any, Any, object]] | None = None,
 ) -> APIRouter:
     """`POST /webhooks/line`. `safety_net` answers crisis messages directly when the store is
-    down (the webhook then answers 503 so LINE redelivers the rest)."""
+    down (the webhook then answers 503 so LINE redelivers the rest); `safety_saved` writes what
+    it answered to the store before events are accepted again, so a redelivered event is not
+    answered a second time."""
     router = APIRouter()
     secret = settings.line_channel_secret.get_secret_value() if settings.line_channel_secret else ""
     validator = SignatureValidator(secret) if secret else None
@@ -353,6 +357,8 @@ def line_router(
                 # Bounded: LINE gives up after 2 s. A submit cut short is safe to repeat (each
                 # event's script is atomic and redeliveries are deduplicated).
                 async with asyncio.timeout(settings.bot_intake_timeout_s):
+                    if safety_saved is not None:
+                        await safety_saved()
                     seqs = await intake().submit(events)
             except (RedisError, OSError, TimeoutError) as exc:
                 log.error("line.store_unavailable", error=type(exc).__name__)
@@ -372,15 +378,47 @@ def line_router(
 
 # --- sending ---------------------------------------------------------------------------------
 
+# Refusals that no retry of the same request can change (the request itself is wrong). 401/403
+# are not among them: a revoked or mistyped access token is fixed by an admin, and the answers
+# go out then.
+_FOREVER = frozenset({400, 404, 413, 415, 422})
 
-def _retryable(exc: BaseException) -> bool:
-    if isinstance(exc, ApiException):
-        return exc.status == 429 or (exc.status or 0) >= 500
-    return isinstance(exc, aiohttp.ClientError | asyncio.TimeoutError | ConnectionError)
+
+def retry_after_of(exc: ApiException) -> float | None:
+    """The seconds LINE's `Retry-After` asks for, if it says."""
+    for name, value in (exc.headers or {}).items():
+        if str(name).lower() == "retry-after":
+            try:
+                return max(0.0, float(value))
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+def _token_refused(exc: ApiException) -> bool:
+    return exc.status == 400 and "reply token" in str(exc.body or "").lower()
+
+
+class _PushRetry(Exception):
+    """A push that may succeed if tried again (429, 5xx, a timeout, a dropped connection)."""
 
 
 class LineSender:
-    """Delivers to LINE through the SDK's async client (created in the app lifespan)."""
+    """Delivers to LINE through the SDK's async client (created in the app lifespan).
+
+    Exactly one answer per delivery:
+    - The first messages go by reply while the token is fresh. A reply whose outcome never came
+      back (a timeout, a dropped connection, a 5xx) is tried again *as a reply*, with the same
+      token and a longer timeout: LINE takes a token once, so "Invalid reply token" then proves
+      the earlier attempt delivered it. Only a reply known not to have gone out falls back to
+      push. When the token has expired before the outcome could be learnt, a crisis answer is
+      pushed (twice is better than never) and anything else is not (a lost everyday answer is
+      better than a repeated one).
+    - Pushes carry a deterministic `X-Line-Retry-Key`: a repeat of an accepted push gets 409.
+    - A 429 pauses every call of this sender for its `Retry-After`. A pause or an outage longer
+      than a short in-call budget raises `DeliveryError` with `retry_after`, and the worker
+      tries the event again later without holding a worker slot.
+    """
 
     channel = CHANNEL
 
@@ -389,15 +427,18 @@ class LineSender:
         settings: Settings,
         metrics: Metrics,
         *,
-        max_attempts: int = 6,
-        max_wait_s: float = 8.0,
+        max_attempts: int = 4,
+        max_wait_s: float = 4.0,
+        reply_attempts: int = 4,
     ) -> None:
         self.settings = settings
         self.metrics = metrics
-        self.max_attempts = max_attempts
-        self.max_wait_s = max_wait_s
+        self.max_attempts = max_attempts  # push calls per delivery attempt
+        self.max_wait_s = max_wait_s  # the longest wait between them (longer: DeliveryError)
+        self.reply_attempts = reply_attempts
         self._client: AsyncApiClient | None = None
         self._api: AsyncMessagingApi | None = None
+        self._paused_until = 0.0  # monotonic: LINE answered 429, nothing goes before this
 
     async def open(self) -> None:
         token = self.settings.line_channel_access_token
@@ -434,33 +475,57 @@ class LineSender:
             raise RuntimeError("LineSender.open() was not called")
         return self._api
 
-    def _retrying(self) -> AsyncRetrying:
-        def before_sleep(state: RetryCallState) -> None:
-            self.metrics.delivery_retries.labels(CHANNEL).inc()
+    # --- LINE's 429 pause ------------------------------------------------------------------
 
-        return AsyncRetrying(
-            retry=retry_if_exception(_retryable),
-            stop=stop_after_attempt(self.max_attempts),
-            wait=wait_exponential_jitter(multiplier=0.2, max=self.max_wait_s, jitter=0.2),
-            before_sleep=before_sleep,
-            reraise=True,
-        )
+    def _pause(self, exc: ApiException, backoff: float) -> None:
+        """LINE said too many: nothing of this sender goes before its `Retry-After` (or the
+        backoff, when it gave none)."""
+        wait = retry_after_of(exc)
+        until = time.monotonic() + (wait if wait is not None else backoff)
+        if until > self._paused_until:
+            self._paused_until = until
+            log.warning("line.rate_limited", retry_after=wait)
 
-    def _token_fresh(self, delivery: Delivery) -> bool:
+    def pause_left(self) -> float:
+        return max(0.0, self._paused_until - time.monotonic())
+
+    def _token_left(self, delivery: Delivery) -> float:
+        """Seconds the reply token stays fresh (negative once it is not)."""
         if not delivery.reply_token or delivery.event_timestamp_ms is None:
-            return False
+            return -1.0
         age = time.time() - delivery.event_timestamp_ms / 1000
-        return age < self.settings.bot_reply_token_ttl_s
+        return self.settings.bot_reply_token_ttl_s - age
+
+    # --- delivering ------------------------------------------------------------------------
 
     async def deliver(self, delivery: Delivery) -> None:
         groups = batches(to_line_messages(delivery.messages))
+        state = delivery.reply_state
         for index, batch in enumerate(groups):
-            if index == 0 and self._token_fresh(delivery) and await self._reply(delivery, batch):
-                continue
-            await self._push(delivery, index, batch)
+            if index == 0 and delivery.reply_token:
+                if state is not ReplyState.USED:
+                    state = await self._reply(delivery, batch, state)
+                if state is ReplyState.USED:
+                    continue
+                if state is ReplyState.MAYBE:
+                    self.metrics.deliveries.labels(CHANNEL, "unknown").inc()
+                    if not delivery.crisis:
+                        log.warning("line.reply_outcome_unknown", pushed=False)
+                        state = ReplyState.USED  # counted as delivered: never sent twice
+                        continue
+                    log.warning("line.reply_outcome_unknown", pushed=True)
+            try:
+                await self._push(delivery, index, batch)
+            except DeliveryError as exc:
+                exc.reply_state = state
+                raise
 
     async def _post(
-        self, path: str, body: dict[str, Any], headers: dict[str, str] | None = None
+        self,
+        path: str,
+        body: dict[str, Any],
+        headers: dict[str, str] | None = None,
+        wait_s: float | None = None,
     ) -> None:
         """POST a Messaging API request through the SDK client; non-2xx raises `ApiException`.
         The answer's body (sent message ids) is not needed, so it is not parsed."""
@@ -477,53 +542,116 @@ class LineSender:
             body=body,
             response_types_map={},
             auth_settings=["Bearer"],
-            _request_timeout=self.settings.bot_line_timeout_s,
+            _request_timeout=wait_s or self.settings.bot_line_timeout_s,
         )
 
-    async def _reply(self, delivery: Delivery, batch: list[dict[str, Any]]) -> bool:
-        """True when the batch went out as a reply (or, on a retry, had already gone out)."""
+    async def _reply(
+        self, delivery: Delivery, batch: list[dict[str, Any]], state: ReplyState
+    ) -> ReplyState:
+        """Try the first batch as a reply while the token is fresh; returns what is known of
+        the token afterwards (USED: delivered)."""
         assert delivery.reply_token
-        try:
-            await self._post(
-                "/v2/bot/message/reply", {"replyToken": delivery.reply_token, "messages": batch}
-            )
-            self.metrics.deliveries.labels(CHANNEL, "reply").inc()
-            return True
-        except ApiException as exc:
-            token_refused = exc.status == 400 and "reply token" in str(exc.body or "").lower()
-            if token_refused and not delivery.first_attempt and self._token_fresh(delivery):
-                # A reply token works once. It is still fresh yet refused, and an earlier attempt
-                # of this very delivery was made: that attempt used it, so the person has it.
-                log.info("line.reply_already_used")
-                return True
-            log.warning("line.reply_failed", status=exc.status)
-            return False
-        except (aiohttp.ClientError, TimeoutError, ConnectionError) as exc:
-            log.warning("line.reply_failed", error=type(exc).__name__)
-            return False
+        maybe = state is ReplyState.MAYBE
+        timeout = self.settings.bot_line_timeout_s
+        body = {"replyToken": delivery.reply_token, "messages": batch}
+        for attempt in range(self.reply_attempts):
+            left = self._token_left(delivery)
+            pause = self.pause_left()
+            if left - pause <= 0:
+                break  # the token would be stale before LINE lets us call
+            if pause:
+                await asyncio.sleep(pause)
+            try:
+                await self._post("/v2/bot/message/reply", body, wait_s=min(timeout, 30.0))
+                self.metrics.deliveries.labels(CHANNEL, "reply").inc()
+                return ReplyState.USED
+            except ApiException as exc:
+                if _token_refused(exc):
+                    if maybe:
+                        # Fresh, yet refused, and an earlier attempt of this very delivery may
+                        # have used it: it did, so the person has the messages.
+                        log.info("line.reply_already_used")
+                        return ReplyState.USED
+                    log.warning("line.reply_token_refused")
+                    return ReplyState.UNUSED
+                if exc.status == 429:
+                    self._pause(exc, 0.5 * 2**attempt)
+                    continue  # refused: the token is as it was
+                if (exc.status or 0) < 500:
+                    log.warning("line.reply_failed", status=exc.status)
+                    break  # LINE refuses this reply outright
+                log.warning("line.reply_failed", status=exc.status)
+                maybe = True  # a 5xx may come after LINE acted
+            except aiohttp.ClientConnectorError as exc:
+                log.warning("line.reply_failed", error=type(exc).__name__)  # never reached LINE
+            except (aiohttp.ClientError, TimeoutError, ConnectionError) as exc:
+                log.warning("line.reply_failed", error=type(exc).__name__)
+                maybe = True  # sent, but the outcome never came back
+            self.metrics.delivery_retries.labels(CHANNEL).inc()
+            timeout *= 2  # a slow LINE answers the retry
+            await asyncio.sleep(min(0.2 * 2**attempt, max(0.0, self._token_left(delivery))))
+        return ReplyState.MAYBE if maybe else ReplyState.UNUSED
 
     async def _push(self, delivery: Delivery, index: int, batch: list[dict[str, Any]]) -> None:
         key = retry_key(delivery.key, index)
+        backoff = wait_exponential_jitter(multiplier=0.2, max=self.max_wait_s, jitter=0.2)
+
+        def wait(state: RetryCallState) -> float:
+            return max(backoff(state), self.pause_left())
+
+        def give_up(state: RetryCallState) -> bool:
+            return state.attempt_number >= self.max_attempts or self.pause_left() > self.max_wait_s
+
+        def before_sleep(state: RetryCallState) -> None:
+            self.metrics.delivery_retries.labels(CHANNEL).inc()
+
         try:
-            async for attempt in self._retrying():
+            async for attempt in AsyncRetrying(
+                retry=retry_if_exception_type(_PushRetry),
+                stop=give_up,
+                wait=wait,
+                before_sleep=before_sleep,
+                reraise=True,
+            ):
                 with attempt:
-                    try:
-                        await self._post(
-                            "/v2/bot/message/push",
-                            {"to": delivery.address.to, "messages": batch},
-                            {"X-Line-Retry-Key": key},
-                        )
-                    except ApiException as exc:
-                        if exc.status == 409:  # this retry key was already accepted
-                            log.info("line.push_already_accepted")
-                            return
-                        raise
-            self.metrics.deliveries.labels(CHANNEL, "push").inc()
-        except Exception as exc:
+                    pause = self.pause_left()
+                    if pause > self.max_wait_s:
+                        raise _PushRetry("paused")
+                    if pause:
+                        await asyncio.sleep(pause)
+                    await self._push_once(delivery, key, batch, attempt.retry_state.attempt_number)
+        except _PushRetry as exc:
             self.metrics.delivery_failures.labels(CHANNEL).inc()
-            status = getattr(exc, "status", None)
-            log.error("line.push_failed", status=status, error=type(exc).__name__)
-            raise DeliveryError(f"LINE push failed ({status or type(exc).__name__})") from exc
+            left = self.pause_left()
+            log.error("line.push_failed", why=str(exc), retry_in=round(left, 1) if left else None)
+            raise DeliveryError(f"LINE push failed ({exc})", retry_after=left or None) from exc
+
+    async def _push_once(
+        self, delivery: Delivery, key: str, batch: list[dict[str, Any]], attempt: int
+    ) -> None:
+        try:
+            await self._post(
+                "/v2/bot/message/push",
+                {"to": delivery.address.to, "messages": batch},
+                {"X-Line-Retry-Key": key},
+            )
+        except ApiException as exc:
+            if exc.status == 409:  # this retry key was already accepted
+                log.info("line.push_already_accepted")
+                return
+            if exc.status == 429:
+                self._pause(exc, 0.2 * 2**attempt)
+                raise _PushRetry("429") from exc
+            if exc.status in _FOREVER:
+                self.metrics.delivery_failures.labels(CHANNEL).inc()
+                log.error("line.push_refused", status=exc.status)
+                raise DeliveryError(
+                    f"LINE refused the push ({exc.status})", permanent=True
+                ) from exc
+            raise _PushRetry(str(exc.status)) from exc
+        except (aiohttp.ClientError, TimeoutError, ConnectionError) as exc:
+            raise _PushRetry(type(exc).__name__) from exc
+        self.metrics.deliveries.labels(CHANNEL, "push").inc()
 
     async def mark_read(self, address: Address, token: str) -> None:
         """`POST /v2/bot/chat/markAsRead` with the webhook's token, only with

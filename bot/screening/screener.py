@@ -406,7 +406,12 @@ class Screener:
         earnest = bool((keys | surfaces) & g.earnest)
         finality_words = bool(keys & g.finality)
         # said with resolve: もう / 決めた in the message, or a decision said earlier
-        self._resolute = finality_words or bool(info.decide_verb) or "decided" in cues
+        self._resolute = (
+            finality_words
+            or bool(info.decide_verb)
+            or "decided" in cues
+            or any(t.key == "こそ" for t in tokens)
+        )
         if "finality" in own_kinds:
             new_cues.add("finality")
             if strong_by_kind.get("finality"):
@@ -460,7 +465,13 @@ class Screener:
         all_cues = cues | new_cues
         self._cues = frozenset(all_cues)
         time_hits = [h for h in hits if h.concept.kind == "time" and not h.context.quoted]
-        own_times = [h for h in time_hits if not _scheduling_something(tokens, h, g)]
+        benign_spans = [(b.begin, b.end) for b in hits if b.concept.kind == "benign"]
+        own_times = [
+            h
+            for h in time_hits
+            if not _scheduling_something(tokens, h, g)
+            and not any(b <= h.begin and h.end <= e for b, e in benign_spans)
+        ]
         if any(
             h.reading.governor in ("する", "決める") or h.reading.has(rd.DECIDED) for h in own_times
         ) or (own_times and ("decided" in new_cues or "decided" in cues)):
@@ -820,6 +831,8 @@ class Screener:
             elif kind == "preparation":
                 if negated or past_history or r.has(rd.CONDITIONAL):
                     continue
+                if h.concept.strong and (laughing or keys & _SIMILE) and not crisis_context:
+                    continue  # 形見分けみたいにお菓子配ったｗ, 身辺整理かってくらい片付けた
                 if r.has(rd.QUESTION) and h.concept.strong:
                     add("method", h)
                     continue
@@ -850,10 +863,15 @@ class Screener:
             elif kind == "farewell":
                 if negated or c.quoted or (benign and not h.concept.strong):
                     continue
+                if (benign or "leaving" in cues) and (
+                    any(w in text for w in _LEAVING) or "leaving" in cues
+                ):
+                    continue  # 最終出社、今までありがとうございました
                 if (
                     h.concept.strong
                     or crisis_context
                     or (self._at_place and not benign)  # いま駅のホーム。…さよなら
+                    or {"soon", "means_mention"} <= all_cues  # 💊💊💊 / いまから / ばいばい
                     or (  # さよなら。今から行ってきます (not 今から帰ります, 今から寝る)
                         any(t.concept.strong for t in time_hits)
                         and not benign
@@ -905,6 +923,7 @@ class Screener:
                     or earlier & {"self_harm", "past_attempt"}
                     or "self_harm" in all_cues
                     or "wound_said" in all_cues
+                    or "blade_said" in all_cues
                     or keys & g.wound_words
                     or surfaces & g.wound_words
                 ):
@@ -983,6 +1002,14 @@ class Screener:
             fills.append(Fill("act", self._water_concept, wade[0], wade[1], 0))
         if _about_self(tokens, g):
             new_cues.add("about_self")  # 仕事のことじゃなくて、自分のこと
+        if any(w in text for w in g.play_words):
+            new_cues.add("play")  # ラスボス強すぎ / (next) 崖から飛び降りるギミック
+        if any(w in text for w in _LEAVING):
+            new_cues.add("leaving")  # 部長の送別会 / (next) 最後の挨拶がよくて
+        if keys & _BLADES:
+            new_cues.add("blade_said")
+        if _bare_swallowing(tokens, self._reader, g):
+            new_cues.add("swallowing")
         if _did_before(tokens, self._reader, g):
             new_cues.add("did_before")
         no_future = self._no_future(tokens)
@@ -1091,8 +1118,20 @@ class Screener:
             fills.append(Fill("act", self._pills_concept, swallow[0], swallow[1], 0))
         if _about_self(tokens, g):
             new_cues.add("about_self")
+        if any(w in text for w in g.play_words):
+            new_cues.add("play")
+        if any(w in text for w in _LEAVING):
+            new_cues.add("leaving")
+        if keys & _BLADES:
+            new_cues.add("blade_said")
+        if _bare_swallowing(tokens, self._reader, g):
+            new_cues.add("swallowing")  # 飲んでる / (next) くすり
         if _did_before(tokens, self._reader, g):
             new_cues.add("did_before")
+        if _urge_again(tokens, self._reader, g) and (
+            "means_mention" in cues or earlier & {"past_attempt", "self_harm"}
+        ):
+            fills.append(Fill("method", self._pills_concept, tokens[0].begin, tokens[-1].end, 0))
         if (no_future := self._no_future(tokens)) is not None:
             new_cues.add("no_future")  # 探す必要ないから
             fills.append(Fill("despair", self._no_future_concept, no_future[0], no_future[1], 0))
@@ -1168,8 +1207,8 @@ class Screener:
         if r.has(rd.CONDITIONAL):
             if r.has(rd.EVALUATION):
                 emit("ideation", h)
-            elif r.has(rd.QUESTION) or r.has(rd.TENTATIVE):
-                emit("euphemism", h)
+            elif r.has(rd.QUESTION) or r.has(rd.TENTATIVE) or r.has(rd.POTENTIAL):
+                emit("euphemism", h)  # もし事故で死ねるなら…
             return
         if r.has(rd.CONCESSIVE):
             if r.has(rd.EVALUATION):
@@ -1200,7 +1239,11 @@ class Screener:
         if r.has(rd.POLITE) or earnest or timed or c.subject == "self":
             emit("intent", h)
             return
-        if self._resolute and not (r.features - {rd.TE}) and _by_own_hand(tokens, h, self._g):
+        if (
+            self._resolute
+            and not (r.features - {rd.TE})
+            and (_by_own_hand(tokens, h, self._g) or _alone(tokens, h) or _kosoto(tokens, h))
+        ):
             emit("intent", h)  # もう自分で終わらせる: a declaration with resolve
             return
         if r.has(rd.POTENTIAL) and (r.has(rd.TENTATIVE) or r.has(rd.QUESTION)):
@@ -1261,6 +1304,7 @@ class Screener:
             and not own_kinds & {"death", "despair", "finality", "farewell", "burden"}
             and (
                 any(w in self._text for w in self._g.play_words)
+                or "play" in self._cues
                 or (not strong and r.has(rd.APPEARANCE) and "place" not in in_sentence)
             )
         ):
@@ -1373,10 +1417,13 @@ class Screener:
             later = _later_verb(tokens, h, g.acquire_verbs - {"ある", "有る", "入れる"})
             if later:
                 gov = later  # 抗不安薬と睡眠導入剤、あわせて80錠くらい手元にある
-        if negated and gov in g.ingest_verbs:
-            later = _later_verb(tokens, h, g.collect_verbs)
-            if later:
-                gov, negated = later, False  # 3か月分飲まずにためておいた
+                negated = False  # 処分せずにしまってある: the negation was the earlier verb's
+        if negated:
+            later = _later_verb(
+                tokens, h, g.collect_verbs if gov in g.ingest_verbs else g.acquire_verbs
+            )
+            if later and later != gov:
+                gov, negated = later, False  # 飲まずにためておいた, 処分せずにしまってある
         if (
             gov in g.pro_verbs
             and r.has(rd.PAST)
@@ -1398,6 +1445,9 @@ class Screener:
             return
         if not crisis and any(w in self._text for w in g.play_words):
             return  # 回復薬ぜんぶ飲んだのに負けた: a game
+        if "swallowing" in self._cues and not negated and not benign:
+            emit("act", h)  # いま / 飲んでる / くすり
+            return
         if not gov or (negated and not r.has(rd.ONLY)):
             if not gov and r.has(rd.DESIRE):
                 emit("method", h)  # 薬ほしい… rare; keeps the words on the card
@@ -1480,8 +1530,11 @@ class Screener:
                 if h.concept.strong and not benign:
                     emit("method", h)  # ロープってどこで売ってるんだろう
                 return
-            if benign and not crisis and not collected:
-                return
+            hoarding = gov in g.collect_verbs or any(
+                t.key in g.collect_verbs for t in tokens[h.last + 1 : r.end + 2]
+            )
+            if benign and not crisis and not hoarding and not self._keys & _MANY:
+                return  # 花粉症の薬、多めにもらってきました
             if h.concept.strong or collected or crisis:
                 emit("means", h)
                 if collected and not r.has(rd.DESIRE):
@@ -1525,6 +1578,12 @@ class Screener:
             and (_fragment_after(tokens, h) or r.has(rd.TE))
         ):
             emit("method", h)  # 0時になったら飛ぶ / ベランダ、12階: where from
+            return
+        if r.has(rd.QUESTION) and (
+            any(t.key in g.load_words for t in tokens[h.last + 1 : r.end + 3])
+            or bool(self._keys & {"確実", "確実に"})
+        ):
+            emit("method", h)  # ロフトのはしご、人の重さもつかな
             return
         if not gov and _fragment_after(tokens, h):
             gov = "いる"  # 橋の上。下は真っ暗: a place said alone means being there
@@ -1607,8 +1666,11 @@ class Screener:
         wounded = bool((keys | surfaces) & g.wound_words) or bool(keys & g.recurrence)
         for k, verb in verbs:
             r = self._reader.read(tokens, k)
+            compulsive = r.has(rd.NEGATED) and any(
+                t.key in g.quit_verbs for t in tokens[k + 1 : k + 5]
+            )  # むしるのがやめられない: the habit goes on
             if (
-                r.has(rd.NEGATED)
+                (r.has(rd.NEGATED) and not compulsive)
                 or r.has(rd.CONDITIONAL)
                 or r.has(rd.QUESTION)
                 or r.has(rd.PASSIVE)
@@ -1619,7 +1681,7 @@ class Screener:
             reflexive = False
             for j in range(k - 1, max(-1, k - 11), -1):
                 w = tokens[j]
-                if w.kind == KIND_END or w.key in g.clause_breaks:
+                if w.kind == KIND_END or (w.key in g.clause_breaks and w.pos2 == "接続助詞"):
                     break
                 if (
                     w.key in g.third_person
@@ -1642,6 +1704,10 @@ class Screener:
                 ):
                     body = j
             if verb in g.pro_verbs:
+                done = r.has(rd.PAST) or r.has(rd.PROGRESSIVE) or r.has(rd.TE)
+                if done and keys & g.recurrence and self._cues & {"blade_said", "wound_said"}:
+                    # 🔪🩸 / またやった: the blade or the blood named just before
+                    return tokens[max(0, k - 1)].begin, tokens[min(r.end, len(tokens)) - 1].end
                 # またやっちゃった。腕 / 自分でやった: the conversation names what was done
                 if (
                     (
@@ -1650,6 +1716,10 @@ class Screener:
                         or "self_harm" in earlier
                         or _body_fragment(tokens, g)
                         or (body >= 0 and bool(keys & _BLADES))  # カミソリで脚やって
+                        or (
+                            bool(keys & g.recurrence)
+                            and bool(self._cues & {"blade_said", "wound_said"})
+                        )
                     )
                     and (
                         body >= 0
@@ -1673,6 +1743,9 @@ class Screener:
                         break
             if body < 0 and not reflexive:
                 continue
+            if compulsive and body >= 0:
+                start = tokens[body].begin
+                return start, tokens[min(k + 5, len(tokens) - 1)].end
             burning = verb in (
                 "押し付ける",
                 "押しつける",
@@ -2095,6 +2168,8 @@ class Screener:
             or ("finality" in cues and not cues & {"threat", "harm_wish"})
         ):
             why.append("imminent_time")  # 次の満月の夜にする / 海がいい
+        if "assertion" in cues and "means_mention" in cues and times and index - times[-1] <= 1:
+            why.append("imminent_time")  # もう死ぬけん。薬は手元に…今夜
         if (
             "going_now" in cues
             and times
@@ -2644,6 +2719,10 @@ def _recurrence_of_feeling(tokens: Sequence[Token], g: rd.Grammar) -> int | None
                 "波",
                 "欲",
                 "感覚",
+                "吸い寄せる",
+                "引き寄せる",
+                "引っ張る",
+                "寄せる",
                 "気持ち",
                 "考える",
                 "思う",
@@ -2668,6 +2747,13 @@ _RECURRENCE: Final = Concept("recurrence", "despair", "", False, None, None, Fal
 
 
 _SWALLOW_VERBS: Final = frozenset({"飲む", "飲み込む", "流し込む", "飲み干す"})
+_MANY: Final = frozenset(
+    {"いっぱい", "全部", "ぜんぶ", "大量", "沢山", "たくさん", "ありったけ", "全て", "すべて"}
+)
+_SIMILE: Final = frozenset({"みたい", "様", "よう", "くらい", "ぐらい", "レベル", "並み"})
+_LEAVING: Final = frozenset(
+    {"最終出社", "退職", "定年", "送別会", "卒業", "引退", "異動", "転勤", "退社", "転校"}
+)
 _BLADES: Final = frozenset(
     {"カッター", "カッターナイフ", "カミソリ", "剃刀", "かみそり", "刃", "刃物", "ナイフ", "替刃"}
 )
@@ -2855,8 +2941,25 @@ def _done_by_someone(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
             return False
         if t.key in ("人", "者"):
             return tokens[j - 1].pos in ("動詞", "助動詞")  # 薬を大量に飲んだ人
-        if t.pos not in ("助詞", "動詞", "助動詞", "形容詞", "副詞", "接尾辞"):
+        if t.pos not in ("助詞", "動詞", "助動詞", "形容詞", "副詞", "接尾辞") and not (
+            t.key in _QUANTITY_SURFACES or t.key in _ALL_WORDS
+        ):
             return False
+    return False
+
+
+def _urge_again(tokens: Sequence[Token], reader: ClauseReader, g: rd.Grammar) -> bool:
+    """またやりたくなる / 次はちゃんとやりたい: a wish to do it again, said with a bare "do it"."""
+    text = "".join(t.surface for t in tokens)
+    if not {t.key for t in tokens} & g.recurrence and not any(
+        w in text for w in g.recurrence if len(w) > 1
+    ):
+        return False
+    for k, t in enumerate(tokens):
+        if t.pos == "動詞" and t.key in g.pro_verbs:
+            r = reader.read(tokens, k)
+            if r.has(rd.DESIRE) and not r.has(rd.NEGATED):
+                return True
     return False
 
 
@@ -2871,6 +2974,29 @@ def _did_before(tokens: Sequence[Token], reader: ClauseReader, g: rd.Grammar) ->
                 continue  # 宿題をやった
             r = reader.read(tokens, k)
             if (r.has(rd.PAST) or r.has(rd.EXPERIENCE)) and not r.has(rd.NEGATED):
+                return True
+    return False
+
+
+def _alone(tokens: Sequence[Token], h: Hit) -> bool:
+    """The match is the whole message (…もう決めたから / 死ぬ / 止めないでね)."""
+    last = max(h.last, h.reading.end - 1)
+    return all(h.first <= k <= last for k, t in enumerate(tokens) if t.kind == KIND_WORD)
+
+
+def _kosoto(tokens: Sequence[Token], h: Hit) -> bool:
+    """今日こそ / 今夜こそ right before: this time for real."""
+    return h.first >= 1 and tokens[h.first - 1].key == "こそ"
+
+
+def _bare_swallowing(tokens: Sequence[Token], reader: ClauseReader, g: rd.Grammar) -> bool:
+    """飲んでる with nothing named (the pills may come in the next message)."""
+    for k, t in enumerate(tokens):
+        if t.pos == "動詞" and t.key in _SWALLOW_VERBS:
+            if k > 0 and tokens[k - 1].pos == "名詞":
+                return False
+            r = reader.read(tokens, k)
+            if r.has(rd.PROGRESSIVE) and not r.features & {rd.NEGATED, rd.QUESTION}:
                 return True
     return False
 

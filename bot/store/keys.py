@@ -152,6 +152,20 @@ class Keys:
         return self._k("outbox", "item", item_id)
 
     @property
+    def outbox_rank(self) -> str:
+        """Hash of outbox lanes → how urgent their case is (0 first; see `Outbox`)."""
+        return self._k("outbox", "rank")
+
+    def outbox_update(self, lane: str) -> str:
+        """Set while a card update waits in the lane: another update joins it (coalesces)."""
+        return self._k("outbox", "update", lane)
+
+    def slack_pace(self, channel: str, part: str) -> str:
+        """The posting pace of one Slack channel, shared by every process (`ChannelPace`):
+        `tat` (a hash: when the next post may go), `waiting` and `seen` (who waits)."""
+        return self._k("slack", "pace", channel, part)
+
+    @property
     def console_alerts(self) -> str:
         """Supervisor alerts shown on the local counselor console."""
         return self._k("console", "alerts")

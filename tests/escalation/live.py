@@ -97,11 +97,15 @@ class LinePerson:
                 return {i["action"]["label"]: i["action"] for i in items}
         return {}
 
-    async def _send(self, event: dict[str, Any]) -> list[str]:
+    async def send_only(self, event: dict[str, Any]) -> None:
+        """Post the event (its reply token counted as this person's) without waiting."""
         token = event.get("replyToken")
         if token:
             self.tokens.add(token)
         await self.app.send(event)
+
+    async def _send(self, event: dict[str, Any]) -> list[str]:
+        await self.send_only(event)
         await self.app.idle()
         await asyncio.sleep(0.05)
         await self.app.idle()

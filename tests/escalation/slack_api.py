@@ -1,7 +1,9 @@
 """A stand-in for the Slack Web API on loopback that records every call.
 
 It keeps channels and threads (so ``conversations.history``/``replies`` can find earlier posts
-by their message metadata, as Slack does), and can be told to fail: answer N calls of a method
+by their message metadata, as Slack does), can keep Slack's rate for ``chat.postMessage``
+(``post_interval_s``: one per channel per interval, 429 + ``Retry-After`` beyond), and can be
+told to fail: answer N calls of a method
 with 5xx or 429 + ``Retry-After``, accept a post and *then* answer 500 (the outcome the caller
 cannot know), or hold a call without answering.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -81,6 +84,11 @@ class SlackStandIn:
         self.faults: list[Fault] = []
         self.deleted: list[Message] = []  # removed with chat.delete
         self.reject_blocks = 0  # answer this many posts with blocks `invalid_blocks`
+        # Slack's rate for chat.postMessage: at most one per this many seconds per channel;
+        # a post beyond it gets 429 with Retry-After (None: no limit)
+        self.post_interval_s: float | None = None
+        self.rate_limited = 0  # posts refused for the rate
+        self._next_post: dict[str, float] = {}
         self._seq = 0
         self._changed = asyncio.Condition()
         self._closing = asyncio.Event()
@@ -198,6 +206,20 @@ class SlackStandIn:
                 return await self._answer(
                     method, args, fault.status, {"ok": False, "error": error}, **headers
                 )
+        if method == "chat.postMessage" and self.post_interval_s is not None:
+            channel, now = str(args.get("channel", "")), time.monotonic()
+            free_at = self._next_post.get(channel, 0.0)
+            if now < free_at:
+                self.rate_limited += 1
+                wait = max(1, math.ceil(free_at - now))
+                return await self._answer(
+                    method,
+                    args,
+                    429,
+                    {"ok": False, "error": "ratelimited"},
+                    **{"Retry-After": str(wait)},
+                )
+            self._next_post[channel] = max(free_at, now) + self.post_interval_s
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         if handler is None:
             return await self._answer(method, args, 200, {"ok": False, "error": "unknown_method"})

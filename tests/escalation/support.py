@@ -383,6 +383,7 @@ def make_settings(
         "BOT_CONFIG_DIR": str(config_dir),
         "BOT_RELOAD_INTERVAL_S": 0,
         "BOT_DEV_CHAT": True,
+        "BOT_SLACK_POST_INTERVAL_S": 0.02,  # Slack's pace kept, but quick (see tests/faults)
     }
     if slack is not None:
         values |= slack_env(slack)
@@ -406,8 +407,9 @@ async def running_desk(
     lease_s: float = 10.0,
     intake: RecordingIntake | None = None,
     clock: Any = None,
+    **settings_extra: Any,
 ) -> AsyncIterator[Desk]:
-    settings = make_settings(redis_url, keys.prefix, config_dir, slack)
+    settings = make_settings(redis_url, keys.prefix, config_dir, slack, **settings_extra)
     conversations = ConversationStore(redis, keys, retention_s=86400)
     intake = intake or RecordingIntake()
     service = service_config()

@@ -26,7 +26,7 @@ async def test_same_request_opens_one_case_and_second_request_joins(
     assert [t.text for t in case.triggers] == ["つらい", "死にたい"]
     await desk.drained()
     assert len(slack.posts(COUNSELORS, top_level=True)) == 1
-    ts = case.card_ts
+    ts = await desk.card_of(first.case_id)  # (the card may have been posted after the load)
     assert any("高リスク" in m.text and "死にたい" in m.text for m in slack.thread(COUNSELORS, ts))
 
 

@@ -87,6 +87,16 @@ FLOORS: dict[str, dict[str, float]] = {
         "flag_recall": 0.20,
         "flag_false_alarm_rate": 0.01,
     },
+    # set M: written blind, then added (first run: crisis 0.746, imminent 0.679)
+    "screening_dev_m.jsonl": {
+        "crisis_recall": 0.72,
+        "imminent_recall": 0.65,
+        "false_alarm_rate": 0.10,
+        "idiom_calm_rate": 0.84,
+        "factor_f1": 0.78,
+        "flag_recall": 0.55,
+        "flag_false_alarm_rate": 0.01,
+    },
     "screening_cases.jsonl": {
         "crisis_recall": 0.95,
         "imminent_recall": 0.95,
