@@ -68,6 +68,7 @@ class Settings(BaseSettings):
     # Slack takes about one chat.postMessage per second per channel: posts keep that pace
     # (a little under it), shared by every process, the most urgent first. 0: no pacing.
     bot_slack_post_interval_s: float = Field(default=1.05, ge=0, alias="BOT_SLACK_POST_INTERVAL_S")
+    bot_outbox_lease_s: float = Field(default=10.0, gt=0, alias="BOT_OUTBOX_LEASE_S")
     # With Chat mode on in LINE: mark the person's messages read only when a counselor has
     # read them (markAsRead with the webhook's token), never just because the bot answered.
     line_mark_as_read: bool = Field(default=False, alias="LINE_MARK_AS_READ")

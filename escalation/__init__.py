@@ -178,7 +178,7 @@ def build_escalation(
     *,
     config: Callable[[], EscalationConfig] | None = None,
     clock: Callable[[], datetime] | None = None,
-    outbox_lease_s: float = 10.0,
+    outbox_lease_s: float | None = None,
 ) -> EscalationRuntime:
     """Assemble the counselor side. Slack when `settings.slack_enabled`, else the console
     board; the console page is served whenever `settings.dev_pages_enabled`."""
@@ -190,7 +190,8 @@ def build_escalation(
     if settings.slack_enabled and settings.bot_slack_post_interval_s > 0:
         interval = settings.bot_slack_post_interval_s
         pace = ChannelPace(redis, keys, interval_s=interval, grace_s=min(0.2, interval))
-    outbox = Outbox(redis, keys, lease_s=outbox_lease_s, pace=pace)
+    lease_s = settings.bot_outbox_lease_s if outbox_lease_s is None else outbox_lease_s
+    outbox = Outbox(redis, keys, lease_s=lease_s, pace=pace)
     board: Board
     clients: list[AsyncWebClient] = []
     slack_client: AsyncWebClient | None = None

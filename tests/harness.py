@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import dataclasses
+import gc
 import hashlib
 import hmac
 import json
@@ -30,6 +32,7 @@ from bot.settings import Settings
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "test-channel-secret"
 ACCESS_TOKEN = "test-access-token"
+WORKER_BLOCK_MS = 100
 
 
 def sign(body: bytes, secret: str = SECRET) -> str:
@@ -76,6 +79,21 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def delete_keys(redis_url: str, prefix: str) -> None:
+    """Delete whatever a test (or a server it started) left under its key prefix, so a shared
+    Redis does not fill up run after run."""
+    import redis as redis_sync
+
+    client = redis_sync.Redis.from_url(redis_url)
+    try:
+        for key in client.scan_iter(match=f"{prefix}:*", count=1000):
+            client.unlink(key)
+    except redis_sync.RedisError:
+        pass  # a test that stopped Redis on purpose: nothing to clean
+    finally:
+        client.close()
 
 
 def make_settings(
@@ -140,6 +158,10 @@ async def running_app(
     settings: Settings, *, bundle: Callable[[], Bundle] | None = None, with_desk: bool = True
 ) -> AsyncIterator[RunningApp]:
     app = create_app(settings, bundle=bundle, with_desk=with_desk)
+    services: Services = app.state.services
+    # The worker's blocking read returns at least this often; the app stops only after it has
+    # (1 s by default: a second of every test's teardown).
+    services.worker.config = dataclasses.replace(services.worker.config, block_ms=WORKER_BLOCK_MS)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -160,6 +182,10 @@ async def running_app(
         server.should_exit = True
         await task
         sock.close()
+        # The lifespan froze everything loaded so far (gc.freeze, right for one long-lived
+        # process); in a test process that starts hundreds of apps, give it back to the
+        # collector so finished apps' objects do not pile up.
+        gc.unfreeze()
 
 
 class LocalChat:

@@ -16,6 +16,7 @@ import hmac
 import json
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,7 +28,7 @@ from hypothesis import strategies as st
 from tests.escalation.slack_api import SlackStandIn
 from tests.escalation.support import COUNSELORS, SIGNING_SECRET, slack_env
 from tests.fakes.line_api import LineStandIn
-from tests.harness import body_of, make_settings, running_app, sign, text_event
+from tests.harness import body_of, delete_keys, make_settings, running_app, sign, text_event
 
 
 class BackgroundApp:
@@ -80,8 +81,14 @@ class BackgroundApp:
 
 @pytest.fixture(scope="module")
 def background(redis_url: str) -> Iterator[BackgroundApp]:
-    with BackgroundApp(redis_url, "tbadinput") as app:
-        yield app
+    # a prefix of its own: under pytest-xdist the other worker may run this module's other
+    # tests against the same Redis, with a service of its own
+    prefix = f"tbadinput{uuid.uuid4().hex[:8]}"
+    try:
+        with BackgroundApp(redis_url, prefix) as app:
+            yield app
+    finally:
+        delete_keys(redis_url, prefix)
 
 
 scalars = (

@@ -61,6 +61,7 @@ def test_broken_files_at_start_refuse_to_start(admin_files: Path) -> None:
     assert "points at missing step 'topic_wrok'" in str(err.value)
 
 
+@pytest.mark.fresh_screener  # `is before.screener` must mean "not loaded again"
 def test_good_change_goes_live(live: LiveConfig, admin_files: Path) -> None:
     before = live.bundle
     assert "はじめまして" in first_words(live)

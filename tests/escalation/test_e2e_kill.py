@@ -38,6 +38,8 @@ async def test_killed_while_slack_holds_the_card_then_restarted_one_card(
             "DIALOGS_DIR": str(ROOT / "dialogs"),
             "BOT_LOG_LEVEL": "warning",
             "BOT_RECLAIM_IDLE_MS": "1500",
+            # the second process takes the dead one's outbox lane over when its lease runs out
+            "BOT_OUTBOX_LEASE_S": "3",
             "LINE_CHANNEL_SECRET": SECRET,
             "LINE_CHANNEL_ACCESS_TOKEN": ACCESS_TOKEN,
             "LINE_API_BASE_URL": line.url,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ import pytest
 from bot.screening import Screener
 from bot.screening.evaluation import (
     TARGETS,
+    Scores,
     evaluate,
     format_categories,
     format_confusion,
@@ -123,11 +125,24 @@ FLOORS: dict[str, dict[str, float]] = {
 CEILINGS = frozenset({"false_alarm_rate", "flag_false_alarm_rate"})
 
 
+@pytest.fixture(scope="module")
+def scores(screener: Screener) -> Callable[[str], Scores]:
+    """Each labelled set evaluated once for the module; the tests read the same scores."""
+    done: dict[str, Scores] = {}
+
+    def of(name: str) -> Scores:
+        if name not in done:
+            path: Path = DATA / name
+            assert path.exists(), f"{path} is missing"
+            done[name] = evaluate(screener, read_cases(path), name)
+        return done[name]
+
+    return of
+
+
 @pytest.mark.parametrize("name", sorted(FLOORS))
-def test_floors(screener: Screener, name: str) -> None:
-    path: Path = DATA / name
-    assert path.exists(), f"{path} is missing"
-    metrics = evaluate(screener, read_cases(path), name).metrics()
+def test_floors(scores: Callable[[str], Scores], name: str) -> None:
+    metrics = scores(name).metrics()
     for metric, floor in FLOORS[name].items():
         value = metrics[metric]
         assert value is not None, metric
@@ -142,14 +157,14 @@ def test_every_target_has_a_floor_on_the_broad_sets() -> None:
         assert set(FLOORS[name]) == set(TARGETS)
 
 
-def test_categories_and_confusion_are_reported(screener: Screener) -> None:
-    scores = evaluate(screener, read_cases(DATA / "screening_dev2.jsonl"), "dev2")
-    table = format_categories(scores)
+def test_categories_and_confusion_are_reported(scores: Callable[[str], Scores]) -> None:
+    dev2 = scores("screening_dev2.jsonl")
+    table = format_categories(dev2)
     for category in ("passive_wish", "plan_time", "dialect", "harm_to_others", "calm_lookalike"):
         assert category in table
-    confusion = format_confusion(scores)
+    confusion = format_confusion(dev2)
     assert "imminent" in confusion and "gold / predicted" in confusion
-    assert sum(scores.confusion.values()) == scores.cases == 317
+    assert sum(dev2.confusion.values()) == dev2.cases == 317
 
 
 def test_the_labelled_sets_are_large_and_cover_every_level() -> None:
