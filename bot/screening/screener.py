@@ -1025,35 +1025,18 @@ class Screener:
                     add("distress", h)
             elif kind == "help" and not negated:
                 add("help", h)
-        if hit_kinds.isdisjoint(("self_harm", "attempt")) and (
-            injury := self._self_injury(tokens, earlier, info)
-        ):
-            slot = (
-                "act" if any(t.key in g.now or t.surface in g.now for t in tokens) else "self_harm"
-            )
-            fills.append(Fill(slot, self._injury_concept, injury[0], injury[1], 0))
-        if not any(f.slot == "act" for f in fills) and (
-            swallow := self._swallowed(tokens, all_cues, own_kinds, info)
-        ):
-            fills.append(Fill("act", self._pills_concept, swallow[0], swallow[1], 0))
-        if (wade := self._wading(tokens, text, all_cues)) is not None:
-            fills.append(Fill("act", self._water_concept, wade[0], wade[1], 0))
-        if _about_self(tokens, g, info):
-            new_cues.add("about_self")  # 仕事のことじゃなくて、自分のこと
-        if _holds(self._play, text):
-            new_cues.add("play")  # ラスボス強すぎ / (next) 崖から飛び降りるギミック
-        if _holds(self._leaving, text):
-            new_cues.add("leaving")  # 部長の送別会 / (next) 最後の挨拶がよくて
-        if keys & _BLADES:
-            new_cues.add("blade_said")
-        if _bare_swallowing(tokens, self._reader, info):
-            new_cues.add("swallowing")
-        if _did_before(tokens, self._reader, g, info):
-            new_cues.add("did_before")
-        no_future = self._no_future(tokens, info)
-        if no_future is not None:
-            new_cues.add("no_future")  # 次の部屋?探す必要ないから
-            fills.append(Fill("despair", self._no_future_concept, no_future[0], no_future[1], 0))
+        self._structural(
+            tokens,
+            text,
+            info,
+            earlier,
+            all_cues,
+            own_kinds,
+            fills,
+            new_cues,
+            injury_allowed=hit_kinds.isdisjoint(("self_harm", "attempt")),
+            quiet=False,
+        )
         if self._jump_said:
             new_cues.add("jump_said")
         if self._at_place:
@@ -1146,38 +1129,78 @@ class Screener:
         if rec is not None:
             t = tokens[rec]
             fills.append(Fill("recurrence", _RECURRENCE, t.begin, t.end, 0))
-        if injury := self._self_injury(tokens, earlier, info):
+        self._structural(
+            tokens,
+            text,
+            info,
+            earlier,
+            cues | new_cues,
+            set(),
+            fills,
+            new_cues,
+            injury_allowed=True,
+            quiet=True,
+        )
+        flags = self._flags(frozenset(cues | new_cues))
+        return MessageAnalysis(
+            tuple(fills), frozenset(new_cues), frozenset(flags), False, normalized
+        )
+
+    def _structural(
+        self,
+        tokens: list[Token],
+        text: str,
+        info: Scan,
+        earlier: frozenset[str],
+        cues: frozenset[str] | set[str],
+        own_kinds: set[str],
+        fills: list[Fill],
+        new_cues: set[str],
+        *,
+        injury_allowed: bool,
+        quiet: bool,
+    ) -> None:
+        """The rules that need no concept word, for a message with concept hits and for a quiet
+        one alike: self-injury by a verb of hurting, a swallow or a wading act, and the cues
+        later messages read (play, leaving, a blade, 飲んでる, 前に一回やった, no future).
+        ``quiet``: the message had no concept hit, so a swallow is not held back by an act
+        filled before it, and an urge to do it again is read (it has no concept of its own)."""
+        g = self._g
+        keys = info.keys
+        if injury_allowed and (injury := self._self_injury(tokens, earlier, info)):
             slot = (
                 "act" if any(t.key in g.now or t.surface in g.now for t in tokens) else "self_harm"
             )
             fills.append(Fill(slot, self._injury_concept, injury[0], injury[1], 0))
-        if (wade := self._wading(tokens, text, cues)) is not None:
+        if quiet and (wade := self._wading(tokens, text, cues)) is not None:
             fills.append(Fill("act", self._water_concept, wade[0], wade[1], 0))
-        if swallow := self._swallowed(tokens, cues | new_cues, set(), info):
+        if (quiet or not any(f.slot == "act" for f in fills)) and (
+            swallow := self._swallowed(tokens, cues, own_kinds, info)
+        ):
             fills.append(Fill("act", self._pills_concept, swallow[0], swallow[1], 0))
+        if not quiet and (wade := self._wading(tokens, text, cues)) is not None:
+            fills.append(Fill("act", self._water_concept, wade[0], wade[1], 0))
         if _about_self(tokens, g, info):
-            new_cues.add("about_self")
+            new_cues.add("about_self")  # 仕事のことじゃなくて、自分のこと
         if _holds(self._play, text):
-            new_cues.add("play")
+            new_cues.add("play")  # ラスボス強すぎ / (next) 崖から飛び降りるギミック
         if _holds(self._leaving, text):
-            new_cues.add("leaving")
+            new_cues.add("leaving")  # 部長の送別会 / (next) 最後の挨拶がよくて
         if keys & _BLADES:
             new_cues.add("blade_said")
         if _bare_swallowing(tokens, self._reader, info):
             new_cues.add("swallowing")  # 飲んでる / (next) くすり
         if _did_before(tokens, self._reader, g, info):
             new_cues.add("did_before")
-        if _urge_again(tokens, self._reader, g, info) and (
-            "means_mention" in cues or earlier & {"past_attempt", "self_harm"}
+        if (
+            quiet
+            and _urge_again(tokens, self._reader, g, info)
+            and ("means_mention" in cues or earlier & {"past_attempt", "self_harm"})
         ):
             fills.append(Fill("method", self._pills_concept, tokens[0].begin, tokens[-1].end, 0))
         if (no_future := self._no_future(tokens, info)) is not None:
-            new_cues.add("no_future")  # 探す必要ないから
+            new_cues.add("no_future")  # 次の部屋?探す必要ないから
             fills.append(Fill("despair", self._no_future_concept, no_future[0], no_future[1], 0))
-        flags = self._flags(frozenset(cues | new_cues))
-        return MessageAnalysis(
-            tuple(fills), frozenset(new_cues), frozenset(flags), False, normalized
-        )
 
     def _death(
         self,
