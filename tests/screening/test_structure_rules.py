@@ -9,14 +9,7 @@ from __future__ import annotations
 import pytest
 
 from bot.screening import RiskLevel, Screener
-
-
-def level(screener: Screener, *messages: str) -> RiskLevel:
-    return screener.screen_conversation(list(messages)).risk
-
-
-def slots(screener: Screener, *messages: str) -> set[str]:
-    return {s.cls for s in screener.screen_conversation(list(messages)).signals}
+from tests.screening.support import level, slots
 
 
 @pytest.mark.parametrize(
