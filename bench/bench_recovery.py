@@ -30,7 +30,7 @@ TARGET_DRAIN_S = 30.0
 async def _measure(redis_url: str) -> list[dict[str, object]]:
     os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
     from tests.fakes.line_api import LineStandIn
-    from tests.faults.test_recovery import post_all
+    from tests.faults.recovery import post_all, restart_and_time
     from tests.harness import ServeProcess, text_event
     from tests.test_processes import serve_env
 
@@ -54,18 +54,15 @@ async def _measure(redis_url: str) -> list[dict[str, object]]:
             first.kill()
         answered_before = len(tokens & line.used_tokens)
         killed = time.monotonic()
-        second = ServeProcess(env)
-        await second.start()
-        ready = time.monotonic()
-        crisis = text_event("U" + "newcrisis".ljust(32, "0"), "もう死にたい")
-        await post_all(second.url, [crisis])
-        posted = time.monotonic()
-        await line.wait_for(lambda s: crisis["replyToken"] in s.used_tokens, timeout=60)
-        crisis_s = time.monotonic() - posted
-        await line.wait_for(lambda s: tokens <= s.used_tokens, timeout=120)
-        drained_s = time.monotonic() - ready
-        await asyncio.sleep(1.0)
-        second.terminate()
+        run = await restart_and_time(
+            env,
+            line,
+            tokens,
+            "U" + "newcrisis".ljust(32, "0"),
+            answer_timeout=60,
+            drain_timeout=120,
+        )
+        ready, crisis_s, drained_s = run.ready, run.answered_s, run.drained_s
     per_token = collections.Counter(s.reply_token for s in line.sent if s.kind == "reply")
     twice = sum(1 for t in tokens if per_token[t] > 1)
     pushes = sum(1 for s in line.sent if s.kind == "push")

@@ -4,37 +4,18 @@ is taken back in bulk and drains, every event answered exactly once."""
 
 from __future__ import annotations
 
-import asyncio
 import collections
-import time
 
-import httpx
 import pytest
 
 from tests.fakes.line_api import LineStandIn
-from tests.harness import ServeProcess, body_of, sign, text_event
+from tests.faults.recovery import post_all, restart_and_time
+from tests.harness import ServeProcess, text_event
 from tests.test_processes import serve_env
 
 pytestmark = pytest.mark.slow
 
 HOTLINE = "0120-279-338"
-
-
-async def post_all(url: str, events: list[dict[str, object]], parallel: int = 8) -> None:
-    limit = asyncio.Semaphore(parallel)
-    async with httpx.AsyncClient(trust_env=False, timeout=10) as http:
-
-        async def post(event: dict[str, object]) -> None:
-            body = body_of(event)
-            async with limit:
-                response = await http.post(
-                    url + "/webhooks/line",
-                    content=body,
-                    headers={"Content-Type": "application/json", "X-Line-Signature": sign(body)},
-                )
-            assert response.status_code == 200, response.text
-
-        await asyncio.gather(*(post(e) for e in events))
 
 
 async def test_sigkill_mid_burst_a_new_crisis_is_answered_at_once_and_the_backlog_drains(
@@ -54,18 +35,15 @@ async def test_sigkill_mid_burst_a_new_crisis_is_answered_at_once_and_the_backlo
         tokens = {str(e["replyToken"]) for e in burst}
         assert len(tokens & line.used_tokens) < len(tokens), "the kill came too late"
 
-        second = ServeProcess(env)
-        await second.start()
-        ready = time.monotonic()
-        crisis = text_event("U" + "newperson".ljust(32, "0"), "もう死にたい")
-        await post_all(second.url, [crisis])
-        posted = time.monotonic()
-        await line.wait_for(lambda s: crisis["replyToken"] in s.used_tokens, timeout=10)
-        answered_s = time.monotonic() - posted
-        await line.wait_for(lambda s: tokens <= s.used_tokens, timeout=30)
-        drained_s = time.monotonic() - ready
-        await asyncio.sleep(1.0)  # room for a wrong second answer
-        second.terminate()
+        run = await restart_and_time(
+            env,
+            line,
+            tokens,
+            "U" + "newperson".ljust(32, "0"),
+            answer_timeout=10,
+            drain_timeout=30,
+        )
+        crisis, answered_s, drained_s = run.crisis, run.answered_s, run.drained_s
 
     print(
         f"new crisis answered in {answered_s:.2f} s; backlog drained {drained_s:.1f} s after ready"
