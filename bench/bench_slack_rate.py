@@ -19,8 +19,6 @@ import random
 import statistics
 import tempfile
 import time
-import uuid
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,9 +33,9 @@ async def _measure() -> list[dict[str, object]]:
     from bot.settings import Settings
     from bot.store.keys import Keys
     from bot.store.redis import EmbeddedRedis, make_client
-    from bot.turn import CaseRequest
     from tests.escalation.slack_api import SlackStandIn
-    from tests.escalation.support import COUNSELORS, running_desk, screening, write_config
+    from tests.escalation.support import COUNSELORS, running_desk, write_config
+    from tests.faults.test_slack_rate import request as case_request
 
     shipped = Settings(_env_file=None).bot_slack_post_interval_s  # type: ignore[call-arg]
     levels = {
@@ -68,18 +66,7 @@ async def _measure() -> list[dict[str, object]]:
                     kind_of: dict[str, str] = {}
 
                     async def one(conv: str, kind: str) -> None:
-                        found = screening(levels[kind], "死にたい")
-                        if kind == "flagged":
-                            found = replace(found, flags=("harm_to_others",))
-                        request = CaseRequest(
-                            conversation=conv,
-                            key=uuid.uuid4().hex,
-                            reason="risk",
-                            screening=found,
-                            collected={},
-                            consent=True,
-                            trigger_text="死にたい",
-                        )
+                        request = case_request(conv, levels[kind], flagged=kind == "flagged")
                         status = await desk.runtime.desk.open_case(request, datetime.now(UTC))
                         opened[status.case_id] = time.time()
                         kind_of[status.case_id] = kind
