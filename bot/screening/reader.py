@@ -117,6 +117,10 @@ class Grammar:
     amount_words: frozenset[str]
     load_words: frozenset[str]
     play_words: frozenset[str]
+    parents: frozenset[str]
+    grave_harm: frozenset[str]
+    habitual: frozenset[str]
+    escape_verbs: frozenset[str]
 
 
 GRAMMAR_LISTS: Final = tuple(Grammar.__dataclass_fields__)
@@ -869,10 +873,15 @@ class ClauseReader:
                 break
             c -= 1
         c += 1
+        condition = False  # passed a たら / なら / ば: a subject before it is the condition's
         for j in range(first - 1, s - 1, -1):
             t = tokens[j]
             key = t.key
             in_clause = j >= c
+            if (t.pos == "助動詞" and t.cform.startswith("仮定形")) or (
+                t.pos2 == "接続助詞" and key in ("ば", "たら", "なら")
+            ):
+                condition = True
             if key in g.history and t.pos != "動詞" and _history_word(tokens, j, g):
                 history = True
             if key in g.present:
@@ -925,6 +934,8 @@ class ClauseReader:
                         continue  # みんなが幸せそうな日に…: the subject of another predicate
                     if key in g.first_person:
                         subject = "self"
+                    elif condition:
+                        continue  # 元旦那がまた来たら、殺す: 元旦那 comes, the person kills
                     elif in_clause or marked:
                         subject = "other"
         # a trivial cause right before: 寒すぎて死ぬ, 面接とか死ぬ, テストで死ぬ

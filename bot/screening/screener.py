@@ -240,6 +240,12 @@ class Screener:
         pathway, links = self._pathway(factors, prior)
         pathway_level = self._pathway_level(pathway, links, despair)
         level = max(old.risk, level, pathway_level)
+        if "along" in cues and level >= RiskLevel.HIGH:
+            # この子を連れて一緒にいきます / 二人分の薬 at high risk: a death for two
+            flags = sorted(
+                {*flags, "harm_to_others"}
+                | ({"child_in_danger"} if "along_child" in cues else set())
+            )
         if "harm_to_others" in flags:
             level = max(level, RiskLevel.MODERATE)  # someone ready to hurt another: a counselor
         if "child_in_danger" in flags:
@@ -665,7 +671,10 @@ class Screener:
                     add("intent", h)  # 包丁…いま机の上にある / これで終わらせる
                     continue
                 if kind == "ending" and not (
-                    self._life_object(tokens, h) or timed or r.has(rd.INTENT)
+                    self._life_object(tokens, h)
+                    or timed
+                    or r.has(rd.INTENT)
+                    or (not r.features - {rd.POLITE} and _taking_along(tokens, g))
                 ):
                     if crisis_reading and not negated:
                         add("euphemism", h)
@@ -1302,6 +1311,9 @@ class Screener:
             return  # 明日たぶん死ぬ (after a workout): a guess about one's state
         if r.has(rd.POLITE) or earnest or timed or c.subject == "self":
             emit("intent", h)
+            return
+        if not r.features - {rd.TE} and _taking_along(tokens, self._g):
+            emit("intent", h)  # あいつの家行って一緒に死ぬ, 母と一緒に終わりにする
             return
         if (
             self._resolute
@@ -2020,7 +2032,9 @@ class Screener:
                 continue  # the branches below are for these kinds only
             r = h.reading
             c = h.context
-            if c.quoted or c.subject == "media" or c.history:
+            if c.quoted and kind == "abuse" and _said_to_writer(self._text, h.end):
+                pass  # 母に毎日『産まなきゃよかった』って言われる: words said to the person
+            elif c.quoted or c.subject == "media" or c.history:
                 continue
             if kind == "violence":
                 if (
@@ -2028,10 +2042,20 @@ class Screener:
                     or r.has(rd.NEGATED)
                     or laughing
                     or r.has(rd.PASSIVE)
+                    or _self_object(tokens, h, g)
+                    or (h.last + 1 < len(tokens) and tokens[h.last + 1].key == "的")
                 ):
-                    continue  # 夫に殴られる: done to the person, not a threat
+                    continue  # 夫に殴られる, 自分の始末は自分で, 殺人的な忙しさ: no threat
                 if r.has(rd.REPORTED) and r.has(rd.TEYARU):
                     out.update(("threat", "threat_stated"))  # 殺すって、本人に直接言ってやった
+                    harm.append(h)
+                    continue
+                if (
+                    r.has(rd.QUESTION)
+                    and r.has(rd.THOUGHT)
+                    and (r.has(rd.VOLITIONAL) or r.has(rd.TEYARU))
+                ):
+                    out.update(("threat", "threat_plain"))  # 火つけてやろうかと本気で思ってる
                     harm.append(h)
                     continue
                 if r.has(rd.QUESTION) or (r.has(rd.PAST) and not r.has(rd.PROGRESSIVE)):
@@ -2053,6 +2077,15 @@ class Screener:
                     or (r.has(rd.TE) and self._dying_after(tokens, h))
                 ):
                     out.add("threat_stated")  # 相手の男を殺して俺も死ぬ
+                elif (
+                    not r.features - {rd.POLITE, rd.TENTATIVE, rd.VOLITIONAL}
+                    and any(tokens[x].key in g.grave_harm for x in range(h.first, h.last + 1))
+                    and (tokens[h.last].pos == "動詞" or r.governor == "する")
+                    and not _other_subject(tokens, h, g)
+                ):
+                    # 次に手を上げたら、俺が父を殺す / 今度来たら刺すかもしれない: a plain
+                    # statement, a threat when said about someone in particular
+                    out.add("threat_plain")
             elif kind == "weapon":
                 gov = r.governor
                 if r.has(rd.NEGATED) or r.has(rd.QUESTION):
@@ -2068,7 +2101,7 @@ class Screener:
                         gov in g.carry_verbs
                         and {t.key for t in tokens[h.last + 1 : r.end + 3]} & g.purpose_verbs
                     ):
-                        out.update(("threat", "threat_stated"))  # 包丁を持って行く
+                        out.update(("threat", "carry_threat"))  # 包丁を持って行く
             elif kind == "target":
                 out.add("target")
             elif kind == "abuse" and h.concept.strong and not r.has(rd.NEGATED):
@@ -2077,12 +2110,27 @@ class Screener:
             elif kind == "abuse":
                 if r.has(rd.NEGATED) or (r.has(rd.QUESTION) and not r.has(rd.PROGRESSIVE)):
                     continue
-                if r.governor in ("逃げる", "離れる", "別れる", "離婚", "抜け出す", "脱出"):
-                    continue  # 夫の暴力から逃げて: escaped, not going on
+                if r.governor in g.escape_verbs or _escaped_after(tokens, h, g):
+                    continue  # 夫の暴力から逃げて, 子どもを連れて家を出ました: not going on
+                ongoing = not info.words.isdisjoint(g.habitual)  # 毎晩, いつも, 前から
+                if h.concept.id == "abuse_words" and not ongoing and "abuse" not in self._cues:
+                    continue  # 親にまた怒鳴られた: once, it is a quarrel
                 out.add("abuse")
                 child.append(h)
-                if (r.has(rd.PROGRESSIVE) or r.has(rd.PASSIVE)) and c.subject in ("", "other"):
+                if (r.has(rd.PROGRESSIVE) or r.has(rd.PASSIVE) or ongoing) and c.subject in (
+                    "",
+                    "other",
+                ):
                     out.add("abuse_done")  # 小さい子が…ベランダに出されてる (a neighbour's report)
+                parents = _between_parents(tokens, h, g)
+                if parents and c.subject != "self" and (r.has(rd.PROGRESSIVE) or c.now):
+                    out.add("dv_home")  # パパがママをなぐってる。いま: a child at home sees it
+                if (
+                    c.subject in ("", "self")
+                    and not parents
+                    and not (r.has(rd.PASSIVE) or self._child_writer)
+                ):
+                    out.add("abuse_by_writer")  # もう叩くのを止められない (a parent, of a child)
         if not keys.isdisjoint(g.third_person):
             out.add("target")
         # dying and taking someone along: 子どもを道連れにして, 夫と一緒に死のう, この子を連れて消えます
@@ -2090,7 +2138,7 @@ class Screener:
             [
                 h
                 for h in hits
-                if h.concept.kind in ("death", "vanish")
+                if h.concept.kind in ("death", "vanish", "ending")
                 and self._own(h)
                 and not h.reading.has(rd.NEGATED)
                 and (
@@ -2099,10 +2147,14 @@ class Screener:
                         and h.reading.features
                         & {rd.INTENT, rd.VOLITIONAL, rd.POLITE, rd.DESIRE, rd.THOUGHT}
                     )
-                    or (h.concept.kind == "death" and not h.reading.features - {rd.POLITE})
+                    or (
+                        h.concept.kind in ("death", "ending")
+                        and not h.reading.features - {rd.POLITE}
+                    )
                 )
+                and not h.reading.has(rd.CONDITIONAL)  # 母と一緒に死んでしまえたらと思う
             ]
-            if not kinds.isdisjoint(("death", "vanish"))
+            if not kinds.isdisjoint(("death", "vanish", "ending"))
             else []
         )
         if (
@@ -2115,14 +2167,34 @@ class Screener:
             if "child" in kinds:
                 out.add("take_child")
                 child.extend(along)
+        if (
+            "threat" in out
+            and "child" in kinds
+            and any(
+                c.concept.kind == "child"
+                and c.last + 1 < len(tokens)
+                and tokens[c.last + 1].key == "を"
+                and any(0 < x.first - c.last <= 3 for x in harm)
+                for c in hits
+            )
+        ):
+            out.add("take_child")  # 息子を道連れにする: the threat is against a child
+            child.extend(harm)
         if not keys.isdisjoint(g.earnest):
             out.add("earnest")
         if "time" in kinds:
             out.add("time_any")
         if self._child_writer:
             out.add("child_writer")  # the writer is the child: a flag is at least moderate
-        if "abuse" in out and "child" in kinds and not keys.isdisjoint(("私", "自分", "俺", "僕")):
-            out.add("caregiver_writer")  # 息子を叩いてしまいました
+        if "abuse" in out and (
+            ("child" in kinds and not keys.isdisjoint(("私", "自分", "俺", "僕")))
+            or ("abuse_by_writer" in out and "child" in self._cues | kinds)
+        ):
+            out.add("caregiver_writer")  # 息子を叩いてしまいました / もう叩くのを止められない
+        if _going_along(tokens, g) and (kinds & {"target", "child"} or keys & g.third_person):
+            out.add("along")  # この子を連れて一緒にいきます, 二人分の薬: a death for two, if…
+            if "child" in kinds:
+                out.add("along_child")
         self._harm_hits = harm
         self._child_hits = child
         return out
@@ -2139,14 +2211,23 @@ class Screener:
     def _flags(self, cues: frozenset[str]) -> set[str]:
         """The conversation's flags from its cues."""
         flags: set[str] = set()
-        if (
-            ("threat" in cues or ("harm_wish" in cues and "harm_prep" in cues))
-            and ("threat_stated" in cues or cues & {"harm_prep", "earnest", "time_any"})
-            and ("target" in cues or "threat_stated" in cues)
-        ) and ("threat" in cues or cues >= {"harm_prep", "time_any"}):
+        targeted = "target" in cues
+        stated = (
+            ("threat" in cues or cues >= {"harm_wish", "harm_prep"})
+            and ("threat_stated" in cues or bool(cues & {"harm_prep", "earnest", "time_any"}))
+            and (targeted or "threat_stated" in cues)
+            and ("threat" in cues or cues >= {"harm_prep", "time_any"})
+        )
+        # a plain threat, a weapon carried, or a wish with the weapon got, about someone
+        plain = targeted and (
+            bool(cues & {"threat_plain", "carry_threat"}) or cues >= {"harm_wish", "harm_prep"}
+        )
+        if stated or plain:
             flags.add("harm_to_others")
         if "abuse" in cues and "child" in cues and cues & {"caregiver", "abuse_done"}:
             flags.add("child_in_danger")
+        if "dv_home" in cues:
+            flags.add("child_in_danger")  # the writer's parents, now: a child sees it
         if "exploitation" in cues and "child" in cues:
             flags.add("child_in_danger")
         if "take_child" in cues:
@@ -2769,7 +2850,96 @@ def _taking_along(tokens: Sequence[Token], g: rd.Grammar) -> bool:
                 or before.key in g.caregivers
             ):
                 return True
+        if (
+            t.key == "一緒"
+            and any(
+                b.key in g.third_person or b.key in g.caregivers or b.key in ("彼奴", "あいつ")
+                for b in tokens[max(0, j - 8) : j]
+                if b.kind != KIND_END
+            )
+            and not any(b.kind == KIND_END for b in tokens[max(0, j - 8) : j])
+        ):
+            return True  # あいつの家行って一緒に死ぬ
     return False
+
+
+def _going_along(tokens: Sequence[Token], g: rd.Grammar) -> bool:
+    """Going somewhere with someone, with no place said (この子を連れて一緒にいきます), or
+    means for two (二人分の薬): a death for two when the conversation is at high risk."""
+    for j, t in enumerate(tokens):
+        if t.key in ("二人分", "２人分") or (
+            t.key in ("二", "2", "２", "ふたり", "二人")
+            and j + 1 < len(tokens)
+            and tokens[j + 1].key in ("人分", "分")
+        ):
+            return True
+        if (
+            t.key in ("行く", "逝く", "いく")
+            and t.pos == "動詞"
+            and j >= 2
+            and not (j + 1 < len(tokens) and tokens[j + 1].key == "た")  # 連れて出ていった
+        ):
+            before = tokens[max(0, j - 6) : j]
+            keys = {b.key for b in before}
+            if ("連れる" in keys or "一緒" in keys) and not any(
+                b.key in ("へ", "まで") or (b.key == "に" and k > 0 and before[k - 1].key != "一緒")
+                for k, b in enumerate(before)
+            ):
+                return True
+    return False
+
+
+def _other_subject(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """Someone else named as the subject earlier in the sentence, and the person not named
+    after them (夫が酔うと…殴る; not 次に手を上げたら、俺が父を殺す)."""
+    for j in range(h.first - 1, max(-1, h.first - 16), -1):
+        t = tokens[j]
+        if t.kind == KIND_END:
+            return False
+        nxt = tokens[j + 1].key
+        if nxt in ("が", "は", "って", "も") and t.key in g.first_person:
+            return False
+        if nxt in ("が", "は", "って") and (t.key in g.third_person or t.key in g.caregivers):
+            return True
+        if t.key == "ば" or (t.pos == "助動詞" and t.cform.startswith("仮定形")):
+            return False  # 元旦那がまた来たら、殺す: that subject is the condition's
+    return False
+
+
+def _self_object(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """The person as the object of a harm word (自分の始末, 自分を殺す): not someone else."""
+    j = h.first - 1
+    return j >= 1 and tokens[j].key in ("の", "を") and tokens[j - 1].key in g.reflexive
+
+
+def _escaped_after(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """Getting away later in the sentence (殴られて、子どもを連れて家を出ました)."""
+    for j in range(h.last + 1, min(h.last + 12, len(tokens))):
+        t = tokens[j]
+        if t.kind == KIND_END:
+            return False
+        if (
+            t.key in g.escape_verbs
+            and t.pos in ("動詞", "名詞")
+            and (
+                t.key != "出る"
+                or any(tokens[x].key in ("家", "実家", "部屋") for x in range(h.last, j))
+            )
+        ):
+            return True
+    return False
+
+
+def _between_parents(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """One parent hurting the other (パパがママをなぐってる, 父が母を殴る)."""
+    before = {tokens[j].key for j in range(max(0, h.first - 6), h.first)}
+    return len(before & g.parents) >= 2
+
+
+def _said_to_writer(text: str, end: int) -> bool:
+    """A quote followed by …って言われる: words someone said to the person."""
+    close = min((i for i in (text.find("」", end), text.find("』", end)) if i >= 0), default=-1)
+    return close >= 0 and any(w in text[close : close + 8] for w in ("言われ", "いわれ"))
 
 
 def _has_object(tokens: Sequence[Token], h: Hit) -> bool:

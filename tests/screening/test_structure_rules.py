@@ -222,3 +222,40 @@ def test_thinking_of_dying_is_not_an_idiom(screener: Screener) -> None:
     # 死ぬかと思った is an idiom; 死のうかって思う (thinking of dying) is not
     assert level(screener, "一緒に死のうかって思う瞬間がある") >= RiskLevel.HIGH
     assert level(screener, "死ぬかと思った、ジェットコースター") <= RiskLevel.LOW
+
+
+@pytest.mark.parametrize(
+    ("messages", "flags"),
+    [
+        # a plain statement of grave harm about someone in particular
+        (("弟をいじめるあいつ、次に何かしたら俺が刺す",), {"harm_to_others"}),
+        (("元旦那がまた来たら、殺すかもしれない",), {"harm_to_others"}),
+        (("兄貴の車に火をつけてやろうかと本気で考えてる",), {"harm_to_others"}),
+        (("部長をホームから突き落としてやる",), {"harm_to_others"}),
+        (("あいつら全員ぶっ殺したい", "ナイフはもう買ってある"), {"harm_to_others"}),
+        # a death for two
+        (("もう限界", "父と一緒に終わりにする"), {"harm_to_others"}),
+        (("息子を道連れにする",), {"harm_to_others", "child_in_danger"}),
+        (("死にたい。ほんとに", "娘と二人分の睡眠薬ためてある"), {"harm_to_others", "child_in_danger"}),
+        # children
+        (("となりの家、毎晩ドンって音と怒鳴り声がする", "小さい子が泣いてる"), {"child_in_danger"}),
+        (("小5です", "ママがごはんくれない。きのうから"), {"child_in_danger"}),
+        (("お父さんがお母さんをけってる。いま。こわい",), {"child_in_danger"}),
+        (("高2。父に毎日『お前なんかいらない』って言われる", "叩かれることもある"), {"child_in_danger"}),
+        (("中1です", "送らないと学校にばらすって言われてる。写真のこと"), {"child_in_danger"}),
+        # look-alikes: venting, a wall, someone else's behaviour, a quarrel, a move, oneself
+        (("課長まじ殺す笑",), set()),
+        (("彼がキレると壁を殴る",), set()),
+        (("夫が酔うと物を投げて、私を殴る",), set()),
+        (("中2です", "テストの点で親にまた怒鳴られた"), set()),
+        (("妻が子どもを連れて実家に帰っていった",), set()),
+        (("自分の始末は自分でつけます",), set()),
+        (("殺人的な暑さで子どもとプールに行った",), set()),
+        (("母と一緒に死んでしまえたらと思う日がある",), set()),
+        (("施設で祖母が職員に叩かれてるみたい",), set()),
+    ],
+)
+def test_flags_read_from_structure(
+    screener: Screener, messages: tuple[str, ...], flags: set[str]
+) -> None:
+    assert set(screener.screen_conversation(list(messages)).flags) == flags, messages
