@@ -52,6 +52,7 @@ KURERU: Final = "kureru"  # …てくれる: something someone (or something) el
 HEDGE: Final = "hedge"  # …わけじゃない: not exactly (a hedge, often with distress)
 HISTORY: Final = "history"  # 死にたかった時期 / 頃: a period of the past
 PASSIVE: Final = "passive"  # 殴られる: done to the speaker, not by them
+DEGREE: Final = "degree"  # …くらい / ほど: 消えたくなるくらい切ない (a measure of a feeling)
 TRY: Final = "try"  # …てみる: tried it out (首に巻いてみた)
 TE: Final = "te"  # the chain goes on after …て (ホースつないで、エンジンかけっぱなし)
 
@@ -121,6 +122,7 @@ class Grammar:
     grave_harm: frozenset[str]
     habitual: frozenset[str]
     escape_verbs: frozenset[str]
+    explanation: frozenset[str]
 
 
 GRAMMAR_LISTS: Final = tuple(Grammar.__dataclass_fields__)
@@ -416,8 +418,12 @@ class ClauseReader:
                 if t.surface in (".", "...") and nxt is not None and nxt.key in ("筈", "はず"):
                     i += 1  # 思わない…はずだったのに (… reads as ...)
                     continue
-                if t.surface in ("、", ",") and nxt is not None and nxt.key in g.reason_nouns:
-                    i += 1  # 死にたくない、わけじゃない: the hedge after the comma
+                if (
+                    t.surface in ("、", ",", ".", "...", "…")
+                    and nxt is not None
+                    and nxt.key in g.reason_nouns
+                ):
+                    i += 1  # 死にたくない、わけじゃない / 消えたい…わけないじゃん: after a pause
                     continue
                 if (
                     t.surface in ("、", ",")
@@ -509,6 +515,15 @@ class ClauseReader:
                     feats.add(CONDITIONAL)
                     i += 1
                     continue
+                if key == "と" and i + 1 < n and tokens[i + 1].key == "か":
+                    k = _denied_topic(tokens, i + 2)
+                    if k:
+                        negations += 1  # 死にたいとかじゃ全然ないです: the topic denied
+                        i = k
+                        continue
+                if key in ("くらい", "ぐらい", "位", "程", "ほど") and t.pos2 == "副助詞":
+                    feats.add(DEGREE)  # 消えたくなるくらい切ない: a measure of a feeling
+                    break
                 if (
                     key == "に"
                     and i == head + 1
@@ -750,7 +765,9 @@ class ClauseReader:
                     continue
                 if key in g.reason_nouns:
                     reason_pending = True
-                    feats.add(HEDGE)  # 死にたいわけじゃない: a hedged denial
+                    if not (i + 1 < n and tokens[i + 1].key in ("ない", "無い")):
+                        feats.add(HEDGE)  # 死にたいわけじゃない: a hedged denial
+                    # (…するわけない: no way, a plain denial)
                     i += 1
                     continue
                 if key in g.only:
@@ -1059,6 +1076,22 @@ def _history_word(tokens: Sequence[Token], j: int, g: Grammar) -> bool:
         before = tokens[j - 2]
         return before.key in _LIFE_STAGES or (before.pos == "名詞" and before.pos2 == "数詞")
     return prev.key == "た" or prev.key in _LIFE_STAGES
+
+
+def _denied_topic(tokens: Sequence[Token], j: int) -> int:
+    """After …とか: じゃ / では (adverbs) ない, the notion denied; the index after it, or 0."""
+    n = len(tokens)
+    if j < n and tokens[j].surface in ("じゃ", "では", "でわ", "じゃあ"):
+        j += 1
+    elif j + 1 < n and tokens[j].key == "で" and tokens[j + 1].key == "は":
+        j += 2
+    else:
+        return 0
+    while j < n and tokens[j].pos == "副詞":
+        j += 1  # 全然, まったく
+    if j < n and tokens[j].key in ("ない", "無い"):
+        return j + 1
+    return 0
 
 
 def _predicate_between(tokens: Sequence[Token], start: int, end: int) -> bool:

@@ -216,7 +216,17 @@ class Screener:
         earlier = frozenset([s.cls for s in old.signals]) if old.signals else frozenset()
         analysis = self.analyze(text, index, earlier, old_cues)
         new_signals = self._signals(analysis, index, text)
-        signals = [*old.signals, *new_signals]
+        explains = self._explains(analysis, new_signals)
+        old_signals: Sequence[Signal] = old.signals
+        retracted = False
+        if explains and old.signals:
+            # 炭とロープ買った / 週末のキャンプ楽しみ: the next message explains the last one
+            kept = self._explained(old.signals, index - 1)
+            if kept is not None:
+                old_signals, retracted = kept, True
+                old_cues = old_cues - _EXPLAINED_CUES
+                old_times = [t for t in old_times if t != index - 1]
+        signals = [*old_signals, *new_signals]
         factors = list(old.factors)
         for signal in new_signals:
             if signal.factor and signal.factor not in factors:
@@ -239,7 +249,7 @@ class Screener:
         )
         pathway, links = self._pathway(factors, prior)
         pathway_level = self._pathway_level(pathway, links, despair)
-        level = max(old.risk, level, pathway_level)
+        level = max(RiskLevel.NONE if retracted else old.risk, level, pathway_level)
         if "along" in cues and level >= RiskLevel.HIGH:
             # この子を連れて一緒にいきます / 二人分の薬 at high risk: a death for two
             flags = sorted(
@@ -274,9 +284,41 @@ class Screener:
             signals,
             factors,
             list(old.prior_factors),
-            {**old.extra, _EXTRA_CUES: sorted(cues), _EXTRA_TIMES: times[-6:], _EXTRA_FLAGS: flags},
+            {
+                **old.extra,
+                _EXTRA_CUES: sorted(cues),
+                _EXTRA_TIMES: times[-6:],
+                _EXTRA_FLAGS: flags,
+            },
         )
         return result, new_state
+
+    def _explains(self, analysis: MessageAnalysis, new_signals: Sequence[Signal]) -> bool:
+        """An everyday context and nothing of crisis in the message (週末のキャンプ楽しみ,
+        サプライズパーティーの話ね, 文通相手が海外に引っ越すので)."""
+        if any(s.cls != "factor" for s in new_signals) or analysis.flags:
+            return False
+        text = analysis.normalized.text
+        if "benign_denied" in analysis.cues:
+            return False  # キャンプとかじゃなくて, BBQの予定はないよ: the everyday reading denied
+        # an everyday activity named, and said as the explanation (キャンプ + 楽しみ, 引っ越しの荷造り)
+        return "benign_now" in analysis.cues and any(w in text for w in self._g.explanation)
+
+    def _explained(self, signals: Sequence[Signal], message: int) -> list[Signal] | None:
+        """The signals without those of ``message``, when all of that message's are the
+        kind an everyday context explains (a means, a place, a time, a plan, a letter: no
+        word of dying, vanishing or despair) and nothing of crisis was said before; else None."""
+        theirs = [s for s in signals if s.message == message and s.cls != "factor"]
+        if not theirs:
+            return None
+        for s in theirs:
+            concept = self._by_id.get(s.term)
+            if s.cls not in _EXPLAINABLE or concept is None or concept.kind in _NOT_EXPLAINABLE:
+                return None
+        rest = [s for s in signals if not (s.message == message and s.cls != "factor")]
+        if any(s.cls not in ("factor", "third_party", "resolved") for s in rest):
+            return None
+        return rest
 
     def screen_conversation(
         self, messages: Sequence[str], prior_factors: Sequence[str] = ()
@@ -464,6 +506,8 @@ class Screener:
                 new_cues.add("finality_strong")
         if "benign" in own_kinds:
             new_cues.add("benign_now")
+            if any(h.concept.kind == "benign" and _denied(h, tokens) for h in hits):
+                new_cues.add("benign_denied")
         if "self_harm" in own_kinds and any(
             h.concept.kind == "self_harm" and h.concept.strong for h in hits
         ):
@@ -609,6 +653,16 @@ class Screener:
                 if self._factor_owned(h):
                     add("factor", h)
                 continue
+            if (
+                r.has(rd.DEGREE)
+                and kind in ("death", "vanish", "ending")
+                and not any(
+                    o.concept.kind in ("distress", "despair", "burden")
+                    and r.end <= o.first <= r.end + 3
+                    for o in hits
+                )
+            ):
+                continue  # 消えたくなるくらい切ない, 死ぬかと思うくらい笑った: a measure
             if kind in (
                 "time",
                 "benign",
@@ -2889,6 +2943,19 @@ def _going_along(tokens: Sequence[Token], g: rd.Grammar) -> bool:
     return False
 
 
+def _denied(h: Hit, tokens: Sequence[Token]) -> bool:
+    """A word denied (キャンプとかじゃなくて, 予定はない, 旅行？って聞くけど違う)."""
+    if h.reading.has(rd.NEGATED):
+        return True
+    for j in range(h.last + 1, min(h.last + 9, len(tokens))):
+        t = tokens[j]
+        if t.kind == KIND_END and t.surface not in ("？", "?"):
+            return False
+        if t.key in ("ない", "無い", "違う", "ちがう") or (t.pos == "助動詞" and t.key == "ない"):
+            return True
+    return False
+
+
 def _other_subject(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
     """Someone else named as the subject earlier in the sentence, and the person not named
     after them (夫が酔うと…殴る; not 次に手を上げたら、俺が父を殺す)."""
@@ -3070,6 +3137,34 @@ def _recurrence_of_feeling(
 
 LEAN_OVER: Final = "lean_over"  # the concept of looking down from a height (concepts.yaml)
 _CUE_KINDS: Final = frozenset({"benign", "child", "target"})
+# what an everyday context can explain (ロープ買った / キャンプ楽しみ), and the concepts it never
+# explains away (a word of dying, vanishing, despair or self-harm is the person's own)
+_EXPLAINABLE: Final = frozenset(
+    {"preparation", "means", "place", "timing", "intent", "farewell", "method"}
+)
+_NOT_EXPLAINABLE: Final = frozenset(
+    {"death", "vanish", "ending", "ideation_noun", "live", "elsewhere", "self_harm", "attempt"}
+)
+# the cues of such a message, dropped with it
+_EXPLAINED_CUES: Final = frozenset(
+    {
+        "assertion",
+        "means_mention",
+        "place_mention",
+        "soon",
+        "time_any",
+        "decided_time",
+        "do_time",
+        "pro_plain",
+        "at_place",
+        "going_now",
+        "finality",
+        "finality_strong",
+        "at_hand",
+        "decided",
+        "blade_said",
+    }
+)
 _FLAG_KINDS: Final = frozenset({"violence", "weapon", "target", "abuse"})  # _flag_cues' branches
 _NO_READING: Final = Reading(frozenset(), "", "", 0, False)
 _PLAIN_CONTEXT: Final = Context("", False, False, False, False, False, False)

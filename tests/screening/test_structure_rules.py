@@ -236,12 +236,18 @@ def test_thinking_of_dying_is_not_an_idiom(screener: Screener) -> None:
         # a death for two
         (("もう限界", "父と一緒に終わりにする"), {"harm_to_others"}),
         (("息子を道連れにする",), {"harm_to_others", "child_in_danger"}),
-        (("死にたい。ほんとに", "娘と二人分の睡眠薬ためてある"), {"harm_to_others", "child_in_danger"}),
+        (
+            ("死にたい。ほんとに", "娘と二人分の睡眠薬ためてある"),
+            {"harm_to_others", "child_in_danger"},
+        ),
         # children
         (("となりの家、毎晩ドンって音と怒鳴り声がする", "小さい子が泣いてる"), {"child_in_danger"}),
         (("小5です", "ママがごはんくれない。きのうから"), {"child_in_danger"}),
         (("お父さんがお母さんをけってる。いま。こわい",), {"child_in_danger"}),
-        (("高2。父に毎日『お前なんかいらない』って言われる", "叩かれることもある"), {"child_in_danger"}),
+        (
+            ("高2。父に毎日『お前なんかいらない』って言われる", "叩かれることもある"),
+            {"child_in_danger"},
+        ),
         (("中1です", "送らないと学校にばらすって言われてる。写真のこと"), {"child_in_danger"}),
         # look-alikes: venting, a wall, someone else's behaviour, a quarrel, a move, oneself
         (("課長まじ殺す笑",), set()),
@@ -259,3 +265,37 @@ def test_flags_read_from_structure(
     screener: Screener, messages: tuple[str, ...], flags: set[str]
 ) -> None:
     assert set(screener.screen_conversation(list(messages)).flags) == flags, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        # a measure of a feeling, a plain denial, a notion denied
+        (("あの映画、消えたくなるくらい恥ずかしいシーンがあった",), RiskLevel.LOW),
+        (("死にたい…わけないでしょ！明日から帰省だよ",), RiskLevel.LOW),
+        (("自殺とかじゃまったくないです、母の介護の相談です",), RiskLevel.LOW),
+        # the next message explains the means as an everyday activity
+        (("ホームセンターで練炭とロープ買った", "来週のキャンプが楽しみ"), RiskLevel.LOW),
+        (("ガムテープとロープ、カッターも買った", "引っ越しの荷造りの続き"), RiskLevel.LOW),
+    ],
+)
+def test_everyday_readings_stay_calm(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert level(screener, *messages) <= expected, messages
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        ("死にたいくらいつらい",),
+        ("ホームセンターで練炭とロープ買った", "キャンプとかじゃなくて"),
+        ("練炭買った", "仕事終わった〜"),
+        ("死にたい", "ロープ買った", "来週のキャンプが楽しみ"),
+        ("消えたい", "ロープ買った", "引っ越しの荷造りの話"),
+    ],
+)
+def test_explanations_that_do_not_explain_it_away(
+    screener: Screener, messages: tuple[str, ...]
+) -> None:
+    assert level(screener, *messages) >= RiskLevel.HIGH, messages
