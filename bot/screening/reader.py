@@ -381,6 +381,7 @@ class ClauseReader:
         if head_token.pos == "動詞" and _is_potential(head_token):
             feats.add(POTENTIAL)
         negations = 0
+        naikana = False
         only_pending = False
         quote_pending = False
         better_pending = head_token.key in g.better_nouns  # いない方がいい: the match ends on 方
@@ -572,6 +573,12 @@ class ClauseReader:
                 if t.pos2 == "終助詞":
                     if key in g.question:
                         feats.add(QUESTION if key in ("か", "かい", "っけ") else TENTATIVE)
+                    if (
+                        (key == "かな" or (key == "か" and i + 1 < n and tokens[i + 1].key == "な"))
+                        and tokens[i - 1].key in ("ない", "ん", "ぬ")
+                        and head_token.pos == "動詞"
+                    ):
+                        naikana = True  # 終わらないかな, 事故らないかな: a wish, not a denial
                     i += 1
                     continue
                 if key == "か" and t.pos2 == "副助詞":  # 死ぬかも
@@ -721,13 +728,14 @@ class ClauseReader:
                     i += 1
                     continue
                 if key in g.good_words and (
-                    better_pending or CONDITIONAL in feats or CONCESSIVE in feats
+                    better_pending
+                    or CONDITIONAL in feats
+                    or CONCESSIVE in feats
+                    or (after_te and negations and tokens[i - 1].key in ("て", "で"))
                 ):
-                    if CONCESSIVE in feats and not (better_pending or CONDITIONAL in feats):
-                        feats.add(EVALUATION)  # 死んでもいい
-                    else:
-                        feats.add(EVALUATION)
+                    feats.add(EVALUATION)  # 死んでもいい, 二度と起きなくていい
                     better_pending = False
+                    after_te = False
                     i += 1
                     continue
                 if key in ("欲しい", "ほしい") and after_te:
@@ -843,7 +851,7 @@ class ClauseReader:
             feats.add(KURERU)
         if kureru and negations % 2 == 0 and CONDITIONAL in feats and EVALUATION in feats:
             feats.add(WISH)  # 心臓が止まってくれたらいいのに
-        if kureru and negations % 2 == 1 and (QUESTION in feats or TENTATIVE in feats):
+        if (kureru or naikana) and negations % 2 == 1 and (QUESTION in feats or TENTATIVE in feats):
             negations -= 1  # 止まってくれないかな: a wish, not a denial
             feats.add(WISH)
         if negations % 2 == 1:

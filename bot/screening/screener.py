@@ -795,6 +795,18 @@ class Screener:
                     add("resolved" if past_history else "passive", h)
                 elif negated and r.has(rd.POTENTIAL):
                     add("despair", h)
+                elif (
+                    negated
+                    and not r.has(rd.PAST)
+                    and not laughing
+                    and "もう" in keys
+                    and (
+                        timed
+                        or r.has(rd.TENTATIVE)
+                        or keys & {"多分", "たぶん", "きっと", "恐らく", "おそらく"}
+                    )
+                ):
+                    add("passive", h)  # 7月以降は…たぶんもう生きてないので: no future of one's own
             elif kind == "event":
                 if negated and not (
                     r.has(rd.QUESTION) or r.has(rd.TENTATIVE) or r.has(rd.CONCESSIVE)
@@ -821,9 +833,18 @@ class Screener:
                         r.has(rd.DESIRE) and keys & {"ずっと", "永遠", "永久", "二度と", "このまま"}
                     )
                     or (r.has(rd.CONDITIONAL) and negated and r.has(rd.QUESTION))
-                    or (negated and r.has(rd.EVALUATION) and not r.has(rd.QUESTION))
+                    or (
+                        negated
+                        and r.has(rd.EVALUATION)
+                        and not r.has(rd.QUESTION)
+                        and (
+                            tokens[h.last].key != "起きる"
+                            or keys & {"ずっと", "永遠", "永久", "このまま"}
+                            or "二度と" in self._text
+                        )
+                    )
                 ):
-                    add("passive", h)  # 二度と起きなくていい
+                    add("passive", h)  # 二度と起きなくていい (not 明日は起きなくていい)
             elif kind == "born":
                 if negated and (r.has(rd.CONDITIONAL) or r.has(rd.DESIRE)):
                     add("passive", h)

@@ -299,3 +299,22 @@ def test_explanations_that_do_not_explain_it_away(
     screener: Screener, messages: tuple[str, ...]
 ) -> None:
     assert level(screener, *messages) >= RiskLevel.HIGH, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "rises"),
+    [
+        # a wish said as …ないかな, a sleep with no waking, no future of one's own
+        (("電車が止まって全部終わらないかなって毎朝思う",), True),
+        (("もう二度と目が覚めなくていい",), True),
+        (("永遠の眠りにつきたい",), True),
+        (("来月の予定は入れないで。たぶんもう生きてないから",), True),
+        # look-alikes: the weather, a day off, a joke about old age, a grandparent
+        (("明日の遠足、雨やまないかな",), False),
+        (("日曜だから起きなくていい",), False),
+        (("2080年とか、もう生きてないかも笑",), False),
+        (("祖母は去年、永遠の眠りにつきました",), False),
+    ],
+)
+def test_wishes_and_no_future(screener: Screener, messages: tuple[str, ...], rises: bool) -> None:
+    assert (level(screener, *messages) >= RiskLevel.MODERATE) == rises, messages
