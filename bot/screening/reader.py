@@ -771,6 +771,9 @@ class ClauseReader:
                     feats.add(THOUGHT)  # 終わらせる方法, 死ぬ場所: thinking of how and where
                     i += 1
                     continue
+                if key in ("レベル", "級") and i == head + 1 + (tokens[head + 1].key in g.desire):
+                    feats.add(DEGREE)  # 消えたいレベルで恥ずい: a measure of a feeling
+                    break
                 if key in g.reason_nouns:
                     reason_pending = True
                     if not (i + 1 < n and tokens[i + 1].key in ("ない", "無い")):
@@ -1082,8 +1085,22 @@ def _history_word(tokens: Sequence[Token], j: int, g: Grammar) -> bool:
         return False
     if prev.key == "の" and j >= 2:
         before = tokens[j - 2]
-        return before.key in _LIFE_STAGES or (before.pos == "名詞" and before.pos2 == "数詞")
-    return prev.key == "た" or prev.key in _LIFE_STAGES
+        return (
+            before.key in _LIFE_STAGES
+            or (before.pos == "名詞" and before.pos2 == "数詞")
+            or _decade(tokens, j - 2)
+        )
+    return prev.key == "た" or prev.key in _LIFE_STAGES or _decade(tokens, j - 1)
+
+
+def _decade(tokens: Sequence[Token], j: int) -> bool:
+    """十代 / 20代 / 30歳: an age, as a stage of life (十代のころ)."""
+    t = tokens[j]
+    return (
+        t.key in ("代", "歳", "才")
+        and j >= 1
+        and (tokens[j - 1].pos2 == "数詞" or tokens[j - 1].key.isdigit())
+    ) or (len(t.surface) >= 2 and t.surface[-1] in "代歳" and t.surface[:-1].isdigit())
 
 
 def _denied_topic(tokens: Sequence[Token], j: int) -> int:

@@ -882,6 +882,7 @@ class Screener:
                         or r.has(rd.VOLITIONAL)
                         or r.has(rd.WISH)
                         or r.has(rd.INTENT)
+                        or r.has(rd.WISH_OTHER)  # 早く迎えに来てほしい
                     )
                 ):
                     if (r.has(rd.INTENT) or r.has(rd.DECIDED)) and not r.has(rd.QUESTION):
@@ -2109,6 +2110,20 @@ class Screener:
             c = h.context
             if c.quoted and kind == "abuse" and _said_to_writer(self._text, h.end):
                 pass  # 母に毎日『産まなきゃよかった』って言われる: words said to the person
+            elif (
+                kind == "violence"
+                and (c.quoted or r.has(rd.REPORTED))
+                and not laughing
+                and not c.cause
+                and not r.features & {rd.NEGATED, rd.PASSIVE, rd.QUESTION, rd.DESIRE}
+                and any(tokens[x].key in g.grave_harm for x in range(h.first, h.last + 1))
+                and _threat_from_someone(self._text, tokens, h, hits, g)
+            ):
+                # 元彼から『お前を殺す』ってメールが来た / 同僚が「火をつけてやる」って言ってて:
+                # someone else's threat, passed on by the person
+                out.update(("threat", "threat_stated", "target"))
+                harm.append(h)
+                continue
             elif c.quoted or c.subject == "media" or c.history:
                 continue
             if kind == "violence":
@@ -2145,6 +2160,8 @@ class Screener:
                     continue
                 out.add("threat")
                 harm.append(h)
+                if any(tokens[x].key in g.grave_harm for x in range(h.first, h.last + 1)):
+                    out.add("threat_grave")  # 殺す, 刺す (not どつく, しばく)
                 if (
                     purpose
                     or r.has(rd.TEYARU)
@@ -2200,10 +2217,13 @@ class Screener:
                 parents = _between_parents(tokens, h, g)
                 if parents and c.subject != "self" and (r.has(rd.PROGRESSIVE) or c.now):
                     out.add("dv_home")  # パパがママをなぐってる。いま: a child at home sees it
+                done_to = r.has(rd.PASSIVE) or any(
+                    tokens[x].key in ("れる", "られる") for x in range(h.first, h.last + 1)
+                )  # 叩かれて: the match itself is passive
                 if (
                     c.subject in ("", "self")
                     and not parents
-                    and not (r.has(rd.PASSIVE) or self._child_writer)
+                    and not (done_to or self._child_writer)
                 ):
                     out.add("abuse_by_writer")  # もう叩くのを止められない (a parent, of a child)
         if not keys.isdisjoint(g.third_person):
@@ -2213,7 +2233,7 @@ class Screener:
             [
                 h
                 for h in hits
-                if h.concept.kind in ("death", "vanish", "ending")
+                if h.concept.kind in ("death", "vanish", "ending", "method")
                 and self._own(h)
                 and not h.reading.has(rd.NEGATED)
                 and (
@@ -2226,10 +2246,17 @@ class Screener:
                         h.concept.kind in ("death", "ending")
                         and not h.reading.features - {rd.POLITE}
                     )
+                    or (
+                        h.concept.kind == "method"
+                        and h.concept.strong
+                        and tokens[h.last].pos == "動詞"  # 飛び降りる, not 飛び込みの練習
+                        and h.sentence not in self._benign_sentences
+                        and not h.reading.features - {rd.POLITE, rd.INTENT, rd.VOLITIONAL}
+                    )
                 )
                 and not h.reading.has(rd.CONDITIONAL)  # 母と一緒に死んでしまえたらと思う
             ]
-            if not kinds.isdisjoint(("death", "vanish", "ending"))
+            if not kinds.isdisjoint(("death", "vanish", "ending", "method"))
             else []
         )
         if (
@@ -2289,7 +2316,12 @@ class Screener:
         targeted = "target" in cues
         stated = (
             ("threat" in cues or cues >= {"harm_wish", "harm_prep"})
-            and ("threat_stated" in cues or bool(cues & {"harm_prep", "earnest", "time_any"}))
+            and (
+                "threat_stated" in cues
+                or "harm_prep" in cues
+                or "time_any" in cues  # 明日の朝礼で殴る。もう決めた: a plan
+                or cues >= {"threat_grave", "earnest"}  # not マジでどつく
+            )
             and (targeted or "threat_stated" in cues)
             and ("threat" in cues or cues >= {"harm_prep", "time_any"})
         )
@@ -2299,7 +2331,11 @@ class Screener:
         )
         if stated or plain:
             flags.add("harm_to_others")
-        if "abuse" in cues and "child" in cues and cues & {"caregiver", "abuse_done"}:
+        if (
+            "abuse" in cues
+            and "child" in cues
+            and cues & {"caregiver", "abuse_done", "caregiver_writer"}
+        ):
             flags.add("child_in_danger")
         if "dv_home" in cues:
             flags.add("child_in_danger")  # the writer's parents, now: a child sees it
@@ -2915,8 +2951,8 @@ def _number(surface: str) -> int:
 def _taking_along(tokens: Sequence[Token], g: rd.Grammar) -> bool:
     """道連れ / 連れて / Xと一緒に: taking someone along (not わたしもそのまま一緒に)."""
     for j, t in enumerate(tokens):
-        if t.key in ("道連れ", "連れる"):
-            return True
+        if t.key in ("道連れ", "連れる", "抱く", "抱える", "抱っこ", "おんぶ"):
+            return True  # (息子を抱いて線路に: carrying a child along)
         if t.key == "一緒" and j >= 2 and tokens[j - 1].key == "と":
             before = tokens[j - 2]
             if (
@@ -3022,6 +3058,26 @@ def _between_parents(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
     """One parent hurting the other (パパがママをなぐってる, 父が母を殴る)."""
     before = {tokens[j].key for j in range(max(0, h.first - 6), h.first)}
     return len(before & g.parents) >= 2
+
+
+def _threat_from_someone(
+    text: str, tokens: Sequence[Token], h: Hit, hits: Sequence[Hit], g: rd.Grammar
+) -> bool:
+    """A threat someone named said, wrote or sent (…って言ってた, …ってメールが来た)."""
+    close = min(
+        (i for i in (text.find("」", h.end), text.find("』", h.end)) if i >= 0), default=h.end
+    )
+    after = text[close : close + 12]
+    if not any(w in after for w in _THREAT_SAID):
+        return False
+    start = tokens[h.first].begin
+    if any(t.key in g.media for t in tokens[max(0, h.first - 12) : h.first]):
+        return False  # 映画で犯人が『お前を殺す』って: a story
+    return any(
+        o.concept.kind == "target" and o.end <= start and o.sentence == h.sentence for o in hits
+    ) or any(
+        t.key in g.third_person and t.end <= start for t in tokens[max(0, h.first - 12) : h.first]
+    )
 
 
 def _said_to_writer(text: str, end: int) -> bool:
@@ -3186,6 +3242,21 @@ _EXPLAINED_CUES: Final = frozenset(
         "blade_said",
     }
 )
+# how a threat reaches the person (…って言ってた, …ってメールが来た, …って脅された)
+_THREAT_SAID: Final = (
+    "言",
+    "いわ",
+    "いって",
+    "メール",
+    "LINE",
+    "ライン",
+    "DM",
+    "送",
+    "書",
+    "来た",
+    "脅",
+    "叫",
+)
 _FLAG_KINDS: Final = frozenset({"violence", "weapon", "target", "abuse"})  # _flag_cues' branches
 _NO_READING: Final = Reading(frozenset(), "", "", 0, False)
 _PLAIN_CONTEXT: Final = Context("", False, False, False, False, False, False)
@@ -3306,8 +3377,8 @@ def _plain_pro_verb(
         if k > 1 and tokens[k - 1].key in ("を", "も") and tokens[k - 2].kind == KIND_WORD:
             continue  # 宿題をやる: it has an object
         r = reader.read(tokens, k)
-        if r.has(rd.NEGATED) or r.has(rd.PAST) or r.has(rd.QUESTION) or r.has(rd.CONDITIONAL):
-            continue
+        if r.features & {rd.NEGATED, rd.PAST, rd.QUESTION, rd.CONDITIONAL, rd.CONCESSIVE}:
+            continue  # (何やっても: whatever one does, not "do it")
         return True
     return False
 

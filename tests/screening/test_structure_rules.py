@@ -318,3 +318,41 @@ def test_explanations_that_do_not_explain_it_away(
 )
 def test_wishes_and_no_future(screener: Screener, messages: tuple[str, ...], rises: bool) -> None:
     assert (level(screener, *messages) >= RiskLevel.MODERATE) == rises, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "flags"),
+    [
+        # someone else's threat passed on by the person, a death for two by a method
+        (("兄が『店長を刺してやる』って言ってた", "包丁も持ち出してた"), {"harm_to_others"}),
+        (("前の彼氏から殺すってDMが来た",), {"harm_to_others"}),
+        (("息子を抱いて線路に飛び込む",), {"harm_to_others", "child_in_danger"}),
+        (("つい息子に手をあげてしまう",), {"child_in_danger"}),
+        # look-alikes: hyperbole passed on, a film, mild slang over sweets, practice
+        (("友達が『部活で先輩に殺される』って言ってた",), set()),
+        (("映画で犯人が『お前を殺す』って言うシーンが怖かった",), set()),
+        (("弟がプリン食べた。まじでしばく",), set()),
+        (("娘と一緒に飛び込みの練習をした",), set()),
+    ],
+)
+def test_flags_from_others_and_for_two(
+    screener: Screener, messages: tuple[str, ...], flags: set[str]
+) -> None:
+    assert set(screener.screen_conversation(list(messages)).flags) == flags, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "rises"),
+    [
+        (("借金が増える一方", "もう何をやっても無駄"), True),
+        (("もう十分生きた", "早く迎えに来てほしい"), True),
+        (("十代の頃は毎日死にたかった", "今は子どももいて幸せ"), False),
+        (("死ぬレベルで眠い",), False),
+        (("何回やっても無駄だった、このガチャ",), False),
+        (("何やっても楽しい年頃", "夜は友達と電話"), False),
+    ],
+)
+def test_futility_afterlife_decades_and_measures(
+    screener: Screener, messages: tuple[str, ...], rises: bool
+) -> None:
+    assert (level(screener, *messages) >= RiskLevel.MODERATE) == rises, messages
