@@ -960,8 +960,8 @@ class ClauseReader:
                 elif marked or (in_clause and j + 1 == first and key in g.first_person):
                     if _predicate_between(tokens, j + 1, first):
                         continue  # みんなが幸せそうな日に…: the subject of another predicate
-                    if key in g.first_person:
-                        subject = "self"
+                    if key in g.first_person or _with_me(tokens, j, g):
+                        subject = "self"  # (私も母も消えればいい: the person among them)
                     elif condition:
                         continue  # 元旦那がまた来たら、殺す: 元旦那 comes, the person kills
                     elif in_clause or marked:
@@ -1101,6 +1101,17 @@ def _decade(tokens: Sequence[Token], j: int) -> bool:
         and j >= 1
         and (tokens[j - 1].pos2 == "数詞" or tokens[j - 1].key.isdigit())
     ) or (len(t.surface) >= 2 and t.surface[-1] in "代歳" and t.surface[:-1].isdigit())
+
+
+def _with_me(tokens: Sequence[Token], j: int, g: Grammar) -> bool:
+    """Someone else named together with the person (私も母も, 僕と妹は)."""
+    for k in range(j - 1, max(-1, j - 4), -1):
+        t = tokens[k]
+        if t.kind == KIND_END:
+            return False
+        if t.key in g.first_person and k + 1 < len(tokens) and tokens[k + 1].key in ("も", "と"):
+            return True
+    return False
 
 
 def _denied_topic(tokens: Sequence[Token], j: int) -> int:

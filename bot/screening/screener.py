@@ -141,6 +141,7 @@ class Screener:
         self._recurrence_phrases = _phrases(config.grammar.recurrence)
         self._play = _any_of(config.grammar.play_words)  # ラスボス, ゲーム: words of play
         self._leaving = _any_of(_LEAVING)  # 送別会, 退職: a leaving do
+        self._laughter = _any_of(config.grammar.laughter)  # 笑, w, 草
         # the keys a verb of _self_injury can have: a verb of hurting or doing, or the last
         # part of a verb of hurting split in two (押し + つける)
         harm = config.grammar.harm_verbs
@@ -961,6 +962,13 @@ class Screener:
                 if r.has(rd.QUESTION) and h.concept.strong:
                     add("method", h)
                     continue
+                if (
+                    "factor:bereavement" in all_cues
+                    and not crisis_context
+                    and not _by_own_hand(tokens, h, g)
+                    and not keys & g.first_person
+                ):
+                    continue  # 母が亡くなって…形見分けをした: the belongings of the dead
                 if h.concept.strong:
                     add("preparation", h)
                     continue
@@ -1126,8 +1134,8 @@ class Screener:
             new_cues.add("jump_said")
         if self._at_place:
             new_cues.add("at_place")
-        if any(h.concept.id == LEAN_OVER and self._own(h) for h in hits):
-            new_cues.add("lean")
+        if not laughing and any(h.concept.id == LEAN_OVER and self._own(h) for h in hits):
+            new_cues.add("lean")  # (下見たらくらっとした笑: a view, laughed about)
         all_keys = info.all_keys
         if not all_keys.isdisjoint(("手元", "手もと")) or (
             not all_keys.isdisjoint(("ある", "有る"))
@@ -1464,6 +1472,10 @@ class Screener:
         ):
             return  # 堤防からダイブしてる, バンジーで飛び降りた, 吸い込まれそうなくらい青い
         if h.concept.id == LEAN_OVER:
+            if not crisis_context and (
+                "benign" in own_kinds or _holds(self._laughter, self._text)
+            ):
+                return  # 観光で最上階 / 下見たらくらっとした笑: a view
             emit("method", h)  # looking down from a height: imminent only at the place (the ladder)
             return
         if h.concept.id == "swallowed" and not (
@@ -1668,8 +1680,8 @@ class Screener:
                 else:
                     emit("act", h)
                 return
-            if quantity and not r.has(rd.PAST):
-                emit("self_harm", h)  # 30錠飲むのが習慣
+            if quantity and not r.has(rd.PAST) and not (benign and _asks(tokens, h)):
+                emit("self_harm", h)  # 30錠飲むのが習慣 (not 頭痛薬って飲みすぎると胃に悪い？)
             return
         if (
             h.concept.strong
@@ -2204,9 +2216,20 @@ class Screener:
                     continue
                 if r.governor in g.escape_verbs or _escaped_after(tokens, h, g):
                     continue  # 夫の暴力から逃げて, 子どもを連れて家を出ました: not going on
-                ongoing = not info.words.isdisjoint(g.habitual)  # 毎晩, いつも, 前から
-                if h.concept.id == "abuse_words" and not ongoing and "abuse" not in self._cues:
-                    continue  # 親にまた怒鳴られた: once, it is a quarrel
+                ongoing = not info.words.isdisjoint(g.habitual) or (  # 毎晩, いつも, 前から
+                    r.has(rd.PASSIVE) and not r.has(rd.PAST)  # 夫に怒鳴られる: it goes on
+                )
+                if h.concept.id == "abuse_words" and (
+                    (not ongoing and "abuse" not in self._cues)
+                    or not (
+                        any(o.concept.kind == "child" and o.sentence == h.sentence for o in hits)
+                        or any(
+                            t.key in g.caregivers or t.key in _HOME
+                            for t in tokens[max(0, h.first - 8) : h.last + 8]
+                        )
+                    )
+                ):
+                    continue  # 親にまた怒鳴られた: once, a quarrel; 上司に怒鳴られる: not at home
                 out.add("abuse")
                 child.append(h)
                 if (r.has(rd.PROGRESSIVE) or r.has(rd.PASSIVE) or ongoing) and c.subject in (
@@ -2472,7 +2495,7 @@ class Screener:
             why.append("imminent_time")  # あとは今夜だけ
         if {"at_place", "finality_strong"} <= cues:
             why.append("imminent_place")  # いま森の中 / もう戻れない
-        if {"at_place", "lean"} <= cues:
+        if {"at_place", "lean"} <= cues and "benign_now" not in cues:
             why.append("imminent_place")  # 8階のベランダに出てる / 下ばっかり見てる
         if "at_hand" in cues and "means_mention" in cues and ideation:
             why.append("imminent_means")  # 薬を流しこんだら楽に / どっちも今うちにある
@@ -2974,6 +2997,17 @@ def _taking_along(tokens: Sequence[Token], g: rd.Grammar) -> bool:
     return False
 
 
+def _asks(tokens: Sequence[Token], h: Hit) -> bool:
+    """The sentence of the match is a question (…と胃に悪い？, …ですか)."""
+    for j in range(h.last + 1, min(h.last + 24, len(tokens))):
+        t = tokens[j]
+        if t.surface in ("？", "?") or (t.pos2 == "終助詞" and t.key in ("か", "かな")):
+            return True
+        if t.kind == KIND_END:
+            return False
+    return False
+
+
 def _going_along(tokens: Sequence[Token], g: rd.Grammar) -> bool:
     """Going somewhere with someone, with no place said (この子を連れて一緒にいきます), or
     means for two (二人分の薬): a death for two when the conversation is at high risk."""
@@ -3257,6 +3291,7 @@ _THREAT_SAID: Final = (
     "脅",
     "叫",
 )
+_HOME: Final = frozenset({"家", "部屋", "隣", "うち", "自宅", "実家", "家庭", "隣家"})  # at home
 _FLAG_KINDS: Final = frozenset({"violence", "weapon", "target", "abuse"})  # _flag_cues' branches
 _NO_READING: Final = Reading(frozenset(), "", "", 0, False)
 _PLAIN_CONTEXT: Final = Context("", False, False, False, False, False, False)

@@ -356,3 +356,34 @@ def test_futility_afterlife_decades_and_measures(
     screener: Screener, messages: tuple[str, ...], rises: bool
 ) -> None:
     assert (level(screener, *messages) >= RiskLevel.MODERATE) == rises, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        # questions of fact, a view, the belongings of the dead: calm
+        (("風邪薬って飲みすぎると肝臓に悪いですか？",), RiskLevel.LOW),
+        (("展望台に来た", "下見たら足すくんだ笑"), RiskLevel.LOW),
+        (("父が亡くなって一年", "遺品整理をやっと終えた"), RiskLevel.LOW),
+        # the person named among others
+        (("僕も弟も消えたほうがいいと思う",), RiskLevel.HIGH),
+    ],
+)
+def test_questions_views_belongings_and_we(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    got = level(screener, *messages)
+    assert (got >= expected) if expected >= RiskLevel.HIGH else (got <= expected), messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "flags"),
+    [
+        (("妻に毎晩怒鳴られて、物を投げつけられる", "息子が机の下で震えてる"), {"child_in_danger"}),
+        (("上司に怒鳴られる毎日", "娘の寝顔を見ると頑張れる"), set()),
+    ],
+)
+def test_shouting_at_home_with_a_child(
+    screener: Screener, messages: tuple[str, ...], flags: set[str]
+) -> None:
+    assert set(screener.screen_conversation(list(messages)).flags) == flags, messages
