@@ -111,15 +111,22 @@ def _read(path: Path) -> Catalog:
 
 
 class _Catalogs:
-    """The catalog in use, re-read when its file changes; safe across threads (the live reload
-    runs in one). A message asked for while the catalog itself is being read (its own YAML
-    errors) gets the English fallback."""
+    """The catalog in use. It is read at the first message, and again (when its file changed)
+    each time a check starts (`catalog_problems`) or the config dir changes, so that a message
+    costs no file access. Safe across threads (the live reload runs in one). A message asked
+    for while a catalog is being read (its own YAML errors) gets the English fallback."""
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._loaded: dict[Path, tuple[tuple[int, int] | None, Catalog]] = {}
         self._loading = False
+        self._current: Catalog | None = None
         self.config_dir: Path | None = None
+
+    def use(self, directory: Path | None) -> None:
+        with self._lock:
+            self.config_dir = directory
+            self._current = None
 
     def path(self) -> Path:
         configured = self.config_dir or Path(os.environ.get("BOT_CONFIG_DIR") or "config")
@@ -128,8 +135,8 @@ class _Catalogs:
                 return directory / CATALOG
         return configured / CATALOG
 
-    def current(self, path: Path | None = None) -> Catalog:
-        path = path or self.path()
+    def read(self, path: Path) -> Catalog:
+        """The catalog of `path`, read again only when the file changed."""
         try:
             st = path.stat()
             stamp: tuple[int, int] | None = (st.st_mtime_ns, st.st_size)
@@ -149,6 +156,16 @@ class _Catalogs:
             self._loaded[path] = (stamp, catalog)
             return catalog
 
+    def refresh(self) -> Catalog:
+        with self._lock:
+            catalog = self.read(self.path())
+            if not self._loading:  # not the stand-in given while a catalog is being read
+                self._current = catalog
+            return catalog
+
+    def current(self) -> Catalog:
+        return self._current or self.refresh()
+
 
 _catalogs = _Catalogs()
 
@@ -156,7 +173,7 @@ _catalogs = _Catalogs()
 def use_config_dir(directory: Path | None) -> None:
     """Read the catalog from this config directory (the admin's `--config`, or the service's
     `BOT_CONFIG_DIR`) when it has one; None goes back to the default."""
-    _catalogs.config_dir = directory
+    _catalogs.use(directory)
 
 
 def catalog_path() -> Path:
@@ -190,15 +207,16 @@ def explain(message_id: str, /, **values: Any) -> str:
 def catalog_problems() -> list[Problem]:
     """What is wrong with the catalog in use, one problem each, in English (the catalog is what
     would have explained them); [] when it is fine. A catalog other than the shipped one must
-    have every message the shipped one has."""
+    have every message the shipped one has. Called when a check starts: the catalog is read
+    again if it changed, and words the problems that follow."""
     from bot.yamlio import Problem
 
-    path = catalog_path()
-    catalog = _catalogs.current(path)
+    catalog = _catalogs.refresh()  # a check starts: take up an edited catalog
+    path = catalog.path
     out = [Problem(str(path), line, message) for line, message in catalog.problems]
     shipped = SHIPPED_DIR / CATALOG
     if not catalog.problems and path.resolve() != shipped.resolve() and shipped.is_file():
-        missing = sorted(set(_catalogs.current(shipped).templates) - set(catalog.templates))
+        missing = sorted(set(_catalogs.read(shipped).templates) - set(catalog.templates))
         if missing:
             out.append(
                 Problem(

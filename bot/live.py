@@ -103,6 +103,10 @@ class LiveConfig:
     def _build(self, previous: Bundle | None) -> tuple[Bundle | None, list[Problem]]:
         files = _admin_files(self.dialogs_dir, self.config_dir)
         hashes = _hashes(files)
+        # First: takes up an edited catalog. A broken one never stops a reload (it only words
+        # the problems), but is named when the reload is refused: it is why they read as
+        # English fallbacks.
+        catalog = catalog_problems()
         problems: list[Problem] = []
         service: ServiceConfig | None = None
         try:
@@ -119,9 +123,7 @@ class LiveConfig:
             except ConfigError as exc:
                 problems += exc.problems
         if problems or service is None or dialog is None or screener is None or referrals is None:
-            # A broken message catalog does not stop a reload, but it explains why the
-            # problems below read as English fallbacks.
-            return None, catalog_problems() + problems
+            return None, catalog + problems
         bundle = Bundle(
             service=service,
             dialog=dialog,

@@ -68,9 +68,10 @@ def check_dialogs(dialogs_dir: Path, config_dir: Path) -> list[Problem]:
     """Every problem in the scripts and in the config they use (hotlines, service hours,
     messages, referral directory, screener concepts, escalation timers and texts), after any
     problem of the checker's own message catalog (config/checker_messages.yaml)."""
+    problems = catalog_problems()  # first: it also takes up an edited catalog
     service_problems = check_service_config(config_dir)
     service = None if service_problems else load_service_config(config_dir)
-    problems = catalog_problems() + service_problems
+    problems += service_problems
     referrals, referral_problems = parse_referrals(config_dir / "referrals.yaml")
     problems += referral_problems
     problems += screener_problems(config_dir)
