@@ -4,7 +4,8 @@ Every mistake found in an admin file (`dialogs/`, `config/`) is explained by `ex
 **values)`: the catalog maps each id to a plain, polite Japanese sentence with `{named}`
 placeholders, so the wording lives in YAML and never in Python. The catalog is read from the
 config directory in use (`use_config_dir`, default `$BOT_CONFIG_DIR` or `config/`), else from
-the copy shipped beside the code, and read again when it changes.
+the copy shipped beside the code (the repository's `config/`), and read again, when it changed,
+each time a check or a reload starts.
 
 The catalog can itself be missing or broken. Then `explain` still answers, with a short English
 line that names the message id, its values and the catalog file, and `catalog_problems()` says
@@ -40,7 +41,6 @@ class Catalog:
     templates: Mapping[str, str] = field(default_factory=dict)
     separator: str = ", "
     problems: tuple[tuple[int | None, str], ...] = ()
-    lines: Mapping[str, int | None] = field(default_factory=dict)
 
 
 def placeholders(template: str) -> frozenset[str] | None:
@@ -84,7 +84,6 @@ def _read(path: Path) -> Catalog:
         )
     problems: list[tuple[int | None, str]] = []
     templates: dict[str, str] = {}
-    lines: dict[str, int | None] = {}
     for key, value in data["messages"].items():
         line = line_of(data["messages"], key)
         if not isinstance(value, str) or not value.strip():
@@ -96,18 +95,11 @@ def _read(path: Path) -> Catalog:
             )
             continue
         templates[str(key)] = str(value).strip()
-        lines[str(key)] = line
     separator = data.get("list_separator")
     if not isinstance(separator, str) or not separator:
         problems.append((line_of(data, "list_separator") or 1, "`list_separator:` is missing"))
         separator = ", "
-    return Catalog(
-        path,
-        MappingProxyType(templates),
-        separator,
-        tuple(problems),
-        MappingProxyType(lines),
-    )
+    return Catalog(path, MappingProxyType(templates), separator, tuple(problems))
 
 
 class _Catalogs:
