@@ -498,6 +498,15 @@ class ClauseReader:
                 continue
             if pos == "助詞":
                 if (
+                    key == "も"
+                    and i >= 1
+                    and tokens[i - 1].key == "だ"
+                    and i + 1 < n
+                    and tokens[i + 1].key == "する"
+                ):
+                    i += 2  # はねられでもしたら: "were it to happen", read on to the condition
+                    continue
+                if (
                     key in g.clause_breaks
                     and t.pos2 == "接続助詞"
                     and key not in ("ば", "たら", "なら")

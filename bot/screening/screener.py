@@ -221,12 +221,17 @@ class Screener:
         old_signals: Sequence[Signal] = old.signals
         retracted = False
         if explains and old.signals:
-            # 炭とロープ買った / 週末のキャンプ楽しみ: the next message explains the last one
-            kept = self._explained(old.signals, index - 1)
-            if kept is not None:
-                old_signals, retracted = kept, True
-                old_cues = old_cues - _EXPLAINED_CUES
-                old_times = [t for t in old_times if t != index - 1]
+            # 炭とロープ買った / 週末のキャンプ楽しみ: a message explains one of the last three
+            # (the latest with slots), when nothing of crisis was said since
+            for back in range(index - 1, max(-1, index - 4), -1):
+                if not any(s.message == back and s.cls != "factor" for s in old.signals):
+                    continue
+                kept = self._explained(old.signals, back)
+                if kept is not None:
+                    old_signals, retracted = kept, True
+                    old_cues = old_cues - _EXPLAINED_CUES
+                    old_times = [t for t in old_times if t != back]
+                break
         signals = [*old_signals, *new_signals]
         factors = list(old.factors)
         for signal in new_signals:
@@ -297,7 +302,7 @@ class Screener:
     def _explains(self, analysis: MessageAnalysis, new_signals: Sequence[Signal]) -> bool:
         """An everyday context and nothing of crisis in the message (週末のキャンプ楽しみ,
         サプライズパーティーの話ね, 文通相手が海外に引っ越すので)."""
-        if any(s.cls != "factor" for s in new_signals) or analysis.flags:
+        if any(s.cls not in ("factor", "distress") for s in new_signals) or analysis.flags:
             return False
         text = analysis.normalized.text
         if "benign_denied" in analysis.cues:
@@ -317,8 +322,8 @@ class Screener:
             if s.cls not in _EXPLAINABLE or concept is None or concept.kind in _NOT_EXPLAINABLE:
                 return None
         rest = [s for s in signals if not (s.message == message and s.cls != "factor")]
-        if any(s.cls not in ("factor", "third_party", "resolved") for s in rest):
-            return None
+        if any(s.cls not in ("factor", "third_party", "resolved", "distress") for s in rest):
+            return None  # (怖かった after it is the activity's, not a crisis)
         return rest
 
     def screen_conversation(
@@ -706,6 +711,8 @@ class Screener:
                 or r.has(rd.INTENT)
                 or r.has(rd.WISH)
             )
+            if kind in ("ending", "live") and self._others_life(tokens, h):
+                continue  # someone else's life: a threat (the flags), not the person's own end
             if kind in ("death", "ending") or (kind == "ending" and self._life_object(tokens, h)):
                 if (
                     kind == "ending"
@@ -1074,6 +1081,15 @@ class Screener:
                 else:
                     add("self_harm", h)
             elif kind == "attempt":
+                if (
+                    negated
+                    and tokens[h.last].key in ("助かる", "たすかる")
+                    and not r.has(rd.PAST)
+                    and not c.quoted
+                    and _after_a_condition(tokens, h)
+                ):
+                    add("method", h)  # 何階から落ちたら助からない？: asking what would be lethal
+                    continue
                 if negated:
                     continue
                 if h.concept.strong or in_sentence & {"method", "means"}:
@@ -1400,6 +1416,14 @@ class Screener:
             emit("intent", h)  # あいつの家行って一緒に死ぬ, 母と一緒に終わりにする
             return
         if (
+            h.concept.kind == "ending"
+            and not r.features
+            and (r.end >= len(tokens) or tokens[r.end].kind in (KIND_END, KIND_PUNCT))
+            and self._life_object(tokens, h)
+        ):
+            emit("intent", h)  # 自分の人生にけりをつける: one's own life, said plainly
+            return
+        if (
             self._resolute
             and not (r.features - {rd.TE})
             and (_by_own_hand(tokens, h, self._g) or _alone(tokens, h) or _kosoto(tokens, h))
@@ -1472,9 +1496,7 @@ class Screener:
         ):
             return  # 堤防からダイブしてる, バンジーで飛び降りた, 吸い込まれそうなくらい青い
         if h.concept.id == LEAN_OVER:
-            if not crisis_context and (
-                "benign" in own_kinds or _holds(self._laughter, self._text)
-            ):
+            if not crisis_context and ("benign" in own_kinds or _holds(self._laughter, self._text)):
                 return  # 観光で最上階 / 下見たらくらっとした笑: a view
             emit("method", h)  # looking down from a height: imminent only at the place (the ladder)
             return
@@ -2047,7 +2069,7 @@ class Screener:
 
     def _life_object(self, tokens: list[Token], h: Hit) -> bool:
         """人生 / 命 / 自分 / この世 right before 終わらせる: ending one's life."""
-        for j in range(max(0, h.first - 4), h.first):
+        for j in range(max(0, h.first - 4), h.last + 1):  # (自分の命のけじめ: inside the words)
             if tokens[j].key in (
                 "人生",
                 "命",
@@ -2058,6 +2080,22 @@ class Screener:
                 "己",
                 "世界",
                 "此の世",
+            ):
+                return not self._others_life(tokens, h)
+        return False
+
+    def _others_life(self, tokens: list[Token], h: Hit) -> bool:
+        """Someone else's life before the verb (あの男の人生、終わらせてやる)."""
+        g = self._g
+        for j in range(max(2, h.first - 8), h.last + 1):
+            if tokens[j].kind == KIND_END:
+                return False
+            if (
+                tokens[j].key in ("人生", "命", "一生", "生涯")
+                and tokens[j - 1].key == "の"
+                and tokens[j - 2].pos in ("名詞", "代名詞")
+                and tokens[j - 2].key not in g.reflexive
+                and tokens[j - 2].key not in g.first_person
             ):
                 return True
         return False
@@ -2997,6 +3035,17 @@ def _taking_along(tokens: Sequence[Token], g: rd.Grammar) -> bool:
     return False
 
 
+def _after_a_condition(tokens: Sequence[Token], h: Hit) -> bool:
+    """A condition right before the match in its sentence (落ちたら助からない, 高さなら)."""
+    for j in range(h.first - 1, max(-1, h.first - 5), -1):
+        t = tokens[j]
+        if t.kind == KIND_END:
+            return False
+        if t.cform.startswith("仮定形") or (t.pos2 == "接続助詞" and t.key in ("ば", "たら")):
+            return True
+    return False
+
+
 def _asks(tokens: Sequence[Token], h: Hit) -> bool:
     """The sentence of the match is a question (…と胃に悪い？, …ですか)."""
     for j in range(h.last + 1, min(h.last + 24, len(tokens))):
@@ -3066,8 +3115,15 @@ def _other_subject(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
 
 def _self_object(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
     """The person as the object of a harm word (自分の始末, 自分を殺す): not someone else."""
-    j = h.first - 1
-    return j >= 1 and tokens[j].key in ("の", "を") and tokens[j - 1].key in g.reflexive
+    for j in range(h.first - 1, max(0, h.first - 5), -1):
+        t = tokens[j]
+        if t.kind == KIND_END:
+            return False
+        if t.key in ("の", "を", "に") and (
+            tokens[j - 1].key in g.reflexive or tokens[j - 1].key in ("命", "人生")
+        ):
+            return True  # 自分の始末, 自分の命のけじめ, 人生にけりを
+    return False
 
 
 def _escaped_after(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:

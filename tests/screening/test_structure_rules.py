@@ -387,3 +387,29 @@ def test_shouting_at_home_with_a_child(
     screener: Screener, messages: tuple[str, ...], flags: set[str]
 ) -> None:
     assert set(screener.screen_conversation(list(messages)).flags) == flags, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        # an explanation a few messages later, a question of lethality, a settled life
+        (("ロープ買った", "週末", "キャンプでタープ張るんだ"), RiskLevel.LOW),
+        (("ビルの何階から落ちたら助からないのかな",), RiskLevel.HIGH),
+        (("年内に自分の人生にけりをつける",), RiskLevel.IMMINENT),
+        (("トラックにはねられでもしたらラッキーなのに",), RiskLevel.HIGH),
+        # look-alikes: the operation, work, someone else's life
+        (("手術しないと助からないって先生が",), RiskLevel.LOW),
+        (("やっと仕事にけりをつけた",), RiskLevel.LOW),
+    ],
+)
+def test_explanations_lethality_and_settling(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    got = level(screener, *messages)
+    assert (got >= expected) if expected >= RiskLevel.HIGH else (got <= expected), messages
+
+
+def test_someone_elses_life_is_a_threat_not_the_persons_own_end(screener: Screener) -> None:
+    result = screener.screen_conversation(["あの上司の人生、来年までに終わらせてやる"])
+    assert "harm_to_others" in result.flags
+    assert result.risk < RiskLevel.HIGH
