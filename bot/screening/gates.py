@@ -362,9 +362,13 @@ class Gates:
             for gate in sorted(strings):
                 by_gram.setdefault(gate[:2], {}).setdefault(i, []).append(gate)
         self._always = tuple(always)
-        # a regex whose gate string is the gram itself needs no further check: no strings
+        # per gram: the regexes whose gate string is the gram itself (nothing more to check),
+        # and the others, with their gate strings that start with the gram
         self._by_gram = {
-            gram: tuple((i, () if gram in gates else tuple(gates)) for i, gates in by_regex.items())
+            gram: (
+                frozenset(i for i, gates in by_regex.items() if gram in gates),
+                tuple((i, tuple(gates)) for i, gates in by_regex.items() if gram not in gates),
+            )
             for gram, by_regex in by_gram.items()
         }
         self._grams = frozenset(by_gram)
@@ -375,20 +379,16 @@ class Gates:
 
     def candidates(self, text: str) -> tuple[int, ...]:
         """The regexes whose gate the text passes (all that can match in it), in order."""
-        hits = text_grams(text)
+        hits = self._grams.intersection(text_grams(text))  # not the other gates' grams
         if not hits:
             return self._always
-        found = set(self._always) if self._always else set()
+        found = set(self._always)
         by_gram = self._by_gram
         for gram in hits:
-            entries = by_gram.get(gram)
-            if entries is None:
-                continue  # another gate's gram
-            for i, gates in entries:
+            passed, to_check = by_gram[gram]
+            found |= passed
+            for i, gates in to_check:
                 if i in found:
-                    continue
-                if not gates:
-                    found.add(i)
                     continue
                 for gate in gates:
                     if gate in text:

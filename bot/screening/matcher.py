@@ -12,6 +12,8 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate, compress, repeat
+from operator import attrgetter, eq
 from typing import Final, Generic, TypeVar
 
 from bot.screening.gates import Gates, first_class
@@ -22,6 +24,13 @@ MAX_GAP: Final = 4
 GAP_MARKS: Final = re.compile(r"\s*(?:…|\.\.\.|・・・|‥)\s*")
 
 P = TypeVar("P")
+
+_KIND: Final = attrgetter("kind")
+_KEY: Final = attrgetter("key")
+_FORM: Final = attrgetter("form")
+_BEGIN: Final = attrgetter("begin")
+_END: Final = attrgetter("end")
+_MARKS: Final = frozenset({KIND_END, KIND_PUNCT})  # what may stand between two words
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,40 +63,32 @@ class Stream:
 
     def __init__(self, tokens: Sequence[Token]) -> None:
         self.tokens = tokens
-        keys: list[str] = []
-        forms: list[str] = []
-        tok: list[int] = []  # token index of each word
-        barrier: list[bool] = []  # punctuation between this word and the previous one
-        sentences: list[int] = []
-        begin: list[int] = []
-        end: list[int] = []
-        sentence = 0
-        pending_barrier = False
-        for i, t in enumerate(tokens):
-            kind = t.kind
-            if kind == KIND_WORD:
-                keys.append(t.key)
-                forms.append(t.form)
-                tok.append(i)
-                barrier.append(pending_barrier)
-                sentences.append(sentence)
-                begin.append(t.begin)
-                end.append(t.end)
-                pending_barrier = False
-            elif kind == KIND_END:
-                sentence += 1
-                pending_barrier = True
-            elif kind == KIND_PUNCT and not t.surface.isspace():
-                # A space is not a barrier: people who write in kana put spaces between words
-                # (おかね ない, しぬ つもり).
-                pending_barrier = True
+        # The arrays are built with map and compress (no Python-level step per token); only
+        # the punctuation and sentence ends, a few per message, are looked at one by one.
+        kinds = list(map(_KIND, tokens))
+        tok = list(compress(range(len(kinds)), map(eq, kinds, repeat(KIND_WORD))))
+        words = [tokens[i] for i in tok]  # token index of each word, and the word
+        keys = list(map(_KEY, words))
+        n = len(tok)
+        barrier = [False] * n  # punctuation between this word and the previous one
+        ends_before = [0] * n  # sentence ends between this word and the previous one
+        for i in compress(range(len(kinds)), map(_MARKS.__contains__, kinds)):
+            # A space is not a barrier: people who write in kana put spaces between words
+            # (おかね ない, しぬ つもり).
+            if kinds[i] == KIND_PUNCT and tokens[i].surface.isspace():
+                continue
+            w = bisect_left(tok, i)  # the first word after it
+            if w < n:
+                barrier[w] = True
+                if kinds[i] == KIND_END:
+                    ends_before[w] += 1
         self.keys = keys
-        self.forms = forms
+        self.forms = list(map(_FORM, words))
         self.tok = tok
         self.barrier = barrier
-        self.sentence = sentences
-        self.begin = begin
-        self.end = end
+        self.sentence = list(accumulate(ends_before))
+        self.begin = list(map(_BEGIN, words))
+        self.end = list(map(_END, words))
         if "ます" in keys:
             self._polite_negation()
         self.keyset = frozenset(keys)  # a pattern needs all its keys here to match at all
@@ -208,10 +209,8 @@ class PatternSet(Generic[P]):
             index = self._index
             n = len(keys)
             begins, ends = stream.begin, stream.end
-            for w, key in enumerate(keys):
-                if key not in starts:
-                    continue
-                by_second = index[key]
+            for w in compress(range(n), map(starts.__contains__, keys)):
+                by_second = index[keys[w]]
                 # patterns indexed by their first word alone, then by their first two words
                 for bucket in (
                     by_second.get(None),

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import compress
+from operator import attrgetter
 from typing import Final, NamedTuple
 
 from bot.screening.tokens import KIND_END, KIND_PUNCT, Token
@@ -150,6 +152,8 @@ class Context(NamedTuple):
 
 # Reading(...) and Context(...) run a NamedTuple's Python-level __new__, 3x slower than this
 _new = tuple.__new__
+_KIND: Final = attrgetter("kind")
+_KEY: Final = attrgetter("key")
 
 _CASE_PARTICLES: Final = frozenset(
     {"を", "が", "に", "で", "へ", "は", "も", "と", "から", "まで", "って", "の", "より"}
@@ -285,6 +289,17 @@ class ClauseReader:
 
     def __init__(self, grammar: Grammar) -> None:
         self.g = grammar
+        # the keys `context` looks back for (a word with none of them, and no 今 / さっき
+        # surface, tells it nothing)
+        self._context_keys = (
+            grammar.history
+            | grammar.present
+            | grammar.recurrence
+            | grammar.now
+            | grammar.first_person
+            | grammar.third_person
+            | grammar.media
+        )
 
     # --- after the match ----------------------------------------------------------------
 
@@ -855,23 +870,23 @@ class ClauseReader:
         subject = ""
         possessive = False
         history = cause = now = present = recurrence = False
-        # the sentence start (at most _MAX_LOOKBACK words back)
-        s = first - 1
-        floor = max(-1, first - _MAX_LOOKBACK - 1)
-        while s > floor and tokens[s].kind != KIND_END:
-            s -= 1
-        s += 1
-        # the clause start (after けど / のに / が…) for the subject and cause
-        c = first - 1
-        while c >= s:
-            t = tokens[c]
-            if t.pos == "助詞" and t.pos2 == "接続助詞" and t.key in self.g.clause_breaks:
-                break
-            c -= 1
-        c += 1
+        # the sentence start: after the last sentence end before it, at most _MAX_LOOKBACK
+        # words back
+        floor = max(0, first - _MAX_LOOKBACK)
+        kinds = list(map(_KIND, tokens[floor:first]))
+        s = first - kinds[::-1].index(KIND_END) if KIND_END in kinds else floor
+        # the clause start (after the last けど / のに / が… before it) for the subject and cause
+        c = s
+        breaks = map(g.clause_breaks.__contains__, map(_KEY, tokens[s:first]))
+        for j in compress(range(s, first), breaks):
+            if tokens[j].pos == "助詞" and tokens[j].pos2 == "接続助詞":
+                c = j + 1
+        context_keys = self._context_keys
         for j in range(first - 1, s - 1, -1):
             t = tokens[j]
             key = t.key
+            if key not in context_keys and t.surface not in g.now:
+                continue  # none of the words below
             in_clause = j >= c
             if key in g.history and t.pos != "動詞" and _history_word(tokens, j, g):
                 history = True
@@ -952,12 +967,13 @@ class ClauseReader:
                 cause = True  # テストで死ぬ (not ひとりで, 自分で)
             elif t.key in g.cause:
                 cause = True
-        for j in range(first + 1, min(first + 6, len(tokens))):  # 切ってる いま
-            t = tokens[j]
-            if t.kind == KIND_END:
-                break
-            if t.key in g.now or t.surface in g.now:
-                now = True
+        if not now:
+            for t in tokens[first + 1 : first + 6]:  # 切ってる いま
+                if t.kind == KIND_END:
+                    break
+                if t.key in g.now or t.surface in g.now:
+                    now = True
+                    break
         pos = tokens[first].begin
         quoted = any(a <= pos < b for a, b in quotes) if quotes else False
         return _new(
