@@ -379,14 +379,18 @@ class Gates:
 
     def candidates(self, text: str) -> tuple[int, ...]:
         """The regexes whose gate the text passes (all that can match in it), in order."""
-        hits = self._grams.intersection(text_grams(text))  # not the other gates' grams
+        hits = text_grams(text)
         if not hits:
             return self._always
         found = set(self._always)
         by_gram = self._by_gram
         for gram in hits:
-            passed, to_check = by_gram[gram]
-            found |= passed
+            entry = by_gram.get(gram)
+            if entry is None:
+                continue  # another gate's gram
+            passed, to_check = entry
+            if passed:
+                found |= passed
             for i, gates in to_check:
                 if i in found:
                     continue

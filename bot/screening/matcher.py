@@ -12,8 +12,6 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import accumulate, compress, repeat
-from operator import attrgetter, eq
 from typing import Final, Generic, TypeVar
 
 from bot.screening.gates import Gates, first_class
@@ -24,13 +22,6 @@ MAX_GAP: Final = 4
 GAP_MARKS: Final = re.compile(r"\s*(?:…|\.\.\.|・・・|‥)\s*")
 
 P = TypeVar("P")
-
-_KIND: Final = attrgetter("kind")
-_KEY: Final = attrgetter("key")
-_FORM: Final = attrgetter("form")
-_BEGIN: Final = attrgetter("begin")
-_END: Final = attrgetter("end")
-_MARKS: Final = frozenset({KIND_END, KIND_PUNCT})  # what may stand between two words
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,32 +54,40 @@ class Stream:
 
     def __init__(self, tokens: Sequence[Token]) -> None:
         self.tokens = tokens
-        # The arrays are built with map and compress (no Python-level step per token); only
-        # the punctuation and sentence ends, a few per message, are looked at one by one.
-        kinds = list(map(_KIND, tokens))
-        tok = list(compress(range(len(kinds)), map(eq, kinds, repeat(KIND_WORD))))
-        words = [tokens[i] for i in tok]  # token index of each word, and the word
-        keys = list(map(_KEY, words))
-        n = len(tok)
-        barrier = [False] * n  # punctuation between this word and the previous one
-        ends_before = [0] * n  # sentence ends between this word and the previous one
-        for i in compress(range(len(kinds)), map(_MARKS.__contains__, kinds)):
-            # A space is not a barrier: people who write in kana put spaces between words
-            # (おかね ない, しぬ つもり).
-            if kinds[i] == KIND_PUNCT and tokens[i].surface.isspace():
-                continue
-            w = bisect_left(tok, i)  # the first word after it
-            if w < n:
-                barrier[w] = True
-                if kinds[i] == KIND_END:
-                    ends_before[w] += 1
+        keys: list[str] = []
+        forms: list[str] = []
+        tok: list[int] = []  # token index of each word
+        barrier: list[bool] = []  # punctuation between this word and the previous one
+        sentences: list[int] = []
+        begin: list[int] = []
+        end: list[int] = []
+        sentence = 0
+        pending_barrier = False
+        for i, t in enumerate(tokens):
+            kind = t.kind
+            if kind == KIND_WORD:
+                keys.append(t.key)
+                forms.append(t.form)
+                tok.append(i)
+                barrier.append(pending_barrier)
+                sentences.append(sentence)
+                begin.append(t.begin)
+                end.append(t.end)
+                pending_barrier = False
+            elif kind == KIND_END:
+                sentence += 1
+                pending_barrier = True
+            elif kind == KIND_PUNCT and not t.surface.isspace():
+                # A space is not a barrier: people who write in kana put spaces between words
+                # (おかね ない, しぬ つもり).
+                pending_barrier = True
         self.keys = keys
-        self.forms = list(map(_FORM, words))
+        self.forms = forms
         self.tok = tok
         self.barrier = barrier
-        self.sentence = list(accumulate(ends_before))
-        self.begin = list(map(_BEGIN, words))
-        self.end = list(map(_END, words))
+        self.sentence = sentences
+        self.begin = begin
+        self.end = end
         if "ます" in keys:
             self._polite_negation()
         self.keyset = frozenset(keys)  # a pattern needs all its keys here to match at all
@@ -161,7 +160,8 @@ class PatternSet(Generic[P]):
     def __init__(self) -> None:
         # first key → second key (None: a one-word pattern or a gap second) → patterns, each
         # with the keys it needs (checked before matching: most patterns tried do not match)
-        self._index: dict[str, dict[str | None, list[tuple[Pattern, P, frozenset[str]]]]] = {}
+        # and whether it is one plain word (matched by its first word: nothing to compare)
+        self._index: dict[str, dict[str | None, list[tuple[Pattern, P, frozenset[str], bool]]]] = {}
         self._firsts: frozenset[str] = frozenset()  # the index's keys, as a set
         self._regexes: list[tuple[re.Pattern[str], P]] = []  # as searched (_searcher)
         self._sources: list[str] = []  # the regexes as written, for their gates
@@ -173,13 +173,15 @@ class PatternSet(Generic[P]):
         by_second = self._index.setdefault(pattern.first, {})
         self._firsts = frozenset(self._index)
         bucket = by_second.setdefault(second, [])
-        for known, known_payload, _ in bucket:
+        for known, known_payload, _, _ in bucket:
             if known_payload is payload and (known.elements, known.at_end) == (
                 elements,
                 pattern.at_end,
             ):
                 return  # the same reading of another spelling of the same entry
-        bucket.append((pattern, payload, frozenset(key for key, _ in elements if key != GAP[0])))
+        needs = frozenset(key for key, _ in elements if key != GAP[0])
+        one_word = len(elements) == 1 and not elements[0][1] and not pattern.at_end
+        bucket.append((pattern, payload, needs, one_word))
 
     def add_regex(self, regex: re.Pattern[str], payload: P) -> None:
         self._regexes.append((_searcher(regex), payload))
@@ -209,8 +211,10 @@ class PatternSet(Generic[P]):
             index = self._index
             n = len(keys)
             begins, ends = stream.begin, stream.end
-            for w in compress(range(n), map(starts.__contains__, keys)):
-                by_second = index[keys[w]]
+            for w, key in enumerate(keys):
+                if key not in starts:
+                    continue
+                by_second = index[key]
                 # patterns indexed by their first word alone, then by their first two words
                 for bucket in (
                     by_second.get(None),
@@ -218,7 +222,10 @@ class PatternSet(Generic[P]):
                 ):
                     if bucket is None:
                         continue
-                    for pattern, payload, needs in bucket:
+                    for pattern, payload, needs, one_word in bucket:
+                        if one_word:
+                            found.append((payload, w, w + 1, begins[w], ends[w]))
+                            continue
                         if not needs <= keyset:
                             continue
                         end = _match(pattern, stream, w)

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import compress
-from operator import attrgetter
 from typing import Final, NamedTuple
 
 from bot.screening.tokens import KIND_END, KIND_PUNCT, Token
@@ -152,8 +150,6 @@ class Context(NamedTuple):
 
 # Reading(...) and Context(...) run a NamedTuple's Python-level __new__, 3x slower than this
 _new = tuple.__new__
-_KIND: Final = attrgetter("kind")
-_KEY: Final = attrgetter("key")
 
 _CASE_PARTICLES: Final = frozenset(
     {"を", "が", "に", "で", "へ", "は", "も", "と", "から", "まで", "って", "の", "より"}
@@ -870,17 +866,20 @@ class ClauseReader:
         subject = ""
         possessive = False
         history = cause = now = present = recurrence = False
-        # the sentence start: after the last sentence end before it, at most _MAX_LOOKBACK
-        # words back
-        floor = max(0, first - _MAX_LOOKBACK)
-        kinds = list(map(_KIND, tokens[floor:first]))
-        s = first - kinds[::-1].index(KIND_END) if KIND_END in kinds else floor
-        # the clause start (after the last けど / のに / が… before it) for the subject and cause
-        c = s
-        breaks = map(g.clause_breaks.__contains__, map(_KEY, tokens[s:first]))
-        for j in compress(range(s, first), breaks):
-            if tokens[j].pos == "助詞" and tokens[j].pos2 == "接続助詞":
-                c = j + 1
+        # the sentence start (at most _MAX_LOOKBACK words back)
+        s = first - 1
+        floor = max(-1, first - _MAX_LOOKBACK - 1)
+        while s > floor and tokens[s].kind != KIND_END:
+            s -= 1
+        s += 1
+        # the clause start (after けど / のに / が…) for the subject and cause
+        c = first - 1
+        while c >= s:
+            t = tokens[c]
+            if t.pos == "助詞" and t.pos2 == "接続助詞" and t.key in self.g.clause_breaks:
+                break
+            c -= 1
+        c += 1
         context_keys = self._context_keys
         for j in range(first - 1, s - 1, -1):
             t = tokens[j]
