@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.checker_messages import explain
 from bot.yamlio import ConfigError, Problem, line_of, load_file, plain
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -31,6 +32,9 @@ HOTLINE_DISPLAY: Mapping[str, frozenset[str]] = MappingProxyType(
         "unknown": frozenset({"name", "number", "hours"}),
         "note": frozenset({"note"}),
     }
+)
+HOTLINE_FIELDS = frozenset(
+    {"name", "number", "hours", "always_open", "topics", "note", "last_verified", "open"}
 )
 _BRACKETS = re.compile(r"[（(].*[（(]|[）)].*[）)]")
 REQUIRED_MESSAGES = (
@@ -218,23 +222,21 @@ def _parse_ranges(
     value: Any, file: str, line: int | None, problems: list[Problem]
 ) -> tuple[tuple[int, int], ...]:
     if not isinstance(value, list):
-        problems.append(
-            Problem(file, line, 'hours must be a list like ["09:00-17:00"] (or [] for closed)')
-        )
+        problems.append(Problem(file, line, explain("service.hours_not_list")))
         return ()
     out: list[tuple[int, int]] = []
     for item in value:
         m = _RANGE.match(str(item).strip())
         if not m:
-            problems.append(Problem(file, line, f'"{item}" is not a time range like 09:00-17:00'))
+            problems.append(Problem(file, line, explain("service.bad_time_range", value=item)))
             continue
         h1, m1, h2, m2 = (int(g) for g in m.groups())
         if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2 != 0):
-            problems.append(Problem(file, line, f'"{item}" has an hour or minute out of range'))
+            problems.append(Problem(file, line, explain("service.time_out_of_range", value=item)))
             continue
         start, end = h1 * 60 + m1, h2 * 60 + m2
         if start == end:
-            problems.append(Problem(file, line, f'"{item}" starts and ends at the same time'))
+            problems.append(Problem(file, line, explain("service.time_range_empty", value=item)))
             continue
         out.append((start, end))
     return tuple(out)
@@ -244,16 +246,14 @@ def _parse_schedule(node: Any, file: str, problems: list[Problem]) -> StaffedHou
     """A schedule: `timezone`, `weekly` (mon..sun), `daily` (every day), `monthly` (days of the
     month, 1-31) and `exceptions` (dates), each a list of ranges like "09:00-17:00"."""
     if not isinstance(node, dict):
-        problems.append(
-            Problem(file, line_of(node), "時間は weekly: / daily: / monthly: の形で書いてください")
-        )
+        problems.append(Problem(file, line_of(node), explain("service.schedule_shape")))
         return StaffedHours()
     tz = str(node.get("timezone") or "Asia/Tokyo")
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
         problems.append(
-            Problem(file, line_of(node, "timezone"), f"unknown timezone '{tz}' (e.g. Asia/Tokyo)")
+            Problem(file, line_of(node, "timezone"), explain("service.unknown_timezone", value=tz))
         )
         tz = "Asia/Tokyo"
     unknown = set(node) - {"timezone", "weekly", "daily", "monthly", "exceptions"}
@@ -262,7 +262,7 @@ def _parse_schedule(node: Any, file: str, problems: list[Problem]) -> StaffedHou
             Problem(
                 file,
                 line_of(node, key),
-                f"「{key}」は時間の書き方にありません（timezone, weekly, daily, monthly, exceptions）",
+                explain("service.unknown_schedule_key", key=key),
             )
         )
     weekly: dict[str, Ranges] = {}
@@ -276,7 +276,7 @@ def _parse_schedule(node: Any, file: str, problems: list[Problem]) -> StaffedHou
                 Problem(
                     file,
                     line_of(weekly_raw, day),
-                    f"'{day}' is not a day; use mon tue wed thu fri sat sun",
+                    explain("service.bad_weekday", day=day),
                 )
             )
             continue
@@ -291,7 +291,7 @@ def _parse_schedule(node: Any, file: str, problems: list[Problem]) -> StaffedHou
                 Problem(
                     file,
                     line_of(monthly_raw, day),
-                    f"monthly の「{day}」は日にち（1〜31）ではありません",
+                    explain("service.bad_month_day", day=day),
                 )
             )
             continue
@@ -303,7 +303,7 @@ def _parse_schedule(node: Any, file: str, problems: list[Problem]) -> StaffedHou
             iso = date.fromisoformat(str(day)).isoformat()
         except ValueError:
             problems.append(
-                Problem(file, line_of(exc_raw, day), f"'{day}' is not a date like 2026-12-31")
+                Problem(file, line_of(exc_raw, day), explain("service.bad_date", day=day))
             )
             continue
         exceptions[iso] = _parse_ranges(ranges, file, line_of(exc_raw, day), problems)
@@ -320,7 +320,7 @@ def _load_display(data: dict[str, Any], file: str, problems: list[Problem]) -> d
             Problem(
                 file,
                 line_of(data, "display") or 1,
-                "display: がありません。窓口の書き方（always, open_now, closed_now, unknown, note）を書いてください",
+                explain("service.hotline_display_missing", names=list(HOTLINE_DISPLAY)),
             )
         )
         return {}
@@ -332,21 +332,30 @@ def _load_display(data: dict[str, Any], file: str, problems: list[Problem]) -> d
                 Problem(
                     file,
                     line,
-                    f"display の「{name}」は使えません（使えるもの: {', '.join(HOTLINE_DISPLAY)}）",
+                    explain(
+                        "service.hotline_display_unknown", name=name, known=list(HOTLINE_DISPLAY)
+                    ),
                 )
             )
             continue
         if not isinstance(value, str) or not value.strip():
-            problems.append(Problem(file, line, f"display の「{name}」が空です"))
+            problems.append(
+                Problem(file, line, explain("service.hotline_display_empty", name=name))
+            )
             continue
         for ph in _PLACEHOLDER.findall(value):
             if ph not in HOTLINE_DISPLAY[name]:
-                allowed = "、".join("{" + p + "}" for p in sorted(HOTLINE_DISPLAY[name]))
+                allowed = ["{" + p + "}" for p in sorted(HOTLINE_DISPLAY[name])]
                 problems.append(
                     Problem(
                         file,
                         line,
-                        f"display の「{name}」で {{{ph}}} は使えません（使えるもの: {allowed}）",
+                        explain(
+                            "service.hotline_display_placeholder",
+                            name=name,
+                            placeholder=f"{{{ph}}}",
+                            allowed=allowed,
+                        ),
                     )
                 )
         if name != "note" and _BRACKETS.search(value.replace("{hours}", "")):
@@ -354,14 +363,18 @@ def _load_display(data: dict[str, Any], file: str, problems: list[Problem]) -> d
                 Problem(
                     file,
                     line,
-                    f"display の「{name}」はかっこが二重になっています。一重にしてください",
+                    explain("service.hotline_display_brackets", name=name),
                 )
             )
         out[str(name)] = str(value)
     for name in HOTLINE_DISPLAY:
         if name not in out and name not in node:
             problems.append(
-                Problem(file, line_of(data, "display"), f"display の「{name}」がありません")
+                Problem(
+                    file,
+                    line_of(data, "display"),
+                    explain("service.hotline_display_item_missing", name=name),
+                )
             )
     return out
 
@@ -375,41 +388,32 @@ def _load_hotlines(
     if errs:
         return {}, (), (), {}
     if not isinstance(data, dict) or not isinstance(data.get("hotlines"), dict):
-        problems.append(
-            Problem(file, 1, "expected a `hotlines:` section with one entry per hotline")
-        )
+        problems.append(Problem(file, 1, explain("service.hotlines_shape")))
         return {}, (), (), {}
     display = _load_display(data, file, problems)
     hotlines: dict[str, Hotline] = {}
     for hid, entry in data["hotlines"].items():
         line = line_of(data["hotlines"], hid)
         if not isinstance(entry, dict):
-            problems.append(
-                Problem(file, line, f"hotline '{hid}' must have name, number and hours")
-            )
+            problems.append(Problem(file, line, explain("service.hotline_shape", id=hid)))
             continue
         for required in ("name", "number"):
             if not str(entry.get(required) or "").strip():
-                problems.append(Problem(file, line, f"hotline '{hid}' has no {required}"))
+                problems.append(
+                    Problem(
+                        file, line, explain("service.hotline_field_missing", id=hid, field=required)
+                    )
+                )
         number = str(entry.get("number") or "")
         if number and not re.fullmatch(r"[#0-9][0-9\-]{1,15}", number):
             problems.append(
                 Problem(
                     file,
                     line_of(entry, "number") or line,
-                    f"hotline '{hid}': '{number}' does not look like a phone number",
+                    explain("service.hotline_bad_number", id=hid, number=number),
                 )
             )
-        unknown = set(entry) - {
-            "name",
-            "number",
-            "hours",
-            "always_open",
-            "topics",
-            "note",
-            "last_verified",
-            "open",
-        }
+        unknown = set(entry) - HOTLINE_FIELDS
         for field_name in ("name", "hours"):
             value = str(entry.get(field_name) or "")
             if "（" in value or "(" in value:
@@ -417,9 +421,7 @@ def _load_hotlines(
                     Problem(
                         file,
                         line_of(entry, field_name) or line,
-                        f"窓口 '{hid}' の {field_name} にかっこがあります。"
-                        "表示でかっこが二重にならないよう、かっこを使わずに書いてください"
-                        "（補足は note: に）",
+                        explain("service.hotline_brackets", id=hid, field=field_name),
                     )
                 )
         schedule: StaffedHours | None = None
@@ -430,7 +432,7 @@ def _load_hotlines(
                     Problem(
                         file,
                         line_of(entry, "open") or line,
-                        f"窓口 '{hid}' は always_open: true なので、open: はいりません",
+                        explain("service.hotline_open_not_needed", id=hid),
                     )
                 )
             elif schedule.never_open:
@@ -438,7 +440,7 @@ def _load_hotlines(
                     Problem(
                         file,
                         line_of(entry, "open") or line,
-                        f"窓口 '{hid}' の open: に、受付の時間がひとつもありません",
+                        explain("service.hotline_never_open", id=hid),
                     )
                 )
         if unknown:
@@ -446,7 +448,12 @@ def _load_hotlines(
                 Problem(
                     file,
                     line,
-                    f"hotline '{hid}': unknown field(s) {', '.join(sorted(map(str, unknown)))}",
+                    explain(
+                        "service.hotline_unknown_fields",
+                        id=hid,
+                        fields=sorted(map(str, unknown)),
+                        allowed=sorted(HOTLINE_FIELDS),
+                    ),
                 )
             )
         hotlines[str(hid)] = Hotline(
@@ -467,7 +474,7 @@ def _load_hotlines(
                 Problem(
                     file,
                     line_of(data["emergency"], eid),
-                    f"emergency '{eid}' needs a name and a number",
+                    explain("service.emergency_shape", id=eid),
                 )
             )
             continue
@@ -480,7 +487,7 @@ def _load_hotlines(
             Problem(
                 file,
                 line_of(data, "crisis_hotlines"),
-                "crisis_hotlines must list at least one hotline id",
+                explain("service.crisis_hotlines_empty"),
             )
         )
     for h in crisis:
@@ -489,7 +496,7 @@ def _load_hotlines(
                 Problem(
                     file,
                     line_of(data, "crisis_hotlines"),
-                    f"crisis_hotlines names '{h}', which is not in hotlines",
+                    explain("service.crisis_hotline_unknown", id=h),
                 )
             )
     if crisis and not any(hotlines[h].always_open for h in crisis if h in hotlines):
@@ -497,7 +504,7 @@ def _load_hotlines(
             Problem(
                 file,
                 line_of(data, "crisis_hotlines"),
-                "crisis_hotlines must include at least one hotline with always_open: true",
+                explain("service.crisis_hotlines_not_always_open"),
             )
         )
     return hotlines, tuple(emergency), crisis, display
@@ -511,14 +518,16 @@ def _load_service(
     problems.extend(errs)
     if errs or not isinstance(data, dict):
         if not errs:
-            problems.append(Problem(file, 1, "expected staffed_hours, retention and service_name"))
+            problems.append(Problem(file, 1, explain("service.service_shape")))
         return StaffedHours(), Retention(), "", Limits(), ""
     staffed = StaffedHours()
     sh = data.get("staffed_hours")
     if isinstance(sh, dict):
         staffed = _parse_schedule(sh, file, problems)
     else:
-        problems.append(Problem(file, line_of(data, "staffed_hours"), "staffed_hours is missing"))
+        problems.append(
+            Problem(file, line_of(data, "staffed_hours"), explain("service.staffed_hours_missing"))
+        )
     retention = Retention()
     ret = data.get("retention")
     if isinstance(ret, dict):
@@ -528,7 +537,7 @@ def _load_service(
             if not isinstance(raw, int) or isinstance(raw, bool) or raw <= 0:
                 problems.append(
                     Problem(
-                        file, line_of(ret, key), f"retention.{key} must be a whole number above 0"
+                        file, line_of(ret, key), explain("service.retention_not_positive", key=key)
                     )
                 )
             else:
@@ -547,7 +556,7 @@ def _load_service(
                 Problem(
                     file,
                     line_of(lim, "answers_per_minute") or line_of(data, "limits"),
-                    "limits.answers_per_minute must be a whole number of at least 1",
+                    explain("service.answers_per_minute"),
                 )
             )
         else:
@@ -558,8 +567,7 @@ def _load_service(
             Problem(
                 file,
                 line_of(data, "terms_version") or 1,
-                "terms_version がありません。はじめての人に見せる説明の版（例: 2026-12-01）を書いてください。"
-                "説明を変えたら、ここも変えてください（同意を取りなおします）",
+                explain("service.terms_version_missing"),
             )
         )
     service_name = str(data.get("service_name") or "つながり相談")
@@ -573,13 +581,13 @@ def _load_messages(path: Path, problems: list[Problem]) -> dict[str, str]:
     if errs:
         return {}
     if not isinstance(data, dict):
-        problems.append(Problem(file, 1, "expected one `name: text` entry per message"))
+        problems.append(Problem(file, 1, explain("service.messages_shape")))
         return {}
     out: dict[str, str] = {}
     for name, text in data.items():
         line = line_of(data, name)
         if not isinstance(text, str) or not text.strip():
-            problems.append(Problem(file, line, f"message '{name}' is empty or not text"))
+            problems.append(Problem(file, line, explain("service.message_empty", name=name)))
             continue
         for ph in _PLACEHOLDER.findall(text):
             if ph not in MESSAGE_PLACEHOLDERS:
@@ -587,23 +595,46 @@ def _load_messages(path: Path, problems: list[Problem]) -> dict[str, str]:
                     Problem(
                         file,
                         line,
-                        f"message '{name}' uses unknown placeholder {{{ph}}}; known: {', '.join(sorted(MESSAGE_PLACEHOLDERS))}",
+                        explain(
+                            "service.message_placeholder",
+                            name=name,
+                            placeholder=f"{{{ph}}}",
+                            known=["{" + p + "}" for p in sorted(MESSAGE_PLACEHOLDERS)],
+                        ),
                     )
                 )
         if len(text.encode("utf-16-le")) // 2 > LINE_TEXT_LIMIT - 1000:
-            problems.append(Problem(file, line, f"message '{name}' is too long for LINE"))
+            problems.append(
+                Problem(
+                    file,
+                    line,
+                    explain("service.message_too_long", name=name, limit=LINE_TEXT_LIMIT - 1000),
+                )
+            )
         out[str(name)] = str(plain(text))
     for required in REQUIRED_MESSAGES:
         if required not in out:
-            problems.append(Problem(file, None, f"message '{required}' is missing"))
+            problems.append(Problem(file, None, explain("service.message_missing", name=required)))
     for name in ("crisis_fallback", "crisis_fallback_imminent"):
         if name in out and "{hotlines}" not in out[name]:
             problems.append(
-                Problem(file, line_of(data, name), f"message '{name}' must include {{hotlines}}")
+                Problem(
+                    file,
+                    line_of(data, name),
+                    explain(
+                        "service.message_needs_placeholder", name=name, placeholder="{hotlines}"
+                    ),
+                )
             )
         if name in out and "{emergency}" not in out[name]:
             problems.append(
-                Problem(file, line_of(data, name), f"message '{name}' must include {{emergency}}")
+                Problem(
+                    file,
+                    line_of(data, name),
+                    explain(
+                        "service.message_needs_placeholder", name=name, placeholder="{emergency}"
+                    ),
+                )
             )
     return out
 
@@ -613,7 +644,7 @@ def load_service_config(config_dir: Path) -> ServiceConfig:
     problems: list[Problem] = []
     for name in ("hotlines.yaml", "service.yaml", "messages.yaml"):
         if not (config_dir / name).is_file():
-            problems.append(Problem(str(config_dir / name), None, "file is missing"))
+            problems.append(Problem(str(config_dir / name), None, explain("common.file_missing")))
     if problems:
         raise ConfigError(problems)
     hotlines, emergency, crisis, display = _load_hotlines(config_dir / "hotlines.yaml", problems)

@@ -21,6 +21,7 @@ from typing import Any
 
 import structlog
 
+from bot.checker_messages import catalog_problems, use_config_dir
 from bot.config import ServiceConfig, load_service_config
 from bot.dialog import DialogEngine, load_dialog
 from bot.dialog.referrals import ReferralDirectory, parse_referrals
@@ -81,6 +82,7 @@ class LiveConfig:
     def __init__(self, settings: Settings) -> None:
         self.dialogs_dir = Path(settings.dialogs_dir)
         self.config_dir = Path(settings.bot_config_dir)
+        use_config_dir(self.config_dir)  # problems are worded by its checker_messages.yaml
         self._lock = threading.Lock()
         bundle, problems = self._build(None)
         if bundle is None:
@@ -101,6 +103,10 @@ class LiveConfig:
     def _build(self, previous: Bundle | None) -> tuple[Bundle | None, list[Problem]]:
         files = _admin_files(self.dialogs_dir, self.config_dir)
         hashes = _hashes(files)
+        # First: takes up an edited catalog. A broken one never stops a reload (it only words
+        # the problems), but is named when the reload is refused: it is why they read as
+        # English fallbacks.
+        catalog = catalog_problems()
         problems: list[Problem] = []
         service: ServiceConfig | None = None
         try:
@@ -117,7 +123,7 @@ class LiveConfig:
             except ConfigError as exc:
                 problems += exc.problems
         if problems or service is None or dialog is None or screener is None or referrals is None:
-            return None, problems
+            return None, catalog + problems
         bundle = Bundle(
             service=service,
             dialog=dialog,

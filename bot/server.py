@@ -8,6 +8,7 @@ import sys
 
 import uvicorn
 
+from bot.checker_messages import explain
 from bot.settings import Settings
 from bot.yamlio import ConfigError
 
@@ -20,7 +21,7 @@ def run_serve(args: argparse.Namespace) -> int:
     try:
         app = create_app(settings)
     except ConfigError as exc:
-        print("The configuration has problems; fix them and start again:", file=sys.stderr)
+        print(explain("cli.start_refused"), file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2

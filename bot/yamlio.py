@@ -7,6 +7,7 @@ can act on.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,8 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from bot.checker_messages import explain
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,20 +52,51 @@ def load_file(path: Path) -> tuple[Any, list[Problem]]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        return None, [Problem(str(path), None, "the file is not UTF-8 text; save it as UTF-8")]
+        return None, [Problem(str(path), None, explain("yaml.not_utf8"))]
     except OSError as exc:
-        return None, [Problem(str(path), None, f"cannot read the file ({exc.strerror})")]
+        return None, [Problem(str(path), None, explain("yaml.unreadable", reason=exc.strerror))]
     try:
         return _yaml().load(text), []
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        what = exc.problem or exc.context or "invalid YAML"
-        if "found duplicate key" in str(exc):
-            what = "a key appears twice in the same block (" + str(exc.problem).strip() + ")"
-        return None, [Problem(str(path), line, f"YAML syntax error: {what}")]
+        return None, [Problem(str(path), line, _syntax_message(exc))]
     except YAMLError as exc:
-        return None, [Problem(str(path), None, f"YAML syntax error: {exc}")]
+        return None, [Problem(str(path), None, explain("yaml.other", detail=str(exc)))]
+
+
+_DUPLICATE_KEY = re.compile(r'found duplicate key "(.*?)"')
+_BAD_CHARACTER = re.compile(
+    r"found character '(.*?)' that cannot start|found undefined alias '(.*?)'"
+)
+
+
+def _syntax_message(exc: MarkedYAMLError) -> str:
+    """The usual YAML mistakes, recognised by the parser's own words, explained with what to
+    write instead; anything else with the parser's words as the detail."""
+    said = f"{exc.problem or ''} {exc.context or ''}"
+    if "found duplicate key" in said:
+        key = _DUPLICATE_KEY.search(said)
+        return explain("yaml.duplicate_key", key=key.group(1) if key else "")
+    if "'\\t' that cannot start any token" in said:
+        return explain("yaml.tab")
+    character = _BAD_CHARACTER.search(said)
+    if character:
+        first = character.group(1) or "*" + character.group(2)
+        return explain("yaml.bad_first_character", character=first)
+    if "mapping values are not allowed here" in said:
+        return explain("yaml.colon_in_value")
+    if "while scanning a quoted scalar" in said:
+        return explain("yaml.unclosed_quote")
+    if "while parsing a flow sequence" in said:
+        return explain("yaml.unclosed_bracket")
+    if "while parsing a flow mapping" in said:
+        return explain("yaml.unclosed_brace")
+    if "could not find expected ':'" in said:
+        return explain("yaml.missing_colon")
+    if "expected <block end>" in said or "while parsing a block" in said:
+        return explain("yaml.indentation")
+    return explain("yaml.other", detail=(exc.problem or exc.context or "").strip())
 
 
 def line_of(node: Any, key: str | int | None = None) -> int | None:

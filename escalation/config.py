@@ -18,6 +18,7 @@ from typing import Any
 
 import structlog
 
+from bot.checker_messages import explain
 from bot.yamlio import ConfigError, Problem, line_of, load_file, plain
 
 log = structlog.get_logger(__name__)
@@ -237,16 +238,27 @@ def _number(
     if not isinstance(section, Mapping) or name not in section:
         if default is not None:
             return default
-        problems.append(Problem(file, line, f"'{name}' is missing"))
+        problems.append(Problem(file, line, explain("escalation.number_missing", name=name)))
         return minimum
     value = section[name]
     ok = isinstance(value, int | float) and not isinstance(value, bool)
     if ok and integer and not isinstance(value, int):
         ok = False
     if not ok or value <= minimum:
-        kind = "a whole number" if integer else "a number"
-        bound = "0 or more" if minimum < 0 else f"greater than {minimum:g}"
-        problems.append(Problem(file, line, f"'{name}' must be {kind} {bound}"))
+        if minimum < 0:
+            said = explain(
+                "escalation.whole_number_zero_or_more"
+                if integer
+                else "escalation.number_zero_or_more",
+                name=name,
+            )
+        else:
+            said = explain(
+                "escalation.whole_number_above" if integer else "escalation.number_above",
+                name=name,
+                minimum=f"{minimum:g}",
+            )
+        problems.append(Problem(file, line, said))
         return default if default is not None else minimum + 1
     return float(value)
 
@@ -261,7 +273,7 @@ def _count(
             Problem(
                 file,
                 line_of(section, name) or line_of(section),
-                f"reminders.{name}（{what}）は 0 以上の整数で書いてください（いまは「{value}」）",
+                explain("escalation.reminder_count", name=name, what=what, value=value),
             )
         )
         return default
@@ -272,7 +284,9 @@ def _section(data: Any, name: str, file: str, problems: list[Problem]) -> Any:
     value = data.get(name) if isinstance(data, Mapping) else None
     if not isinstance(value, Mapping):
         problems.append(
-            Problem(file, line_of(data, name) or 1, f"expected a `{name}:` section (a mapping)")
+            Problem(
+                file, line_of(data, name) or 1, explain("escalation.section_missing", name=name)
+            )
         )
         return {}
     return value
@@ -289,25 +303,37 @@ def _string_map(
 ) -> dict[str, str]:
     out: dict[str, str] = {}
     if not isinstance(data, Mapping):
-        problems.append(Problem(file, line_of(data), f"labels.{name} must be a mapping"))
+        problems.append(Problem(file, line_of(data), explain("escalation.labels_shape", name=name)))
         return out
     for key, value in data.items():
         line = line_of(data, key)
         if not isinstance(value, str) or not value.strip():
-            problems.append(Problem(file, line, f"labels.{name}.{key} must be non-empty text"))
+            problems.append(
+                Problem(file, line, explain("escalation.label_empty", name=name, key=key))
+            )
             continue
         if max_len is not None and len(value) > max_len:
             problems.append(
                 Problem(
                     file,
                     line,
-                    f"labels.{name}.{key} is {len(value)} characters; Slack allows {max_len}",
+                    explain(
+                        "escalation.label_too_long",
+                        name=name,
+                        key=key,
+                        length=len(value),
+                        limit=max_len,
+                    ),
                 )
             )
         out[str(key)] = str(value)
     for key in required:
         if key not in out and key not in data:
-            problems.append(Problem(file, line_of(data), f"labels.{name}.{key} is missing"))
+            problems.append(
+                Problem(
+                    file, line_of(data), explain("escalation.label_missing", name=name, key=key)
+                )
+            )
     return out
 
 
@@ -317,7 +343,7 @@ def _load(path: Path) -> tuple[EscalationConfig | None, list[Problem]]:
     if problems:
         return None, problems
     if not isinstance(data, Mapping):
-        return None, [Problem(file, 1, "expected sections timers, relay, card, outcomes, ...")]
+        return None, [Problem(file, 1, explain("escalation.file_shape"))]
 
     timers_s = _section(data, "timers", file, problems)
     timers = Timers(
@@ -330,7 +356,7 @@ def _load(path: Path) -> tuple[EscalationConfig | None, list[Problem]]:
             Problem(
                 file,
                 line_of(timers_s, "supervisor_minutes"),
-                "supervisor_minutes should not be shorter than reannounce_minutes",
+                explain("escalation.supervisor_before_reannounce"),
             )
         )
 
@@ -341,14 +367,14 @@ def _load(path: Path) -> tuple[EscalationConfig | None, list[Problem]]:
             Problem(
                 file,
                 line_of(relay, "note_prefixes") or line_of(relay),
-                'note_prefixes must list at least one prefix, e.g. ["メモ:"]',
+                explain("escalation.note_prefixes_missing"),
             )
         )
         prefixes = []
     for i, prefix in enumerate(prefixes):
         if not isinstance(prefix, str) or not prefix.strip():
             problems.append(
-                Problem(file, line_of(prefixes, i), "each note prefix must be non-empty text")
+                Problem(file, line_of(prefixes, i), explain("escalation.note_prefix_empty"))
             )
     reaction = str(relay.get("delivered_reaction", "") if isinstance(relay, Mapping) else "")
     if not re.fullmatch(r"[a-z0-9_+\-']+", reaction):
@@ -356,7 +382,7 @@ def _load(path: Path) -> tuple[EscalationConfig | None, list[Problem]]:
             Problem(
                 file,
                 line_of(relay, "delivered_reaction"),
-                "delivered_reaction must be a Slack emoji name without colons, e.g. white_check_mark",
+                explain("escalation.bad_reaction"),
             )
         )
 
@@ -366,8 +392,7 @@ def _load(path: Path) -> tuple[EscalationConfig | None, list[Problem]]:
             Problem(
                 file,
                 line_of(relay, "mention_as") or line_of(relay),
-                "relay.mention_as がありません。相談員のメッセージの中のメンション（<@U…>）を、"
-                "本人にどう見せるかを書いてください（例: 相談員）",
+                explain("escalation.mention_as_missing"),
             )
         )
     reminders_s = data.get("reminders")
@@ -376,19 +401,28 @@ def _load(path: Path) -> tuple[EscalationConfig | None, list[Problem]]:
             Problem(
                 file,
                 line_of(data, "reminders") or 1,
-                "reminders: がありません。待っている本人へのお知らせの上限"
-                "（person_max: 回数、person_min_gap_minutes: 間隔の分）を書いてください",
+                explain("escalation.reminders_missing"),
             )
         )
         reminders_s = {}
     reminders = Reminders(
         person_max=int(
             _count(
-                reminders_s, "person_max", "待っている本人へのお知らせの最大回数", file, problems, 3
+                reminders_s,
+                "person_max",
+                explain("escalation.what_person_max"),
+                file,
+                problems,
+                3,
             )
         ),
         person_min_gap_minutes=_count(
-            reminders_s, "person_min_gap_minutes", "お知らせとお知らせの間の分", file, problems, 15
+            reminders_s,
+            "person_min_gap_minutes",
+            explain("escalation.what_person_min_gap_minutes"),
+            file,
+            problems,
+            15,
         ),
     )
 
@@ -400,22 +434,28 @@ def _load(path: Path) -> tuple[EscalationConfig | None, list[Problem]]:
     raw_outcomes = data.get("outcomes")
     if not isinstance(raw_outcomes, list) or not raw_outcomes:
         problems.append(
-            Problem(file, line_of(data, "outcomes") or 1, "outcomes must list at least one choice")
+            Problem(file, line_of(data, "outcomes") or 1, explain("escalation.outcomes_missing"))
         )
         raw_outcomes = []
     seen: set[str] = set()
     for i, entry in enumerate(raw_outcomes):
         line = line_of(raw_outcomes, i)
         if not isinstance(entry, Mapping) or not entry.get("id") or not entry.get("label"):
-            problems.append(Problem(file, line, "each outcome needs an id and a label"))
+            problems.append(Problem(file, line, explain("escalation.outcome_shape")))
             continue
         oid, label = str(entry["id"]), str(entry["label"])
         if oid in seen:
-            problems.append(Problem(file, line, f"outcome id '{oid}' appears twice"))
+            problems.append(Problem(file, line, explain("escalation.outcome_twice", id=oid)))
         seen.add(oid)
         if len(label) > SLACK_BUTTON_TEXT_MAX:
             problems.append(
-                Problem(file, line, f"outcome '{oid}' label is longer than 75 characters")
+                Problem(
+                    file,
+                    line,
+                    explain(
+                        "escalation.outcome_label_too_long", id=oid, limit=SLACK_BUTTON_TEXT_MAX
+                    ),
+                )
             )
         outcomes.append(Outcome(oid, label))
 
@@ -435,7 +475,13 @@ def _load(path: Path) -> tuple[EscalationConfig | None, list[Problem]]:
     for group, required in required_labels.items():
         if group not in labels_s:
             if required:
-                problems.append(Problem(file, line_of(labels_s) or 1, f"labels.{group} is missing"))
+                problems.append(
+                    Problem(
+                        file,
+                        line_of(labels_s) or 1,
+                        explain("escalation.label_group_missing", group=group),
+                    )
+                )
             labels[group] = MappingProxyType({})
             continue
         labels[group] = MappingProxyType(
@@ -454,7 +500,7 @@ def _load(path: Path) -> tuple[EscalationConfig | None, list[Problem]]:
             Problem(
                 file,
                 line_of(labels_s.get("buttons"), "claim"),
-                f"the claim button label must contain 「{CLAIM_WORD}」 (counselors and checks rely on it)",
+                explain("escalation.claim_label", word=CLAIM_WORD),
             )
         )
 
@@ -463,29 +509,44 @@ def _load(path: Path) -> tuple[EscalationConfig | None, list[Problem]]:
     for name, value in texts_s.items():
         line = line_of(texts_s, name)
         if name not in TEXTS:
-            problems.append(Problem(file, line, f"texts.{name} is not a known text"))
+            problems.append(Problem(file, line, explain("escalation.unknown_text", name=name)))
             continue
         if not isinstance(value, str) or not value.strip():
-            problems.append(Problem(file, line, f"texts.{name} must be non-empty text"))
+            problems.append(Problem(file, line, explain("escalation.text_empty", name=name)))
             continue
         for placeholder in _PLACEHOLDER.findall(value):
             if placeholder not in TEXTS[name]:
-                allowed = ", ".join(sorted(TEXTS[name])) or "none"
+                allowed = ["{" + p + "}" for p in sorted(TEXTS[name])]
                 problems.append(
                     Problem(
                         file,
                         line,
-                        f"texts.{name} uses {{{placeholder}}}, which it cannot; allowed: {allowed}",
+                        explain(
+                            "escalation.text_placeholder",
+                            name=name,
+                            placeholder=f"{{{placeholder}}}",
+                            allowed=allowed,
+                        )
+                        if allowed
+                        else explain(
+                            "escalation.text_placeholder_none",
+                            name=name,
+                            placeholder=f"{{{placeholder}}}",
+                        ),
                     )
                 )
         texts[str(name)] = str(plain(value))
     for name in TEXTS:
         if name not in texts and name not in texts_s:
-            problems.append(Problem(file, line_of(texts_s) or 1, f"texts.{name} is missing"))
+            problems.append(
+                Problem(file, line_of(texts_s) or 1, explain("escalation.text_missing", name=name))
+            )
     if len(texts.get("modal_title", "")) > SLACK_MODAL_TITLE_MAX:
         problems.append(
             Problem(
-                file, line_of(texts_s, "modal_title"), "texts.modal_title is over 24 characters"
+                file,
+                line_of(texts_s, "modal_title"),
+                explain("escalation.modal_title_too_long", limit=SLACK_MODAL_TITLE_MAX),
             )
         )
 
@@ -527,7 +588,7 @@ def load_escalation_config(config_dir: Path) -> EscalationConfig:
     """Load `config_dir/escalation.yaml`; raise `ConfigError` listing every problem."""
     path = config_dir / FILE_NAME
     if not path.is_file():
-        raise ConfigError([Problem(str(path), None, "file is missing")])
+        raise ConfigError([Problem(str(path), None, explain("common.file_missing"))])
     cfg, problems = _load(path)
     if cfg is None:
         raise ConfigError(problems)

@@ -23,6 +23,7 @@ import redis.asyncio as aioredis
 
 import bot.screening
 import bot.yamlio
+from bot.checker_messages import use_config_dir
 from bot.screening import Screener
 from bot.screening.config import FILES as SCREENER_FILES
 from bot.store.keys import Keys
@@ -117,6 +118,15 @@ def _yaml_parsed_once() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(bot.yamlio, "_yaml", lambda: _ParsedOnce(real, parsed))
         yield
+
+
+@pytest.fixture(autouse=True)
+def _default_checker_catalog() -> Iterator[None]:
+    """The checker's message catalog is read from the config dir a LiveConfig or `dialogs
+    check --config` last named (a process-wide choice): each test starts from the default, so a
+    catalog one test broke in its own copy of config/ never words another test's problems."""
+    yield
+    use_config_dir(None)
 
 
 @pytest.fixture(autouse=True)

@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.channels.base import EventKind
 from bot.channels.local import LocalSender, local_event
+from bot.checker_messages import explain
 from bot.settings import Settings
 from bot.yamlio import ConfigError
 
@@ -97,7 +98,7 @@ def run_chat(args: argparse.Namespace) -> int:
         with contextlib.suppress(KeyboardInterrupt):
             return asyncio.run(_chat(settings))
     except ConfigError as exc:
-        print("The configuration has problems:", file=sys.stderr)
+        print(explain("cli.chat_refused"), file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2

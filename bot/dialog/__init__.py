@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.checker_messages import catalog_problems
 from bot.config import ServiceConfig, check_service_config, load_service_config
 from bot.dialog.checks import check_script
 from bot.dialog.engine import DialogEngine, DialogState
@@ -65,9 +66,12 @@ def screener_problems(config_dir: Path) -> list[Problem]:
 
 def check_dialogs(dialogs_dir: Path, config_dir: Path) -> list[Problem]:
     """Every problem in the scripts and in the config they use (hotlines, service hours,
-    messages, referral directory, screener concepts, escalation timers and texts)."""
-    problems = list(check_service_config(config_dir))
-    service = None if problems else load_service_config(config_dir)
+    messages, referral directory, screener concepts, escalation timers and texts), after any
+    problem of the checker's own message catalog (config/checker_messages.yaml)."""
+    problems = catalog_problems()  # first: it also takes up an edited catalog
+    service_problems = check_service_config(config_dir)
+    service = None if service_problems else load_service_config(config_dir)
+    problems += service_problems
     referrals, referral_problems = parse_referrals(config_dir / "referrals.yaml")
     problems += referral_problems
     problems += screener_problems(config_dir)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
+from bot.checker_messages import explain
 from bot.config import ServiceConfig
 from bot.dialog.referrals import FACTOR_IDS, LABEL_LIMIT, ReferralDirectory
 from bot.dialog.render import KNOWN, PLACEHOLDER, Renderer
@@ -66,14 +67,18 @@ def _where_entry(script: Script, name: str, fallback: str) -> tuple[str, int | N
 
 def _check_entries(script: Script, dialogs_dir: str) -> list[Problem]:
     out: list[Problem] = []
-    for name, meaning in ENTRIES.items():
+    for name in ENTRIES:
         if name not in script.entries:
             out.append(
                 problem(
                     Rule.MISSING_ENTRY,
                     dialogs_dir,
                     None,
-                    f"entry '{name}' is missing: add `{name}: <step>` under `entries:` ({meaning})",
+                    explain(
+                        "dialog.missing_entry",
+                        name=name,
+                        meaning=explain(f"dialog.entry_meaning.{name}"),
+                    ),
                 )
             )
     return out
@@ -90,7 +95,11 @@ def _check_targets(script: Script) -> list[Problem]:
                     Rule.MISSING_STEP,
                     file,
                     line,
-                    f"entry '{name}' points at missing step '{target}'",
+                    explain(
+                        "dialog.points_at_missing_step",
+                        where=explain("dialog.where.entry", name=name),
+                        target=target,
+                    ),
                 )
             )
     for intent in script.intents:
@@ -100,7 +109,11 @@ def _check_targets(script: Script) -> list[Problem]:
                     Rule.MISSING_STEP,
                     intent.file,
                     intent.line,
-                    f"intent '{intent.id}' points at missing step '{intent.next}'",
+                    explain(
+                        "dialog.points_at_missing_step",
+                        where=explain("dialog.where.intent", name=intent.id),
+                        target=intent.next,
+                    ),
                 )
             )
     for step in steps.values():
@@ -113,7 +126,11 @@ def _check_targets(script: Script) -> list[Problem]:
                         Rule.MISSING_STEP,
                         step.file,
                         line,
-                        f"step '{step.id}' points at missing step '{target}'",
+                        explain(
+                            "dialog.points_at_missing_step",
+                            where=explain("dialog.where.step", step=step.id),
+                            target=target,
+                        ),
                     )
                 )
         if isinstance(step, BranchStep):
@@ -125,7 +142,7 @@ def _check_targets(script: Script) -> list[Problem]:
                                 Rule.MISSING_STEP,
                                 step.file,
                                 case.line,
-                                f"step '{step.id}': `visited:` names missing step '{name}'",
+                                explain("dialog.visited_missing_step", step=step.id, target=name),
                             )
                         )
     return out
@@ -153,7 +170,7 @@ def _check_reachable(script: Script) -> list[Problem]:
             Rule.UNREACHABLE_STEP,
             step.file,
             step.line,
-            f"step '{step.id}' is never reached (no entry, intent or step leads to it)",
+            explain("dialog.unreachable", step=step.id),
         )
         for step in steps.values()
         if step.id not in seen
@@ -186,8 +203,11 @@ def _check_loops(script: Script) -> list[Problem]:
                                 Rule.LOOP_WITHOUT_WAIT,
                                 first.file,
                                 first.line,
-                                f"step '{first.id}' loops back to itself without waiting for "
-                                f"the person: {' → '.join([*cycle, target])}",
+                                explain(
+                                    "dialog.loop_without_wait",
+                                    step=first.id,
+                                    path=" → ".join([*cycle, target]),
+                                ),
                             )
                         )
                 elif state.get(target) is None:
@@ -250,8 +270,13 @@ def _check_message_counts(script: Script) -> list[Problem]:
                     Rule.LINE_TOO_MANY_MESSAGES,
                     step.file,
                     step.line,
-                    f"step '{sid}' can send {max(n, extra)} messages in one turn "
-                    f"({' → '.join(path)}); LINE allows {MAX_MESSAGES}",
+                    explain(
+                        "dialog.too_many_messages",
+                        step=sid,
+                        count=max(n, extra),
+                        path=" → ".join(path),
+                        limit=MAX_MESSAGES,
+                    ),
                 )
             )
     return out
@@ -271,7 +296,9 @@ def _check_choices(script: Script, referrals: ReferralDirectory | None) -> list[
                     Rule.LINE_TOO_MANY_CHOICES,
                     step.file,
                     step.line,
-                    f"step '{step.id}' has {total} choices; LINE allows {MAX_CHOICES}",
+                    explain(
+                        "dialog.too_many_choices", step=step.id, count=total, limit=MAX_CHOICES
+                    ),
                 )
             )
         labels: set[str] = set()
@@ -282,8 +309,13 @@ def _check_choices(script: Script, referrals: ReferralDirectory | None) -> list[
                         Rule.LINE_LABEL_TOO_LONG,
                         step.file,
                         choice.line,
-                        f"step '{step.id}': choice label '{choice.label}' has "
-                        f"{len(choice.label)} characters; LINE allows {LABEL_LIMIT}",
+                        explain(
+                            "dialog.choice_label_too_long",
+                            step=step.id,
+                            label=choice.label,
+                            length=len(choice.label),
+                            limit=LABEL_LIMIT,
+                        ),
                     )
                 )
             if choice.label in labels:
@@ -292,7 +324,7 @@ def _check_choices(script: Script, referrals: ReferralDirectory | None) -> list[
                         Rule.DUPLICATE_ID,
                         step.file,
                         choice.line,
-                        f"step '{step.id}': two choices are labelled '{choice.label}'",
+                        explain("dialog.duplicate_choice_label", step=step.id, label=choice.label),
                     )
                 )
             labels.add(choice.label)
@@ -303,8 +335,12 @@ def _check_choices(script: Script, referrals: ReferralDirectory | None) -> list[
                         Rule.LINE_DATA_TOO_LONG,
                         step.file,
                         choice.line,
-                        f"step '{step.id}': the button data is {utf16_len(data)} long; "
-                        f"LINE allows {MAX_DATA} (shorten the step id or the label)",
+                        explain(
+                            "dialog.button_data_too_long",
+                            step=step.id,
+                            length=utf16_len(data),
+                            limit=MAX_DATA,
+                        ),
                     )
                 )
         if isinstance(step, ReferStep) and referrals is not None:
@@ -315,8 +351,12 @@ def _check_choices(script: Script, referrals: ReferralDirectory | None) -> list[
                             Rule.DUPLICATE_ID,
                             step.file,
                             step.line,
-                            f"step '{step.id}': a choice has the same label as referral "
-                            f"category '{category.id}' ('{category.label}')",
+                            explain(
+                                "dialog.choice_same_as_category",
+                                step=step.id,
+                                category=category.id,
+                                label=category.label,
+                            ),
                         )
                     )
     return out
@@ -339,10 +379,12 @@ def _check_texts(script: Script, service: ServiceConfig | None) -> list[Problem]
                             Rule.UNKNOWN_PLACEHOLDER,
                             step.file,
                             line,
-                            f"step '{step.id}' uses unknown placeholder "
-                            f"{{{name}{':' + arg if arg else ''}}} (known: "
-                            + ", ".join("{" + k + "}" for k in sorted(KNOWN - {"hotline"}))
-                            + ", {hotline:<id>})",
+                            explain(
+                                "dialog.unknown_placeholder",
+                                step=step.id,
+                                placeholder=f"{{{name}{':' + arg if arg else ''}}}",
+                                known=["{" + k + "}" for k in sorted(KNOWN - {"hotline"})],
+                            ),
                         )
                     )
                 elif name == "hotline" and service is not None and arg not in service.hotlines:
@@ -351,8 +393,12 @@ def _check_texts(script: Script, service: ServiceConfig | None) -> list[Problem]
                             Rule.UNKNOWN_HOTLINE,
                             step.file,
                             line,
-                            f"step '{step.id}' names hotline '{arg}', which is not in "
-                            f"config/hotlines.yaml (known: {', '.join(service.hotlines)})",
+                            explain(
+                                "dialog.unknown_hotline",
+                                step=step.id,
+                                hotline=arg,
+                                known=list(service.hotlines),
+                            ),
                         )
                     )
             if renderer is not None:
@@ -363,8 +409,9 @@ def _check_texts(script: Script, service: ServiceConfig | None) -> list[Problem]
                             Rule.LINE_TEXT_TOO_LONG,
                             step.file,
                             line,
-                            f"step '{step.id}': a message can reach {size} characters; "
-                            f"LINE allows {MAX_TEXT}",
+                            explain(
+                                "dialog.text_too_long", step=step.id, length=size, limit=MAX_TEXT
+                            ),
                         )
                     )
     for name, allowed in TEXTS.items():
@@ -374,7 +421,7 @@ def _check_texts(script: Script, service: ServiceConfig | None) -> list[Problem]
                     Rule.MISSING_TEXT,
                     script.files[0] if script.files else "dialogs",
                     None,
-                    f"text '{name}' is missing under `texts:`",
+                    explain("dialog.missing_text", name=name),
                 )
             )
             continue
@@ -386,8 +433,16 @@ def _check_texts(script: Script, service: ServiceConfig | None) -> list[Problem]
                         Rule.UNKNOWN_PLACEHOLDER,
                         file,
                         line,
-                        f"text '{name}' uses {{{ph}}}; it may use "
-                        + (", ".join("{" + a + "}" for a in sorted(allowed)) or "none"),
+                        explain(
+                            "dialog.text_placeholder",
+                            name=name,
+                            placeholder=f"{{{ph}}}",
+                            allowed=["{" + a + "}" for a in sorted(allowed)],
+                        )
+                        if allowed
+                        else explain(
+                            "dialog.text_placeholder_none", name=name, placeholder=f"{{{ph}}}"
+                        ),
                     )
                 )
     return out
@@ -409,7 +464,7 @@ def _check_references(
                         Rule.UNKNOWN_FACTOR,
                         known.file,
                         known.line,
-                        f"topic '{known.id}' names unknown factor '{factor}'",
+                        explain("dialog.topic_unknown_factor", topic=known.id, factor=factor),
                     )
                 )
 
@@ -421,8 +476,12 @@ def _check_references(
                     Rule.UNKNOWN_TOPIC,
                     step.file,
                     line,
-                    f"step '{step.id}' sets topic '{topic}', which is not under "
-                    f"`topics:` (known: {', '.join(script.topics)})",
+                    explain(
+                        "dialog.sets_unknown_topic",
+                        step=step.id,
+                        topic=topic,
+                        known=list(script.topics),
+                    ),
                 )
             )
 
@@ -440,8 +499,7 @@ def _check_references(
                             Rule.UNKNOWN_CATEGORY,
                             step.file,
                             step.line,
-                            f"step '{step.id}' names referral category '{cid}', which is "
-                            "not in config/referrals.yaml",
+                            explain("dialog.unknown_category", step=step.id, category=cid),
                         )
                     )
         if isinstance(step, BranchStep):
@@ -454,7 +512,7 @@ def _check_references(
                                 Rule.UNKNOWN_FACTOR,
                                 step.file,
                                 case.line,
-                                f"step '{step.id}' tests unknown factor '{factor}'",
+                                explain("dialog.tests_unknown_factor", step=step.id, factor=factor),
                             )
                         )
                 for name in when.collected:
@@ -464,8 +522,7 @@ def _check_references(
                                 Rule.UNKNOWN_COLLECT,
                                 step.file,
                                 case.line,
-                                f"step '{step.id}' tests `collected: {name}`, but no "
-                                "collect step stores that name",
+                                explain("dialog.unknown_collect", step=step.id, name=name),
                             )
                         )
                 topic = when.vars.get("topic")
@@ -475,7 +532,7 @@ def _check_references(
                             Rule.UNKNOWN_TOPIC,
                             step.file,
                             case.line,
-                            f"step '{step.id}' tests topic '{topic}', which is not under `topics:`",
+                            explain("dialog.tests_unknown_topic", step=step.id, topic=topic),
                         )
                     )
     return out
@@ -520,7 +577,7 @@ def _check_crisis(script: Script, service: ServiceConfig | None) -> list[Problem
                         Rule.CRISIS_WITHOUT_HOTLINE,
                         file,
                         line,
-                        f"entry '{name}': a path from step '{start}' sends no message",
+                        explain("dialog.crisis_path_silent", entry=name, start=start),
                     )
                 )
                 continue
@@ -536,9 +593,7 @@ def _check_crisis(script: Script, service: ServiceConfig | None) -> list[Problem
                             Rule.CRISIS_WITHOUT_HOTLINE,
                             step.file,
                             step.line,
-                            f"step '{step.id}' starts the '{name}' answer but its first "
-                            "message has no 24-hour hotline ({hotlines}, {first_hotline} or "
-                            "{hotline:<id>} of an always-open hotline)",
+                            explain("dialog.crisis_without_hotline", step=step.id, entry=name),
                         )
                     )
                 if name in EMERGENCY_ENTRIES and "emergency" not in found:
@@ -547,8 +602,7 @@ def _check_crisis(script: Script, service: ServiceConfig | None) -> list[Problem
                             Rule.CRISIS_WITHOUT_HOTLINE,
                             step.file,
                             step.line,
-                            f"step '{step.id}' starts the '{name}' answer but its first "
-                            "message does not name the emergency numbers ({emergency})",
+                            explain("dialog.crisis_without_emergency", step=step.id, entry=name),
                         )
                     )
     return out

@@ -9,13 +9,14 @@ phone numbers and hours. Municipalities fill in their local offices under `munic
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from bot.checker_messages import explain
 from bot.dialog.rules import Rule, problem
 from bot.dialog.text import utf16_len
 from bot.yamlio import ConfigError, Problem, line_of, load_file
@@ -176,26 +177,38 @@ def _strings(value: Any) -> tuple[str, ...] | None:
 
 
 def _entries(
-    data: Any, section: str, noun: str, needs: str, file: str, problems: list[Problem]
+    data: Any, section: str, needs: Callable[[str], str], file: str, problems: list[Problem]
 ) -> Iterator[tuple[str, dict[Any, Any], int | None]]:
     """The `section:` mapping's entries as (id, fields, line), after reporting a section that
-    is not a mapping, an id that is not a-z/0-9/_ and an entry that is not a mapping."""
+    is not a mapping, an id that is not a-z/0-9/_ and an entry that is not a mapping (`needs`
+    says, for an entry's name, what such an entry needs)."""
     if not isinstance(data, dict):
         problems.append(
-            problem(Rule.REFERRAL, file, line_of(data), f"`{section}:` must list {section} by id")
+            problem(
+                Rule.REFERRAL,
+                file,
+                line_of(data),
+                explain("referrals.section_by_id", section=section),
+            )
         )
         return
     for key, entry in data.items():
         line = line_of(data, key)
         eid = str(key)
+        where = _where(section, eid)
         if not _ID.match(eid):
             problems.append(
-                problem(Rule.BAD_ID, file, line, f"{noun} id '{eid}': use a-z, 0-9 and _")
+                problem(Rule.BAD_ID, file, line, explain("referrals.bad_id", where=where))
             )
         if not isinstance(entry, dict):
-            problems.append(problem(Rule.REFERRAL, file, line, f"{noun} '{eid}' needs {needs}"))
+            problems.append(problem(Rule.REFERRAL, file, line, needs(where)))
             continue
         yield eid, entry, line
+
+
+def _where(section: str, eid: object) -> str:
+    """How a problem names an entry of a section (`services:` の「houterasu」)."""
+    return explain("referrals.where", section=section, id=eid)
 
 
 def _unknown_fields(
@@ -212,7 +225,7 @@ def _unknown_fields(
                 Rule.UNKNOWN_FIELD,
                 file,
                 line_of(entry, extra) or line,
-                f"{where}: unknown field '{extra}' (known: {', '.join(sorted(known))})",
+                f"{where}: " + explain("common.unknown_field", field=extra, allowed=sorted(known)),
             )
         )
 
@@ -220,13 +233,23 @@ def _unknown_fields(
 def _parse_services(data: Any, file: str, problems: list[Problem]) -> dict[str, Service]:
     services: dict[str, Service] = {}
     for sid, entry, line in _entries(
-        data, "services", "service", "name, what and a contact", file, problems
+        data,
+        "services",
+        lambda where: explain("referrals.service_shape", where=where),
+        file,
+        problems,
     ):
-        _unknown_fields(entry, SERVICE_FIELDS, f"service '{sid}'", line, file, problems)
+        where = _where("services", sid)
+        _unknown_fields(entry, SERVICE_FIELDS, where, line, file, problems)
         for required in ("name", "what"):
             if not _str(entry.get(required)):
                 problems.append(
-                    problem(Rule.REFERRAL, file, line, f"service '{sid}' has no {required}")
+                    problem(
+                        Rule.REFERRAL,
+                        file,
+                        line,
+                        explain("referrals.service_field_missing", where=where, field=required),
+                    )
                 )
         phone = _str(entry.get("phone"))
         if phone and not _PHONE.match(phone):
@@ -235,7 +258,7 @@ def _parse_services(data: Any, file: str, problems: list[Problem]) -> dict[str, 
                     Rule.REFERRAL,
                     file,
                     line_of(entry, "phone") or line,
-                    f"service '{sid}': '{phone}' does not look like a phone number",
+                    explain("referrals.bad_phone", where=where, phone=phone),
                 )
             )
         if not phone and not _str(entry.get("how")):
@@ -244,8 +267,7 @@ def _parse_services(data: Any, file: str, problems: list[Problem]) -> dict[str, 
                     Rule.REFERRAL,
                     file,
                     line,
-                    f"service '{sid}' needs a phone (national number) or how (how to find "
-                    "the local office)",
+                    explain("referrals.service_without_contact", where=where),
                 )
             )
         verified = _str(entry.get("last_verified"))
@@ -257,8 +279,7 @@ def _parse_services(data: Any, file: str, problems: list[Problem]) -> dict[str, 
                     Rule.REFERRAL,
                     file,
                     line_of(entry, "last_verified") or line,
-                    f"service '{sid}': last_verified must be the date it was last checked, "
-                    "like 2026-11-01",
+                    explain("referrals.bad_last_verified", where=where),
                 )
             )
         services[sid] = Service(
@@ -284,20 +305,37 @@ def _parse_categories(
     categories: dict[str, Category] = {}
     labels: dict[str, str] = {}
     for cid, entry, line in _entries(
-        data, "categories", "category", "label, factors, services", file, problems
+        data,
+        "categories",
+        lambda where: explain("referrals.category_shape", where=where),
+        file,
+        problems,
     ):
-        _unknown_fields(entry, CATEGORY_FIELDS, f"category '{cid}'", line, file, problems)
+        where = _where("categories", cid)
+        _unknown_fields(entry, CATEGORY_FIELDS, where, line, file, problems)
         label = _str(entry.get("label"))
         if not label:
-            problems.append(problem(Rule.REFERRAL, file, line, f"category '{cid}' has no label"))
+            problems.append(
+                problem(
+                    Rule.REFERRAL,
+                    file,
+                    line,
+                    explain("referrals.category_without_label", where=where),
+                )
+            )
         elif len(label) > LABEL_LIMIT:
             problems.append(
                 problem(
                     Rule.LINE_LABEL_TOO_LONG,
                     file,
                     line_of(entry, "label") or line,
-                    f"category '{cid}': label '{label}' has {len(label)} characters; "
-                    f"LINE buttons allow {LABEL_LIMIT}",
+                    explain(
+                        "referrals.label_too_long",
+                        where=where,
+                        label=label,
+                        length=len(label),
+                        limit=LABEL_LIMIT,
+                    ),
                 )
             )
         if label in labels:
@@ -306,14 +344,16 @@ def _parse_categories(
                     Rule.DUPLICATE_ID,
                     file,
                     line_of(entry, "label") or line,
-                    f"category '{cid}' has the same label as '{labels[label]}'",
+                    explain("referrals.duplicate_label", where=where, other=labels[label]),
                 )
             )
         labels[label] = cid
         factors = _strings(entry.get("factors") or [])
         if factors is None:
             problems.append(
-                problem(Rule.BAD_VALUE, file, line, f"category '{cid}': factors must be a list")
+                problem(
+                    Rule.BAD_VALUE, file, line, explain("referrals.factors_not_list", where=where)
+                )
             )
             factors = ()
         for factor in factors:
@@ -323,13 +363,18 @@ def _parse_categories(
                         Rule.UNKNOWN_FACTOR,
                         file,
                         line_of(entry, "factors") or line,
-                        f"category '{cid}': unknown factor '{factor}' (see shared/data/FACTORS.md)",
+                        explain("referrals.unknown_factor", where=where, factor=factor),
                     )
                 )
         sids = _strings(entry.get("services"))
         if not sids:
             problems.append(
-                problem(Rule.REFERRAL, file, line, f"category '{cid}' lists no services")
+                problem(
+                    Rule.REFERRAL,
+                    file,
+                    line,
+                    explain("referrals.category_without_services", where=where),
+                )
             )
             sids = ()
         for sid in sids:
@@ -339,7 +384,7 @@ def _parse_categories(
                         Rule.REFERRAL,
                         file,
                         line_of(entry, "services") or line,
-                        f"category '{cid}' names service '{sid}', which is not in services",
+                        explain("referrals.unknown_service", where=where, service=sid),
                     )
                 )
         categories[cid] = Category(cid, label, factors, tuple(s for s in sids if s in services))
@@ -350,14 +395,24 @@ def _parse_display(data: Any, file: str, problems: list[Problem]) -> dict[str, s
     display: dict[str, str] = {}
     if not isinstance(data, dict):
         problems.append(
-            problem(Rule.REFERRAL, file, line_of(data), "`display:` must hold the text templates")
+            problem(
+                Rule.REFERRAL,
+                file,
+                line_of(data),
+                explain("referrals.display_shape", names=list(DISPLAY_FIELDS)),
+            )
         )
         return display
     for name, allowed in DISPLAY_FIELDS.items():
         text = data.get(name)
         if not isinstance(text, str) or not text.strip():
             problems.append(
-                problem(Rule.MISSING_TEXT, file, line_of(data), f"display.{name} is missing")
+                problem(
+                    Rule.MISSING_TEXT,
+                    file,
+                    line_of(data),
+                    explain("referrals.display_missing", name=name),
+                )
             )
             continue
         for ph in _PLACEHOLDER.findall(text):
@@ -367,14 +422,23 @@ def _parse_display(data: Any, file: str, problems: list[Problem]) -> dict[str, s
                         Rule.UNKNOWN_PLACEHOLDER,
                         file,
                         line_of(data, name),
-                        f"display.{name} uses {{{ph}}}; it may use "
-                        + ", ".join("{" + a + "}" for a in sorted(allowed)),
+                        explain(
+                            "referrals.display_placeholder",
+                            name=name,
+                            placeholder=f"{{{ph}}}",
+                            allowed=["{" + a + "}" for a in sorted(allowed)],
+                        ),
                     )
                 )
         display[name] = str(text)
     for extra in sorted(set(map(str, data)) - set(DISPLAY_FIELDS)):
         problems.append(
-            problem(Rule.UNKNOWN_FIELD, file, line_of(data, extra), f"display: unknown '{extra}'")
+            problem(
+                Rule.UNKNOWN_FIELD,
+                file,
+                line_of(data, extra),
+                explain("referrals.display_unknown", name=extra, known=list(DISPLAY_FIELDS)),
+            )
         )
     return display
 
@@ -386,7 +450,7 @@ def _parse_municipality(
         return "", {}
     if not isinstance(data, dict):
         problems.append(
-            problem(Rule.REFERRAL, file, line_of(data), "`municipality:` needs name and services")
+            problem(Rule.REFERRAL, file, line_of(data), explain("referrals.municipality_shape"))
         )
         return "", {}
     local: dict[str, LocalOffice] = {}
@@ -397,7 +461,7 @@ def _parse_municipality(
                 Rule.REFERRAL,
                 file,
                 line_of(data, "services"),
-                "municipality.services must list local offices by service id",
+                explain("referrals.municipality_services_shape"),
             )
         )
         offices = {}
@@ -409,7 +473,7 @@ def _parse_municipality(
                     Rule.REFERRAL,
                     file,
                     line,
-                    f"municipality names service '{sid}', which is not in services",
+                    explain("referrals.municipality_unknown_service", service=sid),
                 )
             )
             continue
@@ -418,11 +482,15 @@ def _parse_municipality(
         if not isinstance(entry, dict):
             problems.append(
                 problem(
-                    Rule.REFERRAL, file, line, f"municipality '{sid}': give phone, hours, place"
+                    Rule.REFERRAL,
+                    file,
+                    line,
+                    explain("referrals.municipality_entry_shape", service=sid),
                 )
             )
             continue
-        _unknown_fields(entry, LOCAL_FIELDS, f"municipality '{sid}'", line, file, problems)
+        where = _where("municipality", sid)
+        _unknown_fields(entry, LOCAL_FIELDS, where, line, file, problems)
         phone = _str(entry.get("phone"))
         if phone and not _PHONE.match(phone):
             problems.append(
@@ -430,7 +498,7 @@ def _parse_municipality(
                     Rule.REFERRAL,
                     file,
                     line_of(entry, "phone") or line,
-                    f"municipality '{sid}': '{phone}' does not look like a phone number",
+                    explain("referrals.bad_phone", where=where, phone=phone),
                 )
             )
         local[str(sid)] = LocalOffice(phone, _str(entry.get("hours")), _str(entry.get("place")))
@@ -452,14 +520,12 @@ def check_referrals(config_dir: Path) -> list[Problem]:
 def parse_referrals(path: Path) -> tuple[ReferralDirectory | None, list[Problem]]:
     file = str(path)
     if not path.is_file():
-        return None, [problem(Rule.REFERRAL, file, None, "file is missing")]
+        return None, [problem(Rule.REFERRAL, file, None, explain("common.file_missing"))]
     data, problems = load_file(path)
     if problems:
         return None, problems
     if not isinstance(data, dict):
-        return None, [
-            problem(Rule.FILE_SHAPE, file, 1, "expected display, categories and services sections")
-        ]
+        return None, [problem(Rule.FILE_SHAPE, file, 1, explain("referrals.file_shape"))]
     for extra in sorted(
         set(map(str, data)) - {"display", "categories", "services", "municipality"}
     ):
@@ -468,7 +534,11 @@ def parse_referrals(path: Path) -> tuple[ReferralDirectory | None, list[Problem]
                 Rule.UNKNOWN_SECTION,
                 file,
                 line_of(data, extra),
-                f"unknown section '{extra}' (known: categories, display, municipality, services)",
+                explain(
+                    "common.unknown_section",
+                    name=extra,
+                    known=["categories", "display", "municipality", "services"],
+                ),
             )
         )
     services = _parse_services(data.get("services"), file, problems)
@@ -492,7 +562,12 @@ def parse_referrals(path: Path) -> tuple[ReferralDirectory | None, list[Problem]
                         Rule.LINE_TEXT_TOO_LONG,
                         file,
                         line_of(data["categories"], category.id),
-                        f"category '{category.id}' renders {size} characters; LINE allows 5000",
+                        explain(
+                            "referrals.category_too_long",
+                            where=_where("categories", category.id),
+                            length=size,
+                            limit=5000,
+                        ),
                     )
                 )
     return directory, problems

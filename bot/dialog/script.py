@@ -14,6 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from bot.checker_messages import explain
 from bot.dialog.rules import Rule, problem
 from bot.dialog.steps import BACK, STEP_ID, Reader, Step, step_from_yaml
 from bot.yamlio import Problem, line_of, load_file, yaml_files
@@ -21,27 +22,27 @@ from bot.yamlio import Problem, line_of, load_file, yaml_files
 SECTIONS = ("description", "steps", "entries", "intents", "topics", "texts")
 
 # Where the service enters the scripts. The engine picks one of these for events and moments
-# that are not an answer to a question (see docs/dialogs.md).
-ENTRIES: Mapping[str, str] = MappingProxyType(
-    {
-        "first_contact": "someone new: what this is, consent in one tap",
-        "follow_again": "someone who knows us added or unblocked the account again",
-        "start": "a new conversation of someone who already agreed",
-        "welcome_back": "the first message after the conversation went idle",
-        "media": "a sticker, image or other message without words",
-        "lost": "the answer belongs to a step that no longer exists (after a reload)",
-        "crisis_high": "screening rose to high: hotlines first",
-        "crisis_imminent": "screening rose to imminent: 119/110 and hotlines first",
-        "crisis_again": "another crisis message after the crisis answer was given",
-        "crisis_claimed": "risk rose while a counselor holds the case",
-        "case_claimed": "a counselor took the case",
-        "case_closed": "the counselor closed the case",
-        "case_handed_back": "the counselor handed the person back to the bot",
-        "case_queued": "the case was queued: tell the person their place and the rough wait",
-        "case_reminder": "the person is still waiting for a counselor",
-        "case_hours_open": "counselors' hours began and the person asked to be told",
-        "followup_due": "the agreed check-in (その後いかがですか)",
-    }
+# that are not an answer to a question. What each one is for is told to admins by the
+# checker's messages `dialog.entry_meaning.<name>` (config/checker_messages.yaml) and in
+# docs/dialogs.md.
+ENTRIES: tuple[str, ...] = (
+    "first_contact",
+    "follow_again",
+    "start",
+    "welcome_back",
+    "media",
+    "lost",
+    "crisis_high",
+    "crisis_imminent",
+    "crisis_again",
+    "crisis_claimed",
+    "case_claimed",
+    "case_closed",
+    "case_handed_back",
+    "case_queued",
+    "case_reminder",
+    "case_hours_open",
+    "followup_due",
 )
 SYSTEM_ENTRIES = frozenset(
     {
@@ -113,7 +114,7 @@ class Script:
 
 
 def _first_seen(
-    kind: str,
+    where: str,
     name: str,
     seen: dict[str, tuple[str, int | None]],
     file: str,
@@ -121,13 +122,13 @@ def _first_seen(
     problems: list[Problem],
 ) -> bool:
     if name in seen:
-        where = seen[name]
+        first = seen[name]
         problems.append(
             problem(
                 Rule.DUPLICATE_ID,
                 file,
                 line,
-                f"{kind} '{name}' is defined twice (first at {where[0]}:{where[1]})",
+                explain("dialog.defined_twice", what=where, first=f"{first[0]}:{first[1]}"),
             )
         )
         return False
@@ -151,7 +152,9 @@ def read_script(dialogs_dir: Path) -> tuple[Script, list[Problem]]:
     files: list[str] = []
     broken: set[str] = set()
     if not dialogs_dir.is_dir():
-        problems.append(problem(Rule.FILE_SHAPE, str(dialogs_dir), None, "no such directory"))
+        problems.append(
+            problem(Rule.FILE_SHAPE, str(dialogs_dir), None, explain("dialog.no_directory"))
+        )
     for path in yaml_files(dialogs_dir) if dialogs_dir.is_dir() else ():
         file = str(path)
         files.append(file)
@@ -165,7 +168,9 @@ def read_script(dialogs_dir: Path) -> tuple[Script, list[Problem]]:
             continue
         if not isinstance(data, dict):
             problems.append(
-                problem(Rule.FILE_SHAPE, file, 1, f"expected sections: {', '.join(SECTIONS)}")
+                problem(
+                    Rule.FILE_SHAPE, file, 1, explain("dialog.file_not_sections", sections=SECTIONS)
+                )
             )
             continue
         for key in data:
@@ -175,7 +180,7 @@ def read_script(dialogs_dir: Path) -> tuple[Script, list[Problem]]:
                         Rule.UNKNOWN_SECTION,
                         file,
                         line_of(data, key),
-                        f"unknown section '{key}' (known: {', '.join(SECTIONS)})",
+                        explain("common.unknown_section", name=key, known=SECTIONS),
                     )
                 )
         _read_steps(data.get("steps"), data, file, steps, step_seen, problems)
@@ -185,7 +190,9 @@ def read_script(dialogs_dir: Path) -> tuple[Script, list[Problem]]:
         _read_topics(data.get("topics"), data, file, topics, topic_seen, problems)
         _read_texts(data.get("texts"), data, file, texts, text_seen, problems)
     if not files and dialogs_dir.is_dir():
-        problems.append(problem(Rule.FILE_SHAPE, str(dialogs_dir), None, "no .yaml files"))
+        problems.append(
+            problem(Rule.FILE_SHAPE, str(dialogs_dir), None, explain("dialog.no_yaml_files"))
+        )
     script = Script(
         steps=MappingProxyType(steps),
         entries=MappingProxyType(entries),
@@ -205,7 +212,12 @@ def _section(node: Any, data: Any, name: str, file: str, problems: list[Problem]
         return False
     if not isinstance(node, dict):
         problems.append(
-            problem(Rule.FILE_SHAPE, file, line_of(data, name), f"`{name}:` must be a mapping")
+            problem(
+                Rule.FILE_SHAPE,
+                file,
+                line_of(data, name),
+                explain("dialog.section_not_mapping", name=name),
+            )
         )
         return False
     return True
@@ -226,7 +238,7 @@ def _read_steps(
         sid = str(sid)
         if not STEP_ID.match(sid):
             problems.append(
-                problem(Rule.BAD_ID, file, line, f"step id '{sid}': use a-z, 0-9 and _ only")
+                problem(Rule.BAD_ID, file, line, explain("dialog.bad_step_id", step=sid))
             )
             continue
         if sid == BACK:
@@ -235,11 +247,11 @@ def _read_steps(
                     Rule.BAD_ID,
                     file,
                     line,
-                    f"step id '{BACK}' is reserved (`next: {BACK}` returns to the question)",
+                    explain("dialog.reserved_back", back=BACK),
                 )
             )
             continue
-        if not _first_seen("step", sid, seen, file, line, problems):
+        if not _first_seen(explain("dialog.where.step", step=sid), sid, seen, file, line, problems):
             continue
         step = step_from_yaml(sid, body, file, line, problems)
         if step is not None:
@@ -265,14 +277,16 @@ def _read_entries(
                     Rule.UNKNOWN_ENTRY,
                     file,
                     line,
-                    f"unknown entry '{name}' (known: {', '.join(ENTRIES)})",
+                    explain("dialog.unknown_entry", name=name, known=ENTRIES),
                 )
             )
             continue
         if not isinstance(target, str) or not target.strip():
-            problems.append(problem(Rule.BAD_VALUE, file, line, f"entry '{name}' must name a step"))
+            problems.append(
+                problem(Rule.BAD_VALUE, file, line, explain("dialog.entry_needs_step", name=name))
+            )
             continue
-        if _first_seen("entry", name, seen, file, line, problems):
+        if _first_seen(explain("dialog.where.entry", name=name), name, seen, file, line, problems):
             entries[name] = target.strip()
 
 
@@ -289,9 +303,9 @@ def _read_intents(
     for iid, body in node.items():
         line = line_of(node, iid)
         iid = str(iid)
-        r = Reader(f"intent '{iid}'", body, file, line, problems)
+        r = Reader(explain("dialog.where.intent", name=iid), body, file, line, problems)
         if not isinstance(body, dict):
-            r.bad(None, "an intent needs `next:` and `exact:` and/or `contains:` phrases")
+            r.bad(None, explain("dialog.intent_shape"))
             continue
         r.unknown_fields(frozenset({"exact", "contains", "next", "note", "anytime"}))
         phrases: dict[str, tuple[str, ...]] = {}
@@ -300,16 +314,16 @@ def _read_intents(
             if isinstance(value, str):
                 value = [value]
             if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-                r.bad(key, f"`{key}:` must be a list of phrases")
+                r.bad(key, explain("dialog.phrases_not_list", key=key))
                 value = []
             phrases[key] = tuple(str(v) for v in value)
         if not phrases["exact"] and not phrases["contains"]:
-            r.bad(None, "no phrases: give `exact:` and/or `contains:`", Rule.MISSING_TEXT)
+            r.bad(None, explain("dialog.intent_without_phrases"), Rule.MISSING_TEXT)
         target = r.step_ref("next")
         if target is None:
-            r.bad(None, "`next:` is missing (the step these words lead to)", Rule.MISSING_NEXT)
+            r.bad(None, explain("dialog.intent_without_next"), Rule.MISSING_NEXT)
             continue
-        if _first_seen("intent", iid, seen, file, line, problems):
+        if _first_seen(r.where, iid, seen, file, line, problems):
             intents.append(
                 Intent(
                     iid,
@@ -336,19 +350,19 @@ def _read_topics(
     for tid, body in node.items():
         line = line_of(node, tid)
         tid = str(tid)
-        r = Reader(f"topic '{tid}'", body, file, line, problems)
+        r = Reader(explain("dialog.where.topic", name=tid), body, file, line, problems)
         if not STEP_ID.match(tid):
-            r.bad(None, "topic ids use a-z, 0-9 and _", Rule.BAD_ID)
+            r.bad(None, explain("dialog.bad_topic_id"), Rule.BAD_ID)
         if not isinstance(body, dict):
-            r.bad(None, "a topic needs `label:` (and optionally `factors:`)")
+            r.bad(None, explain("dialog.topic_shape"))
             continue
         r.unknown_fields(frozenset({"label", "factors"}))
         label = r.text("label", required=True).strip()
         factors = body.get("factors") or []
         if not isinstance(factors, list) or not all(isinstance(f, str) for f in factors):
-            r.bad("factors", "`factors:` must be a list of factor ids")
+            r.bad("factors", explain("dialog.topic_factors_not_list"))
             factors = []
-        if _first_seen("topic", tid, seen, file, line, problems):
+        if _first_seen(r.where, tid, seen, file, line, problems):
             topics[tid] = Topic(tid, label, tuple(str(f) for f in factors), file, line)
 
 
@@ -371,12 +385,14 @@ def _read_texts(
                     Rule.UNKNOWN_FIELD,
                     file,
                     line,
-                    f"unknown text '{name}' (known: {', '.join(TEXTS)})",
+                    explain("dialog.unknown_text", name=name, known=list(TEXTS)),
                 )
             )
             continue
         if not isinstance(value, str):
-            problems.append(problem(Rule.BAD_VALUE, file, line, f"text '{name}' must be text"))
+            problems.append(
+                problem(Rule.BAD_VALUE, file, line, explain("dialog.text_not_text", name=name))
+            )
             continue
-        if _first_seen("text", name, seen, file, line, problems):
+        if _first_seen(explain("dialog.where.text", name=name), name, seen, file, line, problems):
             texts[name] = str(value)

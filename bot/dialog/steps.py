@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, ClassVar
 
+from bot.checker_messages import explain
 from bot.dialog.rules import Rule, problem
 from bot.screening.types import RiskLevel
 from bot.yamlio import Problem, line_of
@@ -46,10 +47,10 @@ class Reader:
         value = self.node.get(key)
         if value is None:
             if required:
-                self.bad(None, f"`{key}:` is missing", Rule.MISSING_TEXT)
+                self.bad(None, explain("dialog.field_missing", key=key), Rule.MISSING_TEXT)
             return ""
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            self.bad(key, f"`{key}:` must be text")
+            self.bad(key, explain("dialog.field_not_text", key=key))
             return ""
         return str(value)
 
@@ -58,13 +59,13 @@ class Reader:
         value = self.node.get(key)
         if value is None or value == []:
             if required:
-                self.bad(None, f"`{key}:` needs at least one message", Rule.MISSING_TEXT)
+                self.bad(None, explain("dialog.messages_missing", key=key), Rule.MISSING_TEXT)
             return ()
         items = value if isinstance(value, list) else [value]
         out: list[str] = []
         for item in items:
             if not isinstance(item, str) or not item.strip():
-                self.bad(key, f"every message under `{key}:` must be non-empty text")
+                self.bad(key, explain("dialog.message_empty", key=key))
                 continue
             out.append(str(item).strip("\n"))
         return tuple(out)
@@ -74,14 +75,14 @@ class Reader:
         if value is None:
             return None
         if not isinstance(value, str) or not value.strip():
-            self.bad(key, f"`{key}:` must name a step")
+            self.bad(key, explain("dialog.step_name_needed", key=key))
             return None
         return str(value).strip()
 
     def flag(self, key: str, default: bool = False) -> bool:
         value = self.node.get(key, default)
         if not isinstance(value, bool):
-            self.bad(key, f"`{key}:` must be true or false")
+            self.bad(key, explain("dialog.true_or_false", key=key))
             return default
         return value
 
@@ -92,12 +93,12 @@ class Reader:
         if not isinstance(value, dict) or not all(
             isinstance(v, (str, int)) and not isinstance(v, bool) for v in value.values()
         ):
-            self.bad(key, f"`{key}:` must be name: value pairs, like {{topic: work}}")
+            self.bad(key, explain("dialog.name_value_pairs_example", key=key))
             return MappingProxyType({})
         out = {str(k): str(v) for k, v in value.items()}
         for name in out:
             if not STEP_ID.match(name):
-                self.bad(key, f"'{name}' is not a valid name (use a-z, 0-9 and _)", Rule.BAD_ID)
+                self.bad(key, explain("dialog.bad_name", name=name), Rule.BAD_ID)
         return MappingProxyType(out)
 
     def unknown_fields(self, allowed: frozenset[str]) -> None:
@@ -105,7 +106,7 @@ class Reader:
             if str(key) not in allowed:
                 self.bad(
                     str(key),
-                    f"unknown field '{key}' (this kind allows: {', '.join(sorted(allowed))})",
+                    explain("common.unknown_field", field=key, allowed=sorted(allowed)),
                     Rule.UNKNOWN_FIELD,
                 )
 
@@ -129,7 +130,7 @@ class Choice:
         if raw is None:
             return ()
         if not isinstance(raw, list):
-            reader.bad(key, f"`{key}:` must be a list of choices (- label: ...)")
+            reader.bad(key, explain("dialog.choices_not_list", key=key))
             return ()
         out: list[Choice] = []
         for index, item in enumerate(raw):
@@ -137,10 +138,14 @@ class Choice:
             if isinstance(item, str):
                 item = {"label": item}
             sub = Reader(
-                f"{reader.where}, choice {index + 1}", item, reader.file, line, reader.problems
+                explain("dialog.where.choice", where=reader.where, number=index + 1),
+                item,
+                reader.file,
+                line,
+                reader.problems,
             )
             if not isinstance(item, dict):
-                sub.bad(None, "a choice needs at least `label:`")
+                sub.bad(None, explain("dialog.choice_needs_label"))
                 continue
             sub.unknown_fields(cls.FIELDS)
             label = sub.text("label", required=True).strip()
@@ -285,7 +290,7 @@ class CollectStep(WaitingStep):
     def from_yaml(cls, sid: str, r: Reader) -> CollectStep:
         name = r.text("collect", required=True).strip()
         if name and not STEP_ID.match(name):
-            r.bad("collect", f"'{name}' is not a valid name (use a-z, 0-9 and _)", Rule.BAD_ID)
+            r.bad("collect", explain("dialog.bad_name", name=name), Rule.BAD_ID)
         return cls(
             id=sid,
             file=r.file,
@@ -318,7 +323,7 @@ class ReferStep(WaitingStep):
     def from_yaml(cls, sid: str, r: Reader) -> ReferStep:
         cats = r.node.get("categories") or []
         if not isinstance(cats, list) or not all(isinstance(c, str) for c in cats):
-            r.bad("categories", "`categories:` must be a list of category ids")
+            r.bad("categories", explain("dialog.categories_not_list"))
             cats = []
         return cls(
             id=sid,
@@ -361,27 +366,31 @@ class BranchStep(Step):
         raw = r.node.get("branch")
         cases: list[Case] = []
         if not isinstance(raw, list):
-            r.bad("branch", "`branch:` must be a list of cases (- when: {...}, next: step)")
+            r.bad("branch", explain("dialog.branch_not_list"))
             raw = []
         for index, item in enumerate(raw):
             line = line_of(raw, index) or r.line
-            sub = Reader(f"step '{sid}', case {index + 1}", item, r.file, line, r.problems)
+            sub = Reader(
+                explain("dialog.where.case", where=r.where, number=index + 1),
+                item,
+                r.file,
+                line,
+                r.problems,
+            )
             if not isinstance(item, dict):
-                sub.bad(None, "a case needs `when:` and `next:`")
+                sub.bad(None, explain("dialog.case_needs_when_next"))
                 continue
             sub.unknown_fields(frozenset({"when", "next"}))
             target = sub.step_ref("next")
             if target is None:
-                sub.bad(None, "the case has no `next:`", Rule.MISSING_NEXT)
+                sub.bad(None, explain("dialog.case_without_next"), Rule.MISSING_NEXT)
                 continue
             cases.append(Case(Condition.from_yaml(sub, item.get("when")), target, line))
         otherwise = r.step_ref("otherwise")
         if otherwise is None:
-            r.bad(
-                None, "`otherwise:` is missing (where to go when no case holds)", Rule.MISSING_NEXT
-            )
+            r.bad(None, explain("dialog.otherwise_missing"), Rule.MISSING_NEXT)
         if r.node.get("next") is not None:
-            r.bad("next", "a branch uses `otherwise:` instead of `next:`", Rule.UNKNOWN_FIELD)
+            r.bad("next", explain("dialog.branch_uses_otherwise"), Rule.UNKNOWN_FIELD)
         return cls(id=sid, file=r.file, line=r.line, cases=tuple(cases), otherwise=otherwise)
 
     def targets(self) -> list[tuple[str, int | None]]:
@@ -410,17 +419,16 @@ class EscalateStep(Step):
     def from_yaml(cls, sid: str, r: Reader) -> EscalateStep:
         reason = r.text("escalate", required=True).strip()
         if reason and reason not in ESCALATION_REASONS:
-            r.bad("escalate", f"reason '{reason}' is not one of {', '.join(ESCALATION_REASONS)}")
+            r.bad(
+                "escalate",
+                explain("dialog.bad_escalation_reason", reason=reason, allowed=ESCALATION_REASONS),
+            )
         risk: RiskLevel | None = None
         if r.node.get("risk") is not None:
             try:
                 risk = RiskLevel.parse(str(r.node["risk"]))
             except ValueError:
-                r.bad(
-                    "risk",
-                    f"risk: の「{r.node['risk']}」は危険度ではありません"
-                    "（none, low, moderate, high, imminent のどれか）",
-                )
+                r.bad("risk", explain("dialog.bad_risk", value=r.node["risk"]))
         return cls(
             id=sid,
             file=r.file,
@@ -446,7 +454,7 @@ class DeclineStep(Step):
     @classmethod
     def from_yaml(cls, sid: str, r: Reader) -> DeclineStep:
         if r.node.get("decline") != "counselor":
-            r.bad("decline", "decline: は counselor と書きます（本人が相談員を希望しないとき）")
+            r.bad("decline", explain("dialog.bad_decline"))
         return cls(id=sid, file=r.file, line=r.line, next=r.step_ref("next"))
 
 
@@ -470,7 +478,7 @@ class FollowupStep(Step):
         ):
             hours = float(value)
         else:
-            r.bad("followup", "`followup:` must be hours until the check-in (1 to 1440) or cancel")
+            r.bad("followup", explain("dialog.bad_followup"))
             hours = 72.0
         return cls(id=sid, file=r.file, line=r.line, next=r.step_ref("next"), after_hours=hours)
 
@@ -488,7 +496,7 @@ class RememberStep(Step):
     def from_yaml(cls, sid: str, r: Reader) -> RememberStep:
         values = r.values("remember")
         if not values:
-            r.bad("remember", "`remember:` needs at least one name: value")
+            r.bad("remember", explain("dialog.remember_empty"))
         return cls(id=sid, file=r.file, line=r.line, next=r.step_ref("next"), values=values)
 
 
@@ -507,9 +515,9 @@ class EndStep(Step):
     def from_yaml(cls, sid: str, r: Reader) -> EndStep:
         value = r.node.get("end")
         if value not in ("goodbye", "forget"):
-            r.bad("end", "`end:` must be goodbye or forget")
+            r.bad("end", explain("dialog.bad_end"))
         if r.node.get("next") is not None:
-            r.bad("next", "an end step has no `next:`", Rule.UNKNOWN_FIELD)
+            r.bad("next", explain("dialog.end_without_next"), Rule.UNKNOWN_FIELD)
         return cls(id=sid, file=r.file, line=r.line, forget=value == "forget")
 
 
@@ -536,13 +544,9 @@ def step_from_yaml(
     sid: str, node: Any, file: str, line: int | None, problems: list[Problem]
 ) -> Step | None:
     """Build one step; None when its kind cannot be told (the problem is recorded)."""
-    r = Reader(f"step '{sid}'", node, file, line, problems)
+    r = Reader(explain("dialog.where.step", step=sid), node, file, line, problems)
     if not isinstance(node, dict):
-        r.bad(
-            None,
-            f"a step must be a mapping with one of: {', '.join(STEP_KINDS)}",
-            Rule.UNKNOWN_KIND,
-        )
+        r.bad(None, explain("dialog.step_not_mapping", kinds=list(STEP_KINDS)), Rule.UNKNOWN_KIND)
         return None
     present = [str(k) for k in node if str(k) in STEP_KINDS]
     # `ask:` is also the question field of collect: a kind key that another present kind
@@ -550,15 +554,16 @@ def step_from_yaml(
     kinds = [k for k in present if not any(k in STEP_KINDS[o].FIELDS for o in present if o != k)]
     if not kinds:
         others = [str(k) for k in node if str(k) not in COMMON_FIELDS]
-        named = f" ('{others[0]}' is not a step kind)" if others else ""
         r.bad(
             others[0] if others else None,
-            f"unknown step kind{named}; use one of: {', '.join(STEP_KINDS)}",
+            explain("dialog.unknown_kind_named", name=others[0], kinds=list(STEP_KINDS))
+            if others
+            else explain("dialog.unknown_kind", kinds=list(STEP_KINDS)),
             Rule.UNKNOWN_KIND,
         )
         return None
     if len(kinds) > 1:
-        r.bad(kinds[1], f"a step has one kind, this one has {' and '.join(kinds)}", Rule.TWO_KINDS)
+        r.bad(kinds[1], explain("dialog.two_kinds", kinds=kinds), Rule.TWO_KINDS)
         return None
     cls = STEP_KINDS[kinds[0]]
     r.unknown_fields(cls.FIELDS | COMMON_FIELDS)
@@ -566,14 +571,9 @@ def step_from_yaml(
     if cls.NEEDS_NEXT and step.next is None:
         if isinstance(step, WaitingStep):
             if step.free_text is None or any(c.next is None for c in step.choices):
-                r.bad(
-                    None,
-                    "`next:` is missing (where typed answers and choices without "
-                    "their own next go)",
-                    Rule.MISSING_NEXT,
-                )
+                r.bad(None, explain("dialog.next_missing_waiting"), Rule.MISSING_NEXT)
         else:
-            r.bad(None, "`next:` is missing (which step comes after this one)", Rule.MISSING_NEXT)
+            r.bad(None, explain("dialog.next_missing"), Rule.MISSING_NEXT)
     return step
 
 
@@ -618,14 +618,14 @@ class Condition:
     @classmethod
     def from_yaml(cls, r: Reader, node: Any) -> Condition:
         if not isinstance(node, dict) or not node:
-            r.bad("when", "`when:` must be a mapping of conditions, like {reply: はい}")
+            r.bad("when", explain("dialog.when_not_mapping"))
             return cls(line=r.line)
         sub = Reader(r.where, node, r.file, r.line_of("when"), r.problems)
         for key in node:
             if str(key) not in CONDITIONS:
                 sub.bad(
                     str(key),
-                    f"unknown condition '{key}' (known: {', '.join(CONDITIONS)})",
+                    explain("dialog.unknown_condition", name=key, known=CONDITIONS),
                     Rule.UNKNOWN_CONDITION,
                 )
 
@@ -637,14 +637,14 @@ class Condition:
                 return (str(value),)
             if isinstance(value, list) and all(isinstance(v, (str, int)) for v in value):
                 return tuple(str(v) for v in value)
-            sub.bad(key, f"`{key}:` must be text or a list of texts")
+            sub.bad(key, explain("dialog.text_or_list", key=key))
             return ()
 
         def boolean(key: str) -> bool | None:
             value = node.get(key)
             if value is None or isinstance(value, bool):
                 return value
-            sub.bad(key, f"`{key}:` must be true or false")
+            sub.bad(key, explain("dialog.true_or_false", key=key))
             return None
 
         def mapping(key: str) -> Mapping[str, str]:
@@ -652,7 +652,7 @@ class Condition:
             if value is None:
                 return {}
             if not isinstance(value, dict):
-                sub.bad(key, f"`{key}:` must be name: value pairs")
+                sub.bad(key, explain("dialog.name_value_pairs", key=key))
                 return {}
             return {str(k): "" if v is None else str(v) for k, v in value.items()}
 
@@ -660,18 +660,18 @@ class Condition:
         if node.get("risk") is not None:
             try:
                 risk = RiskLevel.parse(str(node["risk"]))
-            except ValueError as exc:
-                sub.bad("risk", str(exc))
+            except ValueError:
+                sub.bad("risk", explain("dialog.bad_risk", value=node["risk"]))
         visited: dict[str, int] = {}
         for name, count in mapping("visited").items():
             if not count.isdigit() or int(count) < 1:
-                sub.bad("visited", f"visited {name}: must be a count of 1 or more")
+                sub.bad("visited", explain("dialog.visited_count", name=name))
                 continue
             visited[name] = int(count)
         cases = strings("case")
         for c in cases:
             if c not in CASE_STATES:
-                sub.bad("case", f"case '{c}' is not one of {', '.join(CASE_STATES)}")
+                sub.bad("case", explain("dialog.bad_case_state", value=c, allowed=CASE_STATES))
         return cls(
             reply=strings("reply"),
             keywords=strings("keywords"),

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from bot.checker_messages import explain
 from bot.screening.matcher import GAP, GAP_MARKS, Pattern
 from bot.screening.normalize import DialectRule, Normalizer, SpellingRule
 from bot.screening.reader import GRAMMAR_LISTS, Grammar
@@ -248,14 +249,14 @@ class _Loader:
     def read(self, name: str) -> Any:
         path = self.config_dir / name
         if not path.exists():
-            self.problems.append(Problem(str(path), None, "the file is missing"))
+            self.problems.append(Problem(str(path), None, explain("common.file_missing")))
             return None
         data, problems = load_file(path)
         self.problems.extend(problems)
         if data is None and not problems:
-            self.problems.append(Problem(str(path), None, "the file is empty"))
+            self.problems.append(Problem(str(path), None, explain("screening.file_empty")))
         if data is not None and not isinstance(data, dict):
-            self.problems.append(Problem(str(path), 1, "the file must be a mapping of sections"))
+            self.problems.append(Problem(str(path), 1, explain("screening.file_shape")))
             return None
         return data
 
@@ -275,17 +276,19 @@ class _Loader:
         if isinstance(node, kind):
             return node
         if data is not None:
-            self.problem(file, data, key, f"'{key}' must be {what}")
+            self.problem(file, data, key, explain("screening.section_shape", key=key, what=what))
         return None
 
     def text(self, file: str, node: Any, key: str, where: str, required: bool = True) -> str:
         value = node.get(key) if isinstance(node, dict) else None
         if value is None:
             if required:
-                self.problem(file, node, None, f"{where}: '{key}' is missing")
+                self.problem(
+                    file, node, None, explain("screening.key_missing", where=where, key=key)
+                )
             return ""
         if not isinstance(value, str) or not value.strip():
-            self.problem(file, node, key, f"{where}: '{key}' must be non-empty text")
+            self.problem(file, node, key, explain("screening.key_not_text", where=where, key=key))
             return ""
         return str(value).strip()
 
@@ -294,7 +297,7 @@ class _Loader:
         if value is None:
             return default
         if not isinstance(value, bool):
-            self.problem(file, node, key, f"{where}: '{key}' must be true or false")
+            self.problem(file, node, key, explain("screening.key_true_false", where=where, key=key))
             return default
         return value
 
@@ -309,7 +312,7 @@ class _Loader:
                 file,
                 node,
                 key,
-                f"{where}: unknown level '{value}'; use none, low, moderate, high or imminent",
+                explain("screening.unknown_level", where=where, value=value),
             )
             return None
 
@@ -327,14 +330,17 @@ class _Loader:
             seq = value
             single = False
         else:
-            self.problem(file, node, key, f"{where}: '{key}' must be a list of words")
+            self.problem(file, node, key, explain("screening.not_word_list", where=where, key=key))
             return []
         out: list[tuple[str, int]] = []
         for i, item in enumerate(value_list):
             if not isinstance(item, str) or not item.strip():
                 where_node, where_key = (node, key) if single else (seq, i)
                 self.problem(
-                    file, where_node, where_key, f"{where}: '{key}' has an empty or non-text item"
+                    file,
+                    where_node,
+                    where_key,
+                    explain("screening.empty_word", where=where, key=key),
                 )
                 continue
             out.append((str(item).strip(), i))
@@ -356,7 +362,7 @@ class _Loader:
         body = term[:-1].strip() if at_end else term
         parts = list(GAP_MARKS.split(body))
         if any(not p.strip() for p in parts):
-            return [], f"the term '{term}' has '…' at its start or end or twice in a row"
+            return [], explain("screening.term_gap_edge", term=term)
         readings: list[list[tuple[str, str]]] = [[]]
         for n, part in enumerate(parts):
             normalized = self.normalizer.normalize(part.strip()).text
@@ -364,14 +370,13 @@ class _Loader:
             if tokens and (tokens[0].kind == KIND_SKIP or tokens[-1].kind == KIND_SKIP):
                 edge = tokens[0] if tokens[0].kind == KIND_SKIP else tokens[-1]
                 return [], (
-                    f"the term '{term}' starts or ends with the particle '{edge.surface}', "
-                    "which is ignored when matching; add the word it belongs to, or use 'regex'"
+                    explain("screening.term_particle_edge", term=term, particle=edge.surface)
                 )
             words = [t for t in tokens if t.kind != KIND_SKIP]
             if any(t.kind in (KIND_PUNCT, KIND_END) for t in words):
-                return [], f"the term '{term}' contains punctuation; split it into two terms"
+                return [], explain("screening.term_punctuation", term=term)
             if not words:
-                return [], f"the term '{term}' has no words (only particles or symbols)"
+                return [], explain("screening.term_no_words", term=term)
             variants: list[tuple[tuple[str, str], ...]] = [tuple((t.key, t.form) for t in words)]
             for carrier in CARRIERS:
                 cut = self.tokenizer.tokenize(carrier + normalized)
@@ -447,13 +452,20 @@ class _Loader:
         try:
             compiled = re.compile(source)
         except re.error as exc:
-            self.problem(file, node, key, f"{where}: the regex '{source}' is not valid ({exc})")
+            self.problem(
+                file,
+                node,
+                key,
+                explain("screening.bad_regex", where=where, regex=source, detail=exc),
+            )
             return None
         if "(?P<" in source:
-            self.problem(file, node, key, f"{where}: named groups (?P<...>) are not allowed")
+            self.problem(file, node, key, explain("screening.regex_named_group", where=where))
             return None
         if compiled.search(""):
-            self.problem(file, node, key, f"{where}: the regex '{source}' matches empty text")
+            self.problem(
+                file, node, key, explain("screening.regex_matches_empty", where=where, regex=source)
+            )
             return None
         return compiled
 
@@ -465,7 +477,7 @@ def _check_keys(loader: _Loader, file: str, node: Any, allowed: set[str], where:
                 file,
                 node,
                 key,
-                f"{where}: unknown key '{key}' (allowed: {', '.join(sorted(allowed))})",
+                explain("screening.unknown_key", where=where, key=key, allowed=sorted(allowed)),
             )
 
 
@@ -473,22 +485,24 @@ def _spellings(loader: _Loader, data: Any) -> list[SpellingRule]:
     rules: list[SpellingRule] = []
     if data is None:
         return rules
-    items = loader.section(SPELLINGS, data, "spellings", list, "a list of rules")
+    items = loader.section(SPELLINGS, data, "spellings", list, explain("screening.what.rules"))
     if items is None:
         return rules
     seen: set[str] = set()
     examples: list[tuple[SpellingRule, str, Any, int]] = []
     for i, item in enumerate(items):
         if not isinstance(item, dict):
-            loader.problem(SPELLINGS, items, i, "each spelling rule must be a mapping")
+            loader.problem(SPELLINGS, items, i, explain("screening.spelling_shape"))
             continue
-        rid = loader.text(SPELLINGS, item, "id", f"spelling rule {i + 1}")
-        where = f"spelling '{rid or i + 1}'"
+        rid = loader.text(
+            SPELLINGS, item, "id", explain("screening.where.spelling_number", number=i + 1)
+        )
+        where = explain("screening.where.spelling", id=rid or i + 1)
         _check_keys(loader, SPELLINGS, item, {"id", "match", "write", "examples", "note"}, where)
         if rid and not ID_RE.match(rid):
-            loader.problem(SPELLINGS, item, "id", f"{where}: ids use a-z, 0-9 and _ only")
+            loader.problem(SPELLINGS, item, "id", explain("screening.bad_id", where=where))
         if rid in seen:
-            loader.problem(SPELLINGS, item, "id", f"{where}: the id is used twice")
+            loader.problem(SPELLINGS, item, "id", explain("screening.id_twice", where=where))
         seen.add(rid)
         source = loader.text(SPELLINGS, item, "match", where)
         write = loader.text(SPELLINGS, item, "write", where)
@@ -506,7 +520,7 @@ def _spellings(loader: _Loader, data: Any) -> list[SpellingRule]:
         normalized = Normalizer().normalize(example).text
         if not rule.pattern.search(normalized):
             loader.problem(
-                SPELLINGS, node, j, f"the example '{example}' does not match its rule's 'match'"
+                SPELLINGS, node, j, explain("screening.spelling_example_mismatch", example=example)
             )
     return rules
 
@@ -516,16 +530,18 @@ def _emoji(loader: _Loader, data: Any) -> dict[str, str]:
     out: dict[str, str] = {}
     if data is None or "emoji" not in data:
         return out
-    node = loader.section(SPELLINGS, data, "emoji", dict, "a mapping of emoji to words")
+    node = loader.section(SPELLINGS, data, "emoji", dict, explain("screening.what.emoji"))
     if node is None:
         return out
     for key, value in node.items():
-        where = f"emoji '{key}'"
+        where = explain("screening.where.emoji", emoji=key)
         if not isinstance(key, str) or not key.strip():
-            loader.problem(SPELLINGS, node, key, f"{where}: the emoji must be text")
+            loader.problem(SPELLINGS, node, key, explain("screening.emoji_not_text", where=where))
             continue
         if not isinstance(value, str) or not value.strip():
-            loader.problem(SPELLINGS, node, key, f"{where}: must be followed by the word it means")
+            loader.problem(
+                SPELLINGS, node, key, explain("screening.emoji_without_word", where=where)
+            )
             continue
         out[str(key).strip()] = str(value).strip()
     return out
@@ -536,7 +552,7 @@ def _dialects(loader: _Loader, data: Any) -> list[DialectRule]:
     rules: list[DialectRule] = []
     if data is None:
         return rules
-    items = loader.section(DIALECTS, data, "dialects", list, "a list of rules")
+    items = loader.section(DIALECTS, data, "dialects", list, explain("screening.what.rules"))
     if items is None:
         return rules
     seen: set[str] = set()
@@ -544,15 +560,17 @@ def _dialects(loader: _Loader, data: Any) -> list[DialectRule]:
     allowed = {"id", "region", "match", "write", "examples", "counter_examples", "note"}
     for i, item in enumerate(items):
         if not isinstance(item, dict):
-            loader.problem(DIALECTS, items, i, "each dialect rule must be a mapping")
+            loader.problem(DIALECTS, items, i, explain("screening.dialect_shape"))
             continue
-        rid = loader.text(DIALECTS, item, "id", f"dialect rule {i + 1}")
-        where = f"dialect '{rid or i + 1}'"
+        rid = loader.text(
+            DIALECTS, item, "id", explain("screening.where.dialect_number", number=i + 1)
+        )
+        where = explain("screening.where.dialect", id=rid or i + 1)
         _check_keys(loader, DIALECTS, item, allowed, where)
         if rid and not ID_RE.match(rid):
-            loader.problem(DIALECTS, item, "id", f"{where}: ids use a-z, 0-9 and _ only")
+            loader.problem(DIALECTS, item, "id", explain("screening.bad_id", where=where))
         if rid in seen:
-            loader.problem(DIALECTS, item, "id", f"{where}: the id is used twice")
+            loader.problem(DIALECTS, item, "id", explain("screening.id_twice", where=where))
         seen.add(rid)
         loader.text(DIALECTS, item, "region", where)
         source = loader.text(DIALECTS, item, "match", where)
@@ -562,7 +580,7 @@ def _dialects(loader: _Loader, data: Any) -> list[DialectRule]:
                 DIALECTS,
                 item,
                 "write" if "write" in item else None,
-                f"{where}: 'write' must be text (what the match becomes)",
+                explain("screening.dialect_write", where=where),
             )
             continue
         if not source:
@@ -577,7 +595,7 @@ def _dialects(loader: _Loader, data: Any) -> list[DialectRule]:
                 DIALECTS,
                 item,
                 "examples" if "examples" in item else None,
-                f"{where}: 'examples' must map dialect text to what it becomes (死にたか: 死にたい)",
+                explain("screening.dialect_examples", where=where),
             )
         else:
             for raw, expected in examples.items():
@@ -588,7 +606,13 @@ def _dialects(loader: _Loader, data: Any) -> list[DialectRule]:
                         DIALECTS,
                         examples,
                         raw,
-                        f"{where}: the example '{raw}' becomes '{got}', not '{expected}'",
+                        explain(
+                            "screening.dialect_example_mismatch",
+                            where=where,
+                            example=raw,
+                            got=got,
+                            expected=expected,
+                        ),
                     )
         counters = loader.str_list(DIALECTS, item, "counter_examples", where)
         if not counters:
@@ -596,7 +620,7 @@ def _dialects(loader: _Loader, data: Any) -> list[DialectRule]:
                 DIALECTS,
                 item,
                 None,
-                f"{where}: add 'counter_examples': texts the rule must leave unchanged",
+                explain("screening.dialect_counter_missing", where=where),
             )
         counter_node = item.get("counter_examples")
         for text, j in counters:
@@ -606,7 +630,7 @@ def _dialects(loader: _Loader, data: Any) -> list[DialectRule]:
                     DIALECTS,
                     counter_node if isinstance(counter_node, list) else item,
                     j,
-                    f"{where}: the counter-example '{text}' is changed by the rule",
+                    explain("screening.dialect_counter_changed", where=where, text=text),
                 )
         rules.append(rule)
     return rules
@@ -614,27 +638,28 @@ def _dialects(loader: _Loader, data: Any) -> list[DialectRule]:
 
 def _kinds(loader: _Loader, data: Any) -> dict[str, str]:
     kinds: dict[str, str] = {}
-    node = loader.section(CONCEPTS, data, "kinds", dict, "a mapping of kinds to labels")
+    node = loader.section(CONCEPTS, data, "kinds", dict, explain("screening.what.kinds"))
     if node is None:
         return kinds
     for name, item in node.items():
-        where = f"kind '{name}'"
+        where = explain("screening.where.kind", kind=name)
         if name not in KINDS:
             loader.problem(
-                CONCEPTS, node, name, f"{where}: unknown kind (known: {', '.join(KINDS)})"
+                CONCEPTS,
+                node,
+                name,
+                explain("screening.unknown_kind", where=where, known=list(KINDS)),
             )
             continue
         if not isinstance(item, dict):
-            loader.problem(CONCEPTS, node, name, f"{where}: must be a mapping with 'label'")
+            loader.problem(CONCEPTS, node, name, explain("screening.needs_label", where=where))
             continue
         _check_keys(loader, CONCEPTS, item, {"label", "note"}, where)
         kinds[str(name)] = loader.text(CONCEPTS, item, "label", where)
     if data is not None:
         for name in KINDS:
             if name not in kinds and name not in node:
-                loader.problem(
-                    CONCEPTS, node, None, f"kinds: the kind '{name}' is missing ({KINDS[name]})"
-                )
+                loader.problem(CONCEPTS, node, None, explain("screening.kind_missing", kind=name))
     return kinds
 
 
@@ -647,7 +672,7 @@ def _concepts(
     seen: dict[str, int | None] | None = None,
 ) -> list[Concept]:
     concepts: list[Concept] = []
-    node = loader.section(file, data, "concepts", list, "a list of concepts")
+    node = loader.section(file, data, "concepts", list, explain("screening.what.concepts"))
     if node is None:
         return concepts
     allowed = {
@@ -665,22 +690,27 @@ def _concepts(
     seen = {} if seen is None else seen
     for i, item in enumerate(node):
         if not isinstance(item, dict):
-            loader.problem(file, node, i, f"concept {i + 1}: must be a mapping (id, kind, terms)")
+            loader.problem(file, node, i, explain("screening.concept_shape", number=i + 1))
             continue
-        cid = loader.text(file, item, "id", f"concept {i + 1}")
-        where = f"concept '{cid or i + 1}'"
+        cid = loader.text(file, item, "id", explain("screening.where.concept_number", number=i + 1))
+        where = explain("screening.where.concept", id=cid or i + 1)
         _check_keys(loader, file, item, allowed, where)
         if cid and not ID_RE.match(cid):
-            loader.problem(file, item, "id", f"{where}: ids use a-z, 0-9 and _ only")
+            loader.problem(file, item, "id", explain("screening.bad_id", where=where))
         if cid in seen:
             loader.problem(
-                file, item, "id", f"{where}: duplicate concept id (first used on line {seen[cid]})"
+                file, item, "id", explain("screening.concept_twice", where=where, line=seen[cid])
             )
         seen[cid] = line_of(item, "id")
         kind = loader.text(file, item, "kind", where)
         if kind and kind not in KINDS:
             loader.problem(
-                file, item, "kind", f"{where}: unknown kind '{kind}' (known: {', '.join(KINDS)})"
+                file,
+                item,
+                "kind",
+                explain(
+                    "screening.concept_unknown_kind", where=where, kind=kind, known=list(KINDS)
+                ),
             )
             kind = ""
         factor = loader.text(file, item, "factor", where, required=False) or None
@@ -689,21 +719,24 @@ def _concepts(
                 file,
                 item,
                 None,
-                f"{where}: a factor concept needs 'factor' (an id of factors.yaml)",
+                explain("screening.concept_needs_factor", where=where),
             )
         if factor is not None and kind != "factor":
             loader.problem(
-                file, item, "factor", f"{where}: only a concept of kind 'factor' has a 'factor'"
+                file, item, "factor", explain("screening.concept_factor_only", where=where)
             )
         if factor is not None and factors and factor not in factors:
             loader.problem(
-                file, item, "factor", f"{where}: unknown factor id '{factor}' (see factors.yaml)"
+                file,
+                item,
+                "factor",
+                explain("screening.concept_unknown_factor", where=where, factor=factor),
             )
         label = loader.text(file, item, "label", where, required=kind != "factor")
         if kind == "factor" and not label and factor:
             label = factors.get(factor, factor)
         if "terms" not in item and "regex" not in item:
-            loader.problem(file, item, None, f"{where}: needs 'terms' (or 'regex')")
+            loader.problem(file, item, None, explain("screening.concept_needs_terms", where=where))
         loader.kana_patterns = []
         patterns, regexes = loader.compile_terms(file, item, where)
         kana_patterns = tuple(loader.kana_patterns)
@@ -728,18 +761,22 @@ def _concepts(
 
 
 def _grammar(loader: _Loader, data: Any) -> Grammar:
-    node = loader.section(GRAMMAR, data, "markers", dict, "a mapping of word lists") or {}
+    node = loader.section(GRAMMAR, data, "markers", dict, explain("screening.what.markers")) or {}
     _check_keys(loader, GRAMMAR, node, set(GRAMMAR_LISTS), "markers")
     lists: dict[str, frozenset[str]] = {}
     for name in GRAMMAR_LISTS:
         words: set[str] = set()
         if name not in node:
             if data is not None:
-                loader.problem(GRAMMAR, node, None, f"markers: the list '{name}' is missing")
+                loader.problem(
+                    GRAMMAR, node, None, explain("screening.grammar_list_missing", name=name)
+                )
             lists[name] = frozenset()
             continue
         seq = node.get(name)
-        for word, i in loader.str_list(GRAMMAR, node, name, f"markers '{name}'"):
+        for word, i in loader.str_list(
+            GRAMMAR, node, name, explain("screening.where.marker", name=name)
+        ):
             words.add(word)  # compared with the surface too (でも, のに)
             tokens = list(loader.tokenizer.tokenize(loader.normalizer.normalize(word).text))
             if len(tokens) == 1:
@@ -755,7 +792,11 @@ def _grammar(loader: _Loader, data: Any) -> Grammar:
                     GRAMMAR,
                     target,
                     i if isinstance(seq, list) else name,
-                    f"markers '{name}': '{word}' has no word in it",
+                    explain(
+                        "screening.marker_no_word",
+                        where=explain("screening.where.marker", name=name),
+                        word=word,
+                    ),
                 )
         lists[name] = frozenset(words)
     if "now" in lists and "negation" in lists:
@@ -766,47 +807,49 @@ def _grammar(loader: _Loader, data: Any) -> Grammar:
 
 def _slots(loader: _Loader, data: Any) -> dict[str, SlotInfo]:
     slots: dict[str, SlotInfo] = {}
-    node = loader.section(SCREENING, data, "slots", dict, "a mapping of slot names")
+    node = loader.section(SCREENING, data, "slots", dict, explain("screening.what.slots"))
     if node is None:
         return slots
     for name, item in node.items():
-        where = f"slot '{name}'"
+        where = explain("screening.where.slot", slot=name)
         if name not in SLOTS:
             loader.problem(
-                SCREENING, node, name, f"{where}: unknown slot (the slots are: {', '.join(SLOTS)})"
+                SCREENING, node, name, explain("screening.unknown_slot", where=where, known=SLOTS)
             )
             continue
         if not isinstance(item, dict):
-            loader.problem(SCREENING, node, name, f"{where}: must be a mapping (label, level)")
+            loader.problem(SCREENING, node, name, explain("screening.slot_shape", where=where))
             continue
         _check_keys(loader, SCREENING, item, {"label", "level", "reason", "note"}, where)
         label = loader.text(SCREENING, item, "label", where)
         level = loader.level(SCREENING, item, "level", where)
         if level is None and "level" not in item:
-            loader.problem(SCREENING, item, None, f"{where}: 'level' is missing")
+            loader.problem(
+                SCREENING, item, None, explain("screening.slot_level_missing", where=where)
+            )
         reason = loader.text(SCREENING, item, "reason", where, required=False)
         slots[str(name)] = SlotInfo(str(name), label, level or RiskLevel.NONE, reason)
     for name in SLOTS:
         if name not in slots and name not in node:
-            loader.problem(SCREENING, node, None, f"slots: the slot '{name}' is missing")
+            loader.problem(SCREENING, node, None, explain("screening.slot_missing", slot=name))
     return slots
 
 
 def _idioms(loader: _Loader, data: Any, factors: dict[str, str]) -> list[Idiom]:
     idioms: list[Idiom] = []
-    node = loader.section(IDIOMS, data, "idioms", list, "a list of idioms")
+    node = loader.section(IDIOMS, data, "idioms", list, explain("screening.what.idioms"))
     if node is None:
         return idioms
     seen: set[str] = set()
     for i, item in enumerate(node):
         if not isinstance(item, dict):
-            loader.problem(IDIOMS, node, i, f"idiom {i + 1}: must be a mapping (id, terms)")
+            loader.problem(IDIOMS, node, i, explain("screening.idiom_shape", number=i + 1))
             continue
-        iid = loader.text(IDIOMS, item, "id", f"idiom {i + 1}")
-        where = f"idiom '{iid or i + 1}'"
+        iid = loader.text(IDIOMS, item, "id", explain("screening.where.idiom_number", number=i + 1))
+        where = explain("screening.where.idiom", id=iid or i + 1)
         _check_keys(loader, IDIOMS, item, {"id", "terms", "regex", "suppress", "note"}, where)
         if iid in seen:
-            loader.problem(IDIOMS, item, "id", f"{where}: duplicate idiom id")
+            loader.problem(IDIOMS, item, "id", explain("screening.idiom_twice", where=where))
         seen.add(iid)
         suppress_items = loader.str_list(IDIOMS, item, "suppress", where)
         for name, _ in suppress_items:
@@ -815,12 +858,14 @@ def _idioms(loader: _Loader, data: Any, factors: dict[str, str]) -> list[Idiom]:
                     IDIOMS,
                     item,
                     "suppress",
-                    f"{where}: 'suppress' names '{name}', which is neither a kind of concepts.yaml nor a factor id",
+                    explain("screening.idiom_bad_suppress", where=where, name=name),
                 )
         patterns, regexes = loader.compile_terms(IDIOMS, item, where)
         if not patterns and not regexes:
             if "terms" not in item and "regex" not in item:
-                loader.problem(IDIOMS, item, None, f"{where}: needs 'terms'")
+                loader.problem(
+                    IDIOMS, item, None, explain("screening.idiom_needs_terms", where=where)
+                )
             continue
         suppress = frozenset(n for n, _ in suppress_items) if suppress_items else None
         idioms.append(Idiom(iid, suppress, patterns, regexes))
@@ -829,15 +874,15 @@ def _idioms(loader: _Loader, data: Any, factors: dict[str, str]) -> list[Idiom]:
 
 def _factors(loader: _Loader, data: Any) -> dict[str, str]:
     factors: dict[str, str] = {}
-    node = loader.section(FACTORS, data, "factors", dict, "a mapping of factor ids")
+    node = loader.section(FACTORS, data, "factors", dict, explain("screening.what.factors"))
     if node is None:
         return factors
     for fid, item in node.items():
-        where = f"factor '{fid}'"
+        where = explain("screening.where.factor", factor=fid)
         if not ID_RE.match(str(fid)):
-            loader.problem(FACTORS, node, fid, f"{where}: factor ids use a-z, 0-9 and _ only")
+            loader.problem(FACTORS, node, fid, explain("screening.bad_id", where=where))
         if not isinstance(item, dict):
-            loader.problem(FACTORS, node, fid, f"{where}: must be a mapping with 'label'")
+            loader.problem(FACTORS, node, fid, explain("screening.needs_label", where=where))
             continue
         _check_keys(loader, FACTORS, item, {"label", "note"}, where)
         factors[str(fid)] = loader.text(FACTORS, item, "label", where)
@@ -847,7 +892,7 @@ def _factors(loader: _Loader, data: Any) -> dict[str, str]:
 def _int(loader: _Loader, node: Any, key: str, default: int) -> int:
     value = node.get(key, default) if isinstance(node, dict) else default
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        loader.problem(PATHWAYS, node, key, f"rules: '{key}' must be a whole number ≥ 1")
+        loader.problem(PATHWAYS, node, key, explain("screening.rule_whole_number", key=key))
         return default
     return value
 
@@ -860,7 +905,7 @@ def _pathways(
         return chains, PathwayRules()
     rules_node = data.get("rules", {})
     if not isinstance(rules_node, dict):
-        loader.problem(PATHWAYS, data, "rules", "'rules' must be a mapping")
+        loader.problem(PATHWAYS, data, "rules", explain("screening.rules_shape"))
         rules_node = {}
     _check_keys(
         loader,
@@ -883,7 +928,7 @@ def _pathways(
                 PATHWAYS,
                 rules_node,
                 "amplifiers",
-                f"rules: unknown factor id '{a}' in 'amplifiers'",
+                explain("screening.unknown_amplifier", factor=a),
             )
     rules = PathwayRules(
         moderate_links=_int(loader, rules_node, "moderate_links", 2),
@@ -895,19 +940,21 @@ def _pathways(
         ),
         amplifiers=frozenset(amplifiers),
     )
-    node = loader.section(PATHWAYS, data, "chains", list, "a list of chains")
+    node = loader.section(PATHWAYS, data, "chains", list, explain("screening.what.chains"))
     if node is None:
         return chains, rules
     seen: set[str] = set()
     for i, item in enumerate(node):
         if not isinstance(item, dict):
-            loader.problem(PATHWAYS, node, i, f"chain {i + 1}: must be a mapping")
+            loader.problem(PATHWAYS, node, i, explain("screening.chain_shape", number=i + 1))
             continue
-        cid = loader.text(PATHWAYS, item, "id", f"chain {i + 1}")
-        where = f"chain '{cid or i + 1}'"
+        cid = loader.text(
+            PATHWAYS, item, "id", explain("screening.where.chain_number", number=i + 1)
+        )
+        where = explain("screening.where.chain", id=cid or i + 1)
         _check_keys(loader, PATHWAYS, item, {"id", "group", "label", "steps", "note"}, where)
         if cid in seen:
-            loader.problem(PATHWAYS, item, "id", f"{where}: duplicate chain id")
+            loader.problem(PATHWAYS, item, "id", explain("screening.chain_twice", where=where))
         seen.add(cid)
         group = loader.text(PATHWAYS, item, "group", where)
         label = loader.text(PATHWAYS, item, "label", where)
@@ -918,8 +965,7 @@ def _pathways(
                 PATHWAYS,
                 item,
                 "steps" if "steps" in item else None,
-                f"{where}: 'steps' must be a list of factor ids "
-                "(use [a, b] for factors that come together)",
+                explain("screening.chain_steps_shape", where=where),
             )
             continue
         for j, step in enumerate(steps_node):
@@ -929,7 +975,7 @@ def _pathways(
                     PATHWAYS,
                     steps_node,
                     j,
-                    f"{where}: step {j + 1} must be a factor id or a list of them",
+                    explain("screening.chain_step_shape", where=where, number=j + 1),
                 )
                 continue
             for fid in ids:
@@ -938,12 +984,16 @@ def _pathways(
                         PATHWAYS,
                         steps_node,
                         j,
-                        f"{where}: unknown factor id '{fid}' in step {j + 1} (see factors.yaml)",
+                        explain(
+                            "screening.chain_unknown_factor", where=where, factor=fid, number=j + 1
+                        ),
                     )
             steps.append(tuple(str(x) for x in ids))
         chain = Chain.make(cid, group, label, tuple(steps))
         if len(chain.factors) < 2:
-            loader.problem(PATHWAYS, item, "steps", f"{where}: a chain needs two factors or more")
+            loader.problem(
+                PATHWAYS, item, "steps", explain("screening.chain_too_short", where=where)
+            )
             continue
         chains.append(chain)
     return chains, rules
@@ -956,22 +1006,24 @@ def _messages(loader: _Loader, screening: Any, pathways: Any) -> dict[str, str]:
         if node is None:
             continue
         if not isinstance(node, dict):
-            loader.problem(file, data, "messages", "'messages' must be a mapping of templates")
+            loader.problem(file, data, "messages", explain("screening.messages_shape"))
             continue
         for key, value in node.items():
             if not isinstance(value, str):
-                loader.problem(file, node, key, f"messages: '{key}' must be text")
+                loader.problem(file, node, key, explain("screening.message_not_text", key=key))
                 continue
             try:
                 str(value).format_map(_AnyField())
             except (ValueError, IndexError) as exc:
-                loader.problem(file, node, key, f"messages: the template '{key}' is broken ({exc})")
+                loader.problem(
+                    file, node, key, explain("screening.message_broken", key=key, detail=exc)
+                )
             messages[str(key)] = str(value)
     if screening is not None and pathways is not None:
         for key in REQUIRED_MESSAGES:
             if key not in messages:
                 loader.problem(
-                    SCREENING, screening, None, f"messages: the template '{key}' is missing"
+                    SCREENING, screening, None, explain("screening.message_missing", key=key)
                 )
     return messages
 
@@ -1009,7 +1061,7 @@ def load_config(
                 FACTOR_WORDS,
                 factor_words_data,
                 None,
-                f"concept '{concept.id}': only concepts of kind 'factor' belong in this file (use concepts.yaml)",
+                explain("screening.factor_words_only_factor", id=concept.id),
             )
     concepts.extend(factor_words)
     loader.kana_variants = False

@@ -52,6 +52,7 @@ KURERU: Final = "kureru"  # …てくれる: something someone (or something) el
 HEDGE: Final = "hedge"  # …わけじゃない: not exactly (a hedge, often with distress)
 HISTORY: Final = "history"  # 死にたかった時期 / 頃: a period of the past
 PASSIVE: Final = "passive"  # 殴られる: done to the speaker, not by them
+DEGREE: Final = "degree"  # …くらい / ほど: 消えたくなるくらい切ない (a measure of a feeling)
 TRY: Final = "try"  # …てみる: tried it out (首に巻いてみた)
 TE: Final = "te"  # the chain goes on after …て (ホースつないで、エンジンかけっぱなし)
 
@@ -117,6 +118,11 @@ class Grammar:
     amount_words: frozenset[str]
     load_words: frozenset[str]
     play_words: frozenset[str]
+    parents: frozenset[str]
+    grave_harm: frozenset[str]
+    habitual: frozenset[str]
+    escape_verbs: frozenset[str]
+    explanation: frozenset[str]
 
 
 GRAMMAR_LISTS: Final = tuple(Grammar.__dataclass_fields__)
@@ -386,6 +392,7 @@ class ClauseReader:
         if head_token.pos == "動詞" and _is_potential(head_token):
             feats.add(POTENTIAL)
         negations = 0
+        naikana = False
         only_pending = False
         quote_pending = False
         better_pending = head_token.key in g.better_nouns  # いない方がいい: the match ends on 方
@@ -423,8 +430,12 @@ class ClauseReader:
                 if t.surface in (".", "...") and nxt is not None and nxt.key in ("筈", "はず"):
                     i += 1  # 思わない…はずだったのに (… reads as ...)
                     continue
-                if t.surface in ("、", ",") and nxt is not None and nxt.key in g.reason_nouns:
-                    i += 1  # 死にたくない、わけじゃない: the hedge after the comma
+                if (
+                    t.surface in ("、", ",", ".", "...", "…")
+                    and nxt is not None
+                    and nxt.key in g.reason_nouns
+                ):
+                    i += 1  # 死にたくない、わけじゃない / 消えたい…わけないじゃん: after a pause
                     continue
                 if (
                     t.surface in ("、", ",")
@@ -516,6 +527,15 @@ class ClauseReader:
                     feats.add(CONDITIONAL)
                     i += 1
                     continue
+                if key == "と" and i + 1 < n and tokens[i + 1].key == "か":
+                    k = _denied_topic(tokens, i + 2)
+                    if k:
+                        negations += 1  # 死にたいとかじゃ全然ないです: the topic denied
+                        i = k
+                        continue
+                if key in ("くらい", "ぐらい", "位", "程", "ほど") and t.pos2 == "副助詞":
+                    feats.add(DEGREE)  # 消えたくなるくらい切ない: a measure of a feeling
+                    break
                 if (
                     key == "に"
                     and i == head + 1
@@ -564,6 +584,12 @@ class ClauseReader:
                 if t.pos2 == "終助詞":
                     if key in g.question:
                         feats.add(QUESTION if key in ("か", "かい", "っけ") else TENTATIVE)
+                    if (
+                        (key == "かな" or (key == "か" and i + 1 < n and tokens[i + 1].key == "な"))
+                        and tokens[i - 1].key in ("ない", "ん", "ぬ")
+                        and head_token.pos == "動詞"
+                    ):
+                        naikana = True  # 終わらないかな, 事故らないかな: a wish, not a denial
                     i += 1
                     continue
                 if key == "か" and t.pos2 == "副助詞":  # 死ぬかも
@@ -713,13 +739,14 @@ class ClauseReader:
                     i += 1
                     continue
                 if key in g.good_words and (
-                    better_pending or CONDITIONAL in feats or CONCESSIVE in feats
+                    better_pending
+                    or CONDITIONAL in feats
+                    or CONCESSIVE in feats
+                    or (after_te and negations and tokens[i - 1].key in ("て", "で"))
                 ):
-                    if CONCESSIVE in feats and not (better_pending or CONDITIONAL in feats):
-                        feats.add(EVALUATION)  # 死んでもいい
-                    else:
-                        feats.add(EVALUATION)
+                    feats.add(EVALUATION)  # 死んでもいい, 二度と起きなくていい
                     better_pending = False
+                    after_te = False
                     i += 1
                     continue
                 if key in ("欲しい", "ほしい") and after_te:
@@ -755,9 +782,14 @@ class ClauseReader:
                     feats.add(THOUGHT)  # 終わらせる方法, 死ぬ場所: thinking of how and where
                     i += 1
                     continue
+                if key in ("レベル", "級") and i == head + 1 + (tokens[head + 1].key in g.desire):
+                    feats.add(DEGREE)  # 消えたいレベルで恥ずい: a measure of a feeling
+                    break
                 if key in g.reason_nouns:
                     reason_pending = True
-                    feats.add(HEDGE)  # 死にたいわけじゃない: a hedged denial
+                    if not (i + 1 < n and tokens[i + 1].key in ("ない", "無い")):
+                        feats.add(HEDGE)  # 死にたいわけじゃない: a hedged denial
+                    # (…するわけない: no way, a plain denial)
                     i += 1
                     continue
                 if key in g.only:
@@ -833,7 +865,7 @@ class ClauseReader:
             feats.add(KURERU)
         if kureru and negations % 2 == 0 and CONDITIONAL in feats and EVALUATION in feats:
             feats.add(WISH)  # 心臓が止まってくれたらいいのに
-        if kureru and negations % 2 == 1 and (QUESTION in feats or TENTATIVE in feats):
+        if (kureru or naikana) and negations % 2 == 1 and (QUESTION in feats or TENTATIVE in feats):
             negations -= 1  # 止まってくれないかな: a wish, not a denial
             feats.add(WISH)
         if negations % 2 == 1:
@@ -881,9 +913,14 @@ class ClauseReader:
             c -= 1
         c += 1
         context_keys = self._context_keys
+        condition = False  # passed a たら / なら / ば: a subject before it is the condition's
         for j in range(first - 1, s - 1, -1):
             t = tokens[j]
             key = t.key
+            if (t.pos == "助動詞" and t.cform.startswith("仮定形")) or (
+                t.pos2 == "接続助詞" and key in ("ば", "たら", "なら")
+            ):
+                condition = True
             if key not in context_keys and t.surface not in g.now:
                 continue  # none of the words below
             in_clause = j >= c
@@ -937,8 +974,10 @@ class ClauseReader:
                 elif marked or (in_clause and j + 1 == first and key in g.first_person):
                     if _predicate_between(tokens, j + 1, first):
                         continue  # みんなが幸せそうな日に…: the subject of another predicate
-                    if key in g.first_person:
-                        subject = "self"
+                    if key in g.first_person or _with_me(tokens, j, g):
+                        subject = "self"  # (私も母も消えればいい: the person among them)
+                    elif condition:
+                        continue  # 元旦那がまた来たら、殺す: 元旦那 comes, the person kills
                     elif in_clause or marked:
                         subject = "other"
         # a trivial cause right before: 寒すぎて死ぬ, 面接とか死ぬ, テストで死ぬ
@@ -1061,8 +1100,49 @@ def _history_word(tokens: Sequence[Token], j: int, g: Grammar) -> bool:
         return False
     if prev.key == "の" and j >= 2:
         before = tokens[j - 2]
-        return before.key in _LIFE_STAGES or (before.pos == "名詞" and before.pos2 == "数詞")
-    return prev.key == "た" or prev.key in _LIFE_STAGES
+        return (
+            before.key in _LIFE_STAGES
+            or (before.pos == "名詞" and before.pos2 == "数詞")
+            or _decade(tokens, j - 2)
+        )
+    return prev.key == "た" or prev.key in _LIFE_STAGES or _decade(tokens, j - 1)
+
+
+def _decade(tokens: Sequence[Token], j: int) -> bool:
+    """十代 / 20代 / 30歳: an age, as a stage of life (十代のころ)."""
+    t = tokens[j]
+    return (
+        t.key in ("代", "歳", "才")
+        and j >= 1
+        and (tokens[j - 1].pos2 == "数詞" or tokens[j - 1].key.isdigit())
+    ) or (len(t.surface) >= 2 and t.surface[-1] in "代歳" and t.surface[:-1].isdigit())
+
+
+def _with_me(tokens: Sequence[Token], j: int, g: Grammar) -> bool:
+    """Someone else named together with the person (私も母も, 僕と妹は)."""
+    for k in range(j - 1, max(-1, j - 4), -1):
+        t = tokens[k]
+        if t.kind == KIND_END:
+            return False
+        if t.key in g.first_person and k + 1 < len(tokens) and tokens[k + 1].key in ("も", "と"):
+            return True
+    return False
+
+
+def _denied_topic(tokens: Sequence[Token], j: int) -> int:
+    """After …とか: じゃ / では (adverbs) ない, the notion denied; the index after it, or 0."""
+    n = len(tokens)
+    if j < n and tokens[j].surface in ("じゃ", "では", "でわ", "じゃあ"):
+        j += 1
+    elif j + 1 < n and tokens[j].key == "で" and tokens[j + 1].key == "は":
+        j += 2
+    else:
+        return 0
+    while j < n and tokens[j].pos == "副詞":
+        j += 1  # 全然, まったく
+    if j < n and tokens[j].key in ("ない", "無い"):
+        return j + 1
+    return 0
 
 
 def _predicate_between(tokens: Sequence[Token], start: int, end: int) -> bool:

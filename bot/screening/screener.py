@@ -141,6 +141,7 @@ class Screener:
         self._recurrence_phrases = _phrases(config.grammar.recurrence)
         self._play = _any_of(config.grammar.play_words)  # ラスボス, ゲーム: words of play
         self._leaving = _any_of(_LEAVING)  # 送別会, 退職: a leaving do
+        self._laughter = _any_of(config.grammar.laughter)  # 笑, w, 草
         # the keys a verb of _self_injury can have: a verb of hurting or doing, or the last
         # part of a verb of hurting split in two (押し + つける)
         harm = config.grammar.harm_verbs
@@ -216,7 +217,17 @@ class Screener:
         earlier = frozenset([s.cls for s in old.signals]) if old.signals else frozenset()
         analysis = self.analyze(text, index, earlier, old_cues)
         new_signals = self._signals(analysis, index, text)
-        signals = [*old.signals, *new_signals]
+        explains = self._explains(analysis, new_signals)
+        old_signals: Sequence[Signal] = old.signals
+        retracted = False
+        if explains and old.signals:
+            # 炭とロープ買った / 週末のキャンプ楽しみ: the next message explains the last one
+            kept = self._explained(old.signals, index - 1)
+            if kept is not None:
+                old_signals, retracted = kept, True
+                old_cues = old_cues - _EXPLAINED_CUES
+                old_times = [t for t in old_times if t != index - 1]
+        signals = [*old_signals, *new_signals]
         factors = list(old.factors)
         for signal in new_signals:
             if signal.factor and signal.factor not in factors:
@@ -239,7 +250,13 @@ class Screener:
         )
         pathway, links = self._pathway(factors, prior)
         pathway_level = self._pathway_level(pathway, links, despair)
-        level = max(old.risk, level, pathway_level)
+        level = max(RiskLevel.NONE if retracted else old.risk, level, pathway_level)
+        if "along" in cues and level >= RiskLevel.HIGH:
+            # この子を連れて一緒にいきます / 二人分の薬 at high risk: a death for two
+            flags = sorted(
+                {*flags, "harm_to_others"}
+                | ({"child_in_danger"} if "along_child" in cues else set())
+            )
         if "harm_to_others" in flags:
             level = max(level, RiskLevel.MODERATE)  # someone ready to hurt another: a counselor
         if "child_in_danger" in flags:
@@ -268,9 +285,41 @@ class Screener:
             signals,
             factors,
             list(old.prior_factors),
-            {**old.extra, _EXTRA_CUES: sorted(cues), _EXTRA_TIMES: times[-6:], _EXTRA_FLAGS: flags},
+            {
+                **old.extra,
+                _EXTRA_CUES: sorted(cues),
+                _EXTRA_TIMES: times[-6:],
+                _EXTRA_FLAGS: flags,
+            },
         )
         return result, new_state
+
+    def _explains(self, analysis: MessageAnalysis, new_signals: Sequence[Signal]) -> bool:
+        """An everyday context and nothing of crisis in the message (週末のキャンプ楽しみ,
+        サプライズパーティーの話ね, 文通相手が海外に引っ越すので)."""
+        if any(s.cls != "factor" for s in new_signals) or analysis.flags:
+            return False
+        text = analysis.normalized.text
+        if "benign_denied" in analysis.cues:
+            return False  # キャンプとかじゃなくて, BBQの予定はないよ: the everyday reading denied
+        # an everyday activity named, and said as the explanation (キャンプ + 楽しみ, 引っ越しの荷造り)
+        return "benign_now" in analysis.cues and any(w in text for w in self._g.explanation)
+
+    def _explained(self, signals: Sequence[Signal], message: int) -> list[Signal] | None:
+        """The signals without those of ``message``, when all of that message's are the
+        kind an everyday context explains (a means, a place, a time, a plan, a letter: no
+        word of dying, vanishing or despair) and nothing of crisis was said before; else None."""
+        theirs = [s for s in signals if s.message == message and s.cls != "factor"]
+        if not theirs:
+            return None
+        for s in theirs:
+            concept = self._by_id.get(s.term)
+            if s.cls not in _EXPLAINABLE or concept is None or concept.kind in _NOT_EXPLAINABLE:
+                return None
+        rest = [s for s in signals if not (s.message == message and s.cls != "factor")]
+        if any(s.cls not in ("factor", "third_party", "resolved") for s in rest):
+            return None
+        return rest
 
     def screen_conversation(
         self, messages: Sequence[str], prior_factors: Sequence[str] = ()
@@ -458,6 +507,8 @@ class Screener:
                 new_cues.add("finality_strong")
         if "benign" in own_kinds:
             new_cues.add("benign_now")
+            if any(h.concept.kind == "benign" and _denied(h, tokens) for h in hits):
+                new_cues.add("benign_denied")
         if "self_harm" in own_kinds and any(
             h.concept.kind == "self_harm" and h.concept.strong for h in hits
         ):
@@ -603,6 +654,16 @@ class Screener:
                 if self._factor_owned(h):
                     add("factor", h)
                 continue
+            if (
+                r.has(rd.DEGREE)
+                and kind in ("death", "vanish", "ending")
+                and not any(
+                    o.concept.kind in ("distress", "despair", "burden")
+                    and r.end <= o.first <= r.end + 3
+                    for o in hits
+                )
+            ):
+                continue  # 消えたくなるくらい切ない, 死ぬかと思うくらい笑った: a measure
             if kind in (
                 "time",
                 "benign",
@@ -665,7 +726,10 @@ class Screener:
                     add("intent", h)  # 包丁…いま机の上にある / これで終わらせる
                     continue
                 if kind == "ending" and not (
-                    self._life_object(tokens, h) or timed or r.has(rd.INTENT)
+                    self._life_object(tokens, h)
+                    or timed
+                    or r.has(rd.INTENT)
+                    or (not r.features - {rd.POLITE} and _taking_along(tokens, g))
                 ):
                     if crisis_reading and not negated:
                         add("euphemism", h)
@@ -732,6 +796,18 @@ class Screener:
                     add("resolved" if past_history else "passive", h)
                 elif negated and r.has(rd.POTENTIAL):
                     add("despair", h)
+                elif (
+                    negated
+                    and not r.has(rd.PAST)
+                    and not laughing
+                    and "もう" in keys
+                    and (
+                        timed
+                        or r.has(rd.TENTATIVE)
+                        or keys & {"多分", "たぶん", "きっと", "恐らく", "おそらく"}
+                    )
+                ):
+                    add("passive", h)  # 7月以降は…たぶんもう生きてないので: no future of one's own
             elif kind == "event":
                 if negated and not (
                     r.has(rd.QUESTION) or r.has(rd.TENTATIVE) or r.has(rd.CONCESSIVE)
@@ -758,9 +834,18 @@ class Screener:
                         r.has(rd.DESIRE) and keys & {"ずっと", "永遠", "永久", "二度と", "このまま"}
                     )
                     or (r.has(rd.CONDITIONAL) and negated and r.has(rd.QUESTION))
-                    or (negated and r.has(rd.EVALUATION) and not r.has(rd.QUESTION))
+                    or (
+                        negated
+                        and r.has(rd.EVALUATION)
+                        and not r.has(rd.QUESTION)
+                        and (
+                            tokens[h.last].key != "起きる"
+                            or keys & {"ずっと", "永遠", "永久", "このまま"}
+                            or "二度と" in self._text
+                        )
+                    )
                 ):
-                    add("passive", h)  # 二度と起きなくていい
+                    add("passive", h)  # 二度と起きなくていい (not 明日は起きなくていい)
             elif kind == "born":
                 if negated and (r.has(rd.CONDITIONAL) or r.has(rd.DESIRE)):
                     add("passive", h)
@@ -798,6 +883,7 @@ class Screener:
                         or r.has(rd.VOLITIONAL)
                         or r.has(rd.WISH)
                         or r.has(rd.INTENT)
+                        or r.has(rd.WISH_OTHER)  # 早く迎えに来てほしい
                     )
                 ):
                     if (r.has(rd.INTENT) or r.has(rd.DECIDED)) and not r.has(rd.QUESTION):
@@ -876,6 +962,13 @@ class Screener:
                 if r.has(rd.QUESTION) and h.concept.strong:
                     add("method", h)
                     continue
+                if (
+                    "factor:bereavement" in all_cues
+                    and not crisis_context
+                    and not _by_own_hand(tokens, h, g)
+                    and not keys & g.first_person
+                ):
+                    continue  # 母が亡くなって…形見分けをした: the belongings of the dead
                 if h.concept.strong:
                     add("preparation", h)
                     continue
@@ -1041,8 +1134,8 @@ class Screener:
             new_cues.add("jump_said")
         if self._at_place:
             new_cues.add("at_place")
-        if any(h.concept.id == LEAN_OVER and self._own(h) for h in hits):
-            new_cues.add("lean")
+        if not laughing and any(h.concept.id == LEAN_OVER and self._own(h) for h in hits):
+            new_cues.add("lean")  # (下見たらくらっとした笑: a view, laughed about)
         all_keys = info.all_keys
         if not all_keys.isdisjoint(("手元", "手もと")) or (
             not all_keys.isdisjoint(("ある", "有る"))
@@ -1303,6 +1396,9 @@ class Screener:
         if r.has(rd.POLITE) or earnest or timed or c.subject == "self":
             emit("intent", h)
             return
+        if not r.features - {rd.TE} and _taking_along(tokens, self._g):
+            emit("intent", h)  # あいつの家行って一緒に死ぬ, 母と一緒に終わりにする
+            return
         if (
             self._resolute
             and not (r.features - {rd.TE})
@@ -1376,6 +1472,10 @@ class Screener:
         ):
             return  # 堤防からダイブしてる, バンジーで飛び降りた, 吸い込まれそうなくらい青い
         if h.concept.id == LEAN_OVER:
+            if not crisis_context and (
+                "benign" in own_kinds or _holds(self._laughter, self._text)
+            ):
+                return  # 観光で最上階 / 下見たらくらっとした笑: a view
             emit("method", h)  # looking down from a height: imminent only at the place (the ladder)
             return
         if h.concept.id == "swallowed" and not (
@@ -1580,8 +1680,8 @@ class Screener:
                 else:
                     emit("act", h)
                 return
-            if quantity and not r.has(rd.PAST):
-                emit("self_harm", h)  # 30錠飲むのが習慣
+            if quantity and not r.has(rd.PAST) and not (benign and _asks(tokens, h)):
+                emit("self_harm", h)  # 30錠飲むのが習慣 (not 頭痛薬って飲みすぎると胃に悪い？)
             return
         if (
             h.concept.strong
@@ -2020,7 +2120,23 @@ class Screener:
                 continue  # the branches below are for these kinds only
             r = h.reading
             c = h.context
-            if c.quoted or c.subject == "media" or c.history:
+            if c.quoted and kind == "abuse" and _said_to_writer(self._text, h.end):
+                pass  # 母に毎日『産まなきゃよかった』って言われる: words said to the person
+            elif (
+                kind == "violence"
+                and (c.quoted or r.has(rd.REPORTED))
+                and not laughing
+                and not c.cause
+                and not r.features & {rd.NEGATED, rd.PASSIVE, rd.QUESTION, rd.DESIRE}
+                and any(tokens[x].key in g.grave_harm for x in range(h.first, h.last + 1))
+                and _threat_from_someone(self._text, tokens, h, hits, g)
+            ):
+                # 元彼から『お前を殺す』ってメールが来た / 同僚が「火をつけてやる」って言ってて:
+                # someone else's threat, passed on by the person
+                out.update(("threat", "threat_stated", "target"))
+                harm.append(h)
+                continue
+            elif c.quoted or c.subject == "media" or c.history:
                 continue
             if kind == "violence":
                 if (
@@ -2028,10 +2144,20 @@ class Screener:
                     or r.has(rd.NEGATED)
                     or laughing
                     or r.has(rd.PASSIVE)
+                    or _self_object(tokens, h, g)
+                    or (h.last + 1 < len(tokens) and tokens[h.last + 1].key == "的")
                 ):
-                    continue  # 夫に殴られる: done to the person, not a threat
+                    continue  # 夫に殴られる, 自分の始末は自分で, 殺人的な忙しさ: no threat
                 if r.has(rd.REPORTED) and r.has(rd.TEYARU):
                     out.update(("threat", "threat_stated"))  # 殺すって、本人に直接言ってやった
+                    harm.append(h)
+                    continue
+                if (
+                    r.has(rd.QUESTION)
+                    and r.has(rd.THOUGHT)
+                    and (r.has(rd.VOLITIONAL) or r.has(rd.TEYARU))
+                ):
+                    out.update(("threat", "threat_plain"))  # 火つけてやろうかと本気で思ってる
                     harm.append(h)
                     continue
                 if r.has(rd.QUESTION) or (r.has(rd.PAST) and not r.has(rd.PROGRESSIVE)):
@@ -2046,6 +2172,8 @@ class Screener:
                     continue
                 out.add("threat")
                 harm.append(h)
+                if any(tokens[x].key in g.grave_harm for x in range(h.first, h.last + 1)):
+                    out.add("threat_grave")  # 殺す, 刺す (not どつく, しばく)
                 if (
                     purpose
                     or r.has(rd.TEYARU)
@@ -2053,6 +2181,15 @@ class Screener:
                     or (r.has(rd.TE) and self._dying_after(tokens, h))
                 ):
                     out.add("threat_stated")  # 相手の男を殺して俺も死ぬ
+                elif (
+                    not r.features - {rd.POLITE, rd.TENTATIVE, rd.VOLITIONAL}
+                    and any(tokens[x].key in g.grave_harm for x in range(h.first, h.last + 1))
+                    and (tokens[h.last].pos == "動詞" or r.governor == "する")
+                    and not _other_subject(tokens, h, g)
+                ):
+                    # 次に手を上げたら、俺が父を殺す / 今度来たら刺すかもしれない: a plain
+                    # statement, a threat when said about someone in particular
+                    out.add("threat_plain")
             elif kind == "weapon":
                 gov = r.governor
                 if r.has(rd.NEGATED) or r.has(rd.QUESTION):
@@ -2068,7 +2205,7 @@ class Screener:
                         gov in g.carry_verbs
                         and {t.key for t in tokens[h.last + 1 : r.end + 3]} & g.purpose_verbs
                     ):
-                        out.update(("threat", "threat_stated"))  # 包丁を持って行く
+                        out.update(("threat", "carry_threat"))  # 包丁を持って行く
             elif kind == "target":
                 out.add("target")
             elif kind == "abuse" and h.concept.strong and not r.has(rd.NEGATED):
@@ -2077,12 +2214,41 @@ class Screener:
             elif kind == "abuse":
                 if r.has(rd.NEGATED) or (r.has(rd.QUESTION) and not r.has(rd.PROGRESSIVE)):
                     continue
-                if r.governor in ("逃げる", "離れる", "別れる", "離婚", "抜け出す", "脱出"):
-                    continue  # 夫の暴力から逃げて: escaped, not going on
+                if r.governor in g.escape_verbs or _escaped_after(tokens, h, g):
+                    continue  # 夫の暴力から逃げて, 子どもを連れて家を出ました: not going on
+                ongoing = not info.words.isdisjoint(g.habitual) or (  # 毎晩, いつも, 前から
+                    r.has(rd.PASSIVE) and not r.has(rd.PAST)  # 夫に怒鳴られる: it goes on
+                )
+                if h.concept.id == "abuse_words" and (
+                    (not ongoing and "abuse" not in self._cues)
+                    or not (
+                        any(o.concept.kind == "child" and o.sentence == h.sentence for o in hits)
+                        or any(
+                            t.key in g.caregivers or t.key in _HOME
+                            for t in tokens[max(0, h.first - 8) : h.last + 8]
+                        )
+                    )
+                ):
+                    continue  # 親にまた怒鳴られた: once, a quarrel; 上司に怒鳴られる: not at home
                 out.add("abuse")
                 child.append(h)
-                if (r.has(rd.PROGRESSIVE) or r.has(rd.PASSIVE)) and c.subject in ("", "other"):
+                if (r.has(rd.PROGRESSIVE) or r.has(rd.PASSIVE) or ongoing) and c.subject in (
+                    "",
+                    "other",
+                ):
                     out.add("abuse_done")  # 小さい子が…ベランダに出されてる (a neighbour's report)
+                parents = _between_parents(tokens, h, g)
+                if parents and c.subject != "self" and (r.has(rd.PROGRESSIVE) or c.now):
+                    out.add("dv_home")  # パパがママをなぐってる。いま: a child at home sees it
+                done_to = r.has(rd.PASSIVE) or any(
+                    tokens[x].key in ("れる", "られる") for x in range(h.first, h.last + 1)
+                )  # 叩かれて: the match itself is passive
+                if (
+                    c.subject in ("", "self")
+                    and not parents
+                    and not (done_to or self._child_writer)
+                ):
+                    out.add("abuse_by_writer")  # もう叩くのを止められない (a parent, of a child)
         if not keys.isdisjoint(g.third_person):
             out.add("target")
         # dying and taking someone along: 子どもを道連れにして, 夫と一緒に死のう, この子を連れて消えます
@@ -2090,7 +2256,7 @@ class Screener:
             [
                 h
                 for h in hits
-                if h.concept.kind in ("death", "vanish")
+                if h.concept.kind in ("death", "vanish", "ending", "method")
                 and self._own(h)
                 and not h.reading.has(rd.NEGATED)
                 and (
@@ -2099,10 +2265,21 @@ class Screener:
                         and h.reading.features
                         & {rd.INTENT, rd.VOLITIONAL, rd.POLITE, rd.DESIRE, rd.THOUGHT}
                     )
-                    or (h.concept.kind == "death" and not h.reading.features - {rd.POLITE})
+                    or (
+                        h.concept.kind in ("death", "ending")
+                        and not h.reading.features - {rd.POLITE}
+                    )
+                    or (
+                        h.concept.kind == "method"
+                        and h.concept.strong
+                        and tokens[h.last].pos == "動詞"  # 飛び降りる, not 飛び込みの練習
+                        and h.sentence not in self._benign_sentences
+                        and not h.reading.features - {rd.POLITE, rd.INTENT, rd.VOLITIONAL}
+                    )
                 )
+                and not h.reading.has(rd.CONDITIONAL)  # 母と一緒に死んでしまえたらと思う
             ]
-            if not kinds.isdisjoint(("death", "vanish"))
+            if not kinds.isdisjoint(("death", "vanish", "ending", "method"))
             else []
         )
         if (
@@ -2115,14 +2292,34 @@ class Screener:
             if "child" in kinds:
                 out.add("take_child")
                 child.extend(along)
+        if (
+            "threat" in out
+            and "child" in kinds
+            and any(
+                c.concept.kind == "child"
+                and c.last + 1 < len(tokens)
+                and tokens[c.last + 1].key == "を"
+                and any(0 < x.first - c.last <= 3 for x in harm)
+                for c in hits
+            )
+        ):
+            out.add("take_child")  # 息子を道連れにする: the threat is against a child
+            child.extend(harm)
         if not keys.isdisjoint(g.earnest):
             out.add("earnest")
         if "time" in kinds:
             out.add("time_any")
         if self._child_writer:
             out.add("child_writer")  # the writer is the child: a flag is at least moderate
-        if "abuse" in out and "child" in kinds and not keys.isdisjoint(("私", "自分", "俺", "僕")):
-            out.add("caregiver_writer")  # 息子を叩いてしまいました
+        if "abuse" in out and (
+            ("child" in kinds and not keys.isdisjoint(("私", "自分", "俺", "僕")))
+            or ("abuse_by_writer" in out and "child" in self._cues | kinds)
+        ):
+            out.add("caregiver_writer")  # 息子を叩いてしまいました / もう叩くのを止められない
+        if _going_along(tokens, g) and (kinds & {"target", "child"} or keys & g.third_person):
+            out.add("along")  # この子を連れて一緒にいきます, 二人分の薬: a death for two, if…
+            if "child" in kinds:
+                out.add("along_child")
         self._harm_hits = harm
         self._child_hits = child
         return out
@@ -2139,14 +2336,32 @@ class Screener:
     def _flags(self, cues: frozenset[str]) -> set[str]:
         """The conversation's flags from its cues."""
         flags: set[str] = set()
-        if (
-            ("threat" in cues or ("harm_wish" in cues and "harm_prep" in cues))
-            and ("threat_stated" in cues or cues & {"harm_prep", "earnest", "time_any"})
-            and ("target" in cues or "threat_stated" in cues)
-        ) and ("threat" in cues or cues >= {"harm_prep", "time_any"}):
+        targeted = "target" in cues
+        stated = (
+            ("threat" in cues or cues >= {"harm_wish", "harm_prep"})
+            and (
+                "threat_stated" in cues
+                or "harm_prep" in cues
+                or "time_any" in cues  # 明日の朝礼で殴る。もう決めた: a plan
+                or cues >= {"threat_grave", "earnest"}  # not マジでどつく
+            )
+            and (targeted or "threat_stated" in cues)
+            and ("threat" in cues or cues >= {"harm_prep", "time_any"})
+        )
+        # a plain threat, a weapon carried, or a wish with the weapon got, about someone
+        plain = targeted and (
+            bool(cues & {"threat_plain", "carry_threat"}) or cues >= {"harm_wish", "harm_prep"}
+        )
+        if stated or plain:
             flags.add("harm_to_others")
-        if "abuse" in cues and "child" in cues and cues & {"caregiver", "abuse_done"}:
+        if (
+            "abuse" in cues
+            and "child" in cues
+            and cues & {"caregiver", "abuse_done", "caregiver_writer"}
+        ):
             flags.add("child_in_danger")
+        if "dv_home" in cues:
+            flags.add("child_in_danger")  # the writer's parents, now: a child sees it
         if "exploitation" in cues and "child" in cues:
             flags.add("child_in_danger")
         if "take_child" in cues:
@@ -2280,7 +2495,7 @@ class Screener:
             why.append("imminent_time")  # あとは今夜だけ
         if {"at_place", "finality_strong"} <= cues:
             why.append("imminent_place")  # いま森の中 / もう戻れない
-        if {"at_place", "lean"} <= cues:
+        if {"at_place", "lean"} <= cues and "benign_now" not in cues:
             why.append("imminent_place")  # 8階のベランダに出てる / 下ばっかり見てる
         if "at_hand" in cues and "means_mention" in cues and ideation:
             why.append("imminent_means")  # 薬を流しこんだら楽に / どっちも今うちにある
@@ -2759,8 +2974,8 @@ def _number(surface: str) -> int:
 def _taking_along(tokens: Sequence[Token], g: rd.Grammar) -> bool:
     """道連れ / 連れて / Xと一緒に: taking someone along (not わたしもそのまま一緒に)."""
     for j, t in enumerate(tokens):
-        if t.key in ("道連れ", "連れる"):
-            return True
+        if t.key in ("道連れ", "連れる", "抱く", "抱える", "抱っこ", "おんぶ"):
+            return True  # (息子を抱いて線路に: carrying a child along)
         if t.key == "一緒" and j >= 2 and tokens[j - 1].key == "と":
             before = tokens[j - 2]
             if (
@@ -2769,7 +2984,140 @@ def _taking_along(tokens: Sequence[Token], g: rd.Grammar) -> bool:
                 or before.key in g.caregivers
             ):
                 return True
+        if (
+            t.key == "一緒"
+            and any(
+                b.key in g.third_person or b.key in g.caregivers or b.key in ("彼奴", "あいつ")
+                for b in tokens[max(0, j - 8) : j]
+                if b.kind != KIND_END
+            )
+            and not any(b.kind == KIND_END for b in tokens[max(0, j - 8) : j])
+        ):
+            return True  # あいつの家行って一緒に死ぬ
     return False
+
+
+def _asks(tokens: Sequence[Token], h: Hit) -> bool:
+    """The sentence of the match is a question (…と胃に悪い？, …ですか)."""
+    for j in range(h.last + 1, min(h.last + 24, len(tokens))):
+        t = tokens[j]
+        if t.surface in ("？", "?") or (t.pos2 == "終助詞" and t.key in ("か", "かな")):
+            return True
+        if t.kind == KIND_END:
+            return False
+    return False
+
+
+def _going_along(tokens: Sequence[Token], g: rd.Grammar) -> bool:
+    """Going somewhere with someone, with no place said (この子を連れて一緒にいきます), or
+    means for two (二人分の薬): a death for two when the conversation is at high risk."""
+    for j, t in enumerate(tokens):
+        if t.key in ("二人分", "２人分") or (
+            t.key in ("二", "2", "２", "ふたり", "二人")
+            and j + 1 < len(tokens)
+            and tokens[j + 1].key in ("人分", "分")
+        ):
+            return True
+        if (
+            t.key in ("行く", "逝く", "いく")
+            and t.pos == "動詞"
+            and j >= 2
+            and not (j + 1 < len(tokens) and tokens[j + 1].key == "た")  # 連れて出ていった
+        ):
+            before = tokens[max(0, j - 6) : j]
+            keys = {b.key for b in before}
+            if ("連れる" in keys or "一緒" in keys) and not any(
+                b.key in ("へ", "まで") or (b.key == "に" and k > 0 and before[k - 1].key != "一緒")
+                for k, b in enumerate(before)
+            ):
+                return True
+    return False
+
+
+def _denied(h: Hit, tokens: Sequence[Token]) -> bool:
+    """A word denied (キャンプとかじゃなくて, 予定はない, 旅行？って聞くけど違う)."""
+    if h.reading.has(rd.NEGATED):
+        return True
+    for j in range(h.last + 1, min(h.last + 9, len(tokens))):
+        t = tokens[j]
+        if t.kind == KIND_END and t.surface not in ("？", "?"):
+            return False
+        if t.key in ("ない", "無い", "違う", "ちがう") or (t.pos == "助動詞" and t.key == "ない"):
+            return True
+    return False
+
+
+def _other_subject(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """Someone else named as the subject earlier in the sentence, and the person not named
+    after them (夫が酔うと…殴る; not 次に手を上げたら、俺が父を殺す)."""
+    for j in range(h.first - 1, max(-1, h.first - 16), -1):
+        t = tokens[j]
+        if t.kind == KIND_END:
+            return False
+        nxt = tokens[j + 1].key
+        if nxt in ("が", "は", "って", "も") and t.key in g.first_person:
+            return False
+        if nxt in ("が", "は", "って") and (t.key in g.third_person or t.key in g.caregivers):
+            return True
+        if t.key == "ば" or (t.pos == "助動詞" and t.cform.startswith("仮定形")):
+            return False  # 元旦那がまた来たら、殺す: that subject is the condition's
+    return False
+
+
+def _self_object(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """The person as the object of a harm word (自分の始末, 自分を殺す): not someone else."""
+    j = h.first - 1
+    return j >= 1 and tokens[j].key in ("の", "を") and tokens[j - 1].key in g.reflexive
+
+
+def _escaped_after(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """Getting away later in the sentence (殴られて、子どもを連れて家を出ました)."""
+    for j in range(h.last + 1, min(h.last + 12, len(tokens))):
+        t = tokens[j]
+        if t.kind == KIND_END:
+            return False
+        if (
+            t.key in g.escape_verbs
+            and t.pos in ("動詞", "名詞")
+            and (
+                t.key != "出る"
+                or any(tokens[x].key in ("家", "実家", "部屋") for x in range(h.last, j))
+            )
+        ):
+            return True
+    return False
+
+
+def _between_parents(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """One parent hurting the other (パパがママをなぐってる, 父が母を殴る)."""
+    before = {tokens[j].key for j in range(max(0, h.first - 6), h.first)}
+    return len(before & g.parents) >= 2
+
+
+def _threat_from_someone(
+    text: str, tokens: Sequence[Token], h: Hit, hits: Sequence[Hit], g: rd.Grammar
+) -> bool:
+    """A threat someone named said, wrote or sent (…って言ってた, …ってメールが来た)."""
+    close = min(
+        (i for i in (text.find("」", h.end), text.find("』", h.end)) if i >= 0), default=h.end
+    )
+    after = text[close : close + 12]
+    if not any(w in after for w in _THREAT_SAID):
+        return False
+    start = tokens[h.first].begin
+    if any(t.key in g.media for t in tokens[max(0, h.first - 12) : h.first]):
+        return False  # 映画で犯人が『お前を殺す』って: a story
+    return any(
+        o.concept.kind == "target" and o.end <= start and o.sentence == h.sentence for o in hits
+    ) or any(
+        t.key in g.third_person and t.end <= start for t in tokens[max(0, h.first - 12) : h.first]
+    )
+
+
+def _said_to_writer(text: str, end: int) -> bool:
+    """A quote followed by …って言われる: words someone said to the person."""
+    close = min((i for i in (text.find("」", end), text.find("』", end)) if i >= 0), default=-1)
+    return close >= 0 and any(w in text[close : close + 8] for w in ("言われ", "いわれ"))
 
 
 def _has_object(tokens: Sequence[Token], h: Hit) -> bool:
@@ -2900,6 +3248,50 @@ def _recurrence_of_feeling(
 
 LEAN_OVER: Final = "lean_over"  # the concept of looking down from a height (concepts.yaml)
 _CUE_KINDS: Final = frozenset({"benign", "child", "target"})
+# what an everyday context can explain (ロープ買った / キャンプ楽しみ), and the concepts it never
+# explains away (a word of dying, vanishing, despair or self-harm is the person's own)
+_EXPLAINABLE: Final = frozenset(
+    {"preparation", "means", "place", "timing", "intent", "farewell", "method"}
+)
+_NOT_EXPLAINABLE: Final = frozenset(
+    {"death", "vanish", "ending", "ideation_noun", "live", "elsewhere", "self_harm", "attempt"}
+)
+# the cues of such a message, dropped with it
+_EXPLAINED_CUES: Final = frozenset(
+    {
+        "assertion",
+        "means_mention",
+        "place_mention",
+        "soon",
+        "time_any",
+        "decided_time",
+        "do_time",
+        "pro_plain",
+        "at_place",
+        "going_now",
+        "finality",
+        "finality_strong",
+        "at_hand",
+        "decided",
+        "blade_said",
+    }
+)
+# how a threat reaches the person (…って言ってた, …ってメールが来た, …って脅された)
+_THREAT_SAID: Final = (
+    "言",
+    "いわ",
+    "いって",
+    "メール",
+    "LINE",
+    "ライン",
+    "DM",
+    "送",
+    "書",
+    "来た",
+    "脅",
+    "叫",
+)
+_HOME: Final = frozenset({"家", "部屋", "隣", "うち", "自宅", "実家", "家庭", "隣家"})  # at home
 _FLAG_KINDS: Final = frozenset({"violence", "weapon", "target", "abuse"})  # _flag_cues' branches
 _NO_READING: Final = Reading(frozenset(), "", "", 0, False)
 _PLAIN_CONTEXT: Final = Context("", False, False, False, False, False, False)
@@ -3020,8 +3412,8 @@ def _plain_pro_verb(
         if k > 1 and tokens[k - 1].key in ("を", "も") and tokens[k - 2].kind == KIND_WORD:
             continue  # 宿題をやる: it has an object
         r = reader.read(tokens, k)
-        if r.has(rd.NEGATED) or r.has(rd.PAST) or r.has(rd.QUESTION) or r.has(rd.CONDITIONAL):
-            continue
+        if r.features & {rd.NEGATED, rd.PAST, rd.QUESTION, rd.CONDITIONAL, rd.CONCESSIVE}:
+            continue  # (何やっても: whatever one does, not "do it")
         return True
     return False
 

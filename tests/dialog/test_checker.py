@@ -39,52 +39,73 @@ def test_valid_fixture_is_valid(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("broken", "expected"),
+    ("broken", "expected", "words"),
     [
-        ("syntax", "syntax.yaml:4: YAML syntax error"),
+        ("syntax", "syntax.yaml:4: YAML の書き方に誤りがあります", "「]」で閉じていない"),
         (
             "unknown_kind",
-            "unknown_kind.yaml:5: step 'chatter': unknown step kind ('tell' is not a step kind)",
+            "unknown_kind.yaml:5: ステップ「chatter」",
+            "「tell」というステップの種類はありません",
         ),
-        ("missing_step", "missing_step.yaml:4: step 'dangling' points at missing step 'nowhere'"),
-        ("unreachable", "unreachable.yaml:2: step 'orphan' is never reached"),
-        ("duplicate", "steps.yaml:4: step 'hello' is defined twice (first at duplicate.yaml:2)"),
-        ("line_limits", "line_limits.yaml:4: step 'too_many_choices' has 14 choices"),
-        ("line_limits", "line_limits.yaml:11: step 'long_label': choice label"),
+        (
+            "missing_step",
+            "missing_step.yaml:4: ステップ「dangling」",
+            "「nowhere」というステップがありません",
+        ),
+        ("unreachable", "unreachable.yaml:2: ステップ「orphan」", "どこからも進めません"),
+        (
+            "duplicate",
+            "steps.yaml:4: ステップ「hello」",
+            "2 回書かれています（最初は duplicate.yaml:2）",
+        ),
+        ("line_limits", "line_limits.yaml:4: ステップ「too_many_choices」", "選択肢は 14 個"),
+        ("line_limits", "line_limits.yaml:11: ステップ「long_label」", "20 文字までです"),
         (
             "too_many_messages",
-            "too_many_messages.yaml:4: step 'chatty_one' can send 7 messages in one turn "
-            "(chatty_one → chatty_two → question)",
+            "too_many_messages.yaml:4: ステップ「chatty_one」",
+            "7 通のメッセージが送られることがあります（chatty_one → chatty_two → question）",
         ),
-        ("placeholders", "placeholders.yaml:4: step 'numbers' names hotline 'nope'"),
-        ("placeholders", "placeholders.yaml:4: step 'numbers' uses unknown placeholder {name}"),
+        ("placeholders", "placeholders.yaml:4: ステップ「numbers」", "「nope」という窓口は"),
+        ("placeholders", "placeholders.yaml:4: ステップ「numbers」", "{name} は、埋める値のない"),
         (
             "unknown_category",
-            "unknown_category.yaml:4: step 'money_help' names referral category 'lottery'",
+            "unknown_category.yaml:4: ステップ「money_help」",
+            "分野「lottery」は config/referrals.yaml にありません",
         ),
         (
             "loop",
-            "loop.yaml:4: step 'spin_a' loops back to itself without waiting for the person: "
-            "spin_a → spin_b → spin_a",
+            "loop.yaml:4: ステップ「spin_a」",
+            "答えを待たずに同じところへ戻ってしまいます（spin_a → spin_b → spin_a）",
         ),
-        ("conditions", "conditions.yaml:6: step 'mood_check', case 1: unknown condition 'mood'"),
-        ("conditions", "conditions.yaml:8: step 'mood_check', case 2: unknown risk level"),
-        ("conditions", "conditions.yaml:8: step 'mood_check' tests unknown factor 'sadness'"),
         (
             "conditions",
-            "conditions.yaml:10: step 'mood_check' tests `collected: shoe_size`, but no "
-            "collect step stores that name",
+            "conditions.yaml:6: ステップ「mood_check」の branch: の 1 番目",
+            "「mood」という条件はありません",
         ),
-        ("missing_next", "missing_next.yaml:4: step 'trailing': `next:` is missing"),
         (
-            "unknown_topic",
-            "unknown_topic.yaml:7: step 'hobby_question' sets topic 'fishing', which is not",
+            "conditions",
+            "conditions.yaml:8: ステップ「mood_check」の branch: の 2 番目",
+            "「extreme」は危険度ではありません",
         ),
+        (
+            "conditions",
+            "conditions.yaml:8: ステップ「mood_check」",
+            "「sadness」という要因はありません",
+        ),
+        (
+            "conditions",
+            "conditions.yaml:10: ステップ「mood_check」",
+            "collected: shoe_size を調べていますが、「shoe_size」を記録する collect のステップがありません",
+        ),
+        ("missing_next", "missing_next.yaml:4: ステップ「trailing」", "next: がありません"),
+        ("unknown_topic", "unknown_topic.yaml:7: ステップ「hobby_question」", "「fishing」"),
     ],
 )
-def test_each_check_names_file_line_and_step(tmp_path: Path, broken: str, expected: str) -> None:
+def test_each_check_names_file_line_and_step(
+    tmp_path: Path, broken: str, expected: str, words: str
+) -> None:
     found = lines(script_dir(tmp_path, broken))
-    assert any(line.startswith(expected) for line in found), "\n".join(found)
+    assert any(line.startswith(expected) and words in line for line in found), "\n".join(found)
 
 
 @pytest.mark.parametrize(
@@ -116,16 +137,24 @@ def test_each_problem_names_its_rule(tmp_path: Path, broken: str, rule: str) -> 
 def test_missing_and_unknown_entries(tmp_path: Path) -> None:
     found = lines(script_dir(tmp_path, entries="missing_entry"))
     assert any(
-        "entry 'case_reminder' is missing" in line and line.endswith("[missing-entry]")
+        "入口「case_reminder」がありません" in line
+        and "entries: の下に「case_reminder: ステップ名」を書き足して" in line
+        and "本人がまだ相談員を待っているとき" in line  # what the entry is for
+        and line.endswith("[missing-entry]")
         for line in found
     ), found
-    assert any(line.startswith("entries.yaml:16: unknown entry 'case_reminde'") for line in found)
+    assert any(
+        line.startswith("entries.yaml:16: 「case_reminde」という入口は entries: に書けません")
+        for line in found
+    ), found
 
 
 def test_crisis_answer_must_start_with_hotlines(tmp_path: Path) -> None:
     found = lines(script_dir(tmp_path, entries="crisis_without_hotline"))
     assert any(
-        line.startswith("entries.yaml:40: step 'no_numbers' starts the 'crisis_high' answer")
+        line.startswith("entries.yaml:40: ステップ「no_numbers」は「crisis_high」の最初の返事")
+        and "24 時間の相談窓口がありません" in line
+        and "{hotlines}" in line
         and line.endswith("[crisis-without-hotline]")
         for line in found
     ), found
@@ -140,8 +169,7 @@ def test_text_too_long_for_line(tmp_path: Path) -> None:
     )
     found = lines(dialogs)
     assert any(
-        line.startswith("long.yaml:4: step 'speech': a message can reach 5001 characters")
-        for line in found
+        line.startswith("long.yaml:4: ステップ「speech」") and "5001 文字" in line for line in found
     ), found
 
 
@@ -156,11 +184,12 @@ def test_wrong_step_field_and_two_kinds(tmp_path: Path) -> None:
     )
     found = lines(dialogs)
     assert any(
-        line.startswith("fields.yaml:7: step 'both': a step has one kind, this one has say and end")
+        line.startswith("fields.yaml:7: ステップ「both」") and "say、end があります" in line
         for line in found
     ), found
     assert any(
-        line.startswith("fields.yaml:10: step 'typo': unknown field 'nxet'") for line in found
+        line.startswith("fields.yaml:10: ステップ「typo」: 「nxet」という項目はありません")
+        for line in found
     ), found
 
 
@@ -170,14 +199,14 @@ def test_referral_directory_problems(tmp_path: Path) -> None:
     shutil.copy(FIXTURES / "broken" / "referrals.yaml", config / "referrals.yaml")
     found = [str(p).replace(str(config) + "/", "") for p in check_referrals(config)]
     expected = [
-        "referrals.yaml:9: category 'money': label 'お金のことならどんなことでもここで相談できます' has 23",
-        "referrals.yaml:10: category 'money': unknown factor 'lottery'",
-        "referrals.yaml:11: category 'money' names service 'nowhere', which is not in services",
-        "referrals.yaml:16: service 'houterasu': 'call-me' does not look like a phone number",
-        "referrals.yaml:17: service 'houterasu': last_verified must be the date",
+        ("referrals.yaml:9: categories: の「money」", "は 23 文字あります"),
+        ("referrals.yaml:10: categories: の「money」", "「lottery」という要因はありません"),
+        ("referrals.yaml:11: categories: の「money」", "窓口「nowhere」は services: にありません"),
+        ("referrals.yaml:16: services: の「houterasu」", "「call-me」は電話番号の形ではありません"),
+        ("referrals.yaml:17: services: の「houterasu」", "last_verified: には、最後に確かめた日を"),
     ]
-    for start in expected:
-        assert any(line.startswith(start) for line in found), (start, found)
+    for start, words in expected:
+        assert any(line.startswith(start) and words in line for line in found), (start, found)
 
 
 def test_broken_service_config_is_reported_too(tmp_path: Path) -> None:
@@ -188,7 +217,9 @@ def test_broken_service_config_is_reported_too(tmp_path: Path) -> None:
         text.replace("crisis_hotlines: [yorisoi,", "crisis_hotlines: [nobody,"), encoding="utf-8"
     )
     found = [str(p) for p in check_dialogs(DIALOGS, config)]
-    assert any("crisis_hotlines names 'nobody'" in line for line in found), found
+    assert any(
+        "crisis_hotlines: の「nobody」は hotlines: にない窓口です" in line for line in found
+    ), found
 
 
 # --- the command line -------------------------------------------------------------------------
@@ -208,7 +239,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_cli_ok_on_shipped_scripts() -> None:
     result = run_cli()
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.startswith("OK: 10 files")
+    assert result.stdout.startswith("OK: dialogs の 10 個のファイル")
 
 
 def test_cli_fails_with_one_line_per_problem(tmp_path: Path) -> None:
@@ -216,8 +247,10 @@ def test_cli_fails_with_one_line_per_problem(tmp_path: Path) -> None:
     result = run_cli(str(dialogs), "--config", str(CONFIG))
     assert result.returncode == 1
     out = result.stdout.splitlines()
-    assert f"{dialogs}/missing_step.yaml:4: step 'dangling' points at missing step 'nowhere'" in (
-        " ".join(out)
-    )
+    assert any(
+        line.startswith(f"{dialogs}/missing_step.yaml:4: ステップ「dangling」")
+        and "「nowhere」というステップがありません" in line
+        for line in out
+    ), out
     assert len(out) == 2, out
-    assert "2 problems found" in result.stderr
+    assert "2 件の問題が見つかりました" in result.stderr

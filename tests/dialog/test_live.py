@@ -58,7 +58,7 @@ def test_broken_files_at_start_refuse_to_start(admin_files: Path) -> None:
     edit(admin_files / "dialogs" / "opening.yaml", "next: topic_work", "next: topic_wrok")
     with pytest.raises(ConfigError) as err:
         LiveConfig(settings_for(admin_files))
-    assert "points at missing step 'topic_wrok'" in str(err.value)
+    assert "「topic_wrok」というステップがありません" in str(err.value)
 
 
 @pytest.mark.fresh_screener  # `is before.screener` must mean "not loaded again"
@@ -78,7 +78,7 @@ def test_broken_change_keeps_the_running_version(live: LiveConfig, admin_files: 
     before = live.bundle
     edit(admin_files / "dialogs" / "first_contact.yaml", "next: consent\n", "next: consnet\n")
     problems = live.reload()
-    assert any("points at missing step 'consnet'" in str(p) for p in problems)
+    assert any("「consnet」というステップがありません" in str(p) for p in problems)
     assert live.bundle is before
     assert "はじめまして" in first_words(live)
     status = live.status()
@@ -92,8 +92,26 @@ def test_broken_config_file_keeps_the_running_version(live: LiveConfig, admin_fi
     before = live.bundle
     (admin_files / "config" / "referrals.yaml").write_text("categories: [oops\n", encoding="utf-8")
     problems = live.reload()
-    assert any("referrals.yaml" in str(p) and "YAML syntax error" in str(p) for p in problems)
+    assert any(
+        "referrals.yaml" in str(p) and "YAML の書き方に誤りがあります" in str(p) for p in problems
+    )
     assert live.bundle is before
+
+
+def test_a_broken_message_catalog_is_named_and_never_stops_a_reload(
+    live: LiveConfig, admin_files: Path
+) -> None:
+    """The catalog only words the problems: a broken one is said first (in English) when a
+    reload is refused, and a reload with no other problem still goes live."""
+    catalog = admin_files / "config" / "checker_messages.yaml"
+    edit(catalog, "messages:\n", "messages: [\n")
+    edit(admin_files / "dialogs" / "first_contact.yaml", "next: consent\n", "next: consnet\n")
+    problems = live.reload()
+    assert problems[0].file == str(catalog)
+    assert "message catalog" in problems[0].message
+    assert any("consnet" in str(p) and "dialog.points_at_missing_step" in str(p) for p in problems)
+    edit(admin_files / "dialogs" / "first_contact.yaml", "next: consnet\n", "next: consent\n")
+    assert live.reload() == []
 
 
 def test_screener_reloads_only_when_its_files_change(live: LiveConfig, admin_files: Path) -> None:

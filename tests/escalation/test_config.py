@@ -58,12 +58,12 @@ def test_unknown_placeholder_and_bad_timer_are_reported_with_lines(tmp_path: Pat
 
 def test_missing_text_and_yaml_syntax_errors(tmp_path: Path) -> None:
     d = _edit(tmp_path, "  notice_closed: このケースはすでに終了しています。\n", "")
-    assert any("notice_closed is missing" in p.message for p in check_escalation_config(d))
+    assert any("texts.notice_closed がありません" in p.message for p in check_escalation_config(d))
     d2 = tmp_path / "bad"
     d2.mkdir()
     (d2 / "escalation.yaml").write_text("timers:\n  reannounce_minutes: [5\n", encoding="utf-8")
     problems = check_escalation_config(d2)
     assert problems
     assert problems[0].line is not None
-    assert "YAML" in problems[0].message
-    assert check_escalation_config(tmp_path / "nowhere")[0].message == "file is missing"
+    assert "YAML の書き方に誤りがあります" in problems[0].message
+    assert "ファイルがありません" in check_escalation_config(tmp_path / "nowhere")[0].message

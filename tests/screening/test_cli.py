@@ -94,5 +94,4 @@ def test_broken_config_exits_nonzero(tmp_path: object) -> None:
         check=False,
     )
     assert proc.returncode == 2
-    assert "concepts.yaml" in proc.stderr
-    assert "missing" in proc.stderr
+    assert "concepts.yaml: ファイルがありません" in proc.stderr

@@ -44,7 +44,7 @@ def test_repository_config_is_valid() -> None:
 def test_unknown_kind(config_dir: Path) -> None:
     line = edit(config_dir / "concepts.yaml", "    kind: death\n", "    kind: deth\n")
     problems = check_config(config_dir)
-    assert find(problems, "concepts.yaml", line, "unknown kind 'deth'"), problems
+    assert find(problems, "concepts.yaml", line, "「deth」という種類はありません"), problems
 
 
 def test_unknown_factor_in_a_chain(config_dir: Path) -> None:
@@ -54,37 +54,43 @@ def test_unknown_factor_in_a_chain(config_dir: Path) -> None:
         "steps: [unemployment, povrety, debt, depression]",
     )
     problems = check_config(config_dir)
-    assert find(problems, "pathways.yaml", line, "unknown factor id 'povrety'"), problems
+    assert find(problems, "pathways.yaml", line, "「povrety」という要因の id はありません"), (
+        problems
+    )
 
 
 def test_unknown_factor_in_the_factor_words(config_dir: Path) -> None:
     line = edit(config_dir / "factor_words.yaml", "    factor: debt\n", "    factor: dept\n")
     problems = check_config(config_dir)
-    assert find(problems, "factor_words.yaml", line, "unknown factor id 'dept'"), problems
+    assert find(problems, "factor_words.yaml", line, "「dept」という要因の id はありません"), (
+        problems
+    )
 
 
 def test_duplicate_concept_id_across_files(config_dir: Path) -> None:
     line = edit(config_dir / "factor_words.yaml", "  - id: f_debt\n", "  - id: vanish\n")
     problems = check_config(config_dir)
-    assert find(problems, "factor_words.yaml", line, "duplicate concept id"), problems
+    assert find(problems, "factor_words.yaml", line, "同じ id の概念がほかにもあります"), problems
 
 
 def test_bad_regex(config_dir: Path) -> None:
     line = edit(config_dir / "spellings.yaml", "match: 'じさつ|ジサツ'", "match: 'じさつ(|ジサツ'")
     problems = check_config(config_dir)
-    assert find(problems, "spellings.yaml", line, "is not valid"), problems
+    assert find(
+        problems, "spellings.yaml", line, "正規表現「じさつ(|ジサツ」の書き方が正しくありません"
+    ), problems
 
 
 def test_empty_term(config_dir: Path) -> None:
     line = edit(config_dir / "concepts.yaml", "terms: [遺書, ", "terms: ['', ")
     problems = check_config(config_dir)
-    assert find(problems, "concepts.yaml", line, "empty"), problems
+    assert find(problems, "concepts.yaml", line, "空の項目"), problems
 
 
 def test_term_ending_in_a_particle(config_dir: Path) -> None:
     edit(config_dir / "concepts.yaml", "terms: [遺書, ", "terms: [遺書を, ")
     problems = check_config(config_dir)
-    assert any("particle 'を'" in p.message for p in problems), problems
+    assert any("「遺書を」は助詞「を」で" in p.message for p in problems), problems
 
 
 def test_unknown_level_and_key(config_dir: Path) -> None:
@@ -95,8 +101,8 @@ def test_unknown_level_and_key(config_dir: Path) -> None:
     )
     edit(config_dir / "concepts.yaml", "  - id: vanish\n", "  - id: vanish\n    colour: red\n")
     messages = [p.message for p in check_config(config_dir)]
-    assert any("unknown level 'urgent'" in m for m in messages), messages
-    assert any("unknown key 'colour'" in m for m in messages), messages
+    assert any("「urgent」という危険度はありません" in m for m in messages), messages
+    assert any("「colour」という項目はありません" in m for m in messages), messages
 
 
 def test_missing_slot_is_named(config_dir: Path) -> None:
@@ -105,12 +111,14 @@ def test_missing_slot_is_named(config_dir: Path) -> None:
         "  farewell:        {label: 別れの言葉, level: moderate}\n",
         "",
     )
-    assert find(check_config(config_dir), "screening.yaml", None, "the slot 'farewell' is missing")
+    assert find(
+        check_config(config_dir), "screening.yaml", None, "スロット「farewell」がありません"
+    )
 
 
 def test_grammar_word_list_missing(config_dir: Path) -> None:
     edit(config_dir / "grammar.yaml", "  ought: [べし, べき]\n", "")
-    assert find(check_config(config_dir), "grammar.yaml", None, "the list 'ought' is missing")
+    assert find(check_config(config_dir), "grammar.yaml", None, "一覧「ought」がありません")
 
 
 def test_dialect_example_that_does_not_change(config_dir: Path) -> None:
@@ -118,7 +126,9 @@ def test_dialect_example_that_does_not_change(config_dir: Path) -> None:
         config_dir / "dialects.yaml", "      死にたか: 死にたい\n", "      死にたか: 死にたか\n"
     )
     problems = check_config(config_dir)
-    assert find(problems, "dialects.yaml", line, "becomes '死にたい', not '死にたか'"), problems
+    assert find(problems, "dialects.yaml", line, "「死にたい」になり、「死にたか」になりません"), (
+        problems
+    )
 
 
 def test_dialect_counter_example_that_changes(config_dir: Path) -> None:
@@ -128,30 +138,28 @@ def test_dialect_counter_example_that_changes(config_dir: Path) -> None:
         "counter_examples: [死にたかばい, もう寝たか,",
     )
     problems = check_config(config_dir)
-    assert find(problems, "dialects.yaml", None, "the counter-example '死にたかばい' is changed"), (
-        problems
-    )
+    assert find(problems, "dialects.yaml", None, "変わってはいけない例「死にたかばい」が"), problems
 
 
 def test_dialect_rule_needs_counter_examples(config_dir: Path) -> None:
     edit(config_dir / "dialects.yaml", "    counter_examples: [しょうがない]\n", "")
-    assert find(check_config(config_dir), "dialects.yaml", None, "add 'counter_examples'")
+    assert find(check_config(config_dir), "dialects.yaml", None, "counter_examples: を書き足して")
 
 
 def test_emoji_needs_a_word(config_dir: Path) -> None:
     line = edit(config_dir / "spellings.yaml", "  💊: 薬\n", "  💊: ''\n")
     problems = check_config(config_dir)
-    assert find(problems, "spellings.yaml", line, "must be followed by the word it means"), problems
+    assert find(problems, "spellings.yaml", line, "その意味の言葉を書いてください"), problems
 
 
 def test_yaml_syntax_error(config_dir: Path) -> None:
     (config_dir / "idioms.yaml").write_text("idioms: [\n  - id: x\n", encoding="utf-8")
-    assert find(check_config(config_dir), "idioms.yaml", None, "YAML syntax error")
+    assert find(check_config(config_dir), "idioms.yaml", None, "YAML の書き方に誤りがあります")
 
 
 def test_missing_file(config_dir: Path) -> None:
     (config_dir / "grammar.yaml").unlink()
-    assert find(check_config(config_dir), "grammar.yaml", None, "the file is missing")
+    assert find(check_config(config_dir), "grammar.yaml", None, "ファイルがありません")
 
 
 def test_spelling_example_must_match(config_dir: Path) -> None:

@@ -222,3 +222,168 @@ def test_thinking_of_dying_is_not_an_idiom(screener: Screener) -> None:
     # 死ぬかと思った is an idiom; 死のうかって思う (thinking of dying) is not
     assert level(screener, "一緒に死のうかって思う瞬間がある") >= RiskLevel.HIGH
     assert level(screener, "死ぬかと思った、ジェットコースター") <= RiskLevel.LOW
+
+
+@pytest.mark.parametrize(
+    ("messages", "flags"),
+    [
+        # a plain statement of grave harm about someone in particular
+        (("弟をいじめるあいつ、次に何かしたら俺が刺す",), {"harm_to_others"}),
+        (("元旦那がまた来たら、殺すかもしれない",), {"harm_to_others"}),
+        (("兄貴の車に火をつけてやろうかと本気で考えてる",), {"harm_to_others"}),
+        (("部長をホームから突き落としてやる",), {"harm_to_others"}),
+        (("あいつら全員ぶっ殺したい", "ナイフはもう買ってある"), {"harm_to_others"}),
+        # a death for two
+        (("もう限界", "父と一緒に終わりにする"), {"harm_to_others"}),
+        (("息子を道連れにする",), {"harm_to_others", "child_in_danger"}),
+        (
+            ("死にたい。ほんとに", "娘と二人分の睡眠薬ためてある"),
+            {"harm_to_others", "child_in_danger"},
+        ),
+        # children
+        (("となりの家、毎晩ドンって音と怒鳴り声がする", "小さい子が泣いてる"), {"child_in_danger"}),
+        (("小5です", "ママがごはんくれない。きのうから"), {"child_in_danger"}),
+        (("お父さんがお母さんをけってる。いま。こわい",), {"child_in_danger"}),
+        (
+            ("高2。父に毎日『お前なんかいらない』って言われる", "叩かれることもある"),
+            {"child_in_danger"},
+        ),
+        (("中1です", "送らないと学校にばらすって言われてる。写真のこと"), {"child_in_danger"}),
+        # look-alikes: venting, a wall, someone else's behaviour, a quarrel, a move, oneself
+        (("課長まじ殺す笑",), set()),
+        (("彼がキレると壁を殴る",), set()),
+        (("夫が酔うと物を投げて、私を殴る",), set()),
+        (("中2です", "テストの点で親にまた怒鳴られた"), set()),
+        (("妻が子どもを連れて実家に帰っていった",), set()),
+        (("自分の始末は自分でつけます",), set()),
+        (("殺人的な暑さで子どもとプールに行った",), set()),
+        (("母と一緒に死んでしまえたらと思う日がある",), set()),
+        (("施設で祖母が職員に叩かれてるみたい",), set()),
+    ],
+)
+def test_flags_read_from_structure(
+    screener: Screener, messages: tuple[str, ...], flags: set[str]
+) -> None:
+    assert set(screener.screen_conversation(list(messages)).flags) == flags, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        # a measure of a feeling, a plain denial, a notion denied
+        (("あの映画、消えたくなるくらい恥ずかしいシーンがあった",), RiskLevel.LOW),
+        (("死にたい…わけないでしょ！明日から帰省だよ",), RiskLevel.LOW),
+        (("自殺とかじゃまったくないです、母の介護の相談です",), RiskLevel.LOW),
+        # the next message explains the means as an everyday activity
+        (("ホームセンターで練炭とロープ買った", "来週のキャンプが楽しみ"), RiskLevel.LOW),
+        (("ガムテープとロープ、カッターも買った", "引っ越しの荷造りの続き"), RiskLevel.LOW),
+    ],
+)
+def test_everyday_readings_stay_calm(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert level(screener, *messages) <= expected, messages
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        ("死にたいくらいつらい",),
+        ("ホームセンターで練炭とロープ買った", "キャンプとかじゃなくて"),
+        ("練炭買った", "仕事終わった〜"),
+        ("死にたい", "ロープ買った", "来週のキャンプが楽しみ"),
+        ("消えたい", "ロープ買った", "引っ越しの荷造りの話"),
+    ],
+)
+def test_explanations_that_do_not_explain_it_away(
+    screener: Screener, messages: tuple[str, ...]
+) -> None:
+    assert level(screener, *messages) >= RiskLevel.HIGH, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "rises"),
+    [
+        # a wish said as …ないかな, a sleep with no waking, no future of one's own
+        (("電車が止まって全部終わらないかなって毎朝思う",), True),
+        (("もう二度と目が覚めなくていい",), True),
+        (("永遠の眠りにつきたい",), True),
+        (("来月の予定は入れないで。たぶんもう生きてないから",), True),
+        # look-alikes: the weather, a day off, a joke about old age, a grandparent
+        (("明日の遠足、雨やまないかな",), False),
+        (("日曜だから起きなくていい",), False),
+        (("2080年とか、もう生きてないかも笑",), False),
+        (("祖母は去年、永遠の眠りにつきました",), False),
+    ],
+)
+def test_wishes_and_no_future(screener: Screener, messages: tuple[str, ...], rises: bool) -> None:
+    assert (level(screener, *messages) >= RiskLevel.MODERATE) == rises, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "flags"),
+    [
+        # someone else's threat passed on by the person, a death for two by a method
+        (("兄が『店長を刺してやる』って言ってた", "包丁も持ち出してた"), {"harm_to_others"}),
+        (("前の彼氏から殺すってDMが来た",), {"harm_to_others"}),
+        (("息子を抱いて線路に飛び込む",), {"harm_to_others", "child_in_danger"}),
+        (("つい息子に手をあげてしまう",), {"child_in_danger"}),
+        # look-alikes: hyperbole passed on, a film, mild slang over sweets, practice
+        (("友達が『部活で先輩に殺される』って言ってた",), set()),
+        (("映画で犯人が『お前を殺す』って言うシーンが怖かった",), set()),
+        (("弟がプリン食べた。まじでしばく",), set()),
+        (("娘と一緒に飛び込みの練習をした",), set()),
+    ],
+)
+def test_flags_from_others_and_for_two(
+    screener: Screener, messages: tuple[str, ...], flags: set[str]
+) -> None:
+    assert set(screener.screen_conversation(list(messages)).flags) == flags, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "rises"),
+    [
+        (("借金が増える一方", "もう何をやっても無駄"), True),
+        (("もう十分生きた", "早く迎えに来てほしい"), True),
+        (("十代の頃は毎日死にたかった", "今は子どももいて幸せ"), False),
+        (("死ぬレベルで眠い",), False),
+        (("何回やっても無駄だった、このガチャ",), False),
+        (("何やっても楽しい年頃", "夜は友達と電話"), False),
+    ],
+)
+def test_futility_afterlife_decades_and_measures(
+    screener: Screener, messages: tuple[str, ...], rises: bool
+) -> None:
+    assert (level(screener, *messages) >= RiskLevel.MODERATE) == rises, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        # questions of fact, a view, the belongings of the dead: calm
+        (("風邪薬って飲みすぎると肝臓に悪いですか？",), RiskLevel.LOW),
+        (("展望台に来た", "下見たら足すくんだ笑"), RiskLevel.LOW),
+        (("父が亡くなって一年", "遺品整理をやっと終えた"), RiskLevel.LOW),
+        # the person named among others
+        (("僕も弟も消えたほうがいいと思う",), RiskLevel.HIGH),
+    ],
+)
+def test_questions_views_belongings_and_we(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    got = level(screener, *messages)
+    assert (got >= expected) if expected >= RiskLevel.HIGH else (got <= expected), messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "flags"),
+    [
+        (("妻に毎晩怒鳴られて、物を投げつけられる", "息子が机の下で震えてる"), {"child_in_danger"}),
+        (("上司に怒鳴られる毎日", "娘の寝顔を見ると頑張れる"), set()),
+    ],
+)
+def test_shouting_at_home_with_a_child(
+    screener: Screener, messages: tuple[str, ...], flags: set[str]
+) -> None:
+    assert set(screener.screen_conversation(list(messages)).flags) == flags, messages
