@@ -212,35 +212,38 @@ def _exact_sequence(items: list[Item]) -> Strings | None:
     return frozenset(out)
 
 
-def first_chars(patterns: Sequence[str]) -> set[str] | None:
-    """Every character a match of these regexes can start with, or None when unknown."""
-    chars: set[str] = set()
+class _FirstOf:
+    """Collects the characters a match can start with (first_chars, first_class).
 
-    def first_of(items: list[Item]) -> bool | None:
+    Narrow (``wide=False``): literal characters only, as gate strings need. Wide: a
+    character class may also hold wide ranges and categories (\\d, \\s, \\w), and a
+    look-ahead is stepped over (it consumes nothing: what follows starts the match).
+    """
+
+    def __init__(self, wide: bool) -> None:
+        self.wide = wide
+        self.chars: set[str] = set()
+        self.ranges: set[tuple[int, int]] = set()
+        self.categories: set[str] = set()
+
+    def of(self, items: list[Item]) -> bool | None:
         """True: first characters collected; False: unknown; None: zero-width so far."""
         for op, arg in items:
             name = str(op)
-            if name in ("ASSERT", "ASSERT_NOT") and arg[0] < 0:
+            if name in ("ASSERT", "ASSERT_NOT") and (arg[0] < 0 or self.wide):
                 continue  # a look-behind consumes nothing
             if name == "AT":
                 continue
             if name == "LITERAL":
-                chars.add(chr(arg))
+                self.chars.add(chr(arg))
                 return True
             if name == "IN":
-                for kind, value in arg:
-                    if str(kind) == "LITERAL":
-                        chars.add(chr(value))
-                    elif str(kind) == "RANGE" and value[1] - value[0] < _MAX_FIRST_RANGE:
-                        chars.update(chr(c) for c in range(value[0], value[1] + 1))
-                    else:
-                        return False
-                return True
+                return self._of_class(arg)
             if name == "SUBPATTERN" and arg[1] & re.IGNORECASE:
                 return False
             if name in ("BRANCH", "SUBPATTERN"):
                 branches = arg[1] if name == "BRANCH" else [arg[-1]]
-                results = [first_of(list(branch)) for branch in branches]
+                results = [self.of(list(branch)) for branch in branches]
                 if any(r is False for r in results):
                     return False
                 if all(r is True for r in results):
@@ -250,7 +253,7 @@ def first_chars(patterns: Sequence[str]) -> set[str] | None:
                 return False
             if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
                 low, _, body = arg
-                inner = first_of(list(body))
+                inner = self.of(list(body))
                 if inner is False:
                     return False
                 if low == 0 or inner is None:
@@ -259,14 +262,85 @@ def first_chars(patterns: Sequence[str]) -> set[str] | None:
             return False
         return None
 
+    def _of_class(self, arg: Any) -> bool:
+        for kind, value in arg:
+            kind_name = str(kind)
+            if kind_name == "LITERAL":
+                self.chars.add(chr(value))
+            elif kind_name == "RANGE" and value[1] - value[0] < _MAX_FIRST_RANGE:
+                self.chars.update(chr(c) for c in range(value[0], value[1] + 1))
+            elif kind_name == "RANGE" and self.wide:
+                self.ranges.add(value)
+            elif kind_name == "CATEGORY" and self.wide and str(value) in _CATEGORIES:
+                self.categories.add(_CATEGORIES[str(value)])
+            else:
+                return False  # a negated class, or (narrow) a category or a wide range
+        return True
+
+
+# A category of a character class, written as in a class (Unicode: a superset of ASCII's).
+_CATEGORIES: Final = {
+    "CATEGORY_DIGIT": r"\d",
+    "CATEGORY_NOT_DIGIT": r"\D",
+    "CATEGORY_SPACE": r"\s",
+    "CATEGORY_NOT_SPACE": r"\S",
+    "CATEGORY_WORD": r"\w",
+    "CATEGORY_NOT_WORD": r"\W",
+}
+
+
+def _parse(pattern: str) -> Any:
+    try:
+        parsed = sre.parse(pattern)
+    except Exception:  # an invalid regex is reported by the config loader, not here
+        return None
+    return None if parsed.state.flags & re.IGNORECASE else parsed
+
+
+def first_chars(patterns: Sequence[str]) -> set[str] | None:
+    """Every character a match of these regexes can start with, or None when unknown."""
+    first = _FirstOf(wide=False)
     for pattern in patterns:
-        try:
-            parsed = sre.parse(pattern)
-        except Exception:
+        parsed = _parse(pattern)
+        if parsed is None or first.of(list(parsed)) is not True:
             return None
-        if parsed.state.flags & re.IGNORECASE or first_of(list(parsed)) is not True:
-            return None
-    return chars
+    return first.chars
+
+
+def first_class(pattern: str) -> str | None:
+    """The inside of a character class ``[...]`` that holds every character a match of the
+    regex can start with; None when unknown, or when re finds the start by itself (the regex
+    begins with a literal, a class, alternatives that each begin with a literal, or ``^``),
+    so that a look-ahead of it would only cost time."""
+    parsed = _parse(pattern)
+    if parsed is None or _scanned_by_re(list(parsed)):
+        return None
+    first = _FirstOf(wide=True)
+    if first.of(list(parsed)) is not True:
+        return None
+    return "".join(
+        [
+            re.escape("".join(sorted(first.chars))),
+            *(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in sorted(first.ranges)),
+            *sorted(first.categories),
+        ]
+    )
+
+
+def _scanned_by_re(items: list[Item]) -> bool:
+    """Whether re itself skips to where a match can start (a literal prefix, a class, or a
+    branch of literals first, as re's compiler reads them), or tries the start only (^)."""
+    while items and str(items[0][0]) == "SUBPATTERN" and not items[0][1][1] & re.IGNORECASE:
+        items = list(items[0][1][3])
+    if not items:
+        return False
+    op, arg = items[0]
+    name = str(op)
+    if name in ("LITERAL", "IN", "AT"):
+        return True
+    return name == "BRANCH" and all(
+        len(branch) and str(branch[0][0]) == "LITERAL" for branch in arg[1]
+    )
 
 
 class Gates:
@@ -288,9 +362,13 @@ class Gates:
             for gate in sorted(strings):
                 by_gram.setdefault(gate[:2], {}).setdefault(i, []).append(gate)
         self._always = tuple(always)
-        # a regex whose gate string is the gram itself needs no further check: no strings
+        # per gram: the regexes whose gate string is the gram itself (nothing more to check),
+        # and the others, with their gate strings that start with the gram
         self._by_gram = {
-            gram: tuple((i, () if gram in gates else tuple(gates)) for i, gates in by_regex.items())
+            gram: (
+                frozenset(i for i, gates in by_regex.items() if gram in gates),
+                tuple((i, tuple(gates)) for i, gates in by_regex.items() if gram not in gates),
+            )
             for gram, by_regex in by_gram.items()
         }
         self._grams = frozenset(by_gram)
@@ -304,17 +382,17 @@ class Gates:
         hits = text_grams(text)
         if not hits:
             return self._always
-        found = set(self._always) if self._always else set()
+        found = set(self._always)
         by_gram = self._by_gram
         for gram in hits:
-            entries = by_gram.get(gram)
-            if entries is None:
+            entry = by_gram.get(gram)
+            if entry is None:
                 continue  # another gate's gram
-            for i, gates in entries:
+            passed, to_check = entry
+            if passed:
+                found |= passed
+            for i, gates in to_check:
                 if i in found:
-                    continue
-                if not gates:
-                    found.add(i)
                     continue
                 for gate in gates:
                     if gate in text:

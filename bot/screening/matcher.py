@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Generic, TypeVar
 
-from bot.screening.gates import Gates
+from bot.screening.gates import Gates, first_class
 from bot.screening.tokens import KIND_END, KIND_PUNCT, KIND_SKIP, KIND_WORD, Token
 
 GAP: Final = ("…", "")  # pattern element: up to MAX_GAP words in between
@@ -160,9 +160,11 @@ class PatternSet(Generic[P]):
     def __init__(self) -> None:
         # first key → second key (None: a one-word pattern or a gap second) → patterns, each
         # with the keys it needs (checked before matching: most patterns tried do not match)
-        self._index: dict[str, dict[str | None, list[tuple[Pattern, P, frozenset[str]]]]] = {}
+        # and whether it is one plain word (matched by its first word: nothing to compare)
+        self._index: dict[str, dict[str | None, list[tuple[Pattern, P, frozenset[str], bool]]]] = {}
         self._firsts: frozenset[str] = frozenset()  # the index's keys, as a set
-        self._regexes: list[tuple[re.Pattern[str], P]] = []
+        self._regexes: list[tuple[re.Pattern[str], P]] = []  # as searched (_searcher)
+        self._sources: list[str] = []  # the regexes as written, for their gates
         self._gates_built: Gates | None = None
 
     def add(self, pattern: Pattern, payload: P) -> None:
@@ -171,23 +173,26 @@ class PatternSet(Generic[P]):
         by_second = self._index.setdefault(pattern.first, {})
         self._firsts = frozenset(self._index)
         bucket = by_second.setdefault(second, [])
-        for known, known_payload, _ in bucket:
+        for known, known_payload, _, _ in bucket:
             if known_payload is payload and (known.elements, known.at_end) == (
                 elements,
                 pattern.at_end,
             ):
                 return  # the same reading of another spelling of the same entry
-        bucket.append((pattern, payload, frozenset(key for key, _ in elements if key != GAP[0])))
+        needs = frozenset(key for key, _ in elements if key != GAP[0])
+        one_word = len(elements) == 1 and not elements[0][1] and not pattern.at_end
+        bucket.append((pattern, payload, needs, one_word))
 
     def add_regex(self, regex: re.Pattern[str], payload: P) -> None:
-        self._regexes.append((regex, payload))
+        self._regexes.append((_searcher(regex), payload))
+        self._sources.append(regex.pattern)
         self._gates_built = None  # built once, at the first search (adding stays linear)
 
     @property
     def _gates(self) -> Gates:
         """Each regex is searched only when the text passes its gate (gates.py)."""
         if self._gates_built is None:
-            self._gates_built = Gates([r.pattern for r, _ in self._regexes])
+            self._gates_built = Gates(self._sources)
         return self._gates_built
 
     def prepare(self) -> None:
@@ -217,7 +222,10 @@ class PatternSet(Generic[P]):
                 ):
                     if bucket is None:
                         continue
-                    for pattern, payload, needs in bucket:
+                    for pattern, payload, needs, one_word in bucket:
+                        if one_word:
+                            found.append((payload, w, w + 1, begins[w], ends[w]))
+                            continue
                         if not needs <= keyset:
                             continue
                         end = _match(pattern, stream, w)
@@ -234,6 +242,19 @@ class PatternSet(Generic[P]):
                 stop = bisect_left(stream.begin, b)
                 found.append((payload, first, max(first, stop), a, b))
         return found
+
+
+def _searcher(regex: re.Pattern[str]) -> re.Pattern[str]:
+    """The regex with a look-ahead of the characters its matches start with, when re would
+    otherwise try the whole regex at every position (an alternation of groups, a look-behind
+    first): the same matches, found several times faster in a long text."""
+    first = first_class(regex.pattern)
+    if first is None:
+        return regex
+    try:
+        return re.compile(f"(?=[{first}])(?:{regex.pattern})", regex.flags)
+    except re.error:  # e.g. global flags, which must start the pattern
+        return regex
 
 
 def _match(pattern: Pattern, stream: Stream, start: int) -> int | None:

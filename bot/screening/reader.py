@@ -291,6 +291,17 @@ class ClauseReader:
 
     def __init__(self, grammar: Grammar) -> None:
         self.g = grammar
+        # the keys `context` looks back for (a word with none of them, and no 今 / さっき
+        # surface, tells it nothing)
+        self._context_keys = (
+            grammar.history
+            | grammar.present
+            | grammar.recurrence
+            | grammar.now
+            | grammar.first_person
+            | grammar.third_person
+            | grammar.media
+        )
 
     # --- after the match ----------------------------------------------------------------
 
@@ -910,15 +921,18 @@ class ClauseReader:
                 break
             c -= 1
         c += 1
+        context_keys = self._context_keys
         condition = False  # passed a たら / なら / ば: a subject before it is the condition's
         for j in range(first - 1, s - 1, -1):
             t = tokens[j]
             key = t.key
-            in_clause = j >= c
             if (t.pos == "助動詞" and t.cform.startswith("仮定形")) or (
                 t.pos2 == "接続助詞" and key in ("ば", "たら", "なら")
             ):
                 condition = True
+            if key not in context_keys and t.surface not in g.now:
+                continue  # none of the words below
+            in_clause = j >= c
             if key in g.history and t.pos != "動詞" and _history_word(tokens, j, g):
                 history = True
             if key in g.present:
@@ -1000,12 +1014,13 @@ class ClauseReader:
                 cause = True  # テストで死ぬ (not ひとりで, 自分で)
             elif t.key in g.cause:
                 cause = True
-        for j in range(first + 1, min(first + 6, len(tokens))):  # 切ってる いま
-            t = tokens[j]
-            if t.kind == KIND_END:
-                break
-            if t.key in g.now or t.surface in g.now:
-                now = True
+        if not now:
+            for t in tokens[first + 1 : first + 6]:  # 切ってる いま
+                if t.kind == KIND_END:
+                    break
+                if t.key in g.now or t.surface in g.now:
+                    now = True
+                    break
         pos = tokens[first].begin
         quoted = any(a <= pos < b for a, b in quotes) if quotes else False
         return _new(

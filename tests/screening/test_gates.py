@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.screening import Screener
-from bot.screening.gates import Gates, must_contain
+from bot.screening.gates import Gates, first_class, must_contain
 from bot.yamlio import load_file, plain
 
 REPO = Path(__file__).resolve().parents[2]
@@ -91,3 +91,44 @@ def test_a_gate_built_later_still_sees_a_text_looked_up_before() -> None:
     text = "ぴゅうぴゅうと風が吹く"
     assert Gates(["死にたい"]).candidates(text) == ()  # the text's grams are now cached
     assert Gates(["ぴゅう"]).candidates(text) == (0,)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "first"),
+    [
+        ("(?:(?<![一-龥])金|銭)が", "金銭"),  # a look-behind consumes nothing
+        (r"(?:\d+円|千円)", r"千\d"),  # a category
+        ("(?:(?=[亜愛])[一-龥]+|x)", "x一-龥"),  # a look-ahead, a wide range
+        ("(?:a?b|c)", "abc"),  # an optional first item: what follows may start the match
+    ],
+)
+def test_first_class_holds_what_a_match_starts_with(pattern: str, first: str) -> None:
+    assert first_class(pattern) == first
+
+
+@pytest.mark.parametrize(
+    "pattern", ["abc", "[0-9]階", "(?:ab|cd)", "^(?:a|b)", "(?:[^。]x|y)", "(?i:a)|b", "a?"]
+)
+def test_no_first_class_when_re_scans_by_itself_or_it_is_unknown(pattern: str) -> None:
+    assert first_class(pattern) is None
+
+
+def test_searched_regexes_find_what_the_written_ones_find(screener: Screener) -> None:
+    """Concept and idiom regexes are searched with a look-ahead of their first characters
+    (matcher._searcher): on every message, alone and joined into long texts, the same
+    matches as the regexes as written."""
+    normalizer = screener._normalizer
+    texts = sorted({normalizer.normalize(t).text for t in _texts()})
+    texts += [" ".join(texts[i : i + 40]) for i in range(0, len(texts), 40)]
+    wrapped = 0
+    for patterns in (screener._concepts, screener._idioms):
+        for (searched, _), source in zip(patterns._regexes, patterns._sources, strict=True):
+            if searched.pattern == source:
+                continue
+            wrapped += 1
+            written = re.compile(source)
+            for text in texts:
+                assert [m.span() for m in searched.finditer(text)] == [
+                    m.span() for m in written.finditer(text)
+                ], (source, text)
+    assert wrapped > 10
