@@ -51,6 +51,8 @@ _VOWEL_ROWS: Final = (
     ("お", "おこそとのほもよろをごぞどぼぽぉょ"),
 )
 _VOWEL_OF: Final = {ch: vowel for vowel, row in _VOWEL_ROWS for ch in row}
+# sentence-final particles after a stretched え (消えてぇな, しょうがねぇよ: てえ = たい, ねえ = ない)
+_FINAL_PARTICLES: Final = frozenset("なよわねさぞぜ")
 _PLAIN = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u4e00-\u9fff\u3001\u3002a-z0-9 、。？！?!.,ー]*")
 # Whether any rewrite applies: a character three times (one quick scan), else, only when a
 # stretch mark or small vowel is present at all (a charset scan), any of the other rewrites.
@@ -284,6 +286,9 @@ def _rewrite(
     return "".join(pieces), new_starts, new_ends
 
 
+_RULE_PASSES: Final = 3
+
+
 def _nfkc(text: str) -> tuple[str, list[int], list[int]]:
     """NFKC per base character and its combining marks (so ｼﾞ becomes ジ, not シ + mark)."""
     pieces: list[str] = []
@@ -322,8 +327,12 @@ def _small_vowel(match: re.Match[str]) -> str:
     prev = text[match.start() - 1]
     nxt = text[match.end()] if match.end() < len(text) else ""
     big = _SMALL_TO_BIG[ch]
-    if _VOWEL_OF.get(prev) == big and "\u3041" <= nxt <= "\u3096":
-        return ""  # elongation inside a word: 死にたぁい → 死にたい
+    if (
+        _VOWEL_OF.get(prev) == big
+        and "\u3041" <= nxt <= "\u3096"
+        and not (big == "え" and nxt in _FINAL_PARTICLES)
+    ):
+        return ""  # elongation inside a word: 死にたぁい → 死にたい (not 消えてぇな, ねぇよ)
     return big  # word end or a typo: 死にてぇ → 死にてえ, しにたぃ → しにたい
 
 
@@ -388,9 +397,16 @@ class Normalizer:
         text, starts, ends = _rewrite(
             text, starts, ends, _DOTTED_PAIR, lambda m: m.group(1) + m.group(2)
         )
-        rules = self.rules_to_try(text)
-        if rules:
+        for _ in range(_RULE_PASSES):
+            # Again over the rewritten text: one rule can make another's context (帰らんけぇ
+            # → 帰らんから → 帰らないから); at most _RULE_PASSES times, and only while it changes.
+            rules = self.rules_to_try(text)
+            if not rules:
+                break
+            before = text
             text, starts, ends = _rewrite(text, starts, ends, self._alternation(rules), self._spell)
+            if text == before:
+                break
         if self._rules and _ROMAJI_RUN.search(text):
             # after the spelling rules (kms, shinitai), so that they keep the first go
             text, starts, ends = _rewrite(text, starts, ends, _ROMAJI_RUN, _romaji)

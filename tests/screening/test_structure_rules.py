@@ -413,3 +413,36 @@ def test_someone_elses_life_is_a_threat_not_the_persons_own_end(screener: Screen
     result = screener.screen_conversation(["あの上司の人生、来年までに終わらせてやる"])
     assert "harm_to_others" in result.flags
     assert result.risk < RiskLevel.HIGH
+
+
+@pytest.mark.parametrize(
+    ("messages", "rises"),
+    [
+        # one dialect rule makes the context of the next; a stretched え before a particle
+        (("明日は港へ行く。もう戻らんけぇ",), True),
+        (("はよ消えてぇなぁ",), True),
+        (("眠剤、飲まずにためよるんよ",), True),
+        # look-alikes stay calm
+        (("へぇ、そうなんや",), False),
+        (("ねぇねぇ、明日ひま？",), False),
+    ],
+)
+def test_dialect_rules_compose(screener: Screener, messages: tuple[str, ...], rises: bool) -> None:
+    assert (level(screener, *messages) >= RiskLevel.HIGH) == rises, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "flags"),
+    [
+        (
+            ("中2", "ネットの人に自撮り送ったら、金払わないと学校中に広めるって"),
+            {"child_in_danger"},
+        ),
+        (("小4の妹", "夜中におじさんが妹の寝室に入り込んでる"), {"child_in_danger"}),
+        (("今度会うたら病院送りにしたるわ、あいつ",), {"harm_to_others"}),
+    ],
+)
+def test_exposure_intrusion_and_dialect_threats(
+    screener: Screener, messages: tuple[str, ...], flags: set[str]
+) -> None:
+    assert set(screener.screen_conversation(list(messages)).flags) == flags, messages
