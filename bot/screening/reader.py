@@ -123,6 +123,8 @@ class Grammar:
     habitual: frozenset[str]
     escape_verbs: frozenset[str]
     explanation: frozenset[str]
+    next_time: frozenset[str]
+    surer: frozenset[str]
 
 
 GRAMMAR_LISTS: Final = tuple(Grammar.__dataclass_fields__)

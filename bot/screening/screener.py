@@ -256,6 +256,20 @@ class Screener:
         pathway, links = self._pathway(factors, prior)
         pathway_level = self._pathway_level(pathway, links, despair)
         level = max(RiskLevel.NONE if retracted else old.risk, level, pathway_level)
+        if (
+            "along" in cues
+            and times
+            and index - times[-1] <= 1
+            and {s.cls for s in signals} & {"despair", "burden", "euphemism", "passive"}
+        ):
+            level = max(level, RiskLevel.IMMINENT)  # もうやっていけない / 明日の晩、娘と二人で行く
+        ntext = analysis.normalized.text
+        if (
+            "past_attempt" in {s.cls for s in signals}
+            and any(w in ntext for w in self._g.next_time)
+            and any(w in ntext for w in self._g.surer)
+        ):
+            level = RiskLevel.IMMINENT  # 前にODして助かった / 次は量を三倍に増やした
         if "along" in cues and level >= RiskLevel.HIGH:
             # この子を連れて一緒にいきます / 二人分の薬 at high risk: a death for two
             flags = sorted(
@@ -1817,6 +1831,13 @@ class Screener:
             and not negated
         ):
             return  # 明日の朝、橋の上から初日の出見る
+        if (
+            gov in g.presence_verbs
+            and not crisis
+            and h.sentence in self._benign_sentences
+            and any(t.key == "待つ" for t in tokens[h.last + 1 : h.last + 8])
+        ):
+            return  # ホームの端で電車待ってる、通勤つら: waiting for the train, on the way to work
         if gov in g.presence_verbs:
             if gov not in ("覗く", "見下ろす", "見る", "眺める"):
                 self._at_place = True  # 8階のベランダに出てる (not 下を覗くのが癖)
@@ -3075,7 +3096,7 @@ def _going_along(tokens: Sequence[Token], g: rd.Grammar) -> bool:
         ):
             before = tokens[max(0, j - 6) : j]
             keys = {b.key for b in before}
-            if ("連れる" in keys or "一緒" in keys) and not any(
+            if not keys.isdisjoint(("連れる", "一緒", "二人", "ふたり", "2人")) and not any(
                 b.key in ("へ", "まで") or (b.key == "に" and k > 0 and before[k - 1].key != "一緒")
                 for k, b in enumerate(before)
             ):

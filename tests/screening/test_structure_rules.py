@@ -446,3 +446,24 @@ def test_exposure_intrusion_and_dialect_threats(
     screener: Screener, messages: tuple[str, ...], flags: set[str]
 ) -> None:
     assert set(screener.screen_conversation(list(messages)).flags) == flags, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "rises"),
+    [
+        # going together with a child at a time, in despair; an edge of the platform; a
+        # bleeding that goes on; a surer second attempt; English means and time
+        (("もう無理、やっていけない", "今夜、息子と二人で行くね"), True),
+        (("駅のホームの一番はしっこにいる",), True),
+        (("さっき腕を切った", "血がまだ出てる"), True),
+        (("去年ODで運ばれた", "今度は確実に量を倍にした"), True),
+        (("picked up a rope today", "tonight"), True),
+        # look-alikes
+        (("明日、娘と二人で水族館に行くね",), False),
+        (("ホームの端で電車待ってる、通勤だるい",), False),
+        (("去年の受験は失敗した", "今度は確実に受かりたい"), False),
+    ],
+)
+def test_q_report_structures(screener: Screener, messages: tuple[str, ...], rises: bool) -> None:
+    got = level(screener, *messages)
+    assert (got >= RiskLevel.IMMINENT) if rises else (got <= RiskLevel.MODERATE), messages
