@@ -2215,6 +2215,11 @@ class Screener:
                     r.has(rd.QUESTION)
                     and r.has(rd.THOUGHT)
                     and (r.has(rd.VOLITIONAL) or r.has(rd.TEYARU))
+                    and not r.has(rd.PAST)  # (ぶん殴ろうかと思った: a thought that passed)
+                    and (
+                        any(tokens[x].key in g.grave_harm for x in range(h.first, h.last + 1))
+                        or not keys.isdisjoint(g.earnest)  # お茶に何か入れてやろうかって、本気で
+                    )
                 ):
                     out.update(("threat", "threat_plain"))  # 火つけてやろうかと本気で思ってる
                     harm.append(h)

@@ -467,3 +467,32 @@ def test_exposure_intrusion_and_dialect_threats(
 def test_q_report_structures(screener: Screener, messages: tuple[str, ...], rises: bool) -> None:
     got = level(screener, *messages)
     assert (got >= RiskLevel.IMMINENT) if rises else (got <= RiskLevel.MODERATE), messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (("家族ひとりひとりに手紙を書いた",), RiskLevel.IMMINENT),
+        (("このLINEを読む頃には、もうここにはいないと思う",), RiskLevel.HIGH),
+        (("来年の今頃はもうここにいないかも、転勤で",), RiskLevel.LOW),
+        (("これを読む頃にはもう寮にいないよ笑",), RiskLevel.LOW),
+    ],
+)
+def test_letters_for_each_and_gone_by_then(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    got = level(screener, *messages)
+    assert (got >= expected) if expected >= RiskLevel.HIGH else (got <= expected), messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "flags"),
+    [
+        (("来週、あの野郎の家の前で張り込む", "包丁はもう買った"), {"harm_to_others"}),
+        (("部長をぶん殴ろうかと思った", "思っただけ"), set()),
+    ],
+)
+def test_lying_in_wait_and_a_passing_thought(
+    screener: Screener, messages: tuple[str, ...], flags: set[str]
+) -> None:
+    assert set(screener.screen_conversation(list(messages)).flags) == flags, messages
