@@ -1647,8 +1647,12 @@ class Screener:
             return
         if not crisis and _holds(self._play, self._text):
             return  # 回復薬ぜんぶ飲んだのに負けた: a game
-        if "swallowing" in self._cues and not negated and not benign:
-            emit("act", h)  # いま / 飲んでる / くすり
+        if (
+            "swallowing" in self._cues
+            and not negated
+            and (not benign or r.quantity or _DOSE.search(self._text) is not None)
+        ):
+            emit("act", h)  # いま / 飲んでる / くすり; さっき飲んだ / 風邪薬4箱
             return
         if not gov or (negated and not r.has(rd.ONLY)):
             if not gov and r.has(rd.DESIRE):
@@ -1710,7 +1714,12 @@ class Screener:
                 or r.has(rd.PROGRESSIVE)
                 or (r.has(rd.TE) and h.sentence in self._past_sentences)
             )
-            if done and (quantity or c.now or crisis):
+            if done and (
+                quantity
+                or crisis
+                or (c.now and (h.concept.strong or _DOSE.search(self._text) is not None))
+            ):
+                # (さっき薬飲んだ alone is taking one's medicine)
                 if h.sentence in self._recent and not c.now:
                     emit("recent_attempt", h)  # 先週、薬を2週間分まとめて飲んで運ばれた
                 else:
@@ -3373,6 +3382,9 @@ _THREAT_SAID: Final = (
     "脅",
     "叫",
 )
+_DOSE: Final = re.compile(
+    r"[0-9０-９一二三四五六七八九十何]+(?:錠|粒|箱|シート|瓶|本|錠剤)|全部|ぜんぶ|あるだけ"
+)
 _HOME: Final = frozenset({"家", "部屋", "隣", "うち", "自宅", "実家", "家庭", "隣家"})  # at home
 _FLAG_KINDS: Final = frozenset({"violence", "weapon", "target", "abuse"})  # _flag_cues' branches
 _NO_READING: Final = Reading(frozenset(), "", "", 0, False)
@@ -3684,11 +3696,15 @@ def _bare_swallowing(tokens: Sequence[Token], reader: ClauseReader, info: Scan) 
         return False  # the loop below needs a verb of swallowing
     for k, t in enumerate(tokens):
         if t.pos == "動詞" and t.key in _SWALLOW_VERBS:
-            if k > 0 and tokens[k - 1].pos == "名詞":
-                return False
+            if k > 0 and tokens[k - 1].pos == "名詞" and tokens[k - 1].key not in reader.g.now:
+                return False  # 薬飲んでる: it is named (not さっき飲んだ)
             r = reader.read(tokens, k)
-            if r.has(rd.PROGRESSIVE) and not r.features & {rd.NEGATED, rd.QUESTION}:
-                return True
+            if r.features & {rd.NEGATED, rd.QUESTION, rd.CONDITIONAL}:
+                continue
+            if r.has(rd.PROGRESSIVE) or (
+                r.has(rd.PAST) and not info.all_keys.isdisjoint(reader.g.now)
+            ):
+                return True  # 飲んでる / さっき飲んだ (and the next message: 風邪薬4箱)
     return False
 
 

@@ -496,3 +496,19 @@ def test_lying_in_wait_and_a_passing_thought(
     screener: Screener, messages: tuple[str, ...], flags: set[str]
 ) -> None:
     assert set(screener.screen_conversation(list(messages)).flags) == flags, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        # a bare "took it" and then what was taken; one's medicine taken, alone
+        (("いま飲んだ", "咳止め2瓶"), RiskLevel.IMMINENT),
+        (("さっき頭痛薬飲んだ",), RiskLevel.LOW),
+        (("さっき飲んだ", "コーヒー、眠気覚ましに"), RiskLevel.LOW),
+    ],
+)
+def test_taken_said_over_two_messages(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    got = level(screener, *messages)
+    assert (got >= expected) if expected >= RiskLevel.HIGH else (got <= expected), messages
