@@ -2240,6 +2240,10 @@ class Screener:
                 )
                 if r.has(rd.DESIRE) and not purpose:
                     out.add("harm_wish")  # 殺したい: venting unless something concrete follows
+                    if "本気" in keys and any(
+                        tokens[x].key in g.grave_harm for x in range(h.first, h.last + 1)
+                    ):
+                        out.add("wish_in_earnest")  # あの人を本気で殺したい (not マジ殺したい)
                     continue
                 if r.has(rd.CONDITIONAL) and not (r.has(rd.TEYARU) or purpose):
                     continue
@@ -2423,7 +2427,8 @@ class Screener:
         )
         # a plain threat, a weapon carried, or a wish with the weapon got, about someone
         plain = targeted and (
-            bool(cues & {"threat_plain", "carry_threat"}) or cues >= {"harm_wish", "harm_prep"}
+            bool(cues & {"threat_plain", "carry_threat", "wish_in_earnest"})
+            or cues >= {"harm_wish", "harm_prep"}
         )
         if stated or plain:
             flags.add("harm_to_others")
@@ -3284,16 +3289,22 @@ def _kana_writing(text: str) -> bool:
 def _child_writing(text: str) -> bool:
     """Only hiragana and no kanji at all, at some length, as young children write
     (おとうさんがおさけのむとなぐってくる)."""
-    if len(text) < 12 or _KANJI.search(text):
-        return False  # too short, or a kanji in it (the letters below are the text's)
+    kanji = _KANJI.findall(text)
+    if len(text) < 12 or len(kanji) > len(text) // 12 or any(k not in _FIRST_KANJI for k in kanji):
+        return False  # too short, or a kanji a young child would not write (日, 子 they might)
     letters = [ch for ch in text if not ch.isspace() and ch not in "、。！？!?…・ー"]
     if len(letters) < 12:
         return False
     hira = sum(1 for ch in letters if "\u3041" <= ch <= "\u3096")
-    return hira / len(letters) >= _CHILD_HIRAGANA_RATIO
+    kata = sum(1 for ch in letters if "\u30a1" <= ch <= "\u30fa")  # ママ, パパ
+    return hira / len(letters) >= 0.6 and (hira + kata) / len(letters) >= _CHILD_HIRAGANA_RATIO
 
 
 _KANJI: Final = re.compile("[\u4e00-\u9fff]")
+# the kanji of the first school year (a young child may write these among kana)
+_FIRST_KANJI: Final = frozenset(
+    "一右雨円王音下火花貝学気九休玉金空月犬見五口校左三山子四糸字耳七車手十出女小上森人水正生青夕石赤千川先早草足村大男竹中虫町天田土二日入年白八百文木本名目立力林六"
+)
 _HIRAGANA: Final = re.compile("[\u3041-\u3096]")
 
 

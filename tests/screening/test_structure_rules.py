@@ -512,3 +512,22 @@ def test_taken_said_over_two_messages(
 ) -> None:
     got = level(screener, *messages)
     assert (got >= expected) if expected >= RiskLevel.HIGH else (got <= expected), messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "flags"),
+    [
+        (("パパがごはんくれない日がある", "おなかすいた"), {"child_in_danger"}),
+        (("あの先輩を本気で殺したい",), {"harm_to_others"}),
+        (("課長マジ殺したい笑",), set()),
+        (("姉が旦那さんに殴られてるらしい", "私にできることってありますか"), set()),
+        (
+            ("子どもたちのごはん、もう何日も作れてない", "上の子が下の子にパンをあげてる"),
+            {"child_in_danger"},
+        ),
+    ],
+)
+def test_children_writing_neglect_and_earnest_wishes(
+    screener: Screener, messages: tuple[str, ...], flags: set[str]
+) -> None:
+    assert set(screener.screen_conversation(list(messages)).flags) == flags, messages
