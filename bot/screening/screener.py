@@ -175,6 +175,7 @@ class Screener:
         self._no_future_concept = self._by_id.get("hopeless", _RECURRENCE)
         self._pills_concept = self._by_id.get("pills", _RECURRENCE)
         self._water_concept = self._by_id.get("high_place", _RECURRENCE)
+        self._afterlife_concept = self._by_id.get("afterlife", _RECURRENCE)
         # per-message scratch (screening runs on one thread; set at the start of each _decide)
         self._recent: set[int] = set()
         self._ruminating = False
@@ -888,6 +889,8 @@ class Screener:
                 ):
                     add("euphemism", h)  # 楽になれるかな, その日が来たら楽になれる
             elif kind == "elsewhere":
+                if h.concept.strong and not negated and not past_history and not r.features:
+                    new_cues.add("afterlife_said")  # 🪦 / (next) 早く入りたい
                 if (
                     not h.concept.strong
                     and h.concept.id == "join_dead"
@@ -1321,9 +1324,24 @@ class Screener:
             and ("means_mention" in cues or earlier & {"past_attempt", "self_harm"})
         ):
             fills.append(Fill("method", self._pills_concept, tokens[0].begin, tokens[-1].end, 0))
+        if quiet and "afterlife_said" in cues and (went := self._go_there(tokens)) is not None:
+            # 🪦 / 早く入りたい, 天国 / はやく行きたい: the place said, then the wish to go
+            fills.append(Fill("passive", self._afterlife_concept, went[0], went[1], 0))
         if (no_future := self._no_future(tokens, info)) is not None:
             new_cues.add("no_future")  # 次の部屋?探す必要ないから
             fills.append(Fill("despair", self._no_future_concept, no_future[0], no_future[1], 0))
+
+    def _go_there(self, tokens: list[Token]) -> tuple[int, int] | None:
+        """A wish to go or enter with no place of its own (早く入りたい, もう行きたい)."""
+        for k, t in enumerate(tokens):
+            if t.pos != "動詞" or t.key not in ("行く", "いく", "逝く", "入る", "帰る"):
+                continue
+            if k > 0 and tokens[k - 1].key in ("に", "へ", "まで", "を"):
+                return None  # 旅行に行きたい: a place of its own
+            r = self._reader.read(tokens, k)
+            if r.features & {rd.DESIRE, rd.WISH} and not r.features & {rd.NEGATED, rd.PAST}:
+                return t.begin, tokens[min(r.end, len(tokens)) - 1].end
+        return None
 
     def _death(
         self,
@@ -1407,6 +1425,14 @@ class Screener:
         # A plain statement (死ぬ, 死にます): hyperbole with a trivial cause or laughter, an
         # intent when said politely, in earnest or with a time.
         if c.cause or laughing:
+            return
+        if (
+            h.first > 0
+            and tokens[h.first - 1].key in ("今日", "きょう")
+            and not r.features - {rd.POLITE}
+            and h.concept.kind in ("death", "ending")
+        ):
+            emit("intent", h)  # 今日死ぬ / 今日終わりにする: the day said with it
             return
         if (
             not timed

@@ -531,3 +531,19 @@ def test_children_writing_neglect_and_earnest_wishes(
     screener: Screener, messages: tuple[str, ...], flags: set[str]
 ) -> None:
     assert set(screener.screen_conversation(list(messages)).flags) == flags, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "rises"),
+    [
+        (("今日死ぬ",), True),
+        (("天国", "はやく行きたい"), True),
+        (("今日寒すぎて死ぬ",), False),
+        (("天国みたいな温泉だった", "また行きたい"), False),
+        (("お墓参りしてきた", "早く帰りたい"), False),
+    ],
+)
+def test_today_and_the_place_then_the_wish(
+    screener: Screener, messages: tuple[str, ...], rises: bool
+) -> None:
+    assert (level(screener, *messages) >= RiskLevel.HIGH) == rises, messages
