@@ -112,6 +112,11 @@ class MessageAnalysis(NamedTuple):
 
 
 _NEW_CONVERSATION = ScreeningState()
+_NO_CUES: Final[frozenset[str]] = frozenset()
+# Slots that make a pathway of factors more serious (with despair, fewer links are high).
+_DESPAIR_SLOTS: Final = frozenset(
+    {"despair", "distress", "burden", "passive", "ideation", "self_harm", "euphemism"}
+)
 # Hit(...) and Fill(...) run a NamedTuple's Python-level __new__, 3x slower than this
 _new = tuple.__new__
 
@@ -212,15 +217,15 @@ class Screener:
         """Screen the newest message in the context of the conversation so far."""
         old = _NEW_CONVERSATION if state is None else state  # only read, never changed
         index = old.messages
-        old_cues = frozenset(old.extra.get(_EXTRA_CUES, ()))
-        old_times = list(old.extra.get(_EXTRA_TIMES, ()))
-        earlier = frozenset([s.cls for s in old.signals]) if old.signals else frozenset()
+        extra = old.extra
+        old_cues: frozenset[str] = frozenset(extra.get(_EXTRA_CUES, ())) if extra else _NO_CUES
+        old_times = list(extra.get(_EXTRA_TIMES, ())) if extra else []
+        old_signals: Sequence[Signal] = old.signals
+        earlier = frozenset([s.cls for s in old_signals]) if old_signals else _NO_CUES
         analysis = self.analyze(text, index, earlier, old_cues)
         new_signals = self._signals(analysis, index, text)
-        explains = self._explains(analysis, new_signals)
-        old_signals: Sequence[Signal] = old.signals
         retracted = False
-        if explains and old.signals:
+        if old_signals and self._explains(analysis, new_signals):
             # 炭とロープ買った / 週末のキャンプ楽しみ: a message explains one of the last three
             # (the latest with slots), when nothing of crisis was said since
             for back in range(index - 1, max(-1, index - 4), -1):
@@ -232,15 +237,16 @@ class Screener:
                     old_cues = old_cues - _EXPLAINED_CUES
                     old_times = [t for t in old_times if t != back]
                 break
-        signals = [*old_signals, *new_signals]
+        signals = [*old_signals, *new_signals] if old_signals else new_signals
         factors = list(old.factors)
         for signal in new_signals:
             if signal.factor and signal.factor not in factors:
                 factors.append(signal.factor)
-        cues = old_cues | analysis.cues
+        cues = old_cues | analysis.cues if old_cues else analysis.cues
         times = [*old_times, index] if analysis.has_time else old_times
-        flags = sorted(set(old.extra.get(_EXTRA_FLAGS, ())) | analysis.flags)
-        prior = [f for f in old.prior_factors if f]
+        old_flags = extra.get(_EXTRA_FLAGS) if extra else None
+        flags = sorted(set(old_flags) | analysis.flags) if old_flags else sorted(analysis.flags)
+        prior = [f for f in old.prior_factors if f] if old.prior_factors else []
         level, why = self._ladder(signals, cues, times, index)
         if not (old.signals or old_cues or old_times):
             message_level = level  # nothing before it: the message's own level is the same
@@ -249,12 +255,12 @@ class Screener:
             message_level = self._ladder(new_signals, analysis.cues, message_times, index)[0]
         else:
             message_level = RiskLevel.NONE
-        despair = bool(
-            {s.cls for s in signals}
-            & {"despair", "distress", "burden", "passive", "ideation", "self_harm", "euphemism"}
-        )
-        pathway, links = self._pathway(factors, prior)
-        pathway_level = self._pathway_level(pathway, links, despair)
+        if factors or prior:
+            pathway, links = self._pathway(factors, prior)
+            despair = not _DESPAIR_SLOTS.isdisjoint([s.cls for s in signals])
+            pathway_level = self._pathway_level(pathway, links, despair)
+        else:  # no factor: no pathway, and no level (every links threshold is at least 1)
+            pathway, links, pathway_level = None, 0, RiskLevel.NONE
         level = max(RiskLevel.NONE if retracted else old.risk, level, pathway_level)
         if "along" in cues and level >= RiskLevel.HIGH:
             # この子を連れて一緒にいきます / 二人分の薬 at high risk: a death for two
@@ -2408,10 +2414,14 @@ class Screener:
 
     def _signals(self, analysis: MessageAnalysis, index: int, original: str) -> list[Signal]:
         """The fills as signals spanning the person's own characters, in text order."""
+        fills = analysis.fills
+        if not fills:
+            return []
         out: list[Signal] = []
         seen: set[tuple[str, int, int]] = set()
-        for fill in sorted(analysis.fills, key=_SPAN):
-            start, stop = analysis.normalized.original_span(fill.begin, fill.end)
+        original_span = analysis.normalized.original_span
+        for fill in sorted(fills, key=_SPAN) if len(fills) > 1 else fills:
+            start, stop = original_span(fill.begin, fill.end)
             key = (fill.slot, start, stop)
             if key in seen:
                 continue
@@ -2663,10 +2673,9 @@ class Screener:
             names = sep.join(slots[f].label if f in slots else f for f in flags)
             out.append(messages.get("flags", "{flags}").format_map(_Fields(flags=names)))
         shown: set[tuple[str, str]] = set()
-        ranked = sorted(
-            [s for s in signals if s.cls in slots and s.cls != "factor"],
-            key=lambda s: (-int(slots[s.cls].level), s.message, s.start),
-        )
+        ranked = [s for s in signals if s.cls != "factor" and s.cls in slots]
+        if len(ranked) > 1:
+            ranked.sort(key=lambda s: (-int(slots[s.cls].level), s.message, s.start))
         for s in ranked:
             if len(shown) >= _MAX_REASON_FILLS:
                 break
