@@ -2752,25 +2752,24 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
     n = len(tokens)
     end_keys: set[str] = set()
     end_surfaces: set[str] = set()
-    for t in tokens:
+    decide_verbs = g.decide_verbs
+    for key, surface, _, _, kind, pos, _, _, _, cform, _ in tokens:  # (a Token, unpacked)
         sentence_of.append(sentence)
-        key = t.key
-        if t.kind == KIND_END:
+        if kind == KIND_END:
             end_keys.add(key)
-            end_surfaces.add(t.surface)
+            end_surfaces.add(surface)
             if last_past:
                 past.add(sentence)
             sentence += 1
             last_past = False
             continue
         keys.add(key)
-        surfaces.add(t.surface)
-        pos = t.pos
+        surfaces.add(surface)
         if pos == "助動詞":
-            last_past = key == "た" and not t.cform.startswith("仮定形")
+            last_past = key == "た" and not cform.startswith("仮定形")
         elif pos in ("動詞", "形容詞"):
             last_past = False
-            if key in g.decide_verbs and pos == "動詞":
+            if key in decide_verbs and pos == "動詞":
                 decide_verb = True
     if last_past:
         past.add(sentence)
@@ -2819,19 +2818,22 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
                     _QUANTITY_MIN if nxt.key in ("錠", "粒", "包") else 1
                 ):
                     quantity.add(sentence)
-    return Scan(
-        keys=frozen_keys,
-        surfaces=frozenset(surfaces),
-        sentence_of=sentence_of,
-        past=past,
-        quantity=quantity,
-        media=media,
-        recent=recent,
-        decide_verb=decide_verb,
-        all_keys=all_keys,
-        words=key_words.union(end_keys, end_surfaces) if end_keys else key_words,
-        surface_text=text,  # the tokens cover it exactly (tests/screening/test_tokens.py)
-        key_words=key_words,
+    return _new(  # Scan(...) positionally, without NamedTuple's Python-level __new__
+        Scan,
+        (
+            frozen_keys,  # keys
+            frozenset(surfaces),  # surfaces
+            sentence_of,
+            past,
+            quantity,
+            media,
+            recent,
+            decide_verb,
+            all_keys,
+            key_words.union(end_keys, end_surfaces) if end_keys else key_words,  # words
+            text,  # surface_text: the tokens cover it exactly (tests/screening/test_tokens.py)
+            key_words,
+        ),
     )
 
 
