@@ -427,14 +427,16 @@ class Screener:
         readings: dict[tuple[int, bool], Reading] = {}
         contexts: dict[int, Context] = {}
         for concept, begin, end, first, last in _drop_hidden(kept):
-            if concept.kind in _CUE_KINDS:
+            kind = concept.kind
+            if kind in _CUE_KINDS:
                 # 子ども, キャンプ, あいつ: cues whose words are all that matters
                 reading = _NO_READING
                 quoted = any(a <= begin < b for a, b in quotes) if quotes else False
                 context = _QUOTED_CONTEXT if quoted else _PLAIN_CONTEXT
+                span_end = end  # (_span_end of no reading)
             else:
                 # くすり may be read as an adverb: a means or a place is a noun whatever
-                noun = tokens[last].pos in ("名詞", "接尾辞", "代名詞") or concept.kind in (
+                noun = tokens[last].pos in ("名詞", "接尾辞", "代名詞") or kind in (
                     "means",
                     "place",
                 )
@@ -450,6 +452,7 @@ class Screener:
                         tokens, first, text, quotes
                     )
                 context = found_context
+                span_end = end if kind == "time" else _span_end(tokens, last, reading, end, kind)
             out.append(
                 _new(
                     Hit,
@@ -462,7 +465,7 @@ class Screener:
                         sentence_of[first],
                         reading,
                         context,
-                        _span_end(tokens, last, reading, end, concept.kind),
+                        span_end,
                     ),
                 )
             )
@@ -1207,8 +1210,9 @@ class Screener:
         if "child_in_danger" in flags:
             for h in self._child_hits:
                 add("child_in_danger", h)
-        return MessageAnalysis(
-            tuple(fills), frozenset(new_cues), frozenset(flags), has_time, normalized
+        return _new(  # MessageAnalysis(...) without NamedTuple's Python-level __new__
+            MessageAnalysis,
+            (tuple(fills), frozenset(new_cues), frozenset(flags), has_time, normalized),
         )
 
     def _quiet(
@@ -1257,8 +1261,9 @@ class Screener:
             quiet=True,
         )
         flags = self._flags(frozenset(cues | new_cues))
-        return MessageAnalysis(
-            tuple(fills), frozenset(new_cues), frozenset(flags), False, normalized
+        return _new(  # MessageAnalysis(...) without NamedTuple's Python-level __new__
+            MessageAnalysis,
+            (tuple(fills), frozenset(new_cues), frozenset(flags), False, normalized),
         )
 
     def _structural(
