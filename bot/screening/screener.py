@@ -112,6 +112,11 @@ class MessageAnalysis(NamedTuple):
 
 
 _NEW_CONVERSATION = ScreeningState()
+_NO_CUES: Final[frozenset[str]] = frozenset()
+# Slots that make a pathway of factors more serious (with despair, fewer links are high).
+_DESPAIR_SLOTS: Final = frozenset(
+    {"despair", "distress", "burden", "passive", "ideation", "self_harm", "euphemism"}
+)
 # Hit(...) and Fill(...) run a NamedTuple's Python-level __new__, 3x slower than this
 _new = tuple.__new__
 
@@ -213,15 +218,15 @@ class Screener:
         """Screen the newest message in the context of the conversation so far."""
         old = _NEW_CONVERSATION if state is None else state  # only read, never changed
         index = old.messages
-        old_cues = frozenset(old.extra.get(_EXTRA_CUES, ()))
-        old_times = list(old.extra.get(_EXTRA_TIMES, ()))
-        earlier = frozenset([s.cls for s in old.signals]) if old.signals else frozenset()
+        extra = old.extra
+        old_cues: frozenset[str] = frozenset(extra.get(_EXTRA_CUES, ())) if extra else _NO_CUES
+        old_times = list(extra.get(_EXTRA_TIMES, ())) if extra else []
+        old_signals: Sequence[Signal] = old.signals
+        earlier = frozenset([s.cls for s in old_signals]) if old_signals else _NO_CUES
         analysis = self.analyze(text, index, earlier, old_cues)
         new_signals = self._signals(analysis, index, text)
-        explains = self._explains(analysis, new_signals)
-        old_signals: Sequence[Signal] = old.signals
         retracted = False
-        if explains and old.signals:
+        if old_signals and self._explains(analysis, new_signals):
             # 炭とロープ買った / 週末のキャンプ楽しみ: a message explains one of the last three
             # (the latest with slots), when nothing of crisis was said since
             for back in range(index - 1, max(-1, index - 4), -1):
@@ -233,15 +238,16 @@ class Screener:
                     old_cues = old_cues - _EXPLAINED_CUES
                     old_times = [t for t in old_times if t != back]
                 break
-        signals = [*old_signals, *new_signals]
+        signals = [*old_signals, *new_signals] if old_signals else new_signals
         factors = list(old.factors)
         for signal in new_signals:
             if signal.factor and signal.factor not in factors:
                 factors.append(signal.factor)
-        cues = old_cues | analysis.cues
+        cues = old_cues | analysis.cues if old_cues else analysis.cues
         times = [*old_times, index] if analysis.has_time else old_times
-        flags = sorted(set(old.extra.get(_EXTRA_FLAGS, ())) | analysis.flags)
-        prior = [f for f in old.prior_factors if f]
+        old_flags = extra.get(_EXTRA_FLAGS) if extra else None
+        flags = sorted(set(old_flags) | analysis.flags) if old_flags else sorted(analysis.flags)
+        prior = [f for f in old.prior_factors if f] if old.prior_factors else []
         level, why = self._ladder(signals, cues, times, index)
         if not (old.signals or old_cues or old_times):
             message_level = level  # nothing before it: the message's own level is the same
@@ -250,12 +256,12 @@ class Screener:
             message_level = self._ladder(new_signals, analysis.cues, message_times, index)[0]
         else:
             message_level = RiskLevel.NONE
-        despair = bool(
-            {s.cls for s in signals}
-            & {"despair", "distress", "burden", "passive", "ideation", "self_harm", "euphemism"}
-        )
-        pathway, links = self._pathway(factors, prior)
-        pathway_level = self._pathway_level(pathway, links, despair)
+        if factors or prior:
+            pathway, links = self._pathway(factors, prior)
+            despair = not _DESPAIR_SLOTS.isdisjoint([s.cls for s in signals])
+            pathway_level = self._pathway_level(pathway, links, despair)
+        else:  # no factor: no pathway, and no level (every links threshold is at least 1)
+            pathway, links, pathway_level = None, 0, RiskLevel.NONE
         level = max(RiskLevel.NONE if retracted else old.risk, level, pathway_level)
         if (
             "along" in cues
@@ -436,14 +442,16 @@ class Screener:
         readings: dict[tuple[int, bool], Reading] = {}
         contexts: dict[int, Context] = {}
         for concept, begin, end, first, last in _drop_hidden(kept):
-            if concept.kind in _CUE_KINDS:
+            kind = concept.kind
+            if kind in _CUE_KINDS:
                 # 子ども, キャンプ, あいつ: cues whose words are all that matters
                 reading = _NO_READING
                 quoted = any(a <= begin < b for a, b in quotes) if quotes else False
                 context = _QUOTED_CONTEXT if quoted else _PLAIN_CONTEXT
+                span_end = end  # (_span_end of no reading)
             else:
                 # くすり may be read as an adverb: a means or a place is a noun whatever
-                noun = tokens[last].pos in ("名詞", "接尾辞", "代名詞") or concept.kind in (
+                noun = tokens[last].pos in ("名詞", "接尾辞", "代名詞") or kind in (
                     "means",
                     "place",
                 )
@@ -459,6 +467,7 @@ class Screener:
                         tokens, first, text, quotes
                     )
                 context = found_context
+                span_end = end if kind == "time" else _span_end(tokens, last, reading, end, kind)
             out.append(
                 _new(
                     Hit,
@@ -471,7 +480,7 @@ class Screener:
                         sentence_of[first],
                         reading,
                         context,
-                        _span_end(tokens, last, reading, end, concept.kind),
+                        span_end,
                     ),
                 )
             )
@@ -1218,8 +1227,9 @@ class Screener:
         if "child_in_danger" in flags:
             for h in self._child_hits:
                 add("child_in_danger", h)
-        return MessageAnalysis(
-            tuple(fills), frozenset(new_cues), frozenset(flags), has_time, normalized
+        return _new(  # MessageAnalysis(...) without NamedTuple's Python-level __new__
+            MessageAnalysis,
+            (tuple(fills), frozenset(new_cues), frozenset(flags), has_time, normalized),
         )
 
     def _quiet(
@@ -1268,8 +1278,9 @@ class Screener:
             quiet=True,
         )
         flags = self._flags(frozenset(cues | new_cues))
-        return MessageAnalysis(
-            tuple(fills), frozenset(new_cues), frozenset(flags), False, normalized
+        return _new(  # MessageAnalysis(...) without NamedTuple's Python-level __new__
+            MessageAnalysis,
+            (tuple(fills), frozenset(new_cues), frozenset(flags), False, normalized),
         )
 
     def _structural(
@@ -2474,10 +2485,14 @@ class Screener:
 
     def _signals(self, analysis: MessageAnalysis, index: int, original: str) -> list[Signal]:
         """The fills as signals spanning the person's own characters, in text order."""
+        fills = analysis.fills
+        if not fills:
+            return []
         out: list[Signal] = []
         seen: set[tuple[str, int, int]] = set()
-        for fill in sorted(analysis.fills, key=_SPAN):
-            start, stop = analysis.normalized.original_span(fill.begin, fill.end)
+        original_span = analysis.normalized.original_span
+        for fill in sorted(fills, key=_SPAN) if len(fills) > 1 else fills:
+            start, stop = original_span(fill.begin, fill.end)
             key = (fill.slot, start, stop)
             if key in seen:
                 continue
@@ -2729,10 +2744,9 @@ class Screener:
             names = sep.join(slots[f].label if f in slots else f for f in flags)
             out.append(messages.get("flags", "{flags}").format_map(_Fields(flags=names)))
         shown: set[tuple[str, str]] = set()
-        ranked = sorted(
-            [s for s in signals if s.cls in slots and s.cls != "factor"],
-            key=lambda s: (-int(slots[s.cls].level), s.message, s.start),
-        )
+        ranked = [s for s in signals if s.cls != "factor" and s.cls in slots]
+        if len(ranked) > 1:
+            ranked.sort(key=lambda s: (-int(slots[s.cls].level), s.message, s.start))
         for s in ranked:
             if len(shown) >= _MAX_REASON_FILLS:
                 break
@@ -2809,25 +2823,24 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
     n = len(tokens)
     end_keys: set[str] = set()
     end_surfaces: set[str] = set()
-    for t in tokens:
+    decide_verbs = g.decide_verbs
+    for key, surface, _, _, kind, pos, _, _, _, cform, _ in tokens:  # (a Token, unpacked)
         sentence_of.append(sentence)
-        key = t.key
-        if t.kind == KIND_END:
+        if kind == KIND_END:
             end_keys.add(key)
-            end_surfaces.add(t.surface)
+            end_surfaces.add(surface)
             if last_past:
                 past.add(sentence)
             sentence += 1
             last_past = False
             continue
         keys.add(key)
-        surfaces.add(t.surface)
-        pos = t.pos
+        surfaces.add(surface)
         if pos == "助動詞":
-            last_past = key == "た" and not t.cform.startswith("仮定形")
+            last_past = key == "た" and not cform.startswith("仮定形")
         elif pos in ("動詞", "形容詞"):
             last_past = False
-            if key in g.decide_verbs and pos == "動詞":
+            if key in decide_verbs and pos == "動詞":
                 decide_verb = True
     if last_past:
         past.add(sentence)
@@ -2876,19 +2889,22 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
                     _QUANTITY_MIN if nxt.key in ("錠", "粒", "包") else 1
                 ):
                     quantity.add(sentence)
-    return Scan(
-        keys=frozen_keys,
-        surfaces=frozenset(surfaces),
-        sentence_of=sentence_of,
-        past=past,
-        quantity=quantity,
-        media=media,
-        recent=recent,
-        decide_verb=decide_verb,
-        all_keys=all_keys,
-        words=key_words.union(end_keys, end_surfaces) if end_keys else key_words,
-        surface_text=text,  # the tokens cover it exactly (tests/screening/test_tokens.py)
-        key_words=key_words,
+    return _new(  # Scan(...) positionally, without NamedTuple's Python-level __new__
+        Scan,
+        (
+            frozen_keys,  # keys
+            frozenset(surfaces),  # surfaces
+            sentence_of,
+            past,
+            quantity,
+            media,
+            recent,
+            decide_verb,
+            all_keys,
+            key_words.union(end_keys, end_surfaces) if end_keys else key_words,  # words
+            text,  # surface_text: the tokens cover it exactly (tests/screening/test_tokens.py)
+            key_words,
+        ),
     )
 
 
