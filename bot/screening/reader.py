@@ -125,6 +125,20 @@ class Grammar:
     explanation: frozenset[str]
     next_time: frozenset[str]
     surer: frozenset[str]
+    swallow_verbs: frozenset[str]
+    many_words: frozenset[str]
+    moving_away: frozenset[str]
+    simile_words: frozenset[str]
+    leaving_words: frozenset[str]
+    blades: frozenset[str]
+    contemplate_verbs: frozenset[str]
+    staring_words: frozenset[str]
+    drinks: frozenset[str]
+    bath_words: frozenset[str]
+    quantity_words: frozenset[str]
+    whole_life: frozenset[str]
+    home_words: frozenset[str]
+    threat_said: frozenset[str]
 
 
 GRAMMAR_LISTS: Final = tuple(Grammar.__dataclass_fields__)

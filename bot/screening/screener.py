@@ -145,7 +145,7 @@ class Screener:
         self._rumination = _any_of(config.grammar.rumination)
         self._recurrence_phrases = _phrases(config.grammar.recurrence)
         self._play = _any_of(config.grammar.play_words)  # ラスボス, ゲーム: words of play
-        self._leaving = _any_of(_LEAVING)  # 送別会, 退職: a leaving do
+        self._leaving = _any_of(config.grammar.leaving_words)  # 送別会, 退職: a leaving do
         self._laughter = _any_of(config.grammar.laughter)  # 笑, w, 草
         # the keys a verb of _self_injury can have: a verb of hurting or doing, or the last
         # part of a verb of hurting split in two (押し + つける)
@@ -655,7 +655,7 @@ class Screener:
             ):
                 c = c._replace(cause=False)  # 今日で終わりにする: a date, not a trivial cause
                 h = h._replace(context=c)
-            own = self._own(h) and not _done_by_someone(tokens, h, info)
+            own = self._own(h) and not _done_by_someone(tokens, h, info, self._g)
             in_sentence = kinds_by_sentence.get(h.sentence, set())
             timed = h.sentence in time_sentences or (
                 "decided_time" in all_cues and kind in ("death", "ending", "method")
@@ -988,9 +988,16 @@ class Screener:
             elif kind == "preparation":
                 if negated or past_history or r.has(rd.CONDITIONAL):
                     continue
-                if any(w in text for w in _MOVING_AWAY) and h.concept.id in ("note", "letters"):
+                if any(w in text for w in self._g.moving_away) and h.concept.id in (
+                    "note",
+                    "letters",
+                ):
                     continue  # 転校する友だちに最後の手紙を書いた
-                if h.concept.strong and (laughing or keys & _SIMILE) and not crisis_context:
+                if (
+                    h.concept.strong
+                    and (laughing or keys & self._g.simile_words)
+                    and not crisis_context
+                ):
                     continue  # 形見分けみたいにお菓子配ったｗ, 身辺整理かってくらい片付けた
                 if r.has(rd.QUESTION) and h.concept.strong:
                     add("method", h)
@@ -1323,7 +1330,7 @@ class Screener:
             new_cues.add("play")  # ラスボス強すぎ / (next) 崖から飛び降りるギミック
         if _holds(self._leaving, text):
             new_cues.add("leaving")  # 部長の送別会 / (next) 最後の挨拶がよくて
-        if keys & _BLADES:
+        if keys & self._g.blades:
             new_cues.add("blade_said")
         if _bare_swallowing(tokens, self._reader, info):
             new_cues.add("swallowing")  # 飲んでる / (next) くすり
@@ -1672,11 +1679,11 @@ class Screener:
             emit("recent_attempt" if h.sentence in self._recent else "past_attempt", h)
             return  # 2年前に薬でやった: an attempt said with a pro-verb
         if (
-            gov in _CONTEMPLATE_VERBS
+            gov in self._g.contemplate_verbs
             and not negated
             and not benign
             and not r.has(rd.QUESTION)
-            and (h.concept.strong or crisis or bool(self._keys & _STARING_WORDS))
+            and (h.concept.strong or crisis or bool(self._keys & self._g.staring_words))
         ):
             emit("method", h)  # 包丁をじっと見てる: thinking of using it
             if h.concept.strong or crisis:
@@ -1781,7 +1788,7 @@ class Screener:
             hoarding = gov in g.collect_verbs or any(
                 t.key in g.collect_verbs for t in tokens[h.last + 1 : r.end + 2]
             )
-            if benign and not crisis and not hoarding and not self._keys & _MANY:
+            if benign and not crisis and not hoarding and not self._keys & self._g.many_words:
                 return  # 花粉症の薬、多めにもらってきました
             if h.concept.strong or collected or crisis:
                 emit("means", h)
@@ -1915,7 +1922,11 @@ class Screener:
                     if pair in g.harm_verbs:
                         verbs.append((k + 1, pair))
         keys = info.all_keys
-        if "線" in keys and "引く" in keys and (keys & _BLADES or "means_mention" in self._cues):
+        if (
+            "線" in keys
+            and "引く" in keys
+            and (keys & self._g.blades or "means_mention" in self._cues)
+        ):
             k = next(i for i, t in enumerate(tokens) if t.key == "線")
             return tokens[k].begin, tokens[min(k + 3, len(tokens) - 1)].end  # もう一本線を引いた
         if not verbs:
@@ -1973,7 +1984,7 @@ class Screener:
                         or reflexive
                         or "self_harm" in earlier
                         or _body_fragment(tokens, g)
-                        or (body >= 0 and bool(keys & _BLADES))  # カミソリで脚やって
+                        or (body >= 0 and bool(keys & self._g.blades))  # カミソリで脚やって
                         or (
                             bool(keys & g.recurrence)
                             and bool(self._cues & {"blade_said", "wound_said"})
@@ -2022,22 +2033,22 @@ class Screener:
         self, tokens: list[Token], cues: Iterable[str], own_kinds: set[str], info: Scan
     ) -> tuple[int, int] | None:
         """飲んでる / いっぱい飲んじゃった with no object, after a means was named: the act."""
-        if "means" in own_kinds or info.all_keys.isdisjoint(_SWALLOW_VERBS):
+        if "means" in own_kinds or info.all_keys.isdisjoint(self._g.swallow_verbs):
             return None  # no act without a verb of swallowing (the loop below)
         cues = frozenset(cues)
         keys = info.words
         counting = bool(keys & {"数える", "かぞえる"})  # かぞえながら飲んでる: pills counted
         text = info.surface_text
-        all_of_it = "あるだけ" in text or not keys.isdisjoint(_QUANTITY_SURFACES)
-        with_drink = not info.all_keys.isdisjoint(_DRINKS) and any(
+        all_of_it = "あるだけ" in text or not keys.isdisjoint(self._g.quantity_words)
+        with_drink = not info.all_keys.isdisjoint(self._g.drinks) and any(
             # お酒と一緒に、あるだけ飲んじゃった: something taken with the drink
-            t.key in _DRINKS and j + 1 < len(tokens) and tokens[j + 1].key in ("と", "で")
+            t.key in self._g.drinks and j + 1 < len(tokens) and tokens[j + 1].key in ("と", "で")
             for j, t in enumerate(tokens)
         )
         if "means_mention" not in cues and not counting and not (with_drink and all_of_it):
             return None
         for k, t in enumerate(tokens):
-            if t.pos != "動詞" or t.key not in _SWALLOW_VERBS:
+            if t.pos != "動詞" or t.key not in self._g.swallow_verbs:
                 continue
             r = self._reader.read(tokens, k)
             if r.has(rd.NEGATED) or r.has(rd.QUESTION) or r.has(rd.CONDITIONAL) or r.has(rd.DESIRE):
@@ -2047,16 +2058,16 @@ class Screener:
             b = k - 1
             while b >= 0 and (
                 tokens[b].key in ("を", "も", "は")
-                or tokens[b].key in _QUANTITY_SURFACES
-                or tokens[b].surface in _QUANTITY_SURFACES
+                or tokens[b].key in self._g.quantity_words
+                or tokens[b].surface in self._g.quantity_words
             ):
                 b -= 1
             before = tokens[b] if (b >= 0 and b < k - 1) or b == k - 1 else None
             if (
                 before is not None
                 and before.pos == "名詞"
-                and before.key not in _QUANTITY_SURFACES
-                and before.surface not in _QUANTITY_SURFACES
+                and before.key not in self._g.quantity_words
+                and before.surface not in self._g.quantity_words
             ):
                 continue  # お茶飲んでる, 水を飲んだ: something else was drunk
             if counting or all_of_it:
@@ -2071,7 +2082,7 @@ class Screener:
         if depth is None:
             return None
         keys = {t.key for t in tokens} | {t.surface for t in tokens}
-        if keys & _BATH:
+        if keys & self._g.bath_words:
             return None
         if not (keys & self._g.water_words or "place_mention" in frozenset(cues)):
             return None
@@ -2338,7 +2349,7 @@ class Screener:
                     or not (
                         any(o.concept.kind == "child" and o.sentence == h.sentence for o in hits)
                         or any(
-                            t.key in g.caregivers or t.key in _HOME
+                            t.key in g.caregivers or t.key in g.home_words
                             for t in tokens[max(0, h.first - 8) : h.last + 8]
                         )
                     )
@@ -3240,7 +3251,7 @@ def _threat_from_someone(
         (i for i in (text.find("」", h.end), text.find("』", h.end)) if i >= 0), default=h.end
     )
     after = text[close : close + 12]
-    if not any(w in after for w in _THREAT_SAID):
+    if not any(w in after for w in g.threat_said):
         return False
     start = tokens[h.first].begin
     if any(t.key in g.media for t in tokens[max(0, h.first - 12) : h.first]):
@@ -3420,25 +3431,9 @@ _EXPLAINED_CUES: Final = frozenset(
         "blade_said",
     }
 )
-# how a threat reaches the person (…って言ってた, …ってメールが来た, …って脅された)
-_THREAT_SAID: Final = (
-    "言",
-    "いわ",
-    "いって",
-    "メール",
-    "LINE",
-    "ライン",
-    "DM",
-    "送",
-    "書",
-    "来た",
-    "脅",
-    "叫",
-)
 _DOSE: Final = re.compile(
     r"[0-9０-９一二三四五六七八九十何]+(?:錠|粒|箱|シート|瓶|本|錠剤)|全部|ぜんぶ|あるだけ"
 )
-_HOME: Final = frozenset({"家", "部屋", "隣", "うち", "自宅", "実家", "家庭", "隣家"})  # at home
 _FLAG_KINDS: Final = frozenset({"violence", "weapon", "target", "abuse"})  # _flag_cues' branches
 _NO_READING: Final = Reading(frozenset(), "", "", 0, False)
 _PLAIN_CONTEXT: Final = Context("", False, False, False, False, False, False)
@@ -3446,59 +3441,9 @@ _QUOTED_CONTEXT: Final = Context("", True, False, False, False, False, False)
 _RECURRENCE: Final = Concept("recurrence", "despair", "", False, None, None, False, (), ())
 
 
-_SWALLOW_VERBS: Final = frozenset({"飲む", "飲み込む", "流し込む", "飲み干す"})
-_MANY: Final = frozenset(
-    {"いっぱい", "全部", "ぜんぶ", "大量", "沢山", "たくさん", "ありったけ", "全て", "すべて"}
-)
-_MOVING_AWAY: Final = frozenset({"転校", "転勤", "引っ越", "留学", "海外に", "遠くに引っ越"})
-_SIMILE: Final = frozenset({"みたい", "様", "よう", "くらい", "ぐらい", "レベル", "並み"})
-_LEAVING: Final = frozenset(
-    {"最終出社", "退職", "定年", "送別会", "卒業", "引退", "異動", "転勤", "退社", "転校"}
-)
-_BLADES: Final = frozenset(
-    {"カッター", "カッターナイフ", "カミソリ", "剃刀", "かみそり", "刃", "刃物", "ナイフ", "替刃"}
-)
 _JUMP_WORDS: Final = frozenset({"jumping_weak", "jumping"})
-_CONTEMPLATE_VERBS: Final = frozenset({"見る", "眺める", "見つめる", "握る", "触る", "撫でる"})
-_STARING_WORDS: Final = frozenset(
-    {
-        "じっと",
-        "ずっと",
-        "気づくと",
-        "気付くと",
-        "気がつくと",
-        "毎晩",
-        "何時間",
-        "増える",
-        "ぼーっと",
-    }
-)
-_DRINKS: Final = frozenset({"酒", "お酒", "アルコール", "焼酎", "ウイスキー", "ワイン", "ビール"})
 _DEPTH: Final = re.compile(
     r"(?:胸|腰|膝|ひざ|首|肩|お腹|おなか|太もも|腿)(?:の(?:あたり|辺り|とこ|ところ|高さ))?(?:くらい|ぐらい)?まで"
-)
-_BATH: Final = frozenset({"風呂", "お風呂", "湯", "お湯", "温泉", "プール", "湯船", "銭湯"})
-_QUANTITY_SURFACES: Final = frozenset(
-    {"いっぱい", "全部", "ぜんぶ", "たくさん", "沢山", "半分", "まとめて", "一気", "大量", "残り"}
-)
-
-
-_WHOLE_LIFE: Final = frozenset(
-    {
-        "人生",
-        "命",
-        "自分",
-        "全部",
-        "全て",
-        "すべて",
-        "何もかも",
-        "この世",
-        "一生",
-        "生涯",
-        "私",
-        "俺",
-        "僕",
-    }
 )
 
 
@@ -3512,7 +3457,7 @@ def _ends_something_else(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool
     if j < 0 or tokens[j].kind == KIND_END:
         return False
     t = tokens[j]
-    return t.pos in ("名詞", "代名詞") and t.key not in _WHOLE_LIFE and t.key not in g.reflexive
+    return t.pos in ("名詞", "代名詞") and t.key not in g.whole_life and t.key not in g.reflexive
 
 
 def _after_condition(tokens: Sequence[Token], h: Hit, times: Sequence[Hit]) -> bool:
@@ -3656,7 +3601,7 @@ def _scheduling_something(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> boo
     return False
 
 
-def _done_by_someone(tokens: Sequence[Token], h: Hit, info: Scan) -> bool:
+def _done_by_someone(tokens: Sequence[Token], h: Hit, info: Scan, g: rd.Grammar) -> bool:
     """薬を大量に飲んだ人 / 飛び降りた子: the words describe a person (a relative clause)."""
     if info.all_keys.isdisjoint(("人", "者")):
         return False  # the loop below needs 人 or 者
@@ -3667,7 +3612,7 @@ def _done_by_someone(tokens: Sequence[Token], h: Hit, info: Scan) -> bool:
         if t.key in ("人", "者"):
             return tokens[j - 1].pos in ("動詞", "助動詞")  # 薬を大量に飲んだ人
         if t.pos not in ("助詞", "動詞", "助動詞", "形容詞", "副詞", "接尾辞") and not (
-            t.key in _QUANTITY_SURFACES or t.key in _ALL_WORDS
+            t.key in g.quantity_words or t.key in _ALL_WORDS
         ):
             return False
     return False
@@ -3745,10 +3690,10 @@ def _kosoto(tokens: Sequence[Token], h: Hit) -> bool:
 
 def _bare_swallowing(tokens: Sequence[Token], reader: ClauseReader, info: Scan) -> bool:
     """飲んでる with nothing named (the pills may come in the next message)."""
-    if info.all_keys.isdisjoint(_SWALLOW_VERBS):
+    if info.all_keys.isdisjoint(reader.g.swallow_verbs):
         return False  # the loop below needs a verb of swallowing
     for k, t in enumerate(tokens):
-        if t.pos == "動詞" and t.key in _SWALLOW_VERBS:
+        if t.pos == "動詞" and t.key in reader.g.swallow_verbs:
             if k > 0 and tokens[k - 1].pos == "名詞" and tokens[k - 1].key not in reader.g.now:
                 return False  # 薬飲んでる: it is named (not さっき飲んだ)
             r = reader.read(tokens, k)
