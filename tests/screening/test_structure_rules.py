@@ -547,3 +547,8 @@ def test_today_and_the_place_then_the_wish(
     screener: Screener, messages: tuple[str, ...], rises: bool
 ) -> None:
     assert (level(screener, *messages) >= RiskLevel.HIGH) == rises, messages
+
+
+def test_no_better_future_is_despair(screener: Screener) -> None:
+    assert "despair" in slots(screener, "この先、好転するとは思えない")
+    assert "despair" not in slots(screener, "この薬で良くなるといいな")
