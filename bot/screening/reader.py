@@ -53,6 +53,7 @@ HEDGE: Final = "hedge"  # …わけじゃない: not exactly (a hedge, often wit
 HISTORY: Final = "history"  # 死にたかった時期 / 頃: a period of the past
 PASSIVE: Final = "passive"  # 殴られる: done to the speaker, not by them
 DEGREE: Final = "degree"  # …くらい / ほど: 消えたくなるくらい切ない (a measure of a feeling)
+DREAM: Final = "dream"  # …夢を見た: 飛び降りる夢 (a dream, not a plan)
 TRY: Final = "try"  # …てみる: tried it out (首に巻いてみた)
 TE: Final = "te"  # the chain goes on after …て (ホースつないで、エンジンかけっぱなし)
 
@@ -807,6 +808,9 @@ class ClauseReader:
                     feats.add(THOUGHT)  # 終わらせる方法, 死ぬ場所: thinking of how and where
                     i += 1
                     continue
+                if key == "夢" and i <= head + 2:
+                    feats.add(DREAM)  # 飛び降りる夢を見た: a dream, not a plan
+                    break
                 if key in ("レベル", "級") and i == head + 1 + (tokens[head + 1].key in g.desire):
                     feats.add(DEGREE)  # 消えたいレベルで恥ずい: a measure of a feeling
                     break

@@ -683,6 +683,8 @@ class Screener:
                 if self._factor_owned(h):
                     add("factor", h)
                 continue
+            if r.has(rd.DREAM) and kind in ("death", "vanish", "ending", "method", "place"):
+                continue  # ベランダから飛び降りる夢を見た: a dream (its fear is distress, below)
             if (
                 r.has(rd.DEGREE)
                 and kind in ("death", "vanish", "ending")
@@ -1009,9 +1011,15 @@ class Screener:
                     and not keys & g.first_person
                 ):
                     continue  # 母が亡くなって…形見分けをした: the belongings of the dead
-                if h.concept.strong:
+                if h.concept.strong and not (
+                    h.sentence in self._benign_sentences
+                    and not crisis_context
+                    and any(w in text for w in g.explanation)
+                ):
                     add("preparation", h)
                     continue
+                if h.concept.strong:
+                    continue  # 遺書の書き方講座に参加した、終活の一環: a class, not a farewell
                 # A weak preparation (片付けた, 解約した, 引き取り先を探してる) is one only when it
                 # is done or under way, and said with finality or after a crisis was said.
                 done = (

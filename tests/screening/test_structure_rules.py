@@ -552,3 +552,19 @@ def test_today_and_the_place_then_the_wish(
 def test_no_better_future_is_despair(screener: Screener) -> None:
     assert "despair" in slots(screener, "この先、好転するとは思えない")
     assert "despair" not in slots(screener, "この薬で良くなるといいな")
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (("屋上から飛び降りる夢を見た、汗びっしょり",), RiskLevel.LOW),
+        (("エンディングノートの講座で、遺書の書き方も習った",), RiskLevel.LOW),
+        (("遺書を書いた",), RiskLevel.IMMINENT),
+        (("屋上から飛び降りたい",), RiskLevel.HIGH),
+    ],
+)
+def test_dreams_and_classes(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    got = level(screener, *messages)
+    assert (got >= expected) if expected >= RiskLevel.HIGH else (got <= expected), messages
