@@ -126,6 +126,7 @@ class Grammar:
     explanation: frozenset[str]
     next_time: frozenset[str]
     surer: frozenset[str]
+    delight_words: frozenset[str]
     swallow_verbs: frozenset[str]
     many_words: frozenset[str]
     moving_away: frozenset[str]

@@ -683,6 +683,8 @@ class Screener:
                 if self._factor_owned(h):
                     add("factor", h)
                 continue
+            if c.cause and kind in ("death", "vanish") and _delight_cause(tokens, h, g):
+                continue  # 推しが尊すぎて消えたい, かわいすぎて死ぬ: a measure of delight
             if r.has(rd.DREAM) and kind in ("death", "vanish", "ending", "method", "place"):
                 continue  # ベランダから飛び降りる夢を見た: a dream (its fear is distress, below)
             if (
@@ -1595,6 +1597,14 @@ class Screener:
         ):
             emit("intent", h)
             return
+        if (
+            not crisis_reading
+            and not crisis_context
+            and not self._ruminating
+            and "benign" in own_kinds
+            and (r.has(rd.QUESTION) or r.has(rd.TENTATIVE))
+        ):
+            return  # 樹海ってほんとに迷うの？ 来週ハイキング: a question about an outing
         if (
             crisis_reading
             or r.has(rd.QUESTION)
@@ -3133,6 +3143,19 @@ def _taking_along(tokens: Sequence[Token], g: rd.Grammar) -> bool:
             and not any(b.kind == KIND_END for b in tokens[max(0, j - 8) : j])
         ):
             return True  # あいつの家行って一緒に死ぬ
+    return False
+
+
+def _delight_cause(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """A word of delight (or embarrassment) right before …すぎて (尊すぎて, かわいすぎて)."""
+    for j in range(h.first - 1, max(-1, h.first - 5), -1):
+        t = tokens[j]
+        if t.kind == KIND_END:
+            return False
+        if t.key in g.delight_words or t.surface in g.delight_words:
+            return True
+        if t.cform.startswith("語幹") and any(t.surface + end in g.delight_words for end in "いし"):
+            return True  # 尊 + すぎ (the stem of 尊い)
     return False
 
 

@@ -568,3 +568,20 @@ def test_dreams_and_classes(
 ) -> None:
     got = level(screener, *messages)
     assert (got >= expected) if expected >= RiskLevel.HIGH else (got <= expected), messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (("推しが尊すぎて消えたい",), RiskLevel.LOW),
+        (("かわいすぎて死ぬ",), RiskLevel.LOW),
+        (("樹海って本当に方位磁石が狂うの？ 来月ハイキングで行く",), RiskLevel.LOW),
+        (("つらすぎて消えたい",), RiskLevel.HIGH),
+        (("樹海ってどうやって行くの？",), RiskLevel.HIGH),
+    ],
+)
+def test_delight_and_outings(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    got = level(screener, *messages)
+    assert (got >= expected) if expected >= RiskLevel.HIGH else (got <= expected), messages
