@@ -560,8 +560,13 @@ class ClauseReader:
                         negations += 1  # 死にたいとかじゃ全然ないです: the topic denied
                         i = k
                         continue
-                if key in ("くらい", "ぐらい", "位", "程", "ほど") and t.pos2 == "副助詞":
-                    feats.add(DEGREE)  # 消えたくなるくらい切ない: a measure of a feeling
+                if (
+                    key in ("くらい", "ぐらい", "位", "程", "ほど")
+                    and t.pos2 == "副助詞"
+                    and not feats & {THOUGHT, EVALUATION, CONDITIONAL}
+                    and not quote_pending
+                ):
+                    feats.add(DEGREE)  # 消えたくなるくらい切ない (not 死んだら楽かなって思うくらい)
                     break
                 if (
                     key == "に"

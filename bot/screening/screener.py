@@ -683,8 +683,21 @@ class Screener:
                 if self._factor_owned(h):
                     add("factor", h)
                 continue
-            if c.cause and kind in ("death", "vanish") and _delight_cause(tokens, h, g):
+            if (
+                c.cause
+                and kind in ("death", "vanish", "elsewhere")
+                and _delight_cause(tokens, h, g)
+            ):
                 continue  # 推しが尊すぎて消えたい, かわいすぎて死ぬ: a measure of delight
+            if (
+                kind in ("death", "method", "vanish")
+                and r.has(rd.QUESTION)
+                and r.has(rd.THOUGHT)
+                and r.has(rd.PAST)
+                and not r.features & {rd.VOLITIONAL, rd.DESIRE, rd.WISH, rd.EVALUATION}
+                and not c.history
+            ):
+                continue  # 海で溺れるかと思った, 死ぬかと思った: a scare, not a wish
             if r.has(rd.DREAM) and kind in ("death", "vanish", "ending", "method", "place"):
                 continue  # ベランダから飛び降りる夢を見た: a dream (its fear is distress, below)
             if (
@@ -1140,6 +1153,8 @@ class Screener:
             elif kind == "despair":
                 if past_history or (r.has(rd.QUESTION) and not negated):
                     continue
+                if negated and r.governor == "する":
+                    continue  # 無理しないで, 無理しない程度に: advice, not despair
                 if r.governor and tokens[h.last].pos == "名詞":
                     # 生きる意味がわからない (despair) / 生きる意味はある (not)
                     if negated or r.governor not in (
@@ -1482,6 +1497,9 @@ class Screener:
             return
         if not r.features - {rd.TE} and _taking_along(tokens, self._g):
             emit("intent", h)  # あいつの家行って一緒に死ぬ, 母と一緒に終わりにする
+            return
+        if not r.features - {rd.POLITE} and _after_an_event(tokens, h):
+            emit("intent", h)  # 共通テストが済んだら死ぬ: a time set by an event
             return
         if (
             h.concept.kind == "ending"
@@ -3146,6 +3164,17 @@ def _taking_along(tokens: Sequence[Token], g: rd.Grammar) -> bool:
     return False
 
 
+def _after_an_event(tokens: Sequence[Token], h: Hit) -> bool:
+    """An event said with 済んだら / 終わったら / 過ぎたら before the verb (…が済んだら死ぬ)."""
+    for j in range(h.first - 1, max(0, h.first - 4), -1):
+        t = tokens[j]
+        if t.kind == KIND_END:
+            return False
+        if t.key == "た" and t.cform.startswith("仮定形") and j >= 1:
+            return tokens[j - 1].key in _EVENT_ENDS
+    return False
+
+
 def _delight_cause(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
     """A word of delight (or embarrassment) right before …すぎて (尊すぎて, かわいすぎて)."""
     for j in range(h.first - 1, max(-1, h.first - 5), -1):
@@ -3154,6 +3183,8 @@ def _delight_cause(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
             return False
         if t.key in g.delight_words or t.surface in g.delight_words:
             return True
+        if t.surface == "よ" and j + 1 < len(tokens) and tokens[j + 1].key == "過ぎる":
+            return True  # よすぎて (read as the particle よ + すぎ)
         if t.cform.startswith("語幹") and any(t.surface + end in g.delight_words for end in "いし"):
             return True  # 尊 + すぎ (the stem of 尊い)
     return False
@@ -3461,6 +3492,10 @@ _EXPLAINED_CUES: Final = frozenset(
         "decided",
         "blade_said",
     }
+)
+# verbs that end an event (済んだら, 終わったら): what follows is set for a time
+_EVENT_ENDS: Final = frozenset(
+    {"済む", "終わる", "終える", "過ぎる", "迎える", "済ます", "済ませる"}
 )
 _DOSE: Final = re.compile(
     r"[0-9０-９一二三四五六七八九十何]+(?:錠|粒|箱|シート|瓶|本|錠剤)|全部|ぜんぶ|あるだけ"

@@ -585,3 +585,28 @@ def test_delight_and_outings(
 ) -> None:
     got = level(screener, *messages)
     assert (got >= expected) if expected >= RiskLevel.HIGH else (got <= expected), messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        # set-U report: an event sets the time; a scare; advice; fan talk; purchase slang;
+        # a kana のんだ after a noun; a liquid thrown at someone
+        (("卒業式が終わったら死ぬ",), RiskLevel.IMMINENT),
+        (("川で溺れるかと思った、流れ速すぎ",), RiskLevel.LOW),
+        (("無理しないでね、おやすみ",), RiskLevel.LOW),
+        (("この新曲よすぎて成仏しそう",), RiskLevel.LOW),
+        (("漂白剤のんだ。のどが焼ける",), RiskLevel.IMMINENT),
+        (("死にたい", "練炭ぽちった"), RiskLevel.IMMINENT),
+    ],
+)
+def test_u_report_structures(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    got = level(screener, *messages)
+    assert (got >= expected) if expected >= RiskLevel.HIGH else (got <= expected), messages
+
+
+def test_a_liquid_thrown_at_someone_is_a_threat(screener: Screener) -> None:
+    result = screener.screen_conversation(["あいつの顔にガソリンぶっかけてやる", "家も調べた"])
+    assert "harm_to_others" in result.flags
