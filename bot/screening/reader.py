@@ -799,6 +799,9 @@ class ClauseReader:
                     feats.add(HISTORY)  # 死にたかった時期: a period that is over
                     i += 1
                     continue
+                if key in g.better_nouns and i + 1 < n and tokens[i + 1].key in ("へ", "に"):
+                    i += 1  # あの世のほうへ行く: a direction, not a comparison
+                    continue
                 if key in g.better_nouns:
                     better_pending = True
                     feats.add(BETTER)

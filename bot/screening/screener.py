@@ -883,6 +883,12 @@ class Screener:
                     )
                     or (r.has(rd.CONDITIONAL) and negated and r.has(rd.QUESTION))
                     or (
+                        r.has(rd.CONDITIONAL)
+                        and r.has(rd.EVALUATION)
+                        and not negated
+                        and tokens[h.last].key in ("止まる", "とまる")
+                    )  # 心臓が勝手に止まればいいのに
+                    or (
                         negated
                         and r.has(rd.EVALUATION)
                         and not r.has(rd.QUESTION)
@@ -1804,6 +1810,13 @@ class Screener:
                     emit("recent_attempt", h)  # 先週、薬を2週間分まとめて飲んで運ばれた
                 else:
                     emit("act", h)
+                return
+            if (
+                not r.features - {rd.POLITE}
+                and (quantity or collected)
+                and any(w in self._text for w in ("今から", "いまから", "これから"))
+            ):
+                emit("intent", h)  # 集めてた錠剤、今から飲みきる
                 return
             if quantity and not r.has(rd.PAST) and not (benign and _asks(tokens, h)):
                 emit("self_harm", h)  # 30錠飲むのが習慣 (not 頭痛薬って飲みすぎると胃に悪い？)

@@ -610,3 +610,19 @@ def test_u_report_structures(
 def test_a_liquid_thrown_at_someone_is_a_threat(screener: Screener) -> None:
     result = screener.screen_conversation(["あいつの顔にガソリンぶっかけてやる", "家も調べた"])
     assert "harm_to_others" in result.flags
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (("心臓が勝手に止まればいいのに",), RiskLevel.HIGH),
+        (("ためてた眠剤、これから全部飲む",), RiskLevel.IMMINENT),
+        (("雨が止まればいいのに",), RiskLevel.LOW),
+        (("図書館のほうに行きたい、本を返すから",), RiskLevel.LOW),
+    ],
+)
+def test_a_stopping_heart_and_collected_pills_now(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    got = level(screener, *messages)
+    assert (got >= expected) if expected >= RiskLevel.HIGH else (got <= expected), messages
