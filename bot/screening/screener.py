@@ -2239,6 +2239,9 @@ class Screener:
                 saw_nominal = saw_nominal or t.key in ("の", "こと", "事")
                 k += 1
                 continue
+            if saw_nominal and t.pos == "副詞":
+                k += 1  # 生きてるのもう嫌だ
+                continue
             if (
                 t.pos == "助動詞"
                 or t.kind != KIND_WORD

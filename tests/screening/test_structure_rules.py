@@ -626,3 +626,19 @@ def test_a_stopping_heart_and_collected_pills_now(
 ) -> None:
     got = level(screener, *messages)
     assert (got >= expected) if expected >= RiskLevel.HIGH else (got <= expected), messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "rises"),
+    [
+        (("もう生ぎでだぐねぇ",), True),
+        (("生ぎでんのもう嫌んだ",), True),
+        (("生きてるのもう嫌だ",), True),
+        (("雨がやんだ、よかった",), False),
+        (("生きてるの、ほんと楽しい",), False),
+    ],
+)
+def test_tohoku_forms_and_weariness(
+    screener: Screener, messages: tuple[str, ...], rises: bool
+) -> None:
+    assert (level(screener, *messages) >= RiskLevel.HIGH) == rises, messages
