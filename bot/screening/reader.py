@@ -1004,7 +1004,17 @@ class ClauseReader:
                 if nxt is not None and nxt.pos == "接尾辞" and j + 2 < len(tokens):
                     nxt = tokens[j + 2]  # 人たちに: the particle after the suffix
                 marked = nxt is not None and (
-                    nxt.key in _SUBJECT_PARTICLES or nxt.surface in _SUBJECT_PARTICLES
+                    nxt.key in _SUBJECT_PARTICLES
+                    or nxt.surface in _SUBJECT_PARTICLES
+                    # 部長死ねばいいのに, 元彼とか早く死ねばいい: a bare or とか-topic
+                    or (
+                        key in g.third_person
+                        and (
+                            j + 1 == first
+                            or nxt.surface in ("とか", "なんか", "なんて")
+                            or (nxt.key == "と" and j + 2 < first and tokens[j + 2].key == "か")
+                        )
+                    )
                 )
                 if key in g.media:
                     if marked or (nxt is not None and nxt.key == "の" and in_clause):

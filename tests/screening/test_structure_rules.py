@@ -642,3 +642,17 @@ def test_tohoku_forms_and_weariness(
     screener: Screener, messages: tuple[str, ...], rises: bool
 ) -> None:
     assert (level(screener, *messages) >= RiskLevel.HIGH) == rises, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (("課長死ねばいいのに",), RiskLevel.LOW),
+        (("私とか死ねばいいんだ",), RiskLevel.HIGH),
+    ],
+)
+def test_a_bare_topic_is_the_subject(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    got = level(screener, *messages)
+    assert (got >= expected) if expected >= RiskLevel.HIGH else (got <= expected), messages
