@@ -17,7 +17,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from operator import itemgetter
 from pathlib import Path
-from typing import Final, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from bot.screening import reader as rd
 from bot.screening.config import Chain, Concept, Idiom, ScreeningConfig, load_config
@@ -67,6 +67,24 @@ _OVERCOME: Final = re.compile("乗り越え|立ち直|克服")
 _EXTRA_CUES: Final = "cues"  # conversation cues kept between messages (ScreeningState.extra)
 _EXTRA_TIMES: Final = "times"  # message indexes with a time word
 _EXTRA_FLAGS: Final = "flags"
+_EXTRA_EXPLAINED: Final = (
+    "explained"  # signals an explanation took back (JSON), until a crisis word
+)
+# the slots whose words bring back what an explanation took back (not a factor or a fear)
+_RESTORING: Final = frozenset(
+    {
+        "ideation",
+        "passive",
+        "intent",
+        "method",
+        "self_harm",
+        "act",
+        "euphemism",
+        "despair",
+        "burden",
+        "farewell",
+    }
+)
 _MAX_REASON_FILLS: Final = 10
 _MAX_PER_CONCEPT: Final = 6
 _MAX_HITS: Final = 400
@@ -226,14 +244,22 @@ class Screener:
         analysis = self.analyze(text, index, earlier, old_cues)
         new_signals = self._signals(analysis, index, text)
         retracted = False
+        explained: list[dict[str, Any]] = list(extra.get(_EXTRA_EXPLAINED, ())) if extra else []
+        if explained and any(s.cls in _RESTORING for s in new_signals):
+            # ロープ買った / キャンプ楽しみ / …ほんとは死にたい: what was explained away counts again
+            old_signals = [*(Signal.from_json(d) for d in explained), *old_signals]
+            explained = []
         if old_signals and self._explains(analysis, new_signals):
             # 炭とロープ買った / 週末のキャンプ楽しみ: a message explains one of the last three
             # (the latest with slots), when nothing of crisis was said since
             for back in range(index - 1, max(-1, index - 4), -1):
-                if not any(s.message == back and s.cls != "factor" for s in old.signals):
+                if not any(s.message == back and s.cls != "factor" for s in old_signals):
                     continue
-                kept = self._explained(old.signals, back)
+                kept = self._explained(old_signals, back)
                 if kept is not None:
+                    explained += [
+                        sig.to_json() for sig in old_signals if sig.message == back
+                    ]  # kept aside: a later crisis word brings them back
                     old_signals, retracted = kept, True
                     old_cues = old_cues - _EXPLAINED_CUES
                     old_times = [t for t in old_times if t != back]
@@ -316,6 +342,7 @@ class Screener:
                 _EXTRA_CUES: sorted(cues),
                 _EXTRA_TIMES: times[-6:],
                 _EXTRA_FLAGS: flags,
+                _EXTRA_EXPLAINED: explained,
             },
         )
         return result, new_state

@@ -64,6 +64,15 @@ def test_risk_never_drops_within_a_conversation(screener: Screener) -> None:
     assert not second.rose
 
 
+def test_only_an_explanation_lowers_it_and_a_crisis_word_brings_it_back(screener: Screener) -> None:
+    first, state = screener.screen("ホームセンターで練炭とロープ買った")
+    second, state = screener.screen("週末のキャンプが楽しみ", state)
+    third, state = screener.screen("…でもほんとは死にたい", state)
+    assert first.risk == RiskLevel.IMMINENT
+    assert second.risk <= RiskLevel.LOW and not second.rose
+    assert third.risk == RiskLevel.IMMINENT and third.rose  # the rope counts again
+
+
 def test_plan_after_ideation_is_imminent(screener: Screener) -> None:
     result = screener.screen_conversation(["死にたい", "ロープはもう用意してある"])
     assert result.risk == RiskLevel.IMMINENT
