@@ -54,3 +54,24 @@ async def test_forget_me_deletes_conversation_and_cases(chat_app: RunningApp) ->
     # The person can start again afterwards: their next message is answered.
     await person.say("こんにちは")
     assert person.last, "no answer after forgetting"
+
+
+async def test_an_explained_purchase_keeps_its_case_and_a_later_crisis_word_rises_again(
+    chat_app: RunningApp,
+) -> None:
+    """ロープ買った opens a case at once; 週末のキャンプが楽しみ lowers the screener's level but
+    neither repeats nor withdraws anything; …ほんとは死にたい brings the rope back (imminent)."""
+    person = LocalChat(chat_app)
+    await person.start()
+    await person.tap("はじめる")
+    await person.say("ホームセンターで練炭とロープ買った")
+    conv = Address("local", person.session).conversation_id()
+    desk = chat_app.services.escalation.desk
+    assert await desk.case_status(conv, datetime.now(UTC)) is not None
+    assert "0120" in person.text()  # the hotline numbers, at once
+    await person.say("週末のキャンプが楽しみ")
+    assert await desk.case_status(conv, datetime.now(UTC)) is not None  # the case stays open
+    assert "0120" not in person.text()  # no second crisis answer for the explanation
+    await person.say("…でもほんとは死にたい")
+    assert person.last, "no answer to the crisis word"
+    assert await desk.case_status(conv, datetime.now(UTC)) is not None
