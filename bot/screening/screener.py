@@ -1728,6 +1728,9 @@ class Screener:
         emit = add
         g = self._g
         gov = r.governor
+        if c.history and r.features & {rd.PAST, rd.EXPERIENCE} and not c.now and not c.recurrence:
+            emit("resolved", h)  # 大学生だった頃、七輪を買った。今は平気: a past that is over
+            return
         if gov not in g.acquire_verbs and gov not in g.ingest_verbs and gov not in g.act_verbs:
             later = _later_verb(tokens, h, g.acquire_verbs - {"ある", "有る", "入れる"})
             if later:

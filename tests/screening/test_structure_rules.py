@@ -656,3 +656,21 @@ def test_a_bare_topic_is_the_subject(
 ) -> None:
     got = level(screener, *messages)
     assert (got >= expected) if expected >= RiskLevel.HIGH else (got <= expected), messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (("大学生の頃、七輪を買ったことがある。今は家族もいて平気",), RiskLevel.LOW),
+        (("昔ためてた薬、また数えはじめた",), RiskLevel.IMMINENT),
+    ],
+)
+def test_a_means_in_a_past_that_is_over(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    got = level(screener, *messages)
+    assert (got >= expected) if expected >= RiskLevel.HIGH else (got <= expected), messages
+
+
+def test_no_way_ahead_is_despair(screener: Screener) -> None:
+    assert "despair" in slots(screener, "借金も離婚も重なって", "この先、何ひとつ見えてこない")
