@@ -869,8 +869,8 @@ class Screener:
                     add("intent", h)  # その先は生きないって決めてる
                 elif negated and (r.has(rd.DESIRE) or r.has(rd.WISH)):
                     add("resolved" if past_history else "passive", h)
-                elif negated and r.has(rd.POTENTIAL):
-                    add("despair", h)
+                elif negated and (r.has(rd.POTENTIAL) or r.has(rd.PASSIVE)) and not laughing:
+                    add("despair", h)  # 生きていけない, 生きられない (られる here: can)
                 elif (
                     negated
                     and not r.has(rd.PAST)

@@ -674,3 +674,19 @@ def test_a_means_in_a_past_that_is_over(
 
 def test_no_way_ahead_is_despair(screener: Screener) -> None:
     assert "despair" in slots(screener, "借金も離婚も重なって", "この先、何ひとつ見えてこない")
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (("もう生きられへん",), RiskLevel.MODERATE),
+        (("明日、岬へ行く。二度と帰らへん",), RiskLevel.HIGH),
+        (("このへんで美味しいお店ある？",), RiskLevel.NONE),
+        (("こんな暑さじゃ生きられない笑",), RiskLevel.NONE),
+    ],
+)
+def test_kansai_negation(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    got = level(screener, *messages)
+    assert (got >= expected) if expected >= RiskLevel.MODERATE else (got <= RiskLevel.LOW), messages
