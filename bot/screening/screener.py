@@ -165,6 +165,10 @@ class Screener:
         self._play = _any_of(config.grammar.play_words)  # ラスボス, ゲーム: words of play
         self._leaving = _any_of(config.grammar.leaving_words)  # 送別会, 退職: a leaving do
         self._laughter = _any_of(config.grammar.laughter)  # 笑, w, 草
+        self._explanation = _any_of(config.grammar.explanation)  # キャンプ, の話ね, 冗談
+        self._moving_away = _any_of(config.grammar.moving_away)  # 転校, 引っ越
+        self._next_time = _any_of(config.grammar.next_time)  # 次は, 今度こそ
+        self._surer = _any_of(config.grammar.surer)  # 増やす, 確実
         # the keys a verb of _self_injury can have: a verb of hurting or doing, or the last
         # part of a verb of hurting split in two (押し + つける)
         harm = config.grammar.harm_verbs
@@ -299,8 +303,8 @@ class Screener:
         ntext = analysis.normalized.text
         if (
             "past_attempt" in {s.cls for s in signals}
-            and any(w in ntext for w in self._g.next_time)
-            and any(w in ntext for w in self._g.surer)
+            and _holds(self._next_time, ntext)
+            and _holds(self._surer, ntext)
         ):
             level = RiskLevel.IMMINENT  # 前にODして助かった / 次は量を三倍に増やした
         if "along" in cues and level >= RiskLevel.HIGH:
@@ -356,7 +360,7 @@ class Screener:
         if "benign_denied" in analysis.cues:
             return False  # キャンプとかじゃなくて, BBQの予定はないよ: the everyday reading denied
         # an everyday activity named, and said as the explanation (キャンプ + 楽しみ, 引っ越しの荷造り)
-        return "benign_now" in analysis.cues and any(w in text for w in self._g.explanation)
+        return "benign_now" in analysis.cues and _holds(self._explanation, text)
 
     def _explained(self, signals: Sequence[Signal], message: int) -> list[Signal] | None:
         """The signals without those of ``message``, when all of that message's are the
@@ -1038,7 +1042,7 @@ class Screener:
             elif kind == "preparation":
                 if negated or past_history or r.has(rd.CONDITIONAL):
                     continue
-                if any(w in text for w in self._g.moving_away) and h.concept.id in (
+                if _holds(self._moving_away, text) and h.concept.id in (
                     "note",
                     "letters",
                 ):
@@ -1062,7 +1066,7 @@ class Screener:
                 if h.concept.strong and not (
                     h.sentence in self._benign_sentences
                     and not crisis_context
-                    and any(w in text for w in g.explanation)
+                    and _holds(self._explanation, text)
                 ):
                     add("preparation", h)
                     continue
@@ -2326,7 +2330,7 @@ class Screener:
                 and not laughing
                 and not c.cause
                 and not r.features & {rd.NEGATED, rd.PASSIVE, rd.QUESTION, rd.DESIRE}
-                and any(tokens[x].key in g.grave_harm for x in range(h.first, h.last + 1))
+                and _grave(tokens, h, g)
                 and _threat_from_someone(self._text, tokens, h, hits, g)
             ):
                 # 元彼から『お前を殺す』ってメールが来た / 同僚が「火をつけてやる」って言ってて:
@@ -2356,7 +2360,7 @@ class Screener:
                     and (r.has(rd.VOLITIONAL) or r.has(rd.TEYARU))
                     and not r.has(rd.PAST)  # (ぶん殴ろうかと思った: a thought that passed)
                     and (
-                        any(tokens[x].key in g.grave_harm for x in range(h.first, h.last + 1))
+                        _grave(tokens, h, g)
                         or not keys.isdisjoint(g.earnest)  # お茶に何か入れてやろうかって、本気で
                     )
                 ):
@@ -2370,16 +2374,14 @@ class Screener:
                 )
                 if r.has(rd.DESIRE) and not purpose:
                     out.add("harm_wish")  # 殺したい: venting unless something concrete follows
-                    if "本気" in keys and any(
-                        tokens[x].key in g.grave_harm for x in range(h.first, h.last + 1)
-                    ):
+                    if "本気" in keys and _grave(tokens, h, g):
                         out.add("wish_in_earnest")  # あの人を本気で殺したい (not マジ殺したい)
                     continue
                 if r.has(rd.CONDITIONAL) and not (r.has(rd.TEYARU) or purpose):
                     continue
                 out.add("threat")
                 harm.append(h)
-                if any(tokens[x].key in g.grave_harm for x in range(h.first, h.last + 1)):
+                if _grave(tokens, h, g):
                     out.add("threat_grave")  # 殺す, 刺す (not どつく, しばく)
                 if (
                     purpose
@@ -2390,7 +2392,7 @@ class Screener:
                     out.add("threat_stated")  # 相手の男を殺して俺も死ぬ
                 elif (
                     not r.features - {rd.POLITE, rd.TENTATIVE, rd.VOLITIONAL}
-                    and any(tokens[x].key in g.grave_harm for x in range(h.first, h.last + 1))
+                    and _grave(tokens, h, g)
                     and (tokens[h.last].pos == "動詞" or r.governor == "する")
                     and not _other_subject(tokens, h, g)
                 ):
@@ -3208,6 +3210,11 @@ def _taking_along(tokens: Sequence[Token], g: rd.Grammar) -> bool:
         ):
             return True  # あいつの家行って一緒に死ぬ
     return False
+
+
+def _grave(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """Harm that can kill in the match's words (殺す, 刺す, 火をつける; not どつく, しばく)."""
+    return any(tokens[x].key in g.grave_harm for x in range(h.first, h.last + 1))
 
 
 def _after_an_event(tokens: Sequence[Token], h: Hit) -> bool:
