@@ -417,9 +417,16 @@ class Screener:
             folded = fold_katakana(ntext, folded_spans)
             known = {(h.concept.id, h.begin, h.end) for h in hits}
             folded_tokens = self._tokenizer.tokenize(folded)
+            begins = [t.begin for t in tokens]
             for h in self._hits(folded, folded_tokens, _sentences(folded_tokens)):
                 if (h.concept.id, h.begin, h.end) not in known:
-                    hits.append(h)
+                    # the folded text has the same characters' places but its own words: the
+                    # rules read ``tokens``, so the hit points at the words covering its span
+                    first = max(0, bisect_right(begins, h.begin) - 1)
+                    last = max(first, bisect_left(begins, h.end) - 1)
+                    hits.append(
+                        h._replace(first=first, last=last, sentence=info.sentence_of[first])
+                    )
         return self._decide(hits, tokens, ntext, normalized, index, earlier, cues, info)
 
     def _hits(

@@ -690,3 +690,21 @@ def test_kansai_negation(
 ) -> None:
     got = level(screener, *messages)
     assert (got >= expected) if expected >= RiskLevel.MODERATE else (got <= RiskLevel.LOW), messages
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "アイツマジデコロスシネ",
+        "コロシテヤル",
+        "ウチノオトウサンガナグッテクル",
+        "ジブンノシマツハジブンデ",
+    ],
+)
+def test_words_read_again_from_katakana_point_at_the_messages_own_words(
+    screener: Screener, message: str
+) -> None:
+    # Unknown katakana is read again as hiragana; the rules index the message's own words, so
+    # a match found that way must point at them (this raised IndexError in the flag rules).
+    result = screener.screen_conversation([message])
+    assert all(0 <= s.start < s.end <= len(message) for s in result.signals)
