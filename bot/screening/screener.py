@@ -256,18 +256,20 @@ class Screener:
         if old_signals and self._explains(analysis, new_signals):
             # 炭とロープ買った / 週末のキャンプ楽しみ: a message explains one of the last three
             # (the latest with slots), when nothing of crisis was said since
-            for back in range(index - 1, max(-1, index - 4), -1):
-                if not any(s.message == back and s.cls != "factor" for s in old_signals):
-                    continue
-                kept = self._explained(old_signals, back)
-                if kept is not None:
-                    explained += [
-                        sig.to_json() for sig in old_signals if sig.message == back
-                    ]  # kept aside: a later crisis word brings them back
-                    old_signals, retracted = kept, True
-                    old_cues = old_cues - _EXPLAINED_CUES
-                    old_times = [t for t in old_times if t != back]
-                break
+            back = max(
+                (s.message for s in old_signals if s.cls != "factor" and s.message >= index - 3),
+                default=-1,
+            )
+            if back >= 0 and (kept := self._explained(old_signals, back)) is not None:
+                # kept aside (its factors stay): a later crisis word brings them back
+                explained += [
+                    sig.to_json()
+                    for sig in old_signals
+                    if sig.message == back and sig.cls != "factor"
+                ]
+                old_signals, retracted = kept, True
+                old_cues = old_cues - _EXPLAINED_CUES
+                old_times = [t for t in old_times if t != back]
         signals = [*old_signals, *new_signals] if old_signals else new_signals
         factors = list(old.factors)
         for signal in new_signals:

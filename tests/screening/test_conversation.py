@@ -122,3 +122,16 @@ async def test_many_tasks_share_one_screener(screener: Screener) -> None:
 
     results = await asyncio.gather(*(one(t) for t in ["死にたい", "こんにちは"] * 20))
     assert results == [RiskLevel.HIGH, RiskLevel.NONE] * 20
+
+
+def test_what_comes_back_is_not_counted_twice(screener: Screener) -> None:
+    result = screener.screen_conversation(
+        [
+            "借金もあって、ホームセンターで練炭とロープ買った",
+            "週末のキャンプが楽しみ",
+            "…でもほんとは死にたい",
+        ]
+    )
+    keys = [(s.cls, s.term, s.message, s.start) for s in result.signals]
+    assert len(keys) == len(set(keys)), keys
+    assert result.risk == RiskLevel.IMMINENT
