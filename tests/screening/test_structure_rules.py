@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from bot.screening import RiskLevel, Screener
-from tests.screening.support import level, slots
+from tests.screening.support import flags_of, level, reaches, slots
 
 
 @pytest.mark.parametrize(
@@ -264,7 +264,7 @@ def test_thinking_of_dying_is_not_an_idiom(screener: Screener) -> None:
 def test_flags_read_from_structure(
     screener: Screener, messages: tuple[str, ...], flags: set[str]
 ) -> None:
-    assert set(screener.screen_conversation(list(messages)).flags) == flags, messages
+    assert flags_of(screener, *messages) == flags, messages
 
 
 @pytest.mark.parametrize(
@@ -338,7 +338,7 @@ def test_wishes_and_no_future(screener: Screener, messages: tuple[str, ...], ris
 def test_flags_from_others_and_for_two(
     screener: Screener, messages: tuple[str, ...], flags: set[str]
 ) -> None:
-    assert set(screener.screen_conversation(list(messages)).flags) == flags, messages
+    assert flags_of(screener, *messages) == flags, messages
 
 
 @pytest.mark.parametrize(
@@ -372,8 +372,7 @@ def test_futility_afterlife_decades_and_measures(
 def test_questions_views_belongings_and_we(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
-    got = level(screener, *messages)
-    assert (got >= expected) if expected >= RiskLevel.HIGH else (got <= expected), messages
+    assert reaches(screener, messages, expected), messages
 
 
 @pytest.mark.parametrize(
@@ -386,7 +385,7 @@ def test_questions_views_belongings_and_we(
 def test_shouting_at_home_with_a_child(
     screener: Screener, messages: tuple[str, ...], flags: set[str]
 ) -> None:
-    assert set(screener.screen_conversation(list(messages)).flags) == flags, messages
+    assert flags_of(screener, *messages) == flags, messages
 
 
 @pytest.mark.parametrize(
@@ -405,8 +404,7 @@ def test_shouting_at_home_with_a_child(
 def test_explanations_lethality_and_settling(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
-    got = level(screener, *messages)
-    assert (got >= expected) if expected >= RiskLevel.HIGH else (got <= expected), messages
+    assert reaches(screener, messages, expected), messages
 
 
 def test_someone_elses_life_is_a_threat_not_the_persons_own_end(screener: Screener) -> None:
@@ -445,7 +443,7 @@ def test_dialect_rules_compose(screener: Screener, messages: tuple[str, ...], ri
 def test_exposure_intrusion_and_dialect_threats(
     screener: Screener, messages: tuple[str, ...], flags: set[str]
 ) -> None:
-    assert set(screener.screen_conversation(list(messages)).flags) == flags, messages
+    assert flags_of(screener, *messages) == flags, messages
 
 
 @pytest.mark.parametrize(
@@ -481,8 +479,7 @@ def test_q_report_structures(screener: Screener, messages: tuple[str, ...], rise
 def test_letters_for_each_and_gone_by_then(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
-    got = level(screener, *messages)
-    assert (got >= expected) if expected >= RiskLevel.HIGH else (got <= expected), messages
+    assert reaches(screener, messages, expected), messages
 
 
 @pytest.mark.parametrize(
@@ -495,7 +492,7 @@ def test_letters_for_each_and_gone_by_then(
 def test_lying_in_wait_and_a_passing_thought(
     screener: Screener, messages: tuple[str, ...], flags: set[str]
 ) -> None:
-    assert set(screener.screen_conversation(list(messages)).flags) == flags, messages
+    assert flags_of(screener, *messages) == flags, messages
 
 
 @pytest.mark.parametrize(
@@ -510,8 +507,7 @@ def test_lying_in_wait_and_a_passing_thought(
 def test_taken_said_over_two_messages(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
-    got = level(screener, *messages)
-    assert (got >= expected) if expected >= RiskLevel.HIGH else (got <= expected), messages
+    assert reaches(screener, messages, expected), messages
 
 
 @pytest.mark.parametrize(
@@ -530,7 +526,7 @@ def test_taken_said_over_two_messages(
 def test_children_writing_neglect_and_earnest_wishes(
     screener: Screener, messages: tuple[str, ...], flags: set[str]
 ) -> None:
-    assert set(screener.screen_conversation(list(messages)).flags) == flags, messages
+    assert flags_of(screener, *messages) == flags, messages
 
 
 @pytest.mark.parametrize(
@@ -566,8 +562,7 @@ def test_no_better_future_is_despair(screener: Screener) -> None:
 def test_dreams_and_classes(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
-    got = level(screener, *messages)
-    assert (got >= expected) if expected >= RiskLevel.HIGH else (got <= expected), messages
+    assert reaches(screener, messages, expected), messages
 
 
 @pytest.mark.parametrize(
@@ -583,8 +578,7 @@ def test_dreams_and_classes(
 def test_delight_and_outings(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
-    got = level(screener, *messages)
-    assert (got >= expected) if expected >= RiskLevel.HIGH else (got <= expected), messages
+    assert reaches(screener, messages, expected), messages
 
 
 @pytest.mark.parametrize(
@@ -603,8 +597,7 @@ def test_delight_and_outings(
 def test_u_report_structures(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
-    got = level(screener, *messages)
-    assert (got >= expected) if expected >= RiskLevel.HIGH else (got <= expected), messages
+    assert reaches(screener, messages, expected), messages
 
 
 def test_a_liquid_thrown_at_someone_is_a_threat(screener: Screener) -> None:
@@ -624,8 +617,7 @@ def test_a_liquid_thrown_at_someone_is_a_threat(screener: Screener) -> None:
 def test_a_stopping_heart_and_collected_pills_now(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
-    got = level(screener, *messages)
-    assert (got >= expected) if expected >= RiskLevel.HIGH else (got <= expected), messages
+    assert reaches(screener, messages, expected), messages
 
 
 @pytest.mark.parametrize(
@@ -654,8 +646,7 @@ def test_tohoku_forms_and_weariness(
 def test_a_bare_topic_is_the_subject(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
-    got = level(screener, *messages)
-    assert (got >= expected) if expected >= RiskLevel.HIGH else (got <= expected), messages
+    assert reaches(screener, messages, expected), messages
 
 
 @pytest.mark.parametrize(
@@ -668,8 +659,7 @@ def test_a_bare_topic_is_the_subject(
 def test_a_means_in_a_past_that_is_over(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
-    got = level(screener, *messages)
-    assert (got >= expected) if expected >= RiskLevel.HIGH else (got <= expected), messages
+    assert reaches(screener, messages, expected), messages
 
 
 def test_no_way_ahead_is_despair(screener: Screener) -> None:
