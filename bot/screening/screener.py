@@ -304,9 +304,9 @@ class Screener:
             level = max(level, RiskLevel.IMMINENT)  # もうやっていけない / 明日の晩、娘と二人で行く
         ntext = analysis.normalized.text
         if (
-            "past_attempt" in {s.cls for s in signals}
-            and _holds(self._next_time, ntext)
+            _holds(self._next_time, ntext)
             and _holds(self._surer, ntext)
+            and any(s.cls == "past_attempt" for s in signals)
         ):
             level = RiskLevel.IMMINENT  # 前にODして助かった / 次は量を三倍に増やした
         if "along" in cues and level >= RiskLevel.HIGH:
