@@ -563,8 +563,11 @@ class ClauseReader:
                 if (
                     key in ("くらい", "ぐらい", "位", "程", "ほど")
                     and t.pos2 == "副助詞"
-                    and not feats & {THOUGHT, EVALUATION, CONDITIONAL}
-                    and not quote_pending
+                    and (
+                        not (feats & {THOUGHT, EVALUATION, CONDITIONAL} or quote_pending)
+                        # 死ぬかと思うくらい / 死ぬんじゃないかってくらい: as if one would die
+                        or (QUESTION in feats and not feats & {DESIRE, EVALUATION, CONDITIONAL})
+                    )
                 ):
                     feats.add(DEGREE)  # 消えたくなるくらい切ない (not 死んだら楽かなって思うくらい)
                     break
@@ -766,6 +769,8 @@ class ClauseReader:
                         feats.add(ONLY)
                     elif kamawanai:
                         kamawanai = False
+                    elif _rhetorical(tokens, i):
+                        pass  # 死んだほうがいいんじゃないかな: a tentative yes, not a denial
                     else:
                         negations += 1
                     i += 1
@@ -875,6 +880,8 @@ class ClauseReader:
                     continue
                 if key in g.earnest and pos == "名詞":
                     i += 1
+                    if i < n and tokens[i].key in ("に", "で") and (quote_pending or koto_pending):
+                        i += 1  # 死ぬことを真剣に考える: 真剣に / 本気で is an adverb here
                     continue
                 if key in _SCOPE_FILLERS:  # 死にたいと思ったことは一度もない
                     i += 1
@@ -1174,6 +1181,23 @@ def _with_me(tokens: Sequence[Token], j: int, g: Grammar) -> bool:
             return False
         if t.key in g.first_person and k + 1 < len(tokens) and tokens[k + 1].key in ("も", "と"):
             return True
+    return False
+
+
+def _rhetorical(tokens: Sequence[Token], i: int) -> bool:
+    """``tokens[i]`` is the ない of …んじゃないか / のではないでしょうか: a question that leans
+    towards yes (死んだほうがいいんじゃないかと思う), not a denial of what comes before."""
+    before = tokens[i - 1] if i >= 1 else None
+    if before is None or not (
+        before.surface in ("じゃ", "ぢゃ")
+        or (before.key == "は" and i >= 2 and tokens[i - 2].surface == "で")
+    ):
+        return False
+    for t in tokens[i + 1 : i + 3]:
+        if t.key in ("か", "かな", "かしら") or t.surface.startswith("か"):
+            return True
+        if t.key not in ("です", "だろう", "でしょう") and t.surface not in ("でしょう", "だろう"):
+            return False
     return False
 
 

@@ -698,3 +698,35 @@ def test_words_read_again_from_katakana_point_at_the_messages_own_words(
     # a match found that way must point at them (this raised IndexError in the flag rules).
     result = screener.screen_conversation([message])
     assert all(0 <= s.start < s.end <= len(message) for s in result.signals)
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (("自分なんか、いなくなったほうがいいんじゃないかな",), RiskLevel.HIGH),
+        (("もう死んでもいいのではないかと、夜になると考えます",), RiskLevel.HIGH),
+        (("僕は消えるべきなのではないでしょうか",), RiskLevel.HIGH),
+        (("祖母が死ぬんじゃないかと心配で眠れない",), RiskLevel.LOW),
+        (("親知らず抜いたとき、死ぬんじゃないかってくらい痛かった",), RiskLevel.NONE),
+        (("死にたいんじゃない、ただ休みたいだけ",), RiskLevel.MODERATE),
+    ],
+)
+def test_a_question_that_leans_to_yes_is_not_a_denial(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    # …んじゃないかな / のではないでしょうか asks for agreement: the ない denies nothing.
+    assert reaches(screener, messages, expected), messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (("消えることを真剣に考えるようになった",), RiskLevel.HIGH),
+        (("自分の手で人生を終わらせることを本気で考えてる",), RiskLevel.HIGH),
+        (("転職を真剣に考えるようになった",), RiskLevel.NONE),
+    ],
+)
+def test_an_earnest_adverb_between_the_thought_and_its_verb(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert reaches(screener, messages, expected), messages
