@@ -1281,7 +1281,12 @@ class Screener:
         crisis_sentences |= {
             f.sentence + 1 for f in fills if f.slot in ("means", "preparation", "method", "intent")
         }
+        # A time that is what the wish is about (明日が来なければいい, 朝が来なくていい) is
+        # not the time of a plan.
+        wished = [(f.begin, f.end) for f in fills if f.slot == "passive"]
         for h in time_hits:
+            if any(b <= h.begin and h.end <= e for b, e in wished):
+                continue
             if (
                 h.sentence in crisis_sentences
                 or "decided" in new_cues
@@ -2657,7 +2662,7 @@ class Screener:
             or "finality" in cues
         ):
             why.append("imminent_place")
-        if "timing" in present and present & _TIMED_SLOTS:
+        if "timing" in present and present & (_TIMED_SLOTS - {"passive"}):
             why.append("imminent_time")
         if (
             times

@@ -730,3 +730,21 @@ def test_an_earnest_adverb_between_the_thought_and_its_verb(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
     assert reaches(screener, messages, expected), messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (("明日が来なくてもいい",), RiskLevel.HIGH),
+        (("朝なんか来なければいいのに",), RiskLevel.HIGH),
+        (("今夜、このまま目が覚めなければいい",), RiskLevel.HIGH),
+        (("明日の夜、死ぬ",), RiskLevel.IMMINENT),
+        (("今夜、橋から飛ぶ",), RiskLevel.IMMINENT),
+    ],
+)
+def test_a_passive_wish_with_a_time_is_not_a_plan(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    # The time of a wish not to wake (or the time the wish is about) is no plan's time: high,
+    # not imminent. A death or method word with a time still is.
+    assert level(screener, *messages) == expected, messages
