@@ -2231,6 +2231,8 @@ class Screener:
 
     def _own(self, h: Hit) -> bool:
         c = h.context
+        if c.possessive and h.concept.kind == "means" and not c.quoted:
+            return True  # 母の睡眠薬を飲んだ, 父の猟銃がある: someone's means, the person's act
         if c.quoted or c.subject in ("other", "media"):
             return False
         return not (h.reading.has(rd.REPORTED) and c.subject != "self")

@@ -748,3 +748,20 @@ def test_a_passive_wish_with_a_time_is_not_a_plan(
     # The time of a wish not to wake (or the time the wish is about) is no plan's time: high,
     # not imminent. A death or method word with a time still is.
     assert level(screener, *messages) == expected, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (("親父がいなくなったら、俺にはもう何もない",), RiskLevel.MODERATE),
+        (("おかんが最近、死にたいって言ってる",), RiskLevel.LOW),
+        (("兄貴の車の鍵、こっそり持ってきた", "母の睡眠薬も全部飲んだ"), RiskLevel.IMMINENT),
+        (("祖父の猟銃が物置にある", "もう疲れた。あれで終わりにする"), RiskLevel.IMMINENT),
+    ],
+)
+def test_family_words_as_subjects_and_someones_means(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    # 親父が… is the father's; 母の睡眠薬を飲んだ is the mother's pills but the person's act.
+    got = level(screener, *messages)
+    assert (got >= expected) if expected >= RiskLevel.HIGH else got <= expected, messages
