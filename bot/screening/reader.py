@@ -1155,12 +1155,21 @@ def _history_word(tokens: Sequence[Token], j: int, g: Grammar) -> bool:
         return False
     if prev.key == "の" and j >= 2:
         before = tokens[j - 2]
+        if before.pos == "接尾辞" and j >= 3:
+            before = tokens[j - 3]  # 小学生の頃: the stage before its suffix
+        if key in ("頃", "ころ") and before.pos == "名詞" and before.key not in _FUTURE_BEFORE:
+            return True  # 二十歳の頃, 新卒のころ: a period of one's life (not 来年の頃)
         return (
             before.key in _LIFE_STAGES
             or (before.pos == "名詞" and before.pos2 == "数詞")
             or _decade(tokens, j - 2)
         )
     return prev.key == "た" or prev.key in _LIFE_STAGES or _decade(tokens, j - 1)
+
+
+_FUTURE_BEFORE: Final = frozenset(
+    {"今", "来年", "来月", "来週", "明日", "将来", "老後", "春", "夏", "秋", "冬"}
+)
 
 
 def _decade(tokens: Sequence[Token], j: int) -> bool:

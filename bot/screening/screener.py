@@ -588,8 +588,11 @@ class Screener:
             new_cues.add("caregiver")
         if "place" in hit_kinds and any(h.concept.kind == "place" and self._own(h) for h in hits):
             new_cues.add("place_mention")
-        if "means" in hit_kinds and any(h.concept.kind == "means" and self._own(h) for h in hits):
-            new_cues.add("means_mention")
+        if "means" in hit_kinds:
+            named = [h.concept.id for h in hits if h.concept.kind == "means" and self._own(h)]
+            if named:
+                new_cues.add("means_mention")
+                new_cues.add("means:" + named[-1])  # which: a later message may gather it again
         if _HOW.search(text):
             new_cues.add("how")
         if info.decide_verb or any(h.reading.has(rd.DECIDED) for h in hits):
@@ -780,7 +783,10 @@ class Screener:
                 continue
             negated = r.has(rd.NEGATED)
             past_history = (
-                ((r.has(rd.PAST) or h.sentence in sentence_past) and (c.history or overcome))
+                (
+                    (r.has(rd.PAST) or r.has(rd.EXPERIENCE) or h.sentence in sentence_past)
+                    and (c.history or overcome)
+                )
                 or r.has(rd.HISTORY)
             ) and not c.recurrence
             crisis_reading = (
@@ -1269,6 +1275,18 @@ class Screener:
             for h in hits
         ):
             new_cues.add("assertion")  # 終わりにする。: a bare statement, waiting for its time
+        # A time that is what a wish is about (明日が来なければいい, 朝が来なくていい), or a
+        # night that is over (先週の夜、窓から下を眺めてた), is not the time of a plan.
+        wished = [(f.begin, f.end) for f in fills if f.slot == "passive"]
+        time_hits = [
+            h
+            for h in time_hits
+            if not any(b <= h.begin and h.end <= e for b, e in wished)
+            and not (
+                h.sentence in sentence_past
+                and any(tokens[j].key in g.recent for j in range(max(0, h.first - 3), h.first))
+            )
+        ]
         has_time = bool(time_hits)
         # A time said with a crisis slot in the same sentence, or in a message that decides
         # (金曜日に決めた), is the plan's time.
@@ -1281,12 +1299,7 @@ class Screener:
         crisis_sentences |= {
             f.sentence + 1 for f in fills if f.slot in ("means", "preparation", "method", "intent")
         }
-        # A time that is what the wish is about (明日が来なければいい, 朝が来なくていい) is
-        # not the time of a plan.
-        wished = [(f.begin, f.end) for f in fills if f.slot == "passive"]
         for h in time_hits:
-            if any(b <= h.begin and h.end <= e for b, e in wished):
-                continue
             if (
                 h.sentence in crisis_sentences
                 or "decided" in new_cues
@@ -1418,6 +1431,15 @@ class Screener:
             and ("means_mention" in cues or earlier & {"past_attempt", "self_harm"})
         ):
             fills.append(Fill("method", self._pills_concept, tokens[0].begin, tokens[-1].end, 0))
+        if (
+            quiet
+            and "means_mention" in cues
+            and (again := _collecting_again(tokens, self._reader, g, info)) is not None
+        ):
+            named = sorted(c for c in cues if c.startswith("means:"))
+            means = self._by_id.get(named[-1][6:], self._pills_concept) if named else None
+            for slot in ("means", "preparation"):
+                fills.append(Fill(slot, means or self._pills_concept, again[0], again[1], 0))
         if quiet and "afterlife_said" in cues and (went := self._go_there(tokens)) is not None:
             # 🪦 / 早く入りたい, 天国 / はやく行きたい: the place said, then the wish to go
             fills.append(Fill("passive", self._afterlife_concept, went[0], went[1], 0))
@@ -1746,7 +1768,13 @@ class Screener:
         emit = add
         g = self._g
         gov = r.governor
-        if c.history and r.features & {rd.PAST, rd.EXPERIENCE} and not c.now and not c.recurrence:
+        if (
+            c.history
+            and (r.features & {rd.PAST, rd.EXPERIENCE} or h.sentence in self._past_sentences)
+            and not c.now
+            and not c.recurrence
+            and not any(tokens[j].key in g.recurrence for j in range(h.first, r.end))
+        ):
             emit("resolved", h)  # 大学生だった頃、七輪を買った。今は平気: a past that is over
             return
         if gov not in g.acquire_verbs and gov not in g.ingest_verbs and gov not in g.act_verbs:
@@ -2935,7 +2963,7 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
     end_keys: set[str] = set()
     end_surfaces: set[str] = set()
     decide_verbs = g.decide_verbs
-    for key, surface, _, _, kind, pos, _, _, _, cform, _ in tokens:  # (a Token, unpacked)
+    for i, (key, surface, _, _, kind, pos, _, _, _, cform, _) in enumerate(tokens):  # (Tokens)
         sentence_of.append(sentence)
         if kind == KIND_END:
             end_keys.add(key)
@@ -2950,7 +2978,8 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
         if pos == "助動詞":
             last_past = key == "た" and not cform.startswith("仮定形")
         elif pos in ("動詞", "形容詞"):
-            last_past = False
+            # …たことがある ends on ある but tells of something done (ODしたことある)
+            last_past = key in ("ある", "有る") and _experience(tokens, i)
             if key in decide_verbs and pos == "動詞":
                 decide_verb = True
     if last_past:
@@ -3078,25 +3107,12 @@ def _media_sentences(tokens: Sequence[Token], text: str, g: rd.Grammar) -> set[i
     return out
 
 
-def _past_sentences(tokens: Sequence[Token]) -> set[int]:
-    """Sentences whose last predicate is in the past (…た。)."""
-    out: set[int] = set()
-    sentence = 0
-    last_past = False
-    for t in tokens:
-        if t.kind == KIND_END:
-            if last_past:
-                out.add(sentence)
-            sentence += 1
-            last_past = False
-            continue
-        if t.pos == "助動詞":
-            last_past = t.key == "た" and not t.cform.startswith("仮定形")
-        elif t.pos in ("動詞", "形容詞"):
-            last_past = False
-    if last_past:
-        out.add(sentence)
-    return out
+def _experience(tokens: Sequence[Token], i: int) -> bool:
+    """``tokens[i]`` is the ある of …たことがある / …たことある: something done in the past."""
+    j = i - 1
+    if j >= 0 and tokens[j].key in ("が", "は", "も"):
+        j -= 1
+    return j >= 1 and tokens[j].key in ("こと", "事") and tokens[j - 1].key == "た"
 
 
 _SPAN: Final = itemgetter(2, 3)  # a Fill's (begin, end)
@@ -3766,6 +3782,25 @@ def _urge_again(tokens: Sequence[Token], reader: ClauseReader, g: rd.Grammar, in
             if r.has(rd.DESIRE) and not r.has(rd.NEGATED):
                 return True
     return False
+
+
+def _collecting_again(
+    tokens: Sequence[Token], reader: ClauseReader, g: rd.Grammar, info: Scan
+) -> tuple[int, int] | None:
+    """最近またためはじめた / また数えてる with no object: gathering the means named before
+    again (the span of the verb), said with a word of recurrence."""
+    if info.all_keys.isdisjoint(g.collect_verbs) or info.all_keys.isdisjoint(g.recurrence):
+        return None
+    for k, t in enumerate(tokens):
+        if t.pos != "動詞" or t.key not in g.collect_verbs:
+            continue
+        if k >= 2 and tokens[k - 1].key == "を" and tokens[k - 2].pos == "名詞":
+            continue  # またお金を貯めてる: something else is gathered
+        r = reader.read(tokens, k)
+        if r.features & {rd.NEGATED, rd.QUESTION, rd.CONDITIONAL} or r.has(rd.REPORTED):
+            continue
+        return t.begin, tokens[min(r.end, len(tokens)) - 1].end
+    return None
 
 
 def _did_before(tokens: Sequence[Token], reader: ClauseReader, g: rd.Grammar, info: Scan) -> bool:

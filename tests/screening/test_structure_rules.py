@@ -765,3 +765,26 @@ def test_family_words_as_subjects_and_someones_means(
     # 親父が… is the father's; 母の睡眠薬を飲んだ is the mother's pills but the person's act.
     got = level(screener, *messages)
     assert (got >= expected) if expected >= RiskLevel.HIGH else got <= expected, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (
+            ("二十歳のころ睡眠薬ためこんで飲んだことある", "今は薬は夫が管理してくれてて元気"),
+            RiskLevel.LOW,
+        ),
+        (("中学生の頃にカッターで腕切ってたことあるけど、今は平気",), RiskLevel.LOW),
+        (("新卒のころは毎日死にたかった",), RiskLevel.LOW),
+        (("一昨日の夜、団地の屋上から下を見てた",), RiskLevel.HIGH),
+        (("先週の夜、歩道橋から下を眺めてた",), RiskLevel.HIGH),
+        (("今夜、屋上から下を見てる",), RiskLevel.IMMINENT),
+        (("去年の夏に薬ためこんでたことある", "最近またためはじめた"), RiskLevel.IMMINENT),
+    ],
+)
+def test_a_life_period_and_a_night_that_are_over(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    # …の頃 after any stage of life is a history; …たことがある tells of something done; a
+    # night after 先週 / 一昨日 in a past sentence is over, not the time of a plan.
+    assert level(screener, *messages) == expected, messages
