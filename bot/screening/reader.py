@@ -268,8 +268,16 @@ _NOT_CAUSES: Final = frozenset(
 )
 
 
-def _small_dose(tokens: Sequence[Token], j: int) -> bool:
-    """1錠 / 2粒 (a usual dose), not 20錠."""
+_DURATION_UNITS: Final = frozenset(
+    {"時間", "分", "秒", "日", "日間", "週間", "ヶ月", "か月", "カ月"}
+)
+
+
+def _not_an_amount(tokens: Sequence[Token], j: int) -> bool:
+    """1錠 / 2粒 (a usual dose), not 20錠; also 何時間 / 6時間 (a length of time, as in 何時間
+    あければ飲める), which is not an amount unless a portion follows (2週間分)."""
+    if j + 1 < len(tokens) and tokens[j + 1].key in _DURATION_UNITS:
+        return not (j + 2 < len(tokens) and tokens[j + 2].key in ("分", "ぶん"))
     if j + 1 >= len(tokens) or tokens[j + 1].key not in ("錠", "粒", "包", "カプセル"):
         return False
     digits = "".join(ch for ch in tokens[j].surface if ch.isdigit())
@@ -353,7 +361,7 @@ class ClauseReader:
                 if t.key in _QUESTION_WORDS:
                     feats.add(QUESTION)  # ロープってどこで売ってる
                 if (
-                    (t.pos == "名詞" and t.pos2 == _NUMBER_POS2 and not _small_dose(tokens, j))
+                    (t.pos == "名詞" and t.pos2 == _NUMBER_POS2 and not _not_an_amount(tokens, j))
                     or t.key in _QUANTITY_WORDS
                     or t.surface in _QUANTITY_WORDS
                 ):

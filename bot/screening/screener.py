@@ -1621,6 +1621,8 @@ class Screener:
             return
         if negated and not r.has(rd.ONLY):
             return
+        if r.has(rd.PASSIVE) and not c.now and _godan_passive(self._tokens, h, r.governor):
+            return  # 人狼で吊られた, 内科で咳止めを大量に出された: done to the person or given
         strong = h.concept.strong
         if (
             h.concept.id == "swallowed"
@@ -1823,7 +1825,7 @@ class Screener:
         quantity = r.quantity or h.sentence in quantity_sentences
         collected = (
             gov in g.collect_verbs
-            or quantity
+            or (quantity and not r.has(rd.PASSIVE))  # (内科で咳止めを大量に出された: given)
             or any(t.key in g.collect_verbs for t in tokens[h.last + 1 : r.end + 2])
             or _collected_before(tokens, h, g)
         )
@@ -1844,6 +1846,7 @@ class Screener:
                 or (r.has(rd.PAST) and h.concept.strong and not benign)
             )
             and not r.has(rd.NEGATED)
+            and not _cutting_something_else(tokens, h, gov, g)
         ):
             emit("act", h)  # 包丁を首に当ててる, 七輪つけた
             return
@@ -3471,6 +3474,40 @@ def _cut_object_not_body(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool
         if t.key == "を" and j > 0:
             obj = tokens[j - 1]
             return obj.key not in g.body_parts and obj.surface not in g.body_parts
+    return False
+
+
+def _godan_passive(tokens: Sequence[Token], h: Hit, governor: str) -> bool:
+    """The verb of the hit (its governor, or its own last word) is a godan verb before れる /
+    られる: only a passive (吊られた, 出された); an ichidan verb's られる may be "can"
+    (首をかけられそうな場所)."""
+    verb = tokens[h.last]
+    if governor:
+        verb = next(
+            (t for t in tokens[h.last + 1 : h.last + 8] if t.key == governor and t.pos == "動詞"),
+            verb,
+        )
+    return verb.ctype.startswith("五段")
+
+
+def _cutting_something_else(tokens: Sequence[Token], h: Hit, verb: str, g: rd.Grammar) -> bool:
+    """包丁で玉ねぎ切ってた, カッターで段ボールを切る: the blade's verb has an object that is no
+    part of the body (the object right before the verb, or before its を)."""
+    if verb not in ("切る", "刺す", "切り付ける", "切りつける", "刻む"):
+        return False
+    for j in range(h.last + 1, min(len(tokens), h.last + 8)):
+        if tokens[j].key != verb:
+            continue
+        k = j - 1
+        if k > h.last and tokens[k].key in ("を", "も"):
+            k -= 1
+        obj = tokens[k]
+        return (
+            k > h.last
+            and obj.pos == "名詞"
+            and obj.key not in g.body_parts
+            and obj.surface not in g.body_parts
+        )
     return False
 
 

@@ -788,3 +788,24 @@ def test_a_life_period_and_a_night_that_are_over(
     # …の頃 after any stage of life is a history; …たことがある tells of something done; a
     # night after 先週 / 一昨日 in a past sentence is over, not the time of a plan.
     assert level(screener, *messages) == expected, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (("人狼で今日も初日に吊られた笑",), RiskLevel.NONE),
+        (("内科で咳止めを大量に出された。風邪ひどい",), RiskLevel.LOW),
+        (("包丁で玉ねぎ切ってたら爪まで切った",), RiskLevel.LOW),
+        (("ロキソニンって何時間あけたら次飲める？",), RiskLevel.NONE),
+        (("部屋の中で、首をかけられそうな場所を探してる",), RiskLevel.HIGH),
+        (("咳止めを大量に買い込んだ",), RiskLevel.IMMINENT),
+        (("カッターで腕切ってる",), RiskLevel.IMMINENT),
+        (("2週間分の薬を全部飲んだ",), RiskLevel.IMMINENT),
+    ],
+)
+def test_done_to_the_person_given_or_another_object(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    # A godan verb's passive is done to the person (吊られた, 出された); a blade's verb with
+    # another object cuts that object; 何時間 is a length of time, not an amount.
+    assert reaches(screener, messages, expected), messages
