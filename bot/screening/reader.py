@@ -116,6 +116,7 @@ class Grammar:
     pro_verbs: frozenset[str]
     need_words: frozenset[str]
     future_words: frozenset[str]
+    self_nouns: frozenset[str]
     amount_words: frozenset[str]
     load_words: frozenset[str]
     play_words: frozenset[str]

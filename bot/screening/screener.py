@@ -853,6 +853,8 @@ class Screener:
             elif kind == "vanish":
                 if negated and not r.has(rd.ONLY):
                     continue
+                if _thing_vanishes(tokens, h, g):
+                    continue  # この気持ちが消えればいい, テスト期間とか消滅しろ: not the person
                 if past_history:
                     add("resolved", h)
                 elif r.has(rd.CONCESSIVE) or (r.has(rd.BETTER) and not r.has(rd.EVALUATION)):
@@ -3474,6 +3476,33 @@ def _cut_object_not_body(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool
         if t.key == "を" and j > 0:
             obj = tokens[j - 1]
             return obj.key not in g.body_parts and obj.surface not in g.body_parts
+    return False
+
+
+_SUBJECT_MARKS: Final = frozenset({"が", "は", "とか", "なんか", "なんて", "って"})
+
+
+def _thing_vanishes(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """The subject of 消える is named and is a thing, not the person (この気持ちが消えればいい,
+    水曜の一限なんか消滅しろ); 私なんか / 自分が / 私の存在が are the person."""
+    for j in range(h.first - 1, max(0, h.first - 7), -1):
+        t = tokens[j]
+        if t.kind in (KIND_END, KIND_PUNCT) or t.pos in ("動詞", "形容詞"):
+            return False  # another clause or sentence
+        if t.surface == "か" and j >= 1 and tokens[j - 1].surface == "と":
+            continue  # とか, cut in two: read at its と
+        if t.key not in _SUBJECT_MARKS and t.surface not in _SUBJECT_MARKS:
+            if not (t.surface == "と" and j + 1 < len(tokens) and tokens[j + 1].surface == "か"):
+                continue
+        k = j - 1
+        while k > 0 and tokens[k].pos == "接尾辞":
+            k -= 1  # 私たち, 自分自身
+        noun = tokens[k]
+        if noun.pos not in ("名詞", "代名詞"):
+            return False
+        person = g.first_person | g.third_person | g.self_nouns
+        adverbial = g.earnest | g.now | g.present | g.history | g.recent  # 本当はまだ消えたい
+        return not ({noun.key, noun.surface} & (person | adverbial))
     return False
 
 

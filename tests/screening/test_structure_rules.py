@@ -809,3 +809,22 @@ def test_done_to_the_person_given_or_another_object(
     # A godan verb's passive is done to the person (吊られた, 出された); a blade's verb with
     # another object cuts that object; 何時間 is a length of time, not an amount.
     assert reaches(screener, messages, expected), messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (("この不安な気持ちが消えればいい",), RiskLevel.NONE),
+        (("月曜の朝礼なんか消滅しろ",), RiskLevel.NONE),
+        (("期末テストとかこの世から消えればいいのに",), RiskLevel.NONE),
+        (("私なんか消えればいい",), RiskLevel.HIGH),
+        (("私の存在が消えればいい",), RiskLevel.HIGH),
+        (("本当はまだ消えたい",), RiskLevel.HIGH),
+        (("こんな自分とか消えてしまえばいい",), RiskLevel.HIGH),
+    ],
+)
+def test_what_should_vanish_is_named(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    # A named subject of 消える that is a thing (a feeling, a class, a test) is not the person.
+    assert reaches(screener, messages, expected), messages
