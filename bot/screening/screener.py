@@ -3491,9 +3491,9 @@ def _thing_vanishes(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
             return False  # another clause or sentence
         if t.surface == "か" and j >= 1 and tokens[j - 1].surface == "と":
             continue  # とか, cut in two: read at its と
-        if t.key not in _SUBJECT_MARKS and t.surface not in _SUBJECT_MARKS:
-            if not (t.surface == "と" and j + 1 < len(tokens) and tokens[j + 1].surface == "か"):
-                continue
+        toka = t.surface == "と" and j + 1 < len(tokens) and tokens[j + 1].surface == "か"
+        if t.key not in _SUBJECT_MARKS and t.surface not in _SUBJECT_MARKS and not toka:
+            continue
         k = j - 1
         while k > 0 and tokens[k].pos == "接尾辞":
             k -= 1  # 私たち, 自分自身
