@@ -219,6 +219,7 @@ class Screener:
         self._child_hits: list[Hit] = []
         self._tokens: list[Token] = []
         self._past_sentences: set[int] = set()
+        self._time_words: set[int] = set()  # token indexes of the message's time words
         self._pathway_memo: dict[
             tuple[tuple[str, ...], frozenset[str]], tuple[PathwayMatch | None, int]
         ] = {}
@@ -645,6 +646,7 @@ class Screener:
         if (time_hits and "pro_plain" in cues) or (plain_do and "time_any" in cues):
             new_cues.add("do_time")  # 決行する / 土曜の夕方: the day said in the next message
         time_sentences = {h.sentence for h in time_hits}
+        self._time_words = {j for h in time_hits for j in range(h.first, h.last + 1)}
         if any(h.concept.strong for h in time_hits):
             new_cues.add("soon")  # 今夜, 今から, あと1時間
             if any(
@@ -1180,6 +1182,11 @@ class Screener:
                     continue
                 if not h.concept.strong and _cut_object_not_body(tokens, h, g):
                     continue  # カッターで段ボールを切った
+                if _picking_habit(tokens, h) and not (
+                    keys & g.wound_words or "wound_said" in all_cues
+                ):
+                    add("distress", h)  # まつげ抜いちゃう癖がある: a habit, not self-injury
+                    continue
                 if not h.concept.strong and _while_doing(tokens, h):
                     continue  # 眉毛整えてたら切っちゃった: an accident
                 if past_history:
@@ -1643,6 +1650,7 @@ class Screener:
             or own_kinds & {"death", "despair", "finality", "farewell"}
             or h.sentence in quantity_sentences
             or r.governor == "する"
+            or (timed and _bare_jump(self._tokens, h, r, self._time_words))  # 今夜飛ぶ
         ):
             if not negated and not r.has(rd.PAST) and h.concept.id in _JUMP_WORDS:
                 self._jump_said = True  # 0時になったら飛ぶ / (next) ベランダ、12階
@@ -3479,6 +3487,13 @@ def _cut_object_not_body(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool
     return False
 
 
+def _picking_habit(tokens: Sequence[Token], h: Hit) -> bool:
+    """Pulling or picking (抜く / むしる) called a habit (癖): まつげ抜いちゃう癖がある."""
+    return tokens[h.last].key in ("抜く", "むしる", "かきむしる", "噛む") and any(
+        t.key == "癖" for t in tokens[h.last + 1 : h.last + 6]
+    )
+
+
 _SUBJECT_MARKS: Final = frozenset({"が", "は", "とか", "なんか", "なんて", "って"})
 
 
@@ -3659,6 +3674,25 @@ _RECURRENCE: Final = Concept("recurrence", "despair", "", False, None, None, Fal
 
 
 _JUMP_WORDS: Final = frozenset({"jumping_weak", "jumping"})
+
+
+def _bare_jump(tokens: Sequence[Token], h: Hit, r: Reading, time_words: set[int]) -> bool:
+    """飛ぶ / ダイブする said plainly about oneself with nothing it takes: no object, no
+    destination, no vehicle (今夜飛ぶ; not 明日の便で東京に飛ぶ, バイト飛ぶ)."""
+    if h.concept.id not in _JUMP_WORDS or r.features - {rd.POLITE, rd.VOLITIONAL}:
+        return False
+    start = h.first
+    while start > 0 and tokens[start - 1].kind not in (KIND_END, KIND_PUNCT):
+        start -= 1
+    for j in range(start, h.first):
+        t = tokens[j]
+        if t.key in ("を", "に", "へ", "で", "から", "まで") and t.pos == "助詞":
+            return False  # バイトを飛ぶ, 東京に飛ぶ, 飛行機で飛ぶ
+        if t.pos == "名詞" and j + 1 == h.first and j not in time_words:
+            return False  # バイト飛ぶ: a bare object (not 今夜飛ぶ)
+    return True
+
+
 _DEPTH: Final = re.compile(
     r"(?:胸|腰|膝|ひざ|首|肩|お腹|おなか|太もも|腿)(?:の(?:あたり|辺り|とこ|ところ|高さ))?(?:くらい|ぐらい)?まで"
 )

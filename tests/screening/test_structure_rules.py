@@ -828,3 +828,21 @@ def test_what_should_vanish_is_named(
 ) -> None:
     # A named subject of 消える that is a thing (a feeling, a class, a test) is not the person.
     assert reaches(screener, messages, expected), messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (("今夜飛ぶ",), RiskLevel.IMMINENT),
+        (("明日、飛びます",), RiskLevel.IMMINENT),
+        (("明日の便で福岡に飛ぶ",), RiskLevel.NONE),
+        (("週末は実家に飛ぶ",), RiskLevel.NONE),
+        (("今夜は飛ぶぞー！クラブで朝まで",), RiskLevel.NONE),
+        (("明日バイト飛ぶわ",), RiskLevel.LOW),
+    ],
+)
+def test_a_bare_jump_with_a_time(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    # 飛ぶ with a time and nothing it takes (no object, destination or vehicle) is a plan.
+    assert reaches(screener, messages, expected), messages
