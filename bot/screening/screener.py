@@ -924,6 +924,11 @@ class Screener:
                 ):
                     add("passive", h)  # 事故にでも遭えばいいのに, トラック来ないかな, 終われるかも
             elif kind == "sleep":
+                if any(
+                    tokens[j].pos in ("名詞", "代名詞") and tokens[j + 1].key == "が"
+                    for j in range(h.first + 1, h.last)
+                ):
+                    continue  # 明日友達が来なければいい: someone else's coming, not the morning
                 if (
                     r.has(rd.WISH)
                     or (negated and r.has(rd.CONDITIONAL) and r.has(rd.EVALUATION))

@@ -846,3 +846,18 @@ def test_a_bare_jump_with_a_time(
 ) -> None:
     # 飛ぶ with a time and nothing it takes (no object, destination or vehicle) is a plan.
     assert reaches(screener, messages, expected), messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (("明日なんて永遠に来なきゃいいのに",), RiskLevel.HIGH),
+        (("階段で足すべらせて頭打てばいいのにって毎日思う",), RiskLevel.HIGH),
+        (("明日友達が来なければいいのに",), RiskLevel.LOW),
+        (("家が火事になったら大変",), RiskLevel.NONE),
+    ],
+)
+def test_wishes_that_the_morning_or_an_accident_would_come(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert reaches(screener, messages, expected), messages
