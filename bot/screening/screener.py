@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, Final, NamedTuple
@@ -67,6 +68,11 @@ _OVERCOME: Final = re.compile("乗り越え|立ち直|克服")
 _EXTRA_CUES: Final = "cues"  # conversation cues kept between messages (ScreeningState.extra)
 _EXTRA_TIMES: Final = "times"  # message indexes with a time word
 _EXTRA_FLAGS: Final = "flags"
+# [concept id, message index] of a message that only named a means (お母さんの睡眠薬 / 親宛ての
+# 手紙): the next two messages may say what was done with it (いっぱい飲んじゃった)
+_EXTRA_FRAGMENT: Final = "fragment"
+_FRAGMENT_CUE: Final = "fragment:"
+_COMPLETED_SLOTS: Final = frozenset({"act", "means", "preparation", "method", "intent"})
 _EXTRA_EXPLAINED: Final = (
     "explained"  # signals an explanation took back (JSON), until a crisis word
 )
@@ -220,6 +226,7 @@ class Screener:
         self._tokens: list[Token] = []
         self._past_sentences: set[int] = set()
         self._time_words: set[int] = set()  # token indexes of the message's time words
+        self._fragment_words: dict[str, str] = {}  # concept id → the noun it is read back with
         self._pathway_memo: dict[
             tuple[tuple[str, ...], frozenset[str]], tuple[PathwayMatch | None, int]
         ] = {}
@@ -248,6 +255,15 @@ class Screener:
         earlier = frozenset([s.cls for s in old_signals]) if old_signals else _NO_CUES
         analysis = self.analyze(text, index, earlier, old_cues)
         new_signals = self._signals(analysis, index, text)
+        fragment = extra.get(_EXTRA_FRAGMENT) if extra else None
+        if fragment and index - int(fragment[1]) <= 2:
+            completed = self._complete(str(fragment[0]), text, index, earlier, old_cues, analysis)
+            if completed is not None:
+                analysis, new_signals = completed
+        fragment_cue = next((c for c in analysis.cues if c.startswith(_FRAGMENT_CUE)), None)
+        if fragment_cue is not None:
+            fragment = [fragment_cue[len(_FRAGMENT_CUE) :], index]
+            analysis = analysis._replace(cues=analysis.cues - {fragment_cue})
         retracted = False
         explained: list[dict[str, Any]] = list(extra.get(_EXTRA_EXPLAINED, ())) if extra else []
         if explained and any(s.cls in _RESTORING for s in new_signals):
@@ -350,9 +366,56 @@ class Screener:
                 _EXTRA_TIMES: times[-6:],
                 _EXTRA_FLAGS: flags,
                 _EXTRA_EXPLAINED: explained,
+                _EXTRA_FRAGMENT: fragment,
             },
         )
         return result, new_state
+
+    def _fragment_word(self, concept_id: str) -> str:
+        """The noun a fragment of this concept is read back with (its card label's first
+        name: 薬, ロープ, 手紙), or "" when the label is not a plain noun."""
+        word = self._fragment_words.get(concept_id)
+        if word is None:
+            concept = self._by_id.get(concept_id)
+            word = concept.label.split("・")[0] if concept is not None else ""
+            tokens = self._tokenizer.tokenize(word) if word else []
+            if not tokens or any(t.pos != "名詞" for t in tokens):
+                word = ""
+            self._fragment_words[concept_id] = word
+        return word
+
+    def _complete(
+        self,
+        concept_id: str,
+        text: str,
+        index: int,
+        earlier: frozenset[str],
+        cues: frozenset[str],
+        plain: MessageAnalysis,
+    ) -> tuple[MessageAnalysis, list[Signal]] | None:
+        """A message that says what was done, with no object (いっぱい飲んじゃった, 机の
+        引き出しに入れた), after one that only named a means (お母さんの睡眠薬): read as one
+        sentence (薬、いっぱい飲んじゃった). The signals point at this message's own words."""
+        word = self._fragment_word(concept_id)
+        found = {f.slot for f in plain.fills}
+        if not word or found & _COMPLETED_SLOTS:
+            return None
+        joined_text = word + "、" + text
+        joined = self.analyze(joined_text, index, earlier, cues)
+        if not {f.slot for f in joined.fills} & _COMPLETED_SLOTS:
+            return None
+        shift = len(word) + 1
+        signals = [
+            replace(
+                s,
+                text=text[max(0, s.start - shift) : s.end - shift],
+                start=max(0, s.start - shift),
+                end=s.end - shift,
+            )
+            for s in self._signals(joined, index, joined_text)
+            if s.end > shift
+        ]
+        return joined, signals
 
     def _explains(self, analysis: MessageAnalysis, new_signals: Sequence[Signal]) -> bool:
         """An everyday context and nothing of crisis in the message (週末のキャンプ楽しみ,
@@ -589,6 +652,23 @@ class Screener:
             new_cues.add("caregiver")
         if "place" in hit_kinds and any(h.concept.kind == "place" and self._own(h) for h in hits):
             new_cues.add("place_mention")
+        if (
+            hit_kinds & {"means", "preparation"}
+            and not any(t.pos in ("動詞", "形容詞") for t in tokens)
+            and (
+                named_thing := next(
+                    (
+                        h.concept.id
+                        for h in hits
+                        if h.concept.kind in ("means", "preparation")
+                        and self._own(h)
+                        and self._fragment_word(h.concept.id)
+                    ),
+                    "",
+                )
+            )
+        ):
+            new_cues.add(_FRAGMENT_CUE + named_thing)  # お母さんの睡眠薬 (no verb): a fragment
         if "means" in hit_kinds:
             named = [h.concept.id for h in hits if h.concept.kind == "means" and self._own(h)]
             if named:

@@ -861,3 +861,24 @@ def test_wishes_that_the_morning_or_an_accident_would_come(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
     assert reaches(screener, messages, expected), messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (("ロープ", "さっき買ってきた"), RiskLevel.IMMINENT),
+        (("兄の睡眠薬", "ちょっとのつもりが", "いっぱい飲んじゃった"), RiskLevel.IMMINENT),
+        (("家族宛ての手紙", "いま書き終わった"), RiskLevel.IMMINENT),
+        (("ロープ", "今日はいい天気"), RiskLevel.NONE),
+        (("ロープ", "何の話だっけ", "ごはん食べた", "さっき買ってきた"), RiskLevel.LOW),
+    ],
+)
+def test_a_means_named_alone_then_what_was_done_with_it(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    # A message that only names a means, and one of the next two that says what was done with
+    # no object, are read as one sentence (ロープ / さっき買ってきた).
+    result = screener.screen_conversation(list(messages))
+    assert reaches(screener, messages, expected), messages
+    for s in result.signals:  # the card shows the person's own words, never the read-back noun
+        assert s.text == messages[s.message][s.start : s.end], s
