@@ -117,6 +117,8 @@ class Grammar:
     need_words: frozenset[str]
     future_words: frozenset[str]
     self_nouns: frozenset[str]
+    trip_words: frozenset[str]
+    world_words: frozenset[str]
     amount_words: frozenset[str]
     load_words: frozenset[str]
     play_words: frozenset[str]

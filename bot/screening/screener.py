@@ -937,6 +937,16 @@ class Screener:
                     continue
                 if _thing_vanishes(tokens, h, g):
                     continue  # この気持ちが消えればいい, テスト期間とか消滅しろ: not the person
+                if _moving_away(tokens, h, g):
+                    continue  # 出張でいなくなる予定, 地元からいなくなる: away, not gone
+                if (
+                    (r.has(rd.INTENT) or r.has(rd.DECIDED))
+                    and not r.features & {rd.DESIRE, rd.WISH, rd.WISH_OTHER, rd.QUESTION}
+                    and not negated
+                    and not past_history
+                ):
+                    add("intent", h)  # いなくなるつもり, もう消えることにした
+                    continue
                 if past_history:
                     add("resolved", h)
                 elif r.has(rd.CONCESSIVE) or (r.has(rd.BETTER) and not r.has(rd.EVALUATION)):
@@ -3569,6 +3579,21 @@ def _cut_object_not_body(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool
         if t.key == "を" and j > 0:
             obj = tokens[j - 1]
             return obj.key not in g.body_parts and obj.surface not in g.body_parts
+    return False
+
+
+def _moving_away(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """いなくなる / 消える from a place or for a trip (地元からいなくなる, 出張でいなくなる予定):
+    going away, not dying (この世から消えたい is still a death)."""
+    for j in range(h.first - 1, max(0, h.first - 5), -1):
+        t = tokens[j]
+        if t.kind in (KIND_END, KIND_PUNCT):
+            return False
+        if t.key in g.trip_words:
+            return True
+        if t.key == "から" and t.pos == "助詞" and j >= 1:
+            place = tokens[j - 1]  # 地元から (not この世から, みんなの前から)
+            return place.pos == "名詞" and place.key not in g.world_words and place.key != "前"
     return False
 
 

@@ -882,3 +882,22 @@ def test_a_means_named_alone_then_what_was_done_with_it(
     assert reaches(screener, messages, expected), messages
     for s in result.signals:  # the card shows the person's own words, never the read-back noun
         assert s.text == messages[s.message][s.start : s.end], s
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (("引き継ぎ済ませたら、いなくなるつもり",), RiskLevel.IMMINENT),
+        (("もう消えることにした",), RiskLevel.IMMINENT),
+        (("存在ごとなかったことにしてほしい",), RiskLevel.HIGH),
+        (("来週から出張でいなくなる予定",), RiskLevel.NONE),
+        (("春には地元からいなくなるつもり",), RiskLevel.NONE),
+        (("みんなの前から消えたい",), RiskLevel.HIGH),
+        (("この世から消えたい",), RiskLevel.HIGH),
+    ],
+)
+def test_an_intent_to_vanish_and_going_away(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    # いなくなるつもり / 消えることにした is an intent; from a place or for a trip it is going away.
+    assert level(screener, *messages) == expected, messages
