@@ -2493,8 +2493,10 @@ class Screener:
             elif c.quoted or c.subject == "media" or c.history:
                 continue
             if kind == "violence":
+                # あの先輩刺して: a bare noun right before a verb of harm is what it is done to
+                bare_object = h.first >= 1 and tokens[h.first - 1].pos in ("名詞", "代名詞")
                 if (
-                    (c.subject == "other" and not c.possessive)
+                    (c.subject == "other" and not c.possessive and not bare_object)
                     or r.has(rd.NEGATED)
                     or laughing
                     or r.has(rd.PASSIVE)
@@ -2539,7 +2541,7 @@ class Screener:
                     purpose
                     or r.has(rd.TEYARU)
                     or r.has(rd.INTENT)
-                    or (r.has(rd.TE) and self._dying_after(tokens, h))
+                    or (r.has(rd.TE) and self._dying_after(hits, h))
                 ):
                     out.add("threat_stated")  # 相手の男を殺して俺も死ぬ
                 elif (
@@ -2593,17 +2595,24 @@ class Screener:
                     continue  # 親にまた怒鳴られた: once, a quarrel; 上司に怒鳴られる: not at home
                 out.add("abuse")
                 child.append(h)
+                done_to = r.has(rd.PASSIVE) or any(
+                    tokens[x].key in ("れる", "られる") for x in range(h.first, h.last + 1)
+                )  # 叩かれて, キスされたり: the match itself is passive
                 if (r.has(rd.PROGRESSIVE) or r.has(rd.PASSIVE) or ongoing) and c.subject in (
                     "",
                     "other",
                 ):
                     out.add("abuse_done")  # 小さい子が…ベランダに出されてる (a neighbour's report)
+                elif (
+                    h.concept.id == "sexual_abuse"
+                    and done_to
+                    and not r.has(rd.PAST)
+                    and c.subject == ""
+                ):
+                    out.add("abuse_to_writer")  # おじさんにキスされたりする: done to the writer
                 parents = _between_parents(tokens, h, g)
                 if parents and c.subject != "self" and (r.has(rd.PROGRESSIVE) or c.now):
                     out.add("dv_home")  # パパがママをなぐってる。いま: a child at home sees it
-                done_to = r.has(rd.PASSIVE) or any(
-                    tokens[x].key in ("れる", "られる") for x in range(h.first, h.last + 1)
-                )  # 叩かれて: the match itself is passive
                 if (
                     c.subject in ("", "self")
                     and not parents
@@ -2685,14 +2694,17 @@ class Screener:
         self._child_hits = child
         return out
 
-    def _dying_after(self, tokens: list[Token], h: Hit) -> bool:
-        """A death verb later in the sentence (殺して、俺も死ぬ)."""
-        for j in range(h.last + 1, min(h.last + 10, len(tokens))):
-            if tokens[j].kind == KIND_END:
-                return False
-            if tokens[j].key in ("死ぬ", "自殺", "消える"):
-                return True
-        return False
+    @staticmethod
+    def _dying_after(hits: Sequence[Hit], h: Hit) -> bool:
+        """The person's own death later in the sentence (殺して、俺も死ぬ / 刺して自分も終わりに
+        する): a word of dying, vanishing or ending one's life after the harm."""
+        return any(
+            o.sentence == h.sentence
+            and o.first > h.last
+            and o.concept.kind in ("death", "vanish", "ending")
+            and o.context.subject != "other"
+            for o in hits
+        )
 
     def _flags(self, cues: frozenset[str]) -> set[str]:
         """The conversation's flags from its cues."""
@@ -2719,7 +2731,7 @@ class Screener:
         if (
             "abuse" in cues
             and "child" in cues
-            and cues & {"caregiver", "abuse_done", "caregiver_writer"}
+            and cues & {"caregiver", "abuse_done", "caregiver_writer", "abuse_to_writer"}
         ):
             flags.add("child_in_danger")
         if "dv_home" in cues:
@@ -3353,8 +3365,12 @@ def _taking_along(tokens: Sequence[Token], g: rd.Grammar) -> bool:
 
 
 def _grave(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
-    """Harm that can kill in the match's words (殺す, 刺す, 火をつける; not どつく, しばく)."""
-    return any(tokens[x].key in g.grave_harm for x in range(h.first, h.last + 1))
+    """Harm that can kill in the match's words (殺す, 刺す, 火をつける, 除草剤; not どつく, しばく).
+    Words the dictionary cuts in two (除草 + 剤) are looked for in the match's characters."""
+    if any(tokens[x].key in g.grave_harm for x in range(h.first, h.last + 1)):
+        return True
+    words = "".join(tokens[x].surface for x in range(h.first, h.last + 1))
+    return any(len(w) > 2 and w in words for w in g.grave_harm)
 
 
 def _after_an_event(tokens: Sequence[Token], h: Hit) -> bool:

@@ -901,3 +901,25 @@ def test_an_intent_to_vanish_and_going_away(
 ) -> None:
     # いなくなるつもり / 消えることにした is an intent; from a place or for a trip it is going away.
     assert level(screener, *messages) == expected, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "flag", "expected"),
+    [
+        (("あの先輩刺して自分も終わりにする",), "harm_to_others", True),
+        (("課長のお茶に漂白剤混ぜてやる、明日",), "harm_to_others", True),
+        (("あいつの水筒に除草剤仕込む",), "harm_to_others", True),
+        (("庭に除草剤まいた",), "harm_to_others", False),
+        (("あいつ殴って帰って寝る笑",), "harm_to_others", False),
+        (("塾の先生に体なでられる", "中1"), "child_in_danger", True),
+        (("いとこのお兄ちゃんに毎晩服の中に手入れられる", "小5"), "child_in_danger", True),
+        (("彼氏にキスされた、うれしい",), "child_in_danger", False),
+        (("SNSで叩かれて、学校でもいじられる",), "child_in_danger", False),
+    ],
+)
+def test_harm_without_its_particle_poison_and_touching(
+    screener: Screener, messages: tuple[str, ...], flag: str, expected: bool
+) -> None:
+    # あの先輩刺して: a bare noun before a verb of harm is its object; a poison put in
+    # someone's drink is grave harm; a child touched by anyone is in danger.
+    assert (flag in flags_of(screener, *messages)) == expected, messages
