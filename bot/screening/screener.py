@@ -2560,15 +2560,15 @@ class Screener:
                 if (
                     gov in g.carry_verbs
                     or gov in g.acquire_verbs
-                    or gov in ("特定", "調べる", "する", "突き止める")
+                    or gov in ("特定", "調べる", "する", "突き止める", "分かる", "わかる")
                 ):
                     out.add("harm_prep")
                     harm.append(h)
-                    if (
-                        gov in g.carry_verbs
-                        and {t.key for t in tokens[h.last + 1 : r.end + 3]} & g.purpose_verbs
+                    if gov in g.carry_verbs and any(
+                        t.key in g.purpose_verbs and t.pos == "動詞" for t in tokens[h.last + 1 :]
                     ):
-                        out.update(("threat", "carry_threat"))  # 包丁を持って行く
+                        # 包丁を持って行く / バットは車に積んである。今向かってる
+                        out.update(("threat", "carry_threat"))
             elif kind == "target":
                 out.add("target")
             elif kind == "abuse" and h.concept.strong and not r.has(rd.NEGATED):

@@ -923,3 +923,19 @@ def test_harm_without_its_particle_poison_and_touching(
     # あの先輩刺して: a bare noun before a verb of harm is its object; a poison put in
     # someone's drink is grave harm; a child touched by anyone is in danger.
     assert (flag in flags_of(screener, *messages)) == expected, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (("包丁持ってあいつの家に向かってる",), True),
+        (("あいつの住所わかった。バットは車に積んである。今向かってる",), True),
+        (("キャンプ用のナイフ持って山に行く",), False),
+        (("バット持って練習に行く",), False),
+        (("届け先の住所わかった",), False),
+    ],
+)
+def test_a_weapon_carried_on_the_way(
+    screener: Screener, messages: tuple[str, ...], expected: bool
+) -> None:
+    assert ("harm_to_others" in flags_of(screener, *messages)) == expected, messages
