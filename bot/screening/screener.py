@@ -810,7 +810,7 @@ class Screener:
                 continue
             if (
                 c.cause
-                and kind in ("death", "vanish", "elsewhere")
+                and kind in ("death", "vanish", "elsewhere", "despair")
                 and _delight_cause(tokens, h, g)
             ):
                 continue  # 推しが尊すぎて消えたい, かわいすぎて死ぬ: a measure of delight

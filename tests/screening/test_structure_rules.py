@@ -939,3 +939,16 @@ def test_a_weapon_carried_on_the_way(
     screener: Screener, messages: tuple[str, ...], expected: bool
 ) -> None:
     assert ("harm_to_others" in flags_of(screener, *messages)) == expected, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (("推しのビジュ良すぎてもう無理",), RiskLevel.NONE),
+        (("仕事がきつすぎてもう無理",), RiskLevel.MODERATE),
+    ],
+)
+def test_despair_words_measuring_delight(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert level(screener, *messages) == expected, messages
