@@ -862,6 +862,25 @@ class Screener:
                     "preparation",
                 ):
                     add("third_party", h)
+                elif (
+                    not r.has(rd.NEGATED)
+                    and h.concept.strong
+                    and (
+                        # 彼女がベランダの柵の外にいるって: someone at a danger place now
+                        (
+                            kind == "place"
+                            and h.context.subject == "other"
+                            and r.governor in g.presence_verbs
+                        )
+                        # 姉から「今までありがとう」ってだけ来た: someone's farewell, passed on
+                        or (
+                            kind == "farewell"
+                            and h.context.quoted
+                            and not _holds(self._leaving, text)
+                        )
+                    )
+                ):
+                    add("third_party", h)
                 continue
             negated = r.has(rd.NEGATED)
             past_history = (
@@ -1341,7 +1360,8 @@ class Screener:
                     continue  # 死ぬほどしんどかったわー今日の現場: a day that is over
                 if (
                     h.concept.strong
-                    or earlier & (_CUE_SLOTS | {"factor", "distress"})
+                    or earlier & (_CUE_SLOTS | {"factor", "distress", "third_party"})
+                    or any(f.slot == "third_party" for f in fills)
                     or own_kinds & {"factor", "despair", "burden"}
                     or (keys & {"毎日", "毎晩", "ずっと", "夜中", "一人"})
                 ):

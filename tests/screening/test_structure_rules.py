@@ -952,3 +952,24 @@ def test_despair_words_measuring_delight(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
     assert level(screener, *messages) == expected, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (
+            ("彼女がベランダの柵の外にいるって電話してきた", "こっちも頭真っ白で泣きそう"),
+            RiskLevel.MODERATE,
+        ),
+        (("姉から「今までありがとう」ってだけ来た", "私パニックで息が苦しい"), RiskLevel.MODERATE),
+        (("友達が死にたいって言ってた", "つらい"), RiskLevel.MODERATE),
+        (("デパートの屋上にビアガーデンできたらしい！", "今度の金曜行かない？"), RiskLevel.NONE),
+        (("送別会で泣いちゃった。みんな今までありがとう",), RiskLevel.NONE),
+    ],
+)
+def test_the_writers_distress_about_someone_in_danger(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    # Someone at a danger place or sending a farewell is a third person's crisis; the
+    # writer's own distress about it counts (moderate).
+    assert level(screener, *messages) == expected, messages
