@@ -36,6 +36,10 @@ from bot.screening.types import (
 from bot.yamlio import ConfigError, Problem
 
 # The kinds about the person's own crisis: said about someone else they become third_party.
+# The kinds that make someone else's words a crisis of theirs (友達が死にたいって言ってた).
+_THIRD_PARTY_KINDS: Final = frozenset(
+    {"death", "vanish", "method", "self_harm", "ideation_noun", "attempt", "live", "preparation"}
+)
 _CRISIS_KINDS: Final = frozenset(
     {
         "death",
@@ -847,39 +851,7 @@ class Screener:
             ):
                 continue  # cues and flags, below
             if not own:
-                if (
-                    (kind in _CRISIS_KINDS or kind == "preparation")
-                    and not r.has(rd.NEGATED)
-                    and h.context.subject != "media"
-                ) and kind in (
-                    "death",
-                    "vanish",
-                    "method",
-                    "self_harm",
-                    "ideation_noun",
-                    "attempt",
-                    "live",
-                    "preparation",
-                ):
-                    add("third_party", h)
-                elif (
-                    not r.has(rd.NEGATED)
-                    and h.concept.strong
-                    and (
-                        # 彼女がベランダの柵の外にいるって: someone at a danger place now
-                        (
-                            kind == "place"
-                            and h.context.subject == "other"
-                            and r.governor in g.presence_verbs
-                        )
-                        # 姉から「今までありがとう」ってだけ来た: someone's farewell, passed on
-                        or (
-                            kind == "farewell"
-                            and h.context.quoted
-                            and not _holds(self._leaving, text)
-                        )
-                    )
-                ):
+                if self._someone_elses_crisis(h, text):
                     add("third_party", h)
                 continue
             negated = r.has(rd.NEGATED)
@@ -2384,6 +2356,21 @@ class Screener:
         return None
 
     # --- helpers -------------------------------------------------------------------------
+
+    def _someone_elses_crisis(self, h: Hit, text: str) -> bool:
+        """A crisis word about someone else (友達が死にたいって, 彼女が柵の外にいるって, 姉から
+        「今までありがとう」って): the writer is worried, and their own distress counts."""
+        kind, r = h.concept.kind, h.reading
+        if r.has(rd.NEGATED) or h.context.subject == "media":
+            return False
+        if kind in _THIRD_PARTY_KINDS:
+            return True
+        if not h.concept.strong:
+            return False
+        if kind == "place":  # someone at a danger place now
+            return h.context.subject == "other" and r.governor in self._g.presence_verbs
+        # someone's farewell passed on (not one said at a leaving do)
+        return kind == "farewell" and h.context.quoted and not _holds(self._leaving, text)
 
     def _own(self, h: Hit) -> bool:
         c = h.context
