@@ -973,3 +973,21 @@ def test_the_writers_distress_about_someone_in_danger(
     # Someone at a danger place or sending a farewell is a third person's crisis; the
     # writer's own distress about it counts (moderate).
     assert level(screener, *messages) == expected, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (("いま防波堤の先っぽ。足もと濡れてる",), RiskLevel.IMMINENT),
+        (("堤防の先で釣りしてる",), RiskLevel.NONE),
+        (("車の中で火おこしてる。エアコンの吹き出し口もふさいだ",), RiskLevel.IMMINENT),
+        (("キャンプで火おこしてる",), RiskLevel.NONE),
+        (("寒いから窓のすき間をテープでふさいだ",), RiskLevel.NONE),
+        (("ロープ買った。誰にも見つからないうちに",), RiskLevel.IMMINENT),
+        (("誰も見てないからカラオケで熱唱した",), RiskLevel.NONE),
+    ],
+)
+def test_water_edges_fire_in_a_car_and_choosing_to_be_unseen(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert reaches(screener, messages, expected), messages
