@@ -2196,8 +2196,8 @@ class Screener:
     def _no_future(self, tokens: list[Token], info: Scan) -> tuple[int, int] | None:
         """要らない / 必要ない said of a future (次の部屋, 住所, 将来): no future is expected."""
         g = self._g
-        if info.all_keys.isdisjoint(g.need_words):
-            return None  # the loop below needs a word of need (要る, 必要)
+        if info.all_keys.isdisjoint(g.need_words) or info.words.isdisjoint(g.future_words):
+            return None  # the loop below needs a word of need (要る, 必要) and of a future
         for k, t in enumerate(tokens):
             if t.key not in g.need_words:
                 continue
@@ -2534,7 +2534,7 @@ class Screener:
             or ("abuse_by_writer" in out and "child" in self._cues | kinds)
         ):
             out.add("caregiver_writer")  # 息子を叩いてしまいました / もう叩くのを止められない
-        if _going_along(tokens, g) and (kinds & {"target", "child"} or keys & g.third_person):
+        if (kinds & {"target", "child"} or keys & g.third_person) and _going_along(tokens, g):
             out.add("along")  # この子を連れて一緒にいきます, 二人分の薬: a death for two, if…
             if "child" in kinds:
                 out.add("along_child")
@@ -3466,9 +3466,11 @@ def _kana_writing(text: str) -> bool:
 def _child_writing(text: str) -> bool:
     """Only hiragana and no kanji at all, at some length, as young children write
     (おとうさんがおさけのむとなぐってくる)."""
+    if len(text) < 12:
+        return False  # too short
     kanji = _KANJI.findall(text)
-    if len(text) < 12 or len(kanji) > len(text) // 12 or any(k not in _FIRST_KANJI for k in kanji):
-        return False  # too short, or a kanji a young child would not write (日, 子 they might)
+    if len(kanji) > len(text) // 12 or any(k not in _FIRST_KANJI for k in kanji):
+        return False  # a kanji a young child would not write (日, 子 they might)
     letters = [ch for ch in text if not ch.isspace() and ch not in "、。！？!?…・ー"]
     if len(letters) < 12:
         return False
