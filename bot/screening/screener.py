@@ -175,8 +175,10 @@ class Screener:
         self._injury_keys = (
             harm | config.grammar.pro_verbs | {v[i:] for v in harm for i in range(1, len(v))}
         )
-        self._concepts: PatternSet[Concept] = PatternSet()
-        self._kana_concepts: PatternSet[Concept] = PatternSet()
+        # Concepts and idioms are found in one pass over a message's words (the idioms come
+        # after every concept: the concepts' matches keep their order).
+        self._concepts: PatternSet[Concept | Idiom] = PatternSet()
+        self._kana_concepts: PatternSet[Concept | Idiom] = PatternSet()
         for concept in config.concepts:
             for pattern in concept.patterns:
                 self._concepts.add(pattern, concept)
@@ -186,13 +188,12 @@ class Screener:
                 self._kana_concepts.add_regex(regex, concept)
             for pattern in concept.kana_patterns:
                 self._kana_concepts.add(pattern, concept)
-        self._idioms: PatternSet[Idiom] = PatternSet()
-        for idiom in config.idioms:
-            for pattern in idiom.patterns:
-                self._idioms.add(pattern, idiom)
-            for regex in idiom.regexes:
-                self._idioms.add_regex(regex, idiom)
-        for patterns in (self._concepts, self._kana_concepts, self._idioms):
+        for patterns in (self._concepts, self._kana_concepts):
+            for idiom in config.idioms:
+                for pattern in idiom.patterns:
+                    patterns.add(pattern, idiom)
+                for regex in idiom.regexes:
+                    patterns.add_regex(regex, idiom)
             patterns.prepare()  # the regex gates, now rather than at the first message
         self._by_id = {c.id: c for c in config.concepts}
         self._strong_ids = frozenset(c.id for c in config.concepts if c.strong)
@@ -436,13 +437,15 @@ class Screener:
     ) -> list[Hit]:
         stream = Stream(tokens)
         concepts = self._kana_concepts if _kana_writing(text) else self._concepts
-        found = concepts.find(stream, text)
+        found: list[tuple[Concept, int, int, int, int]] = []
+        idioms: list[tuple[int, int, frozenset[str] | None]] = []
+        for payload, a, b, begin, end in concepts.find(stream, text):
+            if isinstance(payload, Idiom):
+                idioms.append((begin, end, payload.suppress))
+            else:
+                found.append((payload, a, b, begin, end))
         if not found:
             return []
-        idioms = [
-            (begin, end, idiom.suppress)
-            for idiom, _, _, begin, end in self._idioms.find(stream, text)
-        ]
         if sentence_of is None:
             sentence_of = _sentences(tokens)
         begins: list[int] = []  # the tokens' starts, for regex matches (made when needed)
