@@ -595,7 +595,7 @@ class Screener:
             new_cues.add("means_mention")
         if _HOW.search(text):
             new_cues.add("how")
-        if info.decide_verb or any(h.reading.has(rd.DECIDED) for h in hits):
+        if info.decide_verb or any(rd.DECIDED in h.reading.features for h in hits):
             new_cues.add("decided")
         media_sentences = info.media
         sentence_past = info.past
@@ -627,7 +627,7 @@ class Screener:
         ]
         if own_times and (
             any(
-                h.reading.governor in ("する", "決める") or h.reading.has(rd.DECIDED)
+                h.reading.governor in ("する", "決める") or rd.DECIDED in h.reading.features
                 for h in own_times
             )
             or "decided" in new_cues
@@ -636,7 +636,8 @@ class Screener:
             new_cues.add("decided_time")  # 12月24日にする, 金曜日に決めた
             all_cues = all_cues | {"decided_time"}
         if time_hits and any(
-            h.reading.governor in g.pro_verbs and not h.reading.has(rd.NEGATED) for h in time_hits
+            h.reading.governor in g.pro_verbs and rd.NEGATED not in h.reading.features
+            for h in time_hits
         ):
             new_cues.add("do_time")  # 卒業式の日にやる: "doing it" on a day
         plain_do = _plain_pro_verb(tokens, self._reader, g, info)
@@ -734,17 +735,17 @@ class Screener:
                 continue  # 推しが尊すぎて消えたい, かわいすぎて死ぬ: a measure of delight
             if (
                 kind in ("death", "method", "vanish")
-                and r.has(rd.QUESTION)
-                and r.has(rd.THOUGHT)
-                and r.has(rd.PAST)
+                and rd.QUESTION in r.features
+                and rd.THOUGHT in r.features
+                and rd.PAST in r.features
                 and not r.features & {rd.VOLITIONAL, rd.DESIRE, rd.WISH, rd.EVALUATION}
                 and not c.history
             ):
                 continue  # 海で溺れるかと思った, 死ぬかと思った: a scare, not a wish
-            if r.has(rd.DREAM) and kind in ("death", "vanish", "ending", "method", "place"):
+            if rd.DREAM in r.features and kind in ("death", "vanish", "ending", "method", "place"):
                 continue  # ベランダから飛び降りる夢を見た: a dream (its fear is distress, below)
             if (
-                r.has(rd.DEGREE)
+                rd.DEGREE in r.features
                 and kind in ("death", "vanish", "ending")
                 and not any(
                     o.concept.kind in ("distress", "despair", "burden")
@@ -767,7 +768,7 @@ class Screener:
             if not own:
                 if (
                     (kind in _CRISIS_KINDS or kind == "preparation")
-                    and not r.has(rd.NEGATED)
+                    and rd.NEGATED not in r.features
                     and h.context.subject != "media"
                 ) and kind in (
                     "death",
@@ -781,27 +782,31 @@ class Screener:
                 ):
                     add("third_party", h)
                 continue
-            negated = r.has(rd.NEGATED)
+            negated = rd.NEGATED in r.features
             past_history = (
-                ((r.has(rd.PAST) or h.sentence in sentence_past) and (c.history or overcome))
-                or r.has(rd.HISTORY)
+                ((rd.PAST in r.features or h.sentence in sentence_past) and (c.history or overcome))
+                or rd.HISTORY in r.features
             ) and not c.recurrence
             crisis_reading = (
-                r.has(rd.DESIRE)
-                or r.has(rd.VOLITIONAL)
-                or r.has(rd.EVALUATION)
-                or r.has(rd.ONLY)
-                or r.has(rd.THOUGHT)
-                or r.has(rd.INTENT)
-                or r.has(rd.WISH)
+                rd.DESIRE in r.features
+                or rd.VOLITIONAL in r.features
+                or rd.EVALUATION in r.features
+                or rd.ONLY in r.features
+                or rd.THOUGHT in r.features
+                or rd.INTENT in r.features
+                or rd.WISH in r.features
             )
             if kind in ("ending", "live") and self._others_life(tokens, h):
                 continue  # someone else's life: a threat (the flags), not the person's own end
             if kind in ("death", "ending") or (kind == "ending" and self._life_object(tokens, h)):
                 if (
                     kind == "ending"
-                    and r.has(rd.POTENTIAL)
-                    and (r.has(rd.TENTATIVE) or r.has(rd.WISH) or r.has(rd.EVALUATION))
+                    and rd.POTENTIAL in r.features
+                    and (
+                        rd.TENTATIVE in r.features
+                        or rd.WISH in r.features
+                        or rd.EVALUATION in r.features
+                    )
                 ):
                     add("passive", h)  # これでやっと終われるかも
                     continue
@@ -819,7 +824,7 @@ class Screener:
                 if kind == "ending" and not (
                     self._life_object(tokens, h)
                     or timed
-                    or r.has(rd.INTENT)
+                    or rd.INTENT in r.features
                     or (not r.features - {rd.POLITE} and _taking_along(tokens, g))
                 ):
                     if crisis_reading and not negated:
@@ -843,28 +848,40 @@ class Screener:
             elif kind == "ideation_noun":
                 if negated or (
                     not h.concept.strong
-                    and not (r.has(rd.ONLY) or r.has(rd.DESIRE) or r.has(rd.EVALUATION))
+                    and not (
+                        rd.ONLY in r.features
+                        or rd.DESIRE in r.features
+                        or rd.EVALUATION in r.features
+                    )
                 ):
                     continue
                 add("resolved" if past_history else "ideation", h)
             elif kind == "vanish":
-                if negated and not r.has(rd.ONLY):
+                if negated and rd.ONLY not in r.features:
                     continue
                 if past_history:
                     add("resolved", h)
-                elif r.has(rd.CONCESSIVE) or (r.has(rd.BETTER) and not r.has(rd.EVALUATION)):
+                elif rd.CONCESSIVE in r.features or (
+                    rd.BETTER in r.features and rd.EVALUATION not in r.features
+                ):
                     add("burden", h)
-                elif r.has(rd.KURERU) and not any(
+                elif rd.KURERU in r.features and not any(
                     tokens[j].key in g.first_person for j in range(max(0, h.first - 4), h.first)
                 ):
                     continue  # 消えてくんないかな: a wish that someone else would go away
-                elif crisis_reading or r.has(rd.EVALUATION):
+                elif crisis_reading or rd.EVALUATION in r.features:
                     add("passive", h)
-                elif r.has(rd.CONDITIONAL) and r.has(rd.QUESTION):
+                elif rd.CONDITIONAL in r.features and rd.QUESTION in r.features:
                     add("euphemism", h)
-                elif r.has(rd.POLITE) and not r.has(rd.PAST) and not r.has(rd.QUESTION):
+                elif (
+                    rd.POLITE in r.features
+                    and rd.PAST not in r.features
+                    and rd.QUESTION not in r.features
+                ):
                     add("intent", h)  # 一緒に消えます: a declaration
-                elif not r.has(rd.PAST) and (finality_words or timed or "preparation" in own_kinds):
+                elif rd.PAST not in r.features and (
+                    finality_words or timed or "preparation" in own_kinds
+                ):
                     add("farewell", h)
             elif kind == "live":
                 if self._weary(tokens, h):
@@ -872,69 +889,79 @@ class Screener:
                     continue
                 quit_reading = self._quit(tokens, h)
                 if quit_reading is not None and (
-                    quit_reading.has(rd.INTENT)
-                    or (quit_reading.has(rd.VOLITIONAL) and not quit_reading.has(rd.TENTATIVE))
+                    rd.INTENT in quit_reading.features
+                    or (
+                        rd.VOLITIONAL in quit_reading.features
+                        and rd.TENTATIVE not in quit_reading.features
+                    )
                     or (self._resolute and not quit_reading.features - {rd.POLITE})
                 ):
                     add("intent", h)  # 生きていくことをやめようと思っています
                 elif quit_reading is not None and (
-                    quit_reading.has(rd.DESIRE) or quit_reading.has(rd.VOLITIONAL)
+                    rd.DESIRE in quit_reading.features or rd.VOLITIONAL in quit_reading.features
                 ):
                     add("passive", h)
-                elif negated and (r.has(rd.INTENT) or r.has(rd.DECIDED)):
+                elif negated and (rd.INTENT in r.features or rd.DECIDED in r.features):
                     add("intent", h)  # その先は生きないって決めてる
-                elif negated and (r.has(rd.DESIRE) or r.has(rd.WISH)):
+                elif negated and (rd.DESIRE in r.features or rd.WISH in r.features):
                     add("resolved" if past_history else "passive", h)
-                elif negated and (r.has(rd.POTENTIAL) or r.has(rd.PASSIVE)) and not laughing:
+                elif (
+                    negated
+                    and (rd.POTENTIAL in r.features or rd.PASSIVE in r.features)
+                    and not laughing
+                ):
                     add("despair", h)  # 生きていけない, 生きられない (られる here: can)
                 elif (
                     negated
-                    and not r.has(rd.PAST)
+                    and rd.PAST not in r.features
                     and not laughing
                     and "もう" in keys
                     and (
                         timed
-                        or r.has(rd.TENTATIVE)
+                        or rd.TENTATIVE in r.features
                         or keys & {"多分", "たぶん", "きっと", "恐らく", "おそらく"}
                     )
                 ):
                     add("passive", h)  # 7月以降は…たぶんもう生きてないので: no future of one's own
             elif kind == "event":
                 if negated and not (
-                    r.has(rd.QUESTION) or r.has(rd.TENTATIVE) or r.has(rd.CONCESSIVE)
+                    rd.QUESTION in r.features
+                    or rd.TENTATIVE in r.features
+                    or rd.CONCESSIVE in r.features
                 ):
                     continue
-                if past_history or (r.has(rd.PAST) and not r.has(rd.WISH)):
+                if past_history or (rd.PAST in r.features and rd.WISH not in r.features):
                     continue
                 if (
-                    r.has(rd.WISH)
-                    or r.has(rd.EVALUATION)
-                    or r.has(rd.DESIRE)
-                    or r.has(rd.TENTATIVE)
-                    or (negated and r.has(rd.QUESTION))
-                    or r.has(rd.CONCESSIVE)
-                    or r.has(rd.THOUGHT)
+                    rd.WISH in r.features
+                    or rd.EVALUATION in r.features
+                    or rd.DESIRE in r.features
+                    or rd.TENTATIVE in r.features
+                    or (negated and rd.QUESTION in r.features)
+                    or rd.CONCESSIVE in r.features
+                    or rd.THOUGHT in r.features
                 ):
                     add("passive", h)  # 事故にでも遭えばいいのに, トラック来ないかな, 終われるかも
             elif kind == "sleep":
                 if (
-                    r.has(rd.WISH)
-                    or (negated and r.has(rd.CONDITIONAL) and r.has(rd.EVALUATION))
-                    or (negated and r.has(rd.DESIRE) and (finality_words or "もう" in keys))
+                    rd.WISH in r.features
+                    or (negated and rd.CONDITIONAL in r.features and rd.EVALUATION in r.features)
+                    or (negated and rd.DESIRE in r.features and (finality_words or "もう" in keys))
                     or (
-                        r.has(rd.DESIRE) and keys & {"ずっと", "永遠", "永久", "二度と", "このまま"}
+                        rd.DESIRE in r.features
+                        and keys & {"ずっと", "永遠", "永久", "二度と", "このまま"}
                     )
-                    or (r.has(rd.CONDITIONAL) and negated and r.has(rd.QUESTION))
+                    or (rd.CONDITIONAL in r.features and negated and rd.QUESTION in r.features)
                     or (
-                        r.has(rd.CONDITIONAL)
-                        and r.has(rd.EVALUATION)
+                        rd.CONDITIONAL in r.features
+                        and rd.EVALUATION in r.features
                         and not negated
                         and tokens[h.last].key in ("止まる", "とまる")
                     )  # 心臓が勝手に止まればいいのに
                     or (
                         negated
-                        and r.has(rd.EVALUATION)
-                        and not r.has(rd.QUESTION)
+                        and rd.EVALUATION in r.features
+                        and rd.QUESTION not in r.features
                         and (
                             tokens[h.last].key != "起きる"
                             or keys & {"ずっと", "永遠", "永久", "このまま"}
@@ -944,21 +971,30 @@ class Screener:
                 ):
                     add("passive", h)  # 二度と起きなくていい (not 明日は起きなくていい)
             elif kind == "born":
-                if negated and (r.has(rd.CONDITIONAL) or r.has(rd.DESIRE)):
+                if negated and (rd.CONDITIONAL in r.features or rd.DESIRE in r.features):
                     add("passive", h)
             elif kind == "relief":
                 if negated or past_history:
                     continue
-                if r.has(rd.DESIRE) or r.has(rd.WISH) or r.has(rd.VOLITIONAL) or r.has(rd.INTENT):
+                if (
+                    rd.DESIRE in r.features
+                    or rd.WISH in r.features
+                    or rd.VOLITIONAL in r.features
+                    or rd.INTENT in r.features
+                ):
                     # 楽になりたい: said as a wish it is a passive wish (the safer reading; the
                     # labelling rules call a bare euphemism moderate, most writers high)
                     add("passive", h)
                 elif (
                     crisis_reading
-                    or r.has(rd.EVALUATION)
+                    or rd.EVALUATION in r.features
                     or (
-                        r.has(rd.POTENTIAL)
-                        and (r.has(rd.TENTATIVE) or r.has(rd.QUESTION) or r.has(rd.CONDITIONAL))
+                        rd.POTENTIAL in r.features
+                        and (
+                            rd.TENTATIVE in r.features
+                            or rd.QUESTION in r.features
+                            or rd.CONDITIONAL in r.features
+                        )
                     )
                     or (not r.features and _after_condition(tokens, h, time_hits))
                 ):
@@ -978,14 +1014,16 @@ class Screener:
                     and not negated
                     and not past_history
                     and (
-                        r.has(rd.DESIRE)
-                        or r.has(rd.VOLITIONAL)
-                        or r.has(rd.WISH)
-                        or r.has(rd.INTENT)
-                        or r.has(rd.WISH_OTHER)  # 早く迎えに来てほしい
+                        rd.DESIRE in r.features
+                        or rd.VOLITIONAL in r.features
+                        or rd.WISH in r.features
+                        or rd.INTENT in r.features
+                        or rd.WISH_OTHER in r.features  # 早く迎えに来てほしい
                     )
                 ):
-                    if (r.has(rd.INTENT) or r.has(rd.DECIDED)) and not r.has(rd.QUESTION):
+                    if (
+                        rd.INTENT in r.features or rd.DECIDED in r.features
+                    ) and rd.QUESTION not in r.features:
                         add("intent", h)  # 向こうへ行くことにしました: a decision
                     else:
                         add("passive", h)  # 天国に行きたい, お迎えが来てくれないものか
@@ -995,14 +1033,16 @@ class Screener:
                     and not past_history
                     and (
                         crisis_reading
-                        or r.has(rd.EVALUATION)
-                        or r.has(rd.APPEARANCE)
-                        or r.has(rd.CONDITIONAL)
-                        or r.has(rd.POLITE)
-                        or not r.has(rd.PAST)
+                        or rd.EVALUATION in r.features
+                        or rd.APPEARANCE in r.features
+                        or rd.CONDITIONAL in r.features
+                        or rd.POLITE in r.features
+                        or rd.PAST not in r.features
                     )
                 ):
-                    if (r.has(rd.INTENT) or r.has(rd.DECIDED)) and not r.has(rd.QUESTION):
+                    if (
+                        rd.INTENT in r.features or rd.DECIDED in r.features
+                    ) and rd.QUESTION not in r.features:
                         add("intent", h)  # 妻に先立たれて…向こうへ行くことにしました
                     else:
                         add("euphemism", h)
@@ -1052,7 +1092,7 @@ class Screener:
                     add,
                 )
             elif kind == "preparation":
-                if negated or past_history or r.has(rd.CONDITIONAL):
+                if negated or past_history or rd.CONDITIONAL in r.features:
                     continue
                 if _holds(self._moving_away, text) and h.concept.id in (
                     "note",
@@ -1065,7 +1105,7 @@ class Screener:
                     and not crisis_context
                 ):
                     continue  # 形見分けみたいにお菓子配ったｗ, 身辺整理かってくらい片付けた
-                if r.has(rd.QUESTION) and h.concept.strong:
+                if rd.QUESTION in r.features and h.concept.strong:
                     add("method", h)
                     continue
                 if (
@@ -1087,9 +1127,9 @@ class Screener:
                 # A weak preparation (片付けた, 解約した, 引き取り先を探してる) is one only when it
                 # is done or under way, and said with finality or after a crisis was said.
                 done = (
-                    r.has(rd.PAST)
-                    or r.has(rd.PROGRESSIVE)
-                    or r.has(rd.TE)
+                    rd.PAST in r.features
+                    or rd.PROGRESSIVE in r.features
+                    or rd.TE in r.features
                     or not r.features - {rd.POLITE}
                 )
                 benign_here = benign and any(
@@ -1098,7 +1138,7 @@ class Screener:
                 )
                 if (
                     not done
-                    or r.has(rd.DESIRE)
+                    or rd.DESIRE in r.features
                     or (benign_here and "finality_strong" not in all_cues)
                 ):
                     continue
@@ -1136,7 +1176,7 @@ class Screener:
                 ):
                     add("farewell", h)
             elif kind == "wound":
-                if own and not r.has(rd.NEGATED):
+                if own and rd.NEGATED not in r.features:
                     new_cues.add("wound_said")
                 if own and (
                     h.concept.strong
@@ -1154,7 +1194,7 @@ class Screener:
                     else:
                         add("past_attempt", h)  # リスカをやめた
                     continue
-                if r.has(rd.PASSIVE):
+                if rd.PASSIVE in r.features:
                     continue  # 犬に手を噛まれた: done to me
                 if negated and (
                     r.governor in ("", "する", "やる", "できる", "出来る")
@@ -1170,7 +1210,9 @@ class Screener:
                     or keys & g.wound_words
                     or surfaces & g.wound_words
                 ):
-                    if not negated and (r.has(rd.PAST) or r.has(rd.PROGRESSIVE) or r.has(rd.TE)):
+                    if not negated and (
+                        rd.PAST in r.features or rd.PROGRESSIVE in r.features or rd.TE in r.features
+                    ):
                         new_cues.add("cut_said")  # ざっくり切った / (next) 傷からあふれてくる
                     continue
                 if not h.concept.strong and _cut_object_not_body(tokens, h, g):
@@ -1179,8 +1221,8 @@ class Screener:
                     continue  # 眉毛整えてたら切っちゃった: an accident
                 if past_history:
                     add("past_attempt", h)
-                elif (r.has(rd.PROGRESSIVE) and c.now) or (
-                    keys & {"止まる", "とまる"} and ("血" in keys or r.has(rd.PAST))
+                elif (rd.PROGRESSIVE in r.features and c.now) or (
+                    keys & {"止まる", "とまる"} and ("血" in keys or rd.PAST in r.features)
                 ):
                     add("act", h)
                 else:
@@ -1189,7 +1231,7 @@ class Screener:
                 if (
                     negated
                     and tokens[h.last].key in ("助かる", "たすかる")
-                    and not r.has(rd.PAST)
+                    and rd.PAST not in r.features
                     and not c.quoted
                     and _after_a_condition(tokens, h)
                 ):
@@ -1200,7 +1242,7 @@ class Screener:
                 if h.concept.strong or in_sentence & {"method", "means"}:
                     add("past_attempt", h)
             elif kind == "despair":
-                if past_history or (r.has(rd.QUESTION) and not negated):
+                if past_history or (rd.QUESTION in r.features and not negated):
                     continue
                 if negated and r.governor == "する":
                     continue  # 無理しないで, 無理しない程度に: advice, not despair
@@ -1223,14 +1265,14 @@ class Screener:
                     continue
                 if (
                     not negated
-                    or r.has(rd.DESIRE)
+                    or rd.DESIRE in r.features
                     or any(t.key in ("済む", "様", "よう") for t in tokens[h.last + 1 : h.last + 5])
                 ):
                     add("burden", h)  # 迷惑かけずに済む / 迷惑かからないように: the burden gone
             elif kind == "distress":
                 if negated or past_history or laughing:
                     continue
-                if r.has(rd.PAST) and not earlier & _CUE_SLOTS:
+                if rd.PAST in r.features and not earlier & _CUE_SLOTS:
                     continue  # 死ぬほどしんどかったわー今日の現場: a day that is over
                 if (
                     h.concept.strong
@@ -1463,33 +1505,37 @@ class Screener:
         ):
             emit("ideation", h)  # 自分死ねって毎日思う: said to oneself
             return
-        if r.has(rd.REQUEST) or r.has(rd.IMPERATIVE) or r.has(rd.WISH_OTHER):
+        if rd.REQUEST in r.features or rd.IMPERATIVE in r.features or rd.WISH_OTHER in r.features:
             return
-        if negated and not r.has(rd.ONLY):
-            if r.has(rd.POTENTIAL) and not r.has(rd.DESIRE):
+        if negated and rd.ONLY not in r.features:
+            if rd.POTENTIAL in r.features and rd.DESIRE not in r.features:
                 emit(
                     "despair", h
                 )  # 死ねない / 死にきれない: often a wish that cannot be carried out
-            elif r.has(rd.HEDGE) and r.has(rd.DESIRE):
+            elif rd.HEDGE in r.features and rd.DESIRE in r.features:
                 emit("distress", h)  # 別に死にたいわけじゃない: a hedge, not a plain denial
             return
-        if r.has(rd.ATTEMPT):
+        if rd.ATTEMPT in r.features:
             if c.now:
                 emit("act", h)
             else:
                 emit("past_attempt", h)
             return
-        if past_history and (crisis_reading or r.has(rd.PAST)):
+        if past_history and (crisis_reading or rd.PAST in r.features):
             emit("resolved", h)
             return
-        if r.has(rd.EXPERIENCE):
-            emit("past_attempt" if r.has(rd.ATTEMPT) else "resolved", h)
+        if rd.EXPERIENCE in r.features:
+            emit("past_attempt" if rd.ATTEMPT in r.features else "resolved", h)
             return
-        if r.has(rd.INTENT) or r.has(rd.PURPOSE):
+        if rd.INTENT in r.features or rd.PURPOSE in r.features:
             emit("intent", h)
             return
-        if r.has(rd.VOLITIONAL):
-            if r.has(rd.TENTATIVE) or r.has(rd.QUESTION) or r.has(rd.CONDITIONAL):
+        if rd.VOLITIONAL in r.features:
+            if (
+                rd.TENTATIVE in r.features
+                or rd.QUESTION in r.features
+                or rd.CONDITIONAL in r.features
+            ):
                 emit("ideation", h)
             else:
                 emit("intent", h)
@@ -1499,20 +1545,24 @@ class Screener:
                 return  # ケーキ食べちゃって死にたい(笑): a trivial cause, said laughing
             emit("ideation", h)  # 死にたい笑 alone is still said: counted
             return
-        if r.has(rd.CONDITIONAL):
-            if r.has(rd.EVALUATION):
+        if rd.CONDITIONAL in r.features:
+            if rd.EVALUATION in r.features:
                 emit("ideation", h)
-            elif r.has(rd.QUESTION) or r.has(rd.TENTATIVE) or r.has(rd.POTENTIAL):
+            elif (
+                rd.QUESTION in r.features
+                or rd.TENTATIVE in r.features
+                or rd.POTENTIAL in r.features
+            ):
                 emit("euphemism", h)  # もし事故で死ねるなら…
             return
-        if r.has(rd.CONCESSIVE):
-            if r.has(rd.EVALUATION):
+        if rd.CONCESSIVE in r.features:
+            if rd.EVALUATION in r.features:
                 emit("passive", h)  # 死んでもいい / いつ死んでも構わない
             return
-        if self._ruminating and not (r.has(rd.PAST) or r.has(rd.APPEARANCE)):
+        if self._ruminating and not (rd.PAST in r.features or rd.APPEARANCE in r.features):
             emit("ideation", h)  # 自分で終わらせる方法ばかり検索してしまう
             return
-        if r.has(rd.PAST) or r.has(rd.PROGRESSIVE) or r.has(rd.APPEARANCE):
+        if rd.PAST in r.features or rd.PROGRESSIVE in r.features or rd.APPEARANCE in r.features:
             return  # テスト死んだ, 数字死んでる, 死にそう: hyperbole or someone else's death
         # A plain statement (死ぬ, 死にます): hyperbole with a trivial cause or laughter, an
         # intent when said politely, in earnest or with a time.
@@ -1541,7 +1591,7 @@ class Screener:
             return  # この暑さ死ぬ, 課題死ぬ: a bare noun as the cause, hyperbole
         if any(t.key in ("多分", "たぶん") for t in tokens[max(0, h.first - 3) : h.first]):
             return  # 明日たぶん死ぬ (after a workout): a guess about one's state
-        if r.has(rd.POLITE) or earnest or timed or c.subject == "self":
+        if rd.POLITE in r.features or earnest or timed or c.subject == "self":
             emit("intent", h)
             return
         if not r.features - {rd.TE} and _taking_along(tokens, self._g):
@@ -1565,10 +1615,10 @@ class Screener:
         ):
             emit("intent", h)  # もう自分で終わらせる: a declaration with resolve
             return
-        if r.has(rd.POTENTIAL) and (r.has(rd.TENTATIVE) or r.has(rd.QUESTION)):
+        if rd.POTENTIAL in r.features and (rd.TENTATIVE in r.features or rd.QUESTION in r.features):
             emit("ideation", h)  # どうやったら死ねるかな
             return
-        if r.has(rd.TENTATIVE) or r.has(rd.QUESTION):
+        if rd.TENTATIVE in r.features or rd.QUESTION in r.features:
             emit("euphemism", h)
 
     def _method(
@@ -1595,12 +1645,12 @@ class Screener:
         if r.governor in g.quit_verbs:
             emit("self_harm" if negated else "past_attempt", h)  # ODがやめられない / ODをやめた
             return
-        if negated and not r.has(rd.ONLY):
+        if negated and rd.ONLY not in r.features:
             return
         strong = h.concept.strong
         if (
             h.concept.id == "swallowed"
-            and (r.has(rd.CONDITIONAL) or r.has(rd.QUESTION))
+            and (rd.CONDITIONAL in r.features or rd.QUESTION in r.features)
             and _amount_question(self._tokens, h, g)
         ):
             emit("method", h)  # 何錠飲めば足りるのか: asking how much it takes
@@ -1611,12 +1661,12 @@ class Screener:
             in_sentence & {"place", "means", "death"}
             or crisis_context
             or self._cues & {"at_place", "place_mention"}
-            or r.has(rd.ONLY)  # 飛ぶしかない
+            or rd.ONLY in r.features  # 飛ぶしかない
             or own_kinds & {"death", "despair", "finality", "farewell"}
             or h.sentence in quantity_sentences
             or r.governor == "する"
         ):
-            if not negated and not r.has(rd.PAST) and h.concept.id in _JUMP_WORDS:
+            if not negated and rd.PAST not in r.features and h.concept.id in _JUMP_WORDS:
                 self._jump_said = True  # 0時になったら飛ぶ / (next) ベランダ、12階
             return  # 飛ぶ / 落ちる / 飛び込む alone have other meanings
         if (
@@ -1626,7 +1676,7 @@ class Screener:
             and (
                 _holds(self._play, self._text)
                 or "play" in self._cues
-                or (not strong and r.has(rd.APPEARANCE) and "place" not in in_sentence)
+                or (not strong and rd.APPEARANCE in r.features and "place" not in in_sentence)
             )
         ):
             return  # 堤防からダイブしてる, バンジーで飛び降りた, 吸い込まれそうなくらい青い
@@ -1636,18 +1686,24 @@ class Screener:
             emit("method", h)  # looking down from a height: imminent only at the place (the ladder)
             return
         if h.concept.id == "swallowed" and not (
-            r.has(rd.PAST) and "finality_strong" in self._cues and not _has_object(self._tokens, h)
+            rd.PAST in r.features
+            and "finality_strong" in self._cues
+            and not _has_object(self._tokens, h)
         ):
             return  # 飲んだ alone is an overdose only next to finality (もう飲んだから止めても無駄)
-        if self._why and not crisis_context and (r.has(rd.QUESTION) or r.has(rd.CONDITIONAL)):
+        if (
+            self._why
+            and not crisis_context
+            and (rd.QUESTION in r.features or rd.CONDITIONAL in r.features)
+        ):
             return  # 睡眠薬とアルコールを一緒に飲むとなぜ危険なんですか: a question of fact
         if past_history:
             emit("past_attempt", h)
             return
-        if r.has(rd.TRY) and strong:
+        if rd.TRY in r.features and strong:
             emit("preparation", h)  # ベルトを首に巻いてみた: a rehearsal
             return
-        if r.has(rd.ATTEMPT) or r.has(rd.EXPERIENCE):
+        if rd.ATTEMPT in r.features or rd.EXPERIENCE in r.features:
             emit(
                 "act"
                 if c.now
@@ -1658,9 +1714,12 @@ class Screener:
             )
             return
         if (
-            r.has(rd.INTENT)
-            or r.has(rd.PURPOSE)
-            or (r.has(rd.VOLITIONAL) and not (r.has(rd.TENTATIVE) or r.has(rd.QUESTION)))
+            rd.INTENT in r.features
+            or rd.PURPOSE in r.features
+            or (
+                rd.VOLITIONAL in r.features
+                and not (rd.TENTATIVE in r.features or rd.QUESTION in r.features)
+            )
         ):
             emit("intent", h)
             return
@@ -1669,27 +1728,29 @@ class Screener:
             and not crisis_context
             and not self._ruminating
             and "benign" in own_kinds
-            and (r.has(rd.QUESTION) or r.has(rd.TENTATIVE))
+            and (rd.QUESTION in r.features or rd.TENTATIVE in r.features)
         ):
             return  # 樹海ってほんとに迷うの？ 来週ハイキング: a question about an outing
         if (
             crisis_reading
-            or r.has(rd.QUESTION)
-            or r.has(rd.CONDITIONAL)
-            or r.has(rd.TENTATIVE)
+            or rd.QUESTION in r.features
+            or rd.CONDITIONAL in r.features
+            or rd.TENTATIVE in r.features
             or self._ruminating
         ):
             emit("method", h)
             return
         gov = r.governor
-        if r.has(rd.PROGRESSIVE) or (c.now and (r.has(rd.PAST) or (not gov and strong))):
+        if rd.PROGRESSIVE in r.features or (
+            c.now and (rd.PAST in r.features or (not gov and strong))
+        ):
             emit("act", h)
             return
-        if gov and gov in g.act_verbs and r.has(rd.TE) and strong:
+        if gov and gov in g.act_verbs and rd.TE in r.features and strong:
             emit("act", h)  # マフラーにホースつないで、エンジンかけっぱなし
             return
         if (
-            r.has(rd.PAST)
+            rd.PAST in r.features
             and not strong
             and not (
                 crisis_context
@@ -1698,7 +1759,7 @@ class Screener:
             )
         ):
             return  # バイト飛んだ: a weak method word in the past, with nothing else, is not an act
-        if r.has(rd.PAST):
+        if rd.PAST in r.features:
             if gov and gov in g.acquire_verbs:
                 if "benign_now" in self._cues and not crisis_context:
                     return  # 週末キャンプ行く！ロープと炭と七輪、車に積んだ
@@ -1722,7 +1783,7 @@ class Screener:
             emit("method", h)
             return
         # a plain statement of a method: an intent with a time, a place, politeness or finality
-        if r.has(rd.POLITE) or timed or "place" in in_sentence or "finality" in own_kinds:
+        if rd.POLITE in r.features or timed or "place" in in_sentence or "finality" in own_kinds:
             emit("intent", h)
             return
         if h.concept.kind == "method" and strong and not gov:
@@ -1760,7 +1821,7 @@ class Screener:
                 gov, negated = later, False  # 飲まずにためておいた, 処分せずにしまってある
         if (
             gov in g.pro_verbs
-            and r.has(rd.PAST)
+            and rd.PAST in r.features
             and not negated
             and (h.last + 1 < len(tokens) and tokens[h.last + 1].key == "で")
         ):
@@ -1770,7 +1831,7 @@ class Screener:
             gov in self._g.contemplate_verbs
             and not negated
             and not benign
-            and not r.has(rd.QUESTION)
+            and rd.QUESTION not in r.features
             and (h.concept.strong or crisis or bool(self._keys & self._g.staring_words))
         ):
             emit("method", h)  # 包丁をじっと見てる: thinking of using it
@@ -1786,8 +1847,8 @@ class Screener:
         ):
             emit("act", h)  # いま / 飲んでる / くすり; さっき飲んだ / 風邪薬4箱
             return
-        if not gov or (negated and not r.has(rd.ONLY)):
-            if not gov and r.has(rd.DESIRE):
+        if not gov or (negated and rd.ONLY not in r.features):
+            if not gov and rd.DESIRE in r.features:
                 emit("method", h)  # 薬ほしい… rare; keeps the words on the card
             return
         quantity = r.quantity or h.sentence in quantity_sentences
@@ -1799,7 +1860,7 @@ class Screener:
         )
         if any(t.key in ("過ぎる", "すぎる") for t in tokens[h.last + 1 : r.end + 1]):
             quantity = True  # 薬を飲みすぎた
-        if (r.has(rd.PAST) or r.has(rd.PROGRESSIVE)) and any(
+        if (rd.PAST in r.features or rd.PROGRESSIVE in r.features) and any(
             t.key
             in ("酒", "お酒", "アルコール", "ウイスキー", "焼酎", "ビール", "ワイン", "日本酒")
             for t in tokens
@@ -1809,11 +1870,11 @@ class Screener:
             gov in g.act_verbs
             and gov not in g.ingest_verbs
             and (
-                r.has(rd.PROGRESSIVE)
+                rd.PROGRESSIVE in r.features
                 or c.now
-                or (r.has(rd.PAST) and h.concept.strong and not benign)
+                or (rd.PAST in r.features and h.concept.strong and not benign)
             )
-            and not r.has(rd.NEGATED)
+            and rd.NEGATED not in r.features
         ):
             emit("act", h)  # 包丁を首に当ててる, 七輪つけた
             return
@@ -1822,7 +1883,7 @@ class Screener:
             and gov not in g.ingest_verbs
             and h.concept.strong
             and not benign
-            and (r.has(rd.CONDITIONAL) or r.has(rd.QUESTION))
+            and (rd.CONDITIONAL in r.features or rd.QUESTION in r.features)
         ):
             emit("method", h)  # 車の中で炭を焚いたら眠るように
             return
@@ -1830,21 +1891,21 @@ class Screener:
             quantity = True  # 瓶を空けた: the whole bottle
         if gov in g.ingest_verbs and (gov not in ("言う", "いく", "行く") or quantity):
             if (
-                r.has(rd.DESIRE)
-                or r.has(rd.CONDITIONAL)
-                or r.has(rd.QUESTION)
-                or r.has(rd.EVALUATION)
+                rd.DESIRE in r.features
+                or rd.CONDITIONAL in r.features
+                or rd.QUESTION in r.features
+                or rd.EVALUATION in r.features
             ):
                 if quantity or crisis or _amount_question(tokens, h, g):
                     emit("method", h)  # 何錠飲めば
                 return
-            if r.has(rd.INTENT) or r.has(rd.VOLITIONAL):
+            if rd.INTENT in r.features or rd.VOLITIONAL in r.features:
                 emit("intent", h)
                 return
             done = (
-                r.has(rd.PAST)
-                or r.has(rd.PROGRESSIVE)
-                or (r.has(rd.TE) and h.sentence in self._past_sentences)
+                rd.PAST in r.features
+                or rd.PROGRESSIVE in r.features
+                or (rd.TE in r.features and h.sentence in self._past_sentences)
             )
             if done and (
                 quantity
@@ -1864,19 +1925,19 @@ class Screener:
             ):
                 emit("intent", h)  # 集めてた錠剤、今から飲みきる
                 return
-            if quantity and not r.has(rd.PAST) and not (benign and _asks(tokens, h)):
+            if quantity and rd.PAST not in r.features and not (benign and _asks(tokens, h)):
                 emit("self_harm", h)  # 30錠飲むのが習慣 (not 頭痛薬って飲みすぎると胃に悪い？)
             return
         if (
             h.concept.strong
             and not benign
-            and (r.has(rd.QUESTION) or r.has(rd.POTENTIAL))
+            and (rd.QUESTION in r.features or rd.POTENTIAL in r.features)
             and any(t.key in g.load_words for t in tokens[h.last + 1 : r.end + 2])
         ):
             emit("method", h)  # ネクタイって体重に耐えられるのかな
             return
         if gov in g.acquire_verbs or gov in ("売る", "売ってる", "手に入る", "買える"):
-            if r.has(rd.QUESTION):
+            if rd.QUESTION in r.features:
                 if h.concept.strong and not benign:
                     emit("method", h)  # ロープってどこで売ってるんだろう
                 return
@@ -1887,7 +1948,7 @@ class Screener:
                 return  # 花粉症の薬、多めにもらってきました
             if h.concept.strong or collected or crisis:
                 emit("means", h)
-                if collected and not r.has(rd.DESIRE):
+                if collected and rd.DESIRE not in r.features:
                     emit("preparation", h)  # collecting means: 数えてる, 買い集めてる
 
     def _place(
@@ -1904,8 +1965,8 @@ class Screener:
         emit = add
         g = self._g
         gov = r.governor
-        if r.has(rd.EXPERIENCE) or (
-            c.history and (r.has(rd.PAST) or h.sentence in self._past_sentences)
+        if rd.EXPERIENCE in r.features or (
+            c.history and (rd.PAST in r.features or h.sentence in self._past_sentences)
         ):
             if gov in g.presence_verbs or gov in g.act_verbs:
                 emit("past_attempt", h)  # 一度、線路に入ったことがあります
@@ -1925,11 +1986,11 @@ class Screener:
             and h.concept.kind == "place"
             and not negated
             and not self._keys & self._g.play_words
-            and (_fragment_after(tokens, h) or r.has(rd.TE))
+            and (_fragment_after(tokens, h) or rd.TE in r.features)
         ):
             emit("method", h)  # 0時になったら飛ぶ / ベランダ、12階: where from
             return
-        if r.has(rd.QUESTION) and (
+        if rd.QUESTION in r.features and (
             any(t.key in g.load_words for t in tokens[h.last + 1 : r.end + 3])
             or bool(self._keys & {"確実", "確実に"})
         ):
@@ -1937,7 +1998,7 @@ class Screener:
             return
         if not gov and _fragment_after(tokens, h):
             gov = "いる"  # 橋の上。下は真っ暗: a place said alone means being there
-        if (r.has(rd.VOLITIONAL) or r.has(rd.DESIRE)) and (
+        if (rd.VOLITIONAL in r.features or rd.DESIRE in r.features) and (
             gov in g.presence_verbs or gov in ("行く", "いく")
         ):
             emit("method", h)  # 踏切に行っちゃおうかな
@@ -1947,12 +2008,16 @@ class Screener:
             if later:
                 k = next(j for j in range(h.last + 1, len(tokens)) if tokens[j].key == later)
                 lr = self._reader.read(tokens, k)
-                if lr.has(rd.VOLITIONAL) or lr.has(rd.DESIRE) or lr.has(rd.INTENT):
+                if (
+                    rd.VOLITIONAL in lr.features
+                    or rd.DESIRE in lr.features
+                    or rd.INTENT in lr.features
+                ):
                     emit("method", h)  # 踏切の音が聞こえると、行っちゃおうかなって
                     return
-        if negated or not gov or (r.has(rd.QUESTION) and not r.has(rd.PROGRESSIVE)):
+        if negated or not gov or (rd.QUESTION in r.features and rd.PROGRESSIVE not in r.features):
             return
-        if r.has(rd.PAST) and not (
+        if rd.PAST in r.features and not (
             c.now
             or gov
             in ("来る", "着く", "到着", "入る", "降りる", "おりる", "登る", "乗り越える", "座る")
@@ -1961,7 +2026,7 @@ class Screener:
         if (
             gov in g.act_verbs
             and gov in ("入る", "降りる", "おりる", "乗り越える", "跨ぐ")
-            and (r.has(rd.PAST) or r.has(rd.PROGRESSIVE))
+            and (rd.PAST in r.features or rd.PROGRESSIVE in r.features)
         ) and (h.concept.strong or crisis or _water_entry(tokens, h)):
             emit("act", h)  # 線路におりた, 海に腰まで入った
             return
@@ -2030,15 +2095,15 @@ class Screener:
         wounded = bool((keys | surfaces) & g.wound_words) or bool(keys & g.recurrence)
         for k, verb in verbs:
             r = self._reader.read(tokens, k)
-            compulsive = r.has(rd.NEGATED) and any(
+            compulsive = rd.NEGATED in r.features and any(
                 t.key in g.quit_verbs for t in tokens[k + 1 : k + 5]
             )  # むしるのがやめられない: the habit goes on
             if (
-                (r.has(rd.NEGATED) and not compulsive)
-                or r.has(rd.CONDITIONAL)
-                or r.has(rd.QUESTION)
-                or r.has(rd.PASSIVE)
-                or r.has(rd.WISH_OTHER)
+                (rd.NEGATED in r.features and not compulsive)
+                or rd.CONDITIONAL in r.features
+                or rd.QUESTION in r.features
+                or rd.PASSIVE in r.features
+                or rd.WISH_OTHER in r.features
             ):
                 continue  # 噛まれた (done to me), 叩かないで
             body = -1
@@ -2068,7 +2133,7 @@ class Screener:
                 ):
                     body = j
             if verb in g.pro_verbs:
-                done = r.has(rd.PAST) or r.has(rd.PROGRESSIVE) or r.has(rd.TE)
+                done = rd.PAST in r.features or rd.PROGRESSIVE in r.features or rd.TE in r.features
                 if done and keys & g.recurrence and self._cues & {"blade_said", "wound_said"}:
                     # 🔪🩸 / またやった: the blade or the blood named just before
                     return tokens[max(0, k - 1)].begin, tokens[min(r.end, len(tokens)) - 1].end
@@ -2093,7 +2158,9 @@ class Screener:
                             for w in tokens
                         )
                     )
-                    and (r.has(rd.PAST) or r.has(rd.PROGRESSIVE) or r.has(rd.TE))
+                    and (
+                        rd.PAST in r.features or rd.PROGRESSIVE in r.features or rd.TE in r.features
+                    )
                 ):
                     return tokens[max(0, k - 1)].begin, tokens[min(r.end, len(tokens)) - 1].end
                 continue
@@ -2119,7 +2186,13 @@ class Screener:
                 "切り付ける",
                 "切りつける",
             )
-            if burning or wounded or reflexive or r.has(rd.PROGRESSIVE) or "self_harm" in earlier:
+            if (
+                burning
+                or wounded
+                or reflexive
+                or rd.PROGRESSIVE in r.features
+                or "self_harm" in earlier
+            ):
                 start = tokens[body].begin if body >= 0 else tokens[max(0, k - 2)].begin
                 return start, tokens[min(r.end, len(tokens)) - 1].end
         return None
@@ -2146,9 +2219,14 @@ class Screener:
             if t.pos != "動詞" or t.key not in self._g.swallow_verbs:
                 continue
             r = self._reader.read(tokens, k)
-            if r.has(rd.NEGATED) or r.has(rd.QUESTION) or r.has(rd.CONDITIONAL) or r.has(rd.DESIRE):
+            if (
+                rd.NEGATED in r.features
+                or rd.QUESTION in r.features
+                or rd.CONDITIONAL in r.features
+                or rd.DESIRE in r.features
+            ):
                 continue
-            if not (r.has(rd.PAST) or r.has(rd.PROGRESSIVE)):
+            if not (rd.PAST in r.features or rd.PROGRESSIVE in r.features):
                 continue
             b = k - 1
             while b >= 0 and (
@@ -2192,7 +2270,9 @@ class Screener:
                 "来る",
             ):
                 r = self._reader.read(tokens, k)
-                if (r.has(rd.PROGRESSIVE) or r.has(rd.PAST)) and not r.has(rd.NEGATED):
+                if (
+                    rd.PROGRESSIVE in r.features or rd.PAST in r.features
+                ) and rd.NEGATED not in r.features:
                     return depth.start(), tokens[min(r.end, len(tokens)) - 1].end
         return None
 
@@ -2212,9 +2292,9 @@ class Screener:
                 t.pos == "名詞" and nxt < len(tokens) and tokens[nxt].key in ("ない", "無い")
             )
             if (
-                not (r.has(rd.NEGATED) or noun_denied)
-                or r.has(rd.QUESTION)
-                or r.has(rd.CONDITIONAL)
+                not (rd.NEGATED in r.features or noun_denied)
+                or rd.QUESTION in r.features
+                or rd.CONDITIONAL in r.features
             ):
                 continue
             for j in range(k - 1, max(-1, k - 7), -1):
@@ -2231,7 +2311,7 @@ class Screener:
         c = h.context
         if c.quoted or c.subject in ("other", "media"):
             return False
-        return not (h.reading.has(rd.REPORTED) and c.subject != "self")
+        return not (rd.REPORTED in h.reading.features and c.subject != "self")
 
     def _factor_owned(self, h: Hit) -> bool:
         """A friend's debt is the friend's; a relative's is the household's too."""
@@ -2298,7 +2378,7 @@ class Screener:
             if not saw_nominal:
                 return False
             if t.key in self._g.weary_words or t.surface in self._g.weary_words:
-                return not self._reader.read(tokens, k).has(rd.NEGATED)
+                return rd.NEGATED not in self._reader.read(tokens, k).features
             return False
         return False
 
@@ -2338,7 +2418,7 @@ class Screener:
                 pass  # 母に毎日『産まなきゃよかった』って言われる: words said to the person
             elif (
                 kind == "violence"
-                and (c.quoted or r.has(rd.REPORTED))
+                and (c.quoted or rd.REPORTED in r.features)
                 and not laughing
                 and not c.cause
                 and not r.features & {rd.NEGATED, rd.PASSIVE, rd.QUESTION, rd.DESIRE}
@@ -2355,22 +2435,22 @@ class Screener:
             if kind == "violence":
                 if (
                     (c.subject == "other" and not c.possessive)
-                    or r.has(rd.NEGATED)
+                    or rd.NEGATED in r.features
                     or laughing
-                    or r.has(rd.PASSIVE)
+                    or rd.PASSIVE in r.features
                     or _self_object(tokens, h, g)
                     or (h.last + 1 < len(tokens) and tokens[h.last + 1].key == "的")
                 ):
                     continue  # 夫に殴られる, 自分の始末は自分で, 殺人的な忙しさ: no threat
-                if r.has(rd.REPORTED) and r.has(rd.TEYARU):
+                if rd.REPORTED in r.features and rd.TEYARU in r.features:
                     out.update(("threat", "threat_stated"))  # 殺すって、本人に直接言ってやった
                     harm.append(h)
                     continue
                 if (
-                    r.has(rd.QUESTION)
-                    and r.has(rd.THOUGHT)
-                    and (r.has(rd.VOLITIONAL) or r.has(rd.TEYARU))
-                    and not r.has(rd.PAST)  # (ぶん殴ろうかと思った: a thought that passed)
+                    rd.QUESTION in r.features
+                    and rd.THOUGHT in r.features
+                    and (rd.VOLITIONAL in r.features or rd.TEYARU in r.features)
+                    and rd.PAST not in r.features  # (ぶん殴ろうかと思った: a thought that passed)
                     and (
                         _grave(tokens, h, g)
                         or not keys.isdisjoint(g.earnest)  # お茶に何か入れてやろうかって、本気で
@@ -2379,17 +2459,19 @@ class Screener:
                     out.update(("threat", "threat_plain"))  # 火つけてやろうかと本気で思ってる
                     harm.append(h)
                     continue
-                if r.has(rd.QUESTION) or (r.has(rd.PAST) and not r.has(rd.PROGRESSIVE)):
+                if rd.QUESTION in r.features or (
+                    rd.PAST in r.features and rd.PROGRESSIVE not in r.features
+                ):
                     continue
-                purpose = r.has(rd.PURPOSE) or (
+                purpose = rd.PURPOSE in r.features or (
                     r.governor in g.purpose_verbs and tokens[max(0, h.last)].pos == "名詞"
                 )
-                if r.has(rd.DESIRE) and not purpose:
+                if rd.DESIRE in r.features and not purpose:
                     out.add("harm_wish")  # 殺したい: venting unless something concrete follows
                     if "本気" in keys and _grave(tokens, h, g):
                         out.add("wish_in_earnest")  # あの人を本気で殺したい (not マジ殺したい)
                     continue
-                if r.has(rd.CONDITIONAL) and not (r.has(rd.TEYARU) or purpose):
+                if rd.CONDITIONAL in r.features and not (rd.TEYARU in r.features or purpose):
                     continue
                 out.add("threat")
                 harm.append(h)
@@ -2397,9 +2479,9 @@ class Screener:
                     out.add("threat_grave")  # 殺す, 刺す (not どつく, しばく)
                 if (
                     purpose
-                    or r.has(rd.TEYARU)
-                    or r.has(rd.INTENT)
-                    or (r.has(rd.TE) and self._dying_after(tokens, h))
+                    or rd.TEYARU in r.features
+                    or rd.INTENT in r.features
+                    or (rd.TE in r.features and self._dying_after(tokens, h))
                 ):
                     out.add("threat_stated")  # 相手の男を殺して俺も死ぬ
                 elif (
@@ -2413,7 +2495,7 @@ class Screener:
                     out.add("threat_plain")
             elif kind == "weapon":
                 gov = r.governor
-                if r.has(rd.NEGATED) or r.has(rd.QUESTION):
+                if rd.NEGATED in r.features or rd.QUESTION in r.features:
                     continue
                 if (
                     gov in g.carry_verbs
@@ -2429,16 +2511,19 @@ class Screener:
                         out.update(("threat", "carry_threat"))  # 包丁を持って行く
             elif kind == "target":
                 out.add("target")
-            elif kind == "abuse" and h.concept.strong and not r.has(rd.NEGATED):
+            elif kind == "abuse" and h.concept.strong and rd.NEGATED not in r.features:
                 out.add("exploitation")  # sextortion: a child in the conversation is enough
                 child.append(h)
             elif kind == "abuse":
-                if r.has(rd.NEGATED) or (r.has(rd.QUESTION) and not r.has(rd.PROGRESSIVE)):
+                if rd.NEGATED in r.features or (
+                    rd.QUESTION in r.features and rd.PROGRESSIVE not in r.features
+                ):
                     continue
                 if r.governor in g.escape_verbs or _escaped_after(tokens, h, g):
                     continue  # 夫の暴力から逃げて, 子どもを連れて家を出ました: not going on
                 ongoing = not info.words.isdisjoint(g.habitual) or (  # 毎晩, いつも, 前から
-                    r.has(rd.PASSIVE) and not r.has(rd.PAST)  # 夫に怒鳴られる: it goes on
+                    rd.PASSIVE in r.features
+                    and rd.PAST not in r.features  # 夫に怒鳴られる: it goes on
                 )
                 if h.concept.id == "abuse_words" and (
                     (not ongoing and "abuse" not in self._cues)
@@ -2453,15 +2538,17 @@ class Screener:
                     continue  # 親にまた怒鳴られた: once, a quarrel; 上司に怒鳴られる: not at home
                 out.add("abuse")
                 child.append(h)
-                if (r.has(rd.PROGRESSIVE) or r.has(rd.PASSIVE) or ongoing) and c.subject in (
+                if (
+                    rd.PROGRESSIVE in r.features or rd.PASSIVE in r.features or ongoing
+                ) and c.subject in (
                     "",
                     "other",
                 ):
                     out.add("abuse_done")  # 小さい子が…ベランダに出されてる (a neighbour's report)
                 parents = _between_parents(tokens, h, g)
-                if parents and c.subject != "self" and (r.has(rd.PROGRESSIVE) or c.now):
+                if parents and c.subject != "self" and (rd.PROGRESSIVE in r.features or c.now):
                     out.add("dv_home")  # パパがママをなぐってる。いま: a child at home sees it
-                done_to = r.has(rd.PASSIVE) or any(
+                done_to = rd.PASSIVE in r.features or any(
                     tokens[x].key in ("れる", "られる") for x in range(h.first, h.last + 1)
                 )  # 叩かれて: the match itself is passive
                 if (
@@ -2479,7 +2566,7 @@ class Screener:
                 for h in hits
                 if h.concept.kind in ("death", "vanish", "ending", "method")
                 and self._own(h)
-                and not h.reading.has(rd.NEGATED)
+                and rd.NEGATED not in h.reading.features
                 and (
                     (
                         h.concept.kind in ("death", "vanish")
@@ -2498,7 +2585,7 @@ class Screener:
                         and not h.reading.features - {rd.POLITE, rd.INTENT, rd.VOLITIONAL}
                     )
                 )
-                and not h.reading.has(rd.CONDITIONAL)  # 母と一緒に死んでしまえたらと思う
+                and rd.CONDITIONAL not in h.reading.features  # 母と一緒に死んでしまえたらと思う
             ]
             if not kinds.isdisjoint(("death", "vanish", "ending", "method"))
             else []
@@ -3305,7 +3392,7 @@ def _going_along(tokens: Sequence[Token], g: rd.Grammar) -> bool:
 
 def _denied(h: Hit, tokens: Sequence[Token]) -> bool:
     """A word denied (キャンプとかじゃなくて, 予定はない, 旅行？って聞くけど違う)."""
-    if h.reading.has(rd.NEGATED):
+    if rd.NEGATED in h.reading.features:
         return True
     for j in range(h.last + 1, min(h.last + 9, len(tokens))):
         t = tokens[j]
@@ -3761,7 +3848,7 @@ def _urge_again(tokens: Sequence[Token], reader: ClauseReader, g: rd.Grammar, in
     for k, t in enumerate(tokens):
         if t.pos == "動詞" and t.key in g.pro_verbs:
             r = reader.read(tokens, k)
-            if r.has(rd.DESIRE) and not r.has(rd.NEGATED):
+            if rd.DESIRE in r.features and rd.NEGATED not in r.features:
                 return True
     return False
 
@@ -3776,7 +3863,9 @@ def _did_before(tokens: Sequence[Token], reader: ClauseReader, g: rd.Grammar, in
             if k > 1 and tokens[k - 1].key in ("を",) and tokens[k - 2].kind == KIND_WORD:
                 continue  # 宿題をやった
             r = reader.read(tokens, k)
-            if (r.has(rd.PAST) or r.has(rd.EXPERIENCE)) and not r.has(rd.NEGATED):
+            if (
+                rd.PAST in r.features or rd.EXPERIENCE in r.features
+            ) and rd.NEGATED not in r.features:
                 return True
     return False
 
@@ -3832,8 +3921,8 @@ def _bare_swallowing(tokens: Sequence[Token], reader: ClauseReader, info: Scan) 
             r = reader.read(tokens, k)
             if r.features & {rd.NEGATED, rd.QUESTION, rd.CONDITIONAL}:
                 continue
-            if r.has(rd.PROGRESSIVE) or (
-                r.has(rd.PAST) and not info.all_keys.isdisjoint(reader.g.now)
+            if rd.PROGRESSIVE in r.features or (
+                rd.PAST in r.features and not info.all_keys.isdisjoint(reader.g.now)
             ):
                 return True  # 飲んでる / さっき飲んだ (and the next message: 風邪薬4箱)
     return False
