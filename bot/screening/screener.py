@@ -672,6 +672,7 @@ class Screener:
             )
 
         crisis_context = bool(earlier & _CUE_SLOTS)
+        correction_said = "なく" in text  # (…じゃなくて: what _corrected looks for)
         self._benign_sentences = {
             h.sentence for h in hits if h.concept.kind == "benign" and self._own(h)
         }
@@ -704,7 +705,7 @@ class Screener:
             timed = h.sentence in time_sentences or (
                 "decided_time" in all_cues and kind in ("death", "ending", "method")
             )
-            if kind not in ("factor", "time", "benign") and _corrected(text, h):
+            if correction_said and kind not in ("factor", "time", "benign") and _corrected(text, h):
                 continue  # 首つりの練習…じゃなくて、ネクタイの結び方の練習
             if kind == "ending" and _ends_something_else(tokens, h, g):
                 continue  # これ終わったら楽、週末だし: the week's work ends, not a life
