@@ -618,13 +618,20 @@ class Screener:
         all_cues = cues | new_cues
         self._cues = frozenset(all_cues)
         time_hits = [h for h in hits if h.concept.kind == "time" and not h.context.quoted]
-        benign_spans = [(b.begin, b.end) for b in hits if b.concept.kind == "benign"]
-        own_times = [
-            h
-            for h in time_hits
-            if not _scheduling_something(tokens, h, g)
-            and not any(b <= h.begin and h.end <= e for b, e in benign_spans)
-        ]
+        # (most messages say no time: what only a time needs is built only then)
+        benign_spans = (
+            [(b.begin, b.end) for b in hits if b.concept.kind == "benign"] if time_hits else []
+        )
+        own_times = (
+            [
+                h
+                for h in time_hits
+                if not _scheduling_something(tokens, h, g)
+                and not any(b <= h.begin and h.end <= e for b, e in benign_spans)
+            ]
+            if time_hits
+            else []
+        )
         if own_times and (
             any(
                 h.reading.governor in ("する", "決める") or rd.DECIDED in h.reading.features
@@ -645,8 +652,8 @@ class Screener:
             new_cues.add("pro_plain")
         if (time_hits and "pro_plain" in cues) or (plain_do and "time_any" in cues):
             new_cues.add("do_time")  # 決行する / 土曜の夕方: the day said in the next message
-        time_sentences = {h.sentence for h in time_hits}
-        if any(h.concept.strong for h in time_hits):
+        time_sentences = {h.sentence for h in time_hits} if time_hits else set()
+        if time_hits and any(h.concept.strong for h in time_hits):
             new_cues.add("soon")  # 今夜, 今から, あと1時間
             if any(
                 t.pos == "動詞"
@@ -673,9 +680,11 @@ class Screener:
 
         crisis_context = bool(earlier & _CUE_SLOTS)
         correction_said = "なく" in text  # (…じゃなくて: what _corrected looks for)
-        self._benign_sentences = {
-            h.sentence for h in hits if h.concept.kind == "benign" and self._own(h)
-        }
+        self._benign_sentences = (
+            {h.sentence for h in hits if h.concept.kind == "benign" and self._own(h)}
+            if "benign" in hit_kinds
+            else set()
+        )
         for h in hits:
             kind = h.concept.kind
             r = h.reading
@@ -1318,15 +1327,21 @@ class Screener:
         has_time = bool(time_hits)
         # A time said with a crisis slot in the same sentence, or in a message that decides
         # (金曜日に決めた), is the plan's time.
-        crisis_sentences = {
-            f.sentence
-            for f in fills
-            if f.slot in _TIMED_SLOTS
-            and (f.concept.kind not in ("preparation", "farewell") or f.concept.strong)
-        }
-        crisis_sentences |= {
-            f.sentence + 1 for f in fills if f.slot in ("means", "preparation", "method", "intent")
-        }
+        crisis_sentences = (
+            {
+                f.sentence
+                for f in fills
+                if f.slot in _TIMED_SLOTS
+                and (f.concept.kind not in ("preparation", "farewell") or f.concept.strong)
+            }
+            | {
+                f.sentence + 1
+                for f in fills
+                if f.slot in ("means", "preparation", "method", "intent")
+            }
+            if time_hits
+            else set()
+        )
         for h in time_hits:
             if (
                 h.sentence in crisis_sentences
