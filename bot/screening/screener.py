@@ -1450,9 +1450,9 @@ class Screener:
             fills.append(Fill(slot, self._injury_concept, injury[0], injury[1], 0))
         if quiet and (wade := self._wading(tokens, text, cues)) is not None:
             fills.append(Fill("act", self._water_concept, wade[0], wade[1], 0))
-        if (quiet or not any(f.slot == "act" for f in fills)) and (
-            swallow := self._swallowed(tokens, cues, own_kinds, info)
-        ):
+        if (swallow := self._swallowed(tokens, cues, own_kinds, info)) and (
+            quiet or not any(f.slot == "act" for f in fills)
+        ):  # (the swallow first: it is rarely there, and the fills are then not looked at)
             fills.append(Fill("act", self._pills_concept, swallow[0], swallow[1], 0))
         if not quiet and (wade := self._wading(tokens, text, cues)) is not None:
             fills.append(Fill("act", self._water_concept, wade[0], wade[1], 0))
@@ -2830,7 +2830,7 @@ class Screener:
             why.append("imminent_means")  # 薬を流しこんだら楽に / どっちも今うちにある
         if "finality_strong" in cues and ideation:
             why.append("imminent_intent")  # 消えたい + もう誰にも止められたくない
-        farewells = [s for s in current if s.cls == "farewell"]
+        farewells = [s for s in current if s.cls == "farewell"] if "farewell" in present else []
         if farewells and (
             len({s.text for s in farewells}) > 1
             or ("farewell" in strong and times and index - times[-1] <= 1)
@@ -2854,7 +2854,7 @@ class Screener:
             level = max(level, RiskLevel.HIGH)
         if "euphemism" in present and "how" in cues:
             level = max(level, RiskLevel.HIGH)  # 楽になりたい。でもやり方がわからない
-        if len({s.term for s in current if s.cls == "euphemism"}) > 1:
+        if "euphemism" in present and len({s.term for s in current if s.cls == "euphemism"}) > 1:
             level = max(level, RiskLevel.HIGH)  # 楽になりたい、全部終わりにしたい
         if "euphemism" in present and ("place_mention" in cues or "factor:bereavement" in cues):
             level = max(level, RiskLevel.HIGH)
