@@ -3218,19 +3218,24 @@ def _drop_hidden(hits: list[_Found]) -> list[_Found]:
     Only hits that begin at most `longest` characters earlier can contain one, so each hit is
     compared with that window of the hits sorted by their start: linear on long texts.
     """
-    if len(hits) < 2 or len({h.concept.kind for h in hits}) == len(hits):
+    if len(hits) < 2:
+        return hits
+    by_kind: dict[str, list[_Found]] = {}
+    for h in hits:
+        by_kind.setdefault(h.concept.kind, []).append(h)
+    if len(by_kind) == len(hits):
         return hits  # no two of one kind: none can hide another
     if len(hits) <= _FEW_HITS:  # a few: each compared with the others of its kind
         return [
             h
             for h in hits
-            if not any(
+            if len(same := by_kind[h.concept.kind]) == 1
+            or not any(
                 o is not h
-                and o.concept.kind == h.concept.kind
                 and o.begin <= h.begin
                 and h.end <= o.end
                 and (o.end - o.begin) > (h.end - h.begin)
-                for o in hits
+                for o in same
             )
         ]
     order = sorted(hits, key=lambda h: h.begin)
@@ -3856,6 +3861,8 @@ def _done_by_someone(tokens: Sequence[Token], h: Hit, info: Scan, g: rd.Grammar)
 
 def _urge_again(tokens: Sequence[Token], reader: ClauseReader, g: rd.Grammar, info: Scan) -> bool:
     """またやりたくなる / 次はちゃんとやりたい: a wish to do it again, said with a bare "do it"."""
+    if info.all_keys.isdisjoint(g.pro_verbs):
+        return False  # the loop below needs a bare "do it"
     text = info.surface_text
     if info.all_keys.isdisjoint(g.recurrence) and not any(
         w in text for w in g.recurrence if len(w) > 1
