@@ -185,8 +185,10 @@ class Screener:
         self._injury_keys = (
             harm | config.grammar.pro_verbs | {v[i:] for v in harm for i in range(1, len(v))}
         )
-        self._concepts: PatternSet[Concept] = PatternSet()
-        self._kana_concepts: PatternSet[Concept] = PatternSet()
+        # Concepts and idioms are found in one pass over a message's words (the idioms come
+        # after every concept: the concepts' matches keep their order).
+        self._concepts: PatternSet[Concept | Idiom] = PatternSet()
+        self._kana_concepts: PatternSet[Concept | Idiom] = PatternSet()
         for concept in config.concepts:
             for pattern in concept.patterns:
                 self._concepts.add(pattern, concept)
@@ -196,13 +198,12 @@ class Screener:
                 self._kana_concepts.add_regex(regex, concept)
             for pattern in concept.kana_patterns:
                 self._kana_concepts.add(pattern, concept)
-        self._idioms: PatternSet[Idiom] = PatternSet()
-        for idiom in config.idioms:
-            for pattern in idiom.patterns:
-                self._idioms.add(pattern, idiom)
-            for regex in idiom.regexes:
-                self._idioms.add_regex(regex, idiom)
-        for patterns in (self._concepts, self._kana_concepts, self._idioms):
+        for patterns in (self._concepts, self._kana_concepts):
+            for idiom in config.idioms:
+                for pattern in idiom.patterns:
+                    patterns.add(pattern, idiom)
+                for regex in idiom.regexes:
+                    patterns.add_regex(regex, idiom)
             patterns.prepare()  # the regex gates, now rather than at the first message
         self._by_id = {c.id: c for c in config.concepts}
         self._strong_ids = frozenset(c.id for c in config.concepts if c.strong)
@@ -504,13 +505,15 @@ class Screener:
     ) -> list[Hit]:
         stream = Stream(tokens)
         concepts = self._kana_concepts if _kana_writing(text) else self._concepts
-        found = concepts.find(stream, text)
+        found: list[tuple[Concept, int, int, int, int]] = []
+        idioms: list[tuple[int, int, frozenset[str] | None]] = []
+        for payload, a, b, begin, end in concepts.find(stream, text):
+            if isinstance(payload, Idiom):
+                idioms.append((begin, end, payload.suppress))
+            else:
+                found.append((payload, a, b, begin, end))
         if not found:
             return []
-        idioms = [
-            (begin, end, idiom.suppress)
-            for idiom, _, _, begin, end in self._idioms.find(stream, text)
-        ]
         if sentence_of is None:
             sentence_of = _sentences(tokens)
         begins: list[int] = []  # the tokens' starts, for regex matches (made when needed)
@@ -680,7 +683,7 @@ class Screener:
                 new_cues.add("means:" + named[-1])  # which: a later message may gather it again
         if _HOW.search(text):
             new_cues.add("how")
-        if info.decide_verb or any(h.reading.has(rd.DECIDED) for h in hits):
+        if info.decide_verb or any(rd.DECIDED in h.reading.features for h in hits):
             new_cues.add("decided")
         media_sentences = info.media
         sentence_past = info.past
@@ -703,16 +706,23 @@ class Screener:
         all_cues = cues | new_cues
         self._cues = frozenset(all_cues)
         time_hits = [h for h in hits if h.concept.kind == "time" and not h.context.quoted]
-        benign_spans = [(b.begin, b.end) for b in hits if b.concept.kind == "benign"]
-        own_times = [
-            h
-            for h in time_hits
-            if not _scheduling_something(tokens, h, g)
-            and not any(b <= h.begin and h.end <= e for b, e in benign_spans)
-        ]
+        # (most messages say no time: what only a time needs is built only then)
+        benign_spans = (
+            [(b.begin, b.end) for b in hits if b.concept.kind == "benign"] if time_hits else []
+        )
+        own_times = (
+            [
+                h
+                for h in time_hits
+                if not _scheduling_something(tokens, h, g)
+                and not any(b <= h.begin and h.end <= e for b, e in benign_spans)
+            ]
+            if time_hits
+            else []
+        )
         if own_times and (
             any(
-                h.reading.governor in ("する", "決める") or h.reading.has(rd.DECIDED)
+                h.reading.governor in ("する", "決める") or rd.DECIDED in h.reading.features
                 for h in own_times
             )
             or "decided" in new_cues
@@ -721,7 +731,8 @@ class Screener:
             new_cues.add("decided_time")  # 12月24日にする, 金曜日に決めた
             all_cues = all_cues | {"decided_time"}
         if time_hits and any(
-            h.reading.governor in g.pro_verbs and not h.reading.has(rd.NEGATED) for h in time_hits
+            h.reading.governor in g.pro_verbs and rd.NEGATED not in h.reading.features
+            for h in time_hits
         ):
             new_cues.add("do_time")  # 卒業式の日にやる: "doing it" on a day
         plain_do = _plain_pro_verb(tokens, self._reader, g, info)
@@ -729,9 +740,11 @@ class Screener:
             new_cues.add("pro_plain")
         if (time_hits and "pro_plain" in cues) or (plain_do and "time_any" in cues):
             new_cues.add("do_time")  # 決行する / 土曜の夕方: the day said in the next message
-        time_sentences = {h.sentence for h in time_hits}
-        self._time_words = {j for h in time_hits for j in range(h.first, h.last + 1)}
-        if any(h.concept.strong for h in time_hits):
+        time_sentences = {h.sentence for h in time_hits} if time_hits else set()
+        self._time_words = (
+            {j for h in time_hits for j in range(h.first, h.last + 1)} if time_hits else set()
+        )
+        if time_hits and any(h.concept.strong for h in time_hits):
             new_cues.add("soon")  # 今夜, 今から, あと1時間
             if any(
                 t.pos == "動詞"
@@ -757,9 +770,12 @@ class Screener:
             )
 
         crisis_context = bool(earlier & _CUE_SLOTS)
-        self._benign_sentences = {
-            h.sentence for h in hits if h.concept.kind == "benign" and self._own(h)
-        }
+        correction_said = "なく" in text  # (…じゃなくて: what _corrected looks for)
+        self._benign_sentences = (
+            {h.sentence for h in hits if h.concept.kind == "benign" and self._own(h)}
+            if "benign" in hit_kinds
+            else set()
+        )
         for h in hits:
             kind = h.concept.kind
             r = h.reading
@@ -789,7 +805,7 @@ class Screener:
             timed = h.sentence in time_sentences or (
                 "decided_time" in all_cues and kind in ("death", "ending", "method")
             )
-            if kind not in ("factor", "time", "benign") and _corrected(text, h):
+            if correction_said and kind not in ("factor", "time", "benign") and _corrected(text, h):
                 continue  # 首つりの練習…じゃなくて、ネクタイの結び方の練習
             if kind == "ending" and _ends_something_else(tokens, h, g):
                 continue  # これ終わったら楽、週末だし: the week's work ends, not a life
@@ -820,17 +836,17 @@ class Screener:
                 continue  # 推しが尊すぎて消えたい, かわいすぎて死ぬ: a measure of delight
             if (
                 kind in ("death", "method", "vanish")
-                and r.has(rd.QUESTION)
-                and r.has(rd.THOUGHT)
-                and r.has(rd.PAST)
+                and rd.QUESTION in r.features
+                and rd.THOUGHT in r.features
+                and rd.PAST in r.features
                 and not r.features & {rd.VOLITIONAL, rd.DESIRE, rd.WISH, rd.EVALUATION}
                 and not c.history
             ):
                 continue  # 海で溺れるかと思った, 死ぬかと思った: a scare, not a wish
-            if r.has(rd.DREAM) and kind in ("death", "vanish", "ending", "method", "place"):
+            if rd.DREAM in r.features and kind in ("death", "vanish", "ending", "method", "place"):
                 continue  # ベランダから飛び降りる夢を見た: a dream (its fear is distress, below)
             if (
-                r.has(rd.DEGREE)
+                rd.DEGREE in r.features
                 and kind in ("death", "vanish", "ending")
                 and not any(
                     o.concept.kind in ("distress", "despair", "burden")
@@ -854,7 +870,7 @@ class Screener:
                 if self._someone_elses_crisis(h, text):
                     add("third_party", h)
                 continue
-            negated = r.has(rd.NEGATED)
+            negated = rd.NEGATED in r.features
             past_history = (
                 (
                     (r.has(rd.PAST) or r.has(rd.EXPERIENCE) or h.sentence in sentence_past)
@@ -863,21 +879,25 @@ class Screener:
                 or r.has(rd.HISTORY)
             ) and not c.recurrence
             crisis_reading = (
-                r.has(rd.DESIRE)
-                or r.has(rd.VOLITIONAL)
-                or r.has(rd.EVALUATION)
-                or r.has(rd.ONLY)
-                or r.has(rd.THOUGHT)
-                or r.has(rd.INTENT)
-                or r.has(rd.WISH)
+                rd.DESIRE in r.features
+                or rd.VOLITIONAL in r.features
+                or rd.EVALUATION in r.features
+                or rd.ONLY in r.features
+                or rd.THOUGHT in r.features
+                or rd.INTENT in r.features
+                or rd.WISH in r.features
             )
             if kind in ("ending", "live") and self._others_life(tokens, h):
                 continue  # someone else's life: a threat (the flags), not the person's own end
             if kind in ("death", "ending") or (kind == "ending" and self._life_object(tokens, h)):
                 if (
                     kind == "ending"
-                    and r.has(rd.POTENTIAL)
-                    and (r.has(rd.TENTATIVE) or r.has(rd.WISH) or r.has(rd.EVALUATION))
+                    and rd.POTENTIAL in r.features
+                    and (
+                        rd.TENTATIVE in r.features
+                        or rd.WISH in r.features
+                        or rd.EVALUATION in r.features
+                    )
                 ):
                     add("passive", h)  # これでやっと終われるかも
                     continue
@@ -895,7 +915,7 @@ class Screener:
                 if kind == "ending" and not (
                     self._life_object(tokens, h)
                     or timed
-                    or r.has(rd.INTENT)
+                    or rd.INTENT in r.features
                     or (not r.features - {rd.POLITE} and _taking_along(tokens, g))
                 ):
                     if crisis_reading and not negated:
@@ -919,12 +939,16 @@ class Screener:
             elif kind == "ideation_noun":
                 if negated or (
                     not h.concept.strong
-                    and not (r.has(rd.ONLY) or r.has(rd.DESIRE) or r.has(rd.EVALUATION))
+                    and not (
+                        rd.ONLY in r.features
+                        or rd.DESIRE in r.features
+                        or rd.EVALUATION in r.features
+                    )
                 ):
                     continue
                 add("resolved" if past_history else "ideation", h)
             elif kind == "vanish":
-                if negated and not r.has(rd.ONLY):
+                if negated and rd.ONLY not in r.features:
                     continue
                 if _thing_vanishes(tokens, h, g):
                     continue  # この気持ちが消えればいい, テスト期間とか消滅しろ: not the person
@@ -940,19 +964,27 @@ class Screener:
                     continue
                 if past_history:
                     add("resolved", h)
-                elif r.has(rd.CONCESSIVE) or (r.has(rd.BETTER) and not r.has(rd.EVALUATION)):
+                elif rd.CONCESSIVE in r.features or (
+                    rd.BETTER in r.features and rd.EVALUATION not in r.features
+                ):
                     add("burden", h)
-                elif r.has(rd.KURERU) and not any(
+                elif rd.KURERU in r.features and not any(
                     tokens[j].key in g.first_person for j in range(max(0, h.first - 4), h.first)
                 ):
                     continue  # 消えてくんないかな: a wish that someone else would go away
-                elif crisis_reading or r.has(rd.EVALUATION):
+                elif crisis_reading or rd.EVALUATION in r.features:
                     add("passive", h)
-                elif r.has(rd.CONDITIONAL) and r.has(rd.QUESTION):
+                elif rd.CONDITIONAL in r.features and rd.QUESTION in r.features:
                     add("euphemism", h)
-                elif r.has(rd.POLITE) and not r.has(rd.PAST) and not r.has(rd.QUESTION):
+                elif (
+                    rd.POLITE in r.features
+                    and rd.PAST not in r.features
+                    and rd.QUESTION not in r.features
+                ):
                     add("intent", h)  # 一緒に消えます: a declaration
-                elif not r.has(rd.PAST) and (finality_words or timed or "preparation" in own_kinds):
+                elif rd.PAST not in r.features and (
+                    finality_words or timed or "preparation" in own_kinds
+                ):
                     add("farewell", h)
             elif kind == "live":
                 if self._weary(tokens, h):
@@ -960,48 +992,57 @@ class Screener:
                     continue
                 quit_reading = self._quit(tokens, h)
                 if quit_reading is not None and (
-                    quit_reading.has(rd.INTENT)
-                    or (quit_reading.has(rd.VOLITIONAL) and not quit_reading.has(rd.TENTATIVE))
+                    rd.INTENT in quit_reading.features
+                    or (
+                        rd.VOLITIONAL in quit_reading.features
+                        and rd.TENTATIVE not in quit_reading.features
+                    )
                     or (self._resolute and not quit_reading.features - {rd.POLITE})
                 ):
                     add("intent", h)  # 生きていくことをやめようと思っています
                 elif quit_reading is not None and (
-                    quit_reading.has(rd.DESIRE) or quit_reading.has(rd.VOLITIONAL)
+                    rd.DESIRE in quit_reading.features or rd.VOLITIONAL in quit_reading.features
                 ):
                     add("passive", h)
-                elif negated and (r.has(rd.INTENT) or r.has(rd.DECIDED)):
+                elif negated and (rd.INTENT in r.features or rd.DECIDED in r.features):
                     add("intent", h)  # その先は生きないって決めてる
-                elif negated and (r.has(rd.DESIRE) or r.has(rd.WISH)):
+                elif negated and (rd.DESIRE in r.features or rd.WISH in r.features):
                     add("resolved" if past_history else "passive", h)
-                elif negated and (r.has(rd.POTENTIAL) or r.has(rd.PASSIVE)) and not laughing:
+                elif (
+                    negated
+                    and (rd.POTENTIAL in r.features or rd.PASSIVE in r.features)
+                    and not laughing
+                ):
                     add("despair", h)  # 生きていけない, 生きられない (られる here: can)
                 elif (
                     negated
-                    and not r.has(rd.PAST)
+                    and rd.PAST not in r.features
                     and not laughing
                     and "もう" in keys
                     and (
                         timed
-                        or r.has(rd.TENTATIVE)
+                        or rd.TENTATIVE in r.features
                         or keys & {"多分", "たぶん", "きっと", "恐らく", "おそらく"}
                     )
                 ):
                     add("passive", h)  # 7月以降は…たぶんもう生きてないので: no future of one's own
             elif kind == "event":
                 if negated and not (
-                    r.has(rd.QUESTION) or r.has(rd.TENTATIVE) or r.has(rd.CONCESSIVE)
+                    rd.QUESTION in r.features
+                    or rd.TENTATIVE in r.features
+                    or rd.CONCESSIVE in r.features
                 ):
                     continue
-                if past_history or (r.has(rd.PAST) and not r.has(rd.WISH)):
+                if past_history or (rd.PAST in r.features and rd.WISH not in r.features):
                     continue
                 if (
-                    r.has(rd.WISH)
-                    or r.has(rd.EVALUATION)
-                    or r.has(rd.DESIRE)
-                    or r.has(rd.TENTATIVE)
-                    or (negated and r.has(rd.QUESTION))
-                    or r.has(rd.CONCESSIVE)
-                    or r.has(rd.THOUGHT)
+                    rd.WISH in r.features
+                    or rd.EVALUATION in r.features
+                    or rd.DESIRE in r.features
+                    or rd.TENTATIVE in r.features
+                    or (negated and rd.QUESTION in r.features)
+                    or rd.CONCESSIVE in r.features
+                    or rd.THOUGHT in r.features
                 ):
                     add("passive", h)  # 事故にでも遭えばいいのに, トラック来ないかな, 終われるかも
             elif kind == "sleep":
@@ -1011,23 +1052,24 @@ class Screener:
                 ):
                     continue  # 明日友達が来なければいい: someone else's coming, not the morning
                 if (
-                    r.has(rd.WISH)
-                    or (negated and r.has(rd.CONDITIONAL) and r.has(rd.EVALUATION))
-                    or (negated and r.has(rd.DESIRE) and (finality_words or "もう" in keys))
+                    rd.WISH in r.features
+                    or (negated and rd.CONDITIONAL in r.features and rd.EVALUATION in r.features)
+                    or (negated and rd.DESIRE in r.features and (finality_words or "もう" in keys))
                     or (
-                        r.has(rd.DESIRE) and keys & {"ずっと", "永遠", "永久", "二度と", "このまま"}
+                        rd.DESIRE in r.features
+                        and keys & {"ずっと", "永遠", "永久", "二度と", "このまま"}
                     )
-                    or (r.has(rd.CONDITIONAL) and negated and r.has(rd.QUESTION))
+                    or (rd.CONDITIONAL in r.features and negated and rd.QUESTION in r.features)
                     or (
-                        r.has(rd.CONDITIONAL)
-                        and r.has(rd.EVALUATION)
+                        rd.CONDITIONAL in r.features
+                        and rd.EVALUATION in r.features
                         and not negated
                         and tokens[h.last].key in ("止まる", "とまる")
                     )  # 心臓が勝手に止まればいいのに
                     or (
                         negated
-                        and r.has(rd.EVALUATION)
-                        and not r.has(rd.QUESTION)
+                        and rd.EVALUATION in r.features
+                        and rd.QUESTION not in r.features
                         and (
                             tokens[h.last].key != "起きる"
                             or keys & {"ずっと", "永遠", "永久", "このまま"}
@@ -1037,21 +1079,30 @@ class Screener:
                 ):
                     add("passive", h)  # 二度と起きなくていい (not 明日は起きなくていい)
             elif kind == "born":
-                if negated and (r.has(rd.CONDITIONAL) or r.has(rd.DESIRE)):
+                if negated and (rd.CONDITIONAL in r.features or rd.DESIRE in r.features):
                     add("passive", h)
             elif kind == "relief":
                 if negated or past_history:
                     continue
-                if r.has(rd.DESIRE) or r.has(rd.WISH) or r.has(rd.VOLITIONAL) or r.has(rd.INTENT):
+                if (
+                    rd.DESIRE in r.features
+                    or rd.WISH in r.features
+                    or rd.VOLITIONAL in r.features
+                    or rd.INTENT in r.features
+                ):
                     # 楽になりたい: said as a wish it is a passive wish (the safer reading; the
                     # labelling rules call a bare euphemism moderate, most writers high)
                     add("passive", h)
                 elif (
                     crisis_reading
-                    or r.has(rd.EVALUATION)
+                    or rd.EVALUATION in r.features
                     or (
-                        r.has(rd.POTENTIAL)
-                        and (r.has(rd.TENTATIVE) or r.has(rd.QUESTION) or r.has(rd.CONDITIONAL))
+                        rd.POTENTIAL in r.features
+                        and (
+                            rd.TENTATIVE in r.features
+                            or rd.QUESTION in r.features
+                            or rd.CONDITIONAL in r.features
+                        )
                     )
                     or (not r.features and _after_condition(tokens, h, time_hits))
                 ):
@@ -1071,14 +1122,16 @@ class Screener:
                     and not negated
                     and not past_history
                     and (
-                        r.has(rd.DESIRE)
-                        or r.has(rd.VOLITIONAL)
-                        or r.has(rd.WISH)
-                        or r.has(rd.INTENT)
-                        or r.has(rd.WISH_OTHER)  # 早く迎えに来てほしい
+                        rd.DESIRE in r.features
+                        or rd.VOLITIONAL in r.features
+                        or rd.WISH in r.features
+                        or rd.INTENT in r.features
+                        or rd.WISH_OTHER in r.features  # 早く迎えに来てほしい
                     )
                 ):
-                    if (r.has(rd.INTENT) or r.has(rd.DECIDED)) and not r.has(rd.QUESTION):
+                    if (
+                        rd.INTENT in r.features or rd.DECIDED in r.features
+                    ) and rd.QUESTION not in r.features:
                         add("intent", h)  # 向こうへ行くことにしました: a decision
                     else:
                         add("passive", h)  # 天国に行きたい, お迎えが来てくれないものか
@@ -1088,14 +1141,16 @@ class Screener:
                     and not past_history
                     and (
                         crisis_reading
-                        or r.has(rd.EVALUATION)
-                        or r.has(rd.APPEARANCE)
-                        or r.has(rd.CONDITIONAL)
-                        or r.has(rd.POLITE)
-                        or not r.has(rd.PAST)
+                        or rd.EVALUATION in r.features
+                        or rd.APPEARANCE in r.features
+                        or rd.CONDITIONAL in r.features
+                        or rd.POLITE in r.features
+                        or rd.PAST not in r.features
                     )
                 ):
-                    if (r.has(rd.INTENT) or r.has(rd.DECIDED)) and not r.has(rd.QUESTION):
+                    if (
+                        rd.INTENT in r.features or rd.DECIDED in r.features
+                    ) and rd.QUESTION not in r.features:
                         add("intent", h)  # 妻に先立たれて…向こうへ行くことにしました
                     else:
                         add("euphemism", h)
@@ -1145,7 +1200,7 @@ class Screener:
                     add,
                 )
             elif kind == "preparation":
-                if negated or past_history or r.has(rd.CONDITIONAL):
+                if negated or past_history or rd.CONDITIONAL in r.features:
                     continue
                 if _holds(self._moving_away, text) and h.concept.id in (
                     "note",
@@ -1158,7 +1213,7 @@ class Screener:
                     and not crisis_context
                 ):
                     continue  # 形見分けみたいにお菓子配ったｗ, 身辺整理かってくらい片付けた
-                if r.has(rd.QUESTION) and h.concept.strong:
+                if rd.QUESTION in r.features and h.concept.strong:
                     add("method", h)
                     continue
                 if (
@@ -1180,9 +1235,9 @@ class Screener:
                 # A weak preparation (片付けた, 解約した, 引き取り先を探してる) is one only when it
                 # is done or under way, and said with finality or after a crisis was said.
                 done = (
-                    r.has(rd.PAST)
-                    or r.has(rd.PROGRESSIVE)
-                    or r.has(rd.TE)
+                    rd.PAST in r.features
+                    or rd.PROGRESSIVE in r.features
+                    or rd.TE in r.features
                     or not r.features - {rd.POLITE}
                 )
                 benign_here = benign and any(
@@ -1191,7 +1246,7 @@ class Screener:
                 )
                 if (
                     not done
-                    or r.has(rd.DESIRE)
+                    or rd.DESIRE in r.features
                     or (benign_here and "finality_strong" not in all_cues)
                 ):
                     continue
@@ -1229,7 +1284,7 @@ class Screener:
                 ):
                     add("farewell", h)
             elif kind == "wound":
-                if own and not r.has(rd.NEGATED):
+                if own and rd.NEGATED not in r.features:
                     new_cues.add("wound_said")
                 if own and (
                     h.concept.strong
@@ -1247,7 +1302,7 @@ class Screener:
                     else:
                         add("past_attempt", h)  # リスカをやめた
                     continue
-                if r.has(rd.PASSIVE):
+                if rd.PASSIVE in r.features:
                     continue  # 犬に手を噛まれた: done to me
                 if negated and (
                     r.governor in ("", "する", "やる", "できる", "出来る")
@@ -1263,7 +1318,9 @@ class Screener:
                     or keys & g.wound_words
                     or surfaces & g.wound_words
                 ):
-                    if not negated and (r.has(rd.PAST) or r.has(rd.PROGRESSIVE) or r.has(rd.TE)):
+                    if not negated and (
+                        rd.PAST in r.features or rd.PROGRESSIVE in r.features or rd.TE in r.features
+                    ):
                         new_cues.add("cut_said")  # ざっくり切った / (next) 傷からあふれてくる
                     continue
                 if not h.concept.strong and _cut_object_not_body(tokens, h, g):
@@ -1277,8 +1334,8 @@ class Screener:
                     continue  # 眉毛整えてたら切っちゃった: an accident
                 if past_history:
                     add("past_attempt", h)
-                elif (r.has(rd.PROGRESSIVE) and c.now) or (
-                    keys & {"止まる", "とまる"} and ("血" in keys or r.has(rd.PAST))
+                elif (rd.PROGRESSIVE in r.features and c.now) or (
+                    keys & {"止まる", "とまる"} and ("血" in keys or rd.PAST in r.features)
                 ):
                     add("act", h)
                 else:
@@ -1287,7 +1344,7 @@ class Screener:
                 if (
                     negated
                     and tokens[h.last].key in ("助かる", "たすかる")
-                    and not r.has(rd.PAST)
+                    and rd.PAST not in r.features
                     and not c.quoted
                     and _after_a_condition(tokens, h)
                 ):
@@ -1298,7 +1355,7 @@ class Screener:
                 if h.concept.strong or in_sentence & {"method", "means"}:
                     add("past_attempt", h)
             elif kind == "despair":
-                if past_history or (r.has(rd.QUESTION) and not negated):
+                if past_history or (rd.QUESTION in r.features and not negated):
                     continue
                 if negated and r.governor == "する":
                     continue  # 無理しないで, 無理しない程度に: advice, not despair
@@ -1321,14 +1378,14 @@ class Screener:
                     continue
                 if (
                     not negated
-                    or r.has(rd.DESIRE)
+                    or rd.DESIRE in r.features
                     or any(t.key in ("済む", "様", "よう") for t in tokens[h.last + 1 : h.last + 5])
                 ):
                     add("burden", h)  # 迷惑かけずに済む / 迷惑かからないように: the burden gone
             elif kind == "distress":
                 if negated or past_history or laughing:
                     continue
-                if r.has(rd.PAST) and not earlier & _CUE_SLOTS:
+                if rd.PAST in r.features and not earlier & _CUE_SLOTS:
                     continue  # 死ぬほどしんどかったわー今日の現場: a day that is over
                 if (
                     h.concept.strong
@@ -1386,15 +1443,21 @@ class Screener:
         has_time = bool(time_hits)
         # A time said with a crisis slot in the same sentence, or in a message that decides
         # (金曜日に決めた), is the plan's time.
-        crisis_sentences = {
-            f.sentence
-            for f in fills
-            if f.slot in _TIMED_SLOTS
-            and (f.concept.kind not in ("preparation", "farewell") or f.concept.strong)
-        }
-        crisis_sentences |= {
-            f.sentence + 1 for f in fills if f.slot in ("means", "preparation", "method", "intent")
-        }
+        crisis_sentences = (
+            {
+                f.sentence
+                for f in fills
+                if f.slot in _TIMED_SLOTS
+                and (f.concept.kind not in ("preparation", "farewell") or f.concept.strong)
+            }
+            | {
+                f.sentence + 1
+                for f in fills
+                if f.slot in ("means", "preparation", "method", "intent")
+            }
+            if time_hits
+            else set()
+        )
         for h in time_hits:
             if (
                 h.sentence in crisis_sentences
@@ -1503,9 +1566,9 @@ class Screener:
             fills.append(Fill(slot, self._injury_concept, injury[0], injury[1], 0))
         if quiet and (wade := self._wading(tokens, text, cues)) is not None:
             fills.append(Fill("act", self._water_concept, wade[0], wade[1], 0))
-        if (quiet or not any(f.slot == "act" for f in fills)) and (
-            swallow := self._swallowed(tokens, cues, own_kinds, info)
-        ):
+        if (swallow := self._swallowed(tokens, cues, own_kinds, info)) and (
+            quiet or not any(f.slot == "act" for f in fills)
+        ):  # (the swallow first: it is rarely there, and the fills are then not looked at)
             fills.append(Fill("act", self._pills_concept, swallow[0], swallow[1], 0))
         if not quiet and (wade := self._wading(tokens, text, cues)) is not None:
             fills.append(Fill("act", self._water_concept, wade[0], wade[1], 0))
@@ -1583,33 +1646,37 @@ class Screener:
         ):
             emit("ideation", h)  # 自分死ねって毎日思う: said to oneself
             return
-        if r.has(rd.REQUEST) or r.has(rd.IMPERATIVE) or r.has(rd.WISH_OTHER):
+        if rd.REQUEST in r.features or rd.IMPERATIVE in r.features or rd.WISH_OTHER in r.features:
             return
-        if negated and not r.has(rd.ONLY):
-            if r.has(rd.POTENTIAL) and not r.has(rd.DESIRE):
+        if negated and rd.ONLY not in r.features:
+            if rd.POTENTIAL in r.features and rd.DESIRE not in r.features:
                 emit(
                     "despair", h
                 )  # 死ねない / 死にきれない: often a wish that cannot be carried out
-            elif r.has(rd.HEDGE) and r.has(rd.DESIRE):
+            elif rd.HEDGE in r.features and rd.DESIRE in r.features:
                 emit("distress", h)  # 別に死にたいわけじゃない: a hedge, not a plain denial
             return
-        if r.has(rd.ATTEMPT):
+        if rd.ATTEMPT in r.features:
             if c.now:
                 emit("act", h)
             else:
                 emit("past_attempt", h)
             return
-        if past_history and (crisis_reading or r.has(rd.PAST)):
+        if past_history and (crisis_reading or rd.PAST in r.features):
             emit("resolved", h)
             return
-        if r.has(rd.EXPERIENCE):
-            emit("past_attempt" if r.has(rd.ATTEMPT) else "resolved", h)
+        if rd.EXPERIENCE in r.features:
+            emit("past_attempt" if rd.ATTEMPT in r.features else "resolved", h)
             return
-        if r.has(rd.INTENT) or r.has(rd.PURPOSE):
+        if rd.INTENT in r.features or rd.PURPOSE in r.features:
             emit("intent", h)
             return
-        if r.has(rd.VOLITIONAL):
-            if r.has(rd.TENTATIVE) or r.has(rd.QUESTION) or r.has(rd.CONDITIONAL):
+        if rd.VOLITIONAL in r.features:
+            if (
+                rd.TENTATIVE in r.features
+                or rd.QUESTION in r.features
+                or rd.CONDITIONAL in r.features
+            ):
                 emit("ideation", h)
             else:
                 emit("intent", h)
@@ -1619,20 +1686,24 @@ class Screener:
                 return  # ケーキ食べちゃって死にたい(笑): a trivial cause, said laughing
             emit("ideation", h)  # 死にたい笑 alone is still said: counted
             return
-        if r.has(rd.CONDITIONAL):
-            if r.has(rd.EVALUATION):
+        if rd.CONDITIONAL in r.features:
+            if rd.EVALUATION in r.features:
                 emit("ideation", h)
-            elif r.has(rd.QUESTION) or r.has(rd.TENTATIVE) or r.has(rd.POTENTIAL):
+            elif (
+                rd.QUESTION in r.features
+                or rd.TENTATIVE in r.features
+                or rd.POTENTIAL in r.features
+            ):
                 emit("euphemism", h)  # もし事故で死ねるなら…
             return
-        if r.has(rd.CONCESSIVE):
-            if r.has(rd.EVALUATION):
+        if rd.CONCESSIVE in r.features:
+            if rd.EVALUATION in r.features:
                 emit("passive", h)  # 死んでもいい / いつ死んでも構わない
             return
-        if self._ruminating and not (r.has(rd.PAST) or r.has(rd.APPEARANCE)):
+        if self._ruminating and not (rd.PAST in r.features or rd.APPEARANCE in r.features):
             emit("ideation", h)  # 自分で終わらせる方法ばかり検索してしまう
             return
-        if r.has(rd.PAST) or r.has(rd.PROGRESSIVE) or r.has(rd.APPEARANCE):
+        if rd.PAST in r.features or rd.PROGRESSIVE in r.features or rd.APPEARANCE in r.features:
             return  # テスト死んだ, 数字死んでる, 死にそう: hyperbole or someone else's death
         # A plain statement (死ぬ, 死にます): hyperbole with a trivial cause or laughter, an
         # intent when said politely, in earnest or with a time.
@@ -1661,7 +1732,7 @@ class Screener:
             return  # この暑さ死ぬ, 課題死ぬ: a bare noun as the cause, hyperbole
         if any(t.key in ("多分", "たぶん") for t in tokens[max(0, h.first - 3) : h.first]):
             return  # 明日たぶん死ぬ (after a workout): a guess about one's state
-        if r.has(rd.POLITE) or earnest or timed or c.subject == "self":
+        if rd.POLITE in r.features or earnest or timed or c.subject == "self":
             emit("intent", h)
             return
         if not r.features - {rd.TE} and _taking_along(tokens, self._g):
@@ -1685,10 +1756,10 @@ class Screener:
         ):
             emit("intent", h)  # もう自分で終わらせる: a declaration with resolve
             return
-        if r.has(rd.POTENTIAL) and (r.has(rd.TENTATIVE) or r.has(rd.QUESTION)):
+        if rd.POTENTIAL in r.features and (rd.TENTATIVE in r.features or rd.QUESTION in r.features):
             emit("ideation", h)  # どうやったら死ねるかな
             return
-        if r.has(rd.TENTATIVE) or r.has(rd.QUESTION):
+        if rd.TENTATIVE in r.features or rd.QUESTION in r.features:
             emit("euphemism", h)
 
     def _method(
@@ -1715,14 +1786,14 @@ class Screener:
         if r.governor in g.quit_verbs:
             emit("self_harm" if negated else "past_attempt", h)  # ODがやめられない / ODをやめた
             return
-        if negated and not r.has(rd.ONLY):
+        if negated and rd.ONLY not in r.features:
             return
         if r.has(rd.PASSIVE) and not c.now and _godan_passive(self._tokens, h, r.governor):
             return  # 人狼で吊られた, 内科で咳止めを大量に出された: done to the person or given
         strong = h.concept.strong
         if (
             h.concept.id == "swallowed"
-            and (r.has(rd.CONDITIONAL) or r.has(rd.QUESTION))
+            and (rd.CONDITIONAL in r.features or rd.QUESTION in r.features)
             and _amount_question(self._tokens, h, g)
         ):
             emit("method", h)  # 何錠飲めば足りるのか: asking how much it takes
@@ -1733,13 +1804,13 @@ class Screener:
             in_sentence & {"place", "means", "death"}
             or crisis_context
             or self._cues & {"at_place", "place_mention"}
-            or r.has(rd.ONLY)  # 飛ぶしかない
+            or rd.ONLY in r.features  # 飛ぶしかない
             or own_kinds & {"death", "despair", "finality", "farewell"}
             or h.sentence in quantity_sentences
             or r.governor == "する"
             or (timed and _bare_jump(self._tokens, h, r, self._time_words))  # 今夜飛ぶ
         ):
-            if not negated and not r.has(rd.PAST) and h.concept.id in _JUMP_WORDS:
+            if not negated and rd.PAST not in r.features and h.concept.id in _JUMP_WORDS:
                 self._jump_said = True  # 0時になったら飛ぶ / (next) ベランダ、12階
             return  # 飛ぶ / 落ちる / 飛び込む alone have other meanings
         if (
@@ -1749,7 +1820,7 @@ class Screener:
             and (
                 _holds(self._play, self._text)
                 or "play" in self._cues
-                or (not strong and r.has(rd.APPEARANCE) and "place" not in in_sentence)
+                or (not strong and rd.APPEARANCE in r.features and "place" not in in_sentence)
             )
         ):
             return  # 堤防からダイブしてる, バンジーで飛び降りた, 吸い込まれそうなくらい青い
@@ -1759,18 +1830,24 @@ class Screener:
             emit("method", h)  # looking down from a height: imminent only at the place (the ladder)
             return
         if h.concept.id == "swallowed" and not (
-            r.has(rd.PAST) and "finality_strong" in self._cues and not _has_object(self._tokens, h)
+            rd.PAST in r.features
+            and "finality_strong" in self._cues
+            and not _has_object(self._tokens, h)
         ):
             return  # 飲んだ alone is an overdose only next to finality (もう飲んだから止めても無駄)
-        if self._why and not crisis_context and (r.has(rd.QUESTION) or r.has(rd.CONDITIONAL)):
+        if (
+            self._why
+            and not crisis_context
+            and (rd.QUESTION in r.features or rd.CONDITIONAL in r.features)
+        ):
             return  # 睡眠薬とアルコールを一緒に飲むとなぜ危険なんですか: a question of fact
         if past_history:
             emit("past_attempt", h)
             return
-        if r.has(rd.TRY) and strong:
+        if rd.TRY in r.features and strong:
             emit("preparation", h)  # ベルトを首に巻いてみた: a rehearsal
             return
-        if r.has(rd.ATTEMPT) or r.has(rd.EXPERIENCE):
+        if rd.ATTEMPT in r.features or rd.EXPERIENCE in r.features:
             emit(
                 "act"
                 if c.now
@@ -1781,9 +1858,12 @@ class Screener:
             )
             return
         if (
-            r.has(rd.INTENT)
-            or r.has(rd.PURPOSE)
-            or (r.has(rd.VOLITIONAL) and not (r.has(rd.TENTATIVE) or r.has(rd.QUESTION)))
+            rd.INTENT in r.features
+            or rd.PURPOSE in r.features
+            or (
+                rd.VOLITIONAL in r.features
+                and not (rd.TENTATIVE in r.features or rd.QUESTION in r.features)
+            )
         ):
             emit("intent", h)
             return
@@ -1792,27 +1872,29 @@ class Screener:
             and not crisis_context
             and not self._ruminating
             and "benign" in own_kinds
-            and (r.has(rd.QUESTION) or r.has(rd.TENTATIVE))
+            and (rd.QUESTION in r.features or rd.TENTATIVE in r.features)
         ):
             return  # 樹海ってほんとに迷うの？ 来週ハイキング: a question about an outing
         if (
             crisis_reading
-            or r.has(rd.QUESTION)
-            or r.has(rd.CONDITIONAL)
-            or r.has(rd.TENTATIVE)
+            or rd.QUESTION in r.features
+            or rd.CONDITIONAL in r.features
+            or rd.TENTATIVE in r.features
             or self._ruminating
         ):
             emit("method", h)
             return
         gov = r.governor
-        if r.has(rd.PROGRESSIVE) or (c.now and (r.has(rd.PAST) or (not gov and strong))):
+        if rd.PROGRESSIVE in r.features or (
+            c.now and (rd.PAST in r.features or (not gov and strong))
+        ):
             emit("act", h)
             return
-        if gov and gov in g.act_verbs and r.has(rd.TE) and strong:
+        if gov and gov in g.act_verbs and rd.TE in r.features and strong:
             emit("act", h)  # マフラーにホースつないで、エンジンかけっぱなし
             return
         if (
-            r.has(rd.PAST)
+            rd.PAST in r.features
             and not strong
             and not (
                 crisis_context
@@ -1821,7 +1903,7 @@ class Screener:
             )
         ):
             return  # バイト飛んだ: a weak method word in the past, with nothing else, is not an act
-        if r.has(rd.PAST):
+        if rd.PAST in r.features:
             if gov and gov in g.acquire_verbs:
                 if "benign_now" in self._cues and not crisis_context:
                     return  # 週末キャンプ行く！ロープと炭と七輪、車に積んだ
@@ -1845,7 +1927,7 @@ class Screener:
             emit("method", h)
             return
         # a plain statement of a method: an intent with a time, a place, politeness or finality
-        if r.has(rd.POLITE) or timed or "place" in in_sentence or "finality" in own_kinds:
+        if rd.POLITE in r.features or timed or "place" in in_sentence or "finality" in own_kinds:
             emit("intent", h)
             return
         if h.concept.kind == "method" and strong and not gov:
@@ -1889,7 +1971,7 @@ class Screener:
                 gov, negated = later, False  # 飲まずにためておいた, 処分せずにしまってある
         if (
             gov in g.pro_verbs
-            and r.has(rd.PAST)
+            and rd.PAST in r.features
             and not negated
             and (h.last + 1 < len(tokens) and tokens[h.last + 1].key == "で")
         ):
@@ -1899,7 +1981,7 @@ class Screener:
             gov in self._g.contemplate_verbs
             and not negated
             and not benign
-            and not r.has(rd.QUESTION)
+            and rd.QUESTION not in r.features
             and (h.concept.strong or crisis or bool(self._keys & self._g.staring_words))
         ):
             emit("method", h)  # 包丁をじっと見てる: thinking of using it
@@ -1915,8 +1997,8 @@ class Screener:
         ):
             emit("act", h)  # いま / 飲んでる / くすり; さっき飲んだ / 風邪薬4箱
             return
-        if not gov or (negated and not r.has(rd.ONLY)):
-            if not gov and r.has(rd.DESIRE):
+        if not gov or (negated and rd.ONLY not in r.features):
+            if not gov and rd.DESIRE in r.features:
                 emit("method", h)  # 薬ほしい… rare; keeps the words on the card
             return
         quantity = r.quantity or h.sentence in quantity_sentences
@@ -1928,7 +2010,7 @@ class Screener:
         )
         if any(t.key in ("過ぎる", "すぎる") for t in tokens[h.last + 1 : r.end + 1]):
             quantity = True  # 薬を飲みすぎた
-        if (r.has(rd.PAST) or r.has(rd.PROGRESSIVE)) and any(
+        if (rd.PAST in r.features or rd.PROGRESSIVE in r.features) and any(
             t.key
             in ("酒", "お酒", "アルコール", "ウイスキー", "焼酎", "ビール", "ワイン", "日本酒")
             for t in tokens
@@ -1938,9 +2020,9 @@ class Screener:
             gov in g.act_verbs
             and gov not in g.ingest_verbs
             and (
-                r.has(rd.PROGRESSIVE)
+                rd.PROGRESSIVE in r.features
                 or c.now
-                or (r.has(rd.PAST) and h.concept.strong and not benign)
+                or (rd.PAST in r.features and h.concept.strong and not benign)
             )
             and not r.has(rd.NEGATED)
             and not _cutting_something_else(tokens, h, gov, g)
@@ -1952,7 +2034,7 @@ class Screener:
             and gov not in g.ingest_verbs
             and h.concept.strong
             and not benign
-            and (r.has(rd.CONDITIONAL) or r.has(rd.QUESTION))
+            and (rd.CONDITIONAL in r.features or rd.QUESTION in r.features)
         ):
             emit("method", h)  # 車の中で炭を焚いたら眠るように
             return
@@ -1960,21 +2042,21 @@ class Screener:
             quantity = True  # 瓶を空けた: the whole bottle
         if gov in g.ingest_verbs and (gov not in ("言う", "いく", "行く") or quantity):
             if (
-                r.has(rd.DESIRE)
-                or r.has(rd.CONDITIONAL)
-                or r.has(rd.QUESTION)
-                or r.has(rd.EVALUATION)
+                rd.DESIRE in r.features
+                or rd.CONDITIONAL in r.features
+                or rd.QUESTION in r.features
+                or rd.EVALUATION in r.features
             ):
                 if quantity or crisis or _amount_question(tokens, h, g):
                     emit("method", h)  # 何錠飲めば
                 return
-            if r.has(rd.INTENT) or r.has(rd.VOLITIONAL):
+            if rd.INTENT in r.features or rd.VOLITIONAL in r.features:
                 emit("intent", h)
                 return
             done = (
-                r.has(rd.PAST)
-                or r.has(rd.PROGRESSIVE)
-                or (r.has(rd.TE) and h.sentence in self._past_sentences)
+                rd.PAST in r.features
+                or rd.PROGRESSIVE in r.features
+                or (rd.TE in r.features and h.sentence in self._past_sentences)
             )
             if done and (
                 quantity
@@ -1994,19 +2076,19 @@ class Screener:
             ):
                 emit("intent", h)  # 集めてた錠剤、今から飲みきる
                 return
-            if quantity and not r.has(rd.PAST) and not (benign and _asks(tokens, h)):
+            if quantity and rd.PAST not in r.features and not (benign and _asks(tokens, h)):
                 emit("self_harm", h)  # 30錠飲むのが習慣 (not 頭痛薬って飲みすぎると胃に悪い？)
             return
         if (
             h.concept.strong
             and not benign
-            and (r.has(rd.QUESTION) or r.has(rd.POTENTIAL))
+            and (rd.QUESTION in r.features or rd.POTENTIAL in r.features)
             and any(t.key in g.load_words for t in tokens[h.last + 1 : r.end + 2])
         ):
             emit("method", h)  # ネクタイって体重に耐えられるのかな
             return
         if gov in g.acquire_verbs or gov in ("売る", "売ってる", "手に入る", "買える"):
-            if r.has(rd.QUESTION):
+            if rd.QUESTION in r.features:
                 if h.concept.strong and not benign:
                     emit("method", h)  # ロープってどこで売ってるんだろう
                 return
@@ -2017,7 +2099,7 @@ class Screener:
                 return  # 花粉症の薬、多めにもらってきました
             if h.concept.strong or collected or crisis:
                 emit("means", h)
-                if collected and not r.has(rd.DESIRE):
+                if collected and rd.DESIRE not in r.features:
                     emit("preparation", h)  # collecting means: 数えてる, 買い集めてる
 
     def _place(
@@ -2034,8 +2116,8 @@ class Screener:
         emit = add
         g = self._g
         gov = r.governor
-        if r.has(rd.EXPERIENCE) or (
-            c.history and (r.has(rd.PAST) or h.sentence in self._past_sentences)
+        if rd.EXPERIENCE in r.features or (
+            c.history and (rd.PAST in r.features or h.sentence in self._past_sentences)
         ):
             if gov in g.presence_verbs or gov in g.act_verbs:
                 emit("past_attempt", h)  # 一度、線路に入ったことがあります
@@ -2055,11 +2137,11 @@ class Screener:
             and h.concept.kind == "place"
             and not negated
             and not self._keys & self._g.play_words
-            and (_fragment_after(tokens, h) or r.has(rd.TE))
+            and (_fragment_after(tokens, h) or rd.TE in r.features)
         ):
             emit("method", h)  # 0時になったら飛ぶ / ベランダ、12階: where from
             return
-        if r.has(rd.QUESTION) and (
+        if rd.QUESTION in r.features and (
             any(t.key in g.load_words for t in tokens[h.last + 1 : r.end + 3])
             or bool(self._keys & {"確実", "確実に"})
         ):
@@ -2067,7 +2149,7 @@ class Screener:
             return
         if not gov and _fragment_after(tokens, h):
             gov = "いる"  # 橋の上。下は真っ暗: a place said alone means being there
-        if (r.has(rd.VOLITIONAL) or r.has(rd.DESIRE)) and (
+        if (rd.VOLITIONAL in r.features or rd.DESIRE in r.features) and (
             gov in g.presence_verbs or gov in ("行く", "いく")
         ):
             emit("method", h)  # 踏切に行っちゃおうかな
@@ -2077,12 +2159,16 @@ class Screener:
             if later:
                 k = next(j for j in range(h.last + 1, len(tokens)) if tokens[j].key == later)
                 lr = self._reader.read(tokens, k)
-                if lr.has(rd.VOLITIONAL) or lr.has(rd.DESIRE) or lr.has(rd.INTENT):
+                if (
+                    rd.VOLITIONAL in lr.features
+                    or rd.DESIRE in lr.features
+                    or rd.INTENT in lr.features
+                ):
                     emit("method", h)  # 踏切の音が聞こえると、行っちゃおうかなって
                     return
-        if negated or not gov or (r.has(rd.QUESTION) and not r.has(rd.PROGRESSIVE)):
+        if negated or not gov or (rd.QUESTION in r.features and rd.PROGRESSIVE not in r.features):
             return
-        if r.has(rd.PAST) and not (
+        if rd.PAST in r.features and not (
             c.now
             or gov
             in ("来る", "着く", "到着", "入る", "降りる", "おりる", "登る", "乗り越える", "座る")
@@ -2091,7 +2177,7 @@ class Screener:
         if (
             gov in g.act_verbs
             and gov in ("入る", "降りる", "おりる", "乗り越える", "跨ぐ")
-            and (r.has(rd.PAST) or r.has(rd.PROGRESSIVE))
+            and (rd.PAST in r.features or rd.PROGRESSIVE in r.features)
         ) and (h.concept.strong or crisis or _water_entry(tokens, h)):
             emit("act", h)  # 線路におりた, 海に腰まで入った
             return
@@ -2160,15 +2246,15 @@ class Screener:
         wounded = bool((keys | surfaces) & g.wound_words) or bool(keys & g.recurrence)
         for k, verb in verbs:
             r = self._reader.read(tokens, k)
-            compulsive = r.has(rd.NEGATED) and any(
+            compulsive = rd.NEGATED in r.features and any(
                 t.key in g.quit_verbs for t in tokens[k + 1 : k + 5]
             )  # むしるのがやめられない: the habit goes on
             if (
-                (r.has(rd.NEGATED) and not compulsive)
-                or r.has(rd.CONDITIONAL)
-                or r.has(rd.QUESTION)
-                or r.has(rd.PASSIVE)
-                or r.has(rd.WISH_OTHER)
+                (rd.NEGATED in r.features and not compulsive)
+                or rd.CONDITIONAL in r.features
+                or rd.QUESTION in r.features
+                or rd.PASSIVE in r.features
+                or rd.WISH_OTHER in r.features
             ):
                 continue  # 噛まれた (done to me), 叩かないで
             body = -1
@@ -2198,7 +2284,7 @@ class Screener:
                 ):
                     body = j
             if verb in g.pro_verbs:
-                done = r.has(rd.PAST) or r.has(rd.PROGRESSIVE) or r.has(rd.TE)
+                done = rd.PAST in r.features or rd.PROGRESSIVE in r.features or rd.TE in r.features
                 if done and keys & g.recurrence and self._cues & {"blade_said", "wound_said"}:
                     # 🔪🩸 / またやった: the blade or the blood named just before
                     return tokens[max(0, k - 1)].begin, tokens[min(r.end, len(tokens)) - 1].end
@@ -2223,7 +2309,9 @@ class Screener:
                             for w in tokens
                         )
                     )
-                    and (r.has(rd.PAST) or r.has(rd.PROGRESSIVE) or r.has(rd.TE))
+                    and (
+                        rd.PAST in r.features or rd.PROGRESSIVE in r.features or rd.TE in r.features
+                    )
                 ):
                     return tokens[max(0, k - 1)].begin, tokens[min(r.end, len(tokens)) - 1].end
                 continue
@@ -2249,7 +2337,13 @@ class Screener:
                 "切り付ける",
                 "切りつける",
             )
-            if burning or wounded or reflexive or r.has(rd.PROGRESSIVE) or "self_harm" in earlier:
+            if (
+                burning
+                or wounded
+                or reflexive
+                or rd.PROGRESSIVE in r.features
+                or "self_harm" in earlier
+            ):
                 start = tokens[body].begin if body >= 0 else tokens[max(0, k - 2)].begin
                 return start, tokens[min(r.end, len(tokens)) - 1].end
         return None
@@ -2276,9 +2370,14 @@ class Screener:
             if t.pos != "動詞" or t.key not in self._g.swallow_verbs:
                 continue
             r = self._reader.read(tokens, k)
-            if r.has(rd.NEGATED) or r.has(rd.QUESTION) or r.has(rd.CONDITIONAL) or r.has(rd.DESIRE):
+            if (
+                rd.NEGATED in r.features
+                or rd.QUESTION in r.features
+                or rd.CONDITIONAL in r.features
+                or rd.DESIRE in r.features
+            ):
                 continue
-            if not (r.has(rd.PAST) or r.has(rd.PROGRESSIVE)):
+            if not (rd.PAST in r.features or rd.PROGRESSIVE in r.features):
                 continue
             b = k - 1
             while b >= 0 and (
@@ -2322,15 +2421,17 @@ class Screener:
                 "来る",
             ):
                 r = self._reader.read(tokens, k)
-                if (r.has(rd.PROGRESSIVE) or r.has(rd.PAST)) and not r.has(rd.NEGATED):
+                if (
+                    rd.PROGRESSIVE in r.features or rd.PAST in r.features
+                ) and rd.NEGATED not in r.features:
                     return depth.start(), tokens[min(r.end, len(tokens)) - 1].end
         return None
 
     def _no_future(self, tokens: list[Token], info: Scan) -> tuple[int, int] | None:
         """要らない / 必要ない said of a future (次の部屋, 住所, 将来): no future is expected."""
         g = self._g
-        if info.all_keys.isdisjoint(g.need_words):
-            return None  # the loop below needs a word of need (要る, 必要)
+        if info.all_keys.isdisjoint(g.need_words) or info.words.isdisjoint(g.future_words):
+            return None  # the loop below needs a word of need (要る, 必要) and of a future
         for k, t in enumerate(tokens):
             if t.key not in g.need_words:
                 continue
@@ -2342,9 +2443,9 @@ class Screener:
                 t.pos == "名詞" and nxt < len(tokens) and tokens[nxt].key in ("ない", "無い")
             )
             if (
-                not (r.has(rd.NEGATED) or noun_denied)
-                or r.has(rd.QUESTION)
-                or r.has(rd.CONDITIONAL)
+                not (rd.NEGATED in r.features or noun_denied)
+                or rd.QUESTION in r.features
+                or rd.CONDITIONAL in r.features
             ):
                 continue
             for j in range(k - 1, max(-1, k - 7), -1):
@@ -2378,7 +2479,7 @@ class Screener:
             return True  # 母の睡眠薬を飲んだ, 父の猟銃がある: someone's means, the person's act
         if c.quoted or c.subject in ("other", "media"):
             return False
-        return not (h.reading.has(rd.REPORTED) and c.subject != "self")
+        return not (rd.REPORTED in h.reading.features and c.subject != "self")
 
     def _factor_owned(self, h: Hit) -> bool:
         """A friend's debt is the friend's; a relative's is the household's too."""
@@ -2445,7 +2546,7 @@ class Screener:
             if not saw_nominal:
                 return False
             if t.key in self._g.weary_words or t.surface in self._g.weary_words:
-                return not self._reader.read(tokens, k).has(rd.NEGATED)
+                return rd.NEGATED not in self._reader.read(tokens, k).features
             return False
         return False
 
@@ -2485,7 +2586,7 @@ class Screener:
                 pass  # 母に毎日『産まなきゃよかった』って言われる: words said to the person
             elif (
                 kind == "violence"
-                and (c.quoted or r.has(rd.REPORTED))
+                and (c.quoted or rd.REPORTED in r.features)
                 and not laughing
                 and not c.cause
                 and not r.features & {rd.NEGATED, rd.PASSIVE, rd.QUESTION, rd.DESIRE}
@@ -2506,20 +2607,20 @@ class Screener:
                     (c.subject == "other" and not c.possessive and not bare_object)
                     or r.has(rd.NEGATED)
                     or laughing
-                    or r.has(rd.PASSIVE)
+                    or rd.PASSIVE in r.features
                     or _self_object(tokens, h, g)
                     or (h.last + 1 < len(tokens) and tokens[h.last + 1].key == "的")
                 ):
                     continue  # 夫に殴られる, 自分の始末は自分で, 殺人的な忙しさ: no threat
-                if r.has(rd.REPORTED) and r.has(rd.TEYARU):
+                if rd.REPORTED in r.features and rd.TEYARU in r.features:
                     out.update(("threat", "threat_stated"))  # 殺すって、本人に直接言ってやった
                     harm.append(h)
                     continue
                 if (
-                    r.has(rd.QUESTION)
-                    and r.has(rd.THOUGHT)
-                    and (r.has(rd.VOLITIONAL) or r.has(rd.TEYARU))
-                    and not r.has(rd.PAST)  # (ぶん殴ろうかと思った: a thought that passed)
+                    rd.QUESTION in r.features
+                    and rd.THOUGHT in r.features
+                    and (rd.VOLITIONAL in r.features or rd.TEYARU in r.features)
+                    and rd.PAST not in r.features  # (ぶん殴ろうかと思った: a thought that passed)
                     and (
                         _grave(tokens, h, g)
                         or not keys.isdisjoint(g.earnest)  # お茶に何か入れてやろうかって、本気で
@@ -2528,17 +2629,19 @@ class Screener:
                     out.update(("threat", "threat_plain"))  # 火つけてやろうかと本気で思ってる
                     harm.append(h)
                     continue
-                if r.has(rd.QUESTION) or (r.has(rd.PAST) and not r.has(rd.PROGRESSIVE)):
+                if rd.QUESTION in r.features or (
+                    rd.PAST in r.features and rd.PROGRESSIVE not in r.features
+                ):
                     continue
-                purpose = r.has(rd.PURPOSE) or (
+                purpose = rd.PURPOSE in r.features or (
                     r.governor in g.purpose_verbs and tokens[max(0, h.last)].pos == "名詞"
                 )
-                if r.has(rd.DESIRE) and not purpose:
+                if rd.DESIRE in r.features and not purpose:
                     out.add("harm_wish")  # 殺したい: venting unless something concrete follows
                     if "本気" in keys and _grave(tokens, h, g):
                         out.add("wish_in_earnest")  # あの人を本気で殺したい (not マジ殺したい)
                     continue
-                if r.has(rd.CONDITIONAL) and not (r.has(rd.TEYARU) or purpose):
+                if rd.CONDITIONAL in r.features and not (rd.TEYARU in r.features or purpose):
                     continue
                 out.add("threat")
                 harm.append(h)
@@ -2562,7 +2665,7 @@ class Screener:
                     out.add("threat_plain")
             elif kind == "weapon":
                 gov = r.governor
-                if r.has(rd.NEGATED) or r.has(rd.QUESTION):
+                if rd.NEGATED in r.features or rd.QUESTION in r.features:
                     continue
                 if (
                     gov in g.carry_verbs
@@ -2578,16 +2681,19 @@ class Screener:
                         out.update(("threat", "carry_threat"))
             elif kind == "target":
                 out.add("target")
-            elif kind == "abuse" and h.concept.strong and not r.has(rd.NEGATED):
+            elif kind == "abuse" and h.concept.strong and rd.NEGATED not in r.features:
                 out.add("exploitation")  # sextortion: a child in the conversation is enough
                 child.append(h)
             elif kind == "abuse":
-                if r.has(rd.NEGATED) or (r.has(rd.QUESTION) and not r.has(rd.PROGRESSIVE)):
+                if rd.NEGATED in r.features or (
+                    rd.QUESTION in r.features and rd.PROGRESSIVE not in r.features
+                ):
                     continue
                 if r.governor in g.escape_verbs or _escaped_after(tokens, h, g):
                     continue  # 夫の暴力から逃げて, 子どもを連れて家を出ました: not going on
                 ongoing = not info.words.isdisjoint(g.habitual) or (  # 毎晩, いつも, 前から
-                    r.has(rd.PASSIVE) and not r.has(rd.PAST)  # 夫に怒鳴られる: it goes on
+                    rd.PASSIVE in r.features
+                    and rd.PAST not in r.features  # 夫に怒鳴られる: it goes on
                 )
                 if h.concept.id == "abuse_words" and (
                     (not ongoing and "abuse" not in self._cues)
@@ -2618,7 +2724,7 @@ class Screener:
                 ):
                     out.add("abuse_to_writer")  # おじさんにキスされたりする: done to the writer
                 parents = _between_parents(tokens, h, g)
-                if parents and c.subject != "self" and (r.has(rd.PROGRESSIVE) or c.now):
+                if parents and c.subject != "self" and (rd.PROGRESSIVE in r.features or c.now):
                     out.add("dv_home")  # パパがママをなぐってる。いま: a child at home sees it
                 if (
                     c.subject in ("", "self")
@@ -2635,7 +2741,7 @@ class Screener:
                 for h in hits
                 if h.concept.kind in ("death", "vanish", "ending", "method")
                 and self._own(h)
-                and not h.reading.has(rd.NEGATED)
+                and rd.NEGATED not in h.reading.features
                 and (
                     (
                         h.concept.kind in ("death", "vanish")
@@ -2654,7 +2760,7 @@ class Screener:
                         and not h.reading.features - {rd.POLITE, rd.INTENT, rd.VOLITIONAL}
                     )
                 )
-                and not h.reading.has(rd.CONDITIONAL)  # 母と一緒に死んでしまえたらと思う
+                and rd.CONDITIONAL not in h.reading.features  # 母と一緒に死んでしまえたらと思う
             ]
             if not kinds.isdisjoint(("death", "vanish", "ending", "method"))
             else []
@@ -2693,7 +2799,7 @@ class Screener:
             or ("abuse_by_writer" in out and "child" in self._cues | kinds)
         ):
             out.add("caregiver_writer")  # 息子を叩いてしまいました / もう叩くのを止められない
-        if _going_along(tokens, g) and (kinds & {"target", "child"} or keys & g.third_person):
+        if (kinds & {"target", "child"} or keys & g.third_person) and _going_along(tokens, g):
             out.add("along")  # この子を連れて一緒にいきます, 二人分の薬: a death for two, if…
             if "child" in kinds:
                 out.add("along_child")
@@ -2886,7 +2992,7 @@ class Screener:
             why.append("imminent_means")  # 薬を流しこんだら楽に / どっちも今うちにある
         if "finality_strong" in cues and ideation:
             why.append("imminent_intent")  # 消えたい + もう誰にも止められたくない
-        farewells = [s for s in current if s.cls == "farewell"]
+        farewells = [s for s in current if s.cls == "farewell"] if "farewell" in present else []
         if farewells and (
             len({s.text for s in farewells}) > 1
             or ("farewell" in strong and times and index - times[-1] <= 1)
@@ -2910,7 +3016,7 @@ class Screener:
             level = max(level, RiskLevel.HIGH)
         if "euphemism" in present and "how" in cues:
             level = max(level, RiskLevel.HIGH)  # 楽になりたい。でもやり方がわからない
-        if len({s.term for s in current if s.cls == "euphemism"}) > 1:
+        if "euphemism" in present and len({s.term for s in current if s.cls == "euphemism"}) > 1:
             level = max(level, RiskLevel.HIGH)  # 楽になりたい、全部終わりにしたい
         if "euphemism" in present and ("place_mention" in cues or "factor:bereavement" in cues):
             level = max(level, RiskLevel.HIGH)
@@ -3262,19 +3368,24 @@ def _drop_hidden(hits: list[_Found]) -> list[_Found]:
     Only hits that begin at most `longest` characters earlier can contain one, so each hit is
     compared with that window of the hits sorted by their start: linear on long texts.
     """
-    if len(hits) < 2 or len({h.concept.kind for h in hits}) == len(hits):
+    if len(hits) < 2:
+        return hits
+    by_kind: dict[str, list[_Found]] = {}
+    for h in hits:
+        by_kind.setdefault(h.concept.kind, []).append(h)
+    if len(by_kind) == len(hits):
         return hits  # no two of one kind: none can hide another
     if len(hits) <= _FEW_HITS:  # a few: each compared with the others of its kind
         return [
             h
             for h in hits
-            if not any(
+            if len(same := by_kind[h.concept.kind]) == 1
+            or not any(
                 o is not h
-                and o.concept.kind == h.concept.kind
                 and o.begin <= h.begin
                 and h.end <= o.end
                 and (o.end - o.begin) > (h.end - h.begin)
-                for o in hits
+                for o in same
             )
         ]
     order = sorted(hits, key=lambda h: h.begin)
@@ -3456,7 +3567,7 @@ def _going_along(tokens: Sequence[Token], g: rd.Grammar) -> bool:
 
 def _denied(h: Hit, tokens: Sequence[Token]) -> bool:
     """A word denied (キャンプとかじゃなくて, 予定はない, 旅行？って聞くけど違う)."""
-    if h.reading.has(rd.NEGATED):
+    if rd.NEGATED in h.reading.features:
         return True
     for j in range(h.last + 1, min(h.last + 9, len(tokens))):
         t = tokens[j]
@@ -3703,9 +3814,11 @@ def _kana_writing(text: str) -> bool:
 def _child_writing(text: str) -> bool:
     """Only hiragana and no kanji at all, at some length, as young children write
     (おとうさんがおさけのむとなぐってくる)."""
+    if len(text) < 12:
+        return False  # too short
     kanji = _KANJI.findall(text)
-    if len(text) < 12 or len(kanji) > len(text) // 12 or any(k not in _FIRST_KANJI for k in kanji):
-        return False  # too short, or a kanji a young child would not write (日, 子 they might)
+    if len(kanji) > len(text) // 12 or any(k not in _FIRST_KANJI for k in kanji):
+        return False  # a kanji a young child would not write (日, 子 they might)
     letters = [ch for ch in text if not ch.isspace() and ch not in "、。！？!?…・ー"]
     if len(letters) < 12:
         return False
@@ -4004,6 +4117,8 @@ def _done_by_someone(tokens: Sequence[Token], h: Hit, info: Scan, g: rd.Grammar)
 
 def _urge_again(tokens: Sequence[Token], reader: ClauseReader, g: rd.Grammar, info: Scan) -> bool:
     """またやりたくなる / 次はちゃんとやりたい: a wish to do it again, said with a bare "do it"."""
+    if info.all_keys.isdisjoint(g.pro_verbs):
+        return False  # the loop below needs a bare "do it"
     text = info.surface_text
     if info.all_keys.isdisjoint(g.recurrence) and not any(
         w in text for w in g.recurrence if len(w) > 1
@@ -4012,7 +4127,7 @@ def _urge_again(tokens: Sequence[Token], reader: ClauseReader, g: rd.Grammar, in
     for k, t in enumerate(tokens):
         if t.pos == "動詞" and t.key in g.pro_verbs:
             r = reader.read(tokens, k)
-            if r.has(rd.DESIRE) and not r.has(rd.NEGATED):
+            if rd.DESIRE in r.features and rd.NEGATED not in r.features:
                 return True
     return False
 
@@ -4046,7 +4161,9 @@ def _did_before(tokens: Sequence[Token], reader: ClauseReader, g: rd.Grammar, in
             if k > 1 and tokens[k - 1].key in ("を",) and tokens[k - 2].kind == KIND_WORD:
                 continue  # 宿題をやった
             r = reader.read(tokens, k)
-            if (r.has(rd.PAST) or r.has(rd.EXPERIENCE)) and not r.has(rd.NEGATED):
+            if (
+                rd.PAST in r.features or rd.EXPERIENCE in r.features
+            ) and rd.NEGATED not in r.features:
                 return True
     return False
 
@@ -4102,8 +4219,8 @@ def _bare_swallowing(tokens: Sequence[Token], reader: ClauseReader, info: Scan) 
             r = reader.read(tokens, k)
             if r.features & {rd.NEGATED, rd.QUESTION, rd.CONDITIONAL}:
                 continue
-            if r.has(rd.PROGRESSIVE) or (
-                r.has(rd.PAST) and not info.all_keys.isdisjoint(reader.g.now)
+            if rd.PROGRESSIVE in r.features or (
+                rd.PAST in r.features and not info.all_keys.isdisjoint(reader.g.now)
             ):
                 return True  # 飲んでる / さっき飲んだ (and the next message: 風邪薬4箱)
     return False
