@@ -1108,12 +1108,21 @@ class Screener:
                 ):
                     add("euphemism", h)  # 楽になれるかな, その日が来たら楽になれる
             elif kind == "elsewhere":
-                if h.concept.strong and not negated and not past_history and not r.features:
-                    new_cues.add("afterlife_said")  # 🪦 / (next) 早く入りたい
+                if (
+                    h.concept.strong
+                    and not negated
+                    and not past_history
+                    and r.features <= {rd.QUESTION, rd.TENTATIVE, rd.POLITE}
+                ):
+                    new_cues.add(
+                        "afterlife_said"
+                    )  # 🪦 / (next) 早く入りたい; 天国ってどんなとこかな
                 if (
                     not h.concept.strong
                     and h.concept.id == "join_dead"
                     and "factor:bereavement" not in all_cues
+                    and "afterlife_said"
+                    not in all_cues  # 向こう側でママが待ってる / (next) そっちに
                     and "third_party" not in earlier
                 ):
                     continue

@@ -991,3 +991,17 @@ def test_water_edges_fire_in_a_car_and_choosing_to_be_unseen(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
     assert reaches(screener, messages, expected), messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (("天国ってどんなとこかな", "早くそっちに行きたい"), RiskLevel.HIGH),
+        (("沖縄って最高らしい", "早くそっちに行きたい"), RiskLevel.NONE),
+        (("天国みたいな温泉だった", "早く入りたい"), RiskLevel.NONE),
+    ],
+)
+def test_going_there_after_the_afterlife_was_named(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert reaches(screener, messages, expected), messages
