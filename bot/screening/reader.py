@@ -272,13 +272,15 @@ _NOT_CAUSES: Final = frozenset(
 
 
 _DURATION_UNITS: Final = frozenset(
-    {"時間", "分", "秒", "日", "日間", "週間", "ヶ月", "か月", "カ月"}
+    {"時間", "分", "秒", "日", "日間", "週間", "ヶ月", "か月", "カ月", "回"}  # (一回に: per dose)
 )
 
 
 def _not_an_amount(tokens: Sequence[Token], j: int) -> bool:
     """1錠 / 2粒 (a usual dose), not 20錠; also 何時間 / 6時間 (a length of time, as in 何時間
     あければ飲める), which is not an amount unless a portion follows (2週間分)."""
+    if tokens[j].surface in ("何", "なん"):
+        return True  # 何錠: a question of how many (the screener's amount question), no amount
     if j + 1 < len(tokens) and tokens[j + 1].key in _DURATION_UNITS:
         return not (j + 2 < len(tokens) and tokens[j + 2].key in ("分", "ぶん"))
     if j + 1 >= len(tokens) or tokens[j + 1].key not in ("錠", "粒", "包", "カプセル"):

@@ -222,6 +222,7 @@ class Screener:
         self._at_place = False
         self._cues: frozenset[str] = frozenset()
         self._resolute = False
+        self._decided = False
         self._benign_sentences: set[int] = set()
         self._jump_said = False
         self._keys: frozenset[str] | set[str] = frozenset()
@@ -638,9 +639,8 @@ class Screener:
         earnest = not self._keys.isdisjoint(g.earnest)
         finality_words = bool(keys & g.finality)
         # said with resolve: もう / 決めた in the message, or a decision said earlier
-        self._resolute = (
-            finality_words or bool(info.decide_verb) or "decided" in cues or "こそ" in info.all_keys
-        )
+        self._decided = bool(info.decide_verb) or "decided" in cues  # 決めた, here or before
+        self._resolute = self._decided or finality_words or "こそ" in info.all_keys
         if "finality" in own_kinds:
             new_cues.add("finality")
             if strong_by_kind.get("finality"):
@@ -705,7 +705,14 @@ class Screener:
                 new_cues.add("factor:" + h.concept.factor)
         all_cues = cues | new_cues
         self._cues = frozenset(all_cues)
-        time_hits = [h for h in hits if h.concept.kind == "time" and not h.context.quoted]
+        time_hits = [
+            h
+            for h in hits
+            if h.concept.kind == "time"
+            and not h.context.quoted
+            # イブ is a medicine before it is Christmas Eve when it is read as both
+            and not any(m.concept.kind == "means" and m.begin == h.begin for m in hits)
+        ]
         # (most messages say no time: what only a time needs is built only then)
         benign_spans = (
             [(b.begin, b.end) for b in hits if b.concept.kind == "benign"] if time_hits else []
@@ -1764,6 +1771,16 @@ class Screener:
             and (_by_own_hand(tokens, h, self._g) or _alone(tokens, h) or _kosoto(tokens, h))
         ):
             emit("intent", h)  # もう自分で終わらせる: a declaration with resolve
+            return
+        if (
+            self._decided
+            and h.concept.kind == "death"
+            and not (r.features - {rd.POLITE})
+            and not (c.cause or laughing)
+            and _ends_sentence(tokens, r.end)
+            and not _after_a_condition(tokens, h)  # (食べなきゃ死ぬ: a consequence)
+        ):
+            emit("intent", h)  # もう決めたから。死ぬよ: a plain 死ぬ after a decision
             return
         if rd.POTENTIAL in r.features and (rd.TENTATIVE in r.features or rd.QUESTION in r.features):
             emit("ideation", h)  # どうやったら死ねるかな
@@ -3725,6 +3742,19 @@ def _cut_object_not_body(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool
     return False
 
 
+_FINAL_PARTICLES: Final = frozenset({"よ", "ね", "わ", "ぞ", "ぜ", "さ", "な", "から", "し", "の"})
+
+
+def _ends_sentence(tokens: Sequence[Token], i: int) -> bool:
+    """Only sentence-final particles from ``tokens[i]`` to the end of the sentence (死ぬ。 / 死ぬよ)."""
+    for t in tokens[i:]:
+        if t.kind in (KIND_END, KIND_PUNCT):
+            return True
+        if t.key not in _FINAL_PARTICLES and t.surface not in _FINAL_PARTICLES:
+            return False
+    return True
+
+
 def _moving_away(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
     """いなくなる / 消える from a place or for a trip (地元からいなくなる, 出張でいなくなる予定):
     going away, not dying (この世から消えたい is still a death)."""
@@ -4028,9 +4058,15 @@ def _collected_before(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
 
 
 def _amount_question(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
-    """何錠 / どれくらい / 何粒 in the sentence of a means: asking how much it takes."""
+    """何錠 / どれくらい / 何粒 in the sentence of a means: asking how much it takes (not
+    一回に何錠 / 1日何錠: the usual dose)."""
     start = max(0, h.first - 4)
     window = tokens[start : max(h.reading.end, h.last + 1) + 3]
+    if any(
+        (t.key in ("回", "日", "食") and i > 0 and window[i - 1].pos2 == "数詞") or t.key == "毎回"
+        for i, t in enumerate(window)
+    ):
+        return False
     for i, t in enumerate(window):
         if t.kind == KIND_END and t.begin > tokens[h.last].begin:
             break

@@ -1005,3 +1005,24 @@ def test_going_there_after_the_afterlife_was_named(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
     assert reaches(screener, messages, expected), messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (("もう決めたから。死ぬよ",), RiskLevel.IMMINENT),
+        (("ダイエットするって決めた。食べなきゃ死ぬ",), RiskLevel.NONE),
+        (("決めた、寒すぎて死ぬ",), RiskLevel.NONE),
+        (("あのグループのやつら全員いなくなればいい",), RiskLevel.LOW),
+        (("イブって一回に何錠いける？", "歯が痛すぎ"), RiskLevel.NONE),
+        (("ロキソニンって一回に何錠飲んでいい？",), RiskLevel.NONE),
+        (("睡眠薬って何錠飲めば死ねる？",), RiskLevel.HIGH),
+        (("今夜イブだね",), RiskLevel.NONE),
+    ],
+)
+def test_a_decision_then_a_plain_death_and_dose_questions(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    # 決めた then a plain 死ぬ is an intent; a group of others vanishing is theirs; 一回に何錠
+    # asks the usual dose (and イブ the medicine is not Christmas Eve).
+    assert reaches(screener, messages, expected), messages
