@@ -1264,8 +1264,9 @@ class Screener:
                     not done
                     or rd.DESIRE in r.features
                     or (benign_here and "finality_strong" not in all_cues)
+                    or (_for_a_while(tokens) and "finality_strong" not in all_cues)
                 ):
-                    continue
+                    continue  # (犬を1週間だけ預ける: for a while)
                 if _by_own_hand(tokens, h, g):
                     new_cues.add("about_self")  # 部屋も自分も、全部片付けておく
                 add("preparation", h)  # imminent only with a second cue (the ladder)
@@ -1850,6 +1851,14 @@ class Screener:
             )
         ):
             return  # 堤防からダイブしてる, バンジーで飛び降りた, 吸い込まれそうなくらい青い
+        if (
+            "benign" in in_sentence
+            and not crisis_context
+            and r.features & {rd.DESIRE, rd.QUESTION, rd.CONDITIONAL, rd.TENTATIVE}
+            and not r.features & {rd.INTENT, rd.VOLITIONAL, rd.PAST, rd.PROGRESSIVE, rd.ONLY}
+            and not own_kinds & {"death", "despair", "finality", "farewell", "burden"}
+        ):
+            return  # キャンプで練炭使いたいんだけど: for the everyday activity named with it
         if h.concept.id == LEAN_OVER:
             if not crisis_context and ("benign" in own_kinds or _holds(self._laughter, self._text)):
                 return  # 観光で最上階 / 下見たらくらっとした笑: a view
@@ -2820,9 +2829,18 @@ class Screener:
             out.add("time_any")
         if self._child_writer:
             out.add("child_writer")  # the writer is the child: a flag is at least moderate
+        # a child named as a person (息子, この子), not only a school word (部活, テスト)
+        child_person = any(
+            o.concept.kind == "child"
+            and any(tokens[x].key in g.third_person for x in range(o.first, o.last + 1))
+            for o in hits
+        )
         if "abuse" in out and (
             ("child" in kinds and not keys.isdisjoint(("私", "自分", "俺", "僕")))
-            or ("abuse_by_writer" in out and "child" in self._cues | kinds)
+            or (
+                "abuse_by_writer" in out
+                and (child_person or ("child" in self._cues and "child" not in kinds))
+            )
         ):
             out.add("caregiver_writer")  # 息子を叩いてしまいました / もう叩くのを止められない
         if (kinds & {"target", "child"} or keys & g.third_person) and _going_along(tokens, g):
@@ -3739,6 +3757,22 @@ def _cut_object_not_body(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool
         if t.key == "を" and j > 0:
             obj = tokens[j - 1]
             return obj.key not in g.body_parts and obj.surface not in g.body_parts
+    return False
+
+
+_WHILE_UNITS: Final = frozenset({"日", "日間", "週間", "週", "ヶ月", "か月", "カ月", "泊"})
+
+
+def _for_a_while(tokens: Sequence[Token]) -> bool:
+    """A stretch of time with a limit (1週間だけ, 三日間, 二泊の間): something for a while."""
+    for j in range(len(tokens) - 2):
+        if tokens[j].pos2 == "数詞" and tokens[j + 1].key in _WHILE_UNITS:
+            after = tokens[j + 2]
+            if after.key in ("だけ", "間", "ほど", "くらい", "ぐらい") or tokens[j + 1].key in (
+                "日間",
+                "泊",
+            ):
+                return True
     return False
 
 

@@ -1026,3 +1026,34 @@ def test_a_decision_then_a_plain_death_and_dose_questions(
     # 決めた then a plain 死ぬ is an intent; a group of others vanishing is theirs; 一回に何錠
     # asks the usual dose (and イブ the medicine is not Christmas Eve).
     assert reaches(screener, messages, expected), messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (("今までお世話になりました、ありがとう！", "来月から大阪勤務です"), RiskLevel.NONE),
+        (("今までお世話になりました、ありがとう", "もう疲れた"), RiskLevel.IMMINENT),
+        (("犬を1週間だけペットホテルに預けることにした",), RiskLevel.NONE),
+        (("犬を預ける先を探してる、もう世話できないから",), RiskLevel.IMMINENT),
+        (("キャンプで練炭使いたいんだけど", "何個あれば足りる？"), RiskLevel.NONE),
+        (("練炭使いたい",), RiskLevel.HIGH),
+    ],
+)
+def test_farewells_rehoming_and_charcoal_in_everyday_plans(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert reaches(screener, messages, expected), messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "flags"),
+    [
+        (("部活の顧問、明日バットで殴る",), {"harm_to_others"}),
+        (("息子を叩いてしまいました",), {"child_in_danger"}),
+    ],
+)
+def test_a_school_word_does_not_make_the_writer_a_parent(
+    screener: Screener, messages: tuple[str, ...], flags: set[str]
+) -> None:
+    # 部活 says the writer is at school, not that a child is hit: the threat is to the coach.
+    assert flags_of(screener, *messages) == flags, messages
