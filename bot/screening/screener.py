@@ -1273,6 +1273,8 @@ class Screener:
             elif kind == "farewell":
                 if negated or c.quoted or (benign and not h.concept.strong):
                     continue
+                if r.features & {rd.DESIRE, rd.CONDITIONAL, rd.QUESTION}:
+                    continue  # もういなくなりたい is a wish (the vanish rule), not a goodbye
                 if _holds(self._leaving, text) or "leaving" in cues:
                     continue  # 最終出社、今までありがとうございました
                 if (
@@ -1993,6 +1995,10 @@ class Screener:
         ):
             emit("resolved", h)  # 大学生だった頃、七輪を買った。今は平気: a past that is over
             return
+        if gov in g.ingest_verbs and any(
+            t.key == "振り" or t.surface == "ふり" for t in tokens[h.last + 1 : r.end + 3]
+        ):
+            gov = _later_verb(tokens, h, g.collect_verbs) or ""  # 飲んだふりしてためてる: kept
         if gov not in g.acquire_verbs and gov not in g.ingest_verbs and gov not in g.act_verbs:
             later = _later_verb(tokens, h, g.acquire_verbs - {"ある", "有る", "入れる"})
             if later:

@@ -1057,3 +1057,26 @@ def test_a_school_word_does_not_make_the_writer_a_parent(
 ) -> None:
     # 部活 says the writer is at school, not that a child is hit: the threat is to the coach.
     assert flags_of(screener, *messages) == flags, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (("わし、もうおらんなりたいがよ",), RiskLevel.HIGH),
+        (("もういなくなりたい",), RiskLevel.HIGH),
+        (("もういなくなる",), RiskLevel.IMMINENT),
+        (("このまま夜明け来なきゃいい",), RiskLevel.HIGH),
+        (("毎晩の錠剤、飲んだふりして瓶にためてる",), RiskLevel.IMMINENT),
+        (("薬を飲んだふりしてる",), RiskLevel.NONE),
+    ],
+)
+def test_tosa_vanishing_a_wish_to_be_gone_and_pills_kept_back(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    # もういなくなりたい is a wish (high), not also a goodbye (it was imminent); 飲んだふりして
+    # ためてる gathers the pills it pretends to take.
+    assert level(screener, *messages) == expected, messages
+
+
+def test_poison_dripped_into_someones_food(screener: Screener) -> None:
+    assert "harm_to_others" in flags_of(screener, "姑の味噌汁に農薬たらしてやる", "もう買ってある")
