@@ -10,7 +10,7 @@ handler (bot/pipeline.py) reads the context, stores the decision atomically and 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol, assert_never
 
@@ -166,7 +166,7 @@ def decide(event: InboundEvent, context: TurnContext, bundle: Bundle) -> Decisio
         # (A sticker can carry words the person typed: they are screened too.)
         screening, new_state = bundle.screener.screen(event.text, screening_state)
         if declined:
-            new_state.signals = [replace(s, text="") for s in new_state.signals]
+            new_state = new_state.without_words()
         write.screening_state = new_state
         if event.kind is EventKind.TEXT:
             write.transcript.append(

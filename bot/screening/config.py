@@ -118,6 +118,7 @@ SLOTS: Final = (
 REQUIRED_MESSAGES: Final = (
     "slot",
     "slot_plain",
+    "slot_no_words",
     "imminent",
     "imminent_act",
     "imminent_intent",

@@ -118,6 +118,7 @@ class Grammar:
     future_words: frozenset[str]
     self_nouns: frozenset[str]
     trip_words: frozenset[str]
+    still_words: frozenset[str]
     world_words: frozenset[str]
     amount_words: frozenset[str]
     load_words: frozenset[str]

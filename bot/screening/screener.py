@@ -77,6 +77,14 @@ _EXTRA_FLAGS: Final = "flags"
 _EXTRA_FRAGMENT: Final = "fragment"
 _FRAGMENT_CUE: Final = "fragment:"
 _COMPLETED_SLOTS: Final = frozenset({"act", "means", "preparation", "method", "intent"})
+# A weak means kept at hand with nothing of crisis (睡眠薬、まだ取ってある): held in the state's
+# extra (a signal as JSON) for three messages, and a means at hand if one of them says a crisis.
+_PENDING_MEANS: Final = "means_kept"
+_EXTRA_PENDING: Final = "pending_means"
+_PENDING_FOR: Final = 3
+_CALLS_KEPT_MEANS: Final = frozenset(
+    {"ideation", "passive", "intent", "method", "despair", "burden", "farewell", "euphemism"}
+)
 _EXTRA_EXPLAINED: Final = (
     "explained"  # signals an explanation took back (JSON), until a crisis word
 )
@@ -266,6 +274,18 @@ class Screener:
             completed = self._complete(str(fragment[0]), text, index, earlier, old_cues, analysis)
             if completed is not None:
                 analysis, new_signals = completed
+        pending = (
+            [p for p in extra.get(_EXTRA_PENDING, ()) if index - p["message"] <= _PENDING_FOR]
+            if extra
+            else []
+        )
+        if any(s.cls == _PENDING_MEANS for s in new_signals):
+            pending += [s.to_json() for s in new_signals if s.cls == _PENDING_MEANS]
+            new_signals = [s for s in new_signals if s.cls != _PENDING_MEANS]
+        if pending and any(s.cls in _CALLS_KEPT_MEANS for s in new_signals):
+            restored = [replace(Signal.from_json(p), cls="means") for p in pending]
+            new_signals = [*restored, *new_signals]  # the means the person said they keep
+            pending = []
         fragment_cue = next((c for c in analysis.cues if c.startswith(_FRAGMENT_CUE)), None)
         if fragment_cue is not None:
             fragment = [fragment_cue[len(_FRAGMENT_CUE) :], index]
@@ -373,6 +393,7 @@ class Screener:
                 _EXTRA_FLAGS: flags,
                 _EXTRA_EXPLAINED: explained,
                 _EXTRA_FRAGMENT: fragment,
+                _EXTRA_PENDING: pending,
             },
         )
         return result, new_state
@@ -1273,7 +1294,10 @@ class Screener:
             elif kind == "farewell":
                 if negated or c.quoted or (benign and not h.concept.strong):
                     continue
-                if r.features & {rd.DESIRE, rd.CONDITIONAL, rd.QUESTION}:
+                if rd.DESIRE in r.features and any(
+                    o.concept.kind in ("vanish", "death") and h.begin <= o.begin < h.end
+                    for o in hits
+                ):
                     continue  # もういなくなりたい is a wish (the vanish rule), not a goodbye
                 if _holds(self._leaving, text) or "leaving" in cues:
                     continue  # 最終出社、今までありがとうございました
@@ -1991,6 +2015,7 @@ class Screener:
             and (r.features & {rd.PAST, rd.EXPERIENCE} or h.sentence in self._past_sentences)
             and not c.now
             and not c.recurrence
+            and self._keys.isdisjoint(g.still_words)  # (前にもらった薬、まだ取ってある)
             and not any(tokens[j].key in g.recurrence for j in range(h.first, r.end))
         ):
             emit("resolved", h)  # 大学生だった頃、七輪を買った。今は平気: a past that is over
@@ -2142,6 +2167,15 @@ class Screener:
                 emit("means", h)
                 if collected and rd.DESIRE not in r.features:
                     emit("preparation", h)  # collecting means: 数えてる, 買い集めてる
+            elif (
+                not negated
+                and not r.features & {rd.DESIRE, rd.CONDITIONAL, rd.QUESTION}
+                and gov in g.acquire_verbs
+                and not any(t.surface.startswith("空") for t in tokens[h.last + 1 : r.end])
+            ):
+                # 昔もらった睡眠薬、まだ取ってある: a means kept, which counts if a crisis is said
+                # in the next messages (/ もう疲れた)
+                emit(_PENDING_MEANS, h)
 
     def _place(
         self,
@@ -3179,8 +3213,9 @@ class Screener:
             concept = self._by_id.get(s.term)
             value = concept.label if concept is not None else ""
             template = info.reason or messages.get(
-                "slot" if value else "slot_plain", "{label}: {text}"
-            )
+                ("slot" if s.text else "slot_no_words") if value else "slot_plain",
+                "{label}: {text}",
+            )  # (no words: a person who declined the terms, in a signal kept from before)
             out.append(
                 template.format_map(
                     _Fields(label=info.label, value=value, text=s.text, message=str(s.message + 1))

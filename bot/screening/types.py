@@ -6,7 +6,7 @@ This module is the contract between the screener and the rest of the service. It
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from typing import Any
 
@@ -195,6 +195,22 @@ class ScreeningState:
     factors: list[str] = field(default_factory=list)
     prior_factors: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)  # screener-private accumulators
+
+    def without_words(self) -> ScreeningState:
+        """The same state with none of the person's words: signal texts blanked, also those
+        the screener keeps in ``extra`` (signals set aside or waiting as JSON), for a person who
+        declined the terms."""
+        extra = {
+            key: [
+                {**item, "text": ""} if isinstance(item, dict) and "text" in item else item
+                for item in value
+            ]
+            if isinstance(value, list)
+            else value
+            for key, value in self.extra.items()
+        }
+        signals = [replace(s, text="") for s in self.signals]
+        return replace(self, signals=signals, extra=extra)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.screening import RiskLevel, Screener
+from bot.screening import RiskLevel, Screener, ScreeningState
 from tests.screening.support import flags_of, level, reaches, slots
 
 
@@ -1080,3 +1080,33 @@ def test_tosa_vanishing_a_wish_to_be_gone_and_pills_kept_back(
 
 def test_poison_dripped_into_someones_food(screener: Screener) -> None:
     assert "harm_to_others" in flags_of(screener, "姑の味噌汁に農薬たらしてやる", "もう買ってある")
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (("昔もらった睡眠薬、まだ取ってある", "もう疲れた"), RiskLevel.IMMINENT),
+        (("父の日本刀、床の間にある", "死にたい時そればっか見てる"), RiskLevel.IMMINENT),
+        (("睡眠薬、まだ取ってある", "今日は晴れ"), RiskLevel.NONE),
+        (("精神科で抗うつ薬をもらっています", "もう限界です"), RiskLevel.MODERATE),
+        (("あの時の薬の空き箱、まだ取ってある", "見るとまたやりたくなる"), RiskLevel.HIGH),
+    ],
+)
+def test_a_means_kept_then_a_crisis_in_the_next_messages(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    # A weak means kept at hand counts as means at hand when one of the next three messages
+    # says a crisis; a prescription from a clinic, or an empty box, does not.
+    assert level(screener, *messages) == expected, messages
+
+
+def test_a_state_without_words_keeps_none_of_them_anywhere(screener: Screener) -> None:
+    state = ScreeningState()
+    for text in ("睡眠薬、まだ取ってある", "ロープ買った", "キャンプ楽しみ"):
+        _, state = screener.screen(text, state)
+    assert "睡眠薬" in str(state.to_json()) and "ロープ" in str(state.to_json())
+    bare = state.without_words().to_json()
+    assert "睡眠薬" not in str(bare) and "ロープ" not in str(bare)
+    _, after = screener.screen("もう疲れた", state.without_words())
+    reasons = screener.screen("死にたい", after)[0].reasons
+    assert all("「」" not in line for line in reasons), reasons
