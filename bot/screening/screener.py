@@ -37,6 +37,7 @@ from bot.yamlio import ConfigError, Problem
 
 # The kinds about the person's own crisis: said about someone else they become third_party.
 # The kinds that make someone else's words a crisis of theirs (友達が死にたいって言ってた).
+_FOUND_VERBS: Final = frozenset({"見つける", "見付ける", "見つかる", "出てくる", "出る", "発見"})
 _THIRD_PARTY_KINDS: Final = frozenset(
     {"death", "vanish", "method", "self_harm", "ideation_noun", "attempt", "live", "preparation"}
 )
@@ -2541,6 +2542,8 @@ class Screener:
             return False
         if kind in _THIRD_PARTY_KINDS:
             return True
+        if kind == "means":  # 兄の部屋からロープが出てきた: found among someone's things
+            return h.context.possessive and r.governor in _FOUND_VERBS
         if not h.concept.strong:
             return False
         if kind == "place":  # someone at a danger place now
@@ -2551,7 +2554,9 @@ class Screener:
     def _own(self, h: Hit) -> bool:
         c = h.context
         if c.possessive and h.concept.kind == "means" and not c.quoted:
-            return True  # 母の睡眠薬を飲んだ, 父の猟銃がある: someone's means, the person's act
+            # 母の睡眠薬を飲んだ, 父の猟銃がある: someone's means, the person's act; but 兄の部屋
+            # からロープが出てきた: found among someone's things, their crisis
+            return h.reading.governor not in _FOUND_VERBS
         if c.quoted or c.subject in ("other", "media"):
             return False
         return not (rd.REPORTED in h.reading.features and c.subject != "self")

@@ -1110,3 +1110,18 @@ def test_a_state_without_words_keeps_none_of_them_anywhere(screener: Screener) -
     _, after = screener.screen("もう疲れた", state.without_words())
     reasons = screener.screen("死にたい", after)[0].reasons
     assert all("「」" not in line for line in reasons), reasons
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (("姉の引き出しから睡眠薬が大量に出てきた", "頭真っ白で手が震える"), RiskLevel.MODERATE),
+        (("兄の部屋からロープが出てきた",), RiskLevel.LOW),
+        (("父の猟銃がうちにある", "もう疲れた"), RiskLevel.IMMINENT),
+    ],
+)
+def test_a_means_found_among_someone_elses_things(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    # Found among a sibling's things, the means is the sibling's crisis and the writer's worry.
+    assert level(screener, *messages) == expected, messages
