@@ -77,7 +77,13 @@ _EXTRA_FLAGS: Final = "flags"
 # 手紙): the next two messages may say what was done with it (いっぱい飲んじゃった)
 _EXTRA_FRAGMENT: Final = "fragment"
 _FRAGMENT_CUE: Final = "fragment:"
-_COMPLETED_SLOTS: Final = frozenset({"act", "means", "preparation", "method", "intent"})
+_COMPLETED_SLOTS: Final = frozenset(
+    {"act", "means", "preparation", "method", "intent", "ideation", "passive", "self_harm"}
+)
+# the last messages of at most _TAIL_LETTERS letters each (も / う / し / に), read with the next
+_EXTRA_TAIL: Final = "tail"
+_TAIL_LETTERS: Final = 3
+_TAIL_MESSAGES: Final = 5
 # A weak means kept at hand with nothing of crisis (睡眠薬、まだ取ってある): held in the state's
 # extra (a signal as JSON) for three messages, and a means at hand if one of them says a crisis.
 _PENDING_MEANS: Final = "means_kept"
@@ -272,9 +278,28 @@ class Screener:
         new_signals = self._signals(analysis, index, text)
         fragment = extra.get(_EXTRA_FRAGMENT) if extra else None
         if fragment and index - int(fragment[1]) <= 2:
-            completed = self._complete(str(fragment[0]), text, index, earlier, old_cues, analysis)
+            word = self._fragment_word(str(fragment[0]))
+            completed = (
+                self._read_with(word + "、", text, index, earlier, old_cues, analysis)
+                if word
+                else None
+            )
             if completed is not None:
                 analysis, new_signals = completed
+        tail = list(extra.get(_EXTRA_TAIL, ())) if extra else []
+        if tail and tail[-1]["message"] == index - 1 and all(t["text"] for t in tail):
+            # も / う / し / に / た / い: letters sent one message at a time, read together
+            joined = self._read_with(
+                "".join(t["text"] for t in tail), text, index, earlier, old_cues, analysis
+            )
+            if joined is not None:
+                analysis, new_signals = joined
+        short = text.strip()
+        if 0 < len(short) <= _TAIL_LETTERS:
+            kept_tail = tail if tail and tail[-1]["message"] == index - 1 else []
+            tail = [*kept_tail, {"text": short, "message": index}][-_TAIL_MESSAGES:]
+        else:
+            tail = []
         pending = (
             [p for p in extra.get(_EXTRA_PENDING, ()) if index - p["message"] <= _PENDING_FOR]
             if extra
@@ -395,6 +420,7 @@ class Screener:
                 _EXTRA_EXPLAINED: explained,
                 _EXTRA_FRAGMENT: fragment,
                 _EXTRA_PENDING: pending,
+                _EXTRA_TAIL: tail,
             },
         )
         return result, new_state
@@ -412,27 +438,25 @@ class Screener:
             self._fragment_words[concept_id] = word
         return word
 
-    def _complete(
+    def _read_with(
         self,
-        concept_id: str,
+        before: str,
         text: str,
         index: int,
         earlier: frozenset[str],
         cues: frozenset[str],
         plain: MessageAnalysis,
     ) -> tuple[MessageAnalysis, list[Signal]] | None:
-        """A message that says what was done, with no object (いっぱい飲んじゃった, 机の
-        引き出しに入れた), after one that only named a means (お母さんの睡眠薬): read as one
-        sentence (薬、いっぱい飲んじゃった). The signals point at this message's own words."""
-        word = self._fragment_word(concept_id)
+        """The message read after ``before`` as one sentence, when that finds a crisis slot the
+        message alone does not: 薬、 + いっぱい飲んじゃった after a message that only named the
+        pills (お母さんの睡眠薬), もういき + たくない after letters sent one at a time. The
+        signals point at this message's own words."""
         found = {f.slot for f in plain.fills}
-        if not word or found & _COMPLETED_SLOTS:
-            return None
-        joined_text = word + "、" + text
+        joined_text = before + text
         joined = self.analyze(joined_text, index, earlier, cues)
-        if not {f.slot for f in joined.fills} & _COMPLETED_SLOTS:
+        if not {f.slot for f in joined.fills} & (_COMPLETED_SLOTS - found):
             return None
-        shift = len(word) + 1
+        shift = len(before)
         signals = [
             replace(
                 s,

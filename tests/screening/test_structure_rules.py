@@ -1125,3 +1125,22 @@ def test_a_means_found_among_someone_elses_things(
 ) -> None:
     # Found among a sibling's things, the means is the sibling's crisis and the writer's worry.
     assert level(screener, *messages) == expected, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (("し", "に", "た", "い"), RiskLevel.HIGH),
+        (("ねぇ", "死", "にたい"), RiskLevel.HIGH),
+        (("き", "え", "たい"), RiskLevel.HIGH),
+        (("うん", "わかった", "ありがと"), RiskLevel.NONE),
+        (("し", "に", "そう", "笑"), RiskLevel.NONE),
+    ],
+)
+def test_letters_sent_one_message_at_a_time(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    result = screener.screen_conversation(list(messages))
+    assert reaches(screener, messages, expected), messages
+    for s in result.signals:
+        assert s.text == messages[s.message][s.start : s.end], s
