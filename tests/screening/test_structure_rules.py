@@ -1144,3 +1144,17 @@ def test_letters_sent_one_message_at_a_time(
     assert reaches(screener, messages, expected), messages
     for s in result.signals:
         assert s.text == messages[s.message][s.start : s.end], s
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (("中の人〜、今夜ひとりにしないで。なにかしちゃいそう",), RiskLevel.MODERATE),
+        (("自分が何するかわからなくて怖い",), RiskLevel.MODERATE),
+        (("暇すぎて何かやっちゃいそう笑",), RiskLevel.NONE),
+    ],
+)
+def test_fear_of_doing_something_to_oneself(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert level(screener, *messages) == expected, messages
