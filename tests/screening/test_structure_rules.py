@@ -1158,3 +1158,17 @@ def test_fear_of_doing_something_to_oneself(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
     assert level(screener, *messages) == expected, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (("覚えてないけど", "シートが全部空になってる"), RiskLevel.IMMINENT),
+        (("もう自分で片をつける",), RiskLevel.IMMINENT),
+        (("仕事の件、今週中に片をつける",), RiskLevel.NONE),
+    ],
+)
+def test_empty_blister_sheets_and_settling_it(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert level(screener, *messages) == expected, messages
