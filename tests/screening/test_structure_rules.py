@@ -1172,3 +1172,9 @@ def test_empty_blister_sheets_and_settling_it(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
     assert level(screener, *messages) == expected, messages
+
+
+def test_hanging_in_kana_read_as_a_quote(screener: Screener) -> None:
+    # くびつったら: the dictionary reads つっ as って; the spelling rule writes 首吊
+    assert level(screener, "くびつったら楽かな") >= RiskLevel.HIGH
+    assert level(screener, "仕事くびって言われた") <= RiskLevel.LOW
