@@ -119,6 +119,7 @@ class Grammar:
     self_nouns: frozenset[str]
     trip_words: frozenset[str]
     still_words: frozenset[str]
+    use_verbs: frozenset[str]
     world_words: frozenset[str]
     amount_words: frozenset[str]
     load_words: frozenset[str]

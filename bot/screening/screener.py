@@ -1670,7 +1670,8 @@ class Screener:
         if quiet and "afterlife_said" in cues and (went := self._go_there(tokens)) is not None:
             # 🪦 / 早く入りたい, 天国 / はやく行きたい: the place said, then the wish to go
             fills.append(Fill("passive", self._afterlife_concept, went[0], went[1], 0))
-        if (no_future := self._no_future(tokens, info)) is not None:
+        prepared = "preparation" in own_kinds or "preparation" in earlier
+        if (no_future := self._no_future(tokens, info, prepared=prepared)) is not None:
             new_cues.add("no_future")  # 次の部屋?探す必要ないから
             fills.append(Fill("despair", self._no_future_concept, no_future[0], no_future[1], 0))
 
@@ -2527,9 +2528,20 @@ class Screener:
                     return depth.start(), tokens[min(r.end, len(tokens)) - 1].end
         return None
 
-    def _no_future(self, tokens: list[Token], info: Scan) -> tuple[int, int] | None:
-        """要らない / 必要ない said of a future (次の部屋, 住所, 将来): no future is expected."""
+    def _no_future(
+        self, tokens: list[Token], info: Scan, *, prepared: bool = False
+    ) -> tuple[int, int] | None:
+        """要らない / 必要ない said of a future (次の部屋, 住所, 将来), or, after a preparation
+        (解約した, 手放した), a thing one will not use again (車の保険もやめた、乗ることないし):
+        no future is expected (not もうこの制服を着ることもない after a graduation)."""
         g = self._g
+        if (
+            prepared
+            and not info.all_keys.isdisjoint(g.use_verbs)
+            and ("こと" in info.all_keys or "事" in info.all_keys)
+            and (unused := _no_more_use(tokens, g)) is not None
+        ):
+            return unused
         if info.all_keys.isdisjoint(g.need_words) or info.words.isdisjoint(g.future_words):
             return None  # the loop below needs a word of need (要る, 必要) and of a future
         for k, t in enumerate(tokens):
@@ -3844,6 +3856,23 @@ def _for_a_while(tokens: Sequence[Token]) -> bool:
             ):
                 return True
     return False
+
+
+def _no_more_use(tokens: Sequence[Token], g: rd.Grammar) -> tuple[int, int] | None:
+    """A verb of using a thing + ことはない / こともない, said of the future (車の保険もやめた、
+    乗ることないし / この先着ることもない): the span, or None (not 乗ったことない: never did)."""
+    for k in range(1, len(tokens) - 1):
+        verb = tokens[k - 1]
+        if tokens[k].key not in ("こと", "事") or verb.pos != "動詞" or verb.key not in g.use_verbs:
+            continue
+        if verb.cform and not verb.cform.startswith(("終止形", "連体形")):
+            continue  # 乗ったことない: never did (the verb is past)
+        nxt = k + 1
+        while nxt < len(tokens) and tokens[nxt].key in ("は", "も", "が"):
+            nxt += 1
+        if nxt < len(tokens) and tokens[nxt].key in ("ない", "無い"):
+            return verb.begin, tokens[nxt].end
+    return None
 
 
 _FINAL_PARTICLES: Final = frozenset({"よ", "ね", "わ", "ぞ", "ぜ", "さ", "な", "から", "し", "の"})

@@ -1178,3 +1178,18 @@ def test_hanging_in_kana_read_as_a_quote(screener: Screener) -> None:
     # くびつったら: the dictionary reads つっ as って; the spelling rule writes 首吊
     assert level(screener, "くびつったら楽かな") >= RiskLevel.HIGH
     assert level(screener, "仕事くびって言われた") <= RiskLevel.LOW
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (("車の保険もやめた、乗ることないし",), RiskLevel.IMMINENT),
+        (("保険やめた、高いし",), RiskLevel.LOW),
+        (("車に乗ることはないかな、電車派",), RiskLevel.NONE),
+        (("卒業式おわった！", "もうこの制服を着ることもないと思うとさみしい"), RiskLevel.LOW),
+    ],
+)
+def test_no_more_use_of_ones_things_after_a_preparation(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert reaches(screener, messages, expected), messages
