@@ -120,6 +120,7 @@ class Grammar:
     trip_words: frozenset[str]
     still_words: frozenset[str]
     use_verbs: frozenset[str]
+    certainty_words: frozenset[str]
     world_words: frozenset[str]
     amount_words: frozenset[str]
     load_words: frozenset[str]

@@ -229,6 +229,7 @@ class Screener:
         self._pills_concept = self._by_id.get("pills", _RECURRENCE)
         self._water_concept = self._by_id.get("high_place", _RECURRENCE)
         self._afterlife_concept = self._by_id.get("afterlife", _RECURRENCE)
+        self._lethality_concept = self._by_id.get("lethality", _RECURRENCE)
         # per-message scratch (screening runs on one thread; set at the start of each _decide)
         self._recent: set[int] = set()
         self._ruminating = False
@@ -1652,6 +1653,13 @@ class Screener:
             new_cues.add("swallowing")  # 飲んでる / (next) くすり
         if _did_before(tokens, self._reader, g, info):
             new_cues.add("did_before")
+        if (
+            (own_kinds & {"method", "place", "means"} or earlier & _CUE_SLOTS)
+            and (sure := _asks_what_is_sure(tokens, g, info)) is not None
+            and not any(f.slot in ("method", "act", "intent") for f in fills)
+        ):
+            # 何階から飛べば確実？ / 電車って時速何キロ出てれば確実なの: how to make it certain
+            fills.append(Fill("method", self._lethality_concept, sure[0], sure[1], 0))
         if (
             quiet
             and _urge_again(tokens, self._reader, g, info)
@@ -4291,6 +4299,34 @@ def _done_by_someone(tokens: Sequence[Token], h: Hit, info: Scan, g: rd.Grammar)
         ):
             return False
     return False
+
+
+def _asks_what_is_sure(
+    tokens: Sequence[Token], g: rd.Grammar, info: Scan
+) -> tuple[int, int] | None:
+    """A question of how many (何階, 何キロ, 何分) it takes to be sure (確実, 即死, 助からない):
+    asking how to make a death certain. The sentence's span, or None."""
+    if info.words.isdisjoint(g.certainty_words):
+        return None
+    start = 0
+    for j, t in enumerate(tokens):
+        if t.kind == KIND_END or j == len(tokens) - 1:
+            end = j if t.kind == KIND_END else j + 1
+            sentence = tokens[start:end]
+            asks = t.surface in ("?", "？") or any(w.key in ("か", "の") for w in sentence[-2:])
+            sure = any(
+                w.key in g.certainty_words or w.surface in g.certainty_words for w in sentence
+            )
+            how_many = any(
+                w.surface in ("何", "なん")
+                and k + 1 < len(sentence)
+                and sentence[k + 1].pos != "助詞"
+                for k, w in enumerate(sentence)
+            )
+            if asks and sure and how_many and sentence:
+                return sentence[0].begin, sentence[-1].end
+            start = j + 1
+    return None
 
 
 def _urge_again(tokens: Sequence[Token], reader: ClauseReader, g: rd.Grammar, info: Scan) -> bool:
