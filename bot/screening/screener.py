@@ -4107,6 +4107,10 @@ def _bare_jump(tokens: Sequence[Token], h: Hit, r: Reading, time_words: set[int]
     destination, no vehicle (今夜飛ぶ; not 明日の便で東京に飛ぶ, バイト飛ぶ)."""
     if h.concept.id not in _JUMP_WORDS or r.features - {rd.POLITE, rd.VOLITIONAL}:
         return False
+    if tokens[h.last].key not in ("飛ぶ", "ダイブ") or (
+        h.last + 1 < len(tokens) and tokens[h.last + 1].pos == "動詞"
+    ):
+        return False  # only 飛ぶ / ダイブ (not 落ち + 着く, 飛び + 出す)
     start = h.first
     while start > 0 and tokens[start - 1].kind not in (KIND_END, KIND_PUNCT):
         start -= 1

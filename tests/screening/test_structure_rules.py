@@ -839,6 +839,9 @@ def test_what_should_vanish_is_named(
         (("週末は実家に飛ぶ",), RiskLevel.NONE),
         (("今夜は飛ぶぞー！クラブで朝まで",), RiskLevel.NONE),
         (("明日バイト飛ぶわ",), RiskLevel.LOW),
+        (("引っ越しバタバタだけど", "来週落ち着くと思う"), RiskLevel.NONE),
+        (("雨だったけど", "夜落ち着いた"), RiskLevel.NONE),
+        (("明日の朝、飛び出すように家を出た",), RiskLevel.NONE),
     ],
 )
 def test_a_bare_jump_with_a_time(
