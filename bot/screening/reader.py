@@ -121,6 +121,8 @@ class Grammar:
     still_words: frozenset[str]
     use_verbs: frozenset[str]
     certainty_words: frozenset[str]
+    earnest_strong: frozenset[str]
+    mild_medicines: frozenset[str]
     world_words: frozenset[str]
     amount_words: frozenset[str]
     load_words: frozenset[str]

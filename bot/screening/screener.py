@@ -1919,6 +1919,15 @@ class Screener:
             and not own_kinds & {"death", "despair", "finality", "farewell", "burden"}
         ):
             return  # キャンプで練炭使いたいんだけど: for the everyday activity named with it
+        if (
+            "benign" in in_sentence
+            and not crisis_context
+            and r.features <= {rd.PAST, rd.TE, rd.POLITE}
+            and rd.PAST in r.features | ({rd.PAST} if h.sentence in self._past_sentences else set())
+            and not own_kinds & {"death", "despair", "finality", "farewell", "burden"}
+            and (h.concept.id not in _DOSE_METHODS or _mild_medicine(self._tokens, h, g))
+        ):
+            return  # 断熱シートで目張りした, 青木ヶ原でキャンプしてきた: an everyday activity, done
         if h.concept.id == LEAN_OVER:
             if not crisis_context and ("benign" in own_kinds or _holds(self._laughter, self._text)):
                 return  # 観光で最上階 / 下見たらくらっとした笑: a view
@@ -2044,6 +2053,8 @@ class Screener:
         emit = add
         g = self._g
         gov = r.governor
+        if not crisis and (_for_a_purpose(tokens, h) or _mild_medicine(tokens, h, g)):
+            return  # 出張用にサプリ10日分, キャンプ用の炭, 胃薬: what it is for is said
         if (
             c.history
             and (r.features & {rd.PAST, rd.EXPERIENCE} or h.sentence in self._past_sentences)
@@ -2783,6 +2794,8 @@ class Screener:
                     and _grave(tokens, h, g)
                     and (tokens[h.last].pos == "動詞" or r.governor == "する")
                     and not _other_subject(tokens, h, g)
+                    # (まじで殺す / ガチで殺す: an intensifier of venting, not resolve)
+                    and keys.isdisjoint(g.earnest - g.earnest_strong)
                 ):
                     # 次に手を上げたら、俺が父を殺す / 今度来たら刺すかもしれない: a plain
                     # statement, a threat when said about someone in particular
@@ -2914,6 +2927,8 @@ class Screener:
             child.extend(harm)
         if not keys.isdisjoint(g.earnest):
             out.add("earnest")
+        if not keys.isdisjoint(g.earnest_strong):
+            out.add("earnest_strong")
         if "time" in kinds:
             out.add("time_any")
         if self._child_writer:
@@ -2962,7 +2977,7 @@ class Screener:
                 "threat_stated" in cues
                 or "harm_prep" in cues
                 or "time_any" in cues  # 明日の朝礼で殴る。もう決めた: a plan
-                or cues >= {"threat_grave", "earnest"}  # not マジでどつく
+                or cues >= {"threat_grave", "earnest_strong"}  # not マジでどつく, まじで殺す
             )
             and (targeted or "threat_stated" in cues)
             and ("threat" in cues or cues >= {"harm_prep", "time_any"})
@@ -3850,6 +3865,25 @@ def _cut_object_not_body(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool
     return False
 
 
+def _for_a_purpose(tokens: Sequence[Token], h: Hit) -> bool:
+    """X用の / X用に right before the means (キャンプ用の炭, 出張用に…薬): its purpose is said."""
+    for j in range(h.first - 1, max(-1, h.first - 3), -1):
+        t = tokens[j]
+        if t.kind in (KIND_END, KIND_PUNCT):
+            return False
+        if t.key == "用" and t.pos in ("接尾辞", "名詞") and j >= 1 and tokens[j - 1].pos == "名詞":
+            return True
+    return False
+
+
+def _mild_medicine(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """The medicine is one nobody overdoses on (胃薬, 湿布, 目薬): the dictionary may cut it in
+    two (胃 + 薬), so the words right before the match are read with it."""
+    words = "".join(t.surface for t in tokens[max(0, h.first - 1) : h.last + 1])
+    return any(m in words for m in g.mild_medicines)
+
+
+_DOSE_METHODS: Final = frozenset({"overdose", "swallowed", "overdose_weak"})
 _WHILE_UNITS: Final = frozenset({"日", "日間", "週間", "週", "ヶ月", "か月", "カ月", "泊"})
 
 

@@ -1211,3 +1211,27 @@ def test_asking_how_to_make_it_certain(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
     assert reaches(screener, messages, expected), messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (("薬局で湿布と胃薬大量買いした", "ポイント10倍"), RiskLevel.NONE),
+        (("寒いから窓に断熱シートで目張りした",), RiskLevel.LOW),
+        (("出張用にサプリ10日分数えて袋に入れた",), RiskLevel.NONE),
+        (("お化け屋敷に首吊り人形あってビビった",), RiskLevel.NONE),
+        (("塾やめる日", "先生に今までありがとうございましたって言えた"), RiskLevel.NONE),
+        (("姉が俺のアイス食べた", "まじで殺す"), RiskLevel.NONE),
+        (("薬局で睡眠薬を大量に買った",), RiskLevel.IMMINENT),
+        (("車の中。窓に目張りした。もう火はついてる",), RiskLevel.IMMINENT),
+    ],
+)
+def test_everyday_purposes_mild_medicines_and_venting(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert reaches(screener, messages, expected), messages
+
+
+def test_a_grave_threat_in_earnest_is_still_flagged(screener: Screener) -> None:
+    assert "harm_to_others" in flags_of(screener, "あいつ本気で殺す")
+    assert "harm_to_others" not in flags_of(screener, "姉が俺のアイス食べた", "まじで殺す")
