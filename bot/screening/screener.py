@@ -1013,8 +1013,13 @@ class Screener:
                     and not r.features & {rd.DESIRE, rd.WISH, rd.WISH_OTHER, rd.QUESTION}
                     and not negated
                     and not past_history
+                ) or (
+                    not r.features - {rd.POLITE}
+                    and _ends_sentence(tokens, r.end)
+                    and _me_too(tokens, h, g)
+                    and "violence" in hit_kinds  # (みんな引っ越すし、私もいなくなる: leaving)
                 ):
-                    add("intent", h)  # いなくなるつもり, もう消えることにした
+                    add("intent", h)  # いなくなるつもり, もう消えることにした, 刺して自分も消える
                     continue
                 if past_history:
                     add("resolved", h)
@@ -1320,6 +1325,13 @@ class Screener:
             elif kind == "farewell":
                 if negated or c.quoted or (benign and not h.concept.strong):
                     continue
+                if any(t.key in ("よう", "様") for t in tokens[h.last + 1 : h.last + 3]) or (
+                    h.first >= 2
+                    and tokens[h.first - 1].key == "に"
+                    and tokens[h.first - 2].pos == "名詞"
+                    and any(ch in text[h.begin : h.end] for ch in "残悔")  # a regret about it
+                ):
+                    continue  # 思い残すことないように楽しむ, 昔の恋に心残りはない: not a goodbye
                 if rd.DESIRE in r.features and any(
                     o.concept.kind in ("vanish", "death") and h.begin <= o.begin < h.end
                     for o in hits
@@ -3928,6 +3940,15 @@ def _ends_sentence(tokens: Sequence[Token], i: int) -> bool:
         if t.key not in _FINAL_PARTICLES and t.surface not in _FINAL_PARTICLES:
             return False
     return True
+
+
+def _me_too(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """私も / 自分も / 俺も right before the match (…そのあと自分もいなくなる)."""
+    return (
+        h.first >= 2
+        and tokens[h.first - 1].key == "も"
+        and tokens[h.first - 2].key in g.first_person
+    )
 
 
 def _moving_away(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:

@@ -1235,3 +1235,25 @@ def test_everyday_purposes_mild_medicines_and_venting(
 def test_a_grave_threat_in_earnest_is_still_flagged(screener: Screener) -> None:
     assert "harm_to_others" in flags_of(screener, "あいつ本気で殺す")
     assert "harm_to_others" not in flags_of(screener, "姉が俺のアイス食べた", "まじで殺す")
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (("もう会いたい人には全員会えた", "思い残すことないや"), RiskLevel.IMMINENT),
+        (("思い残すことないように全力で楽しむ！",), RiskLevel.NONE),
+        (("昔の恋に心残りはない",), RiskLevel.NONE),
+        (("みんなに最後の挨拶してきた", "会いたい人にはもう会った"), RiskLevel.IMMINENT),
+        (("柵を越えた", "あとは手を離すだけ"), RiskLevel.IMMINENT),
+        (("信号待ちしてると、トラックの前に吸い込まれそうになる",), RiskLevel.HIGH),
+        (("あいつの家に火つけて、そのあと自分もいなくなる",), RiskLevel.IMMINENT),
+        (("みんな引っ越すし、私もいなくなる",), RiskLevel.NONE),
+    ],
+)
+def test_no_regrets_the_edge_and_going_too(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    # 思い残すことない is a farewell (its ない is part of the words, not a denial); 思い残す
+    # ことないように is a purpose; crossing a fence is being there; 自分も消える after harm is
+    # an intent.
+    assert reaches(screener, messages, expected), messages
