@@ -1331,7 +1331,9 @@ class Screener:
                     and tokens[h.first - 2].pos == "名詞"
                     and any(ch in text[h.begin : h.end] for ch in "残悔")  # a regret about it
                 ):
-                    continue  # 思い残すことないように楽しむ, 昔の恋に心残りはない: not a goodbye
+                    continue  # 思い残すことないように楽しむ
+                if laughing and not earnest:
+                    continue  # 推しのライブ最高、もう思い残すことない笑: a measure of joy, 昔の恋に心残りはない: not a goodbye
                 if rd.DESIRE in r.features and any(
                     o.concept.kind in ("vanish", "death") and h.begin <= o.begin < h.end
                     for o in hits

@@ -1257,3 +1257,8 @@ def test_no_regrets_the_edge_and_going_too(
     # ことないように is a purpose; crossing a fence is being there; 自分も消える after harm is
     # an intent.
     assert reaches(screener, messages, expected), messages
+
+
+def test_a_farewell_said_laughing_is_a_measure_of_joy(screener: Screener) -> None:
+    assert level(screener, "推しのライブ最高だった、もう思い残すことない笑") <= RiskLevel.LOW
+    assert level(screener, "もう思い残すことない") >= RiskLevel.MODERATE
