@@ -1262,3 +1262,22 @@ def test_no_regrets_the_edge_and_going_too(
 def test_a_farewell_said_laughing_is_a_measure_of_joy(screener: Screener) -> None:
     assert level(screener, "推しのライブ最高だった、もう思い残すことない笑") <= RiskLevel.LOW
     assert level(screener, "もう思い残すことない") >= RiskLevel.MODERATE
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (("毎日が白黒の映画みたい", "心が動かない"), RiskLevel.MODERATE),
+        (("この映画は心が動かない駄作",), RiskLevel.NONE),
+    ],
+)
+def test_numbness_is_despair(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert level(screener, *messages) == expected, messages
+
+
+def test_a_child_told_to_send_videos(screener: Screener) -> None:
+    assert "child_in_danger" in flags_of(
+        screener, "中3です", "知らない大人に動画送れって脅されてる"
+    )
