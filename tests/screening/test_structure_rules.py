@@ -1281,3 +1281,16 @@ def test_a_child_told_to_send_videos(screener: Screener) -> None:
     assert "child_in_danger" in flags_of(
         screener, "中3です", "知らない大人に動画送れって脅されてる"
     )
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (("前のときはICUで目が覚めた。今回はうまくやれる気がする",), RiskLevel.IMMINENT),
+        (("前の発表は失敗した。今回はうまくやれる気がする",), RiskLevel.NONE),
+    ],
+)
+def test_doing_it_right_this_time_after_an_attempt(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert level(screener, *messages) == expected, messages
