@@ -1110,6 +1110,9 @@ class Screener:
                     for j in range(h.first + 1, h.last)
                 ):
                     continue  # 明日友達が来なければいい: someone else's coming, not the morning
+                if _woke_again(tokens, h, r, keys):
+                    add("passive", h)  # 今朝もふつうに起きちゃった。はずれ: sorry to wake
+                    continue
                 if (
                     rd.WISH in r.features
                     or (negated and rd.CONDITIONAL in r.features and rd.EVALUATION in r.features)
@@ -3942,6 +3945,22 @@ def _ends_sentence(tokens: Sequence[Token], i: int) -> bool:
         if t.key not in _FINAL_PARTICLES and t.surface not in _FINAL_PARTICLES:
             return False
     return True
+
+
+def _woke_again(tokens: Sequence[Token], h: Hit, r: Reading, keys: frozenset[str]) -> bool:
+    """Waking said with regret, again (また目が覚めてしまった, 今朝も目が覚めちゃった): sorry to be
+    alive in the morning (not 寝ちゃった; not 起きちゃった, mostly about the hour)."""
+    if tokens[h.last].key not in ("覚める", "目覚める", "来る") or rd.PAST not in r.features:
+        return False
+    regret = any(
+        t.key in ("しまう", "仕舞う", "ちゃう", "じゃう") for t in tokens[h.last + 1 : r.end]
+    )
+    again = (
+        "また" in keys
+        or "又" in keys
+        or (h.first >= 1 and any(t.key == "も" for t in tokens[max(0, h.first - 4) : h.first]))
+    )
+    return regret and again
 
 
 def _me_too(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:

@@ -1294,3 +1294,19 @@ def test_doing_it_right_this_time_after_an_attempt(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
     assert level(screener, *messages) == expected, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        (("また目が覚めてしまった",), RiskLevel.HIGH),
+        (("また朝が来てしまった",), RiskLevel.HIGH),
+        (("今日も5時に起きちゃった、早起き得した",), RiskLevel.NONE),
+        (("またソファで寝ちゃった",), RiskLevel.NONE),
+        (("またクリスマスが来てしまった笑",), RiskLevel.NONE),
+    ],
+)
+def test_sorry_to_wake_again(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert reaches(screener, messages, expected), messages
