@@ -22,7 +22,7 @@ from typing import Any, Final, NamedTuple
 
 from bot.screening import reader as rd
 from bot.screening.config import Chain, Concept, Idiom, ScreeningConfig, load_config
-from bot.screening.matcher import PatternSet, Stream
+from bot.screening.matcher import PatternSet, Stream, Words
 from bot.screening.normalize import Normalized, Normalizer, fold_katakana
 from bot.screening.reader import ClauseReader, Context, Reading
 from bot.screening.tokens import KIND_END, KIND_PUNCT, KIND_WORD, SudachiTokenizer, Token
@@ -521,7 +521,7 @@ class Screener:
         self._child_writer = _child_writing(text)
         tokens = self._tokenizer.tokenize(ntext)
         info = scan(tokens, ntext, self._g)
-        hits = self._hits(ntext, tokens, info.sentence_of)
+        hits = self._hits(ntext, tokens, info.sentence_of, info.stream_words)
         folded_spans = [
             (t.begin, t.end)
             for t in tokens
@@ -548,9 +548,13 @@ class Screener:
         return self._decide(hits, tokens, ntext, normalized, index, earlier, cues, info)
 
     def _hits(
-        self, text: str, tokens: list[Token], sentence_of: list[int] | None = None
+        self,
+        text: str,
+        tokens: list[Token],
+        sentence_of: list[int] | None = None,
+        words: Words | None = None,
     ) -> list[Hit]:
-        stream = Stream(tokens)
+        stream = Stream(tokens, words)
         concepts = self._kana_concepts if _kana_writing(text) else self._concepts
         found: list[tuple[Concept, int, int, int, int]] = []
         idioms: list[tuple[int, int, frozenset[str] | None]] = []
@@ -3290,6 +3294,7 @@ class Scan(NamedTuple):
     words: frozenset[str]  # the keys and surfaces of every token, sentence ends included
     surface_text: str  # the tokens' surfaces, joined: the text they were read from
     key_words: frozenset[str]  # the keys and surfaces of every token but the sentence ends
+    stream_words: Words  # the words in Stream's arrays (matcher.words_of), for the message's Stream
 
 
 def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
@@ -3310,7 +3315,16 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
     end_keys: set[str] = set()
     end_surfaces: set[str] = set()
     decide_verbs = g.decide_verbs
-    for i, (key, surface, _, _, kind, pos, _, _, _, cform, _) in enumerate(tokens):  # (Tokens)
+    # the words, as matcher.words_of reads them (built in this pass: one loop, not two)
+    word_keys: list[str] = []
+    word_forms: list[str] = []
+    word_tok: list[int] = []
+    word_barrier: list[bool] = []
+    word_sentence: list[int] = []
+    word_begin: list[int] = []
+    word_end: list[int] = []
+    pending_barrier = False
+    for i, (key, surface, begin, end, kind, pos, _, form, _, cform, _) in enumerate(tokens):
         sentence_of.append(sentence)
         if kind == KIND_END:
             end_keys.add(key)
@@ -3319,9 +3333,21 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
                 past.add(sentence)
             sentence += 1
             last_past = False
+            pending_barrier = True
             continue
         keys.add(key)
         surfaces.add(surface)
+        if kind == KIND_WORD:
+            word_keys.append(key)
+            word_forms.append(form)
+            word_tok.append(i)
+            word_barrier.append(pending_barrier)
+            word_sentence.append(sentence)
+            word_begin.append(begin)
+            word_end.append(end)
+            pending_barrier = False
+        elif kind == KIND_PUNCT and not surface.isspace():
+            pending_barrier = True  # (a space is not a barrier)
         if pos == "助動詞":
             last_past = key == "た" and not cform.startswith("仮定形")
         elif pos in ("動詞", "形容詞"):
@@ -3391,6 +3417,7 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
             key_words.union(end_keys, end_surfaces) if end_keys else key_words,  # words
             text,  # surface_text: the tokens cover it exactly (tests/screening/test_tokens.py)
             key_words,
+            (word_keys, word_forms, word_tok, word_barrier, word_sentence, word_begin, word_end),
         ),
     )
 
