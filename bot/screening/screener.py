@@ -2902,17 +2902,19 @@ class Screener:
             out.add("time_any")
         if self._child_writer:
             out.add("child_writer")  # the writer is the child: a flag is at least moderate
-        # a child named as a person (息子, この子), not only a school word (部活, テスト)
-        child_person = any(
-            o.concept.kind == "child"
-            and any(tokens[x].key in g.third_person for x in range(o.first, o.last + 1))
-            for o in hits
-        )
         if "abuse" in out and (
             ("child" in kinds and not keys.isdisjoint(("私", "自分", "俺", "僕")))
             or (
                 "abuse_by_writer" in out
-                and (child_person or ("child" in self._cues and "child" not in kinds))
+                and (
+                    # a child named as a person (息子, この子), not only a school word (部活)
+                    any(
+                        o.concept.kind == "child"
+                        and any(tokens[x].key in g.third_person for x in range(o.first, o.last + 1))
+                        for o in hits
+                    )
+                    or ("child" in self._cues and "child" not in kinds)
+                )
             )
         ):
             out.add("caregiver_writer")  # 息子を叩いてしまいました / もう叩くのを止められない
