@@ -682,7 +682,6 @@ class Screener:
                     strong_by_kind.get(h.concept.kind, False) or h.concept.strong
                 )
         keys = info.keys
-        surfaces = info.surfaces
         self._keys = info.key_words  # keys | surfaces
         self._text = text
         laughing = not self._keys.isdisjoint(g.laughter)
@@ -1387,8 +1386,7 @@ class Screener:
                     or "self_harm" in all_cues
                     or "wound_said" in all_cues
                     or "blade_said" in all_cues
-                    or keys & g.wound_words
-                    or surfaces & g.wound_words
+                    or not self._keys.isdisjoint(g.wound_words)  # (a key or a surface)
                 ):
                     if not negated and (
                         rd.PAST in r.features or rd.PROGRESSIVE in r.features or rd.TE in r.features
@@ -2346,8 +2344,8 @@ class Screener:
             return tokens[k].begin, tokens[min(k + 3, len(tokens) - 1)].end  # もう一本線を引いた
         if not verbs:
             return None
-        surfaces = {t.surface for t in tokens}
-        wounded = bool((keys | surfaces) & g.wound_words) or bool(keys & g.recurrence)
+        # (info.words: the keys and surfaces of every token)
+        wounded = not info.words.isdisjoint(g.wound_words) or bool(keys & g.recurrence)
         for k, verb in verbs:
             r = self._reader.read(tokens, k)
             compulsive = rd.NEGATED in r.features and any(
@@ -3285,7 +3283,6 @@ class Scan(NamedTuple):
     """What one pass over a message's tokens finds (shared by the slot rules)."""
 
     keys: frozenset[str]
-    surfaces: frozenset[str]
     sentence_of: list[int]
     past: set[int]  # sentences whose last predicate is past
     quantity: set[int]  # sentences with a count of pills or 全部
@@ -3408,7 +3405,6 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
         Scan,
         (
             frozen_keys,  # keys
-            frozenset(surfaces),  # surfaces
             sentence_of,
             past,
             quantity,
