@@ -37,6 +37,44 @@ class Pattern:
         return self.elements[0][0]
 
 
+# A message's words (particles and punctuation set aside), in Stream's arrays: their keys,
+# strict forms, token indices, whether punctuation comes before each, sentences, begins, ends.
+Words = tuple[list[str], list[str], list[int], list[bool], list[int], list[int], list[int]]
+
+
+def words_of(tokens: Sequence[Token]) -> Words:
+    """The words of these tokens in Stream's arrays (the screener's scan builds the same in
+    its own pass: keep the two alike)."""
+    keys: list[str] = []
+    forms: list[str] = []
+    tok: list[int] = []  # token index of each word
+    barrier: list[bool] = []  # punctuation between this word and the previous one
+    sentences: list[int] = []
+    begin: list[int] = []
+    end: list[int] = []
+    sentence = 0
+    pending_barrier = False
+    for i, t in enumerate(tokens):
+        kind = t.kind
+        if kind == KIND_WORD:
+            keys.append(t.key)
+            forms.append(t.form)
+            tok.append(i)
+            barrier.append(pending_barrier)
+            sentences.append(sentence)
+            begin.append(t.begin)
+            end.append(t.end)
+            pending_barrier = False
+        elif kind == KIND_END:
+            sentence += 1
+            pending_barrier = True
+        elif kind == KIND_PUNCT and not t.surface.isspace():
+            # A space is not a barrier: people who write in kana put spaces between words
+            # (おかね ない, しぬ つもり).
+            pending_barrier = True
+    return keys, forms, tok, barrier, sentences, begin, end
+
+
 class Stream:
     """The words of one message (particles and punctuation set aside) in matchable arrays."""
 
@@ -52,35 +90,11 @@ class Stream:
         "tokens",
     )
 
-    def __init__(self, tokens: Sequence[Token]) -> None:
+    def __init__(self, tokens: Sequence[Token], words: Words | None = None) -> None:
+        """``words``: the arrays of `words_of(tokens)`, when a pass over the tokens already
+        built them (the screener's scan); the stream owns them from then on."""
         self.tokens = tokens
-        keys: list[str] = []
-        forms: list[str] = []
-        tok: list[int] = []  # token index of each word
-        barrier: list[bool] = []  # punctuation between this word and the previous one
-        sentences: list[int] = []
-        begin: list[int] = []
-        end: list[int] = []
-        sentence = 0
-        pending_barrier = False
-        for i, t in enumerate(tokens):
-            kind = t.kind
-            if kind == KIND_WORD:
-                keys.append(t.key)
-                forms.append(t.form)
-                tok.append(i)
-                barrier.append(pending_barrier)
-                sentences.append(sentence)
-                begin.append(t.begin)
-                end.append(t.end)
-                pending_barrier = False
-            elif kind == KIND_END:
-                sentence += 1
-                pending_barrier = True
-            elif kind == KIND_PUNCT and not t.surface.isspace():
-                # A space is not a barrier: people who write in kana put spaces between words
-                # (おかね ない, しぬ つもり).
-                pending_barrier = True
+        keys, forms, tok, barrier, sentences, begin, end = words or words_of(tokens)
         self.keys = keys
         self.forms = forms
         self.tok = tok

@@ -22,7 +22,7 @@ from typing import Any, Final, NamedTuple
 
 from bot.screening import reader as rd
 from bot.screening.config import Chain, Concept, Idiom, ScreeningConfig, load_config
-from bot.screening.matcher import PatternSet, Stream
+from bot.screening.matcher import PatternSet, Stream, Words
 from bot.screening.normalize import Normalized, Normalizer, fold_katakana
 from bot.screening.reader import ClauseReader, Context, Reading
 from bot.screening.tokens import KIND_END, KIND_PUNCT, KIND_WORD, SudachiTokenizer, Token
@@ -522,7 +522,7 @@ class Screener:
         self._child_writer = _child_writing(text)
         tokens = self._tokenizer.tokenize(ntext)
         info = scan(tokens, ntext, self._g)
-        hits = self._hits(ntext, tokens, info.sentence_of)
+        hits = self._hits(ntext, tokens, info.sentence_of, info.stream_words)
         folded_spans = [
             (t.begin, t.end)
             for t in tokens
@@ -549,9 +549,13 @@ class Screener:
         return self._decide(hits, tokens, ntext, normalized, index, earlier, cues, info)
 
     def _hits(
-        self, text: str, tokens: list[Token], sentence_of: list[int] | None = None
+        self,
+        text: str,
+        tokens: list[Token],
+        sentence_of: list[int] | None = None,
+        words: Words | None = None,
     ) -> list[Hit]:
-        stream = Stream(tokens)
+        stream = Stream(tokens, words)
         concepts = self._kana_concepts if _kana_writing(text) else self._concepts
         found: list[tuple[Concept, int, int, int, int]] = []
         idioms: list[tuple[int, int, frozenset[str] | None]] = []
@@ -679,7 +683,6 @@ class Screener:
                     strong_by_kind.get(h.concept.kind, False) or h.concept.strong
                 )
         keys = info.keys
-        surfaces = info.surfaces
         self._keys = info.key_words  # keys | surfaces
         self._text = text
         laughing = not self._keys.isdisjoint(g.laughter)
@@ -1401,8 +1404,7 @@ class Screener:
                     or "self_harm" in all_cues
                     or "wound_said" in all_cues
                     or "blade_said" in all_cues
-                    or keys & g.wound_words
-                    or surfaces & g.wound_words
+                    or not self._keys.isdisjoint(g.wound_words)  # (a key or a surface)
                 ):
                     if not negated and (
                         rd.PAST in r.features or rd.PROGRESSIVE in r.features or rd.TE in r.features
@@ -2379,8 +2381,8 @@ class Screener:
             return tokens[k].begin, tokens[min(k + 3, len(tokens) - 1)].end  # もう一本線を引いた
         if not verbs:
             return None
-        surfaces = {t.surface for t in tokens}
-        wounded = bool((keys | surfaces) & g.wound_words) or bool(keys & g.recurrence)
+        # (info.words: the keys and surfaces of every token)
+        wounded = not info.words.isdisjoint(g.wound_words) or bool(keys & g.recurrence)
         for k, verb in verbs:
             r = self._reader.read(tokens, k)
             compulsive = rd.NEGATED in r.features and any(
@@ -2950,17 +2952,19 @@ class Screener:
             out.add("time_any")
         if self._child_writer:
             out.add("child_writer")  # the writer is the child: a flag is at least moderate
-        # a child named as a person (息子, この子), not only a school word (部活, テスト)
-        child_person = any(
-            o.concept.kind == "child"
-            and any(tokens[x].key in g.third_person for x in range(o.first, o.last + 1))
-            for o in hits
-        )
         if "abuse" in out and (
             ("child" in kinds and not keys.isdisjoint(("私", "自分", "俺", "僕")))
             or (
                 "abuse_by_writer" in out
-                and (child_person or ("child" in self._cues and "child" not in kinds))
+                and (
+                    # a child named as a person (息子, この子), not only a school word (部活)
+                    any(
+                        o.concept.kind == "child"
+                        and any(tokens[x].key in g.third_person for x in range(o.first, o.last + 1))
+                        for o in hits
+                    )
+                    or ("child" in self._cues and "child" not in kinds)
+                )
             )
         ):
             out.add("caregiver_writer")  # 息子を叩いてしまいました / もう叩くのを止められない
@@ -3331,7 +3335,6 @@ class Scan(NamedTuple):
     """What one pass over a message's tokens finds (shared by the slot rules)."""
 
     keys: frozenset[str]
-    surfaces: frozenset[str]
     sentence_of: list[int]
     past: set[int]  # sentences whose last predicate is past
     quantity: set[int]  # sentences with a count of pills or 全部
@@ -3342,6 +3345,7 @@ class Scan(NamedTuple):
     words: frozenset[str]  # the keys and surfaces of every token, sentence ends included
     surface_text: str  # the tokens' surfaces, joined: the text they were read from
     key_words: frozenset[str]  # the keys and surfaces of every token but the sentence ends
+    stream_words: Words  # the words in Stream's arrays (matcher.words_of), for the message's Stream
 
 
 def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
@@ -3362,7 +3366,16 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
     end_keys: set[str] = set()
     end_surfaces: set[str] = set()
     decide_verbs = g.decide_verbs
-    for i, (key, surface, _, _, kind, pos, _, _, _, cform, _) in enumerate(tokens):  # (Tokens)
+    # the words, as matcher.words_of reads them (built in this pass: one loop, not two)
+    word_keys: list[str] = []
+    word_forms: list[str] = []
+    word_tok: list[int] = []
+    word_barrier: list[bool] = []
+    word_sentence: list[int] = []
+    word_begin: list[int] = []
+    word_end: list[int] = []
+    pending_barrier = False
+    for i, (key, surface, begin, end, kind, pos, _, form, _, cform, _) in enumerate(tokens):
         sentence_of.append(sentence)
         if kind == KIND_END:
             end_keys.add(key)
@@ -3371,9 +3384,21 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
                 past.add(sentence)
             sentence += 1
             last_past = False
+            pending_barrier = True
             continue
         keys.add(key)
         surfaces.add(surface)
+        if kind == KIND_WORD:
+            word_keys.append(key)
+            word_forms.append(form)
+            word_tok.append(i)
+            word_barrier.append(pending_barrier)
+            word_sentence.append(sentence)
+            word_begin.append(begin)
+            word_end.append(end)
+            pending_barrier = False
+        elif kind == KIND_PUNCT and not surface.isspace():
+            pending_barrier = True  # (a space is not a barrier)
         if pos == "助動詞":
             last_past = key == "た" and not cform.startswith("仮定形")
         elif pos in ("動詞", "形容詞"):
@@ -3432,7 +3457,6 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
         Scan,
         (
             frozen_keys,  # keys
-            frozenset(surfaces),  # surfaces
             sentence_of,
             past,
             quantity,
@@ -3443,6 +3467,7 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
             key_words.union(end_keys, end_surfaces) if end_keys else key_words,  # words
             text,  # surface_text: the tokens cover it exactly (tests/screening/test_tokens.py)
             key_words,
+            (word_keys, word_forms, word_tok, word_barrier, word_sentence, word_begin, word_end),
         ),
     )
 

@@ -110,6 +110,9 @@ class SudachiTokenizer:
         # the dictionary's, the same every time (the lexicon's vocabulary, never a person's
         # words: out-of-vocabulary morphemes are not remembered).
         self._words: dict[int, _Word] = {}
+        # The morphemes of each call are written into this one list (Sudachi's `out`): no new
+        # list per message. Only _tokenize_chunk uses it, and keeps nothing of it.
+        self._morphemes = self._tokenizer.tokenize("")
 
     def raw(self, text: str) -> int:
         """Tokenize without building tokens (the benchmark's baseline); returns the count."""
@@ -174,7 +177,7 @@ class SudachiTokenizer:
         words = self._words
         append = out.append
         begin = offset  # morphemes cover the text contiguously: no need to ask for begin()
-        for m in self._tokenizer.tokenize(text):
+        for m in self._tokenizer.tokenize(text, out=self._morphemes):
             surface = m.surface()
             word = words.get(m.word_id())
             oov = False
