@@ -16,6 +16,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
+from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, Final, NamedTuple
@@ -35,12 +36,13 @@ from bot.screening.types import (
 )
 from bot.yamlio import ConfigError, Problem
 
-# The kinds about the person's own crisis: said about someone else they become third_party.
-# The kinds that make someone else's words a crisis of theirs (友達が死にたいって言ってた).
+# Verbs of finding a means among someone's things (兄の部屋からロープが出てきた): theirs.
 _FOUND_VERBS: Final = frozenset({"見つける", "見付ける", "見つかる", "出てくる", "出る", "発見"})
+# The kinds that make someone else's words a crisis of theirs (友達が死にたいって言ってた).
 _THIRD_PARTY_KINDS: Final = frozenset(
     {"death", "vanish", "method", "self_harm", "ideation_noun", "attempt", "live", "preparation"}
 )
+# The kinds about the person's own crisis: said about someone else they become third_party.
 _CRISIS_KINDS: Final = frozenset(
     {
         "death",
@@ -185,6 +187,11 @@ class Screener:
         self._normalizer = Normalizer(config.spellings, config.dialects, config.emoji)
         self._reader = ClauseReader(config.grammar)
         self._g = config.grammar
+        g = config.grammar
+        # a named subject of 消える that is the person or an adverb (本当は), not a thing
+        self._not_things = (g.first_person | g.third_person | g.self_nouns) | (
+            g.earnest | g.now | g.present | g.history | g.recent
+        )
         self._rumination = _any_of(config.grammar.rumination)
         self._recurrence_phrases = _phrases(config.grammar.recurrence)
         self._play = _any_of(config.grammar.play_words)  # ラスボス, ゲーム: words of play
@@ -1007,7 +1014,7 @@ class Screener:
             elif kind == "vanish":
                 if negated and rd.ONLY not in r.features:
                     continue
-                if _thing_vanishes(tokens, h, g):
+                if _thing_vanishes(tokens, h, self._not_things):
                     continue  # この気持ちが消えればいい, テスト期間とか消滅しろ: not the person
                 if _moving_away(tokens, h, g):
                     continue  # 出張でいなくなる予定, 地元からいなくなる: away, not gone
@@ -4022,7 +4029,7 @@ def _picking_habit(tokens: Sequence[Token], h: Hit) -> bool:
 _SUBJECT_MARKS: Final = frozenset({"が", "は", "とか", "なんか", "なんて", "って"})
 
 
-def _thing_vanishes(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+def _thing_vanishes(tokens: Sequence[Token], h: Hit, not_things: frozenset[str]) -> bool:
     """The subject of 消える is named and is a thing, not the person (この気持ちが消えればいい,
     水曜の一限なんか消滅しろ); 私なんか / 自分が / 私の存在が are the person."""
     for j in range(h.first - 1, max(0, h.first - 7), -1):
@@ -4040,9 +4047,7 @@ def _thing_vanishes(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
         noun = tokens[k]
         if noun.pos not in ("名詞", "代名詞"):
             return False
-        person = g.first_person | g.third_person | g.self_nouns
-        adverbial = g.earnest | g.now | g.present | g.history | g.recent  # 本当はまだ消えたい
-        return not ({noun.key, noun.surface} & (person | adverbial))
+        return noun.key not in not_things and noun.surface not in not_things
     return False
 
 
@@ -4413,24 +4418,19 @@ def _asks_what_is_sure(
     asking how to make a death certain. The sentence's span, or None."""
     if info.words.isdisjoint(g.certainty_words):
         return None
-    start = 0
-    for j, t in enumerate(tokens):
-        if t.kind == KIND_END or j == len(tokens) - 1:
-            end = j if t.kind == KIND_END else j + 1
-            sentence = tokens[start:end]
-            asks = t.surface in ("?", "？") or any(w.key in ("か", "の") for w in sentence[-2:])
-            sure = any(
-                w.key in g.certainty_words or w.surface in g.certainty_words for w in sentence
-            )
-            how_many = any(
-                w.surface in ("何", "なん")
-                and k + 1 < len(sentence)
-                and sentence[k + 1].pos != "助詞"
-                for k, w in enumerate(sentence)
-            )
-            if asks and sure and how_many and sentence:
-                return sentence[0].begin, sentence[-1].end
-            start = j + 1
+    for _, group in groupby(range(len(tokens)), key=info.sentence_of.__getitem__):
+        where = list(group)
+        sentence = [tokens[i] for i in where if tokens[i].kind != KIND_END]
+        asks = tokens[where[-1]].surface in ("?", "？") or any(
+            w.key in ("か", "の") for w in sentence[-2:]
+        )
+        sure = any(w.key in g.certainty_words or w.surface in g.certainty_words for w in sentence)
+        how_many = any(
+            w.surface in ("何", "なん") and k + 1 < len(sentence) and sentence[k + 1].pos != "助詞"
+            for k, w in enumerate(sentence)
+        )
+        if asks and sure and how_many and sentence:
+            return sentence[0].begin, sentence[-1].end
     return None
 
 
