@@ -13,6 +13,19 @@ from tests.harness import LocalChat, RunningApp
 pytestmark = pytest.mark.slow
 
 
+async def started_with_a_case(chat_app: RunningApp, first: str) -> tuple[LocalChat, str]:
+    """A person who started the chat and whose first message opened a case (asserted), and
+    their conversation id."""
+    person = LocalChat(chat_app)
+    await person.start()
+    await person.tap("はじめる")
+    await person.say(first)
+    conv = Address("local", person.session).conversation_id()
+    desk = chat_app.services.escalation.desk
+    assert await desk.case_status(conv, datetime.now(UTC)) is not None
+    return person, conv
+
+
 async def test_asking_for_a_counselor_tells_place_in_line(chat_app: RunningApp) -> None:
     person = LocalChat(chat_app)
     await person.start()
@@ -28,13 +41,8 @@ async def test_asking_for_a_counselor_tells_place_in_line(chat_app: RunningApp) 
 
 
 async def test_forget_me_deletes_conversation_and_cases(chat_app: RunningApp) -> None:
-    person = LocalChat(chat_app)
-    await person.start()
-    await person.tap("はじめる")
-    await person.say("もう死にたい")
-    conv = Address("local", person.session).conversation_id()
+    person, conv = await started_with_a_case(chat_app, "もう死にたい")
     desk = chat_app.services.escalation.desk
-    assert await desk.case_status(conv, datetime.now(UTC)) is not None
     await person.say("データを消して")
     labels = [q["label"] for q in person.last[-1].get("quick_replies", [])]
     yes = next(label for label in labels if "消" in label)
@@ -61,13 +69,8 @@ async def test_an_explained_purchase_keeps_its_case_and_a_later_crisis_word_rise
 ) -> None:
     """ロープ買った opens a case at once; 週末のキャンプが楽しみ lowers the screener's level but
     neither repeats nor withdraws anything; …ほんとは死にたい brings the rope back (imminent)."""
-    person = LocalChat(chat_app)
-    await person.start()
-    await person.tap("はじめる")
-    await person.say("ホームセンターで練炭とロープ買った")
-    conv = Address("local", person.session).conversation_id()
+    person, conv = await started_with_a_case(chat_app, "ホームセンターで練炭とロープ買った")
     desk = chat_app.services.escalation.desk
-    assert await desk.case_status(conv, datetime.now(UTC)) is not None
     assert "0120" in person.text()  # the hotline numbers, at once
     await person.say("週末のキャンプが楽しみ")
     assert await desk.case_status(conv, datetime.now(UTC)) is not None  # the case stays open
