@@ -79,6 +79,7 @@ class Grammar:
     koto_nouns: frozenset[str]
     method_nouns: frozenset[str]
     aux_verbs: frozenset[str]
+    compound_verbs: frozenset[str]
     progressive: frozenset[str]
     become: frozenset[str]
     question: frozenset[str]
@@ -686,6 +687,14 @@ class ClauseReader:
                     continue
                 if key in ("切れる",) and t.pos2 == "非自立可能":  # 死にきれない
                     i += 1
+                    continue
+                if (
+                    key in g.compound_verbs
+                    and t.pos2 == "非自立可能"
+                    and tokens[i - 1].pos == "動詞"
+                    and tokens[i - 1].cform.startswith("連用形")
+                ):
+                    i += 1  # 飲みすぎた, 飲みきった: the second verb belongs to the first
                     continue
                 if key in g.become and (DESIRE in feats or negations or koto_pending):
                     feats.add(ONSET)

@@ -61,6 +61,7 @@ _CRISIS_KINDS: Final = frozenset(
     }
 )
 # Slots that say the person is thinking of dying (the "crisis cues" other slots may need).
+_DONE_FEATURES: Final = frozenset({rd.PAST, rd.PROGRESSIVE, rd.TE})
 _IDEATION_SLOTS: Final = frozenset({"ideation", "passive", "method", "intent", "act", "self_harm"})
 _CUE_SLOTS: Final = _IDEATION_SLOTS | frozenset(
     {"despair", "burden", "euphemism", "farewell", "preparation", "means", "place", "past_attempt"}
@@ -829,6 +830,8 @@ class Screener:
         benign = "benign_now" in new_cues
 
         def add(slot: str, hit: Hit) -> None:
+            if slot == "self_harm" and hit.reading.features & _DONE_FEATURES:
+                new_cues.add("harm_done")  # さっき切った (not リスカしちゃう, a habit)
             fills.append(
                 _new(Fill, (slot, hit.concept, hit.begin, max(hit.end, hit.span_end), hit.sentence))
             )
@@ -1380,17 +1383,28 @@ class Screener:
                 ):
                     add("farewell", h)
             elif kind == "wound":
+                if not h.concept.strong:
+                    # a body state (ふらふらする, 吐き気, 血が出てる) is an act just done only
+                    # after the person said the act: さっき薬を飲みすぎた / 気持ち悪い
+                    if (
+                        own
+                        and not negated
+                        and rd.QUESTION not in r.features
+                        and not (h.last + 1 < len(tokens) and tokens[h.last + 1].key == "まで")
+                        and (
+                            "act" in earlier
+                            or "harm_done" in cues
+                            or "harm_done" in new_cues
+                            or "cut_said" in all_cues
+                            or any(f.slot == "act" for f in fills)
+                        )
+                    ):
+                        add("act", h)
+                    continue
                 if own and rd.NEGATED not in r.features:
                     new_cues.add("wound_said")
-                if own and (
-                    h.concept.strong
-                    or earlier & {"self_harm", "act", "method"}
-                    or "self_harm" in all_cues
-                    or "cut_said" in all_cues
-                    or own_kinds & {"self_harm", "method"}
-                    or c.now
-                ):
-                    add("act", h)  # 深く切った。血が止まらない
+                if own:
+                    add("act", h)  # 深く切った。血が止まらない (a strong wound is enough alone)
             elif kind == "self_harm":
                 if r.governor in g.quit_verbs:
                     if negated or keys & g.recurrence:
@@ -2184,8 +2198,10 @@ class Screener:
                 or rd.QUESTION in r.features
                 or rd.EVALUATION in r.features
             ):
-                if quantity or crisis or _amount_question(tokens, h, g):
-                    emit("method", h)  # 何錠飲めば
+                if (quantity or crisis or _amount_question(tokens, h, g)) and not (
+                    benign and not crisis and not h.reading.quantity and _asks(tokens, h)
+                ):
+                    emit("method", h)  # 何錠飲めば (not 風邪薬って飲みすぎると肝臓に悪い？)
                 return
             if rd.INTENT in r.features or rd.VOLITIONAL in r.features:
                 emit("intent", h)

@@ -1310,3 +1310,42 @@ def test_sorry_to_wake_again(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
     assert reaches(screener, messages, expected), messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        # the body just after an act the person said: an act just done
+        (("さっき腕切った", "血が出てる"), RiskLevel.IMMINENT),
+        (("カッターで手首やっちゃった、今も血出てる",), RiskLevel.IMMINENT),
+        (("薬飲みすぎた", "吐き気がする"), RiskLevel.IMMINENT),
+        (("さっきリスカした", "手がしびれてる"), RiskLevel.IMMINENT),
+        # a body state alone, after a habit, a history, a method, or as a measure: not an act
+        (("今日はずっと眠い",), RiskLevel.NONE),
+        (("ふらふらする、熱あるかも",), RiskLevel.NONE),
+        (("リスカしちゃう", "最近眠い"), RiskLevel.HIGH),
+        (("首吊りの方法調べた", "眠い"), RiskLevel.HIGH),
+        (("爪で腕をかきむしって血が出るまでやる",), RiskLevel.HIGH),
+    ],
+)
+def test_body_state_after_an_act(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert level(screener, *messages) == expected, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        # リスカ after a time word is cut by the dictionary into リ + スカす
+        (("さっきリスカした",), RiskLevel.HIGH),
+        (("大学時代にリスカしてたけど、もう10年やってない",), RiskLevel.LOW),
+        # a verb right after a verb belongs to it: 飲みすぎた is past
+        (("薬を全部飲みきった",), RiskLevel.IMMINENT),
+        (("風邪薬って飲みすぎると肝臓に悪いですか？",), RiskLevel.LOW),
+    ],
+)
+def test_split_words_and_compound_verbs(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert level(screener, *messages) == expected, messages
