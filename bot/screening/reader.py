@@ -80,6 +80,7 @@ class Grammar:
     method_nouns: frozenset[str]
     aux_verbs: frozenset[str]
     compound_verbs: frozenset[str]
+    next_time_words: frozenset[str]
     progressive: frozenset[str]
     become: frozenset[str]
     question: frozenset[str]
@@ -827,8 +828,10 @@ class ClauseReader:
                     quote_pending = False  # 死にたいって相談した: what was said, then when
                     i += 1
                     continue
-                if past_at >= 0 and key in ("時期", "頃", "ころ", "時", "とき", "当時"):
-                    feats.add(HISTORY)  # 死にたかった時期: a period that is over
+                if key in ("時期", "頃", "ころ", "時", "とき", "当時") and (
+                    past_at >= 0 or _period_was(tokens, i)
+                ):
+                    feats.add(HISTORY)  # 死にたかった時期, 消えたいと思う時もあった: over
                     i += 1
                     continue
                 if key in g.better_nouns and i + 1 < n and tokens[i + 1].key in ("へ", "に"):
@@ -1158,6 +1161,19 @@ _LIFE_STAGES: Final = frozenset(
         "20代",
     }
 )
+
+
+def _period_was(tokens: Sequence[Token], j: int) -> bool:
+    """The period word at ``j`` is followed by …もあった / …がありました: a time that was."""
+    k = j + 1
+    if k < len(tokens) and tokens[k].key in ("も", "が", "は"):
+        k += 1
+    if k + 1 >= len(tokens) or tokens[k].key not in ("ある", "有る"):
+        return False
+    k += 1
+    if k < len(tokens) and tokens[k].key == "ます":
+        k += 1
+    return k < len(tokens) and tokens[k].key == "た"
 
 
 def _history_word(tokens: Sequence[Token], j: int, g: Grammar) -> bool:

@@ -828,6 +828,19 @@ class Screener:
         self._jump_said = False
         fills: list[Fill] = []
         benign = "benign_now" in new_cues
+        if any(
+            h.concept.id == "swallowed"
+            and (h.sentence in quantity_sentences or earlier & _CUE_SLOTS)
+            and not laughing
+            and h.reading.features & _DONE_FEATURES
+            and not h.reading.features & {rd.NEGATED, rd.QUESTION, rd.CONDITIONAL}
+            and self._own(h)
+            and not _has_object(tokens, h)
+            for h in hits
+        ):
+            new_cues.add(
+                "harm_done"
+            )  # 全部のんじゃった (no object): then あたまぐるぐる is the act
 
         def add(slot: str, hit: Hit) -> None:
             if slot == "self_harm" and hit.reading.features & _DONE_FEATURES:
@@ -1357,6 +1370,10 @@ class Screener:
                     continue  # もういなくなりたい is a wish (the vanish rule), not a goodbye
                 if _holds(self._leaving, text) or "leaving" in cues:
                     continue  # 最終出社、今までありがとうございました
+                if not hit_kinds & {"elsewhere", "death", "vanish", "ending"} and _meet_again(
+                    tokens, g, [(x.begin, x.end) for x in hits if x.concept.kind == "farewell"]
+                ):
+                    continue  # 今までありがとう！また飲み行こ: a next time is planned
                 if (
                     h.concept.strong
                     or crisis_context
@@ -1464,6 +1481,9 @@ class Screener:
                 if h.concept.strong or in_sentence & {"method", "means"}:
                     add("past_attempt", h)
             elif kind == "despair":
+                if past_history and h.concept.strong and own:
+                    add("resolved", h)  # 生きてても意味ないと思う時もあった: a passive wish, over
+                    continue
                 if past_history or (rd.QUESTION in r.features and not negated):
                     continue
                 if negated and r.governor == "する":
@@ -1481,7 +1501,8 @@ class Screener:
                     ):
                         add("despair", h)
                 elif not negated:
-                    add("despair", h)
+                    # about living itself (生きてても仕方ない): a passive wish
+                    add("passive" if h.concept.strong and own else "despair", h)
             elif kind == "burden":
                 if past_history:
                     continue
@@ -4321,6 +4342,24 @@ def _collected_before(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
             return False
         if t.pos == "動詞" and t.key in g.collect_verbs:
             return True
+    return False
+
+
+def _meet_again(
+    tokens: Sequence[Token], g: rd.Grammar, farewells: Sequence[tuple[int, int]]
+) -> bool:
+    """また / 今度 / 次 followed by a plan with the reader (飲み行こ, 遊ぼうね, 会いましょう):
+    the person expects a next time, so a thank-you for everything is no goodbye (a plan that
+    is itself a goodbye, 向こうで会おう, does not count)."""
+    for j, t in enumerate(tokens):
+        if t.key not in g.next_time_words and t.surface not in g.next_time_words:
+            continue
+        for k in range(j + 1, min(j + 5, len(tokens))):
+            u = tokens[k]
+            if u.kind == KIND_END:
+                break
+            if u.cform.startswith("意志推量形") and not any(b <= u.begin < e for b, e in farewells):
+                return True
     return False
 
 

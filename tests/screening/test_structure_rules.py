@@ -1349,3 +1349,33 @@ def test_split_words_and_compound_verbs(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
     assert level(screener, *messages) == expected, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        # no point in living itself: a passive wish; a noun "meaning of life" stays despair
+        (("生きててもしょうがない",), RiskLevel.HIGH),
+        (("もう生きとってもしゃあない",), RiskLevel.HIGH),
+        (("生きている意味がない",), RiskLevel.MODERATE),
+        # a time that was (…と思う時もあった / 時期がありました): over
+        (("消えたいって思うときもあったけど、今は楽しい",), RiskLevel.LOW),
+        (("生きてても意味ないって思うときもあったけど、今は楽しい",), RiskLevel.LOW),
+        (("死にたいと思うときがある",), RiskLevel.HIGH),
+        # a thank-you for everything with a next time planned is no goodbye
+        (("サークル抜けます、今までありがとう！また飲み行こ",), RiskLevel.NONE),
+        (("今までありがとう。また会いましょう",), RiskLevel.NONE),
+        (("みんな今までありがとう、次は向こうで会おう",), RiskLevel.HIGH),
+        (("今までありがとう。さよなら",), RiskLevel.HIGH),
+        # head against the wall (頭打ち + つける as the dictionary cuts it)
+        (("壁に頭打ちつけてる、止まらない",), RiskLevel.HIGH),
+        (("株価が頭打ちになった",), RiskLevel.NONE),
+        # all of it swallowed with no object, then the body: an act just done
+        (("ぜんぶのんじゃった", "頭ぐるぐるする"), RiskLevel.IMMINENT),
+        (("今日はいっぱい飲んだ", "眠い"), RiskLevel.NONE),
+    ],
+)
+def test_no_point_living_periods_next_time_and_bare_swallowing(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert level(screener, *messages) == expected, messages
