@@ -81,6 +81,9 @@ class Grammar:
     aux_verbs: frozenset[str]
     compound_verbs: frozenset[str]
     next_time_words: frozenset[str]
+    doubt_words: frozenset[str]
+    request_words: frozenset[str]
+    request_ends: frozenset[str]
     progressive: frozenset[str]
     become: frozenset[str]
     question: frozenset[str]
@@ -215,6 +218,7 @@ _QUESTION_WORDS: Final = frozenset(
         "何回",
     }
 )
+QUESTION_WORDS: Final = _QUESTION_WORDS  # どこ / どう / 何: a question word
 _SCOPE_FILLERS: Final = frozenset(
     {
         "一度",
@@ -720,7 +724,8 @@ class ClauseReader:
                         hypothetical = t.cform.startswith("仮定形") or any(
                             x.cform.startswith("仮定形") or x.key == "ば" for x in following
                         )
-                        if not hypothetical:
+                        told = bool(following) and following[0].key in ("れる", "られる")
+                        if not hypothetical or told:  # (…って言われたら: someone else's words)
                             feats.add(REPORTED)
                         elif negations % 2 == 1:
                             negations -= (

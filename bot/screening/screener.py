@@ -967,6 +967,19 @@ class Screener:
                 or rd.INTENT in r.features
                 or rd.WISH in r.features
             )
+            if (
+                kind in ("death", "vanish")
+                and rd.CONDITIONAL in r.features
+                and not r.features & {rd.QUESTION, rd.NEGATED}
+                and not past_history
+                and not laughing
+                and _i_as_subject(tokens, h, g)
+                and _request_follows(tokens, h, g)
+            ):
+                # 私がいなくなったら、猫をお願い: arranging what is to be done after one is gone
+                add("farewell", h)
+                add("preparation", h)
+                continue
             if kind in ("ending", "live") and self._others_life(tokens, h):
                 continue  # someone else's life: a threat (the flags), not the person's own end
             if kind in ("death", "ending") or (kind == "ending" and self._life_object(tokens, h)):
@@ -1074,6 +1087,9 @@ class Screener:
             elif kind == "live":
                 if self._weary(tokens, h):
                     add("passive", h)  # 生きるのに疲れた, 生きるのが嫌
+                    continue
+                if own and not past_history and _doubt_alive_until(tokens, h, g):
+                    add("passive", h)  # それまで生きてるかわからない: no future of one's own
                     continue
                 quit_reading = self._quit(tokens, h)
                 if quit_reading is not None and (
@@ -1196,6 +1212,13 @@ class Screener:
                 ):
                     add("euphemism", h)  # 楽になれるかな, その日が来たら楽になれる
             elif kind == "elsewhere":
+                if (
+                    not h.concept.strong
+                    and not crisis_context
+                    and "finality_strong" not in all_cues
+                    and keys & g.trip_words
+                ):
+                    continue  # 来週から遠くに行くね、ワーホリ！: a trip
                 if (
                     h.concept.strong
                     and not negated
@@ -4360,6 +4383,49 @@ def _meet_again(
                 break
             if u.cform.startswith("意志推量形") and not any(b <= u.begin < e for b, e in farewells):
                 return True
+    return False
+
+
+def _doubt_alive_until(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """…まで 生きてる / この世にいる + か + a doubt (わからない, 微妙, 怪しい): the person doubts
+    being alive by a time (来年まで生きてるか怪しい)."""
+    if not any(t.key == "まで" for t in tokens[max(0, h.first - 3) : h.first]):
+        return False
+    k = h.last + 1
+    while k < len(tokens) and k <= h.last + 3 and tokens[k].key != "か":
+        k += 1
+    if k >= len(tokens) or tokens[k].key != "か":
+        return False
+    tail = tokens[k + 1 : k + 5]
+    return any(t.key in g.doubt_words or t.surface in g.doubt_words for t in tail) and (
+        any(t.key in g.negation for t in tail)
+        or not any(t.key in ("分かる", "わかる", "知る") for t in tail)
+    )
+
+
+def _i_as_subject(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """私が / 俺が / 自分が right before the match: the person names themself as the subject."""
+    return (
+        h.first >= 2
+        and tokens[h.first - 1].key in ("が", "は")
+        and tokens[h.first - 2].key in g.first_person
+    )
+
+
+def _request_follows(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """A request to the reader later in the sentence (猫をお願い, ノート読んでね, 渡してください)."""
+    for k in range(h.last + 1, len(tokens)):
+        t = tokens[k]
+        if t.kind == KIND_END or t.key in rd.QUESTION_WORDS or t.surface in rd.QUESTION_WORDS:
+            return False  # (私が死んだらどうするの、ちゃんと考えて: a question first)
+        if t.key in g.request_words or t.surface in g.request_words:
+            return True
+        if t.key in ("て", "で") and t.pos == "助詞":
+            after = tokens[k + 1] if k + 1 < len(tokens) else None
+            if after is None or after.kind == KIND_END or after.key in g.request_ends:
+                return True  # 読んでね, 返して, 渡してください
+        if t.cform.startswith("命令形") and t.pos == "動詞":
+            return True
     return False
 
 

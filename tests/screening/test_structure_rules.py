@@ -1379,3 +1379,35 @@ def test_no_point_living_periods_next_time_and_bare_swallowing(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
     assert level(screener, *messages) == expected, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        # doubting being alive by a time
+        (("来年まで生きてるか怪しい",), RiskLevel.HIGH),
+        (("それまでこの世にいるかは微妙だけど",), RiskLevel.HIGH),
+        (("それまで待てるかわからない",), RiskLevel.NONE),
+        (("祖母が来年まで生きてるかわからない",), RiskLevel.LOW),
+        # someone else's words, heard in a hypothetical (…って言われたら)
+        (("もし生徒に消えたいって言われたら、どう返す？",), RiskLevel.LOW),
+        (("死にたいって言ったら引かれるかな",), RiskLevel.HIGH),
+        # far away on a trip
+        (("来週から遠くに行くね、ワーホリ！",), RiskLevel.NONE),
+        (("来月から海外に移住するので遠くに行きます",), RiskLevel.NONE),
+        # what is to be done after one is gone: a goodbye and a preparation
+        (("私がいなくなったら、猫をお願い",), RiskLevel.IMMINENT),
+        (("いつか私がいなくなったら、このノート読んでね",), RiskLevel.IMMINENT),
+        (("もし私が死んだら、誰か泣いてくれるのかな",), RiskLevel.MODERATE),
+        (("私が死んだら骨は海にまいてね、なんて冗談だよ笑",), RiskLevel.NONE),
+        (("私がいなくなったら困るでしょ、ちゃんと手伝ってよ",), RiskLevel.NONE),
+        # asking for a way that does not hurt
+        (("苦しまずに済むやり方ってある？",), RiskLevel.HIGH),
+        (("抜歯で苦しまない方法",), RiskLevel.NONE),
+        (("脱毛で痛くない方法ある？",), RiskLevel.NONE),
+    ],
+)
+def test_doubt_told_trips_after_i_am_gone_and_painless_ways(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert level(screener, *messages) == expected, messages
