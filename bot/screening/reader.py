@@ -84,6 +84,8 @@ class Grammar:
     doubt_words: frozenset[str]
     request_words: frozenset[str]
     request_ends: frozenset[str]
+    someones_places: frozenset[str]
+    visit_owners: frozenset[str]
     progressive: frozenset[str]
     become: frozenset[str]
     question: frozenset[str]

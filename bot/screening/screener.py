@@ -2897,10 +2897,15 @@ class Screener:
                 ):
                     out.add("harm_prep")
                     harm.append(h)
-                    if gov in g.carry_verbs and any(
-                        t.key in g.purpose_verbs and t.pos == "動詞" for t in tokens[h.last + 1 :]
+                    if gov in g.carry_verbs and (
+                        any(
+                            t.key in g.purpose_verbs and t.pos == "動詞"
+                            for t in tokens[h.last + 1 :]
+                        )
+                        or _at_someones_place(tokens, h.last + 1, g)
                     ):
-                        # 包丁を持って行く / バットは車に積んである。今向かってる
+                        # 包丁を持って行く / バットは車に積んである。今向かってる /
+                        # 包丁持って元カレの家の前にいる
                         out.update(("threat", "carry_threat"))
             elif kind == "target":
                 out.add("target")
@@ -2946,6 +2951,8 @@ class Screener:
                     and c.subject == ""
                 ):
                     out.add("abuse_to_writer")  # おじさんにキスされたりする: done to the writer
+                if any(o.concept.kind == "wound" and o.first > h.last for o in hits):
+                    out.add("abuse_done")  # 揺さぶってしまった、ぐったりしてる: hurt, now
                 parents = _between_parents(tokens, h, g)
                 if parents and c.subject != "self" and (rd.PROGRESSIVE in r.features or c.now):
                     out.add("dv_home")  # パパがママをなぐってる。いま: a child at home sees it
@@ -4426,6 +4433,26 @@ def _request_follows(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
                 return True  # 読んでね, 返して, 渡してください
         if t.cform.startswith("命令形") and t.pos == "動詞":
             return True
+    return False
+
+
+def _at_someones_place(tokens: Sequence[Token], start: int, g: rd.Grammar) -> bool:
+    """Someone's place, then being there (元カレの家の前にいる, あいつの職場に着いた): the
+    owner is a noun that is not the person (私の家 is home)."""
+    for k in range(start + 2, min(len(tokens) - 1, start + 10)):
+        t = tokens[k]
+        if t.kind == KIND_END:
+            return False
+        owner = tokens[k - 2]
+        if (
+            t.key in g.someones_places
+            and tokens[k - 1].key == "の"
+            and owner.pos in ("名詞", "代名詞")
+            and owner.key not in g.first_person
+            and owner.key not in g.someones_places
+            and owner.key not in g.visit_owners  # 友達の家, 祖母の家: a visit
+        ):
+            return any(u.pos == "動詞" and u.key in g.presence_verbs for u in tokens[k + 1 : k + 6])
     return False
 
 

@@ -1411,3 +1411,22 @@ def test_doubt_told_trips_after_i_am_gone_and_painless_ways(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
     assert level(screener, *messages) == expected, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "flags"),
+    [
+        # a weapon carried to someone's place, and being there
+        (("包丁持って元カレの家の前にいる",), {"harm_to_others"}),
+        (("金属バット持ってあいつの職場に着いた",), {"harm_to_others"}),
+        (("バット持って友達の家にいる、素振りの練習",), set()),
+        (("包丁持って自分の部屋にいる",), set()),
+        # a child hurt by the writer, and hurt now
+        (("赤ちゃんを激しく揺さぶってしまった、ぐったりしてる",), {"child_in_danger"}),
+        (("夏バテでぐったり",), set()),
+    ],
+)
+def test_weapon_at_someones_place_and_a_child_hurt_now(
+    screener: Screener, messages: tuple[str, ...], flags: set[str]
+) -> None:
+    assert flags_of(screener, *messages) == flags, messages
