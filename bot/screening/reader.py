@@ -86,6 +86,8 @@ class Grammar:
     request_ends: frozenset[str]
     someones_places: frozenset[str]
     visit_owners: frozenset[str]
+    hold_verbs: frozenset[str]
+    hand_words: frozenset[str]
     progressive: frozenset[str]
     become: frozenset[str]
     question: frozenset[str]

@@ -1550,6 +1550,15 @@ class Screener:
                     add("distress", h)
             elif kind == "help" and not negated:
                 add("help", h)
+        if "means" in own_kinds and not laughing and not benign:
+            held = self._held_now(tokens, hits, keys, quantity_sentences)
+            if held is not None:
+                hit, amount = held
+                if amount:
+                    add("means", hit)
+                    new_cues.add("holding_amount")  # 睡眠薬30錠、いま手の中にある
+                else:
+                    add("method", hit)  # 薬、いま手に持ってる: a means in the hand, now
         self._structural(
             tokens,
             text,
@@ -3050,6 +3059,45 @@ class Screener:
         self._child_hits = child
         return out
 
+    def _held_now(
+        self,
+        tokens: Sequence[Token],
+        hits: Sequence[Hit],
+        keys: frozenset[str],
+        quantity_sentences: set[int],
+    ) -> tuple[Hit, bool] | None:
+        """A means of the person's own held in the hand now (薬、いま手に持ってる, 錠剤を握ってる,
+        睡眠薬30錠、いま手の中にある), and whether an amount is said with it."""
+        g = self._g
+        if keys.isdisjoint(g.now):
+            return None
+        for h in hits:
+            if h.concept.kind != "means" or not self._own(h):
+                continue
+            if h.reading.features & {rd.NEGATED, rd.QUESTION, rd.CONDITIONAL, rd.PAST}:
+                continue
+            amount = h.reading.quantity or h.sentence in quantity_sentences
+            if not amount and (_mild_medicine(tokens, h, g) or _for_a_purpose(tokens, h)):
+                continue  # 風邪薬を手に持ってレジに並んでる
+            held = False
+            for k in range(h.last + 1, len(tokens)):
+                t = tokens[k]
+                if t.kind == KIND_END:
+                    break
+                if t.pos == "動詞" and t.key in g.hold_verbs:
+                    held = True
+                    break
+                if (
+                    t.key in g.hand_words
+                    and k + 1 < len(tokens)
+                    and tokens[k + 1].key in ("に", "の")
+                ):
+                    held = True
+                    break
+            if held:
+                return h, amount
+        return None
+
     @staticmethod
     def _dying_after(hits: Sequence[Hit], h: Hit) -> bool:
         """The person's own death later in the sentence (殺して、俺も死ぬ / 刺して自分も終わりに
@@ -3231,6 +3279,8 @@ class Screener:
             why.append("imminent_place")  # いま森の中 / もう戻れない
         if {"at_place", "lean"} <= cues and "benign_now" not in cues:
             why.append("imminent_place")  # 8階のベランダに出てる / 下ばっかり見てる
+        if "holding_amount" in cues and "means" in present:
+            why.append("imminent_means")  # 睡眠薬30錠、いま手の中にある
         if "at_hand" in cues and "means_mention" in cues and ideation:
             why.append("imminent_means")  # 薬を流しこんだら楽に / どっちも今うちにある
         if "finality_strong" in cues and ideation:

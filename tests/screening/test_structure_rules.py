@@ -1430,3 +1430,26 @@ def test_weapon_at_someones_place_and_a_child_hurt_now(
     screener: Screener, messages: tuple[str, ...], flags: set[str]
 ) -> None:
     assert flags_of(screener, *messages) == flags, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        # a means held in the hand now; with an amount it is at hand
+        (("睡眠薬30錠、いま手の中にある",), RiskLevel.IMMINENT),
+        (("さっきから錠剤を握りしめてる",), RiskLevel.HIGH),
+        (("今、風邪薬を手に持ってレジに並んでる",), RiskLevel.NONE),
+        (("いま包丁持って料理中",), RiskLevel.NONE),
+        # a noose (輪っか) with the head or neck in it
+        (("椅子に乗って輪っかに頭入れた",), RiskLevel.IMMINENT),
+        (("髪ゴムで輪っか作ってポニーテール",), RiskLevel.NONE),
+        # 広島 〜とうて (死にとうてたまらん), 九州 意味なか after 生きとる
+        (("死にとうてたまらん",), RiskLevel.HIGH),
+        (("会いとうてたまらん",), RiskLevel.NONE),
+        (("生きとる意味なかっちゃ",), RiskLevel.MODERATE),
+    ],
+)
+def test_held_means_nooses_and_dialect_desire(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert level(screener, *messages) == expected, messages
