@@ -1453,3 +1453,23 @@ def test_held_means_nooses_and_dialect_desire(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
     assert level(screener, *messages) == expected, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        # despair said as a question about what it was all for, or as no way out
+        (("何のために頑張ってるんだろう",), RiskLevel.MODERATE),
+        (("俺の人生なんだったんだろう",), RiskLevel.MODERATE),
+        (("もうどこにも逃げ道がない",), RiskLevel.MODERATE),
+        (("何のために勉強するの？",), RiskLevel.NONE),
+        # embarrassment idioms with 消えたい, laughed about
+        (("穴があったら入りたい、消えたいw",), RiskLevel.NONE),
+        (("プレゼンで滑りすぎて地面に埋まりたい、消えたいw",), RiskLevel.NONE),
+        (("もう消えたい",), RiskLevel.HIGH),
+    ],
+)
+def test_what_it_was_for_and_embarrassment(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert level(screener, *messages) == expected, messages
