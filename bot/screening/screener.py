@@ -864,6 +864,7 @@ class Screener:
                 tokens[h.last + 1].key in g.now
                 or tokens[h.last + 1].surface in g.now
                 or (tokens[h.last + 1].surface in ("中", "ちゅう") and kind == "method")
+                or (tokens[h.last + 1].surface in g.done_suffixes and kind == "method")
             )
             if now_after and not c.now:
                 c = c._replace(now=True)  # ODなう: said as happening now
@@ -968,18 +969,31 @@ class Screener:
                 or rd.WISH in r.features
             )
             if (
+                kind in ("death", "ending")
+                and not r.features - {rd.POLITE}
+                and "violence" in hit_kinds
+                and not laughing
+                and _me_too(tokens, h, g)
+                and _ends_sentence(tokens, r.end)
+            ):
+                add("intent", h)  # あいつの家に火つけて、俺も終わる: and then oneself
+                continue
+            if (
                 kind in ("death", "vanish")
                 and rd.CONDITIONAL in r.features
                 and not r.features & {rd.QUESTION, rd.NEGATED}
                 and not past_history
                 and not laughing
                 and _i_as_subject(tokens, h, g)
-                and _request_follows(tokens, h, g)
             ):
-                # 私がいなくなったら、猫をお願い: arranging what is to be done after one is gone
-                add("farewell", h)
-                add("preparation", h)
-                continue
+                if _request_follows(tokens, h, g):
+                    # 私がいなくなったら、猫をお願い: arranging what is to be done after one is gone
+                    add("farewell", h)
+                    add("preparation", h)
+                    continue
+                if _dependent_after(tokens, h, g):
+                    add("passive", h)  # 私がいなくなったらこの子どうなるんだろう: picturing it
+                    continue
             if kind in ("ending", "live") and self._others_life(tokens, h):
                 continue  # someone else's life: a threat (the flags), not the person's own end
             if kind in ("death", "ending") or (kind == "ending" and self._life_object(tokens, h)):
@@ -1090,6 +1104,15 @@ class Screener:
                     continue
                 if own and not past_history and _doubt_alive_until(tokens, h, g):
                     add("passive", h)  # それまで生きてるかわからない: no future of one's own
+                    continue
+                if (
+                    own
+                    and not past_history
+                    and rd.TRY in r.features
+                    and rd.PAST not in r.features
+                    and any(t.key == "まで" for t in tokens[max(0, h.first - 3) : h.first])
+                ):
+                    add("passive", h)  # 年末まで生きてみて、ダメならそこまで: a life with an end
                     continue
                 quit_reading = self._quit(tokens, h)
                 if quit_reading is not None and (
@@ -1320,6 +1343,14 @@ class Screener:
                     add,
                 )
             elif kind == "preparation":
+                if (
+                    h.concept.strong
+                    and rd.CONDITIONAL in r.features
+                    and rd.QUESTION in r.features
+                    and not (negated or past_history or laughing)
+                ):
+                    add("method", h)  # 遺書ってどう書けばいいの: asking how to do it
+                    continue
                 if negated or past_history or rd.CONDITIONAL in r.features:
                     continue
                 if _holds(self._moving_away, text) and h.concept.id in (
@@ -2383,6 +2414,8 @@ class Screener:
                     return
         if negated or not gov or (rd.QUESTION in r.features and rd.PROGRESSIVE not in r.features):
             return
+        if rd.CONDITIONAL in r.features and not crisis and gov in ("歩く", "通る", "走る"):
+            return  # 線路沿いを歩いてたら: passing by, not being there to do it
         if rd.PAST in r.features and not (
             c.now
             or gov
@@ -4467,6 +4500,18 @@ def _i_as_subject(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
         and tokens[h.first - 1].key in ("が", "は")
         and tokens[h.first - 2].key in g.first_person
     )
+
+
+def _dependent_after(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """Who or what depends on the person, and what becomes of them, later in the sentence
+    (私がいなくなったらこの犬どうなるんやろ): a worry about after one is gone."""
+    named = becomes = False
+    for t in tokens[h.last + 1 :]:
+        if t.kind == KIND_END:
+            break
+        named = named or t.key in g.dependents
+        becomes = becomes or (named and t.key in ("成る", "なる"))
+    return becomes
 
 
 def _request_follows(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:

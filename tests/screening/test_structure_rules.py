@@ -1473,3 +1473,33 @@ def test_what_it_was_for_and_embarrassment(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
     assert level(screener, *messages) == expected, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        # asking how to write the note
+        (("遺書ってどう書けばいいの",), RiskLevel.HIGH),
+        (("遺言書ってどう書けばいいの",), RiskLevel.NONE),
+        # a sleep with no waking, leaving life like an app
+        (("二度と起きない眠りにつきたい",), RiskLevel.HIGH),
+        (("人生からログアウトしたい",), RiskLevel.HIGH),
+        (("アプリからログアウトしたい",), RiskLevel.NONE),
+        # passing by a place is no being there
+        (("線路沿いを歩いてたら、ふっと怖くなった",), RiskLevel.NONE),
+        # a method done (OD済), a life with an end, a dependent after one is gone
+        (("OD済",), RiskLevel.IMMINENT),
+        (("予約済み",), RiskLevel.NONE),
+        (("年末まで生きてみてダメならそこまで",), RiskLevel.HIGH),
+        (("東京で30歳まで生きてみた感想",), RiskLevel.NONE),
+        (("私がおらんくなったらこの犬どうなるんやろ",), RiskLevel.HIGH),
+        (("私がいなくなったら会社どうなるんだろう",), RiskLevel.NONE),
+        # harm, and then oneself
+        (("あいつの家に火つけて、俺も終わる",), RiskLevel.IMMINENT),
+        (("試合に負けて俺も終わった",), RiskLevel.NONE),
+    ],
+)
+def test_notes_sleep_passing_by_and_after(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert level(screener, *messages) == expected, messages
