@@ -4286,27 +4286,10 @@ def _recurrence_of_feeling(
         if t.key in g.recurrence or any(
             "".join(x.surface for x in tokens[i : i + 3]).startswith(p) for p in present
         ):
-            window = {x.key for x in tokens[i : i + 8]} | {x.surface for x in tokens[i : i + 8]}
-            if window & {
-                "衝動",
-                "波",
-                "欲",
-                "感覚",
-                "吸い寄せる",
-                "引き寄せる",
-                "引っ張る",
-                "寄せる",
-                "気持ち",
-                "考える",
-                "思う",
-                "同じ",
-                "したい",
-                "なる",
-                "感じ",
-                "やる",
-                "たい",
-                "浮かぶ",
-            }:
+            around = tokens[max(0, i - 4) : i + 8]  # (今の気分が、あの時とそっくり)
+            if any(
+                x.key in g.recurrence_feelings or x.surface in g.recurrence_feelings for x in around
+            ):
                 return i
     return None
 

@@ -1503,3 +1503,17 @@ def test_notes_sleep_passing_by_and_after(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
     assert level(screener, *messages) == expected, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        # the feeling of a past attempt, the same now
+        (("前に橋から飛ぼうとした時と、今の気分がそっくり",), RiskLevel.HIGH),
+        (("母にそっくりと言われる",), RiskLevel.NONE),
+    ],
+)
+def test_the_same_feeling_as_before(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert level(screener, *messages) == expected, messages
