@@ -89,6 +89,7 @@ class Grammar:
     visit_owners: frozenset[str]
     hold_verbs: frozenset[str]
     done_suffixes: frozenset[str]
+    edge_words: frozenset[str]
     recurrence_feelings: frozenset[str]
     hand_words: frozenset[str]
     progressive: frozenset[str]

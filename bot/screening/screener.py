@@ -2459,8 +2459,8 @@ class Screener:
                 else:
                     emit("method", h)  # 毎晩ベランダから下を見てる: thinking of the height
                 return
-            if h.concept.strong or crisis or timed:
-                emit("place", h)
+            if h.concept.strong or crisis or timed or _at_edge(tokens, h, g):
+                emit("place", h)  # (埠頭のいちばん先に座ってる: at the edge of it)
 
     def _self_injury(
         self, tokens: list[Token], earlier: frozenset[str], info: Scan
@@ -4532,6 +4532,18 @@ def _at_someones_place(tokens: Sequence[Token], start: int, g: rd.Grammar) -> bo
         ):
             return any(u.pos == "動詞" and u.key in g.presence_verbs for u in tokens[k + 1 : k + 6])
     return False
+
+
+def _at_edge(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """The place's very edge right after it (埠頭のいちばん先, 堤防の先端, 屋根のふち): a
+    place one is at the edge of is a danger place."""
+    k = h.last + 1
+    if k >= len(tokens) or tokens[k].key != "の":
+        return False
+    k += 1
+    if k < len(tokens) and tokens[k].key in ("一番", "いちばん", "最", "ぎりぎり"):
+        k += 1
+    return k < len(tokens) and (tokens[k].key in g.edge_words or tokens[k].surface in g.edge_words)
 
 
 def _amount_question(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:

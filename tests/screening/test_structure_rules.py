@@ -1517,3 +1517,18 @@ def test_the_same_feeling_as_before(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
     assert level(screener, *messages) == expected, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        # at the very edge of a place
+        (("堤防の先端に立ってる",), RiskLevel.MODERATE),
+        (("堤防の先端で釣りしてる",), RiskLevel.NONE),
+        (("今、堤防にいる",), RiskLevel.NONE),
+    ],
+)
+def test_at_the_edge_of_a_place(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert level(screener, *messages) == expected, messages
