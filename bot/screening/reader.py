@@ -98,6 +98,7 @@ class Grammar:
     clause_breaks: frozenset[str]
     first_person: frozenset[str]
     third_person: frozenset[str]
+    outsiders: frozenset[str]
     media: frozenset[str]
     history: frozenset[str]
     present: frozenset[str]

@@ -2749,7 +2749,23 @@ class Screener:
         c = h.context
         if h.concept.about_others:
             return not c.quoted and c.subject != "media"
-        return not (c.subject == "media" or c.quoted)
+        if c.subject == "media" or c.quoted:
+            return False
+        # 友達が借金で困ってる, 好きな俳優が亡くなった: the subject is outside the household (but
+        # 友達の借金の保証人: the friend's thing, the person's problem)
+        return not (c.subject == "other" and not c.possessive and self._outsider_subject(h))
+
+    def _outsider_subject(self, h: Hit) -> bool:
+        """The nearest person word before the words, in the sentence, is an outsider."""
+        g = self._g
+        tokens = self._tokens
+        for j in range(min(h.first, len(tokens)) - 1, -1, -1):
+            t = tokens[j]
+            if t.kind == KIND_END:
+                return False
+            if t.key in g.third_person or t.surface in g.third_person:
+                return t.key in g.outsiders or t.surface in g.outsiders
+        return False
 
     def _life_object(self, tokens: list[Token], h: Hit) -> bool:
         """人生 / 命 / 自分 / この世 right before 終わらせる: ending one's life."""

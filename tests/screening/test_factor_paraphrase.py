@@ -1,0 +1,103 @@
+"""Life factors said in other words than their names (妻が出ていった, 職場に居づらい, 親には言えない),
+and look-alikes that must not give the factor: someone else's problem, words that are only a mood,
+school clubs that are not a workplace.
+
+The cases are written for these tests, not taken from any labelled set."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.screening import Screener
+
+
+def factors(screener: Screener, *messages: str) -> set[str]:
+    return set(screener.screen_conversation(list(messages)).factors)
+
+
+@pytest.mark.parametrize(
+    ("messages", "factor"),
+    [
+        (("嫁が子どもを連れて実家に帰ったきり、電話にも出ない",), "divorce"),
+        (("夫とは去年から別々に暮らしてる",), "divorce"),
+        (("課長に毎日机を叩かれて、びくびくしてる",), "workplace_trouble"),
+        (("職場に居づらくて、昼休みは車の中で過ごしてる",), "workplace_trouble"),
+        (("現場で毎日怒鳴られてる",), "workplace_trouble"),
+        (("主任にみんなの前で吊し上げられた",), "workplace_trouble"),
+        (("こんなこと親には言えない",), "isolation"),
+        (("いつもひとりで泣いてる",), "isolation"),
+        (("気づいてくれる人もいない",), "isolation"),
+        (("もう実家にも帰れない",), "isolation"),
+        (("また親に怒られた。何をしてもだめって言われる",), "family_conflict"),
+        (("夫の言葉がきつくて、話すのが怖い",), "family_conflict"),
+        (("こんなことになって家族に顔向けできない",), "family_conflict"),
+        (("妻が出ていった",), "family_conflict"),
+        (("お金があと数千円しかない",), "poverty"),
+        (("年金だけで暮らしてて、病院代も削ってる",), "poverty"),
+        (("傷病手当が来月で切れる",), "poverty"),
+        (("冷蔵庫が空っぽで、三日水だけで過ごしてる",), "poverty"),
+        (("夜勤明けでそのまま日勤に入ってる",), "overwork"),
+        (("仕事が立て込んでて、もう一か月休んでない",), "overwork"),
+        (("体が壊れるまで働いた",), "overwork"),
+        (("この先どうなるのか、考えると眠れない",), "future_anxiety"),
+        (("来年どうなるのか全然わからない",), "future_anxiety"),
+        (("明日が怖い",), "future_anxiety"),
+        (("親の代から続けてきた店を畳んだ",), "business_failure"),
+        (("うちの工場、もう三年赤字が続いてる",), "business_failure"),
+        (("家が競売にかけられることになった",), "housing"),
+        (("会社を辞めたら寮を出なきゃいけない",), "housing"),
+        (("住み慣れた家を手放すしかない",), "housing"),
+        (("彼氏に物を投げられた",), "domestic_violence"),
+        (("夫に財布を取り上げられて、実家にも連絡するなって言われてる",), "domestic_violence"),
+        (("お兄ちゃんに毎日けられる",), "abuse"),
+        (("一人で子どもを育ててて、頼れる人がいない",), "childrearing"),
+        (("夫は毎晩遅くて、ずっとワンオペ",), "childrearing"),
+        (("娘が学校に行かなくなって一か月",), "childrearing"),
+        (("体を壊して仕事を休んでる",), "physical_illness"),
+        (("腰を痛めて立ち仕事ができない",), "physical_illness"),
+        (("部活の先輩が厳しくて、毎日怒鳴られる",), "bullying"),
+        (("クラスの子に写真をまわされた",), "bullying"),
+        (("単位が足りなくて進級が危ない",), "academic"),
+        (("お母さんのところに行きたい",), "bereavement"),
+        (("義父が夜中に部屋に入ってくる",), "crime_victim"),
+    ],
+)
+def test_paraphrase_gives_the_factor(
+    screener: Screener, messages: tuple[str, ...], factor: str
+) -> None:
+    assert factor in factors(screener, *messages)
+
+
+@pytest.mark.parametrize(
+    ("messages", "factor"),
+    [
+        (("友達が借金で困ってるみたいで、何て声をかけたらいいかな",), "debt"),
+        (("好きだった歌手が亡くなったって聞いて、一日ぼーっとしてた",), "bereavement"),
+        (("知り合いが会社をクビになったらしい",), "unemployment"),
+        (("月曜は憂鬱だなー。でも週末が楽しみ",), "depression"),
+        (("テストで落ち込んだけど、次は頑張る",), "depression"),
+        (("部活の先輩が厳しくて、毎日怒鳴られる",), "workplace_trouble"),
+        (("顧問がすぐ怒鳴る",), "workplace_trouble"),
+        (("お盆に祖母のお墓参りに行ってきた",), "bereavement"),
+        (("終電逃したからネカフェで朝まで漫画読む",), "overwork"),
+        (("母子家庭で育ったけど、毎日楽しく過ごしてる",), "childrearing"),
+        (("夫の暴力から逃げて家を出た",), "divorce"),
+    ],
+)
+def test_look_alike_gives_no_factor(
+    screener: Screener, messages: tuple[str, ...], factor: str
+) -> None:
+    assert factor not in factors(screener, *messages)
+
+
+def test_a_relatives_problem_stays_the_households(screener: Screener) -> None:
+    assert "debt" in factors(screener, "母が借金を残して亡くなった")
+    assert "debt" in factors(screener, "友達の借金の保証人になってしまった")
+
+
+def test_both_abuse_and_crime_show_for_a_stepfather_at_night(screener: Screener) -> None:
+    assert {"abuse", "crime_victim"} <= factors(screener, "継父が夜、部屋に入ってくる")
+
+
+def test_dv_still_shows_when_fleeing_a_violent_husband(screener: Screener) -> None:
+    assert "domestic_violence" in factors(screener, "夫の暴力から逃げて家を出た")
