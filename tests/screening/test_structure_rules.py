@@ -1532,3 +1532,17 @@ def test_at_the_edge_of_a_place(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
     assert level(screener, *messages) == expected, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        # the keys left behind, with another preparation
+        (("部屋を全部片付けて鍵をポストに入れた",), RiskLevel.IMMINENT),
+        (("引っ越しの退去で鍵をポストに入れた",), RiskLevel.LOW),
+    ],
+)
+def test_keys_left_behind(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert level(screener, *messages) == expected, messages
