@@ -1243,6 +1243,15 @@ class Screener:
                 ):
                     continue  # 来週から遠くに行くね、ワーホリ！: a trip
                 if (
+                    not h.concept.strong
+                    and not r.features & {rd.DESIRE, rd.WISH}
+                    and h.first + 2 < h.last  # (人生のリセット: the noun is the term's own)
+                    and tokens[h.first + 1].key == "の"
+                    and tokens[h.first + 2].pos == "名詞"
+                    and tokens[h.first + 2].key not in g.world_words
+                ):
+                    continue  # 遠くの公園に行く: a far place named, not "far away"
+                if (
                     h.concept.strong
                     and not negated
                     and not past_history

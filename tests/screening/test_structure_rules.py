@@ -1546,3 +1546,20 @@ def test_keys_left_behind(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
     assert level(screener, *messages) == expected, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        # taking someone along in death
+        (("子どもを道連れにしたくなる",), RiskLevel.HIGH),
+        (("旅は道連れ世は情け",), RiskLevel.NONE),
+        # a far place named is a place, not "far away"
+        (("子どもと一緒に遠くの公園に行きます",), RiskLevel.NONE),
+        (("何もかも投げ出して、誰も知らない遠くの町に行きたい",), RiskLevel.MODERATE),
+    ],
+)
+def test_taken_along_and_far_places(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert level(screener, *messages) == expected, messages
