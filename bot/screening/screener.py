@@ -37,7 +37,6 @@ from bot.screening.types import (
 from bot.yamlio import ConfigError, Problem
 
 # Verbs of finding a means among someone's things (兄の部屋からロープが出てきた): theirs.
-_FOUND_VERBS: Final = frozenset({"見つける", "見付ける", "見つかる", "出てくる", "出る", "発見"})
 # The kinds that make someone else's words a crisis of theirs (友達が死にたいって言ってた).
 _THIRD_PARTY_KINDS: Final = frozenset(
     {"death", "vanish", "method", "self_harm", "ideation_noun", "attempt", "live", "preparation"}
@@ -974,7 +973,7 @@ class Screener:
                 and "violence" in hit_kinds
                 and not laughing
                 and _me_too(tokens, h, g)
-                and _ends_sentence(tokens, r.end)
+                and _ends_sentence(tokens, r.end, self._g)
             ):
                 add("intent", h)  # あいつの家に火つけて、俺も終わる: and then oneself
                 continue
@@ -1057,7 +1056,7 @@ class Screener:
             elif kind == "vanish":
                 if negated and rd.ONLY not in r.features:
                     continue
-                if _thing_vanishes(tokens, h, self._not_things):
+                if _thing_vanishes(tokens, h, self._not_things, self._g):
                     continue  # この気持ちが消えればいい, テスト期間とか消滅しろ: not the person
                 if _moving_away(tokens, h, g):
                     continue  # 出張でいなくなる予定, 地元からいなくなる: away, not gone
@@ -1068,7 +1067,7 @@ class Screener:
                     and not past_history
                 ) or (
                     not r.features - {rd.POLITE}
-                    and _ends_sentence(tokens, r.end)
+                    and _ends_sentence(tokens, r.end, self._g)
                     and _me_too(tokens, h, g)
                     and "violence" in hit_kinds  # (みんな引っ越すし、私もいなくなる: leaving)
                 ):
@@ -1408,7 +1407,7 @@ class Screener:
                     not done
                     or rd.DESIRE in r.features
                     or (benign_here and "finality_strong" not in all_cues)
-                    or (_for_a_while(tokens) and "finality_strong" not in all_cues)
+                    or (_for_a_while(tokens, self._g) and "finality_strong" not in all_cues)
                 ):
                     continue  # (犬を1週間だけ預ける: for a while)
                 if _by_own_hand(tokens, h, g):
@@ -1971,7 +1970,7 @@ class Screener:
             and h.concept.kind == "death"
             and not (r.features - {rd.POLITE})
             and not (c.cause or laughing)
-            and _ends_sentence(tokens, r.end)
+            and _ends_sentence(tokens, r.end, self._g)
             and not _after_a_condition(tokens, h)  # (食べなきゃ死ぬ: a consequence)
         ):
             emit("intent", h)  # もう決めたから。死ぬよ: a plain 死ぬ after a decision
@@ -2735,7 +2734,7 @@ class Screener:
         if kind in _THIRD_PARTY_KINDS:
             return True
         if kind == "means":  # 兄の部屋からロープが出てきた: found among someone's things
-            return h.context.possessive and r.governor in _FOUND_VERBS
+            return h.context.possessive and r.governor in self._g.found_verbs
         if not h.concept.strong:
             return False
         if kind == "place":  # someone at a danger place now
@@ -2748,7 +2747,7 @@ class Screener:
         if c.possessive and h.concept.kind == "means" and not c.quoted:
             # 母の睡眠薬を飲んだ, 父の猟銃がある: someone's means, the person's act; but 兄の部屋
             # からロープが出てきた: found among someone's things, their crisis
-            return h.reading.governor not in _FOUND_VERBS
+            return h.reading.governor not in self._g.found_verbs
         if c.quoted or c.subject in ("other", "media"):
             return False
         return not (rd.REPORTED in h.reading.features and c.subject != "self")
@@ -4108,13 +4107,12 @@ def _mild_medicine(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
 
 
 _DOSE_METHODS: Final = frozenset({"overdose", "swallowed", "overdose_weak"})
-_WHILE_UNITS: Final = frozenset({"日", "日間", "週間", "週", "ヶ月", "か月", "カ月", "泊"})
 
 
-def _for_a_while(tokens: Sequence[Token]) -> bool:
+def _for_a_while(tokens: Sequence[Token], g: rd.Grammar) -> bool:
     """A stretch of time with a limit (1週間だけ, 三日間, 二泊の間): something for a while."""
     for j in range(len(tokens) - 2):
-        if tokens[j].pos2 == "数詞" and tokens[j + 1].key in _WHILE_UNITS:
+        if tokens[j].pos2 == "数詞" and tokens[j + 1].key in g.while_units:
             after = tokens[j + 2]
             if after.key in ("だけ", "間", "ほど", "くらい", "ぐらい") or tokens[j + 1].key in (
                 "日間",
@@ -4141,15 +4139,12 @@ def _no_more_use(tokens: Sequence[Token], g: rd.Grammar) -> tuple[int, int] | No
     return None
 
 
-_FINAL_PARTICLES: Final = frozenset({"よ", "ね", "わ", "ぞ", "ぜ", "さ", "な", "から", "し", "の"})
-
-
-def _ends_sentence(tokens: Sequence[Token], i: int) -> bool:
+def _ends_sentence(tokens: Sequence[Token], i: int, g: rd.Grammar) -> bool:
     """Only sentence-final particles from ``tokens[i]`` to the end of the sentence (死ぬ。 / 死ぬよ)."""
     for t in tokens[i:]:
         if t.kind in (KIND_END, KIND_PUNCT):
             return True
-        if t.key not in _FINAL_PARTICLES and t.surface not in _FINAL_PARTICLES:
+        if t.key not in g.final_particles and t.surface not in g.final_particles:
             return False
     return True
 
@@ -4201,10 +4196,9 @@ def _picking_habit(tokens: Sequence[Token], h: Hit) -> bool:
     )
 
 
-_SUBJECT_MARKS: Final = frozenset({"が", "は", "とか", "なんか", "なんて", "って"})
-
-
-def _thing_vanishes(tokens: Sequence[Token], h: Hit, not_things: frozenset[str]) -> bool:
+def _thing_vanishes(
+    tokens: Sequence[Token], h: Hit, not_things: frozenset[str], g: rd.Grammar
+) -> bool:
     """The subject of 消える is named and is a thing, not the person (この気持ちが消えればいい,
     水曜の一限なんか消滅しろ); 私なんか / 自分が / 私の存在が are the person."""
     for j in range(h.first - 1, max(0, h.first - 7), -1):
@@ -4214,7 +4208,7 @@ def _thing_vanishes(tokens: Sequence[Token], h: Hit, not_things: frozenset[str])
         if t.surface == "か" and j >= 1 and tokens[j - 1].surface == "と":
             continue  # とか, cut in two: read at its と
         toka = t.surface == "と" and j + 1 < len(tokens) and tokens[j + 1].surface == "か"
-        if t.key not in _SUBJECT_MARKS and t.surface not in _SUBJECT_MARKS and not toka:
+        if t.key not in g.subject_marks and t.surface not in g.subject_marks and not toka:
             continue
         k = j - 1
         while k > 0 and tokens[k].pos == "接尾辞":
