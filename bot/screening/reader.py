@@ -90,6 +90,7 @@ class Grammar:
     hold_verbs: frozenset[str]
     done_suffixes: frozenset[str]
     edge_words: frozenset[str]
+    there_words: frozenset[str]
     found_verbs: frozenset[str]
     while_units: frozenset[str]
     final_particles: frozenset[str]

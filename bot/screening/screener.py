@@ -758,6 +758,8 @@ class Screener:
                 for h in hits
             ]
         for h in hits:
+            if h.concept.factor == "bereavement" and not h.context.quoted:
+                new_cues.add("someone_died")  # 推しが亡くなった (owned or not): see _follow_there
             if h.concept.kind == "factor" and h.concept.factor and self._factor_owned(h):
                 new_cues.add("factor:" + h.concept.factor)
         all_cues = cues | new_cues
@@ -947,6 +949,8 @@ class Screener:
             ):
                 continue  # cues and flags, below
             if not own:
+                if kind == "death" and rd.PAST in r.features and rd.NEGATED not in r.features:
+                    new_cues.add("someone_died")  # 推しが亡くなった: then 私もそっちに行きたい
                 if self._someone_elses_crisis(h, text):
                     add("third_party", h)
                 continue
@@ -1589,6 +1593,17 @@ class Screener:
                     add("distress", h)
             elif kind == "help" and not negated:
                 add("help", h)
+        if "factor:bereavement" in new_cues:
+            new_cues.add("someone_died")
+        if (
+            ("someone_died" in cues or "someone_died" in new_cues)
+            and not laughing
+            and not time_hits  # (来週そっちに行く: a visit)
+            and not _SENTENCE_QUESTION.search(text)  # (法事でそっちに行きたい、いつがいい？)
+        ):
+            there = self._follow_there(tokens)
+            if there is not None:
+                fills.append(Fill("passive", _FOLLOW, tokens[there].begin, tokens[there].end, 0))
         if "means" in own_kinds and not laughing and not benign:
             held = self._held_now(tokens, hits, keys, quantity_sentences)
             if held is not None:
@@ -3116,6 +3131,28 @@ class Screener:
         self._child_hits = child
         return out
 
+    def _follow_there(self, tokens: Sequence[Token]) -> int | None:
+        """そっち / あっち / 向こう + に / へ + 行く wished, tried or expected (私もそっちに行きたい,
+        自分もそっちに行けそう) after someone's death was said: following them. Returns the
+        token of the place word."""
+        g = self._g
+        for j, t in enumerate(tokens):
+            if t.key not in g.there_words and t.surface not in g.there_words:
+                continue
+            k = j + 1
+            if k < len(tokens) and tokens[k].key in ("に", "へ"):
+                k += 1
+            if k >= len(tokens) or tokens[k].key not in ("行く", "いく", "逝く"):
+                continue
+            r = self._reader.read(tokens, k)
+            if rd.NEGATED in r.features or rd.PAST in r.features:
+                continue
+            if r.features & {rd.DESIRE, rd.VOLITIONAL, rd.POTENTIAL, rd.TENTATIVE} and not (
+                r.features & {rd.INTENT, rd.QUESTION}
+            ):
+                return j
+        return None
+
     def _held_now(
         self,
         tokens: Sequence[Token],
@@ -4354,7 +4391,10 @@ _FLAG_KINDS: Final = frozenset({"violence", "weapon", "target", "abuse"})  # _fl
 _NO_READING: Final = Reading(frozenset(), "", "", 0, False)
 _PLAIN_CONTEXT: Final = Context("", False, False, False, False, False, False)
 _QUOTED_CONTEXT: Final = Context("", True, False, False, False, False, False)
+_SENTENCE_QUESTION: Final = re.compile(r"[?？]")
 _RECURRENCE: Final = Concept("recurrence", "despair", "", False, None, None, False, (), ())
+# going where someone who died has gone (私もそっちに行きたい): a rule, not a listed concept
+_FOLLOW: Final = Concept("follow_the_dead", "elsewhere", "", False, None, None, False, (), ())
 
 
 _JUMP_WORDS: Final = frozenset({"jumping_weak", "jumping"})

@@ -1563,3 +1563,18 @@ def test_taken_along_and_far_places(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
     assert level(screener, *messages) == expected, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        # going where someone who died has gone
+        (("推しが亡くなった。私もそっちに行きたい",), RiskLevel.HIGH),
+        (("配信者が亡くなったニュース見てから、自分もそっちに行けそうな気がする",), RiskLevel.HIGH),
+        (("友達が引っ越した。私もそっちに行きたい",), RiskLevel.NONE),
+    ],
+)
+def test_following_the_dead(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert level(screener, *messages) == expected, messages
