@@ -1137,6 +1137,14 @@ class Screener:
                     add("resolved" if past_history else "passive", h)
                 elif (
                     negated
+                    and own
+                    and not laughing
+                    and (rd.BETTER in r.features or rd.EVALUATION in r.features)
+                    and not _thing_vanishes(tokens, h, self._not_things, g)
+                ):
+                    add("resolved" if past_history else "passive", h)  # 私なんて存在しない方がいい
+                elif (
+                    negated
                     and (rd.POTENTIAL in r.features or rd.PASSIVE in r.features)
                     and not laughing
                 ):

@@ -1578,3 +1578,20 @@ def test_following_the_dead(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
     assert level(screener, *messages) == expected, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        # better not to exist, oneself; not a thing
+        (("私なんて存在しない方がいい",), RiskLevel.HIGH),
+        (("この店は存在しない方がいい",), RiskLevel.NONE),
+        (("こんな制度は存在しなければいい",), RiskLevel.NONE),
+        # not caring what happens to oneself
+        (("もうどうなってもいい",), RiskLevel.MODERATE),
+    ],
+)
+def test_better_not_to_exist(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert level(screener, *messages) == expected, messages
