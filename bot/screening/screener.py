@@ -313,14 +313,18 @@ class Screener:
             if extra
             else []
         )
-        if any(s.cls == _PENDING_MEANS for s in new_signals):
+        if new_signals and any(s.cls == _PENDING_MEANS for s in new_signals):
             pending += [s.to_json() for s in new_signals if s.cls == _PENDING_MEANS]
             new_signals = [s for s in new_signals if s.cls != _PENDING_MEANS]
         if pending and any(s.cls in _CALLS_KEPT_MEANS for s in new_signals):
             restored = [replace(Signal.from_json(p), cls="means") for p in pending]
             new_signals = [*restored, *new_signals]  # the means the person said they keep
             pending = []
-        fragment_cue = next((c for c in analysis.cues if c.startswith(_FRAGMENT_CUE)), None)
+        fragment_cue = (
+            next((c for c in analysis.cues if c.startswith(_FRAGMENT_CUE)), None)
+            if analysis.cues
+            else None
+        )
         if fragment_cue is not None:
             fragment = [fragment_cue[len(_FRAGMENT_CUE) :], index]
             analysis = analysis._replace(cues=analysis.cues - {fragment_cue})
@@ -532,11 +536,8 @@ class Screener:
         hits = self._hits(ntext, tokens, info.sentence_of, info.stream_words)
         folded_spans = [
             (t.begin, t.end)
-            for t in tokens
-            if t.oov
-            and len(t.surface) > 1
-            and all("\u30a1" <= c <= "\u30fa" for c in t.surface)
-            and not any(h.begin <= t.begin and t.end <= h.end for h in hits)
+            for t in map(tokens.__getitem__, info.unknown_katakana)  # (scan found them)
+            if not any(h.begin <= t.begin and t.end <= h.end for h in hits)
         ]
         if folded_spans:
             # Unknown katakana words (シニタイ, キエタイ): read them again as hiragana.
@@ -937,10 +938,14 @@ class Screener:
             negated = rd.NEGATED in r.features
             past_history = (
                 (
-                    (r.has(rd.PAST) or r.has(rd.EXPERIENCE) or h.sentence in sentence_past)
+                    (
+                        rd.PAST in r.features
+                        or rd.EXPERIENCE in r.features
+                        or h.sentence in sentence_past
+                    )
                     and (c.history or overcome)
                 )
-                or r.has(rd.HISTORY)
+                or rd.HISTORY in r.features
             ) and not c.recurrence
             crisis_reading = (
                 rd.DESIRE in r.features
@@ -1019,7 +1024,7 @@ class Screener:
                 if _moving_away(tokens, h, g):
                     continue  # 出張でいなくなる予定, 地元からいなくなる: away, not gone
                 if (
-                    (r.has(rd.INTENT) or r.has(rd.DECIDED))
+                    (rd.INTENT in r.features or rd.DECIDED in r.features)
                     and not r.features & {rd.DESIRE, rd.WISH, rd.WISH_OTHER, rd.QUESTION}
                     and not negated
                     and not past_history
@@ -1901,7 +1906,7 @@ class Screener:
             return
         if negated and rd.ONLY not in r.features:
             return
-        if r.has(rd.PASSIVE) and not c.now and _godan_passive(self._tokens, h, r.governor):
+        if rd.PASSIVE in r.features and not c.now and _godan_passive(self._tokens, h, r.governor):
             return  # 人狼で吊られた, 内科で咳止めを大量に出された: done to the person or given
         strong = h.concept.strong
         if (
@@ -2141,7 +2146,7 @@ class Screener:
         quantity = r.quantity or h.sentence in quantity_sentences
         collected = (
             gov in g.collect_verbs
-            or (quantity and not r.has(rd.PASSIVE))  # (内科で咳止めを大量に出された: given)
+            or (quantity and rd.PASSIVE not in r.features)  # (内科で咳止めを大量に出された: given)
             or any(t.key in g.collect_verbs for t in tokens[h.last + 1 : r.end + 2])
             or _collected_before(tokens, h, g)
         )
@@ -2161,7 +2166,7 @@ class Screener:
                 or c.now
                 or (rd.PAST in r.features and h.concept.strong and not benign)
             )
-            and not r.has(rd.NEGATED)
+            and rd.NEGATED not in r.features
             and not _cutting_something_else(tokens, h, gov, g)
         ):
             emit("act", h)  # 包丁を首に当ててる, 七輪つけた
@@ -2619,7 +2624,7 @@ class Screener:
         """A crisis word about someone else (友達が死にたいって, 彼女が柵の外にいるって, 姉から
         「今までありがとう」って): the writer is worried, and their own distress counts."""
         kind, r = h.concept.kind, h.reading
-        if r.has(rd.NEGATED) or h.context.subject == "media":
+        if rd.NEGATED in r.features or h.context.subject == "media":
             return False
         if kind in _THIRD_PARTY_KINDS:
             return True
@@ -2766,7 +2771,7 @@ class Screener:
                 bare_object = h.first >= 1 and tokens[h.first - 1].pos in ("名詞", "代名詞")
                 if (
                     (c.subject == "other" and not c.possessive and not bare_object)
-                    or r.has(rd.NEGATED)
+                    or rd.NEGATED in r.features
                     or laughing
                     or rd.PASSIVE in r.features
                     or _self_object(tokens, h, g)
@@ -2810,9 +2815,9 @@ class Screener:
                     out.add("threat_grave")  # 殺す, 刺す (not どつく, しばく)
                 if (
                     purpose
-                    or r.has(rd.TEYARU)
-                    or r.has(rd.INTENT)
-                    or (r.has(rd.TE) and self._dying_after(hits, h))
+                    or rd.TEYARU in r.features
+                    or rd.INTENT in r.features
+                    or (rd.TE in r.features and self._dying_after(hits, h))
                 ):
                     out.add("threat_stated")  # 相手の男を殺して俺も死ぬ
                 elif (
@@ -2871,10 +2876,12 @@ class Screener:
                     continue  # 親にまた怒鳴られた: once, a quarrel; 上司に怒鳴られる: not at home
                 out.add("abuse")
                 child.append(h)
-                done_to = r.has(rd.PASSIVE) or any(
+                done_to = rd.PASSIVE in r.features or any(
                     tokens[x].key in ("れる", "られる") for x in range(h.first, h.last + 1)
                 )  # 叩かれて, キスされたり: the match itself is passive
-                if (r.has(rd.PROGRESSIVE) or r.has(rd.PASSIVE) or ongoing) and c.subject in (
+                if (
+                    rd.PROGRESSIVE in r.features or rd.PASSIVE in r.features or ongoing
+                ) and c.subject in (
                     "",
                     "other",
                 ):
@@ -2882,7 +2889,7 @@ class Screener:
                 elif (
                     h.concept.id == "sexual_abuse"
                     and done_to
-                    and not r.has(rd.PAST)
+                    and rd.PAST not in r.features
                     and c.subject == ""
                 ):
                     out.add("abuse_to_writer")  # おじさんにキスされたりする: done to the writer
@@ -3352,6 +3359,9 @@ class Scan(NamedTuple):
     words: frozenset[str]  # the keys and surfaces of every token, sentence ends included
     surface_text: str  # the tokens' surfaces, joined: the text they were read from
     key_words: frozenset[str]  # the keys and surfaces of every token but the sentence ends
+    # unknown katakana words of two or more letters (シニタイ): analyze reads them again as
+    # hiragana; found here so that no other pass over the tokens looks for them
+    unknown_katakana: list[int]
     stream_words: Words  # the words in Stream's arrays (matcher.words_of), for the message's Stream
 
 
@@ -3382,7 +3392,8 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
     word_begin: list[int] = []
     word_end: list[int] = []
     pending_barrier = False
-    for i, (key, surface, begin, end, kind, pos, _, form, _, cform, _) in enumerate(tokens):
+    unknown_katakana: list[int] = []
+    for i, (key, surface, begin, end, kind, pos, _, form, oov, cform, _) in enumerate(tokens):
         sentence_of.append(sentence)
         if kind == KIND_END:
             end_keys.add(key)
@@ -3395,6 +3406,8 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
             continue
         keys.add(key)
         surfaces.add(surface)
+        if oov and len(surface) > 1 and all("\u30a1" <= c <= "\u30fa" for c in surface):
+            unknown_katakana.append(i)  # (a sentence end is never an unknown noun)
         if kind == KIND_WORD:
             word_keys.append(key)
             word_forms.append(form)
@@ -3474,6 +3487,7 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
             key_words.union(end_keys, end_surfaces) if end_keys else key_words,  # words
             text,  # surface_text: the tokens cover it exactly (tests/screening/test_tokens.py)
             key_words,
+            unknown_katakana,
             (word_keys, word_forms, word_tok, word_barrier, word_sentence, word_begin, word_end),
         ),
     )
@@ -4464,7 +4478,7 @@ def _collecting_again(
         if k >= 2 and tokens[k - 1].key == "を" and tokens[k - 2].pos == "名詞":
             continue  # またお金を貯めてる: something else is gathered
         r = reader.read(tokens, k)
-        if r.features & {rd.NEGATED, rd.QUESTION, rd.CONDITIONAL} or r.has(rd.REPORTED):
+        if r.features & {rd.NEGATED, rd.QUESTION, rd.CONDITIONAL} or rd.REPORTED in r.features:
             continue
         return t.begin, tokens[min(r.end, len(tokens)) - 1].end
     return None
