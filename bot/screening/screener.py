@@ -181,6 +181,58 @@ class Screener:
     instance, so many asyncio tasks may share one Screener.
     """
 
+    # Slots: with more than 30 attributes an instance's __dict__ stops sharing its keys with
+    # the class, and CPython 3.11 then leaves many `self._method(...)` calls and attribute
+    # reads unspecialized (a generic lookup on every call); slots keep them fast.
+    __slots__ = (
+        "_afterlife_concept",
+        "_at_place",
+        "_benign_sentences",
+        "_by_id",
+        "_child_hits",
+        "_child_writer",
+        "_concepts",
+        "_cues",
+        "_decided",
+        "_explanation",
+        "_fragment_words",
+        "_g",
+        "_harm_hits",
+        "_injury_concept",
+        "_injury_keys",
+        "_jump_said",
+        "_kana_concepts",
+        "_keys",
+        "_laughter",
+        "_leaving",
+        "_lethality_concept",
+        "_moving_away",
+        "_next_time",
+        "_no_future_concept",
+        "_normalizer",
+        "_not_things",
+        "_past_sentences",
+        "_pathway_memo",
+        "_pills_concept",
+        "_play",
+        "_reader",
+        "_recent",
+        "_recurrence_phrases",
+        "_resolute",
+        "_ruminating",
+        "_rumination",
+        "_strong_ids",
+        "_strong_terms",
+        "_surer",
+        "_text",
+        "_time_words",
+        "_tokenizer",
+        "_tokens",
+        "_water_concept",
+        "_why",
+        "config",
+    )
+
     def __init__(self, config: ScreeningConfig, tokenizer: SudachiTokenizer) -> None:
         self.config = config
         self._tokenizer = tokenizer
