@@ -112,6 +112,13 @@ _RESTORING: Final = frozenset(
         "farewell",
     }
 )
+# The levels by name: RiskLevel.HIGH is looked up through the enum's metaclass at every use
+# (CPython 3.11 does not specialize it), and screen() and the ladder read them per message.
+_NONE: Final = RiskLevel.NONE
+_LOW: Final = RiskLevel.LOW
+_MODERATE: Final = RiskLevel.MODERATE
+_HIGH: Final = RiskLevel.HIGH
+_IMMINENT: Final = RiskLevel.IMMINENT
 _MAX_REASON_FILLS: Final = 10
 _MAX_PER_CONCEPT: Final = 6
 _MAX_HITS: Final = 400
@@ -420,41 +427,41 @@ class Screener:
             message_times = [index] if analysis.has_time else []
             message_level = self._ladder(new_signals, analysis.cues, message_times, index)[0]
         else:
-            message_level = RiskLevel.NONE
+            message_level = _NONE
         if factors or prior:
             pathway, links = self._pathway(factors, prior)
             despair = not _DESPAIR_SLOTS.isdisjoint([s.cls for s in signals])
             pathway_level = self._pathway_level(pathway, links, despair)
         else:  # no factor: no pathway, and no level (every links threshold is at least 1)
-            pathway, links, pathway_level = None, 0, RiskLevel.NONE
-        level = max(RiskLevel.NONE if retracted else old.risk, level, pathway_level)
+            pathway, links, pathway_level = None, 0, _NONE
+        level = max(_NONE if retracted else old.risk, level, pathway_level)
         if (
             "along" in cues
             and times
             and index - times[-1] <= 1
             and {s.cls for s in signals} & {"despair", "burden", "euphemism", "passive"}
         ):
-            level = max(level, RiskLevel.IMMINENT)  # もうやっていけない / 明日の晩、娘と二人で行く
+            level = max(level, _IMMINENT)  # もうやっていけない / 明日の晩、娘と二人で行く
         ntext = analysis.normalized.text
         if (
             _holds(self._next_time, ntext)
             and _holds(self._surer, ntext)
             and any(s.cls == "past_attempt" for s in signals)
         ):
-            level = RiskLevel.IMMINENT  # 前にODして助かった / 次は量を三倍に増やした
-        if "along" in cues and level >= RiskLevel.HIGH:
+            level = _IMMINENT  # 前にODして助かった / 次は量を三倍に増やした
+        if "along" in cues and level >= _HIGH:
             # この子を連れて一緒にいきます / 二人分の薬 at high risk: a death for two
             flags = sorted(
                 {*flags, "harm_to_others"}
                 | ({"child_in_danger"} if "along_child" in cues else set())
             )
         if "harm_to_others" in flags:
-            level = max(level, RiskLevel.MODERATE)  # someone ready to hurt another: a counselor
+            level = max(level, _MODERATE)  # someone ready to hurt another: a counselor
         if "child_in_danger" in flags:
             writer = (
                 cues & {"child_writer", "caregiver_writer", "child"} and "abuse_done" not in cues
             )
-            level = max(level, RiskLevel.MODERATE if writer else RiskLevel.LOW)
+            level = max(level, _MODERATE if writer else _LOW)
         reasons = (
             self._reasons(signals, factors, prior, pathway, links, why, flags)
             if (signals or prior or flags)
@@ -462,7 +469,7 @@ class Screener:
         )
         result = ScreeningResult(
             level,  # risk
-            max(message_level, RiskLevel.NONE),  # message_risk
+            max(message_level, _NONE),  # message_risk
             old.risk,  # previous_risk
             tuple(signals),
             tuple(factors),
@@ -565,7 +572,7 @@ class Screener:
     ) -> ScreeningResult:
         """Screen a whole conversation (oldest message first); the result after the last."""
         state = ScreeningState(prior_factors=list(prior_factors))
-        result = ScreeningResult(risk=RiskLevel.NONE)
+        result = ScreeningResult(risk=_NONE)
         for text in messages:
             result, state = self.screen(text, state)
         return result
@@ -734,8 +741,12 @@ class Screener:
         hit_kinds: set[str] = set()  # the kinds of every hit, owned or not
         own_kinds: set[str] = set()
         strong_by_kind: dict[str, bool] = {}
+        hit_ids: set[str] = set()  # (the rules below look for one concept among the hits)
+        decided_reading = False  # a hit read as decided (死ぬことにした)
         for h in hits:
             hit_kinds.add(h.concept.kind)
+            hit_ids.add(h.concept.id)
+            decided_reading = decided_reading or rd.DECIDED in h.reading.features
             kinds_by_sentence.setdefault(h.sentence, set()).add(h.concept.kind)
             if self._own(h):
                 own_kinds.add(h.concept.kind)
@@ -793,7 +804,7 @@ class Screener:
                 new_cues.add("means:" + named[-1])  # which: a later message may gather it again
         if _HOW.search(text):
             new_cues.add("how")
-        if info.decide_verb or any(rd.DECIDED in h.reading.features for h in hits):
+        if info.decide_verb or decided_reading:
             new_cues.add("decided")
         media_sentences = info.media
         sentence_past = info.past
@@ -1565,7 +1576,11 @@ class Screener:
             new_cues.add("jump_said")
         if self._at_place:
             new_cues.add("at_place")
-        if not laughing and any(h.concept.id == LEAN_OVER and self._own(h) for h in hits):
+        if (
+            not laughing
+            and LEAN_OVER in hit_ids
+            and any(h.concept.id == LEAN_OVER and self._own(h) for h in hits)
+        ):
             new_cues.add("lean")  # (下見たらくらっとした笑: a view, laughed about)
         all_keys = info.all_keys
         if not all_keys.isdisjoint(("手元", "手もと")) or (
@@ -3119,18 +3134,18 @@ class Screener:
         """The risk level of a set of slot fills, with the reasons it is imminent."""
         slots_cfg = self.config.slots
         if not signals and not cues:
-            return RiskLevel.NONE, []
+            return _NONE, []
         cues = frozenset(cues)
         current = [s for s in signals if s.cls != "resolved"]
         classes = {s.cls for s in signals}
         present = classes - {"resolved"}  # the classes of the current signals
-        level = RiskLevel.NONE
+        level = _NONE
         for cls in present:
             info = slots_cfg.get(cls)
             if info is not None and info.level > level:
                 level = info.level
-        if "resolved" in classes and level < RiskLevel.LOW:
-            level = RiskLevel.LOW
+        if "resolved" in classes and level < _LOW:
+            level = _LOW
         strong = {s.cls for s in current if s.term in self._strong_terms}
         ideation = present & {"ideation", "passive", "method", "self_harm", "intent", "act"}
         why: list[str] = []
@@ -3238,31 +3253,31 @@ class Screener:
         ):
             why.append("imminent_farewell")
         if why:
-            return RiskLevel.IMMINENT, why
+            return _IMMINENT, why
         if farewells and "farewell" in strong:
-            level = max(level, RiskLevel.HIGH)
+            level = max(level, _HIGH)
         if "recurrence" in present and present & {"past_attempt"}:
-            level = max(level, RiskLevel.HIGH)
+            level = max(level, _HIGH)
         if "recurrence" in present and "did_before" in cues:
-            level = max(level, RiskLevel.HIGH)  # 前に一回やってしもうた / 最近またあの気持ち
+            level = max(level, _HIGH)  # 前に一回やってしもうた / 最近またあの気持ち
         if "recurrence" in present and "resolved" in classes:
-            level = max(level, RiskLevel.HIGH)
+            level = max(level, _HIGH)
         if "euphemism" in present and present & {"burden", "place", "timing", "means", "method"}:
-            level = max(level, RiskLevel.HIGH)
+            level = max(level, _HIGH)
         if "euphemism" in present and "how" in cues:
-            level = max(level, RiskLevel.HIGH)  # 楽になりたい。でもやり方がわからない
+            level = max(level, _HIGH)  # 楽になりたい。でもやり方がわからない
         if "euphemism" in present and len({s.term for s in current if s.cls == "euphemism"}) > 1:
-            level = max(level, RiskLevel.HIGH)  # 楽になりたい、全部終わりにしたい
+            level = max(level, _HIGH)  # 楽になりたい、全部終わりにしたい
         if "euphemism" in present and ("place_mention" in cues or "factor:bereavement" in cues):
-            level = max(level, RiskLevel.HIGH)
+            level = max(level, _HIGH)
         if "past_attempt" in present and present & {"distress", "despair", "burden"}:
-            level = max(level, RiskLevel.MODERATE)
+            level = max(level, _MODERATE)
         if (
             "decided" in cues
             and ("place_mention" in cues or "means_mention" in cues)
             and "timing" in present
         ):
-            return RiskLevel.IMMINENT, ["imminent_time"]
+            return _IMMINENT, ["imminent_time"]
         return level, why
 
     def _pathway(
@@ -3321,13 +3336,13 @@ class Screener:
     def _pathway_level(self, pathway: PathwayMatch | None, links: int, despair: bool) -> RiskLevel:
         rules = self.config.rules
         if links >= rules.high_links or (despair and links >= rules.high_links_with_despair):
-            return RiskLevel.HIGH
+            return _HIGH
         complete = pathway is not None and len(pathway.matched) == pathway.length
         if complete and despair and rules.high_when_complete_with_despair:
-            return RiskLevel.HIGH
+            return _HIGH
         if links >= rules.moderate_links:
-            return RiskLevel.MODERATE
-        return RiskLevel.NONE
+            return _MODERATE
+        return _NONE
 
     def _reasons(
         self,
