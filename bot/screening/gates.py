@@ -384,11 +384,8 @@ class Gates:
             return self._always
         found = set(self._always)
         by_gram = self._by_gram
-        for gram in hits:
-            entry = by_gram.get(gram)
-            if entry is None:
-                continue  # another gate's gram
-            passed, to_check = entry
+        for gram in self._grams.intersection(hits):  # (not the other gates' grams)
+            passed, to_check = by_gram[gram]
             if passed:
                 found |= passed
             for i, gates in to_check:
@@ -398,7 +395,7 @@ class Gates:
                     if gate in text:
                         found.add(i)
                         break
-        return tuple(sorted(found))
+        return tuple(sorted(found)) if found else ()  # (most texts pass no gate)
 
 
 # Every gram (one or two characters) that some gate looks for. A text's grams are kept only

@@ -246,7 +246,10 @@ class PatternSet(Generic[P]):
                         if end is not None:
                             found.append((payload, w, end, begins[w], ends[end - 1]))
         regexes = self._regexes
-        for i in self._gates.candidates(text) if regexes else ():
+        gates = self._gates_built  # (the property's check, without its call per message)
+        if gates is None and regexes:
+            gates = self._gates
+        for i in gates.candidates(text) if gates is not None and regexes else ():
             regex, payload = regexes[i]
             for m in regex.finditer(text):
                 a, b = m.span()

@@ -112,6 +112,8 @@ class Normalized(NamedTuple):  # a tuple: one per message, cheaper than a frozen
         return self.starts[start], self.ends[end - 1]
 
 
+_new_normalized = tuple.__new__  # Normalized(...) runs a Python-level __new__
+
 # Japanese typed in latin letters (ima eki no ho-mu. densha kuru made matteru) is read as kana,
 # but only a run of two or more words that all convert, with a Japanese function word in it and
 # no common English word (i made a cake stays English).
@@ -370,7 +372,8 @@ class Normalizer:
         if len(text) < 200 and _PLAIN.fullmatch(text) and not self._needs_more(text):
             # Fast path: ordinary Japanese or lowercase ASCII with nothing to rewrite.
             identity = range(len(text))
-            return Normalized(text, identity, range(1, len(text) + 1))
+            # positionally, without NamedTuple's Python-level __new__ (one call per message)
+            return _new_normalized(Normalized, (text, identity, range(1, len(text) + 1)))
         starts = list(range(len(text)))
         ends = list(range(1, len(text) + 1))
         text, starts, ends = _rewrite(text, starts, ends, _NEWLINES, lambda m: "\n")
@@ -440,7 +443,8 @@ class Normalizer:
             return True
         if (" " in text or "." in text) and (_SPACED.search(text) or _DOTTED_PAIR.search(text)):
             return True
-        return any(self._rules[i].search(text) for i in self.rules_to_try(text))
+        candidates = self._gates.candidates(text)  # (rules_to_try: most messages pass none)
+        return bool(candidates) and any(self._rules[i].search(text) for i in candidates)
 
     def rules_to_try(self, text: str) -> tuple[int, ...]:
         """The spelling and dialect rules whose gate the text passes, in the rules' order."""

@@ -1007,6 +1007,7 @@ class ClauseReader:
             c -= 1
         c += 1
         context_keys = self._context_keys
+        now_words = g.now
         condition = False  # passed a たら / なら / ば: a subject before it is the condition's
         for j in range(first - 1, s - 1, -1):
             t = tokens[j]
@@ -1015,7 +1016,7 @@ class ClauseReader:
                 t.pos2 == "接続助詞" and key in ("ば", "たら", "なら")
             ):
                 condition = True
-            if key not in context_keys and t.surface not in g.now:
+            if key not in context_keys and t.surface not in now_words:
                 continue  # none of the words below
             in_clause = j >= c
             if key in g.history and t.pos != "動詞" and _history_word(tokens, j, g):
@@ -1113,7 +1114,7 @@ class ClauseReader:
             for t in tokens[first + 1 : first + 6]:  # 切ってる いま
                 if t.kind == KIND_END:
                     break
-                if t.key in g.now or t.surface in g.now:
+                if t.key in now_words or t.surface in now_words:
                     now = True
                     break
         pos = tokens[first].begin

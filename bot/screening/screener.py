@@ -112,6 +112,13 @@ _RESTORING: Final = frozenset(
         "farewell",
     }
 )
+# The levels by name: RiskLevel.HIGH is looked up through the enum's metaclass at every use
+# (CPython 3.11 does not specialize it), and screen() and the ladder read them per message.
+_NONE: Final = RiskLevel.NONE
+_LOW: Final = RiskLevel.LOW
+_MODERATE: Final = RiskLevel.MODERATE
+_HIGH: Final = RiskLevel.HIGH
+_IMMINENT: Final = RiskLevel.IMMINENT
 _MAX_REASON_FILLS: Final = 10
 _MAX_PER_CONCEPT: Final = 6
 _MAX_HITS: Final = 400
@@ -180,6 +187,58 @@ class Screener:
     service calls it from the event loop thread only). Screening keeps no per-call state on the
     instance, so many asyncio tasks may share one Screener.
     """
+
+    # Slots: with more than 30 attributes an instance's __dict__ stops sharing its keys with
+    # the class, and CPython 3.11 then leaves many `self._method(...)` calls and attribute
+    # reads unspecialized (a generic lookup on every call); slots keep them fast.
+    __slots__ = (
+        "_afterlife_concept",
+        "_at_place",
+        "_benign_sentences",
+        "_by_id",
+        "_child_hits",
+        "_child_writer",
+        "_concepts",
+        "_cues",
+        "_decided",
+        "_explanation",
+        "_fragment_words",
+        "_g",
+        "_harm_hits",
+        "_injury_concept",
+        "_injury_keys",
+        "_jump_said",
+        "_kana_concepts",
+        "_keys",
+        "_laughter",
+        "_leaving",
+        "_lethality_concept",
+        "_moving_away",
+        "_next_time",
+        "_no_future_concept",
+        "_normalizer",
+        "_not_things",
+        "_past_sentences",
+        "_pathway_memo",
+        "_pills_concept",
+        "_play",
+        "_reader",
+        "_recent",
+        "_recurrence_phrases",
+        "_resolute",
+        "_ruminating",
+        "_rumination",
+        "_strong_ids",
+        "_strong_terms",
+        "_surer",
+        "_text",
+        "_time_words",
+        "_tokenizer",
+        "_tokens",
+        "_water_concept",
+        "_why",
+        "config",
+    )
 
     def __init__(self, config: ScreeningConfig, tokenizer: SudachiTokenizer) -> None:
         self.config = config
@@ -313,14 +372,18 @@ class Screener:
             if extra
             else []
         )
-        if any(s.cls == _PENDING_MEANS for s in new_signals):
+        if new_signals and any(s.cls == _PENDING_MEANS for s in new_signals):
             pending += [s.to_json() for s in new_signals if s.cls == _PENDING_MEANS]
             new_signals = [s for s in new_signals if s.cls != _PENDING_MEANS]
         if pending and any(s.cls in _CALLS_KEPT_MEANS for s in new_signals):
             restored = [replace(Signal.from_json(p), cls="means") for p in pending]
             new_signals = [*restored, *new_signals]  # the means the person said they keep
             pending = []
-        fragment_cue = next((c for c in analysis.cues if c.startswith(_FRAGMENT_CUE)), None)
+        fragment_cue = (
+            next((c for c in analysis.cues if c.startswith(_FRAGMENT_CUE)), None)
+            if analysis.cues
+            else None
+        )
         if fragment_cue is not None:
             fragment = [fragment_cue[len(_FRAGMENT_CUE) :], index]
             analysis = analysis._replace(cues=analysis.cues - {fragment_cue})
@@ -364,41 +427,41 @@ class Screener:
             message_times = [index] if analysis.has_time else []
             message_level = self._ladder(new_signals, analysis.cues, message_times, index)[0]
         else:
-            message_level = RiskLevel.NONE
+            message_level = _NONE
         if factors or prior:
             pathway, links = self._pathway(factors, prior)
             despair = not _DESPAIR_SLOTS.isdisjoint([s.cls for s in signals])
             pathway_level = self._pathway_level(pathway, links, despair)
         else:  # no factor: no pathway, and no level (every links threshold is at least 1)
-            pathway, links, pathway_level = None, 0, RiskLevel.NONE
-        level = max(RiskLevel.NONE if retracted else old.risk, level, pathway_level)
+            pathway, links, pathway_level = None, 0, _NONE
+        level = max(_NONE if retracted else old.risk, level, pathway_level)
         if (
             "along" in cues
             and times
             and index - times[-1] <= 1
             and {s.cls for s in signals} & {"despair", "burden", "euphemism", "passive"}
         ):
-            level = max(level, RiskLevel.IMMINENT)  # もうやっていけない / 明日の晩、娘と二人で行く
+            level = max(level, _IMMINENT)  # もうやっていけない / 明日の晩、娘と二人で行く
         ntext = analysis.normalized.text
         if (
             _holds(self._next_time, ntext)
             and _holds(self._surer, ntext)
             and any(s.cls == "past_attempt" for s in signals)
         ):
-            level = RiskLevel.IMMINENT  # 前にODして助かった / 次は量を三倍に増やした
-        if "along" in cues and level >= RiskLevel.HIGH:
+            level = _IMMINENT  # 前にODして助かった / 次は量を三倍に増やした
+        if "along" in cues and level >= _HIGH:
             # この子を連れて一緒にいきます / 二人分の薬 at high risk: a death for two
             flags = sorted(
                 {*flags, "harm_to_others"}
                 | ({"child_in_danger"} if "along_child" in cues else set())
             )
         if "harm_to_others" in flags:
-            level = max(level, RiskLevel.MODERATE)  # someone ready to hurt another: a counselor
+            level = max(level, _MODERATE)  # someone ready to hurt another: a counselor
         if "child_in_danger" in flags:
             writer = (
                 cues & {"child_writer", "caregiver_writer", "child"} and "abuse_done" not in cues
             )
-            level = max(level, RiskLevel.MODERATE if writer else RiskLevel.LOW)
+            level = max(level, _MODERATE if writer else _LOW)
         reasons = (
             self._reasons(signals, factors, prior, pathway, links, why, flags)
             if (signals or prior or flags)
@@ -406,7 +469,7 @@ class Screener:
         )
         result = ScreeningResult(
             level,  # risk
-            max(message_level, RiskLevel.NONE),  # message_risk
+            max(message_level, _NONE),  # message_risk
             old.risk,  # previous_risk
             tuple(signals),
             tuple(factors),
@@ -509,7 +572,7 @@ class Screener:
     ) -> ScreeningResult:
         """Screen a whole conversation (oldest message first); the result after the last."""
         state = ScreeningState(prior_factors=list(prior_factors))
-        result = ScreeningResult(risk=RiskLevel.NONE)
+        result = ScreeningResult(risk=_NONE)
         for text in messages:
             result, state = self.screen(text, state)
         return result
@@ -532,11 +595,8 @@ class Screener:
         hits = self._hits(ntext, tokens, info.sentence_of, info.stream_words)
         folded_spans = [
             (t.begin, t.end)
-            for t in tokens
-            if t.oov
-            and len(t.surface) > 1
-            and all("\u30a1" <= c <= "\u30fa" for c in t.surface)
-            and not any(h.begin <= t.begin and t.end <= h.end for h in hits)
+            for t in map(tokens.__getitem__, info.unknown_katakana)  # (scan found them)
+            if not any(h.begin <= t.begin and t.end <= h.end for h in hits)
         ]
         if folded_spans:
             # Unknown katakana words (シニタイ, キエタイ): read them again as hiragana.
@@ -681,8 +741,12 @@ class Screener:
         hit_kinds: set[str] = set()  # the kinds of every hit, owned or not
         own_kinds: set[str] = set()
         strong_by_kind: dict[str, bool] = {}
+        hit_ids: set[str] = set()  # (the rules below look for one concept among the hits)
+        decided_reading = False  # a hit read as decided (死ぬことにした)
         for h in hits:
             hit_kinds.add(h.concept.kind)
+            hit_ids.add(h.concept.id)
+            decided_reading = decided_reading or rd.DECIDED in h.reading.features
             kinds_by_sentence.setdefault(h.sentence, set()).add(h.concept.kind)
             if self._own(h):
                 own_kinds.add(h.concept.kind)
@@ -740,7 +804,7 @@ class Screener:
                 new_cues.add("means:" + named[-1])  # which: a later message may gather it again
         if _HOW.search(text):
             new_cues.add("how")
-        if info.decide_verb or any(rd.DECIDED in h.reading.features for h in hits):
+        if info.decide_verb or decided_reading:
             new_cues.add("decided")
         media_sentences = info.media
         sentence_past = info.past
@@ -957,10 +1021,14 @@ class Screener:
             negated = rd.NEGATED in r.features
             past_history = (
                 (
-                    (r.has(rd.PAST) or r.has(rd.EXPERIENCE) or h.sentence in sentence_past)
+                    (
+                        rd.PAST in r.features
+                        or rd.EXPERIENCE in r.features
+                        or h.sentence in sentence_past
+                    )
                     and (c.history or overcome)
                 )
-                or r.has(rd.HISTORY)
+                or rd.HISTORY in r.features
             ) and not c.recurrence
             crisis_reading = (
                 rd.DESIRE in r.features
@@ -1065,7 +1133,7 @@ class Screener:
                 if _moving_away(tokens, h, g):
                     continue  # 出張でいなくなる予定, 地元からいなくなる: away, not gone
                 if (
-                    (r.has(rd.INTENT) or r.has(rd.DECIDED))
+                    (rd.INTENT in r.features or rd.DECIDED in r.features)
                     and not r.features & {rd.DESIRE, rd.WISH, rd.WISH_OTHER, rd.QUESTION}
                     and not negated
                     and not past_history
@@ -1637,7 +1705,11 @@ class Screener:
             new_cues.add("jump_said")
         if self._at_place:
             new_cues.add("at_place")
-        if not laughing and any(h.concept.id == LEAN_OVER and self._own(h) for h in hits):
+        if (
+            not laughing
+            and LEAN_OVER in hit_ids
+            and any(h.concept.id == LEAN_OVER and self._own(h) for h in hits)
+        ):
             new_cues.add("lean")  # (下見たらくらっとした笑: a view, laughed about)
         all_keys = info.all_keys
         if not all_keys.isdisjoint(("手元", "手もと")) or (
@@ -2030,7 +2102,7 @@ class Screener:
             return
         if negated and rd.ONLY not in r.features:
             return
-        if r.has(rd.PASSIVE) and not c.now and _godan_passive(self._tokens, h, r.governor):
+        if rd.PASSIVE in r.features and not c.now and _godan_passive(self._tokens, h, r.governor):
             return  # 人狼で吊られた, 内科で咳止めを大量に出された: done to the person or given
         strong = h.concept.strong
         if (
@@ -2270,7 +2342,7 @@ class Screener:
         quantity = r.quantity or h.sentence in quantity_sentences
         collected = (
             gov in g.collect_verbs
-            or (quantity and not r.has(rd.PASSIVE))  # (内科で咳止めを大量に出された: given)
+            or (quantity and rd.PASSIVE not in r.features)  # (内科で咳止めを大量に出された: given)
             or any(t.key in g.collect_verbs for t in tokens[h.last + 1 : r.end + 2])
             or _collected_before(tokens, h, g)
         )
@@ -2290,7 +2362,7 @@ class Screener:
                 or c.now
                 or (rd.PAST in r.features and h.concept.strong and not benign)
             )
-            and not r.has(rd.NEGATED)
+            and rd.NEGATED not in r.features
             and not _cutting_something_else(tokens, h, gov, g)
         ):
             emit("act", h)  # 包丁を首に当ててる, 七輪つけた
@@ -2752,7 +2824,7 @@ class Screener:
         """A crisis word about someone else (友達が死にたいって, 彼女が柵の外にいるって, 姉から
         「今までありがとう」って): the writer is worried, and their own distress counts."""
         kind, r = h.concept.kind, h.reading
-        if r.has(rd.NEGATED) or h.context.subject == "media":
+        if rd.NEGATED in r.features or h.context.subject == "media":
             return False
         if kind in _THIRD_PARTY_KINDS:
             return True
@@ -2915,7 +2987,7 @@ class Screener:
                 bare_object = h.first >= 1 and tokens[h.first - 1].pos in ("名詞", "代名詞")
                 if (
                     (c.subject == "other" and not c.possessive and not bare_object)
-                    or r.has(rd.NEGATED)
+                    or rd.NEGATED in r.features
                     or laughing
                     or rd.PASSIVE in r.features
                     or _self_object(tokens, h, g)
@@ -2959,9 +3031,9 @@ class Screener:
                     out.add("threat_grave")  # 殺す, 刺す (not どつく, しばく)
                 if (
                     purpose
-                    or r.has(rd.TEYARU)
-                    or r.has(rd.INTENT)
-                    or (r.has(rd.TE) and self._dying_after(hits, h))
+                    or rd.TEYARU in r.features
+                    or rd.INTENT in r.features
+                    or (rd.TE in r.features and self._dying_after(hits, h))
                 ):
                     out.add("threat_stated")  # 相手の男を殺して俺も死ぬ
                 elif (
@@ -3025,10 +3097,12 @@ class Screener:
                     continue  # 親にまた怒鳴られた: once, a quarrel; 上司に怒鳴られる: not at home
                 out.add("abuse")
                 child.append(h)
-                done_to = r.has(rd.PASSIVE) or any(
+                done_to = rd.PASSIVE in r.features or any(
                     tokens[x].key in ("れる", "られる") for x in range(h.first, h.last + 1)
                 )  # 叩かれて, キスされたり: the match itself is passive
-                if (r.has(rd.PROGRESSIVE) or r.has(rd.PASSIVE) or ongoing) and c.subject in (
+                if (
+                    rd.PROGRESSIVE in r.features or rd.PASSIVE in r.features or ongoing
+                ) and c.subject in (
                     "",
                     "other",
                 ):
@@ -3036,7 +3110,7 @@ class Screener:
                 elif (
                     h.concept.id == "sexual_abuse"
                     and done_to
-                    and not r.has(rd.PAST)
+                    and rd.PAST not in r.features
                     and c.subject == ""
                 ):
                     out.add("abuse_to_writer")  # おじさんにキスされたりする: done to the writer
@@ -3277,18 +3351,18 @@ class Screener:
         """The risk level of a set of slot fills, with the reasons it is imminent."""
         slots_cfg = self.config.slots
         if not signals and not cues:
-            return RiskLevel.NONE, []
+            return _NONE, []
         cues = frozenset(cues)
         current = [s for s in signals if s.cls != "resolved"]
         classes = {s.cls for s in signals}
         present = classes - {"resolved"}  # the classes of the current signals
-        level = RiskLevel.NONE
+        level = _NONE
         for cls in present:
             info = slots_cfg.get(cls)
             if info is not None and info.level > level:
                 level = info.level
-        if "resolved" in classes and level < RiskLevel.LOW:
-            level = RiskLevel.LOW
+        if "resolved" in classes and level < _LOW:
+            level = _LOW
         strong = {s.cls for s in current if s.term in self._strong_terms}
         ideation = present & {"ideation", "passive", "method", "self_harm", "intent", "act"}
         why: list[str] = []
@@ -3398,31 +3472,31 @@ class Screener:
         ):
             why.append("imminent_farewell")
         if why:
-            return RiskLevel.IMMINENT, why
+            return _IMMINENT, why
         if farewells and "farewell" in strong:
-            level = max(level, RiskLevel.HIGH)
+            level = max(level, _HIGH)
         if "recurrence" in present and present & {"past_attempt"}:
-            level = max(level, RiskLevel.HIGH)
+            level = max(level, _HIGH)
         if "recurrence" in present and "did_before" in cues:
-            level = max(level, RiskLevel.HIGH)  # 前に一回やってしもうた / 最近またあの気持ち
+            level = max(level, _HIGH)  # 前に一回やってしもうた / 最近またあの気持ち
         if "recurrence" in present and "resolved" in classes:
-            level = max(level, RiskLevel.HIGH)
+            level = max(level, _HIGH)
         if "euphemism" in present and present & {"burden", "place", "timing", "means", "method"}:
-            level = max(level, RiskLevel.HIGH)
+            level = max(level, _HIGH)
         if "euphemism" in present and "how" in cues:
-            level = max(level, RiskLevel.HIGH)  # 楽になりたい。でもやり方がわからない
+            level = max(level, _HIGH)  # 楽になりたい。でもやり方がわからない
         if "euphemism" in present and len({s.term for s in current if s.cls == "euphemism"}) > 1:
-            level = max(level, RiskLevel.HIGH)  # 楽になりたい、全部終わりにしたい
+            level = max(level, _HIGH)  # 楽になりたい、全部終わりにしたい
         if "euphemism" in present and ("place_mention" in cues or "factor:bereavement" in cues):
-            level = max(level, RiskLevel.HIGH)
+            level = max(level, _HIGH)
         if "past_attempt" in present and present & {"distress", "despair", "burden"}:
-            level = max(level, RiskLevel.MODERATE)
+            level = max(level, _MODERATE)
         if (
             "decided" in cues
             and ("place_mention" in cues or "means_mention" in cues)
             and "timing" in present
         ):
-            return RiskLevel.IMMINENT, ["imminent_time"]
+            return _IMMINENT, ["imminent_time"]
         return level, why
 
     def _pathway(
@@ -3481,13 +3555,13 @@ class Screener:
     def _pathway_level(self, pathway: PathwayMatch | None, links: int, despair: bool) -> RiskLevel:
         rules = self.config.rules
         if links >= rules.high_links or (despair and links >= rules.high_links_with_despair):
-            return RiskLevel.HIGH
+            return _HIGH
         complete = pathway is not None and len(pathway.matched) == pathway.length
         if complete and despair and rules.high_when_complete_with_despair:
-            return RiskLevel.HIGH
+            return _HIGH
         if links >= rules.moderate_links:
-            return RiskLevel.MODERATE
-        return RiskLevel.NONE
+            return _MODERATE
+        return _NONE
 
     def _reasons(
         self,
@@ -3571,6 +3645,9 @@ class Scan(NamedTuple):
     words: frozenset[str]  # the keys and surfaces of every token, sentence ends included
     surface_text: str  # the tokens' surfaces, joined: the text they were read from
     key_words: frozenset[str]  # the keys and surfaces of every token but the sentence ends
+    # unknown katakana words of two or more letters (シニタイ): analyze reads them again as
+    # hiragana; found here so that no other pass over the tokens looks for them
+    unknown_katakana: list[int]
     stream_words: Words  # the words in Stream's arrays (matcher.words_of), for the message's Stream
 
 
@@ -3601,7 +3678,8 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
     word_begin: list[int] = []
     word_end: list[int] = []
     pending_barrier = False
-    for i, (key, surface, begin, end, kind, pos, _, form, _, cform, _) in enumerate(tokens):
+    unknown_katakana: list[int] = []
+    for i, (key, surface, begin, end, kind, pos, _, form, oov, cform, _) in enumerate(tokens):
         sentence_of.append(sentence)
         if kind == KIND_END:
             end_keys.add(key)
@@ -3614,6 +3692,8 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
             continue
         keys.add(key)
         surfaces.add(surface)
+        if oov and len(surface) > 1 and all("\u30a1" <= c <= "\u30fa" for c in surface):
+            unknown_katakana.append(i)  # (a sentence end is never an unknown noun)
         if kind == KIND_WORD:
             word_keys.append(key)
             word_forms.append(form)
@@ -3693,6 +3773,7 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
             key_words.union(end_keys, end_surfaces) if end_keys else key_words,  # words
             text,  # surface_text: the tokens cover it exactly (tests/screening/test_tokens.py)
             key_words,
+            unknown_katakana,
             (word_keys, word_forms, word_tok, word_barrier, word_sentence, word_begin, word_end),
         ),
     )
@@ -4769,7 +4850,7 @@ def _collecting_again(
         if k >= 2 and tokens[k - 1].key == "を" and tokens[k - 2].pos == "名詞":
             continue  # またお金を貯めてる: something else is gathered
         r = reader.read(tokens, k)
-        if r.features & {rd.NEGATED, rd.QUESTION, rd.CONDITIONAL} or r.has(rd.REPORTED):
+        if r.features & {rd.NEGATED, rd.QUESTION, rd.CONDITIONAL} or rd.REPORTED in r.features:
             continue
         return t.begin, tokens[min(r.end, len(tokens)) - 1].end
     return None
