@@ -90,6 +90,11 @@ class Grammar:
     hold_verbs: frozenset[str]
     done_suffixes: frozenset[str]
     edge_words: frozenset[str]
+    someday_words: frozenset[str]
+    far_times: frozenset[str]
+    likeness_words: frozenset[str]
+    feeling_nouns: frozenset[str]
+    close_outsiders: frozenset[str]
     there_words: frozenset[str]
     found_verbs: frozenset[str]
     while_units: frozenset[str]
@@ -1193,7 +1198,8 @@ def _period_was(tokens: Sequence[Token], j: int) -> bool:
     k += 1
     if k < len(tokens) and tokens[k].key == "ます":
         k += 1
-    return k < len(tokens) and tokens[k].key == "た"
+    # (…時があったら: a condition, not a time that was)
+    return k < len(tokens) and tokens[k].key == "た" and not tokens[k].cform.startswith("仮定形")
 
 
 def _history_word(tokens: Sequence[Token], j: int, g: Grammar) -> bool:

@@ -59,8 +59,9 @@ _CRISIS_KINDS: Final = frozenset(
         "attempt",
     }
 )
-# Slots that say the person is thinking of dying (the "crisis cues" other slots may need).
+# A reading of something done or under way (切った, 切ってる, 切って…).
 _DONE_FEATURES: Final = frozenset({rd.PAST, rd.PROGRESSIVE, rd.TE})
+# Slots that say the person is thinking of dying (the "crisis cues" other slots may need).
 _IDEATION_SLOTS: Final = frozenset({"ideation", "passive", "method", "intent", "act", "self_harm"})
 _CUE_SLOTS: Final = _IDEATION_SLOTS | frozenset(
     {"despair", "burden", "euphemism", "farewell", "preparation", "means", "place", "past_attempt"}
@@ -895,7 +896,7 @@ class Screener:
         benign = "benign_now" in new_cues
         if any(
             h.concept.id == "swallowed"
-            and (h.sentence in quantity_sentences or earlier & _CUE_SLOTS)
+            and (h.sentence in quantity_sentences or earlier & {"means", "method", "act"})
             and not laughing
             and h.reading.features & _DONE_FEATURES
             and not h.reading.features & {rd.NEGATED, rd.QUESTION, rd.CONDITIONAL}
@@ -908,8 +909,15 @@ class Screener:
             )  # 全部のんじゃった (no object): then あたまぐるぐる is the act
 
         def add(slot: str, hit: Hit) -> None:
-            if slot == "self_harm" and hit.reading.features & _DONE_FEATURES:
-                new_cues.add("harm_done")  # さっき切った (not リスカしちゃう, a habit)
+            if (
+                slot == "self_harm"
+                and rd.PAST in hit.reading.features
+                and rd.PROGRESSIVE not in hit.reading.features
+                and hit.sentence not in self._recent
+                and not hit.context.history
+            ):
+                # さっき切った (not 毎日リスカしてる, a habit; not 先週リスカした, before)
+                new_cues.add("harm_done")
             fills.append(
                 _new(Fill, (slot, hit.concept, hit.begin, max(hit.end, hit.span_end), hit.sentence))
             )
@@ -1044,10 +1052,17 @@ class Screener:
                 and not r.features - {rd.POLITE}
                 and "violence" in hit_kinds
                 and not laughing
-                and _me_too(tokens, h, g)
+                and _first_person_before(tokens, h, g, ("も",))
                 and _ends_sentence(tokens, r.end, self._g)
+                and not _after_a_condition(tokens, h)
+                and not any(
+                    o.concept.kind == "violence"
+                    and o.sentence == h.sentence
+                    and rd.CONDITIONAL in o.reading.features
+                    for o in hits
+                )
             ):
-                add("intent", h)  # あいつの家に火つけて、俺も終わる: and then oneself
+                add("intent", h)  # あいつの家に火つけて、俺も終わる (not 殴ったら俺も終わる)
                 continue
             if (
                 kind in ("death", "vanish")
@@ -1055,9 +1070,14 @@ class Screener:
                 and not r.features & {rd.QUESTION, rd.NEGATED}
                 and not past_history
                 and not laughing
-                and _i_as_subject(tokens, h, g)
+                and _first_person_before(tokens, h, g, ("が", "は"))
+                and not (kind == "vanish" and _moving_away(tokens, h, g))
+                and not keys & g.trip_words
+                and not benign
             ):
-                if _request_follows(tokens, h, g):
+                if _request_follows(tokens, h, g) and (
+                    crisis_context or finality_words or any(w in text for w in g.someday_words)
+                ):  # (私がいなくなったら、鍵閉めてね: leaving the room)
                     # 私がいなくなったら、猫をお願い: arranging what is to be done after one is gone
                     add("farewell", h)
                     add("preparation", h)
@@ -1181,7 +1201,7 @@ class Screener:
                     and not past_history
                     and rd.TRY in r.features
                     and rd.PAST not in r.features
-                    and any(t.key == "まで" for t in tokens[max(0, h.first - 3) : h.first])
+                    and _until_before(tokens, h) >= 0
                 ):
                     add("passive", h)  # 年末まで生きてみて、ダメならそこまで: a life with an end
                     continue
@@ -1321,15 +1341,6 @@ class Screener:
                     and keys & g.trip_words
                 ):
                     continue  # 来週から遠くに行くね、ワーホリ！: a trip
-                if (
-                    not h.concept.strong
-                    and not r.features & {rd.DESIRE, rd.WISH}
-                    and h.first + 2 < h.last  # (人生のリセット: the noun is the term's own)
-                    and tokens[h.first + 1].key == "の"
-                    and tokens[h.first + 2].pos == "名詞"
-                    and tokens[h.first + 2].key not in g.world_words
-                ):
-                    continue  # 遠くの公園に行く: a far place named, not "far away"
                 if (
                     h.concept.strong
                     and not negated
@@ -1586,9 +1597,7 @@ class Screener:
                     or "blade_said" in all_cues
                     or not self._keys.isdisjoint(g.wound_words)  # (a key or a surface)
                 ):
-                    if not negated and (
-                        rd.PAST in r.features or rd.PROGRESSIVE in r.features or rd.TE in r.features
-                    ):
+                    if not negated and r.features & _DONE_FEATURES:
                         new_cues.add("cut_said")  # ざっくり切った / (next) 傷からあふれてくる
                     continue
                 if not h.concept.strong and _cut_object_not_body(tokens, h, g):
@@ -2856,19 +2865,27 @@ class Screener:
             return False
         # 友達が借金で困ってる, 好きな俳優が亡くなった: the subject is outside the household (but
         # 友達の借金の保証人: the friend's thing, the person's problem)
-        return not (c.subject == "other" and not c.possessive and self._outsider_subject(h))
+        if not (c.subject == "other" and not c.possessive):
+            return True
+        word = self._outsider_word(h)
+        if word is None:
+            return True
+        # a friend's death is the person's grief too (親友が先月亡くなった), an actor's is not
+        return h.concept.factor == "bereavement" and word in self._g.close_outsiders
 
-    def _outsider_subject(self, h: Hit) -> bool:
-        """The nearest person word before the words, in the sentence, is an outsider."""
+    def _outsider_word(self, h: Hit) -> str | None:
+        """The nearest person word before the words, in the sentence, when it is an outsider."""
         g = self._g
         tokens = self._tokens
         for j in range(min(h.first, len(tokens)) - 1, -1, -1):
             t = tokens[j]
             if t.kind == KIND_END:
-                return False
+                return None
             if t.key in g.third_person or t.surface in g.third_person:
-                return t.key in g.outsiders or t.surface in g.outsiders
-        return False
+                if t.key in g.outsiders:
+                    return t.key
+                return t.surface if t.surface in g.outsiders else None
+        return None
 
     def _life_object(self, tokens: list[Token], h: Hit) -> bool:
         """人生 / 命 / 自分 / この世 right before 終わらせる: ending one's life."""
@@ -4293,11 +4310,7 @@ def _woke_again(tokens: Sequence[Token], h: Hit, r: Reading, keys: frozenset[str
 
 def _me_too(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
     """私も / 自分も / 俺も right before the match (…そのあと自分もいなくなる)."""
-    return (
-        h.first >= 2
-        and tokens[h.first - 1].key == "も"
-        and tokens[h.first - 2].key in g.first_person
-    )
+    return _first_person_before(tokens, h, g, ("も",))
 
 
 def _moving_away(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
@@ -4431,11 +4444,15 @@ def _recurrence_of_feeling(
         if t.key in g.recurrence or any(
             "".join(x.surface for x in tokens[i : i + 3]).startswith(p) for p in present
         ):
-            around = tokens[max(0, i - 4) : i + 8]  # (今の気分が、あの時とそっくり)
+            after = tokens[i : i + 8]
             if any(
-                x.key in g.recurrence_feelings or x.surface in g.recurrence_feelings for x in around
+                x.key in g.recurrence_feelings or x.surface in g.recurrence_feelings for x in after
             ):
                 return i
+            if t.key in g.likeness_words and any(
+                x.key in g.feeling_nouns for x in tokens[max(0, i - 4) : i]
+            ):
+                return i  # 今の気分が、あの時とそっくり
     return None
 
 
@@ -4603,15 +4620,26 @@ def _meet_again(
             if u.kind == KIND_END:
                 break
             if u.cform.startswith("意志推量形") and not any(b <= u.begin < e for b, e in farewells):
-                return True
+                after = tokens[k + 1 : k + 3]
+                # (また遊ぼうって約束、守れなくてごめん: a plan quoted, then broken)
+                return not any(x.key in ("って", "と") and x.pos == "助詞" for x in after)
     return False
+
+
+def _until_before(tokens: Sequence[Token], h: Hit) -> int:
+    """The index of まで in the three words before the match (来年まで生きてる), or -1."""
+    for j in range(h.first - 1, max(-1, h.first - 4), -1):
+        if tokens[j].key == "まで":
+            return j
+    return -1
 
 
 def _doubt_alive_until(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
     """…まで 生きてる / この世にいる + か + a doubt (わからない, 微妙, 怪しい): the person doubts
     being alive by a time (来年まで生きてるか怪しい)."""
-    if not any(t.key == "まで" for t in tokens[max(0, h.first - 3) : h.first]):
-        return False
+    made = _until_before(tokens, h)
+    if made < 1 or tokens[made - 1].key in g.far_times or tokens[made - 1].surface in g.far_times:
+        return False  # (100歳まで, 老後まで: a life's length, not a near day)
     k = h.last + 1
     while k < len(tokens) and k <= h.last + 3 and tokens[k].key != "か":
         k += 1
@@ -4624,11 +4652,13 @@ def _doubt_alive_until(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
     )
 
 
-def _i_as_subject(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
-    """私が / 俺が / 自分が right before the match: the person names themself as the subject."""
+def _first_person_before(
+    tokens: Sequence[Token], h: Hit, g: rd.Grammar, particles: tuple[str, ...]
+) -> bool:
+    """私 / 俺 / 自分 + one of ``particles`` right before the match (私が, 俺も)."""
     return (
         h.first >= 2
-        and tokens[h.first - 1].key in ("が", "は")
+        and tokens[h.first - 1].key in particles
         and tokens[h.first - 2].key in g.first_person
     )
 
@@ -4669,7 +4699,10 @@ def _at_someones_place(tokens: Sequence[Token], start: int, g: rd.Grammar) -> bo
         t = tokens[k]
         if t.kind == KIND_END:
             return False
-        owner = tokens[k - 2]
+        o = k - 2
+        while o > 0 and tokens[o].pos == "接尾辞":
+            o -= 1  # 田中さんの家, おばあちゃんの家: the owner before さん / ちゃん
+        owner = tokens[o]
         if (
             t.key in g.someones_places
             and tokens[k - 1].key == "の"

@@ -1323,6 +1323,8 @@ def test_sorry_to_wake_again(
         # a body state alone, after a habit, a history, a method, or as a measure: not an act
         (("今日はずっと眠い",), RiskLevel.NONE),
         (("ふらふらする、熱あるかも",), RiskLevel.NONE),
+        (("先週リスカした", "今日は眠い"), RiskLevel.HIGH),
+        (("毎日リスカしてる", "最近眠い"), RiskLevel.HIGH),
         (("リスカしちゃう", "最近眠い"), RiskLevel.HIGH),
         (("首吊りの方法調べた", "眠い"), RiskLevel.HIGH),
         (("爪で腕をかきむしって血が出るまでやる",), RiskLevel.HIGH),
@@ -1367,12 +1369,14 @@ def test_split_words_and_compound_verbs(
         (("今までありがとう。また会いましょう",), RiskLevel.NONE),
         (("みんな今までありがとう、次は向こうで会おう",), RiskLevel.HIGH),
         (("今までありがとう。さよなら",), RiskLevel.HIGH),
+        (("本当に今までありがとう。また一緒に遊ぼうって約束、守れなくてごめん",), RiskLevel.HIGH),
         # head against the wall (頭打ち + つける as the dictionary cuts it)
         (("壁に頭打ちつけてる、止まらない",), RiskLevel.HIGH),
         (("株価が頭打ちになった",), RiskLevel.NONE),
         # all of it swallowed with no object, then the body: an act just done
         (("ぜんぶのんじゃった", "頭ぐるぐるする"), RiskLevel.IMMINENT),
         (("今日はいっぱい飲んだ", "眠い"), RiskLevel.NONE),
+        (("仕事もう限界", "今日はいっぱい飲んだ", "気持ち悪い"), RiskLevel.MODERATE),
     ],
 )
 def test_no_point_living_periods_next_time_and_bare_swallowing(
@@ -1396,11 +1400,16 @@ def test_no_point_living_periods_next_time_and_bare_swallowing(
         (("来週から遠くに行くね、ワーホリ！",), RiskLevel.NONE),
         (("来月から海外に移住するので遠くに行きます",), RiskLevel.NONE),
         # what is to be done after one is gone: a goodbye and a preparation
-        (("私がいなくなったら、猫をお願い",), RiskLevel.IMMINENT),
+        (("もう疲れた", "私がいなくなったら、猫をお願い"), RiskLevel.IMMINENT),
         (("いつか私がいなくなったら、このノート読んでね",), RiskLevel.IMMINENT),
         (("もし私が死んだら、誰か泣いてくれるのかな",), RiskLevel.MODERATE),
         (("私が死んだら骨は海にまいてね、なんて冗談だよ笑",), RiskLevel.NONE),
         (("私がいなくなったら困るでしょ、ちゃんと手伝ってよ",), RiskLevel.NONE),
+        (("来週出張で私がいなくなったら、猫の世話お願いね",), RiskLevel.NONE),
+        (("私がいなくなったら、鍵閉めてね",), RiskLevel.NONE),
+        (("100歳まで生きてるかわからないけど、貯金はしてる",), RiskLevel.NONE),
+        (("死にたいと思う時があったら、どうしたらいい？",), RiskLevel.HIGH),
+        (("ピアス、痛くない方法ありますか",), RiskLevel.NONE),
         # asking for a way that does not hurt
         (("苦しまずに済むやり方ってある？",), RiskLevel.HIGH),
         (("抜歯で苦しまない方法",), RiskLevel.NONE),
@@ -1424,6 +1433,7 @@ def test_doubt_told_trips_after_i_am_gone_and_painless_ways(
         # a child hurt by the writer, and hurt now
         (("赤ちゃんを激しく揺さぶってしまった、ぐったりしてる",), {"child_in_danger"}),
         (("夏バテでぐったり",), set()),
+        (("娘を抱っこしてたら、疲れてぐったりしちゃった",), set()),
     ],
 )
 def test_weapon_at_someones_place_and_a_child_hurt_now(
@@ -1489,14 +1499,14 @@ def test_what_it_was_for_and_embarrassment(
         (("線路沿いを歩いてたら、ふっと怖くなった",), RiskLevel.NONE),
         # a method done (OD済), a life with an end, a dependent after one is gone
         (("OD済",), RiskLevel.IMMINENT),
-        (("予約済み",), RiskLevel.NONE),
+        (("キャンプの炭、購入済み",), RiskLevel.NONE),
         (("年末まで生きてみてダメならそこまで",), RiskLevel.HIGH),
         (("東京で30歳まで生きてみた感想",), RiskLevel.NONE),
         (("私がおらんくなったらこの犬どうなるんやろ",), RiskLevel.HIGH),
         (("私がいなくなったら会社どうなるんだろう",), RiskLevel.NONE),
         # harm, and then oneself
         (("あいつの家に火つけて、俺も終わる",), RiskLevel.IMMINENT),
-        (("試合に負けて俺も終わった",), RiskLevel.NONE),
+        (("あいつ殴りたいけど、殴ったら俺も終わる",), RiskLevel.NONE),
     ],
 )
 def test_notes_sleep_passing_by_and_after(
@@ -1510,7 +1520,7 @@ def test_notes_sleep_passing_by_and_after(
     [
         # the feeling of a past attempt, the same now
         (("前に橋から飛ぼうとした時と、今の気分がそっくり",), RiskLevel.HIGH),
-        (("母にそっくりと言われる",), RiskLevel.NONE),
+        (("前に死にたかった時と同じことを思うとまた頑張れる",), RiskLevel.LOW),
     ],
 )
 def test_the_same_feeling_as_before(
@@ -1554,9 +1564,6 @@ def test_keys_left_behind(
         # taking someone along in death
         (("子どもを道連れにしたくなる",), RiskLevel.HIGH),
         (("旅は道連れ世は情け",), RiskLevel.NONE),
-        # a far place named is a place, not "far away"
-        (("子どもと一緒に遠くの公園に行きます",), RiskLevel.NONE),
-        (("何もかも投げ出して、誰も知らない遠くの町に行きたい",), RiskLevel.MODERATE),
     ],
 )
 def test_taken_along_and_far_places(
