@@ -173,6 +173,12 @@ class Grammar:
     whole_life: frozenset[str]
     home_words: frozenset[str]
     threat_said: frozenset[str]
+    settled: frozenset[str]
+    calm_now: frozenset[str]
+    light_verbs: frozenset[str]
+    supposing: frozenset[str]
+    sleep_causes: frozenset[str]
+    advert_words: frozenset[str]
 
 
 GRAMMAR_LISTS: Final = tuple(Grammar.__dataclass_fields__)

@@ -261,6 +261,8 @@ class Screener:
         self._moving_away = _any_of(config.grammar.moving_away)  # 転校, 引っ越
         self._next_time = _any_of(config.grammar.next_time)  # 次は, 今度こそ
         self._surer = _any_of(config.grammar.surer)  # 増やす, 確実
+        self._settled = _any_of(config.grammar.settled)  # 返し終わった, 昔の話: a factor over
+        self._calm_now = _any_of(config.grammar.calm_now)  # 今は平和: calm now, after a past
         # the keys a verb of _self_injury can have: a verb of hurting or doing, or the last
         # part of a verb of hurting split in two (押し + つける)
         harm = config.grammar.harm_verbs
@@ -314,6 +316,9 @@ class Screener:
         self._child_hits: list[Hit] = []
         self._tokens: list[Token] = []
         self._past_sentences: set[int] = set()
+        self._settled_at = -1  # where the message says a factor is over (返し終わった), or -1
+        self._calm_at = -1  # where it says the present is calm after a past (今は平和), or -1
+        self._advert = False  # the message is an advertisement (遺品整理…お見積り無料)
         self._time_words: set[int] = set()  # token indexes of the message's time words
         self._fragment_words: dict[str, str] = {}  # concept id → the noun it is read back with
         self._pathway_memo: dict[
@@ -810,6 +815,7 @@ class Screener:
         media_sentences = info.media
         sentence_past = info.past
         self._past_sentences = sentence_past
+        self._factor_frame(text)
         if media_sentences:
             hits = [
                 h._replace(context=h.context._replace(subject="media"))
@@ -2856,12 +2862,92 @@ class Screener:
             return False
         return not (rd.REPORTED in h.reading.features and c.subject != "self")
 
+    def _factor_frame(self, text: str) -> None:
+        """What the whole message says about its factors: over, calm now, an advertisement."""
+        g = self._g
+        keys = self._keys
+        self._advert = len(keys & g.advert_words) >= 2  # 遺品整理サービス、お見積り無料
+        self._settled_at = self._calm_at = -1
+        if not keys.isdisjoint(g.still_words) or not keys.isdisjoint(g.recurrence):
+            return  # 今も一人で子育て, まだ立ち直れない, また借金: not over
+        if self._settled is not None and (m := self._settled.search(text)):
+            self._settled_at = m.start()
+        if self._calm_now is not None and (m := self._calm_now.search(text)):
+            self._calm_at = m.start()
+
+    def _factor_over(self, h: Hit) -> bool:
+        """The factor belongs to a past the message says is over (昔ギャンブルで借金あったけど
+        全部返し終わった, 前の職場のパワハラ、今は転職して平和), or it is only supposed (病気に
+        なればいいのに, もしクビになったら), or a passing cause keeps one awake (工事の音で眠れない)."""
+        g = self._g
+        r = h.reading
+        if self._settled_at >= 0 and h.begin < self._settled_at:
+            return True
+        if self._calm_at >= 0 and h.begin < self._calm_at and self._in_the_past(h):
+            return True
+        if (
+            rd.CONDITIONAL in r.features
+            and not r.features & {rd.PAST, rd.EXPERIENCE, rd.NEGATED}
+            and h.concept.factor != "future_anxiety"  # (a worry is about the future by nature)
+            and h.sentence not in self._past_sentences  # (仕事辞めたら楽になった: it happened)
+            and self._supposed(h)
+        ):
+            return True  # 病気になればいいのに, 離婚したらどうなるかな: a supposition
+        if h.concept.factor == "depression":
+            tokens = self._tokens
+            for j in range(h.first - 1, max(-1, h.first - 7), -1):
+                if tokens[j].kind == KIND_END:
+                    break
+                if tokens[j].key in g.sleep_causes or tokens[j].surface in g.sleep_causes:
+                    return True  # 工事の音で眠れない, 楽しみで眠れない, 夏バテで食欲ない
+        return False
+
+    def _supposed(self, h: Hit) -> bool:
+        """The factor's own words are what is supposed: right after them, past only a light
+        verb (なる, する) and its endings, a たら / ば / なら (病気になれば, クビになったら; not
+        借金を返せたら, where the debt is real, nor …と思うと)."""
+        g = self._g
+        tokens = self._tokens
+        for j in range(h.last + 1, min(h.last + 4, len(tokens))):
+            t = tokens[j]
+            if t.surface in g.supposing or t.key in g.supposing:
+                return True
+            if t.key not in g.light_verbs and t.key not in g.aux_verbs:
+                return False
+        return False
+
+    def _in_the_past(self, h: Hit) -> bool:
+        """Said as the past: a past verb, a past-time word just before (前の職場), or a time
+        gone by after it (亡くなって10年)."""
+        g = self._g
+        r = h.reading
+        tokens = self._tokens
+        if h.context.history or r.features & {rd.PAST, rd.EXPERIENCE, rd.HISTORY}:
+            return True
+        if h.sentence in self._past_sentences:
+            return True
+        for j in range(h.first - 1, max(-1, h.first - 4), -1):
+            if tokens[j].kind == KIND_END:
+                break
+            if tokens[j].key in g.history:
+                return True
+        after = r.end if r.end > h.last else h.last + 1
+        return (
+            rd.TE in r.features
+            and after < len(tokens)
+            and tokens[after].surface.isnumeric()  # (10年, 十年, ３か月)
+        )
+
     def _factor_owned(self, h: Hit) -> bool:
         """A friend's debt is the friend's; a relative's is the household's too."""
         c = h.context
+        if self._advert:
+            return False  # an advertisement's words are nobody's life
         if h.concept.about_others:
             return not c.quoted and c.subject != "media"
         if c.subject == "media" or c.quoted:
+            return False
+        if self._factor_over(h):
             return False
         # 友達が借金で困ってる, 好きな俳優が亡くなった: the subject is outside the household (but
         # 友達の借金の保証人: the friend's thing, the person's problem)

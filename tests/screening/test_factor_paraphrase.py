@@ -101,3 +101,68 @@ def test_both_abuse_and_crime_show_for_a_stepfather_at_night(screener: Screener)
 
 def test_dv_still_shows_when_fleeing_a_violent_husband(screener: Screener) -> None:
     assert "domestic_violence" in factors(screener, "夫の暴力から逃げて家を出た")
+
+
+@pytest.mark.parametrize(
+    ("messages", "factor"),
+    [
+        (("朝どうしても起きられなくて、会社に遅刻ばかり",), "depression"),
+        (("何をやっても楽しいと思えない",), "depression"),
+        (("毎晩お酒で寝てる",), "depression"),
+        (("体が鉛みたいに重くて動かない",), "depression"),
+        (("気分の落ち込みがひどくて、一日中横になってる",), "depression"),
+        (("親に「お前はダメな子だ」っていつも言われる",), "family_conflict"),
+        (("家族にずっと監視されてるみたいで息が詰まる",), "family_conflict"),
+        (("家族は私なんかいない方がいいと思ってる",), "family_conflict"),
+        (("職場の空気、俺がいないほうがうまく回るんだろうな",), "workplace_trouble"),
+        (("今年は米が全然売れない",), "business_failure"),
+        (("先祖代々の畑を手放すことになりそう",), "business_failure"),
+        (("肥料も燃料も値上がりして、作れば作るほど赤字",), "business_failure"),
+        (("このままだと来年の作付けができない",), "future_anxiety"),
+        (("何回受けても受からない",), "academic"),
+        (("二浪目が決まった",), "academic"),
+        (("もうこの子を育てられない",), "childrearing"),
+        (("子どもがいるから仕事も辞められない",), "childrearing"),
+        (("腕にあざがある。お父さんに蹴られる",), "abuse"),
+        (("お母さんがごはん作ってくれない。いつもお腹すいてる",), "abuse"),
+        # a past that still weighs, or goes on, keeps its factor
+        (("10年前に離婚して、今も一人で子育てしてる",), "childrearing"),
+        (("去年父が亡くなって、まだ立ち直れない",), "bereavement"),
+        (("自分から会社辞めた。今は無職",), "unemployment"),
+        (("借金あるけど今は平気",), "debt"),
+    ],
+)
+def test_more_paraphrases_give_the_factor(
+    screener: Screener, messages: tuple[str, ...], factor: str
+) -> None:
+    assert factor in factors(screener, *messages)
+
+
+@pytest.mark.parametrize(
+    ("messages", "factor"),
+    [
+        # a past the message says is over
+        (("昔ギャンブルで借金あったけど全部返し終わった",), "debt"),
+        (("中学のいじめはもう昔の話",), "bullying"),
+        (("祖父が亡くなって10年、今は落ち着いた",), "bereavement"),
+        (("昔引きこもってたけど、今は毎日働いてる",), "hikikomori"),
+        (("前の職場のパワハラ、今は転職して平和",), "workplace_trouble"),
+        # supposed, wished, or from a passing cause
+        (("宝くじ当たったら仕事辞めるのになー",), "unemployment"),
+        (("病気になればいいのに。そしたら休めるのに",), "physical_illness"),
+        (("もしクビになったらどうしよう",), "unemployment"),
+        (("隣の工事の音がうるさくて眠れない",), "depression"),
+        (("明日の遠足が楽しみで眠れない！",), "depression"),
+        (("明日の朝はもう起きなくていいように",), "depression"),
+        (("母にダメって言われた",), "family_conflict"),
+        # an advertisement, an idiom
+        (("【遺品整理サービス】ご実家の片付け、お見積り無料です",), "bereavement"),
+        (("遺品整理・生前整理なら当社へ。即日対応いたします",), "bereavement"),
+        (("騙されたと思って食べてみて",), "crime_victim"),
+        (("バスがえらいゆすられて酔うた",), "crime_victim"),
+    ],
+)
+def test_more_lookalikes_do_not_give_the_factor(
+    screener: Screener, messages: tuple[str, ...], factor: str
+) -> None:
+    assert factor not in factors(screener, *messages)
