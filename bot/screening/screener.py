@@ -238,6 +238,11 @@ class Screener:
         "_tokens",
         "_water_concept",
         "_why",
+        "_settled",
+        "_calm_now",
+        "_settled_at",
+        "_calm_at",
+        "_advert",
         "config",
     )
 
