@@ -224,7 +224,7 @@ _SENTENCE_FINAL_PUNCT: Final = frozenset({"？", "?"})
 _OPEN_QUOTES: Final = "「『"
 _CLOSE_QUOTES: Final = "」』"
 _NUMBER_POS2: Final = "数詞"
-_QUESTION_WORDS: Final = frozenset(
+QUESTION_WORDS: Final = frozenset(  # どこ / どう / 何: a question word (the screener too)
     {
         "どこ",
         "何処",
@@ -243,7 +243,6 @@ _QUESTION_WORDS: Final = frozenset(
         "何回",
     }
 )
-QUESTION_WORDS: Final = _QUESTION_WORDS  # どこ / どう / 何: a question word
 _SCOPE_FILLERS: Final = frozenset(
     {
         "一度",
@@ -399,7 +398,7 @@ class ClauseReader:
                     t.kind == KIND_PUNCT and t.surface not in "、,，" and not t.surface.isspace()
                 ):
                     break
-                if t.key in _QUESTION_WORDS:
+                if t.key in QUESTION_WORDS:
                     feats.add(QUESTION)  # ロープってどこで売ってる
                 if (
                     (t.pos == "名詞" and t.pos2 == _NUMBER_POS2 and not _not_an_amount(tokens, j))

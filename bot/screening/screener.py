@@ -193,10 +193,13 @@ class Screener:
     # the class, and CPython 3.11 then leaves many `self._method(...)` calls and attribute
     # reads unspecialized (a generic lookup on every call); slots keep them fast.
     __slots__ = (
+        "_advert",
         "_afterlife_concept",
         "_at_place",
         "_benign_sentences",
         "_by_id",
+        "_calm_at",
+        "_calm_now",
         "_child_hits",
         "_child_writer",
         "_concepts",
@@ -229,6 +232,8 @@ class Screener:
         "_resolute",
         "_ruminating",
         "_rumination",
+        "_settled",
+        "_settled_at",
         "_strong_ids",
         "_strong_terms",
         "_surer",
@@ -238,11 +243,6 @@ class Screener:
         "_tokens",
         "_water_concept",
         "_why",
-        "_settled",
-        "_calm_now",
-        "_settled_at",
-        "_calm_at",
-        "_advert",
         "config",
     )
 
@@ -1689,8 +1689,6 @@ class Screener:
                     add("distress", h)
             elif kind == "help" and not negated:
                 add("help", h)
-        if "factor:bereavement" in new_cues:
-            new_cues.add("someone_died")
         if (
             ("someone_died" in cues or "someone_died" in new_cues)
             and not laughing
