@@ -124,6 +124,7 @@ _MAX_REASON_FILLS: Final = 10
 _MAX_PER_CONCEPT: Final = 6
 _MAX_HITS: Final = 400
 _CHILD_HIRAGANA_RATIO: Final = 0.85
+_CLAUSE_COMMAS: Final = frozenset({"、", ",", "，"})
 _QUANTITY_MIN: Final = 5  # 5錠 or more is a quantity worth noticing (薬20錠, 40錠くらい)
 
 
@@ -205,6 +206,7 @@ class Screener:
         "_concepts",
         "_cues",
         "_decided",
+        "_edge_concept",
         "_explanation",
         "_fragment_words",
         "_g",
@@ -299,6 +301,8 @@ class Screener:
         self._strong_terms = frozenset(cid for cid, c in self._by_id.items() if c.strong)
         # the concept a self-injury with no self-harm word is shown as (自傷)
         self._injury_concept = self._by_id.get("self_harm", _RECURRENCE)
+        # the concept the edge of a place is shown as (堤防の先端: 危険な場所)
+        self._edge_concept = self._by_id.get("danger_place", _RECURRENCE)
         self._no_future_concept = self._by_id.get("hopeless", _RECURRENCE)
         self._pills_concept = self._by_id.get("pills", _RECURRENCE)
         self._water_concept = self._by_id.get("high_place", _RECURRENCE)
@@ -1365,6 +1369,7 @@ class Screener:
                     not h.concept.strong
                     and h.concept.id == "join_dead"
                     and "factor:bereavement" not in all_cues
+                    and "someone_died" not in all_cues  # 推しが亡くなった / 推しのところに行きたい
                     and "afterlife_said"
                     not in all_cues  # 向こう側でママが待ってる / (next) そっちに
                     and "third_party" not in earlier
@@ -1773,6 +1778,8 @@ class Screener:
             else set()
         )
         for h in time_hits:
+            if h.sentence in crisis_sentences and _time_of_a_factor_clause(tokens, h, hits, fills):
+                continue  # 来月追い出される、死ぬしかない: the time is the eviction's
             if (
                 h.sentence in crisis_sentences
                 or "decided" in new_cues
@@ -2483,6 +2490,10 @@ class Screener:
         emit = add
         g = self._g
         gov = r.governor
+        edge = _at_edge(tokens, h, g) if not h.concept.strong else 0
+        if edge:
+            # 堤防の先端 / 埠頭のいちばん先 / ホームの端: the edge of a place is a danger place
+            h = h._replace(concept=self._edge_concept, span_end=tokens[edge].end)
         if rd.EXPERIENCE in r.features or (
             c.history and (rd.PAST in r.features or h.sentence in self._past_sentences)
         ):
@@ -2580,7 +2591,7 @@ class Screener:
                 else:
                     emit("method", h)  # 毎晩ベランダから下を見てる: thinking of the height
                 return
-            if h.concept.strong or crisis or timed or _at_edge(tokens, h, g):
+            if h.concept.strong or crisis or timed:
                 emit("place", h)  # (埠頭のいちばん先に座ってる: at the edge of it)
 
     def _self_injury(
@@ -3593,8 +3604,12 @@ class Screener:
             level = max(level, _HIGH)  # 楽になりたい。でもやり方がわからない
         if "euphemism" in present and len({s.term for s in current if s.cls == "euphemism"}) > 1:
             level = max(level, _HIGH)  # 楽になりたい、全部終わりにしたい
-        if "euphemism" in present and ("place_mention" in cues or "factor:bereavement" in cues):
-            level = max(level, _HIGH)
+        if "euphemism" in present and cues & {
+            "place_mention",
+            "factor:bereavement",
+            "someone_died",
+        }:
+            level = max(level, _HIGH)  # 推しが亡くなった / 推しのところに行きたい
         if "past_attempt" in present and present & {"distress", "despair", "burden"}:
             level = max(level, _MODERATE)
         if (
@@ -4646,6 +4661,26 @@ def _after_condition(tokens: Sequence[Token], h: Hit, times: Sequence[Hit]) -> b
     return False
 
 
+def _time_of_a_factor_clause(
+    tokens: Sequence[Token], h: Hit, hits: Sequence[Hit], fills: Sequence[Fill]
+) -> bool:
+    """来月追い出される、死ぬしかない / 明日クビになる、もう無理死にたい: the time is said in a
+    clause of its own (up to a comma) whose predicate is a life problem, and every crisis word of
+    the sentence lies outside that clause: the time is the problem's, not the plan's."""
+    start = next((j for j in range(h.first - 1, -1, -1) if tokens[j].surface in _CLAUSE_COMMAS), -1)
+    stop = next(
+        (j for j in range(h.last + 1, len(tokens)) if tokens[j].surface in _CLAUSE_COMMAS), None
+    )
+    if stop is None:
+        return False
+    begin = tokens[start].end if start >= 0 else 0
+    end = tokens[stop].begin
+    if not any(f.concept.kind == "factor" and h.end <= f.begin and f.end <= end for f in hits):
+        return False
+    crisis = [f for f in fills if f.sentence == h.sentence and f.slot in _TIMED_SLOTS]
+    return bool(crisis) and not any(begin <= f.begin < end for f in crisis)
+
+
 def _phrases(words: frozenset[str]) -> tuple[tuple[str, ...], re.Pattern[str] | None]:
     """The words of three or more characters (read across tokens, not as one key), and one
     search for any of them."""
@@ -4804,16 +4839,18 @@ def _at_someones_place(tokens: Sequence[Token], start: int, g: rd.Grammar) -> bo
     return False
 
 
-def _at_edge(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+def _at_edge(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> int:
     """The place's very edge right after it (埠頭のいちばん先, 堤防の先端, 屋根のふち): a
-    place one is at the edge of is a danger place."""
+    place one is at the edge of is a danger place. Returns the token of the edge word, or 0."""
     k = h.last + 1
     if k >= len(tokens) or tokens[k].key != "の":
-        return False
+        return 0
     k += 1
     if k < len(tokens) and tokens[k].key in ("一番", "いちばん", "最", "ぎりぎり"):
         k += 1
-    return k < len(tokens) and (tokens[k].key in g.edge_words or tokens[k].surface in g.edge_words)
+    if k < len(tokens) and (tokens[k].key in g.edge_words or tokens[k].surface in g.edge_words):
+        return k
+    return 0
 
 
 def _amount_question(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:

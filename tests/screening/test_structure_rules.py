@@ -1532,8 +1532,8 @@ def test_the_same_feeling_as_before(
 @pytest.mark.parametrize(
     ("messages", "expected"),
     [
-        # at the very edge of a place
-        (("堤防の先端に立ってる",), RiskLevel.MODERATE),
+        # at the very edge of a place: a danger place, as 堤防の先 always was
+        (("堤防の先端に立ってる",), RiskLevel.IMMINENT),
         (("堤防の先端で釣りしてる",), RiskLevel.NONE),
         (("今、堤防にいる",), RiskLevel.NONE),
     ],
@@ -1599,6 +1599,47 @@ def test_following_the_dead(
     ],
 )
 def test_better_not_to_exist(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert level(screener, *messages) == expected, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        # a visit in the calendar after a death is not following the dead
+        (("祖父が亡くなって、来週そっちに行く予定",), RiskLevel.LOW),
+        (("母が亡くなりました。四十九日の法要でそちらに行きます",), RiskLevel.LOW),
+        # following them, with a day, is
+        (("父が亡くなった", "私も来週そっちに行くつもり"), RiskLevel.IMMINENT),
+        # a time said of a life problem in its own clause is not the time of a plan
+        (("来月追い出される、死ぬしかない",), RiskLevel.HIGH),
+        (("明日クビになる、もう死にたい",), RiskLevel.HIGH),
+        (("追い出されるのは来月、でも今夜死ぬ",), RiskLevel.IMMINENT),
+        (("明日、死ぬ",), RiskLevel.IMMINENT),
+    ],
+)
+def test_times_and_visits_of_other_things(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert level(screener, *messages) == expected, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        # the edge of a place is a danger place, whichever edge word is used
+        (("堤防の先端にいる",), RiskLevel.IMMINENT),
+        (("いま桟橋の先っぽに立ってる",), RiskLevel.IMMINENT),
+        (("埠頭のいちばん先に座ってる",), RiskLevel.IMMINENT),
+        (("桟橋の先で釣りしてる",), RiskLevel.NONE),
+        (("ホームの端で電車待ってる、通勤つら",), RiskLevel.NONE),
+        # going to someone who died, when the death was said (not only a family member's)
+        (("推しが亡くなった", "推しのところに行きたい"), RiskLevel.HIGH),
+        (("友達のところに行きたい",), RiskLevel.NONE),
+    ],
+)
+def test_edges_and_the_dead(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
     assert level(screener, *messages) == expected, messages
