@@ -606,6 +606,8 @@ class ClauseReader:
                     k = _denied_topic(tokens, i + 2)
                     if k:
                         negations += 1  # 死にたいとかじゃ全然ないです: the topic denied
+                        if k < n and tokens[k].key in ("けれど", "けど", "が"):
+                            feats.add(HEDGE)  # 死にたいとかじゃないけど…: not exactly, but
                         i = k
                         continue
                 if (
@@ -887,6 +889,9 @@ class ClauseReader:
                 if key in ("レベル", "級") and i == head + 1 + (tokens[head + 1].key in g.desire):
                     feats.add(DEGREE)  # 消えたいレベルで恥ずい: a measure of a feeling
                     break
+                if key in g.reason_nouns and _cannot_afford(tokens, i):
+                    negations += 1  # 死ぬわけにはいかない: one cannot allow oneself to
+                    break
                 if key in g.reason_nouns:
                     reason_pending = True
                     if not (i + 1 < n and tokens[i + 1].key in ("ない", "無い")):
@@ -963,8 +968,7 @@ class ClauseReader:
             feats.add(TE)
             # 死んで保険金で返したい, 死んで楽になりたい: the wish at the end of the chain
             # is a wish for the whole chain
-            if _chain_wish(tokens, i, g):
-                feats.add(DESIRE)
+            feats |= _chain_modality(tokens, i, g)
         if kureru:
             feats.add(KURERU)
         if kureru and negations % 2 == 0 and CONDITIONAL in feats and EVALUATION in feats:
@@ -1311,18 +1315,48 @@ def _predicate_between(tokens: Sequence[Token], start: int, end: int) -> bool:
     return False
 
 
-def _chain_wish(tokens: Sequence[Token], start: int, g: Grammar) -> bool:
-    """A wish (…たい) ending the clause that a …て chain leads into, with no negation after it."""
+def _cannot_afford(tokens: Sequence[Token], i: int) -> bool:
+    """わけ + に (は / も) + いか + ない: 死ぬわけにはいかない, one cannot let oneself."""
+    j = i + 1
+    if j >= len(tokens) or tokens[j].key != "に":
+        return False
+    j += 1
+    if j < len(tokens) and tokens[j].key in ("は", "も"):
+        j += 1
+    return (
+        j + 1 < len(tokens)
+        and tokens[j].key in ("行く", "いく")
+        and tokens[j + 1].key in ("ない", "ぬ", "ん")
+    )
+
+
+_NO_DESIRE: Final[frozenset[str]] = frozenset()
+_ONLY_WORDS: Final = frozenset({"しか", "ほか", "他", "外", "以外"})
+
+
+def _chain_modality(tokens: Sequence[Token], start: int, g: Grammar) -> frozenset[str]:
+    """What ends the clause that a …て chain leads into, read as said of the whole chain: a
+    wish (死んで保険金で返したい, 死んで楽になりたい: DESIRE) or the only way left (死んで詫びる
+    ほかない, 死んで責任とるしかない: ONLY), with no negation after it."""
     for j in range(start, min(start + 12, len(tokens))):
         t = tokens[j]
         if t.kind == KIND_END or (
             t.pos == "助詞" and t.pos2 == "接続助詞" and t.key in g.clause_breaks
         ):
-            return False
+            return _NO_DESIRE
+        nxt = tokens[j + 1] if j + 1 < len(tokens) else None
         if t.pos == "助動詞" and t.key in g.desire:
-            nxt = tokens[j + 1] if j + 1 < len(tokens) else None
-            return not (nxt is not None and nxt.key in g.negation | {"ない"})
-    return False
+            if nxt is not None and nxt.key in g.negation | {"ない"}:
+                return _NO_DESIRE
+            return frozenset({DESIRE})
+        if (
+            t.key in _ONLY_WORDS
+            and t.pos != "動詞"
+            and j > start
+            and any(u.key in ("ない", "無い") for u in tokens[j + 1 : j + 3])
+        ):
+            return frozenset({ONLY})
+    return _NO_DESIRE
 
 
 _MAX_LOOKBACK: Final = 24

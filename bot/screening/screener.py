@@ -969,7 +969,9 @@ class Screener:
             ):
                 c = c._replace(cause=False)  # 今日で終わりにする: a date, not a trivial cause
                 h = h._replace(context=c)
-            own = self._own(h) and not _done_by_someone(tokens, h, info, self._g)
+            own = (
+                self._own(h) or (kind == "farewell" and _said_to_them(tokens, h))
+            ) and not _done_by_someone(tokens, h, info, self._g)
             in_sentence = kinds_by_sentence.get(h.sentence, set())
             timed = h.sentence in time_sentences or (
                 "decided_time" in all_cues and kind in ("death", "ending", "method")
@@ -1473,6 +1475,8 @@ class Screener:
                     "letters",
                 ):
                     continue  # 転校する友だちに最後の手紙を書いた
+                if not h.concept.strong and not crisis_context and _holds(self._leaving, text):
+                    continue  # 今日で最後の配信です。新チャンネルで会おうね: a channel moves
                 if (
                     h.concept.strong
                     and (laughing or keys & self._g.simile_words)
@@ -1543,9 +1547,13 @@ class Screener:
                     tokens, g, [(x.begin, x.end) for x in hits if x.concept.kind == "farewell"]
                 ):
                     continue  # 今までありがとう！また飲み行こ: a next time is planned
+                if h.concept.id == "farewell_thanks" and own:
+                    new_cues.add("thanks_all")  # 今までのこと全部感謝してる / (next) 最後に…
                 if (
                     h.concept.strong
                     or crisis_context
+                    or _another_farewell(hits, h)  # 今まで仲良くしてくれてありがとう。ばいばい
+                    or ("thanks_all" in cues and h.concept.id != "farewell_thanks")
                     or (self._at_place and not benign)  # いま駅のホーム。…さよなら
                     or {"soon", "means_mention"} <= all_cues  # 💊💊💊 / いまから / ばいばい
                     or (  # さよなら。今から行ってきます (not 今から帰ります, 今から寝る)
@@ -3581,6 +3589,7 @@ class Screener:
         farewells = [s for s in current if s.cls == "farewell"] if "farewell" in present else []
         if farewells and (
             len({s.text for s in farewells}) > 1
+            or "thanks_all" in cues
             or ("farewell" in strong and times and index - times[-1] <= 1)
             or ideation
             or present & {"preparation", "euphemism", "means", "place", "burden", "despair"}
@@ -4659,6 +4668,34 @@ def _after_condition(tokens: Sequence[Token], h: Hit, times: Sequence[Hit]) -> b
             start = tokens[max(0, j - 4)].begin
             return any(start <= x.begin and x.end <= t.begin for x in times)
     return False
+
+
+def _another_farewell(hits: Sequence[Hit], h: Hit) -> bool:
+    """Thanks for everything so far and a second, different goodbye in the message, not
+    overlapping it (今まで仲良くしてくれてありがとう。ばいばい): together they are a goodbye
+    (not ごめんね、さよなら alone)."""
+    if h.concept.id != "farewell_thanks" and not any(
+        o.concept.id == "farewell_thanks" for o in hits
+    ):
+        return False
+    return any(
+        o.concept.kind == "farewell"
+        and (o.end <= h.begin or o.begin >= h.end)
+        and not o.context.quoted
+        for o in hits
+    )
+
+
+def _said_to_them(tokens: Sequence[Token], h: Hit) -> bool:
+    """みんな元気でね / お母さん、今までありがとう: the people named before a farewell are who
+    it is said to (no が / は makes them its subject, and nobody is said to have said it)."""
+    c = h.context
+    if c.quoted or c.subject != "other" or rd.REPORTED in h.reading.features:
+        return False
+    start = h.first
+    while start > 0 and tokens[start - 1].kind not in (KIND_END,):
+        start -= 1
+    return not any(t.key in ("が", "は", "って", "と") for t in tokens[start : h.first])
 
 
 def _time_of_a_factor_clause(

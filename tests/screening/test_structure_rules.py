@@ -1367,7 +1367,7 @@ def test_split_words_and_compound_verbs(
         # a thank-you for everything with a next time planned is no goodbye
         (("サークル抜けます、今までありがとう！また飲み行こ",), RiskLevel.NONE),
         (("今までありがとう。また会いましょう",), RiskLevel.NONE),
-        (("みんな今までありがとう、次は向こうで会おう",), RiskLevel.HIGH),
+        (("みんな今までありがとう、次は向こうで会おう",), RiskLevel.IMMINENT),  # two goodbyes
         (("今までありがとう。さよなら",), RiskLevel.HIGH),
         (("本当に今までありがとう。また一緒に遊ぼうって約束、守れなくてごめん",), RiskLevel.HIGH),
         # head against the wall (頭打ち + つける as the dictionary cuts it)
@@ -1640,6 +1640,50 @@ def test_times_and_visits_of_other_things(
     ],
 )
 def test_edges_and_the_dead(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert level(screener, *messages) == expected, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        # dying as the only way to atone: the modality at the end of a …て chain
+        (("死んで詫びるほかない",), RiskLevel.HIGH),
+        (("こうなったら死んで責任とるしかないのかな",), RiskLevel.HIGH),
+        (("命で償うしかない",), RiskLevel.HIGH),
+        (("犯人は命で償うべきだ",), RiskLevel.LOW),
+        # cannot allow oneself to die: a denial, not an intent
+        (("死ぬわけにはいかないよ、まだ家のローンもあるし。正直つらい",), RiskLevel.MODERATE),
+        # not exactly (とかじゃないけど, Kansai とかちゃうけど): a hedge, with distress
+        (("死にたいとかじゃないけど、ちょっと休みたい",), RiskLevel.MODERATE),
+        (("死にたいとかちゃうけど、ちょっと休みたいねん",), RiskLevel.MODERATE),
+        (("死にたいとかじゃ全然ないです",), RiskLevel.NONE),
+    ],
+)
+def test_chains_and_denials(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert level(screener, *messages) == expected, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        # said to the people named before it
+        (("みんな元気でね",), RiskLevel.HIGH),
+        (("母が元気でねって言ってた",), RiskLevel.NONE),
+        # thanks for everything so far, with another goodbye
+        (("今まで仲良くしてくれてありがとう、ほんとに楽しかった。ばいばい",), RiskLevel.IMMINENT),
+        (("今までのこと全部感謝してる", "さよなら"), RiskLevel.IMMINENT),
+        (("ごめんね、さよなら",), RiskLevel.NONE),
+        (("今まで遊んでくれてありがとう！ばいばい、また明日",), RiskLevel.NONE),
+        (("今まで勉強教えてくれてありがとう！これからもよろしく",), RiskLevel.NONE),
+        (("これまで育ててくれてありがとう。明日結婚式です",), RiskLevel.NONE),
+        (("このチャンネルは今日で最後の配信です。新チャンネルで会おうね",), RiskLevel.NONE),
+    ],
+)
+def test_farewells_without_a_farewell_word(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
     assert level(screener, *messages) == expected, messages
