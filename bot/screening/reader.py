@@ -179,6 +179,9 @@ class Grammar:
     supposing: frozenset[str]
     sleep_causes: frozenset[str]
     advert_words: frozenset[str]
+    cords: frozenset[str]
+    anchors: frozenset[str]
+    tie_verbs: frozenset[str]
 
 
 GRAMMAR_LISTS: Final = tuple(Grammar.__dataclass_fields__)

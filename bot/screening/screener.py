@@ -125,6 +125,10 @@ _MAX_PER_CONCEPT: Final = 6
 _MAX_HITS: Final = 400
 _CHILD_HIRAGANA_RATIO: Final = 0.85
 _CLAUSE_COMMAS: Final = frozenset({"、", ",", "，"})
+_HERE: Final = frozenset({"ここ", "此処", "この世"})
+_ROOMS: Final = frozenset(
+    {"部屋", "家", "寝室", "自室", "トイレ", "浴室", "風呂場", "玄関", "実家", "うち"}
+)
 _QUANTITY_MIN: Final = 5  # 5錠 or more is a quantity worth noticing (薬20錠, 40錠くらい)
 
 
@@ -210,6 +214,7 @@ class Screener:
         "_explanation",
         "_fragment_words",
         "_g",
+        "_hanging_concept",
         "_harm_hits",
         "_injury_concept",
         "_injury_keys",
@@ -243,6 +248,7 @@ class Screener:
         "_time_words",
         "_tokenizer",
         "_tokens",
+        "_vanish_concept",
         "_water_concept",
         "_why",
         "config",
@@ -303,6 +309,8 @@ class Screener:
         self._injury_concept = self._by_id.get("self_harm", _RECURRENCE)
         # the concept the edge of a place is shown as (堤防の先端: 危険な場所)
         self._edge_concept = self._by_id.get("danger_place", _RECURRENCE)
+        self._hanging_concept = self._by_id.get("hanging", _RECURRENCE)
+        self._vanish_concept = self._by_id.get("vanish", _RECURRENCE)
         self._no_future_concept = self._by_id.get("hopeless", _RECURRENCE)
         self._pills_concept = self._by_id.get("pills", _RECURRENCE)
         self._water_concept = self._by_id.get("high_place", _RECURRENCE)
@@ -1711,6 +1719,15 @@ class Screener:
             there = self._follow_there(tokens)
             if there is not None:
                 fills.append(Fill("passive", _FOLLOW, tokens[there].begin, tokens[there].end, 0))
+        if (
+            not laughing
+            and "もう" in text
+            and not _holds(self._moving_away, text)
+            and keys.isdisjoint(g.trip_words)
+            and (gone := self._no_longer_here(tokens, time_hits, info)) is not None
+        ):
+            # 明日の朝にはもう私はいないから / 僕はもうこの世界にいません: no longer here
+            fills.append(Fill(gone[2], self._vanish_concept, gone[0], gone[1], info.sentence_of[0]))
         if "means" in own_kinds and not laughing and not benign:
             held = self._held_now(tokens, hits, keys, quantity_sentences)
             if held is not None:
@@ -1745,7 +1762,7 @@ class Screener:
         all_keys = info.all_keys
         if not all_keys.isdisjoint(("手元", "手もと")) or (
             not all_keys.isdisjoint(("ある", "有る"))
-            and not all_keys.isdisjoint(("今", "うち", "家", "部屋", "ここ", "机"))
+            and not all_keys.isdisjoint(("今", "うち", "家", "部屋", "ここ", "此処", "机"))
         ):
             new_cues.add("at_hand")
         if not hit_kinds.isdisjoint(("death", "ending")) and any(
@@ -1838,7 +1855,9 @@ class Screener:
             new_cues.add("target")
         if keys & g.earnest:
             new_cues.add("earnest")
-        if "手元" in keys or ("ある" in keys and keys & {"今", "うち", "家", "部屋", "ここ", "机"}):
+        if "手元" in keys or (
+            "ある" in keys and keys & {"今", "うち", "家", "部屋", "ここ", "此処", "机"}
+        ):
             new_cues.add("at_hand")
         if keys & g.pro_verbs and _plain_pro_verb(tokens, self._reader, g, info):
             new_cues.add("pro_plain")  # 決行する: a day may follow
@@ -1901,6 +1920,12 @@ class Screener:
             fills.append(Fill("act", self._pills_concept, swallow[0], swallow[1], 0))
         if not quiet and (wade := self._wading(tokens, text, cues)) is not None:
             fills.append(Fill("act", self._water_concept, wade[0], wade[1], 0))
+        if (
+            not keys.isdisjoint(g.anchors)
+            and not keys.isdisjoint(g.cords)
+            and (tied := self._cord_tied(tokens, earlier, cues, info)) is not None
+        ):
+            fills.append(Fill(tied[2], self._hanging_concept, tied[0], tied[1], 0))
         if _about_self(tokens, g, info):
             new_cues.add("about_self")  # 仕事のことじゃなくて、自分のこと
         if _holds(self._play, text):
@@ -1942,6 +1967,111 @@ class Screener:
         if (no_future := self._no_future(tokens, info, prepared=prepared)) is not None:
             new_cues.add("no_future")  # 次の部屋?探す必要ないから
             fills.append(Fill("despair", self._no_future_concept, no_future[0], no_future[1], 0))
+
+    def _no_longer_here(
+        self, tokens: list[Token], time_hits: Sequence[Hit], info: Scan
+    ) -> tuple[int, int, str] | None:
+        """もう + いない / いません said of oneself at a time to come (明日の朝にはもう私はいない
+        から, 来月にはもう私ここにいないかもしれない) or of the world (僕はもうこの世界にいません):
+        not being alive then. Not of a place one leaves (実家にいない: moving), not past. Returns
+        the span and the slot: intent with a time, passive without one."""
+        g = self._g
+        for j, t in enumerate(tokens):
+            if t.pos != "動詞" or t.key not in ("いる", "居る", "おる"):
+                continue
+            nxt = tokens[j + 1] if j + 1 < len(tokens) else None
+            if nxt is None or not (
+                nxt.key in ("ない", "ん", "ぬ")
+                or (nxt.key == "ます" and j + 2 < len(tokens) and tokens[j + 2].key in ("ん", "ぬ"))
+            ):
+                continue
+            r = self._reader.read(tokens, j)
+            if r.features & {rd.PAST, rd.QUESTION, rd.REQUEST}:
+                continue
+            sentence = info.sentence_of[j]
+            start = j
+            while start > 0 and info.sentence_of[start - 1] == sentence and j - start < 8:
+                start -= 1
+            before = tokens[start:j]
+            if not any(u.key == "もう" for u in before):
+                continue
+            if any(
+                u.key not in g.first_person
+                and u.pos in ("名詞", "代名詞")
+                and k + 1 < len(before)
+                and before[k + 1].key in ("は", "が")
+                for k, u in enumerate(before)
+            ):
+                continue  # 彼はもうこの世にいない: someone else
+            place = j - 1 if j >= 1 and tokens[j - 1].key == "に" else -1
+            if place >= 1 and tokens[place - 1].key not in g.world_words | _HERE:
+                continue  # 実家にいない: not at a place
+            world = place >= 1 and tokens[place - 1].key in g.world_words
+            times = [h for h in time_hits if info.sentence_of[h.first] == sentence and h.last < j]
+            later = any(
+                u.key in ("とき", "時", "頃", "ころ") and u.pos == "名詞" for u in before
+            ) or any(h.last + 1 < len(tokens) and tokens[h.last + 1].key == "に" for h in times)
+            if not (world or later):
+                continue
+            if not world and not any(u.key in g.first_person | _HERE for u in before):
+                continue  # 明日にはもういないから、冷蔵庫のもの食べてね: away, maybe on a trip
+            return tokens[start].begin, t.end, "intent" if times or (world and later) else "passive"
+        return None
+
+    def _cord_tied(
+        self,
+        tokens: list[Token],
+        earlier: frozenset[str],
+        cues: frozenset[str] | set[str],
+        info: Scan,
+    ) -> tuple[int, int, str] | None:
+        """A cord tied to something one can hang from, in one sentence (梁に紐くくりつけてある,
+        ドアノブに紐むすんだ / あとは体重かけるだけ, 延長コード、カーテンレールに縛ってある): a
+        hanging set up, with no word of hanging or dying. Counted when it is done (not asked,
+        not negated, not supposed) and something says it is for oneself: a crisis said before,
+        the neck, the body's weight or a ring in the message, or nothing else hung from it.
+        Returns the span and the slot (means: it is there; method: thought of)."""
+        g = self._g
+        cord = anchor = -1
+        for j, t in enumerate(tokens):
+            if t.key in g.cords or t.surface in g.cords:
+                cord = j
+            elif t.key in g.anchors or t.surface in g.anchors:
+                anchor = j
+            elif t.pos == "動詞" and (t.key in g.tie_verbs or t.surface in g.tie_verbs):
+                if cord < 0 or anchor < 0 or info.sentence_of[cord] != info.sentence_of[j]:
+                    continue
+                if info.sentence_of[anchor] != info.sentence_of[j]:
+                    continue
+                r = self._reader.read(tokens, j)
+                if r.features & {rd.NEGATED, rd.QUESTION, rd.CONDITIONAL, rd.REQUEST} or any(
+                    u.surface in ("といて", "ておいて", "てね", "てください", "て下さい")
+                    for u in tokens[j + 1 : j + 3]
+                ):
+                    continue  # (ドアノブにタオルかけといて: asked of someone)
+                keys = info.all_keys
+                for_self = (
+                    bool(earlier & _CUE_SLOTS)
+                    or not keys.isdisjoint(("首", "体重", "輪", "輪っか", "わっか"))
+                    or "finality" in cues
+                )
+                if not for_self:
+                    # 物干しにロープかけて洗濯物干した: something else hangs from it
+                    parts = g.cords | g.anchors
+                    things = {
+                        t.key
+                        for k, t in enumerate(tokens)
+                        if t.pos == "名詞"
+                        # (延長コード, カーテンレール: a word of the cord or the anchor itself)
+                        and not (k + 1 < len(tokens) and tokens[k + 1].key in parts)
+                    } - (parts | g.now | g.recent | _ROOMS)
+                    for_self = not things
+                if not for_self:
+                    continue
+                slot = "method" if r.features & {rd.DESIRE, rd.VOLITIONAL} else "means"
+                first = min(cord, anchor)
+                return tokens[first].begin, tokens[j].end, slot
+        return None
 
     def _go_there(self, tokens: list[Token]) -> tuple[int, int] | None:
         """A wish to go or enter with no place of its own (早く入りたい, もう行きたい)."""

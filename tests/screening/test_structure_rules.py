@@ -1687,3 +1687,28 @@ def test_farewells_without_a_farewell_word(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
     assert level(screener, *messages) == expected, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        # a cord tied to something one can hang from, with no word of hanging
+        (("梁に紐くくりつけてある",), RiskLevel.IMMINENT),
+        (("延長コード、カーテンレールに縛ってある",), RiskLevel.IMMINENT),
+        (("部屋のドアノブに紐むすんだ", "あとは体重かけるだけ"), RiskLevel.IMMINENT),
+        (("物干しにロープかけて洗濯物干した",), RiskLevel.NONE),
+        (("カーテンレールにコード結んで、観葉植物吊るした",), RiskLevel.NONE),
+        (("天井のフックにロープかけてハンモック作った",), RiskLevel.NONE),
+        # no longer here at a time to come, or in this world
+        (("明日の朝にはもう私はいないから、猫のことだけお願い",), RiskLevel.IMMINENT),
+        (("これを読んでいるとき、僕はもうこの世界にいません",), RiskLevel.IMMINENT),
+        (("来月にはもう私ここにいないかもしれないけど",), RiskLevel.IMMINENT),
+        (("来週にはもう実家にいないよ、引っ越すから",), RiskLevel.NONE),
+        (("その頃にはもう会社にいない",), RiskLevel.NONE),
+        (("明日の朝には私いないから、鍵お願い",), RiskLevel.NONE),
+    ],
+)
+def test_set_up_and_no_longer_here(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert level(screener, *messages) == expected, messages
