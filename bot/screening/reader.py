@@ -180,6 +180,8 @@ class Grammar:
     sleep_causes: frozenset[str]
     advert_words: frozenset[str]
     cords: frozenset[str]
+    procedure_words: frozenset[str]
+    dose_periods: frozenset[str]
     anchors: frozenset[str]
     tie_verbs: frozenset[str]
 
@@ -314,11 +316,14 @@ _DURATION_UNITS: Final = frozenset(
 )
 
 
-def _not_an_amount(tokens: Sequence[Token], j: int) -> bool:
+def _not_an_amount(tokens: Sequence[Token], j: int, g: Grammar) -> bool:
     """1錠 / 2粒 (a usual dose), not 20錠; also 何時間 / 6時間 (a length of time, as in 何時間
-    あければ飲める), which is not an amount unless a portion follows (2週間分)."""
+    あければ飲める), which is not an amount unless a portion follows (2週間分); and a count
+    per day or per dose (1日25錠, 朝20錠: a prescription, not an overdose)."""
     if tokens[j].surface in ("何", "なん"):
         return True  # 何錠: a question of how many (the screener's amount question), no amount
+    if j >= 1 and (tokens[j - 1].key in g.dose_periods or tokens[j - 1].surface in g.dose_periods):
+        return True  # 1日25錠 / 朝20錠くらい飲んでる: what is prescribed
     if j + 1 < len(tokens) and tokens[j + 1].key in _DURATION_UNITS:
         return not (j + 2 < len(tokens) and tokens[j + 2].key in ("分", "ぶん"))
     if j + 1 >= len(tokens) or tokens[j + 1].key not in ("錠", "粒", "包", "カプセル"):
@@ -404,7 +409,11 @@ class ClauseReader:
                 if t.key in QUESTION_WORDS:
                     feats.add(QUESTION)  # ロープってどこで売ってる
                 if (
-                    (t.pos == "名詞" and t.pos2 == _NUMBER_POS2 and not _not_an_amount(tokens, j))
+                    (
+                        t.pos == "名詞"
+                        and t.pos2 == _NUMBER_POS2
+                        and not _not_an_amount(tokens, j, g)
+                    )
                     or t.key in _QUANTITY_WORDS
                     or t.surface in _QUANTITY_WORDS
                 ):
@@ -604,6 +613,9 @@ class ClauseReader:
                 if key in ("ば", "たら"):
                     feats.add(CONDITIONAL)
                     i += 1
+                    continue
+                if key == "たり" and _tari_suru(tokens, i):
+                    i = _tari_suru(tokens, i)  # 傷つけたりはしない: the verb, then its ending
                     continue
                 if key == "と" and i + 1 < n and tokens[i + 1].key == "か":
                     k = _denied_topic(tokens, i + 2)
@@ -1316,6 +1328,16 @@ def _predicate_between(tokens: Sequence[Token], start: int, end: int) -> bool:
         if t.pos == "形状詞" and j + 1 < end and tokens[j + 1].key in ("だ", "な"):
             return True
     return False
+
+
+def _tari_suru(tokens: Sequence[Token], i: int) -> int:
+    """たり (+ は / も) + する: the token after する (傷つけたりはしない → ない), or 0."""
+    j = i + 1
+    if j < len(tokens) and tokens[j].key in ("は", "も"):
+        j += 1
+    if j < len(tokens) and tokens[j].key in ("する", "為る") and tokens[j].pos == "動詞":
+        return j + 1
+    return 0
 
 
 def _cannot_afford(tokens: Sequence[Token], i: int) -> bool:

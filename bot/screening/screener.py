@@ -125,6 +125,7 @@ _MAX_PER_CONCEPT: Final = 6
 _MAX_HITS: Final = 400
 _CHILD_HIRAGANA_RATIO: Final = 0.85
 _CLAUSE_COMMAS: Final = frozenset({"、", ",", "，"})
+_CALENDAR: Final = frozenset({"予定"})  # a trip word that is only a date
 _HERE: Final = frozenset({"ここ", "此処", "この世"})
 _ROOMS: Final = frozenset(
     {"部屋", "家", "寝室", "自室", "トイレ", "浴室", "風呂場", "玄関", "実家", "うち"}
@@ -1169,6 +1170,10 @@ class Screener:
                     )
                 ):
                     continue
+                if not (r.features - {rd.POLITE}) and (
+                    laughing or c.cause or _topic_before(tokens, h, g)
+                ):
+                    continue  # 来週の期末、確実に死ぬ笑: a plain 死ぬ of an ordinary ordeal
                 add("resolved" if past_history else "ideation", h)
             elif kind == "vanish":
                 if negated and rd.ONLY not in r.features:
@@ -1299,6 +1304,12 @@ class Screener:
                     for j in range(h.first + 1, h.last)
                 ):
                     continue  # 明日友達が来なければいい: someone else's coming, not the morning
+                if (
+                    not crisis_context
+                    and rd.EVALUATION not in r.features
+                    and not keys.isdisjoint(g.procedure_words)
+                ):
+                    continue  # 手術の麻酔でそのまま起きなかったらって考えちゃう: a fear
                 if _woke_again(tokens, h, r, keys):
                     add("passive", h)  # 今朝もふつうに起きちゃった。はずれ: sorry to wake
                     continue
@@ -1398,8 +1409,10 @@ class Screener:
                     )
                 ):
                     if (
-                        rd.INTENT in r.features or rd.DECIDED in r.features
-                    ) and rd.QUESTION not in r.features:
+                        (rd.INTENT in r.features or rd.DECIDED in r.features)
+                        and rd.QUESTION not in r.features
+                        and rd.DESIRE not in r.features  # (天国の母に会いに行きたい: a wish)
+                    ):
                         add("intent", h)  # 向こうへ行くことにしました: a decision
                     else:
                         add("passive", h)  # 天国に行きたい, お迎えが来てくれないものか
@@ -2628,6 +2641,15 @@ class Screener:
         emit = add
         g = self._g
         gov = r.governor
+        if (
+            not crisis
+            and gov in ("行く", "いく", "来る", "向かう", "寄る", "訪れる", "見る", "観る")
+            and not self._keys.isdisjoint(g.trip_words - _CALENDAR)
+            and _said_in_sentence(tokens, h, g.trip_words - _CALENDAR)
+            and "soon" not in self._cues
+            and not r.features & {rd.DESIRE, rd.VOLITIONAL}
+        ):
+            return  # 修学旅行で東尋坊行く, ゼミ合宿で東尋坊に行く予定: sightseeing
         edge = _at_edge(tokens, h, g) if not h.concept.strong else 0
         if edge:
             # 堤防の先端 / 埠頭のいちばん先 / ホームの端: the edge of a place is a danger place
@@ -4013,7 +4035,12 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
                 key in _PEOPLE_DOSES and i + 1 < n and tokens[i + 1].key == "分"
             ):
                 quantity.add(sentence)  # 全部, 二人分の薬
-            elif t.pos == "名詞" and t.pos2 == "数詞" and i + 1 < n:
+            elif (
+                t.pos == "名詞"
+                and t.pos2 == "数詞"
+                and i + 1 < n
+                and not (i > 0 and tokens[i - 1].key in g.dose_periods)  # 1日25錠: prescribed
+            ):
                 nxt = tokens[i + 1]
                 if nxt.key in _COUNTERS and _number(surface) >= (
                     _QUANTITY_MIN if nxt.key in ("錠", "粒", "包") else 1
@@ -4163,47 +4190,6 @@ def _drop_hidden(hits: list[_Found]) -> list[_Found]:
             continue
         kept.append(h)
     return kept
-
-
-def _quantity_sentences(tokens: Sequence[Token]) -> set[int]:
-    """Sentences with a count of pills (20錠, 2シート, 40錠くらい) or 全部 / まとめて."""
-    out: set[int] = set()
-    sentence = 0
-    for i, t in enumerate(tokens):
-        if t.kind == KIND_END:
-            sentence += 1
-            continue
-        if t.key in (
-            "全部",
-            "全て",
-            "すべて",
-            "纏める",
-            "まとめる",
-            "一気",
-            "大量",
-            "丸ごと",
-            "まるごと",
-            "残り",
-            "ありったけ",
-            "一度",
-        ):
-            out.add(sentence)
-        elif t.pos == "名詞" and t.pos2 == "数詞" and i + 1 < len(tokens):
-            nxt = tokens[i + 1]
-            if nxt.key in (
-                "錠",
-                "粒",
-                "包",
-                "シート",
-                "箱",
-                "瓶",
-                "ヒート",
-                "日分",
-                "週間",
-                "本",
-            ) and _number(t.surface) >= (_QUANTITY_MIN if nxt.key in ("錠", "粒", "包") else 1):
-                out.add(sentence)
-    return out
 
 
 def _number(surface: str) -> int:
@@ -4813,6 +4799,33 @@ def _another_farewell(hits: Sequence[Hit], h: Hit) -> bool:
         and (o.end <= h.begin or o.begin >= h.end)
         and not o.context.quoted
         for o in hits
+    )
+
+
+def _said_in_sentence(tokens: Sequence[Token], h: Hit, words: frozenset[str]) -> bool:
+    """One of the words in the hit's own sentence."""
+    start = h.first
+    while start > 0 and tokens[start - 1].kind != KIND_END:
+        start -= 1
+    stop = h.last
+    while stop + 1 < len(tokens) and tokens[stop].kind != KIND_END:
+        stop += 1
+    return any(t.key in words or t.surface in words for t in tokens[start : stop + 1])
+
+
+def _topic_before(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """A thing named as the topic right before, with a comma (今日の持久走、確実に死ぬ, 月曜の
+    会議、絶対死ぬ): the ordeal the words are about, not the person, a time or a means."""
+    k = h.first - 1
+    if k < 1 or tokens[k].surface not in _CLAUSE_COMMAS:
+        return False
+    t = tokens[k - 1]
+    return (
+        t.pos == "名詞"
+        and t.pos2 != "数詞"
+        and t.key not in g.first_person
+        and t.key not in g.reflexive
+        and t.key not in g.present | g.now | g.recent | g.history
     )
 
 

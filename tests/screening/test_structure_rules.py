@@ -1712,3 +1712,34 @@ def test_set_up_and_no_longer_here(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
     assert level(screener, *messages) == expected, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        # a count per day or per dose is a prescription
+        (("父の血圧の薬、朝20錠くらい飲んでて管理が大変",), RiskLevel.LOW),
+        (("祖父が飲む薬が1日25錠もあって、飲み忘れチェックが大変",), RiskLevel.LOW),
+        (("睡眠薬20錠飲んだ",), RiskLevel.IMMINENT),
+        # a danger place visited on a trip, in the same sentence
+        (("修学旅行で東尋坊行くんだけど、寒いかな？",), RiskLevel.NONE),
+        (("来月ゼミ合宿で東尋坊に行く予定です",), RiskLevel.NONE),
+        (("今夜東尋坊に行く",), RiskLevel.IMMINENT),
+        # a plain 死ぬ of an ordeal named before a comma
+        (("来週の期末、確実に死ぬ笑",), RiskLevel.NONE),
+        (("今日の持久走、確実に死ぬ",), RiskLevel.NONE),
+        (("確実に死ねる方法ってある？",), RiskLevel.HIGH),
+        # not waking from an operation is a fear, unless it is called good
+        (("来週の手術、麻酔でそのまま起きなかったらって考えちゃう",), RiskLevel.LOW),
+        (("手術の麻酔でそのまま目が覚めなければいいのに",), RiskLevel.HIGH),
+        # wanting to go and meet someone in heaven is a wish, not a decision
+        (("天国のばあちゃんに会いに行きたい",), RiskLevel.HIGH),
+        # …たりはしない denies the verb
+        (("自分を傷つけたりはしないよ、約束する", "でも毎日しんどい"), RiskLevel.MODERATE),
+        (("腕切ったりしてる",), RiskLevel.HIGH),
+    ],
+)
+def test_doses_trips_ordeals_and_fears(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert level(screener, *messages) == expected, messages
