@@ -180,6 +180,8 @@ class Grammar:
     sleep_causes: frozenset[str]
     advert_words: frozenset[str]
     cords: frozenset[str]
+    mass_harm_words: frozenset[str]
+    hiding_verbs: frozenset[str]
     procedure_words: frozenset[str]
     dose_periods: frozenset[str]
     anchors: frozenset[str]

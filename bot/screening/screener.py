@@ -225,6 +225,7 @@ class Screener:
         "_laughter",
         "_leaving",
         "_lethality_concept",
+        "_mass_harm",
         "_moving_away",
         "_next_time",
         "_no_future_concept",
@@ -270,6 +271,7 @@ class Screener:
         self._recurrence_phrases = _phrases(config.grammar.recurrence)
         self._play = _any_of(config.grammar.play_words)  # ラスボス, ゲーム: words of play
         self._leaving = _any_of(config.grammar.leaving_words)  # 送別会, 退職: a leaving do
+        self._mass_harm = _any_of(config.grammar.mass_harm_words)  # 無差別, 巻き込: others too
         self._laughter = _any_of(config.grammar.laughter)  # 笑, w, 草
         self._explanation = _any_of(config.grammar.explanation)  # キャンプ, の話ね, 冗談
         self._moving_away = _any_of(config.grammar.moving_away)  # 転校, 引っ越
@@ -484,7 +486,9 @@ class Screener:
         if "child_in_danger" in flags:
             writer = (
                 cues & {"child_writer", "caregiver_writer", "child"} and "abuse_done" not in cues
-            )
+            ) or (
+                "hiding" in cues and bool(cues & {"hit_now", "dv_home"})
+            )  # the writer is the child, hiding
             level = max(level, _MODERATE if writer else _LOW)
         reasons = (
             self._reasons(signals, factors, prior, pathway, links, why, flags)
@@ -1378,6 +1382,15 @@ class Screener:
                 ):
                     continue  # 来週から遠くに行くね、ワーホリ！: a trip
                 if (
+                    not h.concept.strong
+                    and tokens[h.first].key in ("遠く", "とおく")
+                    and not r.features & {rd.DESIRE, rd.WISH, rd.VOLITIONAL}
+                    and h.first + 2 <= h.last
+                    and tokens[h.first + 1].key == "の"
+                    and tokens[h.first + 2].pos == "名詞"
+                ):
+                    continue  # 明日遠くのスーパーに行く: a place that is far, not "far away"
+                if (
                     h.concept.strong
                     and not negated
                     and not past_history
@@ -1832,6 +1845,20 @@ class Screener:
             t = tokens[rec]
             fills.append(Fill("recurrence", _RECURRENCE, t.begin, t.end, 0))
         new_cues |= self._flag_cues(hits, tokens, laughing, info)
+        if "take_child" in new_cues and not any(f.slot in ("intent", "act") for f in fills):
+            # この子と二人で楽になります / 娘を道連れに: dying with the child is the person's
+            # own intent too
+            for h in self._child_hits:
+                if h.concept.kind in (
+                    "death",
+                    "vanish",
+                    "ending",
+                    "method",
+                    "elsewhere",
+                    "relief",
+                ) and not h.reading.features & {rd.DESIRE, rd.THOUGHT, rd.TENTATIVE}:
+                    add("intent", h)  # (子どもを道連れにしたくなる: an urge, not a plan)
+                    break
         flags = self._flags(frozenset(cues | new_cues))
         # the words behind a flag go on the card (slots of level none: the flag, not the
         # writer's own risk, sends the conversation to the supervisor)
@@ -3357,6 +3384,12 @@ class Screener:
                     continue
                 if r.governor in g.escape_verbs or _escaped_after(tokens, h, g):
                     continue  # 夫の暴力から逃げて, 子どもを連れて家を出ました: not going on
+                secrecy = "言わない" in self._text[h.begin : h.end]
+                if secrecy and (
+                    "abuse" not in self._cues
+                    and not any(o.concept.kind == "abuse" and o is not h for o in hits)
+                ):
+                    continue  # 妹に「誰にも言わないで」って言われた: a secret, abuse only with abuse
                 ongoing = not info.words.isdisjoint(g.habitual) or (  # 毎晩, いつも, 前から
                     rd.PASSIVE in r.features
                     and rd.PAST not in r.features  # 夫に怒鳴られる: it goes on
@@ -3391,6 +3424,8 @@ class Screener:
                     and c.subject == ""
                 ):
                     out.add("abuse_to_writer")  # おじさんにキスされたりする: done to the writer
+                if done_to and c.subject == "" and (c.now or h.sentence in info.recent):
+                    out.add("hit_now")  # さっき顔たたかれた: done to the writer, just now
                 if any(o.concept.kind == "wound" and o.first > h.last for o in hits):
                     out.add("abuse_done")  # 揺さぶってしまった、ぐったりしてる: hurt, now
                 parents = _between_parents(tokens, h, g)
@@ -3399,7 +3434,7 @@ class Screener:
                 if (
                     c.subject in ("", "self")
                     and not parents
-                    and not (done_to or self._child_writer)
+                    and not (done_to or self._child_writer or secrecy)
                 ):
                     out.add("abuse_by_writer")  # もう叩くのを止められない (a parent, of a child)
         if not keys.isdisjoint(g.third_person):
@@ -3409,12 +3444,12 @@ class Screener:
             [
                 h
                 for h in hits
-                if h.concept.kind in ("death", "vanish", "ending", "method")
+                if h.concept.kind in ("death", "vanish", "ending", "method", "elsewhere", "relief")
                 and self._own(h)
                 and rd.NEGATED not in h.reading.features
                 and (
                     (
-                        h.concept.kind in ("death", "vanish")
+                        h.concept.kind in ("death", "vanish", "elsewhere", "relief")
                         and h.reading.features
                         & {rd.INTENT, rd.VOLITIONAL, rd.POLITE, rd.DESIRE, rd.THOUGHT}
                     )
@@ -3431,8 +3466,15 @@ class Screener:
                     )
                 )
                 and rd.CONDITIONAL not in h.reading.features  # 母と一緒に死んでしまえたらと思う
+                and (  # 遠くへ, 楽になる: with despair said (もう限界。この子と二人で楽になる)
+                    h.concept.kind not in ("elsewhere", "relief")
+                    or h.concept.strong
+                    or not kinds.isdisjoint(("despair", "finality", "burden"))
+                    or ("time" in kinds and rd.DESIRE not in h.reading.features)  # 今夜一緒に遠くへ
+                )
             ]
-            if not kinds.isdisjoint(("death", "vanish", "ending", "method"))
+            if not kinds.isdisjoint(("death", "vanish", "ending", "method", "elsewhere", "relief"))
+            and keys.isdisjoint(g.trip_words)  # (娘と二人で遠くへ旅行: a trip)
             else []
         )
         if (
@@ -3458,6 +3500,41 @@ class Screener:
         ):
             out.add("take_child")  # 息子を道連れにする: the threat is against a child
             child.extend(harm)
+        if self._mass_harm is not None and not laughing and self._mass_harm.search(self._text):
+            starts = {m.start() for m in self._mass_harm.finditer(self._text)}
+            mass = []
+            for k, t in enumerate(tokens):
+                if t.begin not in starts:
+                    continue
+                k2 = k  # the last token of the word (無 + 差別, 巻き + 込ん)
+                while k2 + 1 < len(tokens) and tokens[k2 + 1].pos in ("名詞", "動詞", "接尾辞"):
+                    if tokens[k2].pos == "動詞" and tokens[k2 + 1].pos != "動詞":
+                        break
+                    k2 += 1
+                feats = self._reader.read(tokens, k2).features
+                if feats & {rd.NEGATED, rd.PASSIVE, rd.QUESTION, rd.CONDITIONAL} or any(
+                    u.key in ("れる", "られる") for u in tokens[k2 + 1 : k2 + 3]
+                ):
+                    continue  # 事故に巻き込まれて, 家族を巻き込みたくない
+                mass.append(k)
+            dying = [
+                h
+                for h in hits
+                if h.concept.kind in ("death", "ending", "vanish", "violence")
+                and self._own(h)
+                and rd.NEGATED not in h.reading.features
+            ]
+            if mass and (dying or "死刑" in keys):
+                # 駅で無差別にやって死刑になりたい / 誰か巻き込んで終わりたい: others taken along
+                out.update(("threat", "threat_stated", "target"))
+                harm.extend(dying)
+        if not keys.isdisjoint(g.hiding_verbs) and any(
+            t.key in g.hiding_verbs
+            and t.pos == "動詞"
+            and not self._reader.read(tokens, k).features & {rd.NEGATED, rd.PAST, rd.QUESTION}
+            for k, t in enumerate(tokens)
+        ):
+            out.add("hiding")  # 押し入れに隠れてる: hiding from someone at home, now
         if not keys.isdisjoint(g.earnest):
             out.add("earnest")
         if not keys.isdisjoint(g.earnest_strong):
@@ -3593,6 +3670,9 @@ class Screener:
             flags.add("child_in_danger")
         if "dv_home" in cues:
             flags.add("child_in_danger")  # the writer's parents, now: a child sees it
+        if {"hit_now", "caregiver"} <= cues and cues & {"hiding", "child_writer", "child"}:
+            # パパがまた怒鳴ってる / さっき顔たたかれた / 押し入れに隠れてる: a child hit at home
+            flags.add("child_in_danger")
         if "exploitation" in cues and "child" in cues:
             flags.add("child_in_danger")
         if "take_child" in cues:
@@ -4205,12 +4285,19 @@ def _taking_along(tokens: Sequence[Token], g: rd.Grammar) -> bool:
     for j, t in enumerate(tokens):
         if t.key in ("道連れ", "連れる", "抱く", "抱える", "抱っこ", "おんぶ"):
             return True  # (息子を抱いて線路に: carrying a child along)
-        if t.key == "一緒" and j >= 2 and tokens[j - 1].key == "と":
+        together = t.key == "一緒" or (
+            t.surface in ("二人", "ふたり", "2人")
+            and j + 1 < len(tokens)
+            and tokens[j + 1].key == "で"
+        )  # この子と二人で
+        if together and j >= 2 and tokens[j - 1].key == "と":
             before = tokens[j - 2]
             if (
                 before.key in g.third_person
                 or before.pos2 == "固有名詞"
                 or before.key in g.caregivers
+                or before.key in g.dependents
+                or (before.key == "子" and j >= 3 and tokens[j - 3].key in ("此の", "この", "あの"))
             ):
                 return True
         if (

@@ -1743,3 +1743,45 @@ def test_doses_trips_ordeals_and_fears(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
     assert level(screener, *messages) == expected, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "level_", "flags"),
+    [
+        # dying with one's child, said as going far away or being at ease together
+        (
+            ("もう限界。今夜この子と二人で楽になります",),
+            RiskLevel.IMMINENT,
+            {"child_in_danger", "harm_to_others"},
+        ),
+        (
+            ("息子を連れて今夜一緒に遠くへ行きます", "あの子だけ残せない"),
+            RiskLevel.IMMINENT,
+            {"child_in_danger", "harm_to_others"},
+        ),
+        (("娘と二人で楽しく旅行に行きます",), RiskLevel.NONE, set()),
+        (("明日息子と一緒に遠くの公園に行く",), RiskLevel.NONE, set()),
+        # a child hit at home just now, hiding
+        (
+            ("パパがお酒飲んでまた怒鳴ってる", "さっき顔たたかれた", "押し入れに隠れてる"),
+            RiskLevel.MODERATE,
+            {"child_in_danger"},
+        ),
+        (("上司にさっき怒鳴られた、トイレに隠れてる",), RiskLevel.LOW, set()),
+        # others taken along
+        (("駅で無差別にやって死刑になりたい",), RiskLevel.HIGH, {"harm_to_others"}),
+        (("無差別殺人のニュース怖い",), RiskLevel.NONE, set()),
+        (("事故に巻き込まれて死ねたらいいのに",), RiskLevel.HIGH, set()),
+        # a secret asked of the writer is not abuse by the writer
+        (
+            ("妹がカッターで腕切ってるの見ちゃった", "誰にも言わないでって言われた"),
+            RiskLevel.LOW,
+            set(),
+        ),
+    ],
+)
+def test_children_taken_along_hit_or_others_dragged_in(
+    screener: Screener, messages: tuple[str, ...], level_: RiskLevel, flags: set[str]
+) -> None:
+    assert level(screener, *messages) == level_, messages
+    assert set(flags_of(screener, *messages)) == flags, messages
