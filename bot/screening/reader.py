@@ -226,6 +226,7 @@ _CASE_PARTICLES: Final = frozenset(
 _SUBJECT_PARTICLES: Final = frozenset(
     {"が", "は", "も", "って", "ったら", "ってば", "なんか", "なんて"}
 )
+_HONORIFICS: Final = frozenset({"さん", "様", "さま", "ちゃん", "くん", "君", "氏", "殿"})
 _QUOTE_PARTICLES: Final = frozenset({"と", "って", "とか", "っと", "なんて", "なんか"})
 _SENTENCE_FINAL_PUNCT: Final = frozenset({"？", "?"})
 _OPEN_QUOTES: Final = "「『"
@@ -377,6 +378,7 @@ class ClauseReader:
             | grammar.first_person
             | grammar.third_person
             | grammar.media
+            | _HONORIFICS
         )
 
     # --- after the match ----------------------------------------------------------------
@@ -1087,13 +1089,21 @@ class ClauseReader:
                     subject = "other"  # 彼氏の腕に切った跡, 同僚の机に遺書 (not 母の日, 母のため)
                     possessive = True
                     continue
-            if key in g.first_person or key in g.third_person or key in g.media:
+            honored = (  # 町内会長さんが, 常連のお客さん、: a person named with さん / 様
+                j >= 1
+                and t.pos == "接尾辞"
+                and t.surface in _HONORIFICS
+                and tokens[j - 1].pos in ("名詞", "接尾辞")
+                and tokens[j - 1].key not in g.first_person
+            )
+            if key in g.first_person or key in g.third_person or key in g.media or honored:
                 nxt = tokens[j + 1] if j + 1 < len(tokens) else None
                 if nxt is not None and nxt.pos == "接尾辞" and j + 2 < len(tokens):
                     nxt = tokens[j + 2]  # 人たちに: the particle after the suffix
                 marked = nxt is not None and (
                     nxt.key in _SUBJECT_PARTICLES
                     or nxt.surface in _SUBJECT_PARTICLES
+                    or (honored and nxt.surface in ("、", ","))
                     # 部長死ねばいいのに, 元彼とか早く死ねばいい: a bare or とか-topic
                     or (
                         key in g.third_person

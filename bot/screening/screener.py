@@ -857,10 +857,23 @@ class Screener:
                 new_cues.add("factor:" + h.concept.factor)
         all_cues = cues | new_cues
         self._cues = frozenset(all_cues)
+        # 離婚してすぐは / 倒産した直後は: a while right after an event, a time that is over
+        after_event = (
+            {
+                info.sentence_of[k]
+                for k in range(1, len(tokens) - 1)
+                if tokens[k].key in ("すぐ", "直ぐ", "直後")
+                and tokens[k + 1].key == "は"
+                and (tokens[k - 1].surface in ("て", "で", "た", "だ") or tokens[k - 1].key == "た")
+            }
+            if "は" in keys
+            else set()
+        )
         time_hits = [
             h
             for h in hits
             if h.concept.kind == "time"
+            and h.sentence not in after_event
             and not h.context.quoted
             # イブ is a medicine before it is Christmas Eve when it is read as both
             and not any(m.concept.kind == "means" and m.begin == h.begin for m in hits)
@@ -969,6 +982,9 @@ class Screener:
             )
             if now_after and not c.now:
                 c = c._replace(now=True)  # ODなう: said as happening now
+                h = h._replace(context=c)
+            if after_event and h.sentence in after_event and not c.history:
+                c = c._replace(history=True)  # 離婚してすぐは、死にたいと思ってました
                 h = h._replace(context=c)
             if (
                 c.cause
@@ -1511,6 +1527,8 @@ class Screener:
                     continue  # 転校する友だちに最後の手紙を書いた
                 if not h.concept.strong and not crisis_context and _holds(self._leaving, text):
                     continue  # 今日で最後の配信です。新チャンネルで会おうね: a channel moves
+                if h.concept.id == "pet" and "息を引き取" in text:
+                    continue  # うちの犬が息を引き取りました: the pet died, not rehomed
                 if (
                     h.concept.strong
                     and (laughing or keys & self._g.simile_words)
@@ -2677,6 +2695,8 @@ class Screener:
             and not r.features & {rd.DESIRE, rd.VOLITIONAL}
         ):
             return  # 修学旅行で東尋坊行く, ゼミ合宿で東尋坊に行く予定: sightseeing
+        if not crisis and "soon" not in self._cues and _going_to_see(tokens, h):
+            return  # 華厳の滝を見に日光へ行ってきました, 東尋坊に紅葉を見に行きたい: a view
         edge = _at_edge(tokens, h, g) if not h.concept.strong else 0
         if edge:
             # 堤防の先端 / 埠頭のいちばん先 / ホームの端: the edge of a place is a danger place
@@ -4889,6 +4909,25 @@ def _another_farewell(hits: Sequence[Hit], h: Hit) -> bool:
     )
 
 
+def _going_to_see(tokens: Sequence[Token], h: Hit) -> bool:
+    """見に + 行く / 来る in the hit's sentence (東尋坊に紅葉を見に行きたい): going to look at
+    something there, sightseeing."""
+    for k in range(h.first, len(tokens) - 2):
+        t = tokens[k]
+        if t.kind == KIND_END:
+            return False
+        if (
+            t.key in ("見る", "観る")
+            and tokens[k + 1].key == "に"
+            and any(
+                u.key in ("行く", "いく", "来る", "くる")
+                for u in tokens[k + 2 : k + 6]  # (見に日光へ行ってきました)
+            )
+        ):
+            return True
+    return False
+
+
 def _said_in_sentence(tokens: Sequence[Token], h: Hit, words: frozenset[str]) -> bool:
     """One of the words in the hit's own sentence."""
     start = h.first
@@ -4979,6 +5018,17 @@ def _plain_pro_verb(
             continue  # やり方: a way, not "do it"
         if k > 1 and tokens[k - 1].key in ("を", "も") and tokens[k - 2].kind == KIND_WORD:
             continue  # 宿題をやる: it has an object
+        if k > 0 and (
+            (tokens[k - 1].key == "だ" and tokens[k - 1].surface == "に")  # 元気に
+            or (  # 頑張ってやります: やる after trying hard
+                k > 1
+                and tokens[k - 1].surface in ("て", "で")
+                and tokens[k - 2].key in ("頑張る", "がんばる", "張り切る", "踏ん張る")
+            )
+            or (tokens[k - 1].pos == "形容詞" and tokens[k - 1].cform.startswith("連用形"))
+            or tokens[k - 1].key in ("何とか", "なんとか", "うまく", "上手く", "仲良く")
+        ):
+            continue  # 元気にやってます, 楽しくやってる, 頑張ってやる: not "do it"
         r = reader.read(tokens, k)
         if r.features & {rd.NEGATED, rd.PAST, rd.QUESTION, rd.CONDITIONAL, rd.CONCESSIVE}:
             continue  # (何やっても: whatever one does, not "do it")

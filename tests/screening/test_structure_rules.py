@@ -1785,3 +1785,46 @@ def test_children_taken_along_hit_or_others_dragged_in(
 ) -> None:
     assert level(screener, *messages) == level_, messages
     assert set(flags_of(screener, *messages)) == flags, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        # getting along (元気にやってます) is no "do it"
+        (
+            (
+                "息子が春に大学を卒業します",
+                "私は血圧の薬を毎朝飲んでますが",
+                "夫婦で元気にやってます",
+            ),
+            RiskLevel.NONE,
+        ),
+        (
+            ("今年で教室の生徒さんが卒業です", "風邪薬を飲んで寝ます", "明日も頑張ってやります"),
+            RiskLevel.NONE,
+        ),
+        (("薬は揃えた", "土曜にやる"), RiskLevel.IMMINENT),
+        # a funeral's last greeting, a pet that died
+        (
+            ("父の告別式で、親族代表として最後のご挨拶をします", "文例を教えてください"),
+            RiskLevel.NONE,
+        ),
+        (("うちの犬が息を引き取りました", "最後にありがとうと言えました"), RiskLevel.LOW),
+        # right after an event (してすぐは / した直後は) is a time that is over
+        (("離婚してすぐは、もう死にたいと思ってました", "今は再婚して幸せです"), RiskLevel.LOW),
+        (
+            ("会社が倒産した直後は、首をくくろうかと本気で思いました", "今は再起して店も順調です"),
+            RiskLevel.LOW,
+        ),
+        # going to look at a view
+        (("華厳の滝を見に日光へ行ってきました", "紅葉がきれいでした"), RiskLevel.NONE),
+        (("東尋坊に紅葉を見に行きたいです", "おすすめの時期は"), RiskLevel.NONE),
+        # a person named with さん is someone else
+        (("町内会長さんが首をつって亡くなったと聞いて", "信じられません"), RiskLevel.LOW),
+        (("常連のお客さん、ビルから飛び降りたって", "店のみんなで献花に行きました"), RiskLevel.LOW),
+    ],
+)
+def test_everyday_words_near_crisis_words(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert level(screener, *messages) == expected, messages
