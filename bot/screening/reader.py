@@ -983,6 +983,14 @@ class ClauseReader:
             break
         if CONDITIONAL in feats and THOUGHT in feats:
             feats.add(WISH)  # いなくなれたらって思う, 終わっていけたらと思っております
+        elif (
+            CONDITIONAL in feats
+            and i - 1 > head
+            and tokens[i - 1].surface in ("な", "なあ", "なぁ", "なー", "なーー")
+            and tokens[i - 1].pos == "助詞"
+            and (i >= n or tokens[i].kind in (KIND_END, KIND_PUNCT))
+        ):
+            feats.add(WISH)  # いなくなれたらな, 消えられたらなあ: the wish left unsaid
         if after_te:
             feats.add(TE)
             # 死んで保険金で返したい, 死んで楽になりたい: the wish at the end of the chain

@@ -125,6 +125,15 @@ _MAX_PER_CONCEPT: Final = 6
 _MAX_HITS: Final = 400
 _CHILD_HIRAGANA_RATIO: Final = 0.85
 _CLAUSE_COMMAS: Final = frozenset({"、", ",", "，"})
+_AGAIN_AND_AGAIN: Final = (
+    "何度も",
+    "何回も",
+    "繰り返し",
+    "ガンガン",
+    "がんがん",
+    "わざと",
+    "自分で",
+)
 _CALENDAR: Final = frozenset({"予定"})  # a trip word that is only a date
 _HERE: Final = frozenset({"ここ", "此処", "この世"})
 _ROOMS: Final = frozenset(
@@ -236,6 +245,7 @@ class Screener:
         "_pills_concept",
         "_play",
         "_reader",
+        "_readied",
         "_recent",
         "_recurrence_phrases",
         "_resolute",
@@ -247,6 +257,7 @@ class Screener:
         "_strong_terms",
         "_surer",
         "_text",
+        "_time_sentences",
         "_time_words",
         "_tokenizer",
         "_tokens",
@@ -340,6 +351,8 @@ class Screener:
         self._calm_at = -1  # where it says the present is calm after a past (今は平和), or -1
         self._advert = False  # the message is an advertisement (遺品整理…お見積り無料)
         self._time_words: set[int] = set()  # token indexes of the message's time words
+        self._time_sentences: set[int] = set()  # sentences a time said alone or tonight is for
+        self._readied = False  # a means got ready for such a time (睡眠薬を用意した。今夜)
         self._fragment_words: dict[str, str] = {}  # concept id → the noun it is read back with
         self._pathway_memo: dict[
             tuple[tuple[str, ...], frozenset[str]], tuple[PathwayMatch | None, int]
@@ -913,9 +926,22 @@ class Screener:
         if (time_hits and "pro_plain" in cues) or (plain_do and "time_any" in cues):
             new_cues.add("do_time")  # 決行する / 土曜の夕方: the day said in the next message
         time_sentences = {h.sentence for h in time_hits} if time_hits else set()
+        # 睡眠薬を用意した。今夜 / 薬を用意した、今夜: a means got ready for a time said alone
+        # after it, or for tonight
+        readied_for = (
+            {
+                h.sentence - 1
+                for h in time_hits
+                if h.sentence > 0 and _alone_in_sentence(tokens, h, info)
+            }
+            | {h.sentence for h in time_hits if h.concept.strong}
+            if time_hits
+            else set()
+        )
         self._time_words = (
             {j for h in time_hits for j in range(h.first, h.last + 1)} if time_hits else set()
         )
+        self._time_sentences = readied_for
         if time_hits and any(h.concept.strong for h in time_hits):
             new_cues.add("soon")  # 今夜, 今から, あと1時間
             if any(
@@ -933,6 +959,7 @@ class Screener:
         overcome = bool(keys & g.overcome) or bool(_OVERCOME.search(text))
         self._at_place = False
         self._jump_said = False
+        self._readied = False
         fills: list[Fill] = []
         benign = "benign_now" in new_cues
         if any(
@@ -1652,6 +1679,16 @@ class Screener:
                 if own:
                     add("act", h)  # 深く切った。血が止まらない (a strong wound is enough alone)
             elif kind == "self_harm":
+                if (
+                    not crisis_context
+                    and any(w in text[h.begin : h.end] for w in ("ぶつけ", "打ち"))
+                    and rd.PAST in r.features
+                    and rd.PROGRESSIVE not in r.features
+                    and not _habit_after(tokens, h)  # (打ち付けると落ち着く: each time)
+                    and keys.isdisjoint(g.habitual)
+                    and not any(w in text for w in _AGAIN_AND_AGAIN)
+                ):
+                    continue  # 棚に頭ぶつけた、痛い: bumped once, not hurting oneself
                 if r.governor in g.quit_verbs:
                     if negated or keys & g.recurrence:
                         add("self_harm", h)  # 自傷がやめられない / やめてたのに、昨日また
@@ -1795,6 +1832,8 @@ class Screener:
         )
         if self._jump_said:
             new_cues.add("jump_said")
+        if self._readied:
+            new_cues.add("readied")
         if self._at_place:
             new_cues.add("at_place")
         if (
@@ -2658,7 +2697,15 @@ class Screener:
             )
             if benign and not crisis and not hoarding and not self._keys & self._g.many_words:
                 return  # 花粉症の薬、多めにもらってきました
-            if h.concept.strong or collected or crisis:
+            readied = (  # 睡眠薬を用意した。今夜: got ready for a time
+                h.sentence in self._time_sentences
+                and not benign
+                and rd.PAST in r.features
+                and gov not in g.hold_verbs
+            )
+            if readied:
+                self._readied = True
+            if h.concept.strong or collected or crisis or readied:
                 emit("means", h)
                 if collected and rd.DESIRE not in r.features:
                     emit("preparation", h)  # collecting means: 数えてる, 買い集めてる
@@ -3834,6 +3881,8 @@ class Screener:
             why.append("imminent_place")  # 8階のベランダに出てる / 下ばっかり見てる
         if "holding_amount" in cues and "means" in present:
             why.append("imminent_means")  # 睡眠薬30錠、いま手の中にある
+        if "readied" in cues and {"means", "timing"} <= present:
+            why.append("imminent_means")  # 睡眠薬を用意した。今夜
         if "at_hand" in cues and "means_mention" in cues and ideation:
             why.append("imminent_means")  # 薬を流しこんだら楽に / どっちも今うちにある
         if "finality_strong" in cues and ideation:
@@ -4774,6 +4823,18 @@ def _recurrence_of_feeling(
     phrases, any_phrase = recurrence_phrases  # 今度こそ, 久しぶり: more than one word
     surface = info.surface_text
     if info.all_keys.isdisjoint(g.recurrence) and not (any_phrase and any_phrase.search(surface)):
+        if not info.all_keys.isdisjoint(g.likeness_words):
+            # 最近、あのときと同じ気持ちで: the feeling of a time before, back again
+            for i, t in enumerate(tokens):
+                if (
+                    t.key in g.likeness_words
+                    and any(x.key in g.feeling_nouns for x in tokens[i + 1 : i + 3])
+                    and any(
+                        x.key in g.history or x.surface in ("あの", "あん", "その")
+                        for x in tokens[max(0, i - 5) : i]
+                    )
+                ):
+                    return i
         return None  # the common case: no recurrence word at all
     present = [p for p in phrases if p in surface]
     for i, t in enumerate(tokens):
@@ -4906,6 +4967,26 @@ def _another_farewell(hits: Sequence[Hit], h: Hit) -> bool:
         and (o.end <= h.begin or o.begin >= h.end)
         and not o.context.quoted
         for o in hits
+    )
+
+
+def _alone_in_sentence(tokens: Sequence[Token], h: Hit, info: Scan) -> bool:
+    """The hit is all its sentence says (今夜。 / 明日…), but for punctuation and sentence ends."""
+    return all(
+        h.first <= k <= h.last or t.kind != KIND_WORD
+        for k, t in enumerate(tokens)
+        if info.sentence_of[k] == h.sentence
+    )
+
+
+def _habit_after(tokens: Sequence[Token], h: Hit) -> bool:
+    """The verb's dictionary form + と right after the hit (打ち付けると落ち着く): whenever."""
+    k = h.last + 1
+    return (
+        k < len(tokens)
+        and tokens[k].key == "と"
+        and tokens[k].pos2 == "接続助詞"
+        and tokens[h.last].cform.startswith("終止形")
     )
 
 

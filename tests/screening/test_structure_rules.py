@@ -1828,3 +1828,33 @@ def test_everyday_words_near_crisis_words(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
     assert level(screener, *messages) == expected, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        # a means got ready for a time said alone after it, or for tonight
+        (("睡眠薬を用意した。今夜",), RiskLevel.IMMINENT),
+        (("ケーキ買った。明日",), RiskLevel.NONE),
+        (("薬もらった。明日から飲む",), RiskLevel.NONE),
+        # a wish called the best, or left unsaid (…たらな)
+        (("このまま目開かなかったら最高だな",), RiskLevel.HIGH),
+        (("明日雨降らなかったら最高だな",), RiskLevel.NONE),
+        (("いなくなれたらな",), RiskLevel.HIGH),
+        (("明日休めたらなー",), RiskLevel.NONE),
+        # nearly died after a method, and the same feeling as then
+        (("薬を飲んで死にかけたことがあります", "最近、あのときと同じ気持ちで"), RiskLevel.HIGH),
+        (("あの時と同じ気持ちでライブ見た",), RiskLevel.NONE),
+        # casual たくねー
+        (("もう生きたくねーわ",), RiskLevel.HIGH),
+        (("行きたくね？",), RiskLevel.NONE),
+        # banging one's head, again and again or each time; not a bump
+        (("柱に頭を何度も打ち付けて、たんこぶだらけ",), RiskLevel.HIGH),
+        (("頭を壁に打ち付けると少しだけ落ち着く",), RiskLevel.HIGH),
+        (("ドアに頭ぶつけた、痛い",), RiskLevel.NONE),
+    ],
+)
+def test_readied_wishes_again_and_head_banging(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert level(screener, *messages) == expected, messages
