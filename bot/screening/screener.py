@@ -3170,6 +3170,36 @@ class Screener:
                     return True  # 工事の音で眠れない, 楽しみで眠れない, 夏バテで食欲ない
         return False
 
+    def _factor_denied(self, h: Hit) -> bool:
+        """病気はないけど, 借金もない: the factor's noun said not to exist; どがん (Kyushu どう)
+        is not がん; 親が死んだら: supposed, in the words themselves."""
+        tokens = self._tokens
+        if (
+            h.first >= 1
+            and tokens[h.first - 1].surface == "ど"
+            and tokens[h.first - 1].pos == "接頭辞"
+        ):
+            return True  # どがんもならん: how, not cancer
+        said = self._text[h.begin : h.end]
+        if (h.concept.factor == "bereavement" and ("死" in said or "亡" in said)) and (
+            self._text[h.begin : h.end].endswith(("たら", "だら", "れば", "なら"))
+            or (
+                self._text[h.end : h.end + 2].startswith(("ら", "たら", "だら", "ば"))
+                and not self._text[h.end : h.end + 3].startswith("らしい")  # (死んだらしい)
+            )
+        ):
+            return True  # 親が死んだら一人になる: a death supposed
+        k = h.last + 1
+        if k < len(tokens) and tokens[k].key in ("は", "も", "が"):
+            k += 1
+        return (
+            k > h.last + 1
+            and k < len(tokens)
+            and tokens[h.last].pos == "名詞"
+            and tokens[k].key in ("ない", "無い")
+            and not (k + 1 < len(tokens) and tokens[k + 1].key in ("と", "から", "で"))
+        )
+
     def _supposed(self, h: Hit) -> bool:
         """The factor's own words are what is supposed: right after them, past only a light
         verb (なる, する) and its endings, a たら / ば / なら (病気になれば, クビになったら; not
@@ -3215,7 +3245,7 @@ class Screener:
             return not c.quoted and c.subject != "media"
         if c.subject == "media" or c.quoted:
             return False
-        if self._factor_over(h):
+        if self._factor_over(h) or self._factor_denied(h):
             return False
         # 友達が借金で困ってる, 好きな俳優が亡くなった: the subject is outside the household (but
         # 友達の借金の保証人: the friend's thing, the person's problem)

@@ -1858,3 +1858,24 @@ def test_readied_wishes_again_and_head_banging(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
     assert level(screener, *messages) == expected, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "factors"),
+    [
+        # a factor's noun said not to exist, どがん (how), a death supposed
+        (("もうどがんもならんばい",), set()),
+        (("病気はないけど毎日だるい",), set()),
+        (("親が死んだら一人になる",), {"isolation"}),
+        (("父が死んだらしい",), {"bereavement"}),
+        (("仕事がない",), {"unemployment"}),
+        # savings run out
+        (("貯金もう底ついた",), {"poverty"}),
+        (("家賃払ったら手元に千円しか残らん",), {"poverty"}),
+    ],
+)
+def test_factor_words_denied_supposed_and_everyday(
+    screener: Screener, messages: tuple[str, ...], factors: set[str]
+) -> None:
+    result = screener.screen_conversation(list(messages))
+    assert set(result.factors) == factors, messages
