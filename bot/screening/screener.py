@@ -887,6 +887,7 @@ class Screener:
             for h in hits
             if h.concept.kind == "time"
             and h.sentence not in after_event
+            and not _habitual_time(tokens, h, g)
             and not h.context.quoted
             # イブ is a medicine before it is Christmas Eve when it is read as both
             and not any(m.concept.kind == "means" and m.begin == h.begin for m in hits)
@@ -2231,6 +2232,13 @@ class Screener:
             return
         if rd.EXPERIENCE in r.features:
             emit("past_attempt" if rd.ATTEMPT in r.features else "resolved", h)
+            return
+        if (
+            rd.VOLITIONAL in r.features
+            and _volitional_question(tokens, h, r)
+            and not _taking_along(tokens, self._g)  # (お母ちゃん連れて一緒に死のうかと思っとる)
+        ):
+            emit("ideation", h)  # 死のうかと考えてしまう, 終わりにしようかなと思ってる
             return
         if rd.INTENT in r.features or rd.PURPOSE in r.features:
             emit("intent", h)
@@ -5007,6 +5015,35 @@ def _alone_in_sentence(tokens: Sequence[Token], h: Hit, info: Scan) -> bool:
         for k, t in enumerate(tokens)
         if info.sentence_of[k] == h.sentence
     )
+
+
+def _volitional_question(tokens: Sequence[Token], h: Hit, r: Reading) -> bool:
+    """か / かな right after the volitional form (死のうかと考える, 終わりにしようかなと思ってる):
+    a thought weighed, not a decision."""
+    for k in range(h.first, min(r.end + 1, len(tokens) - 1)):
+        if tokens[k].cform.startswith("意志推量形"):
+            return tokens[k + 1].key in ("か", "かな", "かしら")
+    return False
+
+
+def _habitual_time(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """毎晩 / 夜になると / 夜中の2時に目が覚めて: a time that comes back, not a plan's time."""
+    if any(tokens[k].key in g.habitual for k in range(h.first, h.last + 1)):
+        return True
+    k = h.last + 1
+    if k + 2 < len(tokens) and tokens[k].key == "に" and tokens[k + 1].key in ("なる", "成る"):
+        return tokens[k + 2].key == "と" or tokens[k + 2].surface in ("たび", "度")
+    return any(
+        tokens[j].key == "に" and _wakes(tokens, j + 1)
+        for j in range(k, min(k + 5, len(tokens) - 1))  # (夜中の2時に目が覚めて)
+    )
+
+
+def _wakes(tokens: Sequence[Token], k: int) -> bool:
+    """目が覚める / 起きる right here (夜中の2時に目が覚めて): woken at that hour, as every night."""
+    if tokens[k].key in ("目", "め") and k + 2 < len(tokens):
+        return tokens[k + 2].key in ("覚める", "醒める", "さめる")
+    return tokens[k].key in ("起きる", "目覚める") and tokens[k].pos == "動詞"
 
 
 def _habit_after(tokens: Sequence[Token], h: Hit) -> bool:

@@ -1879,3 +1879,27 @@ def test_factor_words_denied_supposed_and_everyday(
 ) -> None:
     result = screener.screen_conversation(list(messages))
     assert set(result.factors) == factors, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        # Tohoku: さ after あの世, てえ / でえ for たい, 早ぐ, のもやんだ
+        (("早ぐあの世さ行ぎでえ", "毎晩そう思って寝でる"), RiskLevel.HIGH),
+        (("もう生ぎでんのもやんだ", "なんもかんもおしめえだ"), RiskLevel.HIGH),
+        (("待ってえ",), RiskLevel.NONE),
+        # a time that comes back is not a plan's time
+        (("夜中の2時に目が覚めて、死にたいなって思う",), RiskLevel.HIGH),
+        (("リスカしてる、夜になると",), RiskLevel.HIGH),
+        (("夜になったら死ぬ",), RiskLevel.IMMINENT),
+        # weighing it (…うかと考える, …ようかなと思ってる) is not a decision
+        (("夜になると、どうやって死のうかと考えてしまう",), RiskLevel.HIGH),
+        (("もう疲れたし、そろそろ自分で終わりにしようかなと思ってる",), RiskLevel.HIGH),
+        (("死のうと思う",), RiskLevel.IMMINENT),
+        (("もうお母ちゃん連れて一緒に死のうかと思っとる",), RiskLevel.IMMINENT),
+    ],
+)
+def test_tohoku_habits_and_weighing(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert level(screener, *messages) == expected, messages
