@@ -134,6 +134,7 @@ _AGAIN_AND_AGAIN: Final = (
     "わざと",
     "自分で",
 )
+_RIGHT_AFTER: Final = frozenset({"すぐ", "直ぐ", "直後"})  # 離婚してすぐは
 _CALENDAR: Final = frozenset({"予定"})  # a trip word that is only a date
 _HERE: Final = frozenset({"ここ", "此処", "この世"})
 _ROOMS: Final = frozenset(
@@ -875,11 +876,11 @@ class Screener:
             {
                 info.sentence_of[k]
                 for k in range(1, len(tokens) - 1)
-                if tokens[k].key in ("すぐ", "直ぐ", "直後")
+                if tokens[k].key in _RIGHT_AFTER
                 and tokens[k + 1].key == "は"
                 and (tokens[k - 1].surface in ("て", "で", "た", "だ") or tokens[k - 1].key == "た")
             }
-            if "は" in keys
+            if not keys.isdisjoint(_RIGHT_AFTER)
             else set()
         )
         time_hits = [
