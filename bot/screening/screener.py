@@ -3918,6 +3918,13 @@ class Screener:
             why.append("imminent_place")  # いま森の中 / もう戻れない
         if {"at_place", "lean"} <= cues and "benign_now" not in cues:
             why.append("imminent_place")  # 8階のベランダに出てる / 下ばっかり見てる
+        if (
+            "pro_plain" in cues
+            and "time_any" in cues
+            and "finality_strong" in cues
+            and "benign_now" not in cues
+        ):
+            why.append("imminent_time")  # あさって実行。もう迷ってない: a day and resolve
         if "holding_amount" in cues and "means" in present:
             why.append("imminent_means")  # 睡眠薬30錠、いま手の中にある
         if "readied" in cues and {"means", "timing"} <= present:

@@ -1903,3 +1903,17 @@ def test_tohoku_habits_and_weighing(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
     assert level(screener, *messages) == expected, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        # a bare "do it" with a day and resolve
+        (("あさって実行。もう迷ってない",), RiskLevel.IMMINENT),
+        (("明日の会議で企画を実行。もう迷ってない",), RiskLevel.NONE),
+    ],
+)
+def test_do_it_on_a_day_with_resolve(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert level(screener, *messages) == expected, messages
