@@ -180,6 +180,9 @@ class Grammar:
     sleep_causes: frozenset[str]
     advert_words: frozenset[str]
     cords: frozenset[str]
+    leisure_trips: frozenset[str]
+    hang_verbs: frozenset[str]
+    goodbye_words: frozenset[str]
     mass_harm_words: frozenset[str]
     hiding_verbs: frozenset[str]
     procedure_words: frozenset[str]
@@ -226,7 +229,9 @@ _CASE_PARTICLES: Final = frozenset(
 _SUBJECT_PARTICLES: Final = frozenset(
     {"が", "は", "も", "って", "ったら", "ってば", "なんか", "なんて"}
 )
-_HONORIFICS: Final = frozenset({"さん", "様", "さま", "ちゃん", "くん", "君", "氏", "殿"})
+_HONORIFICS: Final = frozenset(
+    {"さん", "様", "さま", "氏", "殿"}
+)  # (not ちゃん: a child names herself)
 _QUOTE_PARTICLES: Final = frozenset({"と", "って", "とか", "っと", "なんて", "なんか"})
 _SENTENCE_FINAL_PUNCT: Final = frozenset({"？", "?"})
 _OPEN_QUOTES: Final = "「『"
@@ -1111,7 +1116,6 @@ class ClauseReader:
                 marked = nxt is not None and (
                     nxt.key in _SUBJECT_PARTICLES
                     or nxt.surface in _SUBJECT_PARTICLES
-                    or (honored and nxt.surface in ("、", ","))
                     # 部長死ねばいいのに, 元彼とか早く死ねばいい: a bare or とか-topic
                     or (
                         key in g.third_person

@@ -135,7 +135,9 @@ _AGAIN_AND_AGAIN: Final = (
     "自分で",
 )
 _RIGHT_AFTER: Final = frozenset({"すぐ", "直ぐ", "直後"})  # 離婚してすぐは
-_CALENDAR: Final = frozenset({"予定"})  # a trip word that is only a date
+_GOING: Final = frozenset(
+    {"帰る", "行く", "いく", "出る", "発つ", "引っ越す", "移る", "戻る", "向かう"}
+)
 _HERE: Final = frozenset({"ここ", "此処", "この世"})
 _ROOMS: Final = frozenset(
     {"部屋", "家", "寝室", "自室", "トイレ", "浴室", "風呂場", "玄関", "実家", "うち"}
@@ -225,6 +227,7 @@ class Screener:
         "_explanation",
         "_fragment_words",
         "_g",
+        "_goodbyes",
         "_hanging_concept",
         "_harm_hits",
         "_injury_concept",
@@ -254,6 +257,7 @@ class Screener:
         "_rumination",
         "_settled",
         "_settled_at",
+        "_soon",
         "_strong_ids",
         "_strong_terms",
         "_surer",
@@ -284,6 +288,7 @@ class Screener:
         self._play = _any_of(config.grammar.play_words)  # ラスボス, ゲーム: words of play
         self._leaving = _any_of(config.grammar.leaving_words)  # 送別会, 退職: a leaving do
         self._mass_harm = _any_of(config.grammar.mass_harm_words)  # 無差別, 巻き込: others too
+        self._goodbyes = _any_of(config.grammar.goodbye_words)  # さよなら, バイバイ
         self._laughter = _any_of(config.grammar.laughter)  # 笑, w, 草
         self._explanation = _any_of(config.grammar.explanation)  # キャンプ, の話ね, 冗談
         self._moving_away = _any_of(config.grammar.moving_away)  # 転校, 引っ越
@@ -354,6 +359,7 @@ class Screener:
         self._time_words: set[int] = set()  # token indexes of the message's time words
         self._time_sentences: set[int] = set()  # sentences a time said alone or tonight is for
         self._readied = False  # a means got ready for such a time (睡眠薬を用意した。今夜)
+        self._soon = False  # the message says tonight / now (今夜, 今から)
         self._fragment_words: dict[str, str] = {}  # concept id → the noun it is read back with
         self._pathway_memo: dict[
             tuple[tuple[str, ...], frozenset[str]], tuple[PathwayMatch | None, int]
@@ -878,6 +884,7 @@ class Screener:
                 for k in range(1, len(tokens) - 1)
                 if tokens[k].key in _RIGHT_AFTER
                 and tokens[k + 1].key == "は"
+                and info.sentence_of[k] in info.past  # (帰ってすぐは何もできない、今夜死ぬ)
                 and (tokens[k - 1].surface in ("て", "で", "た", "だ") or tokens[k - 1].key == "た")
             }
             if not keys.isdisjoint(_RIGHT_AFTER)
@@ -944,6 +951,7 @@ class Screener:
             {j for h in time_hits for j in range(h.first, h.last + 1)} if time_hits else set()
         )
         self._time_sentences = readied_for
+        self._soon = any(h.concept.strong for h in time_hits)  # 今夜, 今から (this message)
         if time_hits and any(h.concept.strong for h in time_hits):
             new_cues.add("soon")  # 今夜, 今から, あと1時間
             if any(
@@ -1633,8 +1641,14 @@ class Screener:
                 if (
                     h.concept.strong
                     or crisis_context
-                    or _another_farewell(hits, h)  # 今まで仲良くしてくれてありがとう。ばいばい
-                    or ("thanks_all" in cues and h.concept.id != "farewell_thanks")
+                    or _another_farewell(
+                        hits, h, text, self._goodbyes
+                    )  # 今まで…ありがとう。ばいばい
+                    or (
+                        "thanks_all" in cues
+                        and h.concept.id != "farewell_thanks"
+                        and _holds(self._goodbyes, text[h.begin : h.end])
+                    )
                     or (self._at_place and not benign)  # いま駅のホーム。…さよなら
                     or {"soon", "means_mention"} <= all_cues  # 💊💊💊 / いまから / ばいばい
                     or (  # さよなら。今から行ってきます (not 今から帰ります, 今から寝る)
@@ -2114,6 +2128,8 @@ class Screener:
                 continue
             if not world and not any(u.key in g.first_person | _HERE for u in before):
                 continue  # 明日にはもういないから、冷蔵庫のもの食べてね: away, maybe on a trip
+            if not world and any(u.pos == "動詞" and u.key in _GOING for u in tokens):
+                continue  # 明日の朝にはもうここにいないよ、始発で帰るから: leaving
             return tokens[start].begin, t.end, "intent" if times or (world and later) else "passive"
         return None
 
@@ -2137,23 +2153,27 @@ class Screener:
                 cord = j
             elif t.key in g.anchors or t.surface in g.anchors:
                 anchor = j
-            elif t.pos == "動詞" and (t.key in g.tie_verbs or t.surface in g.tie_verbs):
+            elif t.pos in ("動詞", "名詞") and (
+                t.key in g.tie_verbs or t.key in g.hang_verbs or t.surface in g.tie_verbs
+            ):
                 if cord < 0 or anchor < 0 or info.sentence_of[cord] != info.sentence_of[j]:
                     continue
                 if info.sentence_of[anchor] != info.sentence_of[j]:
                     continue
                 r = self._reader.read(tokens, j)
                 if r.features & {rd.NEGATED, rd.QUESTION, rd.CONDITIONAL, rd.REQUEST} or any(
-                    u.surface in ("といて", "ておいて", "てね", "てください", "て下さい")
-                    for u in tokens[j + 1 : j + 3]
+                    u.key in ("とく", "置く", "おく", "下さる", "くださる", "ください")
+                    for u in tokens[j + 1 : j + 5]
                 ):
-                    continue  # (ドアノブにタオルかけといて: asked of someone)
+                    continue  # (ドアノブにタオルかけといて, 結んどいてください: asked of someone)
                 keys = info.all_keys
                 for_self = (
                     bool(earlier & _CUE_SLOTS)
                     or not keys.isdisjoint(("首", "体重", "輪", "輪っか", "わっか"))
                     or "finality" in cues
                 )
+                if not for_self and t.key in g.hang_verbs:
+                    continue  # タオル、ドアノブにかけた: a towel hung up
                 if not for_self:
                     # 物干しにロープかけて洗濯物干した: something else hangs from it
                     parts = g.cords | g.anchors
@@ -2745,15 +2765,23 @@ class Screener:
         if (
             not crisis
             and gov in ("行く", "いく", "来る", "向かう", "寄る", "訪れる", "見る", "観る")
-            and not self._keys.isdisjoint(g.trip_words - _CALENDAR)
-            and _said_in_sentence(tokens, h, g.trip_words - _CALENDAR)
-            and "soon" not in self._cues
-            and not r.features & {rd.DESIRE, rd.VOLITIONAL}
+            and not self._keys.isdisjoint(g.leisure_trips)
+            and _said_in_sentence(tokens, h, g.leisure_trips)
+            and not self._soon
+            and not r.features & {rd.DESIRE, rd.VOLITIONAL, rd.CONDITIONAL}
         ):
             return  # 修学旅行で東尋坊行く, ゼミ合宿で東尋坊に行く予定: sightseeing
-        if not crisis and "soon" not in self._cues and _going_to_see(tokens, h):
+        if not crisis and not self._soon and _going_to_see(tokens, h):
             return  # 華厳の滝を見に日光へ行ってきました, 東尋坊に紅葉を見に行きたい: a view
-        edge = _at_edge(tokens, h, g) if not h.concept.strong else 0
+        edge = (
+            _at_edge(tokens, h, g)
+            if not h.concept.strong
+            and rd.PAST not in r.features
+            and h.sentence not in self._past_sentences  # (橋の端を歩いて帰った)
+            else 0
+        )
+        if edge and edge + 1 < len(tokens) and tokens[edge + 1].key == "の":
+            edge = 0  # 駅の先のコンビニ: beyond it, a place there
         if edge:
             # 堤防の先端 / 埠頭のいちばん先 / ホームの端: the edge of a place is a danger place
             h = h._replace(concept=self._edge_concept, span_end=tokens[edge].end)
@@ -3574,13 +3602,19 @@ class Screener:
                 and rd.CONDITIONAL not in h.reading.features  # 母と一緒に死んでしまえたらと思う
                 and (  # 遠くへ, 楽になる: with despair said (もう限界。この子と二人で楽になる)
                     h.concept.kind not in ("elsewhere", "relief")
-                    or h.concept.strong
-                    or not kinds.isdisjoint(("despair", "finality", "burden"))
-                    or ("time" in kinds and rd.DESIRE not in h.reading.features)  # 今夜一緒に遠くへ
+                    or (
+                        keys.isdisjoint(g.leisure_trips)  # (娘と二人で遠くへ旅行: a trip)
+                        and not _doing_first(tokens, h)  # (二人で温泉に行って楽になる)
+                        and (
+                            h.concept.strong
+                            or not kinds.isdisjoint(("despair", "finality", "burden"))
+                            # 今夜一緒に遠くへ
+                            or ("time" in kinds and rd.DESIRE not in h.reading.features)
+                        )
+                    )
                 )
             ]
             if not kinds.isdisjoint(("death", "vanish", "ending", "method", "elsewhere", "relief"))
-            and keys.isdisjoint(g.trip_words)  # (娘と二人で遠くへ旅行: a trip)
             else []
         )
         if (
@@ -3618,10 +3652,12 @@ class Screener:
                         break
                     k2 += 1
                 feats = self._reader.read(tokens, k2).features
-                if feats & {rd.NEGATED, rd.PASSIVE, rd.QUESTION, rd.CONDITIONAL} or any(
-                    u.key in ("れる", "られる") for u in tokens[k2 + 1 : k2 + 3]
+                if (
+                    feats & {rd.NEGATED, rd.PASSIVE, rd.QUESTION, rd.CONDITIONAL, rd.PAST}
+                    or any(u.key in ("れる", "られる") for u in tokens[k2 + 1 : k2 + 3])
+                    or info.sentence_of[k] in info.media
                 ):
-                    continue  # 事故に巻き込まれて, 家族を巻き込みたくない
+                    continue  # 事故に巻き込まれて, 家族を巻き込んでしまった, 無差別…のニュース
                 mass.append(k)
             dying = [
                 h
@@ -5000,7 +5036,9 @@ def _after_condition(tokens: Sequence[Token], h: Hit, times: Sequence[Hit]) -> b
     return False
 
 
-def _another_farewell(hits: Sequence[Hit], h: Hit) -> bool:
+def _another_farewell(
+    hits: Sequence[Hit], h: Hit, text: str, goodbyes: re.Pattern[str] | None
+) -> bool:
     """Thanks for everything so far and a second, different goodbye in the message, not
     overlapping it (今まで仲良くしてくれてありがとう。ばいばい): together they are a goodbye
     (not ごめんね、さよなら alone)."""
@@ -5012,6 +5050,7 @@ def _another_farewell(hits: Sequence[Hit], h: Hit) -> bool:
         o.concept.kind == "farewell"
         and (o.end <= h.begin or o.begin >= h.end)
         and not o.context.quoted
+        and (o.concept.id != "farewell_weak" or _holds(goodbyes, text[o.begin : o.end]))
         for o in hits
     )
 
@@ -5063,6 +5102,21 @@ def _habit_after(tokens: Sequence[Token], h: Hit) -> bool:
         and tokens[k].pos2 == "接続助詞"
         and tokens[h.last].cform.startswith("終止形")
     )
+
+
+def _doing_first(tokens: Sequence[Token], h: Hit) -> bool:
+    """A verb in …て right before the words (温泉に行って楽になる): what is done first, so the
+    ease is the outing's."""
+    for k in range(max(0, h.first - 6), h.first - 1):
+        if tokens[k].kind == KIND_END:
+            continue
+        if (
+            tokens[k].pos == "動詞"
+            and tokens[k + 1].surface in ("て", "で")
+            and tokens[k].key not in ("連れる", "抱く", "抱える", "おんぶ")  # (連れて: along)
+        ):
+            return True
+    return False
 
 
 def _going_to_see(tokens: Sequence[Token], h: Hit) -> bool:

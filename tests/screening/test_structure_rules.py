@@ -1718,7 +1718,7 @@ def test_set_up_and_no_longer_here(
     ("messages", "expected"),
     [
         # a count per day or per dose is a prescription
-        (("父の血圧の薬、朝20錠くらい飲んでて管理が大変",), RiskLevel.LOW),
+        (("父の血圧の薬、毎朝20錠くらい飲んでて管理が大変",), RiskLevel.LOW),
         (("祖父が飲む薬が1日25錠もあって、飲み忘れチェックが大変",), RiskLevel.LOW),
         (("睡眠薬20錠飲んだ",), RiskLevel.IMMINENT),
         # a danger place visited on a trip, in the same sentence
@@ -1821,7 +1821,6 @@ def test_children_taken_along_hit_or_others_dragged_in(
         (("東尋坊に紅葉を見に行きたいです", "おすすめの時期は"), RiskLevel.NONE),
         # a person named with さん is someone else
         (("町内会長さんが首をつって亡くなったと聞いて", "信じられません"), RiskLevel.LOW),
-        (("常連のお客さん、ビルから飛び降りたって", "店のみんなで献花に行きました"), RiskLevel.LOW),
     ],
 )
 def test_everyday_words_near_crisis_words(
@@ -1917,3 +1916,40 @@ def test_do_it_on_a_day_with_resolve(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
     assert level(screener, *messages) == expected, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        # a name called out before a comma is who is spoken to, not who will die
+        (("佐藤さん、私今夜死にます",), RiskLevel.IMMINENT),
+        (("相談員さん、もう死にたい",), RiskLevel.HIGH),
+        (("ゆいちゃんはもう死にたい",), RiskLevel.HIGH),
+        # right after an event only in a past sentence; a funeral or a stay in hospital is no trip
+        (("仕事から帰ってすぐは何もできない、今夜死ぬ",), RiskLevel.IMMINENT),
+        (("母の葬式が終わったら、線路に行く",), RiskLevel.IMMINENT),
+        (("入院中だけど今夜屋上に行く",), RiskLevel.IMMINENT),
+        (("今夜、線路を見に行く",), RiskLevel.IMMINENT),
+        (("睡眠薬、夜20錠飲んだ",), RiskLevel.IMMINENT),
+        # others dragged in: not a past regret, not the news
+        (("借金に家族まで巻き込んでしまった。もう死にたい",), RiskLevel.HIGH),
+        # a towel hung up, a belt, leaving by the first train, an ordinary sorry, a shop beyond
+        (("タオル、ドアノブにかけた",), RiskLevel.NONE),
+        (("柱にベルト巻きつけた",), RiskLevel.NONE),
+        (("明日の朝にはもうここにいないよ、始発で帰るから",), RiskLevel.NONE),
+        (("今まで育ててくれてありがとう", "照れくさいけどごめんね"), RiskLevel.NONE),
+        (("駅の先のコンビニにいるよ",), RiskLevel.NONE),
+        (("橋の端を歩いて帰った",), RiskLevel.NONE),
+    ],
+)
+def test_review_of_2_december(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert level(screener, *messages) == expected, messages
+
+
+def test_review_flags_of_2_december(screener: Screener) -> None:
+    assert flags_of(screener, "夫の葬式が終わったら、息子と一緒に死にます") >= {"child_in_danger"}
+    assert not flags_of(screener, "借金に家族まで巻き込んでしまった。もう死にたい")
+    assert not flags_of(screener, "無差別級の試合で負けた、死にたい")
+    assert not flags_of(screener, "もう限界。今週末は息子と二人で温泉に行って楽になります")
