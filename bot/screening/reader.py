@@ -623,8 +623,8 @@ class ClauseReader:
                     feats.add(CONDITIONAL)
                     i += 1
                     continue
-                if key == "たり" and _tari_suru(tokens, i):
-                    i = _tari_suru(tokens, i)  # 傷つけたりはしない: the verb, then its ending
+                if key == "たり" and (after_suru := _tari_suru(tokens, i)):
+                    i = after_suru  # 傷つけたりはしない: the verb, then its ending
                     continue
                 if key == "と" and i + 1 < n and tokens[i + 1].key == "か":
                     k = _denied_topic(tokens, i + 2)

@@ -2148,6 +2148,8 @@ class Screener:
         Returns the span and the slot (means: it is there; method: thought of)."""
         g = self._g
         cord = anchor = -1
+        said_for_self: bool | None = None
+        nothing_else: bool | None = None
         for j, t in enumerate(tokens):
             if t.key in g.cords or t.surface in g.cords:
                 cord = j
@@ -2166,27 +2168,19 @@ class Screener:
                     for u in tokens[j + 1 : j + 5]
                 ):
                     continue  # (ドアノブにタオルかけといて, 結んどいてください: asked of someone)
-                keys = info.all_keys
-                for_self = (
-                    bool(earlier & _CUE_SLOTS)
-                    or not keys.isdisjoint(("首", "体重", "輪", "輪っか", "わっか"))
-                    or "finality" in cues
-                )
-                if not for_self and t.key in g.hang_verbs:
-                    continue  # タオル、ドアノブにかけた: a towel hung up
-                if not for_self:
-                    # 物干しにロープかけて洗濯物干した: something else hangs from it
-                    parts = g.cords | g.anchors
-                    things = {
-                        t.key
-                        for k, t in enumerate(tokens)
-                        if t.pos == "名詞"
-                        # (延長コード, カーテンレール: a word of the cord or the anchor itself)
-                        and not (k + 1 < len(tokens) and tokens[k + 1].key in parts)
-                    } - (parts | g.now | g.recent | _ROOMS)
-                    for_self = not things
-                if not for_self:
-                    continue
+                if said_for_self is None:  # (the same for every verb of the message)
+                    said_for_self = (
+                        bool(earlier & _CUE_SLOTS)
+                        or not info.all_keys.isdisjoint(("首", "体重", "輪", "輪っか", "わっか"))
+                        or "finality" in cues
+                    )
+                if not said_for_self:
+                    if t.key in g.hang_verbs:
+                        continue  # タオル、ドアノブにかけた: a towel hung up
+                    if nothing_else is None:
+                        nothing_else = not _other_things(tokens, g)
+                    if not nothing_else:
+                        continue  # 物干しにロープかけて洗濯物干した: something else hangs from it
                 slot = "method" if r.features & {rd.DESIRE, rd.VOLITIONAL} else "means"
                 first = min(cord, anchor)
                 return tokens[first].begin, tokens[j].end, slot
@@ -5102,6 +5096,19 @@ def _habit_after(tokens: Sequence[Token], h: Hit) -> bool:
         and tokens[k].pos2 == "接続助詞"
         and tokens[h.last].cform.startswith("終止形")
     )
+
+
+def _other_things(tokens: Sequence[Token], g: rd.Grammar) -> bool:
+    """Nouns in the message besides the cord, the anchor, a room and a time (物干しにロープかけて
+    洗濯物干した: 洗濯物); a word of the cord or the anchor itself (延長コード, カーテンレール)
+    is part of it."""
+    parts = g.cords | g.anchors
+    things = {
+        t.key
+        for k, t in enumerate(tokens)
+        if t.pos == "名詞" and not (k + 1 < len(tokens) and tokens[k + 1].key in parts)
+    }
+    return bool(things - (parts | g.now | g.recent | _ROOMS))
 
 
 def _doing_first(tokens: Sequence[Token], h: Hit) -> bool:
