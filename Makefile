@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: install run test lint bench eval check clean
+.PHONY: install run test lint bench eval model check clean
 
 install: $(STAMP)
 
@@ -42,7 +42,14 @@ eval: install
 	  --eval tests/data/screening_dev2.jsonl --eval tests/data/screening_dev_d.jsonl \
 	  --eval tests/data/screening_dev_f.jsonl --eval tests/data/screening_dev_j.jsonl \
 	  --eval tests/data/screening_dev_k.jsonl --eval tests/data/screening_dev_l.jsonl \
-	  --eval tests/data/screening_dev_m.jsonl --eval tests/data/screening_dev_n.jsonl
+	  --eval tests/data/screening_dev_m.jsonl --eval tests/data/screening_dev_n.jsonl \
+	  --eval tests/data/screening_calm_a.jsonl --eval tests/data/screening_calm_b.jsonl
+
+# Retrain the screener's wording model from every labelled set in tests/data (after adding or
+# changing one; a test fails until this is run), then print the cross-validated figures.
+model: install
+	$(PY) -m bot screen --train-wording
+	$(PY) -m bot screen --cross-validate
 
 check: install
 	$(PY) -m bot dialogs check dialogs

@@ -43,6 +43,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="score a labelled JSONL file (repeatable) and print the metrics",
     )
     screen.add_argument("--explain", action="store_true", help="with --eval, list every miss")
+    screen.add_argument(
+        "--train-wording",
+        action="store_true",
+        help="retrain the wording model from the labelled sets (needs the dev dependencies)",
+    )
+    screen.add_argument(
+        "--cross-validate",
+        action="store_true",
+        help="score each labelled set with a wording model trained without it",
+    )
+    screen.add_argument(
+        "--sets",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the labelled sets (screening_*.jsonl) for --train-wording and --cross-validate "
+        "(default tests/data/)",
+    )
 
     dialogs = sub.add_parser("dialogs", help="dialog script tools")
     dialogs_sub = dialogs.add_subparsers(dest="dialogs_command", required=True, metavar="ACTION")

@@ -67,7 +67,9 @@ def _screener_loaded_once() -> Iterator[None]:
     screeners: dict[tuple[tuple[str, str | None], ...], Screener] = {}
     clean: set[tuple[tuple[str, str | None], ...]] = set()
 
-    def load(cls: type[Screener], config_dir: Path) -> Screener:
+    def load(cls: type[Screener], config_dir: Path, wording_model: Path | None = None) -> Screener:
+        if wording_model is not None:  # another model file: loaded for real, never kept
+            return real_load(cls, config_dir, wording_model)
         key = _screener_files_key(config_dir)
         if key not in screeners:
             screeners[key] = real_load(cls, config_dir)  # raises on problems: nothing kept

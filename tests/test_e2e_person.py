@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.channels.base import Address
+from bot.screening import RiskLevel
 from tests.harness import LocalChat, RunningApp
 
 pytestmark = pytest.mark.slow
@@ -78,3 +79,23 @@ async def test_an_explained_purchase_keeps_its_case_and_a_later_crisis_word_rise
     await person.say("…でもほんとは死にたい")
     assert person.last, "no answer to the crisis word"
     assert await desk.case_status(conv, datetime.now(UTC)) is not None
+
+
+async def test_a_crisis_only_the_wording_model_reads_gets_the_hotline_and_a_case_with_the_words(
+    chat_app: RunningApp,
+) -> None:
+    """向こう側に行ったら、もう痛くないのかな names no concept the rules know as a crisis; the
+    wording model reads it as one (docs/screening.md, "The wording model"): the person gets the
+    hotline numbers at once and the counselor's card shows the words that weighed most.
+    (Should the rules come to read this wording themselves, the model stays silent and this
+    test must take another sentence only the model reads.)"""
+    person, conv = await started_with_a_case(chat_app, "向こう側に行ったら、もう痛くないのかな")
+    assert "0120-279-338" in person.text()
+    book = chat_app.services.escalation.book
+    case_id = await book.open_case_id(conv)
+    assert case_id is not None
+    case = await book.load(case_id)
+    assert case is not None and case.risk == RiskLevel.HIGH
+    assert any(r.startswith("文面の全体像（統計的な見立て）：「") for r in case.reasons), (
+        case.reasons
+    )

@@ -10,9 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot.screening.config import load_config
 from bot.screening.evaluation import (
     combine,
     evaluate,
@@ -21,10 +23,14 @@ from bot.screening.evaluation import (
     format_table,
     read_cases,
 )
+from bot.screening.normalize import Normalizer
 from bot.screening.screener import Screener
+from bot.screening.tokens import SudachiTokenizer
+from bot.screening.wording import MODEL_FILE, WordingModel, file_hashes, train
 from bot.yamlio import ConfigError
 
 MAX_LINE_CHARS = 2_000_000
+LABELLED_SETS = Path("tests/data")
 
 
 def _config_dir(args: argparse.Namespace) -> Path:
@@ -78,8 +84,97 @@ def screen_line(screener: Screener, line: str) -> dict[str, Any]:
     return result.to_json(id_)
 
 
+def labelled_sets(directory: Path | None = None) -> list[Path]:
+    """The labelled sets the wording model learns from (screening_*.jsonl)."""
+    return sorted((directory or LABELLED_SETS).glob("screening_*.jsonl"))
+
+
+def train_wording(
+    config_dir: Path, paths: Sequence[Path], tokenizer: SudachiTokenizer | None = None
+) -> WordingModel:
+    """A wording model trained on these labelled sets, normalized as config_dir says."""
+    config, problems = load_config(config_dir, tokenizer)
+    if config is None:
+        raise ConfigError(problems)
+    normalizer = Normalizer(config.spellings, config.dialects, config.emoji)
+    cases = [case for path in paths for case in read_cases(path)]
+    return train(
+        [(case.messages, case.risk.is_crisis) for case in cases],
+        lambda message: normalizer.normalize(message).text,
+        file_hashes(paths),
+    )
+
+
+def _run_train(config_dir: Path, sets: Path | None) -> int:
+    paths = labelled_sets(sets)
+    if not paths:
+        print(f"no labelled sets (screening_*.jsonl) in {sets or LABELLED_SETS}", file=sys.stderr)
+        return 2
+    try:
+        model = train_wording(config_dir, paths)
+    except ImportError:
+        print(
+            "training needs scikit-learn: run make install (the dev dependencies)", file=sys.stderr
+        )
+        return 2
+    except (OSError, ValueError) as exc:
+        print(f"cannot train: {exc}", file=sys.stderr)
+        return 2
+    MODEL_FILE.write_text(
+        json.dumps(model.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n",
+        encoding="utf-8",
+    )
+    print(f"wrote {MODEL_FILE} ({len(model.vocabulary)} n-grams, {len(paths)} labelled sets)")
+    return 0
+
+
+def _run_cross_validate(config_dir: Path, sets: Path | None) -> int:
+    """Each labelled set scored by the rules alone and with a model trained without it."""
+    paths = labelled_sets(sets)
+    if len(paths) < 2:
+        print("cross-validation needs at least two labelled sets", file=sys.stderr)
+        return 2
+    tokenizer = SudachiTokenizer()
+    config, problems = load_config(config_dir, tokenizer)
+    if config is None:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        return 2
+    print(
+        f"{'held-out set':<28}{'':>8}{'crisis':>8}{'immin.':>8}{'f.alarm':>8}{'calm':>7}"
+        f"{'flags':>7}{'level':>7}"
+    )
+    for held in paths:
+        cases = read_cases(held)
+        others = [p for p in paths if p != held]
+        model = train_wording(config_dir, others, tokenizer)
+        for name, screener in (
+            ("rules", Screener(config, tokenizer, None)),
+            ("+wording", Screener(config, tokenizer, model)),
+        ):
+            scores = evaluate(screener, cases, held.name)
+            m = scores.metrics()
+            cells = "".join(
+                f"{'-' if v is None else f'{v:.3f}':>{w}}"
+                for v, w in (
+                    (m["crisis_recall"], 8),
+                    (m["imminent_recall"], 8),
+                    (m["false_alarm_rate"], 8),
+                    (m["idiom_calm_rate"], 7),
+                    (m["flag_recall"], 7),
+                    (scores.exact / scores.cases if scores.cases else None, 7),
+                )
+            )
+            print(f"{held.name if name == 'rules' else '':<28}{name:>8}{cells}")
+    return 0
+
+
 def run_screen(args: argparse.Namespace) -> int:
     """Entry point of ``python -m bot screen``; returns the exit code."""
+    if getattr(args, "train_wording", False):
+        return _run_train(_config_dir(args), args.sets)
+    if getattr(args, "cross_validate", False):
+        return _run_cross_validate(_config_dir(args), args.sets)
     try:
         screener = Screener.load(_config_dir(args))
     except ConfigError as exc:

@@ -114,6 +114,7 @@ SLOTS: Final = (
     "factor",
     "harm_to_others",
     "child_in_danger",
+    "wording",
 )
 REQUIRED_MESSAGES: Final = (
     "slot",
@@ -176,6 +177,24 @@ class SlotInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class WordingSettings:
+    """How the wording model (bot/screening/wording.py) is used: screening.yaml ``wording:``."""
+
+    enabled: bool = True
+    threshold: float = 0.8  # the probability from which it raises a conversation to high
+    window: int = 2  # how many of the newest messages it reads together
+    # the probability from which it raises a message whose crisis words the rules read and
+    # put below high (死ぬ, ロープ, いなくなる…: the rules know grammar the model cannot see)
+    overrule: float = 0.85
+
+
+_WORDING_DEFAULTS: Final = WordingSettings()
+# The ranges an admin may set (outside them the model would raise nearly everything or nothing).
+WORDING_THRESHOLD: Final = (0.5, 0.99)
+WORDING_WINDOW: Final = (1, 5)
+
+
+@dataclass(frozen=True, slots=True)
 class Idiom:
     """A set phrase whose crisis-looking words are not a crisis (死ぬほど笑った)."""
 
@@ -231,6 +250,7 @@ class ScreeningConfig:
     spellings: tuple[SpellingRule, ...]
     dialects: tuple[DialectRule, ...]
     emoji: dict[str, str]
+    wording: WordingSettings = WordingSettings()
 
 
 @dataclass
@@ -836,6 +856,48 @@ def _slots(loader: _Loader, data: Any) -> dict[str, SlotInfo]:
     return slots
 
 
+def _wording(loader: _Loader, data: Any) -> WordingSettings:
+    """screening.yaml ``wording:`` (optional: the defaults of WordingSettings)."""
+    node = data.get("wording") if isinstance(data, dict) else None
+    if node is None:
+        return WordingSettings()
+    if not isinstance(node, dict):
+        loader.problem(SCREENING, data, "wording", explain("screening.wording_shape"))
+        return WordingSettings()
+    where = "wording"
+    _check_keys(loader, SCREENING, node, {"enabled", "threshold", "overrule", "window"}, where)
+    enabled = loader.flag(SCREENING, node, "enabled", where, True)
+    values: dict[str, float] = {}
+    for key, (low, high), default, integer in (
+        ("threshold", WORDING_THRESHOLD, _WORDING_DEFAULTS.threshold, False),
+        ("overrule", WORDING_THRESHOLD, _WORDING_DEFAULTS.overrule, False),
+        ("window", WORDING_WINDOW, _WORDING_DEFAULTS.window, True),
+    ):
+        value = node.get(key, default)
+        good = (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and (not integer or float(value).is_integer())
+            and low <= value <= high
+        )
+        if not good:
+            loader.problem(
+                SCREENING,
+                node,
+                key,
+                explain(
+                    "screening.wording_whole_number" if integer else "screening.wording_number",
+                    key=key,
+                    value=value,
+                    low=low,
+                    high=high,
+                ),
+            )
+            value = default
+        values[key] = float(value)
+    return WordingSettings(enabled, values["threshold"], int(values["window"]), values["overrule"])
+
+
 def _idioms(loader: _Loader, data: Any, factors: dict[str, str]) -> list[Idiom]:
     idioms: list[Idiom] = []
     node = loader.section(IDIOMS, data, "idioms", list, explain("screening.what.idioms"))
@@ -1070,6 +1132,7 @@ def load_config(
     grammar = _grammar(loader, grammar_data)
     screening_data = loader.read(SCREENING)
     slots = _slots(loader, screening_data)
+    wording = _wording(loader, screening_data)
     idioms_data = loader.read(IDIOMS)
     idioms = _idioms(loader, idioms_data, factors)
     pathways = loader.read(PATHWAYS)
@@ -1079,7 +1142,7 @@ def load_config(
         (concepts_data, CONCEPTS, {"kinds", "concepts"}),
         (factor_words_data, FACTOR_WORDS, {"concepts"}),
         (grammar_data, GRAMMAR, {"markers"}),
-        (screening_data, SCREENING, {"slots", "messages"}),
+        (screening_data, SCREENING, {"slots", "messages", "wording"}),
         (idioms_data, IDIOMS, {"idioms"}),
         (spellings_data, SPELLINGS, {"spellings", "emoji"}),
         (dialects_data, DIALECTS, {"dialects"}),
@@ -1103,5 +1166,6 @@ def load_config(
         spellings=tuple(spellings),
         dialects=tuple(dialects),
         emoji=emoji,
+        wording=wording,
     )
     return config, []

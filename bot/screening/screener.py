@@ -21,6 +21,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, Final, NamedTuple
 
+from bot.checker_messages import explain
 from bot.screening import reader as rd
 from bot.screening.config import Chain, Concept, Idiom, ScreeningConfig, load_config
 from bot.screening.matcher import PatternSet, Stream, Words
@@ -34,6 +35,7 @@ from bot.screening.types import (
     ScreeningState,
     Signal,
 )
+from bot.screening.wording import MODEL_FILE, WordingModel
 from bot.yamlio import ConfigError, Problem
 
 # Verbs of finding a means among someone's things (兄の部屋からロープが出てきた): theirs.
@@ -85,6 +87,9 @@ _COMPLETED_SLOTS: Final = frozenset(
 )
 # the last messages of at most _TAIL_LETTERS letters each (も / う / し / に), read with the next
 _EXTRA_TAIL: Final = "tail"
+# the newest messages' normalized text, for the wording model's window (blanked by
+# ScreeningState.without_words for a person who declined the terms)
+_EXTRA_WORDING: Final = "wording"
 _TAIL_LETTERS: Final = 3
 _TAIL_MESSAGES: Final = 5
 # A weak means kept at hand with nothing of crisis (睡眠薬、まだ取ってある): held in the state's
@@ -142,6 +147,36 @@ _HERE: Final = frozenset({"ここ", "此処", "この世"})
 _ROOMS: Final = frozenset(
     {"部屋", "家", "寝室", "自室", "トイレ", "浴室", "風呂場", "玄関", "実家", "うち"}
 )
+# the kinds of words that say a crisis (when the rules read them as someone else's, a quote, a
+# past or an idiom, the wording model does not overrule them)
+_READ_AWAY_KINDS: Final = frozenset(
+    {
+        "death",
+        "vanish",
+        "event",
+        "live",
+        "sleep",
+        "born",
+        "ending",
+        "relief",
+        "elsewhere",
+        "method",
+        "means",
+        "place",
+        "preparation",
+        "farewell",
+        "finality",
+        "self_harm",
+        "wound",
+        "attempt",
+        "despair",
+        "burden",
+        "ideation_noun",
+    }
+)
+# the kinds of crisis words the rules read themselves (a message with one of them, which the
+# rules put below high, is overruled by the wording model only from `wording.overrule`)
+_CRISIS_WORD_KINDS: Final = _READ_AWAY_KINDS - {"despair", "burden"}
 _QUANTITY_MIN: Final = 5  # 5錠 or more is a quantity worth noticing (薬20錠, 40錠くらい)
 
 
@@ -180,6 +215,12 @@ class MessageAnalysis(NamedTuple):
     flags: frozenset[str]
     has_time: bool
     normalized: Normalized
+    # crisis words the rules read as not the person's own crisis now (an idiom, a quote,
+    # someone else, a past, a trivial cause): the wording model does not overrule them
+    read_away: bool = False
+    # crisis words the rules read at all (to die, a rope, a place…): the wording model must be
+    # surer to overrule that reading (screening.yaml wording.overrule)
+    read: bool = False
 
 
 _NEW_CONVERSATION = ScreeningState()
@@ -230,6 +271,7 @@ class Screener:
         "_goodbyes",
         "_hanging_concept",
         "_harm_hits",
+        "_idiom_dropped",
         "_injury_concept",
         "_injury_keys",
         "_jump_said",
@@ -270,10 +312,18 @@ class Screener:
         "_water_concept",
         "_why",
         "config",
+        "wording",
     )
 
-    def __init__(self, config: ScreeningConfig, tokenizer: SudachiTokenizer) -> None:
+    def __init__(
+        self,
+        config: ScreeningConfig,
+        tokenizer: SudachiTokenizer,
+        wording: WordingModel | None = None,
+    ) -> None:
         self.config = config
+        # the second reader of the wording (None, or disabled in screening.yaml: rules alone)
+        self.wording = wording if config.wording.enabled else None
         self._tokenizer = tokenizer
         self._normalizer = Normalizer(config.spellings, config.dialects, config.emoji)
         self._reader = ClauseReader(config.grammar)
@@ -360,19 +410,39 @@ class Screener:
         self._time_sentences: set[int] = set()  # sentences a time said alone or tonight is for
         self._readied = False  # a means got ready for such a time (睡眠薬を用意した。今夜)
         self._soon = False  # the message says tonight / now (今夜, 今から)
+        self._idiom_dropped = False  # an idiom took a crisis word of the message (死ぬほど)
         self._fragment_words: dict[str, str] = {}  # concept id → the noun it is read back with
         self._pathway_memo: dict[
             tuple[tuple[str, ...], frozenset[str]], tuple[PathwayMatch | None, int]
         ] = {}
 
     @classmethod
-    def load(cls, config_dir: Path) -> Screener:
-        """Load and check config_dir; raises ConfigError listing every problem."""
+    def load(cls, config_dir: Path, wording_model: Path = MODEL_FILE) -> Screener:
+        """Load and check config_dir and the wording model; raises ConfigError listing every
+        problem."""
         tokenizer = SudachiTokenizer()
         config, problems = load_config(Path(config_dir), tokenizer)
         if config is None:
             raise ConfigError(problems)
-        return cls(config, tokenizer)
+        model = None
+        if config.wording.enabled:
+            try:
+                model = WordingModel.load(wording_model)
+            except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
+                raise ConfigError(
+                    [
+                        Problem(
+                            str(wording_model),
+                            None,
+                            explain(
+                                "screening.wording_model_missing",
+                                path=wording_model,
+                                problem=type(exc).__name__,
+                            ),
+                        )
+                    ]
+                ) from exc
+        return cls(config, tokenizer, model)
 
     # --- public API ----------------------------------------------------------------------
 
@@ -388,6 +458,7 @@ class Screener:
         old_signals: Sequence[Signal] = old.signals
         earlier = frozenset([s.cls for s in old_signals]) if old_signals else _NO_CUES
         analysis = self.analyze(text, index, earlier, old_cues)
+        own_normalized = analysis.normalized  # (before a fragment is read with it)
         new_signals = self._signals(analysis, index, text)
         fragment = extra.get(_EXTRA_FRAGMENT) if extra else None
         if fragment and index - int(fragment[1]) <= 2:
@@ -510,6 +581,26 @@ class Screener:
                 "hiding" in cues and bool(cues & {"hit_now", "dv_home"})
             )  # the writer is the child, hiding
             level = max(level, _MODERATE if writer else _LOW)
+        wording_window: list[dict[str, Any]] = []
+        if self.wording is not None:
+            window = self.config.wording.window
+            recent = [
+                w
+                for w in (extra.get(_EXTRA_WORDING, ()) if extra else ())
+                if w.get("text") and 0 < index - int(w.get("message", -99)) < window
+            ]
+            texts = [*(str(w["text"]) for w in recent), own_normalized.text]
+            if level < _HIGH and not analysis.read_away:
+                said = self._worded_as_crisis(text, own_normalized, texts, index, analysis.read)
+                if said is not None:
+                    # worded like a crisis though no rule names it: high, with the words
+                    signals = [*signals, said]
+                    new_signals = [*new_signals, said]
+                    level = max(level, _HIGH)
+                    message_level = max(message_level, _HIGH)
+            if window > 1 and own_normalized.text.strip():
+                wording_window = [*recent, {"text": own_normalized.text, "message": index}]
+                wording_window = wording_window[-(window - 1) :]
         reasons = (
             self._reasons(signals, factors, prior, pathway, links, why, flags)
             if (signals or prior or flags)
@@ -540,9 +631,28 @@ class Screener:
                 _EXTRA_FRAGMENT: fragment,
                 _EXTRA_PENDING: pending,
                 _EXTRA_TAIL: tail,
+                _EXTRA_WORDING: wording_window,
             },
         )
         return result, new_state
+
+    def _worded_as_crisis(
+        self, text: str, normalized: Normalized, texts: Sequence[str], index: int, read: bool
+    ) -> Signal | None:
+        """The wording model's slot fill, when the newest messages (``texts``, normalized,
+        oldest first) are worded like a crisis: the clause of this message that weighed most.
+        ``read``: the rules read crisis words in this message (and put it below high)."""
+        model = self.wording
+        if model is None or not texts[-1].strip():
+            return None
+        settings = self.config.wording
+        if model.probability(texts) < (settings.overrule if read else settings.threshold):
+            return None
+        clause = model.strongest_clause(texts)
+        start, end = normalized.original_span(*clause) if clause is not None else (0, len(text))
+        if end <= start:
+            start, end = 0, len(text)
+        return Signal("wording", "wording", text[start:end], start, end, index)
 
     def _fragment_word(self, concept_id: str) -> str:
         """The noun a fragment of this concept is read back with (its card label's first
@@ -638,6 +748,7 @@ class Screener:
         normalized = self._normalizer.normalize(text)
         ntext = normalized.text
         self._child_writer = _child_writing(text)
+        self._idiom_dropped = False
         tokens = self._tokenizer.tokenize(ntext)
         info = scan(tokens, ntext, self._g)
         hits = self._hits(ntext, tokens, info.sentence_of, info.stream_words)
@@ -703,6 +814,7 @@ class Screener:
                 and (sup is None or concept.kind in sup or concept.factor in sup)
                 for i_begin, i_end, sup in idioms
             ):
+                self._idiom_dropped = True
                 continue
             if a < b <= n_words:
                 first, last = stream.tok[a], stream.tok[b - 1]
@@ -1941,9 +2053,28 @@ class Screener:
         if "child_in_danger" in flags:
             for h in self._child_hits:
                 add("child_in_danger", h)
+        read_away = self._idiom_dropped or any(
+            h.concept.kind in _READ_AWAY_KINDS
+            and (
+                h.context.quoted
+                or h.context.subject in ("other", "media")
+                or h.context.history
+                or h.context.cause
+            )
+            for h in hits
+        )
+        read = any(h.concept.kind in _CRISIS_WORD_KINDS for h in hits)
         return _new(  # MessageAnalysis(...) without NamedTuple's Python-level __new__
             MessageAnalysis,
-            (tuple(fills), frozenset(new_cues), frozenset(flags), has_time, normalized),
+            (
+                tuple(fills),
+                frozenset(new_cues),
+                frozenset(flags),
+                has_time,
+                normalized,
+                read_away,
+                read,
+            ),
         )
 
     def _quiet(
@@ -1996,7 +2127,15 @@ class Screener:
         flags = self._flags(frozenset(cues | new_cues))
         return _new(  # MessageAnalysis(...) without NamedTuple's Python-level __new__
             MessageAnalysis,
-            (tuple(fills), frozenset(new_cues), frozenset(flags), False, normalized),
+            (
+                tuple(fills),
+                frozenset(new_cues),
+                frozenset(flags),
+                False,
+                normalized,
+                self._idiom_dropped,
+                False,  # (no concept found: no crisis word read)
+            ),
         )
 
     def _structural(
@@ -4104,6 +4243,9 @@ class Screener:
             info = slots[s.cls]
             concept = self._by_id.get(s.term)
             value = concept.label if concept is not None else ""
+            if not value and not s.text:
+                out.append(info.label)  # no concept, and the words not kept (declined)
+                continue
             template = info.reason or messages.get(
                 ("slot" if s.text else "slot_no_words") if value else "slot_plain",
                 "{label}: {text}",

@@ -33,7 +33,8 @@ FLOORS: dict[str, dict[str, float]] = {
         "crisis_recall": 0.97,
         "imminent_recall": 0.95,
         "false_alarm_rate": 0.02,
-        "idiom_calm_rate": 0.96,
+        # (0.95: the wording model reads d007's もうやめたい alone as a crisis)
+        "idiom_calm_rate": 0.95,
         "factor_f1": 0.93,
         "flag_recall": 0.98,
         "flag_false_alarm_rate": 0.01,
@@ -107,6 +108,10 @@ FLOORS: dict[str, dict[str, float]] = {
         "flag_recall": 0.86,
         "flag_false_alarm_rate": 0.01,
     },
+    # the calm sets: written blind as negatives for the wording model (first run, rules alone:
+    # false alarms 0.052 and 0.035)
+    "screening_calm_a.jsonl": {"false_alarm_rate": 0.06, "idiom_calm_rate": 0.90},
+    "screening_calm_b.jsonl": {"false_alarm_rate": 0.04, "idiom_calm_rate": 0.92},
     "screening_cases.jsonl": {
         "crisis_recall": 0.95,
         "imminent_recall": 0.98,

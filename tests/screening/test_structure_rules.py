@@ -2,7 +2,8 @@
 acts with a means, decided days, cross-message ellipsis, no future, English frames.
 
 Each rule has cases that must rise and look-alikes that must stay calm (written for these tests,
-not taken from any labelled set)."""
+not taken from any labelled set). They test the rules alone: the wording model, which can only
+raise to high, is tested in test_wording.py (with the look-alikes it must leave calm too)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,12 @@ import pytest
 
 from bot.screening import RiskLevel, Screener, ScreeningState
 from tests.screening.support import flags_of, level, reaches, slots
+
+
+@pytest.fixture(scope="module")
+def screener(screener: Screener) -> Screener:
+    """The rules alone (the session's screener without its wording model)."""
+    return Screener(screener.config, screener._tokenizer, None)
 
 
 @pytest.mark.parametrize(

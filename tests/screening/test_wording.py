@@ -1,0 +1,259 @@
+"""The wording model (bot/screening/wording.py): its scoring is scikit-learn's, the shipped model
+is trained on today's labelled sets, and the screener uses it only to raise, with the person's
+words on the card, never against what the rules read as an idiom, a quote or someone else."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from bot.screening import RiskLevel, Screener
+from bot.screening.cli import labelled_sets, train_wording
+from bot.screening.config import WordingSettings
+from bot.screening.screener import ScreeningState
+from bot.screening.wording import MODEL_FILE, WordingModel, ngrams, train
+from bot.yamlio import ConfigError
+
+from .conftest import CONFIG
+
+# A tiny hand-made model: ぬいぐるみ weighs towards a crisis (words no rule knows, so that only
+# the model can raise), みかん a little, 食べ nothing. (idf 1.0 everywhere: an n-gram's value is
+# 1 + log of its count, over the norm of the known n-grams.)
+TINY = WordingModel(
+    {
+        "ぬい": (1.0, 6.0),
+        "ぐる": (1.0, 6.0),
+        "みか": (1.0, 3.0),
+        "食べ": (1.0, 0.0),
+    },
+    bias=-1.0,
+    trained_on={},
+)
+
+
+def with_model(screener: Screener, model: WordingModel | None) -> Screener:
+    return Screener(screener.config, screener._tokenizer, model)
+
+
+def test_ngrams_are_one_to_three_characters_of_each_padded_word() -> None:
+    grams = ngrams("死にたい")
+    assert grams[:6] == [" ", "死", "に", "た", "い", " "]
+    assert {" 死", "死に", "たい", "い ", " 死に", "死にた", "たい "} <= set(grams)
+    assert "い 明" not in ngrams("死にたい 明日")  # words are read apart
+    assert ngrams("") == []
+
+
+def test_probability_is_scikit_learns_tf_idf_and_logistic_regression() -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    conversations = [
+        (("もう終わりにしたい",), True),
+        (("手すりに足をかけた",), True),
+        (("ホームの端で一歩出るだけ",), True),
+        (("今日は晴れて気持ちいい",), False),
+        (("週末は友だちと映画",), False),
+        (("手すりのペンキを塗り直した",), False),
+    ]
+    model = train(conversations, str, {})
+    texts = ["\n".join(m) for m, _ in conversations]
+    vectorizer = TfidfVectorizer(analyzer=ngrams, sublinear_tf=True, min_df=2)
+    matrix = vectorizer.fit_transform(texts)
+    fitted = LogisticRegression(C=4.0, max_iter=5000, class_weight="balanced").fit(
+        matrix, [c for _, c in conversations]
+    )
+    for probe in ["手すりに足を", "映画の終わり", "一歩出る", "まったく知らない言葉"]:
+        expected = fitted.predict_proba(vectorizer.transform([probe]))[0, 1]
+        assert math.isclose(model.probability([probe]), expected, abs_tol=1e-9), probe
+
+
+def test_the_shipped_model_is_trained_on_todays_labelled_sets() -> None:
+    """A labelled set was added or changed: run `python -m bot screen --train-wording`."""
+    model = WordingModel.load(MODEL_FILE)
+    from bot.screening.wording import file_hashes
+
+    assert model.trained_on == file_hashes(labelled_sets(CONFIG.parent / "tests" / "data")), (
+        "the labelled sets changed since the wording model was trained: "
+        "run python -m bot screen --train-wording"
+    )
+
+
+def test_retraining_gives_the_shipped_model_back() -> None:
+    shipped = WordingModel.load(MODEL_FILE)
+    fresh = train_wording(CONFIG, labelled_sets(CONFIG.parent / "tests" / "data"))
+    assert set(fresh.vocabulary) == set(shipped.vocabulary)
+    for probe in ["もう疲れた", "明日の会議の資料", "ベランダから下を見てる", "ありがとう元気でね"]:
+        assert math.isclose(fresh.probability([probe]), shipped.probability([probe]), abs_tol=1e-3)
+
+
+def test_worded_like_a_crisis_is_high_with_the_clause_on_the_card(screener: Screener) -> None:
+    message = "ｷﾉｳはみかん食べた、ぬいぐるみ"
+    plain = with_model(screener, None).screen_conversation([message])
+    assert plain.risk == RiskLevel.NONE  # the rules alone: nothing they name
+    result = with_model(screener, TINY).screen_conversation([message])
+    assert result.risk == RiskLevel.HIGH
+    (said,) = [s for s in result.signals if s.cls == "wording"]
+    assert said.text == "ぬいぐるみ"  # the clause that weighed most, as written
+    assert message[said.start : said.end] == said.text
+    assert "文面の全体像（統計的な見立て）：「ぬいぐるみ」" in result.reasons
+    # the span is the person's own characters, before normalization (ｷﾉｳ is 5 of them)
+    first = with_model(screener, TINY).screen_conversation(["ｷﾉｳのぬいぐるみ、みかん"])
+    (said,) = [s for s in first.signals if s.cls == "wording"]
+    assert said.text == "ｷﾉｳのぬいぐるみ"
+
+
+def test_the_window_reads_the_previous_message_too(screener: Screener) -> None:
+    # みかん or ぬいぐるみ alone is not enough for this model (p 0.27); the two together are (0.82)
+    pair = with_model(
+        screener, WordingModel({"みか": (1.0, 6.0), "ぬい": (1.0, 6.0)}, bias=-7.0, trained_on={})
+    )
+    assert pair.screen_conversation(["みかん"]).risk < RiskLevel.HIGH
+    assert pair.screen_conversation(["ぬいぐるみ"]).risk < RiskLevel.HIGH
+    assert pair.screen_conversation(["みかん", "ぬいぐるみ"]).risk == RiskLevel.HIGH
+    # two messages apart, the window (2) no longer holds the first
+    assert pair.screen_conversation(["みかん", "こんにちは", "ぬいぐるみ"]).risk < RiskLevel.HIGH
+    _, state = pair.screen("みかん")
+    assert state.extra["wording"] == [{"text": "みかん", "message": 0}]
+
+
+def test_it_never_overrules_an_idiom_or_a_quote(screener: Screener) -> None:
+    tiny = with_model(screener, TINY)
+    assert tiny.screen_conversation(["ぬいぐるみ抱いて死ぬほど笑った"]).risk <= RiskLevel.LOW
+    quoted = tiny.screen_conversation(["友達が「ぬいぐるみと一緒に死にたい」って言ってた"])
+    assert quoted.risk < RiskLevel.HIGH
+    assert not [s for s in quoted.signals if s.cls == "wording"]
+
+
+def test_it_only_raises(screener: Screener) -> None:
+    tiny = with_model(screener, TINY)
+    imminent = tiny.screen_conversation(["今夜、薬を全部飲みます。ぬいぐるみ"])
+    assert imminent.risk == RiskLevel.IMMINENT
+    assert not [s for s in imminent.signals if s.cls == "wording"]  # the rules said more
+
+
+def test_a_person_who_declined_keeps_no_words_in_the_window(screener: Screener) -> None:
+    _, state = with_model(screener, TINY).screen("今日はぬいぐるみを洗った")
+    blank = state.without_words()
+    assert blank.extra["wording"] == [{"text": "", "message": 0}]
+    assert ScreeningState.from_json(blank.to_json()).extra["wording"][0]["text"] == ""
+
+
+def test_disabled_in_screening_yaml_means_the_rules_alone(tmp_path: Path) -> None:
+    config = _copy_config(tmp_path)
+    path = config / "screening.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("  enabled: true", "  enabled: false"),
+        encoding="utf-8",
+    )
+    assert Screener.load(config).wording is None
+
+
+def _copy_config(tmp_path: Path) -> Path:
+    import shutil
+
+    target = tmp_path / "config"
+    shutil.copytree(CONFIG, target)
+    return target
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "said"),
+    [
+        ("  threshold: 0.8", "  threshold: 2", "threshold: は 0.5 から 0.99 までの数"),
+        ("  threshold: 0.8", "  threshold: たかめ", "いまは「たかめ」"),
+        ("  overrule: 0.85", "  overrule: 1.5", "overrule: は 0.5 から 0.99 までの数"),
+        ("  window: 2", "  window: 0", "window: は 1 から 5 までの整数"),
+        ("  window: 2", "  window: 2.5", "window: は 1 から 5 までの整数"),
+        ("  enabled: true", "  enabled: はい", "true（はい）か false（いいえ）"),
+        ("  window: 2", "  window: 2\n  windows: 3", "windows"),
+    ],
+)
+def test_bad_wording_settings_are_explained(tmp_path: Path, old: str, new: str, said: str) -> None:
+    config = _copy_config(tmp_path)
+    path = config / "screening.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        Screener.load(config)
+    lines = [str(p) for p in caught.value.problems]
+    assert any("screening.yaml" in line and said in line for line in lines), lines
+
+
+def test_a_missing_model_file_is_explained(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Screener.load(CONFIG, tmp_path / "wording_model.json")
+    (problem,) = caught.value.problems
+    assert "文面モデル" in str(problem) and "--train-wording" in str(problem)
+
+
+def test_default_settings_match_the_shipped_file(screener: Screener) -> None:
+    assert screener.config.wording == WordingSettings(True, 0.8, 2, 0.85)
+
+
+def test_trained_without_a_set_the_model_still_finds_more_of_its_crises(screener: Screener) -> None:
+    """The honest check (what --cross-validate prints for every set): set K, which the model
+    never saw, is scored by the rules alone and with a model trained on the other sets. On
+    2 December: crisis recall 0.762 → 0.888 (+0.126), false alarms 0.012 → 0.012."""
+    from bot.screening.evaluation import evaluate, read_cases
+
+    data = CONFIG.parent / "tests" / "data"
+    held = data / "screening_dev_k.jsonl"
+    model = train_wording(CONFIG, [p for p in labelled_sets(data) if p != held])
+    cases = read_cases(held)
+    rules = evaluate(with_model(screener, None), cases, "rules").metrics()
+    both = evaluate(with_model(screener, model), cases, "with the model").metrics()
+    assert rules["crisis_recall"] is not None and both["crisis_recall"] is not None
+    assert rules["false_alarm_rate"] is not None and both["false_alarm_rate"] is not None
+    assert both["crisis_recall"] >= rules["crisis_recall"] + 0.08
+    assert both["false_alarm_rate"] <= rules["false_alarm_rate"] + 0.02
+    assert both["imminent_recall"] == rules["imminent_recall"]  # it raises to high only
+
+
+# The look-alikes of test_structure_rules.py the shipped model raises to high although the
+# rules keep them calm (docs/screening.md, "Known limits"; 5 of 195): it sees "no longer here"
+# and not the move or the trip that explains it; a swallow with no object (さっき飲んだ) before
+# the next message says it was coffee; a fear of not waking from an operation.
+KNOWN_OVER_CALLS = {
+    ("春には地元からいなくなるつもり",),
+    ("その頃にはもう会社にいない",),
+    ("明日の朝にはもうここにいないよ、始発で帰るから",),
+    ("さっき飲んだ", "コーヒー、眠気覚ましに"),
+    ("来週の手術、麻酔でそのまま起きなかったらって考えちゃう",),
+}
+
+
+def _structure_look_alikes() -> list[tuple[str, ...]]:
+    """Every (messages, RiskLevel.NONE or LOW) case written in test_structure_rules.py."""
+    import ast
+
+    tree = ast.parse((Path(__file__).with_name("test_structure_rules.py")).read_text("utf-8"))
+    cases = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Tuple) and len(node.elts) == 2):
+            continue
+        messages, expected = node.elts
+        if (
+            isinstance(messages, ast.Tuple)
+            and messages.elts
+            and all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in messages.elts)
+            and isinstance(expected, ast.Attribute)
+            and expected.attr in ("NONE", "LOW")
+        ):
+            cases.append(tuple(str(e.value) for e in messages.elts))  # type: ignore[attr-defined]
+    return cases
+
+
+def test_the_model_leaves_the_rules_look_alikes_calm(screener: Screener) -> None:
+    look_alikes = _structure_look_alikes()
+    assert len(look_alikes) > 150
+    rules = with_model(screener, None)
+    raised = {
+        case
+        for case in look_alikes
+        if screener.screen_conversation(list(case)).risk
+        > max(rules.screen_conversation(list(case)).risk, RiskLevel.MODERATE)
+    }
+    assert raised <= KNOWN_OVER_CALLS, sorted(raised - KNOWN_OVER_CALLS)
