@@ -101,11 +101,21 @@ class WordingModel:
 
     def probability(self, texts: Sequence[str]) -> float:
         """How likely a crisis is, for these messages read together (oldest first)."""
-        values, norm = self._weighted("\n".join(texts))
-        if not norm:
-            return 1.0 / (1.0 + math.exp(-self.bias))
         vocabulary = self.vocabulary
-        z = self.bias + sum(vocabulary[g][1] * v for g, v in values.items()) / norm
+        get = vocabulary.get
+        log = math.log
+        total = 0.0  # the squared norm of the tf-idf values
+        z = 0.0  # the weights times the values (divided by the norm below)
+        for gram, count in _counts("\n".join(texts)).items():
+            entry = get(gram)
+            if entry is None:
+                continue
+            value = entry[0] if count == 1 else (1.0 + log(count)) * entry[0]
+            total += value * value
+            z += entry[1] * value
+        if total:
+            z /= math.sqrt(total)
+        z += self.bias
         if z < -60.0:
             return 0.0
         return 1.0 / (1.0 + math.exp(-z))
