@@ -225,3 +225,21 @@ def test_every_effect_kind_survives_its_stored_form() -> None:
     assert effect_to_json(StopFollowups()) == {"kind": "cancel_followups", "data": {}}
     with pytest.raises(UnknownEffect):
         effect_from_json({"kind": "teleport", "data": {}})
+
+
+@dataclass
+class DecliningDialog:
+    """The person taps 同意しない in this very turn."""
+
+    def respond(self, turn: TurnInput) -> TurnOutput:
+        return TurnOutput(profile={"consent": "no"})
+
+
+def test_declining_in_this_turn_keeps_none_of_the_words_in_the_screening_state() -> None:
+    bundle = replace(make_bundle(), dialog=DecliningDialog())  # type: ignore[arg-type]
+    decision = decide(event("もう死にたい"), context(), bundle)
+    state = decision.write.screening_state
+    assert state is not None and state.signals  # what screening needs stays (a crisis)
+    assert all(s.text == "" for s in state.signals)
+    assert "もう" not in str(state.to_json())  # (the double's term ids are its words)
+    assert decision.write.drop_transcript

@@ -84,12 +84,13 @@ async def test_an_explained_purchase_keeps_its_case_and_a_later_crisis_word_rise
 async def test_a_crisis_only_the_wording_model_reads_gets_the_hotline_and_a_case_with_the_words(
     chat_app: RunningApp,
 ) -> None:
-    """向こう側に行ったら、もう痛くないのかな names no concept the rules know as a crisis; the
-    wording model reads it as one (docs/screening.md, "The wording model"): the person gets the
-    hotline numbers at once and the counselor's card shows the words that weighed most.
-    (Should the rules come to read this wording themselves, the model stays silent and this
-    test must take another sentence only the model reads.)"""
-    person, conv = await started_with_a_case(chat_app, "向こう側に行ったら、もう痛くないのかな")
+    """このまま目をつぶって二度と開けなくていい (in no labelled set: not something the model
+    memorized) names no concept the rules know as a crisis; the wording model reads it as one
+    (docs/screening.md, "The wording model"): the person gets the hotline numbers at once and
+    the counselor's card shows the words that weighed most. (Should the rules come to read this
+    wording themselves, the model stays silent and this test must take another sentence only
+    the model reads.)"""
+    person, conv = await started_with_a_case(chat_app, "このまま目をつぶって二度と開けなくていい")
     assert "0120-279-338" in person.text()
     book = chat_app.services.escalation.book
     case_id = await book.open_case_id(conv)

@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -26,11 +27,13 @@ from bot.screening.evaluation import (
 from bot.screening.normalize import Normalizer
 from bot.screening.screener import Screener
 from bot.screening.tokens import SudachiTokenizer
+from bot.screening.types import RiskLevel
 from bot.screening.wording import MODEL_FILE, WordingModel, file_hashes, train
 from bot.yamlio import ConfigError
 
 MAX_LINE_CHARS = 2_000_000
-LABELLED_SETS = Path("tests/data")
+# the labelled sets of the repository (tests/data beside bot/), wherever it is run from
+LABELLED_SETS = Path(__file__).resolve().parents[2] / "tests" / "data"
 
 
 def _config_dir(args: argparse.Namespace) -> Path:
@@ -99,7 +102,7 @@ def train_wording(
     normalizer = Normalizer(config.spellings, config.dialects, config.emoji)
     cases = [case for path in paths for case in read_cases(path)]
     return train(
-        [(case.messages, case.risk.is_crisis) for case in cases],
+        [(case.messages, (case.risk.is_crisis, case.risk == RiskLevel.IMMINENT)) for case in cases],
         lambda message: normalizer.normalize(message).text,
         file_hashes(paths),
     )
@@ -112,6 +115,10 @@ def _run_train(config_dir: Path, sets: Path | None) -> int:
         return 2
     try:
         model = train_wording(config_dir, paths)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 2
     except ImportError:
         print(
             "training needs scikit-learn: run make install (the dev dependencies)", file=sys.stderr
@@ -144,10 +151,19 @@ def _run_cross_validate(config_dir: Path, sets: Path | None) -> int:
         f"{'held-out set':<28}{'':>8}{'crisis':>8}{'immin.':>8}{'f.alarm':>8}{'calm':>7}"
         f"{'flags':>7}{'level':>7}"
     )
+    # (scored with the model whatever screening.yaml says about switching it on)
+    config = replace(config, wording=replace(config.wording, enabled=True))
     for held in paths:
-        cases = read_cases(held)
-        others = [p for p in paths if p != held]
-        model = train_wording(config_dir, others, tokenizer)
+        try:
+            cases = read_cases(held)
+            others = [p for p in paths if p != held]
+            model = train_wording(config_dir, others, tokenizer)
+        except ImportError:
+            print("training needs scikit-learn: run make install", file=sys.stderr)
+            return 2
+        except (OSError, ValueError) as exc:
+            print(f"cannot train without {held.name}: {exc}", file=sys.stderr)
+            return 2
         for name, screener in (
             ("rules", Screener(config, tokenizer, None)),
             ("+wording", Screener(config, tokenizer, model)),

@@ -128,6 +128,7 @@ REQUIRED_MESSAGES: Final = (
     "imminent_place",
     "imminent_time",
     "imminent_farewell",
+    "imminent_wording",
     "flags",
     "factors",
     "prior_factors",
@@ -186,6 +187,9 @@ class WordingSettings:
     # the probability from which it raises a message whose crisis words the rules read and
     # put below high (死ぬ, ロープ, いなくなる…: the rules know grammar the model cannot see)
     overrule: float = 0.85
+    # the probability (of the imminent head) from which it raises a high conversation to
+    # imminent
+    imminent: float = 0.8
 
 
 _WORDING_DEFAULTS: Final = WordingSettings()
@@ -849,6 +853,12 @@ def _slots(loader: _Loader, data: Any) -> dict[str, SlotInfo]:
                 SCREENING, item, None, explain("screening.slot_level_missing", where=where)
             )
         reason = loader.text(SCREENING, item, "reason", where, required=False)
+        if name == "wording" and level is not None and level != RiskLevel.HIGH:
+            # the wording model raises to high only; imminent needs the rules (its second
+            # head moves a conversation the rules put at high)
+            loader.problem(
+                SCREENING, item, "level", explain("screening.wording_slot_level", where=where)
+            )
         slots[str(name)] = SlotInfo(str(name), label, level or RiskLevel.NONE, reason)
     for name in SLOTS:
         if name not in slots and name not in node:
@@ -865,20 +875,23 @@ def _wording(loader: _Loader, data: Any) -> WordingSettings:
         loader.problem(SCREENING, data, "wording", explain("screening.wording_shape"))
         return WordingSettings()
     where = "wording"
-    _check_keys(loader, SCREENING, node, {"enabled", "threshold", "overrule", "window"}, where)
+    _check_keys(
+        loader, SCREENING, node, {"enabled", "threshold", "overrule", "imminent", "window"}, where
+    )
     enabled = loader.flag(SCREENING, node, "enabled", where, True)
     values: dict[str, float] = {}
     for key, (low, high), default, integer in (
         ("threshold", WORDING_THRESHOLD, _WORDING_DEFAULTS.threshold, False),
         ("overrule", WORDING_THRESHOLD, _WORDING_DEFAULTS.overrule, False),
+        ("imminent", WORDING_THRESHOLD, _WORDING_DEFAULTS.imminent, False),
         ("window", WORDING_WINDOW, _WORDING_DEFAULTS.window, True),
     ):
         value = node.get(key, default)
         good = (
             isinstance(value, int | float)
             and not isinstance(value, bool)
+            and low <= value <= high  # (first: a huge whole number never reaches float())
             and (not integer or float(value).is_integer())
-            and low <= value <= high
         )
         if not good:
             loader.problem(
@@ -895,7 +908,24 @@ def _wording(loader: _Loader, data: Any) -> WordingSettings:
             )
             value = default
         values[key] = float(value)
-    return WordingSettings(enabled, values["threshold"], int(values["window"]), values["overrule"])
+    if values["overrule"] < values["threshold"]:
+        loader.problem(
+            SCREENING,
+            node,
+            "overrule",
+            explain(
+                "screening.wording_overrule_below",
+                overrule=values["overrule"],
+                threshold=values["threshold"],
+            ),
+        )
+    return WordingSettings(
+        enabled,
+        values["threshold"],
+        int(values["window"]),
+        values["overrule"],
+        values["imminent"],
+    )
 
 
 def _idioms(loader: _Loader, data: Any, factors: dict[str, str]) -> list[Idiom]:

@@ -35,7 +35,7 @@ from bot.screening.types import (
     ScreeningState,
     Signal,
 )
-from bot.screening.wording import MODEL_FILE, WordingModel
+from bot.screening.wording import CRISIS, IMMINENT, MODEL_FILE, WordingModel
 from bot.yamlio import ConfigError, Problem
 
 # Verbs of finding a means among someone's things (兄の部屋からロープが出てきた): theirs.
@@ -590,7 +590,22 @@ class Screener:
                 if w.get("text") and 0 < index - int(w.get("message", -99)) < window
             ]
             texts = [*(str(w["text"]) for w in recent), own_normalized.text]
-            if level < _HIGH and not analysis.read_away:
+            slots_cfg = self.config.slots
+            # what the rules alone say (an earlier raise by the model does not count)
+            rules_high = pathway_level >= _HIGH or any(
+                s.cls != "wording" and s.cls in slots_cfg and slots_cfg[s.cls].level >= _HIGH
+                for s in signals
+            )
+            # a past that is over or someone else's crisis, as the rules read the window
+            read_away = (
+                analysis.read_away
+                or any(w.get("away") for w in recent)
+                or any(
+                    s.cls in ("resolved", "third_party") and s.message > index - window
+                    for s in signals
+                )
+            )
+            if level < _HIGH and not read_away:
                 said = self._worded_as_crisis(text, own_normalized, texts, index, analysis.read)
                 if said is not None:
                     # worded like a crisis though no rule names it: high, with the words
@@ -598,9 +613,25 @@ class Screener:
                     new_signals = [*new_signals, said]
                     level = max(level, _HIGH)
                     message_level = max(message_level, _HIGH)
+            if (
+                level == _HIGH
+                and rules_high
+                and not read_away
+                and self.wording.probability(texts, IMMINENT) >= self.config.wording.imminent
+            ):
+                # a crisis the rules read, worded like the imminent ones the model learned
+                # from: imminent (never on the model's word alone)
+                level = message_level = _IMMINENT
+                why = [*why, "imminent_wording"]
+                if not any(s.cls == "wording" and s.message == index for s in new_signals):
+                    said = self._wording_signal(text, own_normalized, texts, index, IMMINENT)
+                    signals = [*signals, said]
+                    new_signals = [*new_signals, said]
             if window > 1 and own_normalized.text.strip():
-                wording_window = [*recent, {"text": own_normalized.text, "message": index}]
-                wording_window = wording_window[-(window - 1) :]
+                entry = {"text": own_normalized.text, "message": index, "away": analysis.read_away}
+                wording_window = [*recent, entry][-(window - 1) :]
+            elif window > 1:
+                wording_window = recent  # (a blank or emoji-only message keeps the window)
         reasons = (
             self._reasons(signals, factors, prior, pathway, links, why, flags)
             if (signals or prior or flags)
@@ -648,7 +679,13 @@ class Screener:
         settings = self.config.wording
         if model.probability(texts) < (settings.overrule if read else settings.threshold):
             return None
-        clause = model.strongest_clause(texts)
+        return self._wording_signal(text, normalized, texts, index, CRISIS)
+
+    def _wording_signal(
+        self, text: str, normalized: Normalized, texts: Sequence[str], index: int, head: int
+    ) -> Signal:
+        """The wording slot fill: the clause of this message that weighed most for the head."""
+        clause = self.wording.strongest_clause(texts, head) if self.wording else None
         start, end = normalized.original_span(*clause) if clause is not None else (0, len(text))
         if end <= start:
             start, end = 0, len(text)
@@ -717,6 +754,8 @@ class Screener:
         if not theirs:
             return None
         for s in theirs:
+            if s.cls == "wording":
+                continue  # the wording model's reading of the same words goes with them
             concept = self._by_id.get(s.term)
             if s.cls not in _EXPLAINABLE or concept is None or concept.kind in _NOT_EXPLAINABLE:
                 return None
@@ -814,7 +853,8 @@ class Screener:
                 and (sup is None or concept.kind in sup or concept.factor in sup)
                 for i_begin, i_end, sup in idioms
             ):
-                self._idiom_dropped = True
+                if concept.kind in _READ_AWAY_KINDS:
+                    self._idiom_dropped = True  # (筋トレがつらい hides a distress word only)
                 continue
             if a < b <= n_words:
                 first, last = stream.tok[a], stream.tok[b - 1]

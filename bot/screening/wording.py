@@ -10,7 +10,7 @@ on every labelled conversation of ``tests/data/``.
 
 It only ever raises: when the rules give less than high and the probability is at least the
 ``wording.threshold`` of ``config/screening.yaml``, the conversation is high, and the case card
-shows the clause whose wording weighed most (文面の全体像：「…」). It never lowers a level, and it
+shows the clause whose wording weighed most (文面の全体像（統計的な見立て）：「…」). It never lowers a level, and it
 stays silent on a message whose crisis words the rules have read as an idiom, a quote, someone
 else's words or a past that is over (the rules know grammar it cannot see).
 
@@ -34,7 +34,11 @@ from pathlib import Path
 from typing import Any, Final
 
 MODEL_FILE: Final = Path(__file__).with_name("wording_model.json")
-FORMAT: Final = 1
+FORMAT: Final = 2
+# The heads: one logistic regression each over the same n-grams (the same idf).
+CRISIS: Final = 0  # high or imminent
+IMMINENT: Final = 1  # imminent
+HEADS: Final = ("crisis", "imminent")
 NGRAMS: Final = (1, 3)  # (ngrams() spells these sizes out)
 C: Final = 4.0  # inverse regularization strength (chosen by cross-validation over the sets)
 MIN_DF: Final = 2  # an n-gram seen in one conversation only is not kept
@@ -60,10 +64,11 @@ def _counts(text: str) -> Counter[str]:
 
 @dataclass(frozen=True, slots=True)
 class WordingModel:
-    """Per n-gram (idf, weight) and the intercept of a logistic regression over tf-idf."""
+    """Per n-gram (idf, the weight of each head) and each head's intercept: logistic
+    regressions over the same tf-idf values."""
 
-    vocabulary: dict[str, tuple[float, float]]
-    bias: float
+    vocabulary: dict[str, tuple[float, ...]]
+    biases: tuple[float, ...]  # one per head (HEADS); a model may have fewer heads
     trained_on: dict[str, str]  # labelled file name → sha256 of its bytes
 
     @classmethod
@@ -71,17 +76,24 @@ class WordingModel:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("format") != FORMAT:
             raise ValueError(f"{path}: unknown wording model format {data.get('format')!r}")
-        vocabulary = {str(k): (float(v[0]), float(v[1])) for k, v in data["vocabulary"].items()}
-        return cls(vocabulary, float(data["bias"]), dict(data.get("trained_on", {})))
+        biases = tuple(float(b) for b in data["biases"])
+        width = 1 + len(biases)
+        vocabulary = {
+            str(k): tuple(float(x) for x in v[:width]) for k, v in data["vocabulary"].items()
+        }
+        if any(len(v) != width for v in vocabulary.values()):
+            raise ValueError(f"{path}: an n-gram lacks a weight for a head")
+        return cls(vocabulary, biases, dict(data.get("trained_on", {})))
 
     def to_json(self) -> dict[str, Any]:
         return {
             "format": FORMAT,
             "ngrams": list(NGRAMS),
-            "bias": round(self.bias, 6),
+            "heads": list(HEADS[: len(self.biases)]),
+            "biases": [round(b, 6) for b in self.biases],
             "trained_on": self.trained_on,
             "vocabulary": {
-                k: [round(idf, 5), round(w, 5)] for k, (idf, w) in sorted(self.vocabulary.items())
+                k: [round(x, 5) for x in entry] for k, entry in sorted(self.vocabulary.items())
             },
         }
 
@@ -99,8 +111,12 @@ class WordingModel:
             total += value * value
         return values, math.sqrt(total)
 
-    def probability(self, texts: Sequence[str]) -> float:
-        """How likely a crisis is, for these messages read together (oldest first)."""
+    def probability(self, texts: Sequence[str], head: int = CRISIS) -> float:
+        """How likely a crisis is (head CRISIS) or an imminent one (IMMINENT), for these
+        messages read together (oldest first); 0.0 for a head the model does not have."""
+        if head >= len(self.biases):
+            return 0.0
+        weight = 1 + head
         vocabulary = self.vocabulary
         get = vocabulary.get
         log = math.log
@@ -112,15 +128,15 @@ class WordingModel:
                 continue
             value = entry[0] if count == 1 else (1.0 + log(count)) * entry[0]
             total += value * value
-            z += entry[1] * value
+            z += entry[weight] * value
         if total:
             z /= math.sqrt(total)
-        z += self.bias
+        z += self.biases[head]
         if z < -60.0:
             return 0.0
         return 1.0 / (1.0 + math.exp(-z))
 
-    def strongest_clause(self, texts: Sequence[str]) -> tuple[int, int] | None:
+    def strongest_clause(self, texts: Sequence[str], head: int = CRISIS) -> tuple[int, int] | None:
         """The span of the newest message's clause whose wording weighs most towards a
         crisis (in the newest text's characters), or None when nothing in it does."""
         if not texts:
@@ -137,7 +153,7 @@ class WordingModel:
                 value = values.get(newest[i : i + n])
                 if value is None:
                     continue
-                share = vocabulary[newest[i : i + n]][1] * value / norm / n
+                share = vocabulary[newest[i : i + n]][1 + head] * value / norm / n
                 for k in range(i, i + n):
                     weight[k] += share
         best: tuple[float, int, int] | None = None
@@ -157,22 +173,30 @@ def file_hashes(paths: Iterable[Path]) -> dict[str, str]:
 
 
 def train(
-    conversations: Sequence[tuple[Sequence[str], bool]],
+    conversations: Sequence[tuple[Sequence[str], Sequence[bool]]],
     normalize: Callable[[str], str],
     trained_on: dict[str, str],
 ) -> WordingModel:
-    """Fit the model: (messages, is it a crisis) pairs; messages are normalized the way the
-    screener normalizes them. Needs scikit-learn (``make install`` puts it in the dev venv)."""
+    """Fit the model: (messages, the label of each head) pairs, e.g. (is it a crisis, is it
+    imminent); messages are normalized the way the screener normalizes them. Needs
+    scikit-learn (``make install`` puts it in the dev venv)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
     texts = ["\n".join(normalize(m) for m in messages) for messages, _ in conversations]
-    labels = [crisis for _, crisis in conversations]
     vectorizer = TfidfVectorizer(analyzer=ngrams, sublinear_tf=True, min_df=MIN_DF)
     matrix = vectorizer.fit_transform(texts)
-    fitted = LogisticRegression(C=C, max_iter=5000, class_weight="balanced").fit(matrix, labels)
+    heads = min(len(labels) for _, labels in conversations)
+    coefs = []
+    biases = []
+    for head in range(heads):
+        labels = [bool(flags[head]) for _, flags in conversations]
+        fitted = LogisticRegression(C=C, max_iter=5000, class_weight="balanced").fit(matrix, labels)
+        coefs.append(fitted.coef_[0])
+        biases.append(float(fitted.intercept_[0]))
     names = vectorizer.get_feature_names_out()
     idf = vectorizer.idf_
-    coef = fitted.coef_[0]
-    vocabulary = {str(names[i]): (float(idf[i]), float(coef[i])) for i in range(len(names))}
-    return WordingModel(vocabulary, float(fitted.intercept_[0]), trained_on)
+    vocabulary = {
+        str(names[i]): (float(idf[i]), *(float(c[i]) for c in coefs)) for i in range(len(names))
+    }
+    return WordingModel(vocabulary, tuple(biases), trained_on)

@@ -109,9 +109,10 @@ FLOORS: dict[str, dict[str, float]] = {
         "flag_false_alarm_rate": 0.01,
     },
     # the calm sets: written blind as negatives for the wording model (first run, rules alone:
-    # false alarms 0.052 and 0.035)
+    # false alarms 0.052, 0.035 and 0.045)
     "screening_calm_a.jsonl": {"false_alarm_rate": 0.06, "idiom_calm_rate": 0.90},
     "screening_calm_b.jsonl": {"false_alarm_rate": 0.04, "idiom_calm_rate": 0.92},
+    "screening_calm_c.jsonl": {"false_alarm_rate": 0.05, "idiom_calm_rate": 0.90},
     "screening_cases.jsonl": {
         "crisis_recall": 0.95,
         "imminent_recall": 0.98,

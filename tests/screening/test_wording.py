@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.screening import RiskLevel, Screener
+from bot.screening import RiskLevel, Screener, ScreeningState
 from bot.screening.cli import labelled_sets, train_wording
 from bot.screening.config import WordingSettings
-from bot.screening.screener import ScreeningState
-from bot.screening.wording import MODEL_FILE, WordingModel, ngrams, train
+from bot.screening.wording import IMMINENT, MODEL_FILE, WordingModel, ngrams, train
 from bot.yamlio import ConfigError
 
 from .conftest import CONFIG
@@ -28,7 +27,7 @@ TINY = WordingModel(
         "みか": (1.0, 3.0),
         "食べ": (1.0, 0.0),
     },
-    bias=-1.0,
+    biases=(-1.0,),
     trained_on={},
 )
 
@@ -57,16 +56,21 @@ def test_probability_is_scikit_learns_tf_idf_and_logistic_regression() -> None:
         (("週末は友だちと映画",), False),
         (("手すりのペンキを塗り直した",), False),
     ]
-    model = train(conversations, str, {})
+    model = train([(m, (crisis, not crisis)) for m, crisis in conversations], str, {})
     texts = ["\n".join(m) for m, _ in conversations]
     vectorizer = TfidfVectorizer(analyzer=ngrams, sublinear_tf=True, min_df=2)
     matrix = vectorizer.fit_transform(texts)
     fitted = LogisticRegression(C=4.0, max_iter=5000, class_weight="balanced").fit(
         matrix, [c for _, c in conversations]
     )
+    other = LogisticRegression(C=4.0, max_iter=5000, class_weight="balanced").fit(
+        matrix, [not c for _, c in conversations]
+    )
     for probe in ["手すりに足を", "映画の終わり", "一歩出る", "まったく知らない言葉"]:
         expected = fitted.predict_proba(vectorizer.transform([probe]))[0, 1]
         assert math.isclose(model.probability([probe]), expected, abs_tol=1e-9), probe
+        second = other.predict_proba(vectorizer.transform([probe]))[0, 1]
+        assert math.isclose(model.probability([probe], IMMINENT), second, abs_tol=1e-9), probe
 
 
 def test_the_shipped_model_is_trained_on_todays_labelled_sets() -> None:
@@ -107,7 +111,8 @@ def test_worded_like_a_crisis_is_high_with_the_clause_on_the_card(screener: Scre
 def test_the_window_reads_the_previous_message_too(screener: Screener) -> None:
     # みかん or ぬいぐるみ alone is not enough for this model (p 0.27); the two together are (0.82)
     pair = with_model(
-        screener, WordingModel({"みか": (1.0, 6.0), "ぬい": (1.0, 6.0)}, bias=-7.0, trained_on={})
+        screener,
+        WordingModel({"みか": (1.0, 6.0), "ぬい": (1.0, 6.0)}, biases=(-7.0,), trained_on={}),
     )
     assert pair.screen_conversation(["みかん"]).risk < RiskLevel.HIGH
     assert pair.screen_conversation(["ぬいぐるみ"]).risk < RiskLevel.HIGH
@@ -115,7 +120,7 @@ def test_the_window_reads_the_previous_message_too(screener: Screener) -> None:
     # two messages apart, the window (2) no longer holds the first
     assert pair.screen_conversation(["みかん", "こんにちは", "ぬいぐるみ"]).risk < RiskLevel.HIGH
     _, state = pair.screen("みかん")
-    assert state.extra["wording"] == [{"text": "みかん", "message": 0}]
+    assert state.extra["wording"] == [{"text": "みかん", "message": 0, "away": False}]
 
 
 def test_it_never_overrules_an_idiom_or_a_quote(screener: Screener) -> None:
@@ -124,6 +129,29 @@ def test_it_never_overrules_an_idiom_or_a_quote(screener: Screener) -> None:
     quoted = tiny.screen_conversation(["友達が「ぬいぐるみと一緒に死にたい」って言ってた"])
     assert quoted.risk < RiskLevel.HIGH
     assert not [s for s in quoted.signals if s.cls == "wording"]
+
+
+def test_it_never_overrules_a_past_that_is_over(screener: Screener) -> None:
+    tiny = with_model(screener, TINY)
+    over = ["離婚してすぐは、ぬいぐるみ抱いて死にたいと思ってました", "今は再婚して幸せです"]
+    assert with_model(screener, None).screen_conversation(over).risk <= RiskLevel.LOW
+    result = tiny.screen_conversation(over)
+    assert result.risk <= RiskLevel.LOW
+    assert not [s for s in result.signals if s.cls == "wording"]
+
+
+def test_the_window_keeps_what_the_rules_read_away(screener: Screener) -> None:
+    """A past told in one message is not made a crisis by the next one's window."""
+    tiny = with_model(screener, TINY)
+    result = tiny.screen_conversation(["昔はぬいぐるみ抱いて毎日死にたいと思ってた", "そう"])
+    assert not [s for s in result.signals if s.cls == "wording"]
+    assert result.risk < RiskLevel.HIGH
+
+
+def test_an_idiom_that_hides_only_a_distress_word_does_not_silence_it(screener: Screener) -> None:
+    tiny = with_model(screener, TINY)
+    result = tiny.screen_conversation(["筋トレがつらい。ぬいぐるみ"])
+    assert result.risk == RiskLevel.HIGH
 
 
 def test_it_only_raises(screener: Screener) -> None:
@@ -136,8 +164,34 @@ def test_it_only_raises(screener: Screener) -> None:
 def test_a_person_who_declined_keeps_no_words_in_the_window(screener: Screener) -> None:
     _, state = with_model(screener, TINY).screen("今日はぬいぐるみを洗った")
     blank = state.without_words()
-    assert blank.extra["wording"] == [{"text": "", "message": 0}]
+    assert blank.extra["wording"] == [{"text": "", "message": 0, "away": False}]
     assert ScreeningState.from_json(blank.to_json()).extra["wording"][0]["text"] == ""
+
+
+# A two-head model: nothing for the crisis head, ぬいぐるみ for the imminent one.
+TWO_HEADS = WordingModel(
+    {"ぬい": (1.0, 0.0, 6.0), "ぐる": (1.0, 0.0, 6.0)}, biases=(-5.0, -1.0), trained_on={}
+)
+
+
+def test_a_high_conversation_worded_like_an_imminent_one_is_imminent(screener: Screener) -> None:
+    model = with_model(screener, TWO_HEADS)
+    assert model.screen_conversation(["死にたい"]).risk == RiskLevel.HIGH
+    result = model.screen_conversation(["死にたい", "ぬいぐるみ抱いてる"])
+    assert result.risk == RiskLevel.IMMINENT
+    assert result.message_risk == RiskLevel.IMMINENT
+    assert any("文面の全体像が差し迫った危険の相談によく似ています" in r for r in result.reasons)
+    assert [s.text for s in result.signals if s.cls == "wording"] == ["ぬいぐるみ抱いてる"]
+    # not below high: the imminent head only moves a conversation already at high
+    assert model.screen_conversation(["ぬいぐるみ抱いてる"]).risk == RiskLevel.NONE
+    # the model alone never makes anything imminent: both heads on ぬいぐるみ give high only
+    both = with_model(
+        screener, WordingModel({"ぬい": (1.0, 6.0, 6.0), "ぐる": (1.0, 6.0, 6.0)}, (-1.0, -1.0), {})
+    )
+    assert both.screen_conversation(["ぬいぐるみ抱いてる"]).risk == RiskLevel.HIGH
+    # a model with one head has no imminent reading
+    one = with_model(screener, WordingModel({"ぬい": (1.0, 0.0)}, (-5.0,), {}))
+    assert one.screen_conversation(["死にたい", "ぬいぐるみ抱いてる"]).risk == RiskLevel.HIGH
 
 
 def test_disabled_in_screening_yaml_means_the_rules_alone(tmp_path: Path) -> None:
@@ -164,10 +218,18 @@ def _copy_config(tmp_path: Path) -> Path:
         ("  threshold: 0.8", "  threshold: 2", "threshold: は 0.5 から 0.99 までの数"),
         ("  threshold: 0.8", "  threshold: たかめ", "いまは「たかめ」"),
         ("  overrule: 0.85", "  overrule: 1.5", "overrule: は 0.5 から 0.99 までの数"),
+        ("  imminent: 0.8", "  imminent: 0", "imminent: は 0.5 から 0.99 までの数"),
         ("  window: 2", "  window: 0", "window: は 1 から 5 までの整数"),
         ("  window: 2", "  window: 2.5", "window: は 1 から 5 までの整数"),
         ("  enabled: true", "  enabled: はい", "true（はい）か false（いいえ）"),
         ("  window: 2", "  window: 2\n  windows: 3", "windows"),
+        ("  window: 2", "  window: " + "9" * 400, "window: は 1 から 5 までの整数"),
+        ("  overrule: 0.85", "  overrule: 0.6", "overrule:（0.6）は threshold:（0.8）以上"),
+        (
+            "wording:         {label: 文面の全体像（統計的な見立て）, level: high}",
+            "wording:         {label: 文面の全体像（統計的な見立て）, level: imminent}",
+            "level: は high にしてください",
+        ),
     ],
 )
 def test_bad_wording_settings_are_explained(tmp_path: Path, old: str, new: str, said: str) -> None:
@@ -190,13 +252,14 @@ def test_a_missing_model_file_is_explained(tmp_path: Path) -> None:
 
 
 def test_default_settings_match_the_shipped_file(screener: Screener) -> None:
-    assert screener.config.wording == WordingSettings(True, 0.8, 2, 0.85)
+    assert screener.config.wording == WordingSettings(True, 0.8, 2, 0.85, 0.8)
 
 
 def test_trained_without_a_set_the_model_still_finds_more_of_its_crises(screener: Screener) -> None:
     """The honest check (what --cross-validate prints for every set): set K, which the model
     never saw, is scored by the rules alone and with a model trained on the other sets. On
-    2 December: crisis recall 0.762 → 0.888 (+0.126), false alarms 0.012 → 0.012."""
+    2 December: crisis recall 0.762 → 0.853 (+0.091), false alarms 0.012 → 0.012, imminent
+    recall 0.828 → 0.862 (the second head)."""
     from bot.screening.evaluation import evaluate, read_cases
 
     data = CONFIG.parent / "tests" / "data"
@@ -209,14 +272,18 @@ def test_trained_without_a_set_the_model_still_finds_more_of_its_crises(screener
     assert rules["false_alarm_rate"] is not None and both["false_alarm_rate"] is not None
     assert both["crisis_recall"] >= rules["crisis_recall"] + 0.08
     assert both["false_alarm_rate"] <= rules["false_alarm_rate"] + 0.02
-    assert both["imminent_recall"] == rules["imminent_recall"]  # it raises to high only
+    assert both["imminent_recall"] is not None and rules["imminent_recall"] is not None
+    assert both["imminent_recall"] >= rules["imminent_recall"]
 
 
 # The look-alikes of test_structure_rules.py the shipped model raises to high although the
-# rules keep them calm (docs/screening.md, "Known limits"; 5 of 195): it sees "no longer here"
+# rules keep them calm (docs/screening.md, "Known limits"; 7 of 195): it sees "no longer here"
 # and not the move or the trip that explains it; a swallow with no object (さっき飲んだ) before
-# the next message says it was coffee; a fear of not waking from an operation.
+# the next message says it was coffee; a fear of not waking from an operation; a towel on a
+# door handle (a hanging some people describe so).
 KNOWN_OVER_CALLS = {
+    ("タオル、ドアノブにかけた",),
+    ("明日の朝には私いないから、鍵お願い",),
     ("春には地元からいなくなるつもり",),
     ("その頃にはもう会社にいない",),
     ("明日の朝にはもうここにいないよ、始発で帰るから",),
