@@ -228,8 +228,10 @@ def decide(event: InboundEvent, context: TurnContext, bundle: Bundle) -> Decisio
     if declined or write.profile.get("consent") == "no":
         write.transcript = [e for e in write.transcript if e.role not in ("person", "bot")]
         write.drop_transcript = not declined  # declining now: what was kept goes too
-        if write.screening_state is not None:  # (declining now: the state's words go too)
-            write.screening_state = write.screening_state.without_words()
+        # declining now (by a tap too: no text, no new state): the state's words go too
+        kept = write.screening_state or screening_state
+        if kept is not None:
+            write.screening_state = kept.without_words()
     return Decision(tuple(plan), write, screening, guarded=guarded)
 
 

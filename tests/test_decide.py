@@ -243,3 +243,18 @@ def test_declining_in_this_turn_keeps_none_of_the_words_in_the_screening_state()
     assert all(s.text == "" for s in state.signals)
     assert "もう" not in str(state.to_json())  # (the double's term ids are its words)
     assert decision.write.drop_transcript
+
+
+def test_declining_by_a_tap_blanks_the_words_the_state_kept(bundle: StaticBundle) -> None:
+    first = decide(event("もう死にたい"), context(), bundle)
+    assert first.write.screening_state is not None
+    assert any(s.text for s in first.write.screening_state.signals)
+    snapshot = ConversationSnapshot(
+        dialog_state={}, screening_state=first.write.screening_state, profile={}
+    )
+    declining = replace(make_bundle(), dialog=DecliningDialog())  # type: ignore[arg-type]
+    tap = event(None, kind=EventKind.POSTBACK, postback="consent=no")
+    decision = decide(tap, context(snapshot=snapshot), declining)
+    state = decision.write.screening_state
+    assert state is not None and state.signals
+    assert all(s.text == "" for s in state.signals)

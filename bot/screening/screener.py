@@ -177,6 +177,8 @@ _READ_AWAY_KINDS: Final = frozenset(
 # the kinds of crisis words the rules read themselves (a message with one of them, which the
 # rules put below high, is overruled by the wording model only from `wording.overrule`)
 _CRISIS_WORD_KINDS: Final = _READ_AWAY_KINDS - {"despair", "burden"}
+# the term of the wording slot filled by the model's imminent head (its reason stays on the card)
+_WORDING_IMMINENT: Final = "wording_imminent"
 _QUANTITY_MIN: Final = 5  # 5錠 or more is a quantity worth noticing (薬20錠, 40錠くらい)
 
 
@@ -617,16 +619,19 @@ class Screener:
                 level == _HIGH
                 and rules_high
                 and not read_away
+                and own_normalized.text.strip()
                 and self.wording.probability(texts, IMMINENT) >= self.config.wording.imminent
             ):
                 # a crisis the rules read, worded like the imminent ones the model learned
                 # from: imminent (never on the model's word alone)
                 level = message_level = _IMMINENT
-                why = [*why, "imminent_wording"]
-                if not any(s.cls == "wording" and s.message == index for s in new_signals):
-                    said = self._wording_signal(text, own_normalized, texts, index, IMMINENT)
-                    signals = [*signals, said]
-                    new_signals = [*new_signals, said]
+                # (the crisis head cannot have filled this message: the rules said high)
+                said = self._wording_signal(text, own_normalized, texts, index, IMMINENT)
+                said = replace(said, term=_WORDING_IMMINENT)
+                signals = [*signals, said]
+                new_signals = [*new_signals, said]
+            if "imminent_wording" not in why and any(s.term == _WORDING_IMMINENT for s in signals):
+                why = [*why, "imminent_wording"]  # (on every later card of the conversation)
             if window > 1 and own_normalized.text.strip():
                 entry = {"text": own_normalized.text, "message": index, "away": analysis.read_away}
                 wording_window = [*recent, entry][-(window - 1) :]
@@ -751,8 +756,8 @@ class Screener:
         kind an everyday context explains (a means, a place, a time, a plan, a letter: no
         word of dying, vanishing or despair) and nothing of crisis was said before; else None."""
         theirs = [s for s in signals if s.message == message and s.cls != "factor"]
-        if not theirs:
-            return None
+        if not theirs or all(s.cls == "wording" for s in theirs):
+            return None  # (a crisis only the wording model read names nothing to explain)
         for s in theirs:
             if s.cls == "wording":
                 continue  # the wording model's reading of the same words goes with them

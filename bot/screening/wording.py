@@ -8,11 +8,14 @@ dialect rewrites, emoji words and joined letters count) and gives the probabilit
 conversation worded like this is a crisis (high or imminent), from a logistic regression trained
 on every labelled conversation of ``tests/data/``.
 
-It only ever raises: when the rules give less than high and the probability is at least the
-``wording.threshold`` of ``config/screening.yaml``, the conversation is high, and the case card
-shows the clause whose wording weighed most (文面の全体像（統計的な見立て）：「…」). It never lowers a level, and it
-stays silent on a message whose crisis words the rules have read as an idiom, a quote, someone
-else's words or a past that is over (the rules know grammar it cannot see).
+It only ever raises. Its first head (crisis or not): when the rules give less than high and
+the probability is at least ``wording.threshold`` of ``config/screening.yaml`` (``overrule``
+where the rules read crisis words themselves), the conversation is high, and the case card
+shows the clause whose wording weighed most (文面の全体像（統計的な見立て）：「…」). Its second
+head (imminent or not): a conversation the rules themselves put at high becomes imminent from
+``wording.imminent``; the model alone never makes anything imminent. It stays silent on a
+message whose crisis words the rules have read as an idiom, a quote, someone else's words or a
+past that is over (the rules know grammar it cannot see).
 
 The model file (``wording_model.json`` beside this module) holds, per n-gram, its inverse
 document frequency and its weight; scoring needs no library. Training needs scikit-learn (a dev
