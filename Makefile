@@ -44,7 +44,8 @@ eval: install
 	  --eval tests/data/screening_dev_k.jsonl --eval tests/data/screening_dev_l.jsonl \
 	  --eval tests/data/screening_dev_m.jsonl --eval tests/data/screening_dev_n.jsonl \
 	  --eval tests/data/screening_dev_t1.jsonl --eval tests/data/screening_dev_t2.jsonl \
-	  --eval tests/data/screening_dev_t3.jsonl \
+	  --eval tests/data/screening_dev_t3.jsonl --eval tests/data/screening_dev_t4.jsonl \
+	  --eval tests/data/screening_dev_t5.jsonl \
 	  --eval tests/data/screening_calm_a.jsonl --eval tests/data/screening_calm_b.jsonl \
 	  --eval tests/data/screening_calm_c.jsonl
 
