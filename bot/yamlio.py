@@ -63,6 +63,8 @@ def load_file(path: Path) -> tuple[Any, list[Problem]]:
         return None, [Problem(str(path), line, _syntax_message(exc))]
     except YAMLError as exc:
         return None, [Problem(str(path), None, explain("yaml.other", detail=str(exc)))]
+    except ValueError as exc:  # a value Python refuses (a number of more than 4,300 digits)
+        return None, [Problem(str(path), None, explain("yaml.other", detail=str(exc)))]
 
 
 _DUPLICATE_KEY = re.compile(r'found duplicate key "(.*?)"')

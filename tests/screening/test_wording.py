@@ -272,6 +272,16 @@ def test_bad_wording_settings_are_explained(tmp_path: Path, old: str, new: str, 
     assert any("screening.yaml" in line and said in line for line in lines), lines
 
 
+def test_a_number_too_long_for_python_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    config = _copy_config(tmp_path)
+    path = config / "screening.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("  window: 2", "  window: " + "9" * 5000, 1), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        Screener.load(config)
+    assert any("screening.yaml" in str(p) for p in caught.value.problems)
+
+
 def test_a_missing_model_file_is_explained(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         Screener.load(CONFIG, tmp_path / "wording_model.json")
