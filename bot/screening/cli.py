@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.screening.config import load_config
+from bot.screening.config import ScreeningConfig, load_config
 from bot.screening.evaluation import (
     combine,
     evaluate,
@@ -99,6 +99,10 @@ def train_wording(
     config, problems = load_config(config_dir, tokenizer)
     if config is None:
         raise ConfigError(problems)
+    return _train_with(config, paths)
+
+
+def _train_with(config: ScreeningConfig, paths: Sequence[Path]) -> WordingModel:
     normalizer = Normalizer(config.spellings, config.dialects, config.emoji)
     cases = [case for path in paths for case in read_cases(path)]
     return train(
@@ -157,7 +161,7 @@ def _run_cross_validate(config_dir: Path, sets: Path | None) -> int:
         try:
             cases = read_cases(held)
             others = [p for p in paths if p != held]
-            model = train_wording(config_dir, others, tokenizer)
+            model = _train_with(config, others)  # (the config read once, above)
         except ImportError:
             print("training needs scikit-learn: run make install", file=sys.stderr)
             return 2

@@ -148,31 +148,10 @@ _ROOMS: Final = frozenset(
     {"部屋", "家", "寝室", "自室", "トイレ", "浴室", "風呂場", "玄関", "実家", "うち"}
 )
 # the kinds of words that say a crisis (when the rules read them as someone else's, a quote, a
-# past or an idiom, the wording model does not overrule them)
-_READ_AWAY_KINDS: Final = frozenset(
-    {
-        "death",
-        "vanish",
-        "event",
-        "live",
-        "sleep",
-        "born",
-        "ending",
-        "relief",
-        "elsewhere",
-        "method",
-        "means",
-        "place",
-        "preparation",
-        "farewell",
-        "finality",
-        "self_harm",
-        "wound",
-        "attempt",
-        "despair",
-        "burden",
-        "ideation_noun",
-    }
+# past or an idiom, the wording model does not overrule them): the person's own crisis kinds
+# and the words around a plan, its means and its despair
+_READ_AWAY_KINDS: Final = _CRISIS_KINDS | frozenset(
+    {"means", "place", "preparation", "farewell", "finality", "wound", "despair", "burden"}
 )
 # the kinds of crisis words the rules read themselves (a message with one of them, which the
 # rules put below high, is overruled by the wording model only from `wording.overrule`)
@@ -592,12 +571,6 @@ class Screener:
                 if w.get("text") and 0 < index - int(w.get("message", -99)) < window
             ]
             texts = [*(str(w["text"]) for w in recent), own_normalized.text]
-            slots_cfg = self.config.slots
-            # what the rules alone say (an earlier raise by the model does not count)
-            rules_high = pathway_level >= _HIGH or any(
-                s.cls != "wording" and s.cls in slots_cfg and slots_cfg[s.cls].level >= _HIGH
-                for s in signals
-            )
             # a past that is over or someone else's crisis, as the rules read the window
             read_away = (
                 analysis.read_away
@@ -617,7 +590,7 @@ class Screener:
                     message_level = max(message_level, _HIGH)
             if (
                 level == _HIGH
-                and rules_high
+                and (pathway_level >= _HIGH or self._rules_say_high(signals))
                 and not read_away
                 and own_normalized.text.strip()
                 and self.wording.probability(texts, IMMINENT) >= self.config.wording.imminent
@@ -671,6 +644,14 @@ class Screener:
             },
         )
         return result, new_state
+
+    def _rules_say_high(self, signals: Sequence[Signal]) -> bool:
+        """A slot of level high or more filled by the rules (the wording model's own raise
+        does not count)."""
+        slots = self.config.slots
+        return any(
+            s.cls != "wording" and s.cls in slots and slots[s.cls].level >= _HIGH for s in signals
+        )
 
     def _worded_as_crisis(
         self, text: str, normalized: Normalized, texts: Sequence[str], index: int, read: bool
