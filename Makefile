@@ -45,9 +45,10 @@ eval: install
 	  --eval tests/data/screening_dev_m.jsonl --eval tests/data/screening_dev_n.jsonl \
 	  --eval tests/data/screening_dev_t1.jsonl --eval tests/data/screening_dev_t2.jsonl \
 	  --eval tests/data/screening_dev_t3.jsonl --eval tests/data/screening_dev_t4.jsonl \
-	  --eval tests/data/screening_dev_t5.jsonl \
+	  --eval tests/data/screening_dev_t5.jsonl --eval tests/data/screening_dev_t6.jsonl \
+	  --eval tests/data/screening_dev_t7.jsonl --eval tests/data/screening_dev_t8.jsonl \
 	  --eval tests/data/screening_calm_a.jsonl --eval tests/data/screening_calm_b.jsonl \
-	  --eval tests/data/screening_calm_c.jsonl
+	  --eval tests/data/screening_calm_c.jsonl --eval tests/data/screening_calm_d.jsonl
 
 # Retrain the screener's wording model from every labelled set in tests/data (after adding or
 # changing one; a test fails until this is run), then print the cross-validated figures.

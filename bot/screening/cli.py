@@ -17,6 +17,8 @@ from typing import Any, TextIO
 
 from bot.screening.config import ScreeningConfig, load_config
 from bot.screening.evaluation import (
+    LabelledCase,
+    Scores,
     combine,
     evaluate,
     format_categories,
@@ -28,7 +30,16 @@ from bot.screening.normalize import Normalizer
 from bot.screening.screener import Screener
 from bot.screening.tokens import SudachiTokenizer
 from bot.screening.types import RiskLevel
-from bot.screening.wording import MODEL_FILE, WordingModel, file_hashes, train
+from bot.screening.wording import (
+    FACTOR_PREFIX,
+    FLAG_HEADS,
+    HEADS,
+    MIN_POSITIVES,
+    MODEL_FILE,
+    WordingModel,
+    file_hashes,
+    train,
+)
 from bot.yamlio import ConfigError
 
 MAX_LINE_CHARS = 2_000_000
@@ -105,11 +116,36 @@ def train_wording(
 def _train_with(config: ScreeningConfig, paths: Sequence[Path]) -> WordingModel:
     normalizer = Normalizer(config.spellings, config.dialects, config.emoji)
     cases = [case for path in paths for case in read_cases(path)]
+    heads = [*HEADS, *model_heads(cases)]
+
+    def labels(case: LabelledCase) -> tuple[bool, ...]:
+        return tuple(
+            case.risk.is_crisis
+            if head == "crisis"
+            else case.risk == RiskLevel.IMMINENT
+            if head == "imminent"
+            else head.removeprefix(FACTOR_PREFIX) in case.factors
+            if head.startswith(FACTOR_PREFIX)
+            else head in case.flags
+            for head in heads
+        )
+
     return train(
-        [(case.messages, (case.risk.is_crisis, case.risk == RiskLevel.IMMINENT)) for case in cases],
+        [(case.messages, labels(case)) for case in cases],
         lambda message: normalizer.normalize(message).text,
         file_hashes(paths),
+        heads,
     )
+
+
+def model_heads(cases: Sequence[LabelledCase]) -> list[str]:
+    """The flag and factor heads worth a model: those with at least MIN_POSITIVES labelled
+    conversations (flags first, then factors, each in a fixed order)."""
+    flags = [f for f in FLAG_HEADS if sum(f in c.flags for c in cases) >= MIN_POSITIVES]
+    factors = sorted({f for c in cases for f in c.factors})
+    return flags + [
+        FACTOR_PREFIX + f for f in factors if sum(f in c.factors for c in cases) >= MIN_POSITIVES
+    ]
 
 
 def _run_train(config_dir: Path, sets: Path | None) -> int:
@@ -131,11 +167,11 @@ def _run_train(config_dir: Path, sets: Path | None) -> int:
     except (OSError, ValueError) as exc:
         print(f"cannot train: {exc}", file=sys.stderr)
         return 2
-    MODEL_FILE.write_text(
-        json.dumps(model.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n",
-        encoding="utf-8",
+    model.save(MODEL_FILE)
+    print(
+        f"wrote {MODEL_FILE} ({len(model.vocabulary)} n-grams, {len(model.heads)} heads, "
+        f"{len(paths)} labelled sets)"
     )
-    print(f"wrote {MODEL_FILE} ({len(model.vocabulary)} n-grams, {len(paths)} labelled sets)")
     return 0
 
 
@@ -153,10 +189,11 @@ def _run_cross_validate(config_dir: Path, sets: Path | None) -> int:
         return 2
     print(
         f"{'held-out set':<28}{'':>8}{'crisis':>8}{'immin.':>8}{'f.alarm':>8}{'calm':>7}"
-        f"{'flags':>7}{'level':>7}"
+        f"{'factor':>7}{'flags':>7}{'f.flag':>7}{'level':>7}"
     )
     # (scored with the model whatever screening.yaml says about switching it on)
     config = replace(config, wording=replace(config.wording, enabled=True))
+    pooled: dict[str, list[Scores]] = {}
     for held in paths:
         try:
             cases = read_cases(held)
@@ -173,20 +210,29 @@ def _run_cross_validate(config_dir: Path, sets: Path | None) -> int:
             ("+wording", Screener(config, tokenizer, model)),
         ):
             scores = evaluate(screener, cases, held.name)
-            m = scores.metrics()
-            cells = "".join(
-                f"{'-' if v is None else f'{v:.3f}':>{w}}"
-                for v, w in (
-                    (m["crisis_recall"], 8),
-                    (m["imminent_recall"], 8),
-                    (m["false_alarm_rate"], 8),
-                    (m["idiom_calm_rate"], 7),
-                    (m["flag_recall"], 7),
-                    (scores.exact / scores.cases if scores.cases else None, 7),
-                )
-            )
-            print(f"{held.name if name == 'rules' else '':<28}{name:>8}{cells}")
+            pooled.setdefault(name, []).append(scores)
+            print(_cv_row(held.name if name == "rules" else "", name, scores), flush=True)
+    for name, parts in pooled.items():  # every set's conversations together
+        print(_cv_row("all sets" if name == "rules" else "", name, combine(parts)))
     return 0
+
+
+def _cv_row(title: str, name: str, scores: Scores) -> str:
+    m = scores.metrics()
+    cells = "".join(
+        f"{'-' if v is None else f'{v:.3f}':>{w}}"
+        for v, w in (
+            (m["crisis_recall"], 8),
+            (m["imminent_recall"], 8),
+            (m["false_alarm_rate"], 8),
+            (m["idiom_calm_rate"], 7),
+            (m["factor_f1"], 7),
+            (m["flag_recall"], 7),
+            (m["flag_false_alarm_rate"], 7),
+            (scores.exact / scores.cases if scores.cases else None, 7),
+        )
+    )
+    return f"{title:<28}{name:>8}{cells}"
 
 
 def run_screen(args: argparse.Namespace) -> int:

@@ -129,6 +129,7 @@ REQUIRED_MESSAGES: Final = (
     "imminent_time",
     "imminent_farewell",
     "imminent_wording",
+    "wording_slot",
     "flags",
     "factors",
     "prior_factors",
@@ -190,6 +191,10 @@ class WordingSettings:
     # the probability (of the imminent head) from which it raises a high conversation to
     # imminent
     imminent: float = 0.8
+    # the probability (of a flag's head) from which the conversation is flagged
+    flags: float = 0.6
+    # the probability (of a factor's head) from which the factor is listed
+    factors: float = 0.8
 
 
 _WORDING_DEFAULTS: Final = WordingSettings()
@@ -876,7 +881,11 @@ def _wording(loader: _Loader, data: Any) -> WordingSettings:
         return WordingSettings()
     where = "wording"
     _check_keys(
-        loader, SCREENING, node, {"enabled", "threshold", "overrule", "imminent", "window"}, where
+        loader,
+        SCREENING,
+        node,
+        {"enabled", "threshold", "overrule", "imminent", "flags", "factors", "window"},
+        where,
     )
     enabled = loader.flag(SCREENING, node, "enabled", where, True)
     values: dict[str, float] = {}
@@ -884,6 +893,8 @@ def _wording(loader: _Loader, data: Any) -> WordingSettings:
         ("threshold", WORDING_THRESHOLD, _WORDING_DEFAULTS.threshold, False),
         ("overrule", WORDING_THRESHOLD, _WORDING_DEFAULTS.overrule, False),
         ("imminent", WORDING_THRESHOLD, _WORDING_DEFAULTS.imminent, False),
+        ("flags", WORDING_THRESHOLD, _WORDING_DEFAULTS.flags, False),
+        ("factors", WORDING_THRESHOLD, _WORDING_DEFAULTS.factors, False),
         ("window", WORDING_WINDOW, _WORDING_DEFAULTS.window, True),
     ):
         value = node.get(key, default)
@@ -925,6 +936,8 @@ def _wording(loader: _Loader, data: Any) -> WordingSettings:
         int(values["window"]),
         values["overrule"],
         values["imminent"],
+        values["flags"],
+        values["factors"],
     )
 
 

@@ -12,13 +12,15 @@ It only ever raises. Its first head (crisis or not): when the rules give less th
 the probability is at least ``wording.threshold`` of ``config/screening.yaml`` (``overrule``
 where the rules read crisis words themselves), the conversation is high, and the case card
 shows the clause whose wording weighed most (文面の全体像（統計的な見立て）：「…」). Its second
-head (imminent or not): a conversation the rules themselves put at high becomes imminent from
-``wording.imminent``; the model alone never makes anything imminent. It stays silent on a
-message whose crisis words the rules have read as an idiom, a quote, someone else's words or a
-past that is over (the rules know grammar it cannot see).
+head (imminent or not): a conversation at high (by the rules or by the first head) becomes
+imminent from ``wording.imminent``. It stays silent on a message whose crisis words the rules
+have read as an idiom, a quote, someone else's words or a past that is over (the rules know
+grammar it cannot see). Its flag heads (harm_to_others, child_in_danger) flag a conversation
+from ``wording.flags``, and one head per factor id lists the life problem from
+``wording.factors``, each with the words that weighed most.
 
-The model file (``wording_model.json`` beside this module) holds, per n-gram, its inverse
-document frequency and its weight; scoring needs no library. Training needs scikit-learn (a dev
+The model file (``wording_model.json.gz`` beside this module) holds, per n-gram, its inverse
+document frequency and the weight of each head; scoring needs numpy only. Training needs scikit-learn (a dev
 dependency): ``python -m bot screen --train-wording`` retrains it from the labelled sets, and the
 file records their hashes so a test says when a labelled set changed and the model was not
 retrained. ``python -m bot screen --cross-validate`` gives the honest figures: each labelled set
@@ -27,24 +29,37 @@ scored by a model trained without it.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
-MODEL_FILE: Final = Path(__file__).with_name("wording_model.json")
-FORMAT: Final = 2
-# The heads: one logistic regression each over the same n-grams (the same idf).
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+
+MODEL_FILE: Final = Path(__file__).with_name("wording_model.json.gz")
+FORMAT: Final = 3
+# The heads: one logistic regression each over the same n-grams (the same idf). The first two
+# are always there; the flag heads (FLAG_HEADS) and one head per factor id
+# (FACTOR_PREFIX + id) follow when the labelled sets have enough examples of them.
 CRISIS: Final = 0  # high or imminent
 IMMINENT: Final = 1  # imminent
 HEADS: Final = ("crisis", "imminent")
+FLAG_HEADS: Final = ("harm_to_others", "child_in_danger")
+FACTOR_PREFIX: Final = "factor:"
+MIN_POSITIVES: Final = 10  # a flag or factor with fewer labelled conversations gets no head
 NGRAMS: Final = (1, 3)  # (ngrams() spells these sizes out)
 C: Final = 4.0  # inverse regularization strength (chosen by cross-validation over the sets)
 MIN_DF: Final = 2  # an n-gram seen in one conversation only is not kept
+# 1 + log(tf) for tf = 0..._MAX_TF (sublinear tf; a count above it is read as _MAX_TF)
+_MAX_TF: Final = 4096
+_SUBLINEAR: Final = np.concatenate(([0.0], 1.0 + np.log(np.arange(1, _MAX_TF + 1))))
 _CLAUSE_ENDS: Final = frozenset("。、．，,.!！?？\n 　…")
 
 
@@ -65,98 +80,164 @@ def _counts(text: str) -> Counter[str]:
     return Counter(ngrams(text))
 
 
-@dataclass(frozen=True, slots=True)
 class WordingModel:
-    """Per n-gram (idf, the weight of each head) and each head's intercept: logistic
-    regressions over the same tf-idf values."""
+    """Per n-gram its idf and the weight of each head, and each head's intercept: logistic
+    regressions over the same tf-idf values. Scoring reads every head in one pass (numpy)."""
 
-    vocabulary: dict[str, tuple[float, ...]]
-    biases: tuple[float, ...]  # one per head (HEADS); a model may have fewer heads
-    trained_on: dict[str, str]  # labelled file name → sha256 of its bytes
+    __slots__ = ("_biases", "_idf", "_index", "_weights", "biases", "heads", "trained_on")
+
+    def __init__(
+        self,
+        vocabulary: Mapping[str, Sequence[float]],
+        biases: Sequence[float],
+        trained_on: Mapping[str, str],
+        heads: Sequence[str] | None = None,
+    ) -> None:
+        """``vocabulary``: n-gram → (idf, the weight of each head); ``heads``: their names
+        (default: the first of HEADS, as many as there are biases)."""
+        width = 1 + len(biases)
+        if any(len(v) != width for v in vocabulary.values()):
+            raise ValueError("an n-gram lacks a weight for a head")
+        table = np.array(list(vocabulary.values()), dtype=np.float64).reshape(-1, width)
+        self._setup(list(vocabulary), table[:, 0], table[:, 1:], biases, trained_on, heads)
+
+    def _setup(
+        self,
+        grams: list[str],
+        idf: FloatArray,
+        weights: FloatArray,
+        biases: Sequence[float],
+        trained_on: Mapping[str, str],
+        heads: Sequence[str] | None,
+    ) -> None:
+        self.biases = tuple(float(b) for b in biases)
+        self.heads = tuple(heads) if heads is not None else HEADS[: len(self.biases)]
+        if len(self.heads) != len(self.biases):
+            raise ValueError("a wording model needs one name per head")
+        self.trained_on = dict(trained_on)
+        self._index = {gram: i for i, gram in enumerate(grams)}
+        self._idf: FloatArray = np.ascontiguousarray(idf, dtype=np.float64)
+        self._weights: FloatArray = np.ascontiguousarray(weights, dtype=np.float64)
+        self._biases: FloatArray = np.array(self.biases, dtype=np.float64)
+        # the tf-idf vector has norm 1, so |z| is at most a head's weight norm plus its bias:
+        # exp(-z) cannot overflow below 700 (a model beyond that is refused, not clipped)
+        if (
+            len(self.biases)
+            and float(np.max(np.linalg.norm(self._weights, axis=0) + np.abs(self._biases))) > 700.0
+        ):
+            raise ValueError("a head's weights are too large to score")
+
+    @property
+    def vocabulary(self) -> Mapping[str, int]:
+        """The n-grams the model knows (each with its row in the weights)."""
+        return self._index
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> WordingModel:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
+        data = json.loads(gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw)
         if data.get("format") != FORMAT:
             raise ValueError(f"{path}: unknown wording model format {data.get('format')!r}")
-        biases = tuple(float(b) for b in data["biases"])
-        width = 1 + len(biases)
-        vocabulary = {
-            str(k): tuple(float(x) for x in v[:width]) for k, v in data["vocabulary"].items()
-        }
-        if any(len(v) != width for v in vocabulary.values()):
+        heads = [str(h) for h in data["heads"]]
+        grams = [str(g) for g in data["grams"]]
+        weights = data["weights"]
+        if len(weights) != len(heads) or any(len(c) != len(grams) for c in (data["idf"], *weights)):
             raise ValueError(f"{path}: an n-gram lacks a weight for a head")
-        return cls(vocabulary, biases, dict(data.get("trained_on", {})))
+        model = cls.__new__(cls)
+        try:
+            model._setup(
+                grams,
+                np.array(data["idf"], dtype=np.float64),
+                np.array(weights, dtype=np.float64).T.reshape(len(grams), len(heads)),
+                data["biases"],
+                data.get("trained_on", {}),
+                heads,
+            )
+        except ValueError as exc:
+            raise ValueError(f"{path}: {exc}") from exc
+        return model
 
     def to_json(self) -> dict[str, Any]:
+        order = sorted(self._index)
+        rows = [self._index[g] for g in order]
         return {
             "format": FORMAT,
             "ngrams": list(NGRAMS),
-            "heads": list(HEADS[: len(self.biases)]),
+            "heads": list(self.heads),
             "biases": [round(b, 6) for b in self.biases],
             "trained_on": self.trained_on,
-            "vocabulary": {
-                k: [round(x, 5) for x in entry] for k, entry in sorted(self.vocabulary.items())
-            },
+            "grams": order,
+            "idf": [round(float(x), 5) for x in self._idf[rows]],
+            "weights": [
+                [round(float(x), 5) for x in self._weights[rows, h]] for h in range(len(self.heads))
+            ],
         }
 
-    def _weighted(self, text: str) -> tuple[dict[str, float], float]:
-        """tf-idf values (sublinear tf) of the known n-grams and their Euclidean norm."""
-        vocabulary = self.vocabulary
-        values: dict[str, float] = {}
-        total = 0.0
-        for gram, count in _counts(text).items():
-            entry = vocabulary.get(gram)
-            if entry is None:
-                continue
-            value = (1.0 + math.log(count)) * entry[0]
-            values[gram] = value
-            total += value * value
-        return values, math.sqrt(total)
+    def save(self, path: Path = MODEL_FILE) -> None:
+        text = json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n"
+        # mtime 0: the same model gives the same bytes
+        path.write_bytes(gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0))
+
+    def head(self, name: str) -> int | None:
+        """The index of a head by name (None when the model has no such head)."""
+        return self.heads.index(name) if name in self.heads else None
+
+    def probabilities(self, texts: Sequence[str]) -> FloatArray:
+        """Every head's probability for these messages read together (oldest first)."""
+        get = self._index.get
+        rows: list[int] = []
+        counts: list[int] = []
+        for gram, count in _counts("\n".join(texts)).items():
+            row = get(gram)
+            if row is not None:
+                rows.append(row)
+                counts.append(count)
+        if not rows:
+            z = self._biases
+        else:
+            n = len(rows)
+            at = np.fromiter(rows, np.intp, n)
+            tf = np.fromiter(counts, np.intp, n)
+            values = self._idf[at] * _SUBLINEAR[np.minimum(tf, _MAX_TF)]
+            z = (values @ self._weights.take(at, axis=0)) / math.sqrt(values @ values)
+            z += self._biases
+        result: FloatArray = 1.0 / (1.0 + np.exp(-z))  # (|z| is bounded: see _setup)
+        return result
 
     def probability(self, texts: Sequence[str], head: int = CRISIS) -> float:
-        """How likely a crisis is (head CRISIS) or an imminent one (IMMINENT), for these
-        messages read together (oldest first); 0.0 for a head the model does not have."""
+        """How likely a crisis is (head CRISIS), an imminent one (IMMINENT), or another
+        head's label, for these messages read together; 0.0 for a head the model lacks."""
         if head >= len(self.biases):
             return 0.0
-        weight = 1 + head
-        vocabulary = self.vocabulary
-        get = vocabulary.get
-        log = math.log
-        total = 0.0  # the squared norm of the tf-idf values
-        z = 0.0  # the weights times the values (divided by the norm below)
-        for gram, count in _counts("\n".join(texts)).items():
-            entry = get(gram)
-            if entry is None:
-                continue
-            value = entry[0] if count == 1 else (1.0 + log(count)) * entry[0]
-            total += value * value
-            z += entry[weight] * value
-        if total:
-            z /= math.sqrt(total)
-        z += self.biases[head]
-        if z < -60.0:
-            return 0.0
-        return 1.0 / (1.0 + math.exp(-z))
+        return float(self.probabilities(texts)[head])
 
     def strongest_clause(self, texts: Sequence[str], head: int = CRISIS) -> tuple[int, int] | None:
-        """The span of the newest message's clause whose wording weighs most towards a
-        crisis (in the newest text's characters), or None when nothing in it does."""
+        """The span of the newest message's clause whose wording weighs most towards this
+        head (in the newest text's characters), or None when nothing in it does."""
         if not texts:
             return None
-        values, norm = self._weighted("\n".join(texts))
         newest = texts[-1]
-        if not norm or not newest:
+        index = self._index
+        counts = _counts("\n".join(texts))
+        total = 0.0
+        for gram, count in counts.items():
+            row = index.get(gram)
+            if row is not None:
+                value = (1.0 + math.log(count)) * float(self._idf[row])
+                total += value * value
+        if not total or not newest:
             return None
-        vocabulary = self.vocabulary
+        norm = math.sqrt(total)
         weight = [0.0] * len(newest)
         low, high = NGRAMS
         for n in range(low, high + 1):
             for i in range(len(newest) - n + 1):
-                value = values.get(newest[i : i + n])
-                if value is None:
+                gram = newest[i : i + n]
+                row = index.get(gram)
+                if row is None or gram not in counts:
                     continue
-                share = vocabulary[newest[i : i + n]][1 + head] * value / norm / n
+                value = (1.0 + math.log(counts[gram])) * float(self._idf[row])
+                share = float(self._weights[row, head]) * value / norm / n
                 for k in range(i, i + n):
                     weight[k] += share
         best: tuple[float, int, int] | None = None
@@ -179,27 +260,34 @@ def train(
     conversations: Sequence[tuple[Sequence[str], Sequence[bool]]],
     normalize: Callable[[str], str],
     trained_on: dict[str, str],
+    heads: Sequence[str] | None = None,
 ) -> WordingModel:
     """Fit the model: (messages, the label of each head) pairs, e.g. (is it a crisis, is it
-    imminent); messages are normalized the way the screener normalizes them. Needs
-    scikit-learn (``make install`` puts it in the dev venv)."""
+    imminent, ...) in the order of ``heads`` (default HEADS); messages are normalized the way
+    the screener normalizes them. Needs scikit-learn (``make install`` puts it in the dev
+    venv). The heads are fitted in parallel, one per core."""
+    from joblib import Parallel, delayed
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
+    width = min(len(labels) for _, labels in conversations)
+    names = tuple(heads) if heads is not None else HEADS[:width]
+    if len(names) > width:
+        raise ValueError(f"{len(names)} heads named but only {width} labels per conversation")
     texts = ["\n".join(normalize(m) for m in messages) for messages, _ in conversations]
     vectorizer = TfidfVectorizer(analyzer=ngrams, sublinear_tf=True, min_df=MIN_DF)
     matrix = vectorizer.fit_transform(texts)
-    heads = min(len(labels) for _, labels in conversations)
-    coefs = []
-    biases = []
-    for head in range(heads):
+
+    def fit(head: int) -> tuple[Any, float]:
         labels = [bool(flags[head]) for _, flags in conversations]
         fitted = LogisticRegression(C=C, max_iter=5000, class_weight="balanced").fit(matrix, labels)
-        coefs.append(fitted.coef_[0])
-        biases.append(float(fitted.intercept_[0]))
-    names = vectorizer.get_feature_names_out()
+        return fitted.coef_[0], float(fitted.intercept_[0])
+
+    fits = Parallel(n_jobs=2, prefer="threads")(delayed(fit)(h) for h in range(len(names)))
+    grams = vectorizer.get_feature_names_out()
     idf = vectorizer.idf_
     vocabulary = {
-        str(names[i]): (float(idf[i]), *(float(c[i]) for c in coefs)) for i in range(len(names))
+        str(grams[i]): (float(idf[i]), *(float(coef[i]) for coef, _ in fits))
+        for i in range(len(grams))
     }
-    return WordingModel(vocabulary, tuple(biases), trained_on)
+    return WordingModel(vocabulary, [bias for _, bias in fits], trained_on, names)

@@ -6,7 +6,9 @@ actor's organisation; close outcomes are checked on the server."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+from bot.screening import Screener
 from bot.screening.types import RiskLevel, ScreeningResult, Signal
 from bot.turn import CaseRequest
 from escalation.model import Actor, Counselor
@@ -212,6 +214,34 @@ async def test_a_flagged_message_on_line_reaches_the_supervisor_at_once(
     assert await counselors.book.queue() == [case.case_id, first.case_id]
     await counselors.drained()
     assert "他の人を傷つけるおそれ" in counselors.card_text(case)
+    assert any(
+        case.case_id in m.text and "他の人を傷つけるおそれ" in m.text
+        for m in slack.posts(SUPERVISORS)
+    )
+
+
+async def test_danger_to_someone_only_the_wording_model_reads_reaches_the_supervisor(
+    app: RunningApp, line: LineStandIn, slack: SlackStandIn
+) -> None:
+    """課長の車のブレーキ、細工してやろうかと本気で考えてる (in no labelled set) names nothing the
+    rules read as harm to others; the wording model's flag head does (docs/screening.md, "The
+    wording model"): a case at the top of the queue, the supervisor alerted, and the card shows
+    the words that weighed most. (Should the rules come to flag this wording themselves, this
+    test must take another sentence only the model flags.)"""
+    message = "課長の車のブレーキ、細工してやろうかと本気で考えてる。工具はある"
+    shipped = Screener.load(Path(__file__).resolve().parents[2] / "config")
+    rules = Screener(shipped.config, shipped._tokenizer, None)
+    assert rules.screen_conversation([message]).flags == ()  # not the rules
+    counselors = Counselors(app, slack)
+    person = LinePerson(app, line, "model-flag")
+    await person.started()
+    await person.say(message)
+    case = await counselors.case_of(person)
+    assert case.flags == ("harm_to_others",) and case.needs_supervisor
+    await counselors.drained()
+    card = counselors.card_text(case)
+    assert "他の人を傷つけるおそれ" in card
+    assert "他者への危害の恐れ（統計的な見立て）：「" in card
     assert any(
         case.case_id in m.text and "他の人を傷つけるおそれ" in m.text
         for m in slack.posts(SUPERVISORS)

@@ -197,11 +197,18 @@ def test_a_high_conversation_worded_like_an_imminent_one_is_imminent(screener: S
     assert [s.text for s in result.signals if s.cls == "wording"] == ["ぬいぐるみ抱いてる"]
     # not below high: the imminent head only moves a conversation already at high
     assert model.screen_conversation(["ぬいぐるみ抱いてる"]).risk == RiskLevel.NONE
-    # the model alone never makes anything imminent: both heads on ぬいぐるみ give high only
+    # a high the first head raised moves on to imminent when the second head reads it so
+    # (cross-validated: imminent recall 0.788 -> 0.835 for 20 more over-calls in 4,000)
     both = with_model(
         screener, WordingModel({"ぬい": (1.0, 6.0, 6.0), "ぐる": (1.0, 6.0, 6.0)}, (-1.0, -1.0), {})
     )
-    assert both.screen_conversation(["ぬいぐるみ抱いてる"]).risk == RiskLevel.HIGH
+    raised = both.screen_conversation(["ぬいぐるみ抱いてる"])
+    assert raised.risk == RiskLevel.IMMINENT
+    assert {s.term for s in raised.signals if s.cls == "wording"} == {"wording", "wording_imminent"}
+    only_first = with_model(
+        screener, WordingModel({"ぬい": (1.0, 6.0, 0.0), "ぐる": (1.0, 6.0, 0.0)}, (-1.0, -5.0), {})
+    )
+    assert only_first.screen_conversation(["ぬいぐるみ抱いてる"]).risk == RiskLevel.HIGH
     # the reason stays on the card of every later message, and a blank message raises nothing
     later = model.screen_conversation(["死にたい", "ぬいぐるみ抱いてる", "そう"])
     assert later.risk == RiskLevel.IMMINENT
@@ -247,6 +254,8 @@ def _copy_config(tmp_path: Path) -> Path:
         ("  threshold: 0.8", "  threshold: たかめ", "いまは「たかめ」"),
         ("  overrule: 0.85", "  overrule: 1.5", "overrule: は 0.5 から 0.99 までの数"),
         ("  imminent: 0.8", "  imminent: 0", "imminent: は 0.5 から 0.99 までの数"),
+        ("  flags: 0.6", "  flags: 0.3", "flags: は 0.5 から 0.99 までの数"),
+        ("  factors: 0.8", "  factors: ぜんぶ", "いまは「ぜんぶ」"),
         ("  window: 2", "  window: 0", "window: は 1 から 5 までの整数"),
         ("  window: 2", "  window: 2.5", "window: は 1 から 5 までの整数"),
         ("  enabled: true", "  enabled: はい", "true（はい）か false（いいえ）"),
@@ -290,7 +299,7 @@ def test_a_missing_model_file_is_explained(tmp_path: Path) -> None:
 
 
 def test_default_settings_match_the_shipped_file(screener: Screener) -> None:
-    assert screener.config.wording == WordingSettings(True, 0.8, 2, 0.85, 0.8)
+    assert screener.config.wording == WordingSettings(True, 0.8, 2, 0.85, 0.8, 0.6, 0.8)
 
 
 def test_trained_without_a_set_the_model_still_finds_more_of_its_crises(screener: Screener) -> None:
@@ -356,3 +365,129 @@ def test_the_model_leaves_the_rules_look_alikes_calm(screener: Screener) -> None
         > max(rules.screen_conversation(list(case)).risk, RiskLevel.MODERATE)
     }
     assert len(raised) <= MAX_OVER_CALLS, sorted(raised)
+
+
+# A model with flag and factor heads: ぬいぐるみ weighs towards harm to someone else, みかん
+# towards debt, りんご towards a factor id the config does not know (no crisis, no imminent).
+OTHERS = WordingModel(
+    {
+        "ぬい": (1.0, 0.0, 0.0, 8.0, 0.0, 0.0),
+        "ぐる": (1.0, 0.0, 0.0, 8.0, 0.0, 0.0),
+        "みか": (1.0, 0.0, 0.0, 0.0, 8.0, 0.0),
+        "りん": (1.0, 0.0, 0.0, 0.0, 0.0, 8.0),
+    },
+    biases=(-9.0, -9.0, -2.0, -2.0, -2.0),
+    trained_on={},
+    heads=("crisis", "imminent", "harm_to_others", "factor:debt", "factor:no_such_factor"),
+)
+
+
+def test_a_flag_head_flags_with_the_words_and_raises_to_a_counselor(screener: Screener) -> None:
+    plain = with_model(screener, None).screen_conversation(["きのうぬいぐるみを買った"])
+    assert plain.flags == () and plain.risk == RiskLevel.NONE  # nothing the rules read
+    result = with_model(screener, OTHERS).screen_conversation(["きのう、ぬいぐるみを買った"])
+    assert result.flags == ("harm_to_others",)
+    assert result.risk == RiskLevel.MODERATE  # someone ready to hurt another: a counselor
+    (said,) = [s for s in result.signals if s.term == "wording"]
+    assert (said.cls, said.text) == ("harm_to_others", "ぬいぐるみを買った")
+    assert "他者への危害の恐れ（統計的な見立て）：「ぬいぐるみを買った」" in result.reasons
+    assert result.to_json("x")["flags"] == ["harm_to_others"]
+    # once flagged, the flag stays for the rest of the conversation (as a rule's flag does)
+    later = with_model(screener, OTHERS).screen_conversation(["ぬいぐるみ", "こんにちは"])
+    assert later.flags == ("harm_to_others",)
+
+
+def test_a_factor_head_lists_the_factor_with_the_words(screener: Screener) -> None:
+    result = with_model(screener, OTHERS).screen_conversation(["みかんが高い"])
+    assert result.factors == ("debt",)
+    (said,) = [s for s in result.signals if s.term == "wording"]
+    assert (said.cls, said.factor, said.text) == ("factor", "debt", "みかんが高い")
+    assert result.risk == RiskLevel.LOW  # a concrete life problem, as a factor word gives
+    # listed once, not again for every message that reads the same
+    twice = with_model(screener, OTHERS).screen_conversation(["みかんが高い", "みかん"])
+    assert twice.factors == ("debt",)
+    assert len([s for s in twice.signals if s.factor == "debt"]) == 1
+    # a head for a factor id the config does not know is never listed
+    assert with_model(screener, OTHERS).screen_conversation(["りんご"]).factors == ()
+
+
+def test_flag_and_factor_heads_stay_below_their_thresholds(screener: Screener) -> None:
+    import dataclasses
+
+    weak = WordingModel(
+        {"ぬい": (1.0, 0.0, 0.0, 5.0, 0.0), "みか": (1.0, 0.0, 0.0, 0.0, 5.0)},
+        biases=(-9.0, -9.0, -2.0, -2.0),
+        trained_on={},
+        heads=("crisis", "imminent", "harm_to_others", "factor:debt"),
+    )
+    assert 0.8 < weak.probability(["ぬいぐるみ"], 2) < 0.99
+    assert 0.8 < weak.probability(["みかん"], 3) < 0.99
+    assert with_model(screener, weak).screen_conversation(["ぬいぐるみ"]).flags
+    assert with_model(screener, weak).screen_conversation(["みかん"]).factors
+    config = dataclasses.replace(
+        screener.config,
+        wording=dataclasses.replace(screener.config.wording, flags=0.99, factors=0.99),
+    )
+    strict = Screener(config, screener._tokenizer, weak)
+    assert strict.screen_conversation(["ぬいぐるみ"]).flags == ()
+    assert strict.screen_conversation(["みかん"]).factors == ()
+
+
+def test_every_head_is_scikit_learns_and_survives_saving(tmp_path: Path) -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    conversations = [
+        (("あいつの家に火をつける",), (True, False, True)),
+        (("包丁を持って会いに行く",), (True, True, True)),
+        (("家賃を払うと何も残らない",), (False, False, False)),
+        (("会いに行くのが楽しみ",), (False, False, False)),
+        (("火をつけるのはキャンプで",), (False, False, False)),
+    ]
+    heads = ("crisis", "imminent", "harm_to_others")
+    model = train(conversations, str, {"x.jsonl": "0"}, heads)
+    assert model.heads == heads
+    texts = ["\n".join(m) for m, _ in conversations]
+    vectorizer = TfidfVectorizer(analyzer=ngrams, sublinear_tf=True, min_df=2)
+    matrix = vectorizer.fit_transform(texts)
+    path = tmp_path / "model.json.gz"
+    model.save(path)
+    loaded = WordingModel.load(path)
+    assert loaded.heads == heads and loaded.trained_on == {"x.jsonl": "0"}
+    for head in range(3):
+        fitted = LogisticRegression(C=4.0, max_iter=5000, class_weight="balanced").fit(
+            matrix, [labels[head] for _, labels in conversations]
+        )
+        for probe in ["火をつける", "会いに行く", "知らない言葉", "家賃を払う家賃"]:
+            expected = fitted.predict_proba(vectorizer.transform([probe]))[0, 1]
+            assert math.isclose(model.probability([probe], head), expected, abs_tol=1e-9)
+            # (saved rounded to five decimals)
+            assert math.isclose(loaded.probability([probe], head), expected, abs_tol=1e-3)
+    # the same model saves to the same bytes (no time stamp in the file)
+    again = tmp_path / "again.json.gz"
+    model.save(again)
+    assert again.read_bytes() == path.read_bytes()
+
+
+def test_a_model_file_with_a_missing_weight_is_refused(tmp_path: Path) -> None:
+    import gzip
+    import json
+
+    data = TINY.to_json()
+    data["weights"][0] = data["weights"][0][:-1]
+    path = tmp_path / "bad.json.gz"
+    path.write_bytes(gzip.compress(json.dumps(data).encode()))
+    with pytest.raises(ValueError, match="lacks a weight"):
+        WordingModel.load(path)
+    data = TINY.to_json()
+    data["format"] = 2
+    path.write_bytes(json.dumps(data).encode())
+    with pytest.raises(ValueError, match="unknown wording model format"):
+        WordingModel.load(path)
+
+
+def test_the_shipped_model_has_the_flag_and_factor_heads() -> None:
+    model = WordingModel.load(MODEL_FILE)
+    assert model.heads[:4] == ("crisis", "imminent", "harm_to_others", "child_in_danger")
+    factors = {h.removeprefix("factor:") for h in model.heads if h.startswith("factor:")}
+    assert {"debt", "unemployment", "isolation", "caregiving", "bullying"} <= factors
