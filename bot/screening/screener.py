@@ -216,8 +216,6 @@ class MessageAnalysis(NamedTuple):
 
 
 _NEW_CONVERSATION = ScreeningState()
-# whether the wording model lists factors also in a message where the rules read one
-_FACTORS_BESIDE_RULES = False
 _NO_CUES: Final[frozenset[str]] = frozenset()
 # Slots that make a pathway of factors more serious (with despair, fewer links are high).
 _DESPAIR_SLOTS: Final = frozenset(
@@ -537,11 +535,11 @@ class Screener:
             if signal.factor and signal.factor not in factors:
                 factors.append(signal.factor)
         model = self.wording
+        window = self.config.wording.window
         recent: list[dict[str, Any]] = []
         texts: list[str] = []
         heads: FloatArray | None = None  # every head of the wording model, for this message
         if model is not None:
-            window = self.config.wording.window
             recent = [
                 w
                 for w in (extra.get(_EXTRA_WORDING, ()) if extra else ())
@@ -550,11 +548,7 @@ class Screener:
             texts = [*(str(w["text"]) for w in recent), own_normalized.text]
             if own_normalized.text.strip():
                 heads = model.probabilities(texts)
-        if (
-            heads is not None
-            and self._factor_heads
-            and (_FACTORS_BESIDE_RULES or not any(s.factor for s in new_signals))
-        ):
+        if heads is not None and self._factor_heads and not any(s.factor for s in new_signals):
             # life problems worded in ways no factor list names (売上が半分になった), in a
             # message where the rules read none (部活の先輩が厳しくて is the rules' bullying,
             # not the model's workplace)
@@ -630,7 +624,6 @@ class Screener:
             level = max(level, _MODERATE if writer else _LOW)
         wording_window: list[dict[str, Any]] = []
         if model is not None:
-            window = self.config.wording.window
             # a past that is over or someone else's crisis, as the rules read the window
             read_away = (
                 analysis.read_away
@@ -1074,11 +1067,15 @@ class Screener:
                 else h
                 for h in hits
             ]
+        factors_away: set[str] = set()  # (read as not the person's own: MessageAnalysis)
         for h in hits:
             if h.concept.factor == "bereavement" and not h.context.quoted:
                 new_cues.add("someone_died")  # 推しが亡くなった (owned or not): see _follow_there
-            if h.concept.kind == "factor" and h.concept.factor and self._factor_owned(h):
-                new_cues.add("factor:" + h.concept.factor)
+            if h.concept.kind == "factor" and h.concept.factor:
+                if self._factor_owned(h):
+                    new_cues.add("factor:" + h.concept.factor)
+                else:
+                    factors_away.add(h.concept.factor)
         all_cues = cues | new_cues
         self._cues = frozenset(all_cues)
         # 離婚してすぐは / 倒産した直後は: a while right after an event, a time that is over
@@ -2156,13 +2153,6 @@ class Screener:
             for h in hits
         )
         read = any(h.concept.kind in _CRISIS_WORD_KINDS for h in hits)
-        factors_away = frozenset(
-            [
-                h.concept.factor
-                for h in hits
-                if h.concept.factor and h.concept.kind == "factor" and not self._factor_owned(h)
-            ]
-        )
         return _new(  # MessageAnalysis(...) without NamedTuple's Python-level __new__
             MessageAnalysis,
             (
@@ -2173,7 +2163,7 @@ class Screener:
                 normalized,
                 read_away,
                 read,
-                factors_away,
+                frozenset(factors_away),
             ),
         )
 

@@ -20,9 +20,9 @@ from ``wording.flags``, and one head per factor id lists the life problem from
 ``wording.factors``, each with the words that weighed most.
 
 The model file (``wording_model.json.gz`` beside this module) holds, per n-gram, its inverse
-document frequency and the weight of each head; scoring needs numpy only. Training needs scikit-learn (a dev
-dependency): ``python -m bot screen --train-wording`` retrains it from the labelled sets, and the
-file records their hashes so a test says when a labelled set changed and the model was not
+document frequency and the weight of each head; scoring needs numpy only. Training needs
+scikit-learn (a dev dependency): ``python -m bot screen --train-wording`` retrains it from the
+labelled sets, and the file records their hashes so a test says when a labelled set changed and the model was not
 retrained. ``python -m bot screen --cross-validate`` gives the honest figures: each labelled set
 scored by a model trained without it.
 """
@@ -178,10 +178,6 @@ class WordingModel:
         # mtime 0: the same model gives the same bytes
         path.write_bytes(gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0))
 
-    def head(self, name: str) -> int | None:
-        """The index of a head by name (None when the model has no such head)."""
-        return self.heads.index(name) if name in self.heads else None
-
     def probabilities(self, texts: Sequence[str]) -> FloatArray:
         """Every head's probability for these messages read together (oldest first)."""
         get = self._index.get
@@ -211,33 +207,40 @@ class WordingModel:
             return 0.0
         return float(self.probabilities(texts)[head])
 
+    def _weighted(self, text: str) -> tuple[dict[str, float], float]:
+        """tf-idf values (sublinear tf) of the known n-grams and their Euclidean norm."""
+        index = self._index
+        idf = self._idf
+        values: dict[str, float] = {}
+        total = 0.0
+        for gram, count in _counts(text).items():
+            row = index.get(gram)
+            if row is None:
+                continue
+            value = (1.0 + math.log(count)) * float(idf[row])
+            values[gram] = value
+            total += value * value
+        return values, math.sqrt(total)
+
     def strongest_clause(self, texts: Sequence[str], head: int = CRISIS) -> tuple[int, int] | None:
         """The span of the newest message's clause whose wording weighs most towards this
         head (in the newest text's characters), or None when nothing in it does."""
         if not texts:
             return None
+        values, norm = self._weighted("\n".join(texts))
         newest = texts[-1]
-        index = self._index
-        counts = _counts("\n".join(texts))
-        total = 0.0
-        for gram, count in counts.items():
-            row = index.get(gram)
-            if row is not None:
-                value = (1.0 + math.log(count)) * float(self._idf[row])
-                total += value * value
-        if not total or not newest:
+        if not norm or not newest:
             return None
-        norm = math.sqrt(total)
+        index = self._index
         weight = [0.0] * len(newest)
         low, high = NGRAMS
         for n in range(low, high + 1):
             for i in range(len(newest) - n + 1):
                 gram = newest[i : i + n]
-                row = index.get(gram)
-                if row is None or gram not in counts:
+                value = values.get(gram)
+                if value is None:
                     continue
-                value = (1.0 + math.log(counts[gram])) * float(self._idf[row])
-                share = float(self._weights[row, head]) * value / norm / n
+                share = float(self._weights[index[gram], head]) * value / norm / n
                 for k in range(i, i + n):
                     weight[k] += share
         best: tuple[float, int, int] | None = None
