@@ -156,6 +156,11 @@ _ROMAJI_FUNCTION: Final = frozenset(
         "dayo",
     }
 )
+# A word ending as a Japanese verb or adjective conjugates (nonda, tabetai, ikenai, shiteru,
+# mashita, kowakatta): Japanese in latin letters even with no particle (kusuri zenbu nonda).
+_ROMAJI_ENDING: Final = re.compile(
+    r"..(?:nda|tta|ita|eta|shita|masu|tai|nai|teru|deru|katta|kute|tara|reba)$"
+)
 _ENGLISH_WORDS: Final = frozenset(
     {
         "the",
@@ -246,7 +251,7 @@ def _romaji(match: re.Match[str]) -> str:
     if (
         len(words) < 2
         or any(w in _ENGLISH_WORDS for w in words)
-        or not any(w in _ROMAJI_FUNCTION for w in words)
+        or not any(w in _ROMAJI_FUNCTION or _ROMAJI_ENDING.search(w) for w in words)
     ):
         return run
     kana = _ROMAJI_WORD.sub(

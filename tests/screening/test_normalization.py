@@ -185,3 +185,24 @@ def test_dialect_rules_rewrite_before_tokenizing(
 @pytest.mark.parametrize("text", ["食べたか？", "何しとう", "たいへんで", "もう寝たか", "行くまい"])
 def test_dialect_rules_leave_standard_japanese_alone(screener: Screener, text: str) -> None:
     assert screener._normalizer.normalize(text).text == Normalizer().normalize(text).text
+
+
+
+@pytest.mark.parametrize(
+    ("text", "kana"),
+    [
+        ("kusuri zenbu nonda", "くすり ぜんぶ のんだ"),  # read by the verb ending, no particle
+        ("mou ikenai", "もう いけない"),
+        ("kinou tabesugita", "きのう たべすぎた"),
+        ("good night", "good night"),  # English stays English
+        ("game over", "game over"),  # no Japanese ending: left alone
+    ],
+)
+def test_romaji_read_by_its_conjugation(screener: Screener, text: str, kana: str) -> None:
+    assert screener._normalizer.normalize(text).text == kana
+
+
+def test_romaji_overdose_without_particles_is_an_act(screener: Screener) -> None:
+    result = screener.screen_conversation(["yabai", "kusuri zenbu nonda"])
+    assert result.risk == RiskLevel.IMMINENT
+    assert "act" in {s.cls for s in result.signals}
