@@ -187,7 +187,6 @@ def test_dialect_rules_leave_standard_japanese_alone(screener: Screener, text: s
     assert screener._normalizer.normalize(text).text == Normalizer().normalize(text).text
 
 
-
 @pytest.mark.parametrize(
     ("text", "kana"),
     [
