@@ -47,6 +47,7 @@ eval: install
 	  --eval tests/data/screening_dev_t3.jsonl --eval tests/data/screening_dev_t4.jsonl \
 	  --eval tests/data/screening_dev_t5.jsonl --eval tests/data/screening_dev_t6.jsonl \
 	  --eval tests/data/screening_dev_t7.jsonl --eval tests/data/screening_dev_t8.jsonl \
+	  --eval tests/data/screening_dev_t9.jsonl --eval tests/data/screening_dev_t11.jsonl \
 	  --eval tests/data/screening_calm_a.jsonl --eval tests/data/screening_calm_b.jsonl \
 	  --eval tests/data/screening_calm_c.jsonl --eval tests/data/screening_calm_d.jsonl
 

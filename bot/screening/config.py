@@ -129,6 +129,7 @@ REQUIRED_MESSAGES: Final = (
     "imminent_time",
     "imminent_farewell",
     "imminent_wording",
+    "doubt",
     "wording_slot",
     "flags",
     "factors",
@@ -195,12 +196,18 @@ class WordingSettings:
     flags: float = 0.6
     # the probability (of a factor's head) from which the factor is listed
     factors: float = 0.8
+    # below this crisis probability, a high or imminent level that rests only on slots with no
+    # word of death, self-harm or despair (a place, means, an act, a farewell: 屋上きた, 薬いっぱい
+    # もらってきた) is held at moderate: the person is offered a counselor, not sent the
+    # crisis answer (0 switches it off)
+    doubt: float = 0.15
 
 
 _WORDING_DEFAULTS: Final = WordingSettings()
 # The ranges an admin may set (outside them the model would raise nearly everything or nothing).
 WORDING_THRESHOLD: Final = (0.5, 0.99)
 WORDING_WINDOW: Final = (1, 5)
+WORDING_DOUBT: Final = (0.0, 0.5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -884,7 +891,7 @@ def _wording(loader: _Loader, data: Any) -> WordingSettings:
         loader,
         SCREENING,
         node,
-        {"enabled", "threshold", "overrule", "imminent", "flags", "factors", "window"},
+        {"enabled", "threshold", "overrule", "imminent", "flags", "factors", "window", "doubt"},
         where,
     )
     enabled = loader.flag(SCREENING, node, "enabled", where, True)
@@ -896,6 +903,7 @@ def _wording(loader: _Loader, data: Any) -> WordingSettings:
         ("flags", WORDING_THRESHOLD, _WORDING_DEFAULTS.flags, False),
         ("factors", WORDING_THRESHOLD, _WORDING_DEFAULTS.factors, False),
         ("window", WORDING_WINDOW, _WORDING_DEFAULTS.window, True),
+        ("doubt", WORDING_DOUBT, _WORDING_DEFAULTS.doubt, False),
     ):
         value = node.get(key, default)
         good = (
@@ -938,6 +946,7 @@ def _wording(loader: _Loader, data: Any) -> WordingSettings:
         values["imminent"],
         values["flags"],
         values["factors"],
+        values["doubt"],
     )
 
 

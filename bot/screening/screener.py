@@ -218,6 +218,24 @@ class MessageAnalysis(NamedTuple):
 _NEW_CONVERSATION = ScreeningState()
 _NO_CUES: Final[frozenset[str]] = frozenset()
 # Slots that make a pathway of factors more serious (with despair, fewer links are high).
+# Slots that carry no word of death, self-harm or despair (wording.doubt may hold a level
+# that rests on them alone at moderate)
+_DOUBTED_SLOTS: Final = frozenset(
+    {
+        "act",
+        "means",
+        "place",
+        "timing",
+        "preparation",
+        "farewell",
+        "factor",
+        "help",
+        "third_party",
+        "resolved",
+        "past_attempt",
+        "recurrence",
+    }
+)
 _DESPAIR_SLOTS: Final = frozenset(
     {"despair", "distress", "burden", "passive", "ideation", "self_harm", "euphemism"}
 )
@@ -506,6 +524,20 @@ class Screener:
         if fragment_cue is not None:
             fragment = [fragment_cue[len(_FRAGMENT_CUE) :], index]
             analysis = analysis._replace(cues=analysis.cues - {fragment_cue})
+        model = self.wording
+        window = self.config.wording.window
+        recent: list[dict[str, Any]] = []
+        texts: list[str] = []
+        heads: FloatArray | None = None  # every head of the wording model, for this message
+        if model is not None:
+            recent = [
+                w
+                for w in (extra.get(_EXTRA_WORDING, ()) if extra else ())
+                if w.get("text") and 0 < index - int(w.get("message", -99)) < window
+            ]
+            texts = [*(str(w["text"]) for w in recent), own_normalized.text]
+            if own_normalized.text.strip():
+                heads = model.probabilities(texts)
         retracted = False
         explained: list[dict[str, Any]] = list(extra.get(_EXTRA_EXPLAINED, ())) if extra else []
         if explained and any(s.cls in _RESTORING for s in new_signals):
@@ -534,20 +566,6 @@ class Screener:
         for signal in new_signals:
             if signal.factor and signal.factor not in factors:
                 factors.append(signal.factor)
-        model = self.wording
-        window = self.config.wording.window
-        recent: list[dict[str, Any]] = []
-        texts: list[str] = []
-        heads: FloatArray | None = None  # every head of the wording model, for this message
-        if model is not None:
-            recent = [
-                w
-                for w in (extra.get(_EXTRA_WORDING, ()) if extra else ())
-                if w.get("text") and 0 < index - int(w.get("message", -99)) < window
-            ]
-            texts = [*(str(w["text"]) for w in recent), own_normalized.text]
-            if own_normalized.text.strip():
-                heads = model.probabilities(texts)
         if heads is not None and self._factor_heads and not any(s.factor for s in new_signals):
             # life problems worded in ways no factor list names (売上が半分になった), in a
             # message where the rules read none (部活の先輩が厳しくて is the rules' bullying,
@@ -633,6 +651,22 @@ class Screener:
                     for s in signals
                 )
             )
+            doubt = self.config.wording.doubt
+            if (
+                doubt
+                and heads is not None
+                and level >= _HIGH
+                and old.risk < _HIGH
+                and not flags
+                and float(heads[CRISIS]) < doubt
+                and _DOUBTED_SLOTS.issuperset([s.cls for s in signals])
+            ):
+                # a place, means or act with no word of death or despair, worded like the
+                # everyday talk the model learned from (屋上きた / 文化祭の準備): a counselor is
+                # offered, the crisis answer is not sent; a later crisis word raises it again
+                level = _MODERATE
+                message_level = min(message_level, _MODERATE)
+                why = ["doubt"]  # (not the imminent reasons of a level it does not have)
             if level < _HIGH and not read_away and heads is not None:
                 worded = self._worded_as_crisis(
                     text, own_normalized, texts, index, analysis.read, float(heads[CRISIS])
@@ -667,7 +701,7 @@ class Screener:
                 wording_window = recent  # (a blank or emoji-only message keeps the window)
         reasons = (
             self._reasons(signals, factors, prior, pathway, links, why, flags)
-            if (signals or prior or flags)
+            if (signals or prior or flags or why)
             else []
         )
         result = ScreeningResult(
@@ -2715,10 +2749,19 @@ class Screener:
             not crisis_reading
             and not crisis_context
             and not self._ruminating
-            and "benign" in own_kinds
+            and (
+                "benign" in own_kinds
+                or (
+                    "benign_now" in self._cues
+                    and not own_kinds & {"death", "despair", "finality", "farewell", "burden"}
+                    and not any(t.key in self._g.death_words for t in self._tokens)
+                )
+            )
             and (rd.QUESTION in r.features or rd.TENTATIVE in r.features)
         ):
-            return  # 樹海ってほんとに迷うの？ 来週ハイキング: a question about an outing
+            # 樹海ってほんとに迷うの？ 来週ハイキング: a question about an outing, named in this
+            # message or before it (週末、河原でBBQします / 練炭って普通の炭と何が違うの？)
+            return
         if (
             crisis_reading
             or rd.QUESTION in r.features
@@ -4315,7 +4358,9 @@ class Screener:
         slots = self.config.slots
         sep = messages.get("separator", "、")
         out: list[str] = []
-        if why:
+        if "doubt" in why:
+            out.append(messages.get("doubt", "doubt"))
+        elif why:
             reasons = sep.join(messages.get(w, w) for w in dict.fromkeys(why))
             out.append(messages.get("imminent", "{why}").format_map(_Fields(why=reasons)))
         if flags:

@@ -168,6 +168,7 @@ def test_plans_and_acts_are_imminent(screener: Screener, messages: tuple[str, ..
         ("この漫画で主人公が死ぬ",),
         ("エアコン壊れて、この暑さ死ぬ", "修理は明日来てくれる"),
         ("救命講習で、薬を大量に飲んだ人への対応を習った",),
+        ("週末、河原でBBQします", "練炭って普通の炭と何が違うの？"),  # the outing told before
         ("寝る前に、先生に出してもらった睡眠薬を1錠だけ飲んでる",),
         ("明日の朝、橋の上から初日の出見る",),
         ("明日で全部終わる！長かった卒論、やっと提出",),
@@ -223,6 +224,13 @@ def test_a_run_of_different_emoji_keeps_every_word(screener: Screener) -> None:
 def test_going_out_for_a_drink_is_not_a_plan(screener: Screener) -> None:
     # tiredness is heard (moderate at most); going out to drink now is not "going" to a place
     assert level(screener, "もう疲れた、今から飲みに行く") < RiskLevel.HIGH
+
+
+def test_an_outing_told_before_does_not_explain_a_question_about_dying(
+    screener: Screener,
+) -> None:
+    result = screener.screen_conversation(["週末キャンプ行く", "練炭で死ねるかな"])
+    assert result.risk >= RiskLevel.HIGH
 
 
 def test_thinking_of_dying_is_not_an_idiom(screener: Screener) -> None:

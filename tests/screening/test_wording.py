@@ -491,3 +491,57 @@ def test_the_shipped_model_has_the_flag_and_factor_heads() -> None:
     assert model.heads[:4] == ("crisis", "imminent", "harm_to_others", "child_in_danger")
     factors = {h.removeprefix("factor:") for h in model.heads if h.startswith("factor:")}
     assert {"debt", "unemployment", "isolation", "caregiving", "bullying"} <= factors
+
+
+def _doubting(screener: Screener, model: WordingModel, doubt: float = 0.2) -> Screener:
+    import dataclasses
+
+    wording = dataclasses.replace(screener.config.wording, doubt=doubt)
+    return Screener(
+        dataclasses.replace(screener.config, wording=wording), screener._tokenizer, model
+    )
+
+
+# knows nothing of these words: every text reads as everyday talk (p = 0.007)
+EVERYDAY = WordingModel({"ぬい": (1.0, 6.0)}, biases=(-5.0,), trained_on={})
+
+
+def test_doubt_holds_a_place_with_no_word_of_death_at_moderate(screener: Screener) -> None:
+    place = ["線路の近くにいる"]
+    assert _doubting(screener, EVERYDAY, 0.0).screen_conversation(place).risk == RiskLevel.IMMINENT
+    held = _doubting(screener, EVERYDAY).screen_conversation(place)
+    assert held.risk == RiskLevel.MODERATE  # a counselor is offered, no crisis answer
+    assert any("日常の話に近いため「中」" in r for r in held.reasons), held.reasons
+    assert not any(r.startswith("差し迫った危険") for r in held.reasons)
+    # a word of death anywhere in the conversation: no doubt
+    said = _doubting(screener, EVERYDAY).screen_conversation(["死にたい", *place])
+    assert said.risk == RiskLevel.IMMINENT
+    # a crisis word after it raises the conversation as without the doubt
+    later = _doubting(screener, EVERYDAY).screen_conversation([*place, "もう死にたい"])
+    assert later.risk == RiskLevel.IMMINENT
+    # a level already high before stays
+    high = _doubting(screener, EVERYDAY).screen_conversation(["消えたい", "線路の近くにいる"])
+    assert high.risk >= RiskLevel.HIGH
+
+
+def test_doubt_never_lowers_a_level_already_reached(screener: Screener) -> None:
+    # 線路 alone reads as a crisis (so no doubt); with 撮り the window reads as everyday talk,
+    # but what was raised stays raised (small talk after a crisis never lowers it)
+    model = WordingModel({"線路": (1.0, 8.0), "撮り": (1.0, -30.0)}, biases=(0.0,), trained_on={})
+    first = _doubting(screener, model).screen_conversation(["線路の近くにいる"])
+    assert first.risk == RiskLevel.IMMINENT
+    later = _doubting(screener, model).screen_conversation(["線路の近くにいる", "写真撮りに"])
+    assert later.risk == RiskLevel.IMMINENT
+
+
+def test_doubt_out_of_range_is_explained(tmp_path: Path) -> None:
+    config = _copy_config(tmp_path)
+    path = config / "screening.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("  doubt: 0.15", "  doubt: 0.9", 1), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        Screener.load(config)
+    lines = [str(p) for p in caught.value.problems]
+    assert any(
+        "screening.yaml" in line and "doubt: は 0.0 から 0.5 までの数" in line for line in lines
+    )
