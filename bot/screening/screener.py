@@ -217,7 +217,6 @@ class MessageAnalysis(NamedTuple):
 
 _NEW_CONVERSATION = ScreeningState()
 _NO_CUES: Final[frozenset[str]] = frozenset()
-# Slots that make a pathway of factors more serious (with despair, fewer links are high).
 # Slots that carry no word of death, self-harm or despair (wording.doubt may hold a level
 # that rests on them alone at moderate)
 _DOUBTED_SLOTS: Final = frozenset(
@@ -236,6 +235,7 @@ _DOUBTED_SLOTS: Final = frozenset(
         "recurrence",
     }
 )
+# Slots that make a pathway of factors more serious (with despair, fewer links are high).
 _DESPAIR_SLOTS: Final = frozenset(
     {"despair", "distress", "burden", "passive", "ideation", "self_harm", "euphemism"}
 )
@@ -524,20 +524,6 @@ class Screener:
         if fragment_cue is not None:
             fragment = [fragment_cue[len(_FRAGMENT_CUE) :], index]
             analysis = analysis._replace(cues=analysis.cues - {fragment_cue})
-        model = self.wording
-        window = self.config.wording.window
-        recent: list[dict[str, Any]] = []
-        texts: list[str] = []
-        heads: FloatArray | None = None  # every head of the wording model, for this message
-        if model is not None:
-            recent = [
-                w
-                for w in (extra.get(_EXTRA_WORDING, ()) if extra else ())
-                if w.get("text") and 0 < index - int(w.get("message", -99)) < window
-            ]
-            texts = [*(str(w["text"]) for w in recent), own_normalized.text]
-            if own_normalized.text.strip():
-                heads = model.probabilities(texts)
         retracted = False
         explained: list[dict[str, Any]] = list(extra.get(_EXTRA_EXPLAINED, ())) if extra else []
         if explained and any(s.cls in _RESTORING for s in new_signals):
@@ -566,6 +552,20 @@ class Screener:
         for signal in new_signals:
             if signal.factor and signal.factor not in factors:
                 factors.append(signal.factor)
+        model = self.wording
+        window = self.config.wording.window
+        recent: list[dict[str, Any]] = []
+        texts: list[str] = []
+        heads: FloatArray | None = None  # every head of the wording model, for this message
+        if model is not None:
+            recent = [
+                w
+                for w in (extra.get(_EXTRA_WORDING, ()) if extra else ())
+                if w.get("text") and 0 < index - int(w.get("message", -99)) < window
+            ]
+            texts = [*(str(w["text"]) for w in recent), own_normalized.text]
+            if own_normalized.text.strip():
+                heads = model.probabilities(texts)
         if heads is not None and self._factor_heads and not any(s.factor for s in new_signals):
             # life problems worded in ways no factor list names (売上が半分になった), in a
             # message where the rules read none (部活の先輩が厳しくて is the rules' bullying,
@@ -657,6 +657,7 @@ class Screener:
                 and heads is not None
                 and level >= _HIGH
                 and old.risk < _HIGH
+                and pathway_level < _HIGH
                 and not flags
                 and float(heads[CRISIS]) < doubt
                 and _DOUBTED_SLOTS.issuperset([s.cls for s in signals])

@@ -522,6 +522,9 @@ def test_doubt_holds_a_place_with_no_word_of_death_at_moderate(screener: Screene
     # a level already high before stays
     high = _doubting(screener, EVERYDAY).screen_conversation(["消えたい", "線路の近くにいる"])
     assert high.risk >= RiskLevel.HIGH
+    # a pathway of four linked problems is high whatever the wording (it is not a place)
+    chain = ["仕事をクビになった", "家賃が払えない", "借金が増えた", "夜も眠れない"]
+    assert _doubting(screener, EVERYDAY).screen_conversation(chain).risk == RiskLevel.HIGH
 
 
 def test_doubt_never_lowers_a_level_already_reached(screener: Screener) -> None:
