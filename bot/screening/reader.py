@@ -135,7 +135,6 @@ class Grammar:
     rumination: frozenset[str]
     overcome: frozenset[str]
     why_words: frozenset[str]
-    death_words: frozenset[str]
     reflexive: frozenset[str]
     harm_verbs: frozenset[str]
     pro_verbs: frozenset[str]

@@ -2678,7 +2678,7 @@ class Screener:
         if (
             not crisis_context
             and not r.features & {rd.ONLY, rd.DESIRE, rd.INTENT, rd.VOLITIONAL, rd.THOUGHT}
-            and not own_kinds & {"death", "despair", "finality", "farewell", "burden"}
+            and not own_kinds & _DYING_KINDS
             and (
                 _holds(self._play, self._text)
                 or "play" in self._cues
@@ -2691,7 +2691,7 @@ class Screener:
             and not crisis_context
             and r.features & {rd.DESIRE, rd.QUESTION, rd.CONDITIONAL, rd.TENTATIVE}
             and not r.features & {rd.INTENT, rd.VOLITIONAL, rd.PAST, rd.PROGRESSIVE, rd.ONLY}
-            and not own_kinds & {"death", "despair", "finality", "farewell", "burden"}
+            and not own_kinds & _DYING_KINDS
         ):
             return  # キャンプで練炭使いたいんだけど: for the everyday activity named with it
         if (
@@ -2699,7 +2699,7 @@ class Screener:
             and not crisis_context
             and r.features <= {rd.PAST, rd.TE, rd.POLITE}
             and rd.PAST in r.features | ({rd.PAST} if h.sentence in self._past_sentences else set())
-            and not own_kinds & {"death", "despair", "finality", "farewell", "burden"}
+            and not own_kinds & _DYING_KINDS
             and (h.concept.id not in _DOSE_METHODS or _mild_medicine(self._tokens, h, g))
         ):
             return  # 断熱シートで目張りした, 青木ヶ原でキャンプしてきた: an everyday activity, done
@@ -2752,11 +2752,7 @@ class Screener:
             and not self._ruminating
             and (
                 "benign" in own_kinds
-                or (
-                    "benign_now" in self._cues
-                    and not own_kinds & {"death", "despair", "finality", "farewell", "burden"}
-                    and not any(t.key in self._g.death_words for t in self._tokens)
-                )
+                or ("benign_now" in self._cues and not own_kinds & _DYING_KINDS)
             )
             and (rd.QUESTION in r.features or rd.TENTATIVE in r.features)
         ):
@@ -5217,6 +5213,9 @@ LEAN_OVER: Final = "lean_over"  # the concept of looking down from a height (con
 _CUE_KINDS: Final = frozenset({"benign", "child", "target"})
 # what an everyday context can explain (ロープ買った / キャンプ楽しみ), and the concepts it never
 # explains away (a word of dying, vanishing, despair or self-harm is the person's own)
+# Kinds of words of dying or its nearness: an everyday activity named with them explains
+# nothing (キャンプで練炭使いたい is a question about an outing, 練炭で死ねるかな is not)
+_DYING_KINDS: Final = frozenset({"death", "despair", "finality", "farewell", "burden"})
 _EXPLAINABLE: Final = frozenset(
     {"preparation", "means", "place", "timing", "intent", "farewell", "method"}
 )

@@ -8,7 +8,7 @@ dialect rewrites, emoji words and joined letters count) and gives the probabilit
 conversation worded like this is a crisis (high or imminent), from a logistic regression trained
 on every labelled conversation of ``tests/data/``.
 
-It only ever raises. Its first head (crisis or not): when the rules give less than high and
+It raises, and lowers only by ``wording.doubt`` (never below moderate). Its first head (crisis or not): when the rules give less than high and
 the probability is at least ``wording.threshold`` of ``config/screening.yaml`` (``overrule``
 where the rules read crisis words themselves), the conversation is high, and the case card
 shows the clause whose wording weighed most (文面の全体像（統計的な見立て）：「…」). Its second
