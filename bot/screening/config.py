@@ -130,6 +130,7 @@ REQUIRED_MESSAGES: Final = (
     "imminent_farewell",
     "imminent_wording",
     "doubt",
+    "harm_only",
     "wording_slot",
     "flags",
     "factors",
@@ -167,6 +168,8 @@ class Concept:
     regexes: tuple[re.Pattern[str], ...]
     # the terms' readings (手すり → てすり), matched only in text written almost all in kana
     kana_patterns: tuple[Pattern, ...] = ()
+    # a means that can be turned on someone else (a knife, a gun, petrol): see concepts.yaml
+    turned_on_others: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -722,6 +725,7 @@ def _concepts(
         "factor",
         "level",
         "about_others",
+        "turned_on_others",
         "note",
     }
     seen = {} if seen is None else seen
@@ -792,6 +796,7 @@ def _concepts(
                 patterns=patterns,
                 regexes=regexes,
                 kana_patterns=kana_patterns,
+                turned_on_others=loader.flag(file, item, "turned_on_others", where, False),
             )
         )
     return concepts

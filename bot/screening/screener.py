@@ -73,6 +73,29 @@ _CRISIS_KINDS: Final = frozenset(
 _DONE_FEATURES: Final = frozenset({rd.PAST, rd.PROGRESSIVE, rd.TE})
 # Slots that say the person is thinking of dying (the "crisis cues" other slots may need).
 _IDEATION_SLOTS: Final = frozenset({"ideation", "passive", "method", "intent", "act", "self_harm"})
+# A wish said laughing right after everyday talk (see _decide: joking): the slots it does not
+# fill, for the kinds of words, when the conversation so far had none but these classes.
+_JOKED_SLOTS: Final = frozenset({"ideation", "passive", "euphemism", "burden", "despair"})
+_JOKED_KINDS: Final = frozenset({"death", "vanish", "ideation_noun", "ending"})
+_JOKING_AFTER: Final = frozenset[str]()
+# A threat to someone else (see Screener._threat_only): the slots a weapon fills, and those
+# that say nothing of the person's own death.
+_THREAT_SLOTS: Final = frozenset({"means", "method", "preparation", "act"})
+_NOT_THE_PERSONS_DEATH: Final = frozenset(
+    {
+        "factor",
+        "harm_to_others",
+        "child_in_danger",
+        "third_party",
+        "despair",
+        "distress",
+        "timing",
+        "place",
+        "help",
+        "resolved",
+        "wording",
+    }
+)
 _CUE_SLOTS: Final = _IDEATION_SLOTS | frozenset(
     {"despair", "burden", "euphemism", "farewell", "preparation", "means", "place", "past_attempt"}
 )
@@ -633,6 +656,12 @@ class Screener:
                     new_signals = [*new_signals, said]
         if "harm_to_others" in flags:
             level = max(level, _MODERATE)  # someone ready to hurt another: a counselor
+            if level >= _HIGH and pathway_level < _HIGH and self._threat_only(signals, cues):
+                # 明日あいつの家に包丁持って行く: a threat to someone else, with no word of the
+                # person's own death; the flag alerts the supervisor, the level is the person's
+                level = _MODERATE
+                message_level = min(message_level, _MODERATE)
+                why = ["harm_only"]
         if "child_in_danger" in flags:
             writer = (
                 cues & {"child_writer", "caregiver_writer", "child"} and "abuse_done" not in cues
@@ -734,6 +763,21 @@ class Screener:
             },
         )
         return result, new_state
+
+    def _threat_only(self, signals: Sequence[Signal], cues: frozenset[str]) -> bool:
+        """The conversation's crisis rests only on a threat to someone else: its cues and means
+        that can be turned on someone (a knife, a gun, petrol: concepts.yaml
+        ``turned_on_others``), with no word of the person's own death, no plan for two (一緒に,
+        道連れ) and no self-harm."""
+        if "along" in cues:
+            return False
+        for s in signals:
+            if s.cls in _NOT_THE_PERSONS_DEATH:
+                continue
+            concept = self._by_id.get(s.term)
+            if s.cls not in _THREAT_SLOTS or concept is None or not concept.turned_on_others:
+                return False
+        return True  # (the threat's own cues may be all that raised it: 包丁持っていく / 明日)
 
     def _worded_as_crisis(
         self,
@@ -1222,7 +1266,19 @@ class Screener:
                 "harm_done"
             )  # 全部のんじゃった (no object): then あたまぐるぐる is the act
 
+        # 前髪切られすぎた / 死にたい笑: a wish said laughing, about what was just told, when
+        # nothing before it in the conversation was distress (死にたい笑 alone, or after つらい,
+        # is still read as said)
+        joking = laughing and not earnest and index > 0 and earlier <= _JOKING_AFTER
+
         def add(slot: str, hit: Hit) -> None:
+            if (
+                joking
+                and slot in _JOKED_SLOTS
+                and hit.concept.kind in _JOKED_KINDS
+                and self._reader.laughing(tokens, hit.reading.end)
+            ):
+                return
             if (
                 slot == "self_harm"
                 and rd.PAST in hit.reading.features
@@ -1271,9 +1327,10 @@ class Screener:
             ):
                 c = c._replace(cause=False)  # 今日で終わりにする: a date, not a trivial cause
                 h = h._replace(context=c)
-            own = (
-                self._own(h) or (kind == "farewell" and _said_to_them(tokens, h))
-            ) and not _done_by_someone(tokens, h, info, self._g)
+            own = (self._own(h) or (kind == "farewell" and _said_to_them(tokens, h))) and (
+                # 犬を引き取ってくれる人: someone else taking the pet in is the person's plan
+                h.concept.id == "pet" or not _done_by_someone(tokens, h, info, self._g)
+            )
             in_sentence = kinds_by_sentence.get(h.sentence, set())
             timed = h.sentence in time_sentences or (
                 "decided_time" in all_cues and kind in ("death", "ending", "method")
@@ -3427,6 +3484,8 @@ class Screener:
             # 母の睡眠薬を飲んだ, 父の猟銃がある: someone's means, the person's act; but 兄の部屋
             # からロープが出てきた: found among someone's things, their crisis
             return h.reading.governor not in self._g.found_verbs
+        if c.possessive and h.concept.id == "pet" and not c.quoted:
+            return True  # 猫の里親を探してる: the pet's new home, the person's own act
         if c.quoted or c.subject in ("other", "media"):
             return False
         return not (rd.REPORTED in h.reading.features and c.subject != "self")
@@ -4355,8 +4414,8 @@ class Screener:
         slots = self.config.slots
         sep = messages.get("separator", "、")
         out: list[str] = []
-        if "doubt" in why:
-            out.append(messages.get("doubt", "doubt"))
+        if "doubt" in why or "harm_only" in why:
+            out.append(messages.get(why[0], why[0]))
         elif why:
             reasons = sep.join(messages.get(w, w) for w in dict.fromkeys(why))
             out.append(messages.get("imminent", "{why}").format_map(_Fields(why=reasons)))

@@ -1968,3 +1968,60 @@ def test_review_flags_of_2_december(screener: Screener) -> None:
     assert not flags_of(screener, "借金に家族まで巻き込んでしまった。もう死にたい")
     assert not flags_of(screener, "無差別級の試合で負けた、死にたい")
     assert not flags_of(screener, "もう限界。今週末は息子と二人で温泉に行って楽になります")
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        # a wish said laughing about what was just told, after everyday talk: hyperbole
+        (("美容院で前髪切られすぎた", "死にたい笑"), RiskLevel.NONE),
+        (("終電逃してスマホの充電1%", "これもう死ぬしかないじゃん笑"), RiskLevel.NONE),
+        (("好きな人の前でこけた", "はずかしすぎて消えたい笑"), RiskLevel.NONE),
+        # ... but alone, after distress, or said in earnest it is still read as said
+        (("死にたい笑",), RiskLevel.HIGH),
+        (("毎日つらい", "死にたい笑"), RiskLevel.HIGH),
+        (("バイト終わった", "マジで死にたい笑"), RiskLevel.HIGH),
+        # a pet's new home: the person's own plan, whoever takes the pet in
+        (
+            ("うちの猫の新しい飼い主を探しています、私がもう面倒をみられなくなるので",),
+            RiskLevel.IMMINENT,
+        ),
+        (("猫の里親を探しています", "もう世話できないので"), RiskLevel.IMMINENT),
+        (("犬を引き取ってくれる人を探してる", "引っ越し先がペット不可で"), RiskLevel.NONE),
+    ],
+)
+def test_review_of_3_december(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert level(screener, *messages) == expected, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        # a threat with a weapon only: flagged, and the person's own level is moderate
+        (
+            ("あの上司、絶対に許さない", "明日、会社に包丁持っていく。刺してやる"),
+            RiskLevel.MODERATE,
+        ),
+        (("今からあの女の家いく。灯油もってる", "全部燃やす"), RiskLevel.MODERATE),
+        # the person's own death said with it, or a death for two: imminent as before
+        (("嫁が浮気してた", "相手の男を殺して俺も死ぬ。本気だ"), RiskLevel.IMMINENT),
+        (("あの上司を刺して俺も死ぬ。包丁はカバンに入れた", "明日の朝礼で"), RiskLevel.IMMINENT),
+        (
+            (
+                "介護がもうつらい。夫と一緒に死のうと思ってます",
+                "夫の薬と私の薬、もう集めてあります",
+            ),
+            RiskLevel.IMMINENT,
+        ),
+    ],
+)
+def test_a_threat_is_flagged_and_the_persons_own_level_kept(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    result = screener.screen_conversation(list(messages))
+    assert "harm_to_others" in result.flags, messages
+    assert result.risk == expected, messages
+    if expected == RiskLevel.MODERATE:
+        assert any("本人の危険度" in line for line in result.reasons)
