@@ -143,6 +143,8 @@ class Grammar:
     self_nouns: frozenset[str]
     trip_words: frozenset[str]
     still_words: frozenset[str]
+    obligation_endings: frozenset[str]
+    obligation_words: frozenset[str]
     use_verbs: frozenset[str]
     certainty_words: frozenset[str]
     earnest_strong: frozenset[str]
@@ -493,6 +495,13 @@ class ClauseReader:
         kamawanai = False
         past_at = -1
         steps = 0
+        if i == head + 1 and i < n and head_token.cform.startswith("未然形"):
+            after = self._obligation(tokens, i)
+            if after:
+                feats.add(
+                    ONLY
+                )  # 死ななきゃいけない, 消えなきゃ: a must, said as affirmed as しかない
+                i = after
         while i < n and steps < _MAX_TAIL:
             steps += 1
             t = tokens[i]
@@ -1175,6 +1184,34 @@ class ClauseReader:
         return _new(
             Context, (subject, quoted, history, cause, now, present, recurrence, possessive)
         )
+
+    def _obligation(self, tokens: Sequence[Token], start: int) -> int:
+        """The token after a "must" built on a negation (死な|なきゃいけない, 消え|なくちゃ,
+        死な|ないとだめ, 死な|なあかん): an ending of grammar.yaml obligation_endings, then one
+        of obligation_words or the end of the sentence; 0 when there is none (死ななきゃ治らない
+        is a condition, 死なないと思う a denial)."""
+        g = self.g
+        n = len(tokens)
+        text = ""
+        j = start
+        ending_at = 0
+        while j < n and j - start < 4 and tokens[j].kind not in (KIND_END, KIND_PUNCT):
+            text += tokens[j].surface
+            j += 1
+            if text in g.obligation_endings and text not in g.negation:
+                ending_at = j  # (a negation alone is no must: the list holds なきゃ's ない too)
+        if not ending_at:
+            return 0
+        if ending_at >= n or tokens[ending_at].kind in (KIND_END, KIND_PUNCT):
+            return ending_at  # 死ななきゃ。/ 消えなくちゃ
+        word = ""
+        for k in range(ending_at, min(n, ending_at + 4)):
+            if tokens[k].kind in (KIND_END, KIND_PUNCT):
+                break
+            word += tokens[k].surface
+            if word in g.obligation_words:
+                return k + 1
+        return 0
 
     def laughing(self, tokens: Sequence[Token], end: int) -> bool:
         """A laughter mark right after the construction (死にたい笑, 死ぬｗ)."""

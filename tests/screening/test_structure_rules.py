@@ -1981,6 +1981,15 @@ def test_review_flags_of_2_december(screener: Screener) -> None:
         (("死にたい笑",), RiskLevel.HIGH),
         (("毎日つらい", "死にたい笑"), RiskLevel.HIGH),
         (("バイト終わった", "マジで死にたい笑"), RiskLevel.HIGH),
+        # a must built on a negation is affirmed, like しかない; a condition or a denial is not
+        (("死ななきゃいけない気がする",), RiskLevel.HIGH),
+        (("消えなくちゃ",), RiskLevel.HIGH),
+        (("死なないといけない",), RiskLevel.HIGH),
+        (("死ななあかん",), RiskLevel.HIGH),
+        (("死ななきゃ治らない",), RiskLevel.NONE),
+        (("死なないと思う",), RiskLevel.NONE),
+        (("死なないよ",), RiskLevel.NONE),
+        (("明日テストだから死ぬ気で勉強しなきゃ",), RiskLevel.NONE),
         # a pet's new home: the person's own plan, whoever takes the pet in
         (
             ("うちの猫の新しい飼い主を探しています、私がもう面倒をみられなくなるので",),
