@@ -80,6 +80,8 @@ _JOKED_KINDS: Final = frozenset({"death", "vanish", "ideation_noun", "ending"})
 _JOKING_AFTER: Final = frozenset[str]()
 # A threat to someone else (see Screener._threat_only): the slots a weapon fills, and those
 # that say nothing of the person's own death.
+# Words that make not waking up for good (ずっと起きなくていい).
+_FOREVER: Final = frozenset({"ずっと", "永遠", "永久", "このまま"})
 _THREAT_SLOTS: Final = frozenset({"means", "method", "preparation", "act"})
 _NOT_THE_PERSONS_DEATH: Final = frozenset(
     {
@@ -1663,13 +1665,19 @@ class Screener:
                 if _woke_again(tokens, h, r, keys):
                     add("passive", h)  # 今朝もふつうに起きちゃった。はずれ: sorry to wake
                     continue
+                # not waking for good, not 明日は起きなくていい (a day off)
+                never_waking = (
+                    tokens[h.last].key != "起きる"
+                    or not keys.isdisjoint(_FOREVER)
+                    or "二度と" in self._text
+                )
                 if (
                     rd.WISH in r.features
                     or (negated and rd.CONDITIONAL in r.features and rd.EVALUATION in r.features)
                     or (negated and rd.DESIRE in r.features and (finality_words or "もう" in keys))
                     or (
                         rd.DESIRE in r.features
-                        and keys & {"ずっと", "永遠", "永久", "二度と", "このまま"}
+                        and (not keys.isdisjoint(_FOREVER) or "二度と" in keys)
                     )
                     or (rd.CONDITIONAL in r.features and negated and rd.QUESTION in r.features)
                     or (
@@ -1682,10 +1690,19 @@ class Screener:
                         negated
                         and rd.EVALUATION in r.features
                         and rd.QUESTION not in r.features
+                        and never_waking
+                    )
+                    or (
+                        # 二度と目が覚めない薬, 起きなくて済む方法: a means of never waking
+                        negated
+                        and not r.features & {rd.PAST, rd.POTENTIAL}  # (朝起きられない薬)
+                        and never_waking
+                        and 0 < r.end < len(tokens)
+                        and tokens[r.end - 1].key in g.negation  # (眠れなくて薬に頼ってた)
+                        and tokens[r.end - 1].cform.startswith(("連体形", "終止形"))
                         and (
-                            tokens[h.last].key != "起きる"
-                            or keys & {"ずっと", "永遠", "永久", "このまま"}
-                            or "二度と" in self._text
+                            tokens[r.end].key in g.method_nouns
+                            or any(o.concept.kind == "means" and o.first == r.end for o in hits)
                         )
                     )
                 ):

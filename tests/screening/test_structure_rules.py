@@ -1990,6 +1990,14 @@ def test_review_flags_of_2_december(screener: Screener) -> None:
         (("死なないと思う",), RiskLevel.NONE),
         (("死なないよ",), RiskLevel.NONE),
         (("明日テストだから死ぬ気で勉強しなきゃ",), RiskLevel.NONE),
+        # a means of never waking up; a side effect or a sleepless past is not
+        (("二度と目が覚めない薬ってないのかな",), RiskLevel.HIGH),
+        (("ずっと起きない方法ある？",), RiskLevel.HIGH),
+        (("朝起きられない薬を飲んでる",), RiskLevel.LOW),
+        (("前は眠れなくて薬に頼ってたけど、今は自然に眠れてる",), RiskLevel.LOW),
+        # thinking of whoever will find them, with a preparation: a goodbye
+        (("見つけた人が困らないように部屋を片付けた",), RiskLevel.IMMINENT),
+        (("財布を見つけた人が届けてくれた",), RiskLevel.NONE),
         # a pet's new home: the person's own plan, whoever takes the pet in
         (
             ("うちの猫の新しい飼い主を探しています、私がもう面倒をみられなくなるので",),
