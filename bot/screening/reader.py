@@ -144,6 +144,7 @@ class Grammar:
     trip_words: frozenset[str]
     still_words: frozenset[str]
     obligation_endings: frozenset[str]
+    accident_parts: frozenset[str]
     obligation_words: frozenset[str]
     use_verbs: frozenset[str]
     certainty_words: frozenset[str]

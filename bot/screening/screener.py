@@ -80,6 +80,10 @@ _JOKED_KINDS: Final = frozenset({"death", "vanish", "ideation_noun", "ending"})
 _JOKING_AFTER: Final = frozenset[str]()
 # A threat to someone else (see Screener._threat_only): the slots a weapon fills, and those
 # that say nothing of the person's own death.
+# Nouns of a time of day or a day (明日の夜死ぬ is a time, not an ordeal: _event_then_death).
+_TIME_NOUNS: Final = frozenset(
+    {"夜", "朝", "昼", "晩", "夕方", "夜中", "深夜", "日", "週末", "午後", "午前", "うち", "内"}
+)
 # Words that make not waking up for good (ずっと起きなくていい).
 _FOREVER: Final = frozenset({"ずっと", "永遠", "永久", "このまま"})
 _THREAT_SLOTS: Final = frozenset({"means", "method", "preparation", "act"})
@@ -2040,7 +2044,27 @@ class Screener:
                         new_cues.add("cut_said")  # ざっくり切った / (next) 傷からあふれてくる
                     continue
                 if not h.concept.strong and _cut_object_not_body(tokens, h, g):
-                    continue  # カッターで段ボールを切った
+                    continue  # カッターで段ボールを切った, 玉ねぎ切ってたら
+                if (
+                    not h.concept.strong
+                    and rd.CONDITIONAL in r.features
+                    and rd.PROGRESSIVE in r.features
+                ):
+                    continue  # 玉ねぎ切ってたら涙が: what one was doing when something happened
+                if (
+                    not crisis_context
+                    and not h.concept.strong
+                    and h.first > 0
+                    and tokens[h.first - 1].key in g.accident_parts
+                ):
+                    continue  # 包丁で指切った: a kitchen accident (earlier self-harm reads it)
+                if (
+                    not crisis_context
+                    and _while_doing(tokens, h)
+                    and text[h.begin : h.begin + 1] in g.accident_parts
+                    and not text[h.begin : h.end].startswith(tuple(g.body_parts - g.accident_parts))
+                ):
+                    continue  # みじん切りにしてたら手切っちゃった: an accident
                 if _picking_habit(tokens, h) and not (
                     keys & g.wound_words or "wound_said" in all_cues
                 ):
@@ -2658,6 +2682,32 @@ class Screener:
             return  # この暑さ死ぬ, 課題死ぬ: a bare noun as the cause, hyperbole
         if any(t.key in ("多分", "たぶん") for t in tokens[max(0, h.first - 3) : h.first]):
             return  # 明日たぶん死ぬ (after a workout): a guess about one's state
+        if (
+            not r.features
+            and h.concept.kind == "death"
+            and _after_a_condition(tokens, h)
+            and not _after_an_event(tokens, h)  # (卒業式が終わったら死ぬ: a day set)
+            and not any(  # (夜になったら死ぬ, 朝が来たら: a time set)
+                t in self._time_words
+                and t + 2 < len(tokens)
+                and tokens[t + 1].key in ("に", "が", "も")
+                and tokens[t + 2].key in ("なる", "成る", "来る", "くる", "明ける")
+                for t in range(max(0, h.first - 6), h.first)
+            )
+            and not (h.first > 0 and tokens[h.first - 1].key == "も")  # (母が死んだら私も死ぬ)
+            and not (r.end < len(tokens) and tokens[r.end].pos == "名詞")  # (死ぬ勇気)
+        ):
+            # 今夜の試合負けたら死ぬ, バレたら死ぬ: a consequence, not a plan; said in earnest or
+            # of a life problem, a wish (借金返せなかったら死ぬ)
+            if earnest or any(cue.startswith("factor:") for cue in self._cues):
+                emit("ideation", h)
+            return
+        if (
+            h.concept.kind == "death"
+            and not r.features - {rd.POLITE}
+            and _event_then_death(tokens, h, self._g, self._time_words)
+        ):
+            return  # 明日の面接マジで死ぬ: an ordeal named right before, hyperbole
         if rd.POLITE in r.features or earnest or timed or c.subject == "self":
             emit("intent", h)
             return
@@ -4849,6 +4899,30 @@ def _delight_cause(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
     return False
 
 
+def _event_then_death(tokens: Sequence[Token], h: Hit, g: rd.Grammar, time_words: set[int]) -> bool:
+    """An ordeal named right before a plain 死ぬ, with only an intensifier between (明日の面接
+    マジで死ぬ, 月曜の朝礼ガチで死ぬ): a noun that is not a time, a person or a place of the
+    time words (明日の夜死ぬ is a time), after …の or at the start of the sentence."""
+    k = h.first - 1
+    if k >= 1 and tokens[k].surface in ("で", "に") and tokens[k - 1].key in g.earnest:
+        k -= 2  # マジで, ほんとに
+    elif k >= 0 and tokens[k].key in g.earnest:
+        k -= 1  # ガチ死ぬ
+    if k < 0 or k == h.first - 1:
+        return False  # (no intensifier: the bare noun rule of _death reads 課題死ぬ)
+    t = tokens[k]
+    return (
+        t.pos == "名詞"
+        and k not in time_words  # (明日マジで死ぬ: the day said with it)
+        and t.pos2 != "数詞"
+        and t.key not in g.first_person
+        and t.key not in g.third_person
+        and t.key not in g.now
+        and t.key not in g.present
+        and t.key not in _TIME_NOUNS
+    )
+
+
 def _after_a_condition(tokens: Sequence[Token], h: Hit) -> bool:
     """A condition right before the match in its sentence (落ちたら助からない, 高さなら)."""
     for j in range(h.first - 1, max(-1, h.first - 5), -1):
@@ -5038,6 +5112,20 @@ def _fragment_after(tokens: Sequence[Token], h: Hit) -> bool:
 
 def _cut_object_not_body(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
     """切る with an object that is not a body part (段ボールを切った, 髪を切った)."""
+    if h.first > 0 and tokens[h.first - 1].pos == "名詞":
+        obj = tokens[h.first - 1]  # 玉ねぎ切って (the particle left out)
+        if (
+            obj.key not in g.body_parts
+            and obj.surface not in g.body_parts
+            and obj.key not in g.first_person
+            and obj.key not in g.reflexive
+            and obj.key not in g.now
+            and obj.key not in g.recent
+            and obj.key not in g.history
+            and obj.key not in g.present
+            and obj.pos2 != "数詞"
+        ):
+            return True  # (not 今切ってる, 昨日切った, 3回切った)
     for j in range(h.first - 1, max(-1, h.first - 6), -1):
         t = tokens[j]
         if t.kind == KIND_END:

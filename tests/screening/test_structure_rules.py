@@ -1998,6 +1998,19 @@ def test_review_flags_of_2_december(screener: Screener) -> None:
         # thinking of whoever will find them, with a preparation: a goodbye
         (("見つけた人が困らないように部屋を片付けた",), RiskLevel.IMMINENT),
         (("財布を見つけた人が届けてくれた",), RiskLevel.NONE),
+        # an ordeal or a consequence with a plain 死ぬ: hyperbole, even with a time word
+        (("明日の面接マジで死ぬ",), RiskLevel.NONE),
+        (("今夜の試合負けたら死ぬ",), RiskLevel.NONE),
+        (("月曜の朝礼ガチで死ぬ",), RiskLevel.NONE),
+        (("明日マジで死ぬ",), RiskLevel.IMMINENT),
+        (("卒業式が終わったら死ぬ",), RiskLevel.IMMINENT),
+        (("借金返せなかったら死ぬ",), RiskLevel.HIGH),
+        # a kitchen cut is an accident; a cut now, or after self-harm was said, is not
+        (("玉ねぎみじん切りにしてたら手切っちゃった、血出た",), RiskLevel.NONE),
+        (("包丁で指切った〜痛い",), RiskLevel.NONE),
+        (("今切ってる。浅いから大丈夫", "血見ると落ち着く"), RiskLevel.IMMINENT),
+        (("リスカしてる", "また指切った"), RiskLevel.HIGH),
+        (("カッターで手切った、わざと",), RiskLevel.HIGH),
         # a pet's new home: the person's own plan, whoever takes the pet in
         (
             ("うちの猫の新しい飼い主を探しています、私がもう面倒をみられなくなるので",),
