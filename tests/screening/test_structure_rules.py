@@ -1978,7 +1978,9 @@ def test_review_flags_of_2_december(screener: Screener) -> None:
         (("終電逃してスマホの充電1%", "これもう死ぬしかないじゃん笑"), RiskLevel.NONE),
         (("好きな人の前でこけた", "はずかしすぎて消えたい笑"), RiskLevel.NONE),
         # ... but alone, after distress, or said in earnest it is still read as said
+        (("一発芸やらされる", "考えただけで消えたい😂"), RiskLevel.NONE),
         (("死にたい笑",), RiskLevel.HIGH),
+        (("毎日つらい", "死にたい🤣"), RiskLevel.HIGH),
         (("毎日つらい", "死にたい笑"), RiskLevel.HIGH),
         (("バイト終わった", "マジで死にたい笑"), RiskLevel.HIGH),
         # a must built on a negation is affirmed, like しかない; a condition or a denial is not
