@@ -144,8 +144,8 @@ class Grammar:
     trip_words: frozenset[str]
     still_words: frozenset[str]
     obligation_endings: frozenset[str]
-    accident_parts: frozenset[str]
     obligation_words: frozenset[str]
+    accident_parts: frozenset[str]
     use_verbs: frozenset[str]
     certainty_words: frozenset[str]
     earnest_strong: frozenset[str]
@@ -499,9 +499,8 @@ class ClauseReader:
         if i == head + 1 and i < n and head_token.cform.startswith("未然形"):
             after = self._obligation(tokens, i)
             if after:
-                feats.add(
-                    ONLY
-                )  # 死ななきゃいけない, 消えなきゃ: a must, said as affirmed as しかない
+                # 死ななきゃいけない, 消えなきゃ: a must, affirmed like しかない
+                feats.add(ONLY)
                 i = after
         while i < n and steps < _MAX_TAIL:
             steps += 1

@@ -74,18 +74,20 @@ _DONE_FEATURES: Final = frozenset({rd.PAST, rd.PROGRESSIVE, rd.TE})
 # Slots that say the person is thinking of dying (the "crisis cues" other slots may need).
 _IDEATION_SLOTS: Final = frozenset({"ideation", "passive", "method", "intent", "act", "self_harm"})
 # A wish said laughing right after everyday talk (see _decide: joking): the slots it does not
-# fill, for the kinds of words, when the conversation so far had none but these classes.
+# fill, for these kinds of words.
 _JOKED_SLOTS: Final = frozenset({"ideation", "passive", "euphemism", "burden", "despair"})
 _JOKED_KINDS: Final = frozenset({"death", "vanish", "ideation_noun", "ending"})
-_JOKING_AFTER: Final = frozenset[str]()
-# A threat to someone else (see Screener._threat_only): the slots a weapon fills, and those
-# that say nothing of the person's own death.
 # Nouns of a time of day or a day (明日の夜死ぬ is a time, not an ordeal: _event_then_death).
 _TIME_NOUNS: Final = frozenset(
     {"夜", "朝", "昼", "晩", "夕方", "夜中", "深夜", "日", "週末", "午後", "午前", "うち", "内"}
 )
 # Words that make not waking up for good (ずっと起きなくていい).
 _FOREVER: Final = frozenset({"ずっと", "永遠", "永久", "このまま"})
+# The reasons that stand alone on the card when a level is held at moderate (screening.yaml
+# messages doubt and harm_only), instead of the imminent line.
+_HELD_REASONS: Final = ("doubt", "harm_only")
+# A threat to someone else (see Screener._threat_only): the slots a weapon fills, and those
+# that say nothing of the person's own death.
 _THREAT_SLOTS: Final = frozenset({"means", "method", "preparation", "act"})
 _NOT_THE_PERSONS_DEATH: Final = frozenset(
     {
@@ -1275,7 +1277,7 @@ class Screener:
         # 前髪切られすぎた / 死にたい笑: a wish said laughing, about what was just told, when
         # nothing before it in the conversation was distress (死にたい笑 alone, or after つらい,
         # is still read as said)
-        joking = laughing and not earnest and index > 0 and earlier <= _JOKING_AFTER
+        joking = laughing and not earnest and index > 0 and not earlier
 
         def add(slot: str, hit: Hit) -> None:
             if (
@@ -4481,7 +4483,7 @@ class Screener:
         slots = self.config.slots
         sep = messages.get("separator", "、")
         out: list[str] = []
-        if "doubt" in why or "harm_only" in why:
+        if why and why[0] in _HELD_REASONS:
             out.append(messages.get(why[0], why[0]))
         elif why:
             reasons = sep.join(messages.get(w, w) for w in dict.fromkeys(why))
