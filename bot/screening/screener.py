@@ -113,6 +113,8 @@ _TIMED_SLOTS: Final = frozenset(
 )
 # Asking how (やり方, どうやって), and having got over it (乗り越え): words looked for in the text.
 _HOW: Final = re.compile("やり方|どうやって|どうすれば楽|方法がわから|方法を探|方法ばかり")
+_MEDIA_SAID: Final = "media_said"  # fiction or the news was named in the conversation
+_IF_PARTICLES: Final = frozenset({"ば", "たら", "なら", "ら"})  # (the conditional itself)
 _OVERCOME: Final = re.compile("乗り越え|立ち直|克服")
 _EXTRA_CUES: Final = "cues"  # conversation cues kept between messages (ScreeningState.extra)
 _EXTRA_TIMES: Final = "times"  # message indexes with a time word
@@ -324,6 +326,7 @@ class Screener:
         "_leaving",
         "_lethality_concept",
         "_mass_harm",
+        "_media_read",
         "_moving_away",
         "_next_time",
         "_no_future_concept",
@@ -920,6 +923,7 @@ class Screener:
         ntext = normalized.text
         self._child_writer = _child_writing(text)
         self._idiom_dropped = False
+        self._media_read = False
         tokens = self._tokenizer.tokenize(ntext)
         info = scan(tokens, ntext, self._g)
         hits = self._hits(ntext, tokens, info.sentence_of, info.stream_words)
@@ -943,7 +947,17 @@ class Screener:
                     hits.append(
                         h._replace(first=first, last=last, sentence=info.sentence_of[first])
                     )
-        return self._decide(hits, tokens, ntext, normalized, index, earlier, cues, info)
+        analysis = self._decide(hits, tokens, ntext, normalized, index, earlier, cues, info)
+        if (
+            info.media
+            and _MEDIA_SAID not in analysis.cues
+            and (self._media_read or any(t.key in self._g.writing_words for t in tokens))
+        ):
+            # ミステリー書いてる / (next) 青酸カリって即死なのかな: a question about a method
+            # after fiction was being written or read out is the fiction's, until a word of
+            # crisis is said (映画見た alone carries nothing)
+            analysis = analysis._replace(cues=analysis.cues | {_MEDIA_SAID})
+        return analysis
 
     def _hits(
         self,
@@ -1142,7 +1156,18 @@ class Screener:
         sentence_past = info.past
         self._past_sentences = sentence_past
         self._factor_frame(text)
+        if _MEDIA_SAID in cues and earlier.isdisjoint(_IDEATION_SLOTS | _DESPAIR_SLOTS):
+            hits = [
+                h._replace(context=h.context._replace(subject="media"))
+                if rd.QUESTION in h.reading.features
+                and h.context.subject != "self"
+                and not (h.reading.features & {rd.DESIRE, rd.VOLITIONAL, rd.INTENT, rd.WISH})
+                and h.concept.kind in ("method", "means")
+                else h
+                for h in hits
+            ]
         if media_sentences:
+            read = len([h for h in hits if h.context.subject == "media"])
             hits = [
                 h._replace(context=h.context._replace(subject="media"))
                 if h.sentence in media_sentences
@@ -1154,6 +1179,7 @@ class Screener:
                 else h
                 for h in hits
             ]
+            self._media_read = len([h for h in hits if h.context.subject == "media"]) > read
         factors_away: set[str] = set()  # (read as not the person's own: MessageAnalysis)
         for h in hits:
             if h.concept.factor == "bereavement" and not h.context.quoted:
@@ -1418,7 +1444,8 @@ class Screener:
                         or rd.EXPERIENCE in r.features
                         or h.sentence in sentence_past
                     )
-                    and (c.history or overcome)
+                    # (いなくなったほうがみんな幸せ: the た of a comparison, 幸せ not a recovery)
+                    and (c.history or (overcome and rd.BETTER not in r.features))
                 )
                 or rd.HISTORY in r.features
             ) and not c.recurrence
@@ -1555,6 +1582,8 @@ class Screener:
                     continue
                 if past_history:
                     add("resolved", h)
+                elif rd.CONDITIONAL in r.features and _others_better_off(tokens, h, g):
+                    add("passive", h)  # 俺が消えたらあいつら喜ぶ (いない方がみんな幸せ: burden)
                 elif rd.CONCESSIVE in r.features or (
                     rd.BETTER in r.features and rd.EVALUATION not in r.features
                 ):
@@ -2077,9 +2106,9 @@ class Screener:
                 if past_history:
                     add("past_attempt", h)
                 elif (rd.PROGRESSIVE in r.features and c.now) or (
-                    keys & {"止まる", "とまる"} and ("血" in keys or rd.PAST in r.features)
+                    _still_bleeding(tokens, g.negation) and ("血" in keys or rd.PAST in r.features)
                 ):
-                    add("act", h)
+                    add("act", h)  # 腕を切った。血が止まらない (not 血はもう止まって: over)
                 else:
                     add("self_harm", h)
             elif kind == "attempt":
@@ -2641,6 +2670,8 @@ class Screener:
         if rd.CONDITIONAL in r.features:
             if rd.EVALUATION in r.features:
                 emit("ideation", h)
+            elif _others_better_off(tokens, h, self._g):
+                emit("passive", h)  # 私が死んだらみんな後悔するかな: pictured through others
             elif (
                 rd.QUESTION in r.features
                 or rd.TENTATIVE in r.features
@@ -3106,6 +3137,16 @@ class Screener:
         ):
             emit("method", h)  # ネクタイって体重に耐えられるのかな
             return
+        if (
+            h.concept.strong
+            and gov in g.know_verbs
+            and not negated
+            and not benign
+            and rd.QUESTION not in r.features
+            and _said_in_sentence(tokens, h, g.where_words)
+        ):
+            emit("means", h)  # じいちゃんの猟銃の場所知ってる: where it is kept, within reach
+            return
         if gov in g.acquire_verbs or gov in ("売る", "売ってる", "手に入る", "買える"):
             if rd.QUESTION in r.features:
                 if h.concept.strong and not benign:
@@ -3124,6 +3165,12 @@ class Screener:
             )
             if readied:
                 self._readied = True
+            if (
+                not (collected or readied or h.concept.strong or self._keys & g.many_words)
+                and gov not in g.collect_verbs
+                and _said_in_sentence(tokens, h, g.care_words)
+            ):
+                return  # 心療内科で睡眠薬もらってきた、ちゃんと飲んでる: prescribed, in treatment
             if h.concept.strong or collected or crisis or readied:
                 emit("means", h)
                 if collected and rd.DESIRE not in r.features:
@@ -5664,6 +5711,36 @@ def _any_of(words: Iterable[str]) -> re.Pattern[str] | None:
     """One search for any of these strings (None when there are none)."""
     alternatives = sorted(set(words), key=len, reverse=True)
     return re.compile("|".join(map(re.escape, alternatives))) if alternatives else None
+
+
+def _others_better_off(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """私が死んだらみんな後悔する / 消えたらあいつら喜ぶ / 自分がいない方が家族のため: after the
+    person's death or absence (the hit), how others would take it (grammar.yaml better_off),
+    said of them (others_words, third_person) or with くれる (死んだら気づいてくれるかな)."""
+    if h.first > 0 and tokens[h.first - 1].pos == "名詞":
+        before = tokens[h.first - 1].key
+        if before not in g.first_person and before not in g.reflexive:
+            return False  # ラスボス死んだらみんな喜んでた: a bare noun is the one who dies
+    others = False
+    for k in range(h.last + 1, min(len(tokens), h.last + 12)):
+        t = tokens[k]
+        if t.kind == KIND_END or (
+            t.key in g.clause_breaks and t.pos2 == "接続助詞" and t.key not in _IF_PARTICLES
+        ):
+            return False
+        if t.key in g.others_words or t.key in g.third_person:
+            others = True
+        elif t.key in g.better_off or t.surface in g.better_off:
+            return others or any(u.key in ("くれる", "呉れる") for u in tokens[k + 1 : k + 4])
+    return False
+
+
+def _still_bleeding(tokens: Sequence[Token], negation: frozenset[str]) -> bool:
+    """止まらない / とまんない: a verb of stopping that is denied (the bleeding goes on)."""
+    return any(
+        t.key in ("止まる", "とまる") and k + 1 < len(tokens) and tokens[k + 1].key in negation
+        for k, t in enumerate(tokens)
+    )
 
 
 def _holds(words: re.Pattern[str] | None, text: str) -> bool:

@@ -1,4 +1,4 @@
-"""Life factors said in other words than their names (妻が出ていった, 職場に居づらい, 親には言えない),
+"""Life factors said in other words than their names (妻が出ていった, 職場に居づらい, 相談できる相手がいない),
 and look-alikes that must not give the factor: someone else's problem, words that are only a mood,
 school clubs that are not a workplace.
 
@@ -24,7 +24,7 @@ def factors(screener: Screener, *messages: str) -> set[str]:
         (("職場に居づらくて、昼休みは車の中で過ごしてる",), "workplace_trouble"),
         (("現場で毎日怒鳴られてる",), "workplace_trouble"),
         (("主任にみんなの前で吊し上げられた",), "workplace_trouble"),
-        (("こんなこと親には言えない",), "isolation"),
+        (("相談できる相手がひとりもいない",), "isolation"),
         (("いつもひとりで泣いてる",), "isolation"),
         (("気づいてくれる人もいない",), "isolation"),
         (("もう実家にも帰れない",), "isolation"),
@@ -83,6 +83,10 @@ def test_paraphrase_gives_the_factor(
         (("終電逃したからネカフェで朝まで漫画読む",), "overwork"),
         (("母子家庭で育ったけど、毎日楽しく過ごしてる",), "childrearing"),
         (("夫の暴力から逃げて家を出た",), "divorce"),
+        # a secret kept or a lonely mood is not isolation (the labelled sets: 32 of 37 not)
+        (("このこと親には言えない",), "isolation"),
+        (("ハムスターが死んじゃって、さみしい",), "isolation"),
+        (("病んでるｗ",), "depression"),
     ],
 )
 def test_look_alike_gives_no_factor(

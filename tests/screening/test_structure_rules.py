@@ -2057,3 +2057,44 @@ def test_a_threat_is_flagged_and_the_persons_own_level_kept(
     assert result.risk == expected, messages
     if expected == RiskLevel.MODERATE:
         assert any("本人の危険度" in line for line in result.reasons)
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        # the person's death or absence pictured through others (grammar.yaml better_off)
+        (("私が死んだらみんな後悔するかな",), RiskLevel.HIGH),
+        (("自分が死ねば、あの人たちも反省するでしょ",), RiskLevel.HIGH),
+        (("うち死んだら誰か気づいてくれるんかな",), RiskLevel.HIGH),
+        (("俺が消えたらあいつら喜ぶんだろうな",), RiskLevel.HIGH),
+        # someone else, a game, or one's own regret: not the person's wish
+        (("ラスボス死んだらみんな喜んでた",), RiskLevel.NONE),
+        (("死んだら後悔するから今を楽しむ",), RiskLevel.NONE),
+        (("部長がいなくなったらみんな喜ぶ",), RiskLevel.LOW),
+        # a burden (いない方がみんな幸せ) stays moderate: the た of the comparison is no past
+        (("私がいなくなったほうがみんな幸せ",), RiskLevel.MODERATE),
+        # a cut with the bleeding stopped is self-harm (high); bleeding on is an act
+        (("昨夜また腕を切った。血はもう止まって絆創膏貼った",), RiskLevel.HIGH),
+        (("さっき腕切った。血が止まんない",), RiskLevel.IMMINENT),
+        # a medicine prescribed in treatment is no means at hand; gathered or counted, it is
+        (
+            ("消えたいって思う日がある", "心療内科で睡眠薬もらってきた、ちゃんと飲んでる"),
+            RiskLevel.HIGH,
+        ),
+        (("死にたい", "心療内科で睡眠薬もらって、ためてる"), RiskLevel.IMMINENT),
+        # a strong means whose place the person knows is within reach
+        (("じいちゃんの猟銃の場所知ってる。みんなが寝たら",), RiskLevel.IMMINENT),
+        (("猟銃の場所知ってる？",), RiskLevel.NONE),
+        # fiction being written: the next question about a method is the fiction's
+        (("ミステリー書いてる", "青酸カリって即死なのかな"), RiskLevel.NONE),
+        (("青酸カリって即死なのかな",), RiskLevel.HIGH),
+        (("小説書いてる", "死にたい", "薬って何錠で死ねるのかな"), RiskLevel.HIGH),
+        # 詰み (the noun of 詰む) is despair; in a board game it is the game's
+        (("兄が仕送りやめたら、そこで詰みだ",), RiskLevel.MODERATE),
+        (("詰将棋で詰みが見えない",), RiskLevel.NONE),
+    ],
+)
+def test_review_of_3_december_afternoon(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert level(screener, *messages) == expected, messages
