@@ -2968,6 +2968,13 @@ class Screener:
             emit("method", h)
             return
         # a plain statement of a method: an intent with a time, a place, politeness or finality
+        if (
+            not strong
+            and not crisis_context
+            and not own_kinds & _DYING_KINDS
+            and _delighted(self._tokens, g)
+        ):
+            return  # 今から海に飛び込む！夏最高: a weak word of a method, said with delight
         if rd.POLITE in r.features or timed or "place" in in_sentence or "finality" in own_kinds:
             emit("intent", h)
             return
@@ -5735,6 +5742,15 @@ def _others_better_off(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
     return False
 
 
+def _delighted(tokens: Sequence[Token], g: rd.Grammar) -> bool:
+    """A word of delight (grammar.yaml delight_words: 最高, 楽しい) that is not denied."""
+    return any(
+        (t.key in g.delight_words or t.surface in g.delight_words)
+        and not (k + 1 < len(tokens) and tokens[k + 1].key in g.negation)
+        for k, t in enumerate(tokens)
+    )
+
+
 def _still_bleeding(tokens: Sequence[Token], negation: frozenset[str]) -> bool:
     """止まらない / とまんない: a verb of stopping that is denied (the bleeding goes on)."""
     return any(
@@ -5964,15 +5980,30 @@ def _media_in_other_clause(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bo
         elif t.key in g.media or t.surface in g.media:
             return False
     crossed = False
+    commas = 0
     for j in range(h.first - 1, -1, -1):
         t = tokens[j]
         if t.kind == KIND_END:
             return False
-        if t.surface in ("、", ",") or (t.pos2 == "接続助詞" and t.key in ("て", "で")):
+        if t.surface in ("、", ","):
             crossed = True
+            commas += 1
+        elif t.pos2 == "接続助詞" and t.key in ("て", "で"):
+            crossed = True
+            commas += 2  # (a clause, not a topic)
         if t.key in g.media or t.surface in g.media:
-            if not crossed:
-                return False
+            if not crossed or (
+                commas == 1
+                and t.pos == "名詞"
+                and tokens[j + 1].surface in ("、", ",")
+                and (
+                    j == 0
+                    or tokens[j - 1].kind == KIND_END
+                    or tokens[j - 1].key == "の"
+                    or tokens[j - 1].pos == "連体詞"
+                )
+            ):
+                return False  # 新作のホラゲ、首吊り死体が出てきた: the topic, then what is in it
             return not any(
                 x.key in g.media or x.surface in g.media
                 for x in tokens[h.last + 1 : h.last + 6]

@@ -2092,6 +2092,12 @@ def test_a_threat_is_flagged_and_the_persons_own_level_kept(
         # 詰み (the noun of 詰む) is despair; in a board game it is the game's
         (("兄が仕送りやめたら、そこで詰みだ",), RiskLevel.MODERATE),
         (("詰将棋で詰みが見えない",), RiskLevel.NONE),
+        # a media word as the topic before a comma (not one of a list) covers what follows
+        (("新作のホラゲ、首吊り死体が出てきてビビった",), RiskLevel.NONE),
+        (("課題、メイク、カミソリで脚切った",), RiskLevel.HIGH),
+        # a weak word of a method said with delight is a day out; without it, a plan
+        (("今から海に飛び込む！夏最高",), RiskLevel.NONE),
+        (("今から海に飛び込む",), RiskLevel.IMMINENT),
     ],
 )
 def test_review_of_3_december_afternoon(
