@@ -113,6 +113,7 @@ _TIMED_SLOTS: Final = frozenset(
 )
 # Asking how (やり方, どうやって), and having got over it (乗り越え): words looked for in the text.
 _HOW: Final = re.compile("やり方|どうやって|どうすれば楽|方法がわから|方法を探|方法ばかり")
+_MEANS_USED: Final = frozenset({"means", "act", "method", "preparation", "intent"})
 _MEDIA_SAID: Final = "media_said"  # fiction or the news was named in the conversation
 _IF_PARTICLES: Final = frozenset({"ば", "たら", "なら", "ら"})  # (the conditional itself)
 _OVERCOME: Final = re.compile("乗り越え|立ち直|克服")
@@ -1925,6 +1926,7 @@ class Screener:
                     and not crisis_context
                     and not _by_own_hand(tokens, h, g)
                     and not keys & g.first_person
+                    and rd.WISH_OTHER not in r.features  # (遺影に使ってほしい: for after oneself)
                 ):
                     continue  # 母が亡くなって…形見分けをした: the belongings of the dead
                 if h.concept.strong and not (
@@ -2317,6 +2319,10 @@ class Screener:
             for h in hits
         )
         read = any(h.concept.kind in _CRISIS_WORD_KINDS for h in hits)
+        used = [f for f in fills if f.slot in _MEANS_USED and f.concept.kind == "means"]
+        readied = [f for f in fills if f.slot in ("preparation", "farewell")]
+        if used or readied or any(f.concept.factor == "bereavement" for f in fills):
+            fills = [f for f in fills if not self._factor_is_the_plan(f, used, readied, tokens)]
         return _new(  # MessageAnalysis(...) without NamedTuple's Python-level __new__
             MessageAnalysis,
             (
@@ -3739,6 +3745,38 @@ class Screener:
             return True
         # a friend's death is the person's grief too (親友が先月亡くなった), an actor's is not
         return h.concept.factor == "bereavement" and word in self._g.close_outsiders
+
+    def _factor_is_the_plan(
+        self, f: Fill, used: Sequence[Fill], readied: Sequence[Fill], tokens: Sequence[Token]
+    ) -> bool:
+        """A factor's words that belong to the person's own plan: a medicine as the means
+        (_treatment_as_means), a funeral being readied (葬儀社に自分の分の見積もりを頼んだ,
+        遺影に使ってほしい写真、まとめた) or the person's own (自分の葬式を想像する)."""
+        if f.slot != "factor":
+            return False
+        if f.concept.factor == "depression":
+            return bool(used) and self._treatment_as_means(f, used)
+        if f.concept.factor != "bereavement":
+            return False
+        if any(u.sentence == f.sentence or (u.begin < f.end and f.begin < u.end) for u in readied):
+            return True
+        k = next((i for i, t in enumerate(tokens) if t.begin == f.begin), -1)
+        return (
+            k >= 2
+            and tokens[k - 1].key == "の"
+            and (tokens[k - 2].key in self._g.first_person or tokens[k - 2].key in ("自分",))
+        )
+
+    def _treatment_as_means(self, f: Fill, used: Sequence[Fill]) -> bool:
+        """A depression factor whose words are a means the person would use (デパスとマイス
+        リー、ためてた), or a word of treatment (grammar.yaml care_words: 精神科) in its sentence
+        (精神科の薬、2ヶ月分ためた): the means, not a sign of the illness (うつの薬のんでる is)."""
+        said = self._text[f.begin : f.end]
+        return any(
+            (u.begin < f.end and f.begin < u.end)
+            or (u.sentence == f.sentence and any(w in said for w in self._g.care_words))
+            for u in used
+        )
 
     def _outsider_word(self, h: Hit) -> str | None:
         """The nearest person word before the words, in the sentence, when it is an outsider."""

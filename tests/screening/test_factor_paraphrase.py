@@ -25,6 +25,9 @@ def factors(screener: Screener, *messages: str) -> set[str]:
         (("現場で毎日怒鳴られてる",), "workplace_trouble"),
         (("主任にみんなの前で吊し上げられた",), "workplace_trouble"),
         (("相談できる相手がひとりもいない",), "isolation"),
+        (("うつの薬のんでる",), "depression"),
+        (("祖母が亡くなった", "遺影に使う写真を選んだ"), "bereavement"),
+        (("第一志望に落ちた",), "academic"),
         (("いつもひとりで泣いてる",), "isolation"),
         (("気づいてくれる人もいない",), "isolation"),
         (("もう実家にも帰れない",), "isolation"),
@@ -87,6 +90,18 @@ def test_paraphrase_gives_the_factor(
         (("このこと親には言えない",), "isolation"),
         (("ハムスターが死んじゃって、さみしい",), "isolation"),
         (("病んでるｗ",), "depression"),
+        # a medicine named as the means is the means, not a sign of the illness
+        (("さっき飲んだ。デパスとマイスリー、ためてたの全部",), "depression"),
+        (("精神科の薬、2ヶ月分ためたのがいまここにある",), "depression"),
+        # one's own funeral being readied or pictured is no bereavement; school named in passing
+        # is no academic problem
+        (
+            ("葬儀社に自分の分の見積もりを頼みました。もう生きていく理由もありませんので",),
+            "bereavement",
+        ),
+        (("自分の葬式想像して泣く", "いなくなりたい"), "bereavement"),
+        (("来週模試だから今週はゲーム封印",), "academic"),
+        (("妹が来週受験だから、合格祈願のお守り買ってきた",), "academic"),
     ],
 )
 def test_look_alike_gives_no_factor(

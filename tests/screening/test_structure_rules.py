@@ -2098,6 +2098,9 @@ def test_a_threat_is_flagged_and_the_persons_own_level_kept(
         # a weak word of a method said with delight is a day out; without it, a plan
         (("今から海に飛び込む！夏最高",), RiskLevel.NONE),
         (("今から海に飛び込む",), RiskLevel.IMMINENT),
+        # arranging one's own funeral is a preparation (concepts.yaml own_funeral)
+        (("遺影に使ってほしい写真、フォルダにまとめた", "明日、決行"), RiskLevel.IMMINENT),
+        (("自分のお葬式で流してほしい曲リスト作った笑", "友達とノリで"), RiskLevel.NONE),
     ],
 )
 def test_review_of_3_december_afternoon(
