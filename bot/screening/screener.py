@@ -113,6 +113,9 @@ _TIMED_SLOTS: Final = frozenset(
 )
 # Asking how (やり方, どうやって), and having got over it (乗り越え): words looked for in the text.
 _HOW: Final = re.compile("やり方|どうやって|どうすれば楽|方法がわから|方法を探|方法ばかり")
+_ATTEMPT_SLOTS: Final = frozenset(
+    {"past_attempt", "recent_attempt", "act", "self_harm", "resolved", "third_party"}
+)
 _MEANS_USED: Final = frozenset({"means", "act", "method", "preparation", "intent"})
 _MEDIA_SAID: Final = "media_said"  # fiction or the news was named in the conversation
 _IF_PARTICLES: Final = frozenset({"ば", "たら", "なら", "ら"})  # (the conditional itself)
@@ -299,6 +302,7 @@ class Screener:
         "_advert",
         "_afterlife_concept",
         "_at_place",
+        "_attempt_said",
         "_benign_sentences",
         "_by_id",
         "_calm_at",
@@ -459,6 +463,7 @@ class Screener:
         self._tokens: list[Token] = []
         self._past_sentences: set[int] = set()
         self._settled_at = -1  # where the message says a factor is over (返し終わった), or -1
+        self._attempt_said = False  # the message says an attempt or self-harm (_factor_is_the_plan)
         self._calm_at = -1  # where it says the present is calm after a past (今は平和), or -1
         self._advert = False  # the message is an advertisement (遺品整理…お見積り無料)
         self._time_words: set[int] = set()  # token indexes of the message's time words
@@ -2321,7 +2326,13 @@ class Screener:
         read = any(h.concept.kind in _CRISIS_WORD_KINDS for h in hits)
         used = [f for f in fills if f.slot in _MEANS_USED and f.concept.kind == "means"]
         readied = [f for f in fills if f.slot in ("preparation", "farewell")]
-        if used or readied or any(f.concept.factor == "bereavement" for f in fills):
+        self._attempt_said = any(f.slot in _ATTEMPT_SLOTS for f in fills)
+        if (
+            used
+            or readied
+            or self._attempt_said
+            or any(f.concept.factor == "bereavement" for f in fills)
+        ):
             fills = [f for f in fills if not self._factor_is_the_plan(f, used, readied, tokens)]
         return _new(  # MessageAnalysis(...) without NamedTuple's Python-level __new__
             MessageAnalysis,
@@ -3756,6 +3767,10 @@ class Screener:
             return False
         if f.concept.factor == "depression":
             return bool(used) and self._treatment_as_means(f, used)
+        if f.concept.factor == "physical_illness":
+            # 薬を飲んで入院した / 飛び降りて骨折した: the stay or the wound is the attempt's
+            said = self._text[f.begin : f.end]
+            return self._attempt_said and any(w in said for w in self._g.care_words)
         if f.concept.factor != "bereavement":
             return False
         if any(u.sentence == f.sentence or (u.begin < f.end and f.begin < u.end) for u in readied):

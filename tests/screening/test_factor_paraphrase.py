@@ -28,6 +28,8 @@ def factors(screener: Screener, *messages: str) -> set[str]:
         (("うつの薬のんでる",), "depression"),
         (("祖母が亡くなった", "遺影に使う写真を選んだ"), "bereavement"),
         (("第一志望に落ちた",), "academic"),
+        (("中2、家出中",), "family_conflict"),
+        (("手術することになった",), "physical_illness"),
         (("いつもひとりで泣いてる",), "isolation"),
         (("気づいてくれる人もいない",), "isolation"),
         (("もう実家にも帰れない",), "isolation"),
@@ -102,6 +104,11 @@ def test_paraphrase_gives_the_factor(
         (("自分の葬式想像して泣く", "いなくなりたい"), "bereavement"),
         (("来週模試だから今週はゲーム封印",), "academic"),
         (("妹が来週受験だから、合格祈願のお守り買ってきた",), "academic"),
+        # nobody around now, a secret kept, leaving the house: not isolation or family conflict
+        (("橋の上にいる", "夜だから誰もいない"), "isolation"),
+        (("彼氏に殴られて家出た",), "family_conflict"),
+        # a hospital stay or a wound from an attempt is the attempt's, not an illness
+        (("三年前に薬を飲んで入院したことがあります",), "physical_illness"),
     ],
 )
 def test_look_alike_gives_no_factor(
