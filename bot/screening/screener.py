@@ -2140,6 +2140,12 @@ class Screener:
                     continue
                 if negated and r.governor == "する":
                     continue  # 無理しないで, 無理しない程度に: advice, not despair
+                if (
+                    not h.concept.strong
+                    and not crisis_context
+                    and _said_in_sentence(tokens, h, g.body_states)
+                ):
+                    continue  # 夜勤明けで眠すぎて限界, もう無理、お腹いっぱい: the body's state
                 if r.governor and tokens[h.last].pos == "名詞":
                     # 生きる意味がわからない (despair) / 生きる意味はある (not)
                     if negated or r.governor not in (
@@ -5571,6 +5577,17 @@ def _ends_something_else(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool
     if j < 0 or tokens[j].kind == KIND_END:
         return False
     t = tokens[j]
+    k = h.first if tokens[h.first].key in g.whole_life else j if t.key in g.whole_life else -1
+    if (
+        k >= 2
+        and tokens[k].key not in g.first_person
+        and tokens[k - 1].surface in ("、", ",")
+        and tokens[k - 2].pos == "名詞"
+        and tokens[k - 2].key not in g.whole_life
+        and tokens[k - 2].key not in g.first_person
+        and tokens[k - 2].key not in g.self_nouns
+    ):
+        return True  # 夏休みの宿題、全部終わりにしたい: everything of the topic named before
     return t.pos in ("名詞", "代名詞") and t.key not in g.whole_life and t.key not in g.reflexive
 
 

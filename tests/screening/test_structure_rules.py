@@ -2101,6 +2101,15 @@ def test_a_threat_is_flagged_and_the_persons_own_level_kept(
         # arranging one's own funeral is a preparation (concepts.yaml own_funeral)
         (("遺影に使ってほしい写真、フォルダにまとめた", "明日、決行"), RiskLevel.IMMINENT),
         (("自分のお葬式で流してほしい曲リスト作った笑", "友達とノリで"), RiskLevel.NONE),
+        # a state of the body is the body's limit (grammar.yaml body_states)
+        (("夜勤明けで眠すぎて限界",), RiskLevel.NONE),
+        (("もう限界",), RiskLevel.MODERATE),
+        # everything of a topic named before a comma is that topic's end
+        (("夏休みの宿題、全部終わりにしたい",), RiskLevel.NONE),
+        (("もう人生、全部終わりにしたい",), RiskLevel.HIGH),
+        # crossing a fence at a height
+        (("屋上のフェンス越えた",), RiskLevel.IMMINENT),
+        (("友達と心霊スポット行ってきた、樹海こわかった",), RiskLevel.NONE),
     ],
 )
 def test_review_of_3_december_afternoon(
