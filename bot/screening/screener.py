@@ -2801,6 +2801,14 @@ class Screener:
         if rd.POTENTIAL in r.features and (rd.TENTATIVE in r.features or rd.QUESTION in r.features):
             emit("ideation", h)  # どうやったら死ねるかな
             return
+        if (
+            r.features & {rd.QUESTION, rd.TENTATIVE}
+            and h.last + 1 < len(tokens)
+            and tokens[h.last + 1].key in ("の", "こと", "事")
+            and _said_in_sentence(tokens, h, self._g.dying_feel)
+        ):
+            emit("ideation", h)  # 死ぬのって痛いかな: wondering how one's dying would feel
+            return
         if rd.TENTATIVE in r.features or rd.QUESTION in r.features:
             emit("euphemism", h)
 

@@ -2110,6 +2110,9 @@ def test_a_threat_is_flagged_and_the_persons_own_level_kept(
         # crossing a fence at a height
         (("屋上のフェンス越えた",), RiskLevel.IMMINENT),
         (("友達と心霊スポット行ってきた、樹海こわかった",), RiskLevel.NONE),
+        # asking how one's own dying would feel (grammar.yaml dying_feel)
+        (("死ぬのって痛いかな",), RiskLevel.HIGH),
+        (("死ぬのって怖いよね、昨日のドラマ見て思った",), RiskLevel.MODERATE),
     ],
 )
 def test_review_of_3_december_afternoon(
