@@ -1533,7 +1533,9 @@ class Screener:
                     or rd.INTENT in r.features
                     or (not r.features - {rd.POLITE} and _taking_along(tokens, g))
                 ):
-                    if crisis_reading and not negated:
+                    if crisis_reading and not negated and _holds(self._next_time, text):
+                        add("ideation", h)  # 二度しくじった。次こそちゃんと終わりにしたい
+                    elif crisis_reading and not negated:
                         add("euphemism", h)
                     elif not negated and r.features <= {rd.POLITE, rd.TENTATIVE} and finality_words:
                         add("despair", h)

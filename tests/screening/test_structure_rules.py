@@ -2113,6 +2113,9 @@ def test_a_threat_is_flagged_and_the_persons_own_level_kept(
         # asking how one's own dying would feel (grammar.yaml dying_feel)
         (("死ぬのって痛いかな",), RiskLevel.HIGH),
         (("死ぬのって怖いよね、昨日のドラマ見て思った",), RiskLevel.MODERATE),
+        # wanting it ended "next time" (grammar.yaml next_time) is a wish after a failure
+        (("二度しくじった。次こそちゃんと終わりにしたい",), RiskLevel.HIGH),
+        (("次は部活を終わりにしたい",), RiskLevel.NONE),
     ],
 )
 def test_review_of_3_december_afternoon(
