@@ -147,6 +147,7 @@ class Grammar:
     obligation_words: frozenset[str]
     better_off: frozenset[str]
     care_words: frozenset[str]
+    gathering_words: frozenset[str]
     dying_feel: frozenset[str]
     body_states: frozenset[str]
     know_verbs: frozenset[str]

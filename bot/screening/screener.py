@@ -2453,6 +2453,15 @@ class Screener:
         if not quiet and (wade := self._wading(tokens, text, cues)) is not None:
             fills.append(Fill("act", self._water_concept, wade[0], wade[1], 0))
         if (
+            "もう" in text
+            and not info.words.isdisjoint(g.future_words)
+            and not _holds(self._laughter, text)
+            and (unseen := _no_next_season(tokens, g)) is not None
+        ):
+            # 来年の桜はもう見ないと思う / 次の夏はもう来ないかも: a next season the person does
+            # not expect to see (not 来年はもう見ないドラマ: a thing)
+            fills.append(Fill("passive", self._vanish_concept, unseen[0], unseen[1], 0))
+        if (
             not keys.isdisjoint(g.anchors)
             and not keys.isdisjoint(g.cords)
             and (tied := self._cord_tied(tokens, earlier, cues, info)) is not None
@@ -3092,6 +3101,7 @@ class Screener:
         quantity = r.quantity or h.sentence in quantity_sentences
         collected = (
             gov in g.collect_verbs
+            or any(w in self._text for w in g.gathering_words)  # いろんな店で少しずつ買ってる
             or (quantity and rd.PASSIVE not in r.features)  # (内科で咳止めを大量に出された: given)
             or any(t.key in g.collect_verbs for t in tokens[h.last + 1 : r.end + 2])
             or _collected_before(tokens, h, g)
@@ -3189,8 +3199,8 @@ class Screener:
             return
         if gov in g.acquire_verbs or gov in ("売る", "売ってる", "手に入る", "買える"):
             if rd.QUESTION in r.features:
-                if h.concept.strong and not benign:
-                    emit("method", h)  # ロープってどこで売ってるんだろう
+                if (h.concept.strong or _amount_question(tokens, h, g)) and not benign:
+                    emit("method", h)  # ロープってどこで売ってるんだろう, 咳止め何個まで買える
                 return
             hoarding = gov in g.collect_verbs or any(
                 t.key in g.collect_verbs for t in tokens[h.last + 1 : r.end + 2]
@@ -5829,6 +5839,42 @@ def _delighted(tokens: Sequence[Token], g: rd.Grammar) -> bool:
         and not (k + 1 < len(tokens) and tokens[k + 1].key in g.negation)
         for k, t in enumerate(tokens)
     )
+
+
+def _no_next_season(tokens: Sequence[Token], g: rd.Grammar) -> tuple[int, int] | None:
+    """A future occasion (grammar.yaml future_words + の: 来年の桜, 次の夏), もう, and a denied
+    見る / 来る / 迎える ending its clause, with no one else named: (begin, end) of the words,
+    or None (not 次はもう来ないで, この店、次はもう来ない)."""
+    future = -1
+    soon_gone = False  # もう in the sentence so far
+    for k, t in enumerate(tokens):
+        if t.kind == KIND_END:
+            future, soon_gone = -1, False
+        elif t.key == "もう":
+            soon_gone = True
+        elif (t.key in g.future_words or t.surface in g.future_words) and (
+            k + 1 < len(tokens) and tokens[k + 1].key == "の"
+        ):
+            future = k
+        elif (
+            future >= 0
+            and soon_gone
+            and t.key in ("見る", "来る", "迎える", "見れる", "見られる")
+            and not any(x.key in g.third_person for x in tokens[future:k])
+        ):
+            n = k + 1
+            if n < len(tokens) and tokens[n].key in ("られる", "れる"):
+                n += 1  # 見られない: the potential
+            if (
+                n < len(tokens)
+                and tokens[n].key in g.negation
+                and not (
+                    n + 1 < len(tokens)
+                    and (tokens[n + 1].pos == "名詞" or tokens[n + 1].key == "で")
+                )
+            ):
+                return tokens[future].begin, tokens[n].end
+    return None
 
 
 def _still_bleeding(tokens: Sequence[Token], negation: frozenset[str]) -> bool:

@@ -2116,6 +2116,22 @@ def test_a_threat_is_flagged_and_the_persons_own_level_kept(
         # wanting it ended "next time" (grammar.yaml next_time) is a wish after a failure
         (("二度しくじった。次こそちゃんと終わりにしたい",), RiskLevel.HIGH),
         (("次は部活を終わりにしたい",), RiskLevel.NONE),
+        # medicines gathered (集まった, たまった, a little at a time from many shops) or asked
+        # after by the amount one may buy are means; a purpose said keeps them everyday
+        (("風邪薬、家に10箱くらいたまった",), RiskLevel.IMMINENT),
+        (("今日はいい天気だったね。薬はもう十分集まった。お昼はパスタ食べた",), RiskLevel.IMMINENT),
+        (("市販の睡眠改善薬、いろんな店で少しずつ買ってる",), RiskLevel.IMMINENT),
+        (("咳止めって一人何個まで買えるのかな",), RiskLevel.HIGH),
+        (("花粉症の薬、少しずつ買い足してる",), RiskLevel.NONE),
+        # a next season the person does not expect to see
+        (("来年の桜はもう見ないと思う",), RiskLevel.HIGH),
+        (("もう来年の桜は見られないと思う",), RiskLevel.HIGH),
+        (("来年はもう見ないドラマ",), RiskLevel.NONE),
+        (("次はもう来ないでね",), RiskLevel.NONE),
+        # nothing left holding the person here after a preparation; a beam's strength tested
+        (("犬は姉に引き取ってもらった。もうこの世に引き止めるものは何もない",), RiskLevel.IMMINENT),
+        (("彼を引き止めるものは何もない",), RiskLevel.NONE),
+        (("梁の強さは確かめた。土曜の夜",), RiskLevel.IMMINENT),
     ],
 )
 def test_review_of_3_december_afternoon(
