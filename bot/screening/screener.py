@@ -302,7 +302,6 @@ class Screener:
         "_advert",
         "_afterlife_concept",
         "_at_place",
-        "_attempt_said",
         "_benign_sentences",
         "_by_id",
         "_calm_at",
@@ -463,7 +462,6 @@ class Screener:
         self._tokens: list[Token] = []
         self._past_sentences: set[int] = set()
         self._settled_at = -1  # where the message says a factor is over (返し終わった), or -1
-        self._attempt_said = False  # the message says an attempt or self-harm (_factor_is_the_plan)
         self._calm_at = -1  # where it says the present is calm after a past (今は平和), or -1
         self._advert = False  # the message is an advertisement (遺品整理…お見積り無料)
         self._time_words: set[int] = set()  # token indexes of the message's time words
@@ -1173,7 +1171,7 @@ class Screener:
                 for h in hits
             ]
         if media_sentences:
-            read = len([h for h in hits if h.context.subject == "media"])
+            read = sum(h.context.subject == "media" for h in hits)
             hits = [
                 h._replace(context=h.context._replace(subject="media"))
                 if h.sentence in media_sentences
@@ -1185,7 +1183,7 @@ class Screener:
                 else h
                 for h in hits
             ]
-            self._media_read = len([h for h in hits if h.context.subject == "media"]) > read
+            self._media_read = sum(h.context.subject == "media" for h in hits) > read
         factors_away: set[str] = set()  # (read as not the person's own: MessageAnalysis)
         for h in hits:
             if h.concept.factor == "bereavement" and not h.context.quoted:
@@ -2334,14 +2332,13 @@ class Screener:
         read = any(h.concept.kind in _CRISIS_WORD_KINDS for h in hits)
         used = [f for f in fills if f.slot in _MEANS_USED and f.concept.kind == "means"]
         readied = [f for f in fills if f.slot in ("preparation", "farewell")]
-        self._attempt_said = any(f.slot in _ATTEMPT_SLOTS for f in fills)
-        if (
-            used
-            or readied
-            or self._attempt_said
-            or any(f.concept.factor == "bereavement" for f in fills)
-        ):
-            fills = [f for f in fills if not self._factor_is_the_plan(f, used, readied, tokens)]
+        attempted = any(f.slot in _ATTEMPT_SLOTS for f in fills)
+        if used or readied or attempted or any(f.concept.factor == "bereavement" for f in fills):
+            fills = [
+                f
+                for f in fills
+                if not self._factor_is_the_plan(f, used, readied, attempted, tokens)
+            ]
         return _new(  # MessageAnalysis(...) without NamedTuple's Python-level __new__
             MessageAnalysis,
             (
@@ -3784,7 +3781,12 @@ class Screener:
         return h.concept.factor == "bereavement" and word in self._g.close_outsiders
 
     def _factor_is_the_plan(
-        self, f: Fill, used: Sequence[Fill], readied: Sequence[Fill], tokens: Sequence[Token]
+        self,
+        f: Fill,
+        used: Sequence[Fill],
+        readied: Sequence[Fill],
+        attempted: bool,
+        tokens: Sequence[Token],
     ) -> bool:
         """A factor's words that belong to the person's own plan: a medicine as the means
         (_treatment_as_means), a funeral being readied (葬儀社に自分の分の見積もりを頼んだ,
@@ -3796,17 +3798,13 @@ class Screener:
         if f.concept.factor == "physical_illness":
             # 薬を飲んで入院した / 飛び降りて骨折した: the stay or the wound is the attempt's
             said = self._text[f.begin : f.end]
-            return self._attempt_said and any(w in said for w in self._g.care_words)
+            return attempted and any(w in said for w in self._g.care_words)
         if f.concept.factor != "bereavement":
             return False
         if any(u.sentence == f.sentence or (u.begin < f.end and f.begin < u.end) for u in readied):
             return True
         k = next((i for i, t in enumerate(tokens) if t.begin == f.begin), -1)
-        return (
-            k >= 2
-            and tokens[k - 1].key == "の"
-            and (tokens[k - 2].key in self._g.first_person or tokens[k - 2].key in ("自分",))
-        )
+        return k >= 2 and tokens[k - 1].key == "の" and tokens[k - 2].key in self._g.first_person
 
     def _treatment_as_means(self, f: Fill, used: Sequence[Fill]) -> bool:
         """A depression factor whose words are a means the person would use (デパスとマイス
