@@ -149,6 +149,8 @@ class Grammar:
     care_words: frozenset[str]
     gathering_words: frozenset[str]
     dying_feel: frozenset[str]
+    through_words: frozenset[str]
+    looking_down: frozenset[str]
     body_states: frozenset[str]
     know_verbs: frozenset[str]
     where_words: frozenset[str]

@@ -3036,8 +3036,12 @@ class Screener:
         emit = add
         g = self._g
         gov = r.governor
-        if not crisis and (_for_a_purpose(tokens, h) or _mild_medicine(tokens, h, g)):
-            return  # 出張用にサプリ10日分, キャンプ用の炭, 胃薬: what it is for is said
+        if not crisis and (
+            _for_a_purpose(tokens, h)
+            or _mild_medicine(tokens, h, g)
+            or _used_on_something_else(tokens, h, g)
+        ):
+            return  # 出張用にサプリ10日分, キャンプ用の炭, 胃薬, ロープで荷物縛った: its use is said
         if (
             c.history
             and (r.features & {rd.PAST, rd.EXPERIENCE} or h.sentence in self._past_sentences)
@@ -3350,6 +3354,8 @@ class Screener:
             and not negated
         ):
             return  # 明日の朝、橋の上から初日の出見る
+        if gov in g.contemplate_verbs and not crisis and _looked_through(tokens, h, g):
+            return  # フェンス越しに景色見てる: the fence stands between the person and the view
         if (
             gov in g.presence_verbs
             and not crisis
@@ -5241,6 +5247,42 @@ def _fragment_after(tokens: Sequence[Token], h: Hit) -> bool:
             continue
         return False
     return len(tokens) <= h.last + 1
+
+
+def _used_on_something_else(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """The means is a tool used on a thing that is no part of the person (ロープで荷物縛って,
+    練炭で肉焼いた, 紐で段ボールをまとめた): means + で, an object, then its verb. Not when the
+    object is the body, oneself, one's life (薬で人生を終わらせる) or something to hang from."""
+    k = h.last + 1
+    if k + 2 >= len(tokens) or tokens[k].key != "で":
+        return False
+    obj = tokens[k + 1]
+    if obj.pos != "名詞" or obj.pos2 == "数詞":
+        return False
+    if {obj.key, obj.surface} & (
+        g.body_parts | g.first_person | g.reflexive | g.whole_life | g.anchors | g.now
+    ):
+        return False
+    j = k + 2
+    if tokens[j].key in ("を", "も"):
+        j += 1
+    return j < len(tokens) and tokens[j].pos == "動詞"
+
+
+def _looked_through(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """The place is a barrier looked through (フェンス越しに景色見てる), not a height looked down
+    from (柵ごしに下を見てる stays a place)."""
+    k = h.last + 1
+    if k >= len(tokens) or (
+        tokens[k].key not in g.through_words and tokens[k].surface not in g.through_words
+    ):
+        return False
+    for t in tokens[k + 1 :]:
+        if t.kind == KIND_END:
+            break
+        if t.key in g.looking_down:
+            return False
+    return True
 
 
 def _cut_object_not_body(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:

@@ -2138,3 +2138,26 @@ def test_review_of_3_december_afternoon(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
     assert level(screener, *messages) == expected, messages
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        # a means used as a tool on something else (means + で + an object + its verb)
+        (("ロープで荷物縛って引っ越し準備",), RiskLevel.NONE),
+        (("練炭で肉焼いた",), RiskLevel.NONE),
+        (("ロープ買った。今夜",), RiskLevel.IMMINENT),
+        (("ロープで首を吊る",), RiskLevel.HIGH),
+        (("薬で人生終わらせたい",), RiskLevel.HIGH),
+        # a barrier looked through is no edge stood at (grammar.yaml through_words)
+        (("フェンス越しに景色見てる",), RiskLevel.NONE),
+        (("屋上の柵ごしに下を見てる",), RiskLevel.IMMINENT),
+        (("屋上のフェンスの外側にいる",), RiskLevel.IMMINENT),
+        # knots learnt in scouting are a hobby (concepts.yaml benign)
+        (("ボーイスカウトでロープの結び方習った、もやい結びってどうやるの",), RiskLevel.NONE),
+    ],
+)
+def test_review_of_3_december_evening(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert level(screener, *messages) == expected, messages
