@@ -1375,6 +1375,13 @@ class Screener:
             )
             if correction_said and kind not in ("factor", "time", "benign") and _corrected(text, h):
                 continue  # 首つりの練習…じゃなくて、ネクタイの結び方の練習
+            if (
+                kind == "ending"
+                and rd.NEGATED not in r.features
+                and _any_time_will_do(tokens, h, g)
+            ):
+                add("passive", h)  # こんな毎日ならいつ終わってもいい: the end accepted, any day
+                continue
             if kind == "ending" and _ends_something_else(tokens, h, g):
                 continue  # これ終わったら楽、週末だし: the week's work ends, not a life
             intransitive = (
@@ -2136,8 +2143,19 @@ class Screener:
                 if past_history and h.concept.strong and own:
                     add("resolved", h)  # 生きてても意味ないと思う時もあった: a passive wish, over
                     continue
-                if past_history or (rd.QUESTION in r.features and not negated):
-                    continue
+                if (
+                    past_history
+                    or (
+                        rd.QUESTION in r.features
+                        and not negated
+                        and not text[h.begin : h.end].startswith(tuple(g.self_why))
+                        and not (  # 生きてる意味ある？: asked of no one (not 意味ってなんだろう)
+                            h.concept.id == "meaningless"
+                            and any(w in text[h.begin : h.end] for w in g.rhetorical_have)
+                        )
+                    )
+                ):
+                    continue  # (なんで生きてるのかわからない: a question put to oneself)
                 if negated and r.governor == "する":
                     continue  # 無理しないで, 無理しない程度に: advice, not despair
                 if (
@@ -2653,6 +2671,8 @@ class Screener:
             return
         if rd.REQUEST in r.features or rd.IMPERATIVE in r.features or rd.WISH_OTHER in r.features:
             return
+        if _part_subject(tokens, h, self._g):
+            return  # カラオケで喉が死亡する予定, 筋トレで足死ぬ: a part of the body worn out
         if negated and rd.ONLY not in r.features:
             if rd.POTENTIAL in r.features and rd.DESIRE not in r.features:
                 emit(
@@ -2899,6 +2919,14 @@ class Screener:
             and (h.concept.id not in _DOSE_METHODS or _mild_medicine(self._tokens, h, g))
         ):
             return  # 断熱シートで目張りした, 青木ヶ原でキャンプしてきた: an everyday activity, done
+        if (
+            "benign" in in_sentence
+            and not crisis_context
+            and rd.TE in r.features
+            and r.features <= {rd.TE, rd.POLITE}
+            and not own_kinds & _DYING_KINDS
+        ):
+            return  # 公園の柵に足かけてストレッチ: a step of the everyday activity named with it
         if h.concept.id == LEAN_OVER:
             if not crisis_context and ("benign" in own_kinds or _holds(self._laughter, self._text)):
                 return  # 観光で最上階 / 下見たらくらっとした笑: a view
@@ -3014,6 +3042,9 @@ class Screener:
             and _delighted(self._tokens, g)
         ):
             return  # 今から海に飛び込む！夏最高: a weak word of a method, said with delight
+        if _later_verb(self._tokens, h, g.thought_verbs):
+            emit("method", h)  # ベランダの手すりに足かけるところまで想像する: pictured, not done
+            return
         if rd.POLITE in r.features or timed or "place" in in_sentence or "finality" in own_kinds:
             emit("intent", h)
             return
@@ -3089,11 +3120,26 @@ class Screener:
         if not crisis and _holds(self._play, self._text):
             return  # 回復薬ぜんぶ飲んだのに負けた: a game
         if (
+            h.concept.kind == "means"
+            and h.concept.turned_on_others  # a blade or a cord, not a medicine
+            and gov in g.acquire_verbs
+            and not negated
+            and not r.features & {rd.QUESTION, rd.CONDITIONAL, rd.DESIRE}
+            and not self._keys.isdisjoint(g.tub_words)
+            and not self._keys.isdisjoint(g.fill_verbs)
+        ):
+            emit("means", h)  # 浴槽に水を張って、剃刀を手元に置いた: a bath drawn, a blade laid out
+            emit("preparation", h)
+            return
+        if (
             "swallowing" in self._cues
             and not negated
             and (not benign or r.quantity or _DOSE.search(self._text) is not None)
         ):
             emit("act", h)  # いま / 飲んでる / くすり; さっき飲んだ / 風邪薬4箱
+            return
+        if h.concept.strong and not benign and not negated and _errand(tokens, h, g):
+            emit("method", h)  # これからロープ買いに行く: going to get it
             return
         if not gov or (negated and rd.ONLY not in r.features):
             if not gov and rd.DESIRE in r.features:
@@ -5231,6 +5277,9 @@ def _fragment_after(tokens: Sequence[Token], h: Hit) -> bool:
             "上",
             "中",
             "前",
+            "真ん中",
+            "まんなか",
+            "真中",
             "近く",
             "そば",
             "端",
@@ -5267,6 +5316,51 @@ def _used_on_something_else(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> b
     if tokens[j].key in ("を", "も"):
         j += 1
     return j < len(tokens) and tokens[j].pos == "動詞"
+
+
+def _part_subject(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """A part of the body or a thing right before the death word, as its subject (喉が死亡する,
+    足死ぬ, 充電が死んだ): grammar.yaml dying_parts."""
+    j = h.first - 1
+    if j >= 0 and tokens[j].key in ("が", "は", "も", "、"):
+        j -= 1
+    return j >= 0 and (tokens[j].key in g.dying_parts or tokens[j].surface in g.dying_parts)
+
+
+def _errand(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """The means, (を,) one of errand_words, に and 行く / 来る right after it (ロープ買いに行く)."""
+    k = h.last + 1
+    if k < len(tokens) and tokens[k].key in ("を", "も"):
+        k += 1
+    if k >= len(tokens):
+        return False
+    t = tokens[k]
+    if t.surface not in g.errand_words and t.key not in g.errand_words:
+        return False
+    r = tokens[k + 1 : k + 3]
+    return (
+        len(r) == 2
+        and r[0].key == "に"
+        and r[1].key in ("行く", "いく", "来る", "くる")
+        and not r[1].cform.startswith("仮定形")
+    )
+
+
+def _any_time_will_do(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """いつ + the ending + ても + いい / 構わない (いつ終わってもいい): the end accepted whenever it
+    comes (grammar.yaml any_time, fine_words); not with a noun before いつ (仕事いつ終わっても)."""
+    when = next(
+        (j for j in range(h.first - 1, max(-1, h.first - 3), -1) if tokens[j].key in g.any_time),
+        -1,
+    )
+    if when < 0 or (when > 0 and tokens[when - 1].pos == "名詞"):
+        return False
+    rest = tokens[h.last + 1 : h.last + 5]
+    keys = [t.key for t in rest]
+    if "も" not in keys[:2]:
+        return False
+    k = keys.index("も") + 1
+    return k < len(rest) and (keys[k] in g.fine_words or rest[k].surface in g.fine_words)
 
 
 def _looked_through(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:

@@ -2155,6 +2155,35 @@ def test_review_of_3_december_afternoon(
         (("屋上のフェンスの外側にいる",), RiskLevel.IMMINENT),
         # knots learnt in scouting are a hobby (concepts.yaml benign)
         (("ボーイスカウトでロープの結び方習った、もやい結びってどうやるの",), RiskLevel.NONE),
+        # a part of the body as the subject of a death word is worn out (grammar.yaml dying_parts)
+        (("今夜のカラオケで喉が死亡する予定",), RiskLevel.NONE),
+        (("明日の筋トレで足死ぬ",), RiskLevel.NONE),
+        (("自分が死ぬ予定",), RiskLevel.IMMINENT),
+        # a why-question about one's own living is despair put to oneself (grammar.yaml self_why)
+        (("なんで生きてるんやろ",), RiskLevel.MODERATE),
+        (("どうして私まだ生きてるの？",), RiskLevel.MODERATE),
+        (("なんでゴキブリって生きてるの",), RiskLevel.NONE),
+        (("生きてる意味ある？",), RiskLevel.MODERATE),
+        (("生きる意味ってなんだろうね、哲学の授業で考えた",), RiskLevel.NONE),
+        # なう after a place is being there (spellings.yaml nau); kana places (kana_places)
+        (("団地の屋上なう", "夕焼けきれい", "さよなら"), RiskLevel.IMMINENT),
+        (("バイトなう",), RiskLevel.NONE),
+        (("踏切の真ん中にいる",), RiskLevel.IMMINENT),
+        # a foot on a railing at a height; the same in a stretch is exercise
+        (("マンションの13階の廊下", "柵に足かけた"), RiskLevel.IMMINENT),
+        (("公園の柵に足かけてストレッチ",), RiskLevel.NONE),
+        # pictured, not done: a method (grammar.yaml thought_verbs)
+        (("ベランダの手すりに足かけるところまで想像する",), RiskLevel.HIGH),
+        # a bath drawn and a blade laid out beside it (tub_words, fill_verbs)
+        (("浴槽に水を張って、剃刀を手元に置いた",), RiskLevel.IMMINENT),
+        (("風呂掃除してカミソリ置いた",), RiskLevel.NONE),
+        # going to get a strong means (grammar.yaml errand_words)
+        (("これからロープ買いに行く",), RiskLevel.IMMINENT),
+        (("引っ越しのロープ買いに行く",), RiskLevel.NONE),
+        # the end accepted whenever it comes (any_time, fine_words); not the work's end
+        (("こんな毎日ならいつ終わってもいい",), RiskLevel.HIGH),
+        (("仕事いつ終わってもいいよ",), RiskLevel.NONE),
+        (("会議いつ終わってもいいように準備した",), RiskLevel.NONE),
     ],
 )
 def test_review_of_3_december_evening(
