@@ -203,6 +203,8 @@ _READ_AWAY_KINDS: Final = _CRISIS_KINDS | frozenset(
 _CRISIS_WORD_KINDS: Final = _READ_AWAY_KINDS - {"despair", "burden"}
 # the term of the wording slot filled by the model's imminent head (its reason stays on the card)
 _WORDING_IMMINENT: Final = "wording_imminent"
+# cues of abuse going on now (the rules' reading): without one, abuse words are of a past
+_ABUSE_NOW: Final = frozenset({"abuse", "abuse_done", "hit_now", "dv_home", "hiding"})
 _QUANTITY_MIN: Final = 5  # 5錠 or more is a quantity worth noticing (薬20錠, 40錠くらい)
 
 
@@ -663,7 +665,11 @@ class Screener:
         if heads is not None and self._flag_heads:
             # danger to someone else worded in ways the rules do not read: flagged, with the
             # words (the supervisor is alerted as for an imminent case)
+            # abuse words the rules read and found over (子供のころ父に殴られてた): no danger now
+            abuse_over = "factor:abuse" in analysis.cues and not analysis.cues & _ABUSE_NOW
             for flag, head in self._flag_heads:
+                if flag == "child_in_danger" and abuse_over:
+                    continue
                 if heads[head] >= self.config.wording.flags and flag not in flags:
                     said = self._wording_signal(text, own_normalized, texts, index, head, flag)
                     flags = sorted({*flags, flag})
@@ -1400,7 +1406,14 @@ class Screener:
             ):
                 continue  # 明日で全部終わる！長かった卒論、やっと提出
             if kind == "factor":
-                if self._factor_owned(h):
+                if self._factor_owned(h) and not (
+                    h.concept.factor == "depression"
+                    and text[h.begin : h.end].startswith(tuple(g.visit_words))
+                    and any(
+                        o.concept.factor == "physical_illness" and o.sentence == h.sentence
+                        for o in hits
+                    )
+                ):  # (持病で通院中です: the illness's visits to a doctor, not depression's)
                     add("factor", h)
                 continue
             if (
@@ -2199,6 +2212,9 @@ class Screener:
                     or any(f.slot == "third_party" for f in fills)
                     or own_kinds & {"factor", "despair", "burden"}
                     or (keys & {"毎日", "毎晩", "ずっと", "夜中", "一人"})
+                    or any(  # もうしんどい, もう、しんどいわぁ
+                        t.key == "もう" for t in tokens[max(0, h.first - 2) : h.first]
+                    )
                 ):
                     add("distress", h)
             elif kind == "help" and not negated:
@@ -2674,6 +2690,9 @@ class Screener:
         if _part_subject(tokens, h, self._g):
             return  # カラオケで喉が死亡する予定, 筋トレで足死ぬ: a part of the body worn out
         if negated and rd.ONLY not in r.features:
+            before = [t.key for t in tokens[max(0, h.first - 2) : h.first]]
+            if rd.POTENTIAL in r.features and (before[-1:] == ["まで"] or before == ["まで", "は"]):
+                return  # ライブまでは死ねない, 孫の顔見るまで死ねない: a reason to live
             if rd.POTENTIAL in r.features and rd.DESIRE not in r.features:
                 emit(
                     "despair", h
@@ -3701,6 +3720,13 @@ class Screener:
             return h.reading.governor not in self._g.found_verbs
         if c.possessive and h.concept.id == "pet" and not c.quoted:
             return True  # 猫の里親を探してる: the pet's new home, the person's own act
+        if (
+            c.possessive
+            and h.concept.kind in ("despair", "distress", "burden")
+            and not c.quoted
+            and _topic_comma_before(self._tokens, h)
+        ):
+            return True  # 義母の介護、もう限界: someone's care named as the topic, one's own limit
         if c.quoted or c.subject in ("other", "media"):
             return False
         return not (rd.REPORTED in h.reading.features and c.subject != "self")
@@ -5361,6 +5387,17 @@ def _any_time_will_do(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
         return False
     k = keys.index("も") + 1
     return k < len(rest) and (keys[k] in g.fine_words or rest[k].surface in g.fine_words)
+
+
+def _topic_comma_before(tokens: Sequence[Token], h: Hit) -> bool:
+    """A noun and a comma before the hit in its sentence (義母の介護、もう限界): a topic."""
+    for j in range(h.first - 1, 0, -1):
+        t = tokens[j]
+        if t.kind == KIND_END:
+            return False
+        if t.surface in ("、", ",") and tokens[j - 1].pos == "名詞":
+            return True
+    return False
 
 
 def _looked_through(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:

@@ -2184,9 +2184,30 @@ def test_review_of_3_december_afternoon(
         (("こんな毎日ならいつ終わってもいい",), RiskLevel.HIGH),
         (("仕事いつ終わってもいいよ",), RiskLevel.NONE),
         (("会議いつ終わってもいいように準備した",), RiskLevel.NONE),
+        # a goal before which one cannot die is a reason to live; a deadline is not
+        (("ライブまでは死ねない！",), RiskLevel.NONE),
+        (("推しの結婚見るまで死ねない",), RiskLevel.NONE),
+        (("もう死ねない",), RiskLevel.MODERATE),
+        # someone's thing named as a topic before a comma does not make the limit theirs
+        (("義母の介護、もう限界",), RiskLevel.MODERATE),
+        (("同僚の机に、遺書みたいなメモが置いてあった",), RiskLevel.LOW),
+        # もう before a word of distress says it is now
+        (("もうしんどい",), RiskLevel.MODERATE),
+        (("今日しんどかった",), RiskLevel.NONE),
     ],
 )
 def test_review_of_3_december_evening(
     screener: Screener, messages: tuple[str, ...], expected: RiskLevel
 ) -> None:
     assert level(screener, *messages) == expected, messages
+
+
+def test_visits_to_a_doctor_for_an_illness_are_not_depression(screener: Screener) -> None:
+    result = screener.screen_conversation(["持病で通院中です", "障害年金の窓口はどこですか"])
+    assert "depression" not in result.factors and "physical_illness" in result.factors
+    assert "depression" in screener.screen_conversation(["心療内科に通院中"]).factors
+
+
+def test_abuse_in_childhood_is_no_child_in_danger_now(screener: Screener) -> None:
+    past = screener.screen_conversation(["子どもの頃、父に殴られてたけど今は仲良しです"])
+    assert "child_in_danger" not in past.flags and "abuse" in past.factors
