@@ -150,6 +150,7 @@ class Grammar:
     gathering_words: frozenset[str]
     dying_feel: frozenset[str]
     through_words: frozenset[str]
+    guess_words: frozenset[str]
     visit_words: frozenset[str]
     rhetorical_have: frozenset[str]
     any_time: frozenset[str]

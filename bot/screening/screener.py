@@ -2484,8 +2484,9 @@ class Screener:
         if not quiet and (wade := self._wading(tokens, text, cues)) is not None:
             fills.append(Fill("act", self._water_concept, wade[0], wade[1], 0))
         if (
-            "もう" in text
+            ("もう" in text or not info.words.isdisjoint(g.guess_words))
             and not info.words.isdisjoint(g.future_words)
+            and info.words.isdisjoint(g.trip_words)  # (来年の桜はたぶん見られない、留学するから)
             and not _holds(self._laughter, text)
             and (unseen := _no_next_season(tokens, g)) is not None
         ):
@@ -6023,6 +6024,11 @@ def _no_next_season(tokens: Sequence[Token], g: rd.Grammar) -> tuple[int, int] |
             future, soon_gone = -1, False
         elif t.key == "もう":
             soon_gone = True
+        elif (t.key in g.guess_words or t.surface in g.guess_words) and not any(
+            x.key in ("から", "ので") and x.pos2 == "接続助詞" for x in tokens[k:]
+        ):
+            # たぶん / きっと: a guess, when no reason follows (仕事だから: something else)
+            soon_gone = future >= 0 and tokens[future].key not in ("次", "今度")
         elif (t.key in g.future_words or t.surface in g.future_words) and (
             k + 1 < len(tokens) and tokens[k + 1].key == "の"
         ):

@@ -2194,6 +2194,16 @@ def test_review_of_3_december_afternoon(
         # もう before a word of distress says it is now
         (("もうしんどい",), RiskLevel.MODERATE),
         (("今日しんどかった",), RiskLevel.NONE),
+        # a next season guessed unseen (grammar.yaml guess_words), unless a reason is given
+        (
+            ("来年の桜はたぶん見られないと思うんだ", "ところで今日のお昼なに食べた？"),
+            RiskLevel.HIGH,
+        ),
+        (("来年の桜はたぶん見られない、留学するから",), RiskLevel.NONE),
+        (("次の試合はたぶん見られない、仕事だから",), RiskLevel.NONE),
+        # picturing one's own funeral (concepts.yaml own_wake)
+        (("自分の葬式に誰が来てくれるか想像する",), RiskLevel.HIGH),
+        (("自分の祖母の葬式に誰も来なかった",), RiskLevel.LOW),
     ],
 )
 def test_review_of_3_december_evening(
