@@ -2881,6 +2881,9 @@ class Screener:
         if now_after and not negated:
             emit("act", h)  # ODなう, 練炭中
             return
+        if h.concept.id in _DOSE_METHODS and self._text[h.begin : h.end].endswith("目"):
+            emit("act", h)  # ブロン20錠目: counting the pills as they are taken
+            return
         if r.governor in g.quit_verbs:
             emit("self_harm" if negated else "past_attempt", h)  # ODがやめられない / ODをやめた
             return
@@ -3397,6 +3400,7 @@ class Screener:
             c.now
             or gov
             in ("来る", "着く", "到着", "入る", "降りる", "おりる", "登る", "乗り越える", "座る")
+            or _came_to(tokens, h, r.end)
         ):
             return
         if (
@@ -5603,6 +5607,19 @@ def _cutting_something_else(tokens: Sequence[Token], h: Hit, verb: str, g: rd.Gr
             and obj.surface not in g.body_parts
         )
     return False
+
+
+def _came_to(tokens: Sequence[Token], h: Hit, end: int) -> bool:
+    """The place is where the person came to (線路まで歩いてきた, 屋上に上ってきた): a destination
+    particle after it and a verb of motion with てくる, not a walk along it (線路沿いを歩いてた)."""
+    if h.last + 1 >= len(tokens) or tokens[h.last + 1].key not in ("まで", "に", "へ"):
+        return False
+    return any(
+        tokens[j].key in ("て", "で")
+        and tokens[j + 1].key in ("来る", "くる")
+        and tokens[j + 1].pos == "動詞"
+        for j in range(h.last + 2, min(end, len(tokens) - 1))
+    )
 
 
 def _water_entry(tokens: Sequence[Token], h: Hit) -> bool:

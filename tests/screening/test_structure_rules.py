@@ -2221,3 +2221,33 @@ def test_visits_to_a_doctor_for_an_illness_are_not_depression(screener: Screener
 def test_abuse_in_childhood_is_no_child_in_danger_now(screener: Screener) -> None:
     past = screener.screen_conversation(["子どもの頃、父に殴られてたけど今は仲良しです"])
     assert "child_in_danger" not in past.flags and "abuse" in past.factors
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        # an embedded why-question before わからない is despair (the negation is the knowing's)
+        (("なんで生きてるのかわからない",), RiskLevel.MODERATE),
+        (("なんで怒ってるのかわからない",), RiskLevel.NONE),
+        # a railing climbed over, written in kana (concepts.yaml over_rail)
+        (("ベランダの柵こえた",), RiskLevel.IMMINENT),
+        (("目標こえた",), RiskLevel.NONE),
+        # a danger place walked or climbed to (まで / に + …てきた), not a walk along it
+        (("線路まで歩いてきた",), RiskLevel.IMMINENT),
+        (("線路沿いを歩いてきた",), RiskLevel.NONE),
+        (("海まで歩いてきた、気持ちいい",), RiskLevel.NONE),
+        # pills counted as they are taken (concepts.yaml overdose: 20錠目)
+        (("ブロン20錠目",), RiskLevel.IMMINENT),
+        (("今日2錠目の頭痛薬",), RiskLevel.NONE),
+        # a goodbye to the world or to everyone (concepts.yaml farewell)
+        (("ばいばい世界",), RiskLevel.HIGH),
+        (("この世界にさよなら",), RiskLevel.HIGH),
+        (("もう疲れた。さよならみんな",), RiskLevel.IMMINENT),
+        (("バイバイみんな、また明日！",), RiskLevel.NONE),
+        (("さよならみんなで歌った",), RiskLevel.NONE),
+    ],
+)
+def test_review_of_4_december(
+    screener: Screener, messages: tuple[str, ...], expected: RiskLevel
+) -> None:
+    assert level(screener, *messages) == expected, messages
