@@ -199,6 +199,8 @@ class Grammar:
     threat_said: frozenset[str]
     settled: frozenset[str]
     calm_now: frozenset[str]
+    calm_pretend: frozenset[str]
+    calm_present: frozenset[str]
     light_verbs: frozenset[str]
     supposing: frozenset[str]
     sleep_causes: frozenset[str]
@@ -1319,7 +1321,8 @@ def _history_word(tokens: Sequence[Token], j: int, g: Grammar) -> bool:
     nxt = tokens[j + 1] if j + 1 < len(tokens) else None
     if key == "前":
         if prev is None or prev.kind == KIND_END or prev.kind == KIND_PUNCT:
-            return nxt is not None and nxt.key in ("は", "に", "も", "まで", "から")
+            # (not 前から: since a while ago, up to now: 前から死にたいと思ってた)
+            return nxt is not None and nxt.key in ("は", "に", "も", "まで")
         return (
             prev.key in _PAST_TIME_BEFORE
             or (prev.pos == "名詞" and prev.pos2 == "数詞")

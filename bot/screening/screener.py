@@ -308,6 +308,7 @@ class Screener:
         "_by_id",
         "_calm_at",
         "_calm_now",
+        "_calm_present",
         "_child_hits",
         "_child_writer",
         "_concepts",
@@ -406,6 +407,7 @@ class Screener:
         self._surer = _any_of(config.grammar.surer)  # 増やす, 確実
         self._settled = _any_of(config.grammar.settled)  # 返し終わった, 昔の話: a factor over
         self._calm_now = _any_of(config.grammar.calm_now)  # 今は平和: calm now, after a past
+        self._calm_present = _any_of(config.grammar.calm_present)  # 今は大丈夫: over, after a past
         # the keys a verb of _self_injury can have: a verb of hurting or doing, or the last
         # part of a verb of hurting split in two (押し + つける)
         harm = config.grammar.harm_verbs
@@ -1290,7 +1292,12 @@ class Screener:
         self._recent = info.recent
         self._ruminating = _holds(self._rumination, text)
         self._why = bool(keys & g.why_words)
-        overcome = bool(keys & g.overcome) or bool(_OVERCOME.search(text))
+        # (a calm present, 今は大丈夫, after a thought said in the past: 消えたいって思ったけど)
+        overcome = (
+            bool(keys & g.overcome)
+            or bool(_OVERCOME.search(text))
+            or _calm_said(self._calm_present, text, g)
+        )
         self._at_place = False
         self._jump_said = False
         self._readied = False
@@ -2705,7 +2712,8 @@ class Screener:
             if c.now:
                 emit("act", h)
             else:
-                emit("past_attempt", h)
+                # 昨日死のうとした: an attempt of the last days is recent, whatever follows
+                emit("recent_attempt" if h.sentence in self._recent else "past_attempt", h)
             return
         if past_history and (crisis_reading or rd.PAST in r.features):
             emit("resolved", h)
@@ -3015,6 +3023,14 @@ class Screener:
         ):
             emit("method", h)
             return
+        if (
+            not strong
+            and not crisis_context
+            and not own_kinds & _DYING_KINDS
+            and r.features & {rd.PAST, rd.PROGRESSIVE}
+            and _delighted(self._tokens, g)
+        ):
+            return  # 海に飛び込んだ！夏最高: a weak word of a method, done with delight
         gov = r.governor
         if rd.PROGRESSIVE in r.features or (
             c.now and (rd.PAST in r.features or (not gov and strong))
@@ -6077,6 +6093,15 @@ def _still_bleeding(tokens: Sequence[Token], negation: frozenset[str]) -> bool:
         t.key in ("止まる", "とまる") and k + 1 < len(tokens) and tokens[k + 1].key in negation
         for k, t in enumerate(tokens)
     )
+
+
+def _calm_said(calm: re.Pattern[str] | None, text: str, g: rd.Grammar) -> bool:
+    """A calm present said as it is (今は大丈夫), not quoted or pretended (今は大丈夫って言い聞かせ
+    てる, 今は平気なふり)."""
+    if calm is None:
+        return False
+    pretend = tuple(g.calm_pretend)
+    return any(not text[m.end() : m.end() + 3].startswith(pretend) for m in calm.finditer(text))
 
 
 def _holds(words: re.Pattern[str] | None, text: str) -> bool:

@@ -2245,6 +2245,18 @@ def test_abuse_in_childhood_is_no_child_in_danger_now(screener: Screener) -> Non
         (("もう疲れた。さよならみんな",), RiskLevel.IMMINENT),
         (("バイバイみんな、また明日！",), RiskLevel.NONE),
         (("さよならみんなで歌った",), RiskLevel.NONE),
+        # a weak method word done with delight or in play (grammar.yaml play_words)
+        (("海に飛び込んだ！夏最高",), RiskLevel.NONE),
+        (("川に飛び込んで遊んだ",), RiskLevel.NONE),
+        (("もう無理。海に飛び込んだ",), RiskLevel.IMMINENT),
+        # a thought said in the past and a calm present (calm_present), unless pretended
+        (("消えたいって思ったけど今は大丈夫",), RiskLevel.LOW),
+        (("死にたいと思った。今は大丈夫って言い聞かせてる",), RiskLevel.HIGH),
+        (("死にたいって思った。今は新しい方法を考えてる",), RiskLevel.HIGH),
+        # an attempt of the last days is recent, whatever follows; 前から is up to now
+        (("昨日死のうとした。今は平気",), RiskLevel.HIGH),
+        (("10年前に死のうとした。今は幸せ",), RiskLevel.LOW),
+        (("前から死にたいと思ってた",), RiskLevel.HIGH),
     ],
 )
 def test_review_of_4_december(
