@@ -2918,6 +2918,12 @@ class Screener:
             or h.sentence in quantity_sentences
             or r.governor == "する"
             or (timed and _bare_jump(self._tokens, h, r, self._time_words))  # 今夜飛ぶ
+            or (
+                timed
+                and h.concept.id == "overdose_weak"
+                and self._tokens[h.first].key.lower() in ("od", "ｏｄ")
+                and _bare_word(self._tokens, h)
+            )
         ):
             if not negated and rd.PAST not in r.features and h.concept.id in _JUMP_WORDS:
                 self._jump_said = True  # 0時になったら飛ぶ / (next) ベランダ、12階
@@ -5764,6 +5770,17 @@ _FOLLOW: Final = Concept("follow_the_dead", "elsewhere", "", False, None, None, 
 
 
 _JUMP_WORDS: Final = frozenset({"jumping_weak", "jumping"})
+
+
+def _bare_word(tokens: Sequence[Token], h: Hit) -> bool:
+    """The word ends its sentence, or only する follows (今からOD, 今夜ODする; not OD缶で湯を沸かす,
+    ギターのODかける)."""
+    k = h.last + 1
+    if k < len(tokens) and tokens[k].key in ("する", "為る"):
+        k += 1
+        while k < len(tokens) and tokens[k].pos == "助動詞":
+            k += 1
+    return k >= len(tokens) or tokens[k].kind in (KIND_END, KIND_PUNCT)
 
 
 def _bare_jump(tokens: Sequence[Token], h: Hit, r: Reading, time_words: set[int]) -> bool:

@@ -2257,6 +2257,12 @@ def test_abuse_in_childhood_is_no_child_in_danger_now(screener: Screener) -> Non
         (("昨日死のうとした。今は平気",), RiskLevel.HIGH),
         (("10年前に死のうとした。今は幸せ",), RiskLevel.LOW),
         (("前から死にたいと思ってた",), RiskLevel.HIGH),
+        # しぬ in kana after a time or から (spellings.yaml shinu_kana); ODる made a verb (od_ru)
+        (("今からしぬ",), RiskLevel.IMMINENT),
+        (("きょうしぬ",), RiskLevel.IMMINENT),
+        (("今からOD",), RiskLevel.IMMINENT),
+        (("図面に書いてあるODって外径のことですよね？",), RiskLevel.NONE),
+        (("明日のテストでしぬ",), RiskLevel.NONE),
     ],
 )
 def test_review_of_4_december(
