@@ -2697,6 +2697,13 @@ class Screener:
             return
         if _part_subject(tokens, h, self._g):
             return  # カラオケで喉が死亡する予定, 筋トレで足死ぬ: a part of the body worn out
+        if (
+            h.concept.id == "last_day"
+            and "人生" not in self._text[h.begin : h.end]
+            and "最期" not in self._text[h.begin : h.end]
+            and r.governor not in ("する", "為る")
+        ):
+            return  # 今日が夏休み最後の日, 明日が最後の日 (of work): not made one's last
         if negated and rd.ONLY not in r.features:
             before = [t.key for t in tokens[max(0, h.first - 2) : h.first]]
             if rd.POTENTIAL in r.features and (before[-1:] == ["まで"] or before == ["まで", "は"]):
@@ -2778,6 +2785,16 @@ class Screener:
             and h.concept.kind in ("death", "ending")
         ):
             emit("intent", h)  # 今日死ぬ / 今日終わりにする: the day said with it
+            return
+        if (
+            h.concept.id == "last_day"
+            and ("人生" in self._text[h.begin : h.end] or "最期" in self._text[h.begin : h.end])
+            and h.first >= 2
+            and tokens[h.first - 1].key in ("が", "は", "を")
+            and (tokens[h.first - 2].key in ("今日", "きょう") or h.first - 2 in self._time_words)
+            and not r.features - {rd.POLITE}
+        ):
+            emit("intent", h)  # 今日が人生最後の日, 今夜を最後の夜にする: the day made the last
             return
         if (
             not timed

@@ -2263,6 +2263,14 @@ def test_abuse_in_childhood_is_no_child_in_danger_now(screener: Screener) -> Non
         (("今からOD",), RiskLevel.IMMINENT),
         (("図面に書いてあるODって外径のことですよね？",), RiskLevel.NONE),
         (("明日のテストでしぬ",), RiskLevel.NONE),
+        # a day made one's last (concepts.yaml last_day); the last day of something else is not
+        (("今日が人生最後の日",), RiskLevel.IMMINENT),
+        (("金曜を最後の日にする",), RiskLevel.IMMINENT),
+        (("今日が夏休み最後の日",), RiskLevel.NONE),
+        (("明日が最後の日",), RiskLevel.NONE),
+        # ざっくり after a part of the body is a deep cut (concepts.yaml self_harm)
+        (("手首ざっくりいった",), RiskLevel.HIGH),
+        (("腕ざっくり説明すると",), RiskLevel.NONE),
     ],
 )
 def test_review_of_4_december(
