@@ -201,6 +201,9 @@ class Grammar:
     calm_now: frozenset[str]
     calm_pretend: frozenset[str]
     calm_present: frozenset[str]
+    death_compounds: frozenset[str]
+    mind_words: frozenset[str]
+    plain_intent_words: frozenset[str]
     light_verbs: frozenset[str]
     supposing: frozenset[str]
     sleep_causes: frozenset[str]
@@ -473,6 +476,12 @@ class ClauseReader:
                         break
                     j += 1
                     continue
+                if t.pos in ("動詞", "形容詞") and _passive_relative(tokens, j):
+                    # 薬は決められた回数だけ飲む: a clause on the next noun, not the verb
+                    j += 3 if tokens[j + 2].key == "た" else 2
+                    if tokens[j].key in _QUANTITY_WORDS or tokens[j].surface in _QUANTITY_WORDS:
+                        j += 1  # (決められた量: the amount prescribed, not an amount taken)
+                    continue
                 if t.pos in ("動詞", "形容詞"):
                     governor = t.key
                     governor_surface = t.surface
@@ -493,8 +502,8 @@ class ClauseReader:
         if governor:
             if governor in g.thought_verbs:
                 feats.add(THOUGHT)  # 自殺を考えてしまう
-            elif governor in g.decide_verbs:
-                feats.update((INTENT, DECIDED))
+            elif governor in g.decide_verbs and not _passive_after(tokens, head):
+                feats.update((INTENT, DECIDED))  # (not 決められた量: decided by others)
         cform = head_token.cform
         if cform.startswith("意志推量形"):
             feats.add(VOLITIONAL)
@@ -834,7 +843,7 @@ class ClauseReader:
                 if key in ("する",) and i == head + 1:  # 自殺する / ODする: the noun's own verb
                     i += 1
                     continue
-                if key in g.decide_verbs:
+                if key in g.decide_verbs and not _passive_after(tokens, i):
                     feats.update((INTENT, DECIDED))
                     i += 1
                     continue
@@ -1506,6 +1515,22 @@ def _inside_quotes(text: str, pos: int) -> bool:
         elif ch == "\n":
             depth = 0
     return depth > 0
+
+
+def _passive_relative(tokens: Sequence[Token], j: int) -> bool:
+    """A passive verb that ends a clause on the noun after it (決められた量, 言われた通り)."""
+    k = j + 1
+    if k >= len(tokens) or tokens[k].key not in ("れる", "られる"):
+        return False
+    k += 1
+    if k < len(tokens) and tokens[k].key == "た":
+        k += 1
+    return k < len(tokens) and tokens[k].pos == "名詞"
+
+
+def _passive_after(tokens: Sequence[Token], j: int) -> bool:
+    """A passive after the verb at j (決められた量, 決められた通り): done by someone else."""
+    return j + 1 < len(tokens) and tokens[j + 1].key in ("れる", "られる")
 
 
 def _is_potential(token: Token) -> bool:

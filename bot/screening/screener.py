@@ -1223,6 +1223,13 @@ class Screener:
             and h.sentence not in after_event
             and not _habitual_time(tokens, h, g)
             and not h.context.quoted
+            # 3月に練炭で未遂して、助かった: a month of the past, not a plan's (not 12月に決めた)
+            and not (
+                h.concept.id == _MONTH_TIME
+                and h.sentence in info.past
+                and h.reading.governor not in ("する", "決める")
+                and rd.DECIDED not in h.reading.features
+            )
             # イブ is a medicine before it is Christmas Eve when it is read as both
             and not any(m.concept.kind == "means" and m.begin == h.begin for m in hits)
         ]
@@ -1945,6 +1952,15 @@ class Screener:
                 if h.concept.id == "pet" and "息を引き取" in text:
                     continue  # うちの犬が息を引き取りました: the pet died, not rehomed
                 if (
+                    not h.concept.strong
+                    and not crisis_context
+                    and any(
+                        tokens[j].key in g.mind_words and info.sentence_of[j] == h.sentence
+                        for j in range(max(0, h.first - 4), h.first)
+                    )
+                ):
+                    continue  # 頭の中の整理ができた, 気持ちを整理したい: the mind, not things
+                if (
                     h.concept.strong
                     and (laughing or keys & self._g.simile_words)
                     and not crisis_context
@@ -1995,6 +2011,15 @@ class Screener:
             elif kind == "farewell":
                 if negated or c.quoted or (benign and not h.concept.strong):
                     continue
+                k = h.last + 1 if tokens[h.last].pos == "動詞" else h.last
+                if (
+                    k + 1 < len(tokens)
+                    and tokens[k].key == "た"
+                    and tokens[k].pos == "助動詞"
+                    and tokens[k + 1].pos == "名詞"
+                    and tokens[k + 1].pos2 != "数詞"
+                ):
+                    continue  # 先に逝った父が: a clause on someone who died, not a goodbye
                 if any(t.key in ("よう", "様") for t in tokens[h.last + 1 : h.last + 3]) or (
                     h.first >= 2
                     and tokens[h.first - 1].key == "に"
@@ -2158,7 +2183,8 @@ class Screener:
                 if negated:
                     continue
                 if h.concept.strong or in_sentence & {"method", "means"}:
-                    add("past_attempt", h)
+                    # 先月自殺未遂した: an attempt of the last weeks is recent
+                    add("recent_attempt" if h.sentence in self._recent else "past_attempt", h)
             elif kind == "despair":
                 if past_history and h.concept.strong and own:
                     add("resolved", h)  # 生きてても意味ないと思う時もあった: a passive wish, over
@@ -2698,6 +2724,15 @@ class Screener:
         if _part_subject(tokens, h, self._g):
             return  # カラオケで喉が死亡する予定, 筋トレで足死ぬ: a part of the body worn out
         if (
+            tokens[h.last].pos == "名詞"
+            and h.last + 1 < len(tokens)
+            and tokens[h.last + 1].pos == "名詞"
+            and tokens[h.last + 1].pos2 != "数詞"
+            and h.first == h.last
+            and tokens[h.last].key in self._g.death_compounds
+        ):
+            return  # 死亡保険, 死亡率, 死亡届: a term of insurance or statistics, no one's death
+        if (
             h.concept.id == "last_day"
             and "人生" not in self._text[h.begin : h.end]
             and "最期" not in self._text[h.begin : h.end]
@@ -2837,7 +2872,18 @@ class Screener:
             and _event_then_death(tokens, h, self._g, self._time_words)
         ):
             return  # 明日の面接マジで死ぬ: an ordeal named right before, hyperbole
-        if rd.POLITE in r.features or earnest or timed or c.subject == "self":
+        if (
+            rd.POLITE in r.features
+            or earnest
+            or timed
+            or c.subject == "self"
+            or (
+                # 自殺する / 俺、自殺する: the word is never hyperbole; said plainly, an intent
+                not r.features
+                and self._text[h.begin : h.end].startswith(tuple(self._g.plain_intent_words))
+                and _ends_sentence(tokens, r.end, self._g)
+            )
+        ):
             emit("intent", h)
             return
         if not r.features - {rd.TE} and _taking_along(tokens, self._g):
@@ -3414,10 +3460,12 @@ class Screener:
             return
         if not gov and _fragment_after(tokens, h):
             gov = "いる"  # 橋の上。下は真っ暗: a place said alone means being there
-        if (rd.VOLITIONAL in r.features or rd.DESIRE in r.features) and (
-            gov in g.presence_verbs or gov in ("行く", "いく")
+        if (
+            (rd.VOLITIONAL in r.features or rd.DESIRE in r.features)
+            and (gov in g.presence_verbs or gov in ("行く", "いく"))
+            and (h.concept.strong or crisis)
         ):
-            emit("method", h)  # 踏切に行っちゃおうかな
+            emit("method", h)  # 踏切に行っちゃおうかな (not 海行きたいな〜: an outing)
             return
         if gov not in g.presence_verbs:
             later = _later_verb(tokens, h, frozenset({"行く", "いく", "向かう", "来る"}))
@@ -4878,8 +4926,12 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
         elif pos in ("動詞", "形容詞"):
             # …たことがある ends on ある but tells of something done (ODしたことある)
             last_past = key in ("ある", "有る") and _experience(tokens, i)
-            if key in decide_verbs and pos == "動詞":
-                decide_verb = True
+            if (
+                key in decide_verbs
+                and pos == "動詞"
+                and not (i + 1 < len(tokens) and tokens[i + 1].key in ("れる", "られる"))
+            ):
+                decide_verb = True  # (not 店長に決められた通り: decided by someone else)
     if last_past:
         past.add(sentence)
     frozen_keys = frozenset(keys)
@@ -5776,6 +5828,7 @@ _EVENT_ENDS: Final = frozenset(
 _DOSE: Final = re.compile(
     r"[0-9０-９一二三四五六七八九十何]+(?:錠|粒|箱|シート|瓶|本|錠剤)|全部|ぜんぶ|あるだけ"
 )
+_MONTH_TIME: Final = "time_month"  # concepts.yaml: months and seasons, often of the past
 _FLAG_KINDS: Final = frozenset({"violence", "weapon", "target", "abuse"})  # _flag_cues' branches
 _NO_READING: Final = Reading(frozenset(), "", "", 0, False)
 _PLAIN_CONTEXT: Final = Context("", False, False, False, False, False, False)

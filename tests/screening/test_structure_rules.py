@@ -2218,6 +2218,11 @@ def test_visits_to_a_doctor_for_an_illness_are_not_depression(screener: Screener
     assert "depression" in screener.screen_conversation(["心療内科に通院中"]).factors
 
 
+def test_dachikan_is_no_crime(screener: Screener) -> None:
+    assert "crime_victim" not in screener.screen_conversation(["もうだちかん"]).factors
+    assert "crime_victim" in screener.screen_conversation(["電車で痴漢にあった"]).factors
+
+
 def test_abuse_in_childhood_is_no_child_in_danger_now(screener: Screener) -> None:
     past = screener.screen_conversation(["子どもの頃、父に殴られてたけど今は仲良しです"])
     assert "child_in_danger" not in past.flags and "abuse" in past.factors
@@ -2271,6 +2276,37 @@ def test_abuse_in_childhood_is_no_child_in_danger_now(screener: Screener) -> Non
         # ざっくり after a part of the body is a deep cut (concepts.yaml self_harm)
         (("手首ざっくりいった",), RiskLevel.HIGH),
         (("腕ざっくり説明すると",), RiskLevel.NONE),
+        # a month or a season as a plan's time (concepts.yaml time_month), not one of the past
+        (("3月末に自殺する",), RiskLevel.IMMINENT),
+        (("来年の春に死のうと思う",), RiskLevel.IMMINENT),
+        (("海行きたいな〜夏になったら湘南行こう🏖",), RiskLevel.NONE),
+        # a wish to go to an everyday place (the sea, a lookout) is an outing; a danger place
+        # or a crisis makes it a method
+        (("死にたい。海に行きたい",), RiskLevel.HIGH),
+        (("踏切に行っちゃおうかな",), RiskLevel.HIGH),
+        (("3月に練炭で未遂して、助かった", "今は落ち着いてる"), RiskLevel.LOW),
+        # decided by someone else (決められた量) is no decision of one's own
+        (("シフトは店長に決められた通りに入ってる", "今すぐいなくなりたい"), RiskLevel.HIGH),
+        # a death noun opening a compound is a term (grammar.yaml death_compounds)
+        (("医療保険と死亡保険、どっちを厚くするか迷ってる",), RiskLevel.NONE),
+        (("自殺対策のポスター見た",), RiskLevel.NONE),
+        (("死亡保険で借金返したい",), RiskLevel.HIGH),
+        # 自殺する said plainly is an intent (plain_intent_words); 死亡 stays hyperbole
+        (("俺、自殺する",), RiskLevel.IMMINENT),
+        (("プリンター壊れて死亡",), RiskLevel.NONE),
+        # an attempt of the last weeks is recent
+        (("先月自殺未遂した",), RiskLevel.HIGH),
+        # だちかん (Nagoya: no good) is no 痴漢; 時間をつぶす is no violence
+        (("公園で時間をつぶしてた",), RiskLevel.NONE),
+        # the mind sorted (grammar.yaml mind_words) is no tidying up of one's things
+        (("気持ちを整理したい",), RiskLevel.NONE),
+        (("部屋を整理した。今までありがとう",), RiskLevel.IMMINENT),
+        # a clause on someone who died is no goodbye
+        (("先に逝った父が、夢で手を振っていた",), RiskLevel.NONE),
+        (("先に逝きます",), RiskLevel.IMMINENT),
+        # no fare or ticket for the way back (concepts.yaml no_return) with a place
+        (("次の連休、北の灯台まで行ってくる", "帰りの切符は要らん"), RiskLevel.IMMINENT),
+        (("帰りの切符はまだ買ってない、旅程決まってないから",), RiskLevel.NONE),
     ],
 )
 def test_review_of_4_december(
