@@ -302,6 +302,7 @@ class Screener:
     # reads unspecialized (a generic lookup on every call); slots keep them fast.
     __slots__ = (
         "_advert",
+        "_affairs_concept",
         "_afterlife_concept",
         "_at_place",
         "_benign_sentences",
@@ -441,6 +442,8 @@ class Screener:
         self._injury_concept = self._by_id.get("self_harm", _RECURRENCE)
         # the concept the edge of a place is shown as (堤防の先端: 危険な場所)
         self._edge_concept = self._by_id.get("danger_place", _RECURRENCE)
+        # things put in order for after one's death (死んだあと困らないように…まとめた)
+        self._affairs_concept = self._by_id.get("affairs", _RECURRENCE)
         self._hanging_concept = self._by_id.get("hanging", _RECURRENCE)
         self._vanish_concept = self._by_id.get("vanish", _RECURRENCE)
         self._no_future_concept = self._by_id.get("hopeless", _RECURRENCE)
@@ -1396,11 +1399,28 @@ class Screener:
             if correction_said and kind not in ("factor", "time", "benign") and _corrected(text, h):
                 continue  # 首つりの練習…じゃなくて、ネクタイの結び方の練習
             if (
-                kind == "ending"
+                kind in ("ending", "death")
                 and rd.NEGATED not in r.features
                 and _any_time_will_do(tokens, h, g)
             ):
-                add("passive", h)  # こんな毎日ならいつ終わってもいい: the end accepted, any day
+                add("passive", h)  # こんな毎日ならいつ終わってもいい, いつ逝っても困らない
+                continue
+            if (
+                kind == "death"
+                and rd.POTENTIAL in r.features
+                and not r.features & {rd.NEGATED, rd.QUESTION, rd.CONDITIONAL}
+                and h.first >= 1
+                and (
+                    tokens[h.first - 1].surface in ("いつでも", "何時でも")
+                    or (
+                        h.first >= 3
+                        and tokens[h.first - 1].key == "も"
+                        and tokens[h.first - 2].surface == "で"
+                        and tokens[h.first - 3].key in g.any_time
+                    )
+                )
+            ):
+                add("passive", h)  # いつでも逝ける: ready whenever it comes
                 continue
             if kind == "ending" and _ends_something_else(tokens, h, g):
                 continue  # これ終わったら楽、週末だし: the week's work ends, not a life
@@ -2723,6 +2743,14 @@ class Screener:
             return
         if _part_subject(tokens, h, self._g):
             return  # カラオケで喉が死亡する予定, 筋トレで足死ぬ: a part of the body worn out
+        if (
+            c.subject not in ("other", "media")
+            and not c.quoted
+            and _arranged_for_after(tokens, h, self._g)
+        ):
+            # 僕が死んだあと妻が困らないように口座をまとめた: one's affairs put in order
+            emit("preparation", h._replace(concept=self._affairs_concept))
+            return
         if (
             tokens[h.last].pos == "名詞"
             and h.last + 1 < len(tokens)
@@ -4878,7 +4906,7 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
     decide_verb = False
     sentence = 0
     last_past = False
-    has_title = "『" in text
+    has_title = _has_title(text)
     media_words = g.media
     recent_words = g.recent
     n = len(tokens)
@@ -5049,11 +5077,24 @@ def _sentences(tokens: Sequence[Token]) -> list[int]:
     return out
 
 
+def _has_title(text: str) -> bool:
+    """A 『title』 in the text: 『』 not closed by と / って + a verb of saying, which quotes
+    speech (夫に『まだ起きてたの』と言われた) as 「」 does."""
+    if "『" not in text:
+        return False
+    return len(_SPOKEN_TITLE.findall(text)) < text.count("『")
+
+
+_SPOKEN_TITLE: Final = re.compile(
+    r"『[^』]{0,80}』(?:って|と)(?:言|いわ|いっ|いう|聞|き[かい]|呼|怒鳴|どな|叫|笑|書)"
+)
+
+
 def _media_sentences(tokens: Sequence[Token], text: str, g: rd.Grammar) -> set[int]:
     """Sentences about fiction, songs or the news: a media word or a 『title』 in them."""
     out: set[int] = set()
     sentence = 0
-    has_title = "『" in text
+    has_title = _has_title(text)
     for t in tokens:
         if t.kind == KIND_END:
             sentence += 1
@@ -5468,6 +5509,26 @@ def _errand(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
     )
 
 
+def _arranged_for_after(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """One's own death + あと / 後, and something arranged for then in the same sentence (私が
+    死んだあと困らないように通帳をまとめておいた, 自分がいなくなった後のことを書き残した)."""
+    k = h.last + 1
+    if k < len(tokens) and tokens[k].key == "た":
+        k += 1
+    if k >= len(tokens) or tokens[k].key not in g.after_words:
+        return False
+    reader_end = len(tokens)
+    for j in range(k + 1, reader_end):
+        t = tokens[j]
+        if t.kind == KIND_END:
+            return False
+        if (t.key in g.arrange_verbs or t.surface in g.arrange_verbs) and not any(
+            u.key in g.negation for u in tokens[j + 1 : j + 3]
+        ):
+            return True
+    return False
+
+
 def _any_time_will_do(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
     """いつ + the ending + ても + いい / 構わない (いつ終わってもいい): the end accepted whenever it
     comes (grammar.yaml any_time, fine_words); not with a noun before いつ (仕事いつ終わっても)."""
@@ -5482,7 +5543,8 @@ def _any_time_will_do(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
     if "も" not in keys[:2]:
         return False
     k = keys.index("も") + 1
-    return k < len(rest) and (keys[k] in g.fine_words or rest[k].surface in g.fine_words)
+    fine = g.fine_words | g.ready_words if h.concept.kind == "death" else g.fine_words
+    return k < len(rest) and (keys[k] in fine or rest[k].surface in fine)
 
 
 def _topic_comma_before(tokens: Sequence[Token], h: Hit) -> bool:

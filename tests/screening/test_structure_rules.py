@@ -2307,6 +2307,16 @@ def test_abuse_in_childhood_is_no_child_in_danger_now(screener: Screener) -> Non
         # no fare or ticket for the way back (concepts.yaml no_return) with a place
         (("次の連休、北の灯台まで行ってくる", "帰りの切符は要らん"), RiskLevel.IMMINENT),
         (("帰りの切符はまだ買ってない、旅程決まってないから",), RiskLevel.NONE),
+        # death accepted whenever it comes (grammar.yaml ready_words); not an ending of work
+        (("これでいつ逝っても困らない",), RiskLevel.HIGH),
+        (("いつでも逝ける",), RiskLevel.HIGH),
+        (("いつ終わっても大丈夫、資料は保存した",), RiskLevel.NONE),
+        # things arranged for after one's own death (after_words, arrange_verbs)
+        (("私が死んだ後のことは全部ノートに書き残した",), RiskLevel.IMMINENT),
+        (("父が死んだあと、遺品を整理した",), RiskLevel.LOW),
+        # 『』 closed by a verb of saying quotes speech, as 「」 does; a 『title』 is media
+        (("睡眠薬を数えていたら、夫に『まだ起きてたの』と言われた",), RiskLevel.IMMINENT),
+        (("『自殺島』って漫画読んだ",), RiskLevel.NONE),
     ],
 )
 def test_review_of_4_december(
