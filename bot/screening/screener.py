@@ -278,6 +278,7 @@ _DOUBTED_SLOTS: Final = frozenset(
 _DESPAIR_SLOTS: Final = frozenset(
     {"despair", "distress", "burden", "passive", "ideation", "self_harm", "euphemism"}
 )
+_HOPELESS_SLOTS: Final = _DESPAIR_SLOTS - {"distress"}
 # Hit(...) and Fill(...) run a NamedTuple's Python-level __new__, 3x slower than this
 _new = tuple.__new__
 
@@ -642,8 +643,10 @@ class Screener:
             message_level = _NONE
         if factors or prior:
             pathway, links = self._pathway(factors, prior)
-            despair = not _DESPAIR_SLOTS.isdisjoint([s.cls for s in signals])
-            pathway_level = self._pathway_level(pathway, links, despair)
+            slots = [s.cls for s in signals]
+            despair = not _DESPAIR_SLOTS.isdisjoint(slots)
+            hopeless = not _HOPELESS_SLOTS.isdisjoint(slots)
+            pathway_level = self._pathway_level(pathway, links, despair, hopeless)
         else:  # no factor: no pathway, and no level (every links threshold is at least 1)
             pathway, links, pathway_level = None, 0, _NONE
         level = max(_NONE if retracted else old.risk, level, pathway_level)
@@ -4786,12 +4789,16 @@ class Screener:
         )
         return match, links
 
-    def _pathway_level(self, pathway: PathwayMatch | None, links: int, despair: bool) -> RiskLevel:
+    def _pathway_level(
+        self, pathway: PathwayMatch | None, links: int, despair: bool, hopeless: bool
+    ) -> RiskLevel:
         rules = self.config.rules
         if links >= rules.high_links or (despair and links >= rules.high_links_with_despair):
             return _HIGH
+        # a short chain complete (職場のいじめ → うつ病) is high with hopelessness (生きる意味が
+        # ない), not with distress alone (つらい, しんどい: moderate, as two linked factors)
         complete = pathway is not None and len(pathway.matched) == pathway.length
-        if complete and despair and rules.high_when_complete_with_despair:
+        if complete and hopeless and rules.high_when_complete_with_despair:
             return _HIGH
         if links >= rules.moderate_links:
             return _MODERATE

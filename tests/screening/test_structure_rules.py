@@ -2317,6 +2317,9 @@ def test_abuse_in_childhood_is_no_child_in_danger_now(screener: Screener) -> Non
         # 『』 closed by a verb of saying quotes speech, as 「」 does; a 『title』 is media
         (("睡眠薬を数えていたら、夫に『まだ起きてたの』と言われた",), RiskLevel.IMMINENT),
         (("『自殺島』って漫画読んだ",), RiskLevel.NONE),
+        # a short chain complete is high with hopelessness, moderate with distress alone
+        (("職場でいじめにあっている", "うつ病と診断された", "生きる希望がない"), RiskLevel.HIGH),
+        (("職場でいじめにあっている", "うつ病と診断された", "毎日つらいです"), RiskLevel.MODERATE),
     ],
 )
 def test_review_of_4_december(
