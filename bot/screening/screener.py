@@ -279,6 +279,8 @@ _DESPAIR_SLOTS: Final = frozenset(
     {"despair", "distress", "burden", "passive", "ideation", "self_harm", "euphemism"}
 )
 _HOPELESS_SLOTS: Final = _DESPAIR_SLOTS - {"distress"}
+# the slots of a conversation that told only of life problems (and asked for help)
+_HARDSHIP_ONLY: Final = frozenset({"factor", "help"})
 # Hit(...) and Fill(...) run a NamedTuple's Python-level __new__, 3x slower than this
 _new = tuple.__new__
 
@@ -649,6 +651,15 @@ class Screener:
             pathway_level = self._pathway_level(pathway, links, despair, hopeless)
         else:  # no factor: no pathway, and no level (every links threshold is at least 1)
             pathway, links, pathway_level = None, 0, _NONE
+        if (
+            index > 0
+            and old.risk <= _MODERATE
+            and all(s.cls in _HARDSHIP_ONLY for s in signals)
+            and self._hardship_over(own_normalized.text)
+        ):
+            # リストラされて借金まみれになった / 今は別の会社で働いて、借金も返し終えました: an
+            # ordinary hardship told as over; its factors stay listed, with no level
+            retracted, level, pathway_level = True, _NONE, _NONE
         level = max(_NONE if retracted else old.risk, level, pathway_level)
         if (
             "along" in cues
@@ -4788,6 +4799,17 @@ class Screener:
             length=len(chain.factors),
         )
         return match, links
+
+    def _hardship_over(self, text: str) -> bool:
+        """The message tells the hardship before it as over: a settled phrase (返し終わった,
+        立ち直った) or a calm present said as it is (今は穏やかに暮らしています)."""
+        g = self._g
+        if not self._keys_of(text).isdisjoint(g.still_words | g.recurrence):
+            return False  # 今も, まだ, また: not over
+        return _holds(self._settled, text) or _calm_said(self._calm_now, text, g)
+
+    def _keys_of(self, text: str) -> frozenset[str]:
+        return frozenset(t.key for t in self._tokenizer.tokenize(text))
 
     def _pathway_level(
         self, pathway: PathwayMatch | None, links: int, despair: bool, hopeless: bool

@@ -2218,6 +2218,16 @@ def test_visits_to_a_doctor_for_an_illness_are_not_depression(screener: Screener
     assert "depression" in screener.screen_conversation(["心療内科に通院中"]).factors
 
 
+def test_a_hardship_told_as_over_keeps_its_factors(screener: Screener) -> None:
+    result = screener.screen_conversation(
+        ["若いころ夫に殴られて、離婚しました", "今は一人で気ままに暮らしています"]
+    )
+    assert result.risk == RiskLevel.NONE
+    assert {"domestic_violence", "divorce"} <= set(result.factors)
+    crisis = screener.screen_conversation(["死にたい", "今は一人で気ままに暮らしています"])
+    assert crisis.risk >= RiskLevel.HIGH
+
+
 def test_dachikan_is_no_crime(screener: Screener) -> None:
     assert "crime_victim" not in screener.screen_conversation(["もうだちかん"]).factors
     assert "crime_victim" in screener.screen_conversation(["電車で痴漢にあった"]).factors
@@ -2320,6 +2330,15 @@ def test_abuse_in_childhood_is_no_child_in_danger_now(screener: Screener) -> Non
         # a short chain complete is high with hopelessness, moderate with distress alone
         (("職場でいじめにあっている", "うつ病と診断された", "生きる希望がない"), RiskLevel.HIGH),
         (("職場でいじめにあっている", "うつ病と診断された", "毎日つらいです"), RiskLevel.MODERATE),
+        # an ordinary hardship told as over in a later message: no level, factors still listed
+        (
+            (
+                "10年前にリストラされて借金まみれになった",
+                "今は別の会社で働いて、借金も返し終えました",
+            ),
+            RiskLevel.NONE,
+        ),
+        (("リストラされて借金まみれ", "今もまだ返せてない"), RiskLevel.MODERATE),
     ],
 )
 def test_review_of_4_december(
