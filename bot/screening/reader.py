@@ -203,6 +203,8 @@ class Grammar:
     calm_present: frozenset[str]
     death_compounds: frozenset[str]
     ready_words: frozenset[str]
+    picture_verbs: frozenset[str]
+    truth_words: frozenset[str]
     after_words: frozenset[str]
     arrange_verbs: frozenset[str]
     mind_words: frozenset[str]

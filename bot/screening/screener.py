@@ -2757,6 +2757,9 @@ class Screener:
             return
         if _part_subject(tokens, h, self._g):
             return  # カラオケで喉が死亡する予定, 筋トレで足死ぬ: a part of the body worn out
+        if rd.POTENTIAL in r.features and _claim_asked(tokens, h.last + 1, self._g):
+            emit("ideation", h)  # 凍えて眠ったら楽に逝けるってほんと？: asking if a way works
+            return
         if (
             c.subject not in ("other", "media")
             and not c.quoted
@@ -3499,6 +3502,9 @@ class Screener:
             or bool(self._keys & {"確実", "確実に"})
         ):
             emit("method", h)  # ロフトのはしご、人の重さもつかな
+            return
+        if not c.now and _later_verb(tokens, h, g.picture_verbs):
+            emit("method", h)  # 屋上まで行くところを毎晩思い浮かべる: pictured, not being there
             return
         if not gov and _fragment_after(tokens, h):
             gov = "いる"  # 橋の上。下は真っ暗: a place said alone means being there
@@ -5538,6 +5544,20 @@ def _errand(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
     )
 
 
+def _claim_asked(tokens: Sequence[Token], end: int, g: rd.Grammar) -> bool:
+    """って / と + ほんと / 本当 + a question right after the word (…逝けるってほんと？)."""
+    k = end
+    while k < len(tokens) and tokens[k].key in ("って", "と", "て", "いう", "言う", "の"):
+        k += 1
+    if k >= len(tokens) or tokens[k].surface not in g.truth_words:
+        return False
+    rest = tokens[k + 1 : k + 4]
+    return not rest or any(
+        t.kind == KIND_END or t.key in ("か", "の", "です", "だ") or t.surface in ("？", "?")
+        for t in rest
+    )
+
+
 def _arranged_for_after(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
     """One's own death + あと / 後, and something arranged for then in the same sentence (私が
     死んだあと困らないように通帳をまとめておいた, 自分がいなくなった後のことを書き残した)."""
@@ -6048,6 +6068,13 @@ def _habitual_time(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
     if any(tokens[k].key in g.habitual for k in range(h.first, h.last + 1)):
         return True
     k = h.last + 1
+    if (
+        not h.concept.strong
+        and k < len(tokens)
+        and tokens[k].key == "も"
+        and tokens[k].pos == "助詞"
+    ):
+        return True  # 夜も眠れない, 明日も仕事: one time among others, not a plan's
     if k + 2 < len(tokens) and tokens[k].key == "に" and tokens[k + 1].key in ("なる", "成る"):
         return tokens[k + 2].key == "と" or tokens[k + 2].surface in ("たび", "度")
     return any(

@@ -2339,6 +2339,13 @@ def test_abuse_in_childhood_is_no_child_in_danger_now(screener: Screener) -> Non
             RiskLevel.NONE,
         ),
         (("リストラされて借金まみれ", "今もまだ返せてない"), RiskLevel.MODERATE),
+        # a danger place in a scene pictured is a method thought (grammar.yaml picture_verbs)
+        (("エレベーターで屋上まで行くところを毎晩思い浮かべる",), RiskLevel.HIGH),
+        (("屋上の手すりを乗り越える自分を、会議中に想像してる",), RiskLevel.HIGH),
+        # asking whether a way of dying works is an ideation, not an intent (truth_words)
+        (("凍えて眠ったら楽に逝けるってほんと？",), RiskLevel.HIGH),
+        # a time word + も is one time among others (夜も眠れない), not a plan's time
+        (("首吊りについて調べたことがある", "夜も眠れない"), RiskLevel.HIGH),
     ],
 )
 def test_review_of_4_december(
