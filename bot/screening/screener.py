@@ -5713,8 +5713,11 @@ def _ends_sentence(tokens: Sequence[Token], i: int, g: rd.Grammar) -> bool:
 def _woke_again(tokens: Sequence[Token], h: Hit, r: Reading, keys: frozenset[str]) -> bool:
     """Waking said with regret, again (また目が覚めてしまった, 今朝も目が覚めちゃった): sorry to be
     alive in the morning (not 寝ちゃった; not 起きちゃった, mostly about the hour)."""
-    if tokens[h.last].key not in ("覚める", "目覚める", "来る") or rd.PAST not in r.features:
-        return False
+    if (
+        tokens[h.last].key not in ("覚める", "目覚める", "来る", "開く")
+        or rd.PAST not in r.features
+    ):
+        return False  # (開く: また目が開いてしまった)
     regret = any(
         t.key in ("しまう", "仕舞う", "ちゃう", "じゃう") for t in tokens[h.last + 1 : r.end]
     )

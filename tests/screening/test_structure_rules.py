@@ -2346,6 +2346,12 @@ def test_abuse_in_childhood_is_no_child_in_danger_now(screener: Screener) -> Non
         (("凍えて眠ったら楽に逝けるってほんと？",), RiskLevel.HIGH),
         # a time word + も is one time among others (夜も眠れない), not a plan's time
         (("首吊りについて調べたことがある", "夜も眠れない"), RiskLevel.HIGH),
+        # a height weighed as enough (concepts.yaml lethality); not a ladder's height
+        (("何階建てなら足りるんだろう",), RiskLevel.HIGH),
+        (("この高さなら十分だよね、脚立",), RiskLevel.NONE),
+        # eyes opened again, with regret: sorry to wake
+        (("朝起きると、また目が開いてしまったとがっかりする",), RiskLevel.HIGH),
+        (("またドアが開いてしまった",), RiskLevel.NONE),
     ],
 )
 def test_review_of_4_december(
