@@ -1960,7 +1960,9 @@ class Screener:
                     c,
                     tokens,
                     crisis_context
-                    or bool(own_kinds & {"death", "despair", "finality", "farewell", "method"}),
+                    or bool(own_kinds & {"death", "despair", "finality", "farewell"})
+                    # (a method word in play is no crisis: 川に入って魚とりした)
+                    or ("method" in own_kinds and not _holds(self._play, text)),
                     negated,
                     timed,
                     add,
@@ -1983,6 +1985,13 @@ class Screener:
                     continue  # 転校する友だちに最後の手紙を書いた
                 if not h.concept.strong and not crisis_context and _holds(self._leaving, text):
                     continue  # 今日で最後の配信です。新チャンネルで会おうね: a channel moves
+                if (
+                    not h.concept.strong
+                    and not crisis_context
+                    and _holds(self._moving_away, text)
+                    and "finality" not in own_kinds
+                ):
+                    continue  # 明日引っ越すから…いらないもの全部捨てた: a move
                 if h.concept.id == "pet" and "息を引き取" in text:
                     continue  # うちの犬が息を引き取りました: the pet died, not rehomed
                 if (
@@ -3542,13 +3551,18 @@ class Screener:
             gov in g.act_verbs
             and gov in ("入る", "降りる", "おりる", "乗り越える", "跨ぐ")
             and (rd.PAST in r.features or rd.PROGRESSIVE in r.features)
-        ) and (h.concept.strong or crisis or _water_entry(tokens, h)):
-            emit("act", h)  # 線路におりた, 海に腰まで入った
+        ) and (
+            h.concept.strong
+            or crisis
+            or (_water_entry(tokens, h) and not _holds(self._play, self._text))
+        ):
+            emit("act", h)  # 線路におりた, 海に腰まで入った (not 川に入って魚とりした)
             return
         if (
             h.concept.kind == "place"
             and any(t.key in g.water_words for t in tokens[h.first : h.last + 1])
             and any(t.key == "入る" and t.pos == "動詞" for t in tokens[h.last + 1 :])
+            and (crisis or not _holds(self._play, self._text))  # (川に入って魚とりした)
         ):
             emit("act", h)  # 海にきてる、服のまま腰まで入った
             return

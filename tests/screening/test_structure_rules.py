@@ -2352,6 +2352,11 @@ def test_abuse_in_childhood_is_no_child_in_danger_now(screener: Screener) -> Non
         # eyes opened again, with regret: sorry to wake
         (("朝起きると、また目が開いてしまったとがっかりする",), RiskLevel.HIGH),
         (("またドアが開いてしまった",), RiskLevel.NONE),
+        # a weak preparation for a move (grammar.yaml moving_away); a water entry in play
+        (("明日引っ越すから部屋の片付け中、いらないもの全部捨てた",), RiskLevel.NONE),
+        (("明日引っ越す。部屋も片付けた。もう戻らない",), RiskLevel.IMMINENT),
+        (("川に入って魚とりした",), RiskLevel.NONE),
+        (("海に腰まで入った",), RiskLevel.IMMINENT),
     ],
 )
 def test_review_of_4_december(
