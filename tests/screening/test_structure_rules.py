@@ -2357,6 +2357,9 @@ def test_abuse_in_childhood_is_no_child_in_danger_now(screener: Screener) -> Non
         (("明日引っ越す。部屋も片付けた。もう戻らない",), RiskLevel.IMMINENT),
         (("川に入って魚とりした",), RiskLevel.NONE),
         (("海に腰まで入った",), RiskLevel.IMMINENT),
+        # the body's limit (grammar.yaml body_states: 寝不足, フラフラ)
+        (("寝不足でフラフラ、まじ限界",), RiskLevel.NONE),
+        (("もうフラフラ、限界、死にたい",), RiskLevel.HIGH),
     ],
 )
 def test_review_of_4_december(
