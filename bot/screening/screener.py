@@ -316,6 +316,7 @@ class Screener:
         "_child_hits",
         "_child_writer",
         "_concepts",
+        "_cover_story",
         "_cues",
         "_decided",
         "_edge_concept",
@@ -412,6 +413,12 @@ class Screener:
         self._settled = _any_of(config.grammar.settled)  # 返し終わった, 昔の話: a factor over
         self._calm_now = _any_of(config.grammar.calm_now)  # 今は平和: calm now, after a past
         self._calm_present = _any_of(config.grammar.calm_present)  # 今は大丈夫: over, after a past
+        # 釣りに行くって母には言っておいた: a story told to others, maybe a cover
+        self._cover_story = re.compile(
+            r"(?:って|と)[^。！？!?\n]{0,8}?(?:"
+            + "|".join(sorted(map(re.escape, config.grammar.cover_story), key=len, reverse=True))
+            + ")"
+        )
         # the keys a verb of _self_injury can have: a verb of hurting or doing, or the last
         # part of a verb of hurting split in two (押し + つける)
         harm = config.grammar.harm_verbs
@@ -907,6 +914,8 @@ class Screener:
         text = analysis.normalized.text
         if "benign_denied" in analysis.cues:
             return False  # キャンプとかじゃなくて, BBQの予定はないよ: the everyday reading denied
+        if self._cover_story.search(text):
+            return False  # 釣りに行くって母には言っておいた: a story told to others, a cover
         # an everyday activity named, and said as the explanation (キャンプ + 楽しみ, 引っ越しの荷造り)
         return "benign_now" in analysis.cues and _holds(self._explanation, text)
 
@@ -1412,6 +1421,17 @@ class Screener:
             )
             if correction_said and kind not in ("factor", "time", "benign") and _corrected(text, h):
                 continue  # 首つりの練習…じゃなくて、ネクタイの結び方の練習
+            if (
+                kind in ("elsewhere", "event", "death", "ending")
+                and rd.NEGATED not in r.features
+                and not c.quoted
+                and c.subject not in ("other", "media")
+                and _waited_for(tokens, h)
+            ):
+                add(
+                    "passive", h
+                )  # お迎えが来るのを待つだけ: the end waited for, as all that is left
+                continue
             if (
                 kind in ("ending", "death")
                 and rd.NEGATED not in r.features
@@ -5589,6 +5609,24 @@ def _arranged_for_after(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
             u.key in g.negation for u in tokens[j + 1 : j + 3]
         ):
             return True
+    return False
+
+
+def _waited_for(tokens: Sequence[Token], h: Hit) -> bool:
+    """…のを待つ + だけ / ばかり right after the hit (お迎えが来るのを待つだけ): waiting for it is
+    all that is left."""
+    if (
+        h.first >= 2
+        and tokens[h.first - 1].key == "の"
+        and tokens[h.first - 2].pos in ("名詞", "接尾辞")
+    ):
+        return False  # 幼稚園のお迎えが来るのを待つだけ: someone's pick-up
+    for j in range(h.last + 1, min(h.last + 6, len(tokens) - 1)):
+        t = tokens[j]
+        if t.kind in (KIND_END, KIND_PUNCT):
+            return False
+        if t.key == "待つ" and t.pos == "動詞":
+            return tokens[j + 1].key in ("だけ", "ばかり", "のみ")
     return False
 
 

@@ -2360,6 +2360,12 @@ def test_abuse_in_childhood_is_no_child_in_danger_now(screener: Screener) -> Non
         # the body's limit (grammar.yaml body_states: 寝不足, フラフラ)
         (("寝不足でフラフラ、まじ限界",), RiskLevel.NONE),
         (("もうフラフラ、限界、死にたい",), RiskLevel.HIGH),
+        # an everyday activity told to others as a story explains nothing (cover_story)
+        (("練炭を車に積んだ", "釣りに行くって母には言っておいた"), RiskLevel.IMMINENT),
+        (("練炭を車に積んだ", "週末キャンプ楽しみ"), RiskLevel.NONE),
+        # the end waited for as all that is left
+        (("お迎えが来るのを待つばかりです",), RiskLevel.HIGH),
+        (("電車が来るのを待つだけ",), RiskLevel.NONE),
     ],
 )
 def test_review_of_4_december(
