@@ -203,6 +203,7 @@ class Grammar:
     calm_present: frozenset[str]
     death_compounds: frozenset[str]
     ready_words: frozenset[str]
+    adult_words: frozenset[str]
     cover_story: frozenset[str]
     picture_verbs: frozenset[str]
     truth_words: frozenset[str]

@@ -1121,6 +1121,13 @@ class Screener:
         self._tokens = tokens
         if not hits:
             return self._quiet(tokens, text, normalized, earlier, cues, info)
+        if any(h.concept.kind in ("child", "abuse") for h in hits):
+            # 45歳の息子, 成人した娘: a grown son or daughter is no child in danger
+            hits = [
+                h
+                for h in hits
+                if h.concept.kind not in ("child", "abuse") or not _grown_up(tokens, h, g)
+            ]
         kinds_by_sentence: dict[int, set[str]] = {}
         hit_kinds: set[str] = set()  # the kinds of every hit, owned or not
         own_kinds: set[str] = set()
@@ -5607,6 +5614,27 @@ def _arranged_for_after(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
             return False
         if (t.key in g.arrange_verbs or t.surface in g.arrange_verbs) and not any(
             u.key in g.negation for u in tokens[j + 1 : j + 3]
+        ):
+            return True
+    return False
+
+
+def _grown_up(tokens: Sequence[Token], h: Hit, g: rd.Grammar) -> bool:
+    """An adult's age or a word of adulthood right before a word for a child (45歳の息子,
+    成人した娘, 社会人の息子): a grown son or daughter."""
+    for j in range(max(0, h.first - 6), h.first):
+        t = tokens[j]
+        if t.kind == KIND_END:
+            continue
+        pair = t.key + tokens[j + 1].key if j + 1 < len(tokens) else t.key
+        if t.key in g.adult_words or t.surface in g.adult_words or pair in g.adult_words:
+            return True  # 社会人の息子, 成人した娘 (成人 + する)
+        if (
+            t.pos == "名詞"
+            and t.pos2 == "数詞"
+            and j + 1 < len(tokens)
+            and tokens[j + 1].surface in ("歳", "才", "代")
+            and _number(t.surface) >= (18 if tokens[j + 1].surface != "代" else 20)
         ):
             return True
     return False

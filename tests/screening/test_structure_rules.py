@@ -2228,6 +2228,11 @@ def test_a_hardship_told_as_over_keeps_its_factors(screener: Screener) -> None:
     assert crisis.risk >= RiskLevel.HIGH
 
 
+def test_a_grown_son_is_no_child_in_danger(screener: Screener) -> None:
+    assert "child_in_danger" not in screener.screen_conversation(["夫が成人した息子を殴った"]).flags
+    assert "child_in_danger" in screener.screen_conversation(["5歳の息子を叩いてしまう"]).flags
+
+
 def test_dachikan_is_no_crime(screener: Screener) -> None:
     assert "crime_victim" not in screener.screen_conversation(["もうだちかん"]).factors
     assert "crime_victim" in screener.screen_conversation(["電車で痴漢にあった"]).factors
