@@ -509,7 +509,7 @@ class ClauseReader:
         if governor:
             if governor in g.thought_verbs:
                 feats.add(THOUGHT)  # 自殺を考えてしまう
-            elif governor in g.decide_verbs and not _passive_after(tokens, head):
+            elif governor in g.decide_verbs and not passive_after(tokens, head):
                 feats.update((INTENT, DECIDED))  # (not 決められた量: decided by others)
         cform = head_token.cform
         if cform.startswith("意志推量形"):
@@ -850,7 +850,7 @@ class ClauseReader:
                 if key in ("する",) and i == head + 1:  # 自殺する / ODする: the noun's own verb
                     i += 1
                     continue
-                if key in g.decide_verbs and not _passive_after(tokens, i):
+                if key in g.decide_verbs and not passive_after(tokens, i):
                     feats.update((INTENT, DECIDED))
                     i += 1
                     continue
@@ -1524,20 +1524,19 @@ def _inside_quotes(text: str, pos: int) -> bool:
     return depth > 0
 
 
+def passive_after(tokens: Sequence[Token], j: int) -> bool:
+    """A passive after the verb at j (決められた量, 決められた通り): done by someone else."""
+    return j + 1 < len(tokens) and tokens[j + 1].key in ("れる", "られる")
+
+
 def _passive_relative(tokens: Sequence[Token], j: int) -> bool:
     """A passive verb that ends a clause on the noun after it (決められた量, 言われた通り)."""
-    k = j + 1
-    if k >= len(tokens) or tokens[k].key not in ("れる", "られる"):
+    if not passive_after(tokens, j):
         return False
-    k += 1
+    k = j + 2
     if k < len(tokens) and tokens[k].key == "た":
         k += 1
     return k < len(tokens) and tokens[k].pos == "名詞"
-
-
-def _passive_after(tokens: Sequence[Token], j: int) -> bool:
-    """A passive after the verb at j (決められた量, 決められた通り): done by someone else."""
-    return j + 1 < len(tokens) and tokens[j + 1].key in ("れる", "られる")
 
 
 def _is_potential(token: Token) -> bool:

@@ -339,6 +339,7 @@ class Screener:
         "_lethality_concept",
         "_mass_harm",
         "_media_read",
+        "_message_keys",
         "_moving_away",
         "_next_time",
         "_no_future_concept",
@@ -473,6 +474,7 @@ class Screener:
         self._benign_sentences: set[int] = set()
         self._jump_said = False
         self._keys: frozenset[str] | set[str] = frozenset()
+        self._message_keys: frozenset[str] = frozenset()  # the words of the message analyzed
         self._text = ""
         self._harm_hits: list[Hit] = []
         self._child_hits: list[Hit] = []
@@ -534,6 +536,7 @@ class Screener:
         earlier = frozenset([s.cls for s in old_signals]) if old_signals else _NO_CUES
         analysis = self.analyze(text, index, earlier, old_cues)
         own_normalized = analysis.normalized  # (before a fragment is read with it)
+        own_keys = self._message_keys  # (the same: analyze reads a joined text again below)
         new_signals = self._signals(analysis, index, text)
         fragment = extra.get(_EXTRA_FRAGMENT) if extra else None
         if fragment and index - int(fragment[1]) <= 2:
@@ -662,7 +665,7 @@ class Screener:
             index > 0
             and old.risk <= _MODERATE
             and all(s.cls in _HARDSHIP_ONLY for s in signals)
-            and self._hardship_over(own_normalized.text)
+            and self._hardship_over(own_normalized.text, own_keys)
         ):
             # リストラされて借金まみれになった / 今は別の会社で働いて、借金も返し終えました: an
             # ordinary hardship told as over; its factors stay listed, with no level
@@ -964,6 +967,7 @@ class Screener:
         self._media_read = False
         tokens = self._tokenizer.tokenize(ntext)
         info = scan(tokens, ntext, self._g)
+        self._message_keys = info.keys
         hits = self._hits(ntext, tokens, info.sentence_of, info.stream_words)
         folded_spans = [
             (t.begin, t.end)
@@ -2254,7 +2258,7 @@ class Screener:
                     continue
                 if h.concept.strong or in_sentence & {"method", "means"}:
                     # 先月自殺未遂した: an attempt of the last weeks is recent
-                    add("recent_attempt" if h.sentence in self._recent else "past_attempt", h)
+                    add(self._attempt_slot(h), h)
             elif kind == "despair":
                 if past_history and h.concept.strong and own:
                     add("resolved", h)  # 生きてても意味ないと思う時もあった: a passive wish, over
@@ -2813,12 +2817,9 @@ class Screener:
             and tokens[h.last].key in self._g.death_compounds
         ):
             return  # 死亡保険, 死亡率, 死亡届: a term of insurance or statistics, no one's death
-        if (
-            h.concept.id == "last_day"
-            and "人生" not in self._text[h.begin : h.end]
-            and "最期" not in self._text[h.begin : h.end]
-            and r.governor not in ("する", "為る")
-        ):
+        said = self._text[h.begin : h.end]
+        ones_last = h.concept.id == "last_day" and ("人生" in said or "最期" in said)
+        if h.concept.id == "last_day" and not ones_last and r.governor not in ("する", "為る"):
             return  # 今日が夏休み最後の日, 明日が最後の日 (of work): not made one's last
         if negated and rd.ONLY not in r.features:
             before = [t.key for t in tokens[max(0, h.first - 2) : h.first]]
@@ -2836,7 +2837,7 @@ class Screener:
                 emit("act", h)
             else:
                 # 昨日死のうとした: an attempt of the last days is recent, whatever follows
-                emit("recent_attempt" if h.sentence in self._recent else "past_attempt", h)
+                emit(self._attempt_slot(h), h)
             return
         if past_history and (crisis_reading or rd.PAST in r.features):
             emit("resolved", h)
@@ -2903,8 +2904,7 @@ class Screener:
             emit("intent", h)  # 今日死ぬ / 今日終わりにする: the day said with it
             return
         if (
-            h.concept.id == "last_day"
-            and ("人生" in self._text[h.begin : h.end] or "最期" in self._text[h.begin : h.end])
+            ones_last
             and h.first >= 2
             and tokens[h.first - 1].key in ("が", "は", "を")
             and (tokens[h.first - 2].key in ("今日", "きょう") or h.first - 2 in self._time_words)
@@ -2961,7 +2961,7 @@ class Screener:
             or (
                 # 自殺する / 俺、自殺する: the word is never hyperbole; said plainly, an intent
                 not r.features
-                and self._text[h.begin : h.end].startswith(tuple(self._g.plain_intent_words))
+                and said.startswith(tuple(self._g.plain_intent_words))
                 and _ends_sentence(tokens, r.end, self._g)
             )
         ):
@@ -3133,11 +3133,7 @@ class Screener:
             return
         if rd.ATTEMPT in r.features or rd.EXPERIENCE in r.features:
             emit(
-                "act"
-                if c.now
-                else "recent_attempt"
-                if h.sentence in self._recent
-                else "past_attempt",
+                "act" if c.now else self._attempt_slot(h),
                 h,
             )
             return
@@ -3293,7 +3289,7 @@ class Screener:
             and not negated
             and (h.last + 1 < len(tokens) and tokens[h.last + 1].key == "で")
         ):
-            emit("recent_attempt" if h.sentence in self._recent else "past_attempt", h)
+            emit(self._attempt_slot(h), h)
             return  # 2年前に薬でやった: an attempt said with a pro-verb
         if (
             gov in self._g.contemplate_verbs
@@ -4847,16 +4843,19 @@ class Screener:
         )
         return match, links
 
-    def _hardship_over(self, text: str) -> bool:
-        """The message tells the hardship before it as over: a settled phrase (返し終わった,
-        立ち直った) or a calm present said as it is (今は穏やかに暮らしています)."""
-        g = self._g
-        if not self._keys_of(text).isdisjoint(g.still_words | g.recurrence):
-            return False  # 今も, まだ, また: not over
-        return _holds(self._settled, text) or _calm_said(self._calm_now, text, g)
+    def _attempt_slot(self, h: Hit) -> str:
+        """An attempt told in the past: recent in a sentence of the last days or weeks (昨日,
+        先月), else past."""
+        return "recent_attempt" if h.sentence in self._recent else "past_attempt"
 
-    def _keys_of(self, text: str) -> frozenset[str]:
-        return frozenset(t.key for t in self._tokenizer.tokenize(text))
+    def _hardship_over(self, text: str, keys: frozenset[str]) -> bool:
+        """The message tells the hardship before it as over: a settled phrase (返し終わった,
+        立ち直った) or a calm present said as it is (今は穏やかに暮らしています); ``keys`` are the
+        message's words (今も, まだ, また among them: not over)."""
+        g = self._g
+        return (
+            _holds(self._settled, text) or _calm_said(self._calm_now, text, g)
+        ) and keys.isdisjoint(g.still_words | g.recurrence)
 
     def _pathway_level(
         self, pathway: PathwayMatch | None, links: int, despair: bool, hopeless: bool
@@ -5030,11 +5029,7 @@ def scan(tokens: Sequence[Token], text: str, g: rd.Grammar) -> Scan:
         elif pos in ("動詞", "形容詞"):
             # …たことがある ends on ある but tells of something done (ODしたことある)
             last_past = key in ("ある", "有る") and _experience(tokens, i)
-            if (
-                key in decide_verbs
-                and pos == "動詞"
-                and not (i + 1 < len(tokens) and tokens[i + 1].key in ("れる", "られる"))
-            ):
+            if key in decide_verbs and pos == "動詞" and not rd.passive_after(tokens, i):
                 decide_verb = True  # (not 店長に決められた通り: decided by someone else)
     if last_past:
         past.add(sentence)
