@@ -5161,20 +5161,6 @@ _SPOKEN_TITLE: Final = re.compile(
 )
 
 
-def _media_sentences(tokens: Sequence[Token], text: str, g: rd.Grammar) -> set[int]:
-    """Sentences about fiction, songs or the news: a media word or a 『title』 in them."""
-    out: set[int] = set()
-    sentence = 0
-    has_title = _has_title(text)
-    for t in tokens:
-        if t.kind == KIND_END:
-            sentence += 1
-            continue
-        if t.key in g.media or t.surface in g.media or (has_title and t.surface == "『"):
-            out.add(sentence)
-    return out
-
-
 def _experience(tokens: Sequence[Token], i: int) -> bool:
     """``tokens[i]`` is the ある of …たことがある / …たことある: something done in the past."""
     j = i - 1
